@@ -1,0 +1,470 @@
+/*
+ * feat.h: the one header that modules include.
+ *
+ * It declares the runtime's public interface: result codes, the per-request
+ * arena, the error vocabulary and its three dialect renderings, routes and
+ * modules, request input helpers, replies, the SQLite layer, crypto helpers,
+ * rate limits, configuration, time formatting and logging.  Everything here
+ * is implemented in fcgi/; nothing here knows about a particular module.
+ */
+
+#ifndef FEAT_H
+#define FEAT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <syslog.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+#include <sqlite3.h>
+
+#define FEAT_OK         0
+#define FEAT_ERROR     -1
+#define FEAT_BUSY      -2
+#define FEAT_DECLINED  -3
+
+#define FEAT_PRINTF(f, a)  __attribute__((format(printf, f, a)))
+#define FEAT_NELEMS(a)     (sizeof(a) / sizeof((a)[0]))
+
+
+/* ---- arena (fcgi/arena.c) ------------------------------------------------ */
+
+struct feat_arena;
+typedef void (*feat_cleanup_pt)(void *data);
+
+/* A new arena; aborts on allocation failure, so never NULL. */
+struct feat_arena *feat_arena_create(void);
+/* Runs the cleanups (last added first) and frees everything. */
+void feat_arena_destroy(struct feat_arena *a);
+/* Runs the cleanups and frees every block but the first: ready for reuse. */
+void feat_arena_reset(struct feat_arena *a);
+/* Memory that lives until the next reset, aligned for any type; never NULL. */
+void *feat_arena_alloc(struct feat_arena *a, size_t n);
+void *feat_arena_calloc(struct feat_arena *a, size_t n);
+char *feat_arena_strdup(struct feat_arena *a, const char *s);
+char *feat_arena_strndup(struct feat_arena *a, const char *s, size_t n);
+char *feat_arena_sprintf(struct feat_arena *a, const char *fmt, ...)
+    FEAT_PRINTF(2, 3);
+/* fn(data) runs at reset or destroy, last added first. */
+void feat_arena_cleanup_add(struct feat_arena *a, feat_cleanup_pt fn,
+    void *data);
+/* Hands a cJSON tree to the arena: cJSON_Delete at reset.  Returns item. */
+cJSON *feat_arena_json(struct feat_arena *a, cJSON *item);
+
+
+/* ---- errors (fcgi/reply.c) ----------------------------------------------- */
+
+/*
+ * The one error vocabulary.  Columns: name, v2 code, v1 code, feat HTTP
+ * status, feat code, Chinese message, English message.  v1 and v2 answer
+ * HTTP 200 with the code in the body except where the runtime says
+ * otherwise (404, 405, 413, 500).
+ */
+#define FEAT_FOR_EACH_ERROR(X)                                                \
+    X(INTERNAL, 10000, 10000, 500, "error",                                  \
+      "服务器内部错误", "internal error")                                    \
+    X(NOT_FOUND, 10001, 10008, 404, "not_found",                             \
+      "数据未查到", "not found")                                             \
+    X(NO_ROUTE, 10002, 10008, 404, "not_found",                              \
+      "访问的路径不存在", "no such path")                                    \
+    X(METHOD, 10002, 10008, 405, "method_not_allowed",                       \
+      "请求方法不允许", "method not allowed")                                \
+    X(FORBIDDEN, 10003, 10007, 403, "permission_denied",                     \
+      "该用户没有访问或操作权限", "permission denied")                       \
+    X(UNKNOWN_APP, 10003, 10007, 403, "unknown_app",                         \
+      "未知的应用", "unknown app")                                           \
+    X(DISABLED, 10003, 10007, 403, "permission_denied",                      \
+      "账号已被停用", "account disabled")                                    \
+    X(SCOPE, 10003, 10007, 403, "insufficient_scope",                        \
+      "Token权限不足", "insufficient scope")                                 \
+    X(NO_TOKEN, 10004, 10021, 401, "not_authenticated",                      \
+      "缺少Token", "authentication credentials were not provided")           \
+    X(BAD_TOKEN, 10004, 10001, 401, "authentication_failed",                 \
+      "无效的Token, 可能是错误的, 失效的, 用户已被删除", "invalid token")    \
+    X(TOKEN_EXPIRED, 10004, 10005, 401, "authentication_failed",             \
+      "Token已过期", "token expired")                                        \
+    X(BAD_FIELD, 10005, 10012, 400, "invalid",                               \
+      "请求字段不合法", "invalid field")                                     \
+    X(BAD_ACCOUNT, 10005, 10002, 400, "invalid",                             \
+      "手机号或邮箱格式不正确", "invalid phone number or email")             \
+    X(TOO_LARGE, 10005, 10012, 413, "request_too_large",                     \
+      "请求体过大", "request body too large")                                \
+    X(MEDIA_TYPE, 10005, 10012, 415, "unsupported_media_type",               \
+      "不支持的请求类型", "unsupported media type")                          \
+    X(NOT_REGISTERED, 10006, 10006, 404, "not_registered",                   \
+      "用户未注册", "account not registered")                                \
+    X(WRONG_PASSWORD, 10007, 10003, 400, "invalid",                          \
+      "密码错误", "wrong password")                                          \
+    X(BAD_CODE, 10008, 10004, 400, "invalid",                                \
+      "无效的验证码", "invalid or expired verification code")                \
+    X(REGISTERED, 10009, 10022, 409, "already_registered",                   \
+      "用户已注册", "account already registered")                            \
+    X(BOUND, 10003, 10022, 409, "already_bound",                             \
+      "已被其他账号绑定", "already bound to another account")                \
+    X(TOO_FREQUENT, 10010, 10009, 429, "throttled",                          \
+      "短信发送太频繁", "too many requests")                                 \
+    X(LOCKED, 10100, 10009, 429, "throttled",                                \
+      "尝试次数过多, 请稍后再试", "too many attempts")                       \
+    X(SMS_ARREARS, 10011, 10000, 503, "delivery_failed",                     \
+      "短信服务欠费", "SMS service account in arrears")                      \
+    X(SMS_FAILED, 10012, 10000, 503, "delivery_failed",                      \
+      "短信服务其他错误信息", "SMS service error")                           \
+    X(SMS_DOWN, 10013, 10000, 503, "delivery_failed",                        \
+      "短信服务不可用, 可能是服务变更或参数错误导致",                        \
+      "SMS service unavailable")                                             \
+    X(MAIL_DOWN, 10014, 10000, 503, "delivery_failed",                       \
+      "邮件服务不可用, 可能是服务变更或参数错误导致",                        \
+      "mail service unavailable")                                            \
+    X(WRONG_STATE, 10003, 10007, 409, "invalid_transition",                  \
+      "当前状态不允许该操作", "not allowed in the current state")            \
+    X(PERMIT, 10005, 10012, 400, "invalid_permit_token",                     \
+      "无效的注册许可", "invalid permit token")                              \
+    X(UPLOAD, 10005, 10010, 400, "invalid",                                  \
+      "上传的文件不被接受", "upload rejected")                               \
+    X(UPSTREAM, 10000, 10000, 503, "delivery_failed",                        \
+      "外部服务不可用", "upstream service unavailable")
+
+enum feat_error {
+    FEAT_E_NONE = 0,
+#define FEAT_X(name, v2, v1, st, code, zh, en)  FEAT_E_##name,
+    FEAT_FOR_EACH_ERROR(FEAT_X)
+#undef FEAT_X
+    FEAT_E_LAST
+};
+
+struct feat_error_info {
+    const char  *name;
+    int          v2;
+    int          v1;
+    int          status;
+    const char  *code;
+    const char  *zh;
+    const char  *en;
+};
+
+/* The table row of e; e must be a valid error. */
+const struct feat_error_info *feat_error_info(enum feat_error e);
+
+
+/* ---- routes and modules (fcgi/router.c, fcgi/modules.c) ----------------- */
+
+#define FEAT_GET     0x01
+#define FEAT_POST    0x02
+#define FEAT_PUT     0x04
+#define FEAT_PATCH   0x08
+#define FEAT_DELETE  0x10
+
+#define FEAT_V2      0x01
+#define FEAT_V1      0x02
+#define FEAT_FEAT    0x04
+
+/* Route flags: policy the runtime applies before the handler runs. */
+#define FEAT_PUBLIC      0x0000  /* no credentials */
+#define FEAT_SESSION     0x0001  /* a session token (v2, feat) */
+#define FEAT_JWT         0x0002  /* a v1 access JWT */
+#define FEAT_UPLOAD      0x0004  /* body up to max_upload, not max_body */
+#define FEAT_SCOPE_PAY   0x0008  /* feat: needs scope pay_trade_order */
+#define FEAT_USER        0x0010  /* feat: a user, not a client_credentials token */
+#define FEAT_RAW_BODY    0x0020  /* do not parse the body */
+
+struct feat_req;
+typedef int (*feat_handler_pt)(struct feat_req *r);
+
+struct feat_route {
+    unsigned         method;
+    const char      *pattern;    /* "/api/feedback/{id}" */
+    unsigned         dialect;
+    feat_handler_pt  handler;
+    unsigned         flags;
+};
+
+#define FEAT_NULL_ROUTE  { 0, NULL, 0, NULL, 0 }
+
+struct feat_module {
+    const char               *name;
+    const struct feat_route  *routes;
+    /* before fork: config is loaded, migrations applied; may be NULL */
+    int                     (*init_master)(void);
+    /* after fork, with the process's own connection; may be NULL */
+    int                     (*init_worker)(sqlite3 *db);
+    void                    (*exit_worker)(void);
+    /*
+     * Set by the one module that owns credentials (accounts): checks the
+     * Authorization header for the route's flags, fills r->user_id,
+     * r->session_id and r->scope, and answers FEAT_OK or an error.
+     */
+    enum feat_error         (*authenticate)(struct feat_req *r,
+                                            unsigned flags);
+    /* jobs process: periodic sweep; may be NULL */
+    void                    (*sweep)(sqlite3 *db, time_t now);
+};
+
+/* NULL-terminated list in fcgi/modules.c */
+extern const struct feat_module *const feat_modules[];
+
+
+/* ---- request (fcgi/request.c, fcgi/input.c) ------------------------------ */
+
+#define FEAT_MAX_PATH_PARAMS  4
+
+struct feat_kv {
+    const char  *name;
+    const char  *value;
+    size_t       len;   /* value length (may hold NULs from %00) */
+};
+
+struct feat_app {
+    const char  *id;
+    int          open_login;
+    const char  *default_scopes;
+};
+
+struct feat_header {
+    const char  *name;
+    const char  *value;
+};
+
+struct feat_req {
+    struct feat_arena        *arena;
+    void                     *fcgi;        /* FCGX_Request */
+    char                    **envp;
+
+    unsigned                  method;
+    const char               *method_name;
+    const char               *path;        /* without the query string */
+    const char               *query;       /* raw, without '?', never NULL */
+    const char               *remote_addr;
+    const char               *content_type;
+    char                      request_id[17];
+    struct timespec           start;
+
+    const struct feat_app    *app;         /* never NULL once routed */
+    unsigned                  dialect;
+    const struct feat_route  *route;
+    int                       nparams;
+    struct feat_kv            params[FEAT_MAX_PATH_PARAMS];
+
+    char                     *body;        /* NUL-terminated */
+    size_t                    body_len;
+    cJSON                    *json;        /* the body when it is JSON */
+    struct feat_kv           *form;        /* urlencoded body */
+    size_t                    nform;
+    struct feat_kv           *args;        /* query string */
+    size_t                    nargs;
+
+    sqlite3_int64             user_id;     /* 0: none */
+    sqlite3_int64             session_id;  /* 0: none (JWT or public) */
+    sqlite3_int64             client_id;   /* OAuth2 client, 0: none */
+    const char               *scope;       /* space-separated, or NULL */
+    const char               *token;       /* the credential presented */
+
+    const char               *bad_field;   /* set by feat_in_* on error */
+    const char               *bad_reason;
+
+    int                       status;      /* reply status, 0: dialect's */
+    struct feat_header        headers[8];  /* extra reply headers */
+    int                       nheaders;
+};
+
+/* A request header by its HTTP name ("X-App-Id"), or NULL. */
+const char *feat_req_header(struct feat_req *r, const char *name);
+/* A path parameter ("{id}") by name, or NULL. */
+const char *feat_req_param(struct feat_req *r, const char *name);
+/* A path parameter as a positive id: FEAT_OK, or FEAT_DECLINED if absent
+ * or not a positive integer (handlers answer not found). */
+int feat_req_param_id(struct feat_req *r, const char *name,
+    sqlite3_int64 *id);
+/* A query string argument, or NULL (first of repeated ones). */
+const char *feat_req_arg(struct feat_req *r, const char *name);
+
+#define FEAT_REQUIRED  0x01
+#define FEAT_ALLOW_EMPTY 0x02  /* a required string may be "" */
+#define FEAT_QUERY     0x04    /* look only in the query string */
+
+/*
+ * Typed input.  A field is looked for in the JSON body, else the urlencoded
+ * body, else the query string.  Each answers FEAT_OK with *out set,
+ * FEAT_DECLINED when the field is absent and optional (*out untouched), or
+ * FEAT_ERROR with r->bad_field and r->bad_reason set: missing and required,
+ * wrong type, null, too long (max counts code points; 0 means no limit),
+ * out of range.  Strings live in the arena and are valid UTF-8 without NUL.
+ */
+int feat_in_str(struct feat_req *r, const char *name, const char **out,
+    size_t max, unsigned flags);
+int feat_in_int(struct feat_req *r, const char *name, long long *out,
+    long long min, long long max, unsigned flags);
+int feat_in_bool(struct feat_req *r, const char *name, int *out,
+    unsigned flags);
+
+struct feat_page {
+    long long  page;       /* from 1 */
+    long long  size;       /* 1..100 */
+    long long  offset;
+};
+
+/* Paging arguments by the dialect's names, with defaults and clamps. */
+int feat_in_page(struct feat_req *r, struct feat_page *pg);
+
+/* Number of Unicode code points in valid UTF-8 s, or -1 if invalid. */
+long feat_utf8_len(const char *s, size_t n);
+
+/* Decodes %XX and '+' in place; answers the new length. */
+size_t feat_url_decode(char *s, size_t n);
+/* Splits an urlencoded string (copied into the arena) into pairs. */
+int feat_parse_urlencoded(struct feat_arena *a, const char *s, size_t n,
+    struct feat_kv **out, size_t *count);
+
+
+/* ---- replies (fcgi/reply.c) ---------------------------------------------- */
+
+/*
+ * Every handler ends with one of these, which write the answer and return
+ * FEAT_OK.  They take ownership of the cJSON they are given.
+ *
+ * feat_reply: success in the dialect's envelope (v2 data, v1 merged into
+ *   {"code":0,"message":...} or under "data", feat {"data":...}).
+ * feat_reply_body: a whole body as given (the seed's exceptions).
+ * feat_fail: the error e in the dialect's form; fmt is logged, not sent.
+ */
+int feat_reply(struct feat_req *r, cJSON *data);
+int feat_reply_body(struct feat_req *r, int status, cJSON *body);
+int feat_reply_empty(struct feat_req *r, int status);
+int feat_fail(struct feat_req *r, enum feat_error e, const char *fmt, ...)
+    FEAT_PRINTF(3, 4);
+/* Fails with FEAT_E_BAD_FIELD naming r->bad_field. */
+int feat_fail_field(struct feat_req *r);
+/* Adds a reply header; name and value must outlive the request. */
+void feat_reply_header(struct feat_req *r, const char *name,
+    const char *value);
+
+/* The dialect's paged object: {"total","pages","current_page",...}. */
+cJSON *feat_page_object(struct feat_req *r, const struct feat_page *pg,
+    long long total, cJSON *items);
+
+
+/* ---- database (fcgi/db.c) ------------------------------------------------ */
+
+/* The process's own connection, opened after fork. */
+sqlite3 *feat_db(void);
+
+/*
+ * A cached prepared statement for sql (a string literal: the cache is keyed
+ * by its address), reset and with bindings cleared, then bound from fmt:
+ *   's' const char * (NULL binds NULL), 'i' sqlite3_int64, 'd' int,
+ *   'b' const void *, int (blob), 'f' double.
+ * NULL on error (logged).  The caller steps it and calls feat_db_done().
+ */
+sqlite3_stmt *feat_db_query(sqlite3 *db, const char *sql,
+    const char *fmt, ...);
+/* Resets a statement from feat_db_query so it holds no read lock. */
+void feat_db_done(sqlite3_stmt *st);
+/* Runs a statement to completion: FEAT_OK, FEAT_BUSY on a constraint
+ * violation, FEAT_ERROR otherwise (logged). */
+int feat_db_exec(sqlite3 *db, const char *sql, const char *fmt, ...);
+/* First column of the first row: FEAT_OK, FEAT_DECLINED (no row), or
+ * FEAT_ERROR. */
+int feat_db_int(sqlite3 *db, sqlite3_int64 *out, const char *sql,
+    const char *fmt, ...);
+/* Text of the first column of the first row, copied into the arena. */
+int feat_db_text(sqlite3 *db, struct feat_arena *a, const char **out,
+    const char *sql, const char *fmt, ...);
+
+/* BEGIN IMMEDIATE (waits busy_timeout), COMMIT, ROLLBACK. */
+int feat_db_begin(sqlite3 *db);
+int feat_db_commit(sqlite3 *db);
+void feat_db_rollback(sqlite3 *db);
+
+/* A column as an arena string ("" for NULL). */
+const char *feat_db_col_text(struct feat_arena *a, sqlite3_stmt *st, int i);
+
+
+/* ---- crypto (fcgi/crypto.c) ---------------------------------------------- */
+
+/* Bytes from the CSPRNG; aborts if it fails (there is no safe fallback). */
+void feat_random(void *buf, size_t n);
+/* n random characters of [0-9A-Za-z] and a NUL into out[n + 1]. */
+void feat_random_base62(char *out, size_t n);
+/* A uniformly random integer in [0, bound). */
+uint32_t feat_random_uniform(uint32_t bound);
+
+void feat_sha256(const void *data, size_t n, unsigned char out[32]);
+/* Lower-case hex of SHA-256(s) into out[65]. */
+void feat_sha256_hex(const char *s, char out[65]);
+void feat_hmac_sha256(const void *key, size_t klen, const void *data,
+    size_t n, unsigned char out[32]);
+void feat_hmac_sha256_hex(const void *key, size_t klen, const char *s,
+    char out[65]);
+void feat_hex(const unsigned char *in, size_t n, char *out);
+/* 1 if equal, 0 if not, in time independent of the contents. */
+int feat_ct_equal(const void *a, const void *b, size_t n);
+int feat_ct_streq(const char *a, const char *b);
+
+/* base64 (std or url alphabet); out gets NUL; answers length or -1. */
+long feat_base64_encode(const void *in, size_t n, char *out, size_t outsz,
+    int url);
+long feat_base64_decode(const char *in, size_t n, unsigned char *out,
+    size_t outsz, int url);
+
+/*
+ * Password hashing: scrypt through EVP_KDF.  The string stored is
+ * "$scrypt$ln=15,r=8,p=3$<salt b64>$<hash b64>".  feat_password_hash
+ * answers FEAT_OK; feat_password_verify answers FEAT_OK on a match (and sets
+ * *rehash when the stored parameters are below the configured ones),
+ * FEAT_DECLINED on a mismatch, FEAT_ERROR on a malformed hash.  Both wait
+ * for a slot under the install's cap on concurrent hashes.
+ */
+int feat_password_hash(const char *password, char *out, size_t outsz);
+int feat_password_verify(const char *password, const char *stored,
+    int *rehash);
+
+
+/* ---- rate limits (fcgi/rate.c) ------------------------------------------- */
+
+/*
+ * Counts one event in (bucket, key) of app and answers FEAT_OK if no more
+ * than limit events fell in the last window seconds, else FEAT_BUSY (the
+ * event is still counted when count is set).  *retry_after, if not NULL,
+ * gets the seconds until a slot frees.  Shared by all processes (SQLite).
+ */
+int feat_rate_hit(sqlite3 *db, const char *app, const char *bucket,
+    const char *key, int limit, int window, int *retry_after);
+/* Like feat_rate_hit but only looks: counts nothing. */
+int feat_rate_check(sqlite3 *db, const char *app, const char *bucket,
+    const char *key, int limit, int window, int *retry_after);
+/* Forgets the events of (bucket, key). */
+int feat_rate_clear(sqlite3 *db, const char *app, const char *bucket,
+    const char *key);
+
+
+/* ---- configuration (fcgi/conf.c) ----------------------------------------- */
+
+/* Values from the config file, or def when the key is absent. */
+const char *feat_conf_str(const char *key, const char *def);
+long long feat_conf_int(const char *key, long long def);
+int feat_conf_bool(const char *key, int def);
+
+
+/* ---- time (fcgi/time.c) --------------------------------------------------- */
+
+/* Seconds since the epoch (a test clock can shift it: FEAT_CLOCK_SHIFT). */
+time_t feat_now(void);
+/* "YYYY-MM-DD HH:MM:SS" in the configured time zone. */
+const char *feat_time_v2(struct feat_arena *a, time_t t);
+/* "YYYY-MM-DDTHH:MM:SS.uuuuuu" local time (v1). */
+const char *feat_time_v1(struct feat_arena *a, time_t t);
+/* "YYYY-MM-DDTHH:MM:SS+08:00" (feat). */
+const char *feat_time_iso(struct feat_arena *a, time_t t);
+/* The dialect's time form for r. */
+const char *feat_time(struct feat_req *r, time_t t);
+/* Parses "YYYY-MM-DD" as a real calendar date: FEAT_OK or FEAT_ERROR. */
+int feat_parse_date(const char *s);
+
+
+/* ---- log (fcgi/log.c) ----------------------------------------------------- */
+
+/* Logs at a syslog level; err is an errno or 0.  LOG_ALERT means a bug. */
+void feat_log(int level, int err, const char *fmt, ...) FEAT_PRINTF(3, 4);
+
+#endif /* FEAT_H */

@@ -1,0 +1,156 @@
+/*
+ * runtime.h: the runtime's own interfaces between its parts (config, log,
+ * database setup, router, request reading, worker loop, master).  Modules
+ * include feat.h only; featcgi's main, featctl and the unit tests include
+ * this header too.
+ */
+
+#ifndef FEAT_RUNTIME_H
+#define FEAT_RUNTIME_H
+
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "feat.h"
+
+
+/* ---- conf.c --------------------------------------------------------------- */
+
+/*
+ * Loads a config file of "key = value" lines ('#' starts a comment, keys are
+ * dotted: "sms.provider").  On success the new config replaces the current
+ * one and FEAT_OK is answered; on failure (unreadable file, a line that does
+ * not parse, an unknown key, a value of the wrong kind) the current config
+ * stays, the reason goes to *err (static storage) and FEAT_ERROR is answered.
+ */
+int feat_conf_load(const char *path, const char **err);
+/* Sets one value over the loaded file (featctl and tests). */
+int feat_conf_set(const char *key, const char *value);
+const char *feat_conf_path(void);
+void feat_conf_free(void);
+
+/* Every known option with its default and one line of documentation. */
+struct feat_conf_option {
+    const char  *key;
+    const char  *def;
+    char         kind;   /* 's' string, 'i' integer, 'b' on/off, 'z' size */
+    const char  *doc;
+};
+extern const struct feat_conf_option feat_conf_options[];
+
+
+/* ---- log.c ---------------------------------------------------------------- */
+
+/* Opens (or reopens) error_log and access_log from the config. */
+int feat_log_open(void);
+void feat_log_close(void);
+/* The request id put on every line this process logs, or NULL. */
+void feat_log_set_request(const char *id);
+/* "role[pid]" put on every line: "master", "worker 3", "jobs", "featctl". */
+void feat_log_set_role(const char *role);
+/* One access log line: time, request id, app, method, path (never the
+ * query string), status, duration in ms. */
+void feat_log_access(struct feat_req *r, int status, double ms);
+
+
+/* ---- db.c ----------------------------------------------------------------- */
+
+struct feat_migration {
+    int          version;
+    const char  *name;
+    const char  *sql;
+};
+extern const struct feat_migration feat_migrations[];  /* migrations.c */
+
+/* Opens the process's connection (config "database"), sets WAL,
+ * synchronous, busy_timeout and foreign_keys.  FEAT_OK or FEAT_ERROR. */
+int feat_db_open(void);
+/* Finalizes the statement cache and closes the connection. */
+void feat_db_close(void);
+/* Applies pending migrations in one transaction each; *applied counts them. */
+int feat_db_migrate(sqlite3 *db, int *applied);
+/* Highest applied migration version, or -1 on error. */
+int feat_db_version(sqlite3 *db);
+
+
+/* ---- crypto.c ------------------------------------------------------------- */
+
+/* Creates the shared semaphore that caps concurrent password hashes
+ * (config scrypt.max_concurrent); called by the master before fork and by
+ * featctl.  Without it hashing runs uncapped. */
+int feat_crypto_init_shared(void);
+
+
+/* ---- router.c ------------------------------------------------------------- */
+
+/* Merges every module's routes: FEAT_ERROR (logged) on a duplicate
+ * (method, pattern) or a pattern that does not parse. */
+int feat_router_build(const struct feat_module *const *mods);
+void feat_router_free(void);
+
+/*
+ * Finds the route for (method, path), filling params (pointing into a
+ * copy of path made in a) and *nparams.  When the path matches routes but
+ * none with this method, answers NULL with *allowed set to their methods;
+ * when nothing matches, NULL with *allowed 0.
+ */
+const struct feat_route *feat_router_match(struct feat_arena *a,
+    const char *path, unsigned method, struct feat_kv *params,
+    int *nparams, unsigned *allowed);
+/* The merged table, one route per line ("featcgi -R"). */
+void feat_router_print(FILE *f);
+
+/* The dialect that answers an unmatched path, by its shape (API.md). */
+unsigned feat_dialect_of_path(const char *path);
+/* FEAT_GET... for "GET"...; 0 for other methods. */
+unsigned feat_method_parse(const char *s);
+/* "GET", "POST"...; a mask gives "GET, POST" into buf. */
+const char *feat_method_names(unsigned mask, char *buf, size_t n);
+/* Whether a dialect is switched on (config "dialects"). */
+int feat_dialect_enabled(unsigned dialect);
+
+
+/* ---- request.c ------------------------------------------------------------ */
+
+/* Fills r from the FastCGI params of fcgi (an FCGX_Request) and envp. */
+void feat_req_init(struct feat_req *r, struct feat_arena *a, void *fcgi,
+    char **envp);
+/*
+ * Reads the body (CONTENT_LENGTH bytes) up to limit: FEAT_OK, FEAT_DECLINED
+ * when it is larger (the rest is drained so the connection stays sane), or
+ * FEAT_ERROR on a short read.
+ */
+int feat_req_read_body(struct feat_req *r, size_t limit);
+/* Parses the body by content type and the query string: FEAT_OK, or
+ * FEAT_ERROR with r->bad_field set (malformed JSON: "body"). */
+int feat_req_parse(struct feat_req *r);
+
+
+/* ---- app.c ---------------------------------------------------------------- */
+
+/* Sets r->app from FEAT_APP_ID, else X-App-Id when app_header is on, else
+ * "": FEAT_E_NONE or FEAT_E_UNKNOWN_APP. */
+enum feat_error feat_app_resolve(struct feat_req *r);
+
+
+/* ---- worker.c ------------------------------------------------------------- */
+
+/* Routes and runs one request whose params are read: app, body limit,
+ * parse, credentials, handler, access log.  Never fails: every outcome is
+ * an answer. */
+void feat_dispatch(struct feat_req *r);
+/* A worker's life: init modules, accept and serve until told to stop.
+ * Answers the process exit status. */
+int feat_worker_main(int listen_fd, int worker_no);
+/* The jobs process: sweeps until told to stop. */
+int feat_jobs_main(void);
+
+
+/* ---- master.c ------------------------------------------------------------- */
+
+/* Binds the socket, forks workers and the jobs process, supervises them
+ * until SIGTERM/SIGINT (graceful) or SIGQUIT (immediate).  SIGHUP reloads
+ * the config and replaces workers one by one.  Answers the exit status. */
+int feat_master_main(const char *conf_path);
+
+#endif /* FEAT_RUNTIME_H */
