@@ -462,6 +462,26 @@ const char *feat_time(struct feat_req *r, time_t t);
 int feat_parse_date(const char *s);
 
 
+/* ---- outside services (fcgi/http.c) --------------------------------------- */
+
+struct feat_http_resp {
+    long     status;     /* HTTP status, 0 when none was received */
+    char    *body;       /* NUL-terminated, in the arena */
+    size_t   len;
+};
+
+/*
+ * One HTTP exchange through the process's libcurl handle (created after
+ * fork, reused).  headers is a NULL-terminated list of "Name: value" or
+ * NULL; body NULL means GET.  The answer is capped at max bytes.  Answers
+ * FEAT_OK when an HTTP answer arrived (any status), FEAT_ERROR on a
+ * transport failure or timeout (logged at LOG_WARNING).
+ */
+int feat_http_request(struct feat_arena *a, const char *method,
+    const char *url, const char *const *headers, const char *body,
+    size_t len, long timeout_ms, size_t max, struct feat_http_resp *resp);
+
+
 /* ---- log (fcgi/log.c) ----------------------------------------------------- */
 
 /* Logs at a syslog level; err is an errno or 0.  LOG_ALERT means a bug. */
