@@ -39,6 +39,8 @@ CREATE TABLE codes (
     consumed_at  INTEGER
 );
 CREATE INDEX codes_account ON codes (app_id, account, created_at);
+-- the jobs process deletes codes older than a day
+CREATE INDEX codes_created ON codes (created_at);
 
 -- A session: one login.  Rotation updates the row in place, so a session
 -- is also its refresh-token family.  Tokens are stored as SHA-256 hex.
@@ -58,6 +60,8 @@ CREATE TABLE sessions (
     revoked_at       INTEGER
 );
 CREATE INDEX sessions_user ON sessions (user_id);
+-- the jobs process deletes sessions a day after their refresh expired
+CREATE INDEX sessions_refresh_expires ON sessions (refresh_expires);
 
 -- Refresh tokens already rotated away, for reuse detection.
 CREATE TABLE session_rotated (
@@ -66,3 +70,5 @@ CREATE TABLE session_rotated (
     rotated_at    INTEGER NOT NULL
 );
 CREATE INDEX session_rotated_session ON session_rotated (session_id);
+-- kept until they could no longer be valid (session.refresh_ttl), then swept
+CREATE INDEX session_rotated_at ON session_rotated (rotated_at);

@@ -1,0 +1,471 @@
+/*
+ * account.c: what an account is, and the flows that prove one.
+ *
+ * feat_account_parse turns the (area, account) pair clients send into the
+ * normalized form the rest of the module keys on: "<area>:<digits>" for a
+ * phone number, the lower-cased address for an email.  The flows below
+ * (register, password login, code login) tie the codes, users and sessions
+ * parts together; each keeps slow work (scrypt) outside the write lock and
+ * does its reads and writes in one BEGIN IMMEDIATE transaction, so two
+ * workers racing on one account see a consistent outcome.
+ */
+
+#include "config.h"
+
+#include <ctype.h>
+#include <string.h>
+
+#include "feat.h"
+#include "accounts/accounts.h"
+
+#define DEFAULT_AREA  "86"
+
+#define LOGIN_FAIL     "login_fail"
+#define LOGIN_FAIL_IP  "login_fail_ip"
+
+/* Long enough for any "$scrypt$..." string crypto.c makes. */
+#define HASH_MAX  256
+
+
+static int
+all_digits(const char *s, size_t n)
+{
+    size_t  i;
+
+    for (i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+/* RFC 5322 atext plus '.', the characters a local part may use unquoted;
+ * quoted local parts are not accepted (no provider needs them). */
+static int
+local_char(int c)
+{
+    return isalnum(c) || (c != '\0' && strchr("!#$%&'*+/=?^_`{|}~.-", c));
+}
+
+
+static int
+email_valid(const char *s, size_t n)
+{
+    const char  *at, *dom, *p;
+    size_t       local_len;
+    int          dots;
+
+    if (n > FEAT_EMAIL_MAX) {
+        return 0;
+    }
+
+    at = memchr(s, '@', n);
+    if (at == NULL || memchr(at + 1, '@', n - (at - s) - 1) != NULL) {
+        return 0;
+    }
+
+    local_len = at - s;
+    if (local_len == 0 || local_len > 64
+        || s[0] == '.' || at[-1] == '.')
+    {
+        return 0;
+    }
+
+    for (p = s; p < at; p++) {
+        if (!local_char((unsigned char) *p)
+            || (*p == '.' && p[1] == '.'))
+        {
+            return 0;
+        }
+    }
+
+    /* The domain: dot-separated labels of letters, digits and '-'. */
+    dom = at + 1;
+    if (dom == s + n || *dom == '.' || s[n - 1] == '.') {
+        return 0;
+    }
+
+    dots = 0;
+    for (p = dom; p < s + n; p++) {
+        if (*p == '.') {
+            if (p[1] == '.') {
+                return 0;
+            }
+            dots++;
+
+        } else if (!isalnum((unsigned char) *p) && *p != '-') {
+            return 0;
+        }
+    }
+
+    return dots > 0;
+}
+
+
+enum feat_error
+feat_account_parse(struct feat_arena *a, const char *area,
+    const char *account, struct feat_account *out)
+{
+    size_t   alen, n, i;
+    char    *email;
+
+    if (account == NULL) {
+        return FEAT_E_BAD_ACCOUNT;
+    }
+
+    n = strlen(account);
+
+    if (strchr(account, '@') != NULL) {
+        if (!email_valid(account, n)) {
+            return FEAT_E_BAD_ACCOUNT;
+        }
+
+        email = feat_arena_strndup(a, account, n);
+        for (i = 0; i < n; i++) {
+            email[i] = (char) tolower((unsigned char) email[i]);
+        }
+
+        out->key = email;
+        out->area = "";
+        out->phone = "";
+        out->email = email;
+        out->username = email;
+        return FEAT_E_NONE;
+    }
+
+    /* A phone number: the seed's area is optional and means China. */
+    if (area == NULL || area[0] == '\0') {
+        area = DEFAULT_AREA;
+    }
+
+    alen = strlen(area);
+    if (alen < 1 || alen > 4 || !all_digits(area, alen)
+        || !all_digits(account, n))
+    {
+        return FEAT_E_BAD_ACCOUNT;
+    }
+
+    if (strcmp(area, DEFAULT_AREA) == 0) {
+        if (n != 11 || account[0] != '1') {
+            return FEAT_E_BAD_ACCOUNT;
+        }
+
+    } else if (n < 4 || n > 15) {
+        return FEAT_E_BAD_ACCOUNT;
+    }
+
+    out->area = feat_arena_strndup(a, area, alen);
+    out->phone = feat_arena_strndup(a, account, n);
+    out->email = "";
+    out->username = out->phone;
+    out->key = feat_arena_sprintf(a, "%s:%s", out->area, out->phone);
+
+    return FEAT_E_NONE;
+}
+
+
+int
+feat_purpose_valid(const char *s)
+{
+    return s != NULL && (strcmp(s, FEAT_PURPOSE_REGISTER) == 0
+                         || strcmp(s, FEAT_PURPOSE_LOGIN) == 0);
+}
+
+
+enum feat_error
+feat_account_register(sqlite3 *db, const char *app,
+    const struct feat_account *acct, const char *code, const char *password,
+    const char *scope, struct feat_tokens *t)
+{
+    char             hash[HASH_MAX];
+    sqlite3_int64    id;
+    enum feat_error  e;
+
+    /*
+     * A cheap look first, so that registering a known account costs no
+     * scrypt; the transaction below looks again to close the race.
+     */
+    e = feat_user_lookup_id(db, app, acct, &id);
+    if (e != FEAT_E_NONE) {
+        return e;
+    }
+
+    if (id != 0) {
+        return FEAT_E_REGISTERED;
+    }
+
+    /* scrypt runs before the write lock is taken: it is the slow part. */
+    if (feat_password_hash(password, hash, sizeof(hash)) != FEAT_OK) {
+        return FEAT_E_INTERNAL;
+    }
+
+    if (feat_db_begin(db) != FEAT_OK) {
+        return FEAT_E_INTERNAL;
+    }
+
+    e = feat_user_lookup_id(db, app, acct, &id);
+    if (e != FEAT_E_NONE) {
+        goto failed;
+    }
+
+    if (id != 0) {
+        e = FEAT_E_REGISTERED;
+        goto failed;
+    }
+
+    e = feat_code_check_locked(db, app, acct, FEAT_PURPOSE_REGISTER, code, 1);
+    if (e == FEAT_E_BAD_CODE) {
+        /* keep the counted attempt */
+        if (feat_db_commit(db) != FEAT_OK) {
+            feat_db_rollback(db);
+            return FEAT_E_INTERNAL;
+        }
+        return e;
+    }
+
+    if (e != FEAT_E_NONE) {
+        goto failed;
+    }
+
+    e = feat_user_create(db, app, acct, hash, &id);
+    if (e != FEAT_E_NONE) {
+        goto failed;
+    }
+
+    e = feat_session_create(db, app, id, 0, NULL, scope, t);
+    if (e != FEAT_E_NONE) {
+        goto failed;
+    }
+
+    if (feat_db_commit(db) != FEAT_OK) {
+        e = FEAT_E_INTERNAL;
+        goto failed;
+    }
+
+    return FEAT_E_NONE;
+
+failed:
+
+    feat_db_rollback(db);
+    return e;
+}
+
+
+/*
+ * Whether logins into acct from ip are locked out now: FEAT_E_NONE,
+ * FEAT_E_LOCKED or FEAT_E_INTERNAL.  The rate buckets hold failures only,
+ * and a look answers whether one more would fit, so "locked" means the
+ * limit of failures is already reached.
+ */
+static enum feat_error
+login_locked(sqlite3 *db, const char *app, const struct feat_account *acct,
+    const char *ip, int window)
+{
+    int  rc;
+
+    rc = feat_rate_check(db, app, LOGIN_FAIL, acct->key,
+                         (int) feat_conf_int("login.max_failures", 5),
+                         window, NULL);
+    if (rc == FEAT_OK && ip != NULL && ip[0] != '\0') {
+        rc = feat_rate_check(db, app, LOGIN_FAIL_IP, ip,
+                             (int) feat_conf_int("login.ip_max_failures", 30),
+                             window, NULL);
+    }
+
+    switch (rc) {
+    case FEAT_OK:
+        return FEAT_E_NONE;
+    case FEAT_BUSY:
+        return FEAT_E_LOCKED;
+    default:
+        return FEAT_E_INTERNAL;
+    }
+}
+
+
+/* Counts one failed login for the account (when known) and the ip. */
+static void
+login_failed(sqlite3 *db, const char *app, const struct feat_account *acct,
+    const char *ip, int window)
+{
+    /* The answers do not matter here: the next attempt's check decides. */
+    if (acct != NULL) {
+        (void) feat_rate_hit(db, app, LOGIN_FAIL, acct->key,
+                             (int) feat_conf_int("login.max_failures", 5),
+                             window, NULL);
+    }
+
+    if (ip != NULL && ip[0] != '\0') {
+        (void) feat_rate_hit(db, app, LOGIN_FAIL_IP, ip,
+                             (int) feat_conf_int("login.ip_max_failures", 30),
+                             window, NULL);
+    }
+}
+
+
+/* Stores a stronger hash of a password that just verified, unless it
+ * changed meanwhile.  Failure is logged and otherwise ignored: the login
+ * itself succeeded. */
+static void
+login_rehash(sqlite3 *db, const char *app, const struct feat_user *u,
+    const char *password)
+{
+    char  hash[HASH_MAX];
+
+    if (feat_password_hash(password, hash, sizeof(hash)) != FEAT_OK) {
+        return;
+    }
+
+    if (feat_db_exec(db,
+            "UPDATE users SET password = ?1"
+            " WHERE id = ?2 AND app_id = ?3 AND password = ?4",
+            "siss", hash, u->id, app, u->password) != FEAT_OK)
+    {
+        feat_log(LOG_WARNING, 0, "user %lld: password rehash not stored",
+                 (long long) u->id);
+    }
+}
+
+
+enum feat_error
+feat_account_login_password(sqlite3 *db, const char *app,
+    const struct feat_account *acct, const char *password, const char *ip,
+    const char *scope, struct feat_tokens *t)
+{
+    int                 window, rc, rehash;
+    enum feat_error     e;
+    struct feat_user    u;
+    struct feat_arena  *a;
+
+    window = (int) feat_conf_int("login.window", 900);
+
+    /* Locked means locked, even for the right password. */
+    e = login_locked(db, app, acct, ip, window);
+    if (e != FEAT_E_NONE) {
+        return e;
+    }
+
+    a = feat_arena_create();
+
+    e = feat_user_find(db, a, app, acct, &u);
+    if (e == FEAT_E_NOT_REGISTERED) {
+        /* Guessing accounts counts against the address, not an account. */
+        login_failed(db, app, NULL, ip, window);
+        goto done;
+    }
+
+    if (e != FEAT_E_NONE) {
+        goto done;
+    }
+
+    rehash = 0;
+    if (u.password[0] == '\0') {
+        /* An account made by a code login has no password to match. */
+        rc = FEAT_DECLINED;
+
+    } else {
+        rc = feat_password_verify(password, u.password, &rehash);
+    }
+
+    if (rc == FEAT_DECLINED) {
+        login_failed(db, app, acct, ip, window);
+        e = FEAT_E_WRONG_PASSWORD;
+        goto done;
+    }
+
+    if (rc != FEAT_OK) {
+        feat_log(LOG_ERR, 0, "user %lld: stored password hash is malformed",
+                 (long long) u.id);
+        e = FEAT_E_INTERNAL;
+        goto done;
+    }
+
+    /* Told only to someone who knows the password. */
+    if (!u.is_active) {
+        e = FEAT_E_DISABLED;
+        goto done;
+    }
+
+    if (feat_rate_clear(db, app, LOGIN_FAIL, acct->key) != FEAT_OK) {
+        feat_log(LOG_WARNING, 0, "user %lld: login failures not cleared",
+                 (long long) u.id);
+    }
+
+    if (rehash) {
+        login_rehash(db, app, &u, password);
+    }
+
+    e = feat_session_create(db, app, u.id, 0, NULL, scope, t);
+
+done:
+
+    feat_arena_destroy(a);
+    return e;
+}
+
+
+enum feat_error
+feat_account_login_code(sqlite3 *db, const char *app,
+    const struct feat_account *acct, const char *code, const char *scope,
+    struct feat_tokens *t)
+{
+    enum feat_error     e;
+    struct feat_user    u;
+    struct feat_arena  *a;
+
+    a = feat_arena_create();
+
+    if (feat_db_begin(db) != FEAT_OK) {
+        feat_arena_destroy(a);
+        return FEAT_E_INTERNAL;
+    }
+
+    e = feat_user_find(db, a, app, acct, &u);
+    if (e != FEAT_E_NONE) {
+        goto failed;
+    }
+
+    e = feat_code_check_locked(db, app, acct, FEAT_PURPOSE_LOGIN, code, 1);
+    if (e == FEAT_E_BAD_CODE) {
+        /* keep the counted attempt */
+        if (feat_db_commit(db) != FEAT_OK) {
+            e = FEAT_E_INTERNAL;
+            goto failed;
+        }
+        goto done;
+    }
+
+    if (e != FEAT_E_NONE) {
+        goto failed;
+    }
+
+    /* Rolled back below, so the code stays usable if the user returns. */
+    if (!u.is_active) {
+        e = FEAT_E_DISABLED;
+        goto failed;
+    }
+
+    e = feat_session_create(db, app, u.id, 0, NULL, scope, t);
+    if (e != FEAT_E_NONE) {
+        goto failed;
+    }
+
+    if (feat_db_commit(db) != FEAT_OK) {
+        e = FEAT_E_INTERNAL;
+        goto failed;
+    }
+
+    goto done;
+
+failed:
+
+    feat_db_rollback(db);
+
+done:
+
+    feat_arena_destroy(a);
+    return e;
+}

@@ -1,0 +1,295 @@
+/*
+ * accounts.h: the accounts module's public interface.
+ *
+ * Accounts are the users of an app, how they prove who they are
+ * (verification codes, passwords) and the sessions they hold afterwards.
+ * Everything here is domain logic that knows nothing of HTTP: plain
+ * functions over the process's SQLite connection, the app id, plain values
+ * and an arena for the strings they answer.  Every one answers an
+ * enum feat_error, FEAT_E_NONE on success, so the v2, v1 and feat handlers
+ * and featctl share it and each renders the outcome in its own dialect.
+ * Every query filters by the app id given.
+ */
+
+#ifndef FEAT_ACCOUNTS_H
+#define FEAT_ACCOUNTS_H
+
+#include "feat.h"
+
+#define FEAT_TOKEN_LEN       50    /* access and refresh tokens, base62 */
+#define FEAT_TOKEN_MAX       200   /* longest token a client may present */
+#define FEAT_CODE_LEN        6     /* verification codes, digits */
+#define FEAT_CODE_MAX        16    /* longest code a client may present */
+#define FEAT_OPENID_LEN      40
+#define FEAT_EMAIL_MAX       254
+#define FEAT_ACCOUNT_MAX     254   /* longest account field accepted */
+#define FEAT_AREA_MAX        8     /* longest area field accepted */
+#define FEAT_PASSWORD_MIN    6     /* code points */
+#define FEAT_PASSWORD_MAX    128
+
+#define FEAT_PURPOSE_REGISTER  "register"
+#define FEAT_PURPOSE_LOGIN     "login"
+
+/* Profile field limits (code points), shared by every dialect. */
+#define FEAT_NICKNAME_MAX    32
+#define FEAT_AVATAR_MAX      512
+#define FEAT_ADDRESS_MAX     128
+
+
+/* ---- accounts (account.c) ------------------------------------------------ */
+
+/*
+ * A parsed account.  Every string lives in the arena given to
+ * feat_account_parse.  key is the normalized form used in codes.account
+ * and in rate-limit keys: "<area>:<digits>" for a phone, the lower-cased
+ * address for an email.
+ */
+struct feat_account {
+    const char  *key;
+    const char  *area;      /* "86"...; "" for an email */
+    const char  *phone;     /* digits; "" for an email */
+    const char  *email;     /* lower-cased; "" for a phone */
+    const char  *username;  /* the phone digits or the email */
+};
+
+/*
+ * Parses an account as clients send it: area (NULL or "" means "86") and
+ * account (a phone number, or an email when it holds '@').  Answers
+ * FEAT_E_NONE with *out filled, or FEAT_E_BAD_ACCOUNT.
+ */
+enum feat_error feat_account_parse(struct feat_arena *a, const char *area,
+    const char *account, struct feat_account *out);
+
+/* 1 if s is "register" or "login", else 0. */
+int feat_purpose_valid(const char *s);
+
+/* The tokens of a session as the client gets them once. */
+struct feat_tokens {
+    sqlite3_int64  session_id;
+    sqlite3_int64  user_id;                      /* 0 for client tokens */
+    char           access[FEAT_TOKEN_LEN + 1];
+    char           refresh[FEAT_TOKEN_LEN + 1];
+    time_t         access_expires;
+    time_t         refresh_expires;
+    long long      access_ttl;                   /* session.access_ttl */
+};
+
+/*
+ * Registers acct with a password, consuming the "register" code: the code
+ * check, the user and its first session are one transaction.  scope is the
+ * session's scope (the app's default_scopes).  Answers FEAT_E_NONE with *t
+ * filled, FEAT_E_REGISTERED, FEAT_E_BAD_CODE, or FEAT_E_INTERNAL.
+ */
+enum feat_error feat_account_register(sqlite3 *db, const char *app,
+    const struct feat_account *acct, const char *code, const char *password,
+    const char *scope, struct feat_tokens *t);
+
+/*
+ * Password login from client address ip, with the failed-login lockout
+ * (login.max_failures per account, login.ip_max_failures per ip, within
+ * login.window).  Re-hashes a password stored with weaker parameters.
+ * Answers FEAT_E_NONE with a new session in *t, FEAT_E_LOCKED,
+ * FEAT_E_NOT_REGISTERED, FEAT_E_WRONG_PASSWORD, FEAT_E_DISABLED or
+ * FEAT_E_INTERNAL.
+ */
+enum feat_error feat_account_login_password(sqlite3 *db, const char *app,
+    const struct feat_account *acct, const char *password, const char *ip,
+    const char *scope, struct feat_tokens *t);
+
+/*
+ * Code login: verifies and consumes the "login" code and creates the
+ * session in one transaction.  Answers FEAT_E_NONE, FEAT_E_NOT_REGISTERED,
+ * FEAT_E_DISABLED, FEAT_E_BAD_CODE or FEAT_E_INTERNAL.
+ */
+enum feat_error feat_account_login_code(sqlite3 *db, const char *app,
+    const struct feat_account *acct, const char *code, const char *scope,
+    struct feat_tokens *t);
+
+
+/* ---- verification codes (codes.c) ---------------------------------------- */
+
+/*
+ * The purpose a code for acct gets when the client names none: "register"
+ * when the account is unknown in app, else "login".  *purpose is a static
+ * string.  FEAT_E_NONE or FEAT_E_INTERNAL.
+ */
+enum feat_error feat_code_default_purpose(sqlite3 *db, const char *app,
+    const struct feat_account *acct, const char **purpose);
+
+/*
+ * Makes a new code for (app, acct, purpose) from client address ip and
+ * delivers it (SMS or mail).  The send limits (code.resend_interval,
+ * code.hourly_limit, code.daily_limit per account; code.ip_hourly_limit
+ * per ip) and the insert are one transaction; delivery runs after commit,
+ * and a failed delivery deletes the code again.  Once delivered it retires
+ * older unused ones of the same purpose.  code_out, if not NULL, gets the
+ * code (v1's expose_codes).  Answers FEAT_E_NONE, FEAT_E_TOO_FREQUENT, a
+ * delivery error (FEAT_E_SMS_*, FEAT_E_MAIL_DOWN) or FEAT_E_INTERNAL.
+ */
+enum feat_error feat_code_send(sqlite3 *db, struct feat_arena *a,
+    const char *app, const struct feat_account *acct, const char *purpose,
+    const char *ip, char code_out[FEAT_CODE_LEN + 1]);
+
+/*
+ * Checks code against the newest live code of (app, acct, purpose); with
+ * consume set a match uses it up.  A mismatch counts an attempt, and
+ * code.max_attempts of them burn the code.  Answers FEAT_E_NONE,
+ * FEAT_E_BAD_CODE or FEAT_E_INTERNAL.  feat_code_check runs its own
+ * transaction; feat_code_check_locked runs inside one the caller holds
+ * (which must commit even on FEAT_E_BAD_CODE, to keep the attempt).
+ */
+enum feat_error feat_code_check(sqlite3 *db, const char *app,
+    const struct feat_account *acct, const char *purpose, const char *code,
+    int consume);
+enum feat_error feat_code_check_locked(sqlite3 *db, const char *app,
+    const struct feat_account *acct, const char *purpose, const char *code,
+    int consume);
+
+/* Deletes codes created before now minus a day (jobs process). */
+void feat_code_sweep(sqlite3 *db, time_t now);
+
+
+/* ---- users (users.c) ----------------------------------------------------- */
+
+/* A users row; strings live in the arena given to the loader. */
+struct feat_user {
+    sqlite3_int64  id;
+    const char    *app_id;
+    const char    *area;
+    const char    *phone;
+    const char    *email;
+    const char    *username;
+    const char    *openid;
+    const char    *password;         /* the stored hash, "" when none */
+    int            role;
+    int            is_active;
+    const char    *nickname;
+    const char    *avatar;
+    int            gender;           /* 0 female, 1 male, 2 unknown */
+    const char    *birthday;         /* "YYYY-MM-DD" or "" */
+    const char    *address;
+    const char    *city;
+    time_t         password_changed_at;
+    time_t         created_at;
+    time_t         updated_at;
+};
+
+/*
+ * The user of app with account acct (feat_user_find) or with id
+ * (feat_user_get).  FEAT_E_NONE with *u filled, FEAT_E_NOT_REGISTERED
+ * (find) or FEAT_E_NOT_FOUND (get) when there is none, FEAT_E_INTERNAL.
+ */
+enum feat_error feat_user_find(sqlite3 *db, struct feat_arena *a,
+    const char *app, const struct feat_account *acct, struct feat_user *u);
+enum feat_error feat_user_get(sqlite3 *db, struct feat_arena *a,
+    const char *app, sqlite3_int64 id, struct feat_user *u);
+
+/* Sets *id to the user of acct in app, or 0.  FEAT_E_NONE or INTERNAL. */
+enum feat_error feat_user_lookup_id(sqlite3 *db, const char *app,
+    const struct feat_account *acct, sqlite3_int64 *id);
+
+/*
+ * Inserts a user for acct with a password hash ("" for none) and a fresh
+ * openid; run it inside a transaction the caller holds.  Answers
+ * FEAT_E_NONE with *id set, FEAT_E_REGISTERED when the account exists (a
+ * unique-constraint race included), or FEAT_E_INTERNAL.
+ */
+enum feat_error feat_user_create(sqlite3 *db, const char *app,
+    const struct feat_account *acct, const char *password_hash,
+    sqlite3_int64 *id);
+
+/*
+ * A profile change: NULL strings and gender -1 leave a field as it is, ""
+ * clears one.  The caller has validated every field (limits above,
+ * gender 0..2, birthday "" or a real date).
+ */
+struct feat_profile_update {
+    const char  *nickname;
+    const char  *avatar;
+    int          gender;
+    const char  *birthday;
+    const char  *address;
+    const char  *city;
+};
+
+/* Applies u in one UPDATE with updated_at = now: FEAT_E_NONE,
+ * FEAT_E_NOT_FOUND or FEAT_E_INTERNAL. */
+enum feat_error feat_user_update_profile(sqlite3 *db, const char *app,
+    sqlite3_int64 id, const struct feat_profile_update *u);
+
+/*
+ * Sets a new password (hashed here, outside any transaction), stamps
+ * password_changed_at and revokes every session of the user except
+ * keep_session (0: all), in one transaction.  FEAT_E_NONE,
+ * FEAT_E_NOT_FOUND or FEAT_E_INTERNAL.
+ */
+enum feat_error feat_user_set_password(sqlite3 *db, const char *app,
+    sqlite3_int64 id, const char *password, sqlite3_int64 keep_session);
+
+
+/* ---- sessions (sessions.c) ----------------------------------------------- */
+
+/*
+ * Creates a session for user_id (0 for an OAuth client token) with
+ * client_id (0: none), device_id (NULL: "") and scope, lifetimes from
+ * session.access_ttl and session.refresh_ttl.  Runs inside the caller's
+ * transaction if there is one.  FEAT_E_NONE with *t filled, or
+ * FEAT_E_INTERNAL.
+ */
+enum feat_error feat_session_create(sqlite3 *db, const char *app,
+    sqlite3_int64 user_id, sqlite3_int64 client_id, const char *device_id,
+    const char *scope, struct feat_tokens *t);
+
+/*
+ * Rotates the session that refresh belongs to: both tokens change, the
+ * old refresh token is remembered for reuse detection.  Presented again
+ * within session.grace seconds while the pair it produced is current, it
+ * answers that same pair; any other use of a rotated token revokes the
+ * session.  FEAT_E_NONE with *t filled, FEAT_E_BAD_TOKEN (unknown,
+ * expired, revoked, reused, or the user disabled), or FEAT_E_INTERNAL.
+ */
+enum feat_error feat_session_rotate(sqlite3 *db, const char *app,
+    const char *refresh, struct feat_tokens *t);
+
+/* Revokes one session of app (already revoked is fine).  FEAT_E_NONE or
+ * FEAT_E_INTERNAL. */
+enum feat_error feat_session_revoke(sqlite3 *db, const char *app,
+    sqlite3_int64 session_id);
+
+/* Revokes every live session of a user except keep (0: none kept).
+ * Runs inside the caller's transaction if there is one. */
+enum feat_error feat_session_revoke_user(sqlite3 *db, const char *app,
+    sqlite3_int64 user_id, sqlite3_int64 keep);
+
+/* What an access token grants; scope lives in the arena. */
+struct feat_session {
+    sqlite3_int64  id;
+    sqlite3_int64  user_id;     /* 0: an OAuth client token */
+    sqlite3_int64  client_id;   /* 0: none */
+    const char    *scope;
+};
+
+/*
+ * Looks up a live access token of app: not revoked, not expired, its user
+ * active.  One indexed read, no writes.  FEAT_E_NONE with *s filled,
+ * FEAT_E_BAD_TOKEN, or FEAT_E_INTERNAL.
+ */
+enum feat_error feat_session_lookup(sqlite3 *db, struct feat_arena *a,
+    const char *app, const char *access, struct feat_session *s);
+
+/*
+ * Deletes sessions whose refresh expired more than a day ago and rotated
+ * tokens that can no longer be valid (jobs process).
+ */
+void feat_session_sweep(sqlite3 *db, time_t now);
+
+
+/* ---- the module (auth.c, v2.c) ------------------------------------------- */
+
+/* The authenticate hook (see struct feat_module). */
+enum feat_error feat_accounts_authenticate(struct feat_req *r,
+    unsigned flags);
+
+extern const struct feat_module  feat_accounts_module;
+
+#endif /* FEAT_ACCOUNTS_H */

@@ -1,0 +1,337 @@
+/*
+ * v2.c: the v2 dialect's account endpoints (seeds/004) and the module.
+ *
+ * POST /api/auth/send_code, check_code, register, access_token,
+ * refresh_token and destroy_token.  Each handler reads its fields with
+ * feat_in_*, calls the domain (accounts.h) and renders the outcome with
+ * feat_reply or feat_fail; the rules live in the domain, so the v1 and
+ * feat dialects get the same behaviour.  The file also holds the module's
+ * route table, its authenticate hook (auth.c) and its periodic sweep.
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "feat.h"
+#include "accounts/accounts.h"
+
+
+/* Fails with the account error naming the field the client filled in. */
+static int
+fail_account(struct feat_req *r)
+{
+    r->bad_field = "account";
+    r->bad_reason = "invalid phone number or email";
+    return feat_fail(r, FEAT_E_BAD_ACCOUNT, "invalid account");
+}
+
+
+/*
+ * Reads "area" and "account" into *acct: FEAT_OK, or FEAT_ERROR once the
+ * failure has been answered.
+ */
+static int
+in_account(struct feat_req *r, struct feat_account *acct)
+{
+    const char  *area, *account;
+
+    area = NULL;
+
+    if (feat_in_str(r, "area", &area, FEAT_AREA_MAX, 0) == FEAT_ERROR
+        || feat_in_str(r, "account", &account, FEAT_ACCOUNT_MAX,
+                       FEAT_REQUIRED) != FEAT_OK)
+    {
+        feat_fail_field(r);
+        return FEAT_ERROR;
+    }
+
+    if (feat_account_parse(r->arena, area, account, acct) != FEAT_E_NONE) {
+        fail_account(r);
+        return FEAT_ERROR;
+    }
+
+    return FEAT_OK;
+}
+
+
+/*
+ * The optional "purpose", else the default for the account: FEAT_OK, or
+ * FEAT_ERROR once the failure has been answered.
+ */
+static int
+in_purpose(struct feat_req *r, const struct feat_account *acct,
+    const char **purpose)
+{
+    int              rc;
+    enum feat_error  e;
+
+    rc = feat_in_str(r, "purpose", purpose, 16, 0);
+    if (rc == FEAT_ERROR) {
+        feat_fail_field(r);
+        return FEAT_ERROR;
+    }
+
+    if (rc == FEAT_OK) {
+        if (!feat_purpose_valid(*purpose)) {
+            r->bad_field = "purpose";
+            r->bad_reason = "must be register or login";
+            feat_fail_field(r);
+            return FEAT_ERROR;
+        }
+        return FEAT_OK;
+    }
+
+    e = feat_code_default_purpose(feat_db(), r->app->id, acct, purpose);
+    if (e != FEAT_E_NONE) {
+        feat_fail(r, e, "purpose lookup failed");
+        return FEAT_ERROR;
+    }
+
+    return FEAT_OK;
+}
+
+
+/* A password within limits: FEAT_OK, FEAT_DECLINED when absent and
+ * optional, FEAT_ERROR once the failure has been answered. */
+static int
+in_password(struct feat_req *r, const char **password, unsigned flags)
+{
+    int  rc;
+
+    rc = feat_in_str(r, "password", password, FEAT_PASSWORD_MAX, flags);
+    if (rc == FEAT_ERROR) {
+        feat_fail_field(r);
+        return FEAT_ERROR;
+    }
+
+    if (rc == FEAT_OK
+        && feat_utf8_len(*password, strlen(*password)) < FEAT_PASSWORD_MIN)
+    {
+        r->bad_field = "password";
+        r->bad_reason = "too short";
+        feat_fail_field(r);
+        return FEAT_ERROR;
+    }
+
+    return rc;
+}
+
+
+/* The seed's token answer. */
+static int
+reply_tokens(struct feat_req *r, const struct feat_tokens *t)
+{
+    cJSON  *o;
+
+    o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "access_token", t->access);
+    cJSON_AddStringToObject(o, "refresh_token", t->refresh);
+    cJSON_AddStringToObject(o, "expires_at", feat_time(r, t->access_expires));
+    cJSON_AddNumberToObject(o, "expires_in", (double) t->access_ttl);
+
+    return feat_reply(r, o);
+}
+
+
+static int
+v2_send_code(struct feat_req *r)
+{
+    const char           *purpose;
+    enum feat_error       e;
+    struct feat_account   acct;
+
+    if (in_account(r, &acct) != FEAT_OK
+        || in_purpose(r, &acct, &purpose) != FEAT_OK)
+    {
+        return FEAT_OK;
+    }
+
+    e = feat_code_send(feat_db(), r->arena, r->app->id, &acct, purpose,
+                       r->remote_addr, NULL);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "code for %s not sent", purpose);
+    }
+
+    return feat_reply(r, NULL);
+}
+
+
+static int
+v2_check_code(struct feat_req *r)
+{
+    const char           *purpose, *code;
+    enum feat_error       e;
+    struct feat_account   acct;
+
+    if (in_account(r, &acct) != FEAT_OK) {
+        return FEAT_OK;
+    }
+
+    if (feat_in_str(r, "code", &code, FEAT_CODE_MAX, FEAT_REQUIRED)
+        != FEAT_OK)
+    {
+        return feat_fail_field(r);
+    }
+
+    if (in_purpose(r, &acct, &purpose) != FEAT_OK) {
+        return FEAT_OK;
+    }
+
+    /* Checking does not use the code up: register or login will. */
+    e = feat_code_check(feat_db(), r->app->id, &acct, purpose, code, 0);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "code check for %s", purpose);
+    }
+
+    return feat_reply(r, NULL);
+}
+
+
+static int
+v2_register(struct feat_req *r)
+{
+    const char           *code, *password;
+    enum feat_error       e;
+    struct feat_tokens    t;
+    struct feat_account   acct;
+
+    if (in_account(r, &acct) != FEAT_OK) {
+        return FEAT_OK;
+    }
+
+    if (feat_in_str(r, "code", &code, FEAT_CODE_MAX, FEAT_REQUIRED)
+        != FEAT_OK)
+    {
+        return feat_fail_field(r);
+    }
+
+    if (in_password(r, &password, FEAT_REQUIRED) != FEAT_OK) {
+        return FEAT_OK;
+    }
+
+    e = feat_account_register(feat_db(), r->app->id, &acct, code, password,
+                              r->app->default_scopes, &t);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "register refused");
+    }
+
+    return reply_tokens(r, &t);
+}
+
+
+static int
+v2_login(struct feat_req *r)
+{
+    int                   rc;
+    const char           *password, *code;
+    enum feat_error       e;
+    struct feat_tokens    t;
+    struct feat_account   acct;
+
+    if (in_account(r, &acct) != FEAT_OK) {
+        return FEAT_OK;
+    }
+
+    rc = in_password(r, &password, 0);
+    if (rc == FEAT_ERROR) {
+        return FEAT_OK;
+    }
+
+    if (rc == FEAT_OK) {
+        /* With both, the password wins: it is what the seed shows. */
+        e = feat_account_login_password(feat_db(), r->app->id, &acct,
+                                        password, r->remote_addr,
+                                        r->app->default_scopes, &t);
+
+    } else {
+        /* Our extension: a login code instead of the password. */
+        rc = feat_in_str(r, "code", &code, FEAT_CODE_MAX, 0);
+        if (rc == FEAT_ERROR) {
+            return feat_fail_field(r);
+        }
+
+        if (rc == FEAT_DECLINED) {
+            r->bad_field = "password";
+            r->bad_reason = "is required";
+            return feat_fail_field(r);
+        }
+
+        e = feat_account_login_code(feat_db(), r->app->id, &acct, code,
+                                    r->app->default_scopes, &t);
+    }
+
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "login refused");
+    }
+
+    return reply_tokens(r, &t);
+}
+
+
+static int
+v2_refresh(struct feat_req *r)
+{
+    const char          *refresh;
+    enum feat_error      e;
+    struct feat_tokens   t;
+
+    if (feat_in_str(r, "refresh_token", &refresh, FEAT_TOKEN_MAX,
+                    FEAT_REQUIRED) != FEAT_OK)
+    {
+        return feat_fail_field(r);
+    }
+
+    e = feat_session_rotate(feat_db(), r->app->id, refresh, &t);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "refresh refused");
+    }
+
+    return reply_tokens(r, &t);
+}
+
+
+static int
+v2_logout(struct feat_req *r)
+{
+    enum feat_error  e;
+
+    e = feat_session_revoke(feat_db(), r->app->id, r->session_id);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "session %lld not revoked",
+                         (long long) r->session_id);
+    }
+
+    return feat_reply(r, NULL);
+}
+
+
+static void
+accounts_sweep(sqlite3 *db, time_t now)
+{
+    feat_code_sweep(db, now);
+    feat_session_sweep(db, now);
+}
+
+
+/* 0 is FEAT_PUBLIC, spelled short to keep each route on one line. */
+static const struct feat_route  accounts_routes[] = {
+    { FEAT_POST, "/api/auth/send_code",     FEAT_V2, v2_send_code,  0 },
+    { FEAT_POST, "/api/auth/check_code",    FEAT_V2, v2_check_code, 0 },
+    { FEAT_POST, "/api/auth/register",      FEAT_V2, v2_register,   0 },
+    { FEAT_POST, "/api/auth/access_token",  FEAT_V2, v2_login,      0 },
+    { FEAT_POST, "/api/auth/refresh_token", FEAT_V2, v2_refresh,    0 },
+    { FEAT_POST, "/api/auth/destroy_token", FEAT_V2, v2_logout, FEAT_SESSION },
+    FEAT_NULL_ROUTE
+};
+
+
+const struct feat_module  feat_accounts_module = {
+    "accounts",
+    accounts_routes,
+    NULL,
+    NULL,
+    NULL,
+    feat_accounts_authenticate,
+    accounts_sweep
+};
