@@ -1,0 +1,289 @@
+/*
+ * faq.c: the FAQ domain.  Administrators add, edit and remove entries
+ * through featctl; users read them, one app at a time, newest first.
+ * Every statement filters by app_id, so no entry crosses tenants.
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "feat.h"
+#include "faq/faq.h"
+
+
+#define FAQ_COLUMNS                                                          \
+    "id, app_id, created_at, updated_at, title, content, category, "         \
+    "external_link"
+
+
+static void
+faq_row(struct feat_arena *a, sqlite3_stmt *st, struct feat_faq *f)
+{
+    f->id = sqlite3_column_int64(st, 0);
+    f->app_id = feat_db_col_text(a, st, 1);
+    f->created_at = (time_t) sqlite3_column_int64(st, 2);
+    f->updated_at = (time_t) sqlite3_column_int64(st, 3);
+    f->title = feat_db_col_text(a, st, 4);
+    f->content = feat_db_col_text(a, st, 5);
+    f->category = feat_db_col_text(a, st, 6);
+    f->external_link = feat_db_col_text(a, st, 7);
+}
+
+
+/*
+ * Whether s (NULL: absent) is valid UTF-8 of at most max code points, and
+ * not empty when required.  Administrators type these on a terminal, so
+ * nothing upstream has checked them.
+ */
+static int
+faq_text_ok(const char *s, long max, int required)
+{
+    long  n;
+
+    if (s == NULL) {
+        return !required;
+    }
+
+    n = feat_utf8_len(s, strlen(s));
+
+    return n >= (required ? 1 : 0) && n <= max;
+}
+
+
+/* An external link is opened by the app, often in a web view: only http
+ * and https, so a "javascript:" or "file:" link cannot be planted. */
+static int
+faq_link_ok(const char *s)
+{
+    if (s == NULL || s[0] == '\0') {
+        return 1;
+    }
+
+    if (!faq_text_ok(s, FEAT_FAQ_LINK_MAX, 1)) {
+        return 0;
+    }
+
+    return (strncmp(s, "https://", 8) == 0 && s[8] != '\0')
+           || (strncmp(s, "http://", 7) == 0 && s[7] != '\0');
+}
+
+
+static enum feat_error
+faq_check(const char *title, int title_required, const char *content,
+    const char *category, const char *external_link, const char **bad)
+{
+    if (!faq_text_ok(title, FEAT_FAQ_TITLE_MAX, title_required)
+        || (title != NULL && title[0] == '\0'))
+    {
+        *bad = "title";
+        return FEAT_E_BAD_FIELD;
+    }
+
+    if (!faq_text_ok(content, FEAT_FAQ_CONTENT_MAX, 0)) {
+        *bad = "content";
+        return FEAT_E_BAD_FIELD;
+    }
+
+    if (!faq_text_ok(category, FEAT_FAQ_CATEGORY_MAX, 0)) {
+        *bad = "category";
+        return FEAT_E_BAD_FIELD;
+    }
+
+    if (!faq_link_ok(external_link)) {
+        *bad = "external_link";
+        return FEAT_E_BAD_FIELD;
+    }
+
+    return FEAT_E_NONE;
+}
+
+
+enum feat_error
+feat_faq_list(sqlite3 *db, struct feat_arena *a, const char *app,
+    long long offset, long long limit, long long *total,
+    struct feat_faq **items, size_t *n)
+{
+    int             rc;
+    size_t          count;
+    sqlite3_int64   t;
+    sqlite3_stmt   *st;
+    struct feat_faq *list;
+
+    *items = NULL;
+    *n = 0;
+
+    if (limit < 1 || offset < 0) {
+        *total = 0;
+        return FEAT_E_NONE;
+    }
+
+    if (limit > FEAT_FAQ_LIST_MAX) {
+        limit = FEAT_FAQ_LIST_MAX;
+    }
+
+    if (feat_db_int(db, &t, "SELECT COUNT(*) FROM faq WHERE app_id = ?",
+                    "s", app)
+        != FEAT_OK)
+    {
+        return FEAT_E_INTERNAL;
+    }
+
+    *total = t;
+
+    if (offset >= t) {
+        return FEAT_E_NONE;
+    }
+
+    st = feat_db_query(db,
+                       "SELECT " FAQ_COLUMNS " FROM faq WHERE app_id = ?"
+                       " ORDER BY id DESC LIMIT ? OFFSET ?",
+                       "sii", app, (sqlite3_int64) limit,
+                       (sqlite3_int64) offset);
+    if (st == NULL) {
+        return FEAT_E_INTERNAL;
+    }
+
+    list = feat_arena_alloc(a, (size_t) limit * sizeof(struct feat_faq));
+    count = 0;
+
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && count < (size_t) limit) {
+        faq_row(a, st, &list[count++]);
+    }
+
+    feat_db_done(st);
+
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        feat_log(LOG_ERR, 0, "faq list: %s", sqlite3_errmsg(db));
+        return FEAT_E_INTERNAL;
+    }
+
+    *items = count ? list : NULL;
+    *n = count;
+
+    return FEAT_E_NONE;
+}
+
+
+enum feat_error
+feat_faq_get(sqlite3 *db, struct feat_arena *a, const char *app,
+    sqlite3_int64 id, struct feat_faq *out)
+{
+    int            rc;
+    sqlite3_stmt  *st;
+
+    st = feat_db_query(db,
+                       "SELECT " FAQ_COLUMNS " FROM faq"
+                       " WHERE app_id = ? AND id = ?",
+                       "si", app, id);
+    if (st == NULL) {
+        return FEAT_E_INTERNAL;
+    }
+
+    rc = sqlite3_step(st);
+
+    if (rc == SQLITE_ROW) {
+        faq_row(a, st, out);
+    }
+
+    feat_db_done(st);
+
+    if (rc == SQLITE_ROW) {
+        return FEAT_E_NONE;
+    }
+
+    if (rc == SQLITE_DONE) {
+        return FEAT_E_NOT_FOUND;
+    }
+
+    feat_log(LOG_ERR, 0, "faq get: %s", sqlite3_errmsg(db));
+
+    return FEAT_E_INTERNAL;
+}
+
+
+enum feat_error
+feat_faq_add(sqlite3 *db, const char *app, const char *title,
+    const char *content, const char *category, const char *external_link,
+    sqlite3_int64 *id, const char **bad)
+{
+    int              rc;
+    time_t           now;
+    enum feat_error  e;
+
+    e = faq_check(title, 1, content, category, external_link, bad);
+    if (e != FEAT_E_NONE) {
+        return e;
+    }
+
+    now = feat_now();
+
+    rc = feat_db_exec(db,
+                      "INSERT INTO faq (app_id, title, content, category,"
+                      " external_link, created_at, updated_at)"
+                      " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                      "sssssii", app, title,
+                      content ? content : "",
+                      category ? category : "",
+                      external_link ? external_link : "",
+                      (sqlite3_int64) now, (sqlite3_int64) now);
+
+    if (rc == FEAT_BUSY) {
+        /* the only constraint a valid row can break: app_id's reference */
+        return FEAT_E_UNKNOWN_APP;
+    }
+
+    if (rc != FEAT_OK) {
+        return FEAT_E_INTERNAL;
+    }
+
+    *id = sqlite3_last_insert_rowid(db);
+
+    return FEAT_E_NONE;
+}
+
+
+enum feat_error
+feat_faq_edit(sqlite3 *db, const char *app, sqlite3_int64 id,
+    const char *title, const char *content, const char *category,
+    const char *external_link, const char **bad)
+{
+    enum feat_error  e;
+
+    e = faq_check(title, 0, content, category, external_link, bad);
+    if (e != FEAT_E_NONE) {
+        return e;
+    }
+
+    /* NULL binds NULL, and COALESCE keeps the column: one fixed statement
+     * serves every combination of fields. */
+    if (feat_db_exec(db,
+                     "UPDATE faq SET title = COALESCE(?, title),"
+                     " content = COALESCE(?, content),"
+                     " category = COALESCE(?, category),"
+                     " external_link = COALESCE(?, external_link),"
+                     " updated_at = ?"
+                     " WHERE app_id = ? AND id = ?",
+                     "ssssisi", title, content, category, external_link,
+                     (sqlite3_int64) feat_now(), app, id)
+        != FEAT_OK)
+    {
+        return FEAT_E_INTERNAL;
+    }
+
+    return sqlite3_changes(db) ? FEAT_E_NONE : FEAT_E_NOT_FOUND;
+}
+
+
+enum feat_error
+feat_faq_remove(sqlite3 *db, const char *app, sqlite3_int64 id)
+{
+    if (feat_db_exec(db, "DELETE FROM faq WHERE app_id = ? AND id = ?",
+                     "si", app, id)
+        != FEAT_OK)
+    {
+        return FEAT_E_INTERNAL;
+    }
+
+    return sqlite3_changes(db) ? FEAT_E_NONE : FEAT_E_NOT_FOUND;
+}

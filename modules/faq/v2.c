@@ -1,0 +1,92 @@
+/*
+ * v2.c: the FAQ module's v2 handlers (seeds/004): GET /api/faq, a paged
+ * list newest first, and GET /api/faq/{id}.  Both need a session, as the
+ * seed's headers show, and see only the request's app.
+ */
+
+#include "config.h"
+
+#include "feat.h"
+#include "faq/faq.h"
+
+
+static cJSON *
+v2_faq_object(struct feat_req *r, const struct feat_faq *f)
+{
+    cJSON  *o;
+
+    o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "id", (double) f->id);
+    cJSON_AddStringToObject(o, "app_id", f->app_id);
+    cJSON_AddStringToObject(o, "created_at", feat_time(r, f->created_at));
+    cJSON_AddStringToObject(o, "updated_at", feat_time(r, f->updated_at));
+    cJSON_AddStringToObject(o, "title", f->title);
+    cJSON_AddStringToObject(o, "content", f->content);
+    cJSON_AddStringToObject(o, "category", f->category);
+    cJSON_AddStringToObject(o, "external_link", f->external_link);
+
+    return o;
+}
+
+
+static int
+v2_faq_list(struct feat_req *r)
+{
+    size_t            i, n;
+    cJSON            *list;
+    long long         total;
+    struct feat_faq  *items;
+    struct feat_page  pg;
+    enum feat_error   e;
+
+    if (feat_in_page(r, &pg) != FEAT_OK) {
+        return feat_fail_field(r);
+    }
+
+    e = feat_faq_list(feat_db(), r->arena, r->app->id, pg.offset, pg.size,
+                      &total, &items, &n);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "faq list failed");
+    }
+
+    list = cJSON_CreateArray();
+
+    for (i = 0; i < n; i++) {
+        cJSON_AddItemToArray(list, v2_faq_object(r, &items[i]));
+    }
+
+    return feat_reply(r, feat_page_object(r, &pg, total, list));
+}
+
+
+static int
+v2_faq_get(struct feat_req *r)
+{
+    sqlite3_int64    id;
+    struct feat_faq  f;
+    enum feat_error  e;
+
+    if (feat_req_param_id(r, "id", &id) != FEAT_OK) {
+        return feat_fail(r, FEAT_E_NOT_FOUND, "faq id is not an id");
+    }
+
+    e = feat_faq_get(feat_db(), r->arena, r->app->id, id, &f);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "faq %lld", (long long) id);
+    }
+
+    return feat_reply(r, v2_faq_object(r, &f));
+}
+
+
+static const struct feat_route  faq_routes[] = {
+    { FEAT_GET, "/api/faq",      FEAT_V2, v2_faq_list, FEAT_SESSION },
+    { FEAT_GET, "/api/faq/{id}", FEAT_V2, v2_faq_get,  FEAT_SESSION },
+    FEAT_NULL_ROUTE
+};
+
+
+const struct feat_module  feat_faq_module = {
+    .name = "faq",
+    .routes = faq_routes,
+};

@@ -1,0 +1,878 @@
+/*
+ * feedback.c: the feedback domain.  Users file feedback and read the
+ * replies; managers (administrators, through featctl) keep categories,
+ * reply and close.  A feedback belongs to one user of one app: every
+ * statement filters by app_id, and every user-facing one by user_id too,
+ * so another user's feedback is simply not found.
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "feat.h"
+#include "feedback/feedback.h"
+
+
+typedef void (*feedback_row_pt)(struct feat_arena *a, sqlite3_stmt *st,
+    void *item);
+
+
+#define FEEDBACK_COLUMNS                                                     \
+    "id, app_id, created_at, updated_at, user_id, title, content,"           \
+    " category_id, contact_phone, status"
+
+#define REPLY_COLUMNS                                                        \
+    "id, app_id, created_at, updated_at, feedback_id, manager_id, content,"  \
+    " is_read"
+
+#define CATEGORY_COLUMNS                                                     \
+    "id, app_id, created_at, updated_at, name, description"
+
+
+static void
+feedback_row(struct feat_arena *a, sqlite3_stmt *st, void *item)
+{
+    struct feat_feedback  *f = item;
+
+    f->id = sqlite3_column_int64(st, 0);
+    f->app_id = feat_db_col_text(a, st, 1);
+    f->created_at = (time_t) sqlite3_column_int64(st, 2);
+    f->updated_at = (time_t) sqlite3_column_int64(st, 3);
+    f->user_id = sqlite3_column_int64(st, 4);
+    f->title = feat_db_col_text(a, st, 5);
+    f->content = feat_db_col_text(a, st, 6);
+    /* NULL (no category, or its category was removed) reads as 0 */
+    f->category_id = sqlite3_column_int64(st, 7);
+    f->contact_phone = feat_db_col_text(a, st, 8);
+    f->status = sqlite3_column_int(st, 9);
+}
+
+
+static void
+reply_row(struct feat_arena *a, sqlite3_stmt *st, void *item)
+{
+    struct feat_feedback_reply  *p = item;
+
+    p->id = sqlite3_column_int64(st, 0);
+    p->app_id = feat_db_col_text(a, st, 1);
+    p->created_at = (time_t) sqlite3_column_int64(st, 2);
+    p->updated_at = (time_t) sqlite3_column_int64(st, 3);
+    p->feedback_id = sqlite3_column_int64(st, 4);
+    p->manager_id = sqlite3_column_int64(st, 5);
+    p->content = feat_db_col_text(a, st, 6);
+    p->is_read = sqlite3_column_int(st, 7);
+}
+
+
+static void
+category_row(struct feat_arena *a, sqlite3_stmt *st, void *item)
+{
+    struct feat_feedback_category  *c = item;
+
+    c->id = sqlite3_column_int64(st, 0);
+    c->app_id = feat_db_col_text(a, st, 1);
+    c->created_at = (time_t) sqlite3_column_int64(st, 2);
+    c->updated_at = (time_t) sqlite3_column_int64(st, 3);
+    c->name = feat_db_col_text(a, st, 4);
+    c->description = feat_db_col_text(a, st, 5);
+}
+
+
+static void
+manager_row(struct feat_arena *a, sqlite3_stmt *st, void *item)
+{
+    struct feat_manager  *m = item;
+
+    m->id = sqlite3_column_int64(st, 0);
+    m->app_id = feat_db_col_text(a, st, 1);
+    m->name = feat_db_col_text(a, st, 2);
+    m->created_at = (time_t) sqlite3_column_int64(st, 3);
+}
+
+
+/*
+ * Steps st (from feat_db_query) to the end, reading at most max rows of
+ * size bytes each into a new arena array, and releases it.  FEAT_E_NONE
+ * with *items (NULL when no row) and *n, or FEAT_E_INTERNAL (logged).
+ */
+static enum feat_error
+feedback_rows(sqlite3 *db, struct feat_arena *a, sqlite3_stmt *st,
+    size_t size, size_t max, feedback_row_pt fn, void **items, size_t *n)
+{
+    int     rc;
+    char   *list;
+    size_t  count;
+
+    rc = SQLITE_DONE;
+    *items = NULL;
+    *n = 0;
+
+    list = max ? feat_arena_alloc(a, max * size) : NULL;
+    count = 0;
+
+    while (count < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        fn(a, st, list + count * size);
+        count++;
+    }
+
+    if (count < max && rc != SQLITE_DONE) {
+        feat_log(LOG_ERR, 0, "feedback: reading rows failed: %s",
+                 sqlite3_errmsg(db));
+        feat_db_done(st);
+        return FEAT_E_INTERNAL;
+    }
+
+    feat_db_done(st);
+
+    *items = count ? list : NULL;
+    *n = count;
+
+    return FEAT_E_NONE;
+}
+
+
+/* Steps a statement expected to answer at most one row into item:
+ * FEAT_E_NONE, FEAT_E_NOT_FOUND or FEAT_E_INTERNAL. */
+static enum feat_error
+feedback_one(sqlite3 *db, struct feat_arena *a, sqlite3_stmt *st,
+    feedback_row_pt fn, void *item)
+{
+    int  rc;
+
+    if (st == NULL) {
+        return FEAT_E_INTERNAL;
+    }
+
+    rc = sqlite3_step(st);
+
+    if (rc == SQLITE_ROW) {
+        fn(a, st, item);
+    }
+
+    feat_db_done(st);
+
+    if (rc == SQLITE_ROW) {
+        return FEAT_E_NONE;
+    }
+
+    if (rc == SQLITE_DONE) {
+        return FEAT_E_NOT_FOUND;
+    }
+
+    feat_log(LOG_ERR, 0, "feedback: reading a row failed: %s",
+             sqlite3_errmsg(db));
+
+    return FEAT_E_INTERNAL;
+}
+
+
+/* Clamps a page request; 0 when nothing is to be read. */
+static size_t
+feedback_limit(long long offset, long long limit, long long total)
+{
+    if (limit < 1 || offset < 0 || offset >= total) {
+        return 0;
+    }
+
+    if (limit > FEAT_FEEDBACK_LIST_MAX) {
+        limit = FEAT_FEEDBACK_LIST_MAX;
+    }
+
+    return (size_t) limit;
+}
+
+
+/* s (NULL: absent) is valid UTF-8 of at most max code points, and not
+ * empty when required. */
+static int
+feedback_text_ok(const char *s, long max, int required)
+{
+    long  n;
+
+    if (s == NULL) {
+        return !required;
+    }
+
+    n = feat_utf8_len(s, strlen(s));
+
+    return n >= (required ? 1 : 0) && n <= max;
+}
+
+
+/* ---- managers ------------------------------------------------------------ */
+
+enum feat_error
+feat_manager_add(sqlite3 *db, const char *app, const char *name,
+    sqlite3_int64 *id, const char **bad)
+{
+    int  rc;
+
+    if (!feedback_text_ok(name, FEAT_MANAGER_NAME_MAX, 1)) {
+        *bad = "name";
+        return FEAT_E_BAD_FIELD;
+    }
+
+    rc = feat_db_exec(db,
+                      "INSERT INTO managers (app_id, name, created_at)"
+                      " VALUES (?, ?, ?)",
+                      "ssi", app, name, (sqlite3_int64) feat_now());
+
+    if (rc == FEAT_BUSY) {
+        return FEAT_E_UNKNOWN_APP;
+    }
+
+    if (rc != FEAT_OK) {
+        return FEAT_E_INTERNAL;
+    }
+
+    *id = sqlite3_last_insert_rowid(db);
+
+    return FEAT_E_NONE;
+}
+
+
+enum feat_error
+feat_manager_list(sqlite3 *db, struct feat_arena *a, const char *app,
+    struct feat_manager **items, size_t *n)
+{
+    void            *p;
+    sqlite3_int64    total;
+    sqlite3_stmt    *st;
+    enum feat_error  e;
+
+    if (feat_db_int(db, &total,
+                    "SELECT COUNT(*) FROM managers WHERE app_id = ?",
+                    "s", app)
+        != FEAT_OK)
+    {
+        return FEAT_E_INTERNAL;
+    }
+
+    st = feat_db_query(db,
+                       "SELECT id, app_id, name, created_at FROM managers"
+                       " WHERE app_id = ? ORDER BY id",
+                       "s", app);
+    if (st == NULL) {
+        return FEAT_E_INTERNAL;
+    }
+
+    /* a manager added between the two statements waits for the next list */
+    e = feedback_rows(db, a, st, sizeof(struct feat_manager),
+                         (size_t) total, manager_row, &p, n);
+    *items = p;
+
+    return e;
+}
+
+
+enum feat_error
+feat_manager_exists(sqlite3 *db, const char *app, sqlite3_int64 id)
+{
+    int            rc;
+    sqlite3_int64  one;
+
+    rc = feat_db_int(db, &one,
+                     "SELECT 1 FROM managers WHERE app_id = ? AND id = ?",
+                     "si", app, id);
+
+    if (rc == FEAT_OK) {
+        return FEAT_E_NONE;
+    }
+
+    return rc == FEAT_DECLINED ? FEAT_E_NOT_FOUND : FEAT_E_INTERNAL;
+}
+
+
+/* ---- categories ---------------------------------------------------------- */
+
+enum feat_error
+feat_feedback_category_list(sqlite3 *db, struct feat_arena *a,
+    const char *app, long long offset, long long limit, long long *total,
+    struct feat_feedback_category **items, size_t *n)
+{
+    void            *p;
+    size_t           max;
+    sqlite3_int64    t;
+    sqlite3_stmt    *st;
+    enum feat_error  e;
+
+    *items = NULL;
+    *n = 0;
+
+    if (feat_db_int(db, &t,
+                    "SELECT COUNT(*) FROM feedback_category WHERE app_id = ?",
+                    "s", app)
+        != FEAT_OK)
+    {
+        return FEAT_E_INTERNAL;
+    }
+
+    *total = t;
+
+    max = feedback_limit(offset, limit, t);
+    if (max == 0) {
+        return FEAT_E_NONE;
+    }
+
+    st = feat_db_query(db,
+                       "SELECT " CATEGORY_COLUMNS " FROM feedback_category"
+                       " WHERE app_id = ? ORDER BY id DESC LIMIT ? OFFSET ?",
+                       "sii", app, (sqlite3_int64) max,
+                       (sqlite3_int64) offset);
+    if (st == NULL) {
+        return FEAT_E_INTERNAL;
+    }
+
+    e = feedback_rows(db, a, st, sizeof(struct feat_feedback_category),
+                         max, category_row, &p, n);
+    *items = p;
+
+    return e;
+}
+
+
+enum feat_error
+feat_feedback_category_add(sqlite3 *db, const char *app, const char *name,
+    const char *description, sqlite3_int64 *id, const char **bad)
+{
+    int     rc;
+    time_t  now;
+
+    if (!feedback_text_ok(name, FEAT_FEEDBACK_CATEGORY_NAME_MAX, 1)) {
+        *bad = "name";
+        return FEAT_E_BAD_FIELD;
+    }
+
+    if (!feedback_text_ok(description, FEAT_FEEDBACK_CATEGORY_DESC_MAX, 0)) {
+        *bad = "description";
+        return FEAT_E_BAD_FIELD;
+    }
+
+    now = feat_now();
+
+    rc = feat_db_exec(db,
+                      "INSERT INTO feedback_category (app_id, name,"
+                      " description, created_at, updated_at)"
+                      " VALUES (?, ?, ?, ?, ?)",
+                      "sssii", app, name, description ? description : "",
+                      (sqlite3_int64) now, (sqlite3_int64) now);
+
+    if (rc == FEAT_BUSY) {
+        return FEAT_E_UNKNOWN_APP;
+    }
+
+    if (rc != FEAT_OK) {
+        return FEAT_E_INTERNAL;
+    }
+
+    *id = sqlite3_last_insert_rowid(db);
+
+    return FEAT_E_NONE;
+}
+
+
+enum feat_error
+feat_feedback_category_remove(sqlite3 *db, const char *app, sqlite3_int64 id)
+{
+    /* the feedback rows keep their text; ON DELETE SET NULL drops the link */
+    if (feat_db_exec(db,
+                     "DELETE FROM feedback_category"
+                     " WHERE app_id = ? AND id = ?",
+                     "si", app, id)
+        != FEAT_OK)
+    {
+        return FEAT_E_INTERNAL;
+    }
+
+    return sqlite3_changes(db) ? FEAT_E_NONE : FEAT_E_NOT_FOUND;
+}
+
+
+/* ---- feedback ------------------------------------------------------------ */
+
+int
+feat_feedback_phone_ok(const char *s)
+{
+    size_t  i;
+    int     digits;
+
+    digits = 0;
+
+    for (i = 0; s[i] != '\0'; i++) {
+        if (i >= FEAT_FEEDBACK_PHONE_MAX) {
+            return 0;
+        }
+
+        if (s[i] >= '0' && s[i] <= '9') {
+            digits++;
+
+        } else if (s[i] != '+' && s[i] != ' ' && s[i] != '-') {
+            return 0;
+        }
+    }
+
+    return i == 0 || digits > 0;
+}
+
+
+enum feat_error
+feat_feedback_create(sqlite3 *db, struct feat_arena *a, const char *app,
+    sqlite3_int64 user_id, const char *title, const char *content,
+    sqlite3_int64 category_id, const char *contact_phone,
+    struct feat_feedback *out, const char **bad)
+{
+    int            rc;
+    time_t         now;
+    sqlite3_int64  one;
+
+    if (!feedback_text_ok(content, FEAT_FEEDBACK_CONTENT_MAX, 1)) {
+        *bad = "feedback_content";
+        return FEAT_E_BAD_FIELD;
+    }
+
+    if (!feedback_text_ok(title, FEAT_FEEDBACK_TITLE_MAX, 0)) {
+        *bad = "feedback_title";
+        return FEAT_E_BAD_FIELD;
+    }
+
+    if (contact_phone != NULL && !feat_feedback_phone_ok(contact_phone)) {
+        *bad = "contact_phone";
+        return FEAT_E_BAD_FIELD;
+    }
+
+    if (category_id < 0) {
+        *bad = "feedback_category_id";
+        return FEAT_E_BAD_FIELD;
+    }
+
+    if (category_id > 0) {
+        rc = feat_db_int(db, &one,
+                         "SELECT 1 FROM feedback_category"
+                         " WHERE app_id = ? AND id = ?",
+                         "si", app, category_id);
+        if (rc == FEAT_DECLINED) {
+            *bad = "feedback_category_id";
+            return FEAT_E_BAD_FIELD;
+        }
+
+        if (rc != FEAT_OK) {
+            return FEAT_E_INTERNAL;
+        }
+    }
+
+    now = feat_now();
+
+    /*
+     * INSERT ... SELECT from users: the row is made only for a user of
+     * this app, in the same statement that checks it.  A category removed
+     * since the check above breaks its foreign key: FEAT_BUSY.
+     */
+    rc = feat_db_exec(db,
+                      "INSERT INTO feedback (app_id, user_id, title, content,"
+                      " category_id, contact_phone, status, created_at,"
+                      " updated_at)"
+                      " SELECT ?1, id, ?2, ?3, NULLIF(?4, 0), ?5, 0, ?6, ?6"
+                      " FROM users WHERE app_id = ?1 AND id = ?7",
+                      "sssisii", app, title ? title : "", content,
+                      category_id, contact_phone ? contact_phone : "",
+                      (sqlite3_int64) now, user_id);
+
+    if (rc == FEAT_BUSY) {
+        *bad = "feedback_category_id";
+        return FEAT_E_BAD_FIELD;
+    }
+
+    if (rc != FEAT_OK) {
+        return FEAT_E_INTERNAL;
+    }
+
+    if (sqlite3_changes(db) == 0) {
+        return FEAT_E_NOT_FOUND;
+    }
+
+    out->id = sqlite3_last_insert_rowid(db);
+    out->app_id = feat_arena_strdup(a, app);
+    out->created_at = now;
+    out->updated_at = now;
+    out->user_id = user_id;
+    out->title = feat_arena_strdup(a, title ? title : "");
+    out->content = feat_arena_strdup(a, content);
+    out->category_id = category_id;
+    out->contact_phone = feat_arena_strdup(a,
+                                           contact_phone ? contact_phone : "");
+    out->status = FEAT_FEEDBACK_NEW;
+
+    return FEAT_E_NONE;
+}
+
+
+enum feat_error
+feat_feedback_list(sqlite3 *db, struct feat_arena *a, const char *app,
+    sqlite3_int64 user_id, int status, long long offset, long long limit,
+    long long *total, struct feat_feedback **items, size_t *n)
+{
+    int              rc;
+    void            *p;
+    size_t           max;
+    sqlite3_int64    t;
+    sqlite3_stmt    *st;
+    enum feat_error  e;
+
+    *items = NULL;
+    *n = 0;
+
+    /*
+     * Users list their own feedback through the (app_id, user_id, id)
+     * index.  The administrator's filtered form uses one statement whose
+     * "?2 < 0 OR ..." terms switch a filter off; it is not on any hot path.
+     */
+    if (user_id >= 0 && status < 0) {
+        rc = feat_db_int(db, &t,
+                         "SELECT COUNT(*) FROM feedback"
+                         " WHERE app_id = ? AND user_id = ?",
+                         "si", app, user_id);
+    } else {
+        rc = feat_db_int(db, &t,
+                         "SELECT COUNT(*) FROM feedback WHERE app_id = ?1"
+                         " AND (?2 < 0 OR user_id = ?2)"
+                         " AND (?3 < 0 OR status = ?3)",
+                         "sid", app, user_id, status);
+    }
+
+    if (rc != FEAT_OK) {
+        return FEAT_E_INTERNAL;
+    }
+
+    *total = t;
+
+    max = feedback_limit(offset, limit, t);
+    if (max == 0) {
+        return FEAT_E_NONE;
+    }
+
+    if (user_id >= 0 && status < 0) {
+        st = feat_db_query(db,
+                           "SELECT " FEEDBACK_COLUMNS " FROM feedback"
+                           " WHERE app_id = ? AND user_id = ?"
+                           " ORDER BY id DESC LIMIT ? OFFSET ?",
+                           "siii", app, user_id, (sqlite3_int64) max,
+                           (sqlite3_int64) offset);
+    } else {
+        st = feat_db_query(db,
+                           "SELECT " FEEDBACK_COLUMNS " FROM feedback"
+                           " WHERE app_id = ?1 AND (?2 < 0 OR user_id = ?2)"
+                           " AND (?3 < 0 OR status = ?3)"
+                           " ORDER BY id DESC LIMIT ?4 OFFSET ?5",
+                           "sidii", app, user_id, status,
+                           (sqlite3_int64) max, (sqlite3_int64) offset);
+    }
+
+    if (st == NULL) {
+        return FEAT_E_INTERNAL;
+    }
+
+    e = feedback_rows(db, a, st, sizeof(struct feat_feedback), max,
+                         feedback_row, &p, n);
+    *items = p;
+
+    return e;
+}
+
+
+enum feat_error
+feat_feedback_get(sqlite3 *db, struct feat_arena *a, const char *app,
+    sqlite3_int64 user_id, sqlite3_int64 id, struct feat_feedback *out)
+{
+    sqlite3_stmt  *st;
+
+    st = feat_db_query(db,
+                       "SELECT " FEEDBACK_COLUMNS " FROM feedback"
+                       " WHERE app_id = ?1 AND id = ?2"
+                       " AND (?3 < 0 OR user_id = ?3)",
+                       "sii", app, id, user_id);
+
+    return feedback_one(db, a, st, feedback_row, out);
+}
+
+
+enum feat_error
+feat_feedback_delete(sqlite3 *db, const char *app, sqlite3_int64 user_id,
+    sqlite3_int64 id)
+{
+    /* the replies go with it: feedback_reply's ON DELETE CASCADE */
+    if (feat_db_exec(db,
+                     "DELETE FROM feedback WHERE app_id = ?1 AND id = ?2"
+                     " AND (?3 < 0 OR user_id = ?3)",
+                     "sii", app, id, user_id)
+        != FEAT_OK)
+    {
+        return FEAT_E_INTERNAL;
+    }
+
+    return sqlite3_changes(db) ? FEAT_E_NONE : FEAT_E_NOT_FOUND;
+}
+
+
+enum feat_error
+feat_feedback_reply_add(sqlite3 *db, const char *app,
+    sqlite3_int64 feedback_id, sqlite3_int64 manager_id, const char *content,
+    sqlite3_int64 *id, const char **bad)
+{
+    int              rc;
+    time_t           now;
+    sqlite3_int64    status;
+    enum feat_error  e;
+
+    if (!feedback_text_ok(content, FEAT_FEEDBACK_REPLY_MAX, 1)) {
+        *bad = "reply_content";
+        return FEAT_E_BAD_FIELD;
+    }
+
+    if (feat_db_begin(db) != FEAT_OK) {
+        return FEAT_E_INTERNAL;
+    }
+
+    e = feat_manager_exists(db, app, manager_id);
+    if (e != FEAT_E_NONE) {
+        goto failed;
+    }
+
+    rc = feat_db_int(db, &status,
+                     "SELECT status FROM feedback WHERE app_id = ? AND id = ?",
+                     "si", app, feedback_id);
+    if (rc != FEAT_OK) {
+        e = (rc == FEAT_DECLINED) ? FEAT_E_NOT_FOUND : FEAT_E_INTERNAL;
+        goto failed;
+    }
+
+    /* a closed feedback is settled; reopening it is not a reply */
+    if (status == FEAT_FEEDBACK_CLOSED) {
+        e = FEAT_E_WRONG_STATE;
+        goto failed;
+    }
+
+    now = feat_now();
+    e = FEAT_E_INTERNAL;
+
+    if (feat_db_exec(db,
+                     "INSERT INTO feedback_reply (app_id, feedback_id,"
+                     " manager_id, content, is_read, created_at, updated_at)"
+                     " VALUES (?1, ?2, ?3, ?4, 0, ?5, ?5)",
+                     "siisi", app, feedback_id, manager_id, content,
+                     (sqlite3_int64) now)
+        != FEAT_OK)
+    {
+        goto failed;
+    }
+
+    *id = sqlite3_last_insert_rowid(db);
+
+    if (feat_db_exec(db,
+                     "UPDATE feedback SET status = 1, updated_at = ?"
+                     " WHERE app_id = ? AND id = ?",
+                     "isi", (sqlite3_int64) now, app, feedback_id)
+        != FEAT_OK)
+    {
+        goto failed;
+    }
+
+    if (feat_db_commit(db) != FEAT_OK) {
+        goto failed;
+    }
+
+    return FEAT_E_NONE;
+
+failed:
+
+    feat_db_rollback(db);
+
+    return e;
+}
+
+
+enum feat_error
+feat_feedback_close(sqlite3 *db, const char *app, sqlite3_int64 id)
+{
+    int            rc;
+    sqlite3_int64  status;
+
+    if (feat_db_exec(db,
+                     "UPDATE feedback SET status = 2, updated_at = ?"
+                     " WHERE app_id = ? AND id = ? AND status <> 2",
+                     "isi", (sqlite3_int64) feat_now(), app, id)
+        != FEAT_OK)
+    {
+        return FEAT_E_INTERNAL;
+    }
+
+    if (sqlite3_changes(db)) {
+        return FEAT_E_NONE;
+    }
+
+    /* nothing changed: tell "no such feedback" from "already closed" */
+    rc = feat_db_int(db, &status,
+                     "SELECT status FROM feedback WHERE app_id = ? AND id = ?",
+                     "si", app, id);
+
+    if (rc == FEAT_OK) {
+        return FEAT_E_WRONG_STATE;
+    }
+
+    return rc == FEAT_DECLINED ? FEAT_E_NOT_FOUND : FEAT_E_INTERNAL;
+}
+
+
+/* FEAT_E_NONE if feedback_id is a feedback of user_id (or any) in app. */
+static enum feat_error
+feedback_owned(sqlite3 *db, const char *app, sqlite3_int64 user_id,
+    sqlite3_int64 feedback_id)
+{
+    int            rc;
+    sqlite3_int64  one;
+
+    rc = feat_db_int(db, &one,
+                     "SELECT 1 FROM feedback WHERE app_id = ?1 AND id = ?2"
+                     " AND (?3 < 0 OR user_id = ?3)",
+                     "sii", app, feedback_id, user_id);
+
+    if (rc == FEAT_OK) {
+        return FEAT_E_NONE;
+    }
+
+    return rc == FEAT_DECLINED ? FEAT_E_NOT_FOUND : FEAT_E_INTERNAL;
+}
+
+
+enum feat_error
+feat_feedback_reply_latest(sqlite3 *db, struct feat_arena *a,
+    const char *app, sqlite3_int64 user_id, sqlite3_int64 feedback_id,
+    int mark_read, struct feat_feedback_reply *out)
+{
+    sqlite3_stmt     *st;
+    enum feat_error   e;
+
+    /*
+     * Reading the reply and marking the replies read is one transaction:
+     * a reply added in between would otherwise be marked read unseen, and
+     * two readers could both be told is_read false.
+     */
+    if (mark_read && feat_db_begin(db) != FEAT_OK) {
+        return FEAT_E_INTERNAL;
+    }
+
+    e = feedback_owned(db, app, user_id, feedback_id);
+    if (e != FEAT_E_NONE) {
+        goto done;
+    }
+
+    st = feat_db_query(db,
+                       "SELECT " REPLY_COLUMNS " FROM feedback_reply"
+                       " WHERE app_id = ? AND feedback_id = ?"
+                       " ORDER BY id DESC LIMIT 1",
+                       "si", app, feedback_id);
+
+    e = feedback_one(db, a, st, reply_row, out);
+    if (e != FEAT_E_NONE || !mark_read) {
+        goto done;
+    }
+
+    if (feat_db_exec(db,
+                     "UPDATE feedback_reply SET is_read = 1"
+                     " WHERE app_id = ? AND feedback_id = ? AND is_read = 0",
+                     "si", app, feedback_id)
+        != FEAT_OK
+        || feat_db_commit(db) != FEAT_OK)
+    {
+        e = FEAT_E_INTERNAL;
+        goto done;
+    }
+
+    return FEAT_E_NONE;
+
+done:
+
+    if (mark_read) {
+        /* nothing was written when we get here: a rollback is a release */
+        feat_db_rollback(db);
+    }
+
+    return e;
+}
+
+
+enum feat_error
+feat_feedback_reply_list(sqlite3 *db, struct feat_arena *a, const char *app,
+    sqlite3_int64 user_id, sqlite3_int64 feedback_id, long long offset,
+    long long limit, long long *total, struct feat_feedback_reply **items,
+    size_t *n)
+{
+    void            *p;
+    size_t           max;
+    sqlite3_int64    t;
+    sqlite3_stmt    *st;
+    enum feat_error  e;
+
+    *items = NULL;
+    *n = 0;
+    *total = 0;
+
+    e = feedback_owned(db, app, user_id, feedback_id);
+    if (e != FEAT_E_NONE) {
+        return e;
+    }
+
+    if (feat_db_int(db, &t,
+                    "SELECT COUNT(*) FROM feedback_reply"
+                    " WHERE app_id = ? AND feedback_id = ?",
+                    "si", app, feedback_id)
+        != FEAT_OK)
+    {
+        return FEAT_E_INTERNAL;
+    }
+
+    *total = t;
+
+    max = feedback_limit(offset, limit, t);
+    if (max == 0) {
+        return FEAT_E_NONE;
+    }
+
+    st = feat_db_query(db,
+                       "SELECT " REPLY_COLUMNS " FROM feedback_reply"
+                       " WHERE app_id = ? AND feedback_id = ?"
+                       " ORDER BY id LIMIT ? OFFSET ?",
+                       "siii", app, feedback_id, (sqlite3_int64) max,
+                       (sqlite3_int64) offset);
+    if (st == NULL) {
+        return FEAT_E_INTERNAL;
+    }
+
+    e = feedback_rows(db, a, st, sizeof(struct feat_feedback_reply), max,
+                         reply_row, &p, n);
+    *items = p;
+
+    return e;
+}
+
+
+enum feat_error
+feat_feedback_unread_count(sqlite3 *db, const char *app,
+    sqlite3_int64 user_id, long long *count)
+{
+    sqlite3_int64  c;
+
+    if (feat_db_int(db, &c,
+                    "SELECT COUNT(*) FROM feedback f"
+                    " JOIN feedback_reply r ON r.feedback_id = f.id"
+                    " WHERE f.app_id = ? AND f.user_id = ? AND r.is_read = 0",
+                    "si", app, user_id)
+        != FEAT_OK)
+    {
+        return FEAT_E_INTERNAL;
+    }
+
+    *count = c;
+
+    return FEAT_E_NONE;
+}

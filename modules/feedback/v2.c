@@ -1,0 +1,296 @@
+/*
+ * v2.c: the feedback module's v2 handlers (seeds/004): file, list and
+ * delete one's own feedback, read the latest reply to it, and list the
+ * app's feedback categories.  Every route needs a session; a feedback of
+ * another user answers not found (10001), exactly like a missing one.
+ */
+
+#include "config.h"
+
+#include <limits.h>
+#include <string.h>
+
+#include "feat.h"
+#include "feedback/feedback.h"
+
+
+/*
+ * Whether the JSON body holds name with the value null.  For an optional
+ * field a client may echo back the null our own answers show
+ * ("feedback_category_id": null); that means "none", not a wrong type.
+ */
+static int
+v2_json_null(struct feat_req *r, const char *name)
+{
+    return r->json != NULL && cJSON_IsObject(r->json)
+           && cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(r->json, name));
+}
+
+
+static int
+v2_bad_field(struct feat_req *r, const char *field, const char *reason)
+{
+    r->bad_field = field;
+    r->bad_reason = reason;
+
+    return feat_fail_field(r);
+}
+
+
+static cJSON *
+v2_feedback_object(struct feat_req *r, const struct feat_feedback *f)
+{
+    cJSON  *o;
+
+    o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "id", (double) f->id);
+    cJSON_AddStringToObject(o, "app_id", f->app_id);
+    cJSON_AddStringToObject(o, "created_at", feat_time(r, f->created_at));
+    cJSON_AddStringToObject(o, "updated_at", feat_time(r, f->updated_at));
+    cJSON_AddStringToObject(o, "feedback_content", f->content);
+    cJSON_AddNumberToObject(o, "feedback_status", f->status);
+
+    if (f->category_id > 0) {
+        cJSON_AddNumberToObject(o, "feedback_category_id",
+                                (double) f->category_id);
+    } else {
+        cJSON_AddNullToObject(o, "feedback_category_id");
+    }
+
+    cJSON_AddStringToObject(o, "contact_phone", f->contact_phone);
+    cJSON_AddNumberToObject(o, "user_id", (double) f->user_id);
+
+    return o;
+}
+
+
+static cJSON *
+v2_reply_object(struct feat_req *r, const struct feat_feedback_reply *p)
+{
+    cJSON  *o;
+
+    o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "id", (double) p->id);
+    cJSON_AddStringToObject(o, "app_id", p->app_id);
+    cJSON_AddStringToObject(o, "created_at", feat_time(r, p->created_at));
+    cJSON_AddStringToObject(o, "updated_at", feat_time(r, p->updated_at));
+    cJSON_AddStringToObject(o, "reply_content", p->content);
+    cJSON_AddNumberToObject(o, "manager_id", (double) p->manager_id);
+    cJSON_AddNumberToObject(o, "feedback_id", (double) p->feedback_id);
+    cJSON_AddBoolToObject(o, "is_read", p->is_read != 0);
+
+    return o;
+}
+
+
+static cJSON *
+v2_category_object(struct feat_req *r,
+    const struct feat_feedback_category *c)
+{
+    cJSON  *o;
+
+    o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "id", (double) c->id);
+    cJSON_AddStringToObject(o, "app_id", c->app_id);
+    cJSON_AddStringToObject(o, "created_at", feat_time(r, c->created_at));
+    cJSON_AddStringToObject(o, "updated_at", feat_time(r, c->updated_at));
+    cJSON_AddStringToObject(o, "name", c->name);
+    cJSON_AddStringToObject(o, "description", c->description);
+
+    return o;
+}
+
+
+/* POST /api/feedback */
+static int
+v2_feedback_create(struct feat_req *r)
+{
+    int                   rc;
+    long long             category;
+    const char           *content, *phone, *bad;
+    struct feat_feedback  f;
+    enum feat_error       e;
+
+    if (feat_in_str(r, "feedback_content", &content,
+                    FEAT_FEEDBACK_CONTENT_MAX, FEAT_REQUIRED)
+        != FEAT_OK)
+    {
+        return feat_fail_field(r);
+    }
+
+    category = 0;
+
+    if (!v2_json_null(r, "feedback_category_id")) {
+        rc = feat_in_int(r, "feedback_category_id", &category, 1,
+                         LLONG_MAX, 0);
+        if (rc == FEAT_ERROR) {
+            return feat_fail_field(r);
+        }
+    }
+
+    phone = NULL;
+
+    if (!v2_json_null(r, "contact_phone")) {
+        rc = feat_in_str(r, "contact_phone", &phone,
+                         FEAT_FEEDBACK_PHONE_MAX, FEAT_ALLOW_EMPTY);
+        if (rc == FEAT_ERROR) {
+            return feat_fail_field(r);
+        }
+    }
+
+    if (phone != NULL && !feat_feedback_phone_ok(phone)) {
+        return v2_bad_field(r, "contact_phone", "invalid phone number");
+    }
+
+    bad = NULL;
+    e = feat_feedback_create(feat_db(), r->arena, r->app->id, r->user_id,
+                             NULL, content, (sqlite3_int64) category, phone,
+                             &f, &bad);
+
+    if (e == FEAT_E_BAD_FIELD && bad != NULL) {
+        return v2_bad_field(r, bad,
+                            strcmp(bad, "feedback_category_id") == 0
+                            ? "no such category" : "invalid");
+    }
+
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "feedback of user %lld not created",
+                         (long long) r->user_id);
+    }
+
+    return feat_reply(r, v2_feedback_object(r, &f));
+}
+
+
+/* GET /api/feedback: the caller's feedback, newest first */
+static int
+v2_feedback_list(struct feat_req *r)
+{
+    size_t                 i, n;
+    cJSON                 *list;
+    long long              total;
+    struct feat_page       pg;
+    struct feat_feedback  *items;
+    enum feat_error        e;
+
+    if (feat_in_page(r, &pg) != FEAT_OK) {
+        return feat_fail_field(r);
+    }
+
+    e = feat_feedback_list(feat_db(), r->arena, r->app->id, r->user_id, -1,
+                           pg.offset, pg.size, &total, &items, &n);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "feedback list failed");
+    }
+
+    list = cJSON_CreateArray();
+
+    for (i = 0; i < n; i++) {
+        cJSON_AddItemToArray(list, v2_feedback_object(r, &items[i]));
+    }
+
+    return feat_reply(r, feat_page_object(r, &pg, total, list));
+}
+
+
+/* DELETE /api/feedback/{id}: the owner removes it, replies and all */
+static int
+v2_feedback_delete(struct feat_req *r)
+{
+    sqlite3_int64    id;
+    enum feat_error  e;
+
+    if (feat_req_param_id(r, "id", &id) != FEAT_OK) {
+        return feat_fail(r, FEAT_E_NOT_FOUND, "feedback id is not an id");
+    }
+
+    e = feat_feedback_delete(feat_db(), r->app->id, r->user_id, id);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "no feedback %lld of user %lld",
+                         (long long) id, (long long) r->user_id);
+    }
+
+    return feat_reply(r, cJSON_CreateObject());
+}
+
+
+/*
+ * GET /api/feedback/reply/{feedback_id}: the latest reply, with is_read as
+ * it was before; this request then marks the replies read.
+ */
+static int
+v2_feedback_reply(struct feat_req *r)
+{
+    sqlite3_int64               id;
+    struct feat_feedback_reply  p;
+    enum feat_error             e;
+
+    if (feat_req_param_id(r, "feedback_id", &id) != FEAT_OK) {
+        return feat_fail(r, FEAT_E_NOT_FOUND, "feedback id is not an id");
+    }
+
+    e = feat_feedback_reply_latest(feat_db(), r->arena, r->app->id,
+                                   r->user_id, id, 1, &p);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "no reply to feedback %lld of user %lld",
+                         (long long) id, (long long) r->user_id);
+    }
+
+    return feat_reply(r, v2_reply_object(r, &p));
+}
+
+
+/* GET /api/feedback_category */
+static int
+v2_category_list(struct feat_req *r)
+{
+    size_t                          i, n;
+    cJSON                          *list;
+    long long                       total;
+    struct feat_page                pg;
+    struct feat_feedback_category  *items;
+    enum feat_error                 e;
+
+    if (feat_in_page(r, &pg) != FEAT_OK) {
+        return feat_fail_field(r);
+    }
+
+    e = feat_feedback_category_list(feat_db(), r->arena, r->app->id,
+                                    pg.offset, pg.size, &total, &items, &n);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "feedback category list failed");
+    }
+
+    list = cJSON_CreateArray();
+
+    for (i = 0; i < n; i++) {
+        cJSON_AddItemToArray(list, v2_category_object(r, &items[i]));
+    }
+
+    return feat_reply(r, feat_page_object(r, &pg, total, list));
+}
+
+
+/*
+ * A feedback belongs to a user: a token without one (OAuth2
+ * client_credentials) is refused by the runtime.  Categories are the app's.
+ */
+#define V2_USER  (FEAT_SESSION | FEAT_USER)
+
+static const struct feat_route  feedback_routes[] = {
+    { FEAT_POST,   "/api/feedback",      FEAT_V2, v2_feedback_create, V2_USER },
+    { FEAT_GET,    "/api/feedback",      FEAT_V2, v2_feedback_list,   V2_USER },
+    { FEAT_DELETE, "/api/feedback/{id}", FEAT_V2, v2_feedback_delete, V2_USER },
+    { FEAT_GET,    "/api/feedback/reply/{feedback_id}",
+                                         FEAT_V2, v2_feedback_reply,  V2_USER },
+    { FEAT_GET,    "/api/feedback_category",
+                                         FEAT_V2, v2_category_list,
+                                                  FEAT_SESSION },
+    FEAT_NULL_ROUTE
+};
+
+
+const struct feat_module  feat_feedback_module = {
+    .name = "feedback",
+    .routes = feedback_routes,
+};

@@ -1,0 +1,523 @@
+/*
+ * push.c: the push domain.  Users bind devices (client ids issued by the
+ * outside push service) and switch pushes on or off per device; managers
+ * send pushes, to all users of the app or to listed ones; users list the
+ * pushes that reach them, hide them all at once, and count the unread.
+ *
+ * Sending only records the push, queued: the jobs process delivers it in a
+ * later issue.  What "reaches" a user is one SQL condition (PUSH_VISIBLE),
+ * used by every read so the list, the detail and the count always agree.
+ */
+
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "feat.h"
+#include "push/push.h"
+
+
+#define CLIENT_COLUMNS                                                       \
+    "id, app_id, created_at, updated_at, user_id, client_id, client_type,"   \
+    " switch"
+
+#define PUSH_COLUMNS                                                         \
+    "p.id, p.app_id, p.created_at, p.updated_at, p.manager_id, p.title,"     \
+    " p.body, p.scope, p.status"
+
+/*
+ * The pushes of app ?1 that reach user ?2: sent to all, or listed with the
+ * user, and newer than the user's hide watermark.  push ids only grow
+ * (AUTOINCREMENT), so "newer than" is "id greater than".
+ */
+#define PUSH_VISIBLE                                                         \
+    " FROM push p WHERE p.app_id = ?1"                                       \
+    " AND p.id > COALESCE((SELECT h.up_to_push_id FROM push_hidden h"        \
+    " WHERE h.app_id = ?1 AND h.user_id = ?2), 0)"                           \
+    " AND (p.scope = 0 OR EXISTS (SELECT 1 FROM push_target t"               \
+    " WHERE t.push_id = p.id AND t.user_id = ?2))"
+
+
+static void
+push_client_row(struct feat_arena *a, sqlite3_stmt *st,
+    struct feat_push_client *c)
+{
+    c->id = sqlite3_column_int64(st, 0);
+    c->app_id = feat_db_col_text(a, st, 1);
+    c->created_at = (time_t) sqlite3_column_int64(st, 2);
+    c->updated_at = (time_t) sqlite3_column_int64(st, 3);
+    c->user_id = sqlite3_column_int64(st, 4);
+    c->client_id = feat_db_col_text(a, st, 5);
+    c->client_type = feat_db_col_text(a, st, 6);
+    c->on = sqlite3_column_int(st, 7);
+}
+
+
+static void
+push_row(struct feat_arena *a, sqlite3_stmt *st, struct feat_push *p)
+{
+    p->id = sqlite3_column_int64(st, 0);
+    p->app_id = feat_db_col_text(a, st, 1);
+    p->created_at = (time_t) sqlite3_column_int64(st, 2);
+    p->updated_at = (time_t) sqlite3_column_int64(st, 3);
+    p->manager_id = sqlite3_column_int64(st, 4);
+    p->title = feat_db_col_text(a, st, 5);
+    p->body = feat_db_col_text(a, st, 6);
+    p->scope = sqlite3_column_int(st, 7);
+    p->status = sqlite3_column_int(st, 8);
+}
+
+
+/* s (NULL: absent) is valid UTF-8 of at most max code points, and not
+ * empty when required. */
+static int
+push_text_ok(const char *s, long max, int required)
+{
+    long  n;
+
+    if (s == NULL) {
+        return !required;
+    }
+
+    n = feat_utf8_len(s, strlen(s));
+
+    return n >= (required ? 1 : 0) && n <= max;
+}
+
+
+/* FEAT_E_NONE if the statement (from feat_db_int) found its row. */
+static enum feat_error
+push_found(int rc)
+{
+    if (rc == FEAT_OK) {
+        return FEAT_E_NONE;
+    }
+
+    return rc == FEAT_DECLINED ? FEAT_E_NOT_FOUND : FEAT_E_INTERNAL;
+}
+
+
+/* ---- devices ------------------------------------------------------------- */
+
+int
+feat_push_client_id_ok(const char *s)
+{
+    size_t  i;
+
+    /* printable ASCII only: the id goes back into a URL path and logs */
+    for (i = 0; s[i] != '\0'; i++) {
+        if (i >= FEAT_PUSH_CLIENT_ID_MAX || s[i] < 0x20 || s[i] > 0x7e) {
+            return 0;
+        }
+    }
+
+    return i > 0;
+}
+
+
+enum feat_error
+feat_push_bind(sqlite3 *db, struct feat_arena *a, const char *app,
+    sqlite3_int64 user_id, const char *client_id, const char *client_type,
+    struct feat_push_client *out, const char **bad)
+{
+    time_t           now;
+    sqlite3_int64    one;
+    enum feat_error  e;
+
+    if (client_id == NULL || !feat_push_client_id_ok(client_id)) {
+        *bad = "client_id";
+        return FEAT_E_BAD_FIELD;
+    }
+
+    if (client_type == NULL
+        || (strcmp(client_type, "android") != 0
+            && strcmp(client_type, "ios") != 0))
+    {
+        *bad = "client_type";
+        return FEAT_E_BAD_FIELD;
+    }
+
+    if (feat_db_begin(db) != FEAT_OK) {
+        return FEAT_E_INTERNAL;
+    }
+
+    e = push_found(feat_db_int(db, &one,
+                               "SELECT 1 FROM users"
+                               " WHERE app_id = ? AND id = ?",
+                               "si", app, user_id));
+    if (e != FEAT_E_NONE) {
+        goto failed;
+    }
+
+    now = feat_now();
+
+    /*
+     * One device, one user: binding a client id that another user of the
+     * app holds moves the row to the caller.  A moved device starts afresh
+     * (switch on, created now); the same user binding again keeps both.
+     * The right-hand sides all read the row as it was.
+     */
+    if (feat_db_exec(db,
+                     "INSERT INTO push_client (app_id, user_id, client_id,"
+                     " client_type, switch, created_at, updated_at)"
+                     " VALUES (?1, ?2, ?3, ?4, 1, ?5, ?5)"
+                     " ON CONFLICT (app_id, client_id) DO UPDATE SET"
+                     " switch = CASE WHEN user_id = excluded.user_id"
+                     " THEN switch ELSE 1 END,"
+                     " created_at = CASE WHEN user_id = excluded.user_id"
+                     " THEN created_at ELSE excluded.created_at END,"
+                     " user_id = excluded.user_id,"
+                     " client_type = excluded.client_type,"
+                     " updated_at = excluded.updated_at",
+                     "sissi", app, user_id, client_id, client_type,
+                     (sqlite3_int64) now)
+        != FEAT_OK)
+    {
+        e = FEAT_E_INTERNAL;
+        goto failed;
+    }
+
+    e = feat_push_client_get(db, a, app, user_id, client_id, out);
+    if (e != FEAT_E_NONE) {
+        e = FEAT_E_INTERNAL;
+        goto failed;
+    }
+
+    if (feat_db_commit(db) != FEAT_OK) {
+        e = FEAT_E_INTERNAL;
+        goto failed;
+    }
+
+    return FEAT_E_NONE;
+
+failed:
+
+    feat_db_rollback(db);
+
+    return e;
+}
+
+
+enum feat_error
+feat_push_client_get(sqlite3 *db, struct feat_arena *a, const char *app,
+    sqlite3_int64 user_id, const char *client_id,
+    struct feat_push_client *out)
+{
+    int            rc;
+    sqlite3_stmt  *st;
+
+    st = feat_db_query(db,
+                       "SELECT " CLIENT_COLUMNS " FROM push_client"
+                       " WHERE app_id = ? AND client_id = ? AND user_id = ?",
+                       "ssi", app, client_id, user_id);
+    if (st == NULL) {
+        return FEAT_E_INTERNAL;
+    }
+
+    rc = sqlite3_step(st);
+
+    if (rc == SQLITE_ROW) {
+        push_client_row(a, st, out);
+    }
+
+    feat_db_done(st);
+
+    if (rc == SQLITE_ROW) {
+        return FEAT_E_NONE;
+    }
+
+    if (rc == SQLITE_DONE) {
+        return FEAT_E_NOT_FOUND;
+    }
+
+    feat_log(LOG_ERR, 0, "push client: %s", sqlite3_errmsg(db));
+
+    return FEAT_E_INTERNAL;
+}
+
+
+enum feat_error
+feat_push_switch_set(sqlite3 *db, const char *app, sqlite3_int64 user_id,
+    const char *client_id, int on)
+{
+    if (feat_db_exec(db,
+                     "UPDATE push_client SET switch = ?, updated_at = ?"
+                     " WHERE app_id = ? AND client_id = ? AND user_id = ?",
+                     "dissi", on ? 1 : 0, (sqlite3_int64) feat_now(), app,
+                     client_id, user_id)
+        != FEAT_OK)
+    {
+        return FEAT_E_INTERNAL;
+    }
+
+    return sqlite3_changes(db) ? FEAT_E_NONE : FEAT_E_NOT_FOUND;
+}
+
+
+/* ---- pushes -------------------------------------------------------------- */
+
+enum feat_error
+feat_push_send(sqlite3 *db, const char *app, sqlite3_int64 manager_id,
+    const char *title, const char *body, const sqlite3_int64 *users,
+    size_t nusers, sqlite3_int64 *id, const char **bad)
+{
+    size_t           i;
+    time_t           now;
+    sqlite3_int64    one, push_id;
+    enum feat_error  e;
+
+    if (!push_text_ok(title, FEAT_PUSH_TITLE_MAX, 1)) {
+        *bad = "push_title";
+        return FEAT_E_BAD_FIELD;
+    }
+
+    if (!push_text_ok(body, FEAT_PUSH_BODY_MAX, 0)) {
+        *bad = "push_body";
+        return FEAT_E_BAD_FIELD;
+    }
+
+    if (nusers > FEAT_PUSH_TARGETS_MAX) {
+        *bad = "user_id";
+        return FEAT_E_BAD_FIELD;
+    }
+
+    if (feat_db_begin(db) != FEAT_OK) {
+        return FEAT_E_INTERNAL;
+    }
+
+    e = push_found(feat_db_int(db, &one,
+                               "SELECT 1 FROM managers"
+                               " WHERE app_id = ? AND id = ?",
+                               "si", app, manager_id));
+    if (e != FEAT_E_NONE) {
+        goto failed;
+    }
+
+    /* every listed user must be of this app: no push crosses tenants */
+    for (i = 0; i < nusers; i++) {
+        e = push_found(feat_db_int(db, &one,
+                                   "SELECT 1 FROM users"
+                                   " WHERE app_id = ? AND id = ?",
+                                   "si", app, users[i]));
+        if (e != FEAT_E_NONE) {
+            goto failed;
+        }
+    }
+
+    now = feat_now();
+    e = FEAT_E_INTERNAL;
+
+    /* queued: the jobs process picks this row up and delivers it */
+    if (feat_db_exec(db,
+                     "INSERT INTO push (app_id, manager_id, title, body,"
+                     " scope, status, created_at, updated_at)"
+                     " VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?6)",
+                     "sissdi", app, manager_id, title, body ? body : "",
+                     nusers ? FEAT_PUSH_SCOPE_LISTED : FEAT_PUSH_SCOPE_ALL,
+                     (sqlite3_int64) now)
+        != FEAT_OK)
+    {
+        goto failed;
+    }
+
+    push_id = sqlite3_last_insert_rowid(db);
+
+    for (i = 0; i < nusers; i++) {
+        /* OR IGNORE: a user listed twice gets the push once */
+        if (feat_db_exec(db,
+                         "INSERT OR IGNORE INTO push_target"
+                         " (push_id, app_id, user_id) VALUES (?, ?, ?)",
+                         "isi", push_id, app, users[i])
+            != FEAT_OK)
+        {
+            goto failed;
+        }
+    }
+
+    if (feat_db_commit(db) != FEAT_OK) {
+        goto failed;
+    }
+
+    *id = push_id;
+
+    return FEAT_E_NONE;
+
+failed:
+
+    feat_db_rollback(db);
+
+    return e;
+}
+
+
+enum feat_error
+feat_push_log_list(sqlite3 *db, struct feat_arena *a, const char *app,
+    sqlite3_int64 user_id, long long offset, long long limit,
+    long long *total, struct feat_push **items, size_t *n)
+{
+    int                rc;
+    size_t             count;
+    sqlite3_int64      t;
+    sqlite3_stmt      *st;
+    struct feat_push  *list;
+
+    *items = NULL;
+    *n = 0;
+
+    if (feat_db_int(db, &t, "SELECT COUNT(*)" PUSH_VISIBLE,
+                    "si", app, user_id)
+        != FEAT_OK)
+    {
+        return FEAT_E_INTERNAL;
+    }
+
+    *total = t;
+
+    if (limit < 1 || offset < 0 || offset >= t) {
+        return FEAT_E_NONE;
+    }
+
+    if (limit > FEAT_PUSH_LIST_MAX) {
+        limit = FEAT_PUSH_LIST_MAX;
+    }
+
+    st = feat_db_query(db,
+                       "SELECT " PUSH_COLUMNS PUSH_VISIBLE
+                       " ORDER BY p.id DESC LIMIT ?3 OFFSET ?4",
+                       "siii", app, user_id, (sqlite3_int64) limit,
+                       (sqlite3_int64) offset);
+    if (st == NULL) {
+        return FEAT_E_INTERNAL;
+    }
+
+    list = feat_arena_alloc(a, (size_t) limit * sizeof(struct feat_push));
+    count = 0;
+    rc = SQLITE_DONE;
+
+    while (count < (size_t) limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        push_row(a, st, &list[count++]);
+    }
+
+    feat_db_done(st);
+
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        feat_log(LOG_ERR, 0, "push log: %s", sqlite3_errmsg(db));
+        return FEAT_E_INTERNAL;
+    }
+
+    *items = count ? list : NULL;
+    *n = count;
+
+    return FEAT_E_NONE;
+}
+
+
+enum feat_error
+feat_push_log_get(sqlite3 *db, struct feat_arena *a, const char *app,
+    sqlite3_int64 user_id, sqlite3_int64 id, struct feat_push *out)
+{
+    int            rc;
+    sqlite3_stmt  *st;
+
+    st = feat_db_query(db,
+                       "SELECT " PUSH_COLUMNS PUSH_VISIBLE " AND p.id = ?3",
+                       "sii", app, user_id, id);
+    if (st == NULL) {
+        return FEAT_E_INTERNAL;
+    }
+
+    rc = sqlite3_step(st);
+
+    if (rc == SQLITE_ROW) {
+        push_row(a, st, out);
+    }
+
+    feat_db_done(st);
+
+    if (rc == SQLITE_ROW) {
+        return FEAT_E_NONE;
+    }
+
+    if (rc == SQLITE_DONE) {
+        return FEAT_E_NOT_FOUND;
+    }
+
+    feat_log(LOG_ERR, 0, "push log: %s", sqlite3_errmsg(db));
+
+    return FEAT_E_INTERNAL;
+}
+
+
+enum feat_error
+feat_push_log_hide(sqlite3 *db, const char *app, sqlite3_int64 user_id)
+{
+    /*
+     * The watermark is the newest push of the app now, one statement, so a
+     * push recorded at the same moment is either below it or shows later.
+     * max() keeps a watermark from going back.  (The WHERE clause also
+     * keeps SQLite from reading ON CONFLICT as a join's ON.)
+     */
+    if (feat_db_exec(db,
+                     "INSERT INTO push_hidden (app_id, user_id,"
+                     " up_to_push_id, updated_at)"
+                     " SELECT ?1, ?2, COALESCE(MAX(id), 0), ?3"
+                     " FROM push WHERE app_id = ?1"
+                     " ON CONFLICT (app_id, user_id) DO UPDATE SET"
+                     " up_to_push_id = max(up_to_push_id,"
+                     " excluded.up_to_push_id),"
+                     " updated_at = excluded.updated_at",
+                     "sii", app, user_id, (sqlite3_int64) feat_now())
+        != FEAT_OK)
+    {
+        return FEAT_E_INTERNAL;
+    }
+
+    return FEAT_E_NONE;
+}
+
+
+enum feat_error
+feat_push_unread_count(sqlite3 *db, struct feat_arena *a, const char *app,
+    sqlite3_int64 user_id, const sqlite3_int64 *read, size_t nread,
+    long long *count)
+{
+    char          *json, *p;
+    size_t         i, size;
+    sqlite3_int64  c;
+
+    if (nread > FEAT_PUSH_READ_IDS_MAX) {
+        return FEAT_E_BAD_FIELD;
+    }
+
+    /*
+     * The read ids go in as one bound JSON array that json_each() unpacks:
+     * one fixed statement for any number of ids, no SQL built from input.
+     * We print the integers ourselves, so the text is always well formed.
+     */
+    size = nread * 21 + 3;
+    json = feat_arena_alloc(a, size);
+    p = json;
+    *p++ = '[';
+
+    for (i = 0; i < nread; i++) {
+        p += snprintf(p, size - (size_t) (p - json), "%s%lld",
+                      i ? "," : "", (long long) read[i]);
+    }
+
+    *p++ = ']';
+    *p = '\0';
+
+    if (feat_db_int(db, &c,
+                    "SELECT COUNT(*)" PUSH_VISIBLE
+                    " AND p.id NOT IN (SELECT value FROM json_each(?3))",
+                    "sis", app, user_id, json)
+        != FEAT_OK)
+    {
+        return FEAT_E_INTERNAL;
+    }
+
+    *count = c;
+
+    return FEAT_E_NONE;
+}
