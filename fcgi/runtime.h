@@ -33,9 +33,12 @@ void feat_conf_free(void);
 struct feat_conf_option {
     const char  *key;
     const char  *def;
-    char         kind;   /* 's' string, 'i' integer, 'b' on/off, 'z' size */
+    /* 's' string, 'i' integer, 'b' on/off, 'z' size, 'p' path (relative
+     * to the config file's directory) */
+    char         kind;
     const char  *doc;
 };
+/* Sorted by key; the last entry has key NULL. */
 extern const struct feat_conf_option feat_conf_options[];
 
 
@@ -126,6 +129,14 @@ int feat_req_read_body(struct feat_req *r, size_t limit);
 int feat_req_parse(struct feat_req *r);
 
 
+/* ---- reply.c -------------------------------------------------------------- */
+
+/* With r->fcgi NULL (unit tests) the replies write into the arena instead:
+ * the whole answer ("Status: ..." headers, blank line, body) of the last
+ * reply made for r, or NULL.  Valid until the arena's reset. */
+const char *feat_reply_captured(struct feat_req *r);
+
+
 /* ---- app.c ---------------------------------------------------------------- */
 
 /* Sets r->app from FEAT_APP_ID, else X-App-Id when app_header is on, else
@@ -152,5 +163,14 @@ int feat_jobs_main(void);
  * until SIGTERM/SIGINT (graceful) or SIGQUIT (immediate).  SIGHUP reloads
  * the config and replaces workers one by one.  Answers the exit status. */
 int feat_master_main(const char *conf_path);
+
+/*
+ * This worker's slot in the master's shared scoreboard: the worker writes
+ * "METHOD PATTERN" of the route it runs before the handler and clears it
+ * after; the master logs it when the worker dies by a signal.  NULL in a
+ * process the master did not fork as a worker (tests, featctl).
+ */
+#define FEAT_SLOT_SIZE  96
+extern char *feat_worker_slot;
 
 #endif /* FEAT_RUNTIME_H */

@@ -1,0 +1,336 @@
+/*
+ * log.c: the error log and the access log.
+ *
+ * Error lines look like nginx's:
+ *   2026/11/23 08:00:00 [error] 1234#worker 2: *<request id> message (13: ...)
+ * and are filtered by the config's log_level.  Every line is formatted in a
+ * stack buffer and written with one write(2) to a descriptor opened with
+ * O_APPEND, so lines of the master, the workers and the jobs process never
+ * interleave inside the same file.  "stderr" means descriptor 2; before
+ * feat_log_open() everything goes to stderr.  The access log gets one line
+ * per request, never the query string (v1 carries secrets in it).
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "runtime.h"
+
+#define FEAT_LOG_LINE_MAX  2048
+
+static int   feat_log_fd = STDERR_FILENO;
+static int   feat_access_fd = -1;
+static int   feat_log_level = LOG_INFO;
+static char  feat_log_role[32] = "main";
+static char  feat_log_request[17];
+
+static const char *const  feat_log_levels[] = {
+    "emerg", "alert", "crit", "error", "warn", "notice", "info", "debug"
+};
+
+
+static int
+feat_log_level_parse(const char *s)
+{
+    size_t  i;
+
+    for (i = 0; i < FEAT_NELEMS(feat_log_levels); i++) {
+        if (strcasecmp(s, feat_log_levels[i]) == 0) {
+            return (int) i;
+        }
+    }
+
+    /* syslog spellings too */
+    if (strcasecmp(s, "err") == 0) {
+        return LOG_ERR;
+    }
+    if (strcasecmp(s, "warning") == 0) {
+        return LOG_WARNING;
+    }
+
+    return -1;
+}
+
+
+/* Opens a log file for appending; "stderr" answers 2, "off"/"" -1. */
+static int
+feat_log_open_file(const char *path, int *fd)
+{
+    if (path == NULL || path[0] == '\0' || strcmp(path, "off") == 0) {
+        *fd = -1;
+        return FEAT_OK;
+    }
+
+    if (strcmp(path, "stderr") == 0) {
+        *fd = STDERR_FILENO;
+        return FEAT_OK;
+    }
+
+    *fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (*fd == -1) {
+        feat_log(LOG_EMERG, errno, "open(\"%s\") failed", path);
+        return FEAT_ERROR;
+    }
+
+    return FEAT_OK;
+}
+
+
+static void
+feat_log_replace(int *slot, int fd)
+{
+    if (*slot > STDERR_FILENO && *slot != fd) {
+        close(*slot);
+    }
+
+    *slot = fd;
+}
+
+
+int
+feat_log_open(void)
+{
+    int          level, efd, afd;
+    const char  *name;
+
+    name = feat_conf_str("log_level", "info");
+    level = feat_log_level_parse(name);
+    if (level < 0) {
+        feat_log(LOG_EMERG, 0, "unknown log_level \"%s\"", name);
+        return FEAT_ERROR;
+    }
+
+    /* open both before replacing either: a failure keeps the old ones */
+    if (feat_log_open_file(feat_conf_str("error_log", "stderr"), &efd)
+        != FEAT_OK)
+    {
+        return FEAT_ERROR;
+    }
+
+    if (efd == -1) {
+        efd = STDERR_FILENO;
+    }
+
+    if (feat_log_open_file(feat_conf_str("access_log", "off"), &afd)
+        != FEAT_OK)
+    {
+        if (efd > STDERR_FILENO) {
+            close(efd);
+        }
+        return FEAT_ERROR;
+    }
+
+    feat_log_replace(&feat_log_fd, efd);
+    feat_log_replace(&feat_access_fd, afd);
+    feat_log_level = level;
+
+    return FEAT_OK;
+}
+
+
+void
+feat_log_close(void)
+{
+    feat_log_replace(&feat_log_fd, STDERR_FILENO);
+    feat_log_replace(&feat_access_fd, -1);
+}
+
+
+void
+feat_log_set_request(const char *id)
+{
+    if (id == NULL) {
+        feat_log_request[0] = '\0';
+        return;
+    }
+
+    snprintf(feat_log_request, sizeof(feat_log_request), "%s", id);
+}
+
+
+void
+feat_log_set_role(const char *role)
+{
+    snprintf(feat_log_role, sizeof(feat_log_role), "%s",
+             role == NULL ? "main" : role);
+}
+
+
+/* Writes the whole line; a short write to a log is retried, not lost. */
+static void
+feat_log_write(int fd, const char *buf, size_t n)
+{
+    ssize_t  w;
+
+    while (n > 0) {
+        w = write(fd, buf, n);
+        if (w < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return;
+        }
+        buf += w;
+        n -= (size_t) w;
+    }
+}
+
+
+/* Replaces control bytes so a logged value cannot forge a line. */
+static void
+feat_log_sanitize(char *s, size_t n)
+{
+    size_t  i;
+
+    for (i = 0; i < n; i++) {
+        if ((unsigned char) s[i] < 0x20 || s[i] == 0x7f) {
+            s[i] = '?';
+        }
+    }
+}
+
+
+void
+feat_log(int level, int err, const char *fmt, ...)
+{
+    char        buf[FEAT_LOG_LINE_MAX];
+    size_t      n, start;
+    int         k, saved;
+    time_t      now;
+    struct tm   tm;
+    va_list     ap;
+
+    if (level > feat_log_level) {
+        return;
+    }
+
+    saved = errno;
+
+    if (level < 0 || level >= (int) FEAT_NELEMS(feat_log_levels)) {
+        level = LOG_ERR;
+    }
+
+    now = time(NULL);
+    localtime_r(&now, &tm);
+
+    n = strftime(buf, sizeof(buf), "%Y/%m/%d %H:%M:%S", &tm);
+    k = snprintf(buf + n, sizeof(buf) - n, " [%s] %ld#%s: ",
+                 feat_log_levels[level], (long) getpid(), feat_log_role);
+    n += (k > 0) ? (size_t) k : 0;
+
+    if (feat_log_request[0] != '\0') {
+        k = snprintf(buf + n, sizeof(buf) - n, "*%s ", feat_log_request);
+        n += (k > 0) ? (size_t) k : 0;
+    }
+
+    /* reserve room for the errno part and the newline */
+    start = n;
+    va_start(ap, fmt);
+    k = vsnprintf(buf + n, sizeof(buf) - n - 80, fmt, ap);
+    va_end(ap);
+
+    if (k > 0) {
+        n += ((size_t) k < sizeof(buf) - n - 80) ? (size_t) k
+                                                 : sizeof(buf) - n - 81;
+    }
+
+    feat_log_sanitize(buf + start, n - start);
+
+    if (err != 0) {
+        k = snprintf(buf + n, sizeof(buf) - n - 1, " (%d: %s)", err,
+                     strerror(err));
+        if (k > 0) {
+            n += ((size_t) k < sizeof(buf) - n - 1) ? (size_t) k
+                                                     : sizeof(buf) - n - 2;
+        }
+    }
+
+    buf[n++] = '\n';
+    feat_log_write(feat_log_fd, buf, n);
+
+    errno = saved;
+}
+
+
+/* A value for one field of the access log: spaces, '%' and control bytes
+ * percent-encoded so the line keeps its columns; cut to fit out[n]. */
+static const char *
+feat_log_field(const char *s, char *out, size_t n)
+{
+    static const char  hex[] = "0123456789ABCDEF";
+    unsigned char      c;
+    size_t             i;
+
+    for (i = 0; *s != '\0' && i + 4 < n; s++) {
+        c = (unsigned char) *s;
+        if (c <= 0x20 || c == 0x7f || c == '%') {
+            out[i++] = '%';
+            out[i++] = hex[c >> 4];
+            out[i++] = hex[c & 0xf];
+        } else {
+            out[i++] = (char) c;
+        }
+    }
+
+    out[i] = '\0';
+    return out;
+}
+
+
+void
+feat_log_access(struct feat_req *r, int status, double ms)
+{
+    char             buf[FEAT_LOG_LINE_MAX], date[40], tz[8];
+    char             pathbuf[1024], appbuf[200];
+    const char      *app, *path, *method;
+    size_t           n;
+    int              k;
+    long             off;
+    time_t           now;
+    struct tm        tm;
+
+    if (feat_access_fd == -1) {
+        return;
+    }
+
+    now = time(NULL);
+    localtime_r(&now, &tm);
+    strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+    off = tm.tm_gmtoff / 60;
+    snprintf(tz, sizeof(tz), "%c%02ld:%02ld", off < 0 ? '-' : '+',
+             (off < 0 ? -off : off) / 60 % 100, (off < 0 ? -off : off) % 60);
+
+    app = (r->app != NULL && r->app->id != NULL)
+              ? feat_log_field(r->app->id, appbuf, sizeof(appbuf))
+              : "-";
+    path = (r->path != NULL) ? feat_log_field(r->path, pathbuf,
+                                              sizeof(pathbuf))
+                             : "-";
+    method = (r->method_name != NULL && r->method_name[0] != '\0')
+                 ? r->method_name
+                 : "-";
+
+    k = snprintf(buf, sizeof(buf) - 1, "%s%s %s %s app=%s %s %s %d %.3f",
+                 date, tz, r->request_id[0] ? r->request_id : "-",
+                 r->remote_addr != NULL ? r->remote_addr : "-", app, method,
+                 path, status, ms);
+    if (k < 0) {
+        return;
+    }
+
+    n = ((size_t) k < sizeof(buf) - 1) ? (size_t) k : sizeof(buf) - 2;
+
+    /* the address and method come from nginx; no control bytes anyway */
+    feat_log_sanitize(buf, n);
+    buf[n++] = '\n';
+
+    feat_log_write(feat_access_fd, buf, n);
+}
