@@ -379,6 +379,14 @@ void feat_db_rollback(sqlite3 *db);
 /* A column as an arena string ("" for NULL). */
 const char *feat_db_col_text(struct feat_arena *a, sqlite3_stmt *st, int i);
 
+/* sqlite3_step through the runtime's hook: under --enable-fault-injection
+ * the N-th step of the process (env FEAT_FAULT_STEP=N) answers
+ * SQLITE_IOERR, and every sqlite3_step in the code goes through it. */
+int feat_db_step(sqlite3_stmt *st);
+#ifdef FEAT_FAULT_INJECTION
+#define sqlite3_step(st)  feat_db_step(st)
+#endif
+
 
 /* ---- crypto (fcgi/crypto.c) ---------------------------------------------- */
 
@@ -480,6 +488,108 @@ struct feat_http_resp {
 int feat_http_request(struct feat_arena *a, const char *method,
     const char *url, const char *const *headers, const char *body,
     size_t len, long timeout_ms, size_t max, struct feat_http_resp *resp);
+
+/*
+ * Sends one mail through the same handle to url (smtp:// or smtps://):
+ * from and rcpt are bare envelope addresses, msg the whole RFC 5322
+ * message with CRLF line ends.  With a username (NULL or "" for none) the
+ * connection must be TLS (smtps:// or STARTTLS).  Answers FEAT_OK when the
+ * server took the message, FEAT_ERROR otherwise (logged at LOG_WARNING).
+ */
+int feat_http_mail(const char *url, const char *username,
+    const char *password, const char *from, const char *rcpt,
+    const char *msg, size_t len, long timeout_ms);
+
+
+/* ---- jwt, multipart, images (fcgi/jwt.c, fcgi/multipart.c, fcgi/image.c) ---- */
+
+#define FEAT_JWT_MAX  4096       /* longest token verified, in bytes */
+
+/*
+ * HS256 JWTs.  feat_jwt_sign serializes payload (not consumed) under the
+ * header {"alg":"HS256","typ":"JWT"}; *out is a NUL-terminated arena string.
+ * FEAT_OK, or FEAT_ERROR if the token would exceed FEAT_JWT_MAX.
+ * feat_jwt_verify answers FEAT_OK with *payload (a JSON object owned by the
+ * arena) only for a well-formed token whose alg is exactly "HS256" and whose
+ * signature matches; FEAT_ERROR otherwise.  Expiry is the caller's.
+ */
+int feat_jwt_sign(struct feat_arena *a, const void *key, size_t klen,
+    cJSON *payload, const char **out);
+int feat_jwt_verify(struct feat_arena *a, const void *key, size_t klen,
+    const char *token, cJSON **payload);
+/* An app's v1 JWT key: HMAC-SHA256(config secret, "jwt:" app_id). */
+void feat_jwt_app_key(const char *app_id, unsigned char key[32]);
+
+/* Limits of feat_multipart_parse; a 0 field takes the default. */
+struct feat_multipart_limits {
+    size_t  max_parts;     /* default 32 */
+    size_t  max_header;    /* header bytes of one part, default 4096 */
+    size_t  max_part;      /* content bytes of one part, default no limit */
+    size_t  max_total;     /* whole body, default no limit */
+};
+
+struct feat_part {
+    const char  *name;          /* form field name (arena) */
+    const char  *filename;      /* NULL if none; bytes as sent, no NUL */
+    const char  *content_type;  /* "text/plain" when not given */
+    const char  *data;          /* points into the body, not copied */
+    size_t       len;
+};
+
+/*
+ * Splits a multipart/form-data body (RFC 7578) held in memory.  lim may be
+ * NULL for the defaults.  FEAT_OK with *parts (an arena array) and *nparts;
+ * FEAT_ERROR with *reason (static text) on a malformed body or a limit.
+ */
+int feat_multipart_parse(struct feat_arena *a, const char *content_type,
+    const char *body, size_t len, const struct feat_multipart_limits *lim,
+    struct feat_part **parts, size_t *nparts, const char **reason);
+/* Parses r's body with the max_upload limits: FEAT_OK; FEAT_DECLINED when
+ * the body is not multipart/form-data; FEAT_ERROR with *reason. */
+int feat_req_multipart(struct feat_req *r, struct feat_part **parts,
+    size_t *n, const char **reason);
+/* The first part named name, or NULL. */
+const struct feat_part *feat_part_find(const struct feat_part *parts,
+    size_t n, const char *name);
+
+#define FEAT_IMAGE_PNG   1
+#define FEAT_IMAGE_JPEG  2
+#define FEAT_IMAGE_GIF   3
+#define FEAT_IMAGE_MAX_SIDE  20000
+
+struct feat_image_info {
+    int          type;           /* FEAT_IMAGE_* */
+    const char  *content_type;   /* "image/png"..., static */
+    const char  *ext;            /* "png", "jpg", "gif", static */
+    unsigned     width;
+    unsigned     height;
+};
+
+/*
+ * Recognizes a PNG, JPEG or GIF by its bytes alone and walks its structure:
+ * FEAT_OK with *info, or FEAT_DECLINED for anything else, a truncated or
+ * corrupt file, or a side of 0 or above FEAT_IMAGE_MAX_SIDE.
+ */
+int feat_image_inspect(const unsigned char *p, size_t n,
+    struct feat_image_info *info);
+/*
+ * A copy (in the arena) without metadata: JPEG loses APP1..APP15 and COM,
+ * PNG loses eXIf, tEXt, zTXt, iTXt and tIME; bytes after the end marker are
+ * dropped; GIF is copied as is.  FEAT_OK, or FEAT_DECLINED if p is not an
+ * image feat_image_inspect accepts.
+ */
+int feat_image_strip(struct feat_arena *a, const unsigned char *p, size_t n,
+    unsigned char **out, size_t *outn);
+/*
+ * Writes p under config media_dir as "<2 chars>/<32 base62>.<ext>" (temp
+ * file, fsync, rename, mode 0644).  FEAT_OK with *relpath (arena) to append
+ * to media_url; FEAT_ERROR (logged) on a file system failure.
+ */
+int feat_image_store(struct feat_arena *a, const unsigned char *p, size_t n,
+    const struct feat_image_info *info, const char **relpath);
+/* Removes a stored file: FEAT_OK, FEAT_DECLINED if it was not there,
+ * FEAT_ERROR for a refused path (logged) or a failed unlink. */
+int feat_image_remove(const char *relpath);
 
 
 /* ---- log (fcgi/log.c) ----------------------------------------------------- */

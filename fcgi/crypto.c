@@ -1,0 +1,744 @@
+/*
+ * crypto.c: random bytes and strings, SHA-256, HMAC-SHA256, constant-time
+ * comparison, base64 (standard and url alphabets) and password hashing,
+ * all over OpenSSL 3.  Passwords are hashed with scrypt through EVP_KDF and
+ * stored as "$scrypt$ln=15,r=8,p=3$<salt>$<hash>" (standard base64 without
+ * padding), so the parameters travel with the hash and can be raised later.
+ * scrypt is deliberately costly in memory and time, so hashes run under an
+ * install-wide cap: a semaphore in shared memory that the master creates
+ * before fork and every worker inherits.
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <semaphore.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
+#include <openssl/params.h>
+#include <openssl/rand.h>
+
+#include "runtime.h"
+
+#define FEAT_PW_MAX        1024    /* longer passwords are refused */
+#define FEAT_PW_SALT       16
+#define FEAT_PW_HASH       32
+#define FEAT_PW_SALT_MIN   8       /* what a stored hash may hold */
+#define FEAT_PW_SALT_MAX   64
+#define FEAT_PW_HASH_MIN   16
+#define FEAT_PW_HASH_MAX   64
+#define FEAT_PW_LN_MAX     20
+#define FEAT_PW_R_MAX      32
+#define FEAT_PW_P_MAX      16
+#define FEAT_PW_SEM_WAIT   30      /* seconds before hashing uncapped */
+
+static sem_t    *feat_pw_sem;     /* shared by the master's children */
+static EVP_MAC  *feat_hmac_mac;   /* fetched once per process */
+static EVP_KDF  *feat_scrypt_kdf;
+
+
+/* OpenSSL failing where it cannot is a broken install: stop here. */
+static void
+feat_crypto_die(const char *what)
+{
+    feat_log(LOG_EMERG, 0, "%s failed: %s", what,
+             ERR_error_string(ERR_get_error(), NULL));
+    abort();
+}
+
+
+void
+feat_random(void *buf, size_t n)
+{
+    int             chunk;
+    unsigned char  *p;
+
+    p = buf;
+
+    while (n > 0) {
+        chunk = n > 65536 ? 65536 : (int) n;
+        if (RAND_bytes(p, chunk) != 1) {
+            feat_crypto_die("RAND_bytes()");
+        }
+        p += chunk;
+        n -= (size_t) chunk;
+    }
+}
+
+
+uint32_t
+feat_random_uniform(uint32_t bound)
+{
+    uint32_t  r, min;
+
+    if (bound < 2) {
+        return 0;
+    }
+
+    /*
+     * 2^32 mod bound values at the bottom would make some results more
+     * likely than others; they are redrawn (fewer than half the draws).
+     */
+    min = (uint32_t) (-bound) % bound;
+
+    do {
+        feat_random(&r, sizeof(r));
+    } while (r < min);
+
+    return r % bound;
+}
+
+
+void
+feat_random_base62(char *out, size_t n)
+{
+    size_t          i, k;
+    unsigned char   buf[64], v;
+    static const char  alphabet[] =
+        "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+    /*
+     * Six random bits give 0..63; 62 and 63 are redrawn rather than folded
+     * into the alphabet, which would favour its first two characters.
+     */
+    k = sizeof(buf);
+
+    for (i = 0; i < n; /* void */) {
+        if (k == sizeof(buf)) {
+            feat_random(buf, sizeof(buf));
+            k = 0;
+        }
+
+        v = buf[k++] & 0x3f;
+        if (v < 62) {
+            out[i++] = alphabet[v];
+        }
+    }
+
+    out[n] = '\0';
+}
+
+
+void
+feat_sha256(const void *data, size_t n, unsigned char out[32])
+{
+    if (EVP_Digest(data, n, out, NULL, EVP_sha256(), NULL) != 1) {
+        feat_crypto_die("EVP_Digest()");
+    }
+}
+
+
+void
+feat_sha256_hex(const char *s, char out[65])
+{
+    unsigned char  md[32];
+
+    feat_sha256(s, strlen(s), md);
+    feat_hex(md, sizeof(md), out);
+}
+
+
+void
+feat_hmac_sha256(const void *key, size_t klen, const void *data, size_t n,
+    unsigned char out[32])
+{
+    size_t         len;
+    EVP_MAC_CTX   *ctx;
+    OSSL_PARAM     params[2];
+    static const unsigned char  empty[1];
+
+    if (feat_hmac_mac == NULL) {
+        feat_hmac_mac = EVP_MAC_fetch(NULL, OSSL_MAC_NAME_HMAC, NULL);
+        if (feat_hmac_mac == NULL) {
+            feat_crypto_die("EVP_MAC_fetch(HMAC)");
+        }
+    }
+
+    ctx = EVP_MAC_CTX_new(feat_hmac_mac);
+    if (ctx == NULL) {
+        feat_crypto_die("EVP_MAC_CTX_new()");
+    }
+
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+                                                 (char *) "SHA256", 0);
+    params[1] = OSSL_PARAM_construct_end();
+
+    /* An empty key is legal in HMAC; OpenSSL wants a pointer all the same. */
+    if (key == NULL || klen == 0) {
+        key = empty;
+        klen = 0;
+    }
+
+    if (EVP_MAC_init(ctx, key, klen, params) != 1
+        || EVP_MAC_update(ctx, data, n) != 1
+        || EVP_MAC_final(ctx, out, &len, 32) != 1
+        || len != 32)
+    {
+        feat_crypto_die("HMAC-SHA256");
+    }
+
+    EVP_MAC_CTX_free(ctx);
+}
+
+
+void
+feat_hmac_sha256_hex(const void *key, size_t klen, const char *s,
+    char out[65])
+{
+    unsigned char  md[32];
+
+    feat_hmac_sha256(key, klen, s, strlen(s), md);
+    feat_hex(md, sizeof(md), out);
+}
+
+
+/* Lower-case hex of in into out, which holds 2 * n + 1 bytes (NUL). */
+void
+feat_hex(const unsigned char *in, size_t n, char *out)
+{
+    size_t  i;
+    static const char  digits[] = "0123456789abcdef";
+
+    for (i = 0; i < n; i++) {
+        out[2 * i] = digits[in[i] >> 4];
+        out[2 * i + 1] = digits[in[i] & 0x0f];
+    }
+
+    out[2 * n] = '\0';
+}
+
+
+int
+feat_ct_equal(const void *a, const void *b, size_t n)
+{
+    return CRYPTO_memcmp(a, b, n) == 0;
+}
+
+
+/*
+ * Strings of different lengths are unequal at once: the length of a token
+ * is public (it is fixed by its format), only its contents are secret.
+ */
+int
+feat_ct_streq(const char *a, const char *b)
+{
+    size_t  la, lb;
+
+    if (a == NULL || b == NULL) {
+        return 0;
+    }
+
+    la = strlen(a);
+    lb = strlen(b);
+
+    if (la != lb) {
+        return 0;
+    }
+
+    return CRYPTO_memcmp(a, b, la) == 0;
+}
+
+
+/*
+ * base64 of RFC 4648.  The standard alphabet is written with '=' padding;
+ * the url alphabet without (as JWT wants).  Decoding takes the padding as
+ * optional for the standard alphabet, refuses it for the url one, and
+ * refuses characters outside the alphabet, impossible lengths and
+ * non-zero bits left over in the last character, so that every byte
+ * string has exactly one accepted encoding.
+ */
+
+static const char  feat_b64_std[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static const char  feat_b64_url[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+
+long
+feat_base64_encode(const void *in, size_t n, char *out, size_t outsz,
+    int url)
+{
+    size_t                i, o, need;
+    uint32_t              v;
+    const char           *abc;
+    const unsigned char  *p;
+
+    if (n > (size_t) LONG_MAX / 2) {
+        return -1;
+    }
+
+    need = url ? (n / 3) * 4 + (n % 3 ? n % 3 + 1 : 0) : (n + 2) / 3 * 4;
+    if (need + 1 > outsz) {
+        return -1;
+    }
+
+    abc = url ? feat_b64_url : feat_b64_std;
+    p = in;
+    o = 0;
+
+    for (i = 0; i + 2 < n; i += 3) {
+        v = (uint32_t) p[i] << 16 | (uint32_t) p[i + 1] << 8 | p[i + 2];
+        out[o++] = abc[v >> 18];
+        out[o++] = abc[(v >> 12) & 0x3f];
+        out[o++] = abc[(v >> 6) & 0x3f];
+        out[o++] = abc[v & 0x3f];
+    }
+
+    if (n - i == 1) {
+        v = (uint32_t) p[i] << 16;
+        out[o++] = abc[v >> 18];
+        out[o++] = abc[(v >> 12) & 0x3f];
+        if (!url) {
+            out[o++] = '=';
+            out[o++] = '=';
+        }
+
+    } else if (n - i == 2) {
+        v = (uint32_t) p[i] << 16 | (uint32_t) p[i + 1] << 8;
+        out[o++] = abc[v >> 18];
+        out[o++] = abc[(v >> 12) & 0x3f];
+        out[o++] = abc[(v >> 6) & 0x3f];
+        if (!url) {
+            out[o++] = '=';
+        }
+    }
+
+    out[o] = '\0';
+
+    return (long) o;
+}
+
+
+static int
+feat_b64_value(unsigned char c, int url)
+{
+    if (c >= 'A' && c <= 'Z') {
+        return c - 'A';
+    }
+    if (c >= 'a' && c <= 'z') {
+        return c - 'a' + 26;
+    }
+    if (c >= '0' && c <= '9') {
+        return c - '0' + 52;
+    }
+    if (c == (url ? '-' : '+')) {
+        return 62;
+    }
+    if (c == (url ? '_' : '/')) {
+        return 63;
+    }
+
+    return -1;
+}
+
+
+/* Decodes in[n]; out holds the bytes and a NUL, so outsz > the length. */
+long
+feat_base64_decode(const char *in, size_t n, unsigned char *out,
+    size_t outsz, int url)
+{
+    int       d, bits;
+    size_t    i, o, pad;
+    uint32_t  acc;
+
+    if (n > (size_t) LONG_MAX / 2) {
+        return -1;
+    }
+
+    pad = 0;
+    if (!url && n % 4 == 0 && n > 0 && in[n - 1] == '=') {
+        pad = (in[n - 2] == '=') ? 2 : 1;
+        n -= pad;
+    }
+
+    /* One character left over carries only six bits: never a byte. */
+    if (n % 4 == 1) {
+        return -1;
+    }
+
+    if (n * 3 / 4 + 1 > outsz) {
+        return -1;
+    }
+
+    acc = 0;
+    bits = 0;
+    o = 0;
+
+    for (i = 0; i < n; i++) {
+        d = feat_b64_value((unsigned char) in[i], url);
+        if (d < 0) {
+            return -1;
+        }
+
+        acc = (acc << 6) | (uint32_t) d;
+        bits += 6;
+
+        if (bits >= 8) {
+            bits -= 8;
+            out[o++] = (unsigned char) (acc >> bits);
+            acc &= (1u << bits) - 1;
+        }
+    }
+
+    /* The leftover bits of the last character must be zero. */
+    if (acc != 0) {
+        return -1;
+    }
+
+    /* Padding, when present, must be the padding this length needs. */
+    if (pad != 0 && pad != (size_t) (4 - n % 4)) {
+        return -1;
+    }
+
+    out[o] = '\0';
+
+    return (long) o;
+}
+
+
+int
+feat_crypto_init_shared(void)
+{
+    long long   max;
+    sem_t      *sem;
+
+    max = feat_conf_int("scrypt.max_concurrent", 2);
+    if (max < 1 || max > 1024) {
+        feat_log(LOG_EMERG, 0, "\"scrypt.max_concurrent\" must be 1..1024");
+        return FEAT_ERROR;
+    }
+
+    sem = mmap(NULL, sizeof(sem_t), PROT_READ | PROT_WRITE,
+               MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (sem == MAP_FAILED) {
+        feat_log(LOG_EMERG, errno, "mmap(%zu) failed", sizeof(sem_t));
+        return FEAT_ERROR;
+    }
+
+    if (sem_init(sem, 1, (unsigned) max) != 0) {
+        feat_log(LOG_EMERG, errno, "sem_init() failed");
+        munmap(sem, sizeof(sem_t));
+        return FEAT_ERROR;
+    }
+
+    /*
+     * On reload the master makes a new semaphore for the new workers;
+     * the old ones keep their own mapping of the old one until they exit,
+     * so only this process's mapping is dropped.
+     */
+    if (feat_pw_sem != NULL) {
+        munmap(feat_pw_sem, sizeof(sem_t));
+    }
+
+    feat_pw_sem = sem;
+
+    return FEAT_OK;
+}
+
+
+/*
+ * Takes a slot under the cap.  A worker killed while hashing never gives
+ * its slot back, so the wait is bounded: after FEAT_PW_SEM_WAIT seconds
+ * the hash runs anyway (logged) rather than blocking logins for good.
+ * Answers 1 when a slot was taken (and must be given back).
+ */
+static int
+feat_pw_slot_take(void)
+{
+    struct timespec  ts;
+
+    if (feat_pw_sem == NULL) {
+        return 0;
+    }
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += FEAT_PW_SEM_WAIT;
+
+    for ( ;; ) {
+        if (sem_timedwait(feat_pw_sem, &ts) == 0) {
+            return 1;
+        }
+
+        if (errno == EINTR) {
+            continue;
+        }
+
+        feat_log(LOG_WARNING, errno,
+                 "no password hashing slot: hashing uncapped");
+        return 0;
+    }
+}
+
+
+static void
+feat_pw_slot_give(int taken)
+{
+    if (taken) {
+        sem_post(feat_pw_sem);
+    }
+}
+
+
+/* scrypt(password, salt) with N = 2^ln into out[outlen]. */
+static int
+feat_scrypt(const char *password, size_t plen, const unsigned char *salt,
+    size_t slen, unsigned ln, unsigned r, unsigned p, unsigned char *out,
+    size_t outlen)
+{
+    int           rc, taken;
+    uint64_t      n, maxmem;
+    uint32_t      r32, p32;
+    EVP_KDF_CTX  *ctx;
+    OSSL_PARAM    params[7], *q;
+    static const char  empty[1];
+
+    if (feat_scrypt_kdf == NULL) {
+        feat_scrypt_kdf = EVP_KDF_fetch(NULL, OSSL_KDF_NAME_SCRYPT, NULL);
+        if (feat_scrypt_kdf == NULL) {
+            feat_log(LOG_EMERG, 0, "EVP_KDF_fetch(SCRYPT) failed");
+            return FEAT_ERROR;
+        }
+    }
+
+    n = (uint64_t) 1 << ln;
+    r32 = r;
+    p32 = p;
+
+    /*
+     * scrypt needs 128 * r * N bytes for V and 128 * r * p for B; the
+     * KDF refuses parameters above its maxmem, so it is set to what
+     * these parameters need, plus slack for its own bookkeeping.
+     */
+    maxmem = 128 * (uint64_t) r * (n + p + 2) + 1024 * 1024;
+
+    if (plen == 0) {
+        password = empty;
+    }
+
+    q = params;
+    *q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_PASSWORD,
+                                             (void *) password, plen);
+    *q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
+                                             (void *) salt, slen);
+    *q++ = OSSL_PARAM_construct_uint64(OSSL_KDF_PARAM_SCRYPT_N, &n);
+    *q++ = OSSL_PARAM_construct_uint32(OSSL_KDF_PARAM_SCRYPT_R, &r32);
+    *q++ = OSSL_PARAM_construct_uint32(OSSL_KDF_PARAM_SCRYPT_P, &p32);
+    *q++ = OSSL_PARAM_construct_uint64(OSSL_KDF_PARAM_SCRYPT_MAXMEM,
+                                       &maxmem);
+    *q = OSSL_PARAM_construct_end();
+
+    ctx = EVP_KDF_CTX_new(feat_scrypt_kdf);
+    if (ctx == NULL) {
+        feat_log(LOG_ERR, 0, "EVP_KDF_CTX_new() failed");
+        return FEAT_ERROR;
+    }
+
+    taken = feat_pw_slot_take();
+    rc = EVP_KDF_derive(ctx, out, outlen, params);
+    feat_pw_slot_give(taken);
+
+    EVP_KDF_CTX_free(ctx);
+
+    if (rc != 1) {
+        feat_log(LOG_ERR, 0, "scrypt(ln=%u,r=%u,p=%u) failed: %s", ln, r, p,
+                 ERR_error_string(ERR_get_error(), NULL));
+        return FEAT_ERROR;
+    }
+
+    return FEAT_OK;
+}
+
+
+/* The configured parameters, bounded like stored ones. */
+static int
+feat_pw_params(unsigned *ln, unsigned *r, unsigned *p)
+{
+    long long  vln, vr, vp;
+
+    vln = feat_conf_int("scrypt.ln", 15);
+    vr = feat_conf_int("scrypt.r", 8);
+    vp = feat_conf_int("scrypt.p", 3);
+
+    if (vln < 1 || vln > FEAT_PW_LN_MAX || vr < 1 || vr > FEAT_PW_R_MAX
+        || vp < 1 || vp > FEAT_PW_P_MAX)
+    {
+        feat_log(LOG_ERR, 0, "scrypt parameters out of bounds: "
+                 "ln 1..%d, r 1..%d, p 1..%d", FEAT_PW_LN_MAX, FEAT_PW_R_MAX,
+                 FEAT_PW_P_MAX);
+        return FEAT_ERROR;
+    }
+
+    *ln = (unsigned) vln;
+    *r = (unsigned) vr;
+    *p = (unsigned) vp;
+
+    return FEAT_OK;
+}
+
+
+int
+feat_password_hash(const char *password, char *out, size_t outsz)
+{
+    int            n;
+    size_t         plen;
+    unsigned       ln, r, p;
+    unsigned char  salt[FEAT_PW_SALT], hash[FEAT_PW_HASH];
+    char           bsalt[32], bhash[48];
+
+    plen = strlen(password);
+    if (plen > FEAT_PW_MAX) {
+        return FEAT_ERROR;
+    }
+
+    if (feat_pw_params(&ln, &r, &p) != FEAT_OK) {
+        return FEAT_ERROR;
+    }
+
+    feat_random(salt, sizeof(salt));
+
+    if (feat_scrypt(password, plen, salt, sizeof(salt), ln, r, p, hash,
+                    sizeof(hash))
+        != FEAT_OK)
+    {
+        return FEAT_ERROR;
+    }
+
+    /* Standard alphabet, padding dropped: '=' would only be noise. */
+    feat_base64_encode(salt, sizeof(salt), bsalt, sizeof(bsalt), 0);
+    feat_base64_encode(hash, sizeof(hash), bhash, sizeof(bhash), 0);
+    bsalt[strcspn(bsalt, "=")] = '\0';
+    bhash[strcspn(bhash, "=")] = '\0';
+
+    OPENSSL_cleanse(hash, sizeof(hash));
+
+    n = snprintf(out, outsz, "$scrypt$ln=%u,r=%u,p=%u$%s$%s", ln, r, p,
+                 bsalt, bhash);
+    if (n < 0 || (size_t) n >= outsz) {
+        return FEAT_ERROR;
+    }
+
+    return FEAT_OK;
+}
+
+
+/* Parses "<name>=<1..max>" at *s and then the separator sep. */
+static int
+feat_pw_number(const char **s, const char *name, unsigned max, char sep,
+    unsigned *out)
+{
+    size_t       len;
+    unsigned     v;
+    const char  *p;
+
+    len = strlen(name);
+    p = *s;
+
+    if (strncmp(p, name, len) != 0 || p[len] != '=') {
+        return FEAT_ERROR;
+    }
+    p += len + 1;
+
+    /* Digits only, no leading zero, at most two of them (max <= 32). */
+    if (p[0] < '1' || p[0] > '9') {
+        return FEAT_ERROR;
+    }
+    v = (unsigned) (p[0] - '0');
+    p++;
+    if (p[0] >= '0' && p[0] <= '9') {
+        v = v * 10 + (unsigned) (p[0] - '0');
+        p++;
+    }
+
+    if (v > max || *p != sep) {
+        return FEAT_ERROR;
+    }
+
+    *s = p + 1;
+    *out = v;
+
+    return FEAT_OK;
+}
+
+
+int
+feat_password_verify(const char *password, const char *stored, int *rehash)
+{
+    int            rc;
+    long           slen, hlen;
+    size_t         plen;
+    unsigned       ln, r, p, cln, cr, cp;
+    const char    *s, *dollar;
+    unsigned char  salt[FEAT_PW_SALT_MAX + 1], hash[FEAT_PW_HASH_MAX + 1];
+    unsigned char  calc[FEAT_PW_HASH_MAX];
+
+    if (rehash != NULL) {
+        *rehash = 0;
+    }
+
+    if (stored == NULL || strncmp(stored, "$scrypt$", 8) != 0) {
+        return FEAT_ERROR;
+    }
+
+    s = stored + 8;
+
+    if (feat_pw_number(&s, "ln", FEAT_PW_LN_MAX, ',', &ln) != FEAT_OK
+        || feat_pw_number(&s, "r", FEAT_PW_R_MAX, ',', &r) != FEAT_OK
+        || feat_pw_number(&s, "p", FEAT_PW_P_MAX, '$', &p) != FEAT_OK)
+    {
+        return FEAT_ERROR;
+    }
+
+    dollar = strchr(s, '$');
+    if (dollar == NULL) {
+        return FEAT_ERROR;
+    }
+
+    slen = feat_base64_decode(s, (size_t) (dollar - s), salt, sizeof(salt),
+                              0);
+    hlen = feat_base64_decode(dollar + 1, strlen(dollar + 1), hash,
+                              sizeof(hash), 0);
+
+    if (slen < FEAT_PW_SALT_MIN || slen > FEAT_PW_SALT_MAX
+        || hlen < FEAT_PW_HASH_MIN || hlen > FEAT_PW_HASH_MAX)
+    {
+        return FEAT_ERROR;
+    }
+
+    /* Refused, not an error: the stored hash is fine. */
+    plen = strlen(password);
+    if (plen > FEAT_PW_MAX) {
+        return FEAT_DECLINED;
+    }
+
+    if (feat_scrypt(password, plen, salt, (size_t) slen, ln, r, p, calc,
+                    (size_t) hlen)
+        != FEAT_OK)
+    {
+        return FEAT_ERROR;
+    }
+
+    rc = CRYPTO_memcmp(calc, hash, (size_t) hlen) == 0
+         ? FEAT_OK : FEAT_DECLINED;
+
+    OPENSSL_cleanse(calc, sizeof(calc));
+
+    if (rc == FEAT_OK && rehash != NULL
+        && feat_pw_params(&cln, &cr, &cp) == FEAT_OK
+        && (ln < cln || r < cr || p < cp || slen < FEAT_PW_SALT
+            || hlen < FEAT_PW_HASH))
+    {
+        *rehash = 1;
+    }
+
+    return rc;
+}

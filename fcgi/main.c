@@ -1,0 +1,209 @@
+/*
+ * main.c: featcgi's command line.
+ *
+ *     featcgi [-c FILE] [-t] [-R] [-v]
+ *
+ * Without -t, -R or -v it runs the master in the foreground.  -t checks
+ * the config, the route table and the migrations (that they apply to an
+ * empty database, and that the configured database is not newer than this
+ * binary) without touching the database; -R prints the merged route
+ * table; -v the version.  Errors end with exit status 1 and one line.
+ */
+
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "runtime.h"
+
+#ifndef FEAT_SYSCONFDIR
+#define FEAT_SYSCONFDIR  "/etc"
+#endif
+
+
+static void
+feat_usage(FILE *f)
+{
+    fprintf(f, "usage: featcgi [-c FILE] [-t] [-R] [-v]\n"
+               "  -c FILE  config file (default %s/featcgi.conf)\n"
+               "  -t       check the config and the route table, then exit\n"
+               "  -R       print the merged route table\n"
+               "  -v       print the version\n", FEAT_SYSCONFDIR);
+}
+
+
+/* The highest migration this binary knows. */
+static int
+feat_known_version(void)
+{
+    int                           v;
+    const struct feat_migration  *m;
+
+    v = 0;
+    for (m = feat_migrations; m->name != NULL; m++) {
+        if (m->version > v) {
+            v = m->version;
+        }
+    }
+
+    return v;
+}
+
+
+/*
+ * The migrations must apply to an empty database (checked in memory), and
+ * an existing database must not come from a newer featcgi.  The database
+ * is opened read-only: -t changes nothing.
+ */
+static int
+feat_check_migrations(const char **why)
+{
+    int                           version;
+    char                         *msg;
+    sqlite3                      *db;
+    const char                   *path;
+    const struct feat_migration  *m;
+    static char                   reason[256];
+
+    if (sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE, NULL)
+        != SQLITE_OK)
+    {
+        sqlite3_close(db);
+        *why = "cannot open an in-memory database";
+        return FEAT_ERROR;
+    }
+
+    /* Applied by hand, not by feat_db_migrate(), which logs each one. */
+    sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+
+    for (m = feat_migrations; m->name != NULL; m++) {
+        msg = NULL;
+        if (sqlite3_exec(db, m->sql, NULL, NULL, &msg) != SQLITE_OK) {
+            snprintf(reason, sizeof(reason), "migration %s does not apply: "
+                     "%s", m->name, msg != NULL ? msg : "?");
+            sqlite3_free(msg);
+            sqlite3_close(db);
+            *why = reason;
+            return FEAT_ERROR;
+        }
+    }
+
+    sqlite3_close(db);
+
+    path = feat_conf_str("database", "featcgi.db");
+    if (access(path, F_OK) != 0) {
+        return FEAT_OK;         /* created at the first start */
+    }
+
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL)
+        != SQLITE_OK)
+    {
+        sqlite3_close(db);
+        *why = "the database cannot be opened";
+        return FEAT_ERROR;
+    }
+
+    sqlite3_busy_timeout(db, 5000);
+    version = feat_db_version(db);
+    sqlite3_close(db);
+
+    if (version < 0) {
+        *why = "the database cannot be read";
+        return FEAT_ERROR;
+    }
+
+    if (version > feat_known_version()) {
+        *why = "the database is from a newer featcgi";
+        return FEAT_ERROR;
+    }
+
+    return FEAT_OK;
+}
+
+
+int
+main(int argc, char **argv)
+{
+    int          c, test, routes, explicit;
+    const char  *path, *err;
+
+    path = FEAT_SYSCONFDIR "/featcgi.conf";
+    test = 0;
+    routes = 0;
+    explicit = 0;
+
+    while ((c = getopt(argc, argv, "c:tRvh")) != -1) {
+        switch (c) {
+
+        case 'c':
+            path = optarg;
+            explicit = 1;
+            break;
+
+        case 't':
+            test = 1;
+            break;
+
+        case 'R':
+            routes = 1;
+            break;
+
+        case 'v':
+            printf("featcgi %s\n", PACKAGE_VERSION);
+            return 0;
+
+        case 'h':
+            feat_usage(stdout);
+            return 0;
+
+        default:
+            feat_usage(stderr);
+            return 1;
+        }
+    }
+
+    if (optind != argc) {
+        feat_usage(stderr);
+        return 1;
+    }
+
+    if (!test && !routes) {
+        return feat_master_main(path);
+    }
+
+    feat_log_set_role("featcgi");
+
+    /* The route table is built in: -R alone can do without a config. */
+    if (feat_conf_load(path, &err) != FEAT_OK && (test || explicit)) {
+        fprintf(stderr, "featcgi: %s\n", err);
+        return 1;
+    }
+
+    if (feat_router_build(feat_modules) != FEAT_OK) {
+        fprintf(stderr, "featcgi: the route table does not build\n");
+        return 1;
+    }
+
+    if (routes) {
+        feat_router_print(stdout);
+        fflush(stdout);
+    }
+
+    if (test) {
+        if (feat_check_migrations(&err) != FEAT_OK) {
+            fprintf(stderr, "featcgi: %s\n", err);
+            feat_router_free();
+            return 1;
+        }
+
+        printf("featcgi: configuration %s is ok\n", path);
+    }
+
+    feat_router_free();
+    feat_conf_free();
+
+    return 0;
+}

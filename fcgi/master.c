@@ -1,0 +1,1158 @@
+/*
+ * master.c: the supervising process.  It loads the config, applies the
+ * migrations (with a connection it closes before fork), builds the route
+ * table, binds the listen socket and forks the workers and the jobs
+ * process.  Then it only supervises: it never serves a request.
+ *
+ * Signal handlers only write the signal's number into a self-pipe; the
+ * loop reads it and acts outside signal context.  A child that dies is
+ * logged (with the route it was running, from a shared scoreboard) and
+ * replaced at once, unless its post keeps dying young: then the respawn
+ * backs off, 1 s doubling to 30 s.  TERM/INT stop gracefully (children
+ * finish the request in hand, KILL after 10 s), QUIT stops at once, HUP
+ * reloads the config and replaces each child by a new one forked before
+ * the old one is told to stop, so the socket always has acceptors, USR1
+ * reopens the logs here and in the children.
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "runtime.h"
+
+#define FEAT_MAX_WORKERS    256
+#define FEAT_MAX_CHILDREN   (2 * FEAT_MAX_WORKERS + 2)   /* reload: old+new */
+#define FEAT_JOBS_POST      FEAT_MAX_WORKERS            /* its post index */
+#define FEAT_BACKLOG        1024
+#define FEAT_STOP_WAIT      10      /* seconds before TERM becomes KILL */
+#define FEAT_YOUNG          10      /* a death before this age counts */
+#define FEAT_BACKOFF_MAX    30
+
+#define FEAT_CHILD_WORKER   1
+#define FEAT_CHILD_JOBS     2
+
+struct feat_child {
+    pid_t            pid;           /* 0: a free entry */
+    int              kind;
+    int              no;            /* worker number from 1; jobs 0 */
+    int              slot;          /* scoreboard slot, -1 for jobs */
+    int              retiring;      /* told to stop: not to be replaced */
+    struct timespec  started;
+};
+
+/* A post is a worker number or the jobs process: what gets respawned. */
+struct feat_post {
+    int     deaths;                 /* young deaths in a row */
+    int     pending;                /* waiting to be respawned */
+    double  respawn_at;             /* monotonic seconds */
+};
+
+char  *feat_worker_slot;
+
+static const char         *feat_master_conf;
+static int                 feat_master_pipe[2] = { -1, -1 };
+static int                 feat_master_fd = -1;
+static char               *feat_master_unix;     /* socket path to remove */
+static char               *feat_master_listen;   /* listen as bound */
+static char               *feat_master_pidfile;
+static int                 feat_master_workers;
+static int                 feat_master_stopping;
+static double              feat_master_deadline;
+static char               *feat_master_board;    /* the scoreboard */
+static unsigned char       feat_master_slot_used[FEAT_MAX_CHILDREN];
+static struct feat_child   feat_master_children[FEAT_MAX_CHILDREN];
+static struct feat_post    feat_master_posts[FEAT_MAX_WORKERS + 1];
+
+static int feat_master_migrate(void);
+
+static const int  feat_master_signos[] = {
+    SIGCHLD, SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1
+};
+
+
+static double
+feat_master_now(void)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+
+    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+
+static void
+feat_master_signal(int signo)
+{
+    int            saved;
+    unsigned char  c;
+
+    /* Only async-signal-safe work here; a full pipe drops the byte, and
+     * the SIGCHLD that follows any later death reaps this one too. */
+    saved = errno;
+    c = (unsigned char) signo;
+    (void) write(feat_master_pipe[1], &c, 1);
+    errno = saved;
+}
+
+
+static int
+feat_master_signals(void)
+{
+    int               i, flags;
+    size_t            k;
+    struct sigaction  sa;
+
+    if (pipe(feat_master_pipe) != 0) {
+        feat_log(LOG_EMERG, errno, "pipe() failed");
+        return FEAT_ERROR;
+    }
+
+    for (i = 0; i < 2; i++) {
+        flags = fcntl(feat_master_pipe[i], F_GETFL);
+        fcntl(feat_master_pipe[i], F_SETFL, flags | O_NONBLOCK);
+        fcntl(feat_master_pipe[i], F_SETFD, FD_CLOEXEC);
+    }
+
+    memset(&sa, 0, sizeof(sa));
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sa.sa_handler = feat_master_signal;
+
+    for (k = 0; k < FEAT_NELEMS(feat_master_signos); k++) {
+        sigaction(feat_master_signos[k], &sa, NULL);
+    }
+
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
+
+    return FEAT_OK;
+}
+
+
+/* In a new child: the master's handlers and pipe are not its own. */
+static void
+feat_master_child_reset(void)
+{
+    size_t            k;
+    struct sigaction  sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = SIG_DFL;
+
+    for (k = 0; k < FEAT_NELEMS(feat_master_signos); k++) {
+        sigaction(feat_master_signos[k], &sa, NULL);
+    }
+
+    close(feat_master_pipe[0]);
+    close(feat_master_pipe[1]);
+}
+
+
+static const char *
+feat_master_label(const struct feat_child *c, char *buf, size_t n)
+{
+    if (c->kind == FEAT_CHILD_JOBS) {
+        snprintf(buf, n, "jobs process (pid %d)", (int) c->pid);
+    } else {
+        snprintf(buf, n, "worker %d (pid %d)", c->no, (int) c->pid);
+    }
+
+    return buf;
+}
+
+
+/* Forks a child for the post; FEAT_ERROR when fork or a table fails. */
+static int
+feat_master_spawn(int kind, int no)
+{
+    int                 i, slot, status;
+    pid_t               pid, master;
+    sigset_t            all, old;
+    struct feat_child  *c;
+
+    c = NULL;
+    for (i = 0; i < FEAT_MAX_CHILDREN; i++) {
+        if (feat_master_children[i].pid == 0) {
+            c = &feat_master_children[i];
+            break;
+        }
+    }
+
+    slot = -1;
+    if (kind == FEAT_CHILD_WORKER) {
+        for (i = 0; i < FEAT_MAX_CHILDREN; i++) {
+            if (!feat_master_slot_used[i]) {
+                slot = i;
+                break;
+            }
+        }
+    }
+
+    if (c == NULL || (kind == FEAT_CHILD_WORKER && slot < 0)) {
+        feat_log(LOG_ALERT, 0, "child table full");
+        return FEAT_ERROR;
+    }
+
+    if (slot >= 0) {
+        feat_master_board[slot * FEAT_SLOT_SIZE] = '\0';
+    }
+
+    /*
+     * Signals stay blocked across fork so that none reaches the child
+     * while it still has the master's handlers; the child unblocks them
+     * once its own are in place.
+     */
+    sigfillset(&all);
+    sigprocmask(SIG_SETMASK, &all, &old);
+    fflush(NULL);
+    master = getpid();
+
+    pid = fork();
+
+    if (pid == 0) {
+        feat_master_child_reset();
+
+#ifdef __linux__
+        /* A master killed outright takes its children along instead of
+         * leaving them serving with nobody to supervise them. */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (getppid() != master) {
+            exit(0);
+        }
+#endif
+
+        if (kind == FEAT_CHILD_WORKER) {
+            feat_worker_slot = feat_master_board + slot * FEAT_SLOT_SIZE;
+            status = feat_worker_main(feat_master_fd, no);
+
+        } else {
+            close(feat_master_fd);
+            status = feat_jobs_main();
+        }
+
+        exit(status);
+    }
+
+    sigprocmask(SIG_SETMASK, &old, NULL);
+
+    if (pid < 0) {
+        feat_log(LOG_ALERT, errno, "fork() failed");
+        return FEAT_ERROR;
+    }
+
+    c->pid = pid;
+    c->kind = kind;
+    c->no = no;
+    c->slot = slot;
+    c->retiring = 0;
+    clock_gettime(CLOCK_MONOTONIC, &c->started);
+
+    if (slot >= 0) {
+        feat_master_slot_used[slot] = 1;
+    }
+
+    return FEAT_OK;
+}
+
+
+static struct feat_post *
+feat_master_post(int kind, int no)
+{
+    return &feat_master_posts[kind == FEAT_CHILD_JOBS ? FEAT_JOBS_POST
+                                                      : no - 1];
+}
+
+
+/* Spawns the post's child now, or when that fails, in a second. */
+static void
+feat_master_fill(int kind, int no)
+{
+    struct feat_post  *p;
+
+    p = feat_master_post(kind, no);
+    p->pending = 0;
+
+    if (feat_master_spawn(kind, no) != FEAT_OK) {
+        p->pending = 1;
+        p->respawn_at = feat_master_now() + 1;
+    }
+}
+
+
+static int
+feat_master_crash_signal(int sig)
+{
+    return sig == SIGSEGV || sig == SIGBUS || sig == SIGABRT
+           || sig == SIGFPE || sig == SIGILL || sig == SIGSYS
+           || sig == SIGTRAP;
+}
+
+
+/* Logs how the child ended and, unless it was retired, plans its return. */
+static void
+feat_master_buried(struct feat_child *c, int status)
+{
+    int                level, sig, delay;
+    long               uptime;
+    char               label[64], route[FEAT_SLOT_SIZE + 32];
+    struct timespec    now;
+    struct feat_post  *p;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    uptime = (long) (now.tv_sec - c->started.tv_sec);
+    feat_master_label(c, label, sizeof(label));
+
+    route[0] = '\0';
+    if (c->slot >= 0) {
+        if (feat_master_board[c->slot * FEAT_SLOT_SIZE] != '\0') {
+            snprintf(route, sizeof(route), " while running \"%.*s\"",
+                     FEAT_SLOT_SIZE - 1,
+                     feat_master_board + c->slot * FEAT_SLOT_SIZE);
+        }
+        feat_master_slot_used[c->slot] = 0;
+    }
+
+    if (WIFSIGNALED(status)) {
+        sig = WTERMSIG(status);
+        /* A crash is a bug; a kill from outside (or ours) is not. */
+        level = feat_master_crash_signal(sig) ? LOG_ALERT
+                : (c->retiring ? LOG_WARNING : LOG_ERR);
+        feat_log(level, 0, "%s exited on signal %d after %ld s%s%s", label,
+                 sig, uptime, route, WCOREDUMP(status) ? " (core dumped)"
+                                                       : "");
+
+    } else if (WEXITSTATUS(status) == 0 && c->retiring) {
+        feat_log(LOG_INFO, 0, "%s exited after %ld s", label, uptime);
+
+    } else {
+        feat_log(LOG_ERR, 0, "%s exited with code %d after %ld s%s", label,
+                 WEXITSTATUS(status), uptime, route);
+    }
+
+    if (c->retiring || feat_master_stopping) {
+        c->pid = 0;
+        return;
+    }
+
+    p = feat_master_post(c->kind, c->no);
+
+    p->deaths = (uptime < FEAT_YOUNG) ? p->deaths + 1 : 1;
+
+    delay = 0;
+    if (p->deaths > 1) {
+        delay = p->deaths - 2 < 5 ? 1 << (p->deaths - 2) : FEAT_BACKOFF_MAX;
+        if (delay > FEAT_BACKOFF_MAX) {
+            delay = FEAT_BACKOFF_MAX;
+        }
+        feat_log(LOG_WARNING, 0, "%s dies young: respawning in %d s", label,
+                 delay);
+    }
+
+    p->pending = 1;
+    p->respawn_at = feat_master_now() + delay;
+
+    c->pid = 0;
+}
+
+
+static void
+feat_master_reap(void)
+{
+    int    i, status;
+    pid_t  pid;
+
+    for ( ;; ) {
+        pid = waitpid(-1, &status, WNOHANG);
+        if (pid <= 0) {
+            return;
+        }
+
+        for (i = 0; i < FEAT_MAX_CHILDREN; i++) {
+            if (feat_master_children[i].pid == pid) {
+                feat_master_buried(&feat_master_children[i], status);
+                break;
+            }
+        }
+    }
+}
+
+
+static int
+feat_master_alive(void)
+{
+    int  i, n;
+
+    n = 0;
+    for (i = 0; i < FEAT_MAX_CHILDREN; i++) {
+        n += feat_master_children[i].pid != 0;
+    }
+
+    return n;
+}
+
+
+static void
+feat_master_kill_all(int sig)
+{
+    int  i;
+
+    for (i = 0; i < FEAT_MAX_CHILDREN; i++) {
+        if (feat_master_children[i].pid != 0) {
+            kill(feat_master_children[i].pid, sig);
+        }
+    }
+}
+
+
+/* Kills what is left and waits for every child. */
+static void
+feat_master_kill_wait(void)
+{
+    int    i, status;
+    pid_t  pid;
+
+    feat_master_kill_all(SIGKILL);
+
+    while (feat_master_alive() > 0) {
+        pid = waitpid(-1, &status, 0);
+        if (pid < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            break;              /* ECHILD: nothing more to wait for */
+        }
+
+        for (i = 0; i < FEAT_MAX_CHILDREN; i++) {
+            if (feat_master_children[i].pid == pid) {
+                feat_master_children[i].retiring = 1;
+                feat_master_buried(&feat_master_children[i], status);
+            }
+        }
+    }
+
+    memset(feat_master_children, 0, sizeof(feat_master_children));
+}
+
+
+static void
+feat_master_stop(void)
+{
+    int  i;
+
+    if (feat_master_stopping) {
+        return;
+    }
+
+    feat_log(LOG_NOTICE, 0, "stopping: waiting up to %d s for the children",
+             FEAT_STOP_WAIT);
+
+    feat_master_stopping = 1;
+    feat_master_deadline = feat_master_now() + FEAT_STOP_WAIT;
+
+    for (i = 0; i < FEAT_MAX_CHILDREN; i++) {
+        feat_master_children[i].retiring = 1;
+    }
+
+    feat_master_kill_all(SIGTERM);
+}
+
+
+/* workers from the config, bounded. */
+static int
+feat_master_worker_count(void)
+{
+    long long  n;
+
+    n = feat_conf_int("workers", 2);
+    if (n < 1 || n > FEAT_MAX_WORKERS) {
+        feat_log(LOG_ERR, 0, "\"workers\" must be 1..%d", FEAT_MAX_WORKERS);
+        return -1;
+    }
+
+    return (int) n;
+}
+
+
+static void
+feat_master_reload(void)
+{
+    int                 i, k, n, old_n, count, found;
+    pid_t               old[FEAT_MAX_CHILDREN];
+    const char         *err, *listen;
+    struct feat_child  *c;
+
+    feat_log(LOG_NOTICE, 0, "reloading %s", feat_master_conf);
+
+    if (feat_conf_load(feat_master_conf, &err) != FEAT_OK) {
+        feat_log(LOG_ERR, 0, "reload failed, keeping the old config: %s",
+                 err);
+        return;
+    }
+
+    feat_log_open();
+
+    listen = feat_conf_str("listen", "featcgi.sock");
+    if (strcmp(listen, feat_master_listen) != 0) {
+        feat_log(LOG_WARNING, 0, "\"listen\" changed to \"%s\": kept \"%s\" "
+                 "until a restart", listen, feat_master_listen);
+    }
+
+    n = feat_master_worker_count();
+    if (n < 0) {
+        n = feat_master_workers;
+    }
+
+    /* The database may have been moved to a new file. */
+    if (feat_master_migrate() != FEAT_OK) {
+        feat_log(LOG_ERR, 0, "migrations failed on reload");
+    }
+
+    /* A new cap for the new workers (the old ones keep the old one). */
+    if (feat_crypto_init_shared() != FEAT_OK) {
+        feat_log(LOG_ERR, 0, "kept the old password hashing cap");
+    }
+
+    /* A fresh start for every post. */
+    memset(feat_master_posts, 0, sizeof(feat_master_posts));
+
+    count = 0;
+    for (i = 0; i < FEAT_MAX_CHILDREN; i++) {
+        if (feat_master_children[i].pid != 0
+            && !feat_master_children[i].retiring)
+        {
+            old[count++] = feat_master_children[i].pid;
+        }
+    }
+
+    /*
+     * Each old child's replacement is forked before the old one hears
+     * SIGTERM, so the socket never lacks an acceptor; an old worker ends
+     * only after answering the request it holds.
+     */
+    for (i = 0; i < count; i++) {
+        c = NULL;
+        for (k = 0; k < FEAT_MAX_CHILDREN; k++) {
+            if (feat_master_children[k].pid == old[i]) {
+                c = &feat_master_children[k];
+                break;
+            }
+        }
+
+        if (c == NULL) {
+            continue;
+        }
+
+        if (c->kind == FEAT_CHILD_JOBS || c->no <= n) {
+            feat_master_fill(c->kind, c->no);
+        }
+
+        c->retiring = 1;
+        kill(c->pid, SIGTERM);
+    }
+
+    /* Posts that had no child (a backoff wait, a grown pool). */
+    old_n = feat_master_workers;
+    feat_master_workers = n;
+
+    for (i = 1; i <= n; i++) {
+        found = 0;
+        for (k = 0; k < FEAT_MAX_CHILDREN; k++) {
+            if (feat_master_children[k].pid != 0
+                && !feat_master_children[k].retiring
+                && feat_master_children[k].kind == FEAT_CHILD_WORKER
+                && feat_master_children[k].no == i)
+            {
+                found = 1;
+                break;
+            }
+        }
+
+        if (!found) {
+            feat_master_fill(FEAT_CHILD_WORKER, i);
+        }
+    }
+
+    for (i = 0; i < FEAT_MAX_CHILDREN; i++) {
+        if (feat_master_children[i].pid != 0
+            && !feat_master_children[i].retiring
+            && feat_master_children[i].kind == FEAT_CHILD_JOBS)
+        {
+            break;
+        }
+    }
+
+    if (i == FEAT_MAX_CHILDREN) {
+        feat_master_fill(FEAT_CHILD_JOBS, 0);
+    }
+
+    feat_log(LOG_NOTICE, 0, "reloaded: %d workers (were %d)", n, old_n);
+}
+
+
+static void
+feat_master_reopen(void)
+{
+    feat_log_open();
+    feat_master_kill_all(SIGUSR1);
+}
+
+
+/* Respawns the posts whose time has come. */
+static void
+feat_master_respawn(void)
+{
+    int                i;
+    double             now;
+    struct feat_post  *p;
+
+    now = feat_master_now();
+
+    for (i = 0; i <= FEAT_MAX_WORKERS; i++) {
+        p = &feat_master_posts[i];
+
+        if (!p->pending || p->respawn_at > now) {
+            continue;
+        }
+
+        if (i == FEAT_JOBS_POST) {
+            feat_master_fill(FEAT_CHILD_JOBS, 0);
+
+        } else if (i < feat_master_workers) {
+            feat_master_fill(FEAT_CHILD_WORKER, i + 1);
+
+        } else {
+            p->pending = 0;     /* the pool shrank meanwhile */
+        }
+    }
+}
+
+
+/* Milliseconds until the loop has something to do by itself, or -1. */
+static int
+feat_master_timeout(void)
+{
+    int     i;
+    double  next, now;
+
+    next = -1;
+
+    if (feat_master_stopping) {
+        next = feat_master_deadline;
+
+    } else {
+        for (i = 0; i <= FEAT_MAX_WORKERS; i++) {
+            if (feat_master_posts[i].pending
+                && (next < 0 || feat_master_posts[i].respawn_at < next))
+            {
+                next = feat_master_posts[i].respawn_at;
+            }
+        }
+    }
+
+    if (next < 0) {
+        return -1;
+    }
+
+    now = feat_master_now();
+
+    return next <= now ? 0 : (int) ((next - now) * 1000) + 1;
+}
+
+
+/*
+ * "host:port", "[v6]:port", ":port" or "port" is TCP (no host means
+ * loopback); anything else is a unix socket path.
+ */
+static int
+feat_master_is_tcp(const char *s, char *host, size_t hn, char *port,
+    size_t pn)
+{
+    size_t       len;
+    const char  *colon;
+
+    if (strchr(s, '/') != NULL) {
+        return 0;
+    }
+
+    colon = strrchr(s, ':');
+
+    if (colon == NULL) {
+        if (s[0] == '\0' || strspn(s, "0123456789") != strlen(s)) {
+            return 0;
+        }
+        snprintf(host, hn, "127.0.0.1");
+        snprintf(port, pn, "%s", s);
+        return strlen(s) <= 5;
+    }
+
+    if (colon[1] == '\0' || strspn(colon + 1, "0123456789")
+                            != strlen(colon + 1)
+        || strlen(colon + 1) > 5)
+    {
+        return 0;
+    }
+
+    len = (size_t) (colon - s);
+    if (len >= 2 && s[0] == '[' && s[len - 1] == ']') {
+        s++;
+        len -= 2;
+    }
+
+    if (len == 0) {
+        snprintf(host, hn, "127.0.0.1");
+    } else if (len < hn) {
+        memcpy(host, s, len);
+        host[len] = '\0';
+    } else {
+        return 0;
+    }
+
+    snprintf(port, pn, "%s", colon + 1);
+
+    return 1;
+}
+
+
+static int
+feat_master_bind_tcp(const char *host, const char *port)
+{
+    int               fd, on, rc;
+    struct addrinfo   hints, *res, *ai;
+
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+
+    rc = getaddrinfo(host, port, &hints, &res);
+    if (rc != 0) {
+        feat_log(LOG_EMERG, 0, "listen %s:%s: %s", host, port,
+                 gai_strerror(rc));
+        return -1;
+    }
+
+    fd = -1;
+    for (ai = res; ai != NULL; ai = ai->ai_next) {
+        fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+        if (fd < 0) {
+            continue;
+        }
+
+        on = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+
+        if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
+            break;
+        }
+
+        feat_log(LOG_EMERG, errno, "bind(%s:%s) failed", host, port);
+        close(fd);
+        fd = -1;
+    }
+
+    freeaddrinfo(res);
+
+    return fd;
+}
+
+
+static int
+feat_master_bind_unix(const char *path)
+{
+    int                 fd;
+    long                mode;
+    char               *end;
+    const char         *smode;
+    struct stat         st;
+    struct sockaddr_un  sun;
+
+    memset(&sun, 0, sizeof(sun));
+    sun.sun_family = AF_UNIX;
+
+    if (strlen(path) >= sizeof(sun.sun_path)) {
+        feat_log(LOG_EMERG, 0, "socket path too long: %s", path);
+        return -1;
+    }
+    memcpy(sun.sun_path, path, strlen(path));
+
+    smode = feat_conf_str("listen_mode", "0660");
+    errno = 0;
+    mode = strtol(smode, &end, 8);
+    if (errno != 0 || *end != '\0' || end == smode || mode < 0
+        || mode > 0777)
+    {
+        feat_log(LOG_EMERG, 0, "bad \"listen_mode\" \"%s\"", smode);
+        return -1;
+    }
+
+    fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (fd < 0) {
+        feat_log(LOG_EMERG, errno, "socket(AF_UNIX) failed");
+        return -1;
+    }
+
+    /*
+     * A socket left by a master that died is removed; one that still
+     * answers belongs to a running featcgi, which is not ours to take.
+     */
+    if (lstat(path, &st) == 0) {
+        if (!S_ISSOCK(st.st_mode)) {
+            feat_log(LOG_EMERG, 0, "%s exists and is not a socket", path);
+            goto failed;
+        }
+
+        if (connect(fd, (struct sockaddr *) &sun, sizeof(sun)) == 0) {
+            feat_log(LOG_EMERG, 0, "%s is in use by a running server", path);
+            goto failed;
+        }
+
+        close(fd);
+        unlink(path);
+
+        fd = socket(AF_UNIX, SOCK_STREAM, 0);
+        if (fd < 0) {
+            feat_log(LOG_EMERG, errno, "socket(AF_UNIX) failed");
+            return -1;
+        }
+    }
+
+    if (bind(fd, (struct sockaddr *) &sun, sizeof(sun)) != 0) {
+        feat_log(LOG_EMERG, errno, "bind(%s) failed", path);
+        goto failed;
+    }
+
+    if (chmod(path, (mode_t) mode) != 0) {
+        feat_log(LOG_EMERG, errno, "chmod(%s) failed", path);
+        unlink(path);
+        goto failed;
+    }
+
+    feat_master_unix = strdup(path);
+
+    return fd;
+
+failed:
+
+    close(fd);
+    return -1;
+}
+
+
+static int
+feat_master_bind(void)
+{
+    int          fd;
+    char         host[256], port[8];
+    const char  *listen_on;
+
+    listen_on = feat_conf_str("listen", "featcgi.sock");
+
+    if (feat_master_is_tcp(listen_on, host, sizeof(host), port,
+                           sizeof(port)))
+    {
+        fd = feat_master_bind_tcp(host, port);
+    } else {
+        fd = feat_master_bind_unix(listen_on);
+    }
+
+    if (fd < 0) {
+        return FEAT_ERROR;
+    }
+
+    if (listen(fd, FEAT_BACKLOG) != 0) {
+        feat_log(LOG_EMERG, errno, "listen(%s) failed", listen_on);
+        close(fd);
+        return FEAT_ERROR;
+    }
+
+    feat_master_fd = fd;
+    feat_master_listen = strdup(listen_on);
+    if (feat_master_listen == NULL) {
+        abort();
+    }
+
+    feat_log(LOG_NOTICE, 0, "listening on %s", listen_on);
+
+    return FEAT_OK;
+}
+
+
+static int
+feat_master_write_pid(void)
+{
+    int          fd, n;
+    char         buf[32];
+    const char  *path;
+
+    path = feat_conf_str("pid_file", "");
+    if (path == NULL || path[0] == '\0') {
+        return FEAT_OK;
+    }
+
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        feat_log(LOG_EMERG, errno, "open(%s) failed", path);
+        return FEAT_ERROR;
+    }
+
+    n = snprintf(buf, sizeof(buf), "%d\n", (int) getpid());
+    if (write(fd, buf, (size_t) n) != n) {
+        feat_log(LOG_EMERG, errno, "write(%s) failed", path);
+        close(fd);
+        return FEAT_ERROR;
+    }
+
+    close(fd);
+
+    feat_master_pidfile = strdup(path);
+
+    return FEAT_OK;
+}
+
+
+/* Applies the migrations with a connection that dies before any fork. */
+static int
+feat_master_migrate(void)
+{
+    int  rc, applied;
+
+    if (feat_db_open() != FEAT_OK) {
+        return FEAT_ERROR;
+    }
+
+    rc = feat_db_migrate(feat_db(), &applied);
+    if (rc == FEAT_OK && applied > 0) {
+        feat_log(LOG_NOTICE, 0, "%d migrations applied, schema version %d",
+                 applied, feat_db_version(feat_db()));
+    }
+
+    feat_db_close();
+
+    return rc;
+}
+
+
+static int
+feat_master_init_modules(void)
+{
+    const struct feat_module *const  *m;
+
+    for (m = feat_modules; *m != NULL; m++) {
+        if ((*m)->init_master != NULL && (*m)->init_master() != FEAT_OK) {
+            feat_log(LOG_EMERG, 0, "module %s: init_master failed",
+                     (*m)->name);
+            return FEAT_ERROR;
+        }
+    }
+
+    return FEAT_OK;
+}
+
+
+static void
+feat_master_cleanup(void)
+{
+    if (feat_master_fd >= 0) {
+        close(feat_master_fd);
+        feat_master_fd = -1;
+    }
+
+    if (feat_master_unix != NULL) {
+        unlink(feat_master_unix);
+        free(feat_master_unix);
+        feat_master_unix = NULL;
+    }
+
+    if (feat_master_pidfile != NULL) {
+        unlink(feat_master_pidfile);
+        free(feat_master_pidfile);
+        feat_master_pidfile = NULL;
+    }
+
+    free(feat_master_listen);
+    feat_master_listen = NULL;
+
+    if (feat_master_board != NULL) {
+        munmap(feat_master_board, FEAT_MAX_CHILDREN * FEAT_SLOT_SIZE);
+        feat_master_board = NULL;
+    }
+
+    feat_router_free();
+}
+
+
+/* Handles the signals the pipe holds; answers 1 when the master is done. */
+static int
+feat_master_signals_read(void)
+{
+    ssize_t        n, i;
+    unsigned char  buf[64];
+
+    for ( ;; ) {
+        n = read(feat_master_pipe[0], buf, sizeof(buf));
+        if (n <= 0) {
+            return 0;
+        }
+
+        for (i = 0; i < n; i++) {
+            switch (buf[i]) {
+
+            case SIGCHLD:
+                feat_master_reap();
+                break;
+
+            case SIGTERM:
+            case SIGINT:
+                feat_master_stop();
+                break;
+
+            case SIGQUIT:
+                feat_log(LOG_NOTICE, 0, "fast stop: killing the children");
+                feat_master_stopping = 1;
+                feat_master_kill_wait();
+                return 1;
+
+            case SIGHUP:
+                if (!feat_master_stopping) {
+                    feat_master_reload();
+                }
+                break;
+
+            case SIGUSR1:
+                feat_master_reopen();
+                break;
+            }
+        }
+    }
+}
+
+
+static int
+feat_master_loop(void)
+{
+    int            rc;
+    struct pollfd  pfd;
+
+    for ( ;; ) {
+        pfd.fd = feat_master_pipe[0];
+        pfd.events = POLLIN;
+        pfd.revents = 0;
+
+        rc = poll(&pfd, 1, feat_master_timeout());
+        if (rc < 0 && errno != EINTR) {
+            feat_log(LOG_ALERT, errno, "poll() failed");
+        }
+
+        if (rc > 0 && feat_master_signals_read()) {
+            return 0;
+        }
+
+        if (!feat_master_stopping) {
+            feat_master_respawn();
+            continue;
+        }
+
+        /* Stopping: a reap may have come without its byte. */
+        feat_master_reap();
+
+        if (feat_master_alive() == 0) {
+            return 0;
+        }
+
+        if (feat_master_now() >= feat_master_deadline) {
+            feat_log(LOG_WARNING, 0, "children still running after %d s: "
+                     "killing them", FEAT_STOP_WAIT);
+            feat_master_kill_wait();
+            return 0;
+        }
+    }
+}
+
+
+int
+feat_master_main(const char *conf_path)
+{
+    int          i, rc;
+    const char  *err;
+
+    feat_master_conf = conf_path;
+    feat_log_set_role("master");
+
+    if (feat_conf_load(conf_path, &err) != FEAT_OK) {
+        feat_log(LOG_EMERG, 0, "%s", err);
+        return 1;
+    }
+
+    if (feat_log_open() != FEAT_OK) {
+        return 1;
+    }
+
+    feat_master_workers = feat_master_worker_count();
+    if (feat_master_workers < 0) {
+        return 1;
+    }
+
+    if (feat_master_migrate() != FEAT_OK
+        || feat_router_build(feat_modules) != FEAT_OK
+        || feat_master_init_modules() != FEAT_OK
+        || feat_crypto_init_shared() != FEAT_OK)
+    {
+        feat_log(LOG_EMERG, 0, "featcgi not started");
+        feat_router_free();
+        return 1;
+    }
+
+    feat_master_board = mmap(NULL, FEAT_MAX_CHILDREN * FEAT_SLOT_SIZE,
+                             PROT_READ | PROT_WRITE,
+                             MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (feat_master_board == MAP_FAILED) {
+        feat_log(LOG_EMERG, errno, "mmap(scoreboard) failed");
+        feat_master_board = NULL;
+        feat_router_free();
+        return 1;
+    }
+
+    if (feat_master_signals() != FEAT_OK
+        || feat_master_bind() != FEAT_OK
+        || feat_master_write_pid() != FEAT_OK)
+    {
+        feat_log(LOG_EMERG, 0, "featcgi not started");
+        feat_master_cleanup();
+        return 1;
+    }
+
+    feat_log(LOG_NOTICE, 0, "featcgi %s started: %d workers",
+             PACKAGE_VERSION, feat_master_workers);
+
+    for (i = 1; i <= feat_master_workers; i++) {
+        feat_master_fill(FEAT_CHILD_WORKER, i);
+    }
+    feat_master_fill(FEAT_CHILD_JOBS, 0);
+
+    rc = feat_master_loop();
+
+    feat_master_cleanup();
+    feat_log(LOG_NOTICE, 0, "featcgi stopped");
+
+    return rc;
+}

@@ -1,0 +1,24 @@
+/*
+ * modules.c: the list of modules built into featcgi, in the order the
+ * router merges their route tables and the runtime calls their hooks.
+ * Adding a module is one line here (like nginx's ngx_modules[]).
+ */
+
+#include "config.h"
+
+#include "feat.h"
+
+extern const struct feat_module  feat_accounts_module;
+extern const struct feat_module  feat_profile_module;
+extern const struct feat_module  feat_faq_module;
+extern const struct feat_module  feat_feedback_module;
+extern const struct feat_module  feat_push_module;
+
+const struct feat_module *const  feat_modules[] = {
+    &feat_accounts_module,
+    &feat_profile_module,
+    &feat_faq_module,
+    &feat_feedback_module,
+    &feat_push_module,
+    NULL
+};

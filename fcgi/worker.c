@@ -1,0 +1,550 @@
+/*
+ * worker.c: the two kinds of child process.  A worker opens its own SQLite
+ * connection after fork, runs the modules' init_worker hooks, then accepts
+ * FastCGI requests one at a time and dispatches each one: app, route,
+ * body limit, body parse, credentials, handler, access log.  Whatever
+ * happens, the client gets an answer in the dialect of the path.  SIGTERM
+ * or SIGQUIT ends the loop once the request in hand is answered.  The jobs
+ * process runs the modules' periodic sweeps and prunes old rate-limit
+ * events.
+ */
+
+#include "config.h"
+
+/* ppoll(): the signal mask and the wait in one step. */
+#define _GNU_SOURCE  1
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <fcgiapp.h>
+
+#include "runtime.h"
+
+#define FEAT_RATE_KEEP      86400       /* seconds of rate events kept */
+
+static volatile sig_atomic_t  feat_worker_stop;
+static volatile sig_atomic_t  feat_worker_reopen;
+
+
+static void
+feat_worker_signal(int signo)
+{
+    switch (signo) {
+
+    case SIGTERM:
+    case SIGQUIT:
+        feat_worker_stop = 1;
+        /* Makes a pending or next FCGX_Accept_r give up. */
+        FCGX_ShutdownPending();
+        break;
+
+    case SIGUSR1:
+        feat_worker_reopen = 1;
+        break;
+    }
+}
+
+
+/*
+ * Handlers without SA_RESTART, so a blocked accept() returns EINTR.  The
+ * interactive signals are ignored: the master decides what a ^C means.
+ */
+static void
+feat_worker_signals(void)
+{
+    size_t            i;
+    struct sigaction  sa;
+    static const int  handled[] = { SIGTERM, SIGQUIT, SIGUSR1 };
+    static const int  ignored[] = { SIGPIPE, SIGINT, SIGHUP };
+
+    memset(&sa, 0, sizeof(sa));
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0;
+
+    sa.sa_handler = feat_worker_signal;
+    for (i = 0; i < FEAT_NELEMS(handled); i++) {
+        sigaction(handled[i], &sa, NULL);
+    }
+
+    sa.sa_handler = SIG_IGN;
+    for (i = 0; i < FEAT_NELEMS(ignored); i++) {
+        sigaction(ignored[i], &sa, NULL);
+    }
+
+    sa.sa_handler = SIG_DFL;
+    sigaction(SIGCHLD, &sa, NULL);
+}
+
+
+static const struct feat_module *
+feat_worker_auth_module(void)
+{
+    const struct feat_module *const  *m;
+
+    for (m = feat_modules; *m != NULL; m++) {
+        if ((*m)->authenticate != NULL) {
+            return *m;
+        }
+    }
+
+    return NULL;
+}
+
+
+/*
+ * The methods the path answers through routes of dialects that are on:
+ * a switched-off dialect's route counts as absent, also in Allow.
+ */
+static unsigned
+feat_worker_allowed(struct feat_req *r)
+{
+    int                       n;
+    unsigned                  m, mask, dummy;
+    struct feat_kv            params[FEAT_MAX_PATH_PARAMS];
+    const struct feat_route  *rt;
+
+    mask = 0;
+
+    for (m = FEAT_GET; m <= FEAT_DELETE; m <<= 1) {
+        rt = feat_router_match(r->arena, r->path, m, params, &n, &dummy);
+        if (rt != NULL && feat_dialect_enabled(rt->dialect)) {
+            mask |= m;
+        }
+    }
+
+    return mask;
+}
+
+
+/* The route of r, or NULL with r answered (404 or 405). */
+static const struct feat_route *
+feat_worker_route(struct feat_req *r)
+{
+    char                     *names;
+    unsigned                  allowed;
+    const struct feat_route  *rt;
+
+    rt = feat_router_match(r->arena, r->path, r->method, r->params,
+                           &r->nparams, &allowed);
+
+    if (rt != NULL && feat_dialect_enabled(rt->dialect)) {
+        return rt;
+    }
+
+    r->nparams = 0;
+
+    if (rt != NULL || allowed != 0) {
+        allowed = feat_worker_allowed(r);
+    }
+
+    if (allowed == 0) {
+        feat_fail(r, FEAT_E_NO_ROUTE, "no route for %s", r->path);
+        return NULL;
+    }
+
+    names = feat_arena_alloc(r->arena, 64);
+    feat_method_names(allowed, names, 64);
+    feat_reply_header(r, "Allow", names);
+
+    feat_fail(r, FEAT_E_METHOD, "%s not allowed on %s", r->method_name,
+              r->path);
+
+    return NULL;
+}
+
+
+static void
+feat_worker_slot_set(const struct feat_route *rt, const char *method)
+{
+    if (feat_worker_slot != NULL) {
+        snprintf(feat_worker_slot, FEAT_SLOT_SIZE, "%s %s", method,
+                 rt->pattern);
+    }
+}
+
+
+static void
+feat_worker_slot_clear(void)
+{
+    if (feat_worker_slot != NULL) {
+        feat_worker_slot[0] = '\0';
+    }
+}
+
+
+/* Runs the route's handler with the request checked; r is answered. */
+static void
+feat_worker_run(struct feat_req *r, const struct feat_route *rt)
+{
+    int                        rc;
+    long long                  limit;
+    enum feat_error            e;
+    const struct feat_module  *auth;
+
+    limit = (rt->flags & FEAT_UPLOAD)
+            ? feat_conf_int("max_upload", 10 * 1024 * 1024)
+            : feat_conf_int("max_body", 1024 * 1024);
+
+    switch (feat_req_read_body(r, limit < 0 ? 0 : (size_t) limit)) {
+
+    case FEAT_OK:
+        break;
+
+    case FEAT_DECLINED:
+        feat_fail(r, FEAT_E_TOO_LARGE, "body over %lld bytes", limit);
+        return;
+
+    default:
+        /* A short read: the client went away or lied in its length. */
+        r->bad_field = "body";
+        r->bad_reason = "incomplete body";
+        feat_fail_field(r);
+        return;
+    }
+
+    if (feat_req_parse(r) != FEAT_OK) {
+        feat_fail_field(r);
+        return;
+    }
+
+    if (rt->flags & (FEAT_SESSION | FEAT_JWT)) {
+        auth = feat_worker_auth_module();
+        if (auth == NULL) {
+            feat_fail(r, FEAT_E_INTERNAL, "no module authenticates");
+            return;
+        }
+
+        e = auth->authenticate(r, rt->flags);
+        if (e != FEAT_E_NONE) {
+            feat_fail(r, e, "credentials refused on %s", rt->pattern);
+            return;
+        }
+    }
+
+    feat_worker_slot_set(rt, r->method_name);
+    rc = rt->handler(r);
+    feat_worker_slot_clear();
+
+    /* reply.c records the status it sent: 0 means nothing went out. */
+    if (r->status != 0) {
+        if (rc != FEAT_OK) {
+            feat_log(LOG_ALERT, 0, "handler of %s %s answered %d after "
+                     "replying", r->method_name, rt->pattern, rc);
+        }
+        return;
+    }
+
+    if (rc == FEAT_OK) {
+        feat_log(LOG_ALERT, 0, "handler of %s %s answered nothing",
+                 r->method_name, rt->pattern);
+    }
+
+    feat_fail(r, FEAT_E_INTERNAL, "handler of %s %s failed (%d)",
+              r->method_name, rt->pattern, rc);
+}
+
+
+void
+feat_dispatch(struct feat_req *r)
+{
+    double                    ms;
+    sqlite3                  *db;
+    enum feat_error           e;
+    struct timespec           now;
+    const struct feat_route  *rt;
+
+    /* Until a route is found, errors speak the path's dialect. */
+    r->dialect = feat_dialect_of_path(r->path);
+
+    e = feat_app_resolve(r);
+    if (e != FEAT_E_NONE) {
+        feat_fail(r, e, "app not known");
+        goto done;
+    }
+
+    rt = feat_worker_route(r);
+    if (rt == NULL) {
+        goto done;
+    }
+
+    r->route = rt;
+    r->dialect = rt->dialect;
+
+    feat_worker_run(r, rt);
+
+done:
+
+    /*
+     * A handler that returns inside a transaction is a bug; rolling back
+     * keeps the connection usable and the write lock free for others.
+     */
+    db = feat_db();
+    if (db != NULL && !sqlite3_get_autocommit(db)) {
+        feat_log(LOG_ALERT, 0, "transaction left open by %s %s: rolled back",
+                 r->method_name, r->route != NULL ? r->route->pattern
+                                                  : r->path);
+        feat_db_rollback(db);
+    }
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    ms = (double) (now.tv_sec - r->start.tv_sec) * 1000.0
+         + (double) (now.tv_nsec - r->start.tv_nsec) / 1e6;
+
+    feat_log_access(r, r->status, ms);
+}
+
+
+/* Runs every module's hook; FEAT_ERROR when one fails (logged). */
+static int
+feat_worker_init_modules(void)
+{
+    const struct feat_module *const  *m;
+
+    for (m = feat_modules; *m != NULL; m++) {
+        if ((*m)->init_worker != NULL
+            && (*m)->init_worker(feat_db()) != FEAT_OK)
+        {
+            feat_log(LOG_EMERG, 0, "module %s: init_worker failed",
+                     (*m)->name);
+            return FEAT_ERROR;
+        }
+    }
+
+    return FEAT_OK;
+}
+
+
+static void
+feat_worker_exit_modules(void)
+{
+    const struct feat_module *const  *m;
+
+    for (m = feat_modules; *m != NULL; m++) {
+        if ((*m)->exit_worker != NULL) {
+            (*m)->exit_worker();
+        }
+    }
+}
+
+
+int
+feat_worker_main(int listen_fd, int worker_no)
+{
+    int                 rc, flags;
+    char                role[32];
+    sigset_t            held, none;
+    FCGX_Request        req;
+    struct pollfd       pfd;
+    struct feat_req     r;
+    struct feat_arena  *arena;
+
+    snprintf(role, sizeof(role), "worker %d", worker_no);
+    feat_log_set_role(role);
+
+    /*
+     * libfcgi reads and writes without retrying on EINTR, so a signal that
+     * lands while a request is read or answered would break it.  The stop
+     * and reopen signals are therefore held while a request is in hand
+     * and let in only inside ppoll(), atomically, while the worker waits
+     * for a connection: no request is cut, and none that comes just before
+     * the wait is missed.  Ours go in before FCGX_Init(), which installs
+     * libfcgi's own SIGPIPE and SIGUSR1 handlers only over default ones.
+     */
+    feat_worker_signals();
+    sigemptyset(&held);
+    sigaddset(&held, SIGTERM);
+    sigaddset(&held, SIGQUIT);
+    sigaddset(&held, SIGUSR1);
+    sigprocmask(SIG_SETMASK, &held, NULL);
+    sigemptyset(&none);
+
+    /*
+     * The workers poll the shared socket and then accept: the one that
+     * loses the race gets EAGAIN instead of blocking with signals held.
+     */
+    flags = fcntl(listen_fd, F_GETFL);
+    if (flags == -1 || fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK) == -1) {
+        feat_log(LOG_EMERG, errno, "fcntl(O_NONBLOCK) on the socket failed");
+        return 1;
+    }
+
+    if (feat_db_open() != FEAT_OK) {
+        return 1;
+    }
+
+    if (feat_worker_init_modules() != FEAT_OK) {
+        feat_db_close();
+        return 1;
+    }
+
+    if (FCGX_Init() != 0) {
+        feat_log(LOG_EMERG, 0, "FCGX_Init() failed");
+        feat_db_close();
+        return 1;
+    }
+
+    /* Once: with kept-alive connections a request carries the socket. */
+    if (FCGX_InitRequest(&req, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+        feat_log(LOG_EMERG, 0, "FCGX_InitRequest() failed");
+        feat_db_close();
+        return 1;
+    }
+
+    arena = feat_arena_create();
+
+    while (!feat_worker_stop) {
+
+        if (feat_worker_reopen) {
+            feat_worker_reopen = 0;
+            feat_log_open();
+        }
+
+        /* A kept-alive connection brings its next request itself. */
+        pfd.fd = (req.ipcFd >= 0) ? req.ipcFd : listen_fd;
+        pfd.events = POLLIN;
+        pfd.revents = 0;
+
+        rc = ppoll(&pfd, 1, NULL, &none);
+
+        if (rc < 0) {
+            if (errno != EINTR) {
+                feat_log(LOG_ALERT, errno, "ppoll() failed");
+                poll(NULL, 0, 100);
+            }
+            continue;
+        }
+
+        if (feat_worker_stop && pfd.fd == listen_fd) {
+            break;              /* not ours yet: another worker takes it */
+        }
+
+        rc = FCGX_Accept_r(&req);
+
+        if (rc < 0) {
+            if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR
+                || feat_worker_stop)
+            {
+                continue;       /* lost the race, or a kept one closed */
+            }
+
+            /* EMFILE and friends: do not spin on a failing accept. */
+            feat_log(LOG_ERR, rc > -9999 ? -rc : 0,
+                     "FCGX_Accept_r() failed");
+            poll(NULL, 0, 100);
+            continue;
+        }
+
+        feat_req_init(&r, arena, &req, req.envp);
+        feat_dispatch(&r);
+
+        FCGX_Finish_r(&req);
+
+        feat_log_set_request(NULL);
+        feat_arena_reset(arena);
+    }
+
+    feat_worker_exit_modules();
+
+    FCGX_Free(&req, 1);
+    feat_arena_destroy(arena);
+    feat_db_close();
+
+    return 0;
+}
+
+
+/* Removes rate events nobody counts any more (windows are under a day). */
+static void
+feat_jobs_prune(sqlite3 *db, time_t now)
+{
+    if (feat_db_exec(db, "DELETE FROM rate_events WHERE at < ?", "i",
+                     (sqlite3_int64) (now - FEAT_RATE_KEEP))
+        != FEAT_OK)
+    {
+        feat_log(LOG_ERR, 0, "pruning rate events failed");
+    }
+}
+
+
+int
+feat_jobs_main(void)
+{
+    int                               signo;
+    long long                         interval;
+    sigset_t                          work;
+    sqlite3                          *db;
+    struct timespec                   ts;
+    const struct feat_module *const  *m;
+
+    feat_log_set_role("jobs");
+    feat_worker_signals();
+
+    /*
+     * The stop and reopen signals stay blocked and are taken only by
+     * sigtimedwait() between sweeps: one that comes during a sweep is
+     * pending, so it still ends the next sleep at once.
+     */
+    sigemptyset(&work);
+    sigaddset(&work, SIGTERM);
+    sigaddset(&work, SIGQUIT);
+    sigaddset(&work, SIGUSR1);
+    sigprocmask(SIG_SETMASK, &work, NULL);
+
+    interval = feat_conf_int("jobs.interval", 30);
+    if (interval < 1 || interval > 86400) {
+        feat_log(LOG_WARNING, 0, "\"jobs.interval\" out of 1..86400: 30");
+        interval = 30;
+    }
+
+    if (feat_db_open() != FEAT_OK) {
+        return 1;
+    }
+
+    db = feat_db();
+
+    while (!feat_worker_stop) {
+
+        if (feat_worker_reopen) {
+            feat_worker_reopen = 0;
+            feat_log_open();
+        }
+
+        for (m = feat_modules; *m != NULL; m++) {
+            if ((*m)->sweep == NULL) {
+                continue;
+            }
+
+            (*m)->sweep(db, feat_now());
+
+            if (!sqlite3_get_autocommit(db)) {
+                feat_log(LOG_ALERT, 0, "module %s: sweep left a "
+                         "transaction open: rolled back", (*m)->name);
+                feat_db_rollback(db);
+            }
+        }
+
+        feat_jobs_prune(db, feat_now());
+
+        ts.tv_sec = (time_t) interval;
+        ts.tv_nsec = 0;
+
+        /* A signal cuts the sleep short; after a reopen, sweeping early
+         * does no harm. */
+        if (!feat_worker_stop && !feat_worker_reopen) {
+            signo = sigtimedwait(&work, NULL, &ts);
+            if (signo > 0) {
+                feat_worker_signal(signo);
+            }
+        }
+    }
+
+    feat_db_close();
+
+    return 0;
+}

@@ -1,0 +1,521 @@
+/*
+ * crypto-test.c: fcgi/crypto.c, fcgi/db.c and fcgi/rate.c.  Known-answer
+ * vectors for SHA-256, HMAC-SHA256 (RFC 4231) and scrypt (RFC 7914, through
+ * a stored password string), base64 round trips and refusals, random
+ * strings, constant-time comparison, password hash and verify with small
+ * parameters, then the database helpers and the rate limiter on a fresh
+ * database in a temporary directory.
+ */
+
+#include "config.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "runtime.h"
+#include "../tap.h"
+
+#define SECRET  "crypto-test-secret-0123456789abcdef0123"
+
+/* RFC 7914 section 12: scrypt("pleaseletmein", "SodiumChloride",
+ * N = 16384, r = 8, p = 1, 64 bytes), as a stored password string. */
+#define RFC7914  "$scrypt$ln=14,r=8,p=1$U29kaXVtQ2hsb3JpZGU$" \
+                 "cCO9yzr9c0hGHAbNgf046/2o+7qQT44+qbVD9lRdofLVQylVYT8Pz2LU" \
+                 "lwUkKpr55h6F3A1lHkDfzwF7RVdYhw"
+
+static char  dir[] = "/tmp/feat-crypto-XXXXXX";
+
+
+static void
+test_digests(void)
+{
+    char  hex[65];
+
+    feat_sha256_hex("abc", hex);
+    is_str(hex, "ba7816bf8f01cfea414140de5dae2223"
+                "b00361a396177a9cb410ff61f20015ad", "SHA-256(abc)");
+
+    feat_sha256_hex("", hex);
+    is_str(hex, "e3b0c44298fc1c149afbf4c8996fb924"
+                "27ae41e4649b934ca495991b7852b855", "SHA-256 of nothing");
+
+    /* RFC 4231 test case 2 */
+    feat_hmac_sha256_hex("Jefe", 4, "what do ya want for nothing?", hex);
+    is_str(hex, "5bdcc146bf60754e6a042426089575c7"
+                "5a003f089d2739839dec58b964ec3843", "HMAC-SHA256 RFC 4231 #2");
+
+    feat_hmac_sha256_hex("", 0, "", hex);
+    is_str(hex, "b613679a0814d9ec772f95d778c35fc5"
+                "ff1697c493715653c6c712144292c5ad", "HMAC-SHA256 empty key");
+}
+
+
+static void
+test_base64(void)
+{
+    int            i, n, url, good;
+    long           len;
+    char           enc[256], name[64];
+    unsigned char  raw[100], dec[128];
+    static const char  *rfc[][2] = {
+        { "", "" }, { "f", "Zg==" }, { "fo", "Zm8=" }, { "foo", "Zm9v" },
+        { "foob", "Zm9vYg==" }, { "fooba", "Zm9vYmE=" },
+        { "foobar", "Zm9vYmFy" }
+    };
+    static const char  *bad_std[] = {
+        "Z", "Zg=", "Zg===", "Zh==", "Zm9=", "Zm9v!", "Zm=9", "=Zm9",
+        "Zm9v-_8", "Zg==Zg=="
+    };
+    static const char  *bad_url[] = {
+        "Zg==", "Zm8=", "Z", "Zh", "+/8", "Zm9v YQ"
+    };
+
+    for (i = 0; i < (int) FEAT_NELEMS(rfc); i++) {
+        len = feat_base64_encode(rfc[i][0], strlen(rfc[i][0]), enc,
+                                 sizeof(enc), 0);
+        snprintf(name, sizeof(name), "base64(\"%s\")", rfc[i][0]);
+        is_str(len >= 0 ? enc : NULL, rfc[i][1], name);
+
+        len = feat_base64_decode(rfc[i][1], strlen(rfc[i][1]), dec,
+                                 sizeof(dec), 0);
+        snprintf(name, sizeof(name), "decode \"%s\"", rfc[i][1]);
+        is_str(len >= 0 ? (char *) dec : NULL, rfc[i][0], name);
+    }
+
+    raw[0] = 0xfb;
+    raw[1] = 0xff;
+    feat_base64_encode(raw, 2, enc, sizeof(enc), 0);
+    is_str(enc, "+/8=", "std alphabet");
+    feat_base64_encode(raw, 2, enc, sizeof(enc), 1);
+    is_str(enc, "-_8", "url alphabet, no padding");
+
+    len = feat_base64_decode("Zm8", 3, dec, sizeof(dec), 0);
+    ok(len == 2 && memcmp(dec, "fo", 2) == 0, "std padding is optional");
+
+    for (i = 0; i < (int) FEAT_NELEMS(bad_std); i++) {
+        snprintf(name, sizeof(name), "std refuses \"%s\"", bad_std[i]);
+        is_int(feat_base64_decode(bad_std[i], strlen(bad_std[i]), dec,
+                                  sizeof(dec), 0), -1, name);
+    }
+
+    for (i = 0; i < (int) FEAT_NELEMS(bad_url); i++) {
+        snprintf(name, sizeof(name), "url refuses \"%s\"", bad_url[i]);
+        is_int(feat_base64_decode(bad_url[i], strlen(bad_url[i]), dec,
+                                  sizeof(dec), 1), -1, name);
+    }
+
+    is_int(feat_base64_encode("foo", 3, enc, 4, 0), -1,
+           "encode refuses a short buffer");
+    is_int(feat_base64_decode("Zm9v", 4, dec, 3, 0), -1,
+           "decode wants room for the NUL");
+
+    good = 1;
+    for (url = 0; url < 2; url++) {
+        for (n = 0; n <= 100; n++) {
+            feat_random(raw, (size_t) n);
+            len = feat_base64_encode(raw, (size_t) n, enc, sizeof(enc), url);
+            if (len < 0
+                || feat_base64_decode(enc, (size_t) len, dec, sizeof(dec),
+                                      url) != n
+                || memcmp(raw, dec, (size_t) n) != 0)
+            {
+                good = 0;
+                diag("round trip failed: url %d, %d bytes", url, n);
+            }
+        }
+    }
+    ok(good, "random round trips of 0..100 bytes, both alphabets");
+}
+
+
+static void
+test_random(void)
+{
+    int       i, seen[256], all, bad;
+    char      s[4096];
+    uint32_t  v;
+
+    memset(s, 'x', sizeof(s));
+    feat_random_base62(s, 50);
+    is_int((long long) strlen(s), 50, "base62: length 50");
+
+    memset(seen, 0, sizeof(seen));
+    bad = 0;
+    for (i = 0; i < 40; i++) {
+        feat_random_base62(s, sizeof(s) - 1);
+        for (v = 0; v < sizeof(s) - 1; v++) {
+            seen[(unsigned char) s[v]]++;
+        }
+    }
+
+    all = 1;
+    for (i = 0; i < 256; i++) {
+        int  alnum;
+
+        alnum = (i >= '0' && i <= '9') || (i >= 'A' && i <= 'Z')
+                || (i >= 'a' && i <= 'z');
+        if (alnum && seen[i] == 0) {
+            all = 0;
+        }
+        if (!alnum && seen[i] != 0) {
+            bad = 1;
+        }
+    }
+    ok(all, "base62: all 62 characters occur");
+    ok(!bad, "base62: nothing outside [0-9A-Za-z]");
+
+    /* 163800 draws, 2642 expected per character: a biased generator
+     * (modulo folding) would give '0' and '1' about 2x the others. */
+    ok(seen['0'] < 2 * seen['z'] && seen['1'] < 2 * seen['y'],
+       "base62: no visible bias toward the first characters");
+
+    is_int(feat_random_uniform(1), 0, "uniform(1) is 0");
+
+    bad = 0;
+    for (i = 0; i < 1000; i++) {
+        v = feat_random_uniform(7);
+        if (v >= 7) {
+            bad = 1;
+        }
+    }
+    ok(!bad, "uniform(7) stays below 7");
+}
+
+
+static void
+test_compare(void)
+{
+    ok(feat_ct_equal("abcdef", "abcdef", 6), "ct_equal: equal");
+    ok(!feat_ct_equal("abcdef", "abcdeg", 6), "ct_equal: last byte");
+    ok(feat_ct_equal("a", "b", 0), "ct_equal: empty");
+    ok(feat_ct_streq("token", "token"), "ct_streq: equal");
+    ok(!feat_ct_streq("token", "tokens"), "ct_streq: longer");
+    ok(!feat_ct_streq("tokens", "token"), "ct_streq: shorter");
+    ok(!feat_ct_streq("token", NULL), "ct_streq: NULL");
+    ok(feat_ct_streq("", ""), "ct_streq: empty");
+}
+
+
+static void
+test_passwords(void)
+{
+    int    i, rehash;
+    char   h[256], h2[256], longpw[1100], name[80];
+    static const char  *bad[] = {
+        "", "plain", "$scrypt$", "$scrypt$ln=4,r=8,p=1$",
+        "$scrypt$ln=4,r=8,p=1$c2FsdHNhbHRzYWx0$",
+        "$scrypt$ln=0,r=8,p=1$c2FsdHNhbHRzYWx0$" "aGFzaGhhc2hoYXNoaGFzaA",
+        "$scrypt$ln=21,r=8,p=1$c2FsdHNhbHRzYWx0$" "aGFzaGhhc2hoYXNoaGFzaA",
+        "$scrypt$ln=4,r=33,p=1$c2FsdHNhbHRzYWx0$" "aGFzaGhhc2hoYXNoaGFzaA",
+        "$scrypt$ln=4,r=8,p=17$c2FsdHNhbHRzYWx0$" "aGFzaGhhc2hoYXNoaGFzaA",
+        "$scrypt$ln=04,r=8,p=1$c2FsdHNhbHRzYWx0$" "aGFzaGhhc2hoYXNoaGFzaA",
+        "$scrypt$ln=4,r=8$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA",
+        "$scrypt$r=8,ln=4,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA",
+        "$scrypt$ln=4,r=8,p=1$c2FsdA$aGFzaGhhc2hoYXNoaGFzaA",
+        "$scrypt$ln=4,r=8,p=1$c2FsdHNhbHRzYWx0$aGFzaA",
+        "$scrypt$ln=4,r=8,p=1$c2FsdHNhbHRzYWx0$aGFz!GhhcaG2hoYXNoaGFzaA",
+        "$scrypt$ln=4,r=8,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA$",
+        "$bcrypt$ln=4,r=8,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA",
+    };
+
+    feat_conf_set("scrypt.ln", "4");
+    feat_conf_set("scrypt.r", "8");
+    feat_conf_set("scrypt.p", "1");
+
+    is_int(feat_password_hash("correct horse", h, sizeof(h)), FEAT_OK,
+           "hash with ln=4");
+    ok(strncmp(h, "$scrypt$ln=4,r=8,p=1$", 21) == 0, "hash format: %s", h);
+    is_int((long long) strlen(h), 21 + 22 + 1 + 43,
+           "salt and hash: unpadded base64 of 16 and 32 bytes");
+
+    is_int(feat_password_hash("correct horse", h2, sizeof(h2)), FEAT_OK,
+           "hash again");
+    ok(strcmp(h, h2) != 0, "a fresh salt each time");
+
+    rehash = -1;
+    is_int(feat_password_verify("correct horse", h, &rehash), FEAT_OK,
+           "verify: right password");
+    is_int(rehash, 0, "verify: no rehash at the configured parameters");
+    is_int(feat_password_verify("correct horsE", h, &rehash), FEAT_DECLINED,
+           "verify: wrong password declined");
+    is_int(feat_password_verify("", h, &rehash), FEAT_DECLINED,
+           "verify: empty password declined");
+
+    is_int(feat_password_hash("x", h2, 40), FEAT_ERROR,
+           "hash refuses a short buffer");
+
+    memset(longpw, 'a', sizeof(longpw) - 1);
+    longpw[sizeof(longpw) - 1] = '\0';
+    is_int(feat_password_hash(longpw, h2, sizeof(h2)), FEAT_ERROR,
+           "hash refuses a password over 1024 bytes");
+    is_int(feat_password_verify(longpw, h, NULL), FEAT_DECLINED,
+           "verify declines a password over 1024 bytes");
+    longpw[1024] = '\0';
+    is_int(feat_password_hash(longpw, h2, sizeof(h2)), FEAT_OK,
+           "hash takes exactly 1024 bytes");
+
+    for (i = 0; i < (int) FEAT_NELEMS(bad); i++) {
+        snprintf(name, sizeof(name), "malformed hash %d is an error", i);
+        is_int(feat_password_verify("x", bad[i], &rehash), FEAT_ERROR, name);
+    }
+
+    feat_conf_set("scrypt.ln", "5");
+    rehash = 0;
+    is_int(feat_password_verify("correct horse", h, &rehash), FEAT_OK,
+           "verify after ln was raised");
+    is_int(rehash, 1, "rehash set when the stored ln is lower");
+
+    rehash = 0;
+    is_int(feat_password_verify("correct horse", h, NULL), FEAT_OK,
+           "rehash pointer may be NULL");
+
+    feat_conf_set("scrypt.ln", "4");
+    feat_conf_set("scrypt.p", "2");
+    rehash = 0;
+    feat_password_verify("correct horse", h, &rehash);
+    is_int(rehash, 1, "rehash set when the stored p is lower");
+    feat_conf_set("scrypt.p", "1");
+
+    /* scrypt itself, against RFC 7914's vector (64-byte key). */
+    feat_conf_set("scrypt.ln", "14");
+    rehash = -1;
+    is_int(feat_password_verify("pleaseletmein", RFC7914, &rehash), FEAT_OK,
+           "RFC 7914 scrypt vector verifies");
+    is_int(rehash, 1, "a 14-byte salt asks for a rehash");
+    is_int(feat_password_verify("pleaseletmeout", RFC7914, NULL),
+           FEAT_DECLINED, "RFC 7914 vector, wrong password");
+    feat_conf_set("scrypt.ln", "4");
+
+    is_int(feat_crypto_init_shared(), FEAT_OK, "shared hashing cap");
+    is_int(feat_password_hash("capped", h2, sizeof(h2)), FEAT_OK,
+           "hash under the cap");
+    is_int(feat_password_verify("capped", h2, NULL), FEAT_OK,
+           "verify under the cap");
+}
+
+
+static void
+test_db(struct feat_arena *a)
+{
+    int                           applied, n, known, good;
+    const char                   *s;
+    sqlite3                      *db;
+    sqlite3_int64                 v;
+    sqlite3_stmt                 *st;
+    const struct feat_migration  *m;
+
+    is_int(feat_db_open(), FEAT_OK, "db open");
+    db = feat_db();
+    ok(db != NULL, "feat_db() is the connection");
+
+    known = 0;
+    n = 0;
+    for (m = feat_migrations; m->name != NULL; m++) {
+        n++;
+        known = m->version > known ? m->version : known;
+    }
+
+    is_int(feat_db_version(db), 0, "a new database is at version 0");
+    is_int(feat_db_migrate(db, &applied), FEAT_OK, "migrate");
+    is_int(applied, n, "every migration applied");
+    is_int(feat_db_migrate(db, &applied), FEAT_OK, "migrate again");
+    is_int(applied, 0, "nothing applied the second time");
+    is_int(feat_db_version(db), known, "version is the last migration");
+
+    is_int(feat_db_text(db, a, &s, "PRAGMA journal_mode", NULL), FEAT_OK,
+           "journal_mode readable");
+    is_str(s, "wal", "WAL");
+    is_int(feat_db_int(db, &v, "PRAGMA foreign_keys", NULL), FEAT_OK,
+           "foreign_keys readable");
+    is_int(v, 1, "foreign keys on");
+
+    is_int(feat_db_exec(db, "CREATE TABLE t (id INTEGER PRIMARY KEY,"
+                        " name TEXT UNIQUE, n INTEGER, f REAL, b BLOB)",
+                        NULL), FEAT_OK, "exec: create");
+    is_int(feat_db_exec(db, "INSERT INTO t (name, n, f, b)"
+                        " VALUES (?, ?, ?, ?)", "sifb", "one",
+                        (sqlite3_int64) 1 << 40, 2.5, "\0\1\2", 3),
+           FEAT_OK, "exec: insert with s i f b");
+    is_int(feat_db_exec(db, "INSERT INTO t (name, n) VALUES (?, ?)", "sd",
+                        "one", 7), FEAT_BUSY, "constraint is FEAT_BUSY");
+    is_int(feat_db_exec(db, "INSERT INTO t (name, n) VALUES (?, ?)", "sd",
+                        (const char *) NULL, 7), FEAT_OK, "s NULL binds NULL");
+
+    is_int(feat_db_int(db, &v, "SELECT n FROM t WHERE name = ?", "s", "one"),
+           FEAT_OK, "int: a row");
+    is_int(v, (sqlite3_int64) 1 << 40, "int: the 64-bit value");
+    is_int(feat_db_int(db, &v, "SELECT n FROM t WHERE name = ?", "s", "no"),
+           FEAT_DECLINED, "int: no row is DECLINED");
+    is_int(feat_db_text(db, a, &s, "SELECT name FROM t WHERE n = ?", "i",
+                        (sqlite3_int64) 1 << 40), FEAT_OK, "text: a row");
+    is_str(s, "one", "text: the value, in the arena");
+    is_int(feat_db_text(db, a, &s, "SELECT name FROM t WHERE n = 7", NULL),
+           FEAT_OK, "text: a NULL column");
+    is_str(s, "", "text: NULL reads as \"\"");
+
+    st = feat_db_query(db, "SELECT length(b), f FROM t WHERE id = ?", "d",
+                       1);
+    ok(st != NULL && sqlite3_step(st) == SQLITE_ROW
+       && sqlite3_column_int(st, 0) == 3
+       && sqlite3_column_double(st, 1) == 2.5, "query: blob and double");
+    feat_db_done(st);
+
+    ok(feat_db_query(db, "SELECT ? + ?", "i", (sqlite3_int64) 1) == NULL,
+       "query: too few bindings is refused");
+    ok(feat_db_query(db, "SELECT ?", "x", 1) == NULL,
+       "query: an unknown letter is refused");
+    is_int(feat_db_exec(db, "SELEC nonsense", NULL), FEAT_ERROR,
+           "bad SQL is an error");
+
+    /* The cache grows past its first size and still answers right. */
+    good = 1;
+    for (n = 0; n < 200; n++) {
+        static char  sql[200][40];
+
+        snprintf(sql[n], sizeof(sql[n]), "SELECT %d", n);
+        if (feat_db_int(db, &v, sql[n], NULL) != FEAT_OK || v != n) {
+            good = 0;
+        }
+    }
+    for (n = 0; n < 200 && good; n++) {
+        if (feat_db_int(db, &v, "SELECT ?", "d", n) != FEAT_OK || v != n) {
+            good = 0;
+        }
+    }
+    ok(good, "200 cached statements");
+
+    is_int(feat_db_begin(db), FEAT_OK, "begin");
+    ok(!sqlite3_get_autocommit(db), "in a transaction");
+    feat_db_exec(db, "INSERT INTO t (name) VALUES ('two')", NULL);
+    feat_db_rollback(db);
+    ok(sqlite3_get_autocommit(db), "rolled back");
+    is_int(feat_db_int(db, &v, "SELECT count(*) FROM t", NULL), FEAT_OK,
+           "count");
+    is_int(v, 2, "rollback undid the insert");
+    feat_db_rollback(db);
+    ok(sqlite3_get_autocommit(db), "rollback without a transaction is safe");
+
+    is_int(feat_db_begin(db), FEAT_OK, "begin again");
+    feat_db_exec(db, "INSERT INTO t (name) VALUES ('two')", NULL);
+    is_int(feat_db_commit(db), FEAT_OK, "commit");
+    feat_db_int(db, &v, "SELECT count(*) FROM t", NULL);
+    is_int(v, 3, "commit kept the insert");
+}
+
+
+static void
+test_rate(void)
+{
+    int      i, rc, retry;
+    sqlite3  *db;
+
+    db = feat_db();
+
+    for (i = 1; i <= 3; i++) {
+        rc = feat_rate_hit(db, "", "test", "k1", 3, 60, &retry);
+        if (rc != FEAT_OK) {
+            break;
+        }
+    }
+    is_int(i, 4, "three hits fit a limit of 3");
+
+    is_int(feat_rate_check(db, "", "test", "k1", 3, 60, &retry), FEAT_BUSY,
+           "check: a fourth would not fit");
+    ok(retry >= 1 && retry <= 60, "check: retry_after %d in 1..60", retry);
+
+    retry = 0;
+    is_int(feat_rate_hit(db, "", "test", "k1", 3, 60, &retry), FEAT_BUSY,
+           "the fourth hit is refused");
+    ok(retry >= 1 && retry <= 60, "hit: retry_after %d in 1..60", retry);
+
+    is_int(feat_rate_hit(db, "", "test", "k2", 3, 60, NULL), FEAT_OK,
+           "another key has its own count");
+    is_int(feat_rate_hit(db, "shop", "test", "k1", 3, 60, NULL), FEAT_OK,
+           "another app has its own count");
+    is_int(feat_rate_check(db, "", "test", "k1", 5, 60, NULL), FEAT_OK,
+           "check does not count: 4 of 5");
+    is_int(feat_rate_check(db, "", "test", "k1", 5, 60, NULL), FEAT_OK,
+           "check again: still 4 of 5");
+
+    /* Time passes (testing = on lets FEAT_CLOCK_SHIFT move feat_now()). */
+    setenv("FEAT_CLOCK_SHIFT", "61", 1);
+    is_int(feat_rate_hit(db, "", "test", "k1", 3, 60, &retry), FEAT_OK,
+           "after the window the key is free again");
+    is_int(retry, 0, "retry_after 0 when allowed");
+    unsetenv("FEAT_CLOCK_SHIFT");
+
+    is_int(feat_rate_clear(db, "", "test", "k1"), FEAT_OK, "clear");
+    for (i = 1; i <= 3; i++) {
+        if (feat_rate_hit(db, "", "test", "k1", 3, 60, NULL) != FEAT_OK) {
+            break;
+        }
+    }
+    is_int(i, 4, "after clear: three more fit");
+
+    is_int(feat_rate_hit(db, "", "test", "k3", 0, 60, &retry), FEAT_BUSY,
+           "a limit of 0 refuses");
+}
+
+
+int
+main(void)
+{
+    int                 fd, i;
+    char                conf[256], buf[1024], path[300];
+    const char         *err;
+    struct feat_arena  *a;
+    static const char  *files[] = {
+        "featcgi.conf", "test.db", "test.db-wal", "test.db-shm", "error.log"
+    };
+
+    if (mkdtemp(dir) == NULL) {
+        perror("mkdtemp");
+        return 1;
+    }
+
+    snprintf(conf, sizeof(conf), "%s/featcgi.conf", dir);
+    snprintf(buf, sizeof(buf),
+             "secret = " SECRET "\n"
+             "database = %s/test.db\n"
+             "error_log = %s/error.log\n"
+             "testing = on\n", dir, dir);
+
+    fd = open(conf, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0 || write(fd, buf, strlen(buf)) != (ssize_t) strlen(buf)) {
+        perror(conf);
+        return 1;
+    }
+    close(fd);
+
+    if (feat_conf_load(conf, &err) != FEAT_OK) {
+        diag("config: %s", err);
+        return 1;
+    }
+    feat_log_open();
+
+    a = feat_arena_create();
+
+    test_digests();
+    test_base64();
+    test_random();
+    test_compare();
+    test_passwords();
+    test_db(a);
+    test_rate();
+
+    feat_db_close();
+    feat_arena_destroy(a);
+    feat_log_close();
+    feat_conf_free();
+
+    for (i = 0; i < (int) FEAT_NELEMS(files); i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+
+    return done_testing();
+}
