@@ -77,16 +77,12 @@ sub _nginx_binary {
     return undef;
 }
 
-# Skips the whole file (before any test ran) or dies (after).
+# A missing binary or nginx is a broken build or install, never a reason
+# to skip: the whole run stops and fails.
 sub _cannot_run {
     my ($why) = @_;
 
-    if (Test::More->builder->current_test == 0
-        && !Test::More->builder->has_plan)
-    {
-        plan(skip_all => $why);
-    }
-    croak("FeatTest: $why");
+    Test::More->builder->BAIL_OUT("FeatTest: $why");
 }
 
 # A free loopback port, also locked (flock on a file in the temp dir
