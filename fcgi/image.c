@@ -1,0 +1,698 @@
+/*
+ * image.c: uploaded images, judged by their bytes and never by a name or a
+ * declared type.  PNG, JPEG and GIF are recognized by their signatures and
+ * then walked to the end marker with every length checked against the
+ * buffer, so a truncated or corrupt file is refused like a non-image; the
+ * width and height come from IHDR, the SOFn segment or the GIF screen
+ * descriptor.  Stripping removes what can locate or identify the uploader
+ * (EXIF with its GPS position, XMP, comments, text chunks, timestamps) and
+ * copies everything else byte for byte: no pixel is decoded or re-encoded.
+ * Storing writes a file with a random name under media_dir through a temp
+ * file, fsync and rename, so nginx never serves half a file.
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "feat.h"
+
+#define FEAT_IMAGE_NAME  32
+
+/* Called for each piece of a JPEG: a marker segment, or entropy data (0). */
+typedef void (*feat_jpeg_pt)(void *ctx, int marker, size_t start,
+    size_t end);
+
+struct feat_image_out {
+    const unsigned char  *src;
+    unsigned char        *dst;
+    size_t                len;
+};
+
+
+static unsigned
+feat_be16(const unsigned char *p)
+{
+    return (unsigned) p[0] << 8 | p[1];
+}
+
+
+static unsigned
+feat_le16(const unsigned char *p)
+{
+    return (unsigned) p[1] << 8 | p[0];
+}
+
+
+static uint32_t
+feat_be32(const unsigned char *p)
+{
+    return (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16
+           | (uint32_t) p[2] << 8 | p[3];
+}
+
+
+static int
+feat_image_dims(struct feat_image_info *info, unsigned w, unsigned h)
+{
+    if (w == 0 || h == 0
+        || w > FEAT_IMAGE_MAX_SIDE || h > FEAT_IMAGE_MAX_SIDE)
+    {
+        return FEAT_DECLINED;
+    }
+
+    info->width = w;
+    info->height = h;
+    return FEAT_OK;
+}
+
+
+/* ---- PNG ----------------------------------------------------------------- */
+
+static const unsigned char  feat_png_sig[8] = {
+    0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'
+};
+
+
+static int
+feat_png_type_ok(const unsigned char *t)
+{
+    int  i;
+
+    for (i = 0; i < 4; i++) {
+        if (!((t[i] >= 'A' && t[i] <= 'Z') || (t[i] >= 'a' && t[i] <= 'z'))) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+
+/* Metadata chunks feat_image_strip drops. */
+static int
+feat_png_metadata(const unsigned char *t)
+{
+    return memcmp(t, "eXIf", 4) == 0 || memcmp(t, "tEXt", 4) == 0
+           || memcmp(t, "zTXt", 4) == 0 || memcmp(t, "iTXt", 4) == 0
+           || memcmp(t, "tIME", 4) == 0;
+}
+
+
+/*
+ * Walks the chunks from the signature to IEND: IHDR first (13 bytes, sane
+ * depth and colour type), at least one IDAT, every length within the
+ * buffer.  *end gets the offset just past IEND.
+ */
+static int
+feat_png_walk(const unsigned char *p, size_t n, struct feat_image_info *info,
+    size_t *end)
+{
+    size_t    pos;
+    uint32_t  len;
+    unsigned  depth, color;
+    int       idat;
+
+    if (n < 8 || memcmp(p, feat_png_sig, 8) != 0) {
+        return FEAT_DECLINED;
+    }
+
+    pos = 8;
+    idat = 0;
+
+    for ( ;; ) {
+        if (n - pos < 12) {
+            return FEAT_DECLINED;
+        }
+        len = feat_be32(p + pos);
+        if (len > 0x7fffffff || len > n - pos - 12
+            || !feat_png_type_ok(p + pos + 4))
+        {
+            return FEAT_DECLINED;
+        }
+
+        if (pos == 8) {
+            if (memcmp(p + pos + 4, "IHDR", 4) != 0 || len != 13) {
+                return FEAT_DECLINED;
+            }
+            depth = p[pos + 16];
+            color = p[pos + 17];
+            if ((depth != 1 && depth != 2 && depth != 4 && depth != 8
+                 && depth != 16)
+                || (color != 0 && color != 2 && color != 3 && color != 4
+                    && color != 6))
+            {
+                return FEAT_DECLINED;
+            }
+            if (feat_image_dims(info, feat_be32(p + 16), feat_be32(p + 20))
+                != FEAT_OK)
+            {
+                return FEAT_DECLINED;
+            }
+
+        } else if (memcmp(p + pos + 4, "IHDR", 4) == 0) {
+            return FEAT_DECLINED;
+
+        } else if (memcmp(p + pos + 4, "IDAT", 4) == 0) {
+            idat = 1;
+
+        } else if (memcmp(p + pos + 4, "IEND", 4) == 0) {
+            if (len != 0 || !idat) {
+                return FEAT_DECLINED;
+            }
+            *end = pos + 12;
+            return FEAT_OK;
+        }
+
+        pos += 12 + (size_t) len;
+    }
+}
+
+
+static void
+feat_png_strip(const unsigned char *p, size_t end, struct feat_image_out *o)
+{
+    size_t  pos, clen;
+
+    memcpy(o->dst, p, 8);
+    o->len = 8;
+
+    /* the walk already proved every chunk lies within p[0..end) */
+    for (pos = 8; pos < end; pos += clen) {
+        clen = 12 + (size_t) feat_be32(p + pos);
+        if (!feat_png_metadata(p + pos + 4)) {
+            memcpy(o->dst + o->len, p + pos, clen);
+            o->len += clen;
+        }
+    }
+}
+
+
+/* ---- JPEG ---------------------------------------------------------------- */
+
+/* SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC). */
+static int
+feat_jpeg_sof(int m)
+{
+    return m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc;
+}
+
+
+/*
+ * Where the entropy-coded data starting at pos ends: at the first 0xFF
+ * that is neither a stuffed 0xFF00 nor a restart marker.  0 if the data
+ * runs off the end.
+ */
+static size_t
+feat_jpeg_scan_end(const unsigned char *p, size_t n, size_t pos)
+{
+    const unsigned char  *q;
+    unsigned              m;
+
+    while (pos < n) {
+        q = memchr(p + pos, 0xff, n - pos);
+        if (q == NULL || (size_t) (q - p) + 1 >= n) {
+            return 0;
+        }
+        pos = (size_t) (q - p);
+        m = p[pos + 1];
+        if (m == 0x00 || (m >= 0xd0 && m <= 0xd7)) {
+            pos += 2;
+            continue;
+        }
+        return pos;
+    }
+
+    return 0;
+}
+
+
+/*
+ * Walks a JPEG from SOI to EOI, handing fn every piece in order: each
+ * marker segment with the fill bytes before it, and the entropy data after
+ * each SOS.  Refuses a second SOI, an SOS before the frame header, several
+ * frame headers, no scan, a length running off the buffer, and a missing
+ * EOI.
+ */
+static int
+feat_jpeg_walk(const unsigned char *p, size_t n, struct feat_image_info *info,
+    feat_jpeg_pt fn, void *ctx)
+{
+    size_t    pos, start, end;
+    unsigned  len;
+    int       m, sof, sos;
+
+    if (n < 4 || p[0] != 0xff || p[1] != 0xd8) {
+        return FEAT_DECLINED;
+    }
+    if (fn != NULL) {
+        fn(ctx, 0xd8, 0, 2);
+    }
+
+    pos = 2;
+    sof = 0;
+    sos = 0;
+
+    for ( ;; ) {
+        start = pos;
+        if (pos >= n || p[pos] != 0xff) {
+            return FEAT_DECLINED;
+        }
+        while (pos < n && p[pos] == 0xff) {
+            pos++;
+        }
+        if (pos == n) {
+            return FEAT_DECLINED;
+        }
+        m = p[pos++];
+
+        if (m == 0xd9) {
+            /* an image has a frame header and at least one scan */
+            if (!sof || !sos) {
+                return FEAT_DECLINED;
+            }
+            if (fn != NULL) {
+                fn(ctx, m, start, pos);
+            }
+            return FEAT_OK;
+        }
+        if (m == 0x00 || m == 0xd8) {
+            return FEAT_DECLINED;
+        }
+        if (m == 0x01 || (m >= 0xd0 && m <= 0xd7)) {
+            /* standalone markers: no length */
+            if (fn != NULL) {
+                fn(ctx, m, start, pos);
+            }
+            continue;
+        }
+
+        if (n - pos < 2) {
+            return FEAT_DECLINED;
+        }
+        len = feat_be16(p + pos);
+        if (len < 2 || len > n - pos) {
+            return FEAT_DECLINED;
+        }
+        end = pos + len;
+
+        if (feat_jpeg_sof(m)) {
+            if (sof++ || len < 8
+                || feat_image_dims(info, feat_be16(p + pos + 5),
+                                   feat_be16(p + pos + 3))
+                   != FEAT_OK)
+            {
+                return FEAT_DECLINED;
+            }
+        }
+
+        if (fn != NULL) {
+            fn(ctx, m, start, end);
+        }
+        pos = end;
+
+        if (m == 0xda) {
+            if (!sof) {
+                return FEAT_DECLINED;
+            }
+            sos = 1;
+            end = feat_jpeg_scan_end(p, n, pos);
+            if (end == 0) {
+                return FEAT_DECLINED;
+            }
+            if (fn != NULL && end > pos) {
+                fn(ctx, 0, pos, end);
+            }
+            pos = end;
+        }
+    }
+}
+
+
+static void
+feat_jpeg_keep(void *ctx, int marker, size_t start, size_t end)
+{
+    struct feat_image_out  *o = ctx;
+
+    /* APP1..APP15 (EXIF, XMP, ICC, vendor data) and COM */
+    if ((marker >= 0xe1 && marker <= 0xef) || marker == 0xfe) {
+        return;
+    }
+
+    memcpy(o->dst + o->len, o->src + start, end - start);
+    o->len += end - start;
+}
+
+
+/* ---- GIF ----------------------------------------------------------------- */
+
+/* Skips a chain of data sub-blocks ending in a zero-length one. */
+static int
+feat_gif_blocks(const unsigned char *p, size_t n, size_t *pos)
+{
+    size_t  sz;
+
+    for ( ;; ) {
+        if (*pos >= n) {
+            return FEAT_DECLINED;
+        }
+        sz = p[(*pos)++];
+        if (sz == 0) {
+            return FEAT_OK;
+        }
+        if (sz > n - *pos) {
+            return FEAT_DECLINED;
+        }
+        *pos += sz;
+    }
+}
+
+
+static int
+feat_gif_walk(const unsigned char *p, size_t n, struct feat_image_info *info)
+{
+    size_t    pos, ct;
+    unsigned  flags;
+    int       images;
+
+    if (n < 13 || (memcmp(p, "GIF87a", 6) != 0 && memcmp(p, "GIF89a", 6) != 0))
+    {
+        return FEAT_DECLINED;
+    }
+    if (feat_image_dims(info, feat_le16(p + 6), feat_le16(p + 8)) != FEAT_OK) {
+        return FEAT_DECLINED;
+    }
+
+    pos = 13;
+    flags = p[10];
+    if (flags & 0x80) {
+        ct = (size_t) 3 << ((flags & 7) + 1);
+        if (ct > n - pos) {
+            return FEAT_DECLINED;
+        }
+        pos += ct;
+    }
+
+    images = 0;
+
+    for ( ;; ) {
+        if (pos >= n) {
+            return FEAT_DECLINED;
+        }
+
+        switch (p[pos++]) {
+
+        case 0x3b:  /* trailer */
+            return images ? FEAT_OK : FEAT_DECLINED;
+
+        case 0x21:  /* extension: label, then sub-blocks */
+            if (pos >= n) {
+                return FEAT_DECLINED;
+            }
+            pos++;
+            if (feat_gif_blocks(p, n, &pos) != FEAT_OK) {
+                return FEAT_DECLINED;
+            }
+            break;
+
+        case 0x2c:  /* image descriptor, colour table, LZW size, data */
+            if (n - pos < 10) {
+                return FEAT_DECLINED;
+            }
+            flags = p[pos + 8];
+            pos += 9;
+            if (flags & 0x80) {
+                ct = (size_t) 3 << ((flags & 7) + 1);
+                if (ct > n - pos) {
+                    return FEAT_DECLINED;
+                }
+                pos += ct;
+            }
+            if (pos >= n) {
+                return FEAT_DECLINED;
+            }
+            pos++;
+            if (feat_gif_blocks(p, n, &pos) != FEAT_OK) {
+                return FEAT_DECLINED;
+            }
+            images++;
+            break;
+
+        default:
+            return FEAT_DECLINED;
+        }
+    }
+}
+
+
+/* ---- inspect and strip --------------------------------------------------- */
+
+int
+feat_image_inspect(const unsigned char *p, size_t n,
+    struct feat_image_info *info)
+{
+    struct feat_image_info  in;
+    size_t                  end;
+
+    if (p == NULL) {
+        return FEAT_DECLINED;
+    }
+
+    memset(&in, 0, sizeof(in));
+
+    if (feat_png_walk(p, n, &in, &end) == FEAT_OK) {
+        in.type = FEAT_IMAGE_PNG;
+        in.content_type = "image/png";
+        in.ext = "png";
+
+    } else if (feat_jpeg_walk(p, n, &in, NULL, NULL) == FEAT_OK) {
+        in.type = FEAT_IMAGE_JPEG;
+        in.content_type = "image/jpeg";
+        in.ext = "jpg";
+
+    } else if (feat_gif_walk(p, n, &in) == FEAT_OK) {
+        in.type = FEAT_IMAGE_GIF;
+        in.content_type = "image/gif";
+        in.ext = "gif";
+
+    } else {
+        return FEAT_DECLINED;
+    }
+
+    *info = in;
+    return FEAT_OK;
+}
+
+
+int
+feat_image_strip(struct feat_arena *a, const unsigned char *p, size_t n,
+    unsigned char **out, size_t *outn)
+{
+    struct feat_image_info  info;
+    struct feat_image_out   o;
+    size_t                  end;
+
+    if (feat_image_inspect(p, n, &info) != FEAT_OK) {
+        return FEAT_DECLINED;
+    }
+
+    /* stripping only removes bytes: n is always enough */
+    o.src = p;
+    o.dst = feat_arena_alloc(a, n);
+    o.len = 0;
+
+    switch (info.type) {
+
+    case FEAT_IMAGE_PNG:
+        (void) feat_png_walk(p, n, &info, &end);
+        feat_png_strip(p, end, &o);
+        break;
+
+    case FEAT_IMAGE_JPEG:
+        (void) feat_jpeg_walk(p, n, &info, feat_jpeg_keep, &o);
+        break;
+
+    default:
+        /* GIF comments are rare and hold no location: kept as sent */
+        memcpy(o.dst, p, n);
+        o.len = n;
+        break;
+    }
+
+    *out = o.dst;
+    *outn = o.len;
+    return FEAT_OK;
+}
+
+
+/* ---- files --------------------------------------------------------------- */
+
+/* mkdir -p: every missing directory of path, mode 0755. */
+static int
+feat_image_mkdirs(struct feat_arena *a, const char *path)
+{
+    char  *s, *q;
+
+    s = feat_arena_strdup(a, path);
+
+    for (q = s + 1; ; q++) {
+        if (*q == '/' || *q == '\0') {
+            char  c = *q;
+
+            *q = '\0';
+            if (mkdir(s, 0755) != 0 && errno != EEXIST) {
+                feat_log(LOG_ERR, errno, "mkdir(\"%s\") failed", s);
+                return FEAT_ERROR;
+            }
+            *q = c;
+            if (c == '\0') {
+                return FEAT_OK;
+            }
+        }
+    }
+}
+
+
+static int
+feat_image_write(int fd, const unsigned char *p, size_t n)
+{
+    ssize_t  w;
+
+    while (n > 0) {
+        w = write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return FEAT_ERROR;
+        }
+        p += w;
+        n -= (size_t) w;
+    }
+
+    return FEAT_OK;
+}
+
+
+int
+feat_image_store(struct feat_arena *a, const unsigned char *p, size_t n,
+    const struct feat_image_info *info, const char **relpath)
+{
+    const char  *dir;
+    char         name[FEAT_IMAGE_NAME + 1], tmpname[16 + 1];
+    char        *sub, *tmp, *path;
+    int          fd, dfd;
+
+    dir = feat_conf_str("media_dir", "media");
+    if (dir == NULL || dir[0] == '\0') {
+        feat_log(LOG_ERR, 0, "media_dir is empty");
+        return FEAT_ERROR;
+    }
+
+    feat_random_base62(name, FEAT_IMAGE_NAME);
+    feat_random_base62(tmpname, sizeof(tmpname) - 1);
+
+    /* two characters of the name spread files over 3844 directories */
+    sub = feat_arena_sprintf(a, "%s/%.2s", dir, name);
+    if (mkdir(sub, 0755) != 0 && errno != EEXIST
+        && feat_image_mkdirs(a, sub) != FEAT_OK)
+    {
+        return FEAT_ERROR;
+    }
+
+    tmp = feat_arena_sprintf(a, "%s/.tmp-%s", sub, tmpname);
+    path = feat_arena_sprintf(a, "%s/%s.%s", sub, name, info->ext);
+
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        feat_log(LOG_ERR, errno, "open(\"%s\") failed", tmp);
+        return FEAT_ERROR;
+    }
+
+    /* nginx reads it under another user: 0644 whatever the umask */
+    if (fchmod(fd, 0644) != 0
+        || feat_image_write(fd, p, n) != FEAT_OK
+        || fsync(fd) != 0)
+    {
+        feat_log(LOG_ERR, errno, "writing \"%s\" failed", tmp);
+        goto failed;
+    }
+    if (close(fd) != 0) {
+        fd = -1;
+        feat_log(LOG_ERR, errno, "close(\"%s\") failed", tmp);
+        goto failed;
+    }
+    fd = -1;
+
+    if (rename(tmp, path) != 0) {
+        feat_log(LOG_ERR, errno, "rename(\"%s\", \"%s\") failed", tmp, path);
+        goto failed;
+    }
+
+    /* the rename itself must survive a crash once we answer the URL */
+    dfd = open(sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        (void) fsync(dfd);
+        (void) close(dfd);
+    }
+
+    *relpath = feat_arena_sprintf(a, "%.2s/%s.%s", name, name, info->ext);
+    return FEAT_OK;
+
+failed:
+
+    if (fd >= 0) {
+        (void) close(fd);
+    }
+    (void) unlink(tmp);
+    return FEAT_ERROR;
+}
+
+
+int
+feat_image_remove(const char *relpath)
+{
+    const char  *dir, *s;
+    char         path[4096];
+    int          n;
+
+    if (relpath == NULL || relpath[0] == '\0' || relpath[0] == '/'
+        || strstr(relpath, "..") != NULL)
+    {
+        /* the path itself is not logged: it may hold anything */
+        feat_log(LOG_ERR, 0, "refused a media path");
+        return FEAT_ERROR;
+    }
+    for (s = relpath; *s != '\0'; s++) {
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')
+              || (*s >= '0' && *s <= '9')
+              || *s == '.' || *s == '/' || *s == '_' || *s == '-'))
+        {
+            feat_log(LOG_ERR, 0, "refused a media path");
+            return FEAT_ERROR;
+        }
+    }
+
+    dir = feat_conf_str("media_dir", "media");
+    n = snprintf(path, sizeof(path), "%s/%s", dir, relpath);
+    if (n < 0 || (size_t) n >= sizeof(path)) {
+        feat_log(LOG_ERR, 0, "media path too long");
+        return FEAT_ERROR;
+    }
+
+    if (unlink(path) != 0) {
+        if (errno == ENOENT) {
+            return FEAT_DECLINED;
+        }
+        feat_log(LOG_ERR, errno, "unlink(\"%s\") failed", path);
+        return FEAT_ERROR;
+    }
+
+    return FEAT_OK;
+}

@@ -1,0 +1,449 @@
+/*
+ * image-test.c: image recognition, metadata stripping and storage
+ * (fcgi/image.c) over tiny PNG, JPEG and GIF files built here byte by byte
+ * (PNG CRCs computed with python3's zlib): dimensions, refusals of
+ * non-images and damaged files, byte-exact stripping, and store/remove in
+ * a temporary media_dir.
+ */
+
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "runtime.h"
+#include "../tap.h"
+
+struct buf {
+    unsigned char  b[4096];
+    size_t         n;
+};
+
+static const unsigned char png_sig[] = {
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a
+};
+/* IHDR: 3 x 2, depth 8, RGB */
+static const unsigned char png_ihdr[] = {
+    0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x03,
+    0x00, 0x00, 0x00, 0x02, 0x08, 0x02, 0x00, 0x00, 0x00, 0x12, 0x16, 0xf1,
+    0x4d
+};
+/* tEXt "Comment" = "secret place" */
+static const unsigned char png_text[] = {
+    0x00, 0x00, 0x00, 0x14, 0x74, 0x45, 0x58, 0x74, 0x43, 0x6f, 0x6d, 0x6d,
+    0x65, 0x6e, 0x74, 0x00, 0x73, 0x65, 0x63, 0x72, 0x65, 0x74, 0x20, 0x70,
+    0x6c, 0x61, 0x63, 0x65, 0x68, 0x0f, 0xa9, 0x8d
+};
+static const unsigned char png_phys[] = {
+    0x00, 0x00, 0x00, 0x09, 0x70, 0x48, 0x59, 0x73, 0x00, 0x00, 0x0b, 0x13,
+    0x00, 0x00, 0x0b, 0x13, 0x01, 0x00, 0x9a, 0x9c, 0x18
+};
+static const unsigned char png_time[] = {
+    0x00, 0x00, 0x00, 0x07, 0x74, 0x49, 0x4d, 0x45, 0x07, 0xea, 0x0b, 0x17,
+    0x00, 0x00, 0x00, 0xc1, 0x15, 0xcc, 0x73
+};
+static const unsigned char png_idat[] = {
+    0x00, 0x00, 0x00, 0x10, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8,
+    0xcf, 0xc0, 0x00, 0x41, 0x0c, 0x70, 0x16, 0x00, 0x41, 0xd2, 0x05, 0xfb,
+    0x87, 0xf0, 0xb9, 0x48
+};
+static const unsigned char png_exif[] = {
+    0x00, 0x00, 0x00, 0x0a, 0x65, 0x58, 0x49, 0x66, 0x4d, 0x4d, 0x00, 0x2a,
+    0x00, 0x00, 0x00, 0x08, 0x00, 0x00, 0xbe, 0xa0, 0xf2, 0xaf
+};
+static const unsigned char png_iend[] = {
+    0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82
+};
+
+static const unsigned char jpg_soi[] = { 0xff, 0xd8 };
+static const unsigned char jpg_eoi[] = { 0xff, 0xd9 };
+static const unsigned char jpg_app0[] = {
+    0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00,
+    0x00, 0x01, 0x00, 0x01, 0x00, 0x00
+};
+/* APP1 "Exif" with a GPS position in it */
+static const unsigned char jpg_app1[] = {
+    0xff, 0xe1, 0x00, 0x20, 0x45, 0x78, 0x69, 0x66, 0x00, 0x00, 0x4d, 0x4d,
+    0x00, 0x2a, 0x00, 0x00, 0x00, 0x08, 0x47, 0x50, 0x53, 0x20, 0x33, 0x31,
+    0x2e, 0x32, 0x4e, 0x20, 0x31, 0x32, 0x31, 0x2e, 0x34, 0x45
+};
+static const unsigned char jpg_dqt[] = {
+    0xff, 0xdb, 0x00, 0x43, 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,
+    0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12, 0x13,
+    0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f,
+    0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28, 0x29, 0x2a, 0x2b,
+    0x2c, 0x2d, 0x2e, 0x2f, 0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37,
+    0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f, 0x40
+};
+/* SOF0: height 2, width 3, one component */
+static const unsigned char jpg_sof[] = {
+    0xff, 0xc0, 0x00, 0x0b, 0x08, 0x00, 0x02, 0x00, 0x03, 0x01, 0x01, 0x11,
+    0x00
+};
+static const unsigned char jpg_dht[] = {
+    0xff, 0xc4, 0x00, 0x14, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00
+};
+static const unsigned char jpg_com[] = {
+    0xff, 0xfe, 0x00, 0x07, 0x68, 0x65, 0x6c, 0x6c, 0x6f
+};
+/* APP14 standing in for XMP and vendor segments */
+static const unsigned char jpg_app14[] = {
+    0xff, 0xee, 0x00, 0x0b, 0x41, 0x64, 0x6f, 0x62, 0x65, 0x00, 0x78, 0x6d,
+    0x70
+};
+static const unsigned char jpg_sos[] = {
+    0xff, 0xda, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3f, 0x00
+};
+/* entropy data with a stuffed 0xff00 and a restart marker */
+static const unsigned char jpg_data[] = {
+    0x12, 0x34, 0xff, 0x00, 0x56, 0xff, 0xd0, 0x78, 0x9a
+};
+
+/* GIF89a 1 x 1, two-colour table, graphic control extension */
+static const unsigned char gif_1x1[] = {
+    0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0x21, 0xf9, 0x04, 0x01, 0x00,
+    0x00, 0x00, 0x00, 0x2c, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00,
+    0x00, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3b
+};
+
+
+#define ADD(bf, arr)  add(bf, arr, sizeof(arr))
+
+static void
+add(struct buf *bf, const unsigned char *p, size_t n)
+{
+    memcpy(bf->b + bf->n, p, n);
+    bf->n += n;
+}
+
+
+static int
+contains(const unsigned char *p, size_t n, const char *s)
+{
+    size_t  i, k;
+
+    k = strlen(s);
+    for (i = 0; i + k <= n; i++) {
+        if (memcmp(p + i, s, k) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+
+static int
+inspect(const struct buf *bf, struct feat_image_info *info)
+{
+    return feat_image_inspect(bf->b, bf->n, info);
+}
+
+
+static void
+test_png(struct feat_arena *a)
+{
+    struct buf              in, want, t;
+    struct feat_image_info  info;
+    unsigned char          *out;
+    size_t                  outn;
+
+    memset(&in, 0, sizeof(in));
+    ADD(&in, png_sig); ADD(&in, png_ihdr); ADD(&in, png_text);
+    ADD(&in, png_phys); ADD(&in, png_time); ADD(&in, png_idat);
+    ADD(&in, png_exif); ADD(&in, png_iend);
+
+    memset(&want, 0, sizeof(want));
+    ADD(&want, png_sig); ADD(&want, png_ihdr); ADD(&want, png_phys);
+    ADD(&want, png_idat); ADD(&want, png_iend);
+
+    ok(inspect(&in, &info) == FEAT_OK, "PNG recognized");
+    ok(info.type == FEAT_IMAGE_PNG && strcmp(info.ext, "png") == 0
+       && strcmp(info.content_type, "image/png") == 0, "PNG type");
+    ok(info.width == 3 && info.height == 2, "PNG is 3 x 2");
+
+    ok(feat_image_strip(a, in.b, in.n, &out, &outn) == FEAT_OK,
+       "PNG strips");
+    ok(outn == want.n && memcmp(out, want.b, want.n) == 0,
+       "PNG loses tEXt, tIME, eXIf and keeps the rest byte-exact");
+
+    t = in;
+    add(&t, (const unsigned char *) "trailing", 8);
+    ok(feat_image_strip(a, t.b, t.n, &out, &outn) == FEAT_OK
+       && outn == want.n, "PNG bytes after IEND dropped");
+
+    t = in;
+    t.n -= 5;
+    ok(inspect(&t, &info) == FEAT_DECLINED, "truncated PNG refused");
+
+    memset(&t, 0, sizeof(t));
+    ADD(&t, png_sig); ADD(&t, png_ihdr); ADD(&t, png_idat);
+    ok(inspect(&t, &info) == FEAT_DECLINED, "PNG without IEND refused");
+
+    memset(&t, 0, sizeof(t));
+    ADD(&t, png_sig); ADD(&t, png_ihdr); ADD(&t, png_iend);
+    ok(inspect(&t, &info) == FEAT_DECLINED, "PNG without IDAT refused");
+
+    memset(&t, 0, sizeof(t));
+    ADD(&t, png_sig); ADD(&t, png_idat); ADD(&t, png_iend);
+    ok(inspect(&t, &info) == FEAT_DECLINED, "PNG without IHDR refused");
+
+    t = in;
+    t.b[16] = 0; t.b[17] = 0; t.b[18] = 0x4e; t.b[19] = 0x21;  /* 20001 */
+    ok(inspect(&t, &info) == FEAT_DECLINED, "PNG wider than 20000 refused");
+    t.b[18] = 0x4e; t.b[19] = 0x20;                            /* 20000 */
+    ok(inspect(&t, &info) == FEAT_OK && info.width == 20000,
+       "PNG 20000 wide accepted");
+    t.b[18] = 0; t.b[19] = 0;
+    ok(inspect(&t, &info) == FEAT_DECLINED, "PNG 0 wide refused");
+
+    t = in;
+    t.b[8] = 0xff;    /* IHDR length 0xff00000d */
+    ok(inspect(&t, &info) == FEAT_DECLINED, "PNG huge chunk length refused");
+}
+
+
+static void
+test_jpeg(struct feat_arena *a)
+{
+    struct buf              in, want, t;
+    struct feat_image_info  info;
+    unsigned char          *out;
+    size_t                  outn;
+
+    memset(&in, 0, sizeof(in));
+    ADD(&in, jpg_soi); ADD(&in, jpg_app0); ADD(&in, jpg_app1);
+    ADD(&in, jpg_dqt); ADD(&in, jpg_sof); ADD(&in, jpg_dht);
+    ADD(&in, jpg_com); ADD(&in, jpg_app14); ADD(&in, jpg_sos);
+    ADD(&in, jpg_data); ADD(&in, jpg_eoi);
+
+    memset(&want, 0, sizeof(want));
+    ADD(&want, jpg_soi); ADD(&want, jpg_app0); ADD(&want, jpg_dqt);
+    ADD(&want, jpg_sof); ADD(&want, jpg_dht); ADD(&want, jpg_sos);
+    ADD(&want, jpg_data); ADD(&want, jpg_eoi);
+
+    ok(inspect(&in, &info) == FEAT_OK, "JPEG recognized");
+    ok(info.type == FEAT_IMAGE_JPEG && strcmp(info.ext, "jpg") == 0
+       && strcmp(info.content_type, "image/jpeg") == 0, "JPEG type");
+    ok(info.width == 3 && info.height == 2, "JPEG is 3 x 2");
+
+    ok(feat_image_strip(a, in.b, in.n, &out, &outn) == FEAT_OK,
+       "JPEG strips");
+    ok(outn == want.n && memcmp(out, want.b, want.n) == 0,
+       "EXIF APP1, APP14 and COM removed, the rest byte-identical");
+    ok(!contains(out, outn, "GPS"), "no GPS text left");
+
+    ok(feat_image_strip(a, want.b, want.n, &out, &outn) == FEAT_OK
+       && outn == want.n && memcmp(out, want.b, want.n) == 0,
+       "a clean JPEG comes back unchanged");
+
+    /* fill bytes before a kept marker stay; before a dropped one go */
+    memset(&t, 0, sizeof(t));
+    ADD(&t, jpg_soi);
+    add(&t, (const unsigned char *) "\xff\xff", 2); ADD(&t, jpg_app1);
+    add(&t, (const unsigned char *) "\xff", 1); ADD(&t, jpg_sof);
+    ADD(&t, jpg_sos); ADD(&t, jpg_data); ADD(&t, jpg_eoi);
+    ok(feat_image_strip(a, t.b, t.n, &out, &outn) == FEAT_OK
+       && outn == t.n - 2 - sizeof(jpg_app1)
+       && memcmp(out + 2, "\xff\xff\xc0", 3) == 0, "fill bytes handled");
+
+    t = in;
+    t.n -= 2;
+    ok(inspect(&t, &info) == FEAT_DECLINED, "JPEG without EOI refused");
+    t.n -= 4;
+    ok(inspect(&t, &info) == FEAT_DECLINED, "JPEG cut in the scan refused");
+
+    memset(&t, 0, sizeof(t));
+    ADD(&t, jpg_soi); ADD(&t, jpg_app0); ADD(&t, jpg_sos);
+    ADD(&t, jpg_data); ADD(&t, jpg_eoi);
+    ok(inspect(&t, &info) == FEAT_DECLINED, "JPEG without SOF refused");
+
+    memset(&t, 0, sizeof(t));
+    ADD(&t, jpg_soi); ADD(&t, jpg_sof); ADD(&t, jpg_sof); ADD(&t, jpg_sos);
+    ADD(&t, jpg_data); ADD(&t, jpg_eoi);
+    ok(inspect(&t, &info) == FEAT_DECLINED, "two frame headers refused");
+
+    t = in;
+    t.b[2 + 2] = 0xff;    /* APP0 length 0xff10 */
+    ok(inspect(&t, &info) == FEAT_DECLINED,
+       "JPEG segment running off the end refused");
+
+    t = in;
+    t.b[2 + 3] = 0x01;    /* APP0 length 1 */
+    t.b[2 + 2] = 0x00;
+    ok(inspect(&t, &info) == FEAT_DECLINED, "JPEG length below 2 refused");
+
+    memset(&t, 0, sizeof(t));
+    ADD(&t, jpg_soi); ADD(&t, jpg_eoi);
+    ok(inspect(&t, &info) == FEAT_DECLINED, "SOI EOI alone refused");
+
+    memset(&t, 0, sizeof(t));
+    ADD(&t, jpg_soi); ADD(&t, jpg_sof); ADD(&t, jpg_eoi);
+    ok(inspect(&t, &info) == FEAT_DECLINED, "JPEG without a scan refused");
+}
+
+
+static void
+test_gif(struct feat_arena *a)
+{
+    struct buf              t;
+    struct feat_image_info  info;
+    unsigned char          *out;
+    size_t                  outn;
+
+    memset(&t, 0, sizeof(t));
+    ADD(&t, gif_1x1);
+    ok(inspect(&t, &info) == FEAT_OK && info.type == FEAT_IMAGE_GIF
+       && info.width == 1 && info.height == 1
+       && strcmp(info.content_type, "image/gif") == 0, "GIF 1 x 1");
+
+    ok(feat_image_strip(a, t.b, t.n, &out, &outn) == FEAT_OK
+       && outn == t.n && memcmp(out, t.b, t.n) == 0, "GIF unchanged");
+
+    t.b[6] = 5; t.b[8] = 7;
+    ok(inspect(&t, &info) == FEAT_OK && info.width == 5 && info.height == 7,
+       "GIF logical screen size");
+
+    memcpy(t.b, "GIF87a", 6);
+    ok(inspect(&t, &info) == FEAT_OK, "GIF87a recognized");
+
+    t.n -= 1;
+    ok(inspect(&t, &info) == FEAT_DECLINED, "GIF without trailer refused");
+    t.n = 20;
+    ok(inspect(&t, &info) == FEAT_DECLINED, "truncated GIF refused");
+
+    memset(&t, 0, sizeof(t));
+    ADD(&t, gif_1x1);
+    t.b[10] = 0x87;   /* a 256-colour table the file does not hold */
+    ok(inspect(&t, &info) == FEAT_DECLINED, "GIF colour table overrun");
+}
+
+
+static void
+test_not_images(struct feat_arena *a)
+{
+    struct feat_image_info  info;
+    unsigned char          *out;
+    size_t                  outn;
+    static const char       text[] = "hello, I am img.png";
+
+    ok(feat_image_inspect((const unsigned char *) text, sizeof(text) - 1,
+                          &info) == FEAT_DECLINED,
+       "text named .png refused");
+    ok(feat_image_inspect(png_sig, sizeof(png_sig), &info) == FEAT_DECLINED,
+       "a bare PNG signature refused");
+    ok(feat_image_inspect((const unsigned char *) "GIF89a", 6, &info)
+       == FEAT_DECLINED, "a bare GIF signature refused");
+    ok(feat_image_inspect(jpg_soi, 2, &info) == FEAT_DECLINED,
+       "a bare SOI refused");
+    ok(feat_image_inspect((const unsigned char *) "", 0, &info)
+       == FEAT_DECLINED, "empty refused");
+    ok(feat_image_strip(a, (const unsigned char *) text, sizeof(text) - 1,
+                        &out, &outn) == FEAT_DECLINED,
+       "strip refuses a non-image");
+}
+
+
+static void
+test_store(struct feat_arena *a)
+{
+    struct buf              in;
+    struct feat_image_info  info;
+    char                    dir[] = "/tmp/feat-image-XXXXXX";
+    char                    path[512], buf[4096];
+    const char             *rel, *rel2;
+    struct stat             st;
+    FILE                   *f;
+    size_t                  n, i;
+    int                     good;
+
+    memset(&in, 0, sizeof(in));
+    ADD(&in, png_sig); ADD(&in, png_ihdr); ADD(&in, png_idat);
+    ADD(&in, png_iend);
+    ok(inspect(&in, &info) == FEAT_OK, "store: PNG inspected");
+
+    if (mkdtemp(dir) == NULL) {
+        ok(0, "mkdtemp");
+        return;
+    }
+    snprintf(path, sizeof(path), "%s/media/sub", dir);
+    ok(feat_conf_set("media_dir", path) == FEAT_OK, "media_dir set");
+
+    rel = NULL;
+    ok(feat_image_store(a, in.b, in.n, &info, &rel) == FEAT_OK
+       && rel != NULL, "stored");
+
+    good = rel != NULL && strlen(rel) == 2 + 1 + 32 + 4
+           && rel[2] == '/' && memcmp(rel, rel + 3, 2) == 0
+           && strcmp(rel + 35, ".png") == 0;
+    for (i = 3; good && i < 35; i++) {
+        good = (rel[i] >= '0' && rel[i] <= '9')
+               || (rel[i] >= 'a' && rel[i] <= 'z')
+               || (rel[i] >= 'A' && rel[i] <= 'Z');
+    }
+    ok(good, "relpath is xx/<32 base62>.png: %s", rel ? rel : "(null)");
+    if (rel == NULL) {
+        return;
+    }
+
+    snprintf(path, sizeof(path), "%s/media/sub/%s", dir, rel);
+    ok(stat(path, &st) == 0 && (st.st_mode & 07777) == 0644
+       && (size_t) st.st_size == in.n, "file is there, mode 0644");
+    f = fopen(path, "rb");
+    n = f ? fread(buf, 1, sizeof(buf), f) : 0;
+    if (f) {
+        fclose(f);
+    }
+    ok(n == in.n && memcmp(buf, in.b, n) == 0, "content written exactly");
+
+    ok(feat_image_store(a, in.b, in.n, &info, &rel2) == FEAT_OK
+       && strcmp(rel, rel2) != 0, "a second store gets another name");
+
+    ok(feat_image_remove(rel) == FEAT_OK, "removed");
+    ok(stat(path, &st) != 0, "file gone");
+    ok(feat_image_remove(rel) == FEAT_DECLINED, "second remove declines");
+    ok(feat_image_remove(rel2) == FEAT_OK, "second file removed");
+
+    ok(feat_image_remove("../etc/passwd") == FEAT_ERROR, "'..' refused");
+    ok(feat_image_remove("ab/..") == FEAT_ERROR, "trailing '..' refused");
+    ok(feat_image_remove("/etc/passwd") == FEAT_ERROR,
+       "absolute path refused");
+    ok(feat_image_remove("ab/c d.png") == FEAT_ERROR, "space refused");
+    ok(feat_image_remove("ab/c\n.png") == FEAT_ERROR, "newline refused");
+    ok(feat_image_remove("") == FEAT_ERROR, "empty refused");
+    ok(feat_image_remove(NULL) == FEAT_ERROR, "NULL refused");
+
+    /* leave nothing behind: two-level dirs, then the tree */
+    snprintf(path, sizeof(path), "%s/media/sub/%.2s", dir, rel);
+    rmdir(path);
+    snprintf(path, sizeof(path), "%s/media/sub/%.2s", dir, rel2);
+    rmdir(path);
+    snprintf(path, sizeof(path), "%s/media/sub", dir);
+    rmdir(path);
+    snprintf(path, sizeof(path), "%s/media", dir);
+    rmdir(path);
+    ok(rmdir(dir) == 0, "no stray temp files");
+}
+
+
+int
+main(void)
+{
+    struct feat_arena  *a;
+
+    a = feat_arena_create();
+
+    test_png(a);
+    test_jpeg(a);
+    test_gif(a);
+    test_not_images(a);
+    test_store(a);
+
+    feat_arena_destroy(a);
+    feat_conf_free();
+    return done_testing();
+}
