@@ -58,6 +58,11 @@ diag(const char *fmt, ...)
 }
 
 
+/* fmt is the caller's checked format, passed on: say so to clang. */
+static int
+tap_vok(int cond, const char *file, int line, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+
 static int
 tap_vok(int cond, const char *file, int line, const char *fmt, va_list ap)
 {
