@@ -84,7 +84,7 @@ const struct feat_conf_option feat_conf_options[] = {
     { "sms.http_timeout", "5000", 'i', "SMS gateway timeout (ms)" },
     { "sms.http_url", "", 's', "SMS gateway URL" },
     { "sms.log_path", "sms.log", 'p', "file of the log provider" },
-    { "sms.provider", "", 's', "code delivery: log, http or smtp" },
+    { "sms.provider", "", 's', "SMS code delivery: log or http" },
     { "synchronous", "normal", 's', "SQLite synchronous: normal or full" },
     { "testing", "off", 'b',
       "test mode: honours FEAT_CLOCK_SHIFT (never in production)" },
