@@ -13,6 +13,14 @@ extern const struct feat_module  feat_profile_module;
 extern const struct feat_module  feat_faq_module;
 extern const struct feat_module  feat_feedback_module;
 extern const struct feat_module  feat_push_module;
+extern const struct feat_module  feat_accounts_v1_module;
+extern const struct feat_module  feat_profile_v1_module;
+extern const struct feat_module  feat_profile_feat_module;
+extern const struct feat_module  feat_images_module;
+extern const struct feat_module  feat_apns_module;
+extern const struct feat_module  feat_alipay_module;
+extern const struct feat_module  feat_accounts_feat_module;
+extern const struct feat_module  feat_oauth2_module;
 
 const struct feat_module *const  feat_modules[] = {
     &feat_accounts_module,
@@ -20,5 +28,13 @@ const struct feat_module *const  feat_modules[] = {
     &feat_faq_module,
     &feat_feedback_module,
     &feat_push_module,
+    &feat_accounts_v1_module,
+    &feat_profile_v1_module,
+    &feat_profile_feat_module,
+    &feat_images_module,
+    &feat_apns_module,
+    &feat_alipay_module,
+    &feat_accounts_feat_module,
+    &feat_oauth2_module,
     NULL
 };

@@ -284,6 +284,71 @@ enum feat_error feat_session_lookup(sqlite3 *db, struct feat_arena *a,
 void feat_session_sweep(sqlite3 *db, time_t now);
 
 
+/* ---- v1 JWTs (auth.c) ----------------------------------------------------- */
+
+/*
+ * The v1 dialect's tokens (seeds/003): HS256 JWTs under the app's key
+ * (feat_jwt_app_key) whose payload is exactly
+ * {"token_type":T,"user_id":N,"token_time":E}, E being the expiry.  They
+ * are stateless: a password change ends every one issued before it.
+ */
+#define FEAT_V1_ACCESS        "token"
+#define FEAT_V1_REFRESH       "refresh_token"
+#define FEAT_V1_ACCESS_TTL    604800
+#define FEAT_V1_REFRESH_TTL   1209600
+
+/* The rate bucket of code sends per client address (codes.c); v1's
+ * /check/register counts in it too. */
+#define FEAT_CODE_IP_BUCKET   "code_ip"
+
+struct feat_v1_tokens {
+    const char  *access;            /* arena strings */
+    const char  *refresh;
+    time_t       issued;
+};
+
+/*
+ * Signs a fresh access and refresh JWT for u in app.  The issue time is
+ * now, or one second after u's last password change when that is not in
+ * the past, so that every token is either before or after a change.
+ * FEAT_E_NONE with *t (strings in a) or FEAT_E_INTERNAL.
+ */
+enum feat_error feat_v1_tokens_issue(struct feat_arena *a, const char *app,
+    const struct feat_user *u, struct feat_v1_tokens *t);
+
+/*
+ * Checks a v1 JWT of type (FEAT_V1_ACCESS or FEAT_V1_REFRESH) in app:
+ * signature and alg, payload types, expiry, the user (exists, active) and
+ * that it was issued after the user's last password change.  Answers
+ * FEAT_E_NONE with *u (strings in a) and *issued, FEAT_E_TOKEN_EXPIRED,
+ * FEAT_E_BAD_TOKEN or FEAT_E_INTERNAL.
+ */
+enum feat_error feat_v1_token_check(sqlite3 *db, struct feat_arena *a,
+    const char *app, const char *token, const char *type,
+    struct feat_user *u, time_t *issued);
+
+
+/* ---- third-party bindings (openid.c) -------------------------------------- */
+
+#define FEAT_OPEN_TYPE_MIN  1       /* QQ */
+#define FEAT_OPEN_TYPE_MAX  4       /* Taobao */
+#define FEAT_OPEN_ID_MAX    128     /* code points */
+
+/*
+ * Binds (open_type, open_id) to user_id in app, replacing the user's
+ * earlier binding of that type.  FEAT_E_NONE (also when it was already
+ * bound to this user), FEAT_E_BOUND when another user holds the pair, or
+ * FEAT_E_INTERNAL.
+ */
+enum feat_error feat_open_bind(sqlite3 *db, const char *app,
+    sqlite3_int64 user_id, int open_type, const char *open_id);
+
+/* The user holding (open_type, open_id) in app: FEAT_E_NONE with *user_id,
+ * FEAT_E_NOT_REGISTERED when nobody does, or FEAT_E_INTERNAL. */
+enum feat_error feat_open_find(sqlite3 *db, const char *app, int open_type,
+    const char *open_id, sqlite3_int64 *user_id);
+
+
 /* ---- the module (auth.c, v2.c) ------------------------------------------- */
 
 /* The authenticate hook (see struct feat_module). */

@@ -8,12 +8,19 @@
  * sessions of the request's app with one indexed read and no write, and
  * fills r->user_id, r->session_id, r->client_id, r->scope and r->token.
  * On feat routes it also checks the scope the method needs.
+ *
+ * A v1 route (FEAT_JWT) takes "Authorization: <jwt>" or "Bearer <jwt>":
+ * an HS256 access JWT under the app's own key whose user exists, is
+ * active and has not changed the password since the token was issued.
+ * The same file signs and checks those JWTs for the v1 handlers.
  */
 
 #include "config.h"
 
 #include <string.h>
 #include <strings.h>
+
+#include <openssl/crypto.h>
 
 #include "feat.h"
 #include "accounts/accounts.h"
@@ -139,6 +146,207 @@ auth_scope(struct feat_req *r, unsigned flags)
 }
 
 
+/* ---- v1 JWTs ------------------------------------------------------------- */
+
+/*
+ * Signs one JWT of type for user_id expiring at exp.  The payload's keys
+ * and their order are the seed's: {"token_type","user_id","token_time"}.
+ */
+static enum feat_error
+jwt_sign(struct feat_arena *a, const unsigned char key[32], const char *type,
+    sqlite3_int64 user_id, time_t exp, const char **out)
+{
+    int     rc;
+    cJSON  *p;
+
+    p = cJSON_CreateObject();
+    cJSON_AddStringToObject(p, "token_type", type);
+    cJSON_AddNumberToObject(p, "user_id", (double) user_id);
+    cJSON_AddNumberToObject(p, "token_time", (double) exp);
+
+    rc = feat_jwt_sign(a, key, 32, p, out);
+    cJSON_Delete(p);
+
+    return rc == FEAT_OK ? FEAT_E_NONE : FEAT_E_INTERNAL;
+}
+
+
+enum feat_error
+feat_v1_tokens_issue(struct feat_arena *a, const char *app,
+    const struct feat_user *u, struct feat_v1_tokens *t)
+{
+    time_t           now;
+    enum feat_error  e;
+    unsigned char    key[32];
+
+    /*
+     * A JWT carries no issue time of its own, and password changes are
+     * stamped in whole seconds: a token issued in the second of a change
+     * could not be told from one issued just before it.  Issuing it one
+     * second later keeps "issued after the change" exact.
+     */
+    now = feat_now();
+    if (u->password_changed_at >= now) {
+        now = u->password_changed_at + 1;
+    }
+
+    feat_jwt_app_key(app, key);
+
+    e = jwt_sign(a, key, FEAT_V1_ACCESS, u->id, now + FEAT_V1_ACCESS_TTL,
+                 &t->access);
+    if (e == FEAT_E_NONE) {
+        e = jwt_sign(a, key, FEAT_V1_REFRESH, u->id,
+                     now + FEAT_V1_REFRESH_TTL, &t->refresh);
+    }
+
+    OPENSSL_cleanse(key, sizeof(key));
+    t->issued = now;
+
+    return e;
+}
+
+
+/* A JSON number that is an integer in [min, max]: 1, else 0. */
+static int
+jwt_int(const cJSON *j, double min, double max, double *out)
+{
+    double  d;
+
+    if (!cJSON_IsNumber(j)) {
+        return 0;
+    }
+
+    d = j->valuedouble;
+    if (!(d >= min && d <= max) || (double) (long long) d != d) {
+        return 0;
+    }
+
+    *out = d;
+    return 1;
+}
+
+
+enum feat_error
+feat_v1_token_check(sqlite3 *db, struct feat_arena *a, const char *app,
+    const char *token, const char *type, struct feat_user *u,
+    time_t *issued)
+{
+    int              rc;
+    long             ttl;
+    double           uid, exp;
+    cJSON           *p, *tt;
+    time_t           iat;
+    enum feat_error  e;
+    unsigned char    key[32];
+
+    feat_jwt_app_key(app, key);
+    rc = feat_jwt_verify(a, key, sizeof(key), token, &p);
+    OPENSSL_cleanse(key, sizeof(key));
+
+    if (rc != FEAT_OK) {
+        return FEAT_E_BAD_TOKEN;
+    }
+
+    /* Signed by us, but still checked as strictly as any input. */
+    tt = cJSON_GetObjectItemCaseSensitive(p, "token_type");
+    if (!cJSON_IsString(tt) || strcmp(tt->valuestring, type) != 0
+        || !jwt_int(cJSON_GetObjectItemCaseSensitive(p, "user_id"), 1,
+                    9007199254740991.0, &uid)
+        || !jwt_int(cJSON_GetObjectItemCaseSensitive(p, "token_time"), 0,
+                    9007199254740991.0, &exp))
+    {
+        /* a refresh token used as an access token lands here, and back */
+        return FEAT_E_BAD_TOKEN;
+    }
+
+    if ((time_t) exp < feat_now()) {
+        return FEAT_E_TOKEN_EXPIRED;
+    }
+
+    e = feat_user_get(db, a, app, (sqlite3_int64) uid, u);
+    if (e == FEAT_E_NOT_FOUND) {
+        return FEAT_E_BAD_TOKEN;
+    }
+
+    if (e != FEAT_E_NONE) {
+        return e;
+    }
+
+    ttl = strcmp(type, FEAT_V1_REFRESH) == 0 ? FEAT_V1_REFRESH_TTL
+                                             : FEAT_V1_ACCESS_TTL;
+    iat = (time_t) exp - ttl;
+
+    /* Disabled users and tokens from before a password change: revoked. */
+    if (!u->is_active || iat <= u->password_changed_at) {
+        return FEAT_E_BAD_TOKEN;
+    }
+
+    if (issued != NULL) {
+        *issued = iat;
+    }
+
+    return FEAT_E_NONE;
+}
+
+
+/*
+ * The v1 credential: "Authorization: <jwt>" or "Bearer <jwt>".  Session
+ * tokens are refused: they hold no dots, so they never verify as a JWT.
+ */
+static enum feat_error
+auth_jwt(struct feat_req *r)
+{
+    size_t            n;
+    const char       *h, *tok;
+    enum feat_error   e;
+    struct feat_user  u;
+
+    h = feat_req_header(r, "Authorization");
+    if (h == NULL) {
+        return FEAT_E_NO_TOKEN;
+    }
+
+    while (*h == ' ' || *h == '\t') {
+        h++;
+    }
+
+    if (strncasecmp(h, "Bearer", 6) == 0 && (h[6] == ' ' || h[6] == '\t')) {
+        h += 7;
+        while (*h == ' ' || *h == '\t') {
+            h++;
+        }
+    }
+
+    n = strlen(h);
+    while (n > 0 && (h[n - 1] == ' ' || h[n - 1] == '\t')) {
+        n--;
+    }
+
+    /* "Bearer" and nothing after it is no credential either */
+    if (n == 0 || (n == 6 && strncasecmp(h, "Bearer", 6) == 0)) {
+        return FEAT_E_NO_TOKEN;
+    }
+
+    if (n > FEAT_JWT_MAX) {
+        return FEAT_E_BAD_TOKEN;
+    }
+
+    tok = feat_arena_strndup(r->arena, h, n);
+
+    e = feat_v1_token_check(feat_db(), r->arena, r->app->id, tok,
+                            FEAT_V1_ACCESS, &u, NULL);
+    if (e != FEAT_E_NONE) {
+        return e;
+    }
+
+    r->user_id = u.id;
+    r->session_id = 0;
+    r->token = tok;
+
+    return FEAT_E_NONE;
+}
+
+
 enum feat_error
 feat_accounts_authenticate(struct feat_req *r, unsigned flags)
 {
@@ -147,11 +355,7 @@ feat_accounts_authenticate(struct feat_req *r, unsigned flags)
     struct feat_session   s;
 
     if (flags & FEAT_JWT) {
-        /*
-         * v1 access JWTs arrive with the v1 dialect in a later issue;
-         * until then no JWT is valid.
-         */
-        return FEAT_E_BAD_TOKEN;
+        return auth_jwt(r);
     }
 
     if (!(flags & FEAT_SESSION)) {

@@ -1,0 +1,850 @@
+/*
+ * v1.c: the v1 dialect's account endpoints (seeds/003, 2018).
+ *
+ * GET /api/get_token (password or verification code; a code signs an
+ * unknown account up), POST /api/token/check, POST /check/register,
+ * POST /api/user/open and GET /api/get_token_by_open (third-party
+ * bindings), PUT /api/reset_token, GET /api/get_verify_code,
+ * PUT /api/user/reset_password and GET /sds_check_token.  The users, codes
+ * and passwords are the v2 ones (accounts.h), so one account works in both
+ * dialects; only the credential differs: v1 hands out stateless HS256 JWTs
+ * (auth.c) instead of sessions.  /sds_check_token is a server-to-server
+ * check for an outside platform: it answers only the addresses listed in
+ * sds.allow_from, in the seed's own {"code":"1000","msg",...} form.
+ */
+
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "feat.h"
+#include "accounts/accounts.h"
+
+#define OPEN_LOGIN_BUCKET  "open_login_ip"
+#define SDS_BUCKET         "sds_ip"
+#define SDS_WINDOW         60
+#define HOUR               3600
+#define RECENT_AUTH        600      /* reset_password.recent_auth window */
+#define SDS_DEFAULT_ALLOW  "127.0.0.0/8 ::1"
+#define SDS_ENTRY_MAX      64       /* longest "address/prefix" accepted */
+
+
+/* ---- input --------------------------------------------------------------- */
+
+/* Reads "area" (optional) and "account" into *acct: FEAT_OK, or
+ * FEAT_ERROR once the failure has been answered. */
+static int
+in_account(struct feat_req *r, struct feat_account *acct)
+{
+    const char  *area, *account;
+
+    area = NULL;
+
+    if (feat_in_str(r, "area", &area, FEAT_AREA_MAX, 0) == FEAT_ERROR
+        || feat_in_str(r, "account", &account, FEAT_ACCOUNT_MAX,
+                       FEAT_REQUIRED) != FEAT_OK)
+    {
+        feat_fail_field(r);
+        return FEAT_ERROR;
+    }
+
+    if (feat_account_parse(r->arena, area, account, acct) != FEAT_E_NONE) {
+        r->bad_field = "account";
+        r->bad_reason = "invalid phone number or email";
+        feat_fail(r, FEAT_E_BAD_ACCOUNT, "invalid account");
+        return FEAT_ERROR;
+    }
+
+    return FEAT_OK;
+}
+
+
+/* A password field within limits: FEAT_OK, FEAT_DECLINED when absent and
+ * optional, FEAT_ERROR once the failure has been answered. */
+static int
+in_password(struct feat_req *r, const char *name, const char **password,
+    unsigned flags)
+{
+    int  rc;
+
+    rc = feat_in_str(r, name, password, FEAT_PASSWORD_MAX, flags);
+    if (rc == FEAT_ERROR) {
+        feat_fail_field(r);
+        return FEAT_ERROR;
+    }
+
+    if (rc == FEAT_OK
+        && feat_utf8_len(*password, strlen(*password)) < FEAT_PASSWORD_MIN)
+    {
+        r->bad_field = name;
+        r->bad_reason = "too short";
+        feat_fail_field(r);
+        return FEAT_ERROR;
+    }
+
+    return rc;
+}
+
+
+/*
+ * A JWT field: FEAT_OK with *tok, or FEAT_ERROR once answered (absent:
+ * the seed's 10021 "missing token"; not a string: a field error).
+ */
+static int
+in_jwt(struct feat_req *r, const char *name, const char **tok)
+{
+    int  rc;
+
+    rc = feat_in_str(r, name, tok, 0, 0);
+    if (rc == FEAT_ERROR) {
+        feat_fail_field(r);
+        return FEAT_ERROR;
+    }
+
+    if (rc == FEAT_DECLINED || (*tok)[0] == '\0') {
+        feat_fail(r, FEAT_E_NO_TOKEN, "no %s", name);
+        return FEAT_ERROR;
+    }
+
+    return FEAT_OK;
+}
+
+
+/* "open_id" and "open_type" (1..4, a number or a string of one): FEAT_OK,
+ * or FEAT_ERROR once answered. */
+static int
+in_open(struct feat_req *r, const char **open_id, int *open_type)
+{
+    long long  t;
+
+    if (feat_in_str(r, "open_id", open_id, FEAT_OPEN_ID_MAX, FEAT_REQUIRED)
+            != FEAT_OK
+        || feat_in_int(r, "open_type", &t, FEAT_OPEN_TYPE_MIN,
+                       FEAT_OPEN_TYPE_MAX, FEAT_REQUIRED) != FEAT_OK)
+    {
+        feat_fail_field(r);
+        return FEAT_ERROR;
+    }
+
+    *open_type = (int) t;
+    return FEAT_OK;
+}
+
+
+/* The seed's token answer; the role as "permission" where the seed shows
+ * it (get_token), not where it does not (permission < 0). */
+static int
+reply_tokens(struct feat_req *r, const struct feat_v1_tokens *t,
+    int permission)
+{
+    cJSON  *o;
+
+    o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "token_expire_in", FEAT_V1_ACCESS_TTL);
+    cJSON_AddStringToObject(o, "token", t->access);
+    cJSON_AddNumberToObject(o, "refresh_token_expire_in",
+                            FEAT_V1_REFRESH_TTL);
+    cJSON_AddStringToObject(o, "refresh_token", t->refresh);
+    if (permission >= 0) {
+        cJSON_AddNumberToObject(o, "permission", permission);
+    }
+
+    return feat_reply(r, o);
+}
+
+
+/* Signs a pair for u and answers it. */
+static int
+issue_tokens(struct feat_req *r, const struct feat_user *u, int permission)
+{
+    struct feat_v1_tokens  t;
+
+    if (feat_v1_tokens_issue(r->arena, r->app->id, u, &t) != FEAT_E_NONE) {
+        return feat_fail(r, FEAT_E_INTERNAL, "jwt for user %lld not signed",
+                         (long long) u->id);
+    }
+
+    return reply_tokens(r, &t, permission);
+}
+
+
+/* ---- get_token ----------------------------------------------------------- */
+
+/*
+ * Code login as v1 has it: a known account uses its "login" code, an
+ * unknown one its "register" code and is created (without a password)
+ * in the same transaction that consumes the code.  FEAT_E_NONE with *u,
+ * FEAT_E_BAD_CODE, FEAT_E_DISABLED or FEAT_E_INTERNAL.
+ */
+static enum feat_error
+v1_code_login(sqlite3 *db, struct feat_arena *a, const char *app,
+    const struct feat_account *acct, const char *code, struct feat_user *u)
+{
+    int              known;
+    sqlite3_int64    id;
+    enum feat_error  e;
+
+    if (feat_db_begin(db) != FEAT_OK) {
+        return FEAT_E_INTERNAL;
+    }
+
+    e = feat_user_find(db, a, app, acct, u);
+    if (e != FEAT_E_NONE && e != FEAT_E_NOT_REGISTERED) {
+        goto failed;
+    }
+    known = (e == FEAT_E_NONE);
+
+    e = feat_code_check_locked(db, app, acct,
+                               known ? FEAT_PURPOSE_LOGIN
+                                     : FEAT_PURPOSE_REGISTER, code, 1);
+    if (e == FEAT_E_BAD_CODE) {
+        /* keep the counted attempt */
+        if (feat_db_commit(db) != FEAT_OK) {
+            e = FEAT_E_INTERNAL;
+            goto failed;
+        }
+        return e;
+    }
+
+    if (e != FEAT_E_NONE) {
+        goto failed;
+    }
+
+    if (known) {
+        /* Rolled back below, so the code stays usable. */
+        if (!u->is_active) {
+            e = FEAT_E_DISABLED;
+            goto failed;
+        }
+
+    } else {
+        e = feat_user_create(db, app, acct, "", &id);
+        if (e == FEAT_E_NONE) {
+            e = feat_user_get(db, a, app, id, u);
+        }
+        if (e != FEAT_E_NONE) {
+            goto failed;
+        }
+    }
+
+    if (feat_db_commit(db) != FEAT_OK) {
+        e = FEAT_E_INTERNAL;
+        goto failed;
+    }
+
+    return FEAT_E_NONE;
+
+failed:
+
+    feat_db_rollback(db);
+    return e;
+}
+
+
+/*
+ * Password login.  The accounts domain's login is the one place that
+ * holds the lockout, disabled-user and re-hash rules, so v1 goes through
+ * it too; v1 has no use for the session it opens, which is revoked at
+ * once (the client never saw its tokens).
+ */
+static enum feat_error
+v1_password_login(struct feat_req *r, const struct feat_account *acct,
+    const char *password, struct feat_user *u)
+{
+    sqlite3             *db;
+    enum feat_error      e;
+    struct feat_tokens   t;
+
+    db = feat_db();
+
+    e = feat_account_login_password(db, r->app->id, acct, password,
+                                    r->remote_addr, r->app->default_scopes,
+                                    &t);
+    if (e != FEAT_E_NONE) {
+        return e;
+    }
+
+    e = feat_session_revoke(db, r->app->id, t.session_id);
+    if (e != FEAT_E_NONE) {
+        return e;
+    }
+
+    return feat_user_get(db, r->arena, r->app->id, t.user_id, u);
+}
+
+
+static int
+v1_get_token(struct feat_req *r)
+{
+    int                   rc;
+    const char           *password, *code;
+    enum feat_error       e;
+    struct feat_user      u;
+    struct feat_account   acct;
+
+    if (in_account(r, &acct) != FEAT_OK) {
+        return FEAT_OK;
+    }
+
+    rc = in_password(r, "password", &password, 0);
+    if (rc == FEAT_ERROR) {
+        return FEAT_OK;
+    }
+
+    if (rc == FEAT_OK) {
+        /* With both, the password wins, as in v2. */
+        e = v1_password_login(r, &acct, password, &u);
+
+    } else {
+        rc = feat_in_str(r, "verify_code", &code, FEAT_CODE_MAX, 0);
+        if (rc == FEAT_ERROR) {
+            return feat_fail_field(r);
+        }
+
+        if (rc == FEAT_DECLINED) {
+            r->bad_field = "password";
+            r->bad_reason = "password or verify_code is required";
+            return feat_fail_field(r);
+        }
+
+        e = v1_code_login(feat_db(), r->arena, r->app->id, &acct, code, &u);
+    }
+
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "v1 login refused");
+    }
+
+    return issue_tokens(r, &u, u.role);
+}
+
+
+/* ---- tokens -------------------------------------------------------------- */
+
+static int
+v1_token_check(struct feat_req *r)
+{
+    const char        *tok;
+    enum feat_error    e;
+    struct feat_user   u;
+
+    if (in_jwt(r, "token", &tok) != FEAT_OK) {
+        return FEAT_OK;
+    }
+
+    e = feat_v1_token_check(feat_db(), r->arena, r->app->id, tok,
+                            FEAT_V1_ACCESS, &u, NULL);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "token check");
+    }
+
+    return feat_reply(r, NULL);
+}
+
+
+static int
+v1_reset_token(struct feat_req *r)
+{
+    const char        *tok;
+    enum feat_error    e;
+    struct feat_user   u;
+
+    if (in_jwt(r, "refresh_token", &tok) != FEAT_OK) {
+        return FEAT_OK;
+    }
+
+    e = feat_v1_token_check(feat_db(), r->arena, r->app->id, tok,
+                            FEAT_V1_REFRESH, &u, NULL);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "refresh refused");
+    }
+
+    return issue_tokens(r, &u, -1);
+}
+
+
+/* ---- registration check, codes, password --------------------------------- */
+
+static int
+v1_check_register(struct feat_req *r)
+{
+    int                   rc;
+    sqlite3_int64         id;
+    enum feat_error       e;
+    struct feat_account   acct;
+
+    if (in_account(r, &acct) != FEAT_OK) {
+        return FEAT_OK;
+    }
+
+    /*
+     * The seed tells registered accounts apart on purpose; asking costs
+     * the same allowance per address as sending a code, so the check is
+     * no cheaper a way to enumerate accounts than send_code.
+     */
+    if (r->remote_addr[0] != '\0') {
+        rc = feat_rate_hit(feat_db(), r->app->id, FEAT_CODE_IP_BUCKET,
+                           r->remote_addr,
+                           (int) feat_conf_int("code.ip_hourly_limit", 20),
+                           HOUR, NULL);
+        if (rc == FEAT_BUSY) {
+            return feat_fail(r, FEAT_E_TOO_FREQUENT, "check/register from %s",
+                             r->remote_addr);
+        }
+        if (rc != FEAT_OK) {
+            return feat_fail(r, FEAT_E_INTERNAL, "rate check failed");
+        }
+    }
+
+    e = feat_user_lookup_id(feat_db(), r->app->id, &acct, &id);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "user lookup");
+    }
+
+    if (id != 0) {
+        return feat_fail(r, FEAT_E_REGISTERED, "account registered");
+    }
+
+    return feat_reply(r, NULL);
+}
+
+
+static int
+v1_get_verify_code(struct feat_req *r)
+{
+    char                  code[FEAT_CODE_LEN + 1];
+    cJSON                *o;
+    const char           *purpose;
+    enum feat_error       e;
+    struct feat_account   acct;
+
+    if (in_account(r, &acct) != FEAT_OK) {
+        return FEAT_OK;
+    }
+
+    e = feat_code_default_purpose(feat_db(), r->app->id, &acct, &purpose);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "purpose lookup failed");
+    }
+
+    code[0] = '\0';
+    e = feat_code_send(feat_db(), r->arena, r->app->id, &acct, purpose,
+                       r->remote_addr, code);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "code for %s not sent", purpose);
+    }
+
+    /* The seed shows the code; only a development install answers it. */
+    o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "verify_code",
+                            feat_conf_bool("expose_codes", 0) ? code : "");
+
+    return feat_reply(r, o);
+}
+
+
+static int
+v1_reset_password(struct feat_req *r)
+{
+    time_t            issued;
+    const char       *password;
+    enum feat_error   e;
+    struct feat_user  u;
+
+    if (in_password(r, "user_password", &password, FEAT_REQUIRED)
+        != FEAT_OK)
+    {
+        return FEAT_OK;
+    }
+
+    if (feat_conf_bool("reset_password.recent_auth", 0)) {
+        /* authenticate checked the token; this reads when it was issued */
+        e = feat_v1_token_check(feat_db(), r->arena, r->app->id, r->token,
+                                FEAT_V1_ACCESS, &u, &issued);
+        if (e != FEAT_E_NONE) {
+            return feat_fail(r, e, "token check");
+        }
+
+        if (feat_now() - issued > RECENT_AUTH) {
+            return feat_fail(r, FEAT_E_FORBIDDEN,
+                             "reset_password needs a recent login");
+        }
+    }
+
+    /* Ends every session and, by the stamp, every JWT issued before. */
+    e = feat_user_set_password(feat_db(), r->app->id, r->user_id, password,
+                               0);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "password of user %lld not set",
+                         (long long) r->user_id);
+    }
+
+    return feat_reply(r, cJSON_CreateString("reset_password success"));
+}
+
+
+/* ---- third-party bindings ------------------------------------------------ */
+
+static int
+v1_user_open(struct feat_req *r)
+{
+    int               open_type;
+    cJSON            *o, *d;
+    const char       *open_id;
+    enum feat_error   e;
+
+    if (in_open(r, &open_id, &open_type) != FEAT_OK) {
+        return FEAT_OK;
+    }
+
+    e = feat_open_bind(feat_db(), r->app->id, r->user_id, open_type, open_id);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "open binding %d refused", open_type);
+    }
+
+    o = cJSON_CreateObject();
+    d = cJSON_AddObjectToObject(o, "data");
+    cJSON_AddStringToObject(d, "open_id", open_id);
+    cJSON_AddNumberToObject(d, "open_type", open_type);
+    cJSON_AddStringToObject(d, "app_id", r->app->id);
+    cJSON_AddNumberToObject(d, "user_id", (double) r->user_id);
+
+    return feat_reply(r, o);
+}
+
+
+static int
+v1_get_token_by_open(struct feat_req *r)
+{
+    int                rc, open_type;
+    const char        *open_id;
+    sqlite3_int64      id;
+    enum feat_error    e;
+    struct feat_user   u;
+
+    /* An open_id is no secret: only apps that chose this may use it. */
+    if (!r->app->open_login) {
+        return feat_fail(r, FEAT_E_FORBIDDEN, "open_login is off in app");
+    }
+
+    if (in_open(r, &open_id, &open_type) != FEAT_OK) {
+        return FEAT_OK;
+    }
+
+    if (r->remote_addr[0] != '\0') {
+        rc = feat_rate_hit(feat_db(), r->app->id, OPEN_LOGIN_BUCKET,
+                           r->remote_addr,
+                           (int) feat_conf_int("open_login.ip_limit", 30),
+                           HOUR, NULL);
+        if (rc == FEAT_BUSY) {
+            return feat_fail(r, FEAT_E_TOO_FREQUENT, "open login from %s",
+                             r->remote_addr);
+        }
+        if (rc != FEAT_OK) {
+            return feat_fail(r, FEAT_E_INTERNAL, "rate check failed");
+        }
+    }
+
+    e = feat_open_find(feat_db(), r->app->id, open_type, open_id, &id);
+    if (e == FEAT_E_NONE) {
+        e = feat_user_get(feat_db(), r->arena, r->app->id, id, &u);
+    }
+    if (e == FEAT_E_NONE && !u.is_active) {
+        e = FEAT_E_DISABLED;
+    }
+
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "open login %d", open_type);
+    }
+
+    return issue_tokens(r, &u, -1);
+}
+
+
+/* ---- /sds_check_token ---------------------------------------------------- */
+
+/*
+ * Whether address a (an IPv4 or IPv6 literal) lies in the CIDR entry s
+ * ("127.0.0.0/8", "::1", "fd00::/8"): 1 or 0, -1 when s is malformed.
+ * An IPv4-mapped IPv6 address is compared as the IPv4 address it maps.
+ */
+static int
+cidr_match(const char *s, size_t n, const char *a)
+{
+    int             fam, afam, max, bits, i;
+    char            buf[SDS_ENTRY_MAX + 1], *slash, *end;
+    long            len;
+    unsigned char   net[16], addr[16];
+
+    if (n == 0 || n > SDS_ENTRY_MAX) {
+        return -1;
+    }
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+
+    slash = strchr(buf, '/');
+    if (slash != NULL) {
+        *slash++ = '\0';
+    }
+
+    fam = strchr(buf, ':') != NULL ? AF_INET6 : AF_INET;
+    max = fam == AF_INET6 ? 128 : 32;
+    if (inet_pton(fam, buf, net) != 1) {
+        return -1;
+    }
+
+    bits = max;
+    if (slash != NULL) {
+        if (*slash < '0' || *slash > '9') {
+            return -1;
+        }
+        len = strtol(slash, &end, 10);
+        if (*end != '\0' || len < 0 || len > max) {
+            return -1;
+        }
+        bits = (int) len;
+    }
+
+    afam = strchr(a, ':') != NULL ? AF_INET6 : AF_INET;
+    if (inet_pton(afam, a, addr) != 1) {
+        return 0;
+    }
+
+    if (afam == AF_INET6 && fam == AF_INET) {
+        static const unsigned char  mapped[12] = {
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
+        };
+
+        if (memcmp(addr, mapped, sizeof(mapped)) != 0) {
+            return 0;
+        }
+        memmove(addr, addr + 12, 4);
+        afam = AF_INET;
+    }
+
+    if (afam != fam) {
+        return 0;
+    }
+
+    for (i = 0; bits >= 8; i++, bits -= 8) {
+        if (addr[i] != net[i]) {
+            return 0;
+        }
+    }
+
+    if (bits > 0 && ((addr[i] ^ net[i]) & (0xff00 >> bits) & 0xff) != 0) {
+        return 0;
+    }
+
+    return 1;
+}
+
+
+/*
+ * Walks the allow list (entries separated by blanks or commas): 1 if a is
+ * in it, 0 if not, -1 when an entry is malformed (*bad points at it).
+ */
+static int
+allow_list_match(const char *list, const char *a, const char **bad)
+{
+    int          rc, found;
+    size_t       n;
+    const char  *p;
+
+    found = 0;
+
+    for (p = list; *p != '\0'; p += n) {
+        p += strspn(p, " \t,");
+        n = strcspn(p, " \t,");
+        if (n == 0) {
+            continue;
+        }
+
+        rc = cidr_match(p, n, a != NULL ? a : "");
+        if (rc < 0) {
+            *bad = p;
+            return -1;
+        }
+        found |= rc;
+    }
+
+    return found;
+}
+
+
+/* The seed's answer form of /sds_check_token, success or not. */
+static int
+sds_reply(struct feat_req *r, int status, const char *code, const char *msg,
+    cJSON *data)
+{
+    cJSON  *o;
+
+    o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "code", code);
+    cJSON_AddStringToObject(o, "msg", msg);
+    cJSON_AddStringToObject(o, "description", "");
+    cJSON_AddItemToObject(o, "data",
+                          data != NULL ? data : cJSON_CreateObject());
+
+    return feat_reply_body(r, status, o);
+}
+
+
+/* An error in the sds form: "1001" for a refused token, else the v1 code
+ * of e as a string; the message from the error table. */
+static int
+sds_fail(struct feat_req *r, enum feat_error e, const char *code,
+    const char *why)
+{
+    const struct feat_error_info  *info;
+
+    info = feat_error_info(e);
+    feat_log(e == FEAT_E_INTERNAL ? LOG_ERR : LOG_INFO, 0, "sds: %s: %s",
+             info->name, why);
+
+    if (code == NULL) {
+        code = feat_arena_sprintf(r->arena, "%d", info->v1);
+    }
+
+    return sds_reply(r, e == FEAT_E_INTERNAL ? 500 : 200, code,
+                     strcmp(feat_conf_str("locale", "zh"), "en") == 0
+                         ? info->en : info->zh, NULL);
+}
+
+
+/* The user behind a session token of r's app: FEAT_E_NONE with *u. */
+static enum feat_error
+sds_session_user(struct feat_req *r, const char *tok, struct feat_user *u)
+{
+    size_t                i, n;
+    enum feat_error       e;
+    struct feat_session   s;
+
+    n = strlen(tok);
+    if (n > FEAT_TOKEN_MAX) {
+        return FEAT_E_BAD_TOKEN;
+    }
+
+    for (i = 0; i < n; i++) {
+        if (!((tok[i] >= '0' && tok[i] <= '9')
+              || (tok[i] >= 'A' && tok[i] <= 'Z')
+              || (tok[i] >= 'a' && tok[i] <= 'z')))
+        {
+            return FEAT_E_BAD_TOKEN;
+        }
+    }
+
+    e = feat_session_lookup(feat_db(), r->arena, r->app->id, tok, &s);
+    if (e != FEAT_E_NONE) {
+        return e;
+    }
+
+    /* A client_credentials token stands for no user. */
+    if (s.user_id == 0) {
+        return FEAT_E_BAD_TOKEN;
+    }
+
+    e = feat_user_get(feat_db(), r->arena, r->app->id, s.user_id, u);
+    return e == FEAT_E_NOT_FOUND ? FEAT_E_BAD_TOKEN : e;
+}
+
+
+static int
+v1_sds_check_token(struct feat_req *r)
+{
+    int                rc;
+    cJSON             *d;
+    const char        *tok, *bad;
+    enum feat_error    e;
+    struct feat_user   u;
+
+    rc = allow_list_match(feat_conf_str("sds.allow_from", SDS_DEFAULT_ALLOW),
+                          r->remote_addr, &bad);
+    if (rc < 0) {
+        feat_log(LOG_ERR, 0, "sds.allow_from: bad entry at \"%.64s\"", bad);
+    }
+    if (rc != 1) {
+        return sds_fail(r, FEAT_E_FORBIDDEN, NULL, r->remote_addr);
+    }
+
+    rc = feat_rate_hit(feat_db(), r->app->id, SDS_BUCKET, r->remote_addr,
+                       (int) feat_conf_int("sds.ip_limit", 600), SDS_WINDOW,
+                       NULL);
+    if (rc == FEAT_BUSY) {
+        return sds_fail(r, FEAT_E_TOO_FREQUENT, NULL, r->remote_addr);
+    }
+    if (rc != FEAT_OK) {
+        return sds_fail(r, FEAT_E_INTERNAL, NULL, "rate check failed");
+    }
+
+    rc = feat_in_str(r, "token", &tok, 0, FEAT_QUERY);
+    if (rc != FEAT_OK || tok[0] == '\0') {
+        return sds_fail(r, FEAT_E_NO_TOKEN, "1001", "no token");
+    }
+
+    /* A JWT has dots; a session token is base62 only. */
+    if (strchr(tok, '.') != NULL) {
+        e = feat_v1_token_check(feat_db(), r->arena, r->app->id, tok,
+                                FEAT_V1_ACCESS, &u, NULL);
+    } else {
+        e = sds_session_user(r, tok, &u);
+    }
+
+    if (e != FEAT_E_NONE) {
+        return sds_fail(r, e, e == FEAT_E_INTERNAL ? NULL : "1001",
+                        "token refused");
+    }
+
+    d = cJSON_CreateObject();
+    cJSON_AddNumberToObject(d, "userId", (double) u.id);
+    cJSON_AddStringToObject(d, "userNick",
+                            u.nickname[0] != '\0' ? u.nickname : u.username);
+
+    return sds_reply(r, 200, "1000", "成功", d);
+}
+
+
+/* Refuses to start with an allow list that does not parse. */
+static int
+accounts_v1_init_master(void)
+{
+    const char  *bad;
+
+    if (allow_list_match(feat_conf_str("sds.allow_from", SDS_DEFAULT_ALLOW),
+                         "127.0.0.1", &bad) < 0)
+    {
+        feat_log(LOG_EMERG, 0, "sds.allow_from: bad entry at \"%.64s\"",
+                 bad);
+        return FEAT_ERROR;
+    }
+
+    return FEAT_OK;
+}
+
+
+/* 0 is FEAT_PUBLIC, spelled short to keep each route on one line. */
+static const struct feat_route  accounts_v1_routes[] = {
+    { FEAT_GET,  "/api/get_token",           FEAT_V1, v1_get_token,         0 },
+    { FEAT_POST, "/api/token/check",         FEAT_V1, v1_token_check,       0 },
+    { FEAT_POST, "/check/register",          FEAT_V1, v1_check_register,    0 },
+    { FEAT_POST, "/api/user/open",           FEAT_V1, v1_user_open,  FEAT_JWT },
+    { FEAT_GET,  "/api/get_token_by_open",   FEAT_V1, v1_get_token_by_open, 0 },
+    { FEAT_PUT,  "/api/reset_token",         FEAT_V1, v1_reset_token,       0 },
+    { FEAT_GET,  "/api/get_verify_code",     FEAT_V1, v1_get_verify_code,   0 },
+    { FEAT_PUT,  "/api/user/reset_password", FEAT_V1, v1_reset_password, FEAT_JWT },
+    { FEAT_GET,  "/sds_check_token",         FEAT_V1, v1_sds_check_token,   0 },
+    FEAT_NULL_ROUTE
+};
+
+
+/* Routes only: the accounts module's authenticate hook serves v1 too. */
+const struct feat_module  feat_accounts_v1_module = {
+    "accounts-v1",
+    accounts_v1_routes,
+    accounts_v1_init_master,
+    NULL,
+    NULL,
+    NULL,
+    NULL
+};
