@@ -1,13 +1,13 @@
 /*
  * main.c: featcgi's command line.
  *
- *     featcgi [-c FILE] [-t] [-R] [-v]
+ *     featcgi [-c FILE] [-t] [-R] [-E] [-v]
  *
  * Without -t, -R or -v it runs the master in the foreground.  -t checks
  * the config, the route table and the migrations (that they apply to an
  * empty database, and that the configured database is not newer than this
  * binary) without touching the database; -R prints the merged route
- * table; -v the version.  Errors end with exit status 1 and one line.
+ * table; -E the error table (for featcgi-api(7)); -v the version.  Errors end with exit status 1 and one line.
  */
 
 #include "config.h"
@@ -27,11 +27,34 @@
 static void
 feat_usage(FILE *f)
 {
-    fprintf(f, "usage: featcgi [-c FILE] [-t] [-R] [-v]\n"
+    fprintf(f, "usage: featcgi [-c FILE] [-t] [-R] [-E] [-v]\n"
                "  -c FILE  config file (default %s/featcgi.conf)\n"
                "  -t       check the config and the route table, then exit\n"
                "  -R       print the merged route table\n"
+               "  -E       print the error table (name v2 v1 status code "
+               "zh en,\n"
+               "           tab-separated)\n"
                "  -v       print the version\n", FEAT_SYSCONFDIR);
+}
+
+
+/*
+ * -E: one line per row of FEAT_FOR_EACH_ERROR, its columns separated by
+ * tabs (no column holds a tab), for tools/gen-api-man to turn into the
+ * error tables of featcgi-api(7): the page is made from the same table
+ * as the replies, so the two cannot drift apart.
+ */
+static void
+feat_print_errors(FILE *f)
+{
+    int                            e;
+    const struct feat_error_info  *info;
+
+    for (e = FEAT_E_NONE + 1; e < FEAT_E_LAST; e++) {
+        info = feat_error_info((enum feat_error) e);
+        fprintf(f, "%s\t%d\t%d\t%d\t%s\t%s\t%s\n", info->name, info->v2,
+                info->v1, info->status, info->code, info->zh, info->en);
+    }
 }
 
 
@@ -135,7 +158,7 @@ main(int argc, char **argv)
     routes = 0;
     explicit = 0;
 
-    while ((c = getopt(argc, argv, "c:tRvh")) != -1) {
+    while ((c = getopt(argc, argv, "c:tREvh")) != -1) {
         switch (c) {
 
         case 'c':
@@ -150,6 +173,10 @@ main(int argc, char **argv)
         case 'R':
             routes = 1;
             break;
+
+        case 'E':
+            feat_print_errors(stdout);
+            return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
 
         case 'v':
             printf("featcgi %s\n", PACKAGE_VERSION);

@@ -1,0 +1,351 @@
+/*
+ * ctl_faq.c: featctl's "faq" commands (add, edit, rm, list) over the FAQ
+ * of sql/0004_faq.sql, which every user of the app reads through GET
+ * /api/faq.  The commands call the domain functions of modules/faq/faq.h,
+ * so a title or link featctl accepts is exactly one the module would:
+ * title 1..200 characters, content up to 20000, category (free text) up
+ * to 64, external_link an http or https URL up to 1024.
+ */
+
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "runtime.h"
+#include "featctl.h"
+#include "faq/faq.h"
+
+#define CTL_FAQ_LIMIT  100     /* default rows of "faq list" */
+
+
+static int ctl_faq_add(struct feat_ctl *ctl, int argc, char **argv);
+static int ctl_faq_edit(struct feat_ctl *ctl, int argc, char **argv);
+static int ctl_faq_rm(struct feat_ctl *ctl, int argc, char **argv);
+static int ctl_faq_list(struct feat_ctl *ctl, int argc, char **argv);
+static int ctl_faq_bad(const char *bad);
+static cJSON *ctl_faq_object(struct feat_ctl *ctl, const struct feat_faq *f);
+
+
+const struct feat_ctl_command  feat_ctl_faq_commands[] = {
+    { "faq", "add", ctl_faq_add,
+      "--title T [--content C] [--category C] [--external-link URL] "
+      "[--app ID]",
+      "add a FAQ entry" },
+    { "faq", "edit", ctl_faq_edit,
+      "ID [--title T] [--content C] [--category C] [--external-link URL] "
+      "[--app ID]",
+      "change the fields given (\"\" clears all but the title)" },
+    { "faq", "rm", ctl_faq_rm, "ID [--app ID]",
+      "remove a FAQ entry" },
+    { "faq", "list", ctl_faq_list,
+      "[--app ID] [--limit N] [--offset N]",
+      "list the app's FAQ, newest first (default limit 100)" },
+    FEAT_CTL_NULL_COMMAND
+};
+
+
+static int
+ctl_faq_add(struct feat_ctl *ctl, int argc, char **argv)
+{
+    char                       msg[96];
+    cJSON                     *res;
+    sqlite3                   *db;
+    const char                *app, *title, *content, *category, *link;
+    const char                *bad;
+    sqlite3_int64              id;
+    struct feat_faq            f;
+    enum feat_error            e;
+    const struct feat_ctl_opt  opts[] = {
+        { "app", 1, &app },
+        { "title", 1, &title },
+        { "content", 1, &content },
+        { "category", 1, &category },
+        { "external-link", 1, &link },
+        { NULL, 0, NULL }
+    };
+
+    app = "";
+    title = NULL;
+    content = NULL;
+    category = NULL;
+    link = NULL;
+
+    if (feat_ctl_args(ctl, argc, argv, opts, NULL, 0) != FEAT_OK) {
+        return FEAT_CTL_USAGE;
+    }
+
+    if (title == NULL) {
+        return feat_ctl_fail("faq add needs --title");
+    }
+
+    db = feat_ctl_app_db(ctl, app);
+    if (db == NULL) {
+        return FEAT_CTL_FAIL;
+    }
+
+    bad = NULL;
+    e = feat_faq_add(db, app, title, content, category, link, &id, &bad);
+
+    if (e == FEAT_E_BAD_FIELD) {
+        return ctl_faq_bad(bad);
+    }
+    if (e != FEAT_E_NONE) {
+        return feat_ctl_domain_fail(e, "adding the FAQ entry");
+    }
+
+    /* read it back: the answer shows what was stored, times included */
+    if (feat_faq_get(db, ctl->arena, app, id, &f) != FEAT_E_NONE) {
+        return feat_ctl_fail("reading FAQ entry %lld back failed",
+                             (long long) id);
+    }
+
+    res = ctl_faq_object(ctl, &f);
+
+    snprintf(msg, sizeof(msg), "faq %lld added", (long long) id);
+    feat_ctl_print_result(ctl, res, msg);
+
+    return FEAT_CTL_OK;
+}
+
+
+static int
+ctl_faq_edit(struct feat_ctl *ctl, int argc, char **argv)
+{
+    char                       msg[96];
+    cJSON                     *res;
+    sqlite3                   *db;
+    const char                *app, *arg, *title, *content, *category;
+    const char                *link, *bad;
+    sqlite3_int64              id;
+    struct feat_faq            f;
+    enum feat_error            e;
+    const struct feat_ctl_opt  opts[] = {
+        { "app", 1, &app },
+        { "title", 1, &title },
+        { "content", 1, &content },
+        { "category", 1, &category },
+        { "external-link", 1, &link },
+        { NULL, 0, NULL }
+    };
+
+    app = "";
+    title = NULL;
+    content = NULL;
+    category = NULL;
+    link = NULL;
+
+    if (feat_ctl_args(ctl, argc, argv, opts, &arg, 1) != FEAT_OK) {
+        return FEAT_CTL_USAGE;
+    }
+
+    if (feat_ctl_id(arg, &id) != FEAT_OK) {
+        return feat_ctl_fail("bad FAQ id \"%s\"", arg);
+    }
+
+    if (title == NULL && content == NULL && category == NULL
+        && link == NULL)
+    {
+        return feat_ctl_fail("faq edit needs at least one of --title, "
+                             "--content, --category, --external-link");
+    }
+
+    db = feat_ctl_app_db(ctl, app);
+    if (db == NULL) {
+        return FEAT_CTL_FAIL;
+    }
+
+    bad = NULL;
+    e = feat_faq_edit(db, app, id, title, content, category, link, &bad);
+
+    if (e == FEAT_E_BAD_FIELD) {
+        return ctl_faq_bad(bad);
+    }
+    if (e == FEAT_E_NOT_FOUND) {
+        return feat_ctl_fail("no FAQ entry %lld in app \"%s\"",
+                             (long long) id, app);
+    }
+    if (e != FEAT_E_NONE) {
+        return feat_ctl_domain_fail(e, "editing the FAQ entry");
+    }
+
+    if (feat_faq_get(db, ctl->arena, app, id, &f) != FEAT_E_NONE) {
+        return feat_ctl_fail("reading FAQ entry %lld back failed",
+                             (long long) id);
+    }
+
+    res = ctl_faq_object(ctl, &f);
+
+    snprintf(msg, sizeof(msg), "faq %lld changed", (long long) id);
+    feat_ctl_print_result(ctl, res, msg);
+
+    return FEAT_CTL_OK;
+}
+
+
+static int
+ctl_faq_rm(struct feat_ctl *ctl, int argc, char **argv)
+{
+    char                       msg[96];
+    cJSON                     *res;
+    sqlite3                   *db;
+    const char                *app, *arg;
+    sqlite3_int64              id;
+    enum feat_error            e;
+    const struct feat_ctl_opt  opts[] = {
+        { "app", 1, &app },
+        { NULL, 0, NULL }
+    };
+
+    app = "";
+
+    if (feat_ctl_args(ctl, argc, argv, opts, &arg, 1) != FEAT_OK) {
+        return FEAT_CTL_USAGE;
+    }
+
+    if (feat_ctl_id(arg, &id) != FEAT_OK) {
+        return feat_ctl_fail("bad FAQ id \"%s\"", arg);
+    }
+
+    db = feat_ctl_app_db(ctl, app);
+    if (db == NULL) {
+        return FEAT_CTL_FAIL;
+    }
+
+    e = feat_faq_remove(db, app, id);
+    if (e == FEAT_E_NOT_FOUND) {
+        return feat_ctl_fail("no FAQ entry %lld in app \"%s\"",
+                             (long long) id, app);
+    }
+    if (e != FEAT_E_NONE) {
+        return feat_ctl_domain_fail(e, "removing the FAQ entry");
+    }
+
+    res = cJSON_CreateObject();
+    cJSON_AddNumberToObject(res, "id", (double) id);
+    cJSON_AddStringToObject(res, "app_id", app);
+    cJSON_AddBoolToObject(res, "removed", 1);
+
+    snprintf(msg, sizeof(msg), "faq %lld removed", (long long) id);
+    feat_ctl_print_result(ctl, res, msg);
+
+    return FEAT_CTL_OK;
+}
+
+
+static int
+ctl_faq_list(struct feat_ctl *ctl, int argc, char **argv)
+{
+    size_t                               i, n;
+    cJSON                               *rows;
+    sqlite3                             *db;
+    long long                            limit, offset, total;
+    const char                          *app, *limit_opt, *offset_opt;
+    struct feat_faq                     *items;
+    enum feat_error                      e;
+    const struct feat_ctl_opt            opts[] = {
+        { "app", 1, &app },
+        { "limit", 1, &limit_opt },
+        { "offset", 1, &offset_opt },
+        { NULL, 0, NULL }
+    };
+    static const struct feat_ctl_column  cols[] = {
+        { "id", "ID", NULL },
+        { "category", "CATEGORY", NULL },
+        { "title", "TITLE", NULL },
+        { "external_link", "LINK", NULL },
+        { "updated_at", "UPDATED", NULL },
+    };
+
+    app = "";
+    limit_opt = NULL;
+    offset_opt = NULL;
+
+    if (feat_ctl_args(ctl, argc, argv, opts, NULL, 0) != FEAT_OK) {
+        return FEAT_CTL_USAGE;
+    }
+
+    limit = CTL_FAQ_LIMIT;
+    if (limit_opt != NULL
+        && feat_ctl_int(limit_opt, 1, FEAT_FAQ_LIST_MAX, &limit) != FEAT_OK)
+    {
+        return feat_ctl_fail("bad --limit \"%s\": 1 to %d", limit_opt,
+                             FEAT_FAQ_LIST_MAX);
+    }
+
+    offset = 0;
+    if (offset_opt != NULL
+        && feat_ctl_int(offset_opt, 0, FEAT_CTL_MAX_LIMIT, &offset)
+           != FEAT_OK)
+    {
+        return feat_ctl_fail("bad --offset \"%s\": 0 to %d", offset_opt,
+                             FEAT_CTL_MAX_LIMIT);
+    }
+
+    db = feat_ctl_app_db(ctl, app);
+    if (db == NULL) {
+        return FEAT_CTL_FAIL;
+    }
+
+    e = feat_faq_list(db, ctl->arena, app, offset, limit, &total, &items,
+                      &n);
+    if (e != FEAT_E_NONE) {
+        return feat_ctl_domain_fail(e, "listing the FAQ");
+    }
+
+    rows = cJSON_CreateArray();
+
+    for (i = 0; i < n; i++) {
+        cJSON_AddItemToArray(rows, ctl_faq_object(ctl, &items[i]));
+    }
+
+    feat_ctl_print_rows(ctl, rows, cols, FEAT_NELEMS(cols));
+
+    return FEAT_CTL_OK;
+}
+
+
+/* The field the domain refused, in the words of the command line. */
+static int
+ctl_faq_bad(const char *bad)
+{
+    if (bad != NULL && strcmp(bad, "external_link") == 0) {
+        return feat_ctl_fail("bad --external-link: an http:// or https:// "
+                             "URL of at most %d characters",
+                             FEAT_FAQ_LINK_MAX);
+    }
+
+    if (bad != NULL && strcmp(bad, "content") == 0) {
+        return feat_ctl_fail("bad --content: valid UTF-8 of at most %d "
+                             "characters", FEAT_FAQ_CONTENT_MAX);
+    }
+
+    if (bad != NULL && strcmp(bad, "category") == 0) {
+        return feat_ctl_fail("bad --category: valid UTF-8 of at most %d "
+                             "characters", FEAT_FAQ_CATEGORY_MAX);
+    }
+
+    return feat_ctl_fail("bad --title: 1 to %d characters of valid UTF-8",
+                         FEAT_FAQ_TITLE_MAX);
+}
+
+
+static cJSON *
+ctl_faq_object(struct feat_ctl *ctl, const struct feat_faq *f)
+{
+    cJSON  *o;
+
+    o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "id", (double) f->id);
+    cJSON_AddStringToObject(o, "app_id", f->app_id);
+    cJSON_AddStringToObject(o, "title", f->title);
+    cJSON_AddStringToObject(o, "content", f->content);
+    cJSON_AddStringToObject(o, "category", f->category);
+    cJSON_AddStringToObject(o, "external_link", f->external_link);
+    cJSON_AddStringToObject(o, "created_at",
+                            feat_ctl_time(ctl, f->created_at));
+    cJSON_AddStringToObject(o, "updated_at",
+                            feat_ctl_time(ctl, f->updated_at));
+
+    return o;
+}

@@ -1,0 +1,256 @@
+/*
+ * ctl_manager.c: featctl's "manager" commands (add, list) over the
+ * managers of sql/0003_managers.sql, and the helpers that the v2
+ * administrators' groups share (ctl_faq.c, ctl_feedback.c, ctl_push.c):
+ * opening the database for the app named by --app, parsing ids, picking
+ * the manager a reply or a push is recorded under, and turning a domain
+ * error into one line for the administrator.
+ *
+ * A manager has no login: it is a name an app's replies and pushes carry
+ * as manager_id, so the users see who answered.  The commands call the
+ * domain functions of modules/feedback/feedback.h, as the v2 handlers do,
+ * so featctl and the API can never disagree on what a valid row is.
+ */
+
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "runtime.h"
+#include "featctl.h"
+#include "feedback/feedback.h"
+
+#define CTL_ID_MAX  9007199254740992LL   /* 2^53: exact in JSON */
+
+
+static int ctl_manager_add(struct feat_ctl *ctl, int argc, char **argv);
+static int ctl_manager_list(struct feat_ctl *ctl, int argc, char **argv);
+
+
+const struct feat_ctl_command  feat_ctl_manager_commands[] = {
+    { "manager", "add", ctl_manager_add, "NAME [--app ID]",
+      "add a manager (who replies to feedback and sends pushes)" },
+    { "manager", "list", ctl_manager_list, "[--app ID]",
+      "list the app's managers" },
+    FEAT_CTL_NULL_COMMAND
+};
+
+
+/* ---- shared by the v2 administrators' groups ----------------------------- */
+
+sqlite3 *
+feat_ctl_app_db(struct feat_ctl *ctl, const char *app)
+{
+    int            rc;
+    sqlite3       *db;
+    sqlite3_int64  one;
+
+    db = feat_ctl_db(ctl, 1);
+    if (db == NULL) {
+        return NULL;
+    }
+
+    /* an unknown app is a typo: say so rather than show an empty list */
+    rc = feat_db_int(db, &one, "SELECT 1 FROM apps WHERE id = ?", "s", app);
+    if (rc == FEAT_DECLINED) {
+        feat_ctl_fail("no app \"%s\" (see featctl app list)", app);
+        return NULL;
+    }
+    if (rc != FEAT_OK) {
+        feat_ctl_fail("looking up app \"%s\" failed", app);
+        return NULL;
+    }
+
+    return db;
+}
+
+
+int
+feat_ctl_id(const char *s, sqlite3_int64 *id)
+{
+    long long  v;
+
+    if (feat_ctl_int(s, 1, CTL_ID_MAX, &v) != FEAT_OK) {
+        return FEAT_ERROR;
+    }
+
+    *id = v;
+    return FEAT_OK;
+}
+
+
+int
+feat_ctl_manager_pick(sqlite3 *db, struct feat_ctl *ctl, const char *app,
+    const char *opt, sqlite3_int64 *id)
+{
+    size_t                n;
+    struct feat_manager  *m;
+    enum feat_error       e;
+
+    if (opt != NULL) {
+        if (feat_ctl_id(opt, id) != FEAT_OK) {
+            return feat_ctl_fail("bad --manager \"%s\": a manager id", opt);
+        }
+
+        e = feat_manager_exists(db, app, *id);
+        if (e == FEAT_E_NOT_FOUND) {
+            return feat_ctl_fail("no manager %lld in app \"%s\"",
+                                 (long long) *id, app);
+        }
+        if (e != FEAT_E_NONE) {
+            return feat_ctl_fail("looking up manager %lld failed",
+                                 (long long) *id);
+        }
+
+        return FEAT_CTL_OK;
+    }
+
+    /* guessing among several would put a name on words not theirs */
+    e = feat_manager_list(db, ctl->arena, app, &m, &n);
+    if (e != FEAT_E_NONE) {
+        return feat_ctl_fail("listing the managers failed");
+    }
+
+    if (n == 0) {
+        return feat_ctl_fail("app \"%s\" has no manager: add one with "
+                             "\"featctl manager add NAME --app ID\"", app);
+    }
+
+    if (n > 1) {
+        return feat_ctl_fail("app \"%s\" has %zu managers: name one with "
+                             "--manager ID", app, n);
+    }
+
+    *id = m[0].id;
+
+    return FEAT_CTL_OK;
+}
+
+
+int
+feat_ctl_domain_fail(enum feat_error e, const char *what)
+{
+    switch (e) {
+
+    case FEAT_E_NOT_FOUND:
+        return feat_ctl_fail("%s: not found", what);
+
+    case FEAT_E_UNKNOWN_APP:
+        return feat_ctl_fail("%s: no such app", what);
+
+    case FEAT_E_WRONG_STATE:
+        return feat_ctl_fail("%s: not allowed in the current state", what);
+
+    case FEAT_E_BAD_FIELD:
+        return feat_ctl_fail("%s: invalid field", what);
+
+    default:
+        return feat_ctl_fail("%s failed (see the messages above)", what);
+    }
+}
+
+
+/* ---- commands ------------------------------------------------------------ */
+
+static int
+ctl_manager_add(struct feat_ctl *ctl, int argc, char **argv)
+{
+    char                       msg[160];
+    cJSON                     *res;
+    sqlite3                   *db;
+    const char                *app, *name, *bad;
+    sqlite3_int64              id;
+    enum feat_error            e;
+    const struct feat_ctl_opt  opts[] = {
+        { "app", 1, &app },
+        { NULL, 0, NULL }
+    };
+
+    app = "";
+
+    if (feat_ctl_args(ctl, argc, argv, opts, &name, 1) != FEAT_OK) {
+        return FEAT_CTL_USAGE;
+    }
+
+    db = feat_ctl_app_db(ctl, app);
+    if (db == NULL) {
+        return FEAT_CTL_FAIL;
+    }
+
+    bad = NULL;
+    e = feat_manager_add(db, app, name, &id, &bad);
+
+    if (e == FEAT_E_BAD_FIELD) {
+        return feat_ctl_fail("bad manager name: 1 to %d characters of "
+                             "valid UTF-8, no control characters",
+                             FEAT_MANAGER_NAME_MAX);
+    }
+    if (e != FEAT_E_NONE) {
+        return feat_ctl_domain_fail(e, "adding the manager");
+    }
+
+    res = cJSON_CreateObject();
+    cJSON_AddNumberToObject(res, "id", (double) id);
+    cJSON_AddStringToObject(res, "app_id", app);
+    cJSON_AddStringToObject(res, "name", name);
+
+    snprintf(msg, sizeof(msg), "manager %lld added", (long long) id);
+    feat_ctl_print_result(ctl, res, msg);
+
+    return FEAT_CTL_OK;
+}
+
+
+static int
+ctl_manager_list(struct feat_ctl *ctl, int argc, char **argv)
+{
+    size_t                               i, n;
+    cJSON                               *rows, *row;
+    sqlite3                             *db;
+    const char                          *app;
+    struct feat_manager                 *m;
+    enum feat_error                      e;
+    const struct feat_ctl_opt            opts[] = {
+        { "app", 1, &app },
+        { NULL, 0, NULL }
+    };
+    static const struct feat_ctl_column  cols[] = {
+        { "id", "ID", NULL },
+        { "app_id", "APP", FEAT_CTL_EMPTY_APP },
+        { "name", "NAME", NULL },
+        { "created_at", "CREATED", NULL },
+    };
+
+    app = "";
+
+    if (feat_ctl_args(ctl, argc, argv, opts, NULL, 0) != FEAT_OK) {
+        return FEAT_CTL_USAGE;
+    }
+
+    db = feat_ctl_app_db(ctl, app);
+    if (db == NULL) {
+        return FEAT_CTL_FAIL;
+    }
+
+    e = feat_manager_list(db, ctl->arena, app, &m, &n);
+    if (e != FEAT_E_NONE) {
+        return feat_ctl_domain_fail(e, "listing the managers");
+    }
+
+    rows = cJSON_CreateArray();
+
+    for (i = 0; i < n; i++) {
+        row = cJSON_CreateObject();
+        cJSON_AddNumberToObject(row, "id", (double) m[i].id);
+        cJSON_AddStringToObject(row, "app_id", m[i].app_id);
+        cJSON_AddStringToObject(row, "name", m[i].name);
+        cJSON_AddStringToObject(row, "created_at",
+                                feat_ctl_time(ctl, m[i].created_at));
+        cJSON_AddItemToArray(rows, row);
+    }
+
+    feat_ctl_print_rows(ctl, rows, cols, FEAT_NELEMS(cols));
+
+    return FEAT_CTL_OK;
+}
