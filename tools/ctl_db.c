@@ -1,0 +1,295 @@
+/*
+ * ctl_db.c: featctl's "db" commands.
+ *
+ * "db migrate" applies the migrations embedded in the binary (the same
+ * code the master runs at start), so an administrator can upgrade the
+ * schema before starting a new featcgi.  "db backup FILE" copies the live
+ * database with SQLite's online backup API while the server keeps serving:
+ * the copy is written to a temporary file beside FILE, in chunks so that
+ * writers are never held off for long, checked, switched out of WAL mode so
+ * it is one self-contained file, and only then linked into place; FILE
+ * therefore never holds a partial copy, and an existing FILE is kept unless
+ * --force is given.
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "runtime.h"
+#include "featctl.h"
+
+/* Pages copied per step: 1 MiB at 4 KiB pages, short enough that the
+ * server's writers barely notice the read lock between steps. */
+#define CTL_BACKUP_PAGES   256
+/* Pause after a step that met a lock, and how many such pauses in a row we
+ * accept before giving up (about a minute). */
+#define CTL_BACKUP_WAIT_MS 50
+#define CTL_BACKUP_RETRIES 1200
+
+
+static int ctl_db_migrate(struct feat_ctl *ctl, int argc, char **argv);
+static int ctl_db_backup(struct feat_ctl *ctl, int argc, char **argv);
+static int ctl_db_copy(sqlite3 *src, const char *path, int *pages);
+static void ctl_db_unlink_all(struct feat_ctl *ctl, const char *path);
+
+
+const struct feat_ctl_command  feat_ctl_db_commands[] = {
+    { "db", "migrate", ctl_db_migrate, "",
+      "apply pending schema migrations; prints how many were applied" },
+    { "db", "backup", ctl_db_backup, "FILE [--force]",
+      "online copy of the live database to FILE (kept if it exists "
+      "unless --force)" },
+    FEAT_CTL_NULL_COMMAND
+};
+
+
+static int
+ctl_db_migrate(struct feat_ctl *ctl, int argc, char **argv)
+{
+    int       applied, version;
+    char      msg[128];
+    cJSON    *res;
+    sqlite3  *db;
+
+    if (feat_ctl_args(ctl, argc, argv, NULL, NULL, 0) != FEAT_OK) {
+        return FEAT_CTL_USAGE;
+    }
+
+    db = feat_ctl_db(ctl, 0);
+    if (db == NULL) {
+        return FEAT_CTL_FAIL;
+    }
+
+    applied = 0;
+    if (feat_db_migrate(db, &applied) != FEAT_OK) {
+        return feat_ctl_fail("migration failed after %d applied (see the "
+                             "log lines above)", applied);
+    }
+
+    version = feat_db_version(db);
+
+    res = cJSON_CreateObject();
+    cJSON_AddNumberToObject(res, "applied", applied);
+    cJSON_AddNumberToObject(res, "version", version);
+
+    snprintf(msg, sizeof(msg), "applied %d migration%s, schema version %d",
+             applied, applied == 1 ? "" : "s", version);
+    feat_ctl_print_result(ctl, res, msg);
+
+    return FEAT_CTL_OK;
+}
+
+
+static int
+ctl_db_backup(struct feat_ctl *ctl, int argc, char **argv)
+{
+    int                        fd, pages, force, err;
+    char                       msg[512];
+    const char                *file, *tmp, *force_opt;
+    cJSON                     *res;
+    sqlite3                   *db;
+    struct stat                st;
+    const struct feat_ctl_opt  opts[] = {
+        { "force", 0, &force_opt },
+        { NULL, 0, NULL }
+    };
+
+    force_opt = NULL;
+    if (feat_ctl_args(ctl, argc, argv, opts, &file, 1) != FEAT_OK) {
+        return FEAT_CTL_USAGE;
+    }
+    force = force_opt != NULL;
+
+    if (file[0] == '\0' || strlen(file) > 4000) {
+        return feat_ctl_fail("bad backup file name");
+    }
+
+    /* Checked here for a quick answer, and again by link() at the end. */
+    if (!force && lstat(file, &st) == 0) {
+        return feat_ctl_fail("%s exists (use --force to replace it)", file);
+    }
+
+    db = feat_ctl_db(ctl, 0);
+    if (db == NULL) {
+        return FEAT_CTL_FAIL;
+    }
+
+    /*
+     * The copy holds password hashes and tokens' hashes: create it 0600,
+     * and exclusively, so we never write through someone's symlink.
+     */
+    tmp = feat_arena_sprintf(ctl->arena, "%s.tmp-%ld", file, (long) getpid());
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd == -1) {
+        return feat_ctl_fail("cannot create %s: %s", tmp, strerror(errno));
+    }
+    close(fd);
+
+    if (ctl_db_copy(db, tmp, &pages) != FEAT_OK) {
+        ctl_db_unlink_all(ctl, tmp);
+        return FEAT_CTL_FAIL;
+    }
+
+    if (force) {
+        if (rename(tmp, file) == -1) {
+            feat_ctl_fail("rename %s to %s: %s", tmp, file, strerror(errno));
+            ctl_db_unlink_all(ctl, tmp);
+            return FEAT_CTL_FAIL;
+        }
+
+    } else {
+        /*
+         * link() never replaces: a FILE that appeared meanwhile is kept.
+         * Where the file system has no hard links, fall back to rename()
+         * after a last look (a small race, on such file systems only).
+         */
+        if (link(tmp, file) == -1) {
+            err = errno;
+            if (err != EEXIST && lstat(file, &st) == 0) {
+                err = EEXIST;
+            } else if (err != EEXIST) {
+                err = rename(tmp, file) == 0 ? 0 : errno;
+            }
+
+            if (err != 0) {
+                feat_ctl_fail("cannot create %s: %s%s", file, strerror(err),
+                              err == EEXIST ? " (use --force to replace it)"
+                                            : "");
+                ctl_db_unlink_all(ctl, tmp);
+                return FEAT_CTL_FAIL;
+            }
+        }
+        unlink(tmp);
+    }
+
+    res = cJSON_CreateObject();
+    cJSON_AddStringToObject(res, "file", file);
+    cJSON_AddNumberToObject(res, "pages", pages);
+
+    snprintf(msg, sizeof(msg), "backup of %d pages written to %s", pages,
+             file);
+    feat_ctl_print_result(ctl, res, msg);
+
+    return FEAT_CTL_OK;
+}
+
+
+/*
+ * Copies src into the (empty) database file path, then checks the copy and
+ * makes it a rollback-journal database.  FEAT_OK with *pages set, or
+ * FEAT_ERROR after printing why.
+ */
+static int
+ctl_db_copy(sqlite3 *src, const char *path, int *pages)
+{
+    int              rc, busy, ret;
+    const char      *check;
+    sqlite3         *dst;
+    sqlite3_stmt    *st;
+    sqlite3_backup  *b;
+
+    ret = FEAT_ERROR;
+    dst = NULL;
+    st = NULL;
+
+    rc = sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE, NULL);
+    if (rc != SQLITE_OK) {
+        feat_ctl_fail("cannot open %s: %s", path,
+                      dst != NULL ? sqlite3_errmsg(dst) : sqlite3_errstr(rc));
+        goto done;
+    }
+
+    b = sqlite3_backup_init(dst, "main", src, "main");
+    if (b == NULL) {
+        feat_ctl_fail("backup: %s", sqlite3_errmsg(dst));
+        goto done;
+    }
+
+    busy = 0;
+
+    for ( ;; ) {
+        rc = sqlite3_backup_step(b, CTL_BACKUP_PAGES);
+
+        if (rc == SQLITE_DONE) {
+            break;
+        }
+
+        if (rc == SQLITE_OK) {
+            busy = 0;
+            continue;
+        }
+
+        if ((rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+            && ++busy < CTL_BACKUP_RETRIES)
+        {
+            sqlite3_sleep(CTL_BACKUP_WAIT_MS);
+            continue;
+        }
+
+        break;
+    }
+
+    *pages = sqlite3_backup_pagecount(b);
+
+    /* finish reports the error of the failed step, if any */
+    rc = sqlite3_backup_finish(b);
+    if (rc != SQLITE_OK) {
+        feat_ctl_fail("backup: %s", sqlite3_errmsg(dst));
+        goto done;
+    }
+
+    /* The source runs in WAL mode and the copy inherited it: one file is
+     * what an administrator expects to carry away. */
+    if (sqlite3_exec(dst, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL)
+        != SQLITE_OK)
+    {
+        feat_ctl_fail("backup: %s", sqlite3_errmsg(dst));
+        goto done;
+    }
+
+    if (sqlite3_prepare_v2(dst, "PRAGMA quick_check", -1, &st, NULL)
+        != SQLITE_OK
+        || sqlite3_step(st) != SQLITE_ROW)
+    {
+        feat_ctl_fail("backup: checking the copy: %s", sqlite3_errmsg(dst));
+        goto done;
+    }
+
+    check = (const char *) sqlite3_column_text(st, 0);
+    if (check == NULL || strcmp(check, "ok") != 0) {
+        feat_ctl_fail("backup: the copy fails its check: %s",
+                      check != NULL ? check : "?");
+        goto done;
+    }
+
+    ret = FEAT_OK;
+
+done:
+
+    sqlite3_finalize(st);
+    if (dst != NULL && sqlite3_close(dst) != SQLITE_OK) {
+        feat_ctl_fail("backup: closing %s failed", path);
+        ret = FEAT_ERROR;
+    }
+
+    return ret;
+}
+
+
+/* Removes a failed copy and any journal SQLite left beside it. */
+static void
+ctl_db_unlink_all(struct feat_ctl *ctl, const char *path)
+{
+    static const char *const  suffix[] = { "", "-journal", "-wal", "-shm" };
+    size_t                    i;
+
+    for (i = 0; i < FEAT_NELEMS(suffix); i++) {
+        unlink(feat_arena_sprintf(ctl->arena, "%s%s", path, suffix[i]));
+    }
+}
