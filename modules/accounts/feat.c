@@ -1,0 +1,584 @@
+/*
+ * feat.c: the feat dialect's account endpoints (seeds/000-002, API.md
+ * "feat API").
+ *
+ * Phone sign-up in three ordered steps: POST /api/auth/phone/vcode/ sends
+ * a code, POST /api/auth/phone/verification/ checks it and answers a
+ * registration permit (form_id register) or a session (form_id login),
+ * POST /api/auth/register/ spends the permit and creates the account.
+ * Also the deprecated POST /api/auth/login/ (RFC 9745 Deprecation and a
+ * Link to its successor, /o/token/) and POST /api/auth/refresh/.  Users,
+ * codes, lockouts and sessions are the accounts domain's (accounts.h), so
+ * the rules are those of every dialect; only the permits are feat's own,
+ * and their domain functions (no HTTP in them) open this file.
+ *
+ * The file ends with a module of its own that holds only the feat route
+ * table and the permit sweep: the accounts module stays as it is.
+ */
+
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "feat.h"
+#include "accounts/accounts.h"
+
+#define PERMIT_LEN       40      /* base62 characters: 238 bits */
+#define PERMIT_MAX       128     /* longest permit a client may present */
+#define PERMIT_TTL       1800    /* seconds: 30 minutes */
+#define PHONE_MAX        32
+#define FORM_ID_MAX      16
+#define HASH_MAX         256
+#define DAY              86400
+
+/*
+ * POST /api/auth/login/ was deprecated on 2024-01-01T00:00:00Z: the RFC 9745
+ * Deprecation header carries this instant as "@<unix time>".
+ */
+#define LOGIN_DEPRECATED  "@1704067200"
+
+
+/* ---- permits: domain ----------------------------------------------------- */
+
+/*
+ * Checks code (purpose "register") for acct and, in the same transaction,
+ * spends it and files a new permit for (app, acct).  The account must not
+ * be registered.  Answers FEAT_E_NONE with the permit token in
+ * token[PERMIT_LEN + 1], FEAT_E_REGISTERED, FEAT_E_BAD_CODE or
+ * FEAT_E_INTERNAL.
+ */
+static enum feat_error
+permit_issue(sqlite3 *db, const char *app, const struct feat_account *acct,
+    const char *code, char token[PERMIT_LEN + 1])
+{
+    char             hash[65];
+    time_t           now;
+    sqlite3_int64    id;
+    enum feat_error  e;
+
+    if (feat_db_begin(db) != FEAT_OK) {
+        return FEAT_E_INTERNAL;
+    }
+
+    e = feat_user_lookup_id(db, app, acct, &id);
+    if (e != FEAT_E_NONE) {
+        goto failed;
+    }
+
+    if (id != 0) {
+        e = FEAT_E_REGISTERED;
+        goto failed;
+    }
+
+    e = feat_code_check_locked(db, app, acct, FEAT_PURPOSE_REGISTER, code, 1);
+    if (e == FEAT_E_BAD_CODE) {
+        /* keep the counted attempt */
+        if (feat_db_commit(db) != FEAT_OK) {
+            feat_db_rollback(db);
+            return FEAT_E_INTERNAL;
+        }
+        return e;
+    }
+
+    if (e != FEAT_E_NONE) {
+        goto failed;
+    }
+
+    feat_random_base62(token, PERMIT_LEN);
+    feat_sha256_hex(token, hash);
+    now = feat_now();
+
+    if (feat_db_exec(db,
+            "INSERT INTO permits (app_id, account, token_hash, created_at,"
+            " expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            "sssii", app, acct->key, hash, (sqlite3_int64) now,
+            (sqlite3_int64) (now + PERMIT_TTL)) != FEAT_OK)
+    {
+        e = FEAT_E_INTERNAL;
+        goto failed;
+    }
+
+    if (feat_db_commit(db) != FEAT_OK) {
+        e = FEAT_E_INTERNAL;
+        goto failed;
+    }
+
+    return FEAT_E_NONE;
+
+failed:
+
+    feat_db_rollback(db);
+    return e;
+}
+
+
+/*
+ * Registers acct with password and an optional nickname (NULL: none),
+ * spending permit: the permit, the user and its first session (scope) are
+ * one transaction.  Answers FEAT_E_NONE with *t, FEAT_E_REGISTERED,
+ * FEAT_E_PERMIT (unknown, expired, used, or another app's or phone's) or
+ * FEAT_E_INTERNAL.
+ */
+static enum feat_error
+permit_register(sqlite3 *db, const char *app, const struct feat_account *acct,
+    const char *permit, const char *password, const char *nickname,
+    const char *scope, struct feat_tokens *t)
+{
+    int              rc;
+    char             phash[65], hash[HASH_MAX];
+    time_t           now;
+    sqlite3_int64    id;
+    enum feat_error  e;
+
+    /* cheap refusals first: scrypt is the slow part */
+    e = feat_user_lookup_id(db, app, acct, &id);
+    if (e != FEAT_E_NONE) {
+        return e;
+    }
+
+    if (id != 0) {
+        return FEAT_E_REGISTERED;
+    }
+
+    feat_sha256_hex(permit, phash);
+    now = feat_now();
+
+    rc = feat_db_int(db, &id,
+            "SELECT id FROM permits WHERE token_hash = ?1 AND app_id = ?2"
+            " AND account = ?3 AND used_at IS NULL AND expires_at > ?4",
+            "sssi", phash, app, acct->key, (sqlite3_int64) now);
+    if (rc != FEAT_OK) {
+        return rc == FEAT_DECLINED ? FEAT_E_PERMIT : FEAT_E_INTERNAL;
+    }
+
+    if (feat_password_hash(password, hash, sizeof(hash)) != FEAT_OK) {
+        return FEAT_E_INTERNAL;
+    }
+
+    if (feat_db_begin(db) != FEAT_OK) {
+        return FEAT_E_INTERNAL;
+    }
+
+    /* spent here, under the write lock: two racing requests, one user */
+    if (feat_db_exec(db,
+            "UPDATE permits SET used_at = ?1 WHERE token_hash = ?2"
+            " AND app_id = ?3 AND account = ?4 AND used_at IS NULL"
+            " AND expires_at > ?1",
+            "isss", (sqlite3_int64) now, phash, app, acct->key) != FEAT_OK)
+    {
+        e = FEAT_E_INTERNAL;
+        goto failed;
+    }
+
+    if (sqlite3_changes(db) != 1) {
+        e = FEAT_E_PERMIT;
+        goto failed;
+    }
+
+    e = feat_user_create(db, app, acct, hash, &id);
+    if (e != FEAT_E_NONE) {
+        goto failed;
+    }
+
+    if (nickname != NULL
+        && feat_db_exec(db,
+               "UPDATE users SET nickname = ?1 WHERE id = ?2 AND app_id = ?3",
+               "sis", nickname, id, app) != FEAT_OK)
+    {
+        e = FEAT_E_INTERNAL;
+        goto failed;
+    }
+
+    e = feat_session_create(db, app, id, 0, NULL, scope, t);
+    if (e != FEAT_E_NONE) {
+        goto failed;
+    }
+
+    if (feat_db_commit(db) != FEAT_OK) {
+        e = FEAT_E_INTERNAL;
+        goto failed;
+    }
+
+    return FEAT_E_NONE;
+
+failed:
+
+    feat_db_rollback(db);
+    return e;
+}
+
+
+/* Deletes permits a day after they expired (jobs process). */
+static void
+permit_sweep(sqlite3 *db, time_t now)
+{
+    if (feat_db_exec(db, "DELETE FROM permits WHERE expires_at < ?1", "i",
+                     (sqlite3_int64) (now - DAY)) != FEAT_OK)
+    {
+        feat_log(LOG_ERR, 0, "permits: sweep failed");
+    }
+}
+
+
+/* ---- input --------------------------------------------------------------- */
+
+/* Fails with a 400 naming field and reason; answers FEAT_OK. */
+static int
+fail_field(struct feat_req *r, const char *field, const char *reason)
+{
+    r->bad_field = field;
+    r->bad_reason = reason;
+    return feat_fail_field(r);
+}
+
+
+/*
+ * Reads "phone" (and the optional "area", default 86) as a phone account:
+ * FEAT_OK, or FEAT_ERROR once the failure has been answered.
+ */
+static int
+in_phone(struct feat_req *r, struct feat_account *acct)
+{
+    const char  *area, *phone;
+
+    area = NULL;
+
+    if (feat_in_str(r, "area", &area, FEAT_AREA_MAX, 0) == FEAT_ERROR
+        || feat_in_str(r, "phone", &phone, PHONE_MAX, FEAT_REQUIRED)
+           != FEAT_OK)
+    {
+        feat_fail_field(r);
+        return FEAT_ERROR;
+    }
+
+    /* feat accounts are phones only: an '@' is refused here */
+    if (strchr(phone, '@') != NULL
+        || feat_account_parse(r->arena, area, phone, acct) != FEAT_E_NONE)
+    {
+        fail_field(r, "phone", "invalid phone number");
+        return FEAT_ERROR;
+    }
+
+    return FEAT_OK;
+}
+
+
+/* "form_id": register or login.  FEAT_OK or FEAT_ERROR (answered). */
+static int
+in_form_id(struct feat_req *r, const char **form_id)
+{
+    if (feat_in_str(r, "form_id", form_id, FORM_ID_MAX, FEAT_REQUIRED)
+        != FEAT_OK)
+    {
+        feat_fail_field(r);
+        return FEAT_ERROR;
+    }
+
+    if (!feat_purpose_valid(*form_id)) {
+        fail_field(r, "form_id", "must be register or login");
+        return FEAT_ERROR;
+    }
+
+    return FEAT_OK;
+}
+
+
+/* A password within limits: FEAT_OK or FEAT_ERROR (answered). */
+static int
+in_password(struct feat_req *r, const char **password)
+{
+    if (feat_in_str(r, "password", password, FEAT_PASSWORD_MAX,
+                    FEAT_REQUIRED) != FEAT_OK)
+    {
+        feat_fail_field(r);
+        return FEAT_ERROR;
+    }
+
+    if (feat_utf8_len(*password, strlen(*password)) < FEAT_PASSWORD_MIN) {
+        fail_field(r, "password", "too short");
+        return FEAT_ERROR;
+    }
+
+    return FEAT_OK;
+}
+
+
+/* ---- answers ------------------------------------------------------------- */
+
+/*
+ * feat_fail, with Retry-After on a 429: for a lockout the lockout window,
+ * for code sends the resend interval (the soonest a send may succeed).
+ */
+static int
+fail(struct feat_req *r, enum feat_error e, const char *what)
+{
+    long long  wait;
+
+    if (e == FEAT_E_LOCKED || e == FEAT_E_TOO_FREQUENT) {
+        wait = (e == FEAT_E_LOCKED) ? feat_conf_int("login.window", 900)
+                                    : feat_conf_int("code.resend_interval",
+                                                    60);
+        feat_reply_header(r, "Retry-After",
+                          feat_arena_sprintf(r->arena, "%lld",
+                                             wait > 0 ? wait : 1));
+    }
+
+    return feat_fail(r, e, "%s refused", what);
+}
+
+
+/* The wrong code: 400 invalid, the text of FEAT_E_BAD_CODE, errors.vcode. */
+static int
+fail_vcode(struct feat_req *r)
+{
+    const char                    *text;
+    cJSON                         *body, *errors, *list;
+    const struct feat_error_info  *info;
+
+    info = feat_error_info(FEAT_E_BAD_CODE);
+    text = strcmp(feat_conf_str("locale", "zh"), "en") == 0 ? info->en
+                                                             : info->zh;
+
+    feat_log(LOG_INFO, 0, "%s: verification code refused", info->name);
+
+    body = cJSON_CreateObject();
+    cJSON_AddStringToObject(body, "detail", text);
+    cJSON_AddStringToObject(body, "code", info->code);
+    errors = cJSON_AddObjectToObject(body, "errors");
+    list = cJSON_AddArrayToObject(errors, "vcode");
+    cJSON_AddItemToArray(list, cJSON_CreateString(text));
+
+    return feat_reply_body(r, info->status, body);
+}
+
+
+/* The session answer {"key","uid","refresh_token","expires_in"}. */
+static int
+reply_session(struct feat_req *r, const struct feat_tokens *t)
+{
+    cJSON  *o;
+
+    o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "key", t->access);
+    cJSON_AddNumberToObject(o, "uid", (double) t->user_id);
+    cJSON_AddStringToObject(o, "refresh_token", t->refresh);
+    cJSON_AddNumberToObject(o, "expires_in", (double) t->access_ttl);
+
+    feat_reply_header(r, "Cache-Control", "no-store");
+
+    return feat_reply(r, o);
+}
+
+
+/* ---- handlers ------------------------------------------------------------ */
+
+static int
+feat_phone_vcode(struct feat_req *r)
+{
+    const char           *form_id;
+    sqlite3_int64         id;
+    enum feat_error       e;
+    struct feat_account   acct;
+
+    if (in_phone(r, &acct) != FEAT_OK || in_form_id(r, &form_id) != FEAT_OK) {
+        return FEAT_OK;
+    }
+
+    e = feat_user_lookup_id(feat_db(), r->app->id, &acct, &id);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "user lookup failed");
+    }
+
+    if (strcmp(form_id, FEAT_PURPOSE_REGISTER) == 0 && id != 0) {
+        return feat_fail(r, FEAT_E_REGISTERED, "vcode for a known phone");
+    }
+
+    if (strcmp(form_id, FEAT_PURPOSE_LOGIN) == 0 && id == 0) {
+        return feat_fail(r, FEAT_E_NOT_REGISTERED, "vcode for a new phone");
+    }
+
+    e = feat_code_send(feat_db(), r->arena, r->app->id, &acct, form_id,
+                       r->remote_addr, NULL);
+    if (e != FEAT_E_NONE) {
+        return fail(r, e, "code send");
+    }
+
+    return feat_reply(r, NULL);
+}
+
+
+static int
+feat_phone_verification(struct feat_req *r)
+{
+    char                  permit[PERMIT_LEN + 1];
+    cJSON                *o;
+    const char           *form_id, *vcode;
+    enum feat_error       e;
+    struct feat_tokens    t;
+    struct feat_account   acct;
+
+    if (in_phone(r, &acct) != FEAT_OK) {
+        return FEAT_OK;
+    }
+
+    if (feat_in_str(r, "vcode", &vcode, FEAT_CODE_MAX, FEAT_REQUIRED)
+        != FEAT_OK)
+    {
+        return feat_fail_field(r);
+    }
+
+    if (in_form_id(r, &form_id) != FEAT_OK) {
+        return FEAT_OK;
+    }
+
+    if (strcmp(form_id, FEAT_PURPOSE_REGISTER) == 0) {
+        e = permit_issue(feat_db(), r->app->id, &acct, vcode, permit);
+        if (e == FEAT_E_BAD_CODE) {
+            return fail_vcode(r);
+        }
+        if (e != FEAT_E_NONE) {
+            return feat_fail(r, e, "permit refused");
+        }
+
+        o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "permit_token", permit);
+        feat_reply_header(r, "Cache-Control", "no-store");
+        return feat_reply(r, o);
+    }
+
+    e = feat_account_login_code(feat_db(), r->app->id, &acct, vcode,
+                                r->app->default_scopes, &t);
+    if (e == FEAT_E_BAD_CODE) {
+        return fail_vcode(r);
+    }
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "code login refused");
+    }
+
+    return reply_session(r, &t);
+}
+
+
+static int
+feat_register(struct feat_req *r)
+{
+    int                   rc;
+    const char           *password, *permit, *nickname;
+    enum feat_error       e;
+    struct feat_tokens    t;
+    struct feat_account   acct;
+
+    if (in_phone(r, &acct) != FEAT_OK || in_password(r, &password) != FEAT_OK)
+    {
+        return FEAT_OK;
+    }
+
+    rc = feat_in_str(r, "permit_token", &permit, PERMIT_MAX, 0);
+    if (rc == FEAT_ERROR) {
+        return feat_fail_field(r);
+    }
+
+    /* missing is one of the seed's invalid_permit_token cases */
+    if (rc == FEAT_DECLINED || permit[0] == '\0') {
+        return feat_fail(r, FEAT_E_PERMIT, "no permit token");
+    }
+
+    nickname = NULL;
+    if (feat_in_str(r, "nickname", &nickname, FEAT_NICKNAME_MAX,
+                    FEAT_ALLOW_EMPTY) == FEAT_ERROR)
+    {
+        return feat_fail_field(r);
+    }
+
+    e = permit_register(feat_db(), r->app->id, &acct, permit, password,
+                        nickname, r->app->default_scopes, &t);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "register refused");
+    }
+
+    r->status = 201;
+    return reply_session(r, &t);
+}
+
+
+static int
+feat_login(struct feat_req *r)
+{
+    const char           *password, *host;
+    enum feat_error       e;
+    struct feat_tokens    t;
+    struct feat_account   acct;
+
+    /* RFC 9745 and RFC 8594's successor link, on every answer */
+    host = feat_req_header(r, "Host");
+    if (host == NULL || host[0] == '\0' || strpbrk(host, "<>\r\n ") != NULL)
+    {
+        host = "localhost";
+    }
+
+    feat_reply_header(r, "Deprecation", LOGIN_DEPRECATED);
+    feat_reply_header(r, "Link",
+                      feat_arena_sprintf(r->arena,
+                          "<https://%s/o/token/>; rel=\"successor-version\"",
+                          host));
+
+    if (in_phone(r, &acct) != FEAT_OK || in_password(r, &password) != FEAT_OK)
+    {
+        return FEAT_OK;
+    }
+
+    e = feat_account_login_password(feat_db(), r->app->id, &acct, password,
+                                    r->remote_addr, r->app->default_scopes,
+                                    &t);
+    if (e != FEAT_E_NONE) {
+        return fail(r, e, "login");
+    }
+
+    return reply_session(r, &t);
+}
+
+
+static int
+feat_refresh(struct feat_req *r)
+{
+    const char          *refresh;
+    enum feat_error      e;
+    struct feat_tokens   t;
+
+    if (feat_in_str(r, "refresh_token", &refresh, FEAT_TOKEN_MAX,
+                    FEAT_REQUIRED) != FEAT_OK)
+    {
+        return feat_fail_field(r);
+    }
+
+    e = feat_session_rotate(feat_db(), r->app->id, refresh, &t);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "refresh refused");
+    }
+
+    return reply_session(r, &t);
+}
+
+
+/* 0 is FEAT_PUBLIC, spelled short to keep each route on one line. */
+static const struct feat_route  accounts_feat_routes[] = {
+    { FEAT_POST, "/api/auth/phone/vcode/", FEAT_FEAT, feat_phone_vcode, 0 },
+    { FEAT_POST, "/api/auth/phone/verification/", FEAT_FEAT,
+      feat_phone_verification, 0 },
+    { FEAT_POST, "/api/auth/register/", FEAT_FEAT, feat_register, 0 },
+    { FEAT_POST, "/api/auth/login/", FEAT_FEAT, feat_login, 0 },
+    { FEAT_POST, "/api/auth/refresh/", FEAT_FEAT, feat_refresh, 0 },
+    FEAT_NULL_ROUTE
+};
+
+
+const struct feat_module  feat_accounts_feat_module = {
+    "accounts-feat",
+    accounts_feat_routes,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+    permit_sweep
+};

@@ -1,0 +1,565 @@
+/*
+ * feat.c: the OAuth2 endpoints (django-oauth-toolkit paths) and the
+ * oauth2 module.
+ *
+ * POST /o/token/ (RFC 6749: grants password, refresh_token and
+ * client_credentials), POST /o/revoke_token/ (RFC 7009) and POST
+ * /o/introspect/ (RFC 7662).  Parameters come as a form or a JSON object;
+ * the client authenticates with HTTP Basic or client_id/client_secret in
+ * the body, never both.  Failures are RFC 6749 §5.2 bodies
+ * {"error","error_description"} with the seed's statuses (seeds/002),
+ * which is why these routes parse their own bodies (FEAT_RAW_BODY): a
+ * malformed one is an invalid_request too, not the dialect's field error.
+ */
+
+#include "config.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include "feat.h"
+#include "oauth2/oauth2.h"
+
+#define GRANT_TYPE_MAX   64
+#define BASIC_MAX        512     /* bytes of an Authorization: Basic value */
+#define PASSWORD_MAX     (FEAT_PASSWORD_MAX * 4)
+
+
+/* ---- answers ------------------------------------------------------------- */
+
+static void
+no_store(struct feat_req *r)
+{
+    feat_reply_header(r, "Cache-Control", "no-store");
+    feat_reply_header(r, "Pragma", "no-cache");
+}
+
+
+/* An RFC 6749 §5.2 error; desc may be NULL.  Answers FEAT_OK. */
+static int
+oauth_fail(struct feat_req *r, enum feat_oauth2_error e, const char *desc)
+{
+    cJSON  *body;
+
+    if (e == FEAT_OAUTH2_SERVER_ERROR) {
+        return feat_fail(r, FEAT_E_INTERNAL, "oauth2: %s",
+                         desc != NULL ? desc : "server error");
+    }
+
+    feat_log(LOG_INFO, 0, "oauth2: %s: %s", feat_oauth2_error_code(e),
+             desc != NULL ? desc : "-");
+
+    no_store(r);
+    if (e == FEAT_OAUTH2_INVALID_CLIENT) {
+        feat_reply_header(r, "WWW-Authenticate", "Basic realm=\"featcgi\"");
+    }
+
+    body = cJSON_CreateObject();
+    cJSON_AddStringToObject(body, "error", feat_oauth2_error_code(e));
+    if (desc != NULL) {
+        cJSON_AddStringToObject(body, "error_description", desc);
+    }
+
+    return feat_reply_body(r, feat_oauth2_error_status(e), body);
+}
+
+
+/* ---- input --------------------------------------------------------------- */
+
+/* 1 if content type ct is type, parameters aside. */
+static int
+content_is(const char *ct, const char *type)
+{
+    size_t  n;
+
+    n = strlen(type);
+
+    return ct != NULL && strncasecmp(ct, type, n) == 0
+           && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+
+/*
+ * Parses the body (a form or a JSON object) into r->form or r->json:
+ * FEAT_OK, or FEAT_ERROR once an invalid_request has been answered.  The
+ * query string must be empty: RFC 6749 keeps credentials out of URLs.
+ */
+static int
+in_body(struct feat_req *r)
+{
+    cJSON       *json;
+    const char  *end;
+
+    if (r->nargs > 0) {
+        oauth_fail(r, FEAT_OAUTH2_INVALID_REQUEST,
+                   "parameters belong in the body, not the URL");
+        return FEAT_ERROR;
+    }
+
+    if (r->body == NULL || r->body_len == 0) {
+        return FEAT_OK;
+    }
+
+    if (content_is(r->content_type, "application/x-www-form-urlencoded")) {
+        if (feat_parse_urlencoded(r->arena, r->body, r->body_len, &r->form,
+                                  &r->nform) != FEAT_OK)
+        {
+            oauth_fail(r, FEAT_OAUTH2_INVALID_REQUEST, "too many parameters");
+            return FEAT_ERROR;
+        }
+        return FEAT_OK;
+    }
+
+    if (content_is(r->content_type, "application/json")) {
+        end = NULL;
+        json = NULL;
+
+        /* cJSON bounds its own nesting (CJSON_NESTING_LIMIT) */
+        if (memchr(r->body, '\0', r->body_len) == NULL) {
+            json = cJSON_ParseWithLengthOpts(r->body, r->body_len + 1, &end,
+                                             1);
+        }
+
+        if (json != NULL && !cJSON_IsObject(json)) {
+            cJSON_Delete(json);
+            json = NULL;
+        }
+
+        if (json == NULL) {
+            oauth_fail(r, FEAT_OAUTH2_INVALID_REQUEST, "malformed JSON body");
+            return FEAT_ERROR;
+        }
+
+        r->json = feat_arena_json(r->arena, json);
+        return FEAT_OK;
+    }
+
+    oauth_fail(r, FEAT_OAUTH2_INVALID_REQUEST,
+               "the body must be a form or a JSON object");
+    return FEAT_ERROR;
+}
+
+
+/*
+ * A string parameter: FEAT_OK with *out, FEAT_DECLINED when absent or
+ * empty (RFC 6749 §3.1: an empty value is an omitted one), FEAT_ERROR once
+ * an invalid_request has been answered (a repeated or malformed one).
+ */
+static int
+param(struct feat_req *r, const char *name, size_t max, const char **out)
+{
+    int     rc;
+    size_t  i, seen;
+
+    seen = 0;
+    for (i = 0; i < r->nform; i++) {
+        if (strcmp(r->form[i].name, name) == 0) {
+            seen++;
+        }
+    }
+
+    if (seen > 1) {
+        oauth_fail(r, FEAT_OAUTH2_INVALID_REQUEST,
+                   feat_arena_sprintf(r->arena, "%s is repeated", name));
+        return FEAT_ERROR;
+    }
+
+    rc = feat_in_str(r, name, out, max, FEAT_ALLOW_EMPTY);
+    if (rc == FEAT_ERROR) {
+        oauth_fail(r, FEAT_OAUTH2_INVALID_REQUEST,
+                   feat_arena_sprintf(r->arena, "%s: %s", name,
+                                      r->bad_reason != NULL ? r->bad_reason
+                                                            : "invalid"));
+        return FEAT_ERROR;
+    }
+
+    if (rc == FEAT_DECLINED || (*out)[0] == '\0') {
+        return FEAT_DECLINED;
+    }
+
+    return FEAT_OK;
+}
+
+
+/* A required parameter: FEAT_OK, or FEAT_ERROR once answered. */
+static int
+param_required(struct feat_req *r, const char *name, size_t max,
+    const char **out)
+{
+    int  rc;
+
+    rc = param(r, name, max, out);
+    if (rc == FEAT_DECLINED) {
+        oauth_fail(r, FEAT_OAUTH2_INVALID_REQUEST,
+                   feat_arena_sprintf(r->arena, "%s is required", name));
+        return FEAT_ERROR;
+    }
+
+    return rc;
+}
+
+
+/*
+ * The id and secret of an "Authorization: Basic" header (RFC 6749 §2.3.1:
+ * each form-urlencoded, then base64 of "id:secret").  FEAT_OK,
+ * FEAT_DECLINED when the header is not Basic, FEAT_ERROR when it is a
+ * malformed one.
+ */
+static int
+basic_credentials(struct feat_req *r, const char **id, const char **secret)
+{
+    char           *s, *colon;
+    long            n;
+    size_t          len;
+    const char     *h;
+    unsigned char   buf[BASIC_MAX];
+
+    h = feat_req_header(r, "Authorization");
+    if (h == NULL) {
+        return FEAT_DECLINED;
+    }
+
+    while (*h == ' ') {
+        h++;
+    }
+
+    if (strncasecmp(h, "Basic", 5) != 0 || (h[5] != ' ' && h[5] != '\0')) {
+        return FEAT_DECLINED;
+    }
+
+    h += 5;
+    while (*h == ' ') {
+        h++;
+    }
+
+    len = strlen(h);
+    while (len > 0 && h[len - 1] == ' ') {
+        len--;
+    }
+
+    if (len == 0 || len >= BASIC_MAX) {
+        return FEAT_ERROR;
+    }
+
+    n = feat_base64_decode(h, len, buf, sizeof(buf), 0);
+    if (n <= 0 || memchr(buf, '\0', (size_t) n) != NULL) {
+        return FEAT_ERROR;
+    }
+
+    s = feat_arena_strndup(r->arena, (const char *) buf, (size_t) n);
+    colon = strchr(s, ':');
+    if (colon == NULL) {
+        return FEAT_ERROR;
+    }
+
+    *colon = '\0';
+    s[feat_url_decode(s, strlen(s))] = '\0';
+    colon++;
+    colon[feat_url_decode(colon, strlen(colon))] = '\0';
+
+    *id = s;
+    *secret = colon;
+    return FEAT_OK;
+}
+
+
+/*
+ * Authenticates the client: FEAT_OK with *c, or FEAT_ERROR once the
+ * failure has been answered (invalid_client, or invalid_request for two
+ * mechanisms at once).
+ */
+static int
+client_auth(struct feat_req *r, struct feat_oauth2_client *c)
+{
+    int                     rc, brc;
+    const char             *id, *secret, *bid, *bsecret;
+    enum feat_oauth2_error  e;
+
+    id = NULL;
+    secret = NULL;
+    bid = NULL;
+    bsecret = NULL;
+
+    brc = basic_credentials(r, &bid, &bsecret);
+    if (brc == FEAT_ERROR) {
+        oauth_fail(r, FEAT_OAUTH2_INVALID_CLIENT,
+                   "malformed Basic credentials");
+        return FEAT_ERROR;
+    }
+
+    rc = param(r, "client_id", FEAT_OAUTH2_CREDENTIAL_MAX, &id);
+    if (rc == FEAT_ERROR) {
+        return FEAT_ERROR;
+    }
+    if (rc == FEAT_DECLINED) {
+        id = NULL;
+    }
+
+    rc = param(r, "client_secret", FEAT_OAUTH2_CREDENTIAL_MAX, &secret);
+    if (rc == FEAT_ERROR) {
+        return FEAT_ERROR;
+    }
+    if (rc == FEAT_DECLINED) {
+        secret = NULL;
+    }
+
+    if (brc == FEAT_OK) {
+        if (secret != NULL || (id != NULL && strcmp(id, bid) != 0)) {
+            oauth_fail(r, FEAT_OAUTH2_INVALID_REQUEST,
+                       "more than one client authentication");
+            return FEAT_ERROR;
+        }
+        id = bid;
+        secret = bsecret;
+    }
+
+    if (id == NULL || secret == NULL) {
+        oauth_fail(r, FEAT_OAUTH2_INVALID_CLIENT,
+                   "client authentication is required");
+        return FEAT_ERROR;
+    }
+
+    e = feat_oauth2_authenticate(feat_db(), r->arena, r->app->id, id, secret,
+                                 c);
+    if (e != FEAT_OAUTH2_OK) {
+        oauth_fail(r, e, e == FEAT_OAUTH2_INVALID_CLIENT
+                         ? "client authentication failed" : NULL);
+        return FEAT_ERROR;
+    }
+
+    r->client_id = c->id;
+    return FEAT_OK;
+}
+
+
+/* ---- handlers ------------------------------------------------------------ */
+
+static int
+reply_token(struct feat_req *r, const struct feat_tokens *t,
+    const char *scope, int with_refresh)
+{
+    cJSON  *o;
+
+    o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "access_token", t->access);
+    cJSON_AddStringToObject(o, "token_type", "Bearer");
+    cJSON_AddNumberToObject(o, "expires_in", (double) t->access_ttl);
+    if (with_refresh) {
+        cJSON_AddStringToObject(o, "refresh_token", t->refresh);
+    }
+    cJSON_AddStringToObject(o, "scope", scope);
+
+    no_store(r);
+    return feat_reply_body(r, 200, o);
+}
+
+
+static int
+token_password(struct feat_req *r, const struct feat_oauth2_client *c,
+    const char *scope)
+{
+    const char              *username, *password, *device_id, *desc;
+    struct feat_tokens       t;
+    enum feat_oauth2_error   e;
+
+    if (param_required(r, "username", FEAT_ACCOUNT_MAX + 1, &username)
+        != FEAT_OK
+        || param_required(r, "password", FEAT_PASSWORD_MAX, &password)
+           != FEAT_OK)
+    {
+        return FEAT_OK;
+    }
+
+    switch (param(r, "device_id", FEAT_OAUTH2_DEVICE_MAX, &device_id)) {
+    case FEAT_OK:
+        break;
+    case FEAT_DECLINED:
+        /* the seed's own example */
+        return oauth_fail(r, FEAT_OAUTH2_INVALID_REQUEST,
+                          "device_id is required");
+    default:
+        return FEAT_OK;
+    }
+
+    e = feat_oauth2_grant_password(feat_db(), r->arena, r->app->id, c,
+                                   username, password, device_id,
+                                   r->remote_addr, scope, &t, &desc);
+    if (e != FEAT_OAUTH2_OK) {
+        return oauth_fail(r, e, desc);
+    }
+
+    return reply_token(r, &t, scope, 1);
+}
+
+
+static int
+token_refresh(struct feat_req *r, const struct feat_oauth2_client *c,
+    const char *requested)
+{
+    const char              *refresh, *scope;
+    struct feat_tokens       t;
+    enum feat_oauth2_error   e;
+
+    if (param_required(r, "refresh_token", FEAT_TOKEN_MAX, &refresh)
+        != FEAT_OK)
+    {
+        return FEAT_OK;
+    }
+
+    e = feat_oauth2_grant_refresh(feat_db(), r->arena, r->app->id, c,
+                                  refresh, requested, &t, &scope);
+    if (e != FEAT_OAUTH2_OK) {
+        return oauth_fail(r, e, e == FEAT_OAUTH2_INVALID_GRANT
+                                ? "invalid refresh token"
+                                : e == FEAT_OAUTH2_INVALID_SCOPE
+                                  ? "scope beyond the original grant" : NULL);
+    }
+
+    return reply_token(r, &t, scope, 1);
+}
+
+
+static int
+o_token(struct feat_req *r)
+{
+    int                         rc;
+    const char                 *grant, *requested, *scope;
+    struct feat_tokens          t;
+    enum feat_oauth2_error      e;
+    struct feat_oauth2_client   c;
+
+    if (in_body(r) != FEAT_OK) {
+        return FEAT_OK;
+    }
+
+    if (param_required(r, "grant_type", GRANT_TYPE_MAX, &grant) != FEAT_OK) {
+        return FEAT_OK;
+    }
+
+    if (!feat_oauth2_list_has(FEAT_OAUTH2_GRANTS, grant)) {
+        return oauth_fail(r, FEAT_OAUTH2_UNSUPPORTED_GRANT_TYPE,
+                          "grant_type is not supported");
+    }
+
+    if (client_auth(r, &c) != FEAT_OK) {
+        return FEAT_OK;
+    }
+
+    if (!feat_oauth2_list_has(c.grants, grant)) {
+        return oauth_fail(r, FEAT_OAUTH2_UNAUTHORIZED_CLIENT,
+                          "grant_type not allowed for this client");
+    }
+
+    rc = param(r, "scope", FEAT_OAUTH2_SCOPE_MAX, &requested);
+    if (rc == FEAT_ERROR) {
+        return FEAT_OK;
+    }
+    if (rc == FEAT_DECLINED) {
+        requested = NULL;
+    }
+
+    if (strcmp(grant, "refresh_token") == 0) {
+        return token_refresh(r, &c, requested);
+    }
+
+    e = feat_oauth2_scope_for(r->arena, &c, requested, &scope);
+    if (e != FEAT_OAUTH2_OK) {
+        return oauth_fail(r, e, "scope beyond the client's scopes");
+    }
+
+    if (strcmp(grant, "password") == 0) {
+        return token_password(r, &c, scope);
+    }
+
+    e = feat_oauth2_grant_client(feat_db(), r->app->id, &c, scope, &t);
+    if (e != FEAT_OAUTH2_OK) {
+        return oauth_fail(r, e, NULL);
+    }
+
+    /* RFC 6749 §4.4.3: no refresh token for client credentials */
+    return reply_token(r, &t, scope, 0);
+}
+
+
+static int
+o_revoke(struct feat_req *r)
+{
+    const char                 *token;
+    enum feat_error             e;
+    struct feat_oauth2_client   c;
+
+    if (in_body(r) != FEAT_OK || client_auth(r, &c) != FEAT_OK
+        || param_required(r, "token", FEAT_TOKEN_MAX + 1, &token) != FEAT_OK)
+    {
+        return FEAT_OK;
+    }
+
+    /* RFC 7009 §2.2: unknown or foreign tokens answer 200 all the same */
+    e = feat_oauth2_revoke(feat_db(), r->app->id, &c, token);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "revocation failed");
+    }
+
+    no_store(r);
+    return feat_reply_empty(r, 200);
+}
+
+
+static int
+o_introspect(struct feat_req *r)
+{
+    cJSON                          *o;
+    const char                     *token;
+    enum feat_error                 e;
+    struct feat_oauth2_client       c;
+    struct feat_oauth2_token_info   info;
+
+    if (in_body(r) != FEAT_OK || client_auth(r, &c) != FEAT_OK
+        || param_required(r, "token", FEAT_TOKEN_MAX + 1, &token) != FEAT_OK)
+    {
+        return FEAT_OK;
+    }
+
+    e = feat_oauth2_introspect(feat_db(), r->arena, r->app->id, &c, token,
+                               &info);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "introspection failed");
+    }
+
+    o = cJSON_CreateObject();
+    cJSON_AddBoolToObject(o, "active", info.active);
+
+    if (info.active) {
+        cJSON_AddStringToObject(o, "scope", info.scope);
+        cJSON_AddStringToObject(o, "client_id", info.client_id);
+        if (info.username != NULL) {
+            cJSON_AddStringToObject(o, "username", info.username);
+        }
+        cJSON_AddNumberToObject(o, "exp", (double) info.exp);
+        cJSON_AddStringToObject(o, "token_type", info.token_type);
+    }
+
+    no_store(r);
+    return feat_reply_body(r, 200, o);
+}
+
+
+#define O_FLAGS  FEAT_RAW_BODY
+
+static const struct feat_route  oauth2_routes[] = {
+    { FEAT_POST, "/o/token/",        FEAT_FEAT, o_token,      O_FLAGS },
+    { FEAT_POST, "/o/revoke_token/", FEAT_FEAT, o_revoke,     O_FLAGS },
+    { FEAT_POST, "/o/introspect/",   FEAT_FEAT, o_introspect, O_FLAGS },
+    FEAT_NULL_ROUTE
+};
+
+
+const struct feat_module  feat_oauth2_module = {
+    "oauth2",
+    oauth2_routes,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+    NULL
+};

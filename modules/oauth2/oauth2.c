@@ -1,0 +1,799 @@
+/*
+ * oauth2.c: the OAuth2 provider's domain: clients, client authentication,
+ * the password, refresh_token and client_credentials grants, revocation
+ * (RFC 7009) and introspection (RFC 7662).
+ *
+ * Tokens are accounts sessions: a grant creates or rotates one through
+ * accounts.h and stamps it with the client's row id, so the lockout, the
+ * rotation's grace and reuse rules and the session lookup are the same as
+ * in every dialect.  Client secrets are 48 random base62 characters kept
+ * as SHA-256 hex: a slow hash buys nothing against guessing 285 bits, and
+ * the compare is constant-time.
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "feat.h"
+#include "oauth2/oauth2.h"
+
+#define AREA_DIGITS_MAX  4
+
+
+const char *
+feat_oauth2_error_code(enum feat_oauth2_error e)
+{
+    switch (e) {
+    case FEAT_OAUTH2_INVALID_REQUEST:        return "invalid_request";
+    case FEAT_OAUTH2_INVALID_CLIENT:         return "invalid_client";
+    case FEAT_OAUTH2_INVALID_GRANT:          return "invalid_grant";
+    case FEAT_OAUTH2_UNAUTHORIZED_CLIENT:    return "unauthorized_client";
+    case FEAT_OAUTH2_UNSUPPORTED_GRANT_TYPE: return "unsupported_grant_type";
+    case FEAT_OAUTH2_INVALID_SCOPE:          return "invalid_scope";
+    default:                                 return "server_error";
+    }
+}
+
+
+int
+feat_oauth2_error_status(enum feat_oauth2_error e)
+{
+    switch (e) {
+    case FEAT_OAUTH2_OK:
+        return 200;
+    case FEAT_OAUTH2_INVALID_CLIENT:
+        return 401;
+    case FEAT_OAUTH2_SERVER_ERROR:
+        return 500;
+    default:
+        return 400;
+    }
+}
+
+
+/* ---- lists of names ------------------------------------------------------ */
+
+int
+feat_oauth2_list_has(const char *list, const char *name)
+{
+    size_t       n, len;
+    const char  *p;
+
+    len = strlen(name);
+
+    for (p = list; *p != '\0'; p += n) {
+        while (*p == ' ') {
+            p++;
+        }
+
+        n = strcspn(p, " ");
+        if (n == len && n > 0 && strncmp(p, name, len) == 0) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/* RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ) */
+static int
+scope_char(unsigned char c)
+{
+    return c == 0x21 || (c >= 0x23 && c <= 0x5b) || (c >= 0x5d && c <= 0x7e);
+}
+
+
+int
+feat_oauth2_scope_valid(const char *s, int allow_empty)
+{
+    size_t       n, count;
+    const char  *p;
+
+    if (strlen(s) > FEAT_OAUTH2_SCOPE_MAX) {
+        return 0;
+    }
+
+    count = 0;
+
+    for (p = s; *p != '\0'; p += n) {
+        while (*p == ' ') {
+            p++;
+        }
+
+        for (n = 0; p[n] != '\0' && p[n] != ' '; n++) {
+            if (!scope_char((unsigned char) p[n])) {
+                return 0;
+            }
+        }
+
+        if (n == 0) {
+            continue;
+        }
+
+        if (n > FEAT_OAUTH2_SCOPE_TOKEN_MAX
+            || ++count > FEAT_OAUTH2_SCOPE_COUNT)
+        {
+            return 0;
+        }
+    }
+
+    return count > 0 || allow_empty;
+}
+
+
+int
+feat_oauth2_grants_valid(const char *s)
+{
+    size_t       n, count;
+    char         word[32];
+    const char  *p;
+
+    count = 0;
+
+    for (p = s; *p != '\0'; p += n) {
+        while (*p == ' ') {
+            p++;
+        }
+
+        n = strcspn(p, " ");
+        if (n == 0) {
+            continue;
+        }
+
+        if (n >= sizeof(word)) {
+            return 0;
+        }
+
+        memcpy(word, p, n);
+        word[n] = '\0';
+
+        if (!feat_oauth2_list_has(FEAT_OAUTH2_GRANTS, word)) {
+            return 0;
+        }
+
+        count++;
+    }
+
+    return count > 0;
+}
+
+
+const char *
+feat_oauth2_list_normalize(struct feat_arena *a, const char *s)
+{
+    char        *out, *q;
+    size_t       n;
+    const char  *p;
+
+    out = feat_arena_alloc(a, strlen(s) + 1);
+    q = out;
+    *q = '\0';
+
+    for (p = s; *p != '\0'; p += n) {
+        while (*p == ' ') {
+            p++;
+        }
+
+        n = strcspn(p, " ");
+        if (n == 0) {
+            continue;
+        }
+
+        /* out so far is a list: look the word up in it */
+        if (feat_oauth2_list_has(out, feat_arena_strndup(a, p, n))) {
+            continue;
+        }
+
+        if (q != out) {
+            *q++ = ' ';
+        }
+        memcpy(q, p, n);
+        q += n;
+        *q = '\0';
+    }
+
+    return out;
+}
+
+
+/* ---- clients ------------------------------------------------------------- */
+
+enum feat_error
+feat_oauth2_client_add(sqlite3 *db, const char *app, const char *name,
+    const char *grants, const char *scopes,
+    char client_id[FEAT_OAUTH2_CLIENT_ID_LEN + 1],
+    char secret[FEAT_OAUTH2_SECRET_LEN + 1])
+{
+    int                 rc;
+    char                hash[65];
+    time_t              now;
+    sqlite3_int64       n;
+    struct feat_arena  *a;
+    enum feat_error     e;
+
+    if (!feat_oauth2_grants_valid(grants)
+        || !feat_oauth2_scope_valid(scopes, 0))
+    {
+        return FEAT_E_BAD_FIELD;
+    }
+
+    rc = feat_db_int(db, &n, "SELECT count(*) FROM apps WHERE id = ?1", "s",
+                     app);
+    if (rc != FEAT_OK) {
+        return FEAT_E_INTERNAL;
+    }
+    if (n == 0) {
+        return FEAT_E_UNKNOWN_APP;
+    }
+
+    feat_random_base62(client_id, FEAT_OAUTH2_CLIENT_ID_LEN);
+    feat_random_base62(secret, FEAT_OAUTH2_SECRET_LEN);
+    feat_sha256_hex(secret, hash);
+    now = feat_now();
+
+    a = feat_arena_create();
+
+    rc = feat_db_exec(db,
+            "INSERT INTO oauth2_client (app_id, client_id, secret_hash, name,"
+            " grants, scopes, created_at, updated_at)"
+            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+            "ssssssi", app, client_id, hash, name != NULL ? name : "",
+            feat_oauth2_list_normalize(a, grants),
+            feat_oauth2_list_normalize(a, scopes), (sqlite3_int64) now);
+
+    e = (rc == FEAT_OK) ? FEAT_E_NONE : FEAT_E_INTERNAL;
+
+    feat_arena_destroy(a);
+    return e;
+}
+
+
+enum feat_error
+feat_oauth2_client_rotate(sqlite3 *db, const char *app,
+    const char *client_id, char secret[FEAT_OAUTH2_SECRET_LEN + 1])
+{
+    char  hash[65];
+
+    feat_random_base62(secret, FEAT_OAUTH2_SECRET_LEN);
+    feat_sha256_hex(secret, hash);
+
+    if (feat_db_exec(db,
+            "UPDATE oauth2_client SET secret_hash = ?1, updated_at = ?2"
+            " WHERE app_id = ?3 AND client_id = ?4",
+            "siss", hash, (sqlite3_int64) feat_now(), app, client_id)
+        != FEAT_OK)
+    {
+        return FEAT_E_INTERNAL;
+    }
+
+    return sqlite3_changes(db) == 1 ? FEAT_E_NONE : FEAT_E_NOT_FOUND;
+}
+
+
+enum feat_error
+feat_oauth2_client_remove(sqlite3 *db, const char *app,
+    const char *client_id)
+{
+    int              rc;
+    sqlite3_int64    id;
+    enum feat_error  e;
+
+    if (feat_db_begin(db) != FEAT_OK) {
+        return FEAT_E_INTERNAL;
+    }
+
+    rc = feat_db_int(db, &id,
+            "SELECT id FROM oauth2_client WHERE app_id = ?1"
+            " AND client_id = ?2", "ss", app, client_id);
+    if (rc != FEAT_OK) {
+        e = (rc == FEAT_DECLINED) ? FEAT_E_NOT_FOUND : FEAT_E_INTERNAL;
+        goto failed;
+    }
+
+    /* its tokens die with it: no session may name a missing client */
+    if (feat_db_exec(db,
+            "UPDATE sessions SET revoked_at = ?1"
+            " WHERE app_id = ?2 AND client_id = ?3 AND revoked_at IS NULL",
+            "isi", (sqlite3_int64) feat_now(), app, id) != FEAT_OK
+        || feat_db_exec(db,
+            "DELETE FROM oauth2_client WHERE id = ?1 AND app_id = ?2",
+            "is", id, app) != FEAT_OK
+        || feat_db_commit(db) != FEAT_OK)
+    {
+        e = FEAT_E_INTERNAL;
+        goto failed;
+    }
+
+    return FEAT_E_NONE;
+
+failed:
+
+    feat_db_rollback(db);
+    return e;
+}
+
+
+/* Loads one client row by (app, client_id); *hash gets its secret hash
+ * when hash is not NULL.  FEAT_E_NONE, FEAT_E_NOT_FOUND, FEAT_E_INTERNAL. */
+static enum feat_error
+client_load(sqlite3 *db, struct feat_arena *a, const char *app,
+    const char *client_id, struct feat_oauth2_client *c, const char **hash)
+{
+    int               rc;
+    sqlite3_stmt     *st;
+    enum feat_error   e;
+
+    st = feat_db_query(db,
+            "SELECT id, app_id, client_id, name, grants, scopes, created_at,"
+            " updated_at, secret_hash FROM oauth2_client"
+            " WHERE app_id = ?1 AND client_id = ?2", "ss", app, client_id);
+    if (st == NULL) {
+        return FEAT_E_INTERNAL;
+    }
+
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        c->id = sqlite3_column_int64(st, 0);
+        c->app_id = feat_db_col_text(a, st, 1);
+        c->client_id = feat_db_col_text(a, st, 2);
+        c->name = feat_db_col_text(a, st, 3);
+        c->grants = feat_db_col_text(a, st, 4);
+        c->scopes = feat_db_col_text(a, st, 5);
+        c->created_at = (time_t) sqlite3_column_int64(st, 6);
+        c->updated_at = (time_t) sqlite3_column_int64(st, 7);
+        if (hash != NULL) {
+            *hash = feat_db_col_text(a, st, 8);
+        }
+        e = FEAT_E_NONE;
+
+    } else if (rc == SQLITE_DONE) {
+        e = FEAT_E_NOT_FOUND;
+
+    } else {
+        feat_log(LOG_ERR, 0, "oauth2: client lookup failed: %s",
+                 sqlite3_errmsg(db));
+        e = FEAT_E_INTERNAL;
+    }
+
+    feat_db_done(st);
+    return e;
+}
+
+
+enum feat_error
+feat_oauth2_client_get(sqlite3 *db, struct feat_arena *a, const char *app,
+    const char *client_id, struct feat_oauth2_client *c)
+{
+    return client_load(db, a, app, client_id, c, NULL);
+}
+
+
+enum feat_oauth2_error
+feat_oauth2_authenticate(sqlite3 *db, struct feat_arena *a, const char *app,
+    const char *client_id, const char *secret, struct feat_oauth2_client *c)
+{
+    char             hash[65];
+    const char      *stored;
+    enum feat_error  e;
+
+    if (client_id == NULL || secret == NULL
+        || strlen(client_id) > FEAT_OAUTH2_CREDENTIAL_MAX
+        || strlen(secret) > FEAT_OAUTH2_CREDENTIAL_MAX)
+    {
+        return FEAT_OAUTH2_INVALID_CLIENT;
+    }
+
+    /* hashed before the lookup: an unknown client costs the same */
+    feat_sha256_hex(secret, hash);
+
+    e = client_load(db, a, app, client_id, c, &stored);
+    if (e == FEAT_E_INTERNAL) {
+        return FEAT_OAUTH2_SERVER_ERROR;
+    }
+
+    if (e != FEAT_E_NONE || strlen(stored) != 64
+        || !feat_ct_equal(hash, stored, 64))
+    {
+        feat_log(LOG_INFO, 0, "oauth2: client authentication failed");
+        return FEAT_OAUTH2_INVALID_CLIENT;
+    }
+
+    return FEAT_OAUTH2_OK;
+}
+
+
+/* ---- grants -------------------------------------------------------------- */
+
+/* 1 if every scope of want is in allowed (want valid). */
+static int
+scope_subset(struct feat_arena *a, const char *want, const char *allowed)
+{
+    size_t       n;
+    const char  *p;
+
+    for (p = want; *p != '\0'; p += n) {
+        while (*p == ' ') {
+            p++;
+        }
+
+        n = strcspn(p, " ");
+        if (n > 0
+            && !feat_oauth2_list_has(allowed, feat_arena_strndup(a, p, n)))
+        {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+enum feat_oauth2_error
+feat_oauth2_scope_for(struct feat_arena *a,
+    const struct feat_oauth2_client *c, const char *requested,
+    const char **scope)
+{
+    if (requested == NULL || requested[0] == '\0') {
+        *scope = feat_oauth2_list_normalize(a, c->scopes);
+        return FEAT_OAUTH2_OK;
+    }
+
+    if (!feat_oauth2_scope_valid(requested, 0)
+        || !scope_subset(a, requested, c->scopes))
+    {
+        return FEAT_OAUTH2_INVALID_SCOPE;
+    }
+
+    *scope = feat_oauth2_list_normalize(a, requested);
+    return FEAT_OAUTH2_OK;
+}
+
+
+static int
+all_digits(const char *s)
+{
+    if (*s == '\0') {
+        return 0;
+    }
+
+    for (; *s != '\0'; s++) {
+        if (*s < '0' || *s > '9') {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+/*
+ * The account a username names: a phone of area 86, an email, or
+ * "+<area><phone>".  The last is split at the first area length (1 to 4
+ * digits) that names a registered user, else at the first that parses, so
+ * a wrong password and an unknown account look alike to the caller.
+ * FEAT_E_NONE, FEAT_E_BAD_ACCOUNT or FEAT_E_INTERNAL.
+ */
+static enum feat_error
+username_account(sqlite3 *db, struct feat_arena *a, const char *app,
+    const char *username, struct feat_account *acct)
+{
+    int                  found;
+    char                 area[AREA_DIGITS_MAX + 1];
+    size_t               i;
+    sqlite3_int64        id;
+    enum feat_error      e;
+    struct feat_account  cand;
+
+    if (username[0] != '+') {
+        return feat_account_parse(a, NULL, username, acct);
+    }
+
+    username++;
+    if (!all_digits(username)) {
+        return FEAT_E_BAD_ACCOUNT;
+    }
+
+    found = 0;
+
+    for (i = 1; i <= AREA_DIGITS_MAX && i < strlen(username); i++) {
+        memcpy(area, username, i);
+        area[i] = '\0';
+
+        if (feat_account_parse(a, area, username + i, &cand) != FEAT_E_NONE) {
+            continue;
+        }
+
+        if (!found) {
+            *acct = cand;
+            found = 1;
+        }
+
+        e = feat_user_lookup_id(db, app, &cand, &id);
+        if (e != FEAT_E_NONE) {
+            return e;
+        }
+
+        if (id != 0) {
+            *acct = cand;
+            return FEAT_E_NONE;
+        }
+    }
+
+    return found ? FEAT_E_NONE : FEAT_E_BAD_ACCOUNT;
+}
+
+
+/*
+ * Stamps session t with client c and device_id and revokes the previous
+ * live session of (c, user, device_id), in one transaction.
+ */
+static enum feat_error
+session_bind(sqlite3 *db, const char *app, const struct feat_oauth2_client *c,
+    const char *device_id, const struct feat_tokens *t)
+{
+    if (feat_db_begin(db) != FEAT_OK) {
+        return FEAT_E_INTERNAL;
+    }
+
+    if (feat_db_exec(db,
+            "UPDATE sessions SET revoked_at = ?1"
+            " WHERE app_id = ?2 AND client_id = ?3 AND user_id = ?4"
+            " AND device_id = ?5 AND id <> ?6 AND revoked_at IS NULL",
+            "isiisi", (sqlite3_int64) feat_now(), app, c->id, t->user_id,
+            device_id, t->session_id) != FEAT_OK
+        || feat_db_exec(db,
+            "UPDATE sessions SET client_id = ?1, device_id = ?2"
+            " WHERE id = ?3 AND app_id = ?4",
+            "isis", c->id, device_id, t->session_id, app) != FEAT_OK
+        || feat_db_commit(db) != FEAT_OK)
+    {
+        feat_db_rollback(db);
+        return FEAT_E_INTERNAL;
+    }
+
+    return FEAT_E_NONE;
+}
+
+
+enum feat_oauth2_error
+feat_oauth2_grant_password(sqlite3 *db, struct feat_arena *a,
+    const char *app, const struct feat_oauth2_client *c,
+    const char *username, const char *password, const char *device_id,
+    const char *ip, const char *scope, struct feat_tokens *t,
+    const char **desc)
+{
+    enum feat_error      e;
+    struct feat_account  acct;
+
+    *desc = "invalid credentials given";
+
+    e = username_account(db, a, app, username, &acct);
+    if (e == FEAT_E_BAD_ACCOUNT) {
+        return FEAT_OAUTH2_INVALID_GRANT;
+    }
+    if (e != FEAT_E_NONE) {
+        return FEAT_OAUTH2_SERVER_ERROR;
+    }
+
+    e = feat_account_login_password(db, app, &acct, password, ip, scope, t);
+
+    switch (e) {
+    case FEAT_E_NONE:
+        break;
+    case FEAT_E_LOCKED:
+        *desc = "too many attempts";
+        return FEAT_OAUTH2_INVALID_GRANT;
+    case FEAT_E_DISABLED:
+        *desc = "account disabled";
+        return FEAT_OAUTH2_INVALID_GRANT;
+    case FEAT_E_NOT_REGISTERED:
+    case FEAT_E_WRONG_PASSWORD:
+        return FEAT_OAUTH2_INVALID_GRANT;
+    default:
+        return FEAT_OAUTH2_SERVER_ERROR;
+    }
+
+    if (session_bind(db, app, c, device_id, t) != FEAT_E_NONE) {
+        /* a token the client never gets must not stay usable */
+        (void) feat_session_revoke(db, app, t->session_id);
+        return FEAT_OAUTH2_SERVER_ERROR;
+    }
+
+    return FEAT_OAUTH2_OK;
+}
+
+
+enum feat_oauth2_error
+feat_oauth2_grant_refresh(sqlite3 *db, struct feat_arena *a,
+    const char *app, const struct feat_oauth2_client *c, const char *refresh,
+    const char *requested, struct feat_tokens *t, const char **scope)
+{
+    int               rc;
+    char              hash[65];
+    const char       *current;
+    sqlite3_int64     sid, owner;
+    sqlite3_stmt     *st;
+    enum feat_error   e;
+
+    if (strlen(refresh) > FEAT_TOKEN_MAX) {
+        return FEAT_OAUTH2_INVALID_GRANT;
+    }
+
+    feat_sha256_hex(refresh, hash);
+
+    /* the session of a current or an already rotated refresh token */
+    st = feat_db_query(db,
+            "SELECT s.id, COALESCE(s.client_id, 0), s.scope FROM sessions s"
+            " WHERE s.app_id = ?1 AND (s.refresh_hash = ?2 OR s.id ="
+            " (SELECT session_id FROM session_rotated"
+            " WHERE refresh_hash = ?2))",
+            "ss", app, hash);
+    if (st == NULL) {
+        return FEAT_OAUTH2_SERVER_ERROR;
+    }
+
+    rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        feat_db_done(st);
+        return rc == SQLITE_DONE ? FEAT_OAUTH2_INVALID_GRANT
+                                 : FEAT_OAUTH2_SERVER_ERROR;
+    }
+
+    sid = sqlite3_column_int64(st, 0);
+    owner = sqlite3_column_int64(st, 1);
+    current = feat_db_col_text(a, st, 2);
+    feat_db_done(st);
+
+    /* another client's token is not this client's to rotate (or burn) */
+    if (owner != c->id) {
+        return FEAT_OAUTH2_INVALID_GRANT;
+    }
+
+    if (requested != NULL && requested[0] != '\0') {
+        if (!feat_oauth2_scope_valid(requested, 0)
+            || !scope_subset(a, requested, current))
+        {
+            return FEAT_OAUTH2_INVALID_SCOPE;
+        }
+        requested = feat_oauth2_list_normalize(a, requested);
+
+    } else {
+        requested = NULL;
+    }
+
+    e = feat_session_rotate(db, app, refresh, t);
+    if (e == FEAT_E_BAD_TOKEN) {
+        return FEAT_OAUTH2_INVALID_GRANT;
+    }
+    if (e != FEAT_E_NONE) {
+        return FEAT_OAUTH2_SERVER_ERROR;
+    }
+
+    if (t->session_id != sid) {
+        feat_log(LOG_ALERT, 0, "oauth2: rotation answered session %lld "
+                 "for %lld", (long long) t->session_id, (long long) sid);
+        return FEAT_OAUTH2_SERVER_ERROR;
+    }
+
+    if (requested != NULL) {
+        if (feat_db_exec(db,
+                "UPDATE sessions SET scope = ?1 WHERE id = ?2 AND app_id = ?3",
+                "sis", requested, sid, app) != FEAT_OK)
+        {
+            return FEAT_OAUTH2_SERVER_ERROR;
+        }
+        *scope = requested;
+
+    } else {
+        *scope = current;
+    }
+
+    return FEAT_OAUTH2_OK;
+}
+
+
+enum feat_oauth2_error
+feat_oauth2_grant_client(sqlite3 *db, const char *app,
+    const struct feat_oauth2_client *c, const char *scope,
+    struct feat_tokens *t)
+{
+    if (feat_session_create(db, app, 0, c->id, NULL, scope, t)
+        != FEAT_E_NONE)
+    {
+        return FEAT_OAUTH2_SERVER_ERROR;
+    }
+
+    return FEAT_OAUTH2_OK;
+}
+
+
+/* ---- revocation and introspection ---------------------------------------- */
+
+enum feat_error
+feat_oauth2_revoke(sqlite3 *db, const char *app,
+    const struct feat_oauth2_client *c, const char *token)
+{
+    char  hash[65];
+
+    if (strlen(token) > FEAT_TOKEN_MAX) {
+        return FEAT_E_NONE;
+    }
+
+    feat_sha256_hex(token, hash);
+
+    /* RFC 7009 §2: revoking either token ends the whole grant */
+    if (feat_db_exec(db,
+            "UPDATE sessions SET revoked_at = ?1"
+            " WHERE app_id = ?2 AND client_id = ?3 AND revoked_at IS NULL"
+            " AND (access_hash = ?4 OR refresh_hash = ?4)",
+            "isis", (sqlite3_int64) feat_now(), app, c->id, hash) != FEAT_OK)
+    {
+        return FEAT_E_INTERNAL;
+    }
+
+    if (sqlite3_changes(db) > 0) {
+        feat_log(LOG_INFO, 0, "oauth2: client %lld revoked a session",
+                 (long long) c->id);
+    }
+
+    return FEAT_E_NONE;
+}
+
+
+enum feat_error
+feat_oauth2_introspect(sqlite3 *db, struct feat_arena *a, const char *app,
+    const struct feat_oauth2_client *c, const char *token,
+    struct feat_oauth2_token_info *info)
+{
+    int            rc;
+    char           hash[65];
+    sqlite3_stmt  *st;
+
+    memset(info, 0, sizeof(*info));
+
+    if (strlen(token) > FEAT_TOKEN_MAX) {
+        return FEAT_E_NONE;
+    }
+
+    feat_sha256_hex(token, hash);
+
+    st = feat_db_query(db,
+            "SELECT s.scope, s.user_id IS NOT NULL, COALESCE(u.username, ''),"
+            " CASE WHEN s.access_hash = ?1 THEN s.access_expires"
+            " ELSE s.refresh_expires END, s.access_hash = ?1"
+            " FROM sessions s"
+            " LEFT JOIN users u ON u.id = s.user_id AND u.app_id = s.app_id"
+            " WHERE (s.access_hash = ?1 OR s.refresh_hash = ?1)"
+            " AND s.app_id = ?2 AND s.client_id = ?3"
+            " AND s.revoked_at IS NULL"
+            " AND (s.user_id IS NULL OR u.is_active = 1)"
+            " AND CASE WHEN s.access_hash = ?1 THEN s.access_expires"
+            " ELSE s.refresh_expires END > ?4",
+            "ssii", hash, app, c->id, (sqlite3_int64) feat_now());
+    if (st == NULL) {
+        return FEAT_E_INTERNAL;
+    }
+
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        info->active = 1;
+        info->scope = feat_db_col_text(a, st, 0);
+        info->username = sqlite3_column_int(st, 1)
+                         ? feat_db_col_text(a, st, 2) : NULL;
+        info->exp = (time_t) sqlite3_column_int64(st, 3);
+        info->token_type = sqlite3_column_int(st, 4) ? "Bearer"
+                                                     : "refresh_token";
+        info->client_id = feat_arena_strdup(a, c->client_id);
+
+    } else if (rc != SQLITE_DONE) {
+        feat_log(LOG_ERR, 0, "oauth2: introspection failed: %s",
+                 sqlite3_errmsg(db));
+        feat_db_done(st);
+        return FEAT_E_INTERNAL;
+    }
+
+    feat_db_done(st);
+    return FEAT_E_NONE;
+}
