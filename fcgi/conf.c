@@ -32,7 +32,7 @@ const struct feat_conf_option feat_conf_options[] = {
     { "access_log", "off", 'p', "access log path, or off" },
     { "alipay.app_id", "", 's', "Alipay open platform app id" },
     { "alipay.gateway", "https://openapi.alipay.com/gateway.do", 's',
-      "Alipay gateway URL" },
+      "Alipay gateway URL (https; plain http to loopback only)" },
     { "alipay.private_key_file", "", 'p',
       "PEM RSA private key that signs Alipay requests" },
     { "alipay.public_key_file", "", 'p',

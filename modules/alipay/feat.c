@@ -1,0 +1,122 @@
+/*
+ * alipay/feat.c: the feat dialect's Alipay binding (API.md "Alipay
+ * binding", seeds/001): POST /api/user/profile/alipay-binding/ {auth_code}
+ * exchanges the code at the gateway and binds the Alipay account to the
+ * caller (201); GET answers {"alipay_user_id","created_at"} or 404;
+ * DELETE removes it (204).
+ *
+ * Outcomes of the exchange: a code the gateway refuses as invalid,
+ * expired or used is the client's to fix, 400 invalid on auth_code; a
+ * gateway that cannot be reached, is not configured, or answers anything
+ * whose signature does not verify (forged, tampered with, or unsigned) is
+ * not, 503 delivery_failed: the code may well be good, and the client may
+ * retry with a new one later.  An Alipay account bound to another user of
+ * the app is 409 already_bound.
+ */
+
+#include "config.h"
+
+#include "feat.h"
+#include "alipay/alipay.h"
+
+
+static cJSON *
+binding_object(struct feat_req *r, const struct feat_alipay_binding *b)
+{
+    cJSON  *o;
+
+    o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "alipay_user_id", b->alipay_user_id);
+    cJSON_AddStringToObject(o, "created_at", feat_time(r, b->created_at));
+
+    return o;
+}
+
+
+static int
+feat_alipay_binding_create(struct feat_req *r)
+{
+    const char                 *code, *id;
+    enum feat_error             e;
+    struct feat_alipay_binding  b;
+
+    if (feat_in_str(r, "auth_code", &code, FEAT_ALIPAY_CODE_MAX,
+                    FEAT_REQUIRED)
+        != FEAT_OK)
+    {
+        return feat_fail_field(r);
+    }
+
+    e = feat_alipay_exchange(r->arena, code, &id);
+
+    if (e == FEAT_E_BAD_FIELD) {
+        r->bad_field = "auth_code";
+        r->bad_reason = "refused by Alipay: invalid, expired or used";
+        return feat_fail_field(r);
+    }
+
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "alipay code exchange for user %lld",
+                         (long long) r->user_id);
+    }
+
+    e = feat_alipay_bind(feat_db(), r->arena, r->app->id, r->user_id, id, &b);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "alipay account %s for user %lld", id,
+                         (long long) r->user_id);
+    }
+
+    r->status = 201;
+
+    return feat_reply(r, binding_object(r, &b));
+}
+
+
+static int
+feat_alipay_binding_get(struct feat_req *r)
+{
+    enum feat_error             e;
+    struct feat_alipay_binding  b;
+
+    e = feat_alipay_get(feat_db(), r->arena, r->app->id, r->user_id, &b);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "alipay binding of user %lld",
+                         (long long) r->user_id);
+    }
+
+    return feat_reply(r, binding_object(r, &b));
+}
+
+
+static int
+feat_alipay_binding_delete(struct feat_req *r)
+{
+    enum feat_error  e;
+
+    e = feat_alipay_unbind(feat_db(), r->app->id, r->user_id);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "alipay binding of user %lld",
+                         (long long) r->user_id);
+    }
+
+    return feat_reply_empty(r, 204);
+}
+
+
+static const struct feat_route  alipay_routes[] = {
+    { FEAT_POST,   "/api/user/profile/alipay-binding/", FEAT_FEAT, feat_alipay_binding_create, FEAT_SESSION | FEAT_USER },
+    { FEAT_GET,    "/api/user/profile/alipay-binding/", FEAT_FEAT, feat_alipay_binding_get,    FEAT_SESSION | FEAT_USER },
+    { FEAT_DELETE, "/api/user/profile/alipay-binding/", FEAT_FEAT, feat_alipay_binding_delete, FEAT_SESSION | FEAT_USER },
+    FEAT_NULL_ROUTE
+};
+
+
+const struct feat_module  feat_alipay_module = {
+    "alipay",
+    alipay_routes,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+    NULL
+};

@@ -1,0 +1,597 @@
+/*
+ * gateway.c: the Alipay open platform call alipay.system.oauth.token,
+ * which turns a user's auth code into the user's Alipay id.
+ *
+ * The request is a form POST whose parameters (app_id, method, charset,
+ * sign_type, timestamp, version, grant_type, code) are signed as Alipay's
+ * "RSA2" asks: SHA256withRSA (PKCS #1 v1.5) over the parameters sorted by
+ * name and joined as "k=v&k=v" with raw values, base64 in "sign".  The
+ * answer is trusted only when the exact text of its
+ * "alipay_system_oauth_token_response" value, byte for byte as it stands
+ * in the body, verifies against its "sign" with Alipay's public key; the
+ * id is then read from that same text, so nothing unsigned can slip in
+ * beside it.  Keys are read from their PEM files on each call: the call
+ * is rare, and a replaced key file needs no reload.
+ */
+
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include "feat.h"
+#include "alipay/alipay.h"
+
+
+#define ALIPAY_METHOD        "alipay.system.oauth.token"
+#define ALIPAY_RESPONSE_KEY  "alipay_system_oauth_token_response"
+#define ALIPAY_ANSWER_MAX    (64 * 1024)
+#define ALIPAY_SIGN_MAX      2048       /* base64 characters */
+#define ALIPAY_RSA_MIN_BITS  2048       /* RSA2 */
+#define ALIPAY_NPARAMS       9
+
+struct alipay_param {
+    const char  *name;
+    const char  *value;
+};
+
+
+static int
+alipay_param_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct alipay_param *) a)->name,
+                  ((const struct alipay_param *) b)->name);
+}
+
+
+/* s percent-encoded for a form body (RFC 3986 unreserved kept). */
+static char *
+alipay_urlenc(struct feat_arena *a, const char *s)
+{
+    static const char  hex[] = "0123456789ABCDEF";
+    char              *out, *p;
+    unsigned char      c;
+
+    out = feat_arena_alloc(a, strlen(s) * 3 + 1);
+
+    for (p = out; *s != '\0'; s++) {
+        c = (unsigned char) *s;
+
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+            || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_'
+            || c == '~')
+        {
+            *p++ = (char) c;
+
+        } else {
+            *p++ = '%';
+            *p++ = hex[c >> 4];
+            *p++ = hex[c & 0xf];
+        }
+    }
+
+    *p = '\0';
+
+    return out;
+}
+
+
+/* The key in a PEM file (private or public), or NULL (logged). */
+static EVP_PKEY *
+alipay_key(const char *key, int private)
+{
+    BIO       *bio;
+    EVP_PKEY  *pkey;
+    const char *path;
+
+    path = feat_conf_str(key, "");
+    if (path == NULL || path[0] == '\0') {
+        feat_log(LOG_ERR, 0, "alipay: %s is not set", key);
+        return NULL;
+    }
+
+    bio = BIO_new_file(path, "r");
+    if (bio == NULL) {
+        feat_log(LOG_ERR, 0, "alipay: cannot read %s \"%s\"", key, path);
+        return NULL;
+    }
+
+    pkey = private ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)
+                   : PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+    BIO_free(bio);
+
+    if (pkey == NULL) {
+        feat_log(LOG_ERR, 0, "alipay: %s \"%s\" holds no PEM key", key,
+                 path);
+        return NULL;
+    }
+
+    if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_RSA
+        || EVP_PKEY_get_bits(pkey) < ALIPAY_RSA_MIN_BITS)
+    {
+        feat_log(LOG_ERR, 0, "alipay: %s \"%s\" is not an RSA key of at"
+                 " least %d bits", key, path, ALIPAY_RSA_MIN_BITS);
+        EVP_PKEY_free(pkey);
+        return NULL;
+    }
+
+    return pkey;
+}
+
+
+/* base64(SHA256withRSA(text)) with the app's private key, or NULL. */
+static const char *
+alipay_sign(struct feat_arena *a, const char *text)
+{
+    EVP_PKEY       *pkey;
+    EVP_MD_CTX     *md;
+    unsigned char  *sig;
+    char           *b64;
+    size_t          siglen;
+    const char     *out;
+
+    out = NULL;
+    md = NULL;
+    sig = NULL;
+
+    pkey = alipay_key("alipay.private_key_file", 1);
+    if (pkey == NULL) {
+        return NULL;
+    }
+
+    md = EVP_MD_CTX_new();
+    if (md == NULL
+        || EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, pkey) != 1
+        || EVP_DigestSign(md, NULL, &siglen, (const unsigned char *) text,
+                          strlen(text))
+           != 1)
+    {
+        feat_log(LOG_ERR, 0, "alipay: signing the request failed");
+        goto done;
+    }
+
+    sig = feat_arena_alloc(a, siglen);
+
+    if (EVP_DigestSign(md, sig, &siglen, (const unsigned char *) text,
+                       strlen(text))
+        != 1)
+    {
+        feat_log(LOG_ERR, 0, "alipay: signing the request failed");
+        goto done;
+    }
+
+    b64 = feat_arena_alloc(a, siglen * 4 / 3 + 8);
+    if (feat_base64_encode(sig, siglen, b64, siglen * 4 / 3 + 8, 0) < 0) {
+        goto done;
+    }
+
+    out = b64;
+
+done:
+
+    EVP_MD_CTX_free(md);
+    EVP_PKEY_free(pkey);
+
+    return out;
+}
+
+
+/* FEAT_OK if sign (base64) is Alipay's SHA256withRSA over text[0..n). */
+static int
+alipay_verify(struct feat_arena *a, const char *text, size_t n,
+    const char *sign)
+{
+    int             rc;
+    long            siglen;
+    size_t          len;
+    EVP_PKEY       *pkey;
+    EVP_MD_CTX     *md;
+    unsigned char  *sig;
+
+    len = strlen(sign);
+    if (len == 0 || len > ALIPAY_SIGN_MAX) {
+        return FEAT_ERROR;
+    }
+
+    sig = feat_arena_alloc(a, len);
+    siglen = feat_base64_decode(sign, len, sig, len, 0);
+    if (siglen <= 0) {
+        return FEAT_ERROR;
+    }
+
+    pkey = alipay_key("alipay.public_key_file", 0);
+    if (pkey == NULL) {
+        return FEAT_ERROR;
+    }
+
+    rc = FEAT_ERROR;
+    md = EVP_MD_CTX_new();
+
+    if (md != NULL
+        && EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, pkey) == 1
+        && EVP_DigestVerify(md, sig, (size_t) siglen,
+                            (const unsigned char *) text, n)
+           == 1)
+    {
+        rc = FEAT_OK;
+    }
+
+    EVP_MD_CTX_free(md);
+    EVP_PKEY_free(pkey);
+
+    return rc;
+}
+
+
+static const char *
+alipay_ws(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) {
+        p++;
+    }
+
+    return p;
+}
+
+
+/* Past the JSON string that starts at p ('"'), or NULL. */
+static const char *
+alipay_skip_string(const char *p, const char *end)
+{
+    for (p++; p < end; p++) {
+        if (*p == '\\') {
+            p++;
+        } else if (*p == '"') {
+            return p + 1;
+        }
+    }
+
+    return NULL;
+}
+
+
+/* Past the JSON value that starts at p, or NULL.  The body already
+ * parsed as JSON: this only has to find where a value ends. */
+static const char *
+alipay_skip_value(const char *p, const char *end)
+{
+    int  depth;
+
+    if (p < end && *p == '"') {
+        return alipay_skip_string(p, end);
+    }
+
+    if (p < end && (*p == '{' || *p == '[')) {
+        depth = 0;
+
+        while (p < end) {
+            if (*p == '"') {
+                p = alipay_skip_string(p, end);
+                if (p == NULL) {
+                    return NULL;
+                }
+                continue;
+            }
+
+            if (*p == '{' || *p == '[') {
+                depth++;
+            } else if (*p == '}' || *p == ']') {
+                if (--depth == 0) {
+                    return p + 1;
+                }
+            }
+
+            p++;
+        }
+
+        return NULL;
+    }
+
+    while (p < end && strchr(",}] \t\r\n", *p) == NULL) {
+        p++;
+    }
+
+    return p;
+}
+
+
+/*
+ * The raw text of the value of top-level key in the JSON object body:
+ * FEAT_OK with *start and *len, FEAT_DECLINED if the key is absent,
+ * FEAT_ERROR if the body is not an object or holds the key twice (which
+ * a signed answer never does, and which could pair a signed value with
+ * another one read elsewhere).
+ */
+static int
+alipay_raw_value(const char *body, size_t n, const char *key,
+    const char **start, size_t *len)
+{
+    int          found, match;
+    size_t       klen;
+    const char  *p, *end, *k, *v;
+
+    end = body + n;
+    klen = strlen(key);
+    found = 0;
+
+    p = alipay_ws(body, end);
+    if (p == end || *p != '{') {
+        return FEAT_ERROR;
+    }
+
+    p = alipay_ws(p + 1, end);
+
+    while (p < end && *p != '}') {
+        if (*p != '"') {
+            return FEAT_ERROR;
+        }
+
+        k = p;
+        p = alipay_skip_string(p, end);
+        if (p == NULL) {
+            return FEAT_ERROR;
+        }
+
+        match = ((size_t) (p - k) == klen + 2
+                 && memcmp(k + 1, key, klen) == 0);
+
+        p = alipay_ws(p, end);
+        if (p == end || *p != ':') {
+            return FEAT_ERROR;
+        }
+
+        v = alipay_ws(p + 1, end);
+        p = alipay_skip_value(v, end);
+        if (p == NULL) {
+            return FEAT_ERROR;
+        }
+
+        if (match) {
+            if (found) {
+                return FEAT_ERROR;
+            }
+
+            found = 1;
+            *start = v;
+            *len = (size_t) (p - v);
+        }
+
+        p = alipay_ws(p, end);
+        if (p < end && *p == ',') {
+            p = alipay_ws(p + 1, end);
+        }
+    }
+
+    return found ? FEAT_OK : FEAT_DECLINED;
+}
+
+
+/* The request body: the signed parameters, url-encoded, and the sign. */
+static const char *
+alipay_request(struct feat_arena *a, const char *code)
+{
+    size_t               i, n;
+    const char          *sign, *text, *body;
+    struct alipay_param  p[ALIPAY_NPARAMS];
+
+    n = 0;
+    p[n].name = "app_id";
+    p[n++].value = feat_conf_str("alipay.app_id", "");
+    p[n].name = "method";
+    p[n++].value = ALIPAY_METHOD;
+    p[n].name = "charset";
+    p[n++].value = "utf-8";
+    p[n].name = "sign_type";
+    p[n++].value = "RSA2";
+    /* Alipay reads it as Beijing time: the configured zone's rendering */
+    p[n].name = "timestamp";
+    p[n++].value = feat_time_v2(a, feat_now());
+    p[n].name = "version";
+    p[n++].value = "1.0";
+    p[n].name = "grant_type";
+    p[n++].value = "authorization_code";
+    p[n].name = "code";
+    p[n++].value = code;
+
+    qsort(p, n, sizeof(p[0]), alipay_param_cmp);
+
+    text = "";
+    body = "";
+
+    for (i = 0; i < n; i++) {
+        text = feat_arena_sprintf(a, "%s%s%s=%s", text, i ? "&" : "",
+                                  p[i].name, p[i].value);
+        body = feat_arena_sprintf(a, "%s%s%s=%s", body, i ? "&" : "",
+                                  p[i].name, alipay_urlenc(a, p[i].value));
+    }
+
+    sign = alipay_sign(a, text);
+    if (sign == NULL) {
+        return NULL;
+    }
+
+    return feat_arena_sprintf(a, "%s&sign=%s", body, alipay_urlenc(a, sign));
+}
+
+
+/* 1 if id is a plausible Alipay user id or open id to store. */
+static int
+alipay_id_ok(const char *id)
+{
+    size_t  n;
+
+    n = strlen(id);
+
+    return n > 0 && n <= FEAT_ALIPAY_ID_MAX
+           && strspn(id, "abcdefghijklmnopqrstuvwxyz"
+                         "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == n;
+}
+
+
+/*
+ * 1 if the gateway URL may carry auth codes: https, or plain http only to
+ * this host (the tests' fake gateway), never over a network in clear.
+ */
+static int
+alipay_url_ok(const char *url)
+{
+    size_t             i, n;
+    static const char  *const loopback[] = {
+        "http://127.0.0.1", "http://localhost", "http://[::1]"
+    };
+
+    if (strncmp(url, "https://", 8) == 0) {
+        return 1;
+    }
+
+    for (i = 0; i < FEAT_NELEMS(loopback); i++) {
+        n = strlen(loopback[i]);
+
+        if (strncmp(url, loopback[i], n) == 0
+            && (url[n] == ':' || url[n] == '/' || url[n] == '\0'))
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/* Reads a refusal (error_response): the code's own fault or the
+ * gateway's. */
+static enum feat_error
+alipay_refusal(cJSON *err)
+{
+    cJSON  *code, *sub;
+
+    code = cJSON_GetObjectItemCaseSensitive(err, "code");
+    sub = cJSON_GetObjectItemCaseSensitive(err, "sub_code");
+
+    feat_log(LOG_WARNING, 0, "alipay: the gateway refused: %s %s",
+             cJSON_IsString(code) ? code->valuestring : "?",
+             cJSON_IsString(sub) ? sub->valuestring : "?");
+
+    /* an invalid, expired or used code: only a new one helps */
+    if (cJSON_IsString(sub)
+        && strcmp(sub->valuestring, "isv.code-invalid") == 0)
+    {
+        return FEAT_E_BAD_FIELD;
+    }
+
+    return FEAT_E_UPSTREAM;
+}
+
+
+enum feat_error
+feat_alipay_exchange(struct feat_arena *a, const char *code,
+    const char **id)
+{
+    size_t                 rlen;
+    const char            *url, *body, *raw;
+    cJSON                 *answer, *resp, *sign, *err, *uid;
+    struct feat_http_resp  res;
+    static const char     *const headers[] = {
+        "Content-Type: application/x-www-form-urlencoded;charset=utf-8",
+        "Accept: application/json",
+        NULL
+    };
+
+    raw = NULL;
+    rlen = 0;
+
+    url = feat_conf_str("alipay.gateway", "");
+    if (url == NULL || url[0] == '\0'
+        || feat_conf_str("alipay.app_id", "")[0] == '\0')
+    {
+        feat_log(LOG_ERR, 0, "alipay: alipay.gateway or alipay.app_id is"
+                 " not set");
+        return FEAT_E_UPSTREAM;
+    }
+
+    if (!alipay_url_ok(url)) {
+        feat_log(LOG_ERR, 0, "alipay: alipay.gateway must be an https://"
+                 " URL (plain http only to 127.0.0.1 or localhost)");
+        return FEAT_E_UPSTREAM;
+    }
+
+    body = alipay_request(a, code);
+    if (body == NULL) {
+        return FEAT_E_UPSTREAM;
+    }
+
+    if (feat_http_request(a, "POST", url, headers, body, strlen(body),
+                          feat_conf_int("alipay.timeout", 10000),
+                          ALIPAY_ANSWER_MAX, &res)
+        != FEAT_OK)
+    {
+        return FEAT_E_UPSTREAM;
+    }
+
+    if (res.status != 200) {
+        feat_log(LOG_WARNING, 0, "alipay: the gateway answered HTTP %ld",
+                 res.status);
+        return FEAT_E_UPSTREAM;
+    }
+
+    answer = cJSON_ParseWithLength(res.body, res.len);
+    if (answer == NULL || !cJSON_IsObject(answer)) {
+        cJSON_Delete(answer);
+        feat_log(LOG_WARNING, 0, "alipay: the answer is not a JSON object");
+        return FEAT_E_UPSTREAM;
+    }
+
+    feat_arena_json(a, answer);
+
+    if (alipay_raw_value(res.body, res.len, ALIPAY_RESPONSE_KEY, &raw,
+                         &rlen)
+        != FEAT_OK)
+    {
+        err = cJSON_GetObjectItemCaseSensitive(answer, "error_response");
+        if (cJSON_IsObject(err)) {
+            return alipay_refusal(err);
+        }
+
+        feat_log(LOG_WARNING, 0, "alipay: the answer holds no single "
+                 ALIPAY_RESPONSE_KEY);
+        return FEAT_E_UPSTREAM;
+    }
+
+    sign = cJSON_GetObjectItemCaseSensitive(answer, "sign");
+    if (!cJSON_IsString(sign)
+        || alipay_verify(a, raw, rlen, sign->valuestring) != FEAT_OK)
+    {
+        feat_log(LOG_WARNING, 0, "alipay: the answer's signature is %s",
+                 cJSON_IsString(sign) ? "wrong" : "missing");
+        return FEAT_E_UPSTREAM;
+    }
+
+    /* read the id from the very text that was verified */
+    resp = feat_arena_json(a, cJSON_ParseWithLength(raw, rlen));
+    if (!cJSON_IsObject(resp)) {
+        return FEAT_E_UPSTREAM;
+    }
+
+    err = cJSON_GetObjectItemCaseSensitive(resp, "code");
+    if (cJSON_IsString(err) && strcmp(err->valuestring, "10000") != 0) {
+        return alipay_refusal(resp);
+    }
+
+    uid = cJSON_GetObjectItemCaseSensitive(resp, "user_id");
+    if (!cJSON_IsString(uid) || uid->valuestring[0] == '\0') {
+        uid = cJSON_GetObjectItemCaseSensitive(resp, "open_id");
+    }
+
+    if (!cJSON_IsString(uid) || !alipay_id_ok(uid->valuestring)) {
+        feat_log(LOG_WARNING, 0, "alipay: the answer holds no usable"
+                 " user_id or open_id");
+        return FEAT_E_UPSTREAM;
+    }
+
+    *id = feat_arena_strdup(a, uid->valuestring);
+
+    return FEAT_E_NONE;
+}

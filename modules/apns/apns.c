@@ -1,0 +1,178 @@
+/*
+ * apns.c: the APNs device token domain (apns.h).  Every statement filters
+ * by app_id, and the user-facing ones by user_id, so a token of another
+ * user can be taken over (moved) by registering it, never removed or read.
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "feat.h"
+#include "apns/apns.h"
+
+
+#define APNS_COLUMNS  "id, user_id, token, sandbox, created_at, updated_at"
+
+
+static void
+apns_row(struct feat_arena *a, sqlite3_stmt *st, struct feat_apns_device *d)
+{
+    d->id = sqlite3_column_int64(st, 0);
+    d->user_id = sqlite3_column_int64(st, 1);
+    d->token = feat_db_col_text(a, st, 2);
+    d->sandbox = sqlite3_column_int(st, 3);
+    d->created_at = (time_t) sqlite3_column_int64(st, 4);
+    d->updated_at = (time_t) sqlite3_column_int64(st, 5);
+}
+
+
+int
+feat_apns_token_norm(const char *in, char *out, const char **reason)
+{
+    size_t  n, i;
+    char    c;
+
+    n = strlen(in);
+
+    if (n < FEAT_APNS_TOKEN_MIN || n > FEAT_APNS_TOKEN_MAX) {
+        *reason = "must be 64 to 200 hex digits";
+        return FEAT_ERROR;
+    }
+
+    /* whole bytes: APNs tokens are binary, sent as hex */
+    if (n % 2 != 0) {
+        *reason = "must have an even number of hex digits";
+        return FEAT_ERROR;
+    }
+
+    for (i = 0; i < n; i++) {
+        c = in[i];
+
+        if (c >= 'A' && c <= 'F') {
+            c = (char) (c - 'A' + 'a');
+
+        } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+            *reason = "must be hex digits";
+            return FEAT_ERROR;
+        }
+
+        out[i] = c;
+    }
+
+    out[n] = '\0';
+
+    return FEAT_OK;
+}
+
+
+enum feat_error
+feat_apns_put(sqlite3 *db, struct feat_arena *a, const char *app,
+    sqlite3_int64 user_id, const char *token, int sandbox,
+    struct feat_apns_device *out)
+{
+    int             rc;
+    time_t          now;
+    sqlite3_stmt   *st;
+
+    now = feat_now();
+
+    /*
+     * One statement: a token seen before keeps its row (and created_at)
+     * and moves to this user, as one device passes from one account to
+     * the next.
+     */
+    st = feat_db_query(db,
+        "INSERT INTO apns_device"
+        " (app_id, user_id, token, sandbox, created_at, updated_at)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?5)"
+        " ON CONFLICT (app_id, token) DO UPDATE SET"
+        " user_id = excluded.user_id, sandbox = excluded.sandbox,"
+        " updated_at = excluded.updated_at"
+        " RETURNING " APNS_COLUMNS,
+        "sisdi", app, user_id, token, sandbox ? 1 : 0, (sqlite3_int64) now);
+
+    if (st == NULL) {
+        return FEAT_E_INTERNAL;
+    }
+
+    rc = sqlite3_step(st);
+
+    if (rc == SQLITE_ROW) {
+        apns_row(a, st, out);
+    }
+
+    feat_db_done(st);
+
+    if (rc != SQLITE_ROW) {
+        feat_log(LOG_ERR, 0, "apns: storing a token failed: %s",
+                 sqlite3_errmsg(db));
+        return FEAT_E_INTERNAL;
+    }
+
+    return FEAT_E_NONE;
+}
+
+
+enum feat_error
+feat_apns_remove(sqlite3 *db, const char *app, sqlite3_int64 user_id,
+    const char *token)
+{
+    if (feat_db_exec(db,
+            "DELETE FROM apns_device"
+            " WHERE app_id = ?1 AND user_id = ?2 AND token = ?3",
+            "sis", app, user_id, token)
+        != FEAT_OK)
+    {
+        return FEAT_E_INTERNAL;
+    }
+
+    return sqlite3_changes(db) > 0 ? FEAT_E_NONE : FEAT_E_NOT_FOUND;
+}
+
+
+enum feat_error
+feat_apns_list(sqlite3 *db, struct feat_arena *a, const char *app,
+    sqlite3_int64 user_id, struct feat_apns_device **items, size_t *n)
+{
+    int                       rc;
+    size_t                    count;
+    sqlite3_stmt             *st;
+    struct feat_apns_device  *list;
+
+    *items = NULL;
+    *n = 0;
+
+    st = feat_db_query(db,
+        "SELECT " APNS_COLUMNS " FROM apns_device"
+        " WHERE app_id = ?1 AND user_id = ?2"
+        " ORDER BY updated_at DESC, id DESC LIMIT ?3",
+        "sid", app, user_id, FEAT_APNS_LIST_MAX);
+
+    if (st == NULL) {
+        return FEAT_E_INTERNAL;
+    }
+
+    list = feat_arena_alloc(a, FEAT_APNS_LIST_MAX * sizeof(*list));
+    count = 0;
+
+    while (count < FEAT_APNS_LIST_MAX
+           && (rc = sqlite3_step(st)) == SQLITE_ROW)
+    {
+        apns_row(a, st, &list[count++]);
+    }
+
+    if (count < FEAT_APNS_LIST_MAX && rc != SQLITE_DONE) {
+        feat_log(LOG_ERR, 0, "apns: reading tokens failed: %s",
+                 sqlite3_errmsg(db));
+        feat_db_done(st);
+        return FEAT_E_INTERNAL;
+    }
+
+    feat_db_done(st);
+
+    *items = count ? list : NULL;
+    *n = count;
+
+    return FEAT_E_NONE;
+}

@@ -1,0 +1,110 @@
+/*
+ * apns/feat.c: the feat dialect's APNs device tokens (API.md "APNs device
+ * tokens", seeds/000): PUT /api/user/apns-device-token/ {device_token,
+ * sandbox?} stores the caller's token (moving it from any other user of
+ * the app) and answers it; DELETE with {device_token} removes one of the
+ * caller's, 204, and a token the caller does not hold answers 404.
+ */
+
+#include "config.h"
+
+#include "feat.h"
+#include "apns/apns.h"
+
+
+/* The device_token field, normalized into out: FEAT_OK or FEAT_ERROR with
+ * r->bad_field set. */
+static int
+apns_in_token(struct feat_req *r, char *out)
+{
+    const char  *s, *reason;
+
+    /* the limit is generous: the length proper is checked below */
+    if (feat_in_str(r, "device_token", &s, FEAT_APNS_TOKEN_MAX + 1,
+                    FEAT_REQUIRED)
+        != FEAT_OK)
+    {
+        return FEAT_ERROR;
+    }
+
+    if (feat_apns_token_norm(s, out, &reason) != FEAT_OK) {
+        r->bad_field = "device_token";
+        r->bad_reason = reason;
+        return FEAT_ERROR;
+    }
+
+    return FEAT_OK;
+}
+
+
+static int
+feat_apns_token_put(struct feat_req *r)
+{
+    int                      sandbox;
+    char                     token[FEAT_APNS_TOKEN_MAX + 1];
+    cJSON                   *o;
+    enum feat_error          e;
+    struct feat_apns_device  d;
+
+    if (apns_in_token(r, token) != FEAT_OK) {
+        return feat_fail_field(r);
+    }
+
+    sandbox = 0;
+    if (feat_in_bool(r, "sandbox", &sandbox, 0) == FEAT_ERROR) {
+        return feat_fail_field(r);
+    }
+
+    e = feat_apns_put(feat_db(), r->arena, r->app->id, r->user_id, token,
+                      sandbox, &d);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "apns token of user %lld not stored",
+                         (long long) r->user_id);
+    }
+
+    o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "device_token", d.token);
+    cJSON_AddBoolToObject(o, "sandbox", d.sandbox);
+    cJSON_AddStringToObject(o, "created_at", feat_time(r, d.created_at));
+    cJSON_AddStringToObject(o, "updated_at", feat_time(r, d.updated_at));
+
+    return feat_reply(r, o);
+}
+
+
+static int
+feat_apns_token_delete(struct feat_req *r)
+{
+    char             token[FEAT_APNS_TOKEN_MAX + 1];
+    enum feat_error  e;
+
+    if (apns_in_token(r, token) != FEAT_OK) {
+        return feat_fail_field(r);
+    }
+
+    e = feat_apns_remove(feat_db(), r->app->id, r->user_id, token);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "apns token not held by user %lld",
+                         (long long) r->user_id);
+    }
+
+    return feat_reply_empty(r, 204);
+}
+
+
+static const struct feat_route  apns_routes[] = {
+    { FEAT_PUT,    "/api/user/apns-device-token/", FEAT_FEAT, feat_apns_token_put,    FEAT_SESSION | FEAT_USER },
+    { FEAT_DELETE, "/api/user/apns-device-token/", FEAT_FEAT, feat_apns_token_delete, FEAT_SESSION | FEAT_USER },
+    FEAT_NULL_ROUTE
+};
+
+
+const struct feat_module  feat_apns_module = {
+    "apns",
+    apns_routes,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+    NULL
+};

@@ -1,0 +1,278 @@
+/*
+ * images/feat.c: the feat dialect's user images (API.md "User images",
+ * seeds/002): GET/POST /api/user/user-image/ and GET/PATCH/DELETE
+ * /api/user/user-image/{id}/.  An upload is multipart/form-data with the
+ * file in field "image" and optional "title" and "description" parts; it
+ * answers 201 and the object {id, url, width, height, size, content_type,
+ * title, description, created_at}.  The list is the caller's images,
+ * paged; another user's id is not found.  The domain is images.c.
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "feat.h"
+#include "images/images.h"
+
+
+static cJSON *
+image_object(struct feat_req *r, const struct feat_user_image *m)
+{
+    cJSON  *o;
+
+    o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "id", (double) m->id);
+    cJSON_AddStringToObject(o, "url", feat_user_image_url(r, m->relpath));
+    cJSON_AddNumberToObject(o, "width", m->width);
+    cJSON_AddNumberToObject(o, "height", m->height);
+    cJSON_AddNumberToObject(o, "size", (double) m->size);
+    cJSON_AddStringToObject(o, "content_type", m->content_type);
+    cJSON_AddStringToObject(o, "title", m->title);
+    cJSON_AddStringToObject(o, "description", m->description);
+    cJSON_AddStringToObject(o, "created_at", feat_time(r, m->created_at));
+
+    return o;
+}
+
+
+/* Fails a domain error, naming the field of a FEAT_E_BAD_FIELD. */
+static int
+image_fail(struct feat_req *r, enum feat_error e, const char *bad)
+{
+    if (e == FEAT_E_BAD_FIELD) {
+        r->bad_field = bad;
+        r->bad_reason = strcmp(bad, "title") == 0
+                        ? "at most 64 characters of text"
+                        : "at most 512 characters of text";
+        return feat_fail_field(r);
+    }
+
+    return feat_fail(r, e, "user image of user %lld",
+                     (long long) r->user_id);
+}
+
+
+/*
+ * An optional text part: FEAT_OK with *out (NULL when absent), or
+ * FEAT_ERROR with the field named.
+ */
+static int
+image_part_text(struct feat_req *r, const struct feat_part *parts, size_t n,
+    const char *name, long max, const char **out)
+{
+    const struct feat_part  *p;
+
+    *out = NULL;
+
+    p = feat_part_find(parts, n, name);
+    if (p == NULL) {
+        return FEAT_OK;
+    }
+
+    if (!feat_user_image_text_ok(p->data, p->len, max)) {
+        r->bad_field = name;
+        r->bad_reason = (max == FEAT_USER_IMAGE_TITLE_MAX)
+                        ? "at most 64 characters of text"
+                        : "at most 512 characters of text";
+        return FEAT_ERROR;
+    }
+
+    *out = feat_arena_strndup(r->arena, p->data, p->len);
+
+    return FEAT_OK;
+}
+
+
+static int
+feat_image_create(struct feat_req *r)
+{
+    int                      rc;
+    size_t                   n;
+    const char              *reason, *title, *description, *bad;
+    enum feat_error          e;
+    struct feat_part        *parts;
+    const struct feat_part  *img;
+    struct feat_user_image   m;
+
+    rc = feat_req_multipart(r, &parts, &n, &reason);
+
+    if (rc == FEAT_DECLINED) {
+        return feat_fail(r, FEAT_E_MEDIA_TYPE, "upload is not multipart");
+    }
+
+    if (rc != FEAT_OK) {
+        r->bad_field = "image";
+        r->bad_reason = reason;
+        return feat_fail_field(r);
+    }
+
+    img = feat_part_find(parts, n, "image");
+    if (img == NULL || img->len == 0) {
+        r->bad_field = "image";
+        r->bad_reason = "required";
+        return feat_fail_field(r);
+    }
+
+    if (image_part_text(r, parts, n, "title", FEAT_USER_IMAGE_TITLE_MAX,
+                        &title)
+            != FEAT_OK
+        || image_part_text(r, parts, n, "description",
+                           FEAT_USER_IMAGE_DESC_MAX, &description)
+            != FEAT_OK)
+    {
+        return feat_fail_field(r);
+    }
+
+    bad = "image";
+    e = feat_user_image_add(feat_db(), r->arena, r->app->id, r->user_id,
+                            (const unsigned char *) img->data, img->len,
+                            title, description, &m, &bad);
+
+    if (e == FEAT_E_UPLOAD) {
+        r->bad_field = "image";
+        r->bad_reason = "not a PNG, JPEG or GIF image";
+        return feat_fail_field(r);
+    }
+
+    if (e != FEAT_E_NONE) {
+        return image_fail(r, e, bad);
+    }
+
+    r->status = 201;
+
+    return feat_reply(r, image_object(r, &m));
+}
+
+
+static int
+feat_image_list(struct feat_req *r)
+{
+    size_t                   i, n;
+    long long                total;
+    cJSON                   *items;
+    enum feat_error          e;
+    struct feat_page         pg;
+    struct feat_user_image  *list;
+
+    if (feat_in_page(r, &pg) != FEAT_OK) {
+        return feat_fail_field(r);
+    }
+
+    e = feat_user_image_list(feat_db(), r->arena, r->app->id, r->user_id,
+                             pg.offset, pg.size, &total, &list, &n);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "images of user %lld",
+                         (long long) r->user_id);
+    }
+
+    items = cJSON_CreateArray();
+    for (i = 0; i < n; i++) {
+        cJSON_AddItemToArray(items, image_object(r, &list[i]));
+    }
+
+    return feat_reply(r, feat_page_object(r, &pg, total, items));
+}
+
+
+static int
+feat_image_get(struct feat_req *r)
+{
+    sqlite3_int64           id;
+    enum feat_error         e;
+    struct feat_user_image  m;
+
+    if (feat_req_param_id(r, "id", &id) != FEAT_OK) {
+        return feat_fail(r, FEAT_E_NOT_FOUND, "bad image id");
+    }
+
+    e = feat_user_image_get(feat_db(), r->arena, r->app->id, r->user_id, id,
+                            &m);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "image %lld", (long long) id);
+    }
+
+    return feat_reply(r, image_object(r, &m));
+}
+
+
+static int
+feat_image_patch(struct feat_req *r)
+{
+    sqlite3_int64           id;
+    const char             *title, *description, *bad;
+    enum feat_error         e;
+    struct feat_user_image  m;
+
+    if (feat_req_param_id(r, "id", &id) != FEAT_OK) {
+        return feat_fail(r, FEAT_E_NOT_FOUND, "bad image id");
+    }
+
+    title = NULL;
+    description = NULL;
+
+    if (feat_in_str(r, "title", &title, FEAT_USER_IMAGE_TITLE_MAX,
+                    FEAT_ALLOW_EMPTY)
+            == FEAT_ERROR
+        || feat_in_str(r, "description", &description,
+                       FEAT_USER_IMAGE_DESC_MAX, FEAT_ALLOW_EMPTY)
+            == FEAT_ERROR)
+    {
+        return feat_fail_field(r);
+    }
+
+    bad = "title";
+    e = feat_user_image_update(feat_db(), r->app->id, r->user_id, id, title,
+                               description, &bad);
+    if (e != FEAT_E_NONE) {
+        return image_fail(r, e, bad);
+    }
+
+    e = feat_user_image_get(feat_db(), r->arena, r->app->id, r->user_id, id,
+                            &m);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "image %lld", (long long) id);
+    }
+
+    return feat_reply(r, image_object(r, &m));
+}
+
+
+static int
+feat_image_delete(struct feat_req *r)
+{
+    sqlite3_int64    id;
+    enum feat_error  e;
+
+    if (feat_req_param_id(r, "id", &id) != FEAT_OK) {
+        return feat_fail(r, FEAT_E_NOT_FOUND, "bad image id");
+    }
+
+    e = feat_user_image_delete(feat_db(), r->app->id, r->user_id, id);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "image %lld", (long long) id);
+    }
+
+    return feat_reply_empty(r, 204);
+}
+
+
+static const struct feat_route  images_routes[] = {
+    { FEAT_GET,    "/api/user/user-image/",      FEAT_FEAT, feat_image_list,   FEAT_SESSION | FEAT_USER },
+    { FEAT_POST,   "/api/user/user-image/",      FEAT_FEAT, feat_image_create, FEAT_SESSION | FEAT_USER | FEAT_UPLOAD },
+    { FEAT_GET,    "/api/user/user-image/{id}/", FEAT_FEAT, feat_image_get,    FEAT_SESSION | FEAT_USER },
+    { FEAT_PATCH,  "/api/user/user-image/{id}/", FEAT_FEAT, feat_image_patch,  FEAT_SESSION | FEAT_USER },
+    { FEAT_DELETE, "/api/user/user-image/{id}/", FEAT_FEAT, feat_image_delete, FEAT_SESSION | FEAT_USER },
+    FEAT_NULL_ROUTE
+};
+
+
+const struct feat_module  feat_images_module = {
+    "images",
+    images_routes,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+    NULL
+};

@@ -1,0 +1,46 @@
+/*
+ * profile/feat.c: the feat dialect's profile (API.md "Profile"):
+ * GET /api/user/profile/ answers the v2 personal/info object with feat
+ * times, PATCH /api/user/profile/ changes nickname, avatar, gender,
+ * birthday and address under the v2 rules (omitted fields unchanged, ""
+ * clears one, one bad field changes nothing).  Both share profile.c with
+ * the v2 handlers.  It is a module of its own because a module holds one
+ * route table and profile/v2.c owns the v2 one.
+ */
+
+#include "config.h"
+
+#include "feat.h"
+#include "profile/profile.h"
+
+
+static int
+feat_profile_get(struct feat_req *r)
+{
+    return feat_profile_reply(r);
+}
+
+
+static int
+feat_profile_patch(struct feat_req *r)
+{
+    return feat_profile_update(r);
+}
+
+
+static const struct feat_route  profile_feat_routes[] = {
+    { FEAT_GET,   "/api/user/profile/", FEAT_FEAT, feat_profile_get,   FEAT_SESSION | FEAT_USER },
+    { FEAT_PATCH, "/api/user/profile/", FEAT_FEAT, feat_profile_patch, FEAT_SESSION | FEAT_USER },
+    FEAT_NULL_ROUTE
+};
+
+
+const struct feat_module  feat_profile_feat_module = {
+    "profile-feat",
+    profile_feat_routes,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+    NULL
+};

@@ -1,0 +1,131 @@
+/*
+ * profile.c: the profile handlers' shared half (profile.h): the seed's
+ * user object and the validation of a profile change, used alike by the
+ * v2 dialect (v2.c) and the feat dialect (feat.c), so the two can never
+ * disagree on a limit or a field.
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "feat.h"
+#include "profile/profile.h"
+
+
+cJSON *
+feat_profile_object(struct feat_req *r, const struct feat_user *u)
+{
+    cJSON  *o;
+
+    o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "id", (double) u->id);
+    cJSON_AddStringToObject(o, "area", u->area);
+    cJSON_AddStringToObject(o, "phone", u->phone);
+    cJSON_AddStringToObject(o, "email", u->email);
+    cJSON_AddStringToObject(o, "openid", u->openid);
+    cJSON_AddNumberToObject(o, "role", u->role);
+    cJSON_AddStringToObject(o, "username", u->username);
+    cJSON_AddBoolToObject(o, "is_active", u->is_active);
+    cJSON_AddStringToObject(o, "app_id", u->app_id);
+    cJSON_AddStringToObject(o, "created_at", feat_time(r, u->created_at));
+    cJSON_AddStringToObject(o, "updated_at", feat_time(r, u->updated_at));
+    cJSON_AddStringToObject(o, "nickname", u->nickname);
+    cJSON_AddStringToObject(o, "avatar", u->avatar);
+    cJSON_AddNumberToObject(o, "gender", u->gender);
+    cJSON_AddStringToObject(o, "birthday", u->birthday);
+    cJSON_AddStringToObject(o, "address", u->address);
+
+    return o;
+}
+
+
+int
+feat_profile_reply(struct feat_req *r)
+{
+    enum feat_error   e;
+    struct feat_user  u;
+
+    e = feat_user_get(feat_db(), r->arena, r->app->id, r->user_id, &u);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "user %lld", (long long) r->user_id);
+    }
+
+    return feat_reply(r, feat_profile_object(r, &u));
+}
+
+
+/* An optional string field: FEAT_OK with *out (NULL when absent), or
+ * FEAT_ERROR with r->bad_field set. */
+static int
+profile_in_str(struct feat_req *r, const char *name, const char **out,
+    size_t max)
+{
+    *out = NULL;
+
+    return feat_in_str(r, name, out, max, FEAT_ALLOW_EMPTY) == FEAT_ERROR
+           ? FEAT_ERROR : FEAT_OK;
+}
+
+
+int
+feat_profile_in_update(struct feat_req *r, struct feat_profile_update *u)
+{
+    int        rc;
+    long long  gender;
+
+    memset(u, 0, sizeof(*u));
+    u->gender = -1;
+
+    if (profile_in_str(r, "nickname", &u->nickname, FEAT_NICKNAME_MAX)
+            != FEAT_OK
+        || profile_in_str(r, "avatar", &u->avatar, FEAT_AVATAR_MAX)
+            != FEAT_OK
+        || profile_in_str(r, "birthday", &u->birthday, FEAT_BIRTHDAY_MAX)
+            != FEAT_OK
+        || profile_in_str(r, "address", &u->address, FEAT_ADDRESS_MAX)
+            != FEAT_OK)
+    {
+        return FEAT_ERROR;
+    }
+
+    rc = feat_in_int(r, "gender", &gender, 0, 2, 0);
+    if (rc == FEAT_ERROR) {
+        return FEAT_ERROR;
+    }
+
+    if (rc == FEAT_OK) {
+        u->gender = (int) gender;
+    }
+
+    /* "" clears the birthday; anything else must be a real date. */
+    if (u->birthday != NULL && u->birthday[0] != '\0'
+        && feat_parse_date(u->birthday) != FEAT_OK)
+    {
+        r->bad_field = "birthday";
+        r->bad_reason = "must be a date (YYYY-MM-DD)";
+        return FEAT_ERROR;
+    }
+
+    return FEAT_OK;
+}
+
+
+int
+feat_profile_update(struct feat_req *r)
+{
+    enum feat_error             e;
+    struct feat_profile_update  u;
+
+    if (feat_profile_in_update(r, &u) != FEAT_OK) {
+        return feat_fail_field(r);
+    }
+
+    e = feat_user_update_profile(feat_db(), r->app->id, r->user_id, &u);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "user %lld not updated",
+                         (long long) r->user_id);
+    }
+
+    return feat_profile_reply(r);
+}

@@ -1,0 +1,46 @@
+/*
+ * profile.h: what the profile handlers of every dialect share.
+ *
+ * The users row and its rules belong to the accounts module
+ * (accounts.h); this is the profile's HTTP side that the v2 handler
+ * (GET/PUT /api/personal/info) and the feat handler (GET/PATCH
+ * /api/user/profile/) have in common: the user object the seed shows and
+ * the reading and checking of a profile change.  Times in the object are
+ * rendered in the request's dialect (feat_time), so one builder serves
+ * both.
+ */
+
+#ifndef FEAT_PROFILE_H
+#define FEAT_PROFILE_H
+
+#include "feat.h"
+#include "accounts/accounts.h"
+
+#define FEAT_BIRTHDAY_MAX  10    /* "YYYY-MM-DD" */
+
+/*
+ * The user object of seeds/004 personal/info, in the seed's field order:
+ * id, area, phone, email, openid, role, username, is_active, app_id,
+ * created_at, updated_at, nickname, avatar, gender, birthday, address.
+ * A new cJSON tree the caller hands to feat_reply (or frees).
+ */
+cJSON *feat_profile_object(struct feat_req *r, const struct feat_user *u);
+
+/*
+ * Reads a profile change from r's body: nickname, avatar, birthday,
+ * address (strings, "" clears) and gender (0..2), each optional.  Every
+ * field is checked before anything is stored, so one bad field changes
+ * nothing.  FEAT_OK with *u filled (absent fields NULL, gender -1), or
+ * FEAT_ERROR with r->bad_field and r->bad_reason set.
+ */
+int feat_profile_in_update(struct feat_req *r,
+    struct feat_profile_update *u);
+
+/* Answers the caller's user object (feat_reply) or the error. */
+int feat_profile_reply(struct feat_req *r);
+
+/* Applies the change in r's body and answers the user object as it is
+ * now; a field error or a failed update answers the error instead. */
+int feat_profile_update(struct feat_req *r);
+
+#endif /* FEAT_PROFILE_H */

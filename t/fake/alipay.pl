@@ -1,0 +1,286 @@
+#!/usr/bin/perl
+# t/fake/alipay.pl: a fake Alipay open platform gateway for the tests.
+#
+# Speaks alipay.system.oauth.token as featcgi calls it: a form POST whose
+# parameters are signed RSA2 (SHA256withRSA over the parameters but
+# "sign", sorted by name, joined "k=v&k=v" with raw values, base64).  It
+# checks that signature with the app's public key (--app-key) and every
+# fixed parameter (--app-id, method, charset, sign_type, version,
+# grant_type, the timestamp's form), and answers the way Alipay does: a
+# JSON object whose "alipay_system_oauth_token_response" (or
+# "error_response") is signed, as the exact text in the body, with the
+# gateway's private key (--key).  RSA runs through the openssl command.
+#
+#   alipay.pl --key PEM --app-key PEM [--app-id ID] [--port N] [--ttl S]
+#             [--log FILE]
+#
+# The auth code picks the answer, "MODE.ID", so one gateway serves a whole
+# test file:
+#   ok.ID        200, signed, user_id ID
+#   openid.ID    200, signed, open_id ID and no user_id
+#   forged.ID    200, user_id ID, but the sign is over another user's text
+#   tampered.ID  200, signed for ID, then the body changed to ID + "9"
+#   unsigned.ID  200, user_id ID, no sign at all
+#   twice.ID     200, a signed response for ID, then a second unsigned one
+#   invalid.X    200, a signed error_response isv.code-invalid
+#   error.X      500
+#   garbage.X    200 with a body that is not JSON
+# A request whose signature or parameters are wrong gets a signed
+# error_response 40002 isv.invalid-signature / isv.missing-parameter.
+# Every request is appended to --log as one JSON line {"params", "sig_ok",
+# "answer"}, written before the answer.  Listens on 127.0.0.1 only, prints
+# its port on the first line of stdout, exits after --ttl seconds or on
+# SIGTERM/SIGINT; each connection is served by a child process.
+
+use strict;
+use warnings;
+
+use File::Temp qw(tempfile);
+use Getopt::Long qw(GetOptions);
+use IO::Socket::INET;
+use JSON::PP;
+use MIME::Base64 qw(encode_base64 decode_base64);
+use POSIX qw(_exit);
+
+my %opt = (port => 0, ttl => 300, 'app-id' => '2021000000000001');
+
+GetOptions(\%opt, 'port=i', 'ttl=i', 'log=s', 'key=s', 'app-key=s',
+           'app-id=s')
+    && defined $opt{key} && defined $opt{'app-key'}
+    or die "usage: $0 --key PEM --app-key PEM [--app-id ID] [--port N] "
+         . "[--ttl S] [--log FILE]\n";
+
+my $listen = IO::Socket::INET->new(
+    LocalAddr => '127.0.0.1',
+    LocalPort => $opt{port},
+    Proto     => 'tcp',
+    Listen    => 64,
+    ReuseAddr => 1,
+) or die "$0: listen: $@\n";
+
+$SIG{CHLD} = 'IGNORE';
+$SIG{TERM} = $SIG{INT} = $SIG{ALRM} = sub { _exit(0) };
+alarm $opt{ttl};
+
+$| = 1;
+print $listen->sockport, "\n";
+
+while (1) {
+    my $c = $listen->accept or next;
+    my $pid = fork;
+
+    if (!defined $pid) {
+        close $c;
+        next;
+    }
+
+    if ($pid == 0) {
+        close $listen;
+        # system() must reap its openssl commands itself
+        $SIG{CHLD} = 'DEFAULT';
+        alarm 30;
+        serve($c);
+        close $c;
+        _exit(0);
+    }
+
+    close $c;
+}
+
+
+# base64 SHA256withRSA of $text with the PEM private key $key.
+sub rsa_sign {
+    my ($key, $text) = @_;
+    my ($fh, $in) = tempfile(UNLINK => 1);
+    my (undef, $out) = tempfile(UNLINK => 1);
+
+    binmode $fh;
+    print {$fh} $text;
+    close $fh;
+    system('openssl', 'dgst', '-sha256', '-sign', $key, '-out', $out, $in) == 0
+        or die "$0: openssl dgst -sign failed\n";
+    open my $sf, '<:raw', $out or die "$0: $out: $!\n";
+    local $/;
+    my $sig = <$sf>;
+    close $sf;
+    unlink $in, $out;
+    return encode_base64($sig, '');
+}
+
+
+# 1 if $b64 is a SHA256withRSA signature of $text under the PEM public key.
+sub rsa_verify {
+    my ($pub, $text, $b64) = @_;
+    my $sig = decode_base64($b64 // '');
+    my ($fh, $in) = tempfile(UNLINK => 1);
+    my ($gh, $sf) = tempfile(UNLINK => 1);
+
+    return 0 if $sig eq '';
+    binmode $fh;
+    binmode $gh;
+    print {$fh} $text;
+    print {$gh} $sig;
+    close $fh;
+    close $gh;
+    my $ok = system("openssl dgst -sha256 -verify '$pub' -signature '$sf'"
+        . " '$in' >/dev/null 2>&1") == 0;
+    unlink $in, $sf;
+    return $ok ? 1 : 0;
+}
+
+
+sub url_decode {
+    my ($s) = @_;
+
+    $s =~ tr/+/ /;
+    $s =~ s/%([0-9A-Fa-f]{2})/chr(hex($1))/ge;
+    return $s;
+}
+
+
+sub serve {
+    my ($c) = @_;
+    my $buf = '';
+
+    while ($buf !~ /\r\n\r\n/) {
+        my $n = sysread $c, $buf, 4096, length $buf;
+        return unless $n;
+        return answer($c, 431, '{}') if length $buf > 16384;
+    }
+
+    my ($head, $body) = split /\r\n\r\n/, $buf, 2;
+    my ($line, @lines) = split /\r\n/, $head;
+    my ($method) = split / /, $line;
+    my %h;
+
+    for (@lines) {
+        my ($k, $v) = /^([^:]+):\s*(.*)$/ or next;
+        $h{lc $k} = $v;
+    }
+
+    my $len = $h{'content-length'} // 0;
+
+    return answer($c, 411, '{}') unless $len =~ /^\d+$/;
+    return answer($c, 413, '{}') if $len > 65536;
+
+    while (length $body < $len) {
+        my $n = sysread $c, $body, $len - length $body, length $body;
+        return unless $n;
+    }
+
+    return answer($c, 405, '{}') unless $method eq 'POST';
+
+    my %p;
+    for my $pair (split /&/, $body) {
+        my ($k, $v) = split /=/, $pair, 2;
+        $p{url_decode($k)} = url_decode($v // '');
+    }
+
+    my $text = join('&', map { "$_=$p{$_}" }
+        grep { $_ ne 'sign' && $p{$_} ne '' } sort keys %p);
+    my $sig_ok = rsa_verify($opt{'app-key'}, $text, $p{sign});
+    my $params_ok = ($p{app_id} // '') eq $opt{'app-id'}
+        && ($p{method} // '') eq 'alipay.system.oauth.token'
+        && ($p{charset} // '') eq 'utf-8'
+        && ($p{sign_type} // '') eq 'RSA2'
+        && ($p{version} // '') eq '1.0'
+        && ($p{grant_type} // '') eq 'authorization_code'
+        && ($p{timestamp} // '') =~ /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/
+        && defined $p{code} && $p{code} ne '';
+
+    my ($mode, $id) = ($p{code} // '') =~ /^(\w+)\.(.*)$/;
+    $mode //= 'invalid';
+    $mode = 'badsign' if !$sig_ok;
+    $mode = 'badparams' if $sig_ok && !$params_ok;
+
+    record({ params => \%p, sig_ok => $sig_ok, answer => $mode });
+
+    my $key = 'alipay_system_oauth_token_response';
+    my $token = sub {
+        my ($uid_field, $uid) = @_;
+        # spaces and a key order of Alipay's own: the signed text is the
+        # raw value, so featcgi must not re-serialize it
+        return '{"access_token": "authusrB' . ($uid // '') . '",'
+            . ' "alipay_user_id": "20880000000000000000000000000000",'
+            . ' "expires_in": 1296000, "re_expires_in": 2592000,'
+            . ' "refresh_token": "authusrR' . ($uid // '') . '",'
+            . " \"$uid_field\": \"$uid\"}";
+    };
+    my $error = sub {
+        my ($code, $msg, $sub, $submsg) = @_;
+        my $e = "{\"code\":\"$code\",\"msg\":\"$msg\",\"sub_code\":\"$sub\","
+            . "\"sub_msg\":\"$submsg\"}";
+        return "{\"error_response\":$e,\"sign\":\""
+            . rsa_sign($opt{key}, $e) . '"}';
+    };
+
+    if ($mode eq 'badsign') {
+        return answer($c, 200, $error->('40002', 'Invalid Arguments',
+            'isv.invalid-signature', 'bad signature'));
+    }
+    if ($mode eq 'badparams') {
+        return answer($c, 200, $error->('40001', 'Missing Required Arguments',
+            'isv.missing-parameter', 'bad parameters'));
+    }
+    if ($mode eq 'ok' || $mode eq 'openid') {
+        my $r = $token->($mode eq 'ok' ? 'user_id' : 'open_id', $id);
+        return answer($c, 200, "{\"$key\": $r, \"sign\":\""
+            . rsa_sign($opt{key}, $r) . '"}');
+    }
+    if ($mode eq 'forged') {
+        my $r = $token->('user_id', $id);
+        my $other = $token->('user_id', '2088999999999999');
+        return answer($c, 200, "{\"$key\":$r,\"sign\":\""
+            . rsa_sign($opt{key}, $other) . '"}');
+    }
+    if ($mode eq 'tampered') {
+        my $r = $token->('user_id', $id);
+        my $sign = rsa_sign($opt{key}, $r);
+        $r =~ s/"user_id": "\Q$id\E"/"user_id": "${id}9"/;
+        return answer($c, 200, "{\"$key\":$r,\"sign\":\"$sign\"}");
+    }
+    if ($mode eq 'unsigned') {
+        return answer($c, 200, "{\"$key\":" . $token->('user_id', $id) . '}');
+    }
+    if ($mode eq 'twice') {
+        my $r = $token->('user_id', $id);
+        return answer($c, 200, "{\"$key\":$r,\"sign\":\""
+            . rsa_sign($opt{key}, $r) . "\",\"$key\":"
+            . $token->('user_id', '2088777777777777') . '}');
+    }
+    if ($mode eq 'error') {
+        return answer($c, 500, '{"error":"internal"}');
+    }
+    if ($mode eq 'garbage') {
+        return answer($c, 200, 'this is not json');
+    }
+
+    return answer($c, 200, $error->('40002', 'Invalid Arguments',
+        'isv.code-invalid', 'auth code invalid'));
+}
+
+
+sub answer {
+    my ($c, $status, $text) = @_;
+    my %reason = (200 => 'OK', 405 => 'Method Not Allowed',
+                  411 => 'Length Required', 413 => 'Payload Too Large',
+                  431 => 'Request Header Fields Too Large',
+                  500 => 'Internal Server Error');
+
+    syswrite $c, "HTTP/1.1 $status " . ($reason{$status} // 'Status')
+        . "\r\nContent-Type: text/html;charset=utf-8\r\n"
+        . "Content-Length: " . length($text) . "\r\n"
+        . "Connection: close\r\n\r\n$text";
+    return;
+}
+
+
+# One line in one write to a file opened for appending.
+sub record {
+    my ($rec) = @_;
+
+    return unless defined $opt{log};
+    open my $fh, '>>', $opt{log} or die "$0: $opt{log}: $!\n";
+    syswrite $fh, JSON::PP->new->canonical->encode($rec) . "\n";
+    close $fh;
+}
