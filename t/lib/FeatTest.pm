@@ -831,9 +831,9 @@ sub _finish {
         $self->{late_failure} = 1;
     }
 
-    if (@bad || !$tb->is_passing || $ENV{FEAT_KEEP}
-        || $self->{failed_start})
-    {
+    # A start that was meant to fail (a bad config under test) leaves
+    # nothing worth keeping; an unexpected one fails the file anyway.
+    if (@bad || !$tb->is_passing || $ENV{FEAT_KEEP}) {
         diag("FeatTest: kept $self->{dir}");
     } else {
         remove_tree($self->{dir});
