@@ -453,6 +453,13 @@ feat_http_mail(const char *url, const char *username, const char *password,
     curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t) len);
     curl_easy_setopt(h, CURLOPT_READFUNCTION, feat_http_read);
     curl_easy_setopt(h, CURLOPT_READDATA, &src);
+    /*
+     * One connection per mail.  Codes by mail are rare, and an SMTP session
+     * kept in the handle's cache goes stale on the server's idle timeout or
+     * outlives the server it was opened to (the tests saw a mail delivered
+     * over a connection to a relay that had been stopped).
+     */
+    curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
 
     if (username != NULL && username[0] != '\0') {
         curl_easy_setopt(h, CURLOPT_USERNAME, username);
