@@ -242,6 +242,21 @@ is($st, 400, 'another client\'s refresh token: 400');
 ok(introspect($c1, $tok4->{access_token})->{active},
     '... and it did not burn the session');
 
+# The first-party refresh endpoints rotate first-party sessions only: a
+# client's refresh token there is unknown and burns nothing.
+for my $path ('/api/auth/refresh/', '/api/auth/refresh_token') {
+    my ($rst, $rh, $rj) = $t->post($path,
+        { refresh_token => $tok4->{refresh_token} });
+    ok($path =~ m{/$} ? $rst == 401 : $rj->{code} == 10004,
+        "$path refuses a client's refresh token");
+    ok(introspect($c1, $tok4->{access_token})->{active},
+        '... and the session stays live');
+}
+is($t->db_value('SELECT count(*) FROM session_rotated r JOIN sessions s'
+        . ' ON s.id = r.session_id WHERE s.client_id IS NOT NULL'
+        . ' AND r.refresh_hash = ?', sha256_hex($tok4->{refresh_token})), 0,
+    '... nor was its refresh token rotated away');
+
 ($st, $h, $j) = opost('/o/token/', $c1, grant_type => 'refresh_token',
     refresh_token => $tok4->{refresh_token}, scope => 'read pay_trade_order');
 oauth_error('refresh widening the scope', 400, 'invalid_scope');

@@ -97,6 +97,15 @@ enum feat_error feat_account_login_password(sqlite3 *db, const char *app,
     const char *scope, struct feat_tokens *t);
 
 /*
+ * The same checks without the session (v1, which issues JWTs): lockout,
+ * password, disabled user, re-hash, clearing the account's failures.
+ * FEAT_E_NONE with *user_id, or the errors of feat_account_login_password.
+ */
+enum feat_error feat_account_check_password(sqlite3 *db, const char *app,
+    const struct feat_account *acct, const char *password, const char *ip,
+    sqlite3_int64 *user_id);
+
+/*
  * Code login: verifies and consumes the "login" code and creates the
  * session in one transaction.  Answers FEAT_E_NONE, FEAT_E_NOT_REGISTERED,
  * FEAT_E_DISABLED, FEAT_E_BAD_CODE or FEAT_E_INTERNAL.
@@ -247,9 +256,13 @@ enum feat_error feat_session_create(sqlite3 *db, const char *app,
  * answers that same pair; any other use of a rotated token revokes the
  * session.  FEAT_E_NONE with *t filled, FEAT_E_BAD_TOKEN (unknown,
  * expired, revoked, reused, or the user disabled), or FEAT_E_INTERNAL.
+ * The session must belong to client_id (0: a first-party session, made
+ * by a login of the v2 or feat API): a token of another client counts as
+ * unknown, and presenting it neither rotates nor revokes anything, so one
+ * party cannot burn another's family.
  */
 enum feat_error feat_session_rotate(sqlite3 *db, const char *app,
-    const char *refresh, struct feat_tokens *t);
+    sqlite3_int64 client_id, const char *refresh, struct feat_tokens *t);
 
 /* Revokes one session of app (already revoked is fine).  FEAT_E_NONE or
  * FEAT_E_INTERNAL. */

@@ -157,9 +157,9 @@ tokens_fill(struct feat_tokens *t, sqlite3_int64 session_id,
  * rotated token of app either, else FEAT_OK with the outcome in *e.
  */
 static int
-rotate_again(sqlite3 *db, const char *app, const char *refresh,
-    const char *rhash, time_t now, struct feat_tokens *t,
-    enum feat_error *e)
+rotate_again(sqlite3 *db, const char *app, sqlite3_int64 client_id,
+    const char *refresh, const char *rhash, time_t now,
+    struct feat_tokens *t, enum feat_error *e)
 {
     int             rc, live;
     char            access2[FEAT_TOKEN_LEN + 1], refresh2[FEAT_TOKEN_LEN + 1];
@@ -175,8 +175,9 @@ rotate_again(sqlite3 *db, const char *app, const char *refresh,
             " s.access_expires, s.refresh_expires, COALESCE(s.user_id, 0)"
             " FROM session_rotated r JOIN sessions s ON s.id = r.session_id"
             " LEFT JOIN users u ON u.id = s.user_id AND u.app_id = s.app_id"
-            " WHERE r.refresh_hash = ?1 AND s.app_id = ?2",
-            "ss", rhash, app);
+            " WHERE r.refresh_hash = ?1 AND s.app_id = ?2"
+            " AND COALESCE(s.client_id, 0) = ?3",
+            "ssi", rhash, app, client_id);
     if (st == NULL) {
         *e = FEAT_E_INTERNAL;
         return FEAT_OK;
@@ -244,8 +245,8 @@ rotate_again(sqlite3 *db, const char *app, const char *refresh,
 
 
 enum feat_error
-feat_session_rotate(sqlite3 *db, const char *app, const char *refresh,
-    struct feat_tokens *t)
+feat_session_rotate(sqlite3 *db, const char *app, sqlite3_int64 client_id,
+    const char *refresh, struct feat_tokens *t)
 {
     int              rc, live;
     char             rhash[65], ahash2[65], rhash2[65];
@@ -274,8 +275,9 @@ feat_session_rotate(sqlite3 *db, const char *app, const char *refresh,
             " s.revoked_at IS NULL AND (s.user_id IS NULL OR u.is_active = 1)"
             " FROM sessions s"
             " LEFT JOIN users u ON u.id = s.user_id AND u.app_id = s.app_id"
-            " WHERE s.refresh_hash = ?1 AND s.app_id = ?2",
-            "ss", rhash, app);
+            " WHERE s.refresh_hash = ?1 AND s.app_id = ?2"
+            " AND COALESCE(s.client_id, 0) = ?3",
+            "ssi", rhash, app, client_id);
     if (st == NULL) {
         e = FEAT_E_INTERNAL;
         goto failed;
@@ -285,7 +287,7 @@ feat_session_rotate(sqlite3 *db, const char *app, const char *refresh,
     if (rc == SQLITE_DONE) {
         feat_db_done(st);
 
-        if (rotate_again(db, app, refresh, rhash, now, t, &e)
+        if (rotate_again(db, app, client_id, refresh, rhash, now, t, &e)
             == FEAT_DECLINED)
         {
             e = FEAT_E_BAD_TOKEN;

@@ -282,7 +282,7 @@ v2_refresh(struct feat_req *r)
         return feat_fail_field(r);
     }
 
-    e = feat_session_rotate(feat_db(), r->app->id, refresh, &t);
+    e = feat_session_rotate(feat_db(), r->app->id, 0, refresh, &t);
     if (e != FEAT_E_NONE) {
         return feat_fail(r, e, "refresh refused");
     }

@@ -663,7 +663,7 @@ feat_oauth2_grant_refresh(sqlite3 *db, struct feat_arena *a,
         requested = NULL;
     }
 
-    e = feat_session_rotate(db, app, refresh, t);
+    e = feat_session_rotate(db, app, c->id, refresh, t);
     if (e == FEAT_E_BAD_TOKEN) {
         return FEAT_OAUTH2_INVALID_GRANT;
     }

@@ -523,7 +523,7 @@ test_sessions(struct feat_tokens *t0)
            FEAT_E_BAD_TOKEN, "another app refuses it");
 
     /* rotation, then the grace answer */
-    is_int(feat_session_rotate(db, APP, t0->refresh, &t1), FEAT_E_NONE,
+    is_int(feat_session_rotate(db, APP, 0, t0->refresh, &t1), FEAT_E_NONE,
            "rotate");
     ok(t1.session_id == t0->session_id && strcmp(t1.access, t0->access) != 0
        && strcmp(t1.refresh, t0->refresh) != 0 && strlen(t1.access) == 50
@@ -533,7 +533,7 @@ test_sessions(struct feat_tokens *t0)
     is_int(feat_session_lookup(db, arena, APP, t1.access, &s), FEAT_E_NONE,
            "new access token works");
 
-    is_int(feat_session_rotate(db, APP, t0->refresh, &t2), FEAT_E_NONE,
+    is_int(feat_session_rotate(db, APP, 0, t0->refresh, &t2), FEAT_E_NONE,
            "old refresh within the grace");
     ok(strcmp(t1.access, t2.access) == 0 && strcmp(t1.refresh, t2.refresh) == 0
        && t1.access_expires == t2.access_expires,
@@ -541,27 +541,27 @@ test_sessions(struct feat_tokens *t0)
 
     /* rotating further, then the first token again: reuse */
     clock_add(1);
-    is_int(feat_session_rotate(db, APP, t1.refresh, &t2), FEAT_E_NONE,
+    is_int(feat_session_rotate(db, APP, 0, t1.refresh, &t2), FEAT_E_NONE,
            "rotate again");
-    is_int(feat_session_rotate(db, APP, t0->refresh, &t3), FEAT_E_BAD_TOKEN,
+    is_int(feat_session_rotate(db, APP, 0, t0->refresh, &t3), FEAT_E_BAD_TOKEN,
            "token of a pair rotated further is reuse");
     is_int(feat_session_lookup(db, arena, APP, t2.access, &s),
            FEAT_E_BAD_TOKEN, "reuse revoked the family");
-    is_int(feat_session_rotate(db, APP, t2.refresh, &t3), FEAT_E_BAD_TOKEN,
+    is_int(feat_session_rotate(db, APP, 0, t2.refresh, &t3), FEAT_E_BAD_TOKEN,
            "the family's refresh token is dead too");
 
     /* reuse after the grace */
     is_int(feat_session_create(db, APP, uid, 0, "dev1", "read", &u0),
            FEAT_E_NONE, "new session");
-    is_int(feat_session_rotate(db, APP, u0.refresh, &u1), FEAT_E_NONE,
+    is_int(feat_session_rotate(db, APP, 0, u0.refresh, &u1), FEAT_E_NONE,
            "rotate");
     clock_add(11);
-    is_int(feat_session_rotate(db, APP, u0.refresh, &t3), FEAT_E_BAD_TOKEN,
+    is_int(feat_session_rotate(db, APP, 0, u0.refresh, &t3), FEAT_E_BAD_TOKEN,
            "old refresh after the grace refused");
     is_int(feat_session_lookup(db, arena, APP, u1.access, &s),
            FEAT_E_BAD_TOKEN, "and the family revoked");
 
-    is_int(feat_session_rotate(db, APP, "nope", &t3), FEAT_E_BAD_TOKEN,
+    is_int(feat_session_rotate(db, APP, 0, "nope", &t3), FEAT_E_BAD_TOKEN,
            "unknown refresh token");
 
     /* expiry */
@@ -569,12 +569,12 @@ test_sessions(struct feat_tokens *t0)
     clock_add(604800);
     is_int(feat_session_lookup(db, arena, APP, u0.access, &s),
            FEAT_E_BAD_TOKEN, "expired access token");
-    is_int(feat_session_rotate(db, APP, u0.refresh, &u1), FEAT_E_NONE,
+    is_int(feat_session_rotate(db, APP, 0, u0.refresh, &u1), FEAT_E_NONE,
            "refresh after the access expiry");
     is_int(feat_session_lookup(db, arena, APP, u1.access, &s), FEAT_E_NONE,
            "rotated access works");
     clock_add(2592000);
-    is_int(feat_session_rotate(db, APP, u1.refresh, &u0), FEAT_E_BAD_TOKEN,
+    is_int(feat_session_rotate(db, APP, 0, u1.refresh, &u0), FEAT_E_BAD_TOKEN,
            "expired refresh token");
 
     /* destroy, revoke all */
@@ -583,7 +583,7 @@ test_sessions(struct feat_tokens *t0)
            "destroy");
     is_int(feat_session_lookup(db, arena, APP, u0.access, &s),
            FEAT_E_BAD_TOKEN, "destroyed access token");
-    is_int(feat_session_rotate(db, APP, u0.refresh, &u1), FEAT_E_BAD_TOKEN,
+    is_int(feat_session_rotate(db, APP, 0, u0.refresh, &u1), FEAT_E_BAD_TOKEN,
            "destroyed refresh token");
 
     feat_session_create(db, APP, uid, 0, NULL, "read", &u0);
@@ -604,6 +604,22 @@ test_sessions(struct feat_tokens *t0)
            FEAT_E_NONE, "client token");
     ok(feat_session_lookup(db, arena, APP, u0.access, &s) == FEAT_E_NONE
        && s.user_id == 0 && s.client_id == 7, "client token has no user");
+
+    /* a client's refresh token is that client's alone to rotate */
+    is_int(feat_session_create(db, APP, uid, 7, "dev9", "read", &u0),
+           FEAT_E_NONE, "client session of a user");
+    is_int(feat_session_rotate(db, APP, 0, u0.refresh, &u1),
+           FEAT_E_BAD_TOKEN, "first-party refresh refuses a client's token");
+    is_int(feat_session_rotate(db, APP, 8, u0.refresh, &u1),
+           FEAT_E_BAD_TOKEN, "another client's refresh refuses it too");
+    ok(feat_session_lookup(db, arena, APP, u0.access, &s) == FEAT_E_NONE,
+       "refused rotations left the session live");
+    is_int(feat_session_rotate(db, APP, 7, u0.refresh, &u1), FEAT_E_NONE,
+           "its own client rotates it");
+    is_int(feat_session_rotate(db, APP, 0, u0.refresh, &t3),
+           FEAT_E_BAD_TOKEN, "a rotated client token: refused for others");
+    ok(feat_session_lookup(db, arena, APP, u1.access, &s) == FEAT_E_NONE,
+       "and presenting it elsewhere burned nothing");
 
     /* sweeps */
     clock_add(3 * 86400);
