@@ -21,6 +21,11 @@ extern const struct feat_module  feat_apns_module;
 extern const struct feat_module  feat_alipay_module;
 extern const struct feat_module  feat_accounts_feat_module;
 extern const struct feat_module  feat_oauth2_module;
+extern const struct feat_module  feat_feedback_v1_module;
+extern const struct feat_module  feat_faq_v1_module;
+extern const struct feat_module  feat_notices_module;
+extern const struct feat_module  feat_area_module;
+extern const struct feat_module  feat_images_v1_module;
 
 const struct feat_module *const  feat_modules[] = {
     &feat_accounts_module,
@@ -36,5 +41,10 @@ const struct feat_module *const  feat_modules[] = {
     &feat_alipay_module,
     &feat_accounts_feat_module,
     &feat_oauth2_module,
+    &feat_feedback_v1_module,
+    &feat_faq_v1_module,
+    &feat_notices_module,
+    &feat_area_module,
+    &feat_images_v1_module,
     NULL
 };

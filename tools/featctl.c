@@ -38,6 +38,7 @@ static const struct feat_ctl_command *const  feat_ctl_groups[] = {
     feat_ctl_feedback_commands,
     feat_ctl_push_commands,
     feat_ctl_oauth_commands,
+    feat_ctl_notice_commands,
     NULL
 };
 

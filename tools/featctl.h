@@ -60,6 +60,7 @@ extern const struct feat_ctl_command  feat_ctl_faq_commands[];
 extern const struct feat_ctl_command  feat_ctl_feedback_commands[];
 extern const struct feat_ctl_command  feat_ctl_push_commands[];
 extern const struct feat_ctl_command  feat_ctl_oauth_commands[];
+extern const struct feat_ctl_command  feat_ctl_notice_commands[];
 
 
 /* ---- the v2 administrators' groups (ctl_manager.c) ----------------------- */

@@ -331,9 +331,9 @@ login_rehash(sqlite3 *db, const char *app, const struct feat_user *u,
 
 
 enum feat_error
-feat_account_login_password(sqlite3 *db, const char *app,
+feat_account_check_password(sqlite3 *db, const char *app,
     const struct feat_account *acct, const char *password, const char *ip,
-    const char *scope, struct feat_tokens *t)
+    sqlite3_int64 *user_id)
 {
     int                 window, rc, rehash;
     enum feat_error     e;
@@ -398,12 +398,30 @@ feat_account_login_password(sqlite3 *db, const char *app,
         login_rehash(db, app, &u, password);
     }
 
-    e = feat_session_create(db, app, u.id, 0, NULL, scope, t);
+    *user_id = u.id;
 
 done:
 
     feat_arena_destroy(a);
     return e;
+}
+
+
+/* The checks, then the session: v2, feat and OAuth2 logins. */
+enum feat_error
+feat_account_login_password(sqlite3 *db, const char *app,
+    const struct feat_account *acct, const char *password, const char *ip,
+    const char *scope, struct feat_tokens *t)
+{
+    sqlite3_int64    id;
+    enum feat_error  e;
+
+    e = feat_account_check_password(db, app, acct, password, ip, &id);
+    if (e != FEAT_E_NONE) {
+        return e;
+    }
+
+    return feat_session_create(db, app, id, 0, NULL, scope, t);
 }
 
 

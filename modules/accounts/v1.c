@@ -244,34 +244,24 @@ failed:
 
 
 /*
- * Password login.  The accounts domain's login is the one place that
- * holds the lockout, disabled-user and re-hash rules, so v1 goes through
- * it too; v1 has no use for the session it opens, which is revoked at
- * once (the client never saw its tokens).
+ * Password login.  The accounts domain holds the lockout, disabled-user
+ * and re-hash rules in one place; v1 runs those checks and issues JWTs,
+ * so no session is opened.
  */
 static enum feat_error
 v1_password_login(struct feat_req *r, const struct feat_account *acct,
     const char *password, struct feat_user *u)
 {
-    sqlite3             *db;
-    enum feat_error      e;
-    struct feat_tokens   t;
+    sqlite3_int64    id;
+    enum feat_error  e;
 
-    db = feat_db();
-
-    e = feat_account_login_password(db, r->app->id, acct, password,
-                                    r->remote_addr, r->app->default_scopes,
-                                    &t);
+    e = feat_account_check_password(feat_db(), r->app->id, acct, password,
+                                    r->remote_addr, &id);
     if (e != FEAT_E_NONE) {
         return e;
     }
 
-    e = feat_session_revoke(db, r->app->id, t.session_id);
-    if (e != FEAT_E_NONE) {
-        return e;
-    }
-
-    return feat_user_get(db, r->arena, r->app->id, t.user_id, u);
+    return feat_user_get(feat_db(), r->arena, r->app->id, id, u);
 }
 
 

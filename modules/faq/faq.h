@@ -66,5 +66,7 @@ enum feat_error feat_faq_remove(sqlite3 *db, const char *app,
 
 /* The module (modules/faq/v2.c): GET /api/faq, GET /api/faq/{id}. */
 extern const struct feat_module feat_faq_module;
+/* modules/faq/v1.c: GET /faq (public, the seed's meta envelope). */
+extern const struct feat_module feat_faq_v1_module;
 
 #endif /* FEAT_FAQ_H */

@@ -876,3 +876,175 @@ feat_feedback_unread_count(sqlite3 *db, const char *app,
 
     return FEAT_E_NONE;
 }
+
+
+/* ---- v1 additions -------------------------------------------------------- */
+
+enum feat_error
+feat_feedback_update(sqlite3 *db, struct feat_arena *a, const char *app,
+    sqlite3_int64 user_id, sqlite3_int64 id, const char *title,
+    const char *content, const char *contact_phone,
+    struct feat_feedback *out, const char **bad)
+{
+    if (content != NULL
+        && !feedback_text_ok(content, FEAT_FEEDBACK_CONTENT_MAX, 1))
+    {
+        *bad = "feedback_content";
+        return FEAT_E_BAD_FIELD;
+    }
+
+    if (!feedback_text_ok(title, FEAT_FEEDBACK_TITLE_MAX, 0)) {
+        *bad = "feedback_title";
+        return FEAT_E_BAD_FIELD;
+    }
+
+    if (contact_phone != NULL && !feat_feedback_phone_ok(contact_phone)) {
+        *bad = "contact_phone";
+        return FEAT_E_BAD_FIELD;
+    }
+
+    /* NULL binds NULL, and COALESCE keeps the stored value for it */
+    if (feat_db_exec(db,
+                     "UPDATE feedback SET title = COALESCE(?4, title),"
+                     " content = COALESCE(?5, content),"
+                     " contact_phone = COALESCE(?6, contact_phone),"
+                     " updated_at = ?7"
+                     " WHERE app_id = ?1 AND id = ?2"
+                     " AND (?3 < 0 OR user_id = ?3)",
+                     "siisssi", app, id, user_id, title, content,
+                     contact_phone, (sqlite3_int64) feat_now())
+        != FEAT_OK)
+    {
+        return FEAT_E_INTERNAL;
+    }
+
+    if (sqlite3_changes(db) == 0) {
+        return FEAT_E_NOT_FOUND;
+    }
+
+    return feat_feedback_get(db, a, app, user_id, id, out);
+}
+
+
+/* A reply joined with its feedback: the feedback's columns, then the
+ * reply's, as the two row readers expect them. */
+static void
+reply_item_row(struct feat_arena *a, sqlite3_stmt *st, void *item)
+{
+    int                                  i;
+    struct feat_feedback_reply_item     *it = item;
+    struct feat_feedback_reply          *p;
+
+    feedback_row(a, st, &it->feedback);
+
+    /* reply_row reads columns 0..7; these are 10..17 of this statement */
+    p = &it->reply;
+    i = 10;
+    p->id = sqlite3_column_int64(st, i);
+    p->app_id = feat_db_col_text(a, st, i + 1);
+    p->created_at = (time_t) sqlite3_column_int64(st, i + 2);
+    p->updated_at = (time_t) sqlite3_column_int64(st, i + 3);
+    p->feedback_id = sqlite3_column_int64(st, i + 4);
+    p->manager_id = sqlite3_column_int64(st, i + 5);
+    p->content = feat_db_col_text(a, st, i + 6);
+    p->is_read = sqlite3_column_int(st, i + 7);
+}
+
+
+enum feat_error
+feat_feedback_user_replies(sqlite3 *db, struct feat_arena *a,
+    const char *app, sqlite3_int64 user_id, long long offset,
+    long long limit, int mark_read, long long *total,
+    struct feat_feedback_reply_item **items, size_t *n)
+{
+    void             *p;
+    size_t            i, max;
+    sqlite3_int64     t;
+    sqlite3_stmt     *st;
+    enum feat_error   e;
+
+    *items = NULL;
+    *n = 0;
+    *total = 0;
+
+    /* as feat_feedback_reply_latest: the read and the marking are one
+     * transaction, so no reply is marked read unseen */
+    if (mark_read && feat_db_begin(db) != FEAT_OK) {
+        return FEAT_E_INTERNAL;
+    }
+
+    if (feat_db_int(db, &t,
+                    "SELECT COUNT(*) FROM feedback f"
+                    " JOIN feedback_reply r ON r.feedback_id = f.id"
+                    " WHERE f.app_id = ? AND f.user_id = ?",
+                    "si", app, user_id)
+        != FEAT_OK)
+    {
+        e = FEAT_E_INTERNAL;
+        goto done;
+    }
+
+    *total = t;
+    e = FEAT_E_NONE;
+
+    max = feedback_limit(offset, limit, t);
+    if (max == 0) {
+        goto done;
+    }
+
+    st = feat_db_query(db,
+                       "SELECT f.id, f.app_id, f.created_at, f.updated_at,"
+                       " f.user_id, f.title, f.content, f.category_id,"
+                       " f.contact_phone, f.status,"
+                       " r.id, r.app_id, r.created_at, r.updated_at,"
+                       " r.feedback_id, r.manager_id, r.content, r.is_read"
+                       " FROM feedback f"
+                       " JOIN feedback_reply r ON r.feedback_id = f.id"
+                       " WHERE f.app_id = ? AND f.user_id = ?"
+                       " ORDER BY r.id DESC LIMIT ? OFFSET ?",
+                       "siii", app, user_id, (sqlite3_int64) max,
+                       (sqlite3_int64) offset);
+    if (st == NULL) {
+        e = FEAT_E_INTERNAL;
+        goto done;
+    }
+
+    e = feedback_rows(db, a, st, sizeof(struct feat_feedback_reply_item),
+                      max, reply_item_row, &p, n);
+    *items = p;
+
+    if (e != FEAT_E_NONE || !mark_read) {
+        goto done;
+    }
+
+    for (i = 0; i < *n; i++) {
+        if ((*items)[i].reply.is_read) {
+            continue;
+        }
+
+        if (feat_db_exec(db,
+                         "UPDATE feedback_reply SET is_read = 1"
+                         " WHERE app_id = ? AND id = ?",
+                         "si", app, (*items)[i].reply.id)
+            != FEAT_OK)
+        {
+            e = FEAT_E_INTERNAL;
+            goto done;
+        }
+    }
+
+    if (feat_db_commit(db) != FEAT_OK) {
+        e = FEAT_E_INTERNAL;
+        goto done;
+    }
+
+    return FEAT_E_NONE;
+
+done:
+
+    if (mark_read) {
+        feat_db_rollback(db);
+    }
+
+    return e;
+}

@@ -183,8 +183,38 @@ enum feat_error feat_feedback_reply_list(sqlite3 *db, struct feat_arena *a,
 enum feat_error feat_feedback_unread_count(sqlite3 *db, const char *app,
     sqlite3_int64 user_id, long long *count);
 
+/*
+ * v1's edit: changes the fields that are not NULL (title may become "",
+ * content may not) and updated_at of a feedback of user_id (or any user),
+ * then reads it back into *out.  Same checks and *bad names as
+ * feat_feedback_create; FEAT_E_NOT_FOUND when it is not the user's.
+ */
+enum feat_error feat_feedback_update(sqlite3 *db, struct feat_arena *a,
+    const char *app, sqlite3_int64 user_id, sqlite3_int64 id,
+    const char *title, const char *content, const char *contact_phone,
+    struct feat_feedback *out, const char **bad);
+
+/* A reply with the feedback it answers. */
+struct feat_feedback_reply_item {
+    struct feat_feedback        feedback;
+    struct feat_feedback_reply  reply;
+};
+
+/*
+ * A page of the replies to every feedback of user_id, newest reply first;
+ * *total counts them all.  With mark_read the replies of the page are
+ * marked read in the same transaction, while *items show is_read as it
+ * was before.
+ */
+enum feat_error feat_feedback_user_replies(sqlite3 *db, struct feat_arena *a,
+    const char *app, sqlite3_int64 user_id, long long offset,
+    long long limit, int mark_read, long long *total,
+    struct feat_feedback_reply_item **items, size_t *n);
+
 /* The module (modules/feedback/v2.c): /api/feedback*, GET
  * /api/feedback_category. */
 extern const struct feat_module feat_feedback_module;
+/* modules/feedback/v1.c: /api/user/feedback*, /api/user/feedback_reply. */
+extern const struct feat_module feat_feedback_v1_module;
 
 #endif /* FEAT_FEEDBACK_H */

@@ -1,0 +1,330 @@
+/*
+ * v1.c: the feedback module's v1 handlers (seeds/003): owner-only CRUD of
+ * one's feedback under /api/user/feedback and the replies to it under
+ * /api/user/feedback_reply.  The rows are the v2 ones (feedback.h):
+ * feedback_title is the title column ("" for feedback filed through v2),
+ * feedback_phone is v2's contact_phone.  Another user's feedback answers
+ * not found (10008), exactly like a missing one.  Times are v1's ISO form,
+ * except the reply list's created_at and reply_time, which the seed shows
+ * as "2018-04-10 15:25:10".
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "feat.h"
+#include "feedback/feedback.h"
+
+/* The array form of feedback_reply (no page) shows at most this many. */
+#define V1_REPLY_ARRAY_MAX  100
+
+
+static cJSON *
+v1_feedback_object(struct feat_req *r, const struct feat_feedback *f)
+{
+    cJSON  *o;
+
+    o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "feedback_id", (double) f->id);
+    cJSON_AddNumberToObject(o, "user_id", (double) f->user_id);
+    cJSON_AddStringToObject(o, "feedback_title", f->title);
+    cJSON_AddStringToObject(o, "feedback_content", f->content);
+    cJSON_AddStringToObject(o, "feedback_phone", f->contact_phone);
+    cJSON_AddNumberToObject(o, "feedback_status", f->status);
+    cJSON_AddStringToObject(o, "created_at",
+                            feat_time_v1(r->arena, f->created_at));
+    cJSON_AddStringToObject(o, "updated_at",
+                            feat_time_v1(r->arena, f->updated_at));
+
+    return o;
+}
+
+
+/* The seed's reply object: the feedback's fields and the reply's, with
+ * its two times in the form without "T". */
+static cJSON *
+v1_reply_object(struct feat_req *r, const struct feat_feedback_reply_item *it)
+{
+    cJSON                             *o;
+    const struct feat_feedback        *f;
+    const struct feat_feedback_reply  *p;
+
+    f = &it->feedback;
+    p = &it->reply;
+
+    o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "is_read", p->is_read ? 1 : 0);
+    cJSON_AddStringToObject(o, "feedback_phone", f->contact_phone);
+    cJSON_AddStringToObject(o, "feedback_title", f->title);
+    cJSON_AddStringToObject(o, "created_at",
+                            feat_time_v2(r->arena, f->created_at));
+    cJSON_AddNumberToObject(o, "feedback_id", (double) f->id);
+    cJSON_AddStringToObject(o, "updated_at",
+                            feat_time_v1(r->arena, p->updated_at));
+    cJSON_AddNumberToObject(o, "reply_id", (double) p->id);
+    cJSON_AddNumberToObject(o, "feedback_status", f->status);
+    cJSON_AddStringToObject(o, "reply_time",
+                            feat_time_v2(r->arena, p->created_at));
+    cJSON_AddNumberToObject(o, "user_id", (double) f->user_id);
+    cJSON_AddStringToObject(o, "reply_content", p->content);
+    cJSON_AddStringToObject(o, "feedback_content", f->content);
+
+    return o;
+}
+
+
+/* Answers a refusal of the domain, naming the field by its v1 name. */
+static int
+v1_feedback_fail(struct feat_req *r, enum feat_error e, const char *bad,
+    const char *what)
+{
+    if (e == FEAT_E_BAD_FIELD && bad != NULL) {
+        r->bad_field = strcmp(bad, "contact_phone") == 0 ? "feedback_phone"
+                                                         : bad;
+        r->bad_reason = "invalid";
+        return feat_fail_field(r);
+    }
+
+    return feat_fail(r, e, "%s of user %lld", what, (long long) r->user_id);
+}
+
+
+/*
+ * The three text fields of a create or an edit.  required: title and
+ * content must be there (create).  FEAT_OK, or FEAT_ERROR once answered.
+ */
+static int
+v1_feedback_input(struct feat_req *r, int required, const char **title,
+    const char **content, const char **phone)
+{
+    unsigned  must;
+
+    must = required ? FEAT_REQUIRED : 0;
+
+    *title = NULL;
+    *content = NULL;
+    *phone = NULL;
+
+    if (feat_in_str(r, "feedback_title", title, FEAT_FEEDBACK_TITLE_MAX,
+                    must) == FEAT_ERROR
+        || feat_in_str(r, "feedback_content", content,
+                       FEAT_FEEDBACK_CONTENT_MAX, must) == FEAT_ERROR
+        || feat_in_str(r, "feedback_phone", phone, FEAT_FEEDBACK_PHONE_MAX,
+                       FEAT_ALLOW_EMPTY) == FEAT_ERROR)
+    {
+        feat_fail_field(r);
+        return FEAT_ERROR;
+    }
+
+    if (*phone != NULL && !feat_feedback_phone_ok(*phone)) {
+        r->bad_field = "feedback_phone";
+        r->bad_reason = "invalid phone number";
+        feat_fail_field(r);
+        return FEAT_ERROR;
+    }
+
+    return FEAT_OK;
+}
+
+
+/* POST /api/user/feedback */
+static int
+v1_feedback_create(struct feat_req *r)
+{
+    const char            *title, *content, *phone, *bad;
+    struct feat_feedback   f;
+    enum feat_error        e;
+
+    if (v1_feedback_input(r, 1, &title, &content, &phone) != FEAT_OK) {
+        return FEAT_OK;
+    }
+
+    bad = NULL;
+    e = feat_feedback_create(feat_db(), r->arena, r->app->id, r->user_id,
+                             title, content, 0, phone, &f, &bad);
+    if (e != FEAT_E_NONE) {
+        return v1_feedback_fail(r, e, bad, "feedback not created");
+    }
+
+    return feat_reply(r, v1_feedback_object(r, &f));
+}
+
+
+/* GET /api/user/feedback?page=: the caller's feedback, newest first */
+static int
+v1_feedback_list(struct feat_req *r)
+{
+    size_t                 i, n;
+    cJSON                 *list;
+    long long              total;
+    struct feat_page       pg;
+    struct feat_feedback  *items;
+    enum feat_error        e;
+
+    if (feat_in_page(r, &pg) != FEAT_OK) {
+        return feat_fail_field(r);
+    }
+
+    e = feat_feedback_list(feat_db(), r->arena, r->app->id, r->user_id, -1,
+                           pg.offset, pg.size, &total, &items, &n);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "feedback list failed");
+    }
+
+    list = cJSON_CreateArray();
+
+    for (i = 0; i < n; i++) {
+        cJSON_AddItemToArray(list, v1_feedback_object(r, &items[i]));
+    }
+
+    return feat_reply(r, feat_page_object(r, &pg, total, list));
+}
+
+
+/* GET /api/user/feedback/{pk} */
+static int
+v1_feedback_get(struct feat_req *r)
+{
+    sqlite3_int64          id;
+    struct feat_feedback   f;
+    enum feat_error        e;
+
+    if (feat_req_param_id(r, "pk", &id) != FEAT_OK) {
+        return feat_fail(r, FEAT_E_NOT_FOUND, "feedback pk is not an id");
+    }
+
+    e = feat_feedback_get(feat_db(), r->arena, r->app->id, r->user_id, id,
+                          &f);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "no feedback %lld of user %lld",
+                         (long long) id, (long long) r->user_id);
+    }
+
+    return feat_reply(r, v1_feedback_object(r, &f));
+}
+
+
+/* PUT /api/user/feedback/{pk}: fields left out stay as they are */
+static int
+v1_feedback_edit(struct feat_req *r)
+{
+    const char            *title, *content, *phone, *bad;
+    sqlite3_int64          id;
+    struct feat_feedback   f;
+    enum feat_error        e;
+
+    if (feat_req_param_id(r, "pk", &id) != FEAT_OK) {
+        return feat_fail(r, FEAT_E_NOT_FOUND, "feedback pk is not an id");
+    }
+
+    if (v1_feedback_input(r, 0, &title, &content, &phone) != FEAT_OK) {
+        return FEAT_OK;
+    }
+
+    bad = NULL;
+    e = feat_feedback_update(feat_db(), r->arena, r->app->id, r->user_id,
+                             id, title, content, phone, &f, &bad);
+    if (e != FEAT_E_NONE) {
+        return v1_feedback_fail(r, e, bad, "feedback not changed");
+    }
+
+    return feat_reply(r, v1_feedback_object(r, &f));
+}
+
+
+/* DELETE /api/user/feedback/{pk}: the replies go with it */
+static int
+v1_feedback_delete(struct feat_req *r)
+{
+    sqlite3_int64    id;
+    enum feat_error  e;
+
+    if (feat_req_param_id(r, "pk", &id) != FEAT_OK) {
+        return feat_fail(r, FEAT_E_NOT_FOUND, "feedback pk is not an id");
+    }
+
+    e = feat_feedback_delete(feat_db(), r->app->id, r->user_id, id);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "no feedback %lld of user %lld",
+                         (long long) id, (long long) r->user_id);
+    }
+
+    return feat_reply(r, cJSON_CreateString("success"));
+}
+
+
+/*
+ * GET /api/user/feedback_reply: the replies to the caller's feedback,
+ * newest first.  Without "page" the seed's array form (the newest
+ * V1_REPLY_ARRAY_MAX), with it the paged object.  Each reply shows
+ * is_read as it was; the replies shown are then marked read, which is
+ * what notice/summary's unread_reply counts.
+ */
+static int
+v1_feedback_replies(struct feat_req *r)
+{
+    int                               paged;
+    size_t                            i, n;
+    cJSON                            *list;
+    long long                         total;
+    struct feat_page                  pg;
+    struct feat_feedback_reply_item  *items;
+    enum feat_error                   e;
+
+    paged = feat_req_arg(r, "page") != NULL;
+
+    if (paged) {
+        if (feat_in_page(r, &pg) != FEAT_OK) {
+            return feat_fail_field(r);
+        }
+
+    } else {
+        pg.page = 1;
+        pg.size = V1_REPLY_ARRAY_MAX;
+        pg.offset = 0;
+    }
+
+    e = feat_feedback_user_replies(feat_db(), r->arena, r->app->id,
+                                   r->user_id, pg.offset, pg.size, 1, &total,
+                                   &items, &n);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "reply list of user %lld failed",
+                         (long long) r->user_id);
+    }
+
+    list = cJSON_CreateArray();
+
+    for (i = 0; i < n; i++) {
+        cJSON_AddItemToArray(list, v1_reply_object(r, &items[i]));
+    }
+
+    if (!paged) {
+        return feat_reply(r, list);
+    }
+
+    return feat_reply(r, feat_page_object(r, &pg, total, list));
+}
+
+
+static const struct feat_route  feedback_v1_routes[] = {
+    { FEAT_POST,   "/api/user/feedback",      FEAT_V1, v1_feedback_create,
+                                                       FEAT_JWT },
+    { FEAT_GET,    "/api/user/feedback",      FEAT_V1, v1_feedback_list,
+                                                       FEAT_JWT },
+    { FEAT_GET,    "/api/user/feedback/{pk}", FEAT_V1, v1_feedback_get,
+                                                       FEAT_JWT },
+    { FEAT_PUT,    "/api/user/feedback/{pk}", FEAT_V1, v1_feedback_edit,
+                                                       FEAT_JWT },
+    { FEAT_DELETE, "/api/user/feedback/{pk}", FEAT_V1, v1_feedback_delete,
+                                                       FEAT_JWT },
+    { FEAT_GET,    "/api/user/feedback_reply", FEAT_V1, v1_feedback_replies,
+                                                       FEAT_JWT },
+    FEAT_NULL_ROUTE
+};
+
+
+const struct feat_module  feat_feedback_v1_module = {
+    .name = "feedback-v1",
+    .routes = feedback_v1_routes,
+};

@@ -1,0 +1,68 @@
+/*
+ * v1.c: v1's picture upload (seeds/003): POST /api/user/img, a
+ * multipart/form-data body with the file in field "img", answered with
+ * the public URL as the whole message.  The picture goes through the
+ * images domain (images.h) like a feat upload: judged by its bytes alone
+ * (PNG, JPEG or GIF, whatever its name says), stripped of metadata,
+ * stored under a random name and recorded as one of the caller's images.
+ * Every refusal of the upload itself answers v1's 10010.
+ */
+
+#include "config.h"
+
+#include "feat.h"
+#include "images/images.h"
+
+
+/* POST /api/user/img */
+static int
+v1_img_upload(struct feat_req *r)
+{
+    int                      rc;
+    size_t                   n;
+    const char              *reason, *bad;
+    enum feat_error          e;
+    struct feat_part        *parts;
+    const struct feat_part  *img;
+    struct feat_user_image   m;
+
+    rc = feat_req_multipart(r, &parts, &n, &reason);
+
+    if (rc == FEAT_DECLINED) {
+        return feat_fail(r, FEAT_E_UPLOAD, "img upload is not multipart");
+    }
+
+    if (rc != FEAT_OK) {
+        return feat_fail(r, FEAT_E_UPLOAD, "img upload: %s", reason);
+    }
+
+    img = feat_part_find(parts, n, "img");
+    if (img == NULL || img->len == 0) {
+        return feat_fail(r, FEAT_E_UPLOAD, "img upload without \"img\"");
+    }
+
+    bad = NULL;
+    e = feat_user_image_add(feat_db(), r->arena, r->app->id, r->user_id,
+                            (const unsigned char *) img->data, img->len,
+                            NULL, NULL, &m, &bad);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "img of user %lld not stored",
+                         (long long) r->user_id);
+    }
+
+    return feat_reply(r, cJSON_CreateString(feat_user_image_url(r,
+                                                                m.relpath)));
+}
+
+
+static const struct feat_route  images_v1_routes[] = {
+    { FEAT_POST, "/api/user/img", FEAT_V1, v1_img_upload,
+                                           FEAT_JWT | FEAT_UPLOAD },
+    FEAT_NULL_ROUTE
+};
+
+
+const struct feat_module  feat_images_v1_module = {
+    .name = "images-v1",
+    .routes = images_v1_routes,
+};
