@@ -489,6 +489,19 @@ feat_pw_slot_give(int taken)
 }
 
 
+int
+feat_crypto_pw_slots(void)
+{
+    int  n;
+
+    if (feat_pw_sem == NULL || sem_getvalue(feat_pw_sem, &n) != 0) {
+        return -1;
+    }
+
+    return n;
+}
+
+
 /* scrypt(password, salt) with N = 2^ln into out[outlen]. */
 static int
 feat_scrypt(const char *password, size_t plen, const unsigned char *salt,

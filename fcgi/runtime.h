@@ -83,6 +83,10 @@ int feat_db_version(sqlite3 *db);
  * featctl.  Without it hashing runs uncapped. */
 int feat_crypto_init_shared(void);
 
+/* Free hashing slots under the cap right now, as every process sharing it
+ * sees them; -1 when there is no cap.  For tests and diagnostics. */
+int feat_crypto_pw_slots(void);
+
 
 /* ---- router.c ------------------------------------------------------------- */
 

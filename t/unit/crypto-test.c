@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 #include "runtime.h"
 #include "../tap.h"
@@ -297,12 +299,61 @@ test_passwords(void)
 }
 
 
+/*
+ * scrypt.max_concurrent is one cap for every process forked after
+ * feat_crypto_init_shared(), as the workers are: while a child hashes, the
+ * parent sees the slot taken, and sees it given back when the child is
+ * done.  The hash itself then waits in sem_timedwait() for a free slot.
+ */
+static void
+test_password_cap(void)
+{
+    int              status, seen;
+    char             h[200];
+    pid_t            pid;
+    struct timespec  ms = { 0, 1000000 };
+
+    feat_conf_set("scrypt.max_concurrent", "1");
+    is_int(feat_crypto_init_shared(), FEAT_OK, "a cap of one hash");
+    is_int(feat_crypto_pw_slots(), 1, "one free slot");
+
+    feat_conf_set("scrypt.ln", "16");
+    pid = fork();
+    if (pid == 0) {
+        _exit(feat_password_hash("in a child", h, sizeof(h)) == FEAT_OK
+              ? 0 : 1);
+    }
+
+    seen = 0;
+    while (pid > 0 && waitpid(pid, &status, WNOHANG) == 0) {
+        if (feat_crypto_pw_slots() == 0) {
+            seen = 1;
+        }
+        nanosleep(&ms, NULL);
+    }
+    if (pid > 0 && !seen) {
+        waitpid(pid, &status, 0);
+    }
+    feat_conf_set("scrypt.ln", "4");
+
+    ok(pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+       "a child hashed under the cap");
+    ok(seen, "... and the parent saw its slot taken");
+    is_int(feat_crypto_pw_slots(), 1, "... and given back");
+
+    feat_conf_set("scrypt.max_concurrent", "2");
+    is_int(feat_crypto_init_shared(), FEAT_OK, "cap back to two");
+    is_int(feat_crypto_pw_slots(), 2, "two free slots");
+}
+
+
 static void
 test_db(struct feat_arena *a)
 {
     int                           applied, n, known, good;
+    char                          path[300];
     const char                   *s;
-    sqlite3                      *db;
+    sqlite3                      *db, *other;
     sqlite3_int64                 v;
     sqlite3_stmt                 *st;
     const struct feat_migration  *m;
@@ -370,6 +421,14 @@ test_db(struct feat_arena *a)
     is_int(feat_db_exec(db, "SELEC nonsense", NULL), FEAT_ERROR,
            "bad SQL is an error");
 
+    /* One statement per SQL text: the second query reuses the first's. */
+    st = feat_db_query(db, "SELECT count(*) FROM t WHERE n > ?", "d", 0);
+    feat_db_done(st);
+    ok(st != NULL && feat_db_query(db, "SELECT count(*) FROM t WHERE n > ?",
+                                   "d", 1) == st,
+       "statement cache: the same SQL is prepared once");
+    feat_db_done(st);
+
     /* The cache grows past its first size and still answers right. */
     good = 1;
     for (n = 0; n < 200; n++) {
@@ -389,6 +448,22 @@ test_db(struct feat_arena *a)
 
     is_int(feat_db_begin(db), FEAT_OK, "begin");
     ok(!sqlite3_get_autocommit(db), "in a transaction");
+
+    /* IMMEDIATE: the write lock is taken at BEGIN, before any write, so
+     * another connection cannot start a writing transaction. */
+    snprintf(path, sizeof(path), "%s/test.db", dir);
+    if (sqlite3_open_v2(path, &other, SQLITE_OPEN_READWRITE, NULL)
+        == SQLITE_OK)
+    {
+        sqlite3_busy_timeout(other, 0);
+        is_int(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL),
+               SQLITE_BUSY, "begin takes the write lock at once");
+        sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
+    } else {
+        ok(0, "open a second connection");
+    }
+    sqlite3_close(other);
+
     feat_db_exec(db, "INSERT INTO t (name) VALUES ('two')", NULL);
     feat_db_rollback(db);
     ok(sqlite3_get_autocommit(db), "rolled back");
@@ -503,6 +578,7 @@ main(void)
     test_random();
     test_compare();
     test_passwords();
+    test_password_cap();
     test_db(a);
     test_rate();
 
