@@ -442,13 +442,20 @@ test_register_login(struct feat_tokens *out)
 
     /* per-address failures across accounts */
     feat_conf_set("login.ip_max_failures", "3");
-    for (i = 0; i < 3; i++) {
-        feat_account_login_password(db, APP, &a, "wrong-password",
-                                    "10.3.3.3", "", &t);
+    is_int(feat_account_login_password(db, APP, &a, "wrong-password",
+                                       "10.3.3.3", "", &t),
+           FEAT_E_WRONG_PASSWORD, "address: a wrong password");
+    for (i = 0; i < 2; i++) {
+        is_intf(feat_account_login_password(db, APP, &m, "secret1",
+                                            "10.3.3.3", "", &t),
+                FEAT_E_NOT_REGISTERED, "address: unknown account %d", i);
     }
     is_int(feat_account_login_password(db, APP, &a, "secret1", "10.3.3.3",
                                        "", &t), FEAT_E_LOCKED,
-           "address locked");
+           "address locked after failures across accounts");
+    is_int(feat_account_login_password(db, APP, &a, "secret1", "10.3.3.4",
+                                       "", &t), FEAT_E_NONE,
+           "... the account itself is not (another address logs in)");
     feat_conf_set("login.ip_max_failures", "30");
     clock_add(901);
 
