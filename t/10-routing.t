@@ -140,6 +140,14 @@ ok(defined $h->{'x-request-id'} && $h->{'x-request-id'} ne $rid,
     my @ngx = $t->log_lines('nginx-access.log');
 
     ok(scalar(grep { m{/api/nope} } @acc), 'featcgi access log has the path');
+    # time, request id, client, app, method, path, status, duration (ms)
+    my ($line) = grep { index($_, substr($rid, 0, 16)) >= 0 } @acc;
+    like($line // '', qr{^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d
+        \s\Q$rid\E\s127\.0\.0\.1\sapp=\sGET\s/api/nope\s404\s\d+\.\d{3}$}x,
+        '... with time, request id, client, app, method, status, duration')
+        or diag($line);
+    ok(scalar(grep { m{\sPOST /api/auth/send_code 200 \d+\.\d{3}$} } @acc),
+        '... and a POST answered 200');
     ok(scalar(grep { index($_, substr($rid, 0, 16)) >= 0 } @acc),
         '... and the request id');
     ok(!grep({ /SeCrEt|\?/ } @acc), '... and no query string');
