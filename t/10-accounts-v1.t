@@ -292,8 +292,12 @@ is($seen[-1], '10009', 'the 13th, over sds.ip_limit: "10009"');
 my @lines = $t->log_lines('nginx-access.log');
 ok(@lines && !grep({ /token=|password=|verify_code=|open_id=/ } @lines),
     'no query string in nginx\'s access log');
-ok(!grep({ /token=|password=|verify_code=|open_id=/ }
-    $t->log_lines('featcgi-access.log')), '... nor in featcgi\'s');
+my @acc = $t->log_lines('featcgi-access.log');
+ok(@acc && !grep({ /token=|password=|verify_code=|open_id=/ } @acc),
+    '... nor in featcgi\'s');
+ok(scalar(grep { m{/api/get_token_by_open} } @acc)
+    && scalar(grep { m{/sds_check_token} } @acc),
+    '... which logged those requests, by path');
 
 # ---- recent_auth, allow_from, expose_codes off, no provider -------------------------------------
 
