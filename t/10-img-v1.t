@@ -95,6 +95,7 @@ like($j->{message}, qr{\.gif$}, '... stored by its content, as .gif');
 # ---- refusals ----------------------------------------------------------------------
 
 my $files = media_files();
+my $rows = $t->db_value('SELECT COUNT(*) FROM images');
 $j = upload($u, [ 'img', "<?php echo 'hi'; ?>\n" x 10, 'evil.png',
     'image/png' ]);
 is($j->{code}, 10010, 'a .png that is not an image: 10010');
@@ -112,6 +113,7 @@ is($j->{code}, 10010, 'a JSON body: 10010');
     { 'Content-Type' => "multipart/form-data; boundary=$boundary" });
 is($j->{code}, 10010, 'a malformed multipart body: 10010');
 is(media_files(), $files, '... no file stored by any refusal');
+is($t->db_value('SELECT COUNT(*) FROM images'), $rows, '... nor any row');
 
 ($st, $h, $j) = upload($u, [ 'img', png(200, 200) . ("\0" x 70000),
     'big.png', 'image/png' ]);
@@ -126,6 +128,8 @@ $j = FeatV1Content::v1($t, undef, 'POST', '/api/user/img',
       Authorization => "Token $u->{token}" });
 is($j->{code}, 10001, 'a v2 session token: 10001');
 is(media_files(), $files, '... nothing stored');
+is($t->db_value('SELECT COUNT(*) FROM images'), $rows,
+    '... no image row after any refusal');
 
 $t->stop;
 done_testing;
