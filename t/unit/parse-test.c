@@ -372,10 +372,16 @@ test_page(void)
     ok(feat_in_page(&r, &pg) == FEAT_OK && pg.page == 2 && pg.size == 20
        && pg.offset == 20, "v1: page, size fixed at 20");
 
-    req(&r, FEAT_FEAT, "page=9223372036854775807&page_size=100", NULL, NULL);
+    req(&r, FEAT_FEAT, "page=9007199254740991&page_size=100", NULL, NULL);
     feat_req_parse(&r);
     ok(feat_in_page(&r, &pg) == FEAT_OK && pg.offset > 0,
-       "a huge page does not overflow the offset");
+       "the largest page does not overflow the offset");
+
+    req(&r, FEAT_FEAT, "page=9223372036854775807", NULL, NULL);
+    feat_req_parse(&r);
+    ok(feat_in_page(&r, &pg) == FEAT_ERROR
+       && strcmp(r.bad_field, "page") == 0,
+       "a page past 2^53 - 1 (not exact in JSON) is a field error");
 }
 
 
