@@ -19,7 +19,7 @@
 
 #define FEAT_PAGE_SIZE      20
 #define FEAT_PAGE_SIZE_MAX  100
-#define FEAT_PAGE_MAX       9007199254740991LL  /* 2^53 - 1 */
+#define FEAT_PAGE_MAX       999999999999999LL  /* 15 digits */
 #define FEAT_SAFE_INT       9007199254740992.0  /* 2^53 */
 
 /* Where a field was found: a JSON item, or a string (form or query). */
@@ -366,9 +366,10 @@ feat_in_page(struct feat_req *r, struct feat_page *pg)
     size = FEAT_PAGE_SIZE;
 
     /*
-     * The page is echoed as current_page, and JSON numbers are exact only
-     * up to 2^53 - 1 (cJSON holds doubles): a larger page is out of range
-     * rather than answered as a number the client did not send.
+     * The page is echoed as current_page, and cJSON prints numbers beyond
+     * int with "%1.15g": only 15 significant digits come back exactly.  A
+     * larger page is out of range rather than answered as a number the
+     * client did not send.
      */
     if (feat_in_int(r, page_name, &page, 1, FEAT_PAGE_MAX, 0) == FEAT_ERROR) {
         return FEAT_ERROR;
