@@ -1,0 +1,136 @@
+#!/usr/bin/perl
+# The shipped production site (nginx/featcgi-site.conf) is a working nginx
+# configuration: nginx -t accepts it with stand-in certificates, and run on
+# loopback ports it closes requests for hosts that are not ours, redirects
+# plain HTTP to HTTPS, and passes our hosts to featcgi over TLS.
+
+use strict;
+use warnings;
+
+use lib 't/lib';
+use File::Temp qw(tempdir);
+use IO::Socket::INET;
+use Test::More;
+
+use FeatTest;
+
+my $nginx = FeatTest::_nginx_binary()
+    or BAIL_OUT('no nginx (set FEAT_NGINX)');
+system('openssl version >/dev/null 2>&1') == 0
+    or BAIL_OUT('no openssl command');
+
+my $dir = tempdir('featcgi-site-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+mkdir("$dir/$_") for qw(log snippets tmp media);
+
+# stand-in certificates for both names (openssl's progress dots muted)
+open(my $stderr, '>&', \*STDERR) or die;
+open(STDERR, '>', '/dev/null') or die;
+for my $host (qw(api.example.com shop.example.com)) {
+    system('openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes',
+        '-days', '1', '-subj', "/CN=$host", '-keyout', "$dir/$host.key",
+        '-out', "$dir/$host.pem") == 0
+        or BAIL_OUT("openssl req for $host failed");
+}
+open(STDERR, '>&', $stderr) or die;
+
+my %port = (http => FeatTest::_free_port({}), https => 0);
+$port{https} = FeatTest::_free_port({ $port{http} => 1 });
+
+# The site as shipped, with only its machine-specific paths and ports moved
+# into the temp dir.
+my $site = FeatTest::_slurp(FeatTest::srcdir() . '/nginx/featcgi-site.conf');
+$site =~ s{/etc/ssl/(?:certs|private)/([\w.]+)\.(pem|key)}{$dir/$1.$2}g;
+$site =~ s{/var/log/nginx/}{$dir/log/}g;
+$site =~ s{/var/lib/featcgi/media/}{$dir/media/}g;
+$site =~ s{unix:/run/featcgi/featcgi\.sock}{unix:$dir/featcgi.sock}g;
+$site =~ s{include snippets/}{include $dir/snippets/}g;
+$site =~ s{listen \[::\]:\d+[^;]*;\n}{}g;
+$site =~ s{listen 80\b}{listen 127.0.0.1:$port{http}}g;
+$site =~ s{listen 443\b}{listen 127.0.0.1:$port{https}}g;
+$site =~ s{ http2;}{;}g;
+
+for my $f (qw(fastcgi-feat.conf featcgi-locations.conf)) {
+    my $s = FeatTest::_slurp(FeatTest::srcdir() . "/nginx/$f");
+    open(my $fh, '>', "$dir/snippets/$f") or die;
+    print $fh $s;
+    close($fh);
+}
+
+my $user = getpwuid($<) // 'root';
+open(my $fh, '>', "$dir/nginx.conf") or die;
+print $fh <<"CONF";
+daemon off;
+user $user;
+worker_processes 1;
+pid $dir/nginx.pid;
+error_log $dir/log/nginx-error.log;
+events { worker_connections 64; }
+http {
+    include /etc/nginx/mime.types;
+    client_body_temp_path $dir/tmp/body;
+    fastcgi_temp_path $dir/tmp/fastcgi;
+    proxy_temp_path $dir/tmp/proxy;
+    uwsgi_temp_path $dir/tmp/uwsgi;
+    scgi_temp_path $dir/tmp/scgi;
+    $site
+}
+CONF
+close($fh);
+
+my $out = `$nginx -t -p $dir -c $dir/nginx.conf 2>&1`;
+is($?, 0, 'nginx -t accepts the shipped site') or diag($out);
+
+my $pid = fork();
+die "fork: $!" if !defined $pid;
+if ($pid == 0) {
+    open(STDOUT, '>', "$dir/log/nginx.stdout");
+    open(STDERR, '>&', \*STDOUT);
+    exec($nginx, '-p', $dir, '-c', "$dir/nginx.conf");
+    exit(127);
+}
+
+sub raw_http {
+    my ($port, $host) = @_;
+    for (1 .. 100) {
+        my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+            PeerPort => $port, Timeout => 5);
+        if ($s) {
+            print $s "GET /api/faq HTTP/1.1\r\nHost: $host\r\n"
+                . "Connection: close\r\n\r\n";
+            local $/;
+            my $answer = <$s> // '';
+            return $answer;
+        }
+        select(undef, undef, undef, 0.05);
+    }
+    return undef;
+}
+
+my $a = raw_http($port{http}, 'api.example.com');
+like($a, qr{^HTTP/1\.1 301}, 'plain HTTP for our host: 301');
+like($a, qr{\r\nLocation: https://api\.example\.com/api/faq\r\n},
+    '... to HTTPS');
+is(raw_http($port{http}, 'evil.example.net'), '',
+    'plain HTTP for another host: closed unanswered (444)');
+
+# TLS: our name gets a handshake and reaches the FastCGI location (no pool
+# runs here, so 502); another name is refused at the handshake.
+my $curl = sub {
+    my ($host) = @_;
+    my $o = `curl -s -o /dev/null -w '%{http_code}' --max-time 5 -k \\
+        --resolve $host:$port{https}:127.0.0.1 \\
+        https://$host:$port{https}/api/faq 2>/dev/null`;
+    return ($? >> 8, $o);
+};
+my ($rc, $code) = $curl->('shop.example.com');
+is($code, '502', 'HTTPS for our host reaches the FastCGI location');
+($rc, $code) = $curl->('evil.example.net');
+isnt($rc, 0, 'HTTPS for another host: handshake refused');
+is($code, '000', '... no HTTP answer at all');
+
+kill('TERM', $pid);
+waitpid($pid, 0);
+my $errors = FeatTest::_slurp("$dir/log/nginx-error.log");
+unlike($errors, qr/\[(?:alert|emerg)\]/, 'no [alert] or [emerg] from nginx');
+
+done_testing();
