@@ -33,7 +33,7 @@ $cc //= 'cc';
 
 my @targets = sort map { s{.*/fuzz-(.*)\.c$}{$1}r }
     glob("$src/t/fuzz/fuzz-*.c");
-plan(skip_all => 'no fuzz targets') if !@targets;
+BAIL_OUT("no fuzz targets under $src/t/fuzz") if !@targets;
 
 my $out = tempdir('feat-fuzz-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 my $log = "$out/build.log";
