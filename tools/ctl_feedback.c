@@ -32,8 +32,6 @@ static int ctl_feedback_close(struct feat_ctl *ctl, int argc, char **argv);
 static int ctl_category_add(struct feat_ctl *ctl, int argc, char **argv);
 static int ctl_category_rm(struct feat_ctl *ctl, int argc, char **argv);
 static int ctl_category_list(struct feat_ctl *ctl, int argc, char **argv);
-static int ctl_feedback_paging(const char *limit_opt, const char *offset_opt,
-    long long *limit, long long *offset);
 static cJSON *ctl_feedback_object(struct feat_ctl *ctl,
     const struct feat_feedback *f, int preview);
 static cJSON *ctl_reply_object(struct feat_ctl *ctl,
@@ -116,7 +114,8 @@ ctl_feedback_list(struct feat_ctl *ctl, int argc, char **argv)
         return feat_ctl_fail("bad --user \"%s\": a user id", user_opt);
     }
 
-    if (ctl_feedback_paging(limit_opt, offset_opt, &limit, &offset)
+    if (feat_ctl_paging(limit_opt, offset_opt, CTL_FEEDBACK_LIMIT,
+                        FEAT_FEEDBACK_LIST_MAX, &limit, &offset)
         != FEAT_OK)
     {
         return FEAT_CTL_FAIL;
@@ -500,7 +499,8 @@ ctl_category_list(struct feat_ctl *ctl, int argc, char **argv)
         return FEAT_CTL_USAGE;
     }
 
-    if (ctl_feedback_paging(limit_opt, offset_opt, &limit, &offset)
+    if (feat_ctl_paging(limit_opt, offset_opt, CTL_FEEDBACK_LIMIT,
+                        FEAT_FEEDBACK_LIST_MAX, &limit, &offset)
         != FEAT_OK)
     {
         return FEAT_CTL_FAIL;
@@ -533,34 +533,6 @@ ctl_category_list(struct feat_ctl *ctl, int argc, char **argv)
     feat_ctl_print_rows(ctl, rows, cols, FEAT_NELEMS(cols));
 
     return FEAT_CTL_OK;
-}
-
-
-/* --limit (1..FEAT_FEEDBACK_LIST_MAX, default 100) and --offset. */
-static int
-ctl_feedback_paging(const char *limit_opt, const char *offset_opt,
-    long long *limit, long long *offset)
-{
-    *limit = CTL_FEEDBACK_LIMIT;
-    if (limit_opt != NULL
-        && feat_ctl_int(limit_opt, 1, FEAT_FEEDBACK_LIST_MAX, limit)
-           != FEAT_OK)
-    {
-        feat_ctl_fail("bad --limit \"%s\": 1 to %d", limit_opt,
-                      FEAT_FEEDBACK_LIST_MAX);
-        return FEAT_ERROR;
-    }
-
-    *offset = 0;
-    if (offset_opt != NULL
-        && feat_ctl_int(offset_opt, 0, FEAT_CTL_MAX_LIMIT, offset) != FEAT_OK)
-    {
-        feat_ctl_fail("bad --offset \"%s\": 0 to %d", offset_opt,
-                      FEAT_CTL_MAX_LIMIT);
-        return FEAT_ERROR;
-    }
-
-    return FEAT_OK;
 }
 
 

@@ -232,22 +232,11 @@ ctl_notice_list(struct feat_ctl *ctl, int argc, char **argv)
         return FEAT_CTL_USAGE;
     }
 
-    limit = CTL_NOTICE_LIMIT;
-    if (limit_opt != NULL
-        && feat_ctl_int(limit_opt, 1, FEAT_NOTICE_LIST_MAX, &limit)
-           != FEAT_OK)
+    if (feat_ctl_paging(limit_opt, offset_opt, CTL_NOTICE_LIMIT,
+                        FEAT_NOTICE_LIST_MAX, &limit, &offset)
+        != FEAT_OK)
     {
-        return feat_ctl_fail("bad --limit \"%s\": 1 to %d", limit_opt,
-                             FEAT_NOTICE_LIST_MAX);
-    }
-
-    offset = 0;
-    if (offset_opt != NULL
-        && feat_ctl_int(offset_opt, 0, FEAT_CTL_MAX_LIMIT, &offset)
-           != FEAT_OK)
-    {
-        return feat_ctl_fail("bad --offset \"%s\": 0 to %d", offset_opt,
-                             FEAT_CTL_MAX_LIMIT);
+        return FEAT_CTL_FAIL;
     }
 
     db = feat_ctl_app_db(ctl, app);

@@ -333,6 +333,31 @@ feat_ctl_int(const char *s, long long min, long long max, long long *out)
 
 
 int
+feat_ctl_paging(const char *limit_opt, const char *offset_opt,
+    long long deflt, long long max, long long *limit, long long *offset)
+{
+    *limit = deflt;
+    if (limit_opt != NULL
+        && feat_ctl_int(limit_opt, 1, max, limit) != FEAT_OK)
+    {
+        feat_ctl_fail("bad --limit \"%s\": 1 to %lld", limit_opt, max);
+        return FEAT_ERROR;
+    }
+
+    *offset = 0;
+    if (offset_opt != NULL
+        && feat_ctl_int(offset_opt, 0, FEAT_CTL_MAX_LIMIT, offset) != FEAT_OK)
+    {
+        feat_ctl_fail("bad --offset \"%s\": 0 to %d", offset_opt,
+                      FEAT_CTL_MAX_LIMIT);
+        return FEAT_ERROR;
+    }
+
+    return FEAT_OK;
+}
+
+
+int
 feat_ctl_bool(const char *s, int *out)
 {
     static const char *const  yes[] = { "on", "yes", "true", "1" };

@@ -105,6 +105,13 @@ int feat_ctl_args(struct feat_ctl *ctl, int argc, char **argv,
  * spaces): FEAT_OK or FEAT_ERROR. */
 int feat_ctl_int(const char *s, long long min, long long max,
     long long *out);
+/*
+ * --limit and --offset of a list command: limit 1..max (deflt when
+ * limit_opt is NULL), offset 0..FEAT_CTL_MAX_LIMIT (0 when NULL).
+ * FEAT_OK, or FEAT_ERROR after printing which one is bad and its range.
+ */
+int feat_ctl_paging(const char *limit_opt, const char *offset_opt,
+    long long deflt, long long max, long long *limit, long long *offset);
 /* "on"/"off" (also yes/no, true/false, 1/0): FEAT_OK or FEAT_ERROR. */
 int feat_ctl_bool(const char *s, int *out);
 
