@@ -186,30 +186,17 @@ ctl_faq_edit(struct feat_ctl *ctl, int argc, char **argv)
 static int
 ctl_faq_rm(struct feat_ctl *ctl, int argc, char **argv)
 {
+    int                        rc;
     char                       msg[96];
     cJSON                     *res;
     sqlite3                   *db;
-    const char                *app, *arg;
+    const char                *app;
     sqlite3_int64              id;
     enum feat_error            e;
-    const struct feat_ctl_opt  opts[] = {
-        { "app", 1, &app },
-        { NULL, 0, NULL }
-    };
 
-    app = "";
-
-    if (feat_ctl_args(ctl, argc, argv, opts, &arg, 1) != FEAT_OK) {
-        return FEAT_CTL_USAGE;
-    }
-
-    if (feat_ctl_id(arg, &id) != FEAT_OK) {
-        return feat_ctl_fail("bad FAQ id \"%s\"", arg);
-    }
-
-    db = feat_ctl_app_db(ctl, app);
-    if (db == NULL) {
-        return FEAT_CTL_FAIL;
+    rc = feat_ctl_app_item(ctl, argc, argv, "FAQ", &app, &id, &db);
+    if (rc != FEAT_CTL_OK) {
+        return rc;
     }
 
     e = feat_faq_remove(db, app, id);

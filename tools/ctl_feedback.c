@@ -148,19 +148,16 @@ ctl_feedback_list(struct feat_ctl *ctl, int argc, char **argv)
 static int
 ctl_feedback_show(struct feat_ctl *ctl, int argc, char **argv)
 {
+    int                                  rc;
     size_t                               i, n;
     cJSON                               *obj, *rows;
     sqlite3                             *db;
     long long                            total;
-    const char                          *app, *arg;
+    const char                          *app;
     sqlite3_int64                        id;
     struct feat_feedback                 f;
     struct feat_feedback_reply          *items;
     enum feat_error                      e;
-    const struct feat_ctl_opt            opts[] = {
-        { "app", 1, &app },
-        { NULL, 0, NULL }
-    };
     static const struct feat_ctl_column  cols[] = {
         { "id", "REPLY", NULL },
         { "manager_id", "MANAGER", NULL },
@@ -169,19 +166,9 @@ ctl_feedback_show(struct feat_ctl *ctl, int argc, char **argv)
         { "content", "CONTENT", NULL },
     };
 
-    app = "";
-
-    if (feat_ctl_args(ctl, argc, argv, opts, &arg, 1) != FEAT_OK) {
-        return FEAT_CTL_USAGE;
-    }
-
-    if (feat_ctl_id(arg, &id) != FEAT_OK) {
-        return feat_ctl_fail("bad feedback id \"%s\"", arg);
-    }
-
-    db = feat_ctl_app_db(ctl, app);
-    if (db == NULL) {
-        return FEAT_CTL_FAIL;
+    rc = feat_ctl_app_item(ctl, argc, argv, "feedback", &app, &id, &db);
+    if (rc != FEAT_CTL_OK) {
+        return rc;
     }
 
     e = feat_feedback_get(db, ctl->arena, app, FEAT_FEEDBACK_ANY_USER, id,
@@ -308,30 +295,17 @@ ctl_feedback_reply(struct feat_ctl *ctl, int argc, char **argv)
 static int
 ctl_feedback_close(struct feat_ctl *ctl, int argc, char **argv)
 {
+    int                        rc;
     char                       msg[96];
     cJSON                     *res;
     sqlite3                   *db;
-    const char                *app, *arg;
+    const char                *app;
     sqlite3_int64              id;
     enum feat_error            e;
-    const struct feat_ctl_opt  opts[] = {
-        { "app", 1, &app },
-        { NULL, 0, NULL }
-    };
 
-    app = "";
-
-    if (feat_ctl_args(ctl, argc, argv, opts, &arg, 1) != FEAT_OK) {
-        return FEAT_CTL_USAGE;
-    }
-
-    if (feat_ctl_id(arg, &id) != FEAT_OK) {
-        return feat_ctl_fail("bad feedback id \"%s\"", arg);
-    }
-
-    db = feat_ctl_app_db(ctl, app);
-    if (db == NULL) {
-        return FEAT_CTL_FAIL;
+    rc = feat_ctl_app_item(ctl, argc, argv, "feedback", &app, &id, &db);
+    if (rc != FEAT_CTL_OK) {
+        return rc;
     }
 
     e = feat_feedback_close(db, app, id);
@@ -420,30 +394,17 @@ ctl_category_add(struct feat_ctl *ctl, int argc, char **argv)
 static int
 ctl_category_rm(struct feat_ctl *ctl, int argc, char **argv)
 {
+    int                        rc;
     char                       msg[96];
     cJSON                     *res;
     sqlite3                   *db;
-    const char                *app, *arg;
+    const char                *app;
     sqlite3_int64              id;
     enum feat_error            e;
-    const struct feat_ctl_opt  opts[] = {
-        { "app", 1, &app },
-        { NULL, 0, NULL }
-    };
 
-    app = "";
-
-    if (feat_ctl_args(ctl, argc, argv, opts, &arg, 1) != FEAT_OK) {
-        return FEAT_CTL_USAGE;
-    }
-
-    if (feat_ctl_id(arg, &id) != FEAT_OK) {
-        return feat_ctl_fail("bad category id \"%s\"", arg);
-    }
-
-    db = feat_ctl_app_db(ctl, app);
-    if (db == NULL) {
-        return FEAT_CTL_FAIL;
+    rc = feat_ctl_app_item(ctl, argc, argv, "category", &app, &id, &db);
+    if (rc != FEAT_CTL_OK) {
+        return rc;
     }
 
     e = feat_feedback_category_remove(db, app, id);

@@ -151,6 +151,35 @@ feat_ctl_domain_fail(enum feat_error e, const char *what)
 }
 
 
+int
+feat_ctl_app_item(struct feat_ctl *ctl, int argc, char **argv,
+    const char *what, const char **app, sqlite3_int64 *id, sqlite3 **db)
+{
+    const char                 *arg;
+    const struct feat_ctl_opt   opts[] = {
+        { "app", 1, app },
+        { NULL, 0, NULL }
+    };
+
+    *app = "";
+
+    if (feat_ctl_args(ctl, argc, argv, opts, &arg, 1) != FEAT_OK) {
+        return FEAT_CTL_USAGE;
+    }
+
+    if (feat_ctl_id(arg, id) != FEAT_OK) {
+        return feat_ctl_fail("bad %s id \"%s\"", what, arg);
+    }
+
+    *db = feat_ctl_app_db(ctl, *app);
+    if (*db == NULL) {
+        return FEAT_CTL_FAIL;
+    }
+
+    return FEAT_CTL_OK;
+}
+
+
 /* ---- commands ------------------------------------------------------------ */
 
 static int

@@ -77,6 +77,14 @@ int feat_ctl_manager_pick(sqlite3 *db, struct feat_ctl *ctl,
     const char *app, const char *opt, sqlite3_int64 *id);
 /* Prints "featctl: <what>: <e as words>" and answers FEAT_CTL_FAIL. */
 int feat_ctl_domain_fail(enum feat_error e, const char *what);
+/*
+ * The start every "GROUP VERB ID [--app ID]" command shares: parses the
+ * line (--app only), the id (else "bad <what> id \"ARG\""), and opens the
+ * database for the app.  FEAT_CTL_OK with *app (pointing into argv, or ""),
+ * *id and *db set; else the exit status to answer, after printing why.
+ */
+int feat_ctl_app_item(struct feat_ctl *ctl, int argc, char **argv,
+    const char *what, const char **app, sqlite3_int64 *id, sqlite3 **db);
 
 
 /* ---- arguments (featctl.c) ----------------------------------------------- */
