@@ -38,28 +38,42 @@ static size_t                feat_db_cache_size;   /* a power of two */
 static size_t                feat_db_cache_used;
 
 
+#ifdef FEAT_FAULT_INJECTION
+/*
+ * The fault armed for the request in hand (feat_db_fault_arm): the step
+ * that makes feat_db_fault_steps reach feat_db_fault_at fails, the ones
+ * before and after it run.  0: disarmed.
+ */
+static long  feat_db_fault_at;
+static long  feat_db_fault_steps;
+/* Set while ROLLBACK runs: the recovery path is not a fault site. */
+static int   feat_db_fault_off;
+
+
+void
+feat_db_fault_arm(long n)
+{
+    feat_db_fault_at = (n > 0) ? n : 0;
+    feat_db_fault_steps = 0;
+}
+#endif
+
+
 /*
  * The one place statements are stepped.  Under fault injection the N-th
- * step of the process (env FEAT_FAULT_STEP=N) answers SQLITE_IOERR, so the
- * tests can prove every caller turns a failing step into a clean error.
+ * step of the request that armed N (feat_db_fault_arm) answers
+ * SQLITE_IOERR, so the tests can prove every caller turns a failing step
+ * into a clean error.
  */
 int
 feat_db_step(sqlite3_stmt *st)
 {
 #ifdef FEAT_FAULT_INJECTION
-    static long  fault_at = -1;
-    static long  steps;
-    const char  *s;
-
-    if (fault_at < 0) {
-        s = getenv("FEAT_FAULT_STEP");
-        fault_at = (s != NULL) ? strtol(s, NULL, 10) : 0;
-        if (fault_at < 0) {
-            fault_at = 0;
-        }
-    }
-
-    if (fault_at > 0 && ++steps == fault_at) {
+    if (feat_db_fault_at > 0 && !feat_db_fault_off
+        && ++feat_db_fault_steps == feat_db_fault_at)
+    {
+        feat_log(LOG_WARNING, 0, "fault injected in sqlite3_step %ld",
+                 feat_db_fault_steps);
         return SQLITE_IOERR;
     }
 #endif
@@ -467,9 +481,21 @@ feat_db_rollback(sqlite3 *db)
         return;         /* no transaction open: nothing to undo */
     }
 
+#ifdef FEAT_FAULT_INJECTION
+    /*
+     * A ROLLBACK that failed by injection would leave the transaction to
+     * the dispatcher's LOG_ALERT: a false bug report, not a tested path.
+     */
+    feat_db_fault_off = 1;
+#endif
+
     if (feat_db_exec(db, "ROLLBACK", NULL) != FEAT_OK) {
         feat_db_log(LOG_ERR, db, "ROLLBACK", NULL);
     }
+
+#ifdef FEAT_FAULT_INJECTION
+    feat_db_fault_off = 0;
+#endif
 }
 
 

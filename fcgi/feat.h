@@ -380,8 +380,9 @@ void feat_db_rollback(sqlite3 *db);
 const char *feat_db_col_text(struct feat_arena *a, sqlite3_stmt *st, int i);
 
 /* sqlite3_step through the runtime's hook: under --enable-fault-injection
- * the N-th step of the process (env FEAT_FAULT_STEP=N) answers
- * SQLITE_IOERR, and every sqlite3_step in the code goes through it. */
+ * the N-th step of a request that armed N (header X-Feat-Fault-Step with
+ * testing on) answers SQLITE_IOERR, and every sqlite3_step in the code
+ * goes through it. */
 int feat_db_step(sqlite3_stmt *st);
 #ifdef FEAT_FAULT_INJECTION
 #define sqlite3_step(st)  feat_db_step(st)

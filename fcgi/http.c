@@ -24,7 +24,7 @@
 
 #include <curl/curl.h>
 
-#include "feat.h"
+#include "runtime.h"
 
 
 /* Slack for the answer buffer's first allocation. */
@@ -56,6 +56,9 @@ static CURL   *feat_http_inherited;
 static int     feat_http_global;
 
 #if (FEAT_FAULT_INJECTION)
+/* The fault armed for the request in hand (feat_http_fault_arm): the
+ * call that makes feat_http_calls reach it fails.  0: disarmed. */
+static long    feat_http_fault_at;
 static long    feat_http_calls;
 #endif
 
@@ -114,19 +117,26 @@ feat_http_easy(void)
 }
 
 
+#if (FEAT_FAULT_INJECTION)
+void
+feat_http_fault_arm(long n)
+{
+    feat_http_fault_at = (n > 0) ? n : 0;
+    feat_http_calls = 0;
+}
+#endif
+
+
 /*
- * With --enable-fault-injection, FEAT_FAULT_CURL=N makes this process's
- * N-th outside call fail as a transport failure would, so tests can walk
- * every error path of a caller.
+ * With --enable-fault-injection, the N-th outside call of the request that
+ * armed N (feat_http_fault_arm) fails as a transport failure would, so
+ * tests can walk every error path of a caller.
  */
 static int
 feat_http_fault(void)
 {
 #if (FEAT_FAULT_INJECTION)
-    const char  *s;
-
-    s = getenv("FEAT_FAULT_CURL");
-    if (s != NULL && ++feat_http_calls == atol(s)) {
+    if (feat_http_fault_at > 0 && ++feat_http_calls == feat_http_fault_at) {
         feat_log(LOG_WARNING, 0, "fault injected in outside call %ld",
                  feat_http_calls);
         return 1;

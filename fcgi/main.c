@@ -179,7 +179,12 @@ main(int argc, char **argv)
             return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
 
         case 'v':
+#ifdef FEAT_FAULT_INJECTION
+            /* The tests tell a fault-injection build by this. */
+            printf("featcgi %s (fault-injection)\n", PACKAGE_VERSION);
+#else
             printf("featcgi %s\n", PACKAGE_VERSION);
+#endif
             return 0;
 
         case 'h':

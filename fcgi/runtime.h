@@ -74,6 +74,20 @@ void feat_db_close(void);
 int feat_db_migrate(sqlite3 *db, int *applied);
 /* Highest applied migration version, or -1 on error. */
 int feat_db_version(sqlite3 *db);
+#ifdef FEAT_FAULT_INJECTION
+/* Arms a fault for the request in hand: its n-th feat_db_step answers
+ * SQLITE_IOERR (ROLLBACK excepted); n <= 0 disarms. */
+void feat_db_fault_arm(long n);
+#endif
+
+
+/* ---- http.c --------------------------------------------------------------- */
+
+#ifdef FEAT_FAULT_INJECTION
+/* Arms a fault for the request in hand: its n-th feat_http_request or
+ * feat_http_mail fails as a transport failure; n <= 0 disarms. */
+void feat_http_fault_arm(long n);
+#endif
 
 
 /* ---- crypto.c ------------------------------------------------------------- */

@@ -250,6 +250,31 @@ feat_worker_run(struct feat_req *r, const struct feat_route *rt)
 }
 
 
+#ifdef FEAT_FAULT_INJECTION
+/*
+ * A fault count from a request header: 1..10000, or 0 (absent, malformed,
+ * or the config's testing is off, so a production config never obeys it).
+ */
+static long
+feat_worker_fault_count(struct feat_req *r, const char *name)
+{
+    long         n;
+    const char  *s;
+
+    s = feat_req_header(r, name);
+    if (s == NULL || !feat_conf_bool("testing", 0)) {
+        return 0;
+    }
+
+    for (n = 0; *s >= '0' && *s <= '9' && n <= 10000; s++) {
+        n = n * 10 + (*s - '0');
+    }
+
+    return (*s == '\0' && n >= 1 && n <= 10000) ? n : 0;
+}
+#endif
+
+
 void
 feat_dispatch(struct feat_req *r)
 {
@@ -261,6 +286,12 @@ feat_dispatch(struct feat_req *r)
 
     /* Until a route is found, errors speak the path's dialect. */
     r->dialect = feat_dialect_of_path(r->path);
+
+#ifdef FEAT_FAULT_INJECTION
+    /* Armed before the app lookup, whose step counts too. */
+    feat_db_fault_arm(feat_worker_fault_count(r, "X-Feat-Fault-Step"));
+    feat_http_fault_arm(feat_worker_fault_count(r, "X-Feat-Fault-Curl"));
+#endif
 
     e = feat_app_resolve(r);
     if (e != FEAT_E_NONE) {
@@ -297,6 +328,12 @@ done:
          + (double) (now.tv_nsec - r->start.tv_nsec) / 1e6;
 
     feat_log_access(r, r->status, ms);
+
+#ifdef FEAT_FAULT_INJECTION
+    /* Never carried into the next request, whatever happened here. */
+    feat_db_fault_arm(0);
+    feat_http_fault_arm(0);
+#endif
 }
 
 
