@@ -187,8 +187,6 @@ static int
 ctl_faq_rm(struct feat_ctl *ctl, int argc, char **argv)
 {
     int                        rc;
-    char                       msg[96];
-    cJSON                     *res;
     sqlite3                   *db;
     const char                *app;
     sqlite3_int64              id;
@@ -208,13 +206,7 @@ ctl_faq_rm(struct feat_ctl *ctl, int argc, char **argv)
         return feat_ctl_domain_fail(e, "removing the FAQ entry");
     }
 
-    res = cJSON_CreateObject();
-    cJSON_AddNumberToObject(res, "id", (double) id);
-    cJSON_AddStringToObject(res, "app_id", app);
-    cJSON_AddBoolToObject(res, "removed", 1);
-
-    snprintf(msg, sizeof(msg), "faq %lld removed", (long long) id);
-    feat_ctl_print_result(ctl, res, msg);
+    feat_ctl_print_removed(ctl, "faq", id, app);
 
     return FEAT_CTL_OK;
 }

@@ -395,8 +395,6 @@ static int
 ctl_category_rm(struct feat_ctl *ctl, int argc, char **argv)
 {
     int                        rc;
-    char                       msg[96];
-    cJSON                     *res;
     sqlite3                   *db;
     const char                *app;
     sqlite3_int64              id;
@@ -416,14 +414,7 @@ ctl_category_rm(struct feat_ctl *ctl, int argc, char **argv)
         return feat_ctl_domain_fail(e, "removing the category");
     }
 
-    res = cJSON_CreateObject();
-    cJSON_AddNumberToObject(res, "id", (double) id);
-    cJSON_AddStringToObject(res, "app_id", app);
-    cJSON_AddBoolToObject(res, "removed", 1);
-
-    snprintf(msg, sizeof(msg), "feedback category %lld removed",
-             (long long) id);
-    feat_ctl_print_result(ctl, res, msg);
+    feat_ctl_print_removed(ctl, "feedback category", id, app);
 
     return FEAT_CTL_OK;
 }

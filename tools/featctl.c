@@ -654,6 +654,23 @@ feat_ctl_print_result(struct feat_ctl *ctl, cJSON *obj, const char *msg)
 }
 
 
+void
+feat_ctl_print_removed(struct feat_ctl *ctl, const char *what,
+    sqlite3_int64 id, const char *app)
+{
+    char    msg[128];
+    cJSON  *res;
+
+    res = cJSON_CreateObject();
+    cJSON_AddNumberToObject(res, "id", (double) id);
+    cJSON_AddStringToObject(res, "app_id", app);
+    cJSON_AddBoolToObject(res, "removed", 1);
+
+    snprintf(msg, sizeof(msg), "%s %lld removed", what, (long long) id);
+    feat_ctl_print_result(ctl, res, msg);
+}
+
+
 const char *
 feat_ctl_time(struct feat_ctl *ctl, sqlite3_int64 t)
 {

@@ -170,6 +170,11 @@ void feat_ctl_print_object(struct feat_ctl *ctl, cJSON *obj);
 void feat_ctl_print_result(struct feat_ctl *ctl, cJSON *obj,
     const char *msg);
 
+/* Prints what a removal answers: with --json {id, app_id, removed: true},
+ * else "<what> <id> removed". */
+void feat_ctl_print_removed(struct feat_ctl *ctl, const char *what,
+    sqlite3_int64 id, const char *app);
+
 /* A time as the install's ISO 8601 form ("2026-11-22T10:00:00+08:00"),
  * in ctl's arena; "" for 0. */
 const char *feat_ctl_time(struct feat_ctl *ctl, sqlite3_int64 t);
