@@ -32,6 +32,8 @@ static int ctl_feedback_close(struct feat_ctl *ctl, int argc, char **argv);
 static int ctl_category_add(struct feat_ctl *ctl, int argc, char **argv);
 static int ctl_category_rm(struct feat_ctl *ctl, int argc, char **argv);
 static int ctl_category_list(struct feat_ctl *ctl, int argc, char **argv);
+static enum feat_error ctl_category_page(struct feat_ctl *ctl, sqlite3 *db,
+    const char *app, long long offset, long long limit, cJSON *rows);
 static cJSON *ctl_feedback_object(struct feat_ctl *ctl,
     const struct feat_feedback *f, int preview);
 static cJSON *ctl_reply_object(struct feat_ctl *ctl,
@@ -420,56 +422,22 @@ ctl_category_rm(struct feat_ctl *ctl, int argc, char **argv)
 }
 
 
-static int
-ctl_category_list(struct feat_ctl *ctl, int argc, char **argv)
+/* One page of "feedback-category list". */
+static enum feat_error
+ctl_category_page(struct feat_ctl *ctl, sqlite3 *db, const char *app,
+    long long offset, long long limit, cJSON *rows)
 {
-    size_t                               i, n;
-    cJSON                               *rows, *row;
-    sqlite3                             *db;
-    long long                            limit, offset, total;
-    const char                          *app, *limit_opt, *offset_opt;
-    struct feat_feedback_category       *items;
-    enum feat_error                      e;
-    const struct feat_ctl_opt            opts[] = {
-        { "app", 1, &app },
-        { "limit", 1, &limit_opt },
-        { "offset", 1, &offset_opt },
-        { NULL, 0, NULL }
-    };
-    static const struct feat_ctl_column  cols[] = {
-        { "id", "ID", NULL },
-        { "name", "NAME", NULL },
-        { "description", "DESCRIPTION", NULL },
-        { "created_at", "CREATED", NULL },
-    };
-
-    app = "";
-    limit_opt = NULL;
-    offset_opt = NULL;
-
-    if (feat_ctl_args(ctl, argc, argv, opts, NULL, 0) != FEAT_OK) {
-        return FEAT_CTL_USAGE;
-    }
-
-    if (feat_ctl_paging(limit_opt, offset_opt, CTL_FEEDBACK_LIMIT,
-                        FEAT_FEEDBACK_LIST_MAX, &limit, &offset)
-        != FEAT_OK)
-    {
-        return FEAT_CTL_FAIL;
-    }
-
-    db = feat_ctl_app_db(ctl, app);
-    if (db == NULL) {
-        return FEAT_CTL_FAIL;
-    }
+    size_t                          i, n;
+    cJSON                          *row;
+    long long                       total;
+    struct feat_feedback_category  *items;
+    enum feat_error                 e;
 
     e = feat_feedback_category_list(db, ctl->arena, app, offset, limit,
                                     &total, &items, &n);
     if (e != FEAT_E_NONE) {
-        return feat_ctl_domain_fail(e, "listing the categories");
+        return e;
     }
-
-    rows = cJSON_CreateArray();
 
     for (i = 0; i < n; i++) {
         row = cJSON_CreateObject();
@@ -482,9 +450,25 @@ ctl_category_list(struct feat_ctl *ctl, int argc, char **argv)
         cJSON_AddItemToArray(rows, row);
     }
 
-    feat_ctl_print_rows(ctl, rows, cols, FEAT_NELEMS(cols));
+    return FEAT_E_NONE;
+}
 
-    return FEAT_CTL_OK;
+
+static int
+ctl_category_list(struct feat_ctl *ctl, int argc, char **argv)
+{
+    static const struct feat_ctl_column  cols[] = {
+        { "id", "ID", NULL },
+        { "name", "NAME", NULL },
+        { "description", "DESCRIPTION", NULL },
+        { "created_at", "CREATED", NULL },
+    };
+    static const struct feat_ctl_list    list = {
+        CTL_FEEDBACK_LIMIT, FEAT_FEEDBACK_LIST_MAX, "listing the categories",
+        ctl_category_page, cols, FEAT_NELEMS(cols)
+    };
+
+    return feat_ctl_app_list(ctl, argc, argv, &list);
 }
 
 

@@ -180,6 +180,56 @@ feat_ctl_app_item(struct feat_ctl *ctl, int argc, char **argv,
 }
 
 
+int
+feat_ctl_app_list(struct feat_ctl *ctl, int argc, char **argv,
+    const struct feat_ctl_list *list)
+{
+    cJSON                      *rows;
+    sqlite3                    *db;
+    long long                   limit, offset;
+    const char                 *app, *limit_opt, *offset_opt;
+    enum feat_error             e;
+    const struct feat_ctl_opt   opts[] = {
+        { "app", 1, &app },
+        { "limit", 1, &limit_opt },
+        { "offset", 1, &offset_opt },
+        { NULL, 0, NULL }
+    };
+
+    app = "";
+    limit_opt = NULL;
+    offset_opt = NULL;
+
+    if (feat_ctl_args(ctl, argc, argv, opts, NULL, 0) != FEAT_OK) {
+        return FEAT_CTL_USAGE;
+    }
+
+    if (feat_ctl_paging(limit_opt, offset_opt, list->limit, list->max,
+                        &limit, &offset)
+        != FEAT_OK)
+    {
+        return FEAT_CTL_FAIL;
+    }
+
+    db = feat_ctl_app_db(ctl, app);
+    if (db == NULL) {
+        return FEAT_CTL_FAIL;
+    }
+
+    rows = cJSON_CreateArray();
+
+    e = list->page(ctl, db, app, offset, limit, rows);
+    if (e != FEAT_E_NONE) {
+        cJSON_Delete(rows);
+        return feat_ctl_domain_fail(e, list->doing);
+    }
+
+    feat_ctl_print_rows(ctl, rows, list->cols, list->ncols);
+
+    return FEAT_CTL_OK;
+}
+
+
 /* ---- commands ------------------------------------------------------------ */
 
 static int

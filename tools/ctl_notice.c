@@ -23,6 +23,8 @@ static int ctl_notice_add(struct feat_ctl *ctl, int argc, char **argv);
 static int ctl_notice_edit(struct feat_ctl *ctl, int argc, char **argv);
 static int ctl_notice_rm(struct feat_ctl *ctl, int argc, char **argv);
 static int ctl_notice_list(struct feat_ctl *ctl, int argc, char **argv);
+static enum feat_error ctl_notice_page(struct feat_ctl *ctl, sqlite3 *db,
+    const char *app, long long offset, long long limit, cJSON *rows);
 static int ctl_notice_bad(const char *bad);
 static int ctl_notice_show(struct feat_ctl *ctl, sqlite3 *db,
     const char *app, sqlite3_int64 id, const char *verb);
@@ -179,66 +181,47 @@ ctl_notice_rm(struct feat_ctl *ctl, int argc, char **argv)
 }
 
 
+/* One page of "notice list"; user 0: the administrator's view, without
+ * anybody's read state. */
+static enum feat_error
+ctl_notice_page(struct feat_ctl *ctl, sqlite3 *db, const char *app,
+    long long offset, long long limit, cJSON *rows)
+{
+    size_t               i, n;
+    long long            total;
+    struct feat_notice  *items;
+    enum feat_error      e;
+
+    e = feat_notice_list(db, ctl->arena, app, 0, offset, limit, &total,
+                         &items, &n);
+    if (e != FEAT_E_NONE) {
+        return e;
+    }
+
+    for (i = 0; i < n; i++) {
+        cJSON_AddItemToArray(rows, ctl_notice_object(ctl, &items[i]));
+    }
+
+    return FEAT_E_NONE;
+}
+
+
 static int
 ctl_notice_list(struct feat_ctl *ctl, int argc, char **argv)
 {
-    size_t                                i, n;
-    cJSON                                *rows;
-    sqlite3                              *db;
-    long long                             limit, offset, total;
-    const char                           *app, *limit_opt, *offset_opt;
-    struct feat_notice                   *items;
-    enum feat_error                       e;
-    const struct feat_ctl_opt             opts[] = {
-        { "app", 1, &app },
-        { "limit", 1, &limit_opt },
-        { "offset", 1, &offset_opt },
-        { NULL, 0, NULL }
-    };
-    static const struct feat_ctl_column   cols[] = {
+    static const struct feat_ctl_column  cols[] = {
         { "id", "ID", NULL },
         { "number", "NUMBER", NULL },
         { "title", "TITLE", NULL },
         { "thumbnail", "THUMBNAIL", NULL },
         { "updated_at", "UPDATED", NULL },
     };
+    static const struct feat_ctl_list    list = {
+        CTL_NOTICE_LIMIT, FEAT_NOTICE_LIST_MAX, "listing the notices",
+        ctl_notice_page, cols, FEAT_NELEMS(cols)
+    };
 
-    app = "";
-    limit_opt = NULL;
-    offset_opt = NULL;
-
-    if (feat_ctl_args(ctl, argc, argv, opts, NULL, 0) != FEAT_OK) {
-        return FEAT_CTL_USAGE;
-    }
-
-    if (feat_ctl_paging(limit_opt, offset_opt, CTL_NOTICE_LIMIT,
-                        FEAT_NOTICE_LIST_MAX, &limit, &offset)
-        != FEAT_OK)
-    {
-        return FEAT_CTL_FAIL;
-    }
-
-    db = feat_ctl_app_db(ctl, app);
-    if (db == NULL) {
-        return FEAT_CTL_FAIL;
-    }
-
-    /* user 0: the administrator's view, without anybody's read state */
-    e = feat_notice_list(db, ctl->arena, app, 0, offset, limit, &total,
-                         &items, &n);
-    if (e != FEAT_E_NONE) {
-        return feat_ctl_domain_fail(e, "listing the notices");
-    }
-
-    rows = cJSON_CreateArray();
-
-    for (i = 0; i < n; i++) {
-        cJSON_AddItemToArray(rows, ctl_notice_object(ctl, &items[i]));
-    }
-
-    feat_ctl_print_rows(ctl, rows, cols, FEAT_NELEMS(cols));
-
-    return FEAT_CTL_OK;
+    return feat_ctl_app_list(ctl, argc, argv, &list);
 }
 
 

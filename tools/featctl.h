@@ -87,6 +87,34 @@ int feat_ctl_app_item(struct feat_ctl *ctl, int argc, char **argv,
     const char *what, const char **app, sqlite3_int64 *id, sqlite3 **db);
 
 
+/*
+ * One page of an app's rows, for feat_ctl_app_list: adds up to limit row
+ * objects, from offset on, to rows.  Answers FEAT_E_NONE or the domain's
+ * error.
+ */
+typedef enum feat_error (*feat_ctl_page_pt)(struct feat_ctl *ctl,
+    sqlite3 *db, const char *app, long long offset, long long limit,
+    cJSON *rows);
+
+/* A "GROUP list [--app ID] [--limit N] [--offset N]" command as data. */
+struct feat_ctl_list {
+    long long                      limit;     /* default --limit */
+    long long                      max;       /* largest --limit */
+    const char                    *doing;     /* "listing the FAQ" */
+    feat_ctl_page_pt               page;
+    const struct feat_ctl_column  *cols;
+    size_t                         ncols;
+};
+
+/*
+ * Runs such a command: parses the line, the paging and --app, opens the
+ * app's database and prints the page as rows.  Answers the exit status,
+ * after printing why when it is not FEAT_CTL_OK.
+ */
+int feat_ctl_app_list(struct feat_ctl *ctl, int argc, char **argv,
+    const struct feat_ctl_list *list);
+
+
 /* ---- arguments (featctl.c) ----------------------------------------------- */
 
 /*
