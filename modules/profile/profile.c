@@ -111,21 +111,54 @@ feat_profile_in_update(struct feat_req *r, struct feat_profile_update *u)
 }
 
 
+enum feat_error
+feat_profile_apply(struct feat_req *r, const struct feat_profile_update *u,
+    struct feat_user *out)
+{
+    sqlite3          *db;
+    enum feat_error   e;
+
+    /*
+     * The read-back belongs in the UPDATE's transaction: on its own, a
+     * read that failed after the UPDATE committed answered 500 for a
+     * change that was stored all the same.
+     */
+    db = feat_db();
+    if (feat_db_begin(db) != FEAT_OK) {
+        return FEAT_E_INTERNAL;
+    }
+
+    e = feat_user_update_profile(db, r->app->id, r->user_id, u);
+    if (e == FEAT_E_NONE) {
+        e = feat_user_get(db, r->arena, r->app->id, r->user_id, out);
+    }
+
+    if (e != FEAT_E_NONE) {
+        feat_db_rollback(db);
+        return e;
+    }
+
+    /* a failed COMMIT rolls back itself */
+    return feat_db_commit(db) == FEAT_OK ? FEAT_E_NONE : FEAT_E_INTERNAL;
+}
+
+
 int
 feat_profile_update(struct feat_req *r)
 {
     enum feat_error             e;
+    struct feat_user            user;
     struct feat_profile_update  u;
 
     if (feat_profile_in_update(r, &u) != FEAT_OK) {
         return feat_fail_field(r);
     }
 
-    e = feat_user_update_profile(feat_db(), r->app->id, r->user_id, &u);
+    e = feat_profile_apply(r, &u, &user);
     if (e != FEAT_E_NONE) {
         return feat_fail(r, e, "user %lld not updated",
                          (long long) r->user_id);
     }
 
-    return feat_profile_reply(r);
+    return feat_reply(r, feat_profile_object(r, &user));
 }

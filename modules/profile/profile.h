@@ -42,5 +42,12 @@ int feat_profile_reply(struct feat_req *r);
 /* Applies the change in r's body and answers the user object as it is
  * now; a field error or a failed update answers the error instead. */
 int feat_profile_update(struct feat_req *r);
+/*
+ * Applies u to the caller's row and reads it back into *out (arena
+ * strings), in one transaction, so an answer that fails leaves the row as
+ * it was.  FEAT_E_NONE, FEAT_E_NOT_FOUND or FEAT_E_INTERNAL.
+ */
+enum feat_error feat_profile_apply(struct feat_req *r,
+    const struct feat_profile_update *u, struct feat_user *out);
 
 #endif /* FEAT_PROFILE_H */

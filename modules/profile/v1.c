@@ -17,6 +17,7 @@
 
 #include "feat.h"
 #include "accounts/accounts.h"
+#include "profile/profile.h"
 
 #define BIRTHDAY_MAX  10    /* "YYYY-MM-DD" */
 #define CITY_MAX      64
@@ -141,11 +142,7 @@ v1_message_put(struct feat_req *r)
         return feat_fail_field(r);
     }
 
-    e = feat_user_update_profile(feat_db(), r->app->id, r->user_id, &p);
-    if (e == FEAT_E_NONE) {
-        e = feat_user_get(feat_db(), r->arena, r->app->id, r->user_id, &u);
-    }
-
+    e = feat_profile_apply(r, &p, &u);
     if (e != FEAT_E_NONE) {
         return feat_fail(r, e, "user %lld not updated",
                          (long long) r->user_id);
