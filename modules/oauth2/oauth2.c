@@ -526,13 +526,21 @@ username_account(sqlite3 *db, struct feat_arena *a, const char *app,
 
 
 /*
- * Stamps session t with client c and device_id and revokes the previous
- * live session of (c, user, device_id), in one transaction.
+ * Revokes the live session of (c, user_id, device_id) and creates its
+ * successor for c and device_id, in one transaction.  Creating the
+ * session first and stamping it afterwards left a row behind (revoked,
+ * or live and unbound if the revoke failed too) whenever the stamping
+ * failed.
  */
 static enum feat_error
-session_bind(sqlite3 *db, const char *app, const struct feat_oauth2_client *c,
-    const char *device_id, const struct feat_tokens *t)
+session_open(sqlite3 *db, const char *app, const struct feat_oauth2_client *c,
+    sqlite3_int64 user_id, const char *device_id, const char *scope,
+    struct feat_tokens *t)
 {
+    if (device_id == NULL) {
+        device_id = "";
+    }
+
     if (feat_db_begin(db) != FEAT_OK) {
         return FEAT_E_INTERNAL;
     }
@@ -540,13 +548,11 @@ session_bind(sqlite3 *db, const char *app, const struct feat_oauth2_client *c,
     if (feat_db_exec(db,
             "UPDATE sessions SET revoked_at = ?1"
             " WHERE app_id = ?2 AND client_id = ?3 AND user_id = ?4"
-            " AND device_id = ?5 AND id <> ?6 AND revoked_at IS NULL",
-            "isiisi", (sqlite3_int64) feat_now(), app, c->id, t->user_id,
-            device_id, t->session_id) != FEAT_OK
-        || feat_db_exec(db,
-            "UPDATE sessions SET client_id = ?1, device_id = ?2"
-            " WHERE id = ?3 AND app_id = ?4",
-            "isis", c->id, device_id, t->session_id, app) != FEAT_OK
+            " AND device_id = ?5 AND revoked_at IS NULL",
+            "isiis", (sqlite3_int64) feat_now(), app, c->id, user_id,
+            device_id) != FEAT_OK
+        || feat_session_create(db, app, user_id, c->id, device_id, scope, t)
+           != FEAT_E_NONE
         || feat_db_commit(db) != FEAT_OK)
     {
         feat_db_rollback(db);
@@ -564,6 +570,7 @@ feat_oauth2_grant_password(sqlite3 *db, struct feat_arena *a,
     const char *ip, const char *scope, struct feat_tokens *t,
     const char **desc)
 {
+    sqlite3_int64        uid;
     enum feat_error      e;
     struct feat_account  acct;
 
@@ -577,7 +584,7 @@ feat_oauth2_grant_password(sqlite3 *db, struct feat_arena *a,
         return FEAT_OAUTH2_SERVER_ERROR;
     }
 
-    e = feat_account_login_password(db, app, &acct, password, ip, scope, t);
+    e = feat_account_check_password(db, app, &acct, password, ip, &uid);
 
     switch (e) {
     case FEAT_E_NONE:
@@ -595,9 +602,7 @@ feat_oauth2_grant_password(sqlite3 *db, struct feat_arena *a,
         return FEAT_OAUTH2_SERVER_ERROR;
     }
 
-    if (session_bind(db, app, c, device_id, t) != FEAT_E_NONE) {
-        /* a token the client never gets must not stay usable */
-        (void) feat_session_revoke(db, app, t->session_id);
+    if (session_open(db, app, c, uid, device_id, scope, t) != FEAT_E_NONE) {
         return FEAT_OAUTH2_SERVER_ERROR;
     }
 
