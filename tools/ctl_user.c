@@ -18,7 +18,6 @@
 #include "featctl.h"
 
 #define CTL_USER_LIMIT     100            /* default rows of "user list" */
-#define CTL_USER_ID_MAX    9007199254740992LL   /* 2^53: exact in JSON */
 #define CTL_ROLE_MAX       9
 
 
@@ -27,7 +26,6 @@ static int ctl_user_show(struct feat_ctl *ctl, int argc, char **argv);
 static int ctl_user_disable(struct feat_ctl *ctl, int argc, char **argv);
 static int ctl_user_enable(struct feat_ctl *ctl, int argc, char **argv);
 static int ctl_user_role(struct feat_ctl *ctl, int argc, char **argv);
-static int ctl_user_id(const char *s, sqlite3_int64 *id);
 static int ctl_user_done(struct feat_ctl *ctl, sqlite3_int64 id,
     const char *what, cJSON *res);
 
@@ -158,7 +156,7 @@ ctl_user_show(struct feat_ctl *ctl, int argc, char **argv)
         return FEAT_CTL_USAGE;
     }
 
-    if (ctl_user_id(arg, &id) != FEAT_OK) {
+    if (feat_ctl_id(arg, &id) != FEAT_OK) {
         return feat_ctl_fail("bad user id \"%s\"", arg);
     }
 
@@ -248,7 +246,7 @@ ctl_user_disable(struct feat_ctl *ctl, int argc, char **argv)
         return FEAT_CTL_USAGE;
     }
 
-    if (ctl_user_id(arg, &id) != FEAT_OK) {
+    if (feat_ctl_id(arg, &id) != FEAT_OK) {
         return feat_ctl_fail("bad user id \"%s\"", arg);
     }
 
@@ -319,7 +317,7 @@ ctl_user_enable(struct feat_ctl *ctl, int argc, char **argv)
         return FEAT_CTL_USAGE;
     }
 
-    if (ctl_user_id(arg, &id) != FEAT_OK) {
+    if (feat_ctl_id(arg, &id) != FEAT_OK) {
         return feat_ctl_fail("bad user id \"%s\"", arg);
     }
 
@@ -356,7 +354,7 @@ ctl_user_role(struct feat_ctl *ctl, int argc, char **argv)
         return FEAT_CTL_USAGE;
     }
 
-    if (ctl_user_id(pos[0], &id) != FEAT_OK) {
+    if (feat_ctl_id(pos[0], &id) != FEAT_OK) {
         return feat_ctl_fail("bad user id \"%s\"", pos[0]);
     }
 
@@ -387,21 +385,6 @@ ctl_user_role(struct feat_ctl *ctl, int argc, char **argv)
                          feat_arena_sprintf(ctl->arena, "now has role %lld",
                                             role),
                          res);
-}
-
-
-/* A user id: decimal 1..2^53. */
-static int
-ctl_user_id(const char *s, sqlite3_int64 *id)
-{
-    long long  v;
-
-    if (feat_ctl_int(s, 1, CTL_USER_ID_MAX, &v) != FEAT_OK) {
-        return FEAT_ERROR;
-    }
-
-    *id = v;
-    return FEAT_OK;
 }
 
 
