@@ -254,10 +254,15 @@ feat_code_check_locked(sqlite3 *db, const char *app,
 
     now = feat_now();
 
+    /*
+     * The newest code of the purpose, used or not: a consumed or expired
+     * newest one refuses, so an older code can never count again even
+     * where send_code failed to retire it (a best-effort step).
+     */
     st = feat_db_query(db,
-            "SELECT id, code_hmac, attempts FROM codes"
+            "SELECT id, code_hmac, attempts,"
+            " consumed_at IS NULL AND expires_at > ?4 FROM codes"
             " WHERE app_id = ?1 AND account = ?2 AND purpose = ?3"
-            " AND consumed_at IS NULL AND expires_at > ?4"
             " ORDER BY created_at DESC, id DESC LIMIT 1",
             "sssi", app, acct->key, purpose, (sqlite3_int64) now);
     if (st == NULL) {
@@ -280,8 +285,10 @@ feat_code_check_locked(sqlite3 *db, const char *app,
     stored = (const char *) sqlite3_column_text(st, 1);
     attempts = sqlite3_column_int64(st, 2);
 
-    /* A burnt code refuses even the right digits. */
-    if (attempts >= feat_conf_int("code.max_attempts", 5)) {
+    /* A used, expired or burnt code refuses even the right digits. */
+    if (!sqlite3_column_int(st, 3)
+        || attempts >= feat_conf_int("code.max_attempts", 5))
+    {
         feat_db_done(st);
         return FEAT_E_BAD_CODE;
     }
