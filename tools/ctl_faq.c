@@ -25,6 +25,8 @@ static int ctl_faq_rm(struct feat_ctl *ctl, int argc, char **argv);
 static int ctl_faq_list(struct feat_ctl *ctl, int argc, char **argv);
 static enum feat_error ctl_faq_page(struct feat_ctl *ctl, sqlite3 *db,
     const char *app, long long offset, long long limit, cJSON *rows);
+static int ctl_faq_show(struct feat_ctl *ctl, sqlite3 *db, const char *app,
+    sqlite3_int64 id, const char *verb);
 static int ctl_faq_bad(const char *bad);
 static cJSON *ctl_faq_object(struct feat_ctl *ctl, const struct feat_faq *f);
 
@@ -50,13 +52,10 @@ const struct feat_ctl_command  feat_ctl_faq_commands[] = {
 static int
 ctl_faq_add(struct feat_ctl *ctl, int argc, char **argv)
 {
-    char                       msg[96];
-    cJSON                     *res;
     sqlite3                   *db;
     const char                *app, *title, *content, *category, *link;
     const char                *bad;
     sqlite3_int64              id;
-    struct feat_faq            f;
     enum feat_error            e;
     const struct feat_ctl_opt  opts[] = {
         { "app", 1, &app },
@@ -96,31 +95,17 @@ ctl_faq_add(struct feat_ctl *ctl, int argc, char **argv)
         return feat_ctl_domain_fail(e, "adding the FAQ entry");
     }
 
-    /* read it back: the answer shows what was stored, times included */
-    if (feat_faq_get(db, ctl->arena, app, id, &f) != FEAT_E_NONE) {
-        return feat_ctl_fail("reading FAQ entry %lld back failed",
-                             (long long) id);
-    }
-
-    res = ctl_faq_object(ctl, &f);
-
-    snprintf(msg, sizeof(msg), "faq %lld added", (long long) id);
-    feat_ctl_print_result(ctl, res, msg);
-
-    return FEAT_CTL_OK;
+    return ctl_faq_show(ctl, db, app, id, "added");
 }
 
 
 static int
 ctl_faq_edit(struct feat_ctl *ctl, int argc, char **argv)
 {
-    char                       msg[96];
-    cJSON                     *res;
     sqlite3                   *db;
     const char                *app, *arg, *title, *content, *category;
     const char                *link, *bad;
     sqlite3_int64              id;
-    struct feat_faq            f;
     enum feat_error            e;
     const struct feat_ctl_opt  opts[] = {
         { "app", 1, &app },
@@ -171,17 +156,7 @@ ctl_faq_edit(struct feat_ctl *ctl, int argc, char **argv)
         return feat_ctl_domain_fail(e, "editing the FAQ entry");
     }
 
-    if (feat_faq_get(db, ctl->arena, app, id, &f) != FEAT_E_NONE) {
-        return feat_ctl_fail("reading FAQ entry %lld back failed",
-                             (long long) id);
-    }
-
-    res = ctl_faq_object(ctl, &f);
-
-    snprintf(msg, sizeof(msg), "faq %lld changed", (long long) id);
-    feat_ctl_print_result(ctl, res, msg);
-
-    return FEAT_CTL_OK;
+    return ctl_faq_show(ctl, db, app, id, "changed");
 }
 
 
@@ -254,6 +229,29 @@ ctl_faq_list(struct feat_ctl *ctl, int argc, char **argv)
     };
 
     return feat_ctl_app_list(ctl, argc, argv, &list);
+}
+
+
+/*
+ * Reads an entry back and prints it: the answer shows what was stored,
+ * times included.
+ */
+static int
+ctl_faq_show(struct feat_ctl *ctl, sqlite3 *db, const char *app,
+    sqlite3_int64 id, const char *verb)
+{
+    char             msg[96];
+    struct feat_faq  f;
+
+    if (feat_faq_get(db, ctl->arena, app, id, &f) != FEAT_E_NONE) {
+        return feat_ctl_fail("reading FAQ entry %lld back failed",
+                             (long long) id);
+    }
+
+    snprintf(msg, sizeof(msg), "faq %lld %s", (long long) id, verb);
+    feat_ctl_print_result(ctl, ctl_faq_object(ctl, &f), msg);
+
+    return FEAT_CTL_OK;
 }
 
 
