@@ -1,0 +1,417 @@
+#!/usr/bin/perl
+
+# 60-fault-injection.t: SQLite's do_faultsim_test through nginx.  In a
+# build with --enable-fault-injection (featcgi -v says so) and testing on,
+# the header X-Feat-Fault-Step: N makes the N-th sqlite3_step of that one
+# request fail with SQLITE_IOERR.  For each write request below, N walks
+# 1, 2, ... with fresh preconditions until the request succeeds (the fault
+# fell after its last step); every failed answer must be well-formed in
+# its dialect and leave the tables the request writes exactly as they
+# were.  Leaks show as LeakSanitizer reports when workers exit, crashes as
+# the master's [alert]: the harness fails the file on either.  In a plain
+# build the header must do nothing at all.
+
+use strict;
+use warnings;
+use utf8;
+
+use lib 't/lib';
+use FindBin;
+use MIME::Base64 qw(encode_base64);
+use FeatTest;
+use Test::More;
+
+my $FAULT = `${\ FeatTest::builddir()}/featcgi -v` =~ /\(fault-injection\)/;
+my $MAX_N = 200;
+my @TABLES = qw(users sessions session_rotated codes feedback push_client
+    permits);
+
+my %conf = ('code.resend_interval' => 0, 'code.hourly_limit' => 1000000,
+    'code.daily_limit' => 1000000, 'code.ip_hourly_limit' => 1000000,
+    'login.ip_max_failures' => 1000000, 'login.max_failures' => 1000000);
+
+my $t = FeatTest->new(%conf);
+my ($st, $h, $j);
+my $phone_no = 0;
+
+sub next_phone { return sprintf('135%08d', ++$phone_no) }
+
+# Every row of the tables the requests write: { table => [ row JSON ] }.
+sub snapshot {
+    my ($tt) = @_;
+
+    return { map {
+        my $tbl = $_;
+        ($tbl => [ map { FeatTest::json()->encode($_) } @{ $tt->db_rows(
+            "SELECT * FROM $tbl ORDER BY rowid") } ]);
+    } @TABLES };
+}
+
+# Asserts that two snapshots are equal; a difference shows only its rows.
+sub same_tables {
+    my ($before, $after, $label) = @_;
+    my @diff;
+
+    for my $tbl (@TABLES) {
+        my %b = map { $_ => 1 } @{ $before->{$tbl} };
+        my %a = map { $_ => 1 } @{ $after->{$tbl} };
+        push @diff, map { "$tbl gone: $_" } grep { !$a{$_} } keys %b;
+        push @diff, map { "$tbl new: $_" } grep { !$b{$_} } keys %a;
+    }
+    ok(!@diff, $label) or diag(join("\n", @diff));
+}
+
+# How many times the log says a fault fired, and how many times a caller
+# let a failed step pass on purpose: the best-effort writes after a login
+# that succeeded (clearing its failures, storing a stronger hash) and
+# after a code went out (retiring the older ones, which the check ignores
+# anyway: it reads the newest code only).
+sub fired {
+    my @l = $t->log_lines('featcgi-error.log');
+
+    return (scalar(grep { /fault injected in sqlite3_step/ } @l),
+        scalar(grep { /login failures not cleared|password rehash not stored|older codes not retired/ }
+            @l));
+}
+
+# ---- a build without fault injection: the header is inert ------------------
+
+if (!$FAULT) {
+    my $p = next_phone();
+    my %fh = ('X-Feat-Fault-Step' => 1, 'X-Feat-Fault-Curl' => 1);
+
+    ($st, $h, $j) = $t->post('/api/auth/send_code', { account => $p }, {%fh});
+    is($j->{code}, 0, 'plain build: send_code with X-Feat-Fault-Step: 1: 0');
+    my $code = $t->code_for($p);
+    ($st, $h, $j) = $t->post('/api/auth/register',
+        { account => $p, code => $code, password => 'secret-1' }, {%fh});
+    is($st, 200, 'plain build: register with X-Feat-Fault-Step: 1: 200');
+    is($j->{code}, 0, '... code 0');
+    is($t->db_value('SELECT count(*) FROM users WHERE phone = ?', $p), 1,
+        '... and its user is stored');
+    is((fired())[0], 0, '... no fault was injected');
+    $t->stop;
+    done_testing;
+    exit 0;
+}
+
+# ---- the well-formed failures, by dialect ---------------------------------
+
+# Answers (ok, why): whether a failed answer has its dialect's form.
+my %FORM = (
+    v2 => sub {
+        my ($s, $d) = @_;
+        return (0, 'not a JSON object') if ref($d) ne 'HASH';
+        return (1) if $s == 200 && ($d->{code} // 0) =~ /^[1-9]\d*$/
+            && defined $d->{message};
+        return (1) if $s == 500 && ($d->{code} // 0) == 10000;
+        return (0, "HTTP $s code " . ($d->{code} // 'none'));
+    },
+    feat => sub {
+        my ($s, $d) = @_;
+        return (0, 'not a JSON object') if ref($d) ne 'HASH';
+        return (1) if $s >= 400 && $s <= 599 && defined $d->{detail}
+            && !ref($d->{code}) && ($d->{code} // '') =~ /^[a-z_]+$/;
+        return (0, "HTTP $s");
+    },
+    oauth2 => sub {
+        my ($s, $d) = @_;
+        return (0, 'not a JSON object') if ref($d) ne 'HASH';
+        return (1) if ($s == 400 || $s == 401)
+            && ($d->{error} // '') =~ /^[a-z_]+$/;
+        return (1) if $s == 500;
+        return (0, "HTTP $s");
+    },
+);
+
+# Walks N = 1, 2, ... for one request:
+#   setup  => sub { fresh preconditions: answers a context }
+#   send   => sub { ($ctx, \%headers): answers ($st, $h, $data) }
+#   ok     => sub { ($st, $data): the request succeeded }
+#   after  => sub { ($ctx): more checks after a failed answer } (optional)
+sub walk {
+    my ($name, $dialect, %a) = @_;
+    my %seen;
+
+    for my $n (1 .. $MAX_N) {
+        my $ctx = $a{setup}->();
+        my $before = snapshot($t);
+        my ($fired, $spared) = fired();
+        my ($s, undef, $d) = $a{send}->($ctx, { 'X-Feat-Fault-Step' => $n });
+        my ($fired2, $spared2) = fired();
+        my $hit = $fired2 > $fired;
+
+        if ($a{ok}->($s, $d) && $hit) {
+            # A success after a failed step: only a best-effort write may
+            # swallow it, and says so; then the walk goes on.
+            ok($spared2 > $spared, "$name: N=$n: a success after a failed "
+                . 'step only where the step was best-effort')
+                or diag("$name: fault $n fired but the answer was $s "
+                    . FeatTest::json()->encode($d));
+            $a{spared}->($ctx) if $a{spared};
+            next;
+        }
+
+        if ($a{ok}->($s, $d)) {
+            note("$name: failed answers: "
+                . join(', ', map { "$_ x$seen{$_}" } sort keys %seen));
+            ok($n > 1, "$name: N=$n succeeded without a fault, the first "
+                . 'ones failed');
+            return;
+        }
+
+        my ($form, $why) = $FORM{$dialect}->($s, $d);
+        ok($form, "$name: N=$n: a well-formed $dialect error")
+            or diag("$name: N=$n: $why: " . FeatTest::json()->encode($d));
+        ok($hit, "$name: N=$n: failed by the injected fault")
+            or diag("$name: N=$n: $s " . FeatTest::json()->encode($d));
+        same_tables($before, snapshot($t), "$name: N=$n: nothing written");
+        $a{after}->($ctx) if $a{after};
+        $seen{ $s . '/' . ($d->{code} // $d->{error} // '') }++
+            if ref($d) eq 'HASH';
+    }
+    fail("$name: still failing at N=$MAX_N");
+}
+
+sub v2_ok { my ($s, $d) = @_; return $s == 200 && ref($d) eq 'HASH'
+    && defined $d->{code} && $d->{code} == 0 }
+
+# A fresh v2 user: { phone, password, access_token, refresh_token }.
+sub v2_user {
+    my $p = next_phone();
+    my $d = $t->register_v2($p, 'secret-1');
+
+    return { phone => $p, password => 'secret-1', %$d };
+}
+
+# ---- v2 accounts ------------------------------------------------------------
+
+# Each time with an older code out, which must never count again once a
+# newer one was sent, even when retiring it failed.
+walk('v2 send_code', 'v2',
+    setup => sub {
+        my $p = next_phone();
+        my ($s, undef, $d) = $t->post('/api/auth/send_code',
+            { account => $p });
+        die "send_code: $s" if !v2_ok($s, $d);
+        return { phone => $p, old => $t->code_for($p) };
+    },
+    send => sub {
+        my ($c, $hd) = @_;
+        return $t->post('/api/auth/send_code', { account => $c->{phone} },
+            $hd);
+    },
+    ok => \&v2_ok,
+    spared => sub {
+        my ($c) = @_;
+        my $new = $t->code_for($c->{phone});
+        my ($s, undef, $d) = $t->post('/api/auth/register', { account =>
+            $c->{phone}, code => $new, password => 'secret-1' });
+        ok(v2_ok($s, $d), 'v2 send_code: the new code registers');
+        ($s, undef, $d) = $t->post('/api/auth/check_code',
+            { account => $c->{phone}, code => $c->{old},
+              purpose => 'register' });
+        is($d->{code}, 10008, '... and the unretired older code is refused')
+            if $c->{old} ne $new;
+    });
+
+walk('v2 register', 'v2',
+    setup => sub {
+        my $p = next_phone();
+        my ($s, undef, $d) = $t->post('/api/auth/send_code',
+            { account => $p });
+        die "send_code: $s" if !v2_ok($s, $d);
+        return { phone => $p, code => $t->code_for($p) };
+    },
+    send => sub {
+        my ($c, $hd) = @_;
+        return $t->post('/api/auth/register', { account => $c->{phone},
+            code => $c->{code}, password => 'secret-1' }, $hd);
+    },
+    ok => \&v2_ok,
+    after => sub {
+        my ($c) = @_;
+        # The code was not consumed: it still registers.
+        my ($s, undef, $d) = $t->post('/api/auth/register',
+            { account => $c->{phone}, code => $c->{code},
+              password => 'secret-1' });
+        ok(v2_ok($s, $d), "v2 register: the code still works after a fault");
+    });
+
+walk('v2 access_token', 'v2',
+    setup => \&v2_user,
+    send => sub {
+        my ($u, $hd) = @_;
+        return $t->post('/api/auth/access_token',
+            { account => $u->{phone}, password => $u->{password} }, $hd);
+    },
+    ok => \&v2_ok);
+
+walk('v2 refresh_token', 'v2',
+    setup => \&v2_user,
+    send => sub {
+        my ($u, $hd) = @_;
+        return $t->post('/api/auth/refresh_token',
+            { refresh_token => $u->{refresh_token} }, $hd);
+    },
+    ok => \&v2_ok,
+    after => sub {
+        my ($u) = @_;
+        my ($s, undef, $d) = $t->post('/api/auth/refresh_token',
+            { refresh_token => $u->{refresh_token} });
+        ok(v2_ok($s, $d),
+            'v2 refresh_token: the old refresh token works after a fault');
+    });
+
+walk('v2 destroy_token', 'v2',
+    setup => \&v2_user,
+    send => sub {
+        my ($u, $hd) = @_;
+        return $t->post('/api/auth/destroy_token', undef,
+            { %$hd, -token => $u->{access_token} });
+    },
+    ok => \&v2_ok,
+    after => sub {
+        my ($u) = @_;
+        my ($s, undef, $d) = $t->get('/api/personal/info',
+            { -token => $u->{access_token} });
+        ok(v2_ok($s, $d), 'v2 destroy_token: the token still works');
+    });
+
+# ---- v2 content -------------------------------------------------------------
+
+my $k = 0;
+
+walk('v2 PUT /api/personal/info', 'v2',
+    setup => \&v2_user,
+    send => sub {
+        my ($u, $hd) = @_;
+        $k++;
+        return $t->put('/api/personal/info', { nickname => "nick$k",
+            gender => 1, birthday => '1991-03-08', address => "addr $k" },
+            { %$hd, -token => $u->{access_token} });
+    },
+    ok => \&v2_ok);
+
+walk('v2 POST /api/feedback', 'v2',
+    setup => \&v2_user,
+    send => sub {
+        my ($u, $hd) = @_;
+        $k++;
+        return $t->post('/api/feedback', { feedback_content => "fb $k",
+            contact_phone => '18656660930' },
+            { %$hd, -token => $u->{access_token} });
+    },
+    ok => \&v2_ok);
+
+walk('v2 POST /api/push/bind', 'v2',
+    setup => \&v2_user,
+    send => sub {
+        my ($u, $hd) = @_;
+        $k++;
+        return $t->post('/api/push/bind', { client_id => "cid-$k",
+            client_type => 'android' },
+            { %$hd, -token => $u->{access_token} });
+    },
+    ok => \&v2_ok);
+
+# ---- feat register with a permit --------------------------------------------
+
+walk('feat register', 'feat',
+    setup => sub {
+        my $p = next_phone();
+        my ($s, undef, $d) = $t->post('/api/auth/phone/vcode/',
+            { phone => $p, form_id => 'register' });
+        die "vcode: $s" if $s != 200;
+        ($s, undef, $d) = $t->post('/api/auth/phone/verification/',
+            { phone => $p, vcode => $t->code_for($p), form_id => 'register' });
+        die "verification: $s" if $s != 200;
+        return { phone => $p, permit => $d->{data}{permit_token} };
+    },
+    send => sub {
+        my ($c, $hd) = @_;
+        return $t->post('/api/auth/register/', { phone => $c->{phone},
+            password => 'secret-1', permit_token => $c->{permit} }, $hd);
+    },
+    ok => sub { my ($s, $d) = @_; return $s == 201 },
+    after => sub {
+        my ($c) = @_;
+        my ($s) = $t->post('/api/auth/register/', { phone => $c->{phone},
+            password => 'secret-1', permit_token => $c->{permit} });
+        is($s, 201, 'feat register: the permit still works after a fault');
+    });
+
+# ---- OAuth2 password grant --------------------------------------------------
+
+my ($rc, $out, $err) = $t->featctl('--json', 'oauth-client', 'add', 'mobile',
+    '--grants', 'password refresh_token', '--scopes', 'read write');
+is($rc, 0, 'featctl oauth-client add') or diag($err);
+my $client = FeatTest::json()->decode($out);
+my $basic = 'Basic ' . encode_base64(
+    "$client->{client_id}:$client->{client_secret}", '');
+
+walk('/o/token/ password', 'oauth2',
+    setup => \&v2_user,
+    send => sub {
+        my ($u, $hd) = @_;
+        return $t->post('/o/token/', "grant_type=password&username="
+            . "$u->{phone}&password=$u->{password}&device_id=dev-1",
+            { %$hd, Authorization => $basic,
+              'Content-Type' => 'application/x-www-form-urlencoded' });
+    },
+    ok => sub { my ($s, $d) = @_; return $s == 200
+        && ref($d) eq 'HASH' && defined $d->{access_token} });
+
+# ---- X-Feat-Fault-Curl: the SMS gateway call of send_code -------------------
+
+$t->stop;
+
+{
+    my $gwlog = "$t->{dir}-gateway.log";
+    my $gw = open(my $gwout, '-|', $^X,
+        "$FindBin::Bin/fake/sms-gateway.pl", '--ttl',
+        120, '--log', $gwlog, '--key', 'fault-key') or die "gateway: $!";
+    chomp(my $port = <$gwout> // '');
+    my $t3 = FeatTest->new(%conf, 'sms.provider' => 'http',
+        'sms.http_url' => "http://127.0.0.1:$port/v1/sms",
+        'sms.http_key' => 'fault-key', 'sms.http_timeout' => 5000);
+    my $p = sprintf('137%08d', 1);
+    my $before = snapshot($t3);
+
+    ($st, $h, $j) = $t3->post('/api/auth/send_code', { account => $p },
+        { 'X-Feat-Fault-Curl' => 1 });
+    my ($form, $why) = $FORM{v2}->($st, $j);
+    ok($form && $j->{code} != 0,
+        'X-Feat-Fault-Curl: 1: send_code answers a v2 error') or diag($why);
+    same_tables($before, snapshot($t3), '... and stores no code');
+    ok(!-s $gwlog, '... and the gateway heard nothing');
+    ($st, $h, $j) = $t3->post('/api/auth/send_code', { account => $p },
+        { 'X-Feat-Fault-Curl' => 2 });
+    is($j->{code}, 0, 'X-Feat-Fault-Curl: 2 (after its only call): 0');
+    $t3->stop;
+    kill('TERM', $gw);
+    waitpid($gw, 0);
+    unlink($gwlog);
+}
+
+# ---- the header obeys testing = on only -------------------------------------
+
+my $t2 = FeatTest->new(%conf, testing => 'off');
+{
+    my $p = sprintf('136%08d', 1);
+    my %fh = ('X-Feat-Fault-Step' => 1);
+
+    ($st, $h, $j) = $t2->post('/api/auth/send_code', { account => $p }, {%fh});
+    is($j->{code}, 0, 'testing off: send_code with X-Feat-Fault-Step: 1: 0');
+    ($st, $h, $j) = $t2->post('/api/auth/register',
+        { account => $p, code => $t2->code_for($p), password => 'secret-1' },
+        {%fh});
+    is($j->{code}, 0, 'testing off: register with the header: 0');
+    is($t2->db_value('SELECT count(*) FROM users WHERE phone = ?', $p), 1,
+        '... its user is stored');
+    ok(!grep({ /fault injected/ } $t2->log_lines('featcgi-error.log')),
+        '... no fault was injected');
+}
+$t2->stop;
+
+done_testing;
