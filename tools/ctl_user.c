@@ -26,6 +26,8 @@ static int ctl_user_show(struct feat_ctl *ctl, int argc, char **argv);
 static int ctl_user_disable(struct feat_ctl *ctl, int argc, char **argv);
 static int ctl_user_enable(struct feat_ctl *ctl, int argc, char **argv);
 static int ctl_user_role(struct feat_ctl *ctl, int argc, char **argv);
+static int ctl_user_open(struct feat_ctl *ctl, int argc, char **argv,
+    sqlite3_int64 *id, sqlite3 **db);
 static int ctl_user_done(struct feat_ctl *ctl, sqlite3_int64 id,
     const char *what, cJSON *res);
 
@@ -148,21 +150,12 @@ ctl_user_show(struct feat_ctl *ctl, int argc, char **argv)
     int             rc;
     cJSON          *obj;
     sqlite3        *db;
-    const char     *arg;
     sqlite3_stmt   *st;
     sqlite3_int64   id, sessions;
 
-    if (feat_ctl_args(ctl, argc, argv, NULL, &arg, 1) != FEAT_OK) {
-        return FEAT_CTL_USAGE;
-    }
-
-    if (feat_ctl_id(arg, &id) != FEAT_OK) {
-        return feat_ctl_fail("bad user id \"%s\"", arg);
-    }
-
-    db = feat_ctl_db(ctl, 1);
-    if (db == NULL) {
-        return FEAT_CTL_FAIL;
+    rc = ctl_user_open(ctl, argc, argv, &id, &db);
+    if (rc != FEAT_CTL_OK) {
+        return rc;
     }
 
     rc = feat_db_int(db, &sessions,
@@ -235,24 +228,15 @@ ctl_user_show(struct feat_ctl *ctl, int argc, char **argv)
 static int
 ctl_user_disable(struct feat_ctl *ctl, int argc, char **argv)
 {
-    int             revoked;
+    int             rc, revoked;
     char            msg[128];
     cJSON          *res;
     sqlite3        *db;
-    const char     *arg;
     sqlite3_int64   id, now;
 
-    if (feat_ctl_args(ctl, argc, argv, NULL, &arg, 1) != FEAT_OK) {
-        return FEAT_CTL_USAGE;
-    }
-
-    if (feat_ctl_id(arg, &id) != FEAT_OK) {
-        return feat_ctl_fail("bad user id \"%s\"", arg);
-    }
-
-    db = feat_ctl_db(ctl, 1);
-    if (db == NULL) {
-        return FEAT_CTL_FAIL;
+    rc = ctl_user_open(ctl, argc, argv, &id, &db);
+    if (rc != FEAT_CTL_OK) {
+        return rc;
     }
 
     now = feat_now();
@@ -308,22 +292,14 @@ failed:
 static int
 ctl_user_enable(struct feat_ctl *ctl, int argc, char **argv)
 {
+    int             rc;
     cJSON          *res;
     sqlite3        *db;
-    const char     *arg;
     sqlite3_int64   id;
 
-    if (feat_ctl_args(ctl, argc, argv, NULL, &arg, 1) != FEAT_OK) {
-        return FEAT_CTL_USAGE;
-    }
-
-    if (feat_ctl_id(arg, &id) != FEAT_OK) {
-        return feat_ctl_fail("bad user id \"%s\"", arg);
-    }
-
-    db = feat_ctl_db(ctl, 1);
-    if (db == NULL) {
-        return FEAT_CTL_FAIL;
+    rc = ctl_user_open(ctl, argc, argv, &id, &db);
+    if (rc != FEAT_CTL_OK) {
+        return rc;
     }
 
     if (feat_db_exec(db, "UPDATE users SET is_active = 1, updated_at = ? "
@@ -385,6 +361,34 @@ ctl_user_role(struct feat_ctl *ctl, int argc, char **argv)
                          feat_arena_sprintf(ctl->arena, "now has role %lld",
                                             role),
                          res);
+}
+
+
+/*
+ * Starts a "user VERB ID" command: the line, the id ("bad user id"
+ * otherwise) and the database.  FEAT_CTL_OK, or the exit status to
+ * answer after printing why.
+ */
+static int
+ctl_user_open(struct feat_ctl *ctl, int argc, char **argv,
+    sqlite3_int64 *id, sqlite3 **db)
+{
+    const char  *arg;
+
+    if (feat_ctl_args(ctl, argc, argv, NULL, &arg, 1) != FEAT_OK) {
+        return FEAT_CTL_USAGE;
+    }
+
+    if (feat_ctl_id(arg, id) != FEAT_OK) {
+        return feat_ctl_fail("bad user id \"%s\"", arg);
+    }
+
+    *db = feat_ctl_db(ctl, 1);
+    if (*db == NULL) {
+        return FEAT_CTL_FAIL;
+    }
+
+    return FEAT_CTL_OK;
 }
 
 
