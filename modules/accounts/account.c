@@ -176,31 +176,11 @@ feat_purpose_valid(const char *s)
 
 
 enum feat_error
-feat_account_register(sqlite3 *db, const char *app,
-    const struct feat_account *acct, const char *code, const char *password,
-    const char *scope, struct feat_tokens *t)
+feat_account_register_begin(sqlite3 *db, const char *app,
+    const struct feat_account *acct, const char *code)
 {
-    char             hash[HASH_MAX];
     sqlite3_int64    id;
     enum feat_error  e;
-
-    /*
-     * A cheap look first, so that registering a known account costs no
-     * scrypt; the transaction below looks again to close the race.
-     */
-    e = feat_user_lookup_id(db, app, acct, &id);
-    if (e != FEAT_E_NONE) {
-        return e;
-    }
-
-    if (id != 0) {
-        return FEAT_E_REGISTERED;
-    }
-
-    /* scrypt runs before the write lock is taken: it is the slow part. */
-    if (feat_password_hash(password, hash, sizeof(hash)) != FEAT_OK) {
-        return FEAT_E_INTERNAL;
-    }
 
     if (feat_db_begin(db) != FEAT_OK) {
         return FEAT_E_INTERNAL;
@@ -228,6 +208,47 @@ feat_account_register(sqlite3 *db, const char *app,
 
     if (e != FEAT_E_NONE) {
         goto failed;
+    }
+
+    return FEAT_E_NONE;
+
+failed:
+
+    feat_db_rollback(db);
+    return e;
+}
+
+
+enum feat_error
+feat_account_register(sqlite3 *db, const char *app,
+    const struct feat_account *acct, const char *code, const char *password,
+    const char *scope, struct feat_tokens *t)
+{
+    char             hash[HASH_MAX];
+    sqlite3_int64    id;
+    enum feat_error  e;
+
+    /*
+     * A cheap look first, so that registering a known account costs no
+     * scrypt; the transaction below looks again to close the race.
+     */
+    e = feat_user_lookup_id(db, app, acct, &id);
+    if (e != FEAT_E_NONE) {
+        return e;
+    }
+
+    if (id != 0) {
+        return FEAT_E_REGISTERED;
+    }
+
+    /* scrypt runs before the write lock is taken: it is the slow part. */
+    if (feat_password_hash(password, hash, sizeof(hash)) != FEAT_OK) {
+        return FEAT_E_INTERNAL;
+    }
+
+    e = feat_account_register_begin(db, app, acct, code);
+    if (e != FEAT_E_NONE) {
+        return e;
     }
 
     e = feat_user_create(db, app, acct, hash, &id);

@@ -85,6 +85,18 @@ enum feat_error feat_account_register(sqlite3 *db, const char *app,
     const char *scope, struct feat_tokens *t);
 
 /*
+ * Opens the transaction a registration writes in (feat_account_register's,
+ * feat's permits): begins it, checks that acct is still not registered,
+ * and checks and spends its "register" code.  FEAT_E_NONE with the
+ * transaction open for the caller to finish.  Otherwise the transaction is
+ * over, committed on FEAT_E_BAD_CODE so the counted attempt stays, rolled
+ * back else, and the answer is FEAT_E_REGISTERED, FEAT_E_BAD_CODE or
+ * FEAT_E_INTERNAL.
+ */
+enum feat_error feat_account_register_begin(sqlite3 *db, const char *app,
+    const struct feat_account *acct, const char *code);
+
+/*
  * Password login from client address ip, with the failed-login lockout
  * (login.max_failures per account, login.ip_max_failures per ip, within
  * login.window).  Re-hashes a password stored with weaker parameters.

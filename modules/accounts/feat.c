@@ -54,35 +54,11 @@ permit_issue(sqlite3 *db, const char *app, const struct feat_account *acct,
 {
     char             hash[65];
     time_t           now;
-    sqlite3_int64    id;
     enum feat_error  e;
 
-    if (feat_db_begin(db) != FEAT_OK) {
-        return FEAT_E_INTERNAL;
-    }
-
-    e = feat_user_lookup_id(db, app, acct, &id);
+    e = feat_account_register_begin(db, app, acct, code);
     if (e != FEAT_E_NONE) {
-        goto failed;
-    }
-
-    if (id != 0) {
-        e = FEAT_E_REGISTERED;
-        goto failed;
-    }
-
-    e = feat_code_check_locked(db, app, acct, FEAT_PURPOSE_REGISTER, code, 1);
-    if (e == FEAT_E_BAD_CODE) {
-        /* keep the counted attempt */
-        if (feat_db_commit(db) != FEAT_OK) {
-            feat_db_rollback(db);
-            return FEAT_E_INTERNAL;
-        }
         return e;
-    }
-
-    if (e != FEAT_E_NONE) {
-        goto failed;
     }
 
     feat_random_base62(token, PERMIT_LEN);
