@@ -309,6 +309,9 @@ int feat_in_page(struct feat_req *r, struct feat_page *pg);
 
 /* Number of Unicode code points in valid UTF-8 s, or -1 if invalid. */
 long feat_utf8_len(const char *s, size_t n);
+/* Whether s (NULL: absent) is valid UTF-8 of at most max code points, and
+ * not empty when required: the check of the domains' free-text fields. */
+int feat_utf8_ok(const char *s, long max, int required);
 
 /* Decodes %XX and '+' in place; answers the new length. */
 size_t feat_url_decode(char *s, size_t n);

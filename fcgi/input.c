@@ -90,6 +90,21 @@ feat_utf8_len(const char *s, size_t n)
 }
 
 
+int
+feat_utf8_ok(const char *s, long max, int required)
+{
+    long  n;
+
+    if (s == NULL) {
+        return !required;
+    }
+
+    n = feat_utf8_len(s, strlen(s));
+
+    return n >= (required ? 1 : 0) && n <= max;
+}
+
+
 static const struct feat_kv *
 feat_kv_find(const struct feat_kv *kv, size_t n, const char *name)
 {

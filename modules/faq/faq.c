@@ -31,26 +31,6 @@ faq_row(struct feat_arena *a, sqlite3_stmt *st, struct feat_faq *f)
 }
 
 
-/*
- * Whether s (NULL: absent) is valid UTF-8 of at most max code points, and
- * not empty when required.  Administrators type these on a terminal, so
- * nothing upstream has checked them.
- */
-static int
-faq_text_ok(const char *s, long max, int required)
-{
-    long  n;
-
-    if (s == NULL) {
-        return !required;
-    }
-
-    n = feat_utf8_len(s, strlen(s));
-
-    return n >= (required ? 1 : 0) && n <= max;
-}
-
-
 /* An external link is opened by the app, often in a web view: only http
  * and https, so a "javascript:" or "file:" link cannot be planted. */
 static int
@@ -60,7 +40,7 @@ faq_link_ok(const char *s)
         return 1;
     }
 
-    if (!faq_text_ok(s, FEAT_FAQ_LINK_MAX, 1)) {
+    if (!feat_utf8_ok(s, FEAT_FAQ_LINK_MAX, 1)) {
         return 0;
     }
 
@@ -69,23 +49,25 @@ faq_link_ok(const char *s)
 }
 
 
+/* Administrators type these on a terminal, so nothing upstream has
+ * checked them. */
 static enum feat_error
 faq_check(const char *title, int title_required, const char *content,
     const char *category, const char *external_link, const char **bad)
 {
-    if (!faq_text_ok(title, FEAT_FAQ_TITLE_MAX, title_required)
+    if (!feat_utf8_ok(title, FEAT_FAQ_TITLE_MAX, title_required)
         || (title != NULL && title[0] == '\0'))
     {
         *bad = "title";
         return FEAT_E_BAD_FIELD;
     }
 
-    if (!faq_text_ok(content, FEAT_FAQ_CONTENT_MAX, 0)) {
+    if (!feat_utf8_ok(content, FEAT_FAQ_CONTENT_MAX, 0)) {
         *bad = "content";
         return FEAT_E_BAD_FIELD;
     }
 
-    if (!faq_text_ok(category, FEAT_FAQ_CATEGORY_MAX, 0)) {
+    if (!feat_utf8_ok(category, FEAT_FAQ_CATEGORY_MAX, 0)) {
         *bad = "category";
         return FEAT_E_BAD_FIELD;
     }

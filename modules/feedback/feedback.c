@@ -183,23 +183,6 @@ feedback_limit(long long offset, long long limit, long long total)
 }
 
 
-/* s (NULL: absent) is valid UTF-8 of at most max code points, and not
- * empty when required. */
-static int
-feedback_text_ok(const char *s, long max, int required)
-{
-    long  n;
-
-    if (s == NULL) {
-        return !required;
-    }
-
-    n = feat_utf8_len(s, strlen(s));
-
-    return n >= (required ? 1 : 0) && n <= max;
-}
-
-
 /* ---- managers ------------------------------------------------------------ */
 
 enum feat_error
@@ -208,7 +191,7 @@ feat_manager_add(sqlite3 *db, const char *app, const char *name,
 {
     int  rc;
 
-    if (!feedback_text_ok(name, FEAT_MANAGER_NAME_MAX, 1)) {
+    if (!feat_utf8_ok(name, FEAT_MANAGER_NAME_MAX, 1)) {
         *bad = "name";
         return FEAT_E_BAD_FIELD;
     }
@@ -339,12 +322,12 @@ feat_feedback_category_add(sqlite3 *db, const char *app, const char *name,
     int     rc;
     time_t  now;
 
-    if (!feedback_text_ok(name, FEAT_FEEDBACK_CATEGORY_NAME_MAX, 1)) {
+    if (!feat_utf8_ok(name, FEAT_FEEDBACK_CATEGORY_NAME_MAX, 1)) {
         *bad = "name";
         return FEAT_E_BAD_FIELD;
     }
 
-    if (!feedback_text_ok(description, FEAT_FEEDBACK_CATEGORY_DESC_MAX, 0)) {
+    if (!feat_utf8_ok(description, FEAT_FEEDBACK_CATEGORY_DESC_MAX, 0)) {
         *bad = "description";
         return FEAT_E_BAD_FIELD;
     }
@@ -426,12 +409,12 @@ feat_feedback_create(sqlite3 *db, struct feat_arena *a, const char *app,
     time_t         now;
     sqlite3_int64  one;
 
-    if (!feedback_text_ok(content, FEAT_FEEDBACK_CONTENT_MAX, 1)) {
+    if (!feat_utf8_ok(content, FEAT_FEEDBACK_CONTENT_MAX, 1)) {
         *bad = "feedback_content";
         return FEAT_E_BAD_FIELD;
     }
 
-    if (!feedback_text_ok(title, FEAT_FEEDBACK_TITLE_MAX, 0)) {
+    if (!feat_utf8_ok(title, FEAT_FEEDBACK_TITLE_MAX, 0)) {
         *bad = "feedback_title";
         return FEAT_E_BAD_FIELD;
     }
@@ -624,7 +607,7 @@ feat_feedback_reply_add(sqlite3 *db, const char *app,
     sqlite3_int64    status;
     enum feat_error  e;
 
-    if (!feedback_text_ok(content, FEAT_FEEDBACK_REPLY_MAX, 1)) {
+    if (!feat_utf8_ok(content, FEAT_FEEDBACK_REPLY_MAX, 1)) {
         *bad = "reply_content";
         return FEAT_E_BAD_FIELD;
     }
@@ -887,13 +870,13 @@ feat_feedback_update(sqlite3 *db, struct feat_arena *a, const char *app,
     struct feat_feedback *out, const char **bad)
 {
     if (content != NULL
-        && !feedback_text_ok(content, FEAT_FEEDBACK_CONTENT_MAX, 1))
+        && !feat_utf8_ok(content, FEAT_FEEDBACK_CONTENT_MAX, 1))
     {
         *bad = "feedback_content";
         return FEAT_E_BAD_FIELD;
     }
 
-    if (!feedback_text_ok(title, FEAT_FEEDBACK_TITLE_MAX, 0)) {
+    if (!feat_utf8_ok(title, FEAT_FEEDBACK_TITLE_MAX, 0)) {
         *bad = "feedback_title";
         return FEAT_E_BAD_FIELD;
     }

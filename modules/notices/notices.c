@@ -35,23 +35,6 @@ notice_row(struct feat_arena *a, sqlite3_stmt *st, struct feat_notice *n)
 }
 
 
-/* s (NULL: absent) is valid UTF-8 of at most max code points, and not
- * empty when required. */
-static int
-notice_text_ok(const char *s, long max, int required)
-{
-    long  n;
-
-    if (s == NULL) {
-        return !required;
-    }
-
-    n = feat_utf8_len(s, strlen(s));
-
-    return n >= (required ? 1 : 0) && n <= max;
-}
-
-
 /* A thumbnail: "", an http(s) URL or an absolute path, of printable
  * ASCII without blanks, so it can stand in an img src as it is. */
 static int
@@ -88,13 +71,13 @@ notice_check(const char *title, const char *content, const char *thumbnail,
     int required, const char **bad)
 {
     if ((required || title != NULL)
-        && !notice_text_ok(title, FEAT_NOTICE_TITLE_MAX, 1))
+        && !feat_utf8_ok(title, FEAT_NOTICE_TITLE_MAX, 1))
     {
         *bad = "title";
         return FEAT_E_BAD_FIELD;
     }
 
-    if (!notice_text_ok(content, FEAT_NOTICE_CONTENT_MAX, 0)) {
+    if (!feat_utf8_ok(content, FEAT_NOTICE_CONTENT_MAX, 0)) {
         *bad = "content";
         return FEAT_E_BAD_FIELD;
     }

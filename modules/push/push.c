@@ -69,23 +69,6 @@ push_row(struct feat_arena *a, sqlite3_stmt *st, struct feat_push *p)
 }
 
 
-/* s (NULL: absent) is valid UTF-8 of at most max code points, and not
- * empty when required. */
-static int
-push_text_ok(const char *s, long max, int required)
-{
-    long  n;
-
-    if (s == NULL) {
-        return !required;
-    }
-
-    n = feat_utf8_len(s, strlen(s));
-
-    return n >= (required ? 1 : 0) && n <= max;
-}
-
-
 /* FEAT_E_NONE if the statement (from feat_db_int) found its row. */
 static enum feat_error
 push_found(int rc)
@@ -267,12 +250,12 @@ feat_push_send(sqlite3 *db, const char *app, sqlite3_int64 manager_id,
     sqlite3_int64    one, push_id;
     enum feat_error  e;
 
-    if (!push_text_ok(title, FEAT_PUSH_TITLE_MAX, 1)) {
+    if (!feat_utf8_ok(title, FEAT_PUSH_TITLE_MAX, 1)) {
         *bad = "push_title";
         return FEAT_E_BAD_FIELD;
     }
 
-    if (!push_text_ok(body, FEAT_PUSH_BODY_MAX, 0)) {
+    if (!feat_utf8_ok(body, FEAT_PUSH_BODY_MAX, 0)) {
         *bad = "push_body";
         return FEAT_E_BAD_FIELD;
     }
