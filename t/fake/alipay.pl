@@ -35,12 +35,13 @@
 use strict;
 use warnings;
 
+use FindBin;
+use lib "$FindBin::Bin/../lib";
+
+use FeatFake;
 use File::Temp qw(tempfile);
 use Getopt::Long qw(GetOptions);
-use IO::Socket::INET;
-use JSON::PP;
 use MIME::Base64 qw(encode_base64 decode_base64);
-use POSIX qw(_exit);
 
 my %opt = (port => 0, ttl => 300, 'app-id' => '2021000000000001');
 
@@ -50,42 +51,11 @@ GetOptions(\%opt, 'port=i', 'ttl=i', 'log=s', 'key=s', 'app-key=s',
     or die "usage: $0 --key PEM --app-key PEM [--app-id ID] [--port N] "
          . "[--ttl S] [--log FILE]\n";
 
-my $listen = IO::Socket::INET->new(
-    LocalAddr => '127.0.0.1',
-    LocalPort => $opt{port},
-    Proto     => 'tcp',
-    Listen    => 64,
-    ReuseAddr => 1,
-) or die "$0: listen: $@\n";
-
-$SIG{CHLD} = 'IGNORE';
-$SIG{TERM} = $SIG{INT} = $SIG{ALRM} = sub { _exit(0) };
-alarm $opt{ttl};
-
-$| = 1;
-print $listen->sockport, "\n";
-
-while (1) {
-    my $c = $listen->accept or next;
-    my $pid = fork;
-
-    if (!defined $pid) {
-        close $c;
-        next;
-    }
-
-    if ($pid == 0) {
-        close $listen;
-        # system() must reap its openssl commands itself
-        $SIG{CHLD} = 'DEFAULT';
-        alarm 30;
-        serve($c);
-        close $c;
-        _exit(0);
-    }
-
-    close $c;
-}
+# system() must reap its openssl commands itself
+FeatFake::listen_and_serve(port => $opt{port}, ttl => $opt{ttl},
+                           child_alarm => 30,
+                           child_setup => sub { $SIG{CHLD} = 'DEFAULT' },
+                           serve => \&serve);
 
 
 # base64 SHA256withRSA of $text with the PEM private key $key.
@@ -140,33 +110,9 @@ sub url_decode {
 
 sub serve {
     my ($c) = @_;
-    my $buf = '';
-
-    while ($buf !~ /\r\n\r\n/) {
-        my $n = sysread $c, $buf, 4096, length $buf;
-        return unless $n;
-        return answer($c, 431, '{}') if length $buf > 16384;
-    }
-
-    my ($head, $body) = split /\r\n\r\n/, $buf, 2;
-    my ($line, @lines) = split /\r\n/, $head;
-    my ($method) = split / /, $line;
-    my %h;
-
-    for (@lines) {
-        my ($k, $v) = /^([^:]+):\s*(.*)$/ or next;
-        $h{lc $k} = $v;
-    }
-
-    my $len = $h{'content-length'} // 0;
-
-    return answer($c, 411, '{}') unless $len =~ /^\d+$/;
-    return answer($c, 413, '{}') if $len > 65536;
-
-    while (length $body < $len) {
-        my $n = sysread $c, $body, $len - length $body, length $body;
-        return unless $n;
-    }
+    my ($method, undef, $body) = FeatFake::read_request($c, sub {
+        answer($c, $_[0], '{}') })
+        or return;
 
     return answer($c, 405, '{}') unless $method eq 'POST';
 
@@ -262,25 +208,13 @@ sub serve {
 
 sub answer {
     my ($c, $status, $text) = @_;
-    my %reason = (200 => 'OK', 405 => 'Method Not Allowed',
-                  411 => 'Length Required', 413 => 'Payload Too Large',
-                  431 => 'Request Header Fields Too Large',
-                  500 => 'Internal Server Error');
 
-    syswrite $c, "HTTP/1.1 $status " . ($reason{$status} // 'Status')
-        . "\r\nContent-Type: text/html;charset=utf-8\r\n"
-        . "Content-Length: " . length($text) . "\r\n"
-        . "Connection: close\r\n\r\n$text";
-    return;
+    return FeatFake::answer($c, $status, 'text/html;charset=utf-8', $text);
 }
 
 
-# One line in one write to a file opened for appending.
 sub record {
     my ($rec) = @_;
 
-    return unless defined $opt{log};
-    open my $fh, '>>', $opt{log} or die "$0: $opt{log}: $!\n";
-    syswrite $fh, JSON::PP->new->canonical->encode($rec) . "\n";
-    close $fh;
+    FeatFake::record($opt{log}, $rec);
 }

@@ -31,10 +31,12 @@
 use strict;
 use warnings;
 
+use FindBin;
+use lib "$FindBin::Bin/../lib";
+
+use FeatFake qw(answer);
 use Getopt::Long qw(GetOptions);
-use IO::Socket::INET;
 use JSON::PP;
-use POSIX qw(_exit);
 use Time::HiRes qw(sleep);
 
 my %opt = (port => 0, ttl => 300, key => 'amap-test-key', mode => 'ok',
@@ -48,42 +50,11 @@ my %modes = map { $_ => 1 } qw(ok refuse error garbage slow);
 
 die "$0: unknown mode $opt{mode}\n" unless $modes{$opt{mode}};
 
-my $listen = IO::Socket::INET->new(
-    LocalAddr => '127.0.0.1',
-    LocalPort => $opt{port},
-    Proto     => 'tcp',
-    Listen    => 64,
-    ReuseAddr => 1,
-) or die "$0: listen: $@\n";
-
 my $master = $$;
 
-$SIG{CHLD} = 'IGNORE';
-$SIG{TERM} = $SIG{INT} = $SIG{ALRM} = sub { _exit(0) };
-alarm $opt{ttl};
-
-$| = 1;
-print $listen->sockport, "\n";
-
-while (1) {
-    my $c = $listen->accept or next;
-    my $pid = fork;
-
-    if (!defined $pid) {
-        close $c;
-        next;
-    }
-
-    if ($pid == 0) {
-        close $listen;
-        alarm($opt{slow} + 30);
-        serve($c);
-        close $c;
-        _exit(0);
-    }
-
-    close $c;
-}
+FeatFake::listen_and_serve(port => $opt{port}, ttl => $opt{ttl},
+                           child_alarm => $opt{slow} + 30,
+                           serve => \&serve);
 
 
 sub decode {
@@ -98,14 +69,10 @@ sub decode {
 
 sub serve {
     my ($c) = @_;
-    my $buf = '';
+    my $buf = FeatFake::read_head($c, sub {
+        answer($c, $_[0], 'text/plain', 'headers too large') });
 
-    while ($buf !~ /\r\n\r\n/) {
-        my $n = sysread $c, $buf, 4096, length $buf;
-        return unless $n;
-        return answer($c, 431, 'text/plain', 'headers too large')
-            if length $buf > 16384;
-    }
+    return unless defined $buf;
 
     my ($line) = split /\r\n/, $buf;
     my ($method, $target) = split / /, $line;
@@ -122,8 +89,9 @@ sub serve {
 
     my $mode = $modes{$q{keywords} // ''} ? $q{keywords} : $opt{mode};
 
-    record({ time => time, path => $path, query => \%q, raw => $raw,
-             mode => $mode, dup => \@dup });
+    FeatFake::record($opt{log}, { time => time, path => $path,
+                                  query => \%q, raw => $raw, mode => $mode,
+                                  dup => \@dup }, 1);
 
     return answer($c, 405, 'text/plain', 'method not allowed')
         unless $method eq 'GET';
@@ -169,30 +137,3 @@ sub serve {
                       suggestion => { keywords => [], cities => [] } }));
 }
 
-
-sub answer {
-    my ($c, $status, $type, $text) = @_;
-    my %reason = (200 => 'OK', 404 => 'Not Found',
-                  405 => 'Method Not Allowed',
-                  431 => 'Request Header Fields Too Large',
-                  500 => 'Internal Server Error');
-
-    utf8::encode($text) if utf8::is_utf8($text);
-    syswrite $c, "HTTP/1.1 $status " . ($reason{$status} // 'Status')
-        . "\r\nContent-Type: $type\r\n"
-        . "Content-Length: " . length($text) . "\r\n"
-        . "Connection: close\r\n\r\n$text";
-    return;
-}
-
-
-# One line in one write to a file opened for appending: children never
-# interleave their lines.
-sub record {
-    my ($rec) = @_;
-
-    return unless defined $opt{log};
-    open my $fh, '>>', $opt{log} or die "$0: $opt{log}: $!\n";
-    syswrite $fh, JSON::PP->new->utf8->canonical->encode($rec) . "\n";
-    close $fh;
-}

@@ -34,10 +34,12 @@
 use strict;
 use warnings;
 
+use FindBin;
+use lib "$FindBin::Bin/../lib";
+
+use FeatFake;
 use Getopt::Long qw(GetOptions);
-use IO::Socket::INET;
 use JSON::PP;
-use POSIX qw(_exit);
 use Time::HiRes qw(sleep);
 
 my %opt = (port => 0, ttl => 300, key => 'test-key', mode => 'ok',
@@ -61,82 +63,26 @@ for my $r (@rules) {
     $rule{$suffix} = $mode;
 }
 
-my $listen = IO::Socket::INET->new(
-    LocalAddr => '127.0.0.1',
-    LocalPort => $opt{port},
-    Proto     => 'tcp',
-    Listen    => 64,
-    ReuseAddr => 1,
-) or die "$0: listen: $@\n";
-
 my $master = $$;
 
-$SIG{CHLD} = 'IGNORE';
-$SIG{TERM} = $SIG{INT} = $SIG{ALRM} = sub { _exit(0) };
-alarm $opt{ttl};
-
-$| = 1;
-print $listen->sockport, "\n";
-
-while (1) {
-    my $c = $listen->accept or next;
-    my $pid = fork;
-
-    if (!defined $pid) {
-        close $c;
-        next;
-    }
-
-    if ($pid == 0) {
-        close $listen;
-        # a child never outlives a stuck client by much
-        alarm($opt{slow} + 30);
-        serve($c);
-        close $c;
-        _exit(0);
-    }
-
-    close $c;
-}
+FeatFake::listen_and_serve(port => $opt{port}, ttl => $opt{ttl},
+                           child_alarm => $opt{slow} + 30,
+                           serve => \&serve);
 
 
 sub serve {
     my ($c) = @_;
-    my $buf = '';
-
-    while ($buf !~ /\r\n\r\n/) {
-        my $n = sysread $c, $buf, 4096, length $buf;
-        return unless $n;
-        return answer($c, 431, { code => 'headers_too_large' })
-            if length $buf > 16384;
-    }
-
-    my ($head, $body) = split /\r\n\r\n/, $buf, 2;
-    my ($line, @lines) = split /\r\n/, $head;
-    my ($method) = split / /, $line;
-    my %h;
-
-    for (@lines) {
-        my ($k, $v) = /^([^:]+):\s*(.*)$/ or next;
-        $h{lc $k} = $v;
-    }
-
-    my $len = $h{'content-length'} // 0;
-
-    return answer($c, 411, { code => 'length_required' })
-        unless $len =~ /^\d+$/;
-    return answer($c, 413, { code => 'too_large' }) if $len > 65536;
-
-    while (length $body < $len) {
-        my $n = sysread $c, $body, $len - length $body, length $body;
-        return unless $n;
-    }
+    my %refusal = (431 => 'headers_too_large', 411 => 'length_required',
+                   413 => 'too_large');
+    my ($method, $h, $body) = FeatFake::read_request($c, sub {
+        answer($c, $_[0], { code => $refusal{$_[0]} }) })
+        or return;
 
     return answer($c, 405, { code => 'method_not_allowed' })
         unless $method eq 'POST';
 
     return answer($c, 401, { code => 'unauthorized' })
-        unless ($h{authorization} // '') eq "Bearer $opt{key}";
+        unless ($h->{authorization} // '') eq "Bearer $opt{key}";
 
     my $msg = eval { decode_json($body) };
 
@@ -183,28 +129,14 @@ sub serve {
 
 sub answer {
     my ($c, $status, $body) = @_;
-    my $text = ref $body ? encode_json($body) : $body;
-    my %reason = (200 => 'OK', 400 => 'Bad Request', 401 => 'Unauthorized',
-                  405 => 'Method Not Allowed', 411 => 'Length Required',
-                  413 => 'Payload Too Large',
-                  431 => 'Request Header Fields Too Large',
-                  500 => 'Internal Server Error');
 
-    syswrite $c, "HTTP/1.1 $status " . ($reason{$status} // 'Status')
-        . "\r\nContent-Type: application/json\r\n"
-        . "Content-Length: " . length($text) . "\r\n"
-        . "Connection: close\r\n\r\n$text";
-    return;
+    return FeatFake::answer($c, $status, 'application/json',
+                            ref $body ? encode_json($body) : $body);
 }
 
 
-# One line in one write to a file opened for appending: children never
-# interleave their lines.
 sub record {
     my ($rec) = @_;
 
-    return unless defined $opt{log};
-    open my $fh, '>>', $opt{log} or die "$0: $opt{log}: $!\n";
-    syswrite $fh, JSON::PP->new->canonical->encode($rec) . "\n";
-    close $fh;
+    FeatFake::record($opt{log}, $rec);
 }

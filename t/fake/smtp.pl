@@ -19,10 +19,11 @@
 use strict;
 use warnings;
 
+use FindBin;
+use lib "$FindBin::Bin/../lib";
+
+use FeatFake;
 use Getopt::Long qw(GetOptions);
-use IO::Socket::INET;
-use JSON::PP;
-use POSIX qw(_exit);
 
 my %opt = (port => 0, ttl => 300, mode => 'ok');
 my @reject;
@@ -35,40 +36,8 @@ GetOptions(\%opt, 'port=i', 'ttl=i', 'log=s', 'mode=s',
 die "$0: unknown mode $opt{mode}\n"
     unless $opt{mode} =~ /^(?:ok|tempfail|down)$/;
 
-my $listen = IO::Socket::INET->new(
-    LocalAddr => '127.0.0.1',
-    LocalPort => $opt{port},
-    Proto     => 'tcp',
-    Listen    => 64,
-    ReuseAddr => 1,
-) or die "$0: listen: $@\n";
-
-$SIG{CHLD} = 'IGNORE';
-$SIG{TERM} = $SIG{INT} = $SIG{ALRM} = sub { _exit(0) };
-alarm $opt{ttl};
-
-$| = 1;
-print $listen->sockport, "\n";
-
-while (1) {
-    my $c = $listen->accept or next;
-    my $pid = fork;
-
-    if (!defined $pid) {
-        close $c;
-        next;
-    }
-
-    if ($pid == 0) {
-        close $listen;
-        alarm 60;
-        serve($c);
-        close $c;
-        _exit(0);
-    }
-
-    close $c;
-}
+FeatFake::listen_and_serve(port => $opt{port}, ttl => $opt{ttl},
+                           child_alarm => 60, serve => \&serve);
 
 
 sub serve {
@@ -146,8 +115,9 @@ sub serve {
             if ($opt{mode} eq 'tempfail') {
                 $say->('451 4.3.0 try again later');
             } else {
-                record({ time => time, helo => $helo, from => $from,
-                         to => [@to], data => $data });
+                FeatFake::record($opt{log}, { time => time, helo => $helo,
+                                              from => $from, to => [@to],
+                                              data => $data });
                 $say->('250 2.0.0 queued');
             }
             ($from, @to) = ();
@@ -169,12 +139,3 @@ sub serve {
     }
 }
 
-
-sub record {
-    my ($rec) = @_;
-
-    return unless defined $opt{log};
-    open my $fh, '>>', $opt{log} or die "$0: $opt{log}: $!\n";
-    syswrite $fh, JSON::PP->new->canonical->encode($rec) . "\n";
-    close $fh;
-}
