@@ -15,7 +15,7 @@ use lib 't/lib';
 use File::Temp qw(tempdir);
 use FindBin;
 use JSON::PP;
-use POSIX qw(WNOHANG);
+use FeatFake;
 use FeatTest;
 use Test::More;
 use Time::HiRes qw(sleep);
@@ -35,45 +35,9 @@ for my $who (qw(app alipay)) {
         or BAIL_OUT("openssl pkey -pubout failed");
 }
 
-my @fakes;
-
-sub start_fake {
-    my (@args) = @_;
-    my $pid = open(my $out, '-|', $^X, "$FindBin::Bin/fake/alipay.pl",
-                   '--ttl', 120, @args)
-        or die "cannot start alipay.pl: $!";
-    my $port = <$out>;
-
-    die 'alipay.pl did not start' unless defined $port && $port =~ /^\d+$/;
-    chomp $port;
-    push @fakes, [$pid, $out];
-    return ($pid, $port);
-}
-
-sub stop_fake {
-    my ($pid) = @_;
-
-    for my $f (@fakes) {
-        next unless $f->[0] == $pid;
-        kill 'TERM', $pid;
-        for (1 .. 50) {
-            last if waitpid($pid, WNOHANG) == $pid;
-            sleep 0.1;
-        }
-        close $f->[1];
-        $f->[0] = 0;
-    }
-}
-
-END {
-    for my $f (@fakes) {
-        stop_fake($f->[0]) if $f->[0];
-    }
-}
-
 my $log = "$keys/gateway.log";
-my ($gw_pid, $gw_port) = start_fake('--key', "$keys/alipay.pem",
-    '--app-key', "$keys/app.pub", '--app-id', '2021000000000001',
+my ($gw_pid, $gw_port) = FeatFake::start('alipay.pl', 120,
+    '--key', "$keys/alipay.pem", '--app-key', "$keys/app.pub", '--app-id', '2021000000000001',
     '--log', $log);
 
 my $t = FeatTest->new(
@@ -223,7 +187,7 @@ $t->write_conf('alipay.public_key_file' => "$keys/alipay.pub");
 $t->signal('HUP');
 sleep 1.5;
 
-stop_fake($gw_pid);
+FeatFake::stop($gw_pid);
 ($st, $h, $j) = bind_code($a, 'ok.2088000000000003');
 is($st, 503, 'the gateway down: 503');
 is($j->{code}, 'delivery_failed', '... delivery_failed');

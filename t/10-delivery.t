@@ -17,53 +17,15 @@ use lib "$FindBin::Bin/lib";
 use File::Temp qw(tempdir);
 use JSON::PP;
 use MIME::QuotedPrint qw(decode_qp);
-use POSIX qw(WNOHANG);
 use Test::More;
-use Time::HiRes qw(sleep);
 
+use FeatFake;
 use FeatTest;
 
 my $dir = tempdir('feat-delivery-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 my $key = 'gw-' . join('', map { ('a' .. 'z')[rand 26] } 1 .. 16);
 
 # ---- the fakes --------------------------------------------------------------
-
-my @fakes;
-
-# Starts a fake from t/fake with its ttl; answers (pid, port).
-sub start_fake {
-    my ($script, @args) = @_;
-    my $pid = open(my $out, '-|', $^X, "$FindBin::Bin/fake/$script",
-                   '--ttl', 120, @args)
-        or die "cannot start $script: $!";
-    my $port = <$out>;
-
-    die "$script did not start" unless defined $port && $port =~ /^\d+$/;
-    chomp $port;
-    push @fakes, [$pid, $out];
-    return ($pid, $port);
-}
-
-sub stop_fake {
-    my ($pid) = @_;
-
-    for my $f (@fakes) {
-        next unless $f->[0] == $pid;
-        kill 'TERM', $pid;
-        for (1 .. 50) {
-            last if waitpid($pid, WNOHANG) == $pid;
-            sleep 0.1;
-        }
-        close $f->[1];
-        $f->[0] = 0;
-    }
-}
-
-END {
-    for my $f (@fakes) {
-        stop_fake($f->[0]) if $f->[0];
-    }
-}
 
 sub read_jsonl {
     my ($file) = @_;
@@ -79,11 +41,11 @@ sub read_jsonl {
 my $gw_log = "$dir/gateway.log";
 my $smtp_log = "$dir/smtp.log";
 
-my ($gw_pid, $gw_port) = start_fake('sms-gateway.pl',
+my ($gw_pid, $gw_port) = FeatFake::start('sms-gateway.pl', 120,
     '--log', $gw_log, '--key', $key, '--slow', 5,
     '--rule', '0001=arrears', '--rule', '0002=error',
     '--rule', '0003=slow', '--rule', '0004=fail', '--rule', '0005=close');
-my ($smtp_pid, $smtp_port) = start_fake('smtp.pl',
+my ($smtp_pid, $smtp_port) = FeatFake::start('smtp.pl', 120,
     '--log', $smtp_log, '--reject', 'bounce');
 
 # ---- helpers ------------------------------------------------------------------
@@ -225,8 +187,8 @@ failed_send($t, 'bounce@example.com', 'bounce@example.com', 10014,
 
 # ---- services gone ------------------------------------------------------------------
 
-stop_fake($gw_pid);
-stop_fake($smtp_pid);
+FeatFake::stop($gw_pid);
+FeatFake::stop($smtp_pid);
 
 failed_send($t, '13800000006', '86:13800000006', 10013, 'gateway down',
             undef);

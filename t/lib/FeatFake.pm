@@ -1,23 +1,34 @@
 package FeatFake;
 
-# t/lib/FeatFake.pm: what the fakes of outside services (t/fake/*.pl)
-# share.
+# t/lib/FeatFake.pm: what the fakes of outside services (t/fake/*.pl) and
+# the tests that run them share.
 #
-# FeatFake::listen_and_serve() is the server every fake is,
+# A fake's side: FeatFake::listen_and_serve() is the server every fake is,
 # on 127.0.0.1 only: it prints its port on the first line of stdout, exits
 # by itself after --ttl seconds or on SIGTERM/SIGINT, and serves each
 # connection in a child process, so a deliberately slow answer holds up
 # nobody else.  read_head()/read_request() read one HTTP request with the
 # bounds every fake keeps (16 KiB of head, 64 KiB of body), answer() writes
 # the reply, and record() appends one JSON line to the fake's --log.
+#
+# A test's side: FeatFake::start() runs t/fake/SCRIPT and answers its pid
+# and port; stop() ends one, and every fake still running is stopped at the
+# end of the test file.
+#
+#     my ($pid, $port) = FeatFake::start('sms-gateway.pl', 120, '--log', $log);
+#     ...
+#     FeatFake::stop($pid);
 
 use strict;
 use warnings;
 
+use Carp qw(croak);
 use Exporter qw(import);
+use FindBin;
 use IO::Socket::INET;
 use JSON::PP;
-use POSIX qw(_exit);
+use POSIX qw(_exit WNOHANG);
+use Time::HiRes qw(sleep);
 
 
 our @EXPORT_OK = qw(answer);
@@ -163,5 +174,47 @@ sub record {
     close $fh;
 }
 
+
+# ---- a test's side ----------------------------------------------------------
+
+my @fakes;
+
+# Starts t/fake/SCRIPT with --ttl $ttl and @args: (pid, port).
+sub start {
+    my ($script, $ttl, @args) = @_;
+    my $pid = open(my $out, '-|', $^X, "$FindBin::Bin/fake/$script",
+                   '--ttl', $ttl, @args)
+        or croak("cannot start $script: $!");
+    my $port = <$out>;
+
+    croak("$script did not start") if !defined $port || $port !~ /^\d+$/;
+    chomp $port;
+    push @fakes, [ $pid, $out ];
+    return ($pid, $port);
+}
+
+# Stops the fake $pid started here: TERM, then up to 5 s for it to go.
+# close() of a pipe sets $?, which in an END block is the exit status.
+sub stop {
+    my ($pid) = @_;
+    local $?;
+
+    for my $f (@fakes) {
+        next unless $f->[0] && $f->[0] == $pid;
+        kill('TERM', $pid);
+        for (1 .. 50) {
+            last if waitpid($pid, WNOHANG) == $pid;
+            sleep(0.1);
+        }
+        close($f->[1]);
+        $f->[0] = 0;
+    }
+}
+
+END {
+    for my $f (@fakes) {
+        stop($f->[0]) if $f->[0];
+    }
+}
 
 1;

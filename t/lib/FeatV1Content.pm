@@ -16,10 +16,8 @@ use strict;
 use warnings;
 
 use Carp qw(croak);
-use FindBin;
 use FeatAdmin;
-use POSIX qw(WNOHANG);
-use Time::HiRes qw(sleep);
+use FeatFake;
 
 # { token, id, app, account, jwt, refresh }
 sub user {
@@ -54,40 +52,14 @@ sub v1 {
                              : { http => $st, raw => $j };
 }
 
-my @fakes;
-
 # Starts t/fake/SCRIPT (ttl 300, --log DIR/SCRIPT.log, DIR a directory or
 # a FeatTest's): (pid, port, log).  Stopped at the end of the test file.
 sub start_fake {
     my ($dir, $script, @args) = @_;
     my $log = (ref $dir ? $dir->dir : $dir) . "/$script.log";
-    my $pid = open(my $out, '-|', $^X, "$FindBin::Bin/fake/$script",
-                   '--ttl', 300, '--log', $log, @args)
-        or croak("cannot start $script: $!");
-    my $port = <$out>;
+    my ($pid, $port) = FeatFake::start($script, 300, '--log', $log, @args);
 
-    croak("$script did not start") if !defined $port || $port !~ /^\d+$/;
-    chomp $port;
-    push @fakes, [ $pid, $out ];
     return ($pid, $port, $log);
 }
-
-# close() of a pipe sets $?, which in an END block is the exit status.
-sub stop_fakes {
-    local $?;
-
-    for my $f (@fakes) {
-        next if !$f->[0];
-        kill('TERM', $f->[0]);
-        for (1 .. 50) {
-            last if waitpid($f->[0], WNOHANG) == $f->[0];
-            sleep(0.1);
-        }
-        close($f->[1]);
-        $f->[0] = 0;
-    }
-}
-
-END { stop_fakes() }
 
 1;
