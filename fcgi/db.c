@@ -316,6 +316,45 @@ feat_db_done(sqlite3_stmt *st)
 }
 
 
+enum feat_error
+feat_db_row(sqlite3 *db, struct feat_arena *a, sqlite3_stmt *st,
+    feat_db_row_pt fn, void *item, const char *fmt, ...)
+{
+    int      rc;
+    char     what[256];
+    va_list  ap;
+
+    if (st == NULL) {
+        return FEAT_E_INTERNAL;
+    }
+
+    rc = feat_db_step(st);
+
+    if (rc == SQLITE_ROW) {
+        fn(a, st, item);
+    }
+
+    feat_db_done(st);
+
+    if (rc == SQLITE_ROW) {
+        return FEAT_E_NONE;
+    }
+
+    if (rc == SQLITE_DONE) {
+        return FEAT_E_NOT_FOUND;
+    }
+
+    /* formatted only now: a read that works pays nothing for it */
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof(what), fmt, ap);
+    va_end(ap);
+
+    feat_log(LOG_ERR, 0, "%s: %s", what, sqlite3_errmsg(db));
+
+    return FEAT_E_INTERNAL;
+}
+
+
 /* Steps st to the end: FEAT_OK, FEAT_BUSY on a constraint, FEAT_ERROR. */
 static int
 feat_db_run(sqlite3 *db, sqlite3_stmt *st, const char *sql)

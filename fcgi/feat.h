@@ -363,6 +363,18 @@ sqlite3_stmt *feat_db_query(sqlite3 *db, const char *sql,
     const char *fmt, ...);
 /* Resets a statement from feat_db_query so it holds no read lock. */
 void feat_db_done(sqlite3_stmt *st);
+/* Reads the current row of st into item: a module's column reader. */
+typedef void (*feat_db_row_pt)(struct feat_arena *a, sqlite3_stmt *st,
+    void *item);
+/*
+ * Steps st (from feat_db_query; NULL, its failure, is passed on) for the
+ * one row it may answer, read into item by fn, then calls feat_db_done.
+ * Answers FEAT_E_NONE, FEAT_E_NOT_FOUND when there is no row, or
+ * FEAT_E_INTERNAL, logged as "<fmt...>: <SQLite's message>".
+ */
+enum feat_error feat_db_row(sqlite3 *db, struct feat_arena *a,
+    sqlite3_stmt *st, feat_db_row_pt fn, void *item, const char *fmt, ...)
+    FEAT_PRINTF(6, 7);
 /* Runs a statement to completion: FEAT_OK, FEAT_BUSY on a constraint
  * violation, FEAT_ERROR otherwise (logged). */
 int feat_db_exec(sqlite3 *db, const char *sql, const char *fmt, ...);

@@ -18,8 +18,10 @@
 
 
 static void
-faq_row(struct feat_arena *a, sqlite3_stmt *st, struct feat_faq *f)
+faq_row(struct feat_arena *a, sqlite3_stmt *st, void *item)
 {
+    struct feat_faq  *f = item;
+
     f->id = sqlite3_column_int64(st, 0);
     f->app_id = feat_db_col_text(a, st, 1);
     f->created_at = (time_t) sqlite3_column_int64(st, 2);
@@ -151,36 +153,14 @@ enum feat_error
 feat_faq_get(sqlite3 *db, struct feat_arena *a, const char *app,
     sqlite3_int64 id, struct feat_faq *out)
 {
-    int            rc;
     sqlite3_stmt  *st;
 
     st = feat_db_query(db,
                        "SELECT " FAQ_COLUMNS " FROM faq"
                        " WHERE app_id = ? AND id = ?",
                        "si", app, id);
-    if (st == NULL) {
-        return FEAT_E_INTERNAL;
-    }
 
-    rc = sqlite3_step(st);
-
-    if (rc == SQLITE_ROW) {
-        faq_row(a, st, out);
-    }
-
-    feat_db_done(st);
-
-    if (rc == SQLITE_ROW) {
-        return FEAT_E_NONE;
-    }
-
-    if (rc == SQLITE_DONE) {
-        return FEAT_E_NOT_FOUND;
-    }
-
-    feat_log(LOG_ERR, 0, "faq get: %s", sqlite3_errmsg(db));
-
-    return FEAT_E_INTERNAL;
+    return feat_db_row(db, a, st, faq_row, out, "faq get");
 }
 
 

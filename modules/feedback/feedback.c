@@ -14,10 +14,6 @@
 #include "feedback/feedback.h"
 
 
-typedef void (*feedback_row_pt)(struct feat_arena *a, sqlite3_stmt *st,
-    void *item);
-
-
 #define FEEDBACK_COLUMNS                                                     \
     "id, app_id, created_at, updated_at, user_id, title, content,"           \
     " category_id, contact_phone, status"
@@ -98,7 +94,7 @@ manager_row(struct feat_arena *a, sqlite3_stmt *st, void *item)
  */
 static enum feat_error
 feedback_rows(sqlite3 *db, struct feat_arena *a, sqlite3_stmt *st,
-    size_t size, size_t max, feedback_row_pt fn, void **items, size_t *n)
+    size_t size, size_t max, feat_db_row_pt fn, void **items, size_t *n)
 {
     int     rc;
     char   *list;
@@ -129,41 +125,6 @@ feedback_rows(sqlite3 *db, struct feat_arena *a, sqlite3_stmt *st,
     *n = count;
 
     return FEAT_E_NONE;
-}
-
-
-/* Steps a statement expected to answer at most one row into item:
- * FEAT_E_NONE, FEAT_E_NOT_FOUND or FEAT_E_INTERNAL. */
-static enum feat_error
-feedback_one(sqlite3 *db, struct feat_arena *a, sqlite3_stmt *st,
-    feedback_row_pt fn, void *item)
-{
-    int  rc;
-
-    if (st == NULL) {
-        return FEAT_E_INTERNAL;
-    }
-
-    rc = sqlite3_step(st);
-
-    if (rc == SQLITE_ROW) {
-        fn(a, st, item);
-    }
-
-    feat_db_done(st);
-
-    if (rc == SQLITE_ROW) {
-        return FEAT_E_NONE;
-    }
-
-    if (rc == SQLITE_DONE) {
-        return FEAT_E_NOT_FOUND;
-    }
-
-    feat_log(LOG_ERR, 0, "feedback: reading a row failed: %s",
-             sqlite3_errmsg(db));
-
-    return FEAT_E_INTERNAL;
 }
 
 
@@ -575,7 +536,8 @@ feat_feedback_get(sqlite3 *db, struct feat_arena *a, const char *app,
                        " AND (?3 < 0 OR user_id = ?3)",
                        "sii", app, id, user_id);
 
-    return feedback_one(db, a, st, feedback_row, out);
+    return feat_db_row(db, a, st, feedback_row, out,
+                       "feedback: reading a row failed");
 }
 
 
@@ -755,7 +717,8 @@ feat_feedback_reply_latest(sqlite3 *db, struct feat_arena *a,
                        " ORDER BY id DESC LIMIT 1",
                        "si", app, feedback_id);
 
-    e = feedback_one(db, a, st, reply_row, out);
+    e = feat_db_row(db, a, st, reply_row, out,
+                    "feedback: reading a row failed");
     if (e != FEAT_E_NONE || !mark_read) {
         goto done;
     }

@@ -22,8 +22,10 @@
 
 
 static void
-image_row(struct feat_arena *a, sqlite3_stmt *st, struct feat_user_image *m)
+image_row(struct feat_arena *a, sqlite3_stmt *st, void *item)
 {
+    struct feat_user_image  *m = item;
+
     m->id = sqlite3_column_int64(st, 0);
     m->user_id = sqlite3_column_int64(st, 1);
     m->relpath = feat_db_col_text(a, st, 2);
@@ -151,7 +153,6 @@ enum feat_error
 feat_user_image_get(sqlite3 *db, struct feat_arena *a, const char *app,
     sqlite3_int64 user_id, sqlite3_int64 id, struct feat_user_image *out)
 {
-    int            rc;
     sqlite3_stmt  *st;
 
     st = feat_db_query(db,
@@ -159,30 +160,8 @@ feat_user_image_get(sqlite3 *db, struct feat_arena *a, const char *app,
         " WHERE id = ?1 AND app_id = ?2 AND user_id = ?3",
         "isi", id, app, user_id);
 
-    if (st == NULL) {
-        return FEAT_E_INTERNAL;
-    }
-
-    rc = sqlite3_step(st);
-
-    if (rc == SQLITE_ROW) {
-        image_row(a, st, out);
-    }
-
-    feat_db_done(st);
-
-    if (rc == SQLITE_ROW) {
-        return FEAT_E_NONE;
-    }
-
-    if (rc == SQLITE_DONE) {
-        return FEAT_E_NOT_FOUND;
-    }
-
-    feat_log(LOG_ERR, 0, "images: reading image %lld failed: %s",
-             (long long) id, sqlite3_errmsg(db));
-
-    return FEAT_E_INTERNAL;
+    return feat_db_row(db, a, st, image_row, out,
+                       "images: reading image %lld failed", (long long) id);
 }
 
 

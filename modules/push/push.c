@@ -40,9 +40,10 @@
 
 
 static void
-push_client_row(struct feat_arena *a, sqlite3_stmt *st,
-    struct feat_push_client *c)
+push_client_row(struct feat_arena *a, sqlite3_stmt *st, void *item)
 {
+    struct feat_push_client  *c = item;
+
     c->id = sqlite3_column_int64(st, 0);
     c->app_id = feat_db_col_text(a, st, 1);
     c->created_at = (time_t) sqlite3_column_int64(st, 2);
@@ -55,8 +56,10 @@ push_client_row(struct feat_arena *a, sqlite3_stmt *st,
 
 
 static void
-push_row(struct feat_arena *a, sqlite3_stmt *st, struct feat_push *p)
+push_row(struct feat_arena *a, sqlite3_stmt *st, void *item)
 {
+    struct feat_push  *p = item;
+
     p->id = sqlite3_column_int64(st, 0);
     p->app_id = feat_db_col_text(a, st, 1);
     p->created_at = (time_t) sqlite3_column_int64(st, 2);
@@ -187,36 +190,14 @@ feat_push_client_get(sqlite3 *db, struct feat_arena *a, const char *app,
     sqlite3_int64 user_id, const char *client_id,
     struct feat_push_client *out)
 {
-    int            rc;
     sqlite3_stmt  *st;
 
     st = feat_db_query(db,
                        "SELECT " CLIENT_COLUMNS " FROM push_client"
                        " WHERE app_id = ? AND client_id = ? AND user_id = ?",
                        "ssi", app, client_id, user_id);
-    if (st == NULL) {
-        return FEAT_E_INTERNAL;
-    }
 
-    rc = sqlite3_step(st);
-
-    if (rc == SQLITE_ROW) {
-        push_client_row(a, st, out);
-    }
-
-    feat_db_done(st);
-
-    if (rc == SQLITE_ROW) {
-        return FEAT_E_NONE;
-    }
-
-    if (rc == SQLITE_DONE) {
-        return FEAT_E_NOT_FOUND;
-    }
-
-    feat_log(LOG_ERR, 0, "push client: %s", sqlite3_errmsg(db));
-
-    return FEAT_E_INTERNAL;
+    return feat_db_row(db, a, st, push_client_row, out, "push client");
 }
 
 
@@ -400,35 +381,13 @@ enum feat_error
 feat_push_log_get(sqlite3 *db, struct feat_arena *a, const char *app,
     sqlite3_int64 user_id, sqlite3_int64 id, struct feat_push *out)
 {
-    int            rc;
     sqlite3_stmt  *st;
 
     st = feat_db_query(db,
                        "SELECT " PUSH_COLUMNS PUSH_VISIBLE " AND p.id = ?3",
                        "sii", app, user_id, id);
-    if (st == NULL) {
-        return FEAT_E_INTERNAL;
-    }
 
-    rc = sqlite3_step(st);
-
-    if (rc == SQLITE_ROW) {
-        push_row(a, st, out);
-    }
-
-    feat_db_done(st);
-
-    if (rc == SQLITE_ROW) {
-        return FEAT_E_NONE;
-    }
-
-    if (rc == SQLITE_DONE) {
-        return FEAT_E_NOT_FOUND;
-    }
-
-    feat_log(LOG_ERR, 0, "push log: %s", sqlite3_errmsg(db));
-
-    return FEAT_E_INTERNAL;
+    return feat_db_row(db, a, st, push_row, out, "push log");
 }
 
 
