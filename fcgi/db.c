@@ -402,17 +402,34 @@ feat_db_exec(sqlite3 *db, const char *sql, const char *fmt, ...)
 }
 
 
-int
-feat_db_int(sqlite3 *db, sqlite3_int64 *out, const char *sql,
-    const char *fmt, ...)
+/* feat_db_int's and feat_db_text's readers of the first column. */
+static void
+feat_db_read_int(struct feat_arena *a, sqlite3_stmt *st, void *out)
+{
+    (void) a;
+    *(sqlite3_int64 *) out = sqlite3_column_int64(st, 0);
+}
+
+
+static void
+feat_db_read_text(struct feat_arena *a, sqlite3_stmt *st, void *out)
+{
+    *(const char **) out = feat_db_col_text(a, st, 0);
+}
+
+
+/*
+ * The first row of sql bound from fmt, read into out by fn: FEAT_OK,
+ * FEAT_DECLINED (no row) or FEAT_ERROR (logged).
+ */
+static int
+feat_db_vfirst(sqlite3 *db, struct feat_arena *a, feat_db_row_pt fn,
+    void *out, const char *sql, const char *fmt, va_list ap)
 {
     int            rc;
-    va_list        ap;
     sqlite3_stmt  *st;
 
-    va_start(ap, fmt);
     st = feat_db_vquery(db, sql, fmt, ap);
-    va_end(ap);
 
     if (st == NULL) {
         return FEAT_ERROR;
@@ -421,7 +438,7 @@ feat_db_int(sqlite3 *db, sqlite3_int64 *out, const char *sql,
     rc = feat_db_step(st);
 
     if (rc == SQLITE_ROW) {
-        *out = sqlite3_column_int64(st, 0);
+        fn(a, st, out);
         rc = FEAT_OK;
 
     } else if (rc == SQLITE_DONE) {
@@ -439,36 +456,30 @@ feat_db_int(sqlite3 *db, sqlite3_int64 *out, const char *sql,
 
 
 int
+feat_db_int(sqlite3 *db, sqlite3_int64 *out, const char *sql,
+    const char *fmt, ...)
+{
+    int      rc;
+    va_list  ap;
+
+    va_start(ap, fmt);
+    rc = feat_db_vfirst(db, NULL, feat_db_read_int, out, sql, fmt, ap);
+    va_end(ap);
+
+    return rc;
+}
+
+
+int
 feat_db_text(sqlite3 *db, struct feat_arena *a, const char **out,
     const char *sql, const char *fmt, ...)
 {
-    int            rc;
-    va_list        ap;
-    sqlite3_stmt  *st;
+    int      rc;
+    va_list  ap;
 
     va_start(ap, fmt);
-    st = feat_db_vquery(db, sql, fmt, ap);
+    rc = feat_db_vfirst(db, a, feat_db_read_text, out, sql, fmt, ap);
     va_end(ap);
-
-    if (st == NULL) {
-        return FEAT_ERROR;
-    }
-
-    rc = feat_db_step(st);
-
-    if (rc == SQLITE_ROW) {
-        *out = feat_db_col_text(a, st, 0);
-        rc = FEAT_OK;
-
-    } else if (rc == SQLITE_DONE) {
-        rc = FEAT_DECLINED;
-
-    } else {
-        feat_db_step_failed(db, rc, sql);
-        rc = FEAT_ERROR;
-    }
-
-    feat_db_done(st);
 
     return rc;
 }
