@@ -338,6 +338,8 @@ int feat_fail(struct feat_req *r, enum feat_error e, const char *fmt, ...)
     FEAT_PRINTF(3, 4);
 /* Fails with FEAT_E_BAD_FIELD naming r->bad_field. */
 int feat_fail_field(struct feat_req *r);
+/* Sets r->bad_field and r->bad_reason, then feat_fail_field. */
+int feat_fail_bad(struct feat_req *r, const char *field, const char *reason);
 /* Adds a reply header; name and value must outlive the request. */
 void feat_reply_header(struct feat_req *r, const char *name,
     const char *value);

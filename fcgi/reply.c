@@ -373,6 +373,16 @@ feat_fail_field(struct feat_req *r)
 }
 
 
+int
+feat_fail_bad(struct feat_req *r, const char *field, const char *reason)
+{
+    r->bad_field = field;
+    r->bad_reason = reason;
+
+    return feat_fail_field(r);
+}
+
+
 /* Appends s percent-encoding what may not stand in a URL path or query. */
 static void
 feat_buf_urlenc(struct feat_buf *b, const char *s, const char *keep)

@@ -199,16 +199,6 @@ permit_sweep(sqlite3 *db, time_t now)
 
 /* ---- input --------------------------------------------------------------- */
 
-/* Fails with a 400 naming field and reason; answers FEAT_OK. */
-static int
-fail_field(struct feat_req *r, const char *field, const char *reason)
-{
-    r->bad_field = field;
-    r->bad_reason = reason;
-    return feat_fail_field(r);
-}
-
-
 /*
  * Reads "phone" (and the optional "area", default 86) as a phone account:
  * FEAT_OK, or FEAT_ERROR once the failure has been answered.
@@ -232,7 +222,7 @@ in_phone(struct feat_req *r, struct feat_account *acct)
     if (strchr(phone, '@') != NULL
         || feat_account_parse(r->arena, area, phone, acct) != FEAT_E_NONE)
     {
-        fail_field(r, "phone", "invalid phone number");
+        feat_fail_bad(r, "phone", "invalid phone number");
         return FEAT_ERROR;
     }
 
@@ -252,7 +242,7 @@ in_form_id(struct feat_req *r, const char **form_id)
     }
 
     if (!feat_purpose_valid(*form_id)) {
-        fail_field(r, "form_id", "must be register or login");
+        feat_fail_bad(r, "form_id", "must be register or login");
         return FEAT_ERROR;
     }
 
@@ -272,7 +262,7 @@ in_password(struct feat_req *r, const char **password)
     }
 
     if (feat_utf8_len(*password, strlen(*password)) < FEAT_PASSWORD_MIN) {
-        fail_field(r, "password", "too short");
+        feat_fail_bad(r, "password", "too short");
         return FEAT_ERROR;
     }
 

@@ -78,9 +78,7 @@ in_password(struct feat_req *r, const char *name, const char **password,
     if (rc == FEAT_OK
         && feat_utf8_len(*password, strlen(*password)) < FEAT_PASSWORD_MIN)
     {
-        r->bad_field = name;
-        r->bad_reason = "too short";
-        feat_fail_field(r);
+        feat_fail_bad(r, name, "too short");
         return FEAT_ERROR;
     }
 
@@ -294,9 +292,8 @@ v1_get_token(struct feat_req *r)
         }
 
         if (rc == FEAT_DECLINED) {
-            r->bad_field = "password";
-            r->bad_reason = "password or verify_code is required";
-            return feat_fail_field(r);
+            return feat_fail_bad(r, "password",
+                                 "password or verify_code is required");
         }
 
         e = v1_code_login(feat_db(), r->arena, r->app->id, &acct, code, &u);

@@ -74,9 +74,7 @@ in_purpose(struct feat_req *r, const struct feat_account *acct,
 
     if (rc == FEAT_OK) {
         if (!feat_purpose_valid(*purpose)) {
-            r->bad_field = "purpose";
-            r->bad_reason = "must be register or login";
-            feat_fail_field(r);
+            feat_fail_bad(r, "purpose", "must be register or login");
             return FEAT_ERROR;
         }
         return FEAT_OK;
@@ -108,9 +106,7 @@ in_password(struct feat_req *r, const char **password, unsigned flags)
     if (rc == FEAT_OK
         && feat_utf8_len(*password, strlen(*password)) < FEAT_PASSWORD_MIN)
     {
-        r->bad_field = "password";
-        r->bad_reason = "too short";
-        feat_fail_field(r);
+        feat_fail_bad(r, "password", "too short");
         return FEAT_ERROR;
     }
 
@@ -252,9 +248,7 @@ v2_login(struct feat_req *r)
         }
 
         if (rc == FEAT_DECLINED) {
-            r->bad_field = "password";
-            r->bad_reason = "is required";
-            return feat_fail_field(r);
+            return feat_fail_bad(r, "password", "is required");
         }
 
         e = feat_account_login_code(feat_db(), r->app->id, &acct, code,

@@ -50,9 +50,8 @@ feat_alipay_binding_create(struct feat_req *r)
     e = feat_alipay_exchange(r->arena, code, &id);
 
     if (e == FEAT_E_BAD_FIELD) {
-        r->bad_field = "auth_code";
-        r->bad_reason = "refused by Alipay: invalid, expired or used";
-        return feat_fail_field(r);
+        return feat_fail_bad(r, "auth_code",
+                             "refused by Alipay: invalid, expired or used");
     }
 
     if (e != FEAT_E_NONE) {

@@ -118,9 +118,7 @@ v1_feedback_input(struct feat_req *r, int required, const char **title,
     }
 
     if (*phone != NULL && !feat_feedback_phone_ok(*phone)) {
-        r->bad_field = "feedback_phone";
-        r->bad_reason = "invalid phone number";
-        feat_fail_field(r);
+        feat_fail_bad(r, "feedback_phone", "invalid phone number");
         return FEAT_ERROR;
     }
 

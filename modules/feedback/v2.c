@@ -27,16 +27,6 @@ v2_json_null(struct feat_req *r, const char *name)
 }
 
 
-static int
-v2_bad_field(struct feat_req *r, const char *field, const char *reason)
-{
-    r->bad_field = field;
-    r->bad_reason = reason;
-
-    return feat_fail_field(r);
-}
-
-
 static cJSON *
 v2_feedback_object(struct feat_req *r, const struct feat_feedback *f)
 {
@@ -139,7 +129,7 @@ v2_feedback_create(struct feat_req *r)
     }
 
     if (phone != NULL && !feat_feedback_phone_ok(phone)) {
-        return v2_bad_field(r, "contact_phone", "invalid phone number");
+        return feat_fail_bad(r, "contact_phone", "invalid phone number");
     }
 
     bad = NULL;
@@ -148,7 +138,7 @@ v2_feedback_create(struct feat_req *r)
                              &f, &bad);
 
     if (e == FEAT_E_BAD_FIELD && bad != NULL) {
-        return v2_bad_field(r, bad,
+        return feat_fail_bad(r, bad,
                             strcmp(bad, "feedback_category_id") == 0
                             ? "no such category" : "invalid");
     }

@@ -102,16 +102,12 @@ feat_image_create(struct feat_req *r)
     }
 
     if (rc != FEAT_OK) {
-        r->bad_field = "image";
-        r->bad_reason = reason;
-        return feat_fail_field(r);
+        return feat_fail_bad(r, "image", reason);
     }
 
     img = feat_part_find(parts, n, "image");
     if (img == NULL || img->len == 0) {
-        r->bad_field = "image";
-        r->bad_reason = "required";
-        return feat_fail_field(r);
+        return feat_fail_bad(r, "image", "required");
     }
 
     if (image_part_text(r, parts, n, "title", FEAT_USER_IMAGE_TITLE_MAX,
@@ -130,9 +126,7 @@ feat_image_create(struct feat_req *r)
                             title, description, &m, &bad);
 
     if (e == FEAT_E_UPLOAD) {
-        r->bad_field = "image";
-        r->bad_reason = "not a PNG, JPEG or GIF image";
-        return feat_fail_field(r);
+        return feat_fail_bad(r, "image", "not a PNG, JPEG or GIF image");
     }
 
     if (e != FEAT_E_NONE) {

@@ -137,9 +137,7 @@ v1_message_put(struct feat_req *r)
     if (p.birthday != NULL && p.birthday[0] != '\0'
         && feat_parse_date(p.birthday) != FEAT_OK)
     {
-        r->bad_field = "user_birthday";
-        r->bad_reason = "must be a date (YYYY-MM-DD)";
-        return feat_fail_field(r);
+        return feat_fail_bad(r, "user_birthday", "must be a date (YYYY-MM-DD)");
     }
 
     e = feat_profile_apply(r, &p, &u);

@@ -23,16 +23,6 @@ struct v2_ids {
 };
 
 
-static int
-v2_bad_field(struct feat_req *r, const char *field, const char *reason)
-{
-    r->bad_field = field;
-    r->bad_reason = reason;
-
-    return feat_fail_field(r);
-}
-
-
 static cJSON *
 v2_client_object(struct feat_req *r, const struct feat_push_client *c)
 {
@@ -98,7 +88,7 @@ v2_push_bind(struct feat_req *r)
                        client_id, client_type, &c, &bad);
 
     if (e == FEAT_E_BAD_FIELD && bad != NULL) {
-        return v2_bad_field(r, bad,
+        return feat_fail_bad(r, bad,
                             strcmp(bad, "client_type") == 0
                             ? "must be android or ios"
                             : "must be printable ASCII");
@@ -491,7 +481,7 @@ v2_message_count(struct feat_req *r)
     set.n = 0;
 
     if (v2_ids_gather(r, &set) != FEAT_OK) {
-        return v2_bad_field(r, "push_ids",
+        return feat_fail_bad(r, "push_ids",
                             set.n >= FEAT_PUSH_READ_IDS_MAX
                             ? "too many ids" : "must be a list of integers");
     }
