@@ -25,6 +25,8 @@ static int ctl_oauth_add(struct feat_ctl *ctl, int argc, char **argv);
 static int ctl_oauth_list(struct feat_ctl *ctl, int argc, char **argv);
 static int ctl_oauth_rm(struct feat_ctl *ctl, int argc, char **argv);
 static int ctl_oauth_rotate(struct feat_ctl *ctl, int argc, char **argv);
+static int ctl_oauth_client(struct feat_ctl *ctl, int argc, char **argv,
+    const char **app, const char **client_id, sqlite3 **db);
 
 
 const struct feat_ctl_command  feat_ctl_oauth_commands[] = {
@@ -224,25 +226,16 @@ ctl_oauth_list(struct feat_ctl *ctl, int argc, char **argv)
 static int
 ctl_oauth_rm(struct feat_ctl *ctl, int argc, char **argv)
 {
+    int                         rc;
     char                        msg[256];
     cJSON                      *res;
     sqlite3                    *db;
     const char                 *client_id, *app;
     enum feat_error             e;
-    const struct feat_ctl_opt   opts[] = {
-        { "app", 1, &app },
-        { NULL, 0, NULL }
-    };
 
-    app = "";
-
-    if (feat_ctl_args(ctl, argc, argv, opts, &client_id, 1) != FEAT_OK) {
-        return FEAT_CTL_USAGE;
-    }
-
-    db = feat_ctl_db(ctl, 1);
-    if (db == NULL) {
-        return FEAT_CTL_FAIL;
+    rc = ctl_oauth_client(ctl, argc, argv, &app, &client_id, &db);
+    if (rc != FEAT_CTL_OK) {
+        return rc;
     }
 
     e = feat_oauth2_client_remove(db, app, client_id);
@@ -270,26 +263,17 @@ ctl_oauth_rm(struct feat_ctl *ctl, int argc, char **argv)
 static int
 ctl_oauth_rotate(struct feat_ctl *ctl, int argc, char **argv)
 {
+    int                         rc;
     char                        secret[FEAT_OAUTH2_SECRET_LEN + 1];
     char                        msg[256];
     cJSON                      *res;
     sqlite3                    *db;
     const char                 *client_id, *app;
     enum feat_error             e;
-    const struct feat_ctl_opt   opts[] = {
-        { "app", 1, &app },
-        { NULL, 0, NULL }
-    };
 
-    app = "";
-
-    if (feat_ctl_args(ctl, argc, argv, opts, &client_id, 1) != FEAT_OK) {
-        return FEAT_CTL_USAGE;
-    }
-
-    db = feat_ctl_db(ctl, 1);
-    if (db == NULL) {
-        return FEAT_CTL_FAIL;
+    rc = ctl_oauth_client(ctl, argc, argv, &app, &client_id, &db);
+    if (rc != FEAT_CTL_OK) {
+        return rc;
     }
 
     e = feat_oauth2_client_rotate(db, app, client_id, secret);
@@ -311,6 +295,35 @@ ctl_oauth_rotate(struct feat_ctl *ctl, int argc, char **argv)
              "client_secret: %s\n(the secret is shown only now: store it)",
              secret);
     feat_ctl_print_result(ctl, res, msg);
+
+    return FEAT_CTL_OK;
+}
+
+
+/*
+ * Starts "oauth VERB CLIENT_ID [--app ID]": the line, then the database.
+ * FEAT_CTL_OK with *app ("" by default), *client_id and *db set, or the
+ * exit status to answer after printing why.
+ */
+static int
+ctl_oauth_client(struct feat_ctl *ctl, int argc, char **argv,
+    const char **app, const char **client_id, sqlite3 **db)
+{
+    const struct feat_ctl_opt   opts[] = {
+        { "app", 1, app },
+        { NULL, 0, NULL }
+    };
+
+    *app = "";
+
+    if (feat_ctl_args(ctl, argc, argv, opts, client_id, 1) != FEAT_OK) {
+        return FEAT_CTL_USAGE;
+    }
+
+    *db = feat_ctl_db(ctl, 1);
+    if (*db == NULL) {
+        return FEAT_CTL_FAIL;
+    }
 
     return FEAT_CTL_OK;
 }
