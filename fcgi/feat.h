@@ -168,6 +168,8 @@ const struct feat_error_info *feat_error_info(enum feat_error e);
 #define FEAT_SCOPE_PAY   0x0008  /* feat: needs scope pay_trade_order */
 #define FEAT_USER        0x0010  /* feat: a user, not a client_credentials token */
 #define FEAT_RAW_BODY    0x0020  /* do not parse the body */
+/* The common case: a session token that belongs to a user. */
+#define FEAT_USER_SESSION  (FEAT_SESSION | FEAT_USER)
 
 struct feat_req;
 typedef int (*feat_handler_pt)(struct feat_req *r);
@@ -472,7 +474,7 @@ long long feat_conf_int(const char *key, long long def);
 int feat_conf_bool(const char *key, int def);
 
 
-/* ---- time (fcgi/time.c) --------------------------------------------------- */
+/* ---- time (fcgi/time.c) -------------------------------------------------- */
 
 /* Seconds since the epoch (a test clock can shift it: FEAT_CLOCK_SHIFT). */
 time_t feat_now(void);
@@ -488,7 +490,7 @@ const char *feat_time(struct feat_req *r, time_t t);
 int feat_parse_date(const char *s);
 
 
-/* ---- outside services (fcgi/http.c) --------------------------------------- */
+/* ---- outside services (fcgi/http.c) -------------------------------------- */
 
 struct feat_http_resp {
     long     status;     /* HTTP status, 0 when none was received */
@@ -519,7 +521,7 @@ int feat_http_mail(const char *url, const char *username,
     const char *msg, size_t len, long timeout_ms);
 
 
-/* ---- jwt, multipart, images (fcgi/jwt.c, fcgi/multipart.c, fcgi/image.c) ---- */
+/* ---- jwt, multipart, images (fcgi/jwt.c, fcgi/multipart.c, fcgi/image.c) - */
 
 #define FEAT_JWT_MAX  4096       /* longest token verified, in bytes */
 
@@ -610,7 +612,7 @@ int feat_image_store(struct feat_arena *a, const unsigned char *p, size_t n,
 int feat_image_remove(const char *relpath);
 
 
-/* ---- log (fcgi/log.c) ----------------------------------------------------- */
+/* ---- log (fcgi/log.c) ---------------------------------------------------- */
 
 /* Logs at a syslog level; err is an errno or 0.  LOG_ALERT means a bug. */
 void feat_log(int level, int err, const char *fmt, ...) FEAT_PRINTF(3, 4);

@@ -7,7 +7,8 @@
  * the config, the route table and the migrations (that they apply to an
  * empty database, and that the configured database is not newer than this
  * binary) without touching the database; -R prints the merged route
- * table; -E the error table (for featcgi-api(7)); -v the version.  Errors end with exit status 1 and one line.
+ * table; -E the error table (for featcgi-api(7)); -v the version.
+ * Errors end with exit status 1 and one line.
  */
 
 #include "config.h"

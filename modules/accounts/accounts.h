@@ -309,7 +309,7 @@ enum feat_error feat_session_lookup(sqlite3 *db, struct feat_arena *a,
 void feat_session_sweep(sqlite3 *db, time_t now);
 
 
-/* ---- v1 JWTs (auth.c) ----------------------------------------------------- */
+/* ---- v1 JWTs (auth.c) ---------------------------------------------------- */
 
 /*
  * The v1 dialect's tokens (seeds/003): HS256 JWTs under the app's key
@@ -353,7 +353,7 @@ enum feat_error feat_v1_token_check(sqlite3 *db, struct feat_arena *a,
     struct feat_user *u, time_t *issued);
 
 
-/* ---- third-party bindings (openid.c) -------------------------------------- */
+/* ---- third-party bindings (openid.c) ------------------------------------- */
 
 #define FEAT_OPEN_TYPE_MIN  1       /* QQ */
 #define FEAT_OPEN_TYPE_MAX  4       /* Taobao */

@@ -819,7 +819,8 @@ static const struct feat_route  accounts_v1_routes[] = {
     { FEAT_GET,  "/api/get_token_by_open",   FEAT_V1, v1_get_token_by_open, 0 },
     { FEAT_PUT,  "/api/reset_token",         FEAT_V1, v1_reset_token,       0 },
     { FEAT_GET,  "/api/get_verify_code",     FEAT_V1, v1_get_verify_code,   0 },
-    { FEAT_PUT,  "/api/user/reset_password", FEAT_V1, v1_reset_password, FEAT_JWT },
+    { FEAT_PUT, "/api/user/reset_password", FEAT_V1,
+      v1_reset_password, FEAT_JWT },
     { FEAT_GET,  "/sds_check_token",         FEAT_V1, v1_sds_check_token,   0 },
     FEAT_NULL_ROUTE
 };

@@ -103,9 +103,12 @@ feat_alipay_binding_delete(struct feat_req *r)
 
 
 static const struct feat_route  alipay_routes[] = {
-    { FEAT_POST,   "/api/user/profile/alipay-binding/", FEAT_FEAT, feat_alipay_binding_create, FEAT_SESSION | FEAT_USER },
-    { FEAT_GET,    "/api/user/profile/alipay-binding/", FEAT_FEAT, feat_alipay_binding_get,    FEAT_SESSION | FEAT_USER },
-    { FEAT_DELETE, "/api/user/profile/alipay-binding/", FEAT_FEAT, feat_alipay_binding_delete, FEAT_SESSION | FEAT_USER },
+    { FEAT_POST, "/api/user/profile/alipay-binding/", FEAT_FEAT,
+      feat_alipay_binding_create, FEAT_USER_SESSION },
+    { FEAT_GET, "/api/user/profile/alipay-binding/", FEAT_FEAT,
+      feat_alipay_binding_get, FEAT_USER_SESSION },
+    { FEAT_DELETE, "/api/user/profile/alipay-binding/", FEAT_FEAT,
+      feat_alipay_binding_delete, FEAT_USER_SESSION },
     FEAT_NULL_ROUTE
 };
 

@@ -93,8 +93,10 @@ feat_apns_token_delete(struct feat_req *r)
 
 
 static const struct feat_route  apns_routes[] = {
-    { FEAT_PUT,    "/api/user/apns-device-token/", FEAT_FEAT, feat_apns_token_put,    FEAT_SESSION | FEAT_USER },
-    { FEAT_DELETE, "/api/user/apns-device-token/", FEAT_FEAT, feat_apns_token_delete, FEAT_SESSION | FEAT_USER },
+    { FEAT_PUT, "/api/user/apns-device-token/", FEAT_FEAT,
+      feat_apns_token_put, FEAT_USER_SESSION },
+    { FEAT_DELETE, "/api/user/apns-device-token/", FEAT_FEAT,
+      feat_apns_token_delete, FEAT_USER_SESSION },
     FEAT_NULL_ROUTE
 };
 

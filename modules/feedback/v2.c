@@ -265,7 +265,7 @@ v2_category_list(struct feat_req *r)
  * A feedback belongs to a user: a token without one (OAuth2
  * client_credentials) is refused by the runtime.  Categories are the app's.
  */
-#define V2_USER  (FEAT_SESSION | FEAT_USER)
+#define V2_USER  (FEAT_USER_SESSION)
 
 static const struct feat_route  feedback_routes[] = {
     { FEAT_POST,   "/api/feedback",      FEAT_V2, v2_feedback_create, V2_USER },

@@ -252,11 +252,16 @@ feat_image_delete(struct feat_req *r)
 
 
 static const struct feat_route  images_routes[] = {
-    { FEAT_GET,    "/api/user/user-image/",      FEAT_FEAT, feat_image_list,   FEAT_SESSION | FEAT_USER },
-    { FEAT_POST,   "/api/user/user-image/",      FEAT_FEAT, feat_image_create, FEAT_SESSION | FEAT_USER | FEAT_UPLOAD },
-    { FEAT_GET,    "/api/user/user-image/{id}/", FEAT_FEAT, feat_image_get,    FEAT_SESSION | FEAT_USER },
-    { FEAT_PATCH,  "/api/user/user-image/{id}/", FEAT_FEAT, feat_image_patch,  FEAT_SESSION | FEAT_USER },
-    { FEAT_DELETE, "/api/user/user-image/{id}/", FEAT_FEAT, feat_image_delete, FEAT_SESSION | FEAT_USER },
+    { FEAT_GET, "/api/user/user-image/", FEAT_FEAT,
+      feat_image_list, FEAT_USER_SESSION },
+    { FEAT_POST, "/api/user/user-image/", FEAT_FEAT,
+      feat_image_create, FEAT_USER_SESSION | FEAT_UPLOAD },
+    { FEAT_GET, "/api/user/user-image/{id}/", FEAT_FEAT,
+      feat_image_get, FEAT_USER_SESSION },
+    { FEAT_PATCH, "/api/user/user-image/{id}/", FEAT_FEAT,
+      feat_image_patch, FEAT_USER_SESSION },
+    { FEAT_DELETE, "/api/user/user-image/{id}/", FEAT_FEAT,
+      feat_image_delete, FEAT_USER_SESSION },
     FEAT_NULL_ROUTE
 };
 

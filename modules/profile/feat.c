@@ -29,8 +29,10 @@ feat_profile_patch(struct feat_req *r)
 
 
 static const struct feat_route  profile_feat_routes[] = {
-    { FEAT_GET,   "/api/user/profile/", FEAT_FEAT, feat_profile_get,   FEAT_SESSION | FEAT_USER },
-    { FEAT_PATCH, "/api/user/profile/", FEAT_FEAT, feat_profile_patch, FEAT_SESSION | FEAT_USER },
+    { FEAT_GET, "/api/user/profile/", FEAT_FEAT,
+      feat_profile_get, FEAT_USER_SESSION },
+    { FEAT_PATCH, "/api/user/profile/", FEAT_FEAT,
+      feat_profile_patch, FEAT_USER_SESSION },
     FEAT_NULL_ROUTE
 };
 

@@ -31,8 +31,8 @@ v2_info_put(struct feat_req *r)
 
 
 static const struct feat_route  profile_routes[] = {
-    { FEAT_GET, "/api/personal/info", FEAT_V2, v2_info_get, FEAT_SESSION | FEAT_USER },
-    { FEAT_PUT, "/api/personal/info", FEAT_V2, v2_info_put, FEAT_SESSION | FEAT_USER },
+    { FEAT_GET, "/api/personal/info", FEAT_V2, v2_info_get, FEAT_USER_SESSION },
+    { FEAT_PUT, "/api/personal/info", FEAT_V2, v2_info_put, FEAT_USER_SESSION },
     FEAT_NULL_ROUTE
 };
 

@@ -511,7 +511,7 @@ v2_message_count(struct feat_req *r)
  * /api/push/log/delete shares its shape with GET /api/push/log/{id}; the
  * router prefers the literal segment, and "delete" is no id for GET.
  */
-#define V2_USER  (FEAT_SESSION | FEAT_USER)
+#define V2_USER  (FEAT_USER_SESSION)
 
 static const struct feat_route  push_routes[] = {
     { FEAT_POST,   "/api/push/bind",       FEAT_V2, v2_push_bind,     V2_USER },
