@@ -149,6 +149,9 @@ reply_tokens(struct feat_req *r, const struct feat_v1_tokens *t,
         cJSON_AddNumberToObject(o, "permission", permission);
     }
 
+    /* credentials: no cache may keep them (RFC 6749 section 5.1) */
+    feat_reply_header(r, "Cache-Control", "no-store");
+
     return feat_reply(r, o);
 }
 

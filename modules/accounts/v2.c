@@ -126,6 +126,9 @@ reply_tokens(struct feat_req *r, const struct feat_tokens *t)
     cJSON_AddStringToObject(o, "expires_at", feat_time(r, t->access_expires));
     cJSON_AddNumberToObject(o, "expires_in", (double) t->access_ttl);
 
+    /* credentials: no cache may keep them (RFC 6749 section 5.1) */
+    feat_reply_header(r, "Cache-Control", "no-store");
+
     return feat_reply(r, o);
 }
 
