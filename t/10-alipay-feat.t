@@ -202,5 +202,27 @@ is($st, 503, 'a plain http gateway off this host is refused: 503');
 ok(grep({ /alipay\.gateway must be an https/ }
     $t->log_lines('featcgi-error.log')), '... without sending the code');
 
+# A loopback prefix is no loopback host: in "http://127.0.0.1:9@192.0.2.1/"
+# the part before '@' is user information and the host is 192.0.2.1.
+for my $url ('http://127.0.0.1:9@192.0.2.1:9/gateway.do',
+    'http://localhost:@192.0.2.1:9/gateway.do',
+    'http://[::1]:9@192.0.2.1:9/gateway.do')
+{
+    my $before = refusals($t);
+    $t->write_conf('alipay.gateway' => $url);
+    $t->signal('HUP');
+    sleep 1.5;
+    ($st, $h, $j) = bind_code($a, 'ok.2088000000000003');
+    is($st, 503, "gateway $url: 503");
+    is(refusals($t), $before + 1, '... refused as plain http off this host');
+}
+
+sub refusals {
+    my ($tt) = @_;
+
+    return scalar(grep({ /alipay\.gateway must be an https/ }
+        $tt->log_lines('featcgi-error.log')));
+}
+
 $t->stop;
 done_testing;
