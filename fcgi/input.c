@@ -120,7 +120,11 @@ feat_kv_find(const struct feat_kv *kv, size_t n, const char *name)
 }
 
 
-/* Finds name by the lookup order: 1 when found, 0 when absent. */
+/*
+ * Finds name by the lookup order: 1 when found, 0 when absent, -1 when the
+ * body is JSON but no object (an array): a field cannot be looked up in
+ * it, and taking it for "no fields" would let a PUT succeed doing nothing.
+ */
 static int
 feat_field_find(struct feat_req *r, const char *name, unsigned flags,
     struct feat_field *f)
@@ -131,6 +135,10 @@ feat_field_find(struct feat_req *r, const char *name, unsigned flags,
     memset(f, 0, sizeof(*f));
 
     if (!(flags & FEAT_QUERY)) {
+        if (r->json != NULL && !cJSON_IsObject(r->json)) {
+            return -1;
+        }
+
         if (cJSON_IsObject(r->json)) {
             item = cJSON_GetObjectItemCaseSensitive(r->json, name);
             if (item != NULL) {
@@ -184,12 +192,17 @@ int
 feat_in_str(struct feat_req *r, const char *name, const char **out,
     size_t max, unsigned flags)
 {
+    int                rc;
     struct feat_field  f;
     const char        *s;
     size_t             len;
     long               cp;
 
-    if (!feat_field_find(r, name, flags, &f)) {
+    rc = feat_field_find(r, name, flags, &f);
+    if (rc < 0) {
+        return feat_in_error(r, "body", "must be a JSON object");
+    }
+    if (rc == 0) {
         return feat_in_absent(r, name, flags);
     }
 
@@ -276,7 +289,11 @@ feat_in_int(struct feat_req *r, const char *name, long long *out,
     double             d;
     int                rc;
 
-    if (!feat_field_find(r, name, flags, &f)) {
+    rc = feat_field_find(r, name, flags, &f);
+    if (rc < 0) {
+        return feat_in_error(r, "body", "must be a JSON object");
+    }
+    if (rc == 0) {
         return feat_in_absent(r, name, flags);
     }
 
@@ -324,9 +341,14 @@ feat_in_int(struct feat_req *r, const char *name, long long *out,
 int
 feat_in_bool(struct feat_req *r, const char *name, int *out, unsigned flags)
 {
+    int                rc;
     struct feat_field  f;
 
-    if (!feat_field_find(r, name, flags, &f)) {
+    rc = feat_field_find(r, name, flags, &f);
+    if (rc < 0) {
+        return feat_in_error(r, "body", "must be a JSON object");
+    }
+    if (rc == 0) {
         return feat_in_absent(r, name, flags);
     }
 

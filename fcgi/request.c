@@ -426,6 +426,16 @@ feat_req_parse(struct feat_req *r)
         }
 
         r->json = feat_arena_json(r->arena, json);
+
+        /* Bodies are objects, or for a list (message/count) an array; a
+         * bare number, string, boolean or null is nothing a route reads,
+         * and must not pass for an empty body. */
+        if (!cJSON_IsObject(json) && !cJSON_IsArray(json)) {
+            r->bad_field = "body";
+            r->bad_reason = "must be a JSON object";
+            return FEAT_ERROR;
+        }
+
         return FEAT_OK;
     }
 
