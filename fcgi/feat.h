@@ -320,6 +320,9 @@ size_t feat_url_decode(char *s, size_t n);
 /* Splits an urlencoded string (copied into the arena) into pairs. */
 int feat_parse_urlencoded(struct feat_arena *a, const char *s, size_t n,
     struct feat_kv **out, size_t *count);
+/* 1 when a JSON text has a \u0000 escape in a string (cJSON would end the
+ * string there, so the value read would not be the value sent), else 0. */
+int feat_json_has_nul(const char *s, size_t n);
 
 
 /* ---- replies (fcgi/reply.c) ---------------------------------------------- */

@@ -380,6 +380,35 @@ feat_json_too_deep(const char *s, size_t n)
 
 
 int
+feat_json_has_nul(const char *s, size_t n)
+{
+    size_t  i;
+    int     in_string;
+
+    in_string = 0;
+
+    for (i = 0; i < n; i++) {
+        if (!in_string) {
+            in_string = (s[i] == '"');
+
+        } else if (s[i] == '"') {
+            in_string = 0;
+
+        } else if (s[i] == '\\' && i + 1 < n) {
+            if (s[i + 1] == 'u' && i + 5 < n && memcmp(&s[i + 2], "0000", 4)
+                == 0)
+            {
+                return 1;
+            }
+            i++;  /* the escaped character: "\\u0000" is no NUL */
+        }
+    }
+
+    return 0;
+}
+
+
+int
 feat_req_parse(struct feat_req *r)
 {
     const char  *end;
@@ -422,6 +451,14 @@ feat_req_parse(struct feat_req *r)
         if (json == NULL) {
             r->bad_field = "body";
             r->bad_reason = "malformed JSON";
+            return FEAT_ERROR;
+        }
+
+        /* cJSON ends a string at \u0000: "x\u0000y" would be read as "x" */
+        if (feat_json_has_nul(r->body, r->body_len)) {
+            cJSON_Delete(json);
+            r->bad_field = "body";
+            r->bad_reason = "must not contain \\u0000";
             return FEAT_ERROR;
         }
 

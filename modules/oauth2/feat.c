@@ -114,8 +114,11 @@ in_body(struct feat_req *r)
         end = NULL;
         json = NULL;
 
-        /* cJSON bounds its own nesting (CJSON_NESTING_LIMIT) */
-        if (memchr(r->body, '\0', r->body_len) == NULL) {
+        /* cJSON bounds its own nesting (CJSON_NESTING_LIMIT); it would
+         * cut a string at \u0000 */
+        if (memchr(r->body, '\0', r->body_len) == NULL
+            && !feat_json_has_nul(r->body, r->body_len))
+        {
             json = cJSON_ParseWithLengthOpts(r->body, r->body_len + 1, &end,
                                              1);
         }
