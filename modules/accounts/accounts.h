@@ -169,6 +169,19 @@ enum feat_error feat_code_check_locked(sqlite3 *db, const char *app,
 /* Deletes codes created before now minus a day (jobs process). */
 void feat_code_sweep(sqlite3 *db, time_t now);
 
+/*
+ * API.md "Enumeration": an answer that tells a registered account from an
+ * unknown one costs what /check/register costs, one event of the address's
+ * code allowance (code.ip_hourly_limit).  Given the outcome e of a request
+ * from ip: FEAT_E_REGISTERED and FEAT_E_NOT_REGISTERED are counted, and
+ * the refusals an unknown or a known account gets instead (a wrong code, a
+ * bad permit) only look, so that once the allowance is spent both answer
+ * FEAT_E_TOO_FREQUENT alike.  Answers e, FEAT_E_TOO_FREQUENT or
+ * FEAT_E_INTERNAL.
+ */
+enum feat_error feat_code_ip_probe(sqlite3 *db, const char *app,
+    const char *ip, enum feat_error e);
+
 
 /* ---- users (users.c) ----------------------------------------------------- */
 

@@ -352,6 +352,39 @@ feat_code_check(sqlite3 *db, const char *app,
 }
 
 
+enum feat_error
+feat_code_ip_probe(sqlite3 *db, const char *app, const char *ip,
+    enum feat_error e)
+{
+    int  rc, limit;
+
+    if (ip == NULL || ip[0] == '\0') {
+        return e;
+    }
+
+    limit = (int) feat_conf_int("code.ip_hourly_limit", 20);
+
+    switch (e) {
+    case FEAT_E_REGISTERED:
+    case FEAT_E_NOT_REGISTERED:
+        rc = feat_rate_hit(db, app, CODE_IP_BUCKET, ip, limit, HOUR, NULL);
+        break;
+    case FEAT_E_BAD_CODE:
+    case FEAT_E_PERMIT:
+        rc = feat_rate_check(db, app, CODE_IP_BUCKET, ip, limit, HOUR, NULL);
+        break;
+    default:
+        return e;
+    }
+
+    if (rc == FEAT_BUSY) {
+        return FEAT_E_TOO_FREQUENT;
+    }
+
+    return rc == FEAT_OK ? e : FEAT_E_INTERNAL;
+}
+
+
 void
 feat_code_sweep(sqlite3 *db, time_t now)
 {

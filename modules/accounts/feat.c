@@ -356,12 +356,18 @@ feat_phone_vcode(struct feat_req *r)
         return feat_fail(r, e, "user lookup failed");
     }
 
+    e = FEAT_E_NONE;
     if (strcmp(form_id, FEAT_PURPOSE_REGISTER) == 0 && id != 0) {
-        return feat_fail(r, FEAT_E_REGISTERED, "vcode for a known phone");
+        e = FEAT_E_REGISTERED;
     }
 
     if (strcmp(form_id, FEAT_PURPOSE_LOGIN) == 0 && id == 0) {
-        return feat_fail(r, FEAT_E_NOT_REGISTERED, "vcode for a new phone");
+        e = FEAT_E_NOT_REGISTERED;
+    }
+
+    if (e != FEAT_E_NONE) {
+        return fail(r, feat_code_ip_probe(feat_db(), r->app->id,
+                                          r->remote_addr, e), "code send");
     }
 
     e = feat_code_send(feat_db(), r->arena, r->app->id, &acct, form_id,
@@ -400,11 +406,12 @@ feat_phone_verification(struct feat_req *r)
 
     if (strcmp(form_id, FEAT_PURPOSE_REGISTER) == 0) {
         e = permit_issue(feat_db(), r->app->id, &acct, vcode, permit);
+        e = feat_code_ip_probe(feat_db(), r->app->id, r->remote_addr, e);
         if (e == FEAT_E_BAD_CODE) {
             return fail_vcode(r);
         }
         if (e != FEAT_E_NONE) {
-            return feat_fail(r, e, "permit refused");
+            return fail(r, e, "permit");
         }
 
         o = cJSON_CreateObject();
@@ -415,11 +422,12 @@ feat_phone_verification(struct feat_req *r)
 
     e = feat_account_login_code(feat_db(), r->app->id, &acct, vcode,
                                 r->app->default_scopes, &t);
+    e = feat_code_ip_probe(feat_db(), r->app->id, r->remote_addr, e);
     if (e == FEAT_E_BAD_CODE) {
         return fail_vcode(r);
     }
     if (e != FEAT_E_NONE) {
-        return feat_fail(r, e, "code login refused");
+        return fail(r, e, "code login");
     }
 
     return reply_session(r, &t);
@@ -460,7 +468,8 @@ feat_register(struct feat_req *r)
     e = permit_register(feat_db(), r->app->id, &acct, permit, password,
                         nickname, r->app->default_scopes, &t);
     if (e != FEAT_E_NONE) {
-        return feat_fail(r, e, "register refused");
+        return fail(r, feat_code_ip_probe(feat_db(), r->app->id,
+                                          r->remote_addr, e), "register");
     }
 
     r->status = 201;

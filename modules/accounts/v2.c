@@ -212,6 +212,7 @@ v2_register(struct feat_req *r)
     e = feat_account_register(feat_db(), r->app->id, &acct, code, password,
                               r->app->default_scopes, &t);
     if (e != FEAT_E_NONE) {
+        e = feat_code_ip_probe(feat_db(), r->app->id, r->remote_addr, e);
         return feat_fail(r, e, "register refused");
     }
 
@@ -256,6 +257,7 @@ v2_login(struct feat_req *r)
 
         e = feat_account_login_code(feat_db(), r->app->id, &acct, code,
                                     r->app->default_scopes, &t);
+        e = feat_code_ip_probe(feat_db(), r->app->id, r->remote_addr, e);
     }
 
     if (e != FEAT_E_NONE) {
