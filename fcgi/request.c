@@ -487,9 +487,20 @@ feat_req_parse(struct feat_req *r)
             r->bad_reason = "too many fields";
             return FEAT_ERROR;
         }
+
+        return FEAT_OK;
     }
 
-    return FEAT_OK;
+    /* multipart and the like: the upload handler reads the body itself */
+    if (r->route != NULL && (r->route->flags & FEAT_UPLOAD)) {
+        return FEAT_OK;
+    }
+
+    /*
+     * A body of any other type (or of none) would be read as no fields at
+     * all, and a PUT would answer success having changed nothing.
+     */
+    return FEAT_DECLINED;
 }
 
 

@@ -142,8 +142,10 @@ void feat_req_init(struct feat_req *r, struct feat_arena *a, void *fcgi,
  * FEAT_ERROR on a short read.
  */
 int feat_req_read_body(struct feat_req *r, size_t limit);
-/* Parses the body by content type and the query string: FEAT_OK, or
- * FEAT_ERROR with r->bad_field set (malformed JSON: "body"). */
+/* Parses the body by content type and the query string: FEAT_OK,
+ * FEAT_ERROR with r->bad_field set (malformed JSON: "body"), or
+ * FEAT_DECLINED for a body that is neither JSON nor urlencoded on a route
+ * that is no upload (the runtime answers 415). */
 int feat_req_parse(struct feat_req *r);
 
 

@@ -208,7 +208,17 @@ feat_worker_run(struct feat_req *r, const struct feat_route *rt)
         return;
     }
 
-    if (feat_req_parse(r) != FEAT_OK) {
+    switch (feat_req_parse(r)) {
+
+    case FEAT_OK:
+        break;
+
+    case FEAT_DECLINED:
+        feat_fail(r, FEAT_E_MEDIA_TYPE, "a body of type \"%s\"",
+                  r->content_type != NULL ? r->content_type : "");
+        return;
+
+    default:
         feat_fail_field(r);
         return;
     }

@@ -81,7 +81,8 @@ is($st, 404, 'vcode login for an unknown phone: 404');
 is($j->{code}, 'not_registered', '... not_registered');
 ($st, $h, $j) = $t->post('/api/auth/phone/vcode/', 'phone=1',
     { 'Content-Type' => 'text/plain' });
-is($st, 400, 'vcode with a text body: 400');
+is($st, 415, 'vcode with a text body: 415');
+is($j->{code}, 'unsupported_media_type', '... unsupported_media_type');
 
 # ---- step 2: verification ---------------------------------------------------
 

@@ -62,6 +62,20 @@ is($st, 405, 'DELETE /api/personal/info: 405');
 like($h->{allow} // '', qr/\bGET\b/, '... Allow has GET');
 like($h->{allow} // '', qr/\bPUT\b/, '... and PUT');
 
+# ---- 415: a body neither JSON nor urlencoded ---------------------------------
+
+for my $c ([ '/api/auth/send_code', 'code', 10005, 415 ],
+    [ '/api/token/check', 'code', 10012, 415 ],
+    [ '/api/auth/phone/vcode/', 'code', 'unsupported_media_type', 415 ])
+{
+    ($st, $h, $j) = $t->post($c->[0], '{"account":"13800138001"}',
+        { 'Content-Type' => 'text/plain' });
+    is($st, $c->[3], "$c->[0] with a text/plain body: $c->[3]");
+    is($j->{ $c->[1] }, $c->[2], "... in the dialect's form ($c->[2])");
+}
+is($t->db_value('SELECT count(*) FROM codes'), 0,
+    '... and no code was sent for a body nobody read');
+
 # ---- 413 ------------------------------------------------------------------
 
 my $big = '{"account":"13800138000","pad":"' . ('x' x 4000) . '"}';

@@ -226,8 +226,12 @@ test_body(void)
        "form body and query");
 
     req(&r, FEAT_V2, NULL, "text/plain", "{\"a\":1}");
-    ok(feat_req_parse(&r) == FEAT_OK && r.json == NULL && r.nform == 0,
-       "other types are left alone");
+    ok(feat_req_parse(&r) == FEAT_DECLINED && r.json == NULL && r.nform == 0,
+       "a body of another type is declined, not read as no fields");
+
+    req(&r, FEAT_V2, NULL, NULL, "a=1");
+    ok(feat_req_parse(&r) == FEAT_DECLINED && r.nform == 0,
+       "a body without a type is declined too");
 
     req(&r, FEAT_V2, NULL, "application/json", "");
     r.body = NULL;
