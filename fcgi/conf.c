@@ -84,6 +84,8 @@ const struct feat_conf_option feat_conf_options[] = {
     { "open_login.ip_limit", "30", 'i',
       "v1 get_token_by_open calls per client address an hour" },
     { "pid_file", "", 'p', "file the master writes its pid to" },
+    { "public_url", "", 's',
+      "scheme://host of absolute URLs in answers (default: from Host)" },
     { "reset_password.recent_auth", "off", 'b',
       "v1 reset_password needs a JWT issued in the last 10 minutes" },
     { "scrypt.ln", "15", 'i', "scrypt cost: log2 N" },

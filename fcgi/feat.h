@@ -280,6 +280,14 @@ int feat_req_param_id(struct feat_req *r, const char *name,
     sqlite3_int64 *id);
 /* A query string argument, or NULL (first of repeated ones). */
 const char *feat_req_arg(struct feat_req *r, const char *name);
+/*
+ * "scheme://host[:port]" for absolute URLs in answers (paging links, image
+ * URLs, Link headers), without a trailing slash: config public_url when
+ * set, else the request's scheme and Host header when Host is a plain
+ * host[:port] (letters, digits, '.', '-', or a bracketed IPv6 address),
+ * else "http://localhost".  In the arena or static storage.
+ */
+const char *feat_req_origin(struct feat_req *r);
 
 #define FEAT_REQUIRED  0x01
 #define FEAT_ALLOW_EMPTY 0x02  /* a required string may be "" */

@@ -417,7 +417,7 @@ static char *
 feat_page_url(struct feat_req *r, long long page)
 {
     struct feat_buf  b;
-    const char      *https, *host, *q, *amp, *eq;
+    const char      *q, *amp, *eq;
     char             num[32];
     size_t           n, nlen;
     int              first;
@@ -425,15 +425,7 @@ feat_page_url(struct feat_req *r, long long page)
     memset(&b, 0, sizeof(b));
     b.a = r->arena;
 
-    https = (r->envp != NULL) ? FCGX_GetParam("HTTPS", r->envp) : NULL;
-    host = feat_req_header(r, "Host");
-    if (host == NULL || host[0] == '\0') {
-        host = "localhost";
-    }
-
-    feat_buf_str(&b, (https != NULL && strcmp(https, "on") == 0) ? "https://"
-                                                                   : "http://");
-    feat_buf_urlenc(&b, host, ":[]");
+    feat_buf_str(&b, feat_req_origin(r));
     feat_buf_urlenc(&b, r->path != NULL ? r->path : "/", "/!$&'()*+,;=:@");
 
     first = 1;

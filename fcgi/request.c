@@ -504,6 +504,71 @@ feat_req_parse(struct feat_req *r)
 }
 
 
+/* 1 if host is "name[:port]" or "[v6]:port" with nothing that could end
+ * the authority of a URL or smuggle anything into a header. */
+static int
+feat_host_ok(const char *host)
+{
+    size_t       n, h;
+    const char  *p;
+
+    n = strlen(host);
+    if (n == 0 || n > 255) {
+        return 0;
+    }
+
+    if (host[0] == '[') {
+        p = strchr(host, ']');
+        if (p == NULL || p == host + 1) {
+            return 0;
+        }
+        h = (size_t) (p - host) + 1;
+        if (strspn(host + 1, "0123456789abcdefABCDEF:.") != h - 2) {
+            return 0;
+        }
+
+    } else {
+        h = strspn(host, "abcdefghijklmnopqrstuvwxyz"
+                         "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-");
+        if (h == 0) {
+            return 0;
+        }
+    }
+
+    if (host[h] == '\0') {
+        return 1;
+    }
+
+    /* a port: ':' and 1 to 5 digits, at most 65535 */
+    return host[h] == ':' && n - h - 1 >= 1 && n - h - 1 <= 5
+           && strspn(host + h + 1, "0123456789") == n - h - 1
+           && atol(host + h + 1) <= 65535;
+}
+
+
+const char *
+feat_req_origin(struct feat_req *r)
+{
+    const char  *url, *host, *https;
+
+    url = feat_conf_str("public_url", "");
+    if (url != NULL && url[0] != '\0') {
+        return url;
+    }
+
+    host = feat_req_header(r, "Host");
+    if (host == NULL || !feat_host_ok(host)) {
+        return "http://localhost";
+    }
+
+    https = (r->envp != NULL) ? FCGX_GetParam("HTTPS", r->envp) : NULL;
+
+    return feat_arena_sprintf(r->arena, "%s://%s",
+                              (https != NULL && strcmp(https, "on") == 0)
+                              ? "https" : "http", host);
+}
+
+
 const char *
 feat_req_header(struct feat_req *r, const char *name)
 {

@@ -480,23 +480,23 @@ feat_register(struct feat_req *r)
 static int
 feat_login(struct feat_req *r)
 {
-    const char           *password, *host;
+    const char           *password, *origin;
     enum feat_error       e;
     struct feat_tokens    t;
     struct feat_account   acct;
 
     /* RFC 9745 and RFC 8594's successor link, on every answer */
-    host = feat_req_header(r, "Host");
-    if (host == NULL || host[0] == '\0' || strpbrk(host, "<>\r\n ") != NULL)
-    {
-        host = "localhost";
+    /* the successor is an OAuth2 token endpoint: TLS only (RFC 6749 3.2) */
+    origin = feat_req_origin(r);
+    if (strncmp(origin, "http://", 7) == 0) {
+        origin = feat_arena_sprintf(r->arena, "https://%s", origin + 7);
     }
 
     feat_reply_header(r, "Deprecation", LOGIN_DEPRECATED);
     feat_reply_header(r, "Link",
                       feat_arena_sprintf(r->arena,
-                          "<https://%s/o/token/>; rel=\"successor-version\"",
-                          host));
+                          "<%s/o/token/>; rel=\"successor-version\"",
+                          origin));
 
     if (in_phone(r, &acct) != FEAT_OK || in_password(r, &password) != FEAT_OK)
     {

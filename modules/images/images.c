@@ -335,46 +335,10 @@ failed:
 }
 
 
-/* The request's scheme: nginx's fastcgi_params pass HTTPS=on over TLS. */
-static const char *
-image_scheme(struct feat_req *r)
-{
-    char  **e;
-
-    if (r->envp == NULL) {
-        return "http";
-    }
-
-    for (e = r->envp; *e != NULL; e++) {
-        if (strncmp(*e, "HTTPS=", 6) == 0) {
-            return strcmp(*e + 6, "on") == 0 ? "https" : "http";
-        }
-    }
-
-    return "http";
-}
-
-
-/* 1 if host is a plausible Host header: no characters that could end
- * the authority part of a URL or inject anything into it. */
-static int
-image_host_ok(const char *host)
-{
-    size_t  n;
-
-    n = strlen(host);
-
-    return n > 0 && n <= 255
-           && strspn(host, "abcdefghijklmnopqrstuvwxyz"
-                           "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]_")
-              == n;
-}
-
-
 const char *
 feat_user_image_url(struct feat_req *r, const char *relpath)
 {
-    const char  *prefix, *host, *slash;
+    const char  *prefix, *slash;
 
     prefix = feat_conf_str("media_url", "/media/");
     if (prefix == NULL) {
@@ -392,12 +356,7 @@ feat_user_image_url(struct feat_req *r, const char *relpath)
                                   relpath);
     }
 
-    host = feat_req_header(r, "Host");
-    if (host == NULL || !image_host_ok(host)) {
-        host = "localhost";
-    }
-
-    return feat_arena_sprintf(r->arena, "%s://%s%s%s%s%s", image_scheme(r),
-                              host, prefix[0] == '/' ? "" : "/", prefix,
-                              slash, relpath);
+    return feat_arena_sprintf(r->arena, "%s%s%s%s%s", feat_req_origin(r),
+                              prefix[0] == '/' ? "" : "/", prefix, slash,
+                              relpath);
 }
