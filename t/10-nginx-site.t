@@ -49,7 +49,7 @@ $site =~ s{listen 80\b}{listen 127.0.0.1:$port{http}}g;
 $site =~ s{listen 443\b}{listen 127.0.0.1:$port{https}}g;
 $site =~ s{ http2;}{;}g;
 
-for my $f (qw(fastcgi-feat.conf featcgi-locations.conf)) {
+for my $f (qw(fastcgi-feat.conf featcgi-locations.conf featcgi-maps.conf)) {
     my $s = FeatTest::_slurp(FeatTest::srcdir() . "/nginx/$f");
     open(my $fh, '>', "$dir/snippets/$f") or die;
     print $fh $s;

@@ -106,15 +106,35 @@ for my $c ([ '/api/auth/register', 'code', 10005 ],
 }
 is($t->db_value('SELECT count(*) FROM codes'), 0, 'still no code stored');
 
-# The shipped site and the template choose the 413 body the same way.
+# ---- requests nginx refuses itself ------------------------------------------
+
+# Headers over nginx's buffers: JSON in the path's dialect.
+for my $c ([ '/check/register', 'code', 10012 ],
+    [ '/api/personal/info', 'code', 10005 ],
+    [ '/api/user/profile/', 'code', 'invalid' ])
+{
+    ($st, $h, $j) = $t->get($c->[0], { 'X-Pad' => 'y' x 40000 });
+    is($st, 400, "a 40 KB header on $c->[0]: nginx's 400");
+    like($h->{'content-type'} // '', qr{application/json}, '... as JSON');
+    is(ref $j eq 'HASH' ? $j->{ $c->[1] } : undef, $c->[2],
+        "... in the dialect's form ($c->[2])");
+}
+
+# A URI over the buffers has no URI to choose a dialect by: nginx's own 414
+# (never a 500 from a failed error_page redirect).
+($st) = $t->get('/api/faq?q=' . ('x' x 12000));
+is($st, 414, "a 12 KB URI: nginx's own 414");
+
+# The shipped site and the template choose nginx's error bodies from the
+# same maps file, and neither keeps a map of its own.
 {
     my ($site, $tpl) = map { FeatTest::_slurp(FeatTest::srcdir() . "/nginx/$_") }
         qw(featcgi-site.conf featcgi.conf.in);
-    my @maps = map { /(map \$uri \$feat_413 \{.*?\n\s*\})/s ? $1 : '' }
-        $site, $tpl;
-    s/^[ \t]+//mg for @maps;
-    ok($maps[0] ne '', 'site has the 413 map');
-    is($maps[1], $maps[0], 'template and site have the same 413 map');
+    like($site, qr{^include snippets/featcgi-maps\.conf;$}m,
+        'site includes the maps');
+    like($tpl, qr{^\s*include \@NGINX_DIR\@/featcgi-maps\.conf;$}m,
+        'template includes the maps');
+    unlike($site . $tpl, qr/^\s*map /m, '... and defines none itself');
     (my $directives = $site) =~ s/#.*//g;    # the comments quote it
     unlike($directives, qr/fastcgi_keep_conn\s+on/, 'no fastcgi_keep_conn');
 }
