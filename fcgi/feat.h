@@ -29,7 +29,7 @@
 #define FEAT_NELEMS(a)     (sizeof(a) / sizeof((a)[0]))
 
 
-/* ---- arena (fcgi/arena.c) ------------------------------------------------ */
+/* ---- arena (fcgi/core/arena.c) ------------------------------------------- */
 
 struct feat_arena;
 typedef void (*feat_cleanup_pt)(void *data);
@@ -54,7 +54,7 @@ void feat_arena_cleanup_add(struct feat_arena *a, feat_cleanup_pt fn,
 cJSON *feat_arena_json(struct feat_arena *a, cJSON *item);
 
 
-/* ---- errors (fcgi/reply.c) ----------------------------------------------- */
+/* ---- errors (fcgi/protocol/reply.c) -------------------------------------- */
 
 /*
  * The one error vocabulary.  Columns: name, v2 code, v1 code, feat HTTP
@@ -148,7 +148,7 @@ struct feat_error_info {
 const struct feat_error_info *feat_error_info(enum feat_error e);
 
 
-/* ---- routes and modules (fcgi/router.c, fcgi/modules.c) ----------------- */
+/* ---- routes and modules (protocol/router.c, process/modules.c) ------------ */
 
 #define FEAT_GET     0x01
 #define FEAT_POST    0x02
@@ -203,11 +203,11 @@ struct feat_module {
     void                    (*sweep)(sqlite3 *db, time_t now);
 };
 
-/* NULL-terminated list in fcgi/modules.c */
+/* NULL-terminated list in fcgi/process/modules.c */
 extern const struct feat_module *const feat_modules[];
 
 
-/* ---- request (fcgi/request.c, fcgi/input.c) ------------------------------ */
+/* ---- request (fcgi/protocol/request.c, fcgi/protocol/input.c) ------------ */
 
 #define FEAT_MAX_PATH_PARAMS  4
 
@@ -333,7 +333,7 @@ int feat_parse_urlencoded(struct feat_arena *a, const char *s, size_t n,
 int feat_json_has_nul(const char *s, size_t n);
 
 
-/* ---- replies (fcgi/reply.c) ---------------------------------------------- */
+/* ---- replies (fcgi/protocol/reply.c) ------------------------------------- */
 
 /*
  * Every handler ends with one of these, which write the answer and return
@@ -362,7 +362,7 @@ cJSON *feat_page_object(struct feat_req *r, const struct feat_page *pg,
     long long total, cJSON *items);
 
 
-/* ---- database (fcgi/db.c) ------------------------------------------------ */
+/* ---- database (fcgi/store/db.c) ------------------------------------------ */
 
 /* The process's own connection, opened after fork. */
 sqlite3 *feat_db(void);
@@ -419,7 +419,7 @@ int feat_db_step(sqlite3_stmt *st);
 #endif
 
 
-/* ---- crypto (fcgi/crypto.c) ---------------------------------------------- */
+/* ---- crypto (fcgi/crypto/crypto.c) --------------------------------------- */
 
 /* Bytes from the CSPRNG; aborts if it fails (there is no safe fallback). */
 void feat_random(void *buf, size_t n);
@@ -459,7 +459,7 @@ int feat_password_verify(const char *password, const char *stored,
     int *rehash);
 
 
-/* ---- rate limits (fcgi/rate.c) ------------------------------------------- */
+/* ---- rate limits (fcgi/store/rate.c) ------------------------------------- */
 
 /*
  * Counts one event in (bucket, key) of app and answers FEAT_OK if no more
@@ -477,7 +477,7 @@ int feat_rate_clear(sqlite3 *db, const char *app, const char *bucket,
     const char *key);
 
 
-/* ---- configuration (fcgi/conf.c) ----------------------------------------- */
+/* ---- configuration (fcgi/core/conf.c) ----------------------------------- */
 
 /* Values from the config file, or def when the key is absent. */
 const char *feat_conf_str(const char *key, const char *def);
@@ -485,7 +485,7 @@ long long feat_conf_int(const char *key, long long def);
 int feat_conf_bool(const char *key, int def);
 
 
-/* ---- time (fcgi/time.c) -------------------------------------------------- */
+/* ---- time (fcgi/core/time.c) --------------------------------------------- */
 
 /* Seconds since the epoch (a test clock can shift it: FEAT_CLOCK_SHIFT). */
 time_t feat_now(void);
@@ -501,7 +501,7 @@ const char *feat_time(struct feat_req *r, time_t t);
 int feat_parse_date(const char *s);
 
 
-/* ---- outside services (fcgi/http.c) -------------------------------------- */
+/* ---- outside services (fcgi/client/http.c) ------------------------------- */
 
 struct feat_http_resp {
     long     status;     /* HTTP status, 0 when none was received */
@@ -532,7 +532,7 @@ int feat_http_mail(const char *url, const char *username,
     const char *msg, size_t len, long timeout_ms);
 
 
-/* ---- jwt, multipart, images (fcgi/jwt.c, fcgi/multipart.c, fcgi/image.c) - */
+/* ---- jwt, multipart, images (crypto/, protocol/, media/) ------------------- */
 
 #define FEAT_JWT_MAX  4096       /* longest token verified, in bytes */
 
@@ -623,7 +623,7 @@ int feat_image_store(struct feat_arena *a, const unsigned char *p, size_t n,
 int feat_image_remove(const char *relpath);
 
 
-/* ---- log (fcgi/log.c) ---------------------------------------------------- */
+/* ---- log (fcgi/core/log.c) ----------------------------------------------- */
 
 /* Logs at a syslog level; err is an errno or 0.  LOG_ALERT means a bug. */
 void feat_log(int level, int err, const char *fmt, ...) FEAT_PRINTF(3, 4);

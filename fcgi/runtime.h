@@ -14,7 +14,7 @@
 #include "feat.h"
 
 
-/* ---- conf.c -------------------------------------------------------------- */
+/* ---- core/conf.c -------------------------------------------------------- */
 
 /*
  * Loads a config file of "key = value" lines ('#' starts a comment, keys are
@@ -42,7 +42,7 @@ struct feat_conf_option {
 extern const struct feat_conf_option feat_conf_options[];
 
 
-/* ---- log.c --------------------------------------------------------------- */
+/* ---- core/log.c ---------------------------------------------------------- */
 
 /* Opens (or reopens) error_log and access_log from the config. */
 int feat_log_open(void);
@@ -56,7 +56,7 @@ void feat_log_set_role(const char *role);
 void feat_log_access(struct feat_req *r, int status, double ms);
 
 
-/* ---- db.c ---------------------------------------------------------------- */
+/* ---- store/db.c ---------------------------------------------------------- */
 
 struct feat_migration {
     int          version;
@@ -81,7 +81,7 @@ void feat_db_fault_arm(long n);
 #endif
 
 
-/* ---- http.c -------------------------------------------------------------- */
+/* ---- client/http.c ------------------------------------------------------- */
 
 #ifdef FEAT_FAULT_INJECTION
 /* Arms a fault for the request in hand: its n-th feat_http_request or
@@ -90,7 +90,7 @@ void feat_http_fault_arm(long n);
 #endif
 
 
-/* ---- crypto.c ------------------------------------------------------------ */
+/* ---- crypto/crypto.c ----------------------------------------------------- */
 
 /* Creates the shared semaphore that caps concurrent password hashes
  * (config scrypt.max_concurrent); called by the master before fork and by
@@ -102,7 +102,7 @@ int feat_crypto_init_shared(void);
 int feat_crypto_pw_slots(void);
 
 
-/* ---- router.c ------------------------------------------------------------ */
+/* ---- protocol/router.c --------------------------------------------------- */
 
 /* Merges every module's routes: FEAT_ERROR (logged) on a duplicate
  * (method, pattern) or a pattern that does not parse. */
@@ -131,7 +131,7 @@ const char *feat_method_names(unsigned mask, char *buf, size_t n);
 int feat_dialect_enabled(unsigned dialect);
 
 
-/* ---- request.c ----------------------------------------------------------- */
+/* ---- protocol/request.c -------------------------------------------------- */
 
 /* Fills r from the FastCGI params of fcgi (an FCGX_Request) and envp. */
 void feat_req_init(struct feat_req *r, struct feat_arena *a, void *fcgi,
@@ -149,7 +149,7 @@ int feat_req_read_body(struct feat_req *r, size_t limit);
 int feat_req_parse(struct feat_req *r);
 
 
-/* ---- reply.c ------------------------------------------------------------- */
+/* ---- protocol/reply.c ---------------------------------------------------- */
 
 /* With r->fcgi NULL (unit tests) the replies write into the arena instead:
  * the whole answer ("Status: ..." headers, blank line, body) of the last
@@ -157,14 +157,14 @@ int feat_req_parse(struct feat_req *r);
 const char *feat_reply_captured(struct feat_req *r);
 
 
-/* ---- app.c --------------------------------------------------------------- */
+/* ---- protocol/app.c ------------------------------------------------------ */
 
 /* Sets r->app from FEAT_APP_ID, else X-App-Id when app_header is on, else
  * "": FEAT_E_NONE or FEAT_E_UNKNOWN_APP. */
 enum feat_error feat_app_resolve(struct feat_req *r);
 
 
-/* ---- worker.c ------------------------------------------------------------ */
+/* ---- process/worker.c ---------------------------------------------------- */
 
 /* Routes and runs one request whose params are read: app, body limit,
  * parse, credentials, handler, access log.  Never fails: every outcome is
@@ -173,11 +173,31 @@ void feat_dispatch(struct feat_req *r);
 /* A worker's life: init modules, accept and serve until told to stop.
  * Answers the process exit status. */
 int feat_worker_main(int listen_fd, int worker_no);
-/* The jobs process: sweeps until told to stop. */
+
+
+/* ---- process/jobs.c ------------------------------------------------------ */
+
+/* The jobs process: sweeps until told to stop; answers the exit status. */
 int feat_jobs_main(void);
 
 
-/* ---- master.c ------------------------------------------------------------ */
+/* ---- process/listen.c ---------------------------------------------------- */
+
+/* Binds config "listen" (unix path or TCP address) and listens: FEAT_OK,
+ * or FEAT_ERROR (logged) when it is unusable or held by a running server. */
+int feat_listen_open(void);
+/* Writes config "pid_file" (none: nothing): FEAT_OK or FEAT_ERROR. */
+int feat_listen_write_pid(void);
+/* The listening descriptor (-1 before open), and "listen" as bound. */
+int feat_listen_fd_get(void);
+const char *feat_listen_addr(void);
+/* Master: closes the socket and removes the socket file and pid file it
+ * created.  A child: feat_listen_forget only closes its inherited copy. */
+void feat_listen_close(void);
+void feat_listen_forget(void);
+
+
+/* ---- process/master.c ---------------------------------------------------- */
 
 /* Binds the socket, forks workers and the jobs process, supervises them
  * until SIGTERM/SIGINT (graceful) or SIGQUIT (immediate).  SIGHUP reloads

@@ -7,8 +7,8 @@
  * commands themselves live in one file per group (ctl_db.c, ctl_app.c,
  * ctl_user.c), each exporting a table of struct feat_ctl_command; the list
  * of those tables below is the only place a new group is registered, as
- * fcgi/modules.c is for the server's modules.  featctl shares the server's
- * code: its config loader, its database layer (statement cache, migrations)
+ * fcgi/process/modules.c is for the server's modules.  featctl shares the
+ * server's code: its config loader, its database layer (statement cache, migrations)
  * and its logging, which stays on stderr here so an administrator's
  * command never writes into the server's error log.
  */

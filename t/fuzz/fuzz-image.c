@@ -1,6 +1,6 @@
 /*
  * fuzz-image.c: libFuzzer target for feat_image_inspect and
- * feat_image_strip (fcgi/image.c).  Whatever inspect accepts must strip;
+ * feat_image_strip (fcgi/media/image.c).  Whatever inspect accepts must strip;
  * the stripped copy must be no longer, be accepted again as the same type
  * and size, and strip to itself (stripping is idempotent).
  */

@@ -1,7 +1,7 @@
 /*
  * fuzz-json-fields.c: libFuzzer target for the typed field helpers of
- * fcgi/input.c.  The input is a request body: when it parses as JSON it
- * becomes r->json (as fcgi/request.c would make it), otherwise it is taken
+ * fcgi/protocol/input.c.  The input is a request body: when it parses as JSON it
+ * becomes r->json (as fcgi/protocol/request.c would make it), otherwise it is taken
  * as an urlencoded form and query string.  feat_in_str, feat_in_int,
  * feat_in_bool and feat_in_page then run over a few field names in every
  * dialect, and their promises are checked: strings valid UTF-8 within the

@@ -1,5 +1,5 @@
 /*
- * fuzz-jwt.c: libFuzzer target for fcgi/jwt.c.  The input is verified as
+ * fuzz-jwt.c: libFuzzer target for fcgi/crypto/jwt.c.  The input is verified as
  * a token under a fixed key; a token that verifies must carry an object.
  * When the input parses as a JSON object it is also signed, and the token
  * made must verify under the same key and fail under another.

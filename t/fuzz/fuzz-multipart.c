@@ -1,5 +1,5 @@
 /*
- * fuzz-multipart.c: libFuzzer target for fcgi/multipart.c.  An input that
+ * fuzz-multipart.c: libFuzzer target for fcgi/protocol/multipart.c.  An input that
  * starts with "Content-Type: ...\n" names its own content type; any other
  * input is a body under "multipart/form-data; boundary=XyZ".  Each body is
  * parsed with the default limits and with tight ones, through

@@ -1,6 +1,6 @@
 /*
  * fuzz-urlencoded.c: libFuzzer target for feat_parse_urlencoded and
- * feat_url_decode (fcgi/request.c).  Every pair must have a name, a value
+ * feat_url_decode (fcgi/protocol/request.c).  Every pair must have a name, a value
  * whose length fits, and the decoder must never grow its input.
  */
 

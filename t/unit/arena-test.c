@@ -1,5 +1,5 @@
 /*
- * arena-test.c: the per-request allocator (fcgi/arena.c): alignment,
+ * arena-test.c: the per-request allocator (fcgi/core/arena.c): alignment,
  * growth past the first block, big allocations, string helpers, cleanups
  * in LIFO order at reset and destroy, and reuse after reset.
  */

@@ -1,5 +1,5 @@
 /*
- * crypto-test.c: fcgi/crypto.c, fcgi/db.c and fcgi/rate.c.  Known-answer
+ * crypto-test.c: fcgi/crypto/crypto.c, fcgi/store/db.c and fcgi/store/rate.c.  Known-answer
  * vectors for SHA-256, HMAC-SHA256 (RFC 4231) and scrypt (RFC 7914, through
  * a stored password string), base64 round trips and refusals, random
  * strings, constant-time comparison, password hash and verify with small

@@ -1,6 +1,6 @@
 /*
  * image-test.c: image recognition, metadata stripping and storage
- * (fcgi/image.c) over tiny PNG, JPEG and GIF files built here byte by byte
+ * (fcgi/media/image.c) over tiny PNG, JPEG and GIF files built here byte by byte
  * (PNG CRCs computed with python3's zlib): dimensions, refusals of
  * non-images and damaged files, byte-exact stripping, and store/remove in
  * a temporary media_dir.

@@ -1,5 +1,5 @@
 /*
- * jwt-test.c: HS256 sign and verify (fcgi/jwt.c): a round trip, a
+ * jwt-test.c: HS256 sign and verify (fcgi/crypto/jwt.c): a round trip, a
  * known-answer token computed outside featcgi (python3 hmac/hashlib/base64),
  * every refusal the v1 dialect relies on, and the per-app key derivation.
  */

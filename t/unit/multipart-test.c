@@ -1,5 +1,5 @@
 /*
- * multipart-test.c: the multipart/form-data parser (fcgi/multipart.c):
+ * multipart-test.c: the multipart/form-data parser (fcgi/protocol/multipart.c):
  * fields, binary files with NULs, boundary forms, RFC 5987 file names,
  * preamble and epilogue, every limit and a handful of malformed bodies.
  */

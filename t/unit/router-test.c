@@ -1,5 +1,5 @@
 /*
- * router-test.c: the route trie (fcgi/router.c): literal over parameter,
+ * router-test.c: the route trie (fcgi/protocol/router.c): literal over parameter,
  * trailing slash, methods and the Allow set, parameters, refused tables
  * (duplicates, bad patterns, too many parameters), the printed table, the
  * dialect of unmatched paths, and method names.

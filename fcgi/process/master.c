@@ -41,7 +41,6 @@
 #define FEAT_MAX_WORKERS    256
 #define FEAT_MAX_CHILDREN   (2 * FEAT_MAX_WORKERS + 2)   /* reload: old+new */
 #define FEAT_JOBS_POST      FEAT_MAX_WORKERS            /* its post index */
-#define FEAT_BACKLOG        1024
 #define FEAT_STOP_WAIT      10      /* seconds before TERM becomes KILL */
 #define FEAT_YOUNG          10      /* a death before this age counts */
 #define FEAT_BACKOFF_MAX    30
@@ -69,10 +68,6 @@ char  *feat_worker_slot;
 
 static const char         *feat_master_conf;
 static int                 feat_master_pipe[2] = { -1, -1 };
-static int                 feat_master_fd = -1;
-static char               *feat_master_unix;     /* socket path to remove */
-static char               *feat_master_listen;   /* listen as bound */
-static char               *feat_master_pidfile;
 static int                 feat_master_workers;
 static int                 feat_master_stopping;
 static double              feat_master_deadline;
@@ -243,10 +238,10 @@ feat_master_spawn(int kind, int no)
 
         if (kind == FEAT_CHILD_WORKER) {
             feat_worker_slot = feat_master_board + slot * FEAT_SLOT_SIZE;
-            status = feat_worker_main(feat_master_fd, no);
+            status = feat_worker_main(feat_listen_fd_get(), no);
 
         } else {
-            close(feat_master_fd);
+            feat_listen_forget();
             status = feat_jobs_main();
         }
 
@@ -512,9 +507,9 @@ feat_master_reload(void)
     feat_log_open();
 
     listen = feat_conf_str("listen", "featcgi.sock");
-    if (strcmp(listen, feat_master_listen) != 0) {
+    if (strcmp(listen, feat_listen_addr()) != 0) {
         feat_log(LOG_WARNING, 0, "\"listen\" changed to \"%s\": kept \"%s\" "
-                 "until a restart", listen, feat_master_listen);
+                 "until a restart", listen, feat_listen_addr());
     }
 
     n = feat_master_worker_count();
@@ -679,257 +674,6 @@ feat_master_timeout(void)
 }
 
 
-/*
- * "host:port", "[v6]:port", ":port" or "port" is TCP (no host means
- * loopback); anything else is a unix socket path.
- */
-static int
-feat_master_is_tcp(const char *s, char *host, size_t hn, char *port,
-    size_t pn)
-{
-    size_t       len;
-    const char  *colon;
-
-    if (strchr(s, '/') != NULL) {
-        return 0;
-    }
-
-    colon = strrchr(s, ':');
-
-    if (colon == NULL) {
-        if (s[0] == '\0' || strspn(s, "0123456789") != strlen(s)) {
-            return 0;
-        }
-        snprintf(host, hn, "127.0.0.1");
-        snprintf(port, pn, "%s", s);
-        return strlen(s) <= 5;
-    }
-
-    if (colon[1] == '\0' || strspn(colon + 1, "0123456789")
-                            != strlen(colon + 1)
-        || strlen(colon + 1) > 5)
-    {
-        return 0;
-    }
-
-    len = (size_t) (colon - s);
-    if (len >= 2 && s[0] == '[' && s[len - 1] == ']') {
-        s++;
-        len -= 2;
-    }
-
-    if (len == 0) {
-        snprintf(host, hn, "127.0.0.1");
-    } else if (len < hn) {
-        memcpy(host, s, len);
-        host[len] = '\0';
-    } else {
-        return 0;
-    }
-
-    snprintf(port, pn, "%s", colon + 1);
-
-    return 1;
-}
-
-
-static int
-feat_master_bind_tcp(const char *host, const char *port)
-{
-    int               fd, on, rc;
-    struct addrinfo   hints, *res, *ai;
-
-    memset(&hints, 0, sizeof(hints));
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-
-    rc = getaddrinfo(host, port, &hints, &res);
-    if (rc != 0) {
-        feat_log(LOG_EMERG, 0, "listen %s:%s: %s", host, port,
-                 gai_strerror(rc));
-        return -1;
-    }
-
-    fd = -1;
-    for (ai = res; ai != NULL; ai = ai->ai_next) {
-        fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
-        if (fd < 0) {
-            continue;
-        }
-
-        on = 1;
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-
-        if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
-            break;
-        }
-
-        feat_log(LOG_EMERG, errno, "bind(%s:%s) failed", host, port);
-        close(fd);
-        fd = -1;
-    }
-
-    freeaddrinfo(res);
-
-    return fd;
-}
-
-
-static int
-feat_master_bind_unix(const char *path)
-{
-    int                 fd;
-    long                mode;
-    char               *end;
-    const char         *smode;
-    struct stat         st;
-    struct sockaddr_un  sun;
-
-    memset(&sun, 0, sizeof(sun));
-    sun.sun_family = AF_UNIX;
-
-    if (strlen(path) >= sizeof(sun.sun_path)) {
-        feat_log(LOG_EMERG, 0, "socket path too long: %s", path);
-        return -1;
-    }
-    memcpy(sun.sun_path, path, strlen(path));
-
-    smode = feat_conf_str("listen_mode", "0660");
-    errno = 0;
-    mode = strtol(smode, &end, 8);
-    if (errno != 0 || *end != '\0' || end == smode || mode < 0
-        || mode > 0777)
-    {
-        feat_log(LOG_EMERG, 0, "bad \"listen_mode\" \"%s\"", smode);
-        return -1;
-    }
-
-    fd = socket(AF_UNIX, SOCK_STREAM, 0);
-    if (fd < 0) {
-        feat_log(LOG_EMERG, errno, "socket(AF_UNIX) failed");
-        return -1;
-    }
-
-    /*
-     * A socket left by a master that died is removed; one that still
-     * answers belongs to a running featcgi, which is not ours to take.
-     */
-    if (lstat(path, &st) == 0) {
-        if (!S_ISSOCK(st.st_mode)) {
-            feat_log(LOG_EMERG, 0, "%s exists and is not a socket", path);
-            goto failed;
-        }
-
-        if (connect(fd, (struct sockaddr *) &sun, sizeof(sun)) == 0) {
-            feat_log(LOG_EMERG, 0, "%s is in use by a running server", path);
-            goto failed;
-        }
-
-        close(fd);
-        unlink(path);
-
-        fd = socket(AF_UNIX, SOCK_STREAM, 0);
-        if (fd < 0) {
-            feat_log(LOG_EMERG, errno, "socket(AF_UNIX) failed");
-            return -1;
-        }
-    }
-
-    if (bind(fd, (struct sockaddr *) &sun, sizeof(sun)) != 0) {
-        feat_log(LOG_EMERG, errno, "bind(%s) failed", path);
-        goto failed;
-    }
-
-    if (chmod(path, (mode_t) mode) != 0) {
-        feat_log(LOG_EMERG, errno, "chmod(%s) failed", path);
-        unlink(path);
-        goto failed;
-    }
-
-    feat_master_unix = strdup(path);
-
-    return fd;
-
-failed:
-
-    close(fd);
-    return -1;
-}
-
-
-static int
-feat_master_bind(void)
-{
-    int          fd;
-    char         host[256], port[8];
-    const char  *listen_on;
-
-    listen_on = feat_conf_str("listen", "featcgi.sock");
-
-    if (feat_master_is_tcp(listen_on, host, sizeof(host), port,
-                           sizeof(port)))
-    {
-        fd = feat_master_bind_tcp(host, port);
-    } else {
-        fd = feat_master_bind_unix(listen_on);
-    }
-
-    if (fd < 0) {
-        return FEAT_ERROR;
-    }
-
-    if (listen(fd, FEAT_BACKLOG) != 0) {
-        feat_log(LOG_EMERG, errno, "listen(%s) failed", listen_on);
-        close(fd);
-        return FEAT_ERROR;
-    }
-
-    feat_master_fd = fd;
-    feat_master_listen = strdup(listen_on);
-    if (feat_master_listen == NULL) {
-        abort();
-    }
-
-    feat_log(LOG_NOTICE, 0, "listening on %s", listen_on);
-
-    return FEAT_OK;
-}
-
-
-static int
-feat_master_write_pid(void)
-{
-    int          fd, n;
-    char         buf[32];
-    const char  *path;
-
-    path = feat_conf_str("pid_file", "");
-    if (path == NULL || path[0] == '\0') {
-        return FEAT_OK;
-    }
-
-    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        feat_log(LOG_EMERG, errno, "open(%s) failed", path);
-        return FEAT_ERROR;
-    }
-
-    n = snprintf(buf, sizeof(buf), "%d\n", (int) getpid());
-    if (write(fd, buf, (size_t) n) != n) {
-        feat_log(LOG_EMERG, errno, "write(%s) failed", path);
-        close(fd);
-        return FEAT_ERROR;
-    }
-
-    close(fd);
-
-    feat_master_pidfile = strdup(path);
-
-    return FEAT_OK;
-}
-
-
 /* Applies the migrations with a connection that dies before any fork. */
 static int
 feat_master_migrate(void)
@@ -972,25 +716,7 @@ feat_master_init_modules(void)
 static void
 feat_master_cleanup(void)
 {
-    if (feat_master_fd >= 0) {
-        close(feat_master_fd);
-        feat_master_fd = -1;
-    }
-
-    if (feat_master_unix != NULL) {
-        unlink(feat_master_unix);
-        free(feat_master_unix);
-        feat_master_unix = NULL;
-    }
-
-    if (feat_master_pidfile != NULL) {
-        unlink(feat_master_pidfile);
-        free(feat_master_pidfile);
-        feat_master_pidfile = NULL;
-    }
-
-    free(feat_master_listen);
-    feat_master_listen = NULL;
+    feat_listen_close();
 
     if (feat_master_board != NULL) {
         munmap(feat_master_board, FEAT_MAX_CHILDREN * FEAT_SLOT_SIZE);
@@ -1133,8 +859,8 @@ feat_master_main(const char *conf_path)
     }
 
     if (feat_master_signals() != FEAT_OK
-        || feat_master_bind() != FEAT_OK
-        || feat_master_write_pid() != FEAT_OK)
+        || feat_listen_open() != FEAT_OK
+        || feat_listen_write_pid() != FEAT_OK)
     {
         feat_log(LOG_EMERG, 0, "featcgi not started");
         feat_master_cleanup();

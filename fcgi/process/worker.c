@@ -1,12 +1,10 @@
 /*
- * worker.c: the two kinds of child process.  A worker opens its own SQLite
+ * worker.c: the worker process.  A worker opens its own SQLite
  * connection after fork, runs the modules' init_worker hooks, then accepts
  * FastCGI requests one at a time and dispatches each one: app, route,
  * body limit, body parse, credentials, handler, access log.  Whatever
  * happens, the client gets an answer in the dialect of the path.  SIGTERM
- * or SIGQUIT ends the loop once the request in hand is answered.  The jobs
- * process runs the modules' periodic sweeps and prunes old rate-limit
- * events.
+ * or SIGQUIT ends the loop once the request in hand is answered.
  */
 
 #include "config.h"
@@ -26,7 +24,6 @@
 
 #include "runtime.h"
 
-#define FEAT_RATE_KEEP      86400       /* seconds of rate events kept */
 
 static volatile sig_atomic_t  feat_worker_stop;
 static volatile sig_atomic_t  feat_worker_reopen;
@@ -500,97 +497,6 @@ feat_worker_main(int listen_fd, int worker_no)
 
     FCGX_Free(&req, 1);
     feat_arena_destroy(arena);
-    feat_db_close();
-
-    return 0;
-}
-
-
-/* Removes rate events nobody counts any more (windows are under a day). */
-static void
-feat_jobs_prune(sqlite3 *db, time_t now)
-{
-    if (feat_db_exec(db, "DELETE FROM rate_events WHERE at < ?", "i",
-                     (sqlite3_int64) (now - FEAT_RATE_KEEP))
-        != FEAT_OK)
-    {
-        feat_log(LOG_ERR, 0, "pruning rate events failed");
-    }
-}
-
-
-int
-feat_jobs_main(void)
-{
-    int                               signo;
-    long long                         interval;
-    sigset_t                          work;
-    sqlite3                          *db;
-    struct timespec                   ts;
-    const struct feat_module *const  *m;
-
-    feat_log_set_role("jobs");
-    feat_worker_signals();
-
-    /*
-     * The stop and reopen signals stay blocked and are taken only by
-     * sigtimedwait() between sweeps: one that comes during a sweep is
-     * pending, so it still ends the next sleep at once.
-     */
-    sigemptyset(&work);
-    sigaddset(&work, SIGTERM);
-    sigaddset(&work, SIGQUIT);
-    sigaddset(&work, SIGUSR1);
-    sigprocmask(SIG_SETMASK, &work, NULL);
-
-    interval = feat_conf_int("jobs.interval", 30);
-    if (interval < 1 || interval > 86400) {
-        feat_log(LOG_WARNING, 0, "\"jobs.interval\" out of 1..86400: 30");
-        interval = 30;
-    }
-
-    if (feat_db_open() != FEAT_OK) {
-        return 1;
-    }
-
-    db = feat_db();
-
-    while (!feat_worker_stop) {
-
-        if (feat_worker_reopen) {
-            feat_worker_reopen = 0;
-            feat_log_open();
-        }
-
-        for (m = feat_modules; *m != NULL; m++) {
-            if ((*m)->sweep == NULL) {
-                continue;
-            }
-
-            (*m)->sweep(db, feat_now());
-
-            if (!sqlite3_get_autocommit(db)) {
-                feat_log(LOG_ALERT, 0, "module %s: sweep left a "
-                         "transaction open: rolled back", (*m)->name);
-                feat_db_rollback(db);
-            }
-        }
-
-        feat_jobs_prune(db, feat_now());
-
-        ts.tv_sec = (time_t) interval;
-        ts.tv_nsec = 0;
-
-        /* A signal cuts the sleep short; after a reopen, sweeping early
-         * does no harm. */
-        if (!feat_worker_stop && !feat_worker_reopen) {
-            signo = sigtimedwait(&work, NULL, &ts);
-            if (signo > 0) {
-                feat_worker_signal(signo);
-            }
-        }
-    }
-
     feat_db_close();
 
     return 0;

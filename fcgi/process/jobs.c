@@ -1,0 +1,133 @@
+/*
+ * jobs.c: the jobs process.  One per pool, forked by the master beside the
+ * workers and respawned like them; it never serves a request.  Every
+ * jobs.interval seconds it runs the modules' sweeps (expired codes and
+ * sessions, caches) and prunes old rate-limit events, each with the
+ * process's own SQLite connection.  Its signals stay blocked and are taken
+ * only between sweeps by sigtimedwait(), so a stop never cuts a sweep in
+ * the middle, and a stop that comes during one ends the next sleep at once.
+ */
+
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+
+#include "runtime.h"
+
+#define FEAT_RATE_KEEP  86400       /* seconds of rate events kept */
+
+
+/* The master's handlers are not ours; ^C and the like are the master's. */
+static void
+feat_jobs_signals(void)
+{
+    size_t            i;
+    struct sigaction  sa;
+    static const int  ignored[] = { SIGPIPE, SIGINT, SIGHUP };
+    static const int  deflt[] = { SIGTERM, SIGQUIT, SIGUSR1, SIGCHLD };
+
+    memset(&sa, 0, sizeof(sa));
+    sigemptyset(&sa.sa_mask);
+
+    sa.sa_handler = SIG_IGN;
+    for (i = 0; i < FEAT_NELEMS(ignored); i++) {
+        sigaction(ignored[i], &sa, NULL);
+    }
+
+    sa.sa_handler = SIG_DFL;
+    for (i = 0; i < FEAT_NELEMS(deflt); i++) {
+        sigaction(deflt[i], &sa, NULL);
+    }
+}
+
+
+/* Removes rate events nobody counts any more (windows are under a day). */
+static void
+feat_jobs_prune(sqlite3 *db, time_t now)
+{
+    if (feat_db_exec(db, "DELETE FROM rate_events WHERE at < ?", "i",
+                     (sqlite3_int64) (now - FEAT_RATE_KEEP))
+        != FEAT_OK)
+    {
+        feat_log(LOG_ERR, 0, "pruning rate events failed");
+    }
+}
+
+
+int
+feat_jobs_main(void)
+{
+    int                               signo, stop, reopen;
+    long long                         interval;
+    sigset_t                          work;
+    sqlite3                          *db;
+    struct timespec                   ts;
+    const struct feat_module *const  *m;
+
+    feat_log_set_role("jobs");
+    feat_jobs_signals();
+
+    /*
+     * The stop and reopen signals stay blocked and are taken only by
+     * sigtimedwait() between sweeps: one that comes during a sweep is
+     * pending, so it still ends the next sleep at once.
+     */
+    sigemptyset(&work);
+    sigaddset(&work, SIGTERM);
+    sigaddset(&work, SIGQUIT);
+    sigaddset(&work, SIGUSR1);
+    sigprocmask(SIG_SETMASK, &work, NULL);
+
+    interval = feat_conf_int("jobs.interval", 30);
+    if (interval < 1 || interval > 86400) {
+        feat_log(LOG_WARNING, 0, "\"jobs.interval\" out of 1..86400: 30");
+        interval = 30;
+    }
+
+    if (feat_db_open() != FEAT_OK) {
+        return 1;
+    }
+
+    db = feat_db();
+    stop = 0;
+    reopen = 0;
+
+    while (!stop) {
+
+        if (reopen) {
+            reopen = 0;
+            feat_log_open();
+        }
+
+        for (m = feat_modules; *m != NULL; m++) {
+            if ((*m)->sweep == NULL) {
+                continue;
+            }
+
+            (*m)->sweep(db, feat_now());
+
+            if (!sqlite3_get_autocommit(db)) {
+                feat_log(LOG_ALERT, 0, "module %s: sweep left a "
+                         "transaction open: rolled back", (*m)->name);
+                feat_db_rollback(db);
+            }
+        }
+
+        feat_jobs_prune(db, feat_now());
+
+        ts.tv_sec = (time_t) interval;
+        ts.tv_nsec = 0;
+
+        /* A signal cuts the sleep short; after a reopen, sweeping early
+         * does no harm. */
+        signo = sigtimedwait(&work, NULL, &ts);
+        stop = (signo == SIGTERM || signo == SIGQUIT);
+        reopen = (signo == SIGUSR1);
+    }
+
+    feat_db_close();
+
+    return 0;
+}

@@ -1,0 +1,331 @@
+/*
+ * listen.c: the master's listening socket and pid file.  "listen" names a
+ * unix socket path or a TCP address ("host:port", "[v6]:port", ":port" or
+ * "port", no host meaning loopback).  A unix socket left behind by a dead
+ * master is replaced; one that still accepts belongs to a running featcgi
+ * and is refused, never unlinked.  The socket is bound once, before the
+ * first fork, and every worker inherits it; feat_listen_close removes what
+ * this process created.
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "runtime.h"
+
+#define FEAT_BACKLOG  1024
+
+static int    feat_listen_fd = -1;
+static char  *feat_listen_unix_path;    /* socket path to remove */
+static char  *feat_listen_on;           /* listen as bound */
+static char  *feat_listen_pidfile;
+
+
+/*
+ * "host:port", "[v6]:port", ":port" or "port" is TCP (no host means
+ * loopback); anything else is a unix socket path.
+ */
+static int
+feat_listen_is_tcp(const char *s, char *host, size_t hn, char *port,
+    size_t pn)
+{
+    size_t       len;
+    const char  *colon;
+
+    if (strchr(s, '/') != NULL) {
+        return 0;
+    }
+
+    colon = strrchr(s, ':');
+
+    if (colon == NULL) {
+        if (s[0] == '\0' || strspn(s, "0123456789") != strlen(s)) {
+            return 0;
+        }
+        snprintf(host, hn, "127.0.0.1");
+        snprintf(port, pn, "%s", s);
+        return strlen(s) <= 5;
+    }
+
+    if (colon[1] == '\0' || strspn(colon + 1, "0123456789")
+                            != strlen(colon + 1)
+        || strlen(colon + 1) > 5)
+    {
+        return 0;
+    }
+
+    len = (size_t) (colon - s);
+    if (len >= 2 && s[0] == '[' && s[len - 1] == ']') {
+        s++;
+        len -= 2;
+    }
+
+    if (len == 0) {
+        snprintf(host, hn, "127.0.0.1");
+    } else if (len < hn) {
+        memcpy(host, s, len);
+        host[len] = '\0';
+    } else {
+        return 0;
+    }
+
+    snprintf(port, pn, "%s", colon + 1);
+
+    return 1;
+}
+
+
+static int
+feat_listen_tcp(const char *host, const char *port)
+{
+    int               fd, on, rc;
+    struct addrinfo   hints, *res, *ai;
+
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+
+    rc = getaddrinfo(host, port, &hints, &res);
+    if (rc != 0) {
+        feat_log(LOG_EMERG, 0, "listen %s:%s: %s", host, port,
+                 gai_strerror(rc));
+        return -1;
+    }
+
+    fd = -1;
+    for (ai = res; ai != NULL; ai = ai->ai_next) {
+        fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+        if (fd < 0) {
+            continue;
+        }
+
+        on = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+
+        if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
+            break;
+        }
+
+        feat_log(LOG_EMERG, errno, "bind(%s:%s) failed", host, port);
+        close(fd);
+        fd = -1;
+    }
+
+    freeaddrinfo(res);
+
+    return fd;
+}
+
+
+static int
+feat_listen_unix(const char *path)
+{
+    int                 fd;
+    long                mode;
+    char               *end;
+    const char         *smode;
+    struct stat         st;
+    struct sockaddr_un  sun;
+
+    memset(&sun, 0, sizeof(sun));
+    sun.sun_family = AF_UNIX;
+
+    if (strlen(path) >= sizeof(sun.sun_path)) {
+        feat_log(LOG_EMERG, 0, "socket path too long: %s", path);
+        return -1;
+    }
+    memcpy(sun.sun_path, path, strlen(path));
+
+    smode = feat_conf_str("listen_mode", "0660");
+    errno = 0;
+    mode = strtol(smode, &end, 8);
+    if (errno != 0 || *end != '\0' || end == smode || mode < 0
+        || mode > 0777)
+    {
+        feat_log(LOG_EMERG, 0, "bad \"listen_mode\" \"%s\"", smode);
+        return -1;
+    }
+
+    fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (fd < 0) {
+        feat_log(LOG_EMERG, errno, "socket(AF_UNIX) failed");
+        return -1;
+    }
+
+    /*
+     * A socket left by a master that died is removed; one that still
+     * answers belongs to a running featcgi, which is not ours to take.
+     */
+    if (lstat(path, &st) == 0) {
+        if (!S_ISSOCK(st.st_mode)) {
+            feat_log(LOG_EMERG, 0, "%s exists and is not a socket", path);
+            goto failed;
+        }
+
+        if (connect(fd, (struct sockaddr *) &sun, sizeof(sun)) == 0) {
+            feat_log(LOG_EMERG, 0, "%s is in use by a running server", path);
+            goto failed;
+        }
+
+        close(fd);
+        unlink(path);
+
+        fd = socket(AF_UNIX, SOCK_STREAM, 0);
+        if (fd < 0) {
+            feat_log(LOG_EMERG, errno, "socket(AF_UNIX) failed");
+            return -1;
+        }
+    }
+
+    if (bind(fd, (struct sockaddr *) &sun, sizeof(sun)) != 0) {
+        feat_log(LOG_EMERG, errno, "bind(%s) failed", path);
+        goto failed;
+    }
+
+    if (chmod(path, (mode_t) mode) != 0) {
+        feat_log(LOG_EMERG, errno, "chmod(%s) failed", path);
+        unlink(path);
+        goto failed;
+    }
+
+    feat_listen_unix_path = strdup(path);
+
+    return fd;
+
+failed:
+
+    close(fd);
+    return -1;
+}
+
+
+int
+feat_listen_open(void)
+{
+    int          fd;
+    char         host[256], port[8];
+    const char  *listen_on;
+
+    listen_on = feat_conf_str("listen", "featcgi.sock");
+
+    if (feat_listen_is_tcp(listen_on, host, sizeof(host), port,
+                           sizeof(port)))
+    {
+        fd = feat_listen_tcp(host, port);
+    } else {
+        fd = feat_listen_unix(listen_on);
+    }
+
+    if (fd < 0) {
+        return FEAT_ERROR;
+    }
+
+    if (listen(fd, FEAT_BACKLOG) != 0) {
+        feat_log(LOG_EMERG, errno, "listen(%s) failed", listen_on);
+        close(fd);
+        return FEAT_ERROR;
+    }
+
+    feat_listen_fd = fd;
+    feat_listen_on = strdup(listen_on);
+    if (feat_listen_on == NULL) {
+        abort();
+    }
+
+    feat_log(LOG_NOTICE, 0, "listening on %s", listen_on);
+
+    return FEAT_OK;
+}
+
+
+int
+feat_listen_write_pid(void)
+{
+    int          fd, n;
+    char         buf[32];
+    const char  *path;
+
+    path = feat_conf_str("pid_file", "");
+    if (path == NULL || path[0] == '\0') {
+        return FEAT_OK;
+    }
+
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        feat_log(LOG_EMERG, errno, "open(%s) failed", path);
+        return FEAT_ERROR;
+    }
+
+    n = snprintf(buf, sizeof(buf), "%d\n", (int) getpid());
+    if (write(fd, buf, (size_t) n) != n) {
+        feat_log(LOG_EMERG, errno, "write(%s) failed", path);
+        close(fd);
+        return FEAT_ERROR;
+    }
+
+    close(fd);
+
+    feat_listen_pidfile = strdup(path);
+
+    return FEAT_OK;
+}
+
+
+int
+feat_listen_fd_get(void)
+{
+    return feat_listen_fd;
+}
+
+
+const char *
+feat_listen_addr(void)
+{
+    return feat_listen_on;
+}
+
+
+void
+feat_listen_close(void)
+{
+    if (feat_listen_fd >= 0) {
+        close(feat_listen_fd);
+        feat_listen_fd = -1;
+    }
+
+    if (feat_listen_unix_path != NULL) {
+        unlink(feat_listen_unix_path);
+        free(feat_listen_unix_path);
+        feat_listen_unix_path = NULL;
+    }
+
+    if (feat_listen_pidfile != NULL) {
+        unlink(feat_listen_pidfile);
+        free(feat_listen_pidfile);
+        feat_listen_pidfile = NULL;
+    }
+
+    free(feat_listen_on);
+    feat_listen_on = NULL;
+}
+
+
+void
+feat_listen_forget(void)
+{
+    if (feat_listen_fd >= 0) {
+        close(feat_listen_fd);
+        feat_listen_fd = -1;
+    }
+}
