@@ -390,6 +390,40 @@ typedef void (*feat_db_row_pt)(struct feat_arena *a, sqlite3_stmt *st,
 enum feat_error feat_db_row(sqlite3 *db, struct feat_arena *a,
     sqlite3_stmt *st, feat_db_row_pt fn, void *item, const char *fmt, ...)
     FEAT_PRINTF(6, 7);
+/*
+ * A paged list as a module describes it once, in static data.  count is
+ * "SELECT COUNT(*) ..." and page "SELECT <columns> ... LIMIT ? OFFSET ?"
+ * over the same FROM and WHERE: both take the parameters of feat_db_rows'
+ * fmt, and page two more, its last, which feat_db_rows binds itself.
+ * count may be NULL for a list that is never counted; max 0 means no cap.
+ */
+struct feat_db_list {
+    const char      *count;    /* a string literal (the statement cache) */
+    const char      *page;     /* a string literal */
+    feat_db_row_pt   row;      /* reads one row into an item */
+    size_t           size;     /* bytes of one item */
+    long long        max;      /* rows one page may ask for; 0: no cap */
+    const char      *what;     /* names the list in the log */
+};
+
+/* What feat_db_rows answers. */
+struct feat_rows {
+    long long        total;    /* every row, or -1 when not counted */
+    void            *items;    /* arena array of n items, NULL if none */
+    size_t           n;
+};
+
+/*
+ * One page of l: up to limit rows (clamped to l->max) from offset, read by
+ * l->row into an arena array, with every row of the list counted in
+ * out->total when count is set (the count query runs only when the page
+ * cannot tell: a short page ends the list).  A limit below 1 or a
+ * negative offset reads no row.  Answers FEAT_E_NONE, or FEAT_E_INTERNAL
+ * (logged with l->what) with out empty.
+ */
+enum feat_error feat_db_rows(sqlite3 *db, struct feat_arena *a,
+    const struct feat_db_list *l, long long offset, long long limit,
+    int count, struct feat_rows *out, const char *fmt, ...);
 /* Runs a statement to completion: FEAT_OK, FEAT_BUSY on a constraint
  * violation, FEAT_ERROR otherwise (logged). */
 int feat_db_exec(sqlite3 *db, const char *sql, const char *fmt, ...);

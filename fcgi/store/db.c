@@ -25,6 +25,7 @@
 #define FEAT_DB_CACHE_MIN   64      /* first size of the statement cache */
 #define FEAT_DB_CACHE_MAX   65536   /* more distinct statements is a bug */
 #define FEAT_DB_PATH_MAX    4096
+#define FEAT_DB_ROWS_FIRST  32      /* first rows of an unbounded list */
 
 struct feat_db_slot {
     const char     *sql;            /* the key: the literal's address */
@@ -208,8 +209,14 @@ feat_db_prepare(sqlite3 *db, const char *sql)
 }
 
 
+/*
+ * The cached statement for sql with its first parameters bound from fmt;
+ * extra more are left for the caller (feat_db_rows binds LIMIT and OFFSET
+ * itself).  NULL on error (logged).
+ */
 static sqlite3_stmt *
-feat_db_vquery(sqlite3 *db, const char *sql, const char *fmt, va_list ap)
+feat_db_vquery(sqlite3 *db, const char *sql, int extra, const char *fmt,
+    va_list ap)
 {
     int            i, n, rc;
     double         f;
@@ -235,9 +242,9 @@ feat_db_vquery(sqlite3 *db, const char *sql, const char *fmt, va_list ap)
     }
 
     n = (int) strlen(fmt);
-    if (n != sqlite3_bind_parameter_count(st)) {
+    if (n + extra != sqlite3_bind_parameter_count(st)) {
         feat_log(LOG_ALERT, 0, "%d bindings for %d parameters in \"%.60s\"",
-                 n, sqlite3_bind_parameter_count(st), sql);
+                 n + extra, sqlite3_bind_parameter_count(st), sql);
         return NULL;
     }
 
@@ -298,7 +305,7 @@ feat_db_query(sqlite3 *db, const char *sql, const char *fmt, ...)
     sqlite3_stmt  *st;
 
     va_start(ap, fmt);
-    st = feat_db_vquery(db, sql, fmt, ap);
+    st = feat_db_vquery(db, sql, 0, fmt, ap);
     va_end(ap);
 
     return st;
@@ -391,7 +398,7 @@ feat_db_exec(sqlite3 *db, const char *sql, const char *fmt, ...)
     sqlite3_stmt  *st;
 
     va_start(ap, fmt);
-    st = feat_db_vquery(db, sql, fmt, ap);
+    st = feat_db_vquery(db, sql, 0, fmt, ap);
     va_end(ap);
 
     if (st == NULL) {
@@ -429,7 +436,7 @@ feat_db_vfirst(sqlite3 *db, struct feat_arena *a, feat_db_row_pt fn,
     int            rc;
     sqlite3_stmt  *st;
 
-    st = feat_db_vquery(db, sql, fmt, ap);
+    st = feat_db_vquery(db, sql, 0, fmt, ap);
 
     if (st == NULL) {
         return FEAT_ERROR;
@@ -482,6 +489,131 @@ feat_db_text(sqlite3 *db, struct feat_arena *a, const char **out,
     va_end(ap);
 
     return rc;
+}
+
+
+/*
+ * A paged list.  The page is read first: a page that comes back short ends
+ * the list, so its total is offset + n and the count query is not run (a
+ * FAQ of 12 entries answers page 1 with one statement).  Only a full page,
+ * or an empty one past the start, needs COUNT(*).  The two statements are
+ * not one snapshot, as they never were: a row written between them shows
+ * in one and not the other, which paging over a changing list has anyway.
+ */
+enum feat_error
+feat_db_rows(sqlite3 *db, struct feat_arena *a, const struct feat_db_list *l,
+    long long offset, long long limit, int count, struct feat_rows *out,
+    const char *fmt, ...)
+{
+    int              rc, np;
+    char            *list, *grown;
+    size_t           n, cap;
+    va_list          ap, aq;
+    sqlite3_int64    total;
+    sqlite3_stmt    *st;
+    enum feat_error  e;
+
+    out->total = -1;
+    out->items = NULL;
+    out->n = 0;
+
+    if (count && l->count == NULL) {
+        feat_log(LOG_ALERT, 0, "%s: counted without a count query",
+                 l->what);
+        return FEAT_E_INTERNAL;
+    }
+
+    if (l->max > 0 && limit > l->max) {
+        limit = l->max;
+    }
+
+    e = FEAT_E_NONE;
+    n = 0;
+    va_start(ap, fmt);
+
+    if (limit < 1 || offset < 0) {
+        goto count;
+    }
+
+    va_copy(aq, ap);
+    st = feat_db_vquery(db, l->page, 2, fmt, aq);
+    va_end(aq);
+
+    if (st == NULL) {
+        e = FEAT_E_INTERNAL;
+        goto done;
+    }
+
+    /* LIMIT and OFFSET are the statement's last two parameters */
+    np = sqlite3_bind_parameter_count(st);
+    if (sqlite3_bind_int64(st, np - 1, limit) != SQLITE_OK
+        || sqlite3_bind_int64(st, np, offset) != SQLITE_OK)
+    {
+        feat_db_log(LOG_ERR, db, "sqlite3_bind()", l->page);
+        feat_db_done(st);
+        e = FEAT_E_INTERNAL;
+        goto done;
+    }
+
+    cap = (limit < FEAT_DB_ROWS_FIRST) ? (size_t) limit : FEAT_DB_ROWS_FIRST;
+    list = feat_arena_alloc(a, cap * l->size);
+    rc = SQLITE_DONE;
+
+    while ((long long) n < limit && (rc = feat_db_step(st)) == SQLITE_ROW) {
+        if (n == cap) {
+            /* only an unbounded list grows: a page is allocated whole */
+            grown = feat_arena_alloc(a, 2 * cap * l->size);
+            memcpy(grown, list, cap * l->size);
+            list = grown;
+            cap *= 2;
+        }
+
+        l->row(a, st, list + n * l->size);
+        n++;
+    }
+
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        feat_log(LOG_ERR, 0, "%s: reading rows failed: %s (%d)", l->what,
+                 sqlite3_extended_errcode(db) == rc ? sqlite3_errmsg(db)
+                                                    : sqlite3_errstr(rc),
+                 rc);
+        feat_db_done(st);
+        e = FEAT_E_INTERNAL;
+        goto done;
+    }
+
+    feat_db_done(st);
+
+    out->items = n ? list : NULL;
+    out->n = n;
+
+    if (count && ((n > 0 && (long long) n < limit) || (n == 0 && offset == 0)))
+    {
+        out->total = offset + (long long) n;
+        goto done;
+    }
+
+count:
+
+    if (count) {
+        rc = feat_db_vfirst(db, NULL, feat_db_read_int, &total, l->count,
+                            fmt, ap);
+        if (rc != FEAT_OK) {
+            feat_log(LOG_ERR, 0, "%s: counting rows failed", l->what);
+            out->items = NULL;
+            out->n = 0;
+            e = FEAT_E_INTERNAL;
+            goto done;
+        }
+
+        out->total = total;
+    }
+
+done:
+
+    va_end(ap);
+
+    return e;
 }
 
 

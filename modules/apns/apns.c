@@ -16,8 +16,10 @@
 
 
 static void
-apns_row(struct feat_arena *a, sqlite3_stmt *st, struct feat_apns_device *d)
+apns_row(struct feat_arena *a, sqlite3_stmt *st, void *item)
 {
+    struct feat_apns_device  *d = item;
+
     d->id = sqlite3_column_int64(st, 0);
     d->user_id = sqlite3_column_int64(st, 1);
     d->token = feat_db_col_text(a, st, 2);
@@ -131,48 +133,28 @@ feat_apns_remove(sqlite3 *db, const char *app, sqlite3_int64 user_id,
 }
 
 
+/* A user's tokens are few: never counted, one page of them all. */
+static const struct feat_db_list  apns_list = {
+    NULL,
+    "SELECT " APNS_COLUMNS " FROM apns_device"
+    " WHERE app_id = ?1 AND user_id = ?2"
+    " ORDER BY updated_at DESC, id DESC LIMIT ?3 OFFSET ?4",
+    apns_row, sizeof(struct feat_apns_device), FEAT_APNS_LIST_MAX, "apns"
+};
+
+
 enum feat_error
 feat_apns_list(sqlite3 *db, struct feat_arena *a, const char *app,
     sqlite3_int64 user_id, struct feat_apns_device **items, size_t *n)
 {
-    int                       rc;
-    size_t                    count;
-    sqlite3_stmt             *st;
-    struct feat_apns_device  *list;
+    struct feat_rows  rows;
+    enum feat_error   e;
 
-    *items = NULL;
-    *n = 0;
+    e = feat_db_rows(db, a, &apns_list, 0, FEAT_APNS_LIST_MAX, 0, &rows,
+                     "si", app, user_id);
 
-    st = feat_db_query(db,
-        "SELECT " APNS_COLUMNS " FROM apns_device"
-        " WHERE app_id = ?1 AND user_id = ?2"
-        " ORDER BY updated_at DESC, id DESC LIMIT ?3",
-        "sid", app, user_id, FEAT_APNS_LIST_MAX);
+    *items = rows.items;
+    *n = rows.n;
 
-    if (st == NULL) {
-        return FEAT_E_INTERNAL;
-    }
-
-    list = feat_arena_alloc(a, FEAT_APNS_LIST_MAX * sizeof(*list));
-    count = 0;
-
-    while (count < FEAT_APNS_LIST_MAX
-           && (rc = sqlite3_step(st)) == SQLITE_ROW)
-    {
-        apns_row(a, st, &list[count++]);
-    }
-
-    if (count < FEAT_APNS_LIST_MAX && rc != SQLITE_DONE) {
-        feat_log(LOG_ERR, 0, "apns: reading tokens failed: %s",
-                 sqlite3_errmsg(db));
-        feat_db_done(st);
-        return FEAT_E_INTERNAL;
-    }
-
-    feat_db_done(st);
-
-    *items = count ? list : NULL;
-    *n = count;
-
-    return FEAT_E_NONE;
+    return e;
 }

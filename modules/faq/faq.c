@@ -83,69 +83,29 @@ faq_check(const char *title, int title_required, const char *content,
 }
 
 
+static const struct feat_db_list  faq_list = {
+    "SELECT COUNT(*) FROM faq WHERE app_id = ?",
+    "SELECT " FAQ_COLUMNS " FROM faq WHERE app_id = ?"
+    " ORDER BY id DESC LIMIT ? OFFSET ?",
+    faq_row, sizeof(struct feat_faq), FEAT_FAQ_LIST_MAX, "faq list"
+};
+
+
 enum feat_error
 feat_faq_list(sqlite3 *db, struct feat_arena *a, const char *app,
     long long offset, long long limit, long long *total,
     struct feat_faq **items, size_t *n)
 {
-    int             rc;
-    size_t          count;
-    sqlite3_int64   t;
-    sqlite3_stmt   *st;
-    struct feat_faq *list;
+    struct feat_rows  rows;
+    enum feat_error   e;
 
-    *items = NULL;
-    *n = 0;
+    e = feat_db_rows(db, a, &faq_list, offset, limit, 1, &rows, "s", app);
 
-    if (limit < 1 || offset < 0) {
-        *total = 0;
-        return FEAT_E_NONE;
-    }
+    *total = (rows.total < 0) ? 0 : rows.total;
+    *items = rows.items;
+    *n = rows.n;
 
-    if (limit > FEAT_FAQ_LIST_MAX) {
-        limit = FEAT_FAQ_LIST_MAX;
-    }
-
-    if (feat_db_int(db, &t, "SELECT COUNT(*) FROM faq WHERE app_id = ?",
-                    "s", app)
-        != FEAT_OK)
-    {
-        return FEAT_E_INTERNAL;
-    }
-
-    *total = t;
-
-    if (offset >= t) {
-        return FEAT_E_NONE;
-    }
-
-    st = feat_db_query(db,
-                       "SELECT " FAQ_COLUMNS " FROM faq WHERE app_id = ?"
-                       " ORDER BY id DESC LIMIT ? OFFSET ?",
-                       "sii", app, (sqlite3_int64) limit,
-                       (sqlite3_int64) offset);
-    if (st == NULL) {
-        return FEAT_E_INTERNAL;
-    }
-
-    list = feat_arena_alloc(a, (size_t) limit * sizeof(struct feat_faq));
-    count = 0;
-
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && count < (size_t) limit) {
-        faq_row(a, st, &list[count++]);
-    }
-
-    feat_db_done(st);
-
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        feat_log(LOG_ERR, 0, "faq list: %s", sqlite3_errmsg(db));
-        return FEAT_E_INTERNAL;
-    }
-
-    *items = count ? list : NULL;
-    *n = count;
-
-    return FEAT_E_NONE;
+    return e;
 }
 
 

@@ -87,60 +87,20 @@ manager_row(struct feat_arena *a, sqlite3_stmt *st, void *item)
 }
 
 
-/*
- * Steps st (from feat_db_query) to the end, reading at most max rows of
- * size bytes each into a new arena array, and releases it.  FEAT_E_NONE
- * with *items (NULL when no row) and *n, or FEAT_E_INTERNAL (logged).
- */
+/* Hands a page read by feat_db_rows to a list function's out parameters
+ * (total may be NULL: not counted). */
 static enum feat_error
-feedback_rows(sqlite3 *db, struct feat_arena *a, sqlite3_stmt *st,
-    size_t size, size_t max, feat_db_row_pt fn, void **items, size_t *n)
+feedback_page(enum feat_error e, const struct feat_rows *rows,
+    long long *total, void **items, size_t *n)
 {
-    int     rc;
-    char   *list;
-    size_t  count;
-
-    rc = SQLITE_DONE;
-    *items = NULL;
-    *n = 0;
-
-    list = max ? feat_arena_alloc(a, max * size) : NULL;
-    count = 0;
-
-    while (count < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        fn(a, st, list + count * size);
-        count++;
+    if (total != NULL) {
+        *total = (rows->total < 0) ? 0 : rows->total;
     }
 
-    if (count < max && rc != SQLITE_DONE) {
-        feat_log(LOG_ERR, 0, "feedback: reading rows failed: %s",
-                 sqlite3_errmsg(db));
-        feat_db_done(st);
-        return FEAT_E_INTERNAL;
-    }
+    *items = rows->items;
+    *n = rows->n;
 
-    feat_db_done(st);
-
-    *items = count ? list : NULL;
-    *n = count;
-
-    return FEAT_E_NONE;
-}
-
-
-/* Clamps a page request; 0 when nothing is to be read. */
-static size_t
-feedback_limit(long long offset, long long limit, long long total)
-{
-    if (limit < 1 || offset < 0 || offset >= total) {
-        return 0;
-    }
-
-    if (limit > FEAT_FEEDBACK_LIST_MAX) {
-        limit = FEAT_FEEDBACK_LIST_MAX;
-    }
-
-    return (size_t) limit;
+    return e;
 }
 
 
@@ -176,34 +136,26 @@ feat_manager_add(sqlite3 *db, const char *app, const char *name,
 }
 
 
+/* Every manager at once: never counted, no cap. */
+static const struct feat_db_list  manager_list = {
+    NULL,
+    "SELECT id, app_id, name, created_at FROM managers"
+    " WHERE app_id = ? ORDER BY id LIMIT ? OFFSET ?",
+    manager_row, sizeof(struct feat_manager), 0, "managers"
+};
+
+
 enum feat_error
 feat_manager_list(sqlite3 *db, struct feat_arena *a, const char *app,
     struct feat_manager **items, size_t *n)
 {
-    void            *p;
-    sqlite3_int64    total;
-    sqlite3_stmt    *st;
-    enum feat_error  e;
+    void              *p;
+    struct feat_rows   rows;
+    enum feat_error    e;
 
-    if (feat_db_int(db, &total,
-                    "SELECT COUNT(*) FROM managers WHERE app_id = ?",
-                    "s", app)
-        != FEAT_OK)
-    {
-        return FEAT_E_INTERNAL;
-    }
-
-    st = feat_db_query(db,
-                       "SELECT id, app_id, name, created_at FROM managers"
-                       " WHERE app_id = ? ORDER BY id",
-                       "s", app);
-    if (st == NULL) {
-        return FEAT_E_INTERNAL;
-    }
-
-    /* a manager added between the two statements waits for the next list */
-    e = feedback_rows(db, a, st, sizeof(struct feat_manager),
-                         (size_t) total, manager_row, &p, n);
+    e = feat_db_rows(db, a, &manager_list, 0, INT64_MAX, 0, &rows, "s",
+                     app);
+    e = feedback_page(e, &rows, NULL, &p, n);
     *items = p;
 
     return e;
@@ -230,46 +182,27 @@ feat_manager_exists(sqlite3 *db, const char *app, sqlite3_int64 id)
 
 /* ---- categories ---------------------------------------------------------- */
 
+static const struct feat_db_list  category_list = {
+    "SELECT COUNT(*) FROM feedback_category WHERE app_id = ?",
+    "SELECT " CATEGORY_COLUMNS " FROM feedback_category"
+    " WHERE app_id = ? ORDER BY id DESC LIMIT ? OFFSET ?",
+    category_row, sizeof(struct feat_feedback_category),
+    FEAT_FEEDBACK_LIST_MAX, "feedback categories"
+};
+
+
 enum feat_error
 feat_feedback_category_list(sqlite3 *db, struct feat_arena *a,
     const char *app, long long offset, long long limit, long long *total,
     struct feat_feedback_category **items, size_t *n)
 {
-    void            *p;
-    size_t           max;
-    sqlite3_int64    t;
-    sqlite3_stmt    *st;
-    enum feat_error  e;
+    void              *p;
+    struct feat_rows   rows;
+    enum feat_error    e;
 
-    *items = NULL;
-    *n = 0;
-
-    if (feat_db_int(db, &t,
-                    "SELECT COUNT(*) FROM feedback_category WHERE app_id = ?",
-                    "s", app)
-        != FEAT_OK)
-    {
-        return FEAT_E_INTERNAL;
-    }
-
-    *total = t;
-
-    max = feedback_limit(offset, limit, t);
-    if (max == 0) {
-        return FEAT_E_NONE;
-    }
-
-    st = feat_db_query(db,
-                       "SELECT " CATEGORY_COLUMNS " FROM feedback_category"
-                       " WHERE app_id = ? ORDER BY id DESC LIMIT ? OFFSET ?",
-                       "sii", app, (sqlite3_int64) max,
-                       (sqlite3_int64) offset);
-    if (st == NULL) {
-        return FEAT_E_INTERNAL;
-    }
-
-    e = feedback_rows(db, a, st, sizeof(struct feat_feedback_category),
-                         max, category_row, &p, n);
+    e = feat_db_rows(db, a, &category_list, offset, limit, 1, &rows, "s",
+                     app);
+    e = feedback_page(e, &rows, total, &p, n);
     *items = p;
 
     return e;
@@ -451,73 +384,48 @@ feat_feedback_create(sqlite3 *db, struct feat_arena *a, const char *app,
 }
 
 
+/*
+ * Users list their own feedback through the (app_id, user_id, id) index.
+ * The administrator's filtered form uses one statement whose "?2 < 0 OR
+ * ..." terms switch a filter off; it is not on any hot path.
+ */
+static const struct feat_db_list  feedback_user_list = {
+    "SELECT COUNT(*) FROM feedback WHERE app_id = ? AND user_id = ?",
+    "SELECT " FEEDBACK_COLUMNS " FROM feedback"
+    " WHERE app_id = ? AND user_id = ? ORDER BY id DESC LIMIT ? OFFSET ?",
+    feedback_row, sizeof(struct feat_feedback), FEAT_FEEDBACK_LIST_MAX,
+    "feedback"
+};
+
+static const struct feat_db_list  feedback_admin_list = {
+    "SELECT COUNT(*) FROM feedback WHERE app_id = ?1"
+    " AND (?2 < 0 OR user_id = ?2) AND (?3 < 0 OR status = ?3)",
+    "SELECT " FEEDBACK_COLUMNS " FROM feedback"
+    " WHERE app_id = ?1 AND (?2 < 0 OR user_id = ?2)"
+    " AND (?3 < 0 OR status = ?3) ORDER BY id DESC LIMIT ?4 OFFSET ?5",
+    feedback_row, sizeof(struct feat_feedback), FEAT_FEEDBACK_LIST_MAX,
+    "feedback"
+};
+
+
 enum feat_error
 feat_feedback_list(sqlite3 *db, struct feat_arena *a, const char *app,
     sqlite3_int64 user_id, int status, long long offset, long long limit,
     long long *total, struct feat_feedback **items, size_t *n)
 {
-    int              rc;
-    void            *p;
-    size_t           max;
-    sqlite3_int64    t;
-    sqlite3_stmt    *st;
-    enum feat_error  e;
+    void              *p;
+    struct feat_rows   rows;
+    enum feat_error    e;
 
-    *items = NULL;
-    *n = 0;
-
-    /*
-     * Users list their own feedback through the (app_id, user_id, id)
-     * index.  The administrator's filtered form uses one statement whose
-     * "?2 < 0 OR ..." terms switch a filter off; it is not on any hot path.
-     */
     if (user_id >= 0 && status < 0) {
-        rc = feat_db_int(db, &t,
-                         "SELECT COUNT(*) FROM feedback"
-                         " WHERE app_id = ? AND user_id = ?",
+        e = feat_db_rows(db, a, &feedback_user_list, offset, limit, 1, &rows,
                          "si", app, user_id);
     } else {
-        rc = feat_db_int(db, &t,
-                         "SELECT COUNT(*) FROM feedback WHERE app_id = ?1"
-                         " AND (?2 < 0 OR user_id = ?2)"
-                         " AND (?3 < 0 OR status = ?3)",
-                         "sid", app, user_id, status);
+        e = feat_db_rows(db, a, &feedback_admin_list, offset, limit, 1,
+                         &rows, "sid", app, user_id, status);
     }
 
-    if (rc != FEAT_OK) {
-        return FEAT_E_INTERNAL;
-    }
-
-    *total = t;
-
-    max = feedback_limit(offset, limit, t);
-    if (max == 0) {
-        return FEAT_E_NONE;
-    }
-
-    if (user_id >= 0 && status < 0) {
-        st = feat_db_query(db,
-                           "SELECT " FEEDBACK_COLUMNS " FROM feedback"
-                           " WHERE app_id = ? AND user_id = ?"
-                           " ORDER BY id DESC LIMIT ? OFFSET ?",
-                           "siii", app, user_id, (sqlite3_int64) max,
-                           (sqlite3_int64) offset);
-    } else {
-        st = feat_db_query(db,
-                           "SELECT " FEEDBACK_COLUMNS " FROM feedback"
-                           " WHERE app_id = ?1 AND (?2 < 0 OR user_id = ?2)"
-                           " AND (?3 < 0 OR status = ?3)"
-                           " ORDER BY id DESC LIMIT ?4 OFFSET ?5",
-                           "sidii", app, user_id, status,
-                           (sqlite3_int64) max, (sqlite3_int64) offset);
-    }
-
-    if (st == NULL) {
-        return FEAT_E_INTERNAL;
-    }
-
-    e = feedback_rows(db, a, st, sizeof(struct feat_feedback), max,
-                         feedback_row, &p, n);
+    e = feedback_page(e, &rows, total, &p, n);
     *items = p;
 
     return e;
@@ -747,17 +655,25 @@ done:
 }
 
 
+static const struct feat_db_list  reply_list = {
+    "SELECT COUNT(*) FROM feedback_reply"
+    " WHERE app_id = ? AND feedback_id = ?",
+    "SELECT " REPLY_COLUMNS " FROM feedback_reply"
+    " WHERE app_id = ? AND feedback_id = ? ORDER BY id LIMIT ? OFFSET ?",
+    reply_row, sizeof(struct feat_feedback_reply), FEAT_FEEDBACK_LIST_MAX,
+    "feedback replies"
+};
+
+
 enum feat_error
 feat_feedback_reply_list(sqlite3 *db, struct feat_arena *a, const char *app,
     sqlite3_int64 user_id, sqlite3_int64 feedback_id, long long offset,
     long long limit, long long *total, struct feat_feedback_reply **items,
     size_t *n)
 {
-    void            *p;
-    size_t           max;
-    sqlite3_int64    t;
-    sqlite3_stmt    *st;
-    enum feat_error  e;
+    void              *p;
+    struct feat_rows   rows;
+    enum feat_error    e;
 
     *items = NULL;
     *n = 0;
@@ -768,34 +684,9 @@ feat_feedback_reply_list(sqlite3 *db, struct feat_arena *a, const char *app,
         return e;
     }
 
-    if (feat_db_int(db, &t,
-                    "SELECT COUNT(*) FROM feedback_reply"
-                    " WHERE app_id = ? AND feedback_id = ?",
-                    "si", app, feedback_id)
-        != FEAT_OK)
-    {
-        return FEAT_E_INTERNAL;
-    }
-
-    *total = t;
-
-    max = feedback_limit(offset, limit, t);
-    if (max == 0) {
-        return FEAT_E_NONE;
-    }
-
-    st = feat_db_query(db,
-                       "SELECT " REPLY_COLUMNS " FROM feedback_reply"
-                       " WHERE app_id = ? AND feedback_id = ?"
-                       " ORDER BY id LIMIT ? OFFSET ?",
-                       "siii", app, feedback_id, (sqlite3_int64) max,
-                       (sqlite3_int64) offset);
-    if (st == NULL) {
-        return FEAT_E_INTERNAL;
-    }
-
-    e = feedback_rows(db, a, st, sizeof(struct feat_feedback_reply), max,
-                         reply_row, &p, n);
+    e = feat_db_rows(db, a, &reply_list, offset, limit, 1, &rows, "si", app,
+                     feedback_id);
+    e = feedback_page(e, &rows, total, &p, n);
     *items = p;
 
     return e;
@@ -897,66 +788,46 @@ reply_item_row(struct feat_arena *a, sqlite3_stmt *st, void *item)
 }
 
 
+/* A reply joined with its feedback, newest reply first. */
+static const struct feat_db_list  user_reply_list = {
+    "SELECT COUNT(*) FROM feedback f"
+    " JOIN feedback_reply r ON r.feedback_id = f.id"
+    " WHERE f.app_id = ? AND f.user_id = ?",
+    "SELECT f.id, f.app_id, f.created_at, f.updated_at,"
+    " f.user_id, f.title, f.content, f.category_id,"
+    " f.contact_phone, f.status,"
+    " r.id, r.app_id, r.created_at, r.updated_at,"
+    " r.feedback_id, r.manager_id, r.content, r.is_read"
+    " FROM feedback f JOIN feedback_reply r ON r.feedback_id = f.id"
+    " WHERE f.app_id = ? AND f.user_id = ?"
+    " ORDER BY r.id DESC LIMIT ? OFFSET ?",
+    reply_item_row, sizeof(struct feat_feedback_reply_item),
+    FEAT_FEEDBACK_LIST_MAX, "feedback replies of a user"
+};
+
+
 enum feat_error
 feat_feedback_user_replies(sqlite3 *db, struct feat_arena *a,
     const char *app, sqlite3_int64 user_id, long long offset,
     long long limit, int mark_read, long long *total,
     struct feat_feedback_reply_item **items, size_t *n)
 {
-    void             *p;
-    size_t            i, max;
-    sqlite3_int64     t;
-    sqlite3_stmt     *st;
-    enum feat_error   e;
-
-    *items = NULL;
-    *n = 0;
-    *total = 0;
+    void              *p;
+    size_t             i;
+    struct feat_rows   rows;
+    enum feat_error    e;
 
     /* as feat_feedback_reply_latest: the read and the marking are one
      * transaction, so no reply is marked read unseen */
     if (mark_read && feat_db_begin(db) != FEAT_OK) {
+        *items = NULL;
+        *n = 0;
         return FEAT_E_INTERNAL;
     }
 
-    if (feat_db_int(db, &t,
-                    "SELECT COUNT(*) FROM feedback f"
-                    " JOIN feedback_reply r ON r.feedback_id = f.id"
-                    " WHERE f.app_id = ? AND f.user_id = ?",
-                    "si", app, user_id)
-        != FEAT_OK)
-    {
-        e = FEAT_E_INTERNAL;
-        goto done;
-    }
-
-    *total = t;
-    e = FEAT_E_NONE;
-
-    max = feedback_limit(offset, limit, t);
-    if (max == 0) {
-        goto done;
-    }
-
-    st = feat_db_query(db,
-                       "SELECT f.id, f.app_id, f.created_at, f.updated_at,"
-                       " f.user_id, f.title, f.content, f.category_id,"
-                       " f.contact_phone, f.status,"
-                       " r.id, r.app_id, r.created_at, r.updated_at,"
-                       " r.feedback_id, r.manager_id, r.content, r.is_read"
-                       " FROM feedback f"
-                       " JOIN feedback_reply r ON r.feedback_id = f.id"
-                       " WHERE f.app_id = ? AND f.user_id = ?"
-                       " ORDER BY r.id DESC LIMIT ? OFFSET ?",
-                       "siii", app, user_id, (sqlite3_int64) max,
-                       (sqlite3_int64) offset);
-    if (st == NULL) {
-        e = FEAT_E_INTERNAL;
-        goto done;
-    }
-
-    e = feedback_rows(db, a, st, sizeof(struct feat_feedback_reply_item),
-                      max, reply_item_row, &p, n);
+    e = feat_db_rows(db, a, &user_reply_list, offset, limit, total != NULL,
+                     &rows, "si", app, user_id);
+    e = feedback_page(e, &rows, total, &p, n);
     *items = p;
 
     if (e != FEAT_E_NONE || !mark_read) {

@@ -202,9 +202,9 @@ struct feat_feedback_reply_item {
 
 /*
  * A page of the replies to every feedback of user_id, newest reply first;
- * *total counts them all.  With mark_read the replies of the page are
- * marked read in the same transaction, while *items show is_read as it
- * was before.
+ * *total counts them all (total NULL: not counted).  With mark_read the
+ * replies of the page are marked read in the same transaction, while
+ * *items show is_read as it was before.
  */
 enum feat_error feat_feedback_user_replies(sqlite3 *db, struct feat_arena *a,
     const char *app, sqlite3_int64 user_id, long long offset,

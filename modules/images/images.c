@@ -165,70 +165,31 @@ feat_user_image_get(sqlite3 *db, struct feat_arena *a, const char *app,
 }
 
 
+static const struct feat_db_list  image_list = {
+    "SELECT count(*) FROM images WHERE user_id = ?1 AND app_id = ?2",
+    "SELECT " IMAGE_COLUMNS " FROM images WHERE user_id = ?1 AND app_id = ?2"
+    " ORDER BY id DESC LIMIT ?3 OFFSET ?4",
+    image_row, sizeof(struct feat_user_image), FEAT_USER_IMAGE_LIST_MAX,
+    "images"
+};
+
+
 enum feat_error
 feat_user_image_list(sqlite3 *db, struct feat_arena *a, const char *app,
     sqlite3_int64 user_id, long long offset, long long limit,
     long long *total, struct feat_user_image **items, size_t *n)
 {
-    int                      rc;
-    size_t                   max, count;
-    sqlite3_int64            all;
-    sqlite3_stmt            *st;
-    struct feat_user_image  *list;
+    struct feat_rows  rows;
+    enum feat_error   e;
 
-    *items = NULL;
-    *n = 0;
-    *total = 0;
+    e = feat_db_rows(db, a, &image_list, offset, limit, 1, &rows, "is",
+                     user_id, app);
 
-    if (feat_db_int(db, &all,
-                    "SELECT count(*) FROM images"
-                    " WHERE user_id = ?1 AND app_id = ?2",
-                    "is", user_id, app)
-        != FEAT_OK)
-    {
-        return FEAT_E_INTERNAL;
-    }
+    *total = (rows.total < 0) ? 0 : rows.total;
+    *items = rows.items;
+    *n = rows.n;
 
-    *total = all;
-
-    if (limit < 1 || offset < 0 || offset >= all) {
-        return FEAT_E_NONE;
-    }
-
-    max = (size_t) (limit > FEAT_USER_IMAGE_LIST_MAX
-                    ? FEAT_USER_IMAGE_LIST_MAX : limit);
-
-    st = feat_db_query(db,
-        "SELECT " IMAGE_COLUMNS " FROM images"
-        " WHERE user_id = ?1 AND app_id = ?2"
-        " ORDER BY id DESC LIMIT ?3 OFFSET ?4",
-        "isii", user_id, app, (sqlite3_int64) max, (sqlite3_int64) offset);
-
-    if (st == NULL) {
-        return FEAT_E_INTERNAL;
-    }
-
-    list = feat_arena_alloc(a, max * sizeof(*list));
-    count = 0;
-    rc = SQLITE_DONE;
-
-    while (count < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        image_row(a, st, &list[count++]);
-    }
-
-    if (count < max && rc != SQLITE_DONE) {
-        feat_log(LOG_ERR, 0, "images: reading the list failed: %s",
-                 sqlite3_errmsg(db));
-        feat_db_done(st);
-        return FEAT_E_INTERNAL;
-    }
-
-    feat_db_done(st);
-
-    *items = count ? list : NULL;
-    *n = count;
-
-    return FEAT_E_NONE;
+    return e;
 }
 
 

@@ -22,8 +22,10 @@
 
 
 static void
-notice_row(struct feat_arena *a, sqlite3_stmt *st, struct feat_notice *n)
+notice_row(struct feat_arena *a, sqlite3_stmt *st, void *item)
 {
+    struct feat_notice  *n = item;
+
     n->id = sqlite3_column_int64(st, 0);
     n->app_id = feat_db_col_text(a, st, 1);
     n->title = feat_db_col_text(a, st, 2);
@@ -166,70 +168,36 @@ feat_notice_remove(sqlite3 *db, const char *app, sqlite3_int64 id)
 }
 
 
+/* The count reads the same LEFT JOIN as the page, so both take the same
+ * parameters; notice_reads' key (notice_id, user_id) keeps it one row per
+ * notice, and SQLite drops the unused join from the count. */
+static const struct feat_db_list  notice_list = {
+    "SELECT COUNT(*) FROM notices n LEFT JOIN notice_reads r"
+    " ON r.notice_id = n.id AND r.user_id = ?2 WHERE n.app_id = ?1",
+    "SELECT " NOTICE_COLUMNS ", r.notice_id IS NOT NULL"
+    " FROM notices n LEFT JOIN notice_reads r"
+    " ON r.notice_id = n.id AND r.user_id = ?2"
+    " WHERE n.app_id = ?1 ORDER BY n.id LIMIT ?3 OFFSET ?4",
+    notice_row, sizeof(struct feat_notice), FEAT_NOTICE_LIST_MAX, "notices"
+};
+
+
 enum feat_error
 feat_notice_list(sqlite3 *db, struct feat_arena *a, const char *app,
     sqlite3_int64 user_id, long long offset, long long limit,
     long long *total, struct feat_notice **items, size_t *n)
 {
-    int                  rc;
-    size_t               max, count;
-    sqlite3_int64        t;
-    sqlite3_stmt        *st;
-    struct feat_notice  *list;
+    struct feat_rows  rows;
+    enum feat_error   e;
 
-    *items = NULL;
-    *n = 0;
-    *total = 0;
+    e = feat_db_rows(db, a, &notice_list, offset, limit, 1, &rows, "si",
+                     app, user_id);
 
-    if (feat_db_int(db, &t, "SELECT COUNT(*) FROM notices WHERE app_id = ?",
-                    "s", app)
-        != FEAT_OK)
-    {
-        return FEAT_E_INTERNAL;
-    }
+    *total = (rows.total < 0) ? 0 : rows.total;
+    *items = rows.items;
+    *n = rows.n;
 
-    *total = t;
-
-    if (limit < 1 || offset < 0 || offset >= t) {
-        return FEAT_E_NONE;
-    }
-
-    max = (size_t) (limit > FEAT_NOTICE_LIST_MAX ? FEAT_NOTICE_LIST_MAX
-                                                 : limit);
-
-    st = feat_db_query(db,
-                       "SELECT " NOTICE_COLUMNS ", r.notice_id IS NOT NULL"
-                       " FROM notices n LEFT JOIN notice_reads r"
-                       " ON r.notice_id = n.id AND r.user_id = ?2"
-                       " WHERE n.app_id = ?1"
-                       " ORDER BY n.id LIMIT ?3 OFFSET ?4",
-                       "siii", app, user_id, (sqlite3_int64) max,
-                       (sqlite3_int64) offset);
-    if (st == NULL) {
-        return FEAT_E_INTERNAL;
-    }
-
-    list = feat_arena_alloc(a, max * sizeof(struct feat_notice));
-    count = 0;
-    rc = SQLITE_DONE;
-
-    while (count < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        notice_row(a, st, &list[count++]);
-    }
-
-    if (count < max && rc != SQLITE_DONE) {
-        feat_log(LOG_ERR, 0, "notices: reading rows failed: %s",
-                 sqlite3_errmsg(db));
-        feat_db_done(st);
-        return FEAT_E_INTERNAL;
-    }
-
-    feat_db_done(st);
-
-    *items = count ? list : NULL;
-    *n = count;
-
-    return FEAT_E_NONE;
+    return e;
 }
 
 

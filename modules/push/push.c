@@ -315,65 +315,30 @@ failed:
 }
 
 
+static const struct feat_db_list  push_log_list = {
+    "SELECT COUNT(*)" PUSH_VISIBLE,
+    "SELECT " PUSH_COLUMNS PUSH_VISIBLE
+    " ORDER BY p.id DESC LIMIT ?3 OFFSET ?4",
+    push_row, sizeof(struct feat_push), FEAT_PUSH_LIST_MAX, "push log"
+};
+
+
 enum feat_error
 feat_push_log_list(sqlite3 *db, struct feat_arena *a, const char *app,
     sqlite3_int64 user_id, long long offset, long long limit,
     long long *total, struct feat_push **items, size_t *n)
 {
-    int                rc;
-    size_t             count;
-    sqlite3_int64      t;
-    sqlite3_stmt      *st;
-    struct feat_push  *list;
+    struct feat_rows  rows;
+    enum feat_error   e;
 
-    *items = NULL;
-    *n = 0;
+    e = feat_db_rows(db, a, &push_log_list, offset, limit, 1, &rows, "si",
+                     app, user_id);
 
-    if (feat_db_int(db, &t, "SELECT COUNT(*)" PUSH_VISIBLE,
-                    "si", app, user_id)
-        != FEAT_OK)
-    {
-        return FEAT_E_INTERNAL;
-    }
+    *total = (rows.total < 0) ? 0 : rows.total;
+    *items = rows.items;
+    *n = rows.n;
 
-    *total = t;
-
-    if (limit < 1 || offset < 0 || offset >= t) {
-        return FEAT_E_NONE;
-    }
-
-    if (limit > FEAT_PUSH_LIST_MAX) {
-        limit = FEAT_PUSH_LIST_MAX;
-    }
-
-    st = feat_db_query(db,
-                       "SELECT " PUSH_COLUMNS PUSH_VISIBLE
-                       " ORDER BY p.id DESC LIMIT ?3 OFFSET ?4",
-                       "siii", app, user_id, (sqlite3_int64) limit,
-                       (sqlite3_int64) offset);
-    if (st == NULL) {
-        return FEAT_E_INTERNAL;
-    }
-
-    list = feat_arena_alloc(a, (size_t) limit * sizeof(struct feat_push));
-    count = 0;
-    rc = SQLITE_DONE;
-
-    while (count < (size_t) limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        push_row(a, st, &list[count++]);
-    }
-
-    feat_db_done(st);
-
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        feat_log(LOG_ERR, 0, "push log: %s", sqlite3_errmsg(db));
-        return FEAT_E_INTERNAL;
-    }
-
-    *items = count ? list : NULL;
-    *n = count;
-
-    return FEAT_E_NONE;
+    return e;
 }
 
 

@@ -1,0 +1,233 @@
+/*
+ * db-test.c: the paged-list reader feat_db_rows (fcgi/db.c) over an
+ * in-memory database: pages, totals, the clamp to a list's max, an
+ * uncounted list, an unbounded one that outgrows its first array, when the
+ * count query runs and when it is spared, and a failing step answered as
+ * FEAT_E_INTERNAL with nothing handed back.
+ */
+
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "feat.h"
+#include "runtime.h"
+#include "../tap.h"
+
+
+struct item {
+    sqlite3_int64   id;
+    const char     *name;
+};
+
+static sqlite3  *db;
+static int       counts;       /* runs of the count query (bump()) */
+static int       fail_at;      /* fail_at(id) fails on this id, 0: never */
+
+
+static void
+item_row(struct feat_arena *a, sqlite3_stmt *st, void *p)
+{
+    struct item  *it = p;
+
+    it->id = sqlite3_column_int64(st, 0);
+    it->name = feat_db_col_text(a, st, 1);
+}
+
+
+/* bump(): 0, counting its calls, so a test sees whether COUNT(*) ran */
+static void
+bump(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void) argc;
+    (void) argv;
+    counts++;
+    sqlite3_result_int(ctx, 0);
+}
+
+
+/* fail_at(id): id, or an error on the row whose id is fail_at */
+static void
+fail_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    sqlite3_int64  id;
+
+    (void) argc;
+    id = sqlite3_value_int64(argv[0]);
+
+    if (fail_at != 0 && id == fail_at) {
+        sqlite3_result_error(ctx, "injected", -1);
+        return;
+    }
+
+    sqlite3_result_int64(ctx, id);
+}
+
+
+/* 45 rows in group "a", 3 in "b", none in "c" */
+static const struct feat_db_list  list = {
+    "SELECT COUNT(*) + bump() FROM t WHERE g = ?",
+    "SELECT fail_at(id), name FROM t WHERE g = ? ORDER BY id LIMIT ? OFFSET ?",
+    item_row, sizeof(struct item), 20, "test list"
+};
+
+static const struct feat_db_list  uncounted = {
+    NULL,
+    "SELECT id, name FROM t WHERE g = ?1 ORDER BY id LIMIT ?2 OFFSET ?3",
+    item_row, sizeof(struct item), 0, "test all"
+};
+
+
+static void
+setup(void)
+{
+    int    i;
+    char   sql[128];
+
+    if (sqlite3_open(":memory:", &db) != SQLITE_OK
+        || sqlite3_create_function(db, "bump", 0, SQLITE_UTF8, NULL, bump,
+                                   NULL, NULL) != SQLITE_OK
+        || sqlite3_create_function(db, "fail_at", 1, SQLITE_UTF8, NULL,
+                                   fail_fn, NULL, NULL) != SQLITE_OK
+        || sqlite3_exec(db, "CREATE TABLE t (id INTEGER PRIMARY KEY,"
+                        " g TEXT NOT NULL, name TEXT NOT NULL)",
+                        NULL, NULL, NULL) != SQLITE_OK)
+    {
+        printf("Bail out! %s\n", sqlite3_errmsg(db));
+        exit(1);
+    }
+
+    for (i = 1; i <= 48; i++) {
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO t (id, g, name) VALUES (%d, '%s', 'n%d')", i,
+                 i <= 45 ? "a" : "b", i);
+        if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+            printf("Bail out! %s\n", sqlite3_errmsg(db));
+            exit(1);
+        }
+    }
+}
+
+
+/* One page of group g: the answer, with the count query's runs in *ran. */
+static enum feat_error
+page(struct feat_arena *a, const char *g, long long offset, long long limit,
+    struct feat_rows *out, int *ran)
+{
+    enum feat_error  e;
+
+    counts = 0;
+    e = feat_db_rows(db, a, &list, offset, limit, 1, out, "s", g);
+    *ran = counts;
+
+    return e;
+}
+
+
+int
+main(void)
+{
+    int                 ran, ok_ids;
+    size_t              i;
+    struct item        *it;
+    struct feat_rows    rows;
+    struct feat_arena  *a;
+
+    setup();
+    a = feat_arena_create();
+
+    /* a full page: the page cannot tell the total, so it is counted */
+    ok(page(a, "a", 0, 20, &rows, &ran) == FEAT_E_NONE, "first page");
+    is_int(rows.total, 45, "first page: total");
+    is_int((long long) rows.n, 20, "first page: 20 rows");
+    it = rows.items;
+    ok(it[0].id == 1 && it[19].id == 20 && strcmp(it[19].name, "n20") == 0,
+       "first page: rows 1..20 in order, read by the row reader");
+    is_int(ran, 1, "first page: counted");
+
+    /* a short page ends the list: total = offset + n, no COUNT(*) */
+    ok(page(a, "a", 40, 20, &rows, &ran) == FEAT_E_NONE, "last page");
+    is_int(rows.total, 45, "last page: total from the page");
+    is_int((long long) rows.n, 5, "last page: 5 rows");
+    is_int(((struct item *) rows.items)[0].id, 41, "last page: from 41");
+    is_int(ran, 0, "last page: the count query did not run");
+
+    ok(page(a, "b", 0, 20, &rows, &ran) == FEAT_E_NONE
+       && rows.total == 3 && rows.n == 3 && ran == 0,
+       "a list shorter than a page: total 3 without counting");
+
+    ok(page(a, "c", 0, 20, &rows, &ran) == FEAT_E_NONE
+       && rows.total == 0 && rows.n == 0 && rows.items == NULL && ran == 0,
+       "an empty list: total 0, no items, not counted");
+
+    /* past the end: an empty page from the middle says nothing, count */
+    ok(page(a, "a", 100, 20, &rows, &ran) == FEAT_E_NONE
+       && rows.total == 45 && rows.n == 0 && rows.items == NULL && ran == 1,
+       "past the end: no rows, the true total, counted");
+
+    /* exactly at the end of a full page: the next page is empty */
+    ok(page(a, "a", 40, 5, &rows, &ran) == FEAT_E_NONE
+       && rows.total == 45 && rows.n == 5 && ran == 1,
+       "a full last page is counted");
+
+    /* the list's max clamps the limit */
+    ok(page(a, "a", 0, 1000, &rows, &ran) == FEAT_E_NONE
+       && rows.n == 20 && rows.total == 45,
+       "limit 1000 is clamped to the list's max of 20");
+
+    /* nothing to read: no rows, but the total all the same */
+    ok(page(a, "a", 0, 0, &rows, &ran) == FEAT_E_NONE
+       && rows.n == 0 && rows.total == 45 && ran == 1,
+       "limit 0: no rows, counted");
+    ok(page(a, "a", -1, 20, &rows, &ran) == FEAT_E_NONE
+       && rows.n == 0 && rows.total == 45,
+       "a negative offset: no rows, counted");
+
+    /* not counted: total -1, and COUNT(*) never runs */
+    counts = 0;
+    ok(feat_db_rows(db, a, &list, 0, 20, 0, &rows, "s", "a") == FEAT_E_NONE
+       && rows.total == -1 && rows.n == 20 && counts == 0,
+       "count off: total -1, the count query not run");
+
+    /* a list without a count query and without a cap grows as it reads */
+    ok(feat_db_rows(db, a, &uncounted, 0, INT64_MAX, 0, &rows, "s", "a")
+       == FEAT_E_NONE, "an unbounded list");
+    is_int((long long) rows.n, 45, "unbounded: every row (past 32)");
+    it = rows.items;
+    ok_ids = 1;
+    for (i = 0; i < rows.n; i++) {
+        if (it[i].id != (sqlite3_int64) i + 1) {
+            ok_ids = 0;
+        }
+    }
+    ok(ok_ids, "unbounded: rows in order across the growth");
+
+    ok(feat_db_rows(db, a, &uncounted, 0, 20, 1, &rows, "s", "a")
+       == FEAT_E_INTERNAL && rows.n == 0,
+       "counting a list without a count query is a bug: FEAT_E_INTERNAL");
+
+    /* a step that fails half-way: an error, and no half page */
+    fail_at = 7;
+    ok(page(a, "a", 0, 20, &rows, &ran) == FEAT_E_INTERNAL,
+       "a failing step: FEAT_E_INTERNAL");
+    ok(rows.n == 0 && rows.items == NULL && rows.total == -1,
+       "a failing step: nothing handed back");
+    fail_at = 0;
+
+    ok(page(a, "a", 0, 20, &rows, &ran) == FEAT_E_NONE && rows.n == 20,
+       "the statement works again after a failure");
+
+    /* the count failing: a removed table fails both statements */
+    sqlite3_exec(db, "DROP TABLE t", NULL, NULL, NULL);
+    ok(page(a, "a", 0, 20, &rows, &ran) == FEAT_E_INTERNAL && rows.n == 0,
+       "a vanished table: FEAT_E_INTERNAL");
+
+    feat_arena_destroy(a);
+    feat_db_close();           /* finalizes the statement cache */
+    ok(sqlite3_close(db) == SQLITE_OK, "every statement was released");
+
+    return done_testing();
+}
