@@ -167,7 +167,7 @@ const struct feat_error_info *feat_error_info(enum feat_error e);
 #define FEAT_UPLOAD      0x0004  /* body up to max_upload, not max_body */
 #define FEAT_SCOPE_PAY   0x0008  /* feat: needs scope pay_trade_order */
 #define FEAT_USER        0x0010  /* feat: a user, not a client_credentials token */
-#define FEAT_RAW_BODY    0x0020  /* do not parse the body */
+#define FEAT_RAW_BODY    0x0020  /* the handler calls feat_req_body */
 /* The common case: a session token that belongs to a user. */
 #define FEAT_USER_SESSION  (FEAT_SESSION | FEAT_USER)
 
@@ -270,6 +270,16 @@ struct feat_req {
     int                       nheaders;
 };
 
+/*
+ * Parses r's body by its content type: JSON (application/json or a +json
+ * type) into r->json, an object or an array nested at most 64 deep and
+ * without \u0000 in a string; urlencoded into r->form.  The runtime does
+ * it before every handler except a FEAT_RAW_BODY route's, which calls it
+ * itself to answer a malformed body in its own form.  FEAT_OK (also for
+ * no body), FEAT_DECLINED for a body of any other type, or FEAT_ERROR with
+ * r->bad_field ("body") and r->bad_reason set.
+ */
+int feat_req_body(struct feat_req *r);
 /* A request header by its HTTP name ("X-App-Id"), or NULL. */
 const char *feat_req_header(struct feat_req *r, const char *name);
 /* A path parameter ("{id}") by name, or NULL. */

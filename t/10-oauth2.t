@@ -174,6 +174,25 @@ oauth_error('Basic and client_secret at once', 400, 'invalid_request');
 oauth_error('parameters in the URL', 400, 'invalid_request');
 ($st, $h, $j) = $t->post('/o/token/', '{"grant_type":', basic($c1));
 oauth_error('malformed JSON', 400, 'invalid_request');
+# the runtime's JSON parser, with its nesting cap: a body that would pass
+# as a valid grant but for one field nested 100 deep is refused
+($st, $h, $j) = $t->post('/o/token/',
+    '{"grant_type":"client_credentials","x":' . ('[' x 100) . (']' x 100)
+    . '}', { %{ basic($c2) }, 'Content-Type' => 'application/json' });
+oauth_error('JSON nested 100 deep', 400, 'invalid_request',
+    'body: malformed JSON');
+($st, $h, $j) = $t->post('/o/token/',
+    '{"grant_type":"client_credentials","x":' . ('[' x 10) . (']' x 10)
+    . '}', { %{ basic($c2) }, 'Content-Type' => 'application/json' });
+is($st, 200, '... while 10 deep is a grant like any other');
+($st, $h, $j) = $t->post('/o/token/', '["client_credentials"]',
+    { %{ basic($c2) }, 'Content-Type' => 'application/json' });
+oauth_error('a JSON array', 400, 'invalid_request',
+    'body: must be a JSON object');
+($st, $h, $j) = $t->post('/o/token/', 'grant_type=client_credentials',
+    { %{ basic($c2) }, 'Content-Type' => 'text/plain' });
+oauth_error('a text/plain body', 400, 'invalid_request',
+    'the body must be a form or a JSON object');
 ($st, $h, $j) = $t->post('/o/token/',
     form(%pw) . '&grant_type=client_credentials',
     { %{ basic($c1) }, 'Content-Type' => 'application/x-www-form-urlencoded' });

@@ -4,10 +4,10 @@
  * {"alg":"HS256","typ":"JWT"}; verifying refuses every other algorithm,
  * "none" included, before it looks at the signature, compares the MAC in
  * constant time, and parses the payload only once the MAC has matched.
- * Base64url is decoded here, strictly (no padding, no stray bits), because
- * a JWS segment has exactly one valid spelling and a lenient decoder would
- * let several spellings of one signature verify.  Claims (token_type,
- * token_time) are the caller's business.
+ * Base64url goes through crypto.c's strict decoder (no padding, no stray
+ * bits), because a JWS segment has exactly one valid spelling and a
+ * lenient decoder would let several spellings of one signature verify.
+ * Claims (token_type, token_time) are the caller's business.
  */
 
 #include "config.h"
@@ -21,96 +21,44 @@
 #define FEAT_JWT_HEADER  "{\"alg\":\"HS256\",\"typ\":\"JWT\"}"
 
 
-/* 0..63 for a base64url character, -1 for anything else. */
-static int
-feat_jwt_b64val(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z') {
-        return c - 'A';
-    }
-    if (c >= 'a' && c <= 'z') {
-        return c - 'a' + 26;
-    }
-    if (c >= '0' && c <= '9') {
-        return c - '0' + 52;
-    }
-    if (c == '-') {
-        return 62;
-    }
-    if (c == '_') {
-        return 63;
-    }
-    return -1;
-}
-
-
 /*
- * Decodes unpadded base64url s[0..n) into an arena buffer with a NUL after
- * the data (so JSON can be parsed in place).  FEAT_ERROR on a character
- * outside the alphabet, an impossible length, or non-zero trailing bits.
+ * Decodes a segment, unpadded base64url, into an arena buffer with a NUL
+ * after the data (so JSON can be parsed in place).  feat_base64_decode's
+ * url form is strict: no padding, no character outside the alphabet, no
+ * impossible length, no non-zero trailing bits.
  */
 static int
 feat_jwt_b64decode(struct feat_arena *a, const char *s, size_t n,
     unsigned char **out, size_t *outn)
 {
+    long            len;
+    size_t          cap;
     unsigned char  *d;
-    size_t          i, k;
-    unsigned        acc;
-    int             bits, v;
 
-    if (n % 4 == 1) {
+    cap = n / 4 * 3 + 3;
+    d = feat_arena_alloc(a, cap);
+
+    len = feat_base64_decode(s, n, d, cap, 1);
+    if (len < 0) {
         return FEAT_ERROR;
     }
 
-    d = feat_arena_alloc(a, n / 4 * 3 + 3);
-    acc = 0;
-    bits = 0;
-    k = 0;
-
-    for (i = 0; i < n; i++) {
-        v = feat_jwt_b64val((unsigned char) s[i]);
-        if (v < 0) {
-            return FEAT_ERROR;
-        }
-        acc = (acc << 6) | (unsigned) v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            d[k++] = (unsigned char) (acc >> bits);
-            acc &= (1u << bits) - 1;
-        }
-    }
-
-    /* the 2 or 4 bits left over must be zero: one spelling per value */
-    if (acc != 0) {
-        return FEAT_ERROR;
-    }
-
-    d[k] = '\0';
     *out = d;
-    *outn = k;
+    *outn = (size_t) len;
     return FEAT_OK;
 }
 
 
-/* Appends the unpadded base64url of in[0..n) at out; answers its length. */
+/* Writes the unpadded base64url of in[0..n) at out; answers its length,
+ * or 0 when it does not fit. */
 static size_t
 feat_jwt_b64encode(const void *in, size_t n, char *out, size_t outsz)
 {
-    long    len;
+    long  len;
 
     len = feat_base64_encode(in, n, out, outsz, 1);
-    if (len < 0) {
-        return 0;
-    }
 
-    /* the helper may pad; JWS segments never are (RFC 7515 section 2) */
-    while (len > 0 && out[len - 1] == '=') {
-        len--;
-    }
-    out[len] = '\0';
-
-    return (size_t) len;
+    return (len < 0) ? 0 : (size_t) len;
 }
 
 

@@ -411,8 +411,7 @@ feat_json_has_nul(const char *s, size_t n)
 int
 feat_req_parse(struct feat_req *r)
 {
-    const char  *end;
-    cJSON       *json;
+    int  rc;
 
     if (feat_parse_urlencoded(r->arena, r->query, strlen(r->query), &r->args,
                               &r->nargs)
@@ -423,9 +422,31 @@ feat_req_parse(struct feat_req *r)
         return FEAT_ERROR;
     }
 
-    if (r->body == NULL || r->body_len == 0
-        || (r->route != NULL && (r->route->flags & FEAT_RAW_BODY)))
+    /* a raw-body route calls feat_req_body itself, to answer its way */
+    if (r->route != NULL && (r->route->flags & FEAT_RAW_BODY)) {
+        return FEAT_OK;
+    }
+
+    rc = feat_req_body(r);
+
+    /* multipart and the like: the upload handler reads the body itself */
+    if (rc == FEAT_DECLINED && r->route != NULL
+        && (r->route->flags & FEAT_UPLOAD))
     {
+        return FEAT_OK;
+    }
+
+    return rc;
+}
+
+
+int
+feat_req_body(struct feat_req *r)
+{
+    const char  *end;
+    cJSON       *json;
+
+    if (r->body == NULL || r->body_len == 0) {
         return FEAT_OK;
     }
 
@@ -488,11 +509,6 @@ feat_req_parse(struct feat_req *r)
             return FEAT_ERROR;
         }
 
-        return FEAT_OK;
-    }
-
-    /* multipart and the like: the upload handler reads the body itself */
-    if (r->route != NULL && (r->route->flags & FEAT_UPLOAD)) {
         return FEAT_OK;
     }
 

@@ -8,8 +8,9 @@
  * the client authenticates with HTTP Basic or client_id/client_secret in
  * the body, never both.  Failures are RFC 6749 §5.2 bodies
  * {"error","error_description"} with the seed's statuses (seeds/002),
- * which is why these routes parse their own bodies (FEAT_RAW_BODY): a
- * malformed one is an invalid_request too, not the dialect's field error.
+ * which is why these routes call the runtime's body parser themselves
+ * (FEAT_RAW_BODY): a malformed body is an invalid_request too, not the
+ * dialect's field error.
  */
 
 #include "config.h"
@@ -66,80 +67,43 @@ oauth_fail(struct feat_req *r, enum feat_oauth2_error e, const char *desc)
 
 /* ---- input --------------------------------------------------------------- */
 
-/* 1 if content type ct is type, parameters aside. */
-static int
-content_is(const char *ct, const char *type)
-{
-    size_t  n;
-
-    n = strlen(type);
-
-    return ct != NULL && strncasecmp(ct, type, n) == 0
-           && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
-}
-
-
 /*
- * Parses the body (a form or a JSON object) into r->form or r->json:
- * FEAT_OK, or FEAT_ERROR once an invalid_request has been answered.  The
- * query string must be empty: RFC 6749 keeps credentials out of URLs.
+ * Parses the body (a form or a JSON object) through the runtime's parser
+ * into r->form or r->json: FEAT_OK, or FEAT_ERROR once an invalid_request
+ * has been answered.  The query string must be empty: RFC 6749 keeps
+ * credentials out of URLs.
  */
 static int
 in_body(struct feat_req *r)
 {
-    cJSON       *json;
-    const char  *end;
-
     if (r->nargs > 0) {
         oauth_fail(r, FEAT_OAUTH2_INVALID_REQUEST,
                    "parameters belong in the body, not the URL");
         return FEAT_ERROR;
     }
 
-    if (r->body == NULL || r->body_len == 0) {
-        return FEAT_OK;
+    switch (feat_req_body(r)) {
+
+    case FEAT_OK:
+        if (r->json == NULL || cJSON_IsObject(r->json)) {
+            return FEAT_OK;
+        }
+
+        oauth_fail(r, FEAT_OAUTH2_INVALID_REQUEST,
+                   "body: must be a JSON object");
+        return FEAT_ERROR;
+
+    case FEAT_DECLINED:
+        oauth_fail(r, FEAT_OAUTH2_INVALID_REQUEST,
+                   "the body must be a form or a JSON object");
+        return FEAT_ERROR;
+
+    default:
+        oauth_fail(r, FEAT_OAUTH2_INVALID_REQUEST,
+                   feat_arena_sprintf(r->arena, "%s: %s", r->bad_field,
+                                      r->bad_reason));
+        return FEAT_ERROR;
     }
-
-    if (content_is(r->content_type, "application/x-www-form-urlencoded")) {
-        if (feat_parse_urlencoded(r->arena, r->body, r->body_len, &r->form,
-                                  &r->nform) != FEAT_OK)
-        {
-            oauth_fail(r, FEAT_OAUTH2_INVALID_REQUEST, "too many parameters");
-            return FEAT_ERROR;
-        }
-        return FEAT_OK;
-    }
-
-    if (content_is(r->content_type, "application/json")) {
-        end = NULL;
-        json = NULL;
-
-        /* cJSON bounds its own nesting (CJSON_NESTING_LIMIT); it would
-         * cut a string at \u0000 */
-        if (memchr(r->body, '\0', r->body_len) == NULL
-            && !feat_json_has_nul(r->body, r->body_len))
-        {
-            json = cJSON_ParseWithLengthOpts(r->body, r->body_len + 1, &end,
-                                             1);
-        }
-
-        if (json != NULL && !cJSON_IsObject(json)) {
-            cJSON_Delete(json);
-            json = NULL;
-        }
-
-        if (json == NULL) {
-            oauth_fail(r, FEAT_OAUTH2_INVALID_REQUEST, "malformed JSON body");
-            return FEAT_ERROR;
-        }
-
-        r->json = feat_arena_json(r->arena, json);
-        return FEAT_OK;
-    }
-
-    oauth_fail(r, FEAT_OAUTH2_INVALID_REQUEST,
-               "the body must be a form or a JSON object");
-    return FEAT_ERROR;
 }
 
 
