@@ -483,6 +483,9 @@ void feat_hex(const unsigned char *in, size_t n, char *out);
 /* 1 if equal, 0 if not, in time independent of the contents. */
 int feat_ct_equal(const void *a, const void *b, size_t n);
 int feat_ct_streq(const char *a, const char *b);
+/* Overwrites n bytes at p with zeros in a way the compiler keeps (keys,
+ * secrets before they go out of scope). */
+void feat_cleanse(void *p, size_t n);
 
 /* base64 (std or url alphabet); out gets NUL; answers length or -1. */
 long feat_base64_encode(const void *in, size_t n, char *out, size_t outsz,
@@ -501,6 +504,23 @@ long feat_base64_decode(const char *in, size_t n, unsigned char *out,
 int feat_password_hash(const char *password, char *out, size_t outsz);
 int feat_password_verify(const char *password, const char *stored,
     int *rehash);
+
+/*
+ * SHA256withRSA signatures (RSASSA-PKCS1-v1_5 over SHA-256, Alipay's
+ * "RSA2") with keys in PEM files, read on each call so that a replaced
+ * file needs no reload; a key that is not RSA or has fewer than min_bits
+ * bits is refused.  feat_rsa_sha256_sign signs data[0..n) with the private
+ * key in pem_path (PKCS #8 or traditional PEM): FEAT_OK with *sig (in the
+ * arena) and *siglen, or FEAT_ERROR (logged).  feat_rsa_sha256_verify
+ * checks sig against the public key in pem_path ("PUBLIC KEY" PEM):
+ * FEAT_OK when it is data's signature, FEAT_DECLINED when it is not,
+ * FEAT_ERROR (logged) when the key cannot be read or used.
+ */
+int feat_rsa_sha256_sign(struct feat_arena *a, const char *pem_path,
+    int min_bits, const void *data, size_t n, unsigned char **sig,
+    size_t *siglen);
+int feat_rsa_sha256_verify(const char *pem_path, int min_bits,
+    const void *data, size_t n, const unsigned char *sig, size_t siglen);
 
 
 /* ---- rate limits (fcgi/store/rate.c) ------------------------------------- */

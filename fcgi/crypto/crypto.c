@@ -6,7 +6,8 @@
  * padding), so the parameters travel with the hash and can be raised later.
  * scrypt is deliberately costly in memory and time, so hashes run under an
  * install-wide cap: a semaphore in shared memory that the master creates
- * before fork and every worker inherits.
+ * before fork and every worker inherits.  Last, RSA signatures
+ * (SHA256withRSA with PEM keys) for the payment gateways.
  */
 
 #include "config.h"
@@ -26,6 +27,7 @@
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 #include <openssl/params.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
 
 #include "runtime.h"
@@ -246,6 +248,13 @@ feat_ct_streq(const char *a, const char *b)
     }
 
     return CRYPTO_memcmp(a, b, la) == 0;
+}
+
+
+void
+feat_cleanse(void *p, size_t n)
+{
+    OPENSSL_cleanse(p, n);
 }
 
 
@@ -752,6 +761,142 @@ feat_password_verify(const char *password, const char *stored, int *rehash)
     {
         *rehash = 1;
     }
+
+    return rc;
+}
+
+
+/* ---- RSA signatures ------------------------------------------------------ */
+
+/*
+ * The key in PEM file path, private or public, when it is an RSA key of
+ * at least min_bits bits; NULL otherwise (logged).  Read on every call:
+ * the callers sign rarely, and a replaced key file needs no reload.
+ */
+static EVP_PKEY *
+feat_rsa_key(const char *path, int private, int min_bits)
+{
+    BIO       *bio;
+    EVP_PKEY  *pkey;
+
+    if (path == NULL || path[0] == '\0') {
+        feat_log(LOG_ERR, 0, "rsa: no key file");
+        return NULL;
+    }
+
+    bio = BIO_new_file(path, "r");
+    if (bio == NULL) {
+        feat_log(LOG_ERR, errno, "rsa: cannot read \"%s\"", path);
+        ERR_clear_error();
+        return NULL;
+    }
+
+    pkey = private ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)
+                   : PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+    BIO_free(bio);
+
+    if (pkey == NULL) {
+        feat_log(LOG_ERR, 0, "rsa: \"%s\" holds no PEM %s key", path,
+                 private ? "private" : "public");
+        ERR_clear_error();
+        return NULL;
+    }
+
+    if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_RSA
+        || EVP_PKEY_get_bits(pkey) < min_bits)
+    {
+        feat_log(LOG_ERR, 0, "rsa: \"%s\" is not an RSA key of at least %d"
+                 " bits", path, min_bits);
+        EVP_PKEY_free(pkey);
+        return NULL;
+    }
+
+    return pkey;
+}
+
+
+int
+feat_rsa_sha256_sign(struct feat_arena *a, const char *pem_path,
+    int min_bits, const void *data, size_t n, unsigned char **sig,
+    size_t *siglen)
+{
+    int             rc;
+    size_t          len;
+    EVP_PKEY       *pkey;
+    EVP_MD_CTX     *md;
+    unsigned char  *out;
+
+    pkey = feat_rsa_key(pem_path, 1, min_bits);
+    if (pkey == NULL) {
+        return FEAT_ERROR;
+    }
+
+    rc = FEAT_ERROR;
+    md = EVP_MD_CTX_new();
+
+    /* the first call sizes the signature, the second makes it */
+    if (md == NULL
+        || EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, pkey) != 1
+        || EVP_DigestSign(md, NULL, &len, data, n) != 1)
+    {
+        goto done;
+    }
+
+    out = feat_arena_alloc(a, len);
+
+    if (EVP_DigestSign(md, out, &len, data, n) != 1) {
+        goto done;
+    }
+
+    *sig = out;
+    *siglen = len;
+    rc = FEAT_OK;
+
+done:
+
+    if (rc != FEAT_OK) {
+        feat_log(LOG_ERR, 0, "rsa: signing with \"%s\" failed", pem_path);
+        ERR_clear_error();
+    }
+
+    EVP_MD_CTX_free(md);
+    EVP_PKEY_free(pkey);
+
+    return rc;
+}
+
+
+int
+feat_rsa_sha256_verify(const char *pem_path, int min_bits, const void *data,
+    size_t n, const unsigned char *sig, size_t siglen)
+{
+    int          rc;
+    EVP_PKEY    *pkey;
+    EVP_MD_CTX  *md;
+
+    pkey = feat_rsa_key(pem_path, 0, min_bits);
+    if (pkey == NULL) {
+        return FEAT_ERROR;
+    }
+
+    md = EVP_MD_CTX_new();
+
+    if (md == NULL
+        || EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, pkey) != 1)
+    {
+        feat_log(LOG_ERR, 0, "rsa: verifying with \"%s\" failed",
+                 pem_path);
+        rc = FEAT_ERROR;
+
+    } else {
+        /* a wrong signature is an answer, not a failure */
+        rc = (EVP_DigestVerify(md, sig, siglen, data, n) == 1)
+             ? FEAT_OK : FEAT_DECLINED;
+    }
+
+    ERR_clear_error();
+    EVP_MD_CTX_free(md);
+    EVP_PKEY_free(pkey);
 
     return rc;
 }

@@ -20,8 +20,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/crypto.h>
-
 #include "feat.h"
 #include "accounts/accounts.h"
 
@@ -199,7 +197,7 @@ feat_v1_tokens_issue(struct feat_arena *a, const char *app,
                      now + FEAT_V1_REFRESH_TTL, &t->refresh);
     }
 
-    OPENSSL_cleanse(key, sizeof(key));
+    feat_cleanse(key, sizeof(key));
     t->issued = now;
 
     return e;
@@ -241,7 +239,7 @@ feat_v1_token_check(sqlite3 *db, struct feat_arena *a, const char *app,
 
     feat_jwt_app_key(app, key);
     rc = feat_jwt_verify(a, key, sizeof(key), token, &p);
-    OPENSSL_cleanse(key, sizeof(key));
+    feat_cleanse(key, sizeof(key));
 
     if (rc != FEAT_OK) {
         return FEAT_E_BAD_TOKEN;

@@ -10,17 +10,15 @@
  * "alipay_system_oauth_token_response" value, byte for byte as it stands
  * in the body, verifies against its "sign" with Alipay's public key; the
  * id is then read from that same text, so nothing unsigned can slip in
- * beside it.  Keys are read from their PEM files on each call: the call
- * is rare, and a replaced key file needs no reload.
+ * beside it.  The signatures are the runtime's (feat_rsa_sha256_sign and
+ * _verify), which read the PEM key files on each call: the call is rare,
+ * and a replaced key file needs no reload.
  */
 
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 
 #include "feat.h"
 #include "alipay/alipay.h"
@@ -79,13 +77,11 @@ alipay_urlenc(struct feat_arena *a, const char *s)
 }
 
 
-/* The key in a PEM file (private or public), or NULL (logged). */
-static EVP_PKEY *
-alipay_key(const char *key, int private)
+/* The path of a key file from the config, or NULL (logged). */
+static const char *
+alipay_key_file(const char *key)
 {
-    BIO       *bio;
-    EVP_PKEY  *pkey;
-    const char *path;
+    const char  *path;
 
     path = feat_conf_str(key, "");
     if (path == NULL || path[0] == '\0') {
@@ -93,32 +89,7 @@ alipay_key(const char *key, int private)
         return NULL;
     }
 
-    bio = BIO_new_file(path, "r");
-    if (bio == NULL) {
-        feat_log(LOG_ERR, 0, "alipay: cannot read %s \"%s\"", key, path);
-        return NULL;
-    }
-
-    pkey = private ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)
-                   : PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
-    BIO_free(bio);
-
-    if (pkey == NULL) {
-        feat_log(LOG_ERR, 0, "alipay: %s \"%s\" holds no PEM key", key,
-                 path);
-        return NULL;
-    }
-
-    if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_RSA
-        || EVP_PKEY_get_bits(pkey) < ALIPAY_RSA_MIN_BITS)
-    {
-        feat_log(LOG_ERR, 0, "alipay: %s \"%s\" is not an RSA key of at"
-                 " least %d bits", key, path, ALIPAY_RSA_MIN_BITS);
-        EVP_PKEY_free(pkey);
-        return NULL;
-    }
-
-    return pkey;
+    return path;
 }
 
 
@@ -126,56 +97,28 @@ alipay_key(const char *key, int private)
 static const char *
 alipay_sign(struct feat_arena *a, const char *text)
 {
-    EVP_PKEY       *pkey;
-    EVP_MD_CTX     *md;
-    unsigned char  *sig;
     char           *b64;
-    size_t          siglen;
-    const char     *out;
+    size_t          siglen, cap;
+    const char     *path;
+    unsigned char  *sig;
 
-    out = NULL;
-    md = NULL;
-    sig = NULL;
-
-    pkey = alipay_key("alipay.private_key_file", 1);
-    if (pkey == NULL) {
+    path = alipay_key_file("alipay.private_key_file");
+    if (path == NULL
+        || feat_rsa_sha256_sign(a, path, ALIPAY_RSA_MIN_BITS, text,
+                                strlen(text), &sig, &siglen)
+           != FEAT_OK)
+    {
+        feat_log(LOG_ERR, 0, "alipay: signing the request failed");
         return NULL;
     }
 
-    md = EVP_MD_CTX_new();
-    if (md == NULL
-        || EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, pkey) != 1
-        || EVP_DigestSign(md, NULL, &siglen, (const unsigned char *) text,
-                          strlen(text))
-           != 1)
-    {
-        feat_log(LOG_ERR, 0, "alipay: signing the request failed");
-        goto done;
+    cap = siglen * 4 / 3 + 8;
+    b64 = feat_arena_alloc(a, cap);
+    if (feat_base64_encode(sig, siglen, b64, cap, 0) < 0) {
+        return NULL;
     }
 
-    sig = feat_arena_alloc(a, siglen);
-
-    if (EVP_DigestSign(md, sig, &siglen, (const unsigned char *) text,
-                       strlen(text))
-        != 1)
-    {
-        feat_log(LOG_ERR, 0, "alipay: signing the request failed");
-        goto done;
-    }
-
-    b64 = feat_arena_alloc(a, siglen * 4 / 3 + 8);
-    if (feat_base64_encode(sig, siglen, b64, siglen * 4 / 3 + 8, 0) < 0) {
-        goto done;
-    }
-
-    out = b64;
-
-done:
-
-    EVP_MD_CTX_free(md);
-    EVP_PKEY_free(pkey);
-
-    return out;
+    return b64;
 }
 
 
@@ -184,11 +127,9 @@ static int
 alipay_verify(struct feat_arena *a, const char *text, size_t n,
     const char *sign)
 {
-    int             rc;
     long            siglen;
     size_t          len;
-    EVP_PKEY       *pkey;
-    EVP_MD_CTX     *md;
+    const char     *path;
     unsigned char  *sig;
 
     len = strlen(sign);
@@ -202,27 +143,14 @@ alipay_verify(struct feat_arena *a, const char *text, size_t n,
         return FEAT_ERROR;
     }
 
-    pkey = alipay_key("alipay.public_key_file", 0);
-    if (pkey == NULL) {
+    path = alipay_key_file("alipay.public_key_file");
+    if (path == NULL) {
         return FEAT_ERROR;
     }
 
-    rc = FEAT_ERROR;
-    md = EVP_MD_CTX_new();
-
-    if (md != NULL
-        && EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, pkey) == 1
-        && EVP_DigestVerify(md, sig, (size_t) siglen,
-                            (const unsigned char *) text, n)
-           == 1)
-    {
-        rc = FEAT_OK;
-    }
-
-    EVP_MD_CTX_free(md);
-    EVP_PKEY_free(pkey);
-
-    return rc;
+    return feat_rsa_sha256_verify(path, ALIPAY_RSA_MIN_BITS, text, n, sig,
+                                  (size_t) siglen)
+           == FEAT_OK ? FEAT_OK : FEAT_ERROR;
 }
 
 

@@ -4,7 +4,8 @@
  * a stored password string), base64 round trips and refusals, random
  * strings, constant-time comparison, password hash and verify with small
  * parameters, then the database helpers and the rate limiter on a fresh
- * database in a temporary directory.
+ * database in a temporary directory, and SHA256withRSA signatures with PEM
+ * key files made here (checked against OpenSSL's own verifier).
  */
 
 #include "config.h"
@@ -16,6 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/wait.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
 
 #include "runtime.h"
 #include "../tap.h"
@@ -535,6 +540,111 @@ test_rate(void)
 }
 
 
+/* Writes an RSA key of bits to dir/name.key (private) and dir/name.pub;
+ * answers the key (the caller frees it). */
+static EVP_PKEY *
+rsa_files(const char *name, unsigned bits)
+{
+    FILE      *f;
+    char       path[300];
+    EVP_PKEY  *k;
+
+    k = EVP_RSA_gen(bits);
+    if (k == NULL) {
+        printf("Bail out! EVP_RSA_gen(%u)\n", bits);
+        exit(1);
+    }
+
+    snprintf(path, sizeof(path), "%s/%s.key", dir, name);
+    f = fopen(path, "w");
+    if (f == NULL
+        || PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL) != 1)
+    {
+        printf("Bail out! %s\n", path);
+        exit(1);
+    }
+    fclose(f);
+
+    snprintf(path, sizeof(path), "%s/%s.pub", dir, name);
+    f = fopen(path, "w");
+    if (f == NULL || PEM_write_PUBKEY(f, k) != 1) {
+        printf("Bail out! %s\n", path);
+        exit(1);
+    }
+    fclose(f);
+
+    return k;
+}
+
+
+static void
+test_rsa(struct feat_arena *a)
+{
+    int              ok_std;
+    char             key[300], pub[300], other[300], small[300], none[300];
+    size_t           siglen, n2;
+    EVP_PKEY        *k, *k2, *k3;
+    EVP_MD_CTX      *md;
+    unsigned char   *sig, *sig2;
+    static const char  text[] = "app_id=2021&method=alipay.system.oauth.token";
+
+    k = rsa_files("rsa", 2048);
+    k2 = rsa_files("rsa2", 2048);
+    k3 = rsa_files("rsa1024", 1024);
+
+    snprintf(key, sizeof(key), "%s/rsa.key", dir);
+    snprintf(pub, sizeof(pub), "%s/rsa.pub", dir);
+    snprintf(other, sizeof(other), "%s/rsa2.pub", dir);
+    snprintf(small, sizeof(small), "%s/rsa1024.key", dir);
+    snprintf(none, sizeof(none), "%s/no-such.key", dir);
+
+    ok(feat_rsa_sha256_sign(a, key, 2048, text, strlen(text), &sig, &siglen)
+       == FEAT_OK && siglen == 256, "rsa: a 2048-bit key signs 256 bytes");
+
+    ok(feat_rsa_sha256_verify(pub, 2048, text, strlen(text), sig, siglen)
+       == FEAT_OK, "rsa: the signature verifies with the public key");
+
+    /* OpenSSL's own verifier takes it: PKCS #1 v1.5 over SHA-256 */
+    md = EVP_MD_CTX_new();
+    ok_std = md != NULL
+             && EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, k) == 1
+             && EVP_DigestVerify(md, sig, siglen,
+                                 (const unsigned char *) text,
+                                 strlen(text)) == 1;
+    EVP_MD_CTX_free(md);
+    ok(ok_std, "rsa: a standard SHA256withRSA signature");
+
+    ok(feat_rsa_sha256_verify(pub, 2048, text, strlen(text) - 1, sig, siglen)
+       == FEAT_DECLINED, "rsa: other data: declined");
+    sig2 = feat_arena_alloc(a, siglen);
+    memcpy(sig2, sig, siglen);
+    sig2[17] ^= 0x01;
+    ok(feat_rsa_sha256_verify(pub, 2048, text, strlen(text), sig2, siglen)
+       == FEAT_DECLINED, "rsa: a flipped bit: declined");
+    ok(feat_rsa_sha256_verify(pub, 2048, text, strlen(text), sig, 10)
+       == FEAT_DECLINED, "rsa: a short signature: declined");
+    ok(feat_rsa_sha256_verify(other, 2048, text, strlen(text), sig, siglen)
+       == FEAT_DECLINED, "rsa: another key: declined");
+
+    ok(feat_rsa_sha256_sign(a, small, 2048, text, strlen(text), &sig2, &n2)
+       == FEAT_ERROR, "rsa: a 1024-bit key under a 2048 minimum: error");
+    ok(feat_rsa_sha256_sign(a, small, 1024, text, strlen(text), &sig2, &n2)
+       == FEAT_OK && n2 == 128, "rsa: ... accepted with a 1024 minimum");
+    ok(feat_rsa_sha256_sign(a, none, 2048, text, strlen(text), &sig2, &n2)
+       == FEAT_ERROR, "rsa: a missing key file: error");
+    ok(feat_rsa_sha256_sign(a, pub, 2048, text, strlen(text), &sig2, &n2)
+       == FEAT_ERROR, "rsa: a public key to sign with: error");
+    ok(feat_rsa_sha256_verify(key, 2048, text, strlen(text), sig, siglen)
+       == FEAT_ERROR, "rsa: a private key file to verify with: error");
+    ok(feat_rsa_sha256_verify(none, 2048, text, strlen(text), sig, siglen)
+       == FEAT_ERROR, "rsa: a missing public key file: error");
+
+    EVP_PKEY_free(k);
+    EVP_PKEY_free(k2);
+    EVP_PKEY_free(k3);
+}
+
+
 int
 main(void)
 {
@@ -543,7 +653,9 @@ main(void)
     const char         *err;
     struct feat_arena  *a;
     static const char  *files[] = {
-        "featcgi.conf", "test.db", "test.db-wal", "test.db-shm", "error.log"
+        "featcgi.conf", "test.db", "test.db-wal", "test.db-shm", "error.log",
+        "rsa.key", "rsa.pub", "rsa2.key", "rsa2.pub", "rsa1024.key",
+        "rsa1024.pub"
     };
 
     if (mkdtemp(dir) == NULL) {
@@ -581,6 +693,7 @@ main(void)
     test_password_cap();
     test_db(a);
     test_rate();
+    test_rsa(a);
 
     feat_db_close();
     feat_arena_destroy(a);
