@@ -81,7 +81,8 @@ sub user_id {
 
     ($rc, $out, $err) = $t->featctl('help');
     is($rc, 0, 'help: exit 0');
-    like($out, qr/^  user disable ID$/m, 'help lists the commands');
+    like($out, qr/^  user disable ID \[--app ID\]$/m,
+        'help lists the commands');
 
     fails(1, 'unknown command', 'nosuch');
     fails(1, 'unknown command', 'user', 'frob');
@@ -306,6 +307,61 @@ register('13800000002', 'shop3');
     fails(1, 'no user', 'user', 'disable', '999999');
     fails(1, 'no user', 'user', 'enable', '999999');
     fails(1, 'bad user id', 'user', 'disable', '1.5');
+}
+
+# users belong to one app: a command names the app (--app, "" by default)
+# and reaches nothing of another, through the accounts functions the
+# handlers use
+{
+    my $id3 = user_id('13800000002', 'shop3');
+    ok($id3, 'a user of app shop3');
+    my $live3 = 'SELECT count(*) FROM sessions WHERE user_id = ? '
+        . 'AND revoked_at IS NULL';
+    is($t->db_value($live3, $id3), 1, 'shop3 user: one live session');
+
+    fails(1, 'no user', 'user', 'disable', $id3);
+    fails(1, 'no user', 'user', 'enable', $id3);
+    fails(1, 'no user', 'user', 'show', $id3);
+    fails(1, 'no user', 'user', 'role', $id3, '5');
+    is($t->db_value('SELECT is_active FROM users WHERE id = ?', $id3), 1,
+        'disable in the default app: the shop3 user stays active');
+    is($t->db_value($live3, $id3), 1, '... and keeps its session');
+    is($t->db_value('SELECT role FROM users WHERE id = ?', $id3), 0,
+        '... and its role');
+    fails(1, 'no app', 'user', 'disable', $id3, '--app', 'nosuch');
+
+    my ($rc, $j) = ctl_json('user', 'show', $id3, '--app', 'shop3');
+    is($rc, 0, 'user show --app shop3: exit 0');
+    is($j->{app_id}, 'shop3', 'user show --app: the app');
+    is($j->{live_sessions}, 1, 'user show --app: its session');
+
+    # a session row of app shop3 naming the default app's user: the old
+    # featctl revoked by user id alone and would have ended it
+    $t->dbh->do('INSERT INTO sessions (app_id, user_id, access_hash,'
+        . ' refresh_hash, access_expires, refresh_expires, created_at,'
+        . ' rotated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', undef,
+        'shop3', $id, 'a' x 64, 'b' x 64, time + 3600, time + 7200, time,
+        time);
+    ($rc, $j) = ctl_json('user', 'disable', $id);
+    is($rc, 0, 'user disable (default app): exit 0');
+    is($t->db_value('SELECT count(*) FROM sessions WHERE app_id = ? AND'
+        . ' user_id = ? AND revoked_at IS NULL', 'shop3', $id), 1,
+        'user disable in app "" leaves app shop3\'s row of that id alone');
+    $t->featctl('user', 'enable', $id);
+    $t->dbh->do('DELETE FROM sessions WHERE access_hash = ?', undef,
+        'a' x 64);
+
+    ($rc, $j) = ctl_json('user', 'disable', $id3, '--app', 'shop3');
+    is($rc, 0, 'user disable --app shop3: exit 0');
+    is($j->{sessions_revoked}, 1, 'user disable --app: its session revoked');
+    is($t->db_value('SELECT is_active FROM users WHERE id = ?', $id3), 0,
+        'user disable --app: stored');
+    ($rc, $j) = ctl_json('user', 'enable', $id3, '--app', 'shop3');
+    is($rc, 0, 'user enable --app shop3: exit 0');
+    ($rc, $j) = ctl_json('user', 'role', $id3, '4', '--app', 'shop3');
+    is_deeply($j, { id => $id3, role => 4 }, 'user role --app shop3');
+    is($t->db_value('SELECT role FROM users WHERE id = ?', $id3), 4,
+        'user role --app: stored');
 }
 
 

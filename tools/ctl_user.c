@@ -2,11 +2,15 @@
  * ctl_user.c: featctl's "user" commands over the users table of
  * sql/0002_accounts.sql: list, show, disable, enable and role.
  *
- * Users are named by their numeric id, which is unique across apps, so no
- * command needs an app to find one.  Disabling is two things done in one
- * transaction: is_active = 0 (the server refuses logins and every token of
- * an inactive user) and revoked_at on every live session, so that enabling
- * the user again later does not bring the old tokens back to life.
+ * A user is named by its numeric id within an app (--app, "" by default),
+ * as every other featctl command names its rows: the work is done by the
+ * accounts module's functions, the same the handlers call, and each of
+ * them filters by the app, so a command can never reach into another
+ * tenant.  Disabling is two things done in one transaction
+ * (feat_user_set_active): is_active = 0 (the server refuses logins and
+ * every token of an inactive user) and revoked_at on every live session,
+ * so that enabling the user again later does not bring the old tokens
+ * back to life.
  */
 
 #include "config.h"
@@ -16,9 +20,9 @@
 
 #include "runtime.h"
 #include "featctl.h"
+#include "accounts/accounts.h"
 
 #define CTL_USER_LIMIT     100            /* default rows of "user list" */
-#define CTL_ROLE_MAX       9
 
 
 static int ctl_user_list(struct feat_ctl *ctl, int argc, char **argv);
@@ -26,22 +30,20 @@ static int ctl_user_show(struct feat_ctl *ctl, int argc, char **argv);
 static int ctl_user_disable(struct feat_ctl *ctl, int argc, char **argv);
 static int ctl_user_enable(struct feat_ctl *ctl, int argc, char **argv);
 static int ctl_user_role(struct feat_ctl *ctl, int argc, char **argv);
-static int ctl_user_open(struct feat_ctl *ctl, int argc, char **argv,
-    sqlite3_int64 *id, sqlite3 **db);
-static int ctl_user_done(struct feat_ctl *ctl, sqlite3_int64 id,
-    const char *what, cJSON *res);
+static int ctl_user_failed(enum feat_error e, sqlite3_int64 id,
+    const char *app, const char *what);
 
 
 const struct feat_ctl_command  feat_ctl_user_commands[] = {
     { "user", "list", ctl_user_list, "[--app ID] [--limit N]",
       "list users by id, of one app or of all (default limit 100)" },
-    { "user", "show", ctl_user_show, "ID",
+    { "user", "show", ctl_user_show, "ID [--app ID]",
       "show one user's row and how many live sessions it has" },
-    { "user", "disable", ctl_user_disable, "ID",
+    { "user", "disable", ctl_user_disable, "ID [--app ID]",
       "refuse the user's logins and revoke every session it holds" },
-    { "user", "enable", ctl_user_enable, "ID",
+    { "user", "enable", ctl_user_enable, "ID [--app ID]",
       "let a disabled user log in again (old sessions stay revoked)" },
-    { "user", "role", ctl_user_role, "ID N",
+    { "user", "role", ctl_user_role, "ID N [--app ID]",
       "set the user's role, 0 (user) to 9" },
     FEAT_CTL_NULL_COMMAND
 };
@@ -56,7 +58,6 @@ ctl_user_list(struct feat_ctl *ctl, int argc, char **argv)
     sqlite3                             *db;
     const char                          *app, *limit_opt;
     sqlite3_stmt                        *st;
-    sqlite3_int64                        n;
     const struct feat_ctl_opt            opts[] = {
         { "app", 1, &app },
         { "limit", 1, &limit_opt },
@@ -87,20 +88,10 @@ ctl_user_list(struct feat_ctl *ctl, int argc, char **argv)
                              FEAT_CTL_MAX_LIMIT);
     }
 
-    db = feat_ctl_db(ctl, 1);
+    /* an unknown app is more likely a typo than an app without users */
+    db = (app != NULL) ? feat_ctl_app_db(ctl, app) : feat_ctl_db(ctl, 1);
     if (db == NULL) {
         return FEAT_CTL_FAIL;
-    }
-
-    /* an unknown app is more likely a typo than an app without users */
-    if (app != NULL) {
-        rc = feat_db_int(db, &n, "SELECT 1 FROM apps WHERE id = ?", "s", app);
-        if (rc == FEAT_DECLINED) {
-            return feat_ctl_fail("no app \"%s\"", app);
-        }
-        if (rc != FEAT_OK) {
-            return feat_ctl_fail("looking up app \"%s\" failed", app);
-        }
     }
 
     st = feat_db_query(db,
@@ -147,77 +138,53 @@ ctl_user_list(struct feat_ctl *ctl, int argc, char **argv)
 static int
 ctl_user_show(struct feat_ctl *ctl, int argc, char **argv)
 {
-    int             rc;
-    cJSON          *obj;
-    sqlite3        *db;
-    sqlite3_stmt   *st;
-    sqlite3_int64   id, sessions;
+    int                rc;
+    cJSON             *obj;
+    sqlite3           *db;
+    long long          sessions;
+    const char        *app;
+    sqlite3_int64      id;
+    enum feat_error    e;
+    struct feat_user   u;
 
-    rc = ctl_user_open(ctl, argc, argv, &id, &db);
+    rc = feat_ctl_app_item(ctl, argc, argv, "user", &app, &id, &db);
     if (rc != FEAT_CTL_OK) {
         return rc;
     }
 
-    rc = feat_db_int(db, &sessions,
-             "SELECT count(*) FROM sessions WHERE user_id = ? "
-             "AND revoked_at IS NULL AND refresh_expires > ?",
-             "ii", id, (sqlite3_int64) feat_now());
-    if (rc != FEAT_OK) {
-        return feat_ctl_fail("counting sessions failed");
+    e = feat_user_get(db, ctl->arena, app, id, &u);
+    if (e == FEAT_E_NONE) {
+        e = feat_session_count_live(db, app, id, &sessions);
     }
-
-    st = feat_db_query(db,
-             "SELECT id, app_id, username, area, phone, email, openid, role, "
-             "is_active, nickname, avatar, gender, birthday, address, city, "
-             "password <> '', password_changed_at, created_at, updated_at "
-             "FROM users WHERE id = ?", "i", id);
-    if (st == NULL) {
-        return feat_ctl_fail("reading user %lld failed", (long long) id);
-    }
-
-    rc = sqlite3_step(st);
-    if (rc != SQLITE_ROW) {
-        feat_db_done(st);
-        if (rc == SQLITE_DONE) {
-            return feat_ctl_fail("no user %lld", (long long) id);
-        }
-        return feat_ctl_fail("reading user %lld failed: %s", (long long) id,
-                             sqlite3_errmsg(db));
+    if (e != FEAT_E_NONE) {
+        return ctl_user_failed(e, id, app, "reading");
     }
 
     /* the password hash itself is never printed */
     obj = cJSON_CreateObject();
-    cJSON_AddNumberToObject(obj, "id", (double) sqlite3_column_int64(st, 0));
-    cJSON_AddStringToObject(obj, "app_id", feat_db_col_text(ctl->arena, st, 1));
-    cJSON_AddStringToObject(obj, "username",
-                            feat_db_col_text(ctl->arena, st, 2));
-    cJSON_AddStringToObject(obj, "area", feat_db_col_text(ctl->arena, st, 3));
-    cJSON_AddStringToObject(obj, "phone", feat_db_col_text(ctl->arena, st, 4));
-    cJSON_AddStringToObject(obj, "email", feat_db_col_text(ctl->arena, st, 5));
-    cJSON_AddStringToObject(obj, "openid", feat_db_col_text(ctl->arena, st, 6));
-    cJSON_AddNumberToObject(obj, "role", sqlite3_column_int(st, 7));
-    cJSON_AddBoolToObject(obj, "is_active", sqlite3_column_int(st, 8) != 0);
-    cJSON_AddStringToObject(obj, "nickname",
-                            feat_db_col_text(ctl->arena, st, 9));
-    cJSON_AddStringToObject(obj, "avatar",
-                            feat_db_col_text(ctl->arena, st, 10));
-    cJSON_AddNumberToObject(obj, "gender", sqlite3_column_int(st, 11));
-    cJSON_AddStringToObject(obj, "birthday",
-                            feat_db_col_text(ctl->arena, st, 12));
-    cJSON_AddStringToObject(obj, "address",
-                            feat_db_col_text(ctl->arena, st, 13));
-    cJSON_AddStringToObject(obj, "city", feat_db_col_text(ctl->arena, st, 14));
-    cJSON_AddBoolToObject(obj, "has_password",
-                          sqlite3_column_int(st, 15) != 0);
+    cJSON_AddNumberToObject(obj, "id", (double) u.id);
+    cJSON_AddStringToObject(obj, "app_id", u.app_id);
+    cJSON_AddStringToObject(obj, "username", u.username);
+    cJSON_AddStringToObject(obj, "area", u.area);
+    cJSON_AddStringToObject(obj, "phone", u.phone);
+    cJSON_AddStringToObject(obj, "email", u.email);
+    cJSON_AddStringToObject(obj, "openid", u.openid);
+    cJSON_AddNumberToObject(obj, "role", u.role);
+    cJSON_AddBoolToObject(obj, "is_active", u.is_active != 0);
+    cJSON_AddStringToObject(obj, "nickname", u.nickname);
+    cJSON_AddStringToObject(obj, "avatar", u.avatar);
+    cJSON_AddNumberToObject(obj, "gender", u.gender);
+    cJSON_AddStringToObject(obj, "birthday", u.birthday);
+    cJSON_AddStringToObject(obj, "address", u.address);
+    cJSON_AddStringToObject(obj, "city", u.city);
+    cJSON_AddBoolToObject(obj, "has_password", u.password[0] != '\0');
     cJSON_AddNumberToObject(obj, "live_sessions", (double) sessions);
     cJSON_AddStringToObject(obj, "password_changed_at",
-                            feat_ctl_time(ctl, sqlite3_column_int64(st, 16)));
+                            feat_ctl_time(ctl, u.password_changed_at));
     cJSON_AddStringToObject(obj, "created_at",
-                            feat_ctl_time(ctl, sqlite3_column_int64(st, 17)));
+                            feat_ctl_time(ctl, u.created_at));
     cJSON_AddStringToObject(obj, "updated_at",
-                            feat_ctl_time(ctl, sqlite3_column_int64(st, 18)));
-
-    feat_db_done(st);
+                            feat_ctl_time(ctl, u.updated_at));
 
     feat_ctl_print_object(ctl, obj);
 
@@ -228,47 +195,22 @@ ctl_user_show(struct feat_ctl *ctl, int argc, char **argv)
 static int
 ctl_user_disable(struct feat_ctl *ctl, int argc, char **argv)
 {
-    int             rc, revoked;
-    char            msg[128];
-    cJSON          *res;
-    sqlite3        *db;
-    sqlite3_int64   id, now;
+    int               rc, revoked;
+    char              msg[128];
+    cJSON            *res;
+    sqlite3          *db;
+    const char       *app;
+    sqlite3_int64     id;
+    enum feat_error   e;
 
-    rc = ctl_user_open(ctl, argc, argv, &id, &db);
+    rc = feat_ctl_app_item(ctl, argc, argv, "user", &app, &id, &db);
     if (rc != FEAT_CTL_OK) {
         return rc;
     }
 
-    now = feat_now();
-
-    /* one transaction: no window where the user is off but a session
-     * minted a moment before still works, or the reverse */
-    if (feat_db_begin(db) != FEAT_OK) {
-        return feat_ctl_fail("the database is busy");
-    }
-
-    if (feat_db_exec(db, "UPDATE users SET is_active = 0, updated_at = ? "
-                     "WHERE id = ?", "ii", now, id) != FEAT_OK)
-    {
-        goto failed;
-    }
-
-    if (sqlite3_changes(db) == 0) {
-        feat_db_rollback(db);
-        return feat_ctl_fail("no user %lld", (long long) id);
-    }
-
-    if (feat_db_exec(db, "UPDATE sessions SET revoked_at = ? "
-                     "WHERE user_id = ? AND revoked_at IS NULL", "ii",
-                     now, id) != FEAT_OK)
-    {
-        goto failed;
-    }
-
-    revoked = sqlite3_changes(db);
-
-    if (feat_db_commit(db) != FEAT_OK) {
-        goto failed;
+    e = feat_user_set_active(db, app, id, 0, &revoked);
+    if (e != FEAT_E_NONE) {
+        return ctl_user_failed(e, id, app, "disabling");
     }
 
     res = cJSON_CreateObject();
@@ -281,52 +223,59 @@ ctl_user_disable(struct feat_ctl *ctl, int argc, char **argv)
     feat_ctl_print_result(ctl, res, msg);
 
     return FEAT_CTL_OK;
-
-failed:
-
-    feat_db_rollback(db);
-    return feat_ctl_fail("disabling user %lld failed", (long long) id);
 }
 
 
 static int
 ctl_user_enable(struct feat_ctl *ctl, int argc, char **argv)
 {
-    int             rc;
-    cJSON          *res;
-    sqlite3        *db;
-    sqlite3_int64   id;
+    int               rc;
+    char              msg[128];
+    cJSON            *res;
+    sqlite3          *db;
+    const char       *app;
+    sqlite3_int64     id;
+    enum feat_error   e;
 
-    rc = ctl_user_open(ctl, argc, argv, &id, &db);
+    rc = feat_ctl_app_item(ctl, argc, argv, "user", &app, &id, &db);
     if (rc != FEAT_CTL_OK) {
         return rc;
     }
 
-    if (feat_db_exec(db, "UPDATE users SET is_active = 1, updated_at = ? "
-                     "WHERE id = ?", "ii", (sqlite3_int64) feat_now(), id)
-        != FEAT_OK)
-    {
-        return feat_ctl_fail("enabling user %lld failed", (long long) id);
+    e = feat_user_set_active(db, app, id, 1, NULL);
+    if (e != FEAT_E_NONE) {
+        return ctl_user_failed(e, id, app, "enabling");
     }
 
     res = cJSON_CreateObject();
     cJSON_AddNumberToObject(res, "id", (double) id);
     cJSON_AddBoolToObject(res, "is_active", 1);
 
-    return ctl_user_done(ctl, id, "enabled", res);
+    snprintf(msg, sizeof(msg), "user %lld enabled", (long long) id);
+    feat_ctl_print_result(ctl, res, msg);
+
+    return FEAT_CTL_OK;
 }
 
 
 static int
 ctl_user_role(struct feat_ctl *ctl, int argc, char **argv)
 {
-    cJSON          *res;
-    sqlite3        *db;
-    long long       role;
-    const char     *pos[2];
-    sqlite3_int64   id;
+    char                        msg[128];
+    cJSON                      *res;
+    sqlite3                    *db;
+    long long                   role;
+    const char                 *pos[2], *app;
+    sqlite3_int64               id;
+    enum feat_error             e;
+    const struct feat_ctl_opt   opts[] = {
+        { "app", 1, &app },
+        { NULL, 0, NULL }
+    };
 
-    if (feat_ctl_args(ctl, argc, argv, NULL, pos, 2) != FEAT_OK) {
+    app = "";
+
+    if (feat_ctl_args(ctl, argc, argv, opts, pos, 2) != FEAT_OK) {
         return FEAT_CTL_USAGE;
     }
 
@@ -334,81 +283,45 @@ ctl_user_role(struct feat_ctl *ctl, int argc, char **argv)
         return feat_ctl_fail("bad user id \"%s\"", pos[0]);
     }
 
-    if (feat_ctl_int(pos[1], 0, CTL_ROLE_MAX, &role) != FEAT_OK) {
+    /* the range is the domain's (FEAT_ROLE_MAX); this only reads a number */
+    if (feat_ctl_int(pos[1], 0, FEAT_ROLE_MAX, &role) != FEAT_OK) {
         return feat_ctl_fail("bad role \"%s\": 0 to %d", pos[1],
-                             CTL_ROLE_MAX);
+                             FEAT_ROLE_MAX);
     }
 
-    db = feat_ctl_db(ctl, 1);
+    db = feat_ctl_app_db(ctl, app);
     if (db == NULL) {
         return FEAT_CTL_FAIL;
     }
 
-    if (feat_db_exec(db, "UPDATE users SET role = ?, updated_at = ? "
-                     "WHERE id = ?", "dii", (int) role,
-                     (sqlite3_int64) feat_now(), id)
-        != FEAT_OK)
-    {
-        return feat_ctl_fail("setting the role of user %lld failed",
-                             (long long) id);
+    e = feat_user_set_role(db, app, id, (int) role);
+    if (e != FEAT_E_NONE) {
+        return ctl_user_failed(e, id, app, "setting the role of");
     }
 
     res = cJSON_CreateObject();
     cJSON_AddNumberToObject(res, "id", (double) id);
     cJSON_AddNumberToObject(res, "role", (double) role);
 
-    return ctl_user_done(ctl, id,
-                         feat_arena_sprintf(ctl->arena, "now has role %lld",
-                                            role),
-                         res);
-}
-
-
-/*
- * Starts a "user VERB ID" command: the line, the id ("bad user id"
- * otherwise) and the database.  FEAT_CTL_OK, or the exit status to
- * answer after printing why.
- */
-static int
-ctl_user_open(struct feat_ctl *ctl, int argc, char **argv,
-    sqlite3_int64 *id, sqlite3 **db)
-{
-    const char  *arg;
-
-    if (feat_ctl_args(ctl, argc, argv, NULL, &arg, 1) != FEAT_OK) {
-        return FEAT_CTL_USAGE;
-    }
-
-    if (feat_ctl_id(arg, id) != FEAT_OK) {
-        return feat_ctl_fail("bad user id \"%s\"", arg);
-    }
-
-    *db = feat_ctl_db(ctl, 1);
-    if (*db == NULL) {
-        return FEAT_CTL_FAIL;
-    }
-
-    return FEAT_CTL_OK;
-}
-
-
-/*
- * Ends a single-UPDATE command: "no user" when the UPDATE matched no row,
- * else prints res ("user ID <what>" for people).  Takes ownership of res.
- */
-static int
-ctl_user_done(struct feat_ctl *ctl, sqlite3_int64 id, const char *what,
-    cJSON *res)
-{
-    char  msg[128];
-
-    if (sqlite3_changes(feat_db()) == 0) {
-        cJSON_Delete(res);
-        return feat_ctl_fail("no user %lld", (long long) id);
-    }
-
-    snprintf(msg, sizeof(msg), "user %lld %s", (long long) id, what);
+    snprintf(msg, sizeof(msg), "user %lld now has role %lld", (long long) id,
+             role);
     feat_ctl_print_result(ctl, res, msg);
 
     return FEAT_CTL_OK;
+}
+
+
+/* Says why an accounts call failed; answers the exit status. */
+static int
+ctl_user_failed(enum feat_error e, sqlite3_int64 id, const char *app,
+    const char *what)
+{
+    if (e == FEAT_E_NOT_FOUND) {
+        return app[0] == '\0'
+               ? feat_ctl_fail("no user %lld", (long long) id)
+               : feat_ctl_fail("no user %lld in app \"%s\"", (long long) id,
+                               app);
+    }
+
+    return feat_ctl_fail("%s user %lld failed", what, (long long) id);
 }

@@ -19,6 +19,7 @@
 #include "accounts/accounts.h"
 
 #define DEFAULT_AREA  "86"
+#define AREA_DIGITS_MAX  4       /* longest area code */
 
 #define LOGIN_FAIL     "login_fail"
 #define LOGIN_FAIL_IP  "login_fail_ip"
@@ -142,7 +143,7 @@ feat_account_parse(struct feat_arena *a, const char *area,
     }
 
     alen = strlen(area);
-    if (alen < 1 || alen > 4 || !all_digits(area, alen)
+    if (alen < 1 || alen > AREA_DIGITS_MAX || !all_digits(area, alen)
         || !all_digits(account, n))
     {
         return FEAT_E_BAD_ACCOUNT;
@@ -172,6 +173,77 @@ feat_purpose_valid(const char *s)
 {
     return s != NULL && (strcmp(s, FEAT_PURPOSE_REGISTER) == 0
                          || strcmp(s, FEAT_PURPOSE_LOGIN) == 0);
+}
+
+
+enum feat_error
+feat_account_resolve(sqlite3 *db, struct feat_arena *a, const char *app,
+    const char *username, struct feat_account *out)
+{
+    int                  found;
+    char                 area[AREA_DIGITS_MAX + 1];
+    size_t               i, n;
+    sqlite3_int64        id;
+    enum feat_error      e;
+    struct feat_account  cand;
+
+    if (username[0] != '+') {
+        return feat_account_parse(a, NULL, username, out);
+    }
+
+    username++;
+    n = strlen(username);
+    if (n == 0 || !all_digits(username, n)) {
+        return FEAT_E_BAD_ACCOUNT;
+    }
+
+    /*
+     * Split at the first area length that names a registered user, else
+     * at the first that parses, so that a wrong password and an unknown
+     * account look alike to the caller.
+     */
+    found = 0;
+
+    for (i = 1; i <= AREA_DIGITS_MAX && i < n; i++) {
+        memcpy(area, username, i);
+        area[i] = '\0';
+
+        if (feat_account_parse(a, area, username + i, &cand) != FEAT_E_NONE) {
+            continue;
+        }
+
+        if (!found) {
+            *out = cand;
+            found = 1;
+        }
+
+        e = feat_user_lookup_id(db, app, &cand, &id);
+        if (e != FEAT_E_NONE) {
+            return e;
+        }
+
+        if (id != 0) {
+            *out = cand;
+            return FEAT_E_NONE;
+        }
+    }
+
+    return found ? FEAT_E_NONE : FEAT_E_BAD_ACCOUNT;
+}
+
+
+int
+feat_password_ok(const char *password)
+{
+    long  n;
+
+    if (password == NULL) {
+        return 0;
+    }
+
+    n = feat_utf8_len(password, strlen(password));
+
+    return n >= FEAT_PASSWORD_MIN && n <= FEAT_PASSWORD_MAX;
 }
 
 

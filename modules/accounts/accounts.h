@@ -34,6 +34,9 @@
 #define FEAT_NICKNAME_MAX    32
 #define FEAT_AVATAR_MAX      512
 #define FEAT_ADDRESS_MAX     128
+#define FEAT_CITY_MAX        64
+#define FEAT_BIRTHDAY_MAX    10    /* "YYYY-MM-DD" */
+#define FEAT_GENDER_MAX      2     /* 0 female, 1 male, 2 unknown */
 
 
 /* ---- accounts (account.c) ------------------------------------------------ */
@@ -60,8 +63,23 @@ struct feat_account {
 enum feat_error feat_account_parse(struct feat_arena *a, const char *area,
     const char *account, struct feat_account *out);
 
+/*
+ * The account a login name gives: a phone of area 86 or an email as
+ * feat_account_parse reads them, or "+<area><phone>", split at the first
+ * area length (1 to 4 digits) that names a user registered in app, else
+ * at the first that parses (so a wrong password and an unknown account
+ * look alike).  FEAT_E_NONE with *out, FEAT_E_BAD_ACCOUNT or
+ * FEAT_E_INTERNAL.
+ */
+enum feat_error feat_account_resolve(sqlite3 *db, struct feat_arena *a,
+    const char *app, const char *username, struct feat_account *out);
+
 /* 1 if s is "register" or "login", else 0. */
 int feat_purpose_valid(const char *s);
+
+/* 1 if password is valid UTF-8 of FEAT_PASSWORD_MIN to FEAT_PASSWORD_MAX
+ * code points, else 0: the one password rule of every dialect. */
+int feat_password_ok(const char *password);
 
 /* The tokens of a session as the client gets them once. */
 struct feat_tokens {
@@ -235,7 +253,7 @@ enum feat_error feat_user_create(sqlite3 *db, const char *app,
 /*
  * A profile change: NULL strings and gender -1 leave a field as it is, ""
  * clears one.  The caller has validated every field (limits above,
- * gender 0..2, birthday "" or a real date).
+ * gender 0..FEAT_GENDER_MAX, birthday by feat_user_birthday_ok).
  */
 struct feat_profile_update {
     const char  *nickname;
@@ -245,6 +263,10 @@ struct feat_profile_update {
     const char  *address;
     const char  *city;
 };
+
+/* 1 if a birthday is "" (it clears the field) or a real calendar date
+ * "YYYY-MM-DD", else 0: the rule of every dialect's profile change. */
+int feat_user_birthday_ok(const char *s);
 
 /* Applies u in one UPDATE with updated_at = now: FEAT_E_NONE,
  * FEAT_E_NOT_FOUND or FEAT_E_INTERNAL. */
@@ -259,6 +281,37 @@ enum feat_error feat_user_update_profile(sqlite3 *db, const char *app,
  */
 enum feat_error feat_user_set_password(sqlite3 *db, const char *app,
     sqlite3_int64 id, const char *password, sqlite3_int64 keep_session);
+
+
+/*
+ * Administration (featctl's user commands), each of user id in app only.
+ * feat_user_set_active turns a user off or on; turning it off also
+ * revokes every live session of the user in the same transaction, so that
+ * turning it on again does not bring old tokens back, and *revoked (if
+ * not NULL) gets how many.  feat_user_set_role sets the role, 0 (a user)
+ * to FEAT_ROLE_MAX, else FEAT_E_BAD_FIELD.  Both answer FEAT_E_NONE,
+ * FEAT_E_NOT_FOUND (no such user in app) or FEAT_E_INTERNAL.
+ */
+#define FEAT_ROLE_MAX  9
+
+enum feat_error feat_user_set_active(sqlite3 *db, const char *app,
+    sqlite3_int64 id, int active, int *revoked);
+enum feat_error feat_user_set_role(sqlite3 *db, const char *app,
+    sqlite3_int64 id, int role);
+
+/*
+ * What the feedback desk sent a user, for the modules that sum up a
+ * user's messages (notices' summary, push's message count) without
+ * knowing the feedback module: feat_user_replies_unread counts the unread
+ * replies to user_id's feedback; feat_user_reply_latest answers the newest
+ * reply's content (in a) and time, or FEAT_E_NOT_FOUND when there is
+ * none.  FEAT_E_NONE or FEAT_E_INTERNAL.
+ */
+enum feat_error feat_user_replies_unread(sqlite3 *db, const char *app,
+    sqlite3_int64 user_id, long long *count);
+enum feat_error feat_user_reply_latest(sqlite3 *db, struct feat_arena *a,
+    const char *app, sqlite3_int64 user_id, const char **content,
+    time_t *created_at);
 
 
 /* ---- sessions (sessions.c) ----------------------------------------------- */
@@ -298,6 +351,11 @@ enum feat_error feat_session_revoke(sqlite3 *db, const char *app,
  * Runs inside the caller's transaction if there is one. */
 enum feat_error feat_session_revoke_user(sqlite3 *db, const char *app,
     sqlite3_int64 user_id, sqlite3_int64 keep);
+
+/* Counts the live sessions of a user of app (not revoked, refresh not
+ * expired) into *n.  FEAT_E_NONE or FEAT_E_INTERNAL. */
+enum feat_error feat_session_count_live(sqlite3 *db, const char *app,
+    sqlite3_int64 user_id, long long *n);
 
 /* What an access token grants; scope lives in the arena. */
 struct feat_session {

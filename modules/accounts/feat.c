@@ -261,7 +261,7 @@ in_password(struct feat_req *r, const char **password)
         return FEAT_ERROR;
     }
 
-    if (feat_utf8_len(*password, strlen(*password)) < FEAT_PASSWORD_MIN) {
+    if (!feat_password_ok(*password)) {
         feat_fail_bad(r, "password", "too short");
         return FEAT_ERROR;
     }

@@ -396,6 +396,27 @@ feat_session_revoke_user(sqlite3 *db, const char *app, sqlite3_int64 user_id,
 
 
 enum feat_error
+feat_session_count_live(sqlite3 *db, const char *app, sqlite3_int64 user_id,
+    long long *n)
+{
+    sqlite3_int64  c;
+
+    if (feat_db_int(db, &c,
+            "SELECT count(*) FROM sessions WHERE app_id = ? AND user_id = ?"
+            " AND revoked_at IS NULL AND refresh_expires > ?",
+            "sii", app, user_id, (sqlite3_int64) feat_now())
+        != FEAT_OK)
+    {
+        return FEAT_E_INTERNAL;
+    }
+
+    *n = c;
+
+    return FEAT_E_NONE;
+}
+
+
+enum feat_error
 feat_session_lookup(sqlite3 *db, struct feat_arena *a, const char *app,
     const char *access, struct feat_session *s)
 {

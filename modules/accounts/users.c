@@ -3,7 +3,10 @@
  *
  * Loading a user by account or id, creating one (with its random public
  * openid), changing the profile fields in one UPDATE, and setting a new
- * password, which also ends the user's other sessions.  A phone account is
+ * password, which also ends the user's other sessions.  featctl's
+ * administration (turning a user off or on, the role) and what the
+ * feedback desk sent a user (read by notices and push) are here too, so
+ * that those callers share one app-filtered implementation.  A phone account is
  * found through the unique index (app_id, area, phone), an email through
  * (app_id, email); both indexes are partial, so the empty values of the
  * other kind never collide.
@@ -260,5 +263,155 @@ feat_user_set_password(sqlite3 *db, const char *app, sqlite3_int64 id,
 failed:
 
     feat_db_rollback(db);
+    return e;
+}
+
+
+int
+feat_user_birthday_ok(const char *s)
+{
+    return s != NULL && (s[0] == '\0' || feat_parse_date(s) == FEAT_OK);
+}
+
+
+enum feat_error
+feat_user_set_active(sqlite3 *db, const char *app, sqlite3_int64 id,
+    int active, int *revoked)
+{
+    int              n;
+    enum feat_error  e;
+
+    n = 0;
+
+    /* one transaction: no window where the user is off but a session
+     * minted a moment before still works, or the reverse */
+    if (feat_db_begin(db) != FEAT_OK) {
+        return FEAT_E_INTERNAL;
+    }
+
+    if (feat_db_exec(db,
+            "UPDATE users SET is_active = ?1, updated_at = ?2"
+            " WHERE app_id = ?3 AND id = ?4",
+            "disi", active ? 1 : 0, (sqlite3_int64) feat_now(), app, id)
+        != FEAT_OK)
+    {
+        e = FEAT_E_INTERNAL;
+        goto failed;
+    }
+
+    if (sqlite3_changes(db) == 0) {
+        e = FEAT_E_NOT_FOUND;
+        goto failed;
+    }
+
+    if (!active) {
+        e = feat_session_revoke_user(db, app, id, 0);
+        if (e != FEAT_E_NONE) {
+            goto failed;
+        }
+
+        /* the revocation is one UPDATE: its count is the last one */
+        n = sqlite3_changes(db);
+    }
+
+    if (feat_db_commit(db) != FEAT_OK) {
+        e = FEAT_E_INTERNAL;
+        goto failed;
+    }
+
+    if (revoked != NULL) {
+        *revoked = n;
+    }
+
+    return FEAT_E_NONE;
+
+failed:
+
+    feat_db_rollback(db);
+    return e;
+}
+
+
+enum feat_error
+feat_user_set_role(sqlite3 *db, const char *app, sqlite3_int64 id, int role)
+{
+    if (role < 0 || role > FEAT_ROLE_MAX) {
+        return FEAT_E_BAD_FIELD;
+    }
+
+    if (feat_db_exec(db,
+            "UPDATE users SET role = ?1, updated_at = ?2"
+            " WHERE app_id = ?3 AND id = ?4",
+            "disi", role, (sqlite3_int64) feat_now(), app, id)
+        != FEAT_OK)
+    {
+        return FEAT_E_INTERNAL;
+    }
+
+    return sqlite3_changes(db) ? FEAT_E_NONE : FEAT_E_NOT_FOUND;
+}
+
+
+enum feat_error
+feat_user_replies_unread(sqlite3 *db, const char *app,
+    sqlite3_int64 user_id, long long *count)
+{
+    sqlite3_int64  c;
+
+    if (feat_db_int(db, &c,
+                    "SELECT COUNT(*) FROM feedback f"
+                    " JOIN feedback_reply r ON r.feedback_id = f.id"
+                    " WHERE f.app_id = ? AND f.user_id = ? AND r.is_read = 0",
+                    "si", app, user_id)
+        != FEAT_OK)
+    {
+        return FEAT_E_INTERNAL;
+    }
+
+    *count = c;
+
+    return FEAT_E_NONE;
+}
+
+
+struct user_reply {
+    const char  *content;
+    time_t       created_at;
+};
+
+
+static void
+user_reply_row(struct feat_arena *a, sqlite3_stmt *st, void *item)
+{
+    struct user_reply  *r = item;
+
+    r->content = feat_db_col_text(a, st, 0);
+    r->created_at = (time_t) sqlite3_column_int64(st, 1);
+}
+
+
+enum feat_error
+feat_user_reply_latest(sqlite3 *db, struct feat_arena *a, const char *app,
+    sqlite3_int64 user_id, const char **content, time_t *created_at)
+{
+    sqlite3_stmt       *st;
+    enum feat_error     e;
+    struct user_reply   r;
+
+    st = feat_db_query(db,
+                       "SELECT r.content, r.created_at FROM feedback f"
+                       " JOIN feedback_reply r ON r.feedback_id = f.id"
+                       " WHERE f.app_id = ? AND f.user_id = ?"
+                       " ORDER BY r.id DESC LIMIT 1",
+                       "si", app, user_id);
+
+    e = feat_db_row(db, a, st, user_reply_row, &r,
+                    "users: the newest reply of user %lld",
+                    (long long) user_id);
+    if (e == FEAT_E_NONE) {
+        *content = r.content;
+        *created_at = r.created_at;
+    }
+
     return e;
 }

@@ -103,9 +103,7 @@ in_password(struct feat_req *r, const char **password, unsigned flags)
         return FEAT_ERROR;
     }
 
-    if (rc == FEAT_OK
-        && feat_utf8_len(*password, strlen(*password)) < FEAT_PASSWORD_MIN)
-    {
+    if (rc == FEAT_OK && !feat_password_ok(*password)) {
         feat_fail_bad(r, "password", "too short");
         return FEAT_ERROR;
     }

@@ -693,28 +693,6 @@ feat_feedback_reply_list(sqlite3 *db, struct feat_arena *a, const char *app,
 }
 
 
-enum feat_error
-feat_feedback_unread_count(sqlite3 *db, const char *app,
-    sqlite3_int64 user_id, long long *count)
-{
-    sqlite3_int64  c;
-
-    if (feat_db_int(db, &c,
-                    "SELECT COUNT(*) FROM feedback f"
-                    " JOIN feedback_reply r ON r.feedback_id = f.id"
-                    " WHERE f.app_id = ? AND f.user_id = ? AND r.is_read = 0",
-                    "si", app, user_id)
-        != FEAT_OK)
-    {
-        return FEAT_E_INTERNAL;
-    }
-
-    *count = c;
-
-    return FEAT_E_NONE;
-}
-
-
 /* ---- v1 additions -------------------------------------------------------- */
 
 enum feat_error

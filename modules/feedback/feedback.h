@@ -179,10 +179,6 @@ enum feat_error feat_feedback_reply_list(sqlite3 *db, struct feat_arena *a,
     long long offset, long long limit, long long *total,
     struct feat_feedback_reply **items, size_t *n);
 
-/* Unread replies to the feedback of user_id into *count. */
-enum feat_error feat_feedback_unread_count(sqlite3 *db, const char *app,
-    sqlite3_int64 user_id, long long *count);
-
 /*
  * v1's edit: changes the fields that are not NULL (title may become "",
  * content may not) and updated_at of a feedback of user_id (or any user),

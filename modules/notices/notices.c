@@ -4,7 +4,7 @@
  * user has read one notice, so the read state costs nothing until a user
  * reads and a new notice is unread for everybody at once.  Every
  * statement filters by app_id.  The summary also reads the replies to the
- * user's feedback through the feedback domain.
+ * user's feedback, through accounts (feat_user_reply_latest).
  */
 
 #include "config.h"
@@ -13,8 +13,8 @@
 #include <string.h>
 
 #include "feat.h"
+#include "accounts/accounts.h"
 #include "notices/notices.h"
-#include "feedback/feedback.h"
 
 #define NOTICE_COLUMNS                                                       \
     "n.id, n.app_id, n.title, n.content, n.thumbnail, n.created_at,"         \
@@ -264,13 +264,10 @@ enum feat_error
 feat_notice_summary(sqlite3 *db, struct feat_arena *a, const char *app,
     sqlite3_int64 user_id, struct feat_notice_summary *out)
 {
-    int                               rc;
-    size_t                            n;
-    long long                         total;
-    sqlite3_int64                     c;
-    sqlite3_stmt                     *st;
-    enum feat_error                   e;
-    struct feat_feedback_reply_item  *items;
+    int              rc;
+    sqlite3_int64    c;
+    sqlite3_stmt    *st;
+    enum feat_error  e;
 
     memset(out, 0, sizeof(*out));
     out->notice_content = "";
@@ -311,20 +308,16 @@ feat_notice_summary(sqlite3 *db, struct feat_arena *a, const char *app,
 
     out->unread_notices = c;
 
-    e = feat_feedback_user_replies(db, a, app, user_id, 0, 1, 0, &total,
-                                   &items, &n);
-    if (e != FEAT_E_NONE) {
+    e = feat_user_reply_latest(db, a, app, user_id, &out->reply_content,
+                               &out->reply_time);
+    if (e == FEAT_E_NONE) {
+        out->has_reply = 1;
+
+    } else if (e != FEAT_E_NOT_FOUND) {
         return e;
     }
 
-    if (n > 0) {
-        out->has_reply = 1;
-        out->reply_content = items[0].reply.content;
-        out->reply_time = items[0].reply.created_at;
-    }
-
-    return feat_feedback_unread_count(db, app, user_id,
-                                      &out->unread_replies);
+    return feat_user_replies_unread(db, app, user_id, &out->unread_replies);
 }
 
 

@@ -18,7 +18,6 @@
 #include "feat.h"
 #include "oauth2/oauth2.h"
 
-#define AREA_DIGITS_MAX  4
 
 
 const char *
@@ -451,80 +450,6 @@ feat_oauth2_scope_for(struct feat_arena *a,
 }
 
 
-static int
-all_digits(const char *s)
-{
-    if (*s == '\0') {
-        return 0;
-    }
-
-    for (; *s != '\0'; s++) {
-        if (*s < '0' || *s > '9') {
-            return 0;
-        }
-    }
-
-    return 1;
-}
-
-
-/*
- * The account a username names: a phone of area 86, an email, or
- * "+<area><phone>".  The last is split at the first area length (1 to 4
- * digits) that names a registered user, else at the first that parses, so
- * a wrong password and an unknown account look alike to the caller.
- * FEAT_E_NONE, FEAT_E_BAD_ACCOUNT or FEAT_E_INTERNAL.
- */
-static enum feat_error
-username_account(sqlite3 *db, struct feat_arena *a, const char *app,
-    const char *username, struct feat_account *acct)
-{
-    int                  found;
-    char                 area[AREA_DIGITS_MAX + 1];
-    size_t               i;
-    sqlite3_int64        id;
-    enum feat_error      e;
-    struct feat_account  cand;
-
-    if (username[0] != '+') {
-        return feat_account_parse(a, NULL, username, acct);
-    }
-
-    username++;
-    if (!all_digits(username)) {
-        return FEAT_E_BAD_ACCOUNT;
-    }
-
-    found = 0;
-
-    for (i = 1; i <= AREA_DIGITS_MAX && i < strlen(username); i++) {
-        memcpy(area, username, i);
-        area[i] = '\0';
-
-        if (feat_account_parse(a, area, username + i, &cand) != FEAT_E_NONE) {
-            continue;
-        }
-
-        if (!found) {
-            *acct = cand;
-            found = 1;
-        }
-
-        e = feat_user_lookup_id(db, app, &cand, &id);
-        if (e != FEAT_E_NONE) {
-            return e;
-        }
-
-        if (id != 0) {
-            *acct = cand;
-            return FEAT_E_NONE;
-        }
-    }
-
-    return found ? FEAT_E_NONE : FEAT_E_BAD_ACCOUNT;
-}
-
-
 /*
  * Revokes the live session of (c, user_id, device_id) and creates its
  * successor for c and device_id, in one transaction.  Creating the
@@ -576,7 +501,7 @@ feat_oauth2_grant_password(sqlite3 *db, struct feat_arena *a,
 
     *desc = "invalid credentials given";
 
-    e = username_account(db, a, app, username, &acct);
+    e = feat_account_resolve(db, a, app, username, &acct);
     if (e == FEAT_E_BAD_ACCOUNT) {
         return FEAT_OAUTH2_INVALID_GRANT;
     }

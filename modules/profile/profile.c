@@ -89,7 +89,7 @@ feat_profile_in_update(struct feat_req *r, struct feat_profile_update *u)
         return FEAT_ERROR;
     }
 
-    rc = feat_in_int(r, "gender", &gender, 0, 2, 0);
+    rc = feat_in_int(r, "gender", &gender, 0, FEAT_GENDER_MAX, 0);
     if (rc == FEAT_ERROR) {
         return FEAT_ERROR;
     }
@@ -99,9 +99,7 @@ feat_profile_in_update(struct feat_req *r, struct feat_profile_update *u)
     }
 
     /* "" clears the birthday; anything else must be a real date. */
-    if (u->birthday != NULL && u->birthday[0] != '\0'
-        && feat_parse_date(u->birthday) != FEAT_OK)
-    {
+    if (u->birthday != NULL && !feat_user_birthday_ok(u->birthday)) {
         r->bad_field = "birthday";
         r->bad_reason = "must be a date (YYYY-MM-DD)";
         return FEAT_ERROR;

@@ -16,7 +16,6 @@
 #include "feat.h"
 #include "accounts/accounts.h"
 
-#define FEAT_BIRTHDAY_MAX  10    /* "YYYY-MM-DD" */
 
 /*
  * The user object of seeds/004 personal/info, in the seed's field order:

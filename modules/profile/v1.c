@@ -19,9 +19,6 @@
 #include "accounts/accounts.h"
 #include "profile/profile.h"
 
-#define BIRTHDAY_MAX  10    /* "YYYY-MM-DD" */
-#define CITY_MAX      64
-
 
 /* The seed's user_name: the nickname, else the account. */
 static const char *
@@ -117,14 +114,14 @@ v1_message_put(struct feat_req *r)
 
     if (in_opt_str(r, "user_name", &p.nickname, FEAT_NICKNAME_MAX) != FEAT_OK
         || in_opt_str(r, "user_avatar", &p.avatar, FEAT_AVATAR_MAX) != FEAT_OK
-        || in_opt_str(r, "user_birthday", &p.birthday, BIRTHDAY_MAX)
+        || in_opt_str(r, "user_birthday", &p.birthday, FEAT_BIRTHDAY_MAX)
            != FEAT_OK
-        || in_opt_str(r, "user_city", &p.city, CITY_MAX) != FEAT_OK)
+        || in_opt_str(r, "user_city", &p.city, FEAT_CITY_MAX) != FEAT_OK)
     {
         return feat_fail_field(r);
     }
 
-    rc = feat_in_int(r, "user_sex", &sex, 0, 2, 0);
+    rc = feat_in_int(r, "user_sex", &sex, 0, FEAT_GENDER_MAX, 0);
     if (rc == FEAT_ERROR) {
         return feat_fail_field(r);
     }
@@ -134,9 +131,7 @@ v1_message_put(struct feat_req *r)
     }
 
     /* "" clears the birthday; anything else must be a real date. */
-    if (p.birthday != NULL && p.birthday[0] != '\0'
-        && feat_parse_date(p.birthday) != FEAT_OK)
-    {
+    if (p.birthday != NULL && !feat_user_birthday_ok(p.birthday)) {
         return feat_fail_bad(r, "user_birthday", "must be a date (YYYY-MM-DD)");
     }
 

@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "feat.h"
+#include "accounts/accounts.h"
 #include "push/push.h"
-#include "feedback/feedback.h"
 
 
 /* The read push ids of one message/count request. */
@@ -489,8 +489,8 @@ v2_message_count(struct feat_req *r)
     e = feat_push_unread_count(feat_db(), r->arena, r->app->id, r->user_id,
                                set.ids, set.n, &pushes);
     if (e == FEAT_E_NONE) {
-        e = feat_feedback_unread_count(feat_db(), r->app->id, r->user_id,
-                                       &replies);
+        e = feat_user_replies_unread(feat_db(), r->app->id, r->user_id,
+                                     &replies);
     }
 
     if (e != FEAT_E_NONE) {

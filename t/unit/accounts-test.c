@@ -742,6 +742,87 @@ test_authenticate(void)
 }
 
 
+/* feat_account_resolve, feat_password_ok and the administration calls
+ * featctl makes (last: 86:13800000003 exists, and disabling it revokes
+ * the sessions the tests before hold). */
+static void
+test_admin(void)
+{
+    int                   revoked, i;
+    char                  longpw[FEAT_PASSWORD_MAX + 2];
+    sqlite3              *db;
+    sqlite3_int64         id;
+    long long             live;
+    struct feat_user      u;
+    struct feat_tokens    t;
+    struct feat_account   a, r;
+
+    db = feat_db();
+    a = acct_of("86", "13800000003");
+
+    ok(feat_account_resolve(db, arena, APP, "13800000003", &r)
+       == FEAT_E_NONE && strcmp(r.key, "86:13800000003") == 0,
+       "resolve: a plain phone is area 86");
+    ok(feat_account_resolve(db, arena, APP, "+8613800000003", &r)
+       == FEAT_E_NONE && strcmp(r.key, "86:13800000003") == 0,
+       "resolve: +86... splits where a user is registered");
+    ok(feat_account_resolve(db, arena, APP, "+4412345678", &r)
+       == FEAT_E_NONE && strcmp(r.area, "4") == 0,
+       "resolve: nobody registered: the first area that parses");
+    is_int(feat_account_resolve(db, arena, APP, "+86abc", &r),
+           FEAT_E_BAD_ACCOUNT, "resolve: +digits only");
+    is_int(feat_account_resolve(db, arena, APP, "+", &r),
+           FEAT_E_BAD_ACCOUNT, "resolve: + alone");
+
+    ok(!feat_password_ok("12345") && feat_password_ok("123456"),
+       "password: 6 code points at least");
+    ok(feat_password_ok("\xe5\xaf\x86\xe7\xa0\x81\xe5\xaf\x86"
+                        "\xe7\xa0\x81\xe5\xaf\x86\xe7\xa0\x81"),
+       "password: 6 Chinese characters (18 bytes)");
+    for (i = 0; i < FEAT_PASSWORD_MAX + 1; i++) {
+        longpw[i] = 'x';
+    }
+    longpw[FEAT_PASSWORD_MAX + 1] = '\0';
+    ok(!feat_password_ok(longpw), "password: 129 characters refused");
+    longpw[FEAT_PASSWORD_MAX] = '\0';
+    ok(feat_password_ok(longpw), "password: 128 accepted");
+    ok(!feat_password_ok("abc\xff\xfe\xfd") && !feat_password_ok(NULL),
+       "password: invalid UTF-8 or none refused");
+
+    is_int(feat_user_find(db, arena, APP, &a, &u), FEAT_E_NONE, "the user");
+    id = u.id;
+
+    is_int(feat_user_set_active(db, "other-app", id, 0, &revoked),
+           FEAT_E_NOT_FOUND, "disable in another app: not found");
+    is_int(feat_user_set_role(db, "other-app", id, 3), FEAT_E_NOT_FOUND,
+           "role in another app: not found");
+    is_int(feat_user_set_role(db, APP, id, FEAT_ROLE_MAX + 1),
+           FEAT_E_BAD_FIELD, "a role above the maximum");
+    is_int(feat_user_get(db, arena, APP, id, &u), FEAT_E_NONE, "reloaded");
+    ok(u.is_active && u.role == 0, "... untouched by those");
+
+    is_int(feat_session_create(db, APP, id, 0, NULL, "", &t), FEAT_E_NONE,
+           "a session");
+    is_int(feat_session_create(db, APP, id, 0, NULL, "", &t), FEAT_E_NONE,
+           "another");
+    is_int(feat_session_count_live(db, APP, id, &live), FEAT_E_NONE,
+           "live sessions counted");
+    ok(live >= 2, "the user holds live sessions");
+    is_int(feat_user_set_active(db, APP, id, 0, &revoked), FEAT_E_NONE,
+           "disable");
+    is_int(revoked, live, "disable revoked every live session");
+    is_int(feat_session_count_live(db, APP, id, &live), FEAT_E_NONE,
+           "counted again");
+    is_int(live, 0, "none left");
+    is_int(feat_user_set_active(db, APP, id, 1, NULL), FEAT_E_NONE,
+           "enable");
+    is_int(feat_user_set_role(db, APP, id, 2), FEAT_E_NONE, "role 2");
+    is_int(feat_user_get(db, arena, APP, id, &u), FEAT_E_NONE, "reloaded");
+    ok(u.is_active && u.role == 2, "active again, role 2");
+    feat_user_set_role(db, APP, id, 0);
+}
+
+
 int
 main(void)
 {
@@ -805,6 +886,7 @@ main(void)
     test_profile();
     test_authenticate();
     test_sessions(&t);
+    test_admin();
 
     feat_arena_destroy(arena);
     feat_db_close();

@@ -16,6 +16,7 @@
 
 #include "feat.h"
 #include "runtime.h"
+#include "accounts/accounts.h"
 #include "faq/faq.h"
 #include "feedback/feedback.h"
 #include "push/push.h"
@@ -243,21 +244,21 @@ test_feedback(sqlite3_int64 ua, sqlite3_int64 ub, sqlite3_int64 uc,
     ok(feat_feedback_get(db, arena, "", ua, f2, &fb) == FEAT_E_NONE
        && fb.status == FEAT_FEEDBACK_REPLIED, "replied feedback has status 1");
 
-    ok(feat_feedback_unread_count(db, "", ua, &unread) == FEAT_E_NONE
+    ok(feat_user_replies_unread(db, "", ua, &unread) == FEAT_E_NONE
        && unread == 2, "A has two unread replies");
-    ok(feat_feedback_unread_count(db, "", ub, &unread) == FEAT_E_NONE
+    ok(feat_user_replies_unread(db, "", ub, &unread) == FEAT_E_NONE
        && unread == 0, "B has none");
 
     is_int(feat_feedback_reply_latest(db, arena, "", ub, f2, 1, &rp),
            FEAT_E_NOT_FOUND, "B cannot read the reply to A's feedback");
-    ok(feat_feedback_unread_count(db, "", ua, &unread) == FEAT_E_NONE
+    ok(feat_user_replies_unread(db, "", ua, &unread) == FEAT_E_NONE
        && unread == 2, "B's try marked nothing read");
 
     ok(feat_feedback_reply_latest(db, arena, "", ua, f2, 1, &rp)
        == FEAT_E_NONE && rp.id == rid && rp.is_read == 0
        && strcmp(rp.content, "second") == 0 && rp.manager_id == ma,
        "latest reply, unread before this request");
-    ok(feat_feedback_unread_count(db, "", ua, &unread) == FEAT_E_NONE
+    ok(feat_user_replies_unread(db, "", ua, &unread) == FEAT_E_NONE
        && unread == 0, "reading marked every reply read");
     ok(feat_feedback_reply_latest(db, arena, "", ua, f2, 1, &rp)
        == FEAT_E_NONE && rp.is_read == 1, "read again: is_read true");
