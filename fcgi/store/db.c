@@ -4,10 +4,12 @@
  * level, foreign keys and a busy timeout.  Statements are prepared once
  * (SQLITE_PREPARE_PERSISTENT) and kept in a cache keyed by the address of
  * their SQL string literal, so a query costs a hash probe, a reset and the
- * binds.  Transactions are BEGIN IMMEDIATE: a writer takes the write lock
- * up front and waits in the busy handler instead of failing half-way with
- * SQLITE_BUSY on lock upgrade.  Migrations from migrations.c are applied
- * one transaction each and recorded in schema_version.
+ * binds.  Rows are read by a module's row reader: one row (feat_db_row) or
+ * a page of a list with its total (feat_db_rows, the one list loop of
+ * every module).  Transactions are BEGIN IMMEDIATE: a writer takes the
+ * write lock up front and waits in the busy handler instead of failing
+ * half-way with SQLITE_BUSY on lock upgrade.  Migrations from migrations.c
+ * are applied one transaction each and recorded in schema_version.
  */
 
 #include "config.h"
