@@ -172,6 +172,7 @@ const struct feat_error_info *feat_error_info(enum feat_error e);
 #define FEAT_USER_SESSION  (FEAT_SESSION | FEAT_USER)
 
 struct feat_req;
+struct feat_conf_option;
 typedef int (*feat_handler_pt)(struct feat_req *r);
 
 struct feat_route {
@@ -201,6 +202,9 @@ struct feat_module {
                                             unsigned flags);
     /* jobs process: periodic sweep; may be NULL */
     void                    (*sweep)(sqlite3 *db, time_t now);
+    /* the module's own config options (FEAT_CONF_ENTRY), NULL-terminated;
+     * may be NULL */
+    const struct feat_conf_option *const  *conf;
 };
 
 /* NULL-terminated list in fcgi/process/modules.c */
@@ -543,10 +547,190 @@ int feat_rate_clear(sqlite3 *db, const char *app, const char *bucket,
 
 /* ---- configuration (fcgi/core/conf.c) ----------------------------------- */
 
-/* Values from the config file, or def when the key is absent. */
-const char *feat_conf_str(const char *key, const char *def);
-long long feat_conf_int(const char *key, long long def);
-int feat_conf_bool(const char *key, int def);
+/*
+ * Typed options.  Each option is declared once, in an X-macro list, with
+ * its id, key, kind, default and a line of documentation: the runtime's in
+ * FEAT_FOR_EACH_CONF below, a module's in its own header (the module hands
+ * them to the runtime through struct feat_module's conf, and
+ * feat_conf_load learns them from the module list it is given).  The list
+ * makes each option an object FEAT_CONF_<ID> that code names it by, so a
+ * misspelt option does not compile and no default is repeated where it is
+ * read:
+ *
+ *     #define FEAT_ACCOUNTS_CONF(X)                                      \
+ *         X(CODE_TTL, "code.ttl", INT, "300", "code lifetime (s)")       \
+ *         ...
+ *     FEAT_ACCOUNTS_CONF(FEAT_CONF_DECLARE)             (the header)
+ *     FEAT_ACCOUNTS_CONF(FEAT_CONF_DEFINE)              (one .c file)
+ *     static const struct feat_conf_option *const  accounts_conf[] = {
+ *         FEAT_ACCOUNTS_CONF(FEAT_CONF_ENTRY) NULL      (its module's conf)
+ *     };
+ *     ttl = feat_conf_int(FEAT_CONF_CODE_TTL);
+ *
+ * Kinds: STR the text as written, INT a decimal integer, BOOL on/off (also
+ * yes/no, true/false, 1/0), SIZE bytes with an optional k/m/g suffix, PATH
+ * a file name taken relative to the config file's directory ("stderr",
+ * "off", "" and, for listen, host:port are kept as written).
+ */
+enum feat_conf_kind {
+    FEAT_CONF_T_STR = 's',
+    FEAT_CONF_T_INT = 'i',
+    FEAT_CONF_T_BOOL = 'b',
+    FEAT_CONF_T_SIZE = 'z',
+    FEAT_CONF_T_PATH = 'p'
+};
+
+/* The live value of an option: the runtime's, read through the accessors. */
+struct feat_conf_value {
+    char                    *str;   /* malloc'd; NULL: the default holds */
+    long long                num;   /* INT, BOOL and SIZE */
+    struct feat_conf_value  *next;  /* the slots holding a value */
+};
+
+struct feat_conf_option {
+    const char              *key;      /* as written in the file */
+    enum feat_conf_kind      kind;
+    const char              *def;      /* the default, as it would be written */
+    const char              *doc;      /* one line, for featcgi -C */
+    struct feat_conf_value  *value;
+};
+
+/* An option as an object of one element, so that its name is a pointer. */
+#define FEAT_CONF_DECLARE(id, key, kind, def, doc)                            \
+    extern const struct feat_conf_option  FEAT_CONF_##id[1];
+#define FEAT_CONF_DEFINE(id, key, kind, def, doc)                             \
+    static struct feat_conf_value  feat_conf_value_##id;                      \
+    const struct feat_conf_option  FEAT_CONF_##id[1] = {                      \
+        { key, FEAT_CONF_T_##kind, def, doc, &feat_conf_value_##id }          \
+    };
+#define FEAT_CONF_ENTRY(id, key, kind, def, doc)  FEAT_CONF_##id,
+
+/* Every option, sorted by key. */
+#define FEAT_FOR_EACH_CONF(X)                                                 \
+    X(ACCESS_LOG, "access_log", PATH, "off", "access log path, or off")       \
+    X(ALIPAY_APP_ID, "alipay.app_id", STR, "", "Alipay open platform app id") \
+    X(ALIPAY_GATEWAY, "alipay.gateway",                                       \
+      STR, "https://openapi.alipay.com/gateway.do",                           \
+      "Alipay gateway URL (https; plain http to loopback only)")              \
+    X(ALIPAY_PRIVATE_KEY_FILE, "alipay.private_key_file", PATH, "",           \
+      "PEM RSA private key that signs Alipay requests")                       \
+    X(ALIPAY_PUBLIC_KEY_FILE, "alipay.public_key_file", PATH, "",             \
+      "PEM Alipay public key that verifies its answers")                      \
+    X(ALIPAY_TIMEOUT, "alipay.timeout", INT, "10000",                         \
+      "Alipay gateway timeout (ms)")                                          \
+    X(AMAP_BASE_URL, "amap.base_url", STR, "https://restapi.amap.com",        \
+      "AMap web service URL (v1 /area)")                                      \
+    X(AMAP_CACHE_ROWS, "amap.cache_rows", INT, "10000",                       \
+      "most /area answers cached")                                            \
+    X(AMAP_CACHE_TTL, "amap.cache_ttl", INT, "86400",                         \
+      "lifetime of a cached /area answer (s)")                                \
+    X(AMAP_IP_LIMIT, "amap.ip_limit", INT, "60",                              \
+      "/area calls per client address a minute")                              \
+    X(AMAP_KEY, "amap.key", STR, "", "AMap web service key")                  \
+    X(AMAP_TIMEOUT, "amap.timeout", INT, "5000", "AMap timeout (ms)")         \
+    X(APP_HEADER, "app_header", BOOL, "off",                                  \
+      "X-App-Id picks the app when no FEAT_APP_ID is set")                    \
+    X(BUSY_TIMEOUT, "busy_timeout", INT, "5000",                              \
+      "SQLite busy timeout (ms)")                                             \
+    X(CODE_DAILY_LIMIT, "code.daily_limit", INT, "10",                        \
+      "verification codes per account a day")                                 \
+    X(CODE_HOURLY_LIMIT, "code.hourly_limit", INT, "5",                       \
+      "verification codes per account an hour")                               \
+    X(CODE_IP_HOURLY_LIMIT, "code.ip_hourly_limit", INT, "20",                \
+      "verification codes per client address an hour")                        \
+    X(CODE_MAX_ATTEMPTS, "code.max_attempts", INT, "5",                       \
+      "wrong tries that burn a code")                                         \
+    X(CODE_RESEND_INTERVAL, "code.resend_interval", INT, "60",                \
+      "seconds between two codes to one account")                             \
+    X(CODE_TTL, "code.ttl", INT, "300", "verification code lifetime (s)")     \
+    X(DATABASE, "database", PATH, "featcgi.db", "SQLite database file")       \
+    X(DIALECTS, "dialects", STR, "v2 v1 feat",                                \
+      "dialects served (v2 v1 feat)")                                         \
+    X(ERROR_LOG, "error_log", PATH, "stderr", "error log path, or stderr")    \
+    X(EXPOSE_CODES, "expose_codes", BOOL, "off",                              \
+      "v1 get_verify_code answers the code (development only)")               \
+    X(JOBS_INTERVAL, "jobs.interval", INT, "30",                              \
+      "seconds between the jobs process sweeps")                              \
+    X(LISTEN, "listen", PATH, "featcgi.sock",                                 \
+      "unix socket path, or host:port")                                       \
+    X(LISTEN_MODE, "listen_mode", STR, "0660", "unix socket mode (octal)")    \
+    X(LOCALE, "locale", STR, "zh", "message language: zh or en")              \
+    X(LOG_LEVEL, "log_level", STR, "info",                                    \
+      "lowest level logged (syslog name)")                                    \
+    X(LOGIN_IP_MAX_FAILURES, "login.ip_max_failures", INT, "30",              \
+      "failed logins per client address in a window")                         \
+    X(LOGIN_MAX_FAILURES, "login.max_failures", INT, "5",                     \
+      "failed logins per account in a window")                                \
+    X(LOGIN_WINDOW, "login.window", INT, "900",                               \
+      "failed-login window and lockout (s)")                                  \
+    X(MAIL_FROM, "mail.from", STR, "", "sender address of mail")              \
+    X(MAIL_PASSWORD, "mail.password", STR, "", "SMTP password")               \
+    X(MAIL_PROVIDER, "mail.provider", STR, "",                                \
+      "mail delivery: log or smtp (none if empty)")                           \
+    X(MAIL_SMTP_URL, "mail.smtp_url", STR, "",                                \
+      "SMTP server URL (smtps://host:465)")                                   \
+    X(MAIL_TIMEOUT, "mail.timeout", INT, "10000", "SMTP timeout (ms)")        \
+    X(MAIL_USERNAME, "mail.username", STR, "", "SMTP user name")              \
+    X(MAX_BODY, "max_body", SIZE, "1m", "body limit of ordinary requests")    \
+    X(MAX_UPLOAD, "max_upload", SIZE, "10m", "body limit of uploads")         \
+    X(MEDIA_DIR, "media_dir", PATH, "media", "directory of uploaded files")   \
+    X(MEDIA_URL, "media_url", STR, "/media/",                                 \
+      "public URL prefix of media_dir")                                       \
+    X(OPEN_LOGIN_IP_LIMIT, "open_login.ip_limit", INT, "30",                  \
+      "v1 get_token_by_open calls per client address an hour")                \
+    X(PID_FILE, "pid_file", PATH, "", "file the master writes its pid to")    \
+    X(PUBLIC_URL, "public_url", STR, "",                                      \
+      "scheme://host of absolute URLs in answers (default: from Host)")       \
+    X(RESET_PASSWORD_RECENT_AUTH, "reset_password.recent_auth", BOOL, "off",  \
+      "v1 reset_password needs a JWT issued in the last 10 minutes")          \
+    X(SCRYPT_LN, "scrypt.ln", INT, "15", "scrypt cost: log2 N")               \
+    X(SCRYPT_MAX_CONCURRENT, "scrypt.max_concurrent", INT, "2",               \
+      "password hashes running at once, per install")                         \
+    X(SCRYPT_P, "scrypt.p", INT, "3", "scrypt parallelism p")                 \
+    X(SCRYPT_R, "scrypt.r", INT, "8", "scrypt block size r")                  \
+    X(SDS_ALLOW_FROM, "sds.allow_from", STR, "127.0.0.0/8 ::1",               \
+      "addresses (CIDR list) /sds_check_token answers")                       \
+    X(SDS_IP_LIMIT, "sds.ip_limit", INT, "600",                               \
+      "/sds_check_token calls per client address a minute")                   \
+    X(SECRET, "secret", STR, "",                                              \
+      "install secret, at least 32 characters (required)")                    \
+    X(SESSION_ACCESS_TTL, "session.access_ttl", INT, "604800",                \
+      "access token lifetime (s)")                                            \
+    X(SESSION_GRACE, "session.grace", INT, "10",                              \
+      "seconds a rotated refresh token still answers the same pair")          \
+    X(SESSION_REFRESH_TTL, "session.refresh_ttl", INT, "2592000",             \
+      "refresh token lifetime (s)")                                           \
+    X(SMS_HTTP_KEY, "sms.http_key", STR, "", "SMS gateway API key")           \
+    X(SMS_HTTP_TIMEOUT, "sms.http_timeout", INT, "5000",                      \
+      "SMS gateway timeout (ms)")                                             \
+    X(SMS_HTTP_URL, "sms.http_url", STR, "", "SMS gateway URL")               \
+    X(SMS_LOG_PATH, "sms.log_path", PATH, "sms.log",                          \
+      "file of the log provider")                                             \
+    X(SMS_PROVIDER, "sms.provider", STR, "",                                  \
+      "SMS code delivery: log or http")                                       \
+    X(SYNCHRONOUS, "synchronous", STR, "normal",                              \
+      "SQLite synchronous: normal or full")                                   \
+    X(TESTING, "testing", BOOL, "off",                                        \
+      "test mode: honours FEAT_CLOCK_SHIFT (never in production)")            \
+    X(TIMEZONE, "timezone", STR, "Asia/Shanghai",                             \
+      "time zone of rendered times")                                          \
+    X(WORKERS, "workers", INT, "2", "worker processes")
+
+FEAT_FOR_EACH_CONF(FEAT_CONF_DECLARE)
+
+/*
+ * The value of an option: the one loaded (or set), else its default.  Each
+ * reads one kind (a read of another kind is a bug, logged at LOG_ALERT):
+ * feat_conf_str a STR, feat_conf_path a PATH (resolved), feat_conf_int an
+ * INT, feat_conf_bool a BOOL (1 or 0), feat_conf_size a SIZE in bytes.
+ * Strings are never NULL ("" when empty) and stay valid until the next
+ * load, set or feat_conf_free.
+ */
+const char *feat_conf_str(const struct feat_conf_option *o);
+const char *feat_conf_path(const struct feat_conf_option *o);
+long long feat_conf_int(const struct feat_conf_option *o);
+int feat_conf_bool(const struct feat_conf_option *o);
+long long feat_conf_size(const struct feat_conf_option *o);
 
 
 /* ---- time (fcgi/core/time.c) --------------------------------------------- */

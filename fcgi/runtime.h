@@ -22,24 +22,27 @@
  * one and FEAT_OK is answered; on failure (unreadable file, a line that does
  * not parse, an unknown key, a value of the wrong kind) the current config
  * stays, the reason goes to *err (static storage) and FEAT_ERROR is answered.
+ * The keys known are the runtime's and those the modules of mods declare
+ * (feat_modules, NULL-terminated; NULL for none).
  */
-int feat_conf_load(const char *path, const char **err);
-/* Sets one value over the loaded file (featctl and tests). */
-int feat_conf_set(const char *key, const char *value);
-const char *feat_conf_path(void);
+int feat_conf_load(const char *path, const struct feat_module *const *mods,
+    const char **err);
+/* Sets one option over the loaded file (featctl and tests); a PATH is kept
+ * as given.  FEAT_OK, or FEAT_ERROR (logged) for a value of the wrong kind. */
+int feat_conf_set(const struct feat_conf_option *o, const char *value);
+/* The file of the last successful load, or NULL. */
+const char *feat_conf_file(void);
+/* Forgets every value (the defaults hold again) and the options learnt. */
 void feat_conf_free(void);
+/* The option of a key, the runtime's or one of the modules' that the last
+ * load learnt, or NULL. */
+const struct feat_conf_option *feat_conf_find(const char *key);
+/* One line per option, sorted by key: key, kind, default, doc, separated
+ * by tabs (featcgi -C). */
+void feat_conf_print(FILE *f, const struct feat_module *const *mods);
 
-/* Every known option with its default and one line of documentation. */
-struct feat_conf_option {
-    const char  *key;
-    const char  *def;
-    /* 's' string, 'i' integer, 'b' on/off, 'z' size, 'p' path (relative
-     * to the config file's directory) */
-    char         kind;
-    const char  *doc;
-};
-/* Sorted by key; the last entry has key NULL. */
-extern const struct feat_conf_option feat_conf_options[];
+/* The runtime's own options (FEAT_FOR_EACH_CONF), NULL-terminated. */
+extern const struct feat_conf_option *const feat_conf_options[];
 
 
 /* ---- core/log.c ---------------------------------------------------------- */

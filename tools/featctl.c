@@ -128,7 +128,7 @@ main(int argc, char **argv)
 
     feat_log_set_role("featctl");
 
-    if (feat_conf_load(conf, &err) != FEAT_OK) {
+    if (feat_conf_load(conf, feat_modules, &err) != FEAT_OK) {
         return feat_ctl_fail("%s", err != NULL ? err : conf);
     }
 
@@ -404,7 +404,7 @@ feat_ctl_db(struct feat_ctl *ctl, int need_schema)
 
     if (feat_db_open() != FEAT_OK) {
         feat_ctl_fail("cannot open the database \"%s\" (config %s)",
-                      feat_conf_str("database", ""), ctl->conf_path);
+                      feat_conf_path(FEAT_CONF_DATABASE), ctl->conf_path);
         return NULL;
     }
 
@@ -425,7 +425,7 @@ feat_ctl_db(struct feat_ctl *ctl, int need_schema)
     if (version < latest) {
         feat_ctl_fail("the database \"%s\" is at schema version %d, this "
                       "featctl needs %d: run \"featctl db migrate\"",
-                      feat_conf_str("database", ""),
+                      feat_conf_path(FEAT_CONF_DATABASE),
                       version < 0 ? 0 : version, latest);
         return NULL;
     }

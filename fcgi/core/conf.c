@@ -1,14 +1,18 @@
 /*
- * conf.c: the configuration file and the table of every option.
+ * conf.c: the configuration file and the options it may set.
  *
- * feat_conf_options[] lists each key with its kind, default and a line of
- * documentation (featcgi.conf(5) is written from it).  It is kept sorted by
- * key so that a lookup, which runs on every request, is one bsearch; the
- * values live in an array indexed like the table.  A load parses the whole
- * file into a fresh value set and swaps it in only when every line parsed,
- * so a SIGHUP with a broken file leaves the running config untouched.
- * Kinds: 's' string, 'i' integer, 'b' on/off, 'z' size with an optional
- * k/m/g suffix, 'p' path resolved against the config file's directory.
+ * Every option is an object made by an X-macro list (see feat.h): the
+ * runtime's own list is FEAT_FOR_EACH_CONF, and each module hands its list
+ * to the runtime in struct feat_module's conf.  Before a parse the runtime
+ * learns them all, from the module list its caller passes (feat_modules[],
+ * which this layer may not name), into one array sorted by key (refusing a
+ * key declared twice or a default that does not parse), so a file may set
+ * a module's keys and nothing else.  An option's live value sits in the
+ * object's own slot: the accessors read it in O(1), with no lookup by
+ * name; the slots that hold a value are chained, for feat_conf_free.  A load parses the whole file into a fresh value set and
+ * swaps it into the slots only when every line parsed, so a SIGHUP with a
+ * broken file leaves the running config untouched.  Before any load, an
+ * accessor answers the option's default.
  */
 
 #include "config.h"
@@ -27,149 +31,23 @@
 #define FEAT_CONF_LINE_MAX    4096
 #define FEAT_CONF_SECRET_MIN  32
 
-/* Sorted by key (strcmp order): feat_conf_index() relies on it. */
-const struct feat_conf_option feat_conf_options[] = {
-    { "access_log", "off", 'p', "access log path, or off" },
-    { "alipay.app_id", "", 's', "Alipay open platform app id" },
-    { "alipay.gateway", "https://openapi.alipay.com/gateway.do", 's',
-      "Alipay gateway URL (https; plain http to loopback only)" },
-    { "alipay.private_key_file", "", 'p',
-      "PEM RSA private key that signs Alipay requests" },
-    { "alipay.public_key_file", "", 'p',
-      "PEM Alipay public key that verifies its answers" },
-    { "alipay.timeout", "10000", 'i', "Alipay gateway timeout (ms)" },
-    { "amap.base_url", "https://restapi.amap.com", 's',
-      "AMap web service URL (v1 /area)" },
-    { "amap.cache_rows", "10000", 'i', "most /area answers cached" },
-    { "amap.cache_ttl", "86400", 'i', "lifetime of a cached /area answer (s)" },
-    { "amap.ip_limit", "60", 'i', "/area calls per client address a minute" },
-    { "amap.key", "", 's', "AMap web service key" },
-    { "amap.timeout", "5000", 'i', "AMap timeout (ms)" },
-    { "app_header", "off", 'b',
-      "X-App-Id picks the app when no FEAT_APP_ID is set" },
-    { "busy_timeout", "5000", 'i', "SQLite busy timeout (ms)" },
-    { "code.daily_limit", "10", 'i', "verification codes per account a day" },
-    { "code.hourly_limit", "5", 'i',
-      "verification codes per account an hour" },
-    { "code.ip_hourly_limit", "20", 'i',
-      "verification codes per client address an hour" },
-    { "code.max_attempts", "5", 'i', "wrong tries that burn a code" },
-    { "code.resend_interval", "60", 'i',
-      "seconds between two codes to one account" },
-    { "code.ttl", "300", 'i', "verification code lifetime (s)" },
-    { "database", "featcgi.db", 'p', "SQLite database file" },
-    { "dialects", "v2 v1 feat", 's', "dialects served (v2 v1 feat)" },
-    { "error_log", "stderr", 'p', "error log path, or stderr" },
-    { "expose_codes", "off", 'b',
-      "v1 get_verify_code answers the code (development only)" },
-    { "jobs.interval", "30", 'i', "seconds between the jobs process sweeps" },
-    { "listen", "featcgi.sock", 'p', "unix socket path, or host:port" },
-    { "listen_mode", "0660", 's', "unix socket mode (octal)" },
-    { "locale", "zh", 's', "message language: zh or en" },
-    { "log_level", "info", 's', "lowest level logged (syslog name)" },
-    { "login.ip_max_failures", "30", 'i',
-      "failed logins per client address in a window" },
-    { "login.max_failures", "5", 'i', "failed logins per account in a window" },
-    { "login.window", "900", 'i', "failed-login window and lockout (s)" },
-    { "mail.from", "", 's', "sender address of mail" },
-    { "mail.password", "", 's', "SMTP password" },
-    { "mail.provider", "", 's', "mail delivery: log or smtp (none if empty)" },
-    { "mail.smtp_url", "", 's', "SMTP server URL (smtps://host:465)" },
-    { "mail.timeout", "10000", 'i', "SMTP timeout (ms)" },
-    { "mail.username", "", 's', "SMTP user name" },
-    { "max_body", "1m", 'z', "body limit of ordinary requests" },
-    { "max_upload", "10m", 'z', "body limit of uploads" },
-    { "media_dir", "media", 'p', "directory of uploaded files" },
-    { "media_url", "/media/", 's', "public URL prefix of media_dir" },
-    { "open_login.ip_limit", "30", 'i',
-      "v1 get_token_by_open calls per client address an hour" },
-    { "pid_file", "", 'p', "file the master writes its pid to" },
-    { "public_url", "", 's',
-      "scheme://host of absolute URLs in answers (default: from Host)" },
-    { "reset_password.recent_auth", "off", 'b',
-      "v1 reset_password needs a JWT issued in the last 10 minutes" },
-    { "scrypt.ln", "15", 'i', "scrypt cost: log2 N" },
-    { "scrypt.max_concurrent", "2", 'i',
-      "password hashes running at once, per install" },
-    { "scrypt.p", "3", 'i', "scrypt parallelism p" },
-    { "scrypt.r", "8", 'i', "scrypt block size r" },
-    { "sds.allow_from", "127.0.0.0/8 ::1", 's',
-      "addresses (CIDR list) /sds_check_token answers" },
-    { "sds.ip_limit", "600", 'i',
-      "/sds_check_token calls per client address a minute" },
-    { "secret", "", 's',
-      "install secret, at least 32 characters (required)" },
-    { "session.access_ttl", "604800", 'i', "access token lifetime (s)" },
-    { "session.grace", "10", 'i',
-      "seconds a rotated refresh token still answers the same pair" },
-    { "session.refresh_ttl", "2592000", 'i', "refresh token lifetime (s)" },
-    { "sms.http_key", "", 's', "SMS gateway API key" },
-    { "sms.http_timeout", "5000", 'i', "SMS gateway timeout (ms)" },
-    { "sms.http_url", "", 's', "SMS gateway URL" },
-    { "sms.log_path", "sms.log", 'p', "file of the log provider" },
-    { "sms.provider", "", 's', "SMS code delivery: log or http" },
-    { "synchronous", "normal", 's', "SQLite synchronous: normal or full" },
-    { "testing", "off", 'b',
-      "test mode: honours FEAT_CLOCK_SHIFT (never in production)" },
-    { "timezone", "Asia/Shanghai", 's', "time zone of rendered times" },
-    { "workers", "2", 'i', "worker processes" },
-    { NULL, NULL, 0, NULL }
+FEAT_FOR_EACH_CONF(FEAT_CONF_DEFINE)
+
+const struct feat_conf_option *const  feat_conf_options[] = {
+    FEAT_FOR_EACH_CONF(FEAT_CONF_ENTRY)
+    NULL
 };
 
-#define FEAT_CONF_N  (FEAT_NELEMS(feat_conf_options) - 1)
+/* The runtime's options and those of feat_conf_mods, sorted by key. */
+static const struct feat_conf_option  **feat_conf_known;
+static size_t                           feat_conf_nknown;
+static const struct feat_module *const *feat_conf_mods;
 
-struct feat_conf_value {
-    char       *str;     /* malloc'd; "" when empty */
-    long long   num;     /* 'i', 'b', 'z' */
-    int         line;    /* where the file set it, 0: default */
-};
+/* The slots holding a value (a load's or a set's), chained by next. */
+static struct feat_conf_value          *feat_conf_held;
 
-struct feat_conf {
-    char                    *path;
-    struct feat_conf_value   v[FEAT_CONF_N];
-};
-
-static struct feat_conf  *feat_conf_current;
-static char               feat_conf_errbuf[512];
-
-
-static int
-feat_conf_cmp(const void *key, const void *opt)
-{
-    return strcmp(key, ((const struct feat_conf_option *) opt)->key);
-}
-
-
-/* The option's index in the table, or -1. */
-static int
-feat_conf_index(const char *key)
-{
-    const struct feat_conf_option  *o;
-
-    o = bsearch(key, feat_conf_options, FEAT_CONF_N,
-                sizeof(struct feat_conf_option), feat_conf_cmp);
-
-    return o == NULL ? -1 : (int) (o - feat_conf_options);
-}
-
-
-static void
-feat_conf_destroy(struct feat_conf *c)
-{
-    size_t  i;
-
-    if (c == NULL) {
-        return;
-    }
-
-    for (i = 0; i < FEAT_CONF_N; i++) {
-        free(c->v[i].str);
-    }
-
-    free(c->path);
-    free(c);
-}
-
+static char                            *feat_conf_file_path;
+static char                             feat_conf_errbuf[512];
 
 static char *
 feat_conf_strdup(const char *s)
@@ -279,14 +157,15 @@ feat_conf_parse_size(const char *s, long long *out)
  * options use ("stderr", "off"), "" (unset), and host:port for listen.
  */
 static char *
-feat_conf_resolve(const char *key, const char *value, const char *dir)
+feat_conf_resolve(const struct feat_conf_option *o, const char *value,
+    const char *dir)
 {
     size_t  n;
     char   *p;
 
     if (value[0] == '/' || value[0] == '\0' || strcmp(value, "stderr") == 0
         || strcmp(value, "off") == 0 || dir == NULL
-        || (strcmp(key, "listen") == 0 && strchr(value, ':') != NULL
+        || (o == FEAT_CONF_LISTEN && strchr(value, ':') != NULL
             && strchr(value, '/') == NULL))
     {
         return feat_conf_strdup(value);
@@ -304,75 +183,192 @@ feat_conf_resolve(const char *key, const char *value, const char *dir)
 }
 
 
-/* Checks value against the option's kind and stores it in *v. */
+/* Checks value against the option's kind: FEAT_OK with *num, or
+ * FEAT_ERROR with *reason. */
 static int
-feat_conf_assign(struct feat_conf_value *v, int i, const char *value,
-    const char *dir, const char **reason)
+feat_conf_check(const struct feat_conf_option *o, const char *value,
+    long long *num, const char **reason)
 {
-    const struct feat_conf_option  *o;
-    long long                       n;
-
-    o = &feat_conf_options[i];
-    n = 0;
+    *num = 0;
 
     switch (o->kind) {
-    case 'i':
-        if (feat_conf_parse_int(value, &n) != FEAT_OK) {
+    case FEAT_CONF_T_INT:
+        if (feat_conf_parse_int(value, num) != FEAT_OK) {
             *reason = "an integer";
             return FEAT_ERROR;
         }
         break;
-    case 'b':
-        if (feat_conf_parse_bool(value, &n) != FEAT_OK) {
+    case FEAT_CONF_T_BOOL:
+        if (feat_conf_parse_bool(value, num) != FEAT_OK) {
             *reason = "on or off";
             return FEAT_ERROR;
         }
-        value = n ? "on" : "off";
         break;
-    case 'z':
-        if (feat_conf_parse_size(value, &n) != FEAT_OK) {
+    case FEAT_CONF_T_SIZE:
+        if (feat_conf_parse_size(value, num) != FEAT_OK) {
             *reason = "a size (\"1m\", \"512k\", \"10485760\")";
             return FEAT_ERROR;
         }
         break;
+    case FEAT_CONF_T_STR:
+    case FEAT_CONF_T_PATH:
+        break;
+    }
+
+    return FEAT_OK;
+}
+
+
+/* Checks value against the option's kind and stores it in *v. */
+static int
+feat_conf_assign(struct feat_conf_value *v, const struct feat_conf_option *o,
+    const char *value, const char *dir, const char **reason)
+{
+    long long  n;
+
+    if (feat_conf_check(o, value, &n, reason) != FEAT_OK) {
+        return FEAT_ERROR;
+    }
+
+    if (o->kind == FEAT_CONF_T_BOOL) {
+        value = n ? "on" : "off";
+    }
+
+    if (v->str == NULL && v == o->value) {
+        /* a live slot takes its first value: chain it for feat_conf_free */
+        v->next = feat_conf_held;
+        feat_conf_held = v;
     }
 
     free(v->str);
-    v->str = (o->kind == 'p') ? feat_conf_resolve(o->key, value, dir)
-                              : feat_conf_strdup(value);
+    v->str = (o->kind == FEAT_CONF_T_PATH) ? feat_conf_resolve(o, value, dir)
+                                           : feat_conf_strdup(value);
     v->num = n;
 
     return FEAT_OK;
 }
 
 
-/* A config holding every default; paths resolved against dir. */
-static struct feat_conf *
-feat_conf_defaults(const char *dir)
+static int
+feat_conf_cmp(const void *a, const void *b)
 {
-    struct feat_conf  *c;
-    const char        *reason;
-    size_t             i;
+    const struct feat_conf_option  *x, *y;
 
-    c = calloc(1, sizeof(struct feat_conf));
-    if (c == NULL) {
-        feat_log(LOG_EMERG, errno, "calloc() failed");
-        abort();
+    x = *(const struct feat_conf_option *const *) a;
+    y = *(const struct feat_conf_option *const *) b;
+
+    return strcmp(x->key, y->key);
+}
+
+
+static int
+feat_conf_cmp_key(const void *key, const void *b)
+{
+    return strcmp(key, (*(const struct feat_conf_option *const *) b)->key);
+}
+
+
+static void
+feat_conf_add(size_t *n, const struct feat_conf_option *const *list)
+{
+    for ( /* void */ ; list != NULL && *list != NULL; list++) {
+        if (feat_conf_known != NULL) {
+            feat_conf_known[*n] = *list;
+        }
+        (*n)++;
+    }
+}
+
+
+static void
+feat_conf_forget(void)
+{
+    free(feat_conf_known);
+    feat_conf_known = NULL;
+    feat_conf_nknown = 0;
+    feat_conf_mods = NULL;
+}
+
+
+/*
+ * Learns the runtime's options and those of mods (a NULL-terminated list,
+ * or NULL) into feat_conf_known, sorted by key, unless they are learnt
+ * already.  A key declared twice or a default that does not parse is a
+ * bug: FEAT_ERROR, logged at LOG_ALERT.
+ */
+static int
+feat_conf_learn(const struct feat_module *const *mods)
+{
+    size_t                           n, i;
+    long long                        num;
+    const char                      *reason;
+    const struct feat_module *const  *m;
+
+    if (feat_conf_known != NULL && feat_conf_mods == mods) {
+        return FEAT_OK;
     }
 
-    for (i = 0; i < FEAT_CONF_N; i++) {
-        if (feat_conf_assign(&c->v[i], (int) i, feat_conf_options[i].def,
-                             dir, &reason)
-            != FEAT_OK)
-        {
-            /* a default that does not parse is a bug in the table */
-            feat_log(LOG_ALERT, 0, "bad default of \"%s\"",
-                     feat_conf_options[i].key);
-            c->v[i].str = feat_conf_strdup("");
+    feat_conf_forget();
+
+    /* once to count, once to fill */
+    for (i = 0; i < 2; i++) {
+        n = 0;
+        feat_conf_add(&n, feat_conf_options);
+        for (m = mods; m != NULL && *m != NULL; m++) {
+            feat_conf_add(&n, (*m)->conf);
+        }
+
+        if (i == 0) {
+            feat_conf_known = calloc(n, sizeof(*feat_conf_known));
+            if (feat_conf_known == NULL) {
+                feat_log(LOG_EMERG, errno, "calloc() failed");
+                abort();
+            }
         }
     }
 
-    return c;
+    feat_conf_nknown = n;
+    qsort(feat_conf_known, n, sizeof(*feat_conf_known), feat_conf_cmp);
+
+    for (i = 0; i < n; i++) {
+        if (i > 0 && strcmp(feat_conf_known[i - 1]->key,
+                            feat_conf_known[i]->key) == 0)
+        {
+            feat_log(LOG_ALERT, 0, "config key \"%s\" declared twice",
+                     feat_conf_known[i]->key);
+            break;
+        }
+
+        if (feat_conf_check(feat_conf_known[i], feat_conf_known[i]->def,
+                            &num, &reason)
+            != FEAT_OK)
+        {
+            feat_log(LOG_ALERT, 0, "the default of config \"%s\" is not %s",
+                     feat_conf_known[i]->key, reason);
+            break;
+        }
+    }
+
+    if (i < n) {
+        feat_conf_forget();
+        return FEAT_ERROR;
+    }
+
+    feat_conf_mods = mods;
+    return FEAT_OK;
+}
+
+
+/* The index of key in feat_conf_known, or -1. */
+static int
+feat_conf_index(const char *key)
+{
+    const struct feat_conf_option *const  *o;
+
+    o = bsearch(key, feat_conf_known, feat_conf_nknown,
+                sizeof(*feat_conf_known), feat_conf_cmp_key);
+
+    return o == NULL ? -1 : (int) (o - feat_conf_known);
 }
 
 
@@ -496,8 +492,15 @@ feat_conf_dir(const char *path)
 }
 
 
+/* A parse in progress: a value and the line that set it, per option. */
+struct feat_conf_parsed {
+    struct feat_conf_value  *v;
+    int                     *line;
+};
+
+
 static int
-feat_conf_parse_line(struct feat_conf *c, char *buf, const char *path,
+feat_conf_parse_line(struct feat_conf_parsed *c, char *buf, const char *path,
     int line, const char *dir, const char **err)
 {
     char        *key, *value, *eq;
@@ -539,28 +542,111 @@ feat_conf_parse_line(struct feat_conf *c, char *buf, const char *path,
         return feat_conf_fail(err, path, line, "unknown key \"%s\"", key);
     }
 
-    if (c->v[i].line != 0) {
+    if (c->line[i] != 0) {
         return feat_conf_fail(err, path, line, "duplicate key \"%s\"", key);
     }
 
-    if (feat_conf_assign(&c->v[i], i, value, dir, &reason) != FEAT_OK) {
+    if (feat_conf_assign(&c->v[i], feat_conf_known[i], value, dir, &reason)
+        != FEAT_OK)
+    {
         return feat_conf_fail(err, path, line, "\"%s\" must be %s", key,
                               reason);
     }
 
-    c->v[i].line = line;
+    c->line[i] = line;
+    return FEAT_OK;
+}
+
+
+/* Moves the parsed value p into the live slot v. */
+static void
+feat_conf_take(struct feat_conf_value *v, struct feat_conf_value *p)
+{
+    if (v->str == NULL) {
+        v->next = feat_conf_held;
+        feat_conf_held = v;
+    }
+
+    free(v->str);
+    v->str = p->str;
+    v->num = p->num;
+    p->str = NULL;
+}
+
+
+/* Parses the open file f into c (defaults first): FEAT_OK or FEAT_ERROR. */
+static int
+feat_conf_parse(struct feat_conf_parsed *c, FILE *f, const char *path,
+    const char *dir, const char **err)
+{
+    char         buf[FEAT_CONF_LINE_MAX + 2];
+    const char  *reason;
+    size_t       len, i;
+    int          line, rc, s;
+
+    for (i = 0; i < feat_conf_nknown; i++) {
+        /* the defaults parsed when they were learnt */
+        (void) feat_conf_assign(&c->v[i], feat_conf_known[i],
+                                feat_conf_known[i]->def, dir, &reason);
+    }
+
+    rc = FEAT_OK;
+    line = 0;
+
+    while (fgets(buf, sizeof(buf), f) != NULL) {
+        line++;
+        len = strlen(buf);
+
+        if (len > 0 && buf[len - 1] == '\n') {
+            buf[--len] = '\0';
+        } else if (!feof(f)) {
+            return feat_conf_fail(err, path, line, "line too long");
+        }
+
+        rc = feat_conf_parse_line(c, buf, path, line, dir, err);
+        if (rc != FEAT_OK) {
+            return rc;
+        }
+    }
+
+    if (ferror(f)) {
+        return feat_conf_fail(err, path, line, "read error");
+    }
+
+    s = feat_conf_index(FEAT_CONF_SECRET->key);
+
+    if (c->line[s] == 0) {
+        return feat_conf_fail(err, path, line, "\"secret\" is missing");
+    }
+
+    if (strlen(c->v[s].str) < FEAT_CONF_SECRET_MIN) {
+        return feat_conf_fail(err, path, c->line[s],
+                              "\"secret\" is shorter than %d characters",
+                              FEAT_CONF_SECRET_MIN);
+    }
+
     return FEAT_OK;
 }
 
 
 int
-feat_conf_load(const char *path, const char **err)
+feat_conf_load(const char *path, const struct feat_module *const *mods,
+    const char **err)
 {
-    FILE              *f;
-    struct feat_conf  *c;
-    char              *dir, buf[FEAT_CONF_LINE_MAX + 2];
-    size_t             len;
-    int                line, rc, s, eof;
+    FILE                  *f;
+    char                  *dir;
+    size_t                 i;
+    int                    rc;
+    struct feat_conf_parsed  c;
+
+    if (feat_conf_learn(mods) != FEAT_OK) {
+        snprintf(feat_conf_errbuf, sizeof(feat_conf_errbuf),
+                 "the table of config options is broken (see the log)");
+        if (err != NULL) {
+            *err = feat_conf_errbuf;
+        }
+        return FEAT_ERROR;
+    }
 
     f = fopen(path, "re");
     if (f == NULL) {
@@ -572,58 +658,39 @@ feat_conf_load(const char *path, const char **err)
         return FEAT_ERROR;
     }
 
+    c.v = calloc(feat_conf_nknown, sizeof(struct feat_conf_value));
+    c.line = calloc(feat_conf_nknown, sizeof(int));
+    if (c.v == NULL || c.line == NULL) {
+        feat_log(LOG_EMERG, errno, "calloc() failed");
+        abort();
+    }
+
     dir = feat_conf_dir(path);
-    c = feat_conf_defaults(dir);
-    rc = FEAT_OK;
-    line = 0;
-
-    while (fgets(buf, sizeof(buf), f) != NULL) {
-        line++;
-        len = strlen(buf);
-        eof = feof(f);
-
-        if (len > 0 && buf[len - 1] == '\n') {
-            buf[--len] = '\0';
-        } else if (!eof) {
-            rc = feat_conf_fail(err, path, line, "line too long");
-            break;
-        }
-
-        rc = feat_conf_parse_line(c, buf, path, line, dir, err);
-        if (rc != FEAT_OK) {
-            break;
-        }
-    }
-
-    if (rc == FEAT_OK && ferror(f)) {
-        rc = feat_conf_fail(err, path, line, "read error");
-    }
-
+    rc = feat_conf_parse(&c, f, path, dir, err);
     fclose(f);
     free(dir);
 
-    if (rc == FEAT_OK) {
-        s = feat_conf_index("secret");
-        if (c->v[s].line == 0) {
-            rc = feat_conf_fail(err, path, line, "\"secret\" is missing");
-        } else if (strlen(c->v[s].str) < FEAT_CONF_SECRET_MIN) {
-            rc = feat_conf_fail(err, path, c->v[s].line,
-                                "\"secret\" is shorter than %d characters",
-                                FEAT_CONF_SECRET_MIN);
+    for (i = 0; i < feat_conf_nknown; i++) {
+        if (rc == FEAT_OK) {
+            /* the swap: every option takes its new value */
+            feat_conf_take(feat_conf_known[i]->value, &c.v[i]);
+        } else {
+            free(c.v[i].str);
         }
     }
 
+    free(c.v);
+    free(c.line);
+
     if (rc != FEAT_OK) {
-        feat_conf_destroy(c);
         return FEAT_ERROR;
     }
 
-    c->path = feat_conf_strdup(path);
-    feat_conf_destroy(feat_conf_current);
-    feat_conf_current = c;
+    free(feat_conf_file_path);
+    feat_conf_file_path = feat_conf_strdup(path);
 
     /* localtime_r() renders every dialect's times in this zone */
-    setenv("TZ", c->v[feat_conf_index("timezone")].str, 1);
+    setenv("TZ", FEAT_CONF_TIMEZONE->value->str, 1);
     tzset();
 
     return FEAT_OK;
@@ -631,29 +698,16 @@ feat_conf_load(const char *path, const char **err)
 
 
 int
-feat_conf_set(const char *key, const char *value)
+feat_conf_set(const struct feat_conf_option *o, const char *value)
 {
     const char  *reason;
-    int          i;
 
-    i = feat_conf_index(key);
-    if (i < 0) {
-        feat_log(LOG_ERR, 0, "unknown config key \"%s\"", key);
+    if (feat_conf_assign(o->value, o, value, NULL, &reason) != FEAT_OK) {
+        feat_log(LOG_ERR, 0, "config \"%s\" must be %s", o->key, reason);
         return FEAT_ERROR;
     }
 
-    if (feat_conf_current == NULL) {
-        feat_conf_current = feat_conf_defaults(NULL);
-    }
-
-    if (feat_conf_assign(&feat_conf_current->v[i], i, value, NULL, &reason)
-        != FEAT_OK)
-    {
-        feat_log(LOG_ERR, 0, "config \"%s\" must be %s", key, reason);
-        return FEAT_ERROR;
-    }
-
-    if (strcmp(key, "timezone") == 0) {
+    if (o == FEAT_CONF_TIMEZONE) {
         setenv("TZ", value, 1);
         tzset();
     }
@@ -662,117 +716,164 @@ feat_conf_set(const char *key, const char *value)
 }
 
 
-const char *
-feat_conf_path(void)
+const struct feat_conf_option *
+feat_conf_find(const char *key)
 {
-    return feat_conf_current == NULL ? NULL : feat_conf_current->path;
+    int  i;
+
+    if (feat_conf_learn(feat_conf_mods) != FEAT_OK) {
+        return NULL;
+    }
+
+    i = feat_conf_index(key);
+
+    return i < 0 ? NULL : feat_conf_known[i];
+}
+
+
+void
+feat_conf_print(FILE *f, const struct feat_module *const *mods)
+{
+    size_t                          i;
+    const char                     *kind;
+    const struct feat_conf_option  *o;
+
+    if (feat_conf_learn(mods) != FEAT_OK) {
+        return;
+    }
+
+    for (i = 0; i < feat_conf_nknown; i++) {
+        o = feat_conf_known[i];
+
+        switch (o->kind) {
+        case FEAT_CONF_T_INT:
+            kind = "integer";
+            break;
+        case FEAT_CONF_T_BOOL:
+            kind = "boolean";
+            break;
+        case FEAT_CONF_T_SIZE:
+            kind = "size";
+            break;
+        case FEAT_CONF_T_PATH:
+            kind = "path";
+            break;
+        default:
+            kind = "string";
+            break;
+        }
+
+        fprintf(f, "%s\t%s\t%s\t%s\n", o->key, kind, o->def, o->doc);
+    }
+}
+
+
+const char *
+feat_conf_file(void)
+{
+    return feat_conf_file_path;
 }
 
 
 void
 feat_conf_free(void)
 {
-    feat_conf_destroy(feat_conf_current);
-    feat_conf_current = NULL;
+    struct feat_conf_value  *v, *next;
+
+    for (v = feat_conf_held; v != NULL; v = next) {
+        next = v->next;
+        free(v->str);
+        v->str = NULL;
+        v->num = 0;
+        v->next = NULL;
+    }
+
+    feat_conf_held = NULL;
+    feat_conf_forget();
+
+    free(feat_conf_file_path);
+    feat_conf_file_path = NULL;
 }
 
 
-/*
- * The value of a known key: the loaded one, else the table's default;
- * NULL for an unknown key.  num gets the number of 'i', 'b' and 'z' kinds.
- */
-static const char *
-feat_conf_lookup(const char *key, long long *num, char *kind)
+/* A read of o as another kind than its own: a bug in the caller. */
+static void
+feat_conf_misread(const struct feat_conf_option *o, const char *as)
 {
-    const struct feat_conf_option  *o;
-    int                             i;
-    long long                       n;
+    feat_log(LOG_ALERT, 0, "config \"%s\" read as %s", o->key, as);
+}
 
-    i = feat_conf_index(key);
-    if (i < 0) {
-        return NULL;
-    }
 
-    o = &feat_conf_options[i];
-    *kind = o->kind;
+/* The number of an INT, BOOL or SIZE option. */
+static long long
+feat_conf_num(const struct feat_conf_option *o)
+{
+    long long    n;
+    const char  *reason;
 
-    if (feat_conf_current != NULL) {
-        *num = feat_conf_current->v[i].num;
-        return feat_conf_current->v[i].str;
+    if (o->value->str != NULL) {
+        return o->value->num;
     }
 
     /* nothing loaded yet (featctl's early steps, unit tests) */
-    n = 0;
-    switch (o->kind) {
-    case 'i':
-        feat_conf_parse_int(o->def, &n);
-        break;
-    case 'b':
-        feat_conf_parse_bool(o->def, &n);
-        break;
-    case 'z':
-        feat_conf_parse_size(o->def, &n);
-        break;
+    if (feat_conf_check(o, o->def, &n, &reason) != FEAT_OK) {
+        n = 0;
     }
 
-    *num = n;
-    return o->def;
+    return n;
 }
 
 
 const char *
-feat_conf_str(const char *key, const char *def)
+feat_conf_str(const struct feat_conf_option *o)
 {
-    const char  *s;
-    long long    n;
-    char         kind;
+    if (o->kind != FEAT_CONF_T_STR) {
+        feat_conf_misread(o, "a string");
+    }
 
-    s = feat_conf_lookup(key, &n, &kind);
+    return o->value->str != NULL ? o->value->str : o->def;
+}
 
-    return s == NULL ? def : s;
+
+const char *
+feat_conf_path(const struct feat_conf_option *o)
+{
+    if (o->kind != FEAT_CONF_T_PATH) {
+        feat_conf_misread(o, "a path");
+    }
+
+    return o->value->str != NULL ? o->value->str : o->def;
 }
 
 
 long long
-feat_conf_int(const char *key, long long def)
+feat_conf_int(const struct feat_conf_option *o)
 {
-    const char  *s;
-    char        *end;
-    long long    n;
-    char         kind;
-
-    s = feat_conf_lookup(key, &n, &kind);
-    if (s == NULL) {
-        return def;
+    if (o->kind != FEAT_CONF_T_INT) {
+        feat_conf_misread(o, "an integer");
     }
 
-    if (kind == 'i' || kind == 'b' || kind == 'z') {
-        return n;
-    }
-
-    /* a string option read as a number: base 0, so "0660" is octal */
-    errno = 0;
-    n = strtoll(s, &end, 0);
-
-    return (errno != 0 || end == s || *end != '\0') ? def : n;
+    return feat_conf_num(o);
 }
 
 
 int
-feat_conf_bool(const char *key, int def)
+feat_conf_bool(const struct feat_conf_option *o)
 {
-    const char  *s;
-    long long    n;
-    char         kind;
-
-    s = feat_conf_lookup(key, &n, &kind);
-    if (s == NULL) {
-        return def;
+    if (o->kind != FEAT_CONF_T_BOOL) {
+        feat_conf_misread(o, "a boolean");
     }
 
-    if (kind == 'b') {
-        return n != 0;
+    return feat_conf_num(o) != 0;
+}
+
+
+long long
+feat_conf_size(const struct feat_conf_option *o)
+{
+    if (o->kind != FEAT_CONF_T_SIZE) {
+        feat_conf_misread(o, "a size");
     }
 
-    return feat_conf_parse_bool(s, &n) == FEAT_OK ? (int) n : def;
+    return feat_conf_num(o);
 }

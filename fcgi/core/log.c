@@ -101,7 +101,7 @@ feat_log_open(void)
     int          level, efd, afd;
     const char  *name;
 
-    name = feat_conf_str("log_level", "info");
+    name = feat_conf_str(FEAT_CONF_LOG_LEVEL);
     level = feat_log_level_parse(name);
     if (level < 0) {
         feat_log(LOG_EMERG, 0, "unknown log_level \"%s\"", name);
@@ -109,7 +109,7 @@ feat_log_open(void)
     }
 
     /* open both before replacing either: a failure keeps the old ones */
-    if (feat_log_open_file(feat_conf_str("error_log", "stderr"), &efd)
+    if (feat_log_open_file(feat_conf_path(FEAT_CONF_ERROR_LOG), &efd)
         != FEAT_OK)
     {
         return FEAT_ERROR;
@@ -119,7 +119,7 @@ feat_log_open(void)
         efd = STDERR_FILENO;
     }
 
-    if (feat_log_open_file(feat_conf_str("access_log", "off"), &afd)
+    if (feat_log_open_file(feat_conf_path(FEAT_CONF_ACCESS_LOG), &afd)
         != FEAT_OK)
     {
         if (efd > STDERR_FILENO) {

@@ -29,7 +29,7 @@ feat_now(void)
 
     now = time(NULL);
 
-    if (!feat_conf_bool("testing", 0)) {
+    if (!feat_conf_bool(FEAT_CONF_TESTING)) {
         return now;
     }
 

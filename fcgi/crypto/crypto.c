@@ -421,7 +421,7 @@ feat_crypto_init_shared(void)
     long long   max;
     sem_t      *sem;
 
-    max = feat_conf_int("scrypt.max_concurrent", 2);
+    max = feat_conf_int(FEAT_CONF_SCRYPT_MAX_CONCURRENT);
     if (max < 1 || max > 1024) {
         feat_log(LOG_EMERG, 0, "\"scrypt.max_concurrent\" must be 1..1024");
         return FEAT_ERROR;
@@ -587,9 +587,9 @@ feat_pw_params(unsigned *ln, unsigned *r, unsigned *p)
 {
     long long  vln, vr, vp;
 
-    vln = feat_conf_int("scrypt.ln", 15);
-    vr = feat_conf_int("scrypt.r", 8);
-    vp = feat_conf_int("scrypt.p", 3);
+    vln = feat_conf_int(FEAT_CONF_SCRYPT_LN);
+    vr = feat_conf_int(FEAT_CONF_SCRYPT_R);
+    vp = feat_conf_int(FEAT_CONF_SCRYPT_P);
 
     if (vln < 1 || vln > FEAT_PW_LN_MAX || vr < 1 || vr > FEAT_PW_R_MAX
         || vp < 1 || vp > FEAT_PW_P_MAX)

@@ -241,7 +241,7 @@ feat_jwt_app_key(const char *app_id, unsigned char key[32])
     char         small[4 + 128], *buf;
     size_t       n;
 
-    secret = feat_conf_str("secret", "");
+    secret = feat_conf_str(FEAT_CONF_SECRET);
     if (app_id == NULL) {
         app_id = "";
     }

@@ -589,7 +589,7 @@ feat_image_store(struct feat_arena *a, const unsigned char *p, size_t n,
     char        *sub, *tmp, *path;
     int          fd, dfd;
 
-    dir = feat_conf_str("media_dir", "media");
+    dir = feat_conf_path(FEAT_CONF_MEDIA_DIR);
     if (dir == NULL || dir[0] == '\0') {
         feat_log(LOG_ERR, 0, "media_dir is empty");
         return FEAT_ERROR;
@@ -679,7 +679,7 @@ feat_image_remove(const char *relpath)
         }
     }
 
-    dir = feat_conf_str("media_dir", "media");
+    dir = feat_conf_path(FEAT_CONF_MEDIA_DIR);
     n = snprintf(path, sizeof(path), "%s/%s", dir, relpath);
     if (n < 0 || (size_t) n >= sizeof(path)) {
         feat_log(LOG_ERR, 0, "media path too long");

@@ -80,7 +80,7 @@ feat_jobs_main(void)
     sigaddset(&work, SIGUSR1);
     sigprocmask(SIG_SETMASK, &work, NULL);
 
-    interval = feat_conf_int("jobs.interval", 30);
+    interval = feat_conf_int(FEAT_CONF_JOBS_INTERVAL);
     if (interval < 1 || interval > 86400) {
         feat_log(LOG_WARNING, 0, "\"jobs.interval\" out of 1..86400: 30");
         interval = 30;

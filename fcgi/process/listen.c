@@ -147,7 +147,7 @@ feat_listen_unix(const char *path)
     }
     memcpy(sun.sun_path, path, strlen(path));
 
-    smode = feat_conf_str("listen_mode", "0660");
+    smode = feat_conf_str(FEAT_CONF_LISTEN_MODE);
     errno = 0;
     mode = strtol(smode, &end, 8);
     if (errno != 0 || *end != '\0' || end == smode || mode < 0
@@ -217,7 +217,7 @@ feat_listen_open(void)
     char         host[256], port[8];
     const char  *listen_on;
 
-    listen_on = feat_conf_str("listen", "featcgi.sock");
+    listen_on = feat_conf_path(FEAT_CONF_LISTEN);
 
     if (feat_listen_is_tcp(listen_on, host, sizeof(host), port,
                            sizeof(port)))
@@ -256,7 +256,7 @@ feat_listen_write_pid(void)
     char         buf[32];
     const char  *path;
 
-    path = feat_conf_str("pid_file", "");
+    path = feat_conf_path(FEAT_CONF_PID_FILE);
     if (path == NULL || path[0] == '\0') {
         return FEAT_OK;
     }

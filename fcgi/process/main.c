@@ -117,7 +117,7 @@ feat_check_migrations(const char **why)
 
     sqlite3_close(db);
 
-    path = feat_conf_str("database", "featcgi.db");
+    path = feat_conf_path(FEAT_CONF_DATABASE);
     if (access(path, F_OK) != 0) {
         return FEAT_OK;         /* created at the first start */
     }
@@ -210,7 +210,7 @@ main(int argc, char **argv)
     feat_log_set_role("featcgi");
 
     /* The route table is built in: -R alone can do without a config. */
-    if (feat_conf_load(path, &err) != FEAT_OK && (test || explicit)) {
+    if (feat_conf_load(path, feat_modules, &err) != FEAT_OK && (test || explicit)) {
         fprintf(stderr, "featcgi: %s\n", err);
         return 1;
     }

@@ -478,7 +478,7 @@ feat_master_worker_count(void)
 {
     long long  n;
 
-    n = feat_conf_int("workers", 2);
+    n = feat_conf_int(FEAT_CONF_WORKERS);
     if (n < 1 || n > FEAT_MAX_WORKERS) {
         feat_log(LOG_ERR, 0, "\"workers\" must be 1..%d", FEAT_MAX_WORKERS);
         return -1;
@@ -498,7 +498,7 @@ feat_master_reload(void)
 
     feat_log(LOG_NOTICE, 0, "reloading %s", feat_master_conf);
 
-    if (feat_conf_load(feat_master_conf, &err) != FEAT_OK) {
+    if (feat_conf_load(feat_master_conf, feat_modules, &err) != FEAT_OK) {
         feat_log(LOG_ERR, 0, "reload failed, keeping the old config: %s",
                  err);
         return;
@@ -506,7 +506,7 @@ feat_master_reload(void)
 
     feat_log_open();
 
-    listen = feat_conf_str("listen", "featcgi.sock");
+    listen = feat_conf_path(FEAT_CONF_LISTEN);
     if (strcmp(listen, feat_listen_addr()) != 0) {
         feat_log(LOG_WARNING, 0, "\"listen\" changed to \"%s\": kept \"%s\" "
                  "until a restart", listen, feat_listen_addr());
@@ -824,7 +824,7 @@ feat_master_main(const char *conf_path)
     feat_master_conf = conf_path;
     feat_log_set_role("master");
 
-    if (feat_conf_load(conf_path, &err) != FEAT_OK) {
+    if (feat_conf_load(conf_path, feat_modules, &err) != FEAT_OK) {
         feat_log(LOG_EMERG, 0, "%s", err);
         return 1;
     }

@@ -185,8 +185,8 @@ feat_worker_run(struct feat_req *r, const struct feat_route *rt)
     const struct feat_module  *auth;
 
     limit = (rt->flags & FEAT_UPLOAD)
-            ? feat_conf_int("max_upload", 10 * 1024 * 1024)
-            : feat_conf_int("max_body", 1024 * 1024);
+            ? feat_conf_size(FEAT_CONF_MAX_UPLOAD)
+            : feat_conf_size(FEAT_CONF_MAX_BODY);
 
     switch (feat_req_read_body(r, limit < 0 ? 0 : (size_t) limit)) {
 
@@ -269,7 +269,7 @@ feat_worker_fault_count(struct feat_req *r, const char *name)
     const char  *s;
 
     s = feat_req_header(r, name);
-    if (s == NULL || !feat_conf_bool("testing", 0)) {
+    if (s == NULL || !feat_conf_bool(FEAT_CONF_TESTING)) {
         return 0;
     }
 

@@ -29,7 +29,7 @@ feat_app_resolve(struct feat_req *r)
     int               rc;
 
     id = (r->envp != NULL) ? feat_req_header(r, "X-App-Id") : NULL;
-    if (!feat_conf_bool("app_header", 0)) {
+    if (!feat_conf_bool(FEAT_CONF_APP_HEADER)) {
         id = NULL;
     }
 

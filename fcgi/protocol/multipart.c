@@ -696,10 +696,8 @@ feat_req_multipart(struct feat_req *r, struct feat_part **parts, size_t *n,
         return FEAT_DECLINED;
     }
 
-    max = feat_conf_int("max_upload", 10 * 1024 * 1024);
-    if (max <= 0) {
-        max = 10 * 1024 * 1024;
-    }
+    /* 0 means no limit here: the body was read under the same one */
+    max = feat_conf_size(FEAT_CONF_MAX_UPLOAD);
 
     memset(&lim, 0, sizeof(lim));
     lim.max_total = (size_t) max;

@@ -211,7 +211,7 @@ feat_reply_write(struct feat_req *r, int status, cJSON *body,
 static int
 feat_locale_en(void)
 {
-    return strcmp(feat_conf_str("locale", "zh"), "en") == 0;
+    return strcmp(feat_conf_str(FEAT_CONF_LOCALE), "en") == 0;
 }
 
 

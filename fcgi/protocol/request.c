@@ -567,7 +567,7 @@ feat_req_origin(struct feat_req *r)
 {
     const char  *url, *host, *https;
 
-    url = feat_conf_str("public_url", "");
+    url = feat_conf_str(FEAT_CONF_PUBLIC_URL);
     if (url != NULL && url[0] != '\0') {
         return url;
     }

@@ -573,7 +573,7 @@ feat_dialect_enabled(unsigned dialect)
 
     name = feat_dialect_name(dialect);
     len = strlen(name);
-    s = feat_conf_str("dialects", "v2 v1 feat");
+    s = feat_conf_str(FEAT_CONF_DIALECTS);
 
     /* a short space-separated list: scanning it beats caching it */
     while (*s != '\0') {

@@ -713,19 +713,19 @@ feat_db_open(void)
         feat_db_close();
     }
 
-    path = feat_conf_str("database", "featcgi.db");
+    path = feat_conf_path(FEAT_CONF_DATABASE);
     if (path == NULL || path[0] == '\0' || strlen(path) > FEAT_DB_PATH_MAX) {
         feat_log(LOG_EMERG, 0, "bad \"database\" setting");
         return FEAT_ERROR;
     }
 
-    sync = feat_conf_str("synchronous", "normal");
+    sync = feat_conf_str(FEAT_CONF_SYNCHRONOUS);
     if (strcmp(sync, "normal") != 0 && strcmp(sync, "full") != 0) {
         feat_log(LOG_EMERG, 0, "\"synchronous\" must be normal or full");
         return FEAT_ERROR;
     }
 
-    timeout = feat_conf_int("busy_timeout", 5000);
+    timeout = feat_conf_int(FEAT_CONF_BUSY_TIMEOUT);
     if (timeout < 0 || timeout > 600000) {
         feat_log(LOG_EMERG, 0, "\"busy_timeout\" must be 0..600000 ms");
         return FEAT_ERROR;

@@ -360,12 +360,12 @@ login_locked(sqlite3 *db, const char *app, const struct feat_account *acct,
     int  rc;
 
     rc = feat_rate_check(db, app, LOGIN_FAIL, acct->key,
-                         (int) feat_conf_int("login.max_failures", 5),
+                         (int) feat_conf_int(FEAT_CONF_LOGIN_MAX_FAILURES),
                          window, NULL);
     if (rc == FEAT_OK && ip != NULL && ip[0] != '\0') {
         rc = feat_rate_check(db, app, LOGIN_FAIL_IP, ip,
-                             (int) feat_conf_int("login.ip_max_failures", 30),
-                             window, NULL);
+                     (int) feat_conf_int(FEAT_CONF_LOGIN_IP_MAX_FAILURES),
+                     window, NULL);
     }
 
     switch (rc) {
@@ -387,14 +387,14 @@ login_failed(sqlite3 *db, const char *app, const struct feat_account *acct,
     /* The answers do not matter here: the next attempt's check decides. */
     if (acct != NULL) {
         (void) feat_rate_hit(db, app, LOGIN_FAIL, acct->key,
-                             (int) feat_conf_int("login.max_failures", 5),
+                             (int) feat_conf_int(FEAT_CONF_LOGIN_MAX_FAILURES),
                              window, NULL);
     }
 
     if (ip != NULL && ip[0] != '\0') {
         (void) feat_rate_hit(db, app, LOGIN_FAIL_IP, ip,
-                             (int) feat_conf_int("login.ip_max_failures", 30),
-                             window, NULL);
+                     (int) feat_conf_int(FEAT_CONF_LOGIN_IP_MAX_FAILURES),
+                     window, NULL);
     }
 }
 
@@ -433,7 +433,7 @@ feat_account_check_password(sqlite3 *db, const char *app,
     struct feat_user    u;
     struct feat_arena  *a;
 
-    window = (int) feat_conf_int("login.window", 900);
+    window = (int) feat_conf_int(FEAT_CONF_LOGIN_WINDOW);
 
     /* Locked means locked, even for the right password. */
     e = login_locked(db, app, acct, ip, window);

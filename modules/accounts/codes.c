@@ -47,7 +47,7 @@ code_hmac(const char *app, const char *key, const char *purpose,
         return FEAT_ERROR;
     }
 
-    secret = feat_conf_str("secret", "");
+    secret = feat_conf_str(FEAT_CONF_SECRET);
     feat_hmac_sha256_hex(secret, strlen(secret), buf, out);
 
     return FEAT_OK;
@@ -85,9 +85,9 @@ code_account_limits(sqlite3 *db, const char *app, const char *key,
     sqlite3_int64   last;
     sqlite3_stmt   *st;
 
-    interval = feat_conf_int("code.resend_interval", 60);
-    hourly = feat_conf_int("code.hourly_limit", 5);
-    daily = feat_conf_int("code.daily_limit", 10);
+    interval = feat_conf_int(FEAT_CONF_CODE_RESEND_INTERVAL);
+    hourly = feat_conf_int(FEAT_CONF_CODE_HOURLY_LIMIT);
+    daily = feat_conf_int(FEAT_CONF_CODE_DAILY_LIMIT);
 
     /* One range scan of codes_account (app_id, account, created_at). */
     st = feat_db_query(db,
@@ -159,7 +159,7 @@ feat_code_send(sqlite3 *db, struct feat_arena *a, const char *app,
      */
     if (ip != NULL && ip[0] != '\0') {
         rc = feat_rate_hit(db, app, CODE_IP_BUCKET, ip,
-                           (int) feat_conf_int("code.ip_hourly_limit", 20),
+                           (int) feat_conf_int(FEAT_CONF_CODE_IP_HOURLY_LIMIT),
                            HOUR, NULL);
         if (rc == FEAT_BUSY) {
             e = FEAT_E_TOO_FREQUENT;
@@ -176,7 +176,7 @@ feat_code_send(sqlite3 *db, struct feat_arena *a, const char *app,
             "INSERT INTO codes (app_id, account, purpose, code_hmac,"
             " created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             "ssssii", app, acct->key, purpose, hmac, (sqlite3_int64) now,
-            (sqlite3_int64) (now + feat_conf_int("code.ttl", 300)))
+            (sqlite3_int64) (now + feat_conf_int(FEAT_CONF_CODE_TTL)))
         != FEAT_OK)
     {
         e = FEAT_E_INTERNAL;
@@ -287,7 +287,7 @@ feat_code_check_locked(sqlite3 *db, const char *app,
 
     /* A used, expired or burnt code refuses even the right digits. */
     if (!sqlite3_column_int(st, 3)
-        || attempts >= feat_conf_int("code.max_attempts", 5))
+        || attempts >= feat_conf_int(FEAT_CONF_CODE_MAX_ATTEMPTS))
     {
         feat_db_done(st);
         return FEAT_E_BAD_CODE;
@@ -362,7 +362,7 @@ feat_code_ip_probe(sqlite3 *db, const char *app, const char *ip,
         return e;
     }
 
-    limit = (int) feat_conf_int("code.ip_hourly_limit", 20);
+    limit = (int) feat_conf_int(FEAT_CONF_CODE_IP_HOURLY_LIMIT);
 
     switch (e) {
     case FEAT_E_REGISTERED:

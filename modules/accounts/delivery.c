@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "feat.h"
+#include "accounts/accounts.h"
 #include "accounts/delivery.h"
 
 
@@ -52,7 +53,7 @@ static int feat_deliver_digits(const char *s, size_t min, size_t max);
 static int feat_deliver_address(const char *s);
 static int feat_deliver_app(const char *s);
 static int feat_deliver_header(const char *s);
-static long feat_deliver_timeout(const char *key, long def);
+static long feat_deliver_timeout(const struct feat_conf_option *o);
 
 
 enum feat_error
@@ -95,7 +96,7 @@ feat_deliver_sms(struct feat_arena *a, const char *app_id, const char *area,
         return FEAT_E_SMS_DOWN;
     }
 
-    provider = feat_conf_str("sms.provider", "");
+    provider = feat_conf_str(FEAT_CONF_SMS_PROVIDER);
 
     if (provider[0] == '\0') {
         feat_log(LOG_WARNING, 0, "deliver: no sms.provider configured");
@@ -130,7 +131,7 @@ feat_deliver_mail(struct feat_arena *a, const char *app_id,
         return FEAT_E_MAIL_DOWN;
     }
 
-    provider = feat_conf_str("mail.provider", "");
+    provider = feat_conf_str(FEAT_CONF_MAIL_PROVIDER);
 
     if (provider[0] == '\0') {
         feat_log(LOG_WARNING, 0, "deliver: no mail.provider configured");
@@ -170,9 +171,9 @@ feat_deliver_sms_http(struct feat_arena *a, const char *app_id,
     long                    timeout;
     struct feat_http_resp   resp;
 
-    url = feat_conf_str("sms.http_url", "");
-    key = feat_conf_str("sms.http_key", "");
-    timeout = feat_deliver_timeout("sms.http_timeout", 5000);
+    url = feat_conf_str(FEAT_CONF_SMS_HTTP_URL);
+    key = feat_conf_str(FEAT_CONF_SMS_HTTP_KEY);
+    timeout = feat_deliver_timeout(FEAT_CONF_SMS_HTTP_TIMEOUT);
 
     if (url[0] == '\0') {
         feat_log(LOG_ERR, 0, "deliver: sms.provider http needs sms.http_url");
@@ -262,9 +263,9 @@ feat_deliver_smtp(struct feat_arena *a, const char *email, const char *code)
     const char  *url, *from, *lt, *gt, *env_from, *domain, *msg;
     long         timeout;
 
-    url = feat_conf_str("mail.smtp_url", "");
-    from = feat_conf_str("mail.from", "");
-    timeout = feat_deliver_timeout("mail.timeout", 10000);
+    url = feat_conf_str(FEAT_CONF_MAIL_SMTP_URL);
+    from = feat_conf_str(FEAT_CONF_MAIL_FROM);
+    timeout = feat_deliver_timeout(FEAT_CONF_MAIL_TIMEOUT);
 
     if (url[0] == '\0') {
         feat_log(LOG_ERR, 0, "deliver: mail.provider smtp needs "
@@ -291,8 +292,8 @@ feat_deliver_smtp(struct feat_arena *a, const char *email, const char *code)
 
     msg = feat_deliver_message(a, from, domain, email, code);
 
-    if (feat_http_mail(url, feat_conf_str("mail.username", ""),
-                       feat_conf_str("mail.password", ""), env_from, email,
+    if (feat_http_mail(url, feat_conf_str(FEAT_CONF_MAIL_USERNAME),
+                       feat_conf_str(FEAT_CONF_MAIL_PASSWORD), env_from, email,
                        msg, strlen(msg), timeout)
         != FEAT_OK)
     {
@@ -327,12 +328,12 @@ feat_deliver_message(struct feat_arena *a, const char *from,
     time_t          now;
     struct tm       tm;
 
-    minutes = (feat_conf_int("code.ttl", 300) + 59) / 60;
+    minutes = (feat_conf_int(FEAT_CONF_CODE_TTL) + 59) / 60;
     if (minutes < 1) {
         minutes = 1;
     }
 
-    if (strcmp(feat_conf_str("locale", "zh"), "en") == 0) {
+    if (strcmp(feat_conf_str(FEAT_CONF_LOCALE), "en") == 0) {
         subject = "Your verification code";
         text = feat_arena_sprintf(a,
             "Your verification code is %s. It expires in %ld minute%s.\r\n"
@@ -456,7 +457,7 @@ feat_deliver_log(struct feat_arena *a, const char *app_id, const char *kind,
     ssize_t      n;
     int          fd, err;
 
-    path = feat_conf_str("sms.log_path", "sms.log");
+    path = feat_conf_path(FEAT_CONF_SMS_LOG_PATH);
 
     now = feat_now();
     if (gmtime_r(&now, &tm) == NULL
@@ -578,11 +579,11 @@ feat_deliver_header(const char *s)
 
 /* A timeout from the config in ms, kept between 100 ms and 10 minutes. */
 static long
-feat_deliver_timeout(const char *key, long def)
+feat_deliver_timeout(const struct feat_conf_option *o)
 {
     long long  ms;
 
-    ms = feat_conf_int(key, def);
+    ms = feat_conf_int(o);
 
     if (ms < 100) {
         ms = 100;

@@ -282,9 +282,9 @@ fail(struct feat_req *r, enum feat_error e, const char *what)
     long long  wait;
 
     if (e == FEAT_E_LOCKED || e == FEAT_E_TOO_FREQUENT) {
-        wait = (e == FEAT_E_LOCKED) ? feat_conf_int("login.window", 900)
-                                    : feat_conf_int("code.resend_interval",
-                                                    60);
+        wait = feat_conf_int(e == FEAT_E_LOCKED
+                             ? FEAT_CONF_LOGIN_WINDOW
+                             : FEAT_CONF_CODE_RESEND_INTERVAL);
         feat_reply_header(r, "Retry-After",
                           feat_arena_sprintf(r->arena, "%lld",
                                              wait > 0 ? wait : 1));
@@ -303,7 +303,7 @@ fail_vcode(struct feat_req *r)
     const struct feat_error_info  *info;
 
     info = feat_error_info(FEAT_E_BAD_CODE);
-    text = strcmp(feat_conf_str("locale", "zh"), "en") == 0 ? info->en
+    text = strcmp(feat_conf_str(FEAT_CONF_LOCALE), "en") == 0 ? info->en
                                                              : info->zh;
 
     feat_log(LOG_INFO, 0, "%s: verification code refused", info->name);
@@ -555,5 +555,6 @@ const struct feat_module  feat_accounts_feat_module = {
     NULL,
     NULL,
     NULL,
-    permit_sweep
+    permit_sweep,
+    NULL
 };

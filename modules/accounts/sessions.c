@@ -46,7 +46,7 @@ derive_token(const char *label, const char *old,
     const char     *secret;
     unsigned char   msg[64 + FEAT_TOKEN_MAX + 4], mac[32];
 
-    secret = feat_conf_str("secret", "");
+    secret = feat_conf_str(FEAT_CONF_SECRET);
     llen = strlen(label);
     olen = strlen(old);
 
@@ -84,8 +84,8 @@ derive_token(const char *label, const char *old,
 static void
 session_ttls(long long *access, long long *refresh)
 {
-    *access = feat_conf_int("session.access_ttl", 604800);
-    *refresh = feat_conf_int("session.refresh_ttl", 2592000);
+    *access = feat_conf_int(FEAT_CONF_SESSION_ACCESS_TTL);
+    *refresh = feat_conf_int(FEAT_CONF_SESSION_REFRESH_TTL);
 }
 
 
@@ -145,7 +145,7 @@ tokens_fill(struct feat_tokens *t, sqlite3_int64 session_id,
     memcpy(t->refresh, refresh, FEAT_TOKEN_LEN + 1);
     t->access_expires = access_expires;
     t->refresh_expires = refresh_expires;
-    t->access_ttl = feat_conf_int("session.access_ttl", 604800);
+    t->access_ttl = feat_conf_int(FEAT_CONF_SESSION_ACCESS_TTL);
 }
 
 
@@ -209,7 +209,7 @@ rotate_again(sqlite3 *db, const char *app, sqlite3_int64 client_id,
     feat_sha256_hex(refresh2, hash2);
 
     rc = live && current != NULL
-         && now - rotated_at <= feat_conf_int("session.grace", 10)
+         && now - rotated_at <= feat_conf_int(FEAT_CONF_SESSION_GRACE)
          && feat_ct_streq(hash2, current);
 
     feat_db_done(st);
@@ -471,6 +471,8 @@ feat_session_lookup(sqlite3 *db, struct feat_arena *a, const char *app,
 void
 feat_session_sweep(sqlite3 *db, time_t now)
 {
+    sqlite3_int64  oldest;
+
     /* Rotated rows go with their session (ON DELETE CASCADE). */
     if (feat_db_exec(db,
             "DELETE FROM sessions WHERE refresh_expires < ?1", "i",
@@ -487,10 +489,11 @@ feat_session_sweep(sqlite3 *db, time_t now)
      * the grace window would turn every later reuse into a plain "unknown
      * token" and leave the thief's family alive.
      */
+    oldest = now - feat_conf_int(FEAT_CONF_SESSION_REFRESH_TTL);
+
     if (feat_db_exec(db,
             "DELETE FROM session_rotated WHERE rotated_at < ?1", "i",
-            (sqlite3_int64) (now - feat_conf_int("session.refresh_ttl",
-                                                 2592000))) != FEAT_OK)
+            oldest) != FEAT_OK)
     {
         feat_log(LOG_ERR, 0, "sessions: rotated sweep failed");
     }

@@ -27,7 +27,6 @@
 #define SDS_WINDOW         60
 #define HOUR               3600
 #define RECENT_AUTH        600      /* reset_password.recent_auth window */
-#define SDS_DEFAULT_ALLOW  "127.0.0.0/8 ::1"
 #define SDS_ENTRY_MAX      64       /* longest "address/prefix" accepted */
 
 
@@ -374,7 +373,7 @@ v1_check_register(struct feat_req *r)
     if (r->remote_addr[0] != '\0') {
         rc = feat_rate_hit(feat_db(), r->app->id, FEAT_CODE_IP_BUCKET,
                            r->remote_addr,
-                           (int) feat_conf_int("code.ip_hourly_limit", 20),
+                           (int) feat_conf_int(FEAT_CONF_CODE_IP_HOURLY_LIMIT),
                            HOUR, NULL);
         if (rc == FEAT_BUSY) {
             return feat_fail(r, FEAT_E_TOO_FREQUENT, "check/register from %s",
@@ -426,7 +425,7 @@ v1_get_verify_code(struct feat_req *r)
     /* The seed shows the code; only a development install answers it. */
     o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "verify_code",
-                            feat_conf_bool("expose_codes", 0) ? code : "");
+                            feat_conf_bool(FEAT_CONF_EXPOSE_CODES) ? code : "");
 
     return feat_reply(r, o);
 }
@@ -446,7 +445,7 @@ v1_reset_password(struct feat_req *r)
         return FEAT_OK;
     }
 
-    if (feat_conf_bool("reset_password.recent_auth", 0)) {
+    if (feat_conf_bool(FEAT_CONF_RESET_PASSWORD_RECENT_AUTH)) {
         /* authenticate checked the token; this reads when it was issued */
         e = feat_v1_token_check(feat_db(), r->arena, r->app->id, r->token,
                                 FEAT_V1_ACCESS, &u, &issued);
@@ -523,7 +522,7 @@ v1_get_token_by_open(struct feat_req *r)
     if (r->remote_addr[0] != '\0') {
         rc = feat_rate_hit(feat_db(), r->app->id, OPEN_LOGIN_BUCKET,
                            r->remote_addr,
-                           (int) feat_conf_int("open_login.ip_limit", 30),
+                           (int) feat_conf_int(FEAT_CONF_OPEN_LOGIN_IP_LIMIT),
                            HOUR, NULL);
         if (rc == FEAT_BUSY) {
             return feat_fail(r, FEAT_E_TOO_FREQUENT, "open login from %s",
@@ -696,7 +695,7 @@ sds_fail(struct feat_req *r, enum feat_error e, const char *code,
     }
 
     return sds_reply(r, e == FEAT_E_INTERNAL ? 500 : 200, code,
-                     strcmp(feat_conf_str("locale", "zh"), "en") == 0
+                     strcmp(feat_conf_str(FEAT_CONF_LOCALE), "en") == 0
                          ? info->en : info->zh, NULL);
 }
 
@@ -747,7 +746,7 @@ v1_sds_check_token(struct feat_req *r)
     enum feat_error    e;
     struct feat_user   u;
 
-    rc = allow_list_match(feat_conf_str("sds.allow_from", SDS_DEFAULT_ALLOW),
+    rc = allow_list_match(feat_conf_str(FEAT_CONF_SDS_ALLOW_FROM),
                           r->remote_addr, &bad);
     if (rc < 0) {
         feat_log(LOG_ERR, 0, "sds.allow_from: bad entry at \"%.64s\"", bad);
@@ -757,7 +756,7 @@ v1_sds_check_token(struct feat_req *r)
     }
 
     rc = feat_rate_hit(feat_db(), r->app->id, SDS_BUCKET, r->remote_addr,
-                       (int) feat_conf_int("sds.ip_limit", 600), SDS_WINDOW,
+                       (int) feat_conf_int(FEAT_CONF_SDS_IP_LIMIT), SDS_WINDOW,
                        NULL);
     if (rc == FEAT_BUSY) {
         return sds_fail(r, FEAT_E_TOO_FREQUENT, NULL, r->remote_addr);
@@ -799,7 +798,7 @@ accounts_v1_init_master(void)
 {
     const char  *bad;
 
-    if (allow_list_match(feat_conf_str("sds.allow_from", SDS_DEFAULT_ALLOW),
+    if (allow_list_match(feat_conf_str(FEAT_CONF_SDS_ALLOW_FROM),
                          "127.0.0.1", &bad) < 0)
     {
         feat_log(LOG_EMERG, 0, "sds.allow_from: bad entry at \"%.64s\"",
@@ -832,6 +831,7 @@ const struct feat_module  feat_accounts_v1_module = {
     "accounts-v1",
     accounts_v1_routes,
     accounts_v1_init_master,
+    NULL,
     NULL,
     NULL,
     NULL,

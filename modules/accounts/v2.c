@@ -330,5 +330,6 @@ const struct feat_module  feat_accounts_module = {
     NULL,
     NULL,
     feat_accounts_authenticate,
-    accounts_sweep
+    accounts_sweep,
+    NULL
 };

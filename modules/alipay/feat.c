@@ -120,5 +120,6 @@ const struct feat_module  feat_alipay_module = {
     NULL,
     NULL,
     NULL,
+    NULL,
     NULL
 };

@@ -79,13 +79,13 @@ alipay_urlenc(struct feat_arena *a, const char *s)
 
 /* The path of a key file from the config, or NULL (logged). */
 static const char *
-alipay_key_file(const char *key)
+alipay_key_file(const struct feat_conf_option *o)
 {
     const char  *path;
 
-    path = feat_conf_str(key, "");
-    if (path == NULL || path[0] == '\0') {
-        feat_log(LOG_ERR, 0, "alipay: %s is not set", key);
+    path = feat_conf_path(o);
+    if (path[0] == '\0') {
+        feat_log(LOG_ERR, 0, "alipay: %s is not set", o->key);
         return NULL;
     }
 
@@ -102,7 +102,7 @@ alipay_sign(struct feat_arena *a, const char *text)
     const char     *path;
     unsigned char  *sig;
 
-    path = alipay_key_file("alipay.private_key_file");
+    path = alipay_key_file(FEAT_CONF_ALIPAY_PRIVATE_KEY_FILE);
     if (path == NULL
         || feat_rsa_sha256_sign(a, path, ALIPAY_RSA_MIN_BITS, text,
                                 strlen(text), &sig, &siglen)
@@ -143,7 +143,7 @@ alipay_verify(struct feat_arena *a, const char *text, size_t n,
         return FEAT_ERROR;
     }
 
-    path = alipay_key_file("alipay.public_key_file");
+    path = alipay_key_file(FEAT_CONF_ALIPAY_PUBLIC_KEY_FILE);
     if (path == NULL) {
         return FEAT_ERROR;
     }
@@ -307,7 +307,7 @@ alipay_request(struct feat_arena *a, const char *code)
 
     n = 0;
     p[n].name = "app_id";
-    p[n++].value = feat_conf_str("alipay.app_id", "");
+    p[n++].value = feat_conf_str(FEAT_CONF_ALIPAY_APP_ID);
     p[n].name = "method";
     p[n++].value = ALIPAY_METHOD;
     p[n].name = "charset";
@@ -443,9 +443,9 @@ feat_alipay_exchange(struct feat_arena *a, const char *code,
     raw = NULL;
     rlen = 0;
 
-    url = feat_conf_str("alipay.gateway", "");
+    url = feat_conf_str(FEAT_CONF_ALIPAY_GATEWAY);
     if (url == NULL || url[0] == '\0'
-        || feat_conf_str("alipay.app_id", "")[0] == '\0')
+        || feat_conf_str(FEAT_CONF_ALIPAY_APP_ID)[0] == '\0')
     {
         feat_log(LOG_ERR, 0, "alipay: alipay.gateway or alipay.app_id is"
                  " not set");
@@ -464,7 +464,7 @@ feat_alipay_exchange(struct feat_arena *a, const char *code,
     }
 
     if (feat_http_request(a, "POST", url, headers, body, strlen(body),
-                          feat_conf_int("alipay.timeout", 10000),
+                          feat_conf_int(FEAT_CONF_ALIPAY_TIMEOUT),
                           ALIPAY_ANSWER_MAX, &res)
         != FEAT_OK)
     {

@@ -108,5 +108,6 @@ const struct feat_module  feat_apns_module = {
     NULL,
     NULL,
     NULL,
+    NULL,
     NULL
 };

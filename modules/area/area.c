@@ -15,7 +15,6 @@
 #include "area/area.h"
 
 #define AREA_PATH          "/v3/config/district"
-#define AREA_DEFAULT_URL   "https://restapi.amap.com"
 #define AREA_URL_MAX       2048    /* base_url + path, bytes */
 #define AREA_KEY_MAX       128     /* amap.key, bytes */
 
@@ -162,8 +161,8 @@ area_url(struct feat_arena *a, const char *query)
     size_t       n;
     const char  *base, *key;
 
-    base = feat_conf_str("amap.base_url", AREA_DEFAULT_URL);
-    key = feat_conf_str("amap.key", "");
+    base = feat_conf_str(FEAT_CONF_AMAP_BASE_URL);
+    key = feat_conf_str(FEAT_CONF_AMAP_KEY);
 
     n = strlen(base);
     while (n > 0 && base[n - 1] == '/') {
@@ -201,8 +200,8 @@ feat_area_district(sqlite3 *db, struct feat_arena *a, const char *query,
     struct feat_http_resp   resp;
 
     now = feat_now();
-    ttl = feat_conf_int("amap.cache_ttl", 86400);
-    rows = feat_conf_int("amap.cache_rows", 10000);
+    ttl = feat_conf_int(FEAT_CONF_AMAP_CACHE_TTL);
+    rows = feat_conf_int(FEAT_CONF_AMAP_CACHE_ROWS);
     *cached = 0;
 
     if (ttl > 0 && rows > 0) {
@@ -223,7 +222,7 @@ feat_area_district(sqlite3 *db, struct feat_arena *a, const char *query,
     }
 
     if (feat_http_request(a, "GET", url, NULL, NULL, 0,
-                          (long) feat_conf_int("amap.timeout", 5000),
+                          (long) feat_conf_int(FEAT_CONF_AMAP_TIMEOUT),
                           FEAT_AREA_BODY_MAX, &resp)
         != FEAT_OK)
     {

@@ -31,7 +31,7 @@ v1_area(struct feat_req *r)
     if (r->remote_addr[0] != '\0') {
         rc = feat_rate_hit(feat_db(), r->app->id, AREA_BUCKET,
                            r->remote_addr,
-                           (int) feat_conf_int("amap.ip_limit", 60),
+                           (int) feat_conf_int(FEAT_CONF_AMAP_IP_LIMIT),
                            AREA_WINDOW, NULL);
         if (rc == FEAT_BUSY) {
             return feat_fail(r, FEAT_E_TOO_FREQUENT, "/area from %s",

@@ -273,5 +273,6 @@ const struct feat_module  feat_images_module = {
     NULL,
     NULL,
     NULL,
+    NULL,
     NULL
 };

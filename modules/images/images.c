@@ -301,7 +301,7 @@ feat_user_image_url(struct feat_req *r, const char *relpath)
 {
     const char  *prefix, *slash;
 
-    prefix = feat_conf_str("media_url", "/media/");
+    prefix = feat_conf_str(FEAT_CONF_MEDIA_URL);
     if (prefix == NULL) {
         prefix = "/media/";
     }

@@ -528,5 +528,6 @@ const struct feat_module  feat_oauth2_module = {
     NULL,
     NULL,
     NULL,
+    NULL,
     NULL
 };

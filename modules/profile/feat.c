@@ -44,5 +44,6 @@ const struct feat_module  feat_profile_feat_module = {
     NULL,
     NULL,
     NULL,
+    NULL,
     NULL
 };

@@ -159,5 +159,6 @@ const struct feat_module  feat_profile_v1_module = {
     NULL,
     NULL,
     NULL,
+    NULL,
     NULL
 };

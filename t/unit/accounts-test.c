@@ -249,7 +249,7 @@ test_send_limits(void)
            FEAT_E_NONE, "a day later sending works again");
 
     /* per address */
-    feat_conf_set("code.ip_hourly_limit", "3");
+    feat_conf_set(FEAT_CONF_CODE_IP_HOURLY_LIMIT, "3");
     for (i = 0; i < 3; i++) {
         b = acct_of("852", i == 0 ? "5550001" : i == 1 ? "5550002"
                                                        : "5550003");
@@ -263,16 +263,16 @@ test_send_limits(void)
            "refused send stored nothing");
     is_int(feat_code_send(db, arena, APP, &b, "register", "10.9.9.8", NULL),
            FEAT_E_NONE, "another address may send");
-    feat_conf_set("code.ip_hourly_limit", "20");
+    feat_conf_set(FEAT_CONF_CODE_IP_HOURLY_LIMIT, "20");
 
     /* a failed delivery leaves no code behind */
     b = acct_of("852", "5550005");
-    feat_conf_set("sms.provider", "");
+    feat_conf_set(FEAT_CONF_SMS_PROVIDER, "");
     i = feat_code_send(db, arena, APP, &b, "register", "10.1.1.1", NULL);
     ok(i == FEAT_E_SMS_DOWN, "no provider: SMS down (%d)", i);
     is_int(count("SELECT count(*) FROM codes WHERE account = ?1", b.key), 0,
            "undelivered code deleted");
-    feat_conf_set("sms.provider", "log");
+    feat_conf_set(FEAT_CONF_SMS_PROVIDER, "log");
     is_int(feat_code_send(db, arena, APP, &b, "register", "10.1.1.1", NULL),
            FEAT_E_NONE, "and the account may send at once");
 }
@@ -330,10 +330,10 @@ test_check(void)
     is_int(feat_code_send(db, arena, APP, &a, "login", NULL, code),
            FEAT_E_NONE, "login code sent");
     clock_add(61);
-    feat_conf_set("sms.provider", "");
+    feat_conf_set(FEAT_CONF_SMS_PROVIDER, "");
     ok(feat_code_send(db, arena, APP, &a, "login", NULL, NULL)
        != FEAT_E_NONE, "undeliverable code");
-    feat_conf_set("sms.provider", "log");
+    feat_conf_set(FEAT_CONF_SMS_PROVIDER, "log");
     is_int(feat_code_check(db, APP, &a, "login", code, 1), FEAT_E_NONE,
            "previous code still valid");
 
@@ -441,7 +441,7 @@ test_register_login(struct feat_tokens *out)
            "success cleared the old failures");
 
     /* per-address failures across accounts */
-    feat_conf_set("login.ip_max_failures", "3");
+    feat_conf_set(FEAT_CONF_LOGIN_IP_MAX_FAILURES, "3");
     is_int(feat_account_login_password(db, APP, &a, "wrong-password",
                                        "10.3.3.3", "", &t),
            FEAT_E_WRONG_PASSWORD, "address: a wrong password");
@@ -456,7 +456,7 @@ test_register_login(struct feat_tokens *out)
     is_int(feat_account_login_password(db, APP, &a, "secret1", "10.3.3.4",
                                        "", &t), FEAT_E_NONE,
            "... the account itself is not (another address logs in)");
-    feat_conf_set("login.ip_max_failures", "30");
+    feat_conf_set(FEAT_CONF_LOGIN_IP_MAX_FAILURES, "30");
     clock_add(901);
 
     /* code login */
@@ -865,7 +865,7 @@ main(void)
 
     unsetenv("FEAT_CLOCK_SHIFT");
 
-    if (feat_conf_load(path, &err) != FEAT_OK) {
+    if (feat_conf_load(path, feat_modules, &err) != FEAT_OK) {
         fprintf(stderr, "# config: %s\n", err);
         return 2;
     }

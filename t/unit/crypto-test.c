@@ -228,9 +228,9 @@ test_passwords(void)
         "$bcrypt$ln=4,r=8,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA",
     };
 
-    feat_conf_set("scrypt.ln", "4");
-    feat_conf_set("scrypt.r", "8");
-    feat_conf_set("scrypt.p", "1");
+    feat_conf_set(FEAT_CONF_SCRYPT_LN, "4");
+    feat_conf_set(FEAT_CONF_SCRYPT_R, "8");
+    feat_conf_set(FEAT_CONF_SCRYPT_P, "1");
 
     is_int(feat_password_hash("correct horse", h, sizeof(h)), FEAT_OK,
            "hash with ln=4");
@@ -269,7 +269,7 @@ test_passwords(void)
         is_int(feat_password_verify("x", bad[i], &rehash), FEAT_ERROR, name);
     }
 
-    feat_conf_set("scrypt.ln", "5");
+    feat_conf_set(FEAT_CONF_SCRYPT_LN, "5");
     rehash = 0;
     is_int(feat_password_verify("correct horse", h, &rehash), FEAT_OK,
            "verify after ln was raised");
@@ -279,22 +279,22 @@ test_passwords(void)
     is_int(feat_password_verify("correct horse", h, NULL), FEAT_OK,
            "rehash pointer may be NULL");
 
-    feat_conf_set("scrypt.ln", "4");
-    feat_conf_set("scrypt.p", "2");
+    feat_conf_set(FEAT_CONF_SCRYPT_LN, "4");
+    feat_conf_set(FEAT_CONF_SCRYPT_P, "2");
     rehash = 0;
     feat_password_verify("correct horse", h, &rehash);
     is_int(rehash, 1, "rehash set when the stored p is lower");
-    feat_conf_set("scrypt.p", "1");
+    feat_conf_set(FEAT_CONF_SCRYPT_P, "1");
 
     /* scrypt itself, against RFC 7914's vector (64-byte key). */
-    feat_conf_set("scrypt.ln", "14");
+    feat_conf_set(FEAT_CONF_SCRYPT_LN, "14");
     rehash = -1;
     is_int(feat_password_verify("pleaseletmein", RFC7914, &rehash), FEAT_OK,
            "RFC 7914 scrypt vector verifies");
     is_int(rehash, 1, "a 14-byte salt asks for a rehash");
     is_int(feat_password_verify("pleaseletmeout", RFC7914, NULL),
            FEAT_DECLINED, "RFC 7914 vector, wrong password");
-    feat_conf_set("scrypt.ln", "4");
+    feat_conf_set(FEAT_CONF_SCRYPT_LN, "4");
 
     is_int(feat_crypto_init_shared(), FEAT_OK, "shared hashing cap");
     is_int(feat_password_hash("capped", h2, sizeof(h2)), FEAT_OK,
@@ -318,11 +318,11 @@ test_password_cap(void)
     pid_t            pid;
     struct timespec  ms = { 0, 1000000 };
 
-    feat_conf_set("scrypt.max_concurrent", "1");
+    feat_conf_set(FEAT_CONF_SCRYPT_MAX_CONCURRENT, "1");
     is_int(feat_crypto_init_shared(), FEAT_OK, "a cap of one hash");
     is_int(feat_crypto_pw_slots(), 1, "one free slot");
 
-    feat_conf_set("scrypt.ln", "16");
+    feat_conf_set(FEAT_CONF_SCRYPT_LN, "16");
     pid = fork();
     if (pid == 0) {
         _exit(feat_password_hash("in a child", h, sizeof(h)) == FEAT_OK
@@ -339,14 +339,14 @@ test_password_cap(void)
     if (pid > 0 && !seen) {
         waitpid(pid, &status, 0);
     }
-    feat_conf_set("scrypt.ln", "4");
+    feat_conf_set(FEAT_CONF_SCRYPT_LN, "4");
 
     ok(pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
        "a child hashed under the cap");
     ok(seen, "... and the parent saw its slot taken");
     is_int(feat_crypto_pw_slots(), 1, "... and given back");
 
-    feat_conf_set("scrypt.max_concurrent", "2");
+    feat_conf_set(FEAT_CONF_SCRYPT_MAX_CONCURRENT, "2");
     is_int(feat_crypto_init_shared(), FEAT_OK, "cap back to two");
     is_int(feat_crypto_pw_slots(), 2, "two free slots");
 }
@@ -677,7 +677,7 @@ main(void)
     }
     close(fd);
 
-    if (feat_conf_load(conf, &err) != FEAT_OK) {
+    if (feat_conf_load(conf, feat_modules, &err) != FEAT_OK) {
         diag("config: %s", err);
         return 1;
     }

@@ -371,7 +371,7 @@ test_store(struct feat_arena *a)
         return;
     }
     snprintf(path, sizeof(path), "%s/media/sub", dir);
-    ok(feat_conf_set("media_dir", path) == FEAT_OK, "media_dir set");
+    ok(feat_conf_set(FEAT_CONF_MEDIA_DIR, path) == FEAT_OK, "media_dir set");
 
     rel = NULL;
     ok(feat_image_store(a, in.b, in.n, &info, &rel) == FEAT_OK

@@ -196,7 +196,7 @@ test_app_key(void)
     unsigned char  k1[32], k2[32];
     char           hex[65];
 
-    ok(feat_conf_set("secret", SECRET) == FEAT_OK, "secret set");
+    ok(feat_conf_set(FEAT_CONF_SECRET, SECRET) == FEAT_OK, "secret set");
     feat_jwt_app_key("shop", k1);
     feat_hex(k1, sizeof(k1), hex);
     is_str(hex, APPKEY, "app key is HMAC(secret, \"jwt:\" app)");

@@ -369,7 +369,7 @@ test_req(struct feat_arena *a)
     ok(feat_req_multipart(&r, &parts, &n, &reason) == FEAT_DECLINED,
        "feat_req_multipart declines another type");
 
-    ok(feat_conf_set("max_upload", "16") == FEAT_OK, "max_upload 16");
+    ok(feat_conf_set(FEAT_CONF_MAX_UPLOAD, "16") == FEAT_OK, "max_upload 16");
     r.content_type = CT;
     ok(feat_req_multipart(&r, &parts, &n, &reason) == FEAT_ERROR,
        "feat_req_multipart applies max_upload");

@@ -2,8 +2,8 @@
  * parse-test.c: the request side of the runtime without a server:
  * urlencoded parsing and decoding, UTF-8 lengths, request params and body
  * parsing, typed input (feat_in_*) with every error kind, paging, reply
- * envelopes of each dialect (captured with r->fcgi NULL), the config
- * parser, time forms and date validation.
+ * envelopes of each dialect (captured with r->fcgi NULL), time forms and
+ * date validation (the config parser: conf-test.c).
  */
 
 #include "config.h"
@@ -466,13 +466,13 @@ test_reply(void)
     feat_fail(&r, FEAT_E_INTERNAL, "boom");
     is_int(r.status, 500, "INTERNAL is HTTP 500");
 
-    feat_conf_set("locale", "en");
+    feat_conf_set(FEAT_CONF_LOCALE, "en");
     req(&r, FEAT_V1, NULL, NULL, NULL);
     r.bad_field = "page";
     feat_fail_field(&r);
     is_str(body_of(&r), "{\"code\":10012,\"message\":\"invalid field: page\"}",
            "locale en");
-    feat_conf_set("locale", "zh");
+    feat_conf_set(FEAT_CONF_LOCALE, "zh");
 
     req(&r, FEAT_FEAT, NULL, NULL, NULL);
     r.bad_field = "vcode";
@@ -493,7 +493,7 @@ test_reply(void)
 
     /* the dropped header logs an alert (a handler bug): keep it quiet so
      * that no [alert] shows in the test's output */
-    feat_conf_set("log_level", "emerg");
+    feat_conf_set(FEAT_CONF_LOG_LEVEL, "emerg");
     feat_log_open();
     req(&r, FEAT_FEAT, NULL, NULL, NULL);
     feat_reply_header(&r, "Allow", "GET, POST");
@@ -503,7 +503,7 @@ test_reply(void)
     ok(strstr(s, "\r\nAllow: GET, POST\r\n") != NULL
        && strstr(s, "Set-Cookie") == NULL,
        "extra headers; one with CRLF is dropped");
-    feat_conf_set("log_level", "info");
+    feat_conf_set(FEAT_CONF_LOG_LEVEL, "info");
     feat_log_open();
 
     req(&r, FEAT_FEAT, NULL, NULL, NULL);
@@ -559,135 +559,6 @@ test_reply(void)
 }
 
 
-static int
-write_conf(const char *name, const char *text, char *path, size_t n)
-{
-    FILE  *f;
-
-    snprintf(path, n, "%s/%s", tmpdir, name);
-    f = fopen(path, "w");
-    if (f == NULL) {
-        return -1;
-    }
-    fputs(text, f);
-    fclose(f);
-
-    return 0;
-}
-
-
-#define SECRET "secret = 0123456789abcdef0123456789abcdef\n"
-
-static void
-test_conf(void)
-{
-    static const struct {
-        const char  *text;
-        const char  *want;   /* part of the error */
-    } bad[] = {
-        { SECRET "nope = 1\n", ":2: unknown key \"nope\"" },
-        { SECRET "workers = x\n", ":2: \"workers\" must be an integer" },
-        { SECRET "workers = 2\nworkers = 3\n", ":3: duplicate key" },
-        { SECRET "app_header = maybe\n", "must be on or off" },
-        { SECRET "max_body = 1q\n", "must be a size" },
-        { SECRET "max_body = k\n", "must be a size" },
-        { SECRET "just words\n", ":2: expected \"key = value\"" },
-        { SECRET "locale = \"en\n", "unbalanced quotes" },
-        { "workers = 2\n", "\"secret\" is missing" },
-        { "secret = short\n", "shorter than 32" },
-    };
-    const char  *err;
-    char         path[512];
-    size_t       i;
-    int          all;
-
-    all = 1;
-    for (i = 0; i < FEAT_NELEMS(bad); i++) {
-        write_conf("bad.conf", bad[i].text, path, sizeof(path));
-        err = NULL;
-        if (feat_conf_load(path, &err) != FEAT_ERROR || err == NULL
-            || strstr(err, bad[i].want) == NULL
-            || strncmp(err, path, strlen(path)) != 0)
-        {
-            diag("case %zu: %s", i, err != NULL ? err : "(accepted)");
-            all = 0;
-        }
-    }
-    ok(all, "bad configs refused with file:line: reason (%zu cases)",
-       FEAT_NELEMS(bad));
-
-    ok(feat_conf_load("/nonexistent/featcgi.conf", &err) == FEAT_ERROR,
-       "a missing file");
-
-    write_conf("good.conf",
-               "# comment\n"
-               "  " SECRET
-               "workers = 4   # four\n"
-               "app_header = yes\n"
-               "expose_codes = FALSE\n"
-               "max_body = 512k\n"
-               "max_upload = 10485760\n"
-               "locale = \"en\"\n"
-               "media_dir = files\n"
-               "error_log = stderr\n"
-               "access_log = /var/log/x.log\n"
-               "listen = 127.0.0.1:9000\n"
-               "mail.from = \"a#b@example.com\"\n"
-               "\n",
-               path, sizeof(path));
-    err = NULL;
-    ok(feat_conf_load(path, &err) == FEAT_OK, "a good config loads");
-    if (err != NULL) {
-        diag("%s", err);
-    }
-
-    is_int(feat_conf_int("workers", 0), 4, "integer, comment cut");
-    is_int(feat_conf_bool("app_header", 0), 1, "yes is on");
-    is_int(feat_conf_bool("expose_codes", 1), 0, "FALSE is off");
-    is_int(feat_conf_int("max_body", 0), 512 * 1024, "512k");
-    is_int(feat_conf_int("max_upload", 0), 10485760, "plain bytes");
-    is_str(feat_conf_str("locale", NULL), "en", "quotes removed");
-    is_str(feat_conf_str("mail.from", NULL), "a#b@example.com",
-           "'#' inside a value stays");
-    is_str(feat_conf_str("error_log", NULL), "stderr", "stderr kept");
-    is_str(feat_conf_str("access_log", NULL), "/var/log/x.log",
-           "absolute path kept");
-    is_str(feat_conf_str("listen", NULL), "127.0.0.1:9000",
-           "host:port kept");
-    ok(strstr(feat_conf_str("media_dir", ""), "/files") != NULL
-       && feat_conf_str("media_dir", "")[0] == '/',
-       "relative path resolved against the file's directory");
-    is_int(feat_conf_int("busy_timeout", 0), 5000, "table default");
-    is_int(feat_conf_int("listen_mode", 0), 0660, "listen_mode is octal");
-    is_str(feat_conf_str("sms.provider", "x"), "", "empty default");
-    is_str(feat_conf_str("not.a.key", "dflt"), "dflt",
-           "def only for unknown keys");
-    is_int(feat_conf_int("not.a.key", 7), 7, "int def for unknown keys");
-    is_str(feat_conf_path(), path, "feat_conf_path");
-
-    write_conf("bad.conf", SECRET "workers = x\n", path, sizeof(path));
-    feat_conf_load(path, &err);
-    is_int(feat_conf_int("workers", 0), 4,
-           "a failed load keeps the running config");
-
-    ok(feat_conf_set("workers", "8") == FEAT_OK
-       && feat_conf_int("workers", 0) == 8, "feat_conf_set");
-    ok(feat_conf_set("workers", "eight") == FEAT_ERROR, "set checks kinds");
-    ok(feat_conf_set("nope", "1") == FEAT_ERROR, "set refuses unknown keys");
-
-    for (i = 1; feat_conf_options[i].key != NULL; i++) {
-        if (strcmp(feat_conf_options[i - 1].key, feat_conf_options[i].key)
-            >= 0)
-        {
-            break;
-        }
-    }
-    ok(feat_conf_options[i].key == NULL, "option table sorted");
-
-    feat_conf_free();
-}
-
-
 static void
 test_time(void)
 {
@@ -719,7 +590,7 @@ test_time(void)
     }
     ok(all, "feat_parse_date (%zu cases)", FEAT_NELEMS(dates));
 
-    feat_conf_set("timezone", "Asia/Shanghai");
+    feat_conf_set(FEAT_CONF_TIMEZONE, "Asia/Shanghai");
     is_str(feat_time_v2(arena, 0), "1970-01-01 08:00:00", "v2 time");
     is_str(feat_time_v1(arena, 0), "1970-01-01T08:00:00.000000", "v1 time");
     is_str(feat_time_iso(arena, 0), "1970-01-01T08:00:00+08:00", "feat time");
@@ -727,13 +598,13 @@ test_time(void)
     req(&r, FEAT_FEAT, NULL, NULL, NULL);
     is_str(feat_time(&r, 86400), "1970-01-02T08:00:00+08:00",
            "feat_time by dialect");
-    feat_conf_set("timezone", "UTC");
+    feat_conf_set(FEAT_CONF_TIMEZONE, "UTC");
     is_str(feat_time_iso(arena, 0), "1970-01-01T00:00:00+00:00", "UTC");
 
     setenv("FEAT_CLOCK_SHIFT", "3600", 1);
     now = time(NULL);
     ok(feat_now() - now < 5, "FEAT_CLOCK_SHIFT ignored without testing");
-    feat_conf_set("testing", "on");
+    feat_conf_set(FEAT_CONF_TESTING, "on");
     ok(feat_now() - now >= 3600 && feat_now() - now < 3605,
        "FEAT_CLOCK_SHIFT with testing = on");
     unsetenv("FEAT_CLOCK_SHIFT");
@@ -760,7 +631,6 @@ main(void)
     test_input();
     test_page();
     test_reply();
-    test_conf();
     test_time();
 
     feat_arena_destroy(arena);

@@ -45,9 +45,9 @@ static const struct feat_route  routes_b[] = {
 };
 
 static const struct feat_module  mod_a = { "a", routes_a, NULL, NULL, NULL,
-                                           NULL, NULL };
+                                           NULL, NULL, NULL };
 static const struct feat_module  mod_b = { "b", routes_b, NULL, NULL, NULL,
-                                           NULL, NULL };
+                                           NULL, NULL, NULL };
 static const struct feat_module *const  mods[] = { &mod_a, &mod_b, NULL };
 
 
@@ -136,7 +136,7 @@ static int
 build_one(const struct feat_route *routes)
 {
     struct feat_module               m = { "t", NULL, NULL, NULL, NULL, NULL,
-                                           NULL };
+                                           NULL, NULL };
     const struct feat_module *const  list[] = { &m, NULL };
 
     m.routes = routes;
@@ -272,10 +272,10 @@ test_dialects(void)
 
     ok(feat_dialect_enabled(FEAT_V2) && feat_dialect_enabled(FEAT_V1)
        && feat_dialect_enabled(FEAT_FEAT), "all dialects on by default");
-    feat_conf_set("dialects", "v2 feat");
+    feat_conf_set(FEAT_CONF_DIALECTS, "v2 feat");
     ok(feat_dialect_enabled(FEAT_V2) && !feat_dialect_enabled(FEAT_V1)
        && feat_dialect_enabled(FEAT_FEAT), "dialects = v2 feat");
-    feat_conf_set("dialects", "v1");
+    feat_conf_set(FEAT_CONF_DIALECTS, "v1");
     ok(!feat_dialect_enabled(FEAT_V2) && feat_dialect_enabled(FEAT_V1),
        "dialects = v1");
     feat_conf_free();
