@@ -605,50 +605,17 @@ struct feat_conf_option {
     };
 #define FEAT_CONF_ENTRY(id, key, kind, def, doc)  FEAT_CONF_##id,
 
-/* Every option, sorted by key. */
+/* The runtime's options; the modules' own are in their headers. */
 #define FEAT_FOR_EACH_CONF(X)                                                 \
     X(ACCESS_LOG, "access_log", PATH, "off", "access log path, or off")       \
-    X(ALIPAY_APP_ID, "alipay.app_id", STR, "", "Alipay open platform app id") \
-    X(ALIPAY_GATEWAY, "alipay.gateway",                                       \
-      STR, "https://openapi.alipay.com/gateway.do",                           \
-      "Alipay gateway URL (https; plain http to loopback only)")              \
-    X(ALIPAY_PRIVATE_KEY_FILE, "alipay.private_key_file", PATH, "",           \
-      "PEM RSA private key that signs Alipay requests")                       \
-    X(ALIPAY_PUBLIC_KEY_FILE, "alipay.public_key_file", PATH, "",             \
-      "PEM Alipay public key that verifies its answers")                      \
-    X(ALIPAY_TIMEOUT, "alipay.timeout", INT, "10000",                         \
-      "Alipay gateway timeout (ms)")                                          \
-    X(AMAP_BASE_URL, "amap.base_url", STR, "https://restapi.amap.com",        \
-      "AMap web service URL (v1 /area)")                                      \
-    X(AMAP_CACHE_ROWS, "amap.cache_rows", INT, "10000",                       \
-      "most /area answers cached")                                            \
-    X(AMAP_CACHE_TTL, "amap.cache_ttl", INT, "86400",                         \
-      "lifetime of a cached /area answer (s)")                                \
-    X(AMAP_IP_LIMIT, "amap.ip_limit", INT, "60",                              \
-      "/area calls per client address a minute")                              \
-    X(AMAP_KEY, "amap.key", STR, "", "AMap web service key")                  \
-    X(AMAP_TIMEOUT, "amap.timeout", INT, "5000", "AMap timeout (ms)")         \
     X(APP_HEADER, "app_header", BOOL, "off",                                  \
       "X-App-Id picks the app when no FEAT_APP_ID is set")                    \
     X(BUSY_TIMEOUT, "busy_timeout", INT, "5000",                              \
       "SQLite busy timeout (ms)")                                             \
-    X(CODE_DAILY_LIMIT, "code.daily_limit", INT, "10",                        \
-      "verification codes per account a day")                                 \
-    X(CODE_HOURLY_LIMIT, "code.hourly_limit", INT, "5",                       \
-      "verification codes per account an hour")                               \
-    X(CODE_IP_HOURLY_LIMIT, "code.ip_hourly_limit", INT, "20",                \
-      "verification codes per client address an hour")                        \
-    X(CODE_MAX_ATTEMPTS, "code.max_attempts", INT, "5",                       \
-      "wrong tries that burn a code")                                         \
-    X(CODE_RESEND_INTERVAL, "code.resend_interval", INT, "60",                \
-      "seconds between two codes to one account")                             \
-    X(CODE_TTL, "code.ttl", INT, "300", "verification code lifetime (s)")     \
     X(DATABASE, "database", PATH, "featcgi.db", "SQLite database file")       \
     X(DIALECTS, "dialects", STR, "v2 v1 feat",                                \
       "dialects served (v2 v1 feat)")                                         \
     X(ERROR_LOG, "error_log", PATH, "stderr", "error log path, or stderr")    \
-    X(EXPOSE_CODES, "expose_codes", BOOL, "off",                              \
-      "v1 get_verify_code answers the code (development only)")               \
     X(JOBS_INTERVAL, "jobs.interval", INT, "30",                              \
       "seconds between the jobs process sweeps")                              \
     X(LISTEN, "listen", PATH, "featcgi.sock",                                 \
@@ -657,57 +624,21 @@ struct feat_conf_option {
     X(LOCALE, "locale", STR, "zh", "message language: zh or en")              \
     X(LOG_LEVEL, "log_level", STR, "info",                                    \
       "lowest level logged (syslog name)")                                    \
-    X(LOGIN_IP_MAX_FAILURES, "login.ip_max_failures", INT, "30",              \
-      "failed logins per client address in a window")                         \
-    X(LOGIN_MAX_FAILURES, "login.max_failures", INT, "5",                     \
-      "failed logins per account in a window")                                \
-    X(LOGIN_WINDOW, "login.window", INT, "900",                               \
-      "failed-login window and lockout (s)")                                  \
-    X(MAIL_FROM, "mail.from", STR, "", "sender address of mail")              \
-    X(MAIL_PASSWORD, "mail.password", STR, "", "SMTP password")               \
-    X(MAIL_PROVIDER, "mail.provider", STR, "",                                \
-      "mail delivery: log or smtp (none if empty)")                           \
-    X(MAIL_SMTP_URL, "mail.smtp_url", STR, "",                                \
-      "SMTP server URL (smtps://host:465)")                                   \
-    X(MAIL_TIMEOUT, "mail.timeout", INT, "10000", "SMTP timeout (ms)")        \
-    X(MAIL_USERNAME, "mail.username", STR, "", "SMTP user name")              \
     X(MAX_BODY, "max_body", SIZE, "1m", "body limit of ordinary requests")    \
     X(MAX_UPLOAD, "max_upload", SIZE, "10m", "body limit of uploads")         \
     X(MEDIA_DIR, "media_dir", PATH, "media", "directory of uploaded files")   \
     X(MEDIA_URL, "media_url", STR, "/media/",                                 \
       "public URL prefix of media_dir")                                       \
-    X(OPEN_LOGIN_IP_LIMIT, "open_login.ip_limit", INT, "30",                  \
-      "v1 get_token_by_open calls per client address an hour")                \
     X(PID_FILE, "pid_file", PATH, "", "file the master writes its pid to")    \
     X(PUBLIC_URL, "public_url", STR, "",                                      \
       "scheme://host of absolute URLs in answers (default: from Host)")       \
-    X(RESET_PASSWORD_RECENT_AUTH, "reset_password.recent_auth", BOOL, "off",  \
-      "v1 reset_password needs a JWT issued in the last 10 minutes")          \
     X(SCRYPT_LN, "scrypt.ln", INT, "15", "scrypt cost: log2 N")               \
     X(SCRYPT_MAX_CONCURRENT, "scrypt.max_concurrent", INT, "2",               \
       "password hashes running at once, per install")                         \
     X(SCRYPT_P, "scrypt.p", INT, "3", "scrypt parallelism p")                 \
     X(SCRYPT_R, "scrypt.r", INT, "8", "scrypt block size r")                  \
-    X(SDS_ALLOW_FROM, "sds.allow_from", STR, "127.0.0.0/8 ::1",               \
-      "addresses (CIDR list) /sds_check_token answers")                       \
-    X(SDS_IP_LIMIT, "sds.ip_limit", INT, "600",                               \
-      "/sds_check_token calls per client address a minute")                   \
     X(SECRET, "secret", STR, "",                                              \
       "install secret, at least 32 characters (required)")                    \
-    X(SESSION_ACCESS_TTL, "session.access_ttl", INT, "604800",                \
-      "access token lifetime (s)")                                            \
-    X(SESSION_GRACE, "session.grace", INT, "10",                              \
-      "seconds a rotated refresh token still answers the same pair")          \
-    X(SESSION_REFRESH_TTL, "session.refresh_ttl", INT, "2592000",             \
-      "refresh token lifetime (s)")                                           \
-    X(SMS_HTTP_KEY, "sms.http_key", STR, "", "SMS gateway API key")           \
-    X(SMS_HTTP_TIMEOUT, "sms.http_timeout", INT, "5000",                      \
-      "SMS gateway timeout (ms)")                                             \
-    X(SMS_HTTP_URL, "sms.http_url", STR, "", "SMS gateway URL")               \
-    X(SMS_LOG_PATH, "sms.log_path", PATH, "sms.log",                          \
-      "file of the log provider")                                             \
-    X(SMS_PROVIDER, "sms.provider", STR, "",                                  \
-      "SMS code delivery: log or http")                                       \
     X(SYNCHRONOUS, "synchronous", STR, "normal",                              \
       "SQLite synchronous: normal or full")                                   \
     X(TESTING, "testing", BOOL, "off",                                        \

@@ -445,6 +445,54 @@ enum feat_error feat_open_find(sqlite3 *db, const char *app, int open_type,
     const char *open_id, sqlite3_int64 *user_id);
 
 
+/* ---- config (declared here, defined in v2.c) ---------------------------- */
+
+/* The accounts module's config options (see feat.h): codes, their
+ * delivery, logins and sessions. */
+#define FEAT_ACCOUNTS_CONF(X)                                                 \
+    X(CODE_DAILY_LIMIT, "code.daily_limit", INT, "10",                        \
+      "verification codes per account a day")                                 \
+    X(CODE_HOURLY_LIMIT, "code.hourly_limit", INT, "5",                       \
+      "verification codes per account an hour")                               \
+    X(CODE_IP_HOURLY_LIMIT, "code.ip_hourly_limit", INT, "20",                \
+      "verification codes per client address an hour")                        \
+    X(CODE_MAX_ATTEMPTS, "code.max_attempts", INT, "5",                       \
+      "wrong tries that burn a code")                                         \
+    X(CODE_RESEND_INTERVAL, "code.resend_interval", INT, "60",                \
+      "seconds between two codes to one account")                             \
+    X(CODE_TTL, "code.ttl", INT, "300", "verification code lifetime (s)")     \
+    X(LOGIN_IP_MAX_FAILURES, "login.ip_max_failures", INT, "30",              \
+      "failed logins per client address in a window")                         \
+    X(LOGIN_MAX_FAILURES, "login.max_failures", INT, "5",                     \
+      "failed logins per account in a window")                                \
+    X(LOGIN_WINDOW, "login.window", INT, "900",                               \
+      "failed-login window and lockout (s)")                                  \
+    X(MAIL_FROM, "mail.from", STR, "", "sender address of mail")              \
+    X(MAIL_PASSWORD, "mail.password", STR, "", "SMTP password")               \
+    X(MAIL_PROVIDER, "mail.provider", STR, "",                                \
+      "mail delivery: log or smtp (none if empty)")                           \
+    X(MAIL_SMTP_URL, "mail.smtp_url", STR, "",                                \
+      "SMTP server URL (smtps://host:465)")                                   \
+    X(MAIL_TIMEOUT, "mail.timeout", INT, "10000", "SMTP timeout (ms)")        \
+    X(MAIL_USERNAME, "mail.username", STR, "", "SMTP user name")              \
+    X(SESSION_ACCESS_TTL, "session.access_ttl", INT, "604800",                \
+      "access token lifetime (s)")                                            \
+    X(SESSION_GRACE, "session.grace", INT, "10",                              \
+      "seconds a rotated refresh token still answers the same pair")          \
+    X(SESSION_REFRESH_TTL, "session.refresh_ttl", INT, "2592000",             \
+      "refresh token lifetime (s)")                                           \
+    X(SMS_HTTP_KEY, "sms.http_key", STR, "", "SMS gateway API key")           \
+    X(SMS_HTTP_TIMEOUT, "sms.http_timeout", INT, "5000",                      \
+      "SMS gateway timeout (ms)")                                             \
+    X(SMS_HTTP_URL, "sms.http_url", STR, "", "SMS gateway URL")               \
+    X(SMS_LOG_PATH, "sms.log_path", PATH, "sms.log",                          \
+      "file of the log provider")                                             \
+    X(SMS_PROVIDER, "sms.provider", STR, "",                                  \
+      "SMS code delivery: log or http")
+
+FEAT_ACCOUNTS_CONF(FEAT_CONF_DECLARE)
+
+
 /* ---- the module (auth.c, v2.c) ------------------------------------------- */
 
 /* The authenticate hook (see struct feat_module). */

@@ -29,6 +29,22 @@
 #define RECENT_AUTH        600      /* reset_password.recent_auth window */
 #define SDS_ENTRY_MAX      64       /* longest "address/prefix" accepted */
 
+/* The config options of the v1 routes alone (see feat.h). */
+#define FEAT_ACCOUNTS_V1_CONF(X)                                              \
+    X(EXPOSE_CODES, "expose_codes", BOOL, "off",                              \
+      "v1 get_verify_code answers the code (development only)")               \
+    X(OPEN_LOGIN_IP_LIMIT, "open_login.ip_limit", INT, "30",                  \
+      "v1 get_token_by_open calls per client address an hour")                \
+    X(RESET_PASSWORD_RECENT_AUTH, "reset_password.recent_auth", BOOL, "off",  \
+      "v1 reset_password needs a JWT issued in the last 10 minutes")          \
+    X(SDS_ALLOW_FROM, "sds.allow_from", STR, "127.0.0.0/8 ::1",               \
+      "addresses (CIDR list) /sds_check_token answers")                       \
+    X(SDS_IP_LIMIT, "sds.ip_limit", INT, "600",                               \
+      "/sds_check_token calls per client address a minute")
+
+FEAT_ACCOUNTS_V1_CONF(FEAT_CONF_DECLARE)
+FEAT_ACCOUNTS_V1_CONF(FEAT_CONF_DEFINE)
+
 
 /* ---- input --------------------------------------------------------------- */
 
@@ -826,6 +842,12 @@ static const struct feat_route  accounts_v1_routes[] = {
 };
 
 
+static const struct feat_conf_option *const  accounts_v1_conf[] = {
+    FEAT_ACCOUNTS_V1_CONF(FEAT_CONF_ENTRY)
+    NULL
+};
+
+
 /* Routes only: the accounts module's authenticate hook serves v1 too. */
 const struct feat_module  feat_accounts_v1_module = {
     "accounts-v1",
@@ -835,5 +857,5 @@ const struct feat_module  feat_accounts_v1_module = {
     NULL,
     NULL,
     NULL,
-    NULL
+    accounts_v1_conf
 };

@@ -323,6 +323,14 @@ static const struct feat_route  accounts_routes[] = {
 };
 
 
+FEAT_ACCOUNTS_CONF(FEAT_CONF_DEFINE)
+
+static const struct feat_conf_option *const  accounts_conf[] = {
+    FEAT_ACCOUNTS_CONF(FEAT_CONF_ENTRY)
+    NULL
+};
+
+
 const struct feat_module  feat_accounts_module = {
     "accounts",
     accounts_routes,
@@ -331,5 +339,5 @@ const struct feat_module  feat_accounts_module = {
     NULL,
     feat_accounts_authenticate,
     accounts_sweep,
-    NULL
+    accounts_conf
 };

@@ -54,6 +54,21 @@ enum feat_error feat_alipay_get(sqlite3 *db, struct feat_arena *a,
 enum feat_error feat_alipay_unbind(sqlite3 *db, const char *app,
     sqlite3_int64 user_id);
 
+/* The module's config options (see feat.h; defined in feat.c). */
+#define FEAT_ALIPAY_CONF(X)                                                   \
+    X(ALIPAY_APP_ID, "alipay.app_id", STR, "", "Alipay open platform app id") \
+    X(ALIPAY_GATEWAY, "alipay.gateway",                                       \
+      STR, "https://openapi.alipay.com/gateway.do",                           \
+      "Alipay gateway URL (https; plain http to loopback only)")              \
+    X(ALIPAY_PRIVATE_KEY_FILE, "alipay.private_key_file", PATH, "",           \
+      "PEM RSA private key that signs Alipay requests")                       \
+    X(ALIPAY_PUBLIC_KEY_FILE, "alipay.public_key_file", PATH, "",             \
+      "PEM Alipay public key that verifies its answers")                      \
+    X(ALIPAY_TIMEOUT, "alipay.timeout", INT, "10000",                         \
+      "Alipay gateway timeout (ms)")
+
+FEAT_ALIPAY_CONF(FEAT_CONF_DECLARE)
+
 /* The module (modules/alipay/feat.c):
  * /api/user/profile/alipay-binding/. */
 extern const struct feat_module  feat_alipay_module;

@@ -113,6 +113,14 @@ static const struct feat_route  alipay_routes[] = {
 };
 
 
+FEAT_ALIPAY_CONF(FEAT_CONF_DEFINE)
+
+static const struct feat_conf_option *const  alipay_conf[] = {
+    FEAT_ALIPAY_CONF(FEAT_CONF_ENTRY)
+    NULL
+};
+
+
 const struct feat_module  feat_alipay_module = {
     "alipay",
     alipay_routes,
@@ -121,5 +129,5 @@ const struct feat_module  feat_alipay_module = {
     NULL,
     NULL,
     NULL,
-    NULL
+    alipay_conf
 };

@@ -43,6 +43,21 @@ const char *feat_area_query(struct feat_arena *a,
 enum feat_error feat_area_district(sqlite3 *db, struct feat_arena *a,
     const char *query, cJSON **out, int *cached);
 
+/* The module's config options (see feat.h; defined in v1.c). */
+#define FEAT_AREA_CONF(X)                                                     \
+    X(AMAP_BASE_URL, "amap.base_url", STR, "https://restapi.amap.com",        \
+      "AMap web service URL (v1 /area)")                                      \
+    X(AMAP_CACHE_ROWS, "amap.cache_rows", INT, "10000",                       \
+      "most /area answers cached")                                            \
+    X(AMAP_CACHE_TTL, "amap.cache_ttl", INT, "86400",                         \
+      "lifetime of a cached /area answer (s)")                                \
+    X(AMAP_IP_LIMIT, "amap.ip_limit", INT, "60",                              \
+      "/area calls per client address a minute")                              \
+    X(AMAP_KEY, "amap.key", STR, "", "AMap web service key")                  \
+    X(AMAP_TIMEOUT, "amap.timeout", INT, "5000", "AMap timeout (ms)")
+
+FEAT_AREA_CONF(FEAT_CONF_DECLARE)
+
 /* The module (modules/area/v1.c): GET /area. */
 extern const struct feat_module  feat_area_module;
 

@@ -72,7 +72,16 @@ static const struct feat_route  area_routes[] = {
 };
 
 
+FEAT_AREA_CONF(FEAT_CONF_DEFINE)
+
+static const struct feat_conf_option *const  area_conf[] = {
+    FEAT_AREA_CONF(FEAT_CONF_ENTRY)
+    NULL
+};
+
+
 const struct feat_module  feat_area_module = {
     .name = "area",
     .routes = area_routes,
+    .conf = area_conf,
 };

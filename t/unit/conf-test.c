@@ -251,12 +251,13 @@ test_load(void)
 
 /*
  * A load learns the options of the runtime and of the modules it is given:
- * every one is then known by its key, and nothing else.
+ * every one is then known by its key, and nothing else; the runtime's
+ * table holds none of the modules' keys.
  */
 static void
 test_learnt(void)
 {
-    size_t                                 n;
+    size_t                                 i, n;
     int                                    all;
     const char                            *err;
     char                                   path[512];
@@ -265,9 +266,12 @@ test_learnt(void)
 
     write_conf("amap.conf", SECRET "amap.key = abc\n", path, sizeof(path));
     err = NULL;
+    ok(feat_conf_load(path, NULL, &err) == FEAT_ERROR && err != NULL
+       && strstr(err, ":2: unknown key \"amap.key\"") != NULL,
+       "without the modules, a module's key is unknown");
     ok(feat_conf_load(path, feat_modules, &err) == FEAT_OK
        && strcmp(feat_conf_str(FEAT_CONF_AMAP_KEY), "abc") == 0,
-       "a load with feat_modules");
+       "with feat_modules, it loads");
 
     all = 1;
     n = 0;
@@ -293,6 +297,17 @@ test_learnt(void)
        "a module's key is known");
     ok(feat_conf_find("nope") == NULL && feat_conf_find("amap") == NULL,
        "an unknown key is not");
+
+    /* the keys of feat_modules[] that the runtime's table no longer has */
+    for (i = 0, o = feat_conf_options; *o != NULL; o++) {
+        if (strncmp((*o)->key, "amap.", 5) == 0
+            || strncmp((*o)->key, "alipay.", 7) == 0
+            || strncmp((*o)->key, "code.", 5) == 0)
+        {
+            i++;
+        }
+    }
+    is_int(i, 0, "modules' keys are the modules' own");
 
     feat_conf_free();
 }
