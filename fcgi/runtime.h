@@ -38,8 +38,9 @@ void feat_conf_free(void);
  * load learnt, or NULL. */
 const struct feat_conf_option *feat_conf_find(const char *key);
 /* One line per option, sorted by key: key, kind, default, doc, separated
- * by tabs (featcgi -C). */
-void feat_conf_print(FILE *f, const struct feat_module *const *mods);
+ * by tabs (featcgi -C).  FEAT_OK, or FEAT_ERROR when the options do not
+ * build (a key declared twice, a bad default; logged). */
+int feat_conf_print(FILE *f, const struct feat_module *const *mods);
 
 /* The runtime's own options (FEAT_FOR_EACH_CONF), NULL-terminated. */
 extern const struct feat_conf_option *const feat_conf_options[];

@@ -9,10 +9,11 @@
  * key declared twice or a default that does not parse), so a file may set
  * a module's keys and nothing else.  An option's live value sits in the
  * object's own slot: the accessors read it in O(1), with no lookup by
- * name; the slots that hold a value are chained, for feat_conf_free.  A load parses the whole file into a fresh value set and
- * swaps it into the slots only when every line parsed, so a SIGHUP with a
- * broken file leaves the running config untouched.  Before any load, an
- * accessor answers the option's default.
+ * name; the slots that hold a value are chained, for feat_conf_free.  A
+ * load parses the whole file into a fresh value set and swaps it into the
+ * slots only when every line parsed, so a SIGHUP with a broken file leaves
+ * the running config untouched.  Before any load, an accessor answers the
+ * option's default.
  */
 
 #include "config.h"
@@ -731,7 +732,7 @@ feat_conf_find(const char *key)
 }
 
 
-void
+int
 feat_conf_print(FILE *f, const struct feat_module *const *mods)
 {
     size_t                          i;
@@ -739,7 +740,7 @@ feat_conf_print(FILE *f, const struct feat_module *const *mods)
     const struct feat_conf_option  *o;
 
     if (feat_conf_learn(mods) != FEAT_OK) {
-        return;
+        return FEAT_ERROR;
     }
 
     for (i = 0; i < feat_conf_nknown; i++) {
@@ -765,6 +766,8 @@ feat_conf_print(FILE *f, const struct feat_module *const *mods)
 
         fprintf(f, "%s\t%s\t%s\t%s\n", o->key, kind, o->def, o->doc);
     }
+
+    return FEAT_OK;
 }
 
 

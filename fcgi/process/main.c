@@ -1,13 +1,15 @@
 /*
  * main.c: featcgi's command line.
  *
- *     featcgi [-c FILE] [-t] [-R] [-E] [-v]
+ *     featcgi [-c FILE] [-t] [-R] [-E] [-C] [-v]
  *
  * Without -t, -R or -v it runs the master in the foreground.  -t checks
  * the config, the route table and the migrations (that they apply to an
  * empty database, and that the configured database is not newer than this
  * binary) without touching the database; -R prints the merged route
- * table; -E the error table (for featcgi-api(7)); -v the version.
+ * table; -E the error table (for featcgi-api(7)); -C every config option,
+ * the runtime's and the modules' (checked against featcgi.conf(5)); -v
+ * the version.
  * Errors end with exit status 1 and one line.
  */
 
@@ -28,12 +30,14 @@
 static void
 feat_usage(FILE *f)
 {
-    fprintf(f, "usage: featcgi [-c FILE] [-t] [-R] [-E] [-v]\n"
+    fprintf(f, "usage: featcgi [-c FILE] [-t] [-R] [-E] [-C] [-v]\n"
                "  -c FILE  config file (default %s/featcgi.conf)\n"
                "  -t       check the config and the route table, then exit\n"
                "  -R       print the merged route table\n"
                "  -E       print the error table (name v2 v1 status code "
                "zh en,\n"
+               "           tab-separated)\n"
+               "  -C       print the config options (key kind default doc,\n"
                "           tab-separated)\n"
                "  -v       print the version\n", FEAT_SYSCONFDIR);
 }
@@ -159,7 +163,7 @@ main(int argc, char **argv)
     routes = 0;
     explicit = 0;
 
-    while ((c = getopt(argc, argv, "c:tREvh")) != -1) {
+    while ((c = getopt(argc, argv, "c:tRECvh")) != -1) {
         switch (c) {
 
         case 'c':
@@ -177,6 +181,16 @@ main(int argc, char **argv)
 
         case 'E':
             feat_print_errors(stdout);
+            return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
+
+        case 'C':
+            /* the options are built in: no config file is read */
+            if (feat_conf_print(stdout, feat_modules) != FEAT_OK) {
+                fprintf(stderr, "featcgi: the config options do not "
+                        "build\n");
+                return 1;
+            }
+            feat_conf_free();
             return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
 
         case 'v':
@@ -210,7 +224,9 @@ main(int argc, char **argv)
     feat_log_set_role("featcgi");
 
     /* The route table is built in: -R alone can do without a config. */
-    if (feat_conf_load(path, feat_modules, &err) != FEAT_OK && (test || explicit)) {
+    if (feat_conf_load(path, feat_modules, &err) != FEAT_OK
+        && (test || explicit))
+    {
         fprintf(stderr, "featcgi: %s\n", err);
         return 1;
     }
