@@ -2,7 +2,7 @@
  * feat.h: the one header that modules include.
  *
  * It declares the runtime's public interface: result codes, the per-request
- * arena, the error vocabulary and its three dialect renderings, routes and
+ * arena, the error vocabulary, the dialects that render it, routes and
  * modules, request input helpers, replies, the SQLite layer, crypto helpers,
  * rate limits, configuration, time formatting and logging.  Everything here
  * is implemented in fcgi/; nothing here knows about a particular module.
@@ -54,111 +54,169 @@ void feat_arena_cleanup_add(struct feat_arena *a, feat_cleanup_pt fn,
 cJSON *feat_arena_json(struct feat_arena *a, cJSON *item);
 
 
-/* ---- errors (fcgi/protocol/reply.c) -------------------------------------- */
+/* ---- errors (fcgi/protocol/dialect.c) ------------------------------------ */
 
 /*
- * The one error vocabulary.  Columns: name, v2 code, v1 code, feat HTTP
- * status, feat code, Chinese message, English message.  v1 and v2 answer
- * HTTP 200 with the code in the body except where the runtime says
- * otherwise (404, 405, 413, 500).
+ * The one error vocabulary: what went wrong, never how a dialect says it.
+ * Columns: name, the level feat_fail logs it at, and the Chinese and English
+ * messages every dialect answers with unless its own row gives other texts.
+ * Each dialect's code and HTTP status for an error is one line of that
+ * dialect's table in fcgi/protocol/dialect.c.
  */
 #define FEAT_FOR_EACH_ERROR(X)                                                \
-    X(INTERNAL, 10000, 10000, 500, "error",                                  \
-      "服务器内部错误", "internal error")                                    \
-    X(NOT_FOUND, 10001, 10008, 404, "not_found",                             \
-      "数据未查到", "not found")                                             \
-    X(NO_ROUTE, 10002, 10008, 404, "not_found",                              \
-      "访问的路径不存在", "no such path")                                    \
-    X(METHOD, 10002, 10008, 405, "method_not_allowed",                       \
-      "请求方法不允许", "method not allowed")                                \
-    X(FORBIDDEN, 10003, 10007, 403, "permission_denied",                     \
-      "该用户没有访问或操作权限", "permission denied")                       \
-    X(UNKNOWN_APP, 10003, 10007, 403, "unknown_app",                         \
-      "未知的应用", "unknown app")                                           \
-    X(DISABLED, 10003, 10007, 403, "permission_denied",                      \
-      "账号已被停用", "account disabled")                                    \
-    X(SCOPE, 10003, 10007, 403, "insufficient_scope",                        \
-      "Token权限不足", "insufficient scope")                                 \
-    X(NO_TOKEN, 10004, 10021, 401, "not_authenticated",                      \
-      "缺少Token", "authentication credentials were not provided")           \
-    X(BAD_TOKEN, 10004, 10001, 401, "authentication_failed",                 \
+    X(INTERNAL, LOG_ERR, "服务器内部错误", "internal error")                 \
+    X(NOT_FOUND, LOG_INFO, "数据未查到", "not found")                        \
+    X(NO_ROUTE, LOG_INFO, "访问的路径不存在", "no such path")                \
+    X(METHOD, LOG_INFO, "请求方法不允许", "method not allowed")              \
+    X(FORBIDDEN, LOG_INFO, "该用户没有访问或操作权限", "permission denied")  \
+    X(UNKNOWN_APP, LOG_INFO, "未知的应用", "unknown app")                    \
+    X(DISABLED, LOG_INFO, "账号已被停用", "account disabled")                \
+    X(SCOPE, LOG_INFO, "Token权限不足", "insufficient scope")                \
+    X(NO_TOKEN, LOG_INFO, "缺少Token",                                       \
+      "authentication credentials were not provided")                        \
+    X(BAD_TOKEN, LOG_INFO,                                                   \
       "无效的Token, 可能是错误的, 失效的, 用户已被删除", "invalid token")    \
-    X(TOKEN_EXPIRED, 10004, 10005, 401, "authentication_failed",             \
-      "Token已过期", "token expired")                                        \
-    X(BAD_FIELD, 10005, 10012, 400, "invalid",                               \
-      "请求字段不合法", "invalid field")                                     \
-    X(BAD_ACCOUNT, 10005, 10002, 400, "invalid",                             \
-      "手机号或邮箱格式不正确", "invalid phone number or email")             \
-    X(TOO_LARGE, 10005, 10012, 413, "request_too_large",                     \
-      "请求体过大", "request body too large")                                \
-    X(MEDIA_TYPE, 10005, 10012, 415, "unsupported_media_type",               \
-      "不支持的请求类型", "unsupported media type")                          \
-    X(NOT_REGISTERED, 10006, 10006, 404, "not_registered",                   \
-      "用户未注册", "account not registered")                                \
-    X(WRONG_PASSWORD, 10007, 10003, 400, "invalid",                          \
-      "密码错误", "wrong password")                                          \
-    X(BAD_CODE, 10008, 10004, 400, "invalid",                                \
-      "无效的验证码", "invalid or expired verification code")                \
-    X(REGISTERED, 10009, 10022, 409, "already_registered",                   \
-      "用户已注册", "account already registered")                            \
-    X(BOUND, 10003, 10022, 409, "already_bound",                             \
-      "已被其他账号绑定", "already bound to another account")                \
-    X(TOO_FREQUENT, 10010, 10009, 429, "throttled",                          \
-      "短信发送太频繁", "too many requests")                                 \
-    X(LOCKED, 10100, 10009, 429, "throttled",                                \
-      "尝试次数过多, 请稍后再试", "too many attempts")                       \
-    X(SMS_ARREARS, 10011, 10000, 503, "delivery_failed",                     \
-      "短信服务欠费", "SMS service account in arrears")                      \
-    X(SMS_FAILED, 10012, 10000, 503, "delivery_failed",                      \
-      "短信服务其他错误信息", "SMS service error")                           \
-    X(SMS_DOWN, 10013, 10000, 503, "delivery_failed",                        \
-      "短信服务不可用, 可能是服务变更或参数错误导致",                        \
+    X(TOKEN_EXPIRED, LOG_INFO, "Token已过期", "token expired")               \
+    X(BAD_FIELD, LOG_INFO, "请求字段不合法", "invalid field")                \
+    X(BAD_ACCOUNT, LOG_INFO, "手机号或邮箱格式不正确",                       \
+      "invalid phone number or email")                                       \
+    X(TOO_LARGE, LOG_INFO, "请求体过大", "request body too large")           \
+    X(MEDIA_TYPE, LOG_INFO, "不支持的请求类型", "unsupported media type")    \
+    X(NOT_REGISTERED, LOG_INFO, "用户未注册", "account not registered")      \
+    X(WRONG_PASSWORD, LOG_INFO, "密码错误", "wrong password")                \
+    X(BAD_CODE, LOG_INFO, "无效的验证码",                                    \
+      "invalid or expired verification code")                                \
+    X(REGISTERED, LOG_INFO, "用户已注册", "account already registered")      \
+    X(BOUND, LOG_INFO, "已被其他账号绑定", "already bound to another account")\
+    X(TOO_FREQUENT, LOG_INFO, "短信发送太频繁", "too many requests")         \
+    X(LOCKED, LOG_INFO, "尝试次数过多, 请稍后再试", "too many attempts")     \
+    X(SMS_ARREARS, LOG_WARNING, "短信服务欠费",                              \
+      "SMS service account in arrears")                                      \
+    X(SMS_FAILED, LOG_WARNING, "短信服务其他错误信息", "SMS service error")  \
+    X(SMS_DOWN, LOG_WARNING, "短信服务不可用, 可能是服务变更或参数错误导致", \
       "SMS service unavailable")                                             \
-    X(MAIL_DOWN, 10014, 10000, 503, "delivery_failed",                       \
+    X(MAIL_DOWN, LOG_WARNING,                                                \
       "邮件服务不可用, 可能是服务变更或参数错误导致",                        \
       "mail service unavailable")                                            \
-    X(WRONG_STATE, 10003, 10007, 409, "invalid_transition",                  \
-      "当前状态不允许该操作", "not allowed in the current state")            \
-    X(PERMIT, 10005, 10012, 400, "invalid_permit_token",                     \
-      "无效的注册许可", "invalid permit token")                              \
-    X(UPLOAD, 10005, 10010, 400, "invalid",                                  \
-      "上传的文件不被接受", "upload rejected")                               \
-    X(UPSTREAM, 10000, 10000, 503, "delivery_failed",                        \
-      "外部服务不可用", "upstream service unavailable")
+    X(WRONG_STATE, LOG_INFO, "当前状态不允许该操作",                         \
+      "not allowed in the current state")                                    \
+    X(PERMIT, LOG_INFO, "无效的注册许可", "invalid permit token")            \
+    X(UPLOAD, LOG_INFO, "上传的文件不被接受", "upload rejected")             \
+    X(UPSTREAM, LOG_WARNING, "外部服务不可用",                               \
+      "upstream service unavailable")                                        \
+    X(BAD_REQUEST, LOG_INFO, "请求不合法", "bad request")                    \
+    X(CLIENT, LOG_INFO, "客户端认证失败", "client authentication failed")    \
+    X(GRANT, LOG_INFO, "无效的授权", "invalid grant")                        \
+    X(CLIENT_GRANT, LOG_INFO, "该客户端不能使用此授权类型",                  \
+      "grant type not allowed for this client")                              \
+    X(GRANT_TYPE, LOG_INFO, "不支持的授权类型", "unsupported grant type")
 
 enum feat_error {
     FEAT_E_NONE = 0,
-#define FEAT_X(name, v2, v1, st, code, zh, en)  FEAT_E_##name,
+#define FEAT_X(name, level, zh, en)  FEAT_E_##name,
     FEAT_FOR_EACH_ERROR(FEAT_X)
 #undef FEAT_X
     FEAT_E_LAST
 };
 
 struct feat_error_info {
-    const char  *name;
-    int          v2;
-    int          v1;
-    int          status;
-    const char  *code;
+    const char  *name;     /* "NOT_FOUND" */
+    int          level;    /* LOG_INFO... */
     const char  *zh;
     const char  *en;
 };
 
-/* The table row of e; e must be a valid error. */
+/* The vocabulary's row of e; e must be a valid error (else an alert, and
+ * INTERNAL's row).  Static storage. */
 const struct feat_error_info *feat_error_info(enum feat_error e);
 
 
-/* ---- routes and modules (protocol/router.c, process/modules.c) ------------ */
+/* ---- dialects (fcgi/protocol/dialect.c) ---------------------------------- */
+
+/* Dialect ids: a route's dialect, r->dialect. */
+#define FEAT_V2      0x01
+#define FEAT_V1      0x02
+#define FEAT_FEAT    0x04
+#define FEAT_OAUTH2  0x08    /* the /o/ endpoints: RFC 6749 §5.2 errors */
+
+/* Authorization header forms a dialect accepts; accounts checks them. */
+#define FEAT_AUTH_TOKEN   0x01   /* "Token <t>" */
+#define FEAT_AUTH_BEARER  0x02   /* "Bearer <t>" */
+#define FEAT_AUTH_BARE    0x04   /* "<jwt>", no scheme */
+#define FEAT_AUTH_SCOPES  0x08   /* a session's scopes must allow the method */
+
+/* Unmatched paths a dialect answers by their shape (besides the modules'
+ * prefixes, struct feat_prefix). */
+#define FEAT_SHAPE_SLASH  0x01   /* any path ending in '/' */
+#define FEAT_SHAPE_REST   0x02   /* whatever no other dialect answers */
+
+/* How one dialect renders one error. */
+struct feat_dialect_error {
+    int          status;   /* HTTP status */
+    int          num;      /* the numeric code (v2, v1), else 0 */
+    const char  *code;     /* the string code (feat, OAuth2), else NULL */
+    const char  *zh;       /* the dialect's own texts, or NULL for the */
+    const char  *en;       /* vocabulary's */
+};
+
+struct feat_req;
+struct feat_page;
+
+struct feat_dialect {
+    unsigned                          id;        /* FEAT_V2... */
+    const char                       *name;      /* "v2": -R, -E, nginx */
+    /* the word of config "dialects" that switches it on */
+    const char                       *switch_name;
+    unsigned                          shapes;    /* FEAT_SHAPE_* */
+    unsigned                          auth;      /* FEAT_AUTH_* */
+    int                               english;   /* texts in English only */
+    /* indexed by enum feat_error; every row has a status and one code */
+    const struct feat_dialect_error  *errors;
+    /* a success's envelope around data (consumed; NULL: the empty form) */
+    cJSON                          *(*envelope)(cJSON *data);
+    /* an error's body: its row, the text to send, and for a field error
+     * the field and the reason (NULL: text); a (NULL outside a request)
+     * holds what the body borrows */
+    cJSON                          *(*error)(struct feat_arena *a,
+                                             const struct feat_dialect_error
+                                                 *row,
+                                             const char *text,
+                                             const char *field,
+                                             const char *reason);
+    /* headers of an error answer; may be NULL */
+    void                            (*error_headers)(struct feat_req *r,
+                                          const struct feat_dialect_error
+                                              *row);
+    const char                       *page_arg;  /* "page_no" */
+    const char                       *size_arg;  /* NULL: a fixed size */
+    /* a list page's answer object around items (consumed) */
+    cJSON                          *(*page)(struct feat_req *r,
+                                            const struct feat_page *pg,
+                                            long long total, cJSON *items);
+    /* a time in the dialect's form, in the arena */
+    const char                     *(*time)(struct feat_arena *a, time_t t);
+};
+
+/* NULL-terminated, v2 v1 feat oauth2. */
+extern const struct feat_dialect *const feat_dialects[];
+
+/* The dialect of id; an unknown id logs an alert and answers v2's.  Never
+ * NULL, static storage. */
+const struct feat_dialect *feat_dialect(unsigned id);
+/* How r's dialect renders e (static storage). */
+const struct feat_dialect_error *feat_error_row(struct feat_req *r,
+    enum feat_error e);
+/* The message r's dialect answers e with in the configured locale. */
+const char *feat_error_text(struct feat_req *r, enum feat_error e);
+
+
+/* ---- routes and modules (protocol/router.c, process/modules.c) ---------- */
 
 #define FEAT_GET     0x01
 #define FEAT_POST    0x02
 #define FEAT_PUT     0x04
 #define FEAT_PATCH   0x08
 #define FEAT_DELETE  0x10
-
-#define FEAT_V2      0x01
-#define FEAT_V1      0x02
-#define FEAT_FEAT    0x04
 
 /* Route flags: policy the runtime applies before the handler runs. */
 #define FEAT_PUBLIC      0x0000  /* no credentials */
@@ -185,6 +243,18 @@ struct feat_route {
 
 #define FEAT_NULL_ROUTE  { 0, NULL, 0, NULL, 0 }
 
+/*
+ * A path prefix and the dialect that answers an unmatched path under it
+ * ("/faq" covers "/faq/3" and "/faqx"): how a module's URLs are shaped.
+ * The longest prefix wins; a path ending in '/' is feat's first of all.
+ */
+struct feat_prefix {
+    const char  *prefix;
+    unsigned     dialect;
+};
+
+#define FEAT_NULL_PREFIX  { NULL, 0 }
+
 struct feat_module {
     const char               *name;
     const struct feat_route  *routes;
@@ -205,6 +275,9 @@ struct feat_module {
     /* the module's own config options (FEAT_CONF_ENTRY), NULL-terminated;
      * may be NULL */
     const struct feat_conf_option *const  *conf;
+    /* URL prefixes whose unmatched paths the module's dialect answers
+     * (404, 405, nginx's own errors); may be NULL */
+    const struct feat_prefix *prefixes;
 };
 
 /* NULL-terminated list in fcgi/process/modules.c */
@@ -363,6 +436,12 @@ int feat_reply_body(struct feat_req *r, int status, cJSON *body);
 int feat_reply_empty(struct feat_req *r, int status);
 int feat_fail(struct feat_req *r, enum feat_error e, const char *fmt, ...)
     FEAT_PRINTF(3, 4);
+/* feat_fail with text as the message sent instead of the table's (OAuth2's
+ * error_description); text (static or in the arena) is logged too. */
+int feat_fail_text(struct feat_req *r, enum feat_error e, const char *text);
+/* e about one field of the request: feat answers "errors": {field:
+ * [e's message]}, v1 and v2 name the field after the message. */
+int feat_fail_at(struct feat_req *r, enum feat_error e, const char *field);
 /* Fails with FEAT_E_BAD_FIELD naming r->bad_field. */
 int feat_fail_field(struct feat_req *r);
 /* Sets r->bad_field and r->bad_reason, then feat_fail_field. */
@@ -371,7 +450,9 @@ int feat_fail_bad(struct feat_req *r, const char *field, const char *reason);
 void feat_reply_header(struct feat_req *r, const char *name,
     const char *value);
 
-/* The dialect's paged object: {"total","pages","current_page",...}. */
+/* The dialect's paged object around items (consumed): v2 and v1
+ * {"total","pages","current_page","page_size","data"}, feat
+ * {"count","next","previous","results"}. */
 cJSON *feat_page_object(struct feat_req *r, const struct feat_page *pg,
     long long total, cJSON *items);
 
@@ -674,7 +755,7 @@ const char *feat_time_v2(struct feat_arena *a, time_t t);
 const char *feat_time_v1(struct feat_arena *a, time_t t);
 /* "YYYY-MM-DDTHH:MM:SS+08:00" (feat). */
 const char *feat_time_iso(struct feat_arena *a, time_t t);
-/* The dialect's time form for r. */
+/* The time form of r's dialect (fcgi/protocol/dialect.c). */
 const char *feat_time(struct feat_req *r, time_t t);
 /* Parses "YYYY-MM-DD" as a real calendar date: FEAT_OK or FEAT_ERROR. */
 int feat_parse_date(const char *s);

@@ -124,15 +124,45 @@ const struct feat_route *feat_router_match(struct feat_arena *a,
     int *nparams, unsigned *allowed);
 /* The merged table, one route per line ("featcgi -R"). */
 void feat_router_print(FILE *f);
-
-/* The dialect that answers an unmatched path, by its shape (API.md). */
-unsigned feat_dialect_of_path(const char *path);
 /* FEAT_GET... for "GET"...; 0 for other methods. */
 unsigned feat_method_parse(const char *s);
 /* "GET", "POST"...; a mask gives "GET, POST" into buf. */
 const char *feat_method_names(unsigned mask, char *buf, size_t n);
+
+
+/* ---- protocol/dialect.c -------------------------------------------------- */
+
+/* Checks every dialect's table and collects the modules' URL prefixes
+ * (feat_router_build calls it): FEAT_OK, or FEAT_ERROR (logged) for a
+ * missing row or a prefix two dialects claim. */
+int feat_dialect_init(const struct feat_module *const *mods);
+/* Checks that every dialect has a row for every error: FEAT_OK or
+ * FEAT_ERROR (logged). */
+int feat_dialect_check(void);
+/* The dialect that answers path before (or without) a route: that of
+ * the route patterns of another dialect than their shape's (oauth2's)
+ * that match it, else its shape's (feat_dialect_of_shape), as the nginx
+ * maps say. */
+unsigned feat_dialect_of_path(const char *path);
+/* The dialect of a path's shape: a trailing slash (feat), the longest
+ * module prefix, else the rest's (v2) (API.md "Routing"). */
+unsigned feat_dialect_of_shape(const char *path);
 /* Whether a dialect is switched on (config "dialects"). */
-int feat_dialect_enabled(unsigned dialect);
+int feat_dialect_enabled(unsigned id);
+/* How d renders e (static storage). */
+const struct feat_dialect_error *feat_dialect_row(
+    const struct feat_dialect *d, enum feat_error e);
+/* d's message for e, in English or Chinese (static storage). */
+const char *feat_dialect_text(const struct feat_dialect *d,
+    enum feat_error e, int english);
+/* 1 when config locale is "en". */
+int feat_dialect_locale_en(void);
+/* "featcgi -E": one line per dialect and error, tab-separated: dialect,
+ * name, HTTP status, code, zh, en. */
+void feat_dialect_print_errors(FILE *f);
+/* "featcgi -D nginx-maps": nginx's maps of the path's dialect and of its
+ * own error bodies (nginx/featcgi-maps.conf).  a holds the bodies' work. */
+void feat_dialect_print_nginx(FILE *f, struct feat_arena *a);
 
 
 /* ---- protocol/request.c -------------------------------------------------- */
@@ -159,6 +189,14 @@ int feat_req_parse(struct feat_req *r);
  * the whole answer ("Status: ..." headers, blank line, body) of the last
  * reply made for r, or NULL.  Valid until the arena's reset. */
 const char *feat_reply_captured(struct feat_req *r);
+/*
+ * The absolute URL of r's list at page (feat's next/previous): the
+ * request's origin and path, its other query arguments as sent, and
+ * arg=page (none for page 1, as Django REST framework does).  In the
+ * arena.
+ */
+char *feat_reply_page_url(struct feat_req *r, const char *arg,
+    long long page);
 
 
 /* ---- protocol/app.c ------------------------------------------------------ */

@@ -1,12 +1,14 @@
 /*
- * time.c: the clock and the three dialects' time forms.
+ * time.c: the clock and the dialects' time forms.
  *
  * Times are stored as unix seconds and rendered in the configured time zone
  * (conf.c sets TZ after a load, so localtime_r() does the zone work): v2
  * "YYYY-MM-DD HH:MM:SS", v1 ISO with microseconds (always ".000000": we keep
- * seconds), feat ISO 8601 with the zone's offset.  feat_now() can be shifted
- * by FEAT_CLOCK_SHIFT seconds, but only when the config says testing = on,
- * so a production environment variable can never move the clock.
+ * seconds), feat ISO 8601 with the zone's offset; which dialect uses which
+ * is its table's say (protocol/dialect.c, feat_time).  feat_now() can be
+ * shifted by FEAT_CLOCK_SHIFT seconds, but only when the config says
+ * testing = on, so a production environment variable can never move the
+ * clock.
  */
 
 #include "config.h"
@@ -101,20 +103,6 @@ feat_time_iso(struct feat_arena *a, time_t t)
              (off < 0 ? -off : off) / 60 % 100, (off < 0 ? -off : off) % 60);
 
     return feat_time_format(a, t, 'T', tz);
-}
-
-
-const char *
-feat_time(struct feat_req *r, time_t t)
-{
-    switch (r->dialect) {
-    case FEAT_V1:
-        return feat_time_v1(r->arena, t);
-    case FEAT_FEAT:
-        return feat_time_iso(r->arena, t);
-    default:
-        return feat_time_v2(r->arena, t);
-    }
 }
 
 

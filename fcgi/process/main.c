@@ -1,16 +1,17 @@
 /*
  * main.c: featcgi's command line.
  *
- *     featcgi [-c FILE] [-t] [-R] [-E] [-C] [-v]
+ *     featcgi [-c FILE] [-t] [-R] [-E] [-C] [-D nginx-maps] [-v]
  *
- * Without -t, -R or -v it runs the master in the foreground.  -t checks
- * the config, the route table and the migrations (that they apply to an
- * empty database, and that the configured database is not newer than this
- * binary) without touching the database; -R prints the merged route
- * table; -E the error table (for featcgi-api(7)); -C every config option,
- * the runtime's and the modules' (checked against featcgi.conf(5)); -v
- * the version.
- * Errors end with exit status 1 and one line.
+ * Without -t, -R, -E, -C, -D or -v it runs the master in the foreground.
+ * -t checks the config, the route table and the migrations (that they
+ * apply to an empty database, and that the configured database is not
+ * newer than this binary) without touching the database; -R prints the
+ * merged route table; -E every dialect's error table (for featcgi-api(7));
+ * -C every config option, the runtime's and the modules' (checked against
+ * featcgi.conf(5)); -D nginx-maps the nginx maps made from the dialect
+ * tables (nginx/featcgi-maps.conf); -v the version.  Errors end with exit
+ * status 1 and one line.
  */
 
 #include "config.h"
@@ -30,36 +31,20 @@
 static void
 feat_usage(FILE *f)
 {
-    fprintf(f, "usage: featcgi [-c FILE] [-t] [-R] [-E] [-C] [-v]\n"
+    fprintf(f, "usage: featcgi [-c FILE] [-t] [-R] [-E] [-C] "
+               "[-D nginx-maps] [-v]\n"
                "  -c FILE  config file (default %s/featcgi.conf)\n"
                "  -t       check the config and the route table, then exit\n"
                "  -R       print the merged route table\n"
-               "  -E       print the error table (name v2 v1 status code "
+               "  -E       print the error tables (dialect name status code "
                "zh en,\n"
                "           tab-separated)\n"
                "  -C       print the config options (key kind default doc,\n"
                "           tab-separated)\n"
+               "  -D nginx-maps\n"
+               "           print the nginx maps of the dialects "
+               "(featcgi-maps.conf)\n"
                "  -v       print the version\n", FEAT_SYSCONFDIR);
-}
-
-
-/*
- * -E: one line per row of FEAT_FOR_EACH_ERROR, its columns separated by
- * tabs (no column holds a tab), for tools/gen-api-man to turn into the
- * error tables of featcgi-api(7): the page is made from the same table
- * as the replies, so the two cannot drift apart.
- */
-static void
-feat_print_errors(FILE *f)
-{
-    int                            e;
-    const struct feat_error_info  *info;
-
-    for (e = FEAT_E_NONE + 1; e < FEAT_E_LAST; e++) {
-        info = feat_error_info((enum feat_error) e);
-        fprintf(f, "%s\t%d\t%d\t%d\t%s\t%s\t%s\n", info->name, info->v2,
-                info->v1, info->status, info->code, info->zh, info->en);
-    }
 }
 
 
@@ -155,15 +140,17 @@ feat_check_migrations(const char **why)
 int
 main(int argc, char **argv)
 {
-    int          c, test, routes, explicit;
-    const char  *path, *err;
+    int                 c, test, routes, maps, explicit;
+    const char         *path, *err;
+    struct feat_arena  *a;
 
     path = FEAT_SYSCONFDIR "/featcgi.conf";
     test = 0;
     routes = 0;
+    maps = 0;
     explicit = 0;
 
-    while ((c = getopt(argc, argv, "c:tRECvh")) != -1) {
+    while ((c = getopt(argc, argv, "c:tRECD:vh")) != -1) {
         switch (c) {
 
         case 'c':
@@ -180,7 +167,11 @@ main(int argc, char **argv)
             break;
 
         case 'E':
-            feat_print_errors(stdout);
+            /* the tables are built in: no config, no route table */
+            if (feat_dialect_check() != FEAT_OK) {
+                return 1;
+            }
+            feat_dialect_print_errors(stdout);
             return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
 
         case 'C':
@@ -192,6 +183,15 @@ main(int argc, char **argv)
             }
             feat_conf_free();
             return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
+
+        case 'D':
+            if (strcmp(optarg, "nginx-maps") != 0) {
+                fprintf(stderr, "featcgi: -D %s: only nginx-maps is known\n",
+                        optarg);
+                return 1;
+            }
+            maps = 1;
+            break;
 
         case 'v':
 #ifdef FEAT_FAULT_INJECTION
@@ -217,13 +217,13 @@ main(int argc, char **argv)
         return 1;
     }
 
-    if (!test && !routes) {
+    if (!test && !routes && !maps) {
         return feat_master_main(path);
     }
 
     feat_log_set_role("featcgi");
 
-    /* The route table is built in: -R alone can do without a config. */
+    /* The route table is built in: -R and -D can do without a config. */
     if (feat_conf_load(path, feat_modules, &err) != FEAT_OK
         && (test || explicit))
     {
@@ -238,6 +238,13 @@ main(int argc, char **argv)
 
     if (routes) {
         feat_router_print(stdout);
+        fflush(stdout);
+    }
+
+    if (maps) {
+        a = feat_arena_create();
+        feat_dialect_print_nginx(stdout, a);
+        feat_arena_destroy(a);
         fflush(stdout);
     }
 

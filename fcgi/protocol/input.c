@@ -381,23 +381,13 @@ feat_in_bool(struct feat_req *r, const char *name, int *out, unsigned flags)
 int
 feat_in_page(struct feat_req *r, struct feat_page *pg)
 {
-    const char  *page_name, *size_name;
-    long long    page, size;
+    const char                 *page_name, *size_name;
+    long long                   page, size;
+    const struct feat_dialect  *d;
 
-    switch (r->dialect) {
-    case FEAT_V1:
-        page_name = "page";
-        size_name = NULL;  /* fixed at 20 */
-        break;
-    case FEAT_FEAT:
-        page_name = "page";
-        size_name = "page_size";
-        break;
-    default:
-        page_name = "page_no";
-        size_name = "page_size";
-        break;
-    }
+    d = feat_dialect(r->dialect);
+    page_name = d->page_arg;
+    size_name = d->size_arg;      /* NULL: the size is fixed (v1) */
 
     page = 1;
     size = FEAT_PAGE_SIZE;

@@ -1,11 +1,9 @@
 /*
- * reply.c: the error table and every answer's envelope.
+ * reply.c: writing every answer.
  *
- * The error rows come from FEAT_FOR_EACH_ERROR, so a handler names an error
- * once and each dialect renders it: v2 {"code","message","data":{}} and v1
- * {"code","message"} with HTTP 200 (404, 405, 413, 415 and 500 excepted),
- * feat an HTTP status with {"detail","code"} (+ "errors" for a field).
- * Successes get the dialect's envelope.  An answer is written through
+ * A handler names an error of the vocabulary once and the request's
+ * dialect (protocol/dialect.c) renders it: its status, its body, its
+ * headers; a success gets the dialect's envelope.  An answer is written through
  * libfcgi as headers then body; with no FastCGI request (unit tests) it is
  * kept in the arena for feat_reply_captured().  The replies own the cJSON
  * they are given and free it once printed.
@@ -22,13 +20,6 @@
 
 #include "runtime.h"
 
-static const struct feat_error_info  feat_errors[] = {
-#define FEAT_X(nm, v2c, v1c, st, cd, zhm, enm)                                \
-    { #nm, v2c, v1c, st, cd, zhm, enm },
-    FEAT_FOR_EACH_ERROR(FEAT_X)
-#undef FEAT_X
-};
-
 /* the last answer written without FastCGI, for the unit tests */
 static const struct feat_req  *feat_captured_req;
 static const char             *feat_captured;
@@ -40,18 +31,6 @@ struct feat_buf {
     size_t              len;
     size_t              cap;
 };
-
-
-const struct feat_error_info *
-feat_error_info(enum feat_error e)
-{
-    if (e <= FEAT_E_NONE || e >= FEAT_E_LAST) {
-        feat_log(LOG_ALERT, 0, "no error %d in the table", (int) e);
-        e = FEAT_E_INTERNAL;
-    }
-
-    return &feat_errors[e - 1];
-}
 
 
 const char *
@@ -136,13 +115,10 @@ feat_buf_header(struct feat_buf *b, const char *name, const char *value)
 }
 
 
-/*
- * Writes the answer: status, headers, and body (consumed) when not NULL.
- * extra is one more header ("WWW-Authenticate") or NULL.  Answers FEAT_OK.
- */
+/* Writes the answer: status, headers, and body (consumed) when not NULL.
+ * Answers FEAT_OK. */
 static int
-feat_reply_write(struct feat_req *r, int status, cJSON *body,
-    const char *extra_name, const char *extra_value)
+feat_reply_write(struct feat_req *r, int status, cJSON *body)
 {
     struct feat_buf  b;
     FCGX_Stream     *out;
@@ -180,10 +156,6 @@ feat_reply_write(struct feat_req *r, int status, cJSON *body,
         feat_buf_header(&b, r->headers[i].name, r->headers[i].value);
     }
 
-    if (extra_name != NULL) {
-        feat_buf_header(&b, extra_name, extra_value);
-    }
-
     feat_buf_add(&b, "\r\n", 2);
     r->status = status;
 
@@ -208,42 +180,11 @@ feat_reply_write(struct feat_req *r, int status, cJSON *body,
 }
 
 
-static int
-feat_locale_en(void)
-{
-    return strcmp(feat_conf_str(FEAT_CONF_LOCALE), "en") == 0;
-}
-
-
 int
 feat_reply(struct feat_req *r, cJSON *data)
 {
-    cJSON  *env;
-
-    env = cJSON_CreateObject();
-
-    switch (r->dialect) {
-    case FEAT_V1:
-        cJSON_AddNumberToObject(env, "code", 0);
-        cJSON_AddItemToObject(env, "message",
-                              data != NULL ? data : cJSON_CreateString(""));
-        break;
-
-    case FEAT_FEAT:
-        cJSON_AddItemToObject(env, "data",
-                              data != NULL ? data : cJSON_CreateObject());
-        break;
-
-    default:
-        cJSON_AddNumberToObject(env, "code", 0);
-        cJSON_AddStringToObject(env, "message", "success");
-        cJSON_AddItemToObject(env, "data",
-                              data != NULL ? data : cJSON_CreateObject());
-        break;
-    }
-
-    return feat_reply_write(r, r->status != 0 ? r->status : 200, env, NULL,
-                            NULL);
+    return feat_reply_write(r, r->status != 0 ? r->status : 200,
+                            feat_dialect(r->dialect)->envelope(data));
 }
 
 
@@ -254,14 +195,14 @@ feat_reply_body(struct feat_req *r, int status, cJSON *body)
         body = cJSON_CreateObject();
     }
 
-    return feat_reply_write(r, status != 0 ? status : 200, body, NULL, NULL);
+    return feat_reply_write(r, status != 0 ? status : 200, body);
 }
 
 
 int
 feat_reply_empty(struct feat_req *r, int status)
 {
-    return feat_reply_write(r, status != 0 ? status : 204, NULL, NULL, NULL);
+    return feat_reply_write(r, status != 0 ? status : 204, NULL);
 }
 
 
@@ -279,39 +220,43 @@ feat_reply_header(struct feat_req *r, const char *name, const char *value)
 }
 
 
-/* The HTTP status of an error in v1 and v2: 200 but for transport-like
- * failures the client cannot act on through the code. */
+/*
+ * The error e in r's dialect: logged with msg at the vocabulary's level,
+ * answered with text (NULL: the table's) and, for a field, field and
+ * reason (NULL: the text).
+ */
 static int
-feat_error_v_status(enum feat_error e)
+feat_fail_write(struct feat_req *r, enum feat_error e, const char *msg,
+    const char *text, const char *field, const char *reason)
 {
-    switch (e) {
-    case FEAT_E_NO_ROUTE:
-        return 404;
-    case FEAT_E_METHOD:
-        return 405;
-    case FEAT_E_TOO_LARGE:
-        return 413;
-    case FEAT_E_MEDIA_TYPE:
-        return 415;
-    case FEAT_E_INTERNAL:
-        return 500;
-    default:
-        return 200;
+    const struct feat_dialect        *d;
+    const struct feat_error_info     *info;
+    const struct feat_dialect_error  *row;
+
+    info = feat_error_info(e);
+    d = feat_dialect(r->dialect);
+    row = feat_dialect_row(d, e);
+
+    feat_log(info->level, 0, "%s: %s", info->name, msg);
+
+    if (text == NULL) {
+        text = feat_dialect_text(d, e, feat_dialect_locale_en());
     }
+
+    if (d->error_headers != NULL) {
+        d->error_headers(r, row);
+    }
+
+    return feat_reply_write(r, row->status,
+                            d->error(r->arena, row, text, field, reason));
 }
 
 
 int
 feat_fail(struct feat_req *r, enum feat_error e, const char *fmt, ...)
 {
-    const struct feat_error_info  *info;
-    const char                    *text;
-    char                           msg[512];
-    cJSON                         *body, *errors, *reasons;
-    va_list                        ap;
-    int                            level;
-
-    info = feat_error_info(e);
+    char     msg[512];
+    va_list  ap;
 
     msg[0] = '\0';
     if (fmt != NULL) {
@@ -320,47 +265,28 @@ feat_fail(struct feat_req *r, enum feat_error e, const char *fmt, ...)
         va_end(ap);
     }
 
-    level = (e == FEAT_E_INTERNAL) ? LOG_ERR
-            : (info->status >= 500) ? LOG_WARNING
-                                    : LOG_INFO;
-    feat_log(level, 0, "%s: %s", info->name, msg);
-
-    text = feat_locale_en() ? info->en : info->zh;
-    body = cJSON_CreateObject();
-
-    if (r->dialect == FEAT_FEAT) {
-        cJSON_AddStringToObject(body, "detail", text);
-        cJSON_AddStringToObject(body, "code", info->code);
-
-        if (e == FEAT_E_BAD_FIELD && r->bad_field != NULL) {
-            errors = cJSON_AddObjectToObject(body, "errors");
-            reasons = cJSON_AddArrayToObject(errors, r->bad_field);
-            cJSON_AddItemToArray(reasons,
-                                 cJSON_CreateString(r->bad_reason != NULL
-                                                        ? r->bad_reason
-                                                        : text));
-        }
-
-        if (info->status == 401) {
-            return feat_reply_write(r, info->status, body, "WWW-Authenticate",
-                                    "Bearer");
-        }
-
-        return feat_reply_write(r, info->status, body, NULL, NULL);
-    }
-
     if (e == FEAT_E_BAD_FIELD && r->bad_field != NULL) {
-        text = feat_arena_sprintf(r->arena, "%s: %s", text, r->bad_field);
+        return feat_fail_write(r, e, msg, NULL, r->bad_field, r->bad_reason);
     }
 
-    cJSON_AddNumberToObject(body, "code",
-                            r->dialect == FEAT_V1 ? info->v1 : info->v2);
-    cJSON_AddStringToObject(body, "message", text);
-    if (r->dialect != FEAT_V1) {
-        cJSON_AddObjectToObject(body, "data");
-    }
+    return feat_fail_write(r, e, msg, NULL, NULL, NULL);
+}
 
-    return feat_reply_write(r, feat_error_v_status(e), body, NULL, NULL);
+
+int
+feat_fail_text(struct feat_req *r, enum feat_error e, const char *text)
+{
+    return feat_fail_write(r, e, text != NULL ? text : "-", text, NULL,
+                           NULL);
+}
+
+
+int
+feat_fail_at(struct feat_req *r, enum feat_error e, const char *field)
+{
+    return feat_fail_write(r, e, feat_arena_sprintf(r->arena, "field %s",
+                                                    field),
+                           NULL, field, NULL);
 }
 
 
@@ -408,18 +334,13 @@ feat_buf_urlenc(struct feat_buf *b, const char *s, const char *keep)
 }
 
 
-/*
- * The absolute URL of this list at page (feat's next/previous): the
- * request's scheme, host and path, its other query arguments as sent, and
- * page=N (none for page 1, as Django REST framework does).
- */
-static char *
-feat_page_url(struct feat_req *r, long long page)
+char *
+feat_reply_page_url(struct feat_req *r, const char *arg, long long page)
 {
     struct feat_buf  b;
     const char      *q, *amp, *eq;
     char             num[32];
-    size_t           n, nlen;
+    size_t           n, nlen, alen;
     int              first;
 
     memset(&b, 0, sizeof(b));
@@ -429,6 +350,7 @@ feat_page_url(struct feat_req *r, long long page)
     feat_buf_urlenc(&b, r->path != NULL ? r->path : "/", "/!$&'()*+,;=:@");
 
     first = 1;
+    alen = strlen(arg);
 
     for (q = r->query; *q != '\0'; q = (*amp == '&') ? amp + 1 : amp) {
         amp = q + strcspn(q, "&");
@@ -436,7 +358,7 @@ feat_page_url(struct feat_req *r, long long page)
         eq = memchr(q, '=', n);
         nlen = (eq != NULL) ? (size_t) (eq - q) : n;
 
-        if (n == 0 || (nlen == 4 && memcmp(q, "page", 4) == 0)) {
+        if (n == 0 || (nlen == alen && memcmp(q, arg, alen) == 0)) {
             continue;
         }
 
@@ -446,60 +368,11 @@ feat_page_url(struct feat_req *r, long long page)
     }
 
     if (page > 1) {
-        snprintf(num, sizeof(num), "%spage=%lld", first ? "?" : "&", page);
+        feat_buf_add(&b, first ? "?" : "&", 1);
+        feat_buf_str(&b, arg);
+        snprintf(num, sizeof(num), "=%lld", page);
         feat_buf_str(&b, num);
     }
 
     return b.s;
-}
-
-
-cJSON *
-feat_page_object(struct feat_req *r, const struct feat_page *pg,
-    long long total, cJSON *items)
-{
-    cJSON      *o;
-    long long   pages;
-
-    if (items == NULL) {
-        items = cJSON_CreateArray();
-    }
-
-    o = cJSON_CreateObject();
-
-    if (total < 0) {
-        total = 0;
-    }
-
-    if (r->dialect == FEAT_FEAT) {
-        cJSON_AddNumberToObject(o, "count", (double) total);
-
-        /* more rows after this page; offset saturates for absurd pages */
-        if (pg->offset < total - pg->size && pg->page < (1LL << 53)) {
-            cJSON_AddStringToObject(o, "next",
-                                    feat_page_url(r, pg->page + 1));
-        } else {
-            cJSON_AddNullToObject(o, "next");
-        }
-
-        if (pg->page > 1 && pg->page < (1LL << 53)) {
-            cJSON_AddStringToObject(o, "previous",
-                                    feat_page_url(r, pg->page - 1));
-        } else {
-            cJSON_AddNullToObject(o, "previous");
-        }
-
-        cJSON_AddItemToObject(o, "results", items);
-        return o;
-    }
-
-    pages = (pg->size > 0) ? total / pg->size + (total % pg->size != 0) : 0;
-
-    cJSON_AddNumberToObject(o, "total", (double) total);
-    cJSON_AddNumberToObject(o, "pages", (double) pages);
-    cJSON_AddNumberToObject(o, "current_page", (double) pg->page);
-    cJSON_AddNumberToObject(o, "page_size", (double) pg->size);
-    cJSON_AddItemToObject(o, "data", items);
-
-    return o;
 }

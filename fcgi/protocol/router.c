@@ -278,6 +278,22 @@ feat_router_add(const struct feat_route *rt, int mi, const char **why)
 }
 
 
+/* 1 if the route names one of the dialects. */
+static int
+feat_router_dialect_ok(const struct feat_route *rt)
+{
+    const struct feat_dialect *const  *d;
+
+    for (d = feat_dialects; *d != NULL; d++) {
+        if ((*d)->id == rt->dialect) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
 int
 feat_router_build(const struct feat_module *const *mods)
 {
@@ -306,11 +322,11 @@ feat_router_build(const struct feat_module *const *mods)
 
         for (rt = m->routes; rt != NULL && rt->pattern != NULL; rt++) {
             if (rt->method == 0 || (rt->method & ~0x1fu) != 0
-                || rt->handler == NULL)
+                || rt->handler == NULL || !feat_router_dialect_ok(rt))
             {
                 feat_log(LOG_EMERG, 0,
-                         "route \"%s\" of module \"%s\" has no handler or "
-                         "a bad method", rt->pattern, m->name);
+                         "route \"%s\" of module \"%s\" has no handler, "
+                         "a bad method or no dialect", rt->pattern, m->name);
                 feat_router_free();
                 return FEAT_ERROR;
             }
@@ -336,6 +352,11 @@ feat_router_build(const struct feat_module *const *mods)
                 feat_nroutes++;
             }
         }
+    }
+
+    if (feat_dialect_init(mods) != FEAT_OK) {
+        feat_router_free();
+        return FEAT_ERROR;
     }
 
     return FEAT_OK;
@@ -469,22 +490,6 @@ feat_route_entry_cmp(const void *a, const void *b)
 }
 
 
-static const char *
-feat_dialect_name(unsigned d)
-{
-    switch (d) {
-    case FEAT_V2:
-        return "v2";
-    case FEAT_V1:
-        return "v1";
-    case FEAT_FEAT:
-        return "feat";
-    default:
-        return "?";
-    }
-}
-
-
 void
 feat_router_print(FILE *f)
 {
@@ -522,70 +527,11 @@ feat_router_print(FILE *f)
         fprintf(f, "%s %s %s %s\n",
                 feat_method_names(sorted[i].method, names, sizeof(names)),
                 sorted[i].route->pattern,
-                feat_dialect_name(sorted[i].route->dialect),
+                feat_dialect(sorted[i].route->dialect)->name,
                 n ? fl : "-");
     }
 
     free(sorted);
-}
-
-
-static int
-feat_starts(const char *s, const char *prefix)
-{
-    return strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
-
-unsigned
-feat_dialect_of_path(const char *path)
-{
-    static const char *const  v1[] = {
-        "/api/user/", "/api/get_", "/api/token/", "/api/reset_token",
-        "/check/", "/faq", "/area", "/sds_check_token"
-    };
-    size_t                    len, i;
-
-    if (path == NULL || path[0] == '\0') {
-        return FEAT_V2;
-    }
-
-    len = strlen(path);
-    if (path[len - 1] == '/' || feat_starts(path, "/o/")) {
-        return FEAT_FEAT;
-    }
-
-    for (i = 0; i < FEAT_NELEMS(v1); i++) {
-        if (feat_starts(path, v1[i])) {
-            return FEAT_V1;
-        }
-    }
-
-    return FEAT_V2;
-}
-
-
-int
-feat_dialect_enabled(unsigned dialect)
-{
-    const char  *s, *name;
-    size_t       len, n;
-
-    name = feat_dialect_name(dialect);
-    len = strlen(name);
-    s = feat_conf_str(FEAT_CONF_DIALECTS);
-
-    /* a short space-separated list: scanning it beats caching it */
-    while (*s != '\0') {
-        s += strspn(s, " \t,");
-        n = strcspn(s, " \t,");
-        if (n == len && strncmp(s, name, len) == 0) {
-            return 1;
-        }
-        s += n;
-    }
-
-    return 0;
 }
 
 

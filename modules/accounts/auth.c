@@ -2,14 +2,16 @@
  * auth.c: the credential check the runtime runs before a handler.
  *
  * The accounts module owns credentials, so its authenticate hook is the
- * one the worker calls for routes flagged FEAT_SESSION or FEAT_JWT.  A
- * session route takes "Authorization: Token <t>" or "Bearer <t>" (the
- * scheme in any case), looks the token's SHA-256 up among the live
- * sessions of the request's app with one indexed read and no write, and
- * fills r->user_id, r->session_id, r->client_id, r->scope and r->token.
- * On feat routes it also checks the scope the method needs.
+ * one the worker calls for routes flagged FEAT_SESSION or FEAT_JWT.  Which
+ * forms of the Authorization header a route takes is its dialect's say
+ * (struct feat_dialect's auth: v2 and feat "Token <t>" or "Bearer <t>",
+ * the scheme in any case; v1 "<jwt>" or "Bearer <jwt>").  A session route
+ * looks the token's SHA-256 up among the live sessions of the request's
+ * app with one indexed read and no write, and fills r->user_id,
+ * r->session_id, r->client_id, r->scope and r->token; where the dialect
+ * says FEAT_AUTH_SCOPES (feat) it also checks the scope the method needs.
  *
- * A v1 route (FEAT_JWT) takes "Authorization: <jwt>" or "Bearer <jwt>":
+ * A JWT route (FEAT_JWT, v1) takes
  * an HS256 access JWT under the app's own key whose user exists, is
  * active and has not changed the password since the token was issued.
  * The same file signs and checks those JWTs for the v1 handlers.
@@ -41,7 +43,10 @@ static enum feat_error
 auth_token(struct feat_req *r, const char *h, const char **tok)
 {
     size_t       slen, n, i;
+    unsigned     schemes;
     const char  *p;
+
+    schemes = feat_dialect(r->dialect)->auth;
 
     if (h == NULL) {
         return FEAT_E_NO_TOKEN;
@@ -61,8 +66,10 @@ auth_token(struct feat_req *r, const char *h, const char **tok)
     }
 
     /* Another scheme (Basic...) carries no credential we know. */
-    if (!((slen == 5 && strncasecmp(h, "Token", 5) == 0)
-          || (slen == 6 && strncasecmp(h, "Bearer", 6) == 0)))
+    if (!((slen == 5 && strncasecmp(h, "Token", 5) == 0
+           && (schemes & FEAT_AUTH_TOKEN))
+          || (slen == 6 && strncasecmp(h, "Bearer", 6) == 0
+              && (schemes & FEAT_AUTH_BEARER))))
     {
         return FEAT_E_NO_TOKEN;
     }
@@ -120,13 +127,13 @@ scope_has(const char *scope, const char *name)
 
 
 /* API.md "Scopes": read for GET, write for changes, and pay_trade_order
- * where the route asks for it.  Checked on feat routes only. */
+ * where the route asks for it.  Checked where the dialect says so. */
 static enum feat_error
 auth_scope(struct feat_req *r, unsigned flags)
 {
     const char  *scope;
 
-    if (!(r->dialect & FEAT_FEAT)) {
+    if (!(feat_dialect(r->dialect)->auth & FEAT_AUTH_SCOPES)) {
         return FEAT_E_NONE;
     }
 
@@ -288,16 +295,20 @@ feat_v1_token_check(sqlite3 *db, struct feat_arena *a, const char *app,
 
 
 /*
- * The v1 credential: "Authorization: <jwt>" or "Bearer <jwt>".  Session
- * tokens are refused: they hold no dots, so they never verify as a JWT.
+ * The v1 credential: "Authorization: <jwt>" or "Bearer <jwt>", as the
+ * dialect allows.  Session tokens are refused: they hold no dots, so they
+ * never verify as a JWT.
  */
 static enum feat_error
 auth_jwt(struct feat_req *r)
 {
     size_t            n;
+    unsigned          schemes;
     const char       *h, *tok;
     enum feat_error   e;
     struct feat_user  u;
+
+    schemes = feat_dialect(r->dialect)->auth;
 
     h = feat_req_header(r, "Authorization");
     if (h == NULL) {
@@ -308,11 +319,16 @@ auth_jwt(struct feat_req *r)
         h++;
     }
 
-    if (strncasecmp(h, "Bearer", 6) == 0 && (h[6] == ' ' || h[6] == '\t')) {
+    if (strncasecmp(h, "Bearer", 6) == 0 && (h[6] == ' ' || h[6] == '\t')
+        && (schemes & FEAT_AUTH_BEARER))
+    {
         h += 7;
         while (*h == ' ' || *h == '\t') {
             h++;
         }
+
+    } else if (!(schemes & FEAT_AUTH_BARE)) {
+        return FEAT_E_NO_TOKEN;
     }
 
     n = strlen(h);

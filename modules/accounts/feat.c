@@ -294,31 +294,6 @@ fail(struct feat_req *r, enum feat_error e, const char *what)
 }
 
 
-/* The wrong code: 400 invalid, the text of FEAT_E_BAD_CODE, errors.vcode. */
-static int
-fail_vcode(struct feat_req *r)
-{
-    const char                    *text;
-    cJSON                         *body, *errors, *list;
-    const struct feat_error_info  *info;
-
-    info = feat_error_info(FEAT_E_BAD_CODE);
-    text = strcmp(feat_conf_str(FEAT_CONF_LOCALE), "en") == 0 ? info->en
-                                                             : info->zh;
-
-    feat_log(LOG_INFO, 0, "%s: verification code refused", info->name);
-
-    body = cJSON_CreateObject();
-    cJSON_AddStringToObject(body, "detail", text);
-    cJSON_AddStringToObject(body, "code", info->code);
-    errors = cJSON_AddObjectToObject(body, "errors");
-    list = cJSON_AddArrayToObject(errors, "vcode");
-    cJSON_AddItemToArray(list, cJSON_CreateString(text));
-
-    return feat_reply_body(r, info->status, body);
-}
-
-
 /* The session answer {"key","uid","refresh_token","expires_in"}. */
 static int
 reply_session(struct feat_req *r, const struct feat_tokens *t)
@@ -408,7 +383,7 @@ feat_phone_verification(struct feat_req *r)
         e = permit_issue(feat_db(), r->app->id, &acct, vcode, permit);
         e = feat_code_ip_probe(feat_db(), r->app->id, r->remote_addr, e);
         if (e == FEAT_E_BAD_CODE) {
-            return fail_vcode(r);
+            return feat_fail_at(r, FEAT_E_BAD_CODE, "vcode");
         }
         if (e != FEAT_E_NONE) {
             return fail(r, e, "permit");
@@ -424,7 +399,7 @@ feat_phone_verification(struct feat_req *r)
                                 r->app->default_scopes, &t);
     e = feat_code_ip_probe(feat_db(), r->app->id, r->remote_addr, e);
     if (e == FEAT_E_BAD_CODE) {
-        return fail_vcode(r);
+        return feat_fail_at(r, FEAT_E_BAD_CODE, "vcode");
     }
     if (e != FEAT_E_NONE) {
         return fail(r, e, "code login");
@@ -549,12 +524,7 @@ static const struct feat_route  accounts_feat_routes[] = {
 
 
 const struct feat_module  feat_accounts_feat_module = {
-    "accounts-feat",
-    accounts_feat_routes,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    permit_sweep,
-    NULL
+    .name = "accounts-feat",
+    .routes = accounts_feat_routes,
+    .sweep = permit_sweep,
 };

@@ -695,24 +695,22 @@ sds_reply(struct feat_req *r, int status, const char *code, const char *msg,
 
 
 /* An error in the sds form: "1001" for a refused token, else the v1 code
- * of e as a string; the message from the error table. */
+ * of e as a string; the status and the message from v1's table. */
 static int
 sds_fail(struct feat_req *r, enum feat_error e, const char *code,
     const char *why)
 {
-    const struct feat_error_info  *info;
+    const struct feat_dialect_error  *row;
 
-    info = feat_error_info(e);
-    feat_log(e == FEAT_E_INTERNAL ? LOG_ERR : LOG_INFO, 0, "sds: %s: %s",
-             info->name, why);
+    row = feat_error_row(r, e);
+    feat_log(feat_error_info(e)->level, 0, "sds: %s: %s",
+             feat_error_info(e)->name, why);
 
     if (code == NULL) {
-        code = feat_arena_sprintf(r->arena, "%d", info->v1);
+        code = feat_arena_sprintf(r->arena, "%d", row->num);
     }
 
-    return sds_reply(r, e == FEAT_E_INTERNAL ? 500 : 200, code,
-                     strcmp(feat_conf_str(FEAT_CONF_LOCALE), "en") == 0
-                         ? info->en : info->zh, NULL);
+    return sds_reply(r, row->status, code, feat_error_text(r, e), NULL);
 }
 
 
@@ -849,13 +847,21 @@ static const struct feat_conf_option *const  accounts_v1_conf[] = {
 
 
 /* Routes only: the accounts module's authenticate hook serves v1 too. */
+static const struct feat_prefix  accounts_v1_prefixes[] = {
+    { "/api/get_",        FEAT_V1 },
+    { "/api/reset_token", FEAT_V1 },
+    { "/api/token/",      FEAT_V1 },
+    { "/api/user/",       FEAT_V1 },
+    { "/check/",          FEAT_V1 },
+    { "/sds_check_token", FEAT_V1 },
+    FEAT_NULL_PREFIX
+};
+
+
 const struct feat_module  feat_accounts_v1_module = {
-    "accounts-v1",
-    accounts_v1_routes,
-    accounts_v1_init_master,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    accounts_v1_conf
+    .name = "accounts-v1",
+    .routes = accounts_v1_routes,
+    .init_master = accounts_v1_init_master,
+    .prefixes = accounts_v1_prefixes,
+    .conf = accounts_v1_conf,
 };

@@ -332,12 +332,9 @@ static const struct feat_conf_option *const  accounts_conf[] = {
 
 
 const struct feat_module  feat_accounts_module = {
-    "accounts",
-    accounts_routes,
-    NULL,
-    NULL,
-    NULL,
-    feat_accounts_authenticate,
-    accounts_sweep,
-    accounts_conf
+    .name = "accounts",
+    .routes = accounts_routes,
+    .authenticate = feat_accounts_authenticate,
+    .sweep = accounts_sweep,
+    .conf = accounts_conf,
 };

@@ -122,12 +122,7 @@ static const struct feat_conf_option *const  alipay_conf[] = {
 
 
 const struct feat_module  feat_alipay_module = {
-    "alipay",
-    alipay_routes,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    alipay_conf
+    .name = "alipay",
+    .routes = alipay_routes,
+    .conf = alipay_conf,
 };

@@ -102,12 +102,6 @@ static const struct feat_route  apns_routes[] = {
 
 
 const struct feat_module  feat_apns_module = {
-    "apns",
-    apns_routes,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL
+    .name = "apns",
+    .routes = apns_routes,
 };

@@ -80,8 +80,15 @@ static const struct feat_conf_option *const  area_conf[] = {
 };
 
 
+static const struct feat_prefix  area_prefixes[] = {
+    { "/area", FEAT_V1 },
+    FEAT_NULL_PREFIX
+};
+
+
 const struct feat_module  feat_area_module = {
     .name = "area",
     .routes = area_routes,
     .conf = area_conf,
+    .prefixes = area_prefixes,
 };

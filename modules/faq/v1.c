@@ -60,7 +60,14 @@ static const struct feat_route  faq_v1_routes[] = {
 };
 
 
+static const struct feat_prefix  faq_v1_prefixes[] = {
+    { "/faq", FEAT_V1 },
+    FEAT_NULL_PREFIX
+};
+
+
 const struct feat_module  feat_faq_v1_module = {
     .name = "faq-v1",
     .routes = faq_v1_routes,
+    .prefixes = faq_v1_prefixes,
 };

@@ -322,7 +322,14 @@ static const struct feat_route  feedback_v1_routes[] = {
 };
 
 
+static const struct feat_prefix  feedback_v1_prefixes[] = {
+    { "/api/user/", FEAT_V1 },
+    FEAT_NULL_PREFIX
+};
+
+
 const struct feat_module  feat_feedback_v1_module = {
     .name = "feedback-v1",
     .routes = feedback_v1_routes,
+    .prefixes = feedback_v1_prefixes,
 };

@@ -267,12 +267,6 @@ static const struct feat_route  images_routes[] = {
 
 
 const struct feat_module  feat_images_module = {
-    "images",
-    images_routes,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL
+    .name = "images",
+    .routes = images_routes,
 };

@@ -62,7 +62,14 @@ static const struct feat_route  images_v1_routes[] = {
 };
 
 
+static const struct feat_prefix  images_v1_prefixes[] = {
+    { "/api/user/", FEAT_V1 },
+    FEAT_NULL_PREFIX
+};
+
+
 const struct feat_module  feat_images_v1_module = {
     .name = "images-v1",
     .routes = images_v1_routes,
+    .prefixes = images_v1_prefixes,
 };

@@ -140,7 +140,14 @@ static const struct feat_route  notices_routes[] = {
 };
 
 
+static const struct feat_prefix  notices_prefixes[] = {
+    { "/api/user/", FEAT_V1 },
+    FEAT_NULL_PREFIX
+};
+
+
 const struct feat_module  feat_notices_module = {
     .name = "notices",
     .routes = notices_routes,
+    .prefixes = notices_prefixes,
 };

@@ -6,9 +6,10 @@
  * client_credentials), POST /o/revoke_token/ (RFC 7009) and POST
  * /o/introspect/ (RFC 7662).  Parameters come as a form or a JSON object;
  * the client authenticates with HTTP Basic or client_id/client_secret in
- * the body, never both.  Failures are RFC 6749 §5.2 bodies
- * {"error","error_description"} with the seed's statuses (seeds/002),
- * which is why these routes call the runtime's body parser themselves
+ * the body, never both.  The routes are the oauth2 dialect's, so failures
+ * are RFC 6749 §5.2 bodies {"error","error_description"} with the seed's
+ * statuses (seeds/002; fcgi/protocol/dialect.c renders them), which is
+ * why these routes call the runtime's body parser themselves
  * (FEAT_RAW_BODY): a malformed body is an invalid_request too, not the
  * dialect's field error.
  */
@@ -36,32 +37,18 @@ no_store(struct feat_req *r)
 }
 
 
-/* An RFC 6749 §5.2 error; desc may be NULL.  Answers FEAT_OK. */
+/* An RFC 6749 §5.2 error, answered by the oauth2 dialect with desc as its
+ * error_description (NULL: the table's text); a server error's desc is
+ * only logged.  Answers FEAT_OK. */
 static int
 oauth_fail(struct feat_req *r, enum feat_oauth2_error e, const char *desc)
 {
-    cJSON  *body;
-
     if (e == FEAT_OAUTH2_SERVER_ERROR) {
         return feat_fail(r, FEAT_E_INTERNAL, "oauth2: %s",
                          desc != NULL ? desc : "server error");
     }
 
-    feat_log(LOG_INFO, 0, "oauth2: %s: %s", feat_oauth2_error_code(e),
-             desc != NULL ? desc : "-");
-
-    no_store(r);
-    if (e == FEAT_OAUTH2_INVALID_CLIENT) {
-        feat_reply_header(r, "WWW-Authenticate", "Basic realm=\"featcgi\"");
-    }
-
-    body = cJSON_CreateObject();
-    cJSON_AddStringToObject(body, "error", feat_oauth2_error_code(e));
-    if (desc != NULL) {
-        cJSON_AddStringToObject(body, "error_description", desc);
-    }
-
-    return feat_reply_body(r, feat_oauth2_error_status(e), body);
+    return feat_fail_text(r, feat_oauth2_error(e), desc);
 }
 
 
@@ -514,20 +501,22 @@ o_introspect(struct feat_req *r)
 #define O_FLAGS  FEAT_RAW_BODY
 
 static const struct feat_route  oauth2_routes[] = {
-    { FEAT_POST, "/o/token/",        FEAT_FEAT, o_token,      O_FLAGS },
-    { FEAT_POST, "/o/revoke_token/", FEAT_FEAT, o_revoke,     O_FLAGS },
-    { FEAT_POST, "/o/introspect/",   FEAT_FEAT, o_introspect, O_FLAGS },
+    { FEAT_POST, "/o/token/",        FEAT_OAUTH2, o_token,      O_FLAGS },
+    { FEAT_POST, "/o/revoke_token/", FEAT_OAUTH2, o_revoke,     O_FLAGS },
+    { FEAT_POST, "/o/introspect/",   FEAT_OAUTH2, o_introspect, O_FLAGS },
     FEAT_NULL_ROUTE
 };
 
 
+/* Other paths under /o/ are feat's (API.md "Routing"). */
+static const struct feat_prefix  oauth2_prefixes[] = {
+    { "/o/", FEAT_FEAT },
+    FEAT_NULL_PREFIX
+};
+
+
 const struct feat_module  feat_oauth2_module = {
-    "oauth2",
-    oauth2_routes,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL
+    .name = "oauth2",
+    .routes = oauth2_routes,
+    .prefixes = oauth2_prefixes,
 };

@@ -20,33 +20,20 @@
 
 
 
-const char *
-feat_oauth2_error_code(enum feat_oauth2_error e)
+enum feat_error
+feat_oauth2_error(enum feat_oauth2_error e)
 {
+    /* the oauth2 dialect (fcgi/protocol/dialect.c) answers each with its
+     * RFC 6749 code */
     switch (e) {
-    case FEAT_OAUTH2_INVALID_REQUEST:        return "invalid_request";
-    case FEAT_OAUTH2_INVALID_CLIENT:         return "invalid_client";
-    case FEAT_OAUTH2_INVALID_GRANT:          return "invalid_grant";
-    case FEAT_OAUTH2_UNAUTHORIZED_CLIENT:    return "unauthorized_client";
-    case FEAT_OAUTH2_UNSUPPORTED_GRANT_TYPE: return "unsupported_grant_type";
-    case FEAT_OAUTH2_INVALID_SCOPE:          return "invalid_scope";
-    default:                                 return "server_error";
-    }
-}
-
-
-int
-feat_oauth2_error_status(enum feat_oauth2_error e)
-{
-    switch (e) {
-    case FEAT_OAUTH2_OK:
-        return 200;
-    case FEAT_OAUTH2_INVALID_CLIENT:
-        return 401;
-    case FEAT_OAUTH2_SERVER_ERROR:
-        return 500;
-    default:
-        return 400;
+    case FEAT_OAUTH2_OK:                     return FEAT_E_NONE;
+    case FEAT_OAUTH2_INVALID_REQUEST:        return FEAT_E_BAD_FIELD;
+    case FEAT_OAUTH2_INVALID_CLIENT:         return FEAT_E_CLIENT;
+    case FEAT_OAUTH2_INVALID_GRANT:          return FEAT_E_GRANT;
+    case FEAT_OAUTH2_UNAUTHORIZED_CLIENT:    return FEAT_E_CLIENT_GRANT;
+    case FEAT_OAUTH2_UNSUPPORTED_GRANT_TYPE: return FEAT_E_GRANT_TYPE;
+    case FEAT_OAUTH2_INVALID_SCOPE:          return FEAT_E_SCOPE;
+    default:                                 return FEAT_E_INTERNAL;
     }
 }
 

@@ -32,19 +32,18 @@
 /* The token endpoint's outcomes: the seed's list (RFC 6749 §5.2). */
 enum feat_oauth2_error {
     FEAT_OAUTH2_OK = 0,
-    FEAT_OAUTH2_INVALID_REQUEST,          /* 400 */
-    FEAT_OAUTH2_INVALID_CLIENT,           /* 401 */
-    FEAT_OAUTH2_INVALID_GRANT,            /* 400 */
-    FEAT_OAUTH2_UNAUTHORIZED_CLIENT,      /* 400 */
-    FEAT_OAUTH2_UNSUPPORTED_GRANT_TYPE,   /* 400 */
-    FEAT_OAUTH2_INVALID_SCOPE,            /* 400 */
-    FEAT_OAUTH2_SERVER_ERROR              /* 500 */
+    FEAT_OAUTH2_INVALID_REQUEST,
+    FEAT_OAUTH2_INVALID_CLIENT,
+    FEAT_OAUTH2_INVALID_GRANT,
+    FEAT_OAUTH2_UNAUTHORIZED_CLIENT,
+    FEAT_OAUTH2_UNSUPPORTED_GRANT_TYPE,
+    FEAT_OAUTH2_INVALID_SCOPE,
+    FEAT_OAUTH2_SERVER_ERROR
 };
 
-/* The "error" value of e ("invalid_grant"), static. */
-const char *feat_oauth2_error_code(enum feat_oauth2_error e);
-/* The HTTP status of e. */
-int feat_oauth2_error_status(enum feat_oauth2_error e);
+/* The error of the vocabulary that e is (FEAT_E_NONE for FEAT_OAUTH2_OK);
+ * the oauth2 dialect answers it with e's RFC 6749 code and status. */
+enum feat_error feat_oauth2_error(enum feat_oauth2_error e);
 
 /* A client row; strings live in the arena given to the loader. */
 struct feat_oauth2_client {

@@ -38,12 +38,6 @@ static const struct feat_route  profile_feat_routes[] = {
 
 
 const struct feat_module  feat_profile_feat_module = {
-    "profile-feat",
-    profile_feat_routes,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL
+    .name = "profile-feat",
+    .routes = profile_feat_routes,
 };

@@ -152,13 +152,14 @@ static const struct feat_route  profile_v1_routes[] = {
 };
 
 
+static const struct feat_prefix  profile_v1_prefixes[] = {
+    { "/api/user/", FEAT_V1 },
+    FEAT_NULL_PREFIX
+};
+
+
 const struct feat_module  feat_profile_v1_module = {
-    "profile-v1",
-    profile_v1_routes,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL
+    .name = "profile-v1",
+    .routes = profile_v1_routes,
+    .prefixes = profile_v1_prefixes,
 };

@@ -38,12 +38,6 @@ static const struct feat_route  profile_routes[] = {
 
 
 const struct feat_module  feat_profile_module = {
-    "profile",
-    profile_routes,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL
+    .name = "profile",
+    .routes = profile_routes,
 };

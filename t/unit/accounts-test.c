@@ -710,11 +710,12 @@ test_authenticate(void)
     envp[1] = NULL;
     envp[2] = NULL;
 
-#define AUTH(value, flags)                                                    \
+#define AUTH_IN(d, value, flags)                                              \
     (memset(&r, 0, sizeof(r)), r.arena = arena, r.app = &app,                \
-     r.envp = envp, r.dialect = FEAT_V2, r.method = FEAT_POST,               \
+     r.envp = envp, r.dialect = (d), r.method = FEAT_POST,                   \
      snprintf(hdr, sizeof(hdr), "HTTP_AUTHORIZATION=%s", value),             \
      feat_accounts_authenticate(&r, flags))
+#define AUTH(value, flags)  AUTH_IN(FEAT_V2, value, flags)
 
     is_int(AUTH(feat_arena_sprintf(arena, "Token %s", t.access),
                 FEAT_SESSION), FEAT_E_NONE, "Token scheme");
@@ -730,8 +731,14 @@ test_authenticate(void)
            "not base62");
     is_int(AUTH("Token abcdef", FEAT_SESSION), FEAT_E_BAD_TOKEN,
            "unknown token");
-    is_int(AUTH(feat_arena_sprintf(arena, "Token %s", t.access), FEAT_JWT),
+    is_int(AUTH_IN(FEAT_V1, feat_arena_sprintf(arena, "Token %s", t.access),
+                   FEAT_JWT),
            FEAT_E_BAD_TOKEN, "no JWT yet");
+    is_int(AUTH_IN(FEAT_V1, feat_arena_sprintf(arena, "Token %s", t.access),
+                   FEAT_SESSION),
+           FEAT_E_NO_TOKEN, "v1 takes no Token scheme (its dialect's say)");
+    is_int(AUTH_IN(FEAT_V2, "eyJhbGciOi.x.y", FEAT_JWT), FEAT_E_NO_TOKEN,
+           "v2 takes no bare credential");
     is_int(AUTH("", 0), FEAT_E_NONE, "public route");
 
     envp[0] = NULL;
@@ -739,6 +746,7 @@ test_authenticate(void)
            "no header");
 
 #undef AUTH
+#undef AUTH_IN
 }
 
 

@@ -553,9 +553,10 @@ test_reply(void)
            "\"previous\":\"https://api.example.com/api/user/user-image/"
            "?page=2\",\"results\":[]}}", "feat last page: next null");
 
-    is_str(feat_error_info(FEAT_E_BAD_TOKEN)->code, "authentication_failed",
-           "error table row");
-    is_int(feat_error_info(FEAT_E_UPSTREAM)->status, 503, "last row");
+    is_str(feat_dialect_row(feat_dialect(FEAT_FEAT), FEAT_E_BAD_TOKEN)->code,
+           "authentication_failed", "error table row");
+    is_int(feat_dialect_row(feat_dialect(FEAT_FEAT), FEAT_E_UPSTREAM)->status,
+           503, "a later row");
 }
 
 

@@ -1,8 +1,9 @@
 /*
  * router-test.c: the route trie (fcgi/protocol/router.c): literal over parameter,
  * trailing slash, methods and the Allow set, parameters, refused tables
- * (duplicates, bad patterns, too many parameters), the printed table, the
- * dialect of unmatched paths, and method names.
+ * (duplicates, bad patterns, too many parameters, no dialect), the printed
+ * table, and method names.  The dialect of unmatched paths is
+ * dialect-test.c's.
  */
 
 #include "config.h"
@@ -44,10 +45,10 @@ static const struct feat_route  routes_b[] = {
     FEAT_NULL_ROUTE
 };
 
-static const struct feat_module  mod_a = { "a", routes_a, NULL, NULL, NULL,
-                                           NULL, NULL, NULL };
-static const struct feat_module  mod_b = { "b", routes_b, NULL, NULL, NULL,
-                                           NULL, NULL, NULL };
+static const struct feat_module  mod_a = { .name = "a",
+                                           .routes = routes_a };
+static const struct feat_module  mod_b = { .name = "b",
+                                           .routes = routes_b };
 static const struct feat_module *const  mods[] = { &mod_a, &mod_b, NULL };
 
 
@@ -135,8 +136,7 @@ test_match(struct feat_arena *a)
 static int
 build_one(const struct feat_route *routes)
 {
-    struct feat_module               m = { "t", NULL, NULL, NULL, NULL, NULL,
-                                           NULL, NULL };
+    struct feat_module               m = { .name = "t" };
     const struct feat_module *const  list[] = { &m, NULL };
 
     m.routes = routes;
@@ -194,8 +194,13 @@ test_refused(void)
     memset(one, 0, sizeof(one));
     one[0].method = FEAT_GET;
     one[0].pattern = "/{a}/{b}/{c}/{d}";
+    one[0].dialect = FEAT_V2;
     one[0].handler = h_one;
     ok(build_one(one) == FEAT_OK, "four parameters are the most");
+
+    one[0].dialect = 0x40;
+    ok(build_one(one) == FEAT_ERROR, "a route of no dialect is refused");
+    one[0].dialect = FEAT_V2;
 
     one[0].handler = NULL;
     ok(build_one(one) == FEAT_ERROR, "a route without a handler is refused");
@@ -233,56 +238,6 @@ test_print(void)
 
 
 static void
-test_dialects(void)
-{
-    static const struct {
-        const char  *path;
-        unsigned     d;
-    } cases[] = {
-        { "/api/auth/register/", FEAT_FEAT },
-        { "/o/token/", FEAT_FEAT },
-        { "/o/token", FEAT_FEAT },
-        { "/api/user/profile/", FEAT_FEAT },
-        { "/api/user/message", FEAT_V1 },
-        { "/api/get_token", FEAT_V1 },
-        { "/api/token/refresh", FEAT_V1 },
-        { "/api/reset_token", FEAT_V1 },
-        { "/check/register", FEAT_V1 },
-        { "/faq", FEAT_V1 },
-        { "/faq/3", FEAT_V1 },
-        { "/area", FEAT_V1 },
-        { "/sds_check_token", FEAT_V1 },
-        { "/api/faq", FEAT_V2 },
-        { "/api/auth/register", FEAT_V2 },
-        { "/nothing", FEAT_V2 },
-        { "/", FEAT_FEAT },
-    };
-    size_t  i;
-    int     all;
-
-    all = 1;
-    for (i = 0; i < FEAT_NELEMS(cases); i++) {
-        if (feat_dialect_of_path(cases[i].path) != cases[i].d) {
-            diag("%s: got %u, want %u", cases[i].path,
-                 feat_dialect_of_path(cases[i].path), cases[i].d);
-            all = 0;
-        }
-    }
-    ok(all, "feat_dialect_of_path (%zu cases)", FEAT_NELEMS(cases));
-
-    ok(feat_dialect_enabled(FEAT_V2) && feat_dialect_enabled(FEAT_V1)
-       && feat_dialect_enabled(FEAT_FEAT), "all dialects on by default");
-    feat_conf_set(FEAT_CONF_DIALECTS, "v2 feat");
-    ok(feat_dialect_enabled(FEAT_V2) && !feat_dialect_enabled(FEAT_V1)
-       && feat_dialect_enabled(FEAT_FEAT), "dialects = v2 feat");
-    feat_conf_set(FEAT_CONF_DIALECTS, "v1");
-    ok(!feat_dialect_enabled(FEAT_V2) && feat_dialect_enabled(FEAT_V1),
-       "dialects = v1");
-    feat_conf_free();
-}
-
-
-static void
 test_methods(void)
 {
     char  buf[64];
@@ -312,7 +267,6 @@ main(void)
     test_match(a);
     test_print();
     test_refused();
-    test_dialects();
     test_methods();
 
     feat_router_free();

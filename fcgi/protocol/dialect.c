@@ -1,0 +1,1052 @@
+/*
+ * dialect.c: the one place that knows what a dialect is.
+ *
+ * featcgi speaks four dialects: v2 (2019), v1 (2018), feat, and OAuth2 for
+ * the /o/ endpoints (RFC 6749 §5.2 errors).  Each is one struct
+ * feat_dialect below: its name, the unmatched paths it answers by their
+ * shape, the Authorization forms it accepts, the envelope of a success,
+ * the body of an error, its paging arguments and page object, its time
+ * form, and one table that maps every error of the vocabulary
+ * (FEAT_FOR_EACH_ERROR, feat.h) to its HTTP status, code and, where it
+ * has its own, texts.  Changing how a dialect answers an error is one line
+ * of its table.  The replies (reply.c), input (input.c), times
+ * (feat_time, with core/time.c's forms), the router's unmatched paths,
+ * "featcgi -E" (featcgi-api(7)'s code lists) and "featcgi -D nginx-maps"
+ * (nginx's own error bodies) all read these tables, so they cannot drift
+ * apart.
+ *
+ * The modules declare the URL prefixes of their dialect (struct
+ * feat_module's prefixes); feat_dialect_init() collects them when the
+ * router is built.
+ */
+
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime.h"
+
+#define FEAT_PREFIXES_MAX  64
+#define FEAT_NGINX_KEY_MAX 512
+
+
+/* ---- the vocabulary ------------------------------------------------------ */
+
+static const struct feat_error_info  feat_errors[] = {
+#define FEAT_X(nm, lv, zhm, enm)  { #nm, lv, zhm, enm },
+    FEAT_FOR_EACH_ERROR(FEAT_X)
+#undef FEAT_X
+};
+
+
+const struct feat_error_info *
+feat_error_info(enum feat_error e)
+{
+    if (e <= FEAT_E_NONE || e >= FEAT_E_LAST) {
+        feat_log(LOG_ALERT, 0, "no error %d in the table", (int) e);
+        e = FEAT_E_INTERNAL;
+    }
+
+    return &feat_errors[e - 1];
+}
+
+
+/* ---- the error tables ---------------------------------------------------- */
+
+/*
+ * v2: HTTP 200 with the code in the body, but for failures a client cannot
+ * act on through the code: no such path or method, a body too large, of
+ * another type or refused by nginx, and internal failures (API.md).
+ */
+static const struct feat_dialect_error  feat_v2_errors[FEAT_E_LAST] = {
+    /*                            status  code */
+    [FEAT_E_INTERNAL]       = { 500, 10000, NULL, NULL, NULL },
+    [FEAT_E_NOT_FOUND]      = { 200, 10001, NULL, NULL, NULL },
+    [FEAT_E_NO_ROUTE]       = { 404, 10002, NULL, NULL, NULL },
+    [FEAT_E_METHOD]         = { 405, 10002, NULL, NULL, NULL },
+    [FEAT_E_FORBIDDEN]      = { 200, 10003, NULL, NULL, NULL },
+    [FEAT_E_UNKNOWN_APP]    = { 200, 10003, NULL, NULL, NULL },
+    [FEAT_E_DISABLED]       = { 200, 10003, NULL, NULL, NULL },
+    [FEAT_E_SCOPE]          = { 200, 10003, NULL, NULL, NULL },
+    [FEAT_E_NO_TOKEN]       = { 200, 10004, NULL, NULL, NULL },
+    [FEAT_E_BAD_TOKEN]      = { 200, 10004, NULL, NULL, NULL },
+    [FEAT_E_TOKEN_EXPIRED]  = { 200, 10004, NULL, NULL, NULL },
+    [FEAT_E_BAD_FIELD]      = { 200, 10005, NULL, NULL, NULL },
+    [FEAT_E_BAD_ACCOUNT]    = { 200, 10005, NULL, NULL, NULL },
+    [FEAT_E_TOO_LARGE]      = { 413, 10005, NULL, NULL, NULL },
+    [FEAT_E_MEDIA_TYPE]     = { 415, 10005, NULL, NULL, NULL },
+    [FEAT_E_NOT_REGISTERED] = { 200, 10006, NULL, NULL, NULL },
+    [FEAT_E_WRONG_PASSWORD] = { 200, 10007, NULL, NULL, NULL },
+    [FEAT_E_BAD_CODE]       = { 200, 10008, NULL, NULL, NULL },
+    [FEAT_E_REGISTERED]     = { 200, 10009, NULL, NULL, NULL },
+    [FEAT_E_BOUND]          = { 200, 10003, NULL, NULL, NULL },
+    [FEAT_E_TOO_FREQUENT]   = { 200, 10010, NULL, NULL, NULL },
+    [FEAT_E_LOCKED]         = { 200, 10100, NULL, NULL, NULL },
+    [FEAT_E_SMS_ARREARS]    = { 200, 10011, NULL, NULL, NULL },
+    [FEAT_E_SMS_FAILED]     = { 200, 10012, NULL, NULL, NULL },
+    [FEAT_E_SMS_DOWN]       = { 200, 10013, NULL, NULL, NULL },
+    [FEAT_E_MAIL_DOWN]      = { 200, 10014, NULL, NULL, NULL },
+    [FEAT_E_WRONG_STATE]    = { 200, 10003, NULL, NULL, NULL },
+    [FEAT_E_PERMIT]         = { 200, 10005, NULL, NULL, NULL },
+    [FEAT_E_UPLOAD]         = { 200, 10005, NULL, NULL, NULL },
+    [FEAT_E_UPSTREAM]       = { 200, 10000, NULL, NULL, NULL },
+    [FEAT_E_BAD_REQUEST]    = { 400, 10005, NULL, NULL, NULL },
+    [FEAT_E_CLIENT]         = { 200, 10004, NULL, NULL, NULL },
+    [FEAT_E_GRANT]          = { 200, 10004, NULL, NULL, NULL },
+    [FEAT_E_CLIENT_GRANT]   = { 200, 10003, NULL, NULL, NULL },
+    [FEAT_E_GRANT_TYPE]     = { 200, 10005, NULL, NULL, NULL },
+};
+
+/* v1: the same HTTP statuses as v2; the seed fixes 10002, 10005, 10012,
+ * 10021 and 10022, the rest are ours (API.md "v1 API"). */
+static const struct feat_dialect_error  feat_v1_errors[FEAT_E_LAST] = {
+    /*                            status  code */
+    [FEAT_E_INTERNAL]       = { 500, 10000, NULL, NULL, NULL },
+    [FEAT_E_NOT_FOUND]      = { 200, 10008, NULL, NULL, NULL },
+    [FEAT_E_NO_ROUTE]       = { 404, 10008, NULL, NULL, NULL },
+    [FEAT_E_METHOD]         = { 405, 10008, NULL, NULL, NULL },
+    [FEAT_E_FORBIDDEN]      = { 200, 10007, NULL, NULL, NULL },
+    [FEAT_E_UNKNOWN_APP]    = { 200, 10007, NULL, NULL, NULL },
+    [FEAT_E_DISABLED]       = { 200, 10007, NULL, NULL, NULL },
+    [FEAT_E_SCOPE]          = { 200, 10007, NULL, NULL, NULL },
+    [FEAT_E_NO_TOKEN]       = { 200, 10021, NULL, NULL, NULL },
+    [FEAT_E_BAD_TOKEN]      = { 200, 10001, NULL, NULL, NULL },
+    [FEAT_E_TOKEN_EXPIRED]  = { 200, 10005, NULL, NULL, NULL },
+    [FEAT_E_BAD_FIELD]      = { 200, 10012, NULL, NULL, NULL },
+    [FEAT_E_BAD_ACCOUNT]    = { 200, 10002, NULL, NULL, NULL },
+    [FEAT_E_TOO_LARGE]      = { 413, 10012, NULL, NULL, NULL },
+    [FEAT_E_MEDIA_TYPE]     = { 415, 10012, NULL, NULL, NULL },
+    [FEAT_E_NOT_REGISTERED] = { 200, 10006, NULL, NULL, NULL },
+    [FEAT_E_WRONG_PASSWORD] = { 200, 10003, NULL, NULL, NULL },
+    [FEAT_E_BAD_CODE]       = { 200, 10004, NULL, NULL, NULL },
+    [FEAT_E_REGISTERED]     = { 200, 10022, NULL, NULL, NULL },
+    [FEAT_E_BOUND]          = { 200, 10022, NULL, NULL, NULL },
+    [FEAT_E_TOO_FREQUENT]   = { 200, 10009, NULL, NULL, NULL },
+    [FEAT_E_LOCKED]         = { 200, 10009, NULL, NULL, NULL },
+    [FEAT_E_SMS_ARREARS]    = { 200, 10000, NULL, NULL, NULL },
+    [FEAT_E_SMS_FAILED]     = { 200, 10000, NULL, NULL, NULL },
+    [FEAT_E_SMS_DOWN]       = { 200, 10000, NULL, NULL, NULL },
+    [FEAT_E_MAIL_DOWN]      = { 200, 10000, NULL, NULL, NULL },
+    [FEAT_E_WRONG_STATE]    = { 200, 10007, NULL, NULL, NULL },
+    [FEAT_E_PERMIT]         = { 200, 10012, NULL, NULL, NULL },
+    [FEAT_E_UPLOAD]         = { 200, 10010, NULL, NULL, NULL },
+    [FEAT_E_UPSTREAM]       = { 200, 10000, NULL, NULL, NULL },
+    [FEAT_E_BAD_REQUEST]    = { 400, 10012, NULL, NULL, NULL },
+    [FEAT_E_CLIENT]         = { 200, 10001, NULL, NULL, NULL },
+    [FEAT_E_GRANT]          = { 200, 10001, NULL, NULL, NULL },
+    [FEAT_E_CLIENT_GRANT]   = { 200, 10007, NULL, NULL, NULL },
+    [FEAT_E_GRANT_TYPE]     = { 200, 10012, NULL, NULL, NULL },
+};
+
+/* feat: the HTTP status carries the outcome, "code" names it (API.md
+ * "Status codes in feat"). */
+static const struct feat_dialect_error  feat_feat_errors[FEAT_E_LAST] = {
+    /*                        status     code */
+    [FEAT_E_INTERNAL]       = { 500, 0, "error", NULL, NULL },
+    [FEAT_E_NOT_FOUND]      = { 404, 0, "not_found", NULL, NULL },
+    [FEAT_E_NO_ROUTE]       = { 404, 0, "not_found", NULL, NULL },
+    [FEAT_E_METHOD]         = { 405, 0, "method_not_allowed", NULL, NULL },
+    [FEAT_E_FORBIDDEN]      = { 403, 0, "permission_denied", NULL, NULL },
+    [FEAT_E_UNKNOWN_APP]    = { 403, 0, "unknown_app", NULL, NULL },
+    [FEAT_E_DISABLED]       = { 403, 0, "permission_denied", NULL, NULL },
+    [FEAT_E_SCOPE]          = { 403, 0, "insufficient_scope", NULL, NULL },
+    [FEAT_E_NO_TOKEN]       = { 401, 0, "not_authenticated", NULL, NULL },
+    [FEAT_E_BAD_TOKEN]      = { 401, 0, "authentication_failed", NULL, NULL },
+    [FEAT_E_TOKEN_EXPIRED]  = { 401, 0, "authentication_failed", NULL, NULL },
+    [FEAT_E_BAD_FIELD]      = { 400, 0, "invalid", NULL, NULL },
+    [FEAT_E_BAD_ACCOUNT]    = { 400, 0, "invalid", NULL, NULL },
+    [FEAT_E_TOO_LARGE]      = { 413, 0, "request_too_large", NULL, NULL },
+    [FEAT_E_MEDIA_TYPE]     = { 415, 0, "unsupported_media_type", NULL,
+                                NULL },
+    [FEAT_E_NOT_REGISTERED] = { 404, 0, "not_registered", NULL, NULL },
+    [FEAT_E_WRONG_PASSWORD] = { 400, 0, "invalid", NULL, NULL },
+    [FEAT_E_BAD_CODE]       = { 400, 0, "invalid", NULL, NULL },
+    [FEAT_E_REGISTERED]     = { 409, 0, "already_registered", NULL, NULL },
+    [FEAT_E_BOUND]          = { 409, 0, "already_bound", NULL, NULL },
+    [FEAT_E_TOO_FREQUENT]   = { 429, 0, "throttled", NULL, NULL },
+    [FEAT_E_LOCKED]         = { 429, 0, "throttled", NULL, NULL },
+    [FEAT_E_SMS_ARREARS]    = { 503, 0, "delivery_failed", NULL, NULL },
+    [FEAT_E_SMS_FAILED]     = { 503, 0, "delivery_failed", NULL, NULL },
+    [FEAT_E_SMS_DOWN]       = { 503, 0, "delivery_failed", NULL, NULL },
+    [FEAT_E_MAIL_DOWN]      = { 503, 0, "delivery_failed", NULL, NULL },
+    [FEAT_E_WRONG_STATE]    = { 409, 0, "invalid_transition", NULL, NULL },
+    [FEAT_E_PERMIT]         = { 400, 0, "invalid_permit_token", NULL, NULL },
+    [FEAT_E_UPLOAD]         = { 400, 0, "invalid", NULL, NULL },
+    [FEAT_E_UPSTREAM]       = { 503, 0, "delivery_failed", NULL, NULL },
+    [FEAT_E_BAD_REQUEST]    = { 400, 0, "invalid", NULL, NULL },
+    [FEAT_E_CLIENT]         = { 401, 0, "authentication_failed", NULL, NULL },
+    [FEAT_E_GRANT]          = { 400, 0, "invalid", NULL, NULL },
+    [FEAT_E_CLIENT_GRANT]   = { 403, 0, "permission_denied", NULL, NULL },
+    [FEAT_E_GRANT_TYPE]     = { 400, 0, "invalid", NULL, NULL },
+};
+
+/*
+ * OAuth2: RFC 6749 §5.2's codes with its statuses (400, and 401 for
+ * invalid_client).  What §5.2 has no code for keeps the status the other
+ * dialects give it, as invalid_request when it is the request's fault,
+ * server_error (§4.1.2.1) or temporarily_unavailable when it is ours.
+ * The texts are the vocabulary's English ones: error_description is ASCII.
+ */
+static const struct feat_dialect_error  feat_oauth2_errors[FEAT_E_LAST] = {
+    /*                        status     error */
+    [FEAT_E_INTERNAL]       = { 500, 0, "server_error", NULL, NULL },
+    [FEAT_E_NOT_FOUND]      = { 404, 0, "invalid_request", NULL, NULL },
+    [FEAT_E_NO_ROUTE]       = { 404, 0, "invalid_request", NULL, NULL },
+    [FEAT_E_METHOD]         = { 405, 0, "invalid_request", NULL, NULL },
+    [FEAT_E_FORBIDDEN]      = { 400, 0, "unauthorized_client", NULL, NULL },
+    [FEAT_E_UNKNOWN_APP]    = { 401, 0, "invalid_client", NULL, NULL },
+    [FEAT_E_DISABLED]       = { 400, 0, "invalid_grant", NULL, NULL },
+    [FEAT_E_SCOPE]          = { 400, 0, "invalid_scope", NULL, NULL },
+    [FEAT_E_NO_TOKEN]       = { 400, 0, "invalid_request", NULL, NULL },
+    [FEAT_E_BAD_TOKEN]      = { 400, 0, "invalid_grant", NULL, NULL },
+    [FEAT_E_TOKEN_EXPIRED]  = { 400, 0, "invalid_grant", NULL, NULL },
+    [FEAT_E_BAD_FIELD]      = { 400, 0, "invalid_request", NULL, NULL },
+    [FEAT_E_BAD_ACCOUNT]    = { 400, 0, "invalid_grant", NULL, NULL },
+    [FEAT_E_TOO_LARGE]      = { 413, 0, "invalid_request", NULL, NULL },
+    [FEAT_E_MEDIA_TYPE]     = { 415, 0, "invalid_request", NULL, NULL },
+    [FEAT_E_NOT_REGISTERED] = { 400, 0, "invalid_grant", NULL, NULL },
+    [FEAT_E_WRONG_PASSWORD] = { 400, 0, "invalid_grant", NULL, NULL },
+    [FEAT_E_BAD_CODE]       = { 400, 0, "invalid_grant", NULL, NULL },
+    [FEAT_E_REGISTERED]     = { 409, 0, "invalid_request", NULL, NULL },
+    [FEAT_E_BOUND]          = { 409, 0, "invalid_request", NULL, NULL },
+    [FEAT_E_TOO_FREQUENT]   = { 429, 0, "temporarily_unavailable", NULL,
+                                NULL },
+    [FEAT_E_LOCKED]         = { 400, 0, "invalid_grant", NULL, NULL },
+    [FEAT_E_SMS_ARREARS]    = { 503, 0, "temporarily_unavailable", NULL,
+                                NULL },
+    [FEAT_E_SMS_FAILED]     = { 503, 0, "temporarily_unavailable", NULL,
+                                NULL },
+    [FEAT_E_SMS_DOWN]       = { 503, 0, "temporarily_unavailable", NULL,
+                                NULL },
+    [FEAT_E_MAIL_DOWN]      = { 503, 0, "temporarily_unavailable", NULL,
+                                NULL },
+    [FEAT_E_WRONG_STATE]    = { 409, 0, "invalid_request", NULL, NULL },
+    [FEAT_E_PERMIT]         = { 400, 0, "invalid_grant", NULL, NULL },
+    [FEAT_E_UPLOAD]         = { 400, 0, "invalid_request", NULL, NULL },
+    [FEAT_E_UPSTREAM]       = { 503, 0, "temporarily_unavailable", NULL,
+                                NULL },
+    [FEAT_E_BAD_REQUEST]    = { 400, 0, "invalid_request", NULL, NULL },
+    [FEAT_E_CLIENT]         = { 401, 0, "invalid_client", NULL, NULL },
+    [FEAT_E_GRANT]          = { 400, 0, "invalid_grant", NULL, NULL },
+    [FEAT_E_CLIENT_GRANT]   = { 400, 0, "unauthorized_client", NULL, NULL },
+    [FEAT_E_GRANT_TYPE]     = { 400, 0, "unsupported_grant_type", NULL,
+                                NULL },
+};
+
+
+/* ---- envelopes and error bodies ------------------------------------------ */
+
+/* v2: {"code":0,"message":"success","data":...} */
+static cJSON *
+feat_v2_envelope(cJSON *data)
+{
+    cJSON  *env;
+
+    env = cJSON_CreateObject();
+    cJSON_AddNumberToObject(env, "code", 0);
+    cJSON_AddStringToObject(env, "message", "success");
+    cJSON_AddItemToObject(env, "data",
+                          data != NULL ? data : cJSON_CreateObject());
+
+    return env;
+}
+
+
+/* v1: {"code":0,"message":...}, the answer under "message" (seeds/003) */
+static cJSON *
+feat_v1_envelope(cJSON *data)
+{
+    cJSON  *env;
+
+    env = cJSON_CreateObject();
+    cJSON_AddNumberToObject(env, "code", 0);
+    cJSON_AddItemToObject(env, "message",
+                          data != NULL ? data : cJSON_CreateString(""));
+
+    return env;
+}
+
+
+/* feat: {"data":...} */
+static cJSON *
+feat_feat_envelope(cJSON *data)
+{
+    cJSON  *env;
+
+    env = cJSON_CreateObject();
+    cJSON_AddItemToObject(env, "data",
+                          data != NULL ? data : cJSON_CreateObject());
+
+    return env;
+}
+
+
+/* OAuth2: the RFC's members at top level, no envelope */
+static cJSON *
+feat_oauth2_envelope(cJSON *data)
+{
+    return data != NULL ? data : cJSON_CreateObject();
+}
+
+
+/* v2 {"code","message","data":{}}, v1 without data; a field error names
+ * the field after the text. */
+static cJSON *
+feat_numbered_error(const struct feat_dialect_error *row, const char *text,
+    const char *field, const char *reason, int with_data,
+    struct feat_arena *a)
+{
+    cJSON  *body;
+
+    (void) reason;
+
+    body = cJSON_CreateObject();
+    cJSON_AddNumberToObject(body, "code", row->num);
+
+    if (field != NULL && a != NULL) {
+        cJSON_AddStringToObject(body, "message",
+                                feat_arena_sprintf(a, "%s: %s", text, field));
+    } else {
+        cJSON_AddStringToObject(body, "message", text);
+    }
+
+    if (with_data) {
+        cJSON_AddObjectToObject(body, "data");
+    }
+
+    return body;
+}
+
+
+static cJSON *
+feat_v2_error(struct feat_arena *a, const struct feat_dialect_error *row,
+    const char *text, const char *field, const char *reason)
+{
+    return feat_numbered_error(row, text, field, reason, 1, a);
+}
+
+
+static cJSON *
+feat_v1_error(struct feat_arena *a, const struct feat_dialect_error *row,
+    const char *text, const char *field, const char *reason)
+{
+    return feat_numbered_error(row, text, field, reason, 0, a);
+}
+
+
+/* feat: {"detail","code"}, and "errors": {field: [reason]} for a field */
+static cJSON *
+feat_feat_error(struct feat_arena *a, const struct feat_dialect_error *row,
+    const char *text, const char *field, const char *reason)
+{
+    cJSON  *body, *errors, *reasons;
+
+    (void) a;
+
+    body = cJSON_CreateObject();
+    cJSON_AddStringToObject(body, "detail", text);
+    cJSON_AddStringToObject(body, "code", row->code);
+
+    if (field != NULL) {
+        errors = cJSON_AddObjectToObject(body, "errors");
+        reasons = cJSON_AddArrayToObject(errors, field);
+        cJSON_AddItemToArray(reasons,
+                             cJSON_CreateString(reason != NULL ? reason
+                                                               : text));
+    }
+
+    return body;
+}
+
+
+/* OAuth2: {"error","error_description"} (RFC 6749 §5.2) */
+static cJSON *
+feat_oauth2_error(struct feat_arena *a, const struct feat_dialect_error *row,
+    const char *text, const char *field, const char *reason)
+{
+    cJSON  *body;
+
+    (void) a;
+    (void) field;
+    (void) reason;
+
+    body = cJSON_CreateObject();
+    cJSON_AddStringToObject(body, "error", row->code);
+    cJSON_AddStringToObject(body, "error_description", text);
+
+    return body;
+}
+
+
+/* feat: a 401 names the scheme to authenticate with (RFC 9110 §11.6.1). */
+static void
+feat_feat_error_headers(struct feat_req *r,
+    const struct feat_dialect_error *row)
+{
+    if (row->status == 401) {
+        feat_reply_header(r, "WWW-Authenticate", "Bearer");
+    }
+}
+
+
+/* OAuth2: RFC 6749 §5.2 answers are never cached; invalid_client names
+ * the Basic scheme clients authenticate with (§5.2, 401). */
+static void
+feat_oauth2_error_headers(struct feat_req *r,
+    const struct feat_dialect_error *row)
+{
+    feat_reply_header(r, "Cache-Control", "no-store");
+    feat_reply_header(r, "Pragma", "no-cache");
+
+    if (row->status == 401) {
+        feat_reply_header(r, "WWW-Authenticate", "Basic realm=\"featcgi\"");
+    }
+}
+
+
+/* ---- pages --------------------------------------------------------------- */
+
+/* v2 and v1: {"total","pages","current_page","page_size","data"} */
+static cJSON *
+feat_page_numbered(struct feat_req *r, const struct feat_page *pg,
+    long long total, cJSON *items)
+{
+    cJSON      *o;
+    long long   pages;
+
+    (void) r;
+
+    pages = (pg->size > 0) ? total / pg->size + (total % pg->size != 0) : 0;
+
+    o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "total", (double) total);
+    cJSON_AddNumberToObject(o, "pages", (double) pages);
+    cJSON_AddNumberToObject(o, "current_page", (double) pg->page);
+    cJSON_AddNumberToObject(o, "page_size", (double) pg->size);
+    cJSON_AddItemToObject(o, "data", items);
+
+    return o;
+}
+
+
+/* feat (Django REST framework's): {"count","next","previous","results"},
+ * next and previous absolute URLs or null */
+static cJSON *
+feat_page_linked(struct feat_req *r, const struct feat_page *pg,
+    long long total, cJSON *items)
+{
+    cJSON       *o;
+    const char  *arg;
+
+    arg = feat_dialect(r->dialect)->page_arg;
+
+    o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "count", (double) total);
+
+    /* more rows after this page; offset saturates for absurd pages */
+    if (pg->offset < total - pg->size && pg->page < (1LL << 53)) {
+        cJSON_AddStringToObject(o, "next",
+                                feat_reply_page_url(r, arg, pg->page + 1));
+    } else {
+        cJSON_AddNullToObject(o, "next");
+    }
+
+    if (pg->page > 1 && pg->page < (1LL << 53)) {
+        cJSON_AddStringToObject(o, "previous",
+                                feat_reply_page_url(r, arg, pg->page - 1));
+    } else {
+        cJSON_AddNullToObject(o, "previous");
+    }
+
+    cJSON_AddItemToObject(o, "results", items);
+
+    return o;
+}
+
+
+const char *
+feat_time(struct feat_req *r, time_t t)
+{
+    return feat_dialect(r->dialect)->time(r->arena, t);
+}
+
+
+cJSON *
+feat_page_object(struct feat_req *r, const struct feat_page *pg,
+    long long total, cJSON *items)
+{
+    return feat_dialect(r->dialect)->page(r, pg, total < 0 ? 0 : total,
+                                          items != NULL
+                                          ? items : cJSON_CreateArray());
+}
+
+
+/* ---- the dialects -------------------------------------------------------- */
+
+static const struct feat_dialect  feat_dialect_v2 = {
+    .id = FEAT_V2,
+    .name = "v2",
+    .switch_name = "v2",
+    .shapes = FEAT_SHAPE_REST,
+    .auth = FEAT_AUTH_TOKEN | FEAT_AUTH_BEARER,
+    .errors = feat_v2_errors,
+    .envelope = feat_v2_envelope,
+    .error = feat_v2_error,
+    .page_arg = "page_no",
+    .size_arg = "page_size",
+    .page = feat_page_numbered,
+    .time = feat_time_v2
+};
+
+static const struct feat_dialect  feat_dialect_v1 = {
+    .id = FEAT_V1,
+    .name = "v1",
+    .switch_name = "v1",
+    .auth = FEAT_AUTH_BARE | FEAT_AUTH_BEARER,
+    .errors = feat_v1_errors,
+    .envelope = feat_v1_envelope,
+    .error = feat_v1_error,
+    .page_arg = "page",
+    .size_arg = NULL,               /* 20, as the seed's lists */
+    .page = feat_page_numbered,
+    .time = feat_time_v1
+};
+
+static const struct feat_dialect  feat_dialect_feat = {
+    .id = FEAT_FEAT,
+    .name = "feat",
+    .switch_name = "feat",
+    .shapes = FEAT_SHAPE_SLASH,
+    .auth = FEAT_AUTH_TOKEN | FEAT_AUTH_BEARER | FEAT_AUTH_SCOPES,
+    .errors = feat_feat_errors,
+    .envelope = feat_feat_envelope,
+    .error = feat_feat_error,
+    .error_headers = feat_feat_error_headers,
+    .page_arg = "page",
+    .size_arg = "page_size",
+    .page = feat_page_linked,
+    .time = feat_time_iso
+};
+
+/* Served with feat (config "dialects" switches both with "feat"); its
+ * unmatched paths are feat's too (API.md "Routing"), and its routes take
+ * client credentials of their own, never a session. */
+static const struct feat_dialect  feat_dialect_oauth2 = {
+    .id = FEAT_OAUTH2,
+    .name = "oauth2",
+    .switch_name = "feat",
+    .english = 1,                   /* RFC 6749 §5.2: ASCII descriptions */
+    .errors = feat_oauth2_errors,
+    .envelope = feat_oauth2_envelope,
+    .error = feat_oauth2_error,
+    .error_headers = feat_oauth2_error_headers,
+    .page_arg = "page",
+    .size_arg = "page_size",
+    .page = feat_page_linked,
+    .time = feat_time_iso
+};
+
+const struct feat_dialect *const  feat_dialects[] = {
+    &feat_dialect_v2, &feat_dialect_v1, &feat_dialect_feat,
+    &feat_dialect_oauth2, NULL
+};
+
+
+const struct feat_dialect *
+feat_dialect(unsigned id)
+{
+    switch (id) {
+    case FEAT_V2:
+        return &feat_dialect_v2;
+    case FEAT_V1:
+        return &feat_dialect_v1;
+    case FEAT_FEAT:
+        return &feat_dialect_feat;
+    case FEAT_OAUTH2:
+        return &feat_dialect_oauth2;
+    default:
+        feat_log(LOG_ALERT, 0, "no dialect %u", id);
+        return &feat_dialect_v2;
+    }
+}
+
+
+const struct feat_dialect_error *
+feat_dialect_row(const struct feat_dialect *d, enum feat_error e)
+{
+    if (e <= FEAT_E_NONE || e >= FEAT_E_LAST) {
+        feat_log(LOG_ALERT, 0, "no error %d in the table", (int) e);
+        e = FEAT_E_INTERNAL;
+    }
+
+    return &d->errors[e];
+}
+
+
+const char *
+feat_dialect_text(const struct feat_dialect *d, enum feat_error e,
+    int english)
+{
+    const struct feat_error_info     *info;
+    const struct feat_dialect_error  *row;
+
+    info = feat_error_info(e);
+    row = feat_dialect_row(d, e);
+
+    if (english || d->english) {
+        return row->en != NULL ? row->en : info->en;
+    }
+
+    return row->zh != NULL ? row->zh : info->zh;
+}
+
+
+const struct feat_dialect_error *
+feat_error_row(struct feat_req *r, enum feat_error e)
+{
+    return feat_dialect_row(feat_dialect(r->dialect), e);
+}
+
+
+const char *
+feat_error_text(struct feat_req *r, enum feat_error e)
+{
+    return feat_dialect_text(feat_dialect(r->dialect), e,
+                             feat_dialect_locale_en());
+}
+
+
+int
+feat_dialect_locale_en(void)
+{
+    return strcmp(feat_conf_str(FEAT_CONF_LOCALE), "en") == 0;
+}
+
+
+int
+feat_dialect_check(void)
+{
+    int                                e;
+    const struct feat_dialect *const  *d;
+    const struct feat_dialect_error   *row;
+
+    for (d = feat_dialects; *d != NULL; d++) {
+        for (e = FEAT_E_NONE + 1; e < FEAT_E_LAST; e++) {
+            row = &(*d)->errors[e];
+            if (row->status < 200 || row->status > 599
+                || (row->num == 0) == (row->code == NULL))
+            {
+                feat_log(LOG_EMERG, 0, "dialect %s: error %s has no row",
+                         (*d)->name, feat_errors[e - 1].name);
+                return FEAT_ERROR;
+            }
+        }
+    }
+
+    return FEAT_OK;
+}
+
+
+int
+feat_dialect_enabled(unsigned id)
+{
+    const char  *s, *name;
+    size_t       len, n;
+
+    name = feat_dialect(id)->switch_name;
+    len = strlen(name);
+    s = feat_conf_str(FEAT_CONF_DIALECTS);
+
+    /* a short space-separated list: scanning it beats caching it */
+    while (*s != '\0') {
+        s += strspn(s, " \t,");
+        n = strcspn(s, " \t,");
+        if (n == len && strncmp(s, name, len) == 0) {
+            return 1;
+        }
+        s += n;
+    }
+
+    return 0;
+}
+
+
+/* ---- path shapes --------------------------------------------------------- */
+
+static struct feat_prefix  feat_prefixes[FEAT_PREFIXES_MAX];
+static size_t              feat_nprefixes;
+/* routes of another dialect than their path's shape (oauth2's): the
+ * pattern and its dialect, looked at before the shapes */
+static struct feat_prefix  feat_exceptions[FEAT_PREFIXES_MAX];
+static size_t              feat_nexceptions;
+
+
+/* 1 if path matches pattern, a "{name}" matching one non-empty segment. */
+static int
+feat_dialect_match(const char *pattern, const char *path)
+{
+    while (*pattern != '\0') {
+        if (*pattern == '{') {
+            pattern = strchr(pattern, '}');
+            if (pattern == NULL || *path == '\0' || *path == '/') {
+                return 0;
+            }
+            pattern++;
+            path += strcspn(path, "/");
+            continue;
+        }
+
+        if (*pattern++ != *path++) {
+            return 0;
+        }
+    }
+
+    return *path == '\0';
+}
+
+
+static int feat_dialect_exceptions(const struct feat_module *const *mods);
+
+
+int
+feat_dialect_init(const struct feat_module *const *mods)
+{
+    size_t                     i, k;
+    const struct feat_prefix  *p;
+
+    feat_nprefixes = 0;
+    feat_nexceptions = 0;
+
+    if (feat_dialect_check() != FEAT_OK) {
+        return FEAT_ERROR;
+    }
+
+    for (i = 0; mods[i] != NULL; i++) {
+        for (p = mods[i]->prefixes; p != NULL && p->prefix != NULL; p++) {
+            if (p->prefix[0] != '/') {
+                feat_log(LOG_EMERG, 0, "module %s: prefix \"%s\" does not "
+                         "start with '/'", mods[i]->name, p->prefix);
+                return FEAT_ERROR;
+            }
+
+            for (k = 0; k < feat_nprefixes; k++) {
+                if (strcmp(feat_prefixes[k].prefix, p->prefix) == 0) {
+                    break;
+                }
+            }
+
+            if (k < feat_nprefixes) {
+                /* several modules share "/api/user/": one dialect */
+                if (feat_prefixes[k].dialect != p->dialect) {
+                    feat_log(LOG_EMERG, 0, "module %s: prefix \"%s\" "
+                             "belongs to two dialects", mods[i]->name,
+                             p->prefix);
+                    return FEAT_ERROR;
+                }
+                continue;
+            }
+
+            if (feat_nprefixes == FEAT_PREFIXES_MAX) {
+                feat_log(LOG_EMERG, 0, "more than %d URL prefixes",
+                         FEAT_PREFIXES_MAX);
+                return FEAT_ERROR;
+            }
+
+            feat_prefixes[feat_nprefixes++] = *p;
+        }
+    }
+
+    return feat_dialect_exceptions(mods);
+}
+
+
+/* The dialect with shape (FEAT_SHAPE_*), or 0. */
+static unsigned
+feat_dialect_shaped(unsigned shape)
+{
+    const struct feat_dialect *const  *d;
+
+    for (d = feat_dialects; *d != NULL; d++) {
+        if ((*d)->shapes & shape) {
+            return (*d)->id;
+        }
+    }
+
+    return 0;
+}
+
+
+/* Collects the routes whose dialect is not their shape's: FEAT_OK, or
+ * FEAT_ERROR (logged) when there are too many. */
+static int
+feat_dialect_exceptions(const struct feat_module *const *mods)
+{
+    size_t                    i;
+    const struct feat_route  *rt;
+
+    for (i = 0; mods[i] != NULL; i++) {
+        for (rt = mods[i]->routes; rt != NULL && rt->pattern != NULL; rt++) {
+            if (feat_dialect_of_shape(rt->pattern) == rt->dialect) {
+                continue;
+            }
+
+            if (feat_nexceptions == FEAT_PREFIXES_MAX) {
+                feat_log(LOG_EMERG, 0, "more than %d routes of another "
+                         "dialect than their path's", FEAT_PREFIXES_MAX);
+                return FEAT_ERROR;
+            }
+
+            feat_exceptions[feat_nexceptions].prefix = rt->pattern;
+            feat_exceptions[feat_nexceptions].dialect = rt->dialect;
+            feat_nexceptions++;
+        }
+    }
+
+    return FEAT_OK;
+}
+
+
+unsigned
+feat_dialect_of_path(const char *path)
+{
+    size_t  i;
+
+    for (i = 0; path != NULL && i < feat_nexceptions; i++) {
+        if (feat_dialect_match(feat_exceptions[i].prefix, path)) {
+            return feat_exceptions[i].dialect;
+        }
+    }
+
+    return feat_dialect_of_shape(path);
+}
+
+
+unsigned
+feat_dialect_of_shape(const char *path)
+{
+    size_t    len, i, best;
+    unsigned  d;
+
+    if (path == NULL || path[0] == '\0') {
+        return feat_dialect_shaped(FEAT_SHAPE_REST);
+    }
+
+    len = strlen(path);
+    if (path[len - 1] == '/') {
+        return feat_dialect_shaped(FEAT_SHAPE_SLASH);
+    }
+
+    d = 0;
+    best = 0;
+
+    for (i = 0; i < feat_nprefixes; i++) {
+        len = strlen(feat_prefixes[i].prefix);
+        if (len > best && strncmp(path, feat_prefixes[i].prefix, len) == 0) {
+            best = len;
+            d = feat_prefixes[i].dialect;
+        }
+    }
+
+    return d != 0 ? d : feat_dialect_shaped(FEAT_SHAPE_REST);
+}
+
+
+/* ---- featcgi -E and -D nginx-maps ---------------------------------------- */
+
+void
+feat_dialect_print_errors(FILE *f)
+{
+    int                                e;
+    const struct feat_dialect *const  *d;
+    const struct feat_dialect_error   *row;
+
+    for (d = feat_dialects; *d != NULL; d++) {
+        for (e = FEAT_E_NONE + 1; e < FEAT_E_LAST; e++) {
+            row = feat_dialect_row(*d, (enum feat_error) e);
+            fprintf(f, "%s\t%s\t%d\t", (*d)->name, feat_errors[e - 1].name,
+                    row->status);
+            if (row->code != NULL) {
+                fprintf(f, "%s", row->code);
+            } else {
+                fprintf(f, "%d", row->num);
+            }
+            fprintf(f, "\t%s\t%s\n",
+                    feat_dialect_text(*d, (enum feat_error) e, 0),
+                    feat_dialect_text(*d, (enum feat_error) e, 1));
+        }
+    }
+}
+
+
+/* Appends s[0..n) to buf (size FEAT_NGINX_KEY_MAX, NUL-terminated) as an
+ * nginx regex literal: metacharacters escaped. */
+static void
+feat_nginx_regex(char *buf, const char *s, size_t n)
+{
+    size_t  i, len;
+
+    len = strlen(buf);
+
+    for (i = 0; i < n && len + 3 < FEAT_NGINX_KEY_MAX; i++) {
+        if (strchr(".^$*+?()[]{}|\\\"", s[i]) != NULL) {
+            buf[len++] = '\\';
+        }
+        buf[len++] = s[i];
+    }
+
+    buf[len] = '\0';
+}
+
+
+/* The quoted map key of an exact path, a route's pattern (a parameter is
+ * one segment: a regex) or, with prefix set, a path prefix. */
+static const char *
+feat_nginx_key(char *buf, const char *path, int prefix)
+{
+    const char  *p, *open, *close;
+
+    if (!prefix && strchr(path, '{') == NULL) {
+        snprintf(buf, FEAT_NGINX_KEY_MAX, "\"%s\"", path);
+        return buf;
+    }
+
+    strcpy(buf, "\"~^");
+
+    for (p = path; !prefix && (open = strchr(p, '{')) != NULL;
+         p = close + 1)
+    {
+        close = strchr(open, '}');
+        if (close == NULL) {
+            break;
+        }
+        feat_nginx_regex(buf, p, (size_t) (open - p));
+        strncat(buf, "[^/]+", FEAT_NGINX_KEY_MAX - strlen(buf) - 1);
+    }
+
+    feat_nginx_regex(buf, p, strlen(p));
+    strncat(buf, prefix ? "\"" : "$\"", FEAT_NGINX_KEY_MAX - strlen(buf) - 1);
+
+    return buf;
+}
+
+
+/* One map of nginx's own error e: the body in each dialect. */
+static void
+feat_nginx_error_map(FILE *f, struct feat_arena *a, const char *var,
+    enum feat_error e, int english)
+{
+    char                              *text;
+    cJSON                             *body;
+    const char                        *p;
+    const struct feat_dialect *const  *d;
+    const struct feat_dialect_error   *row;
+
+    fprintf(f, "map $feat_dialect $%s {\n", var);
+
+    for (d = feat_dialects; *d != NULL; d++) {
+        row = feat_dialect_row(*d, e);
+        body = (*d)->error(a, row, feat_dialect_text(*d, e, english), NULL,
+                           NULL);
+        text = cJSON_PrintUnformatted(body);
+        cJSON_Delete(body);
+        if (text == NULL) {
+            feat_log(LOG_EMERG, 0, "cJSON_PrintUnformatted() failed");
+            abort();
+        }
+
+        fprintf(f, "    %-8s '", ((*d)->shapes & FEAT_SHAPE_REST)
+                                 ? "default" : (*d)->name);
+        for (p = text; *p != '\0'; p++) {
+            if (*p == '\'' || *p == '\\') {
+                fputc('\\', f);
+            }
+            fputc(*p, f);
+        }
+        fputs("';\n", f);
+        free(text);
+    }
+
+    fputs("}\n", f);
+}
+
+
+/* Longer prefixes first, then by name. */
+static int
+feat_prefix_cmp(const void *a, const void *b)
+{
+    const struct feat_prefix  *x = a, *y = b;
+    size_t                     lx, ly;
+
+    lx = strlen(x->prefix);
+    ly = strlen(y->prefix);
+
+    return (lx != ly) ? (lx < ly) - (lx > ly) : strcmp(x->prefix, y->prefix);
+}
+
+
+void
+feat_dialect_print_nginx(FILE *f, struct feat_arena *a)
+{
+    int                        english;
+    char                       key[FEAT_NGINX_KEY_MAX];
+    size_t                     i, n;
+    unsigned                   shaped;
+    struct feat_prefix         sorted[FEAT_PREFIXES_MAX];
+
+    english = feat_dialect_locale_en();
+
+    fputs("# featcgi-maps.conf: the http-level maps every featcgi server\n"
+          "# block uses.\n"
+          "#\n"
+          "# Made by \"featcgi -D nginx-maps\" from the dialect tables\n"
+          "# (fcgi/protocol/dialect.c) and the modules' URL prefixes and\n"
+          "# routes: change those, then run it again (t/10-nginx-maps.t fails\n"
+          "# while this file differs).  Included in the http block by the\n"
+          "# shipped site (featcgi-site.conf) and by the template the tests\n"
+          "# and the quick start run (featcgi.conf.in), so both choose\n"
+          "# nginx's own error bodies the way featcgi chooses its own.\n"
+          "\n"
+          "# The dialect of a path (API.md \"Routing\"): routes whose dialect\n"
+          "# is not their shape's by name, then by shape, the first matching\n"
+          "# regex winning.\n"
+          "map $uri $feat_dialect {\n", f);
+
+    fprintf(f, "    %-22s %s;\n", "default",
+            feat_dialect(feat_dialect_shaped(FEAT_SHAPE_REST))->name);
+
+    /* routes answered by another dialect than their path's shape */
+    for (i = 0; i < feat_nexceptions; i++) {
+        fprintf(f, "    %-22s %s;\n",
+                feat_nginx_key(key, feat_exceptions[i].prefix, 0),
+                feat_dialect(feat_exceptions[i].dialect)->name);
+    }
+
+    shaped = feat_dialect_shaped(FEAT_SHAPE_SLASH);
+    fprintf(f, "    %-22s %s;\n", "\"~/$\"", feat_dialect(shaped)->name);
+
+    /* longest first: nginx takes the first regex that matches, featcgi
+     * the longest prefix */
+    n = feat_nprefixes;
+    memcpy(sorted, feat_prefixes, n * sizeof(sorted[0]));
+    qsort(sorted, n, sizeof(sorted[0]), feat_prefix_cmp);
+
+    for (i = 0; i < n; i++) {
+        fprintf(f, "    %-22s %s;\n", feat_nginx_key(key, sorted[i].prefix, 1),
+                feat_dialect(sorted[i].dialect)->name);
+    }
+
+    fputs("}\n\n"
+          "# The body of nginx's own 413 (a body over "
+          "client_max_body_size).\n", f);
+    feat_nginx_error_map(f, a, "feat_413", FEAT_E_TOO_LARGE, english);
+
+    fputs("\n"
+          "# The body of nginx's own 400, 414 and 494: a request line or "
+          "headers nginx\n"
+          "# refuses before featcgi sees the request (a URI or a header "
+          "over the\n"
+          "# buffers, a malformed request line).\n", f);
+    feat_nginx_error_map(f, a, "feat_400", FEAT_E_BAD_REQUEST, english);
+}
