@@ -57,6 +57,13 @@ like($h->{allow} // '', qr/\bPOST\b/, '... Allow names POST');
 unlike($h->{allow} // '', qr/\bGET\b/, '... and not GET');
 is($j->{code}, 10002, '... v2 code 10002');
 
+# The OAuth2 routes answer in their own dialect before any handler runs.
+($st, $h, $j) = $t->get('/o/token/');
+is($st, 405, 'GET /o/token/: 405');
+is($h->{allow}, 'POST', '... Allow: POST');
+is($j->{error}, 'invalid_request', '... an RFC 6749 error');
+is($h->{'cache-control'}, 'no-store', '... not to be cached');
+
 ($st, $h, $j) = $t->delete('/api/personal/info');
 is($st, 405, 'DELETE /api/personal/info: 405');
 like($h->{allow} // '', qr/\bGET\b/, '... Allow has GET');
@@ -106,12 +113,33 @@ for my $c ([ '/api/auth/register', 'code', 10005 ],
 }
 is($t->db_value('SELECT count(*) FROM codes'), 0, 'still no code stored');
 
+# The OAuth2 endpoints are the oauth2 dialect's: RFC 6749 bodies for
+# featcgi's 413 and nginx's alike; other paths under /o/ stay feat's.
+my $form = 'grant_type=password&pad=' . ('x' x 4000);
+($st, $h, $j) = $t->post('/o/token/', $form,
+    { 'Content-Type' => 'application/x-www-form-urlencoded' });
+is($st, 413, 'a body over max_body on /o/token/: 413 from featcgi');
+is_deeply($j, { error => 'invalid_request',
+    error_description => 'request body too large' },
+    '... an RFC 6749 error body');
+is($h->{'cache-control'}, 'no-store', '... not to be cached');
+($st, $h, $j) = $t->post('/o/token/', $huge,
+    { 'Content-Type' => 'application/x-www-form-urlencoded' });
+is($st, 413, "nginx's 413 on /o/token/");
+is_deeply($j, { error => 'invalid_request',
+    error_description => 'request body too large' },
+    '... the same RFC 6749 body');
+($st, $h, $j) = $t->post('/o/nope/', $huge);
+is($j->{code}, 'request_too_large', "nginx's 413 on /o/nope/: feat's");
+is($t->db_value('SELECT count(*) FROM sessions'), 0, 'no session made');
+
 # ---- requests nginx refuses itself ------------------------------------------
 
 # Headers over nginx's buffers: JSON in the path's dialect.
 for my $c ([ '/check/register', 'code', 10012 ],
     [ '/api/personal/info', 'code', 10005 ],
-    [ '/api/user/profile/', 'code', 'invalid' ])
+    [ '/api/user/profile/', 'code', 'invalid' ],
+    [ '/o/introspect/', 'error', 'invalid_request' ])
 {
     ($st, $h, $j) = $t->get($c->[0], { 'X-Pad' => 'y' x 40000 });
     is($st, 400, "a 40 KB header on $c->[0]: nginx's 400");
@@ -197,6 +225,11 @@ ok(defined $h->{'x-request-id'} && $h->{'x-request-id'} ne $rid,
 is($j->{code}, 10003, 'unknown app by X-App-Id: 10003');
 ($st, $h, $j) = $t->get('/api/personal/info', { 'X-App-Id' => 'nosuch' });
 is($j->{code}, 10003, '... before the token is looked at');
+($st, $h, $j) = $t->post('/o/token/', 'grant_type=password',
+    { 'X-App-Id' => 'nosuch',
+      'Content-Type' => 'application/x-www-form-urlencoded' });
+is($st, 401, 'unknown app on /o/token/: 401');
+is($j->{error}, 'invalid_client', '... invalid_client (no client is known)');
 ($st, $h, $j) = $t->post('/api/auth/send_code', { account => '13800138001' },
     { -app => 'shop' });
 is($j->{code}, 10003, 'unknown app by FEAT_APP_ID (nginx block): 10003');

@@ -119,7 +119,8 @@ my %FORM = (
         return (0, 'not a JSON object') if ref($d) ne 'HASH';
         return (1) if ($s == 400 || $s == 401)
             && ($d->{error} // '') =~ /^[a-z_]+$/;
-        return (1) if $s == 500;
+        return (1) if $s == 500 && ($d->{error} // '') eq 'server_error'
+            && defined $d->{error_description};
         return (0, "HTTP $s");
     },
 );
