@@ -607,6 +607,28 @@ int feat_rsa_sha256_sign(struct feat_arena *a, const char *pem_path,
 int feat_rsa_sha256_verify(const char *pem_path, int min_bits,
     const void *data, size_t n, const unsigned char *sig, size_t siglen);
 
+/*
+ * Sealed values: AES-256-GCM under a 32-byte key, a random 12-byte nonce
+ * per value, aad (may be empty) authenticated with it.  feat_aead_seal
+ * writes n + FEAT_AEAD_OVERHEAD bytes to out: nonce, ciphertext, tag; it
+ * answers FEAT_OK, or FEAT_ERROR (logged) if OpenSSL fails.
+ * feat_aead_open reads those n bytes back into out (n - FEAT_AEAD_OVERHEAD
+ * bytes): FEAT_OK; FEAT_DECLINED when in is too short or does not
+ * authenticate (another key, another aad, a changed byte), out then wiped;
+ * FEAT_ERROR if OpenSSL fails.
+ */
+#define FEAT_AEAD_KEY       32
+#define FEAT_AEAD_NONCE     12
+#define FEAT_AEAD_TAG       16
+#define FEAT_AEAD_OVERHEAD  (FEAT_AEAD_NONCE + FEAT_AEAD_TAG)
+int feat_aead_seal(const unsigned char key[FEAT_AEAD_KEY], const void *aad,
+    size_t alen, const void *pt, size_t n, unsigned char *out);
+int feat_aead_open(const unsigned char key[FEAT_AEAD_KEY], const void *aad,
+    size_t alen, const unsigned char *in, size_t n, unsigned char *out);
+/* FEAT_OK when pem (n bytes) holds a PEM key OpenSSL reads: a private key
+ * when private, else a public key or a certificate; else FEAT_DECLINED. */
+int feat_pem_check(const char *pem, size_t n, int private);
+
 
 /* ---- rate limits (fcgi/store/rate.c) ------------------------------------- */
 

@@ -1,8 +1,9 @@
 /*
  * crypto.c: random bytes and strings, SHA-256, HMAC-SHA256, constant-time
- * comparison, base64 (standard and url alphabets) and password hashing,
- * all over OpenSSL 3.  Passwords are hashed with scrypt through EVP_KDF and
- * stored as "$scrypt$ln=15,r=8,p=3$<salt>$<hash>" (standard base64 without
+ * comparison, base64 (standard and url alphabets), password hashing,
+ * values sealed with AES-256-GCM and PEM key checks, all over OpenSSL 3.
+ * Passwords are hashed with scrypt through EVP_KDF and stored as
+ * "$scrypt$ln=15,r=8,p=3$<salt>$<hash>" (standard base64 without
  * padding), so the parameters travel with the hash and can be raised later.
  * scrypt is deliberately costly in memory and time, so hashes run under an
  * install-wide cap: a semaphore in shared memory that the master creates
@@ -899,4 +900,162 @@ feat_rsa_sha256_verify(const char *pem_path, int min_bits, const void *data,
     EVP_PKEY_free(pkey);
 
     return rc;
+}
+
+
+/* ---- sealed values: AES-256-GCM --------------------------------------- */
+
+/*
+ * Values kept secret at rest (the per-app settings' merchant keys) are
+ * sealed with AES-256-GCM: a fresh random 96-bit nonce per value (random
+ * nonces are safe for far more than the 2^32 values an install will ever
+ * seal under one key), the nonce stored in front of the ciphertext and the
+ * 128-bit tag behind it.  The associated data binds a value to where it
+ * belongs, so a ciphertext moved elsewhere fails to open.
+ */
+
+int
+feat_aead_seal(const unsigned char key[FEAT_AEAD_KEY], const void *aad,
+    size_t alen, const void *pt, size_t n, unsigned char *out)
+{
+    int              len, rc;
+    EVP_CIPHER_CTX  *ctx;
+    unsigned char   *nonce, *ct, *tag;
+
+    if (n > INT_MAX - FEAT_AEAD_OVERHEAD || alen > INT_MAX) {
+        return FEAT_ERROR;
+    }
+
+    nonce = out;
+    ct = out + FEAT_AEAD_NONCE;
+    tag = ct + n;
+
+    feat_random(nonce, FEAT_AEAD_NONCE);
+
+    ctx = EVP_CIPHER_CTX_new();
+    if (ctx == NULL) {
+        feat_crypto_die("EVP_CIPHER_CTX_new()");
+    }
+
+    rc = FEAT_ERROR;
+
+    if (EVP_EncryptInit_ex2(ctx, EVP_aes_256_gcm(), key, nonce, NULL) != 1
+        || (alen > 0
+            && EVP_EncryptUpdate(ctx, NULL, &len, aad, (int) alen) != 1)
+        || EVP_EncryptUpdate(ctx, ct, &len, pt, (int) n) != 1
+        || (size_t) len != n
+        || EVP_EncryptFinal_ex(ctx, ct + len, &len) != 1
+        || len != 0
+        || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, FEAT_AEAD_TAG,
+                               tag) != 1)
+    {
+        feat_log(LOG_ERR, 0, "AES-256-GCM seal failed: %s",
+                 ERR_error_string(ERR_get_error(), NULL));
+        OPENSSL_cleanse(out, n + FEAT_AEAD_OVERHEAD);
+        goto done;
+    }
+
+    rc = FEAT_OK;
+
+done:
+
+    EVP_CIPHER_CTX_free(ctx);
+    return rc;
+}
+
+
+int
+feat_aead_open(const unsigned char key[FEAT_AEAD_KEY], const void *aad,
+    size_t alen, const unsigned char *in, size_t n, unsigned char *out)
+{
+    int              len, rc;
+    size_t           ctlen;
+    EVP_CIPHER_CTX  *ctx;
+    unsigned char    tag[FEAT_AEAD_TAG];
+
+    if (n < FEAT_AEAD_OVERHEAD || n > INT_MAX || alen > INT_MAX) {
+        return FEAT_DECLINED;
+    }
+
+    ctlen = n - FEAT_AEAD_OVERHEAD;
+    /* OpenSSL wants the expected tag writable */
+    memcpy(tag, in + n - FEAT_AEAD_TAG, FEAT_AEAD_TAG);
+
+    ctx = EVP_CIPHER_CTX_new();
+    if (ctx == NULL) {
+        feat_crypto_die("EVP_CIPHER_CTX_new()");
+    }
+
+    rc = FEAT_ERROR;
+
+    if (EVP_DecryptInit_ex2(ctx, EVP_aes_256_gcm(), key, in, NULL) != 1
+        || (alen > 0
+            && EVP_DecryptUpdate(ctx, NULL, &len, aad, (int) alen) != 1)
+        || EVP_DecryptUpdate(ctx, out, &len, in + FEAT_AEAD_NONCE,
+                             (int) ctlen) != 1
+        || (size_t) len != ctlen
+        || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, FEAT_AEAD_TAG,
+                               tag) != 1)
+    {
+        feat_log(LOG_ERR, 0, "AES-256-GCM open failed: %s",
+                 ERR_error_string(ERR_get_error(), NULL));
+        goto failed;
+    }
+
+    /* the tag is checked here: a wrong key, aad or any changed byte */
+    if (EVP_DecryptFinal_ex(ctx, out + len, &len) != 1) {
+        ERR_clear_error();
+        rc = FEAT_DECLINED;
+        goto failed;
+    }
+
+    EVP_CIPHER_CTX_free(ctx);
+    return FEAT_OK;
+
+failed:
+
+    /* nothing unauthenticated is left behind */
+    OPENSSL_cleanse(out, ctlen);
+    EVP_CIPHER_CTX_free(ctx);
+    return rc;
+}
+
+
+
+int
+feat_pem_check(const char *pem, size_t n, int private)
+{
+    BIO       *bio;
+    X509      *cert;
+    EVP_PKEY  *pkey;
+
+    if (n > INT_MAX) {
+        return FEAT_DECLINED;
+    }
+
+    bio = BIO_new_mem_buf(pem, (int) n);
+    if (bio == NULL) {
+        feat_crypto_die("BIO_new_mem_buf()");
+    }
+
+    cert = NULL;
+    pkey = private ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)
+                   : PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+
+    if (pkey == NULL && !private) {
+        BIO_reset(bio);
+        cert = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+    }
+
+    BIO_free(bio);
+    ERR_clear_error();
+
+    if (pkey == NULL && cert == NULL) {
+        return FEAT_DECLINED;
+    }
+
+    EVP_PKEY_free(pkey);
+    X509_free(cert);
+
+    return FEAT_OK;
 }
