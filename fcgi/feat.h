@@ -231,6 +231,7 @@ const char *feat_error_text(struct feat_req *r, enum feat_error e);
 
 struct feat_req;
 struct feat_conf_option;
+struct feat_setting;
 typedef int (*feat_handler_pt)(struct feat_req *r);
 
 struct feat_route {
@@ -278,10 +279,84 @@ struct feat_module {
     /* URL prefixes whose unmatched paths the module's dialect answers
      * (404, 405, nginx's own errors); may be NULL */
     const struct feat_prefix *prefixes;
+    /* the per-app settings it reads, ending in FEAT_NULL_SETTING; may be
+     * NULL (protocol/settings.c merges them, refusing duplicates) */
+    const struct feat_setting  *settings;
 };
 
 /* NULL-terminated list in fcgi/process/modules.c */
 extern const struct feat_module *const feat_modules[];
+
+
+/* ---- per-app settings (fcgi/protocol/settings.c) ------------------------- */
+
+/*
+ * A setting an app may hold (featctl app set APP KEY=VALUE), declared by
+ * the module that reads it.  An app without a value of its own gets the
+ * value of config option conf when conf is not NULL and the config gives
+ * it one (for FEAT_SETTING_CONF_FILE, the contents of the file it names),
+ * else def (NULL: no value at all, read as "" or 0).
+ *
+ * Values are checked when they are set: STR valid UTF-8 without control
+ * characters, at most max code points (0: 4096); INT a decimal in
+ * [min, max]; BOOL on/off (yes/no, true/false, 1/0 are taken and stored
+ * as on/off); URL https://, or http:// to a loopback host only
+ * (feat_url_safe); PEM a key OpenSSL reads, private when SECRET, public
+ * (or a certificate) otherwise; ENUM one of values.  SECRET values are
+ * stored sealed (AES-256-GCM) and never shown.
+ */
+#define FEAT_SETTING_STR    1
+#define FEAT_SETTING_INT    2
+#define FEAT_SETTING_BOOL   3
+#define FEAT_SETTING_URL    4
+#define FEAT_SETTING_PEM    5
+#define FEAT_SETTING_ENUM   6
+
+#define FEAT_SETTING_SECRET     0x01
+#define FEAT_SETTING_CONF_FILE  0x02
+
+struct feat_setting {
+    const char         *key;      /* "alipay.app_id": module prefix, dot */
+    unsigned            type;     /* FEAT_SETTING_STR... */
+    unsigned            flags;    /* FEAT_SETTING_SECRET... */
+    const char         *def;
+    /* the config option whose value is the default (FEAT_CONF_...), or
+     * NULL */
+    const struct feat_conf_option  *conf;
+    long long           min;      /* INT bounds; STR max length in max */
+    long long           max;
+    const char *const  *values;   /* ENUM: NULL-terminated */
+    const char         *doc;      /* one line for featctl and the docs */
+    /* the module's own rule after the type's, or NULL: FEAT_OK with
+     * *norm (value, or its normal form in a) or FEAT_ERROR with *reason */
+    int               (*check)(struct feat_arena *a, const char *value,
+                               const char **norm, const char **reason);
+};
+
+#define FEAT_NULL_SETTING  { NULL, 0, 0, NULL, NULL, 0, 0, NULL, NULL, NULL }
+
+/*
+ * The value of key for app (an app id; "" is the default app): the app's
+ * own value, else the default above.  Strings are "" when there is none
+ * and stay valid until the process starts its next request (the cache is
+ * only refreshed between requests); a secret is the plaintext.  A key no
+ * module declares is a bug: logged at LOG_ALERT, answered "" or 0.  A
+ * database failure reading the app's values is logged and answers the
+ * default.
+ */
+const char *feat_setting_str(const char *app, const char *key);
+long long feat_setting_int(const char *app, const char *key);
+int feat_setting_bool(const char *app, const char *key);
+/* Like feat_setting_str, with the length (PEM and secrets may be long);
+ * FEAT_OK when there is a value, FEAT_DECLINED when there is none. */
+int feat_setting_get(const char *app, const char *key, const char **value,
+    size_t *len);
+/*
+ * 1 when url may carry credentials: https://, or plain http:// only to a
+ * loopback host (127.0.0.0/8, [::1], localhost) followed by nothing but a
+ * port before the path; else 0.
+ */
+int feat_url_safe(const char *url);
 
 
 /* ---- request (fcgi/protocol/request.c, fcgi/protocol/input.c) ------------ */
@@ -296,8 +371,6 @@ struct feat_kv {
 
 struct feat_app {
     const char  *id;
-    int          open_login;
-    const char  *default_scopes;
 };
 
 struct feat_header {

@@ -206,6 +206,73 @@ char *feat_reply_page_url(struct feat_req *r, const char *arg,
 enum feat_error feat_app_resolve(struct feat_req *r);
 
 
+/* ---- protocol/settings.c ------------------------------------------------- */
+
+/* Merges the modules' settings into one table sorted by key: FEAT_ERROR
+ * (logged) on a key declared twice or a declaration that does not hold
+ * (its own default refused by its type).  Every program calls it once at
+ * start (featcgi, featctl, the unit tests): the runtime cannot name the
+ * modules itself, and until then no key is known. */
+int feat_settings_init(const struct feat_module *const *mods);
+/* The merged table: its size and its i-th entry (NULL past the end). */
+size_t feat_settings_count(void);
+const struct feat_setting *feat_setting_at(size_t i);
+/* The declaration of key, or NULL when no module declares it. */
+const struct feat_setting *feat_setting_find(const char *key);
+
+/*
+ * Checks value against s: FEAT_OK with *norm (value itself, or its
+ * normal form in a: "on", "42"), or FEAT_ERROR with *reason (static or in
+ * a: "not on or off").
+ */
+int feat_setting_check(struct feat_arena *a, const struct feat_setting *s,
+    const char *value, const char **norm, const char **reason);
+/*
+ * The default of s (an app with no value of its own gets it): FEAT_OK
+ * with *value (owned by the cache, valid until the next refresh or flush)
+ * and *len, or FEAT_DECLINED when there is none.  *origin (if not NULL)
+ * gets where it comes from: the config key, or "default".
+ */
+int feat_setting_default(const struct feat_setting *s, const char **value,
+    size_t *len, const char **origin);
+/*
+ * Stores value (already checked) as app's value of s, sealed when s is
+ * secret; the caller holds the transaction.  FEAT_OK, FEAT_BUSY when app
+ * does not exist (foreign key), FEAT_ERROR (logged).
+ */
+int feat_setting_store(sqlite3 *db, struct feat_arena *a, const char *app,
+    const struct feat_setting *s, const char *value);
+/* Removes app's value of s: FEAT_OK, FEAT_DECLINED (it had none),
+ * FEAT_ERROR. */
+int feat_setting_remove(sqlite3 *db, const char *app,
+    const struct feat_setting *s);
+/*
+ * Seals value for (app, key): *out (in a) of *outlen bytes: FEAT_OK or
+ * FEAT_ERROR.  feat_setting_open opens it back into *out (malloc'd, NUL
+ * added; the caller wipes and frees it): FEAT_OK, FEAT_DECLINED when it
+ * does not open for this app and key under this install's secret,
+ * FEAT_ERROR.
+ */
+int feat_setting_seal(struct feat_arena *a, const char *app,
+    const char *key, const char *value, const unsigned char **out,
+    size_t *outlen);
+int feat_setting_open(const char *app, const char *key, const void *sealed,
+    size_t n, char **out, size_t *outlen);
+
+/* Reads the settings version at most once a second and forgets every
+ * cached app when it moved; called between requests and sweeps only. */
+void feat_settings_refresh(sqlite3 *db);
+/* Forgets every cached app and default, wiping secrets. */
+void feat_settings_flush(void);
+/*
+ * The cached app of id (loaded on a miss; a missing app is not cached):
+ * FEAT_OK with *app, valid until the next refresh; FEAT_DECLINED when
+ * there is no such app; FEAT_ERROR (logged).
+ */
+int feat_settings_app(sqlite3 *db, const char *id,
+    const struct feat_app **app);
+
+
 /* ---- process/worker.c ---------------------------------------------------- */
 
 /* Routes and runs one request whose params are read: app, body limit,

@@ -201,8 +201,11 @@ is($j->{code}, 10021, 'no token: 10021');
 my $by = '/api/get_token_by_open?open_id=qq-333&open_type=1';
 ($st, $h, $j) = $t->get($by);
 is($j->{code}, 10007, 'open_login off: 10007');
-$t->dbh->do(q{UPDATE apps SET open_login = 1 WHERE id = ''});
-($st, $h, $j) = $t->get($by);
+# A per-app setting now (sql/0043): seen by the running pool within seconds,
+# and until then refused without being counted against the address.
+($rc) = $t->featctl('app', 'set', '', 'accounts.open_login=on');
+is($rc, 0, 'featctl app set accounts.open_login=on');
+$t->wait_for(sub { ($st, $h, $j) = $t->get($by); $j->{code} != 10007 }, 10);
 is($j->{code}, 0, 'open_login on: 0');
 is_deeply([ sort keys %{ $j->{message} } ], [ sort qw(token_expire_in token
     refresh_token_expire_in refresh_token) ], '... the seed\'s keys');

@@ -140,8 +140,12 @@ sub user_id {
 
     my $row = $t->db_row('SELECT * FROM apps WHERE id = ?', 'shop3');
     is($row->{name}, 'Shop Three', 'app add: name');
-    is($row->{open_login}, 1, 'app add: open_login');
-    is($row->{default_scopes}, 'read write', 'app add: scopes normalized');
+    # per-app settings since sql/0043, no longer columns of apps
+    my %set = map { $_->{key} => $_->{value} } @{ $t->db_rows(
+        'SELECT key, value FROM app_settings WHERE app_id = ?', 'shop3') };
+    is($set{'accounts.open_login'}, 'on', 'app add: open_login');
+    is($set{'accounts.default_scopes'}, 'read write',
+        'app add: scopes normalized');
 
     ($rc, $j, $err) = ctl_json('app', 'add', 'shop4');
     is($rc, 0, 'app add --json: exit 0');

@@ -7,26 +7,35 @@
  * plain ([a-z0-9_-], 1 to 64 characters) because they travel in nginx
  * configs, headers and log lines; the default app "" exists from the first
  * migration and cannot be added again.
+ *
+ * "app set|get|unset" keep an app's settings (sql/0043_app_settings.sql):
+ * the keys and their checks are the modules' own (fcgi/settings.c), so
+ * featctl knows no key itself.  A set of several keys is all or nothing,
+ * secrets are never printed ("(set)"), and a value featcgi would refuse is
+ * refused here, before anything is stored.
  */
 
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "runtime.h"
 #include "featctl.h"
+#include "accounts/accounts.h"
 
 #define CTL_APP_ID_MAX      64
 #define CTL_APP_NAME_MAX    128   /* code points */
-#define CTL_SCOPES_COUNT    16
-#define CTL_SCOPE_MAX       64    /* bytes, one scope */
+#define CTL_VALUE_FILE_MAX  (64 * 1024)
 
 
 static int ctl_app_add(struct feat_ctl *ctl, int argc, char **argv);
 static int ctl_app_list(struct feat_ctl *ctl, int argc, char **argv);
+static int ctl_app_set(struct feat_ctl *ctl, int argc, char **argv);
+static int ctl_app_get(struct feat_ctl *ctl, int argc, char **argv);
+static int ctl_app_unset(struct feat_ctl *ctl, int argc, char **argv);
 static int ctl_app_id_valid(const char *id);
-static const char *ctl_app_scopes(struct feat_ctl *ctl, const char *s);
 
 
 const struct feat_ctl_command  feat_ctl_app_commands[] = {
@@ -34,7 +43,14 @@ const struct feat_ctl_command  feat_ctl_app_commands[] = {
       "ID [--name NAME] [--open-login on|off] [--scopes \"read write\"]",
       "add an app (tenant); ID is 1-64 of [a-z0-9_-]" },
     { "app", "list", ctl_app_list, "",
-      "list the apps with their settings and user counts" },
+      "list the apps with their login settings and user counts" },
+    { "app", "set", ctl_app_set, "APP KEY=VALUE ...",
+      "set an app's settings, all or none (a PEM value may be @FILE)" },
+    { "app", "get", ctl_app_get, "APP [KEY]",
+      "show an app's settings: its own values, else the defaults and"
+      " where they come from; secrets as (set)" },
+    { "app", "unset", ctl_app_unset, "APP KEY ...",
+      "remove an app's own values: the defaults apply again" },
     FEAT_CTL_NULL_COMMAND
 };
 
@@ -42,15 +58,16 @@ const struct feat_ctl_command  feat_ctl_app_commands[] = {
 static int
 ctl_app_add(struct feat_ctl *ctl, int argc, char **argv)
 {
-    int                        open_login, rc;
-    long                       len;
-    char                       msg[256];
-    time_t                     now;
-    cJSON                     *res;
-    sqlite3                   *db;
-    const char                *id, *name, *open_opt, *scopes_opt, *scopes;
-    const char                *p;
-    const struct feat_ctl_opt  opts[] = {
+    int                         open_login, rc;
+    long                        len;
+    char                        msg[256];
+    time_t                      now;
+    cJSON                      *res;
+    sqlite3                    *db;
+    const char                 *id, *name, *open_opt, *scopes_opt, *scopes;
+    const char                 *p, *reason;
+    const struct feat_setting  *s_open, *s_scopes;
+    const struct feat_ctl_opt   opts[] = {
         { "name", 1, &name },
         { "open-login", 1, &open_opt },
         { "scopes", 1, &scopes_opt },
@@ -91,10 +108,20 @@ ctl_app_add(struct feat_ctl *ctl, int argc, char **argv)
                              open_opt);
     }
 
-    scopes = ctl_app_scopes(ctl, scopes_opt != NULL ? scopes_opt
-                                                    : "read write");
-    if (scopes == NULL) {
-        return FEAT_CTL_FAIL;
+    /* the two options are accounts' settings, checked by its own rule */
+    s_open = feat_setting_find(FEAT_ACCOUNTS_OPEN_LOGIN);
+    s_scopes = feat_setting_find(FEAT_ACCOUNTS_SCOPES);
+    if (s_open == NULL || s_scopes == NULL) {
+        return feat_ctl_fail("the accounts settings are not declared");
+    }
+
+    scopes = s_scopes->def;
+    if (scopes_opt != NULL
+        && feat_setting_check(ctl->arena, s_scopes, scopes_opt, &scopes,
+                              &reason)
+           != FEAT_OK)
+    {
+        return feat_ctl_fail("bad scope list: %s", reason);
     }
 
     db = feat_ctl_db(ctl, 1);
@@ -104,15 +131,29 @@ ctl_app_add(struct feat_ctl *ctl, int argc, char **argv)
 
     now = feat_now();
 
+    if (feat_db_begin(db) != FEAT_OK) {
+        return feat_ctl_fail("adding app \"%s\" failed", id);
+    }
+
     rc = feat_db_exec(db,
-             "INSERT INTO apps (id, name, open_login, default_scopes, "
-             "created_at) VALUES (?, ?, ?, ?, ?)",
-             "ssdsi", id, name, open_login, scopes, (sqlite3_int64) now);
+             "INSERT INTO apps (id, name, created_at) VALUES (?, ?, ?)",
+             "ssi", id, name, (sqlite3_int64) now);
 
     if (rc == FEAT_BUSY) {
+        feat_db_rollback(db);
         return feat_ctl_fail("app \"%s\" exists", id);
     }
-    if (rc != FEAT_OK) {
+
+    if (rc != FEAT_OK
+        || (open_opt != NULL
+            && feat_setting_store(db, ctl->arena, id, s_open,
+                                  open_login ? "on" : "off") != FEAT_OK)
+        || (scopes_opt != NULL
+            && feat_setting_store(db, ctl->arena, id, s_scopes, scopes)
+               != FEAT_OK)
+        || feat_db_commit(db) != FEAT_OK)
+    {
+        feat_db_rollback(db);
         return feat_ctl_fail("adding app \"%s\" failed", id);
     }
 
@@ -137,6 +178,7 @@ ctl_app_list(struct feat_ctl *ctl, int argc, char **argv)
     cJSON                               *rows, *row;
     sqlite3                             *db;
     sqlite3_stmt                        *st;
+    const struct feat_setting           *s_scopes;
     static const struct feat_ctl_column  cols[] = {
         { "id", "ID", FEAT_CTL_EMPTY_APP },
         { "name", "NAME", NULL },
@@ -150,15 +192,27 @@ ctl_app_list(struct feat_ctl *ctl, int argc, char **argv)
         return FEAT_CTL_USAGE;
     }
 
+    s_scopes = feat_setting_find(FEAT_ACCOUNTS_SCOPES);
+    if (s_scopes == NULL) {
+        return feat_ctl_fail("the accounts settings are not declared");
+    }
+
     db = feat_ctl_db(ctl, 1);
     if (db == NULL) {
         return FEAT_CTL_FAIL;
     }
 
+    /* the apps' own values of accounts' two switches, if they have any */
     st = feat_db_query(db,
-             "SELECT id, name, open_login, default_scopes, created_at, "
-             "(SELECT count(*) FROM users WHERE users.app_id = apps.id) "
-             "FROM apps ORDER BY id", "");
+             "SELECT id, name,"
+             " (SELECT value FROM app_settings WHERE app_id = apps.id"
+             "  AND key = ?1),"
+             " (SELECT value FROM app_settings WHERE app_id = apps.id"
+             "  AND key = ?2),"
+             " created_at,"
+             " (SELECT count(*) FROM users WHERE users.app_id = apps.id) "
+             "FROM apps ORDER BY id", "ss", FEAT_ACCOUNTS_OPEN_LOGIN,
+             FEAT_ACCOUNTS_SCOPES);
     if (st == NULL) {
         return feat_ctl_fail("listing apps failed");
     }
@@ -171,9 +225,12 @@ ctl_app_list(struct feat_ctl *ctl, int argc, char **argv)
         cJSON_AddStringToObject(row, "name",
                                 feat_db_col_text(ctl->arena, st, 1));
         cJSON_AddBoolToObject(row, "open_login",
-                              sqlite3_column_int(st, 2) != 0);
+                              strcmp(feat_db_col_text(ctl->arena, st, 2),
+                                     "on") == 0);
         cJSON_AddStringToObject(row, "default_scopes",
-                                feat_db_col_text(ctl->arena, st, 3));
+            sqlite3_column_type(st, 3) == SQLITE_NULL
+            ? s_scopes->def
+            : feat_db_col_text(ctl->arena, st, 3));
         cJSON_AddNumberToObject(row, "users",
                                 (double) sqlite3_column_int64(st, 5));
         cJSON_AddStringToObject(row, "created_at",
@@ -189,6 +246,393 @@ ctl_app_list(struct feat_ctl *ctl, int argc, char **argv)
     }
 
     feat_ctl_print_rows(ctl, rows, cols, FEAT_NELEMS(cols));
+
+    return FEAT_CTL_OK;
+}
+
+
+/*
+ * The positional words of a command that takes a variable number of them
+ * (--json and "--" are the only options): feat_ctl_args with n counted.
+ * Answers the count, or -1 after printing the usage.
+ */
+static int
+ctl_app_words(struct feat_ctl *ctl, int argc, char **argv,
+    const char **pos, int min)
+{
+    int  i, n;
+
+    n = 0;
+    for (i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--json") != 0 && strcmp(argv[i], "--") != 0) {
+            n++;
+        }
+    }
+
+    if (n > FEAT_CTL_MAX_ARGS) {
+        n = FEAT_CTL_MAX_ARGS + 1;   /* feat_ctl_args says "too many" */
+    }
+
+    if (feat_ctl_args(ctl, argc, argv, NULL, pos, n < min ? min : n)
+        != FEAT_OK)
+    {
+        return -1;
+    }
+
+    return n;
+}
+
+
+/* A value given as "@FILE" (PEM settings only): the file's text, in the
+ * arena, or NULL after printing why. */
+static const char *
+ctl_app_value_file(struct feat_ctl *ctl, const char *key, const char *path)
+{
+    FILE    *f;
+    char    *buf;
+    size_t   n;
+
+    f = fopen(path, "r");
+    if (f == NULL) {
+        feat_ctl_fail("%s: cannot read \"%s\": %s", key, path,
+                      strerror(errno));
+        return NULL;
+    }
+
+    buf = feat_arena_alloc(ctl->arena, CTL_VALUE_FILE_MAX + 1);
+    n = fread(buf, 1, CTL_VALUE_FILE_MAX + 1, f);
+
+    if (ferror(f) || n > CTL_VALUE_FILE_MAX || memchr(buf, 0, n) != NULL) {
+        fclose(f);
+        feat_ctl_fail("%s: \"%s\" is unreadable, binary or larger than"
+                      " %d bytes", key, path, CTL_VALUE_FILE_MAX);
+        return NULL;
+    }
+
+    fclose(f);
+    buf[n] = '\0';
+
+    return buf;
+}
+
+
+static int
+ctl_app_set(struct feat_ctl *ctl, int argc, char **argv)
+{
+    int                         n, i, j;
+    char                        msg[512];
+    cJSON                      *res, *keys;
+    sqlite3                    *db;
+    const char                 *pos[FEAT_CTL_MAX_ARGS], *app, *eq, *key;
+    const char                 *value, *reason, *list;
+    const char                 *norm[FEAT_CTL_MAX_ARGS];
+    const struct feat_setting  *set[FEAT_CTL_MAX_ARGS];
+
+    n = ctl_app_words(ctl, argc, argv, pos, 2);
+    if (n < 0) {
+        return FEAT_CTL_USAGE;
+    }
+
+    app = pos[0];
+
+    /* every pair is checked before anything is stored */
+    for (i = 1; i < n; i++) {
+        eq = strchr(pos[i], '=');
+        if (eq == NULL || eq == pos[i]) {
+            return feat_ctl_fail("expected KEY=VALUE, not \"%s\"", pos[i]);
+        }
+
+        key = feat_arena_strndup(ctl->arena, pos[i], (size_t) (eq - pos[i]));
+        set[i] = feat_setting_find(key);
+        if (set[i] == NULL) {
+            return feat_ctl_fail("unknown setting \"%s\" (featctl app get"
+                                 " APP lists them)", key);
+        }
+
+        for (j = 1; j < i; j++) {
+            if (set[j] == set[i]) {
+                return feat_ctl_fail("%s given twice", key);
+            }
+        }
+
+        value = eq + 1;
+        if (set[i]->type == FEAT_SETTING_PEM && value[0] == '@') {
+            value = ctl_app_value_file(ctl, key, value + 1);
+            if (value == NULL) {
+                return FEAT_CTL_FAIL;
+            }
+        }
+
+        if (feat_setting_check(ctl->arena, set[i], value, &norm[i], &reason)
+            != FEAT_OK)
+        {
+            return feat_ctl_fail("bad value for %s: %s", key, reason);
+        }
+    }
+
+    db = feat_ctl_app_db(ctl, app);
+    if (db == NULL) {
+        return FEAT_CTL_FAIL;
+    }
+
+    if (feat_db_begin(db) != FEAT_OK) {
+        return feat_ctl_fail("setting failed");
+    }
+
+    for (i = 1; i < n; i++) {
+        if (feat_setting_store(db, ctl->arena, app, set[i], norm[i])
+            != FEAT_OK)
+        {
+            feat_db_rollback(db);
+            return feat_ctl_fail("storing %s failed: nothing was set",
+                                 set[i]->key);
+        }
+    }
+
+    if (feat_db_commit(db) != FEAT_OK) {
+        feat_db_rollback(db);
+        return feat_ctl_fail("setting failed: nothing was set");
+    }
+
+    res = cJSON_CreateObject();
+    cJSON_AddStringToObject(res, "app_id", app);
+    keys = cJSON_AddArrayToObject(res, "set");
+    list = "";
+    for (i = 1; i < n; i++) {
+        cJSON_AddItemToArray(keys, cJSON_CreateString(set[i]->key));
+        list = feat_arena_sprintf(ctl->arena, "%s%s%s", list,
+                                  i > 1 ? ", " : "", set[i]->key);
+    }
+
+    snprintf(msg, sizeof(msg), "app %s: set %s",
+             app[0] != '\0' ? app : FEAT_CTL_EMPTY_APP, list);
+    feat_ctl_print_result(ctl, res, msg);
+
+    return FEAT_CTL_OK;
+}
+
+
+static const char *
+ctl_app_type(unsigned type)
+{
+    static const char *const  names[] = {
+        "?", "string", "int", "bool", "url", "pem", "enum"
+    };
+
+    return type < FEAT_NELEMS(names) ? names[type] : "?";
+}
+
+
+/*
+ * One row of "app get": the app's own value (own, NULL when it has none),
+ * else the default and where it comes from.  Secrets show as "(set)";
+ * without --json a PEM shows as its size, to keep the table one line each.
+ */
+static cJSON *
+ctl_app_row(struct feat_ctl *ctl, const struct feat_setting *s,
+    const char *own, sqlite3_int64 updated)
+{
+    int          secret;
+    size_t       len;
+    cJSON       *row;
+    const char  *v, *origin;
+
+    secret = (s->flags & FEAT_SETTING_SECRET) != 0;
+
+    v = own;
+    origin = "app";
+    len = own != NULL ? strlen(own) : 0;
+
+    if (own == NULL) {
+        if (feat_setting_default(s, &v, &len, &origin) != FEAT_OK) {
+            v = NULL;
+            origin = "none";
+
+        } else if (strcmp(origin, "default") != 0) {
+            origin = feat_arena_sprintf(ctl->arena, "config %s", origin);
+        }
+    }
+
+    if (v != NULL && secret) {
+        v = "(set)";
+
+    } else if (v != NULL && s->type == FEAT_SETTING_PEM && !ctl->json) {
+        v = feat_arena_sprintf(ctl->arena, "(PEM, %zu bytes)", len);
+    }
+
+    row = cJSON_CreateObject();
+    cJSON_AddStringToObject(row, "key", s->key);
+    if (v != NULL) {
+        cJSON_AddStringToObject(row, "value", v);
+    } else {
+        cJSON_AddNullToObject(row, "value");
+    }
+    cJSON_AddStringToObject(row, "origin", origin);
+    cJSON_AddStringToObject(row, "type", ctl_app_type(s->type));
+    cJSON_AddBoolToObject(row, "secret", secret);
+    cJSON_AddStringToObject(row, "updated_at", feat_ctl_time(ctl, updated));
+    cJSON_AddStringToObject(row, "doc", s->doc != NULL ? s->doc : "");
+
+    return row;
+}
+
+
+static int
+ctl_app_get(struct feat_ctl *ctl, int argc, char **argv)
+{
+    int                                  n, rc;
+    long                                 k;
+    size_t                               i, count;
+    cJSON                               *rows;
+    sqlite3                             *db;
+    const char                          *pos[FEAT_CTL_MAX_ARGS], *key;
+    const char                         **own;
+    sqlite3_stmt                        *st;
+    sqlite3_int64                       *updated;
+    const struct feat_setting           *s, *only;
+    static const struct feat_ctl_column  cols[] = {
+        { "key", "KEY", NULL },
+        { "value", "VALUE", NULL },
+        { "origin", "ORIGIN", NULL },
+    };
+
+    n = ctl_app_words(ctl, argc, argv, pos, 1);
+    if (n < 0) {
+        return FEAT_CTL_USAGE;
+    }
+    if (n > 2) {
+        return feat_ctl_fail("app get takes APP and at most one KEY");
+    }
+
+    only = NULL;
+    if (n == 2) {
+        only = feat_setting_find(pos[1]);
+        if (only == NULL) {
+            return feat_ctl_fail("unknown setting \"%s\"", pos[1]);
+        }
+    }
+
+    db = feat_ctl_app_db(ctl, pos[0]);
+    if (db == NULL) {
+        return FEAT_CTL_FAIL;
+    }
+
+    count = feat_settings_count();
+    own = feat_arena_calloc(ctl->arena, (count + 1) * sizeof(*own));
+    updated = feat_arena_calloc(ctl->arena, (count + 1) * sizeof(*updated));
+
+    st = feat_db_query(db,
+                       "SELECT key, value, sealed IS NOT NULL, updated_at"
+                       " FROM app_settings WHERE app_id = ?", "s", pos[0]);
+    if (st == NULL) {
+        return feat_ctl_fail("reading the settings failed");
+    }
+
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        key = (const char *) sqlite3_column_text(st, 0);
+        for (k = -1, i = 0; key != NULL && i < count; i++) {
+            if (strcmp(feat_setting_at(i)->key, key) == 0) {
+                k = (long) i;
+                break;
+            }
+        }
+        if (k < 0) {
+            continue;   /* a key no module declares any more */
+        }
+        /* a secret is never read here: "(set)" is all there is to say */
+        own[k] = sqlite3_column_int(st, 2) ? "(set)"
+                 : feat_db_col_text(ctl->arena, st, 1);
+        updated[k] = sqlite3_column_int64(st, 3);
+    }
+
+    feat_db_done(st);
+
+    if (rc != SQLITE_DONE) {
+        return feat_ctl_fail("reading the settings failed: %s",
+                             sqlite3_errmsg(db));
+    }
+
+    rows = cJSON_CreateArray();
+
+    for (i = 0; i < count; i++) {
+        s = feat_setting_at(i);
+        if (only == NULL || s == only) {
+            cJSON_AddItemToArray(rows, ctl_app_row(ctl, s, own[i],
+                                                   updated[i]));
+        }
+    }
+
+    feat_ctl_print_rows(ctl, rows, cols, FEAT_NELEMS(cols));
+
+    return FEAT_CTL_OK;
+}
+
+
+static int
+ctl_app_unset(struct feat_ctl *ctl, int argc, char **argv)
+{
+    int                         n, i, rc;
+    char                        msg[512];
+    cJSON                      *res, *keys;
+    sqlite3                    *db;
+    const char                 *pos[FEAT_CTL_MAX_ARGS], *app, *list;
+    const struct feat_setting  *set[FEAT_CTL_MAX_ARGS];
+
+    n = ctl_app_words(ctl, argc, argv, pos, 2);
+    if (n < 0) {
+        return FEAT_CTL_USAGE;
+    }
+
+    app = pos[0];
+
+    for (i = 1; i < n; i++) {
+        set[i] = feat_setting_find(pos[i]);
+        if (set[i] == NULL) {
+            return feat_ctl_fail("unknown setting \"%s\"", pos[i]);
+        }
+    }
+
+    db = feat_ctl_app_db(ctl, app);
+    if (db == NULL) {
+        return FEAT_CTL_FAIL;
+    }
+
+    if (feat_db_begin(db) != FEAT_OK) {
+        return feat_ctl_fail("unsetting failed");
+    }
+
+    res = cJSON_CreateObject();
+    cJSON_AddStringToObject(res, "app_id", app);
+    keys = cJSON_AddArrayToObject(res, "unset");
+    list = "";
+
+    for (i = 1; i < n; i++) {
+        rc = feat_setting_remove(db, app, set[i]);
+        if (rc == FEAT_ERROR) {
+            feat_db_rollback(db);
+            cJSON_Delete(res);
+            return feat_ctl_fail("unsetting %s failed: nothing was unset",
+                                 set[i]->key);
+        }
+        /* unsetting what is not set is no error: the outcome is the same */
+        if (rc == FEAT_OK) {
+            cJSON_AddItemToArray(keys, cJSON_CreateString(set[i]->key));
+            list = feat_arena_sprintf(ctl->arena, "%s%s%s", list,
+                                      list[0] != '\0' ? ", " : "",
+                                      set[i]->key);
+        }
+    }
+
+    if (feat_db_commit(db) != FEAT_OK) {
+        feat_db_rollback(db);
+        cJSON_Delete(res);
+        return feat_ctl_fail("unsetting failed: nothing was unset");
+    }
+
+    snprintf(msg, sizeof(msg), "app %s: unset %s",
+             app[0] != '\0' ? app : FEAT_CTL_EMPTY_APP,
+             list[0] != '\0' ? list : "nothing (no value of its own)");
+    feat_ctl_print_result(ctl, res, msg);
 
     return FEAT_CTL_OK;
 }
@@ -211,81 +655,4 @@ ctl_app_id_valid(const char *id)
     }
 
     return n > 0;
-}
-
-
-/*
- * Normalizes a space-separated scope list ("read  write" → "read write"):
- * at most 16 scopes, each 1-64 of [a-z0-9_:.-], no duplicates.  Answers an
- * arena string, or NULL after printing why.
- */
-static const char *
-ctl_app_scopes(struct feat_ctl *ctl, const char *s)
-{
-    size_t       n, i, k, len[CTL_SCOPES_COUNT];
-    char        *out;
-    const char  *scope[CTL_SCOPES_COUNT];
-
-    for (n = 0; ; n++) {
-        while (*s == ' ' || *s == '\t') {
-            s++;
-        }
-        if (*s == '\0') {
-            break;
-        }
-        if (n == CTL_SCOPES_COUNT) {
-            feat_ctl_fail("bad scope list: more than %d scopes",
-                          CTL_SCOPES_COUNT);
-            return NULL;
-        }
-
-        scope[n] = s;
-        for (len[n] = 0; s[len[n]] != '\0' && s[len[n]] != ' '
-                         && s[len[n]] != '\t'; len[n]++)
-        {
-            if (!((s[len[n]] >= 'a' && s[len[n]] <= 'z')
-                  || (s[len[n]] >= '0' && s[len[n]] <= '9')
-                  || strchr("_:.-", s[len[n]]) != NULL))
-            {
-                feat_ctl_fail("bad scope list: a scope is made of a-z, 0-9, "
-                              "'_', ':', '.' and '-'");
-                return NULL;
-            }
-        }
-        if (len[n] > CTL_SCOPE_MAX) {
-            feat_ctl_fail("bad scope list: a scope is at most %d characters",
-                          CTL_SCOPE_MAX);
-            return NULL;
-        }
-
-        /* a duplicate is a typo worth reporting, not silently merging */
-        for (i = 0; i < n; i++) {
-            if (len[i] == len[n] && memcmp(scope[i], s, len[n]) == 0) {
-                feat_ctl_fail("bad scope list: \"%.*s\" twice",
-                              (int) len[n], s);
-                return NULL;
-            }
-        }
-
-        s += len[n];
-    }
-
-    if (n == 0) {
-        feat_ctl_fail("bad scope list: empty");
-        return NULL;
-    }
-
-    /* 16 scopes of 64 bytes and their separators fit in this */
-    out = feat_arena_alloc(ctl->arena,
-                           CTL_SCOPES_COUNT * (CTL_SCOPE_MAX + 1));
-    for (i = 0, k = 0; i < n; i++) {
-        if (i > 0) {
-            out[k++] = ' ';
-        }
-        memcpy(out + k, scope[i], len[i]);
-        k += len[i];
-    }
-    out[k] = '\0';
-
-    return out;
 }

@@ -132,6 +132,11 @@ main(int argc, char **argv)
         return feat_ctl_fail("%s", err != NULL ? err : conf);
     }
 
+    /* app set|get|unset know the keys from the modules' tables */
+    if (feat_settings_init(feat_modules) != FEAT_OK) {
+        return feat_ctl_fail("the modules' settings table does not build");
+    }
+
     ctl.conf_path = conf;
     ctl.cmd = cmd;
     ctl.arena = feat_arena_create();

@@ -101,6 +101,9 @@ feat_jobs_main(void)
             feat_log_open();
         }
 
+        /* sweeps read per-app settings as requests do */
+        feat_settings_refresh(db);
+
         for (m = feat_modules; *m != NULL; m++) {
             if ((*m)->sweep == NULL) {
                 continue;

@@ -236,6 +236,12 @@ main(int argc, char **argv)
         return 1;
     }
 
+    if (feat_settings_init(feat_modules) != FEAT_OK) {
+        fprintf(stderr, "featcgi: the settings table does not build\n");
+        feat_router_free();
+        return 1;
+    }
+
     if (routes) {
         feat_router_print(stdout);
         fflush(stdout);

@@ -840,6 +840,7 @@ feat_master_main(const char *conf_path)
 
     if (feat_master_migrate() != FEAT_OK
         || feat_router_build(feat_modules) != FEAT_OK
+        || feat_settings_init(feat_modules) != FEAT_OK
         || feat_master_init_modules() != FEAT_OK
         || feat_crypto_init_shared() != FEAT_OK)
     {

@@ -4,8 +4,10 @@
  * nginx names the app in the location block (fastcgi_param FEAT_APP_ID);
  * only when the config allows it (app_header = on) may the client pick one
  * with X-App-Id; otherwise the request belongs to the default app "".  The
- * id must be a row of the apps table, whose settings (open_login,
- * default_scopes) are copied into the arena for the handlers.
+ * id must be a row of the apps table.  The process's settings cache
+ * (settings.c) answers that without a query once the app has been seen,
+ * and holds the app's per-app settings, which handlers read with
+ * feat_setting_str() and friends.
  */
 
 #include "config.h"
@@ -22,11 +24,10 @@
 enum feat_error
 feat_app_resolve(struct feat_req *r)
 {
-    struct feat_app  *app;
-    sqlite3_stmt     *st;
-    const char       *id, *param;
-    sqlite3          *db;
     int               rc;
+    sqlite3          *db;
+    const char       *id, *param;
+    struct feat_app  *app;
 
     id = (r->envp != NULL) ? feat_req_header(r, "X-App-Id") : NULL;
     if (!feat_conf_bool(FEAT_CONF_APP_HEADER)) {
@@ -43,49 +44,33 @@ feat_app_resolve(struct feat_req *r)
         id = "";
     }
 
-    app = feat_arena_calloc(r->arena, sizeof(struct feat_app));
-    app->default_scopes = "read write";
-
     if (strlen(id) > FEAT_APP_ID_MAX) {
         /* logged and shown cut: the id came from a client */
+        app = feat_arena_calloc(r->arena, sizeof(struct feat_app));
         app->id = feat_arena_strndup(r->arena, id, FEAT_APP_ID_MAX);
         r->app = app;
         return FEAT_E_UNKNOWN_APP;
     }
 
-    app->id = feat_arena_strdup(r->arena, id);
-    r->app = app;
-
     db = feat_db();
     if (db == NULL) {
         feat_log(LOG_ALERT, 0, "no database connection");
-        return FEAT_E_INTERNAL;
+        rc = FEAT_ERROR;
+
+    } else {
+        /* no query at all unless a second passed or the app is new here */
+        feat_settings_refresh(db);
+
+        rc = feat_settings_app(db, id, &r->app);
+        if (rc == FEAT_OK) {
+            return FEAT_E_NONE;
+        }
     }
 
-    st = feat_db_query(db,
-                       "SELECT open_login, default_scopes FROM apps"
-                       " WHERE id = ?",
-                       "s", app->id);
-    if (st == NULL) {
-        return FEAT_E_INTERNAL;
-    }
+    /* r->app is never NULL: the error answer and the log name it */
+    app = feat_arena_calloc(r->arena, sizeof(struct feat_app));
+    app->id = feat_arena_strdup(r->arena, id);
+    r->app = app;
 
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        app->open_login = sqlite3_column_int(st, 0);
-        app->default_scopes = feat_db_col_text(r->arena, st, 1);
-    }
-
-    feat_db_done(st);
-
-    if (rc == SQLITE_ROW) {
-        return FEAT_E_NONE;
-    }
-
-    if (rc == SQLITE_DONE) {
-        return FEAT_E_UNKNOWN_APP;
-    }
-
-    feat_log(LOG_ERR, 0, "apps lookup failed: %s", sqlite3_errmsg(db));
-    return FEAT_E_INTERNAL;
+    return rc == FEAT_DECLINED ? FEAT_E_UNKNOWN_APP : FEAT_E_INTERNAL;
 }

@@ -580,3 +580,91 @@ done:
     feat_arena_destroy(a);
     return e;
 }
+
+
+/*
+ * A scope list normalized ("read  write" → "read write"): at most 16
+ * scopes, each 1-64 of [a-z0-9_:.-], no duplicates (a duplicate is a typo
+ * worth reporting, not silently merging).
+ */
+#define SCOPES_COUNT  16
+#define SCOPE_MAX     64
+
+static int
+accounts_scopes_check(struct feat_arena *a, const char *s, const char **norm,
+    const char **reason)
+{
+    size_t       n, i, k, len[SCOPES_COUNT];
+    char        *out;
+    const char  *scope[SCOPES_COUNT];
+
+    for (n = 0; ; n++) {
+        while (*s == ' ') {
+            s++;
+        }
+        if (*s == '\0') {
+            break;
+        }
+        if (n == SCOPES_COUNT) {
+            *reason = "more than 16 scopes";
+            return FEAT_ERROR;
+        }
+
+        scope[n] = s;
+        len[n] = strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_:.-");
+        if (s[len[n]] != '\0' && s[len[n]] != ' ') {
+            *reason = "a scope is made of a-z, 0-9, '_', ':', '.' and '-'";
+            return FEAT_ERROR;
+        }
+        if (len[n] > SCOPE_MAX) {
+            *reason = "a scope is at most 64 characters";
+            return FEAT_ERROR;
+        }
+
+        for (i = 0; i < n; i++) {
+            if (len[i] == len[n] && memcmp(scope[i], s, len[n]) == 0) {
+                *reason = feat_arena_sprintf(a, "\"%.*s\" twice",
+                                             (int) len[n], s);
+                return FEAT_ERROR;
+            }
+        }
+
+        s += len[n];
+    }
+
+    if (n == 0) {
+        *reason = "empty";
+        return FEAT_ERROR;
+    }
+
+    out = feat_arena_alloc(a, SCOPES_COUNT * (SCOPE_MAX + 1));
+    for (i = 0, k = 0; i < n; i++) {
+        if (i > 0) {
+            out[k++] = ' ';
+        }
+        memcpy(out + k, scope[i], len[i]);
+        k += len[i];
+    }
+    out[k] = '\0';
+
+    *norm = out;
+    return FEAT_OK;
+}
+
+
+const struct feat_setting  feat_accounts_settings[] = {
+    { FEAT_ACCOUNTS_OPEN_LOGIN, FEAT_SETTING_BOOL, 0, "off", NULL, 0, 0,
+      NULL, "v1 get_token_by_open logs in by a binding's open id", NULL },
+    { FEAT_ACCOUNTS_SCOPES, FEAT_SETTING_STR, 0, "read write", NULL, 0,
+      SCOPES_COUNT * (SCOPE_MAX + 1), NULL,
+      "scopes of the sessions logins open (space-separated)",
+      accounts_scopes_check },
+    FEAT_NULL_SETTING
+};
+
+
+const char *
+feat_accounts_scopes(const char *app)
+{
+    return feat_setting_str(app, FEAT_ACCOUNTS_SCOPES);
+}

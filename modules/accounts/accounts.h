@@ -39,6 +39,21 @@
 #define FEAT_GENDER_MAX      2     /* 0 female, 1 male, 2 unknown */
 
 
+/* ---- per-app settings (account.c) ---------------------------------------- */
+
+/*
+ * accounts.open_login (bool, off): v1 get_token_by_open may log anyone in
+ * by a binding's open id alone.  accounts.default_scopes (a list of 1 to
+ * 16 scopes of [a-z0-9_:.-], "read write"): the scope of every session a
+ * login opens.  Both were columns of apps before sql/0043.
+ */
+#define FEAT_ACCOUNTS_OPEN_LOGIN  "accounts.open_login"
+#define FEAT_ACCOUNTS_SCOPES      "accounts.default_scopes"
+extern const struct feat_setting  feat_accounts_settings[];
+/* app's accounts.default_scopes (feat_setting_str's lifetime). */
+const char *feat_accounts_scopes(const char *app);
+
+
 /* ---- accounts (account.c) ------------------------------------------------ */
 
 /*
@@ -95,8 +110,9 @@ struct feat_tokens {
 /*
  * Registers acct with a password, consuming the "register" code: the code
  * check, the user and its first session are one transaction.  scope is the
- * session's scope (the app's default_scopes).  Answers FEAT_E_NONE with *t
- * filled, FEAT_E_REGISTERED, FEAT_E_BAD_CODE, or FEAT_E_INTERNAL.
+ * session's scope (the app's accounts.default_scopes).  Answers
+ * FEAT_E_NONE with *t filled, FEAT_E_REGISTERED, FEAT_E_BAD_CODE, or
+ * FEAT_E_INTERNAL.
  */
 enum feat_error feat_account_register(sqlite3 *db, const char *app,
     const struct feat_account *acct, const char *code, const char *password,

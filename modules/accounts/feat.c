@@ -396,7 +396,7 @@ feat_phone_verification(struct feat_req *r)
     }
 
     e = feat_account_login_code(feat_db(), r->app->id, &acct, vcode,
-                                r->app->default_scopes, &t);
+                                feat_accounts_scopes(r->app->id), &t);
     e = feat_code_ip_probe(feat_db(), r->app->id, r->remote_addr, e);
     if (e == FEAT_E_BAD_CODE) {
         return feat_fail_at(r, FEAT_E_BAD_CODE, "vcode");
@@ -441,7 +441,7 @@ feat_register(struct feat_req *r)
     }
 
     e = permit_register(feat_db(), r->app->id, &acct, permit, password,
-                        nickname, r->app->default_scopes, &t);
+                        nickname, feat_accounts_scopes(r->app->id), &t);
     if (e != FEAT_E_NONE) {
         return fail(r, feat_code_ip_probe(feat_db(), r->app->id,
                                           r->remote_addr, e), "register");
@@ -479,8 +479,8 @@ feat_login(struct feat_req *r)
     }
 
     e = feat_account_login_password(feat_db(), r->app->id, &acct, password,
-                                    r->remote_addr, r->app->default_scopes,
-                                    &t);
+                                    r->remote_addr,
+                                    feat_accounts_scopes(r->app->id), &t);
     if (e != FEAT_E_NONE) {
         return fail(r, e, "login");
     }

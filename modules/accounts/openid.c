@@ -7,8 +7,8 @@
  * new one replaces the old.  Both rules are unique indexes of the
  * open_bindings table (sql/0010), and binding runs in one BEGIN IMMEDIATE
  * transaction, so two workers binding at once see a consistent outcome.
- * Whether an app lets anyone log in by a binding at all (apps.open_login)
- * is the handler's business: an open_id is no secret.
+ * Whether an app lets anyone log in by a binding at all (its setting
+ * accounts.open_login) is the handler's business: an open_id is no secret.
  */
 
 #include "config.h"

@@ -527,7 +527,7 @@ v1_get_token_by_open(struct feat_req *r)
     struct feat_user   u;
 
     /* An open_id is no secret: only apps that chose this may use it. */
-    if (!r->app->open_login) {
+    if (!feat_setting_bool(r->app->id, FEAT_ACCOUNTS_OPEN_LOGIN)) {
         return feat_fail(r, FEAT_E_FORBIDDEN, "open_login is off in app");
     }
 

@@ -208,7 +208,7 @@ v2_register(struct feat_req *r)
     }
 
     e = feat_account_register(feat_db(), r->app->id, &acct, code, password,
-                              r->app->default_scopes, &t);
+                              feat_accounts_scopes(r->app->id), &t);
     if (e != FEAT_E_NONE) {
         e = feat_code_ip_probe(feat_db(), r->app->id, r->remote_addr, e);
         return feat_fail(r, e, "register refused");
@@ -240,7 +240,8 @@ v2_login(struct feat_req *r)
         /* With both, the password wins: it is what the seed shows. */
         e = feat_account_login_password(feat_db(), r->app->id, &acct,
                                         password, r->remote_addr,
-                                        r->app->default_scopes, &t);
+                                        feat_accounts_scopes(r->app->id),
+                                        &t);
 
     } else {
         /* Our extension: a login code instead of the password. */
@@ -254,7 +255,7 @@ v2_login(struct feat_req *r)
         }
 
         e = feat_account_login_code(feat_db(), r->app->id, &acct, code,
-                                    r->app->default_scopes, &t);
+                                    feat_accounts_scopes(r->app->id), &t);
         e = feat_code_ip_probe(feat_db(), r->app->id, r->remote_addr, e);
     }
 
@@ -337,4 +338,5 @@ const struct feat_module  feat_accounts_module = {
     .authenticate = feat_accounts_authenticate,
     .sweep = accounts_sweep,
     .conf = accounts_conf,
+    .settings = feat_accounts_settings,
 };

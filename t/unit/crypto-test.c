@@ -3,9 +3,11 @@
  * vectors for SHA-256, HMAC-SHA256 (RFC 4231) and scrypt (RFC 7914, through
  * a stored password string), base64 round trips and refusals, random
  * strings, constant-time comparison, password hash and verify with small
- * parameters, then the database helpers and the rate limiter on a fresh
- * database in a temporary directory, and SHA256withRSA signatures with PEM
- * key files made here (checked against OpenSSL's own verifier).
+ * parameters, AES-256-GCM sealing (the GCM spec's test case 16, round
+ * trips and every refusal), the settings' sealing, URL and value checks,
+ * then the database helpers and the rate limiter on a fresh database in a
+ * temporary directory, and SHA256withRSA signatures with PEM key files
+ * made here (checked against OpenSSL's own verifier).
  */
 
 #include "config.h"
@@ -645,6 +647,171 @@ test_rsa(struct feat_arena *a)
 }
 
 
+static void
+unhex(const char *h, unsigned char *out)
+{
+    size_t        i;
+    unsigned int  b;
+
+    for (i = 0; h[2 * i] != '\0'; i++) {
+        sscanf(h + 2 * i, "%2x", &b);
+        out[i] = (unsigned char) b;
+    }
+}
+
+
+static void
+test_aead(void)
+{
+    int            rc;
+    size_t         i;
+    char           hex[2 * 128 + 1];
+    unsigned char  key[32], in[128], out[128], aad[20], sealed[128 + 28];
+    unsigned char  other[128 + 28];
+
+    /* McGrew and Viega, "The Galois/Counter Mode of Operation", test
+     * case 16: AES-256, 96-bit IV, 60 bytes, 20 bytes of aad */
+    unhex("feffe9928665731c6d6a8f9467308308"
+          "feffe9928665731c6d6a8f9467308308", key);
+    unhex("cafebabefacedbaddecaf888"
+          "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd"
+          "2555d1aa8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0a"
+          "bcc9f662"
+          "76fc6ece0f4e1768cddf8853bb2d551b", in);
+    unhex("feedfacedeadbeeffeedfacedeadbeefabaddad2", aad);
+
+    rc = feat_aead_open(key, aad, sizeof(aad), in, 12 + 60 + 16, out);
+    is_int(rc, FEAT_OK, "GCM test case 16 opens");
+    feat_hex(out, 60, hex);
+    is_str(hex, "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d"
+                "8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657"
+                "ba637b39", "... to its plaintext");
+
+    in[12 + 59] ^= 1;
+    is_int(feat_aead_open(key, aad, sizeof(aad), in, 88, out),
+           FEAT_DECLINED, "a changed ciphertext byte does not open");
+    for (i = 0; i < 60 && out[i] == 0; i++) { }
+    is_int((long long) i, 60, "... and nothing of it is left in out");
+    in[12 + 59] ^= 1;
+    in[5] ^= 0x80;
+    is_int(feat_aead_open(key, aad, sizeof(aad), in, 88, out),
+           FEAT_DECLINED, "a changed nonce does not open");
+    in[5] ^= 0x80;
+    in[87] ^= 1;
+    is_int(feat_aead_open(key, aad, sizeof(aad), in, 88, out),
+           FEAT_DECLINED, "a changed tag does not open");
+    in[87] ^= 1;
+    aad[0] ^= 1;
+    is_int(feat_aead_open(key, aad, sizeof(aad), in, 88, out),
+           FEAT_DECLINED, "other associated data does not open");
+    aad[0] ^= 1;
+    is_int(feat_aead_open(key, aad, sizeof(aad), in, 27, out),
+           FEAT_DECLINED, "shorter than nonce and tag: refused");
+
+    /* seal: a fresh nonce each time, and it opens back */
+    is_int(feat_aead_seal(key, "a", 1, "secret value", 12, sealed), FEAT_OK,
+           "seal");
+    is_int(feat_aead_seal(key, "a", 1, "secret value", 12, other), FEAT_OK,
+           "seal again");
+    ok(memcmp(sealed, other, 12) != 0, "... under another nonce");
+    ok(memcmp(sealed + 12, "secret value", 12) != 0,
+       "... the plaintext is not in the output");
+    memset(out, 0, sizeof(out));
+    is_int(feat_aead_open(key, "a", 1, sealed, 12 + 28, out), FEAT_OK,
+           "opens");
+    ok(memcmp(out, "secret value", 12) == 0, "... to the value");
+    is_int(feat_aead_open(key, "b", 1, sealed, 12 + 28, out), FEAT_DECLINED,
+           "... not with other aad");
+    key[31] ^= 1;
+    is_int(feat_aead_open(key, "a", 1, sealed, 12 + 28, out), FEAT_DECLINED,
+           "... nor under another key");
+    key[31] ^= 1;
+    is_int(feat_aead_seal(key, NULL, 0, "", 0, sealed), FEAT_OK,
+           "an empty value seals");
+    is_int(feat_aead_open(key, NULL, 0, sealed, 28, out), FEAT_OK,
+           "... and opens");
+}
+
+
+static void
+test_settings(struct feat_arena *a)
+{
+    char                        *out;
+    size_t                       n, len;
+    const char                  *norm, *reason;
+    const unsigned char         *sealed;
+    const struct feat_setting   *s;
+    static const char *const     safe[] = {
+        "https://openapi.alipay.com/gateway.do", "http://127.0.0.1/x",
+        "http://127.0.0.1:8080/gw", "http://127.1.2.3:9", "http://localhost",
+        "http://localhost:80/", "http://[::1]:9/a"
+    };
+    static const char *const     unsafe[] = {
+        "http://example.com/", "http://128.0.0.1/", "http://127.0.0.1.nip.io/",
+        "http://127.0.0.1:9@example.com/", "http://localhost.example.com/",
+        "http://[::1]@example.com/", "http://127.0.0/", "http://1270.0.0.1/",
+        "ftp://127.0.0.1/", "https://", "", "http://127.0.0.1\\@x/",
+        "http://localhost#@example.com/", "http://127.0.0.256/"
+    };
+
+    for (n = 0; n < FEAT_NELEMS(safe); n++) {
+        ok(feat_url_safe(safe[n]), "safe URL %s", safe[n]);
+    }
+    for (n = 0; n < FEAT_NELEMS(unsafe); n++) {
+        ok(!feat_url_safe(unsafe[n]), "refused URL \"%s\"", unsafe[n]);
+    }
+
+    is_int(feat_settings_init(feat_modules), FEAT_OK,
+           "the modules' settings merge");
+    ok(feat_settings_count() >= 6, "... into a table");
+    ok(feat_setting_find("alipay.private_key") != NULL,
+       "alipay.private_key is declared");
+    ok(feat_setting_find("alipay.nothing") == NULL, "an unknown key is not");
+
+    /* sealed for one (app, key), it opens there only */
+    is_int(feat_setting_seal(a, "shop", "alipay.private_key", "pem text",
+                             &sealed, &n), FEAT_OK, "a setting seals");
+    is_int((long long) n, 8 + FEAT_AEAD_OVERHEAD, "... nonce + 8 + tag");
+    is_int(feat_setting_open("shop", "alipay.private_key", sealed, n, &out,
+                             &len), FEAT_OK, "... and opens");
+    is_str(out, "pem text", "... to its value");
+    feat_cleanse(out, len);
+    free(out);
+    is_int(feat_setting_open("shop2", "alipay.private_key", sealed, n, &out,
+                             &len), FEAT_DECLINED, "not for another app");
+    is_int(feat_setting_open("shopa", "lipay.private_key", sealed, n, &out,
+                             &len), FEAT_DECLINED,
+           "not where app and key split differently");
+    is_int(feat_setting_open("shop", "alipay.app_id", sealed, n, &out,
+                             &len), FEAT_DECLINED, "not for another key");
+
+    /* checks of each type */
+    s = feat_setting_find("accounts.open_login");
+    is_int(feat_setting_check(a, s, "yes", &norm, &reason), FEAT_OK,
+           "bool: yes");
+    is_str(norm, "on", "... stored as on");
+    is_int(feat_setting_check(a, s, "maybe", &norm, &reason), FEAT_ERROR,
+           "bool: maybe refused");
+    s = feat_setting_find("accounts.default_scopes");
+    is_int(feat_setting_check(a, s, " read  write ", &norm, &reason),
+           FEAT_OK, "scopes normalized");
+    is_str(norm, "read write", "... to single spaces");
+    is_int(feat_setting_check(a, s, "read READ", &norm, &reason),
+           FEAT_ERROR, "scopes: capitals refused");
+    is_int(feat_setting_check(a, s, "read\nwrite", &norm, &reason),
+           FEAT_ERROR, "strings: control characters refused");
+    s = feat_setting_find("alipay.gateway");
+    is_int(feat_setting_check(a, s, "http://192.0.2.1/gw", &norm, &reason),
+           FEAT_ERROR, "url: plain http off this host refused");
+    is_int(feat_setting_check(a, s, "https://x.example/gw", &norm, &reason),
+           FEAT_OK, "url: https");
+    s = feat_setting_find("alipay.public_key");
+    is_int(feat_setting_check(a, s, "-----BEGIN PUBLIC KEY-----\nAAAA\n"
+                              "-----END PUBLIC KEY-----\n", &norm, &reason),
+           FEAT_ERROR, "pem: a broken key refused");
+}
+
+
 int
 main(void)
 {
@@ -691,6 +858,8 @@ main(void)
     test_compare();
     test_passwords();
     test_password_cap();
+    test_aead();
+    test_settings(a);
     test_db(a);
     test_rate();
     test_rsa(a);
