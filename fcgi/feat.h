@@ -679,6 +679,13 @@ int feat_rsa_sha256_sign(struct feat_arena *a, const char *pem_path,
     size_t *siglen);
 int feat_rsa_sha256_verify(const char *pem_path, int min_bits,
     const void *data, size_t n, const unsigned char *sig, size_t siglen);
+/* The same with the key given as PEM text of len bytes (a per-app
+ * setting) instead of a file. */
+int feat_rsa_sha256_sign_pem(struct feat_arena *a, const char *pem,
+    size_t len, int min_bits, const void *data, size_t n,
+    unsigned char **sig, size_t *siglen);
+int feat_rsa_sha256_verify_pem(const char *pem, size_t len, int min_bits,
+    const void *data, size_t n, const unsigned char *sig, size_t siglen);
 
 /*
  * Sealed values: AES-256-GCM under a 32-byte key, a random 12-byte nonce

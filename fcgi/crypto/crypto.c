@@ -770,26 +770,38 @@ feat_password_verify(const char *password, const char *stored, int *rehash)
 /* ---- RSA signatures ------------------------------------------------------ */
 
 /*
- * The key in PEM file path, private or public, when it is an RSA key of
- * at least min_bits bits; NULL otherwise (logged).  Read on every call:
- * the callers sign rarely, and a replaced key file needs no reload.
+ * The key in PEM file path (or, when pem is not NULL, in the text pem of
+ * len bytes, path then only naming it in the log), private or public,
+ * when it is an RSA key of at least min_bits bits; NULL otherwise
+ * (logged).  Read on every call: the callers sign rarely, and a replaced
+ * key file needs no reload.
  */
 static EVP_PKEY *
-feat_rsa_key(const char *path, int private, int min_bits)
+feat_rsa_key(const char *path, const char *pem, size_t len, int private,
+    int min_bits)
 {
     BIO       *bio;
     EVP_PKEY  *pkey;
 
-    if (path == NULL || path[0] == '\0') {
+    if (pem != NULL) {
+        bio = (len <= INT_MAX) ? BIO_new_mem_buf(pem, (int) len) : NULL;
+        if (bio == NULL) {
+            feat_log(LOG_ERR, 0, "rsa: cannot read %s", path);
+            ERR_clear_error();
+            return NULL;
+        }
+
+    } else if (path == NULL || path[0] == '\0') {
         feat_log(LOG_ERR, 0, "rsa: no key file");
         return NULL;
-    }
 
-    bio = BIO_new_file(path, "r");
-    if (bio == NULL) {
-        feat_log(LOG_ERR, errno, "rsa: cannot read \"%s\"", path);
-        ERR_clear_error();
-        return NULL;
+    } else {
+        bio = BIO_new_file(path, "r");
+        if (bio == NULL) {
+            feat_log(LOG_ERR, errno, "rsa: cannot read \"%s\"", path);
+            ERR_clear_error();
+            return NULL;
+        }
     }
 
     pkey = private ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)
@@ -816,18 +828,17 @@ feat_rsa_key(const char *path, int private, int min_bits)
 }
 
 
-int
-feat_rsa_sha256_sign(struct feat_arena *a, const char *pem_path,
-    int min_bits, const void *data, size_t n, unsigned char **sig,
-    size_t *siglen)
+/* Signs with pkey (NULL: it did not load, logged; freed here), what naming
+ * it in the log. */
+static int
+feat_rsa_sign(struct feat_arena *a, EVP_PKEY *pkey, const char *what,
+    const void *data, size_t n, unsigned char **sig, size_t *siglen)
 {
     int             rc;
     size_t          len;
-    EVP_PKEY       *pkey;
     EVP_MD_CTX     *md;
     unsigned char  *out;
 
-    pkey = feat_rsa_key(pem_path, 1, min_bits);
     if (pkey == NULL) {
         return FEAT_ERROR;
     }
@@ -856,7 +867,7 @@ feat_rsa_sha256_sign(struct feat_arena *a, const char *pem_path,
 done:
 
     if (rc != FEAT_OK) {
-        feat_log(LOG_ERR, 0, "rsa: signing with \"%s\" failed", pem_path);
+        feat_log(LOG_ERR, 0, "rsa: signing with \"%s\" failed", what);
         ERR_clear_error();
     }
 
@@ -867,15 +878,14 @@ done:
 }
 
 
-int
-feat_rsa_sha256_verify(const char *pem_path, int min_bits, const void *data,
-    size_t n, const unsigned char *sig, size_t siglen)
+/* Verifies with pkey (NULL: it did not load, logged; freed here). */
+static int
+feat_rsa_verify(EVP_PKEY *pkey, const char *what, const void *data, size_t n,
+    const unsigned char *sig, size_t siglen)
 {
     int          rc;
-    EVP_PKEY    *pkey;
     EVP_MD_CTX  *md;
 
-    pkey = feat_rsa_key(pem_path, 0, min_bits);
     if (pkey == NULL) {
         return FEAT_ERROR;
     }
@@ -885,8 +895,7 @@ feat_rsa_sha256_verify(const char *pem_path, int min_bits, const void *data,
     if (md == NULL
         || EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, pkey) != 1)
     {
-        feat_log(LOG_ERR, 0, "rsa: verifying with \"%s\" failed",
-                 pem_path);
+        feat_log(LOG_ERR, 0, "rsa: verifying with \"%s\" failed", what);
         rc = FEAT_ERROR;
 
     } else {
@@ -900,6 +909,44 @@ feat_rsa_sha256_verify(const char *pem_path, int min_bits, const void *data,
     EVP_PKEY_free(pkey);
 
     return rc;
+}
+
+
+int
+feat_rsa_sha256_sign(struct feat_arena *a, const char *pem_path,
+    int min_bits, const void *data, size_t n, unsigned char **sig,
+    size_t *siglen)
+{
+    return feat_rsa_sign(a, feat_rsa_key(pem_path, NULL, 0, 1, min_bits),
+                         pem_path, data, n, sig, siglen);
+}
+
+
+int
+feat_rsa_sha256_sign_pem(struct feat_arena *a, const char *pem, size_t len,
+    int min_bits, const void *data, size_t n, unsigned char **sig,
+    size_t *siglen)
+{
+    return feat_rsa_sign(a, feat_rsa_key("(PEM)", pem, len, 1, min_bits),
+                         "(PEM)", data, n, sig, siglen);
+}
+
+
+int
+feat_rsa_sha256_verify(const char *pem_path, int min_bits, const void *data,
+    size_t n, const unsigned char *sig, size_t siglen)
+{
+    return feat_rsa_verify(feat_rsa_key(pem_path, NULL, 0, 0, min_bits),
+                           pem_path, data, n, sig, siglen);
+}
+
+
+int
+feat_rsa_sha256_verify_pem(const char *pem, size_t len, int min_bits,
+    const void *data, size_t n, const unsigned char *sig, size_t siglen)
+{
+    return feat_rsa_verify(feat_rsa_key("(PEM)", pem, len, 0, min_bits),
+                           "(PEM)", data, n, sig, siglen);
 }
 
 

@@ -2,7 +2,8 @@
  * alipay.c: the Alipay bindings (alipay.h, sql/0042_alipay.sql).  A user
  * holds at most one, and an Alipay account is bound to at most one user
  * of an app; the check and the write are one IMMEDIATE transaction, and
- * the unique constraints catch whatever slipped past anyway.
+ * the unique constraints catch whatever slipped past anyway.  The
+ * settings an app holds for the exchange are declared here too.
  */
 
 #include "config.h"
@@ -126,3 +127,26 @@ feat_alipay_unbind(sqlite3 *db, const char *app, sqlite3_int64 user_id)
 
     return sqlite3_changes(db) > 0 ? FEAT_E_NONE : FEAT_E_NOT_FOUND;
 }
+
+
+/*
+ * Each app is its own Alipay open platform app; the config file's alipay.*
+ * are every app's defaults (the key files' contents for the keys), so an
+ * install with one Alipay app needs no settings at all.
+ */
+const struct feat_setting  feat_alipay_settings[] = {
+    { "alipay.app_id", FEAT_SETTING_STR, 0, NULL, FEAT_CONF_ALIPAY_APP_ID,
+      0, 32, NULL,
+      "Alipay open platform app id; unset: the binding answers 503", NULL },
+    { "alipay.gateway", FEAT_SETTING_URL, 0, NULL, FEAT_CONF_ALIPAY_GATEWAY,
+      0, 0, NULL, "Alipay gateway URL (https; plain http to loopback only)",
+      NULL },
+    { "alipay.private_key", FEAT_SETTING_PEM,
+      FEAT_SETTING_SECRET | FEAT_SETTING_CONF_FILE, NULL,
+      FEAT_CONF_ALIPAY_PRIVATE_KEY_FILE, 0, 0, NULL,
+      "PEM RSA private key (2048 bits or more) that signs requests", NULL },
+    { "alipay.public_key", FEAT_SETTING_PEM, FEAT_SETTING_CONF_FILE, NULL,
+      FEAT_CONF_ALIPAY_PUBLIC_KEY_FILE, 0, 0, NULL,
+      "PEM Alipay public key that verifies its answers", NULL },
+    FEAT_NULL_SETTING
+};

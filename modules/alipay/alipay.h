@@ -3,7 +3,7 @@
  * code exchange that proves one (alipay.system.oauth.token).
  *
  * The client gets an auth code from the Alipay app; featcgi exchanges it
- * at the gateway (config alipay.gateway) in a request signed RSA2
+ * at the gateway (the app's setting alipay.gateway) in a request signed RSA2
  * (SHA256withRSA) with the app's private key, and believes the answer
  * only when its signature verifies with Alipay's public key.  The Alipay
  * user_id it answers (or open_id, for apps that get those) is then bound
@@ -29,13 +29,14 @@ struct feat_alipay_binding {
 
 /*
  * Exchanges an auth code at the gateway for the Alipay user id (*id, in
- * a).  FEAT_E_NONE; FEAT_E_BAD_FIELD when the gateway refused the code
+ * a), with app's Alipay settings (alipay.app_id, alipay.private_key,
+ * alipay.public_key, alipay.gateway).  FEAT_E_NONE; FEAT_E_BAD_FIELD when the gateway refused the code
  * itself (invalid, expired or used: the client needs a new one);
  * FEAT_E_UPSTREAM when the gateway is not configured, unreachable, or its
  * answer is malformed, unsigned or not signed by Alipay's key (logged).
  */
-enum feat_error feat_alipay_exchange(struct feat_arena *a, const char *code,
-    const char **id);
+enum feat_error feat_alipay_exchange(struct feat_arena *a, const char *app,
+    const char *code, const char **id);
 
 /*
  * Binds Alipay account id to user_id of app, replacing the user's
@@ -68,6 +69,9 @@ enum feat_error feat_alipay_unbind(sqlite3 *db, const char *app,
       "Alipay gateway timeout (ms)")
 
 FEAT_ALIPAY_CONF(FEAT_CONF_DECLARE)
+
+/* The app's settings the exchange reads (alipay.c). */
+extern const struct feat_setting  feat_alipay_settings[];
 
 /* The module (modules/alipay/feat.c):
  * /api/user/profile/alipay-binding/. */

@@ -47,7 +47,7 @@ feat_alipay_binding_create(struct feat_req *r)
         return feat_fail_field(r);
     }
 
-    e = feat_alipay_exchange(r->arena, code, &id);
+    e = feat_alipay_exchange(r->arena, r->app->id, code, &id);
 
     if (e == FEAT_E_BAD_FIELD) {
         return feat_fail_bad(r, "auth_code",
@@ -125,4 +125,5 @@ const struct feat_module  feat_alipay_module = {
     .name = "alipay",
     .routes = alipay_routes,
     .conf = alipay_conf,
+    .settings = feat_alipay_settings,
 };

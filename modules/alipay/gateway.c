@@ -10,9 +10,10 @@
  * "alipay_system_oauth_token_response" value, byte for byte as it stands
  * in the body, verifies against its "sign" with Alipay's public key; the
  * id is then read from that same text, so nothing unsigned can slip in
- * beside it.  The signatures are the runtime's (feat_rsa_sha256_sign and
- * _verify), which read the PEM key files on each call: the call is rare,
- * and a replaced key file needs no reload.
+ * beside it.  The signatures are the runtime's (feat_rsa_sha256_sign_pem
+ * and _verify_pem).  The app id, keys and gateway are the app's settings
+ * (featctl app set), whose defaults are the config file's alipay.* (the
+ * key files' contents for the keys; alipay.c declares them).
  */
 
 #include "config.h"
@@ -77,35 +78,32 @@ alipay_urlenc(struct feat_arena *a, const char *s)
 }
 
 
-/* The path of a key file from the config, or NULL (logged). */
-static const char *
-alipay_key_file(const struct feat_conf_option *o)
+/* The PEM text of app's setting key into *pem and *len: FEAT_OK, or
+ * FEAT_ERROR (logged) when the app has none and there is no default. */
+static int
+alipay_key(const char *app, const char *key, const char **pem, size_t *len)
 {
-    const char  *path;
-
-    path = feat_conf_path(o);
-    if (path[0] == '\0') {
-        feat_log(LOG_ERR, 0, "alipay: %s is not set", o->key);
-        return NULL;
+    if (feat_setting_get(app, key, pem, len) != FEAT_OK) {
+        feat_log(LOG_ERR, 0, "alipay: %s is not set", key);
+        return FEAT_ERROR;
     }
 
-    return path;
+    return FEAT_OK;
 }
 
 
 /* base64(SHA256withRSA(text)) with the app's private key, or NULL. */
 static const char *
-alipay_sign(struct feat_arena *a, const char *text)
+alipay_sign(struct feat_arena *a, const char *app, const char *text)
 {
     char           *b64;
-    size_t          siglen, cap;
-    const char     *path;
+    size_t          siglen, cap, len;
+    const char     *pem;
     unsigned char  *sig;
 
-    path = alipay_key_file(FEAT_CONF_ALIPAY_PRIVATE_KEY_FILE);
-    if (path == NULL
-        || feat_rsa_sha256_sign(a, path, ALIPAY_RSA_MIN_BITS, text,
-                                strlen(text), &sig, &siglen)
+    if (alipay_key(app, "alipay.private_key", &pem, &len) != FEAT_OK
+        || feat_rsa_sha256_sign_pem(a, pem, len, ALIPAY_RSA_MIN_BITS, text,
+                                    strlen(text), &sig, &siglen)
            != FEAT_OK)
     {
         feat_log(LOG_ERR, 0, "alipay: signing the request failed");
@@ -124,12 +122,12 @@ alipay_sign(struct feat_arena *a, const char *text)
 
 /* FEAT_OK if sign (base64) is Alipay's SHA256withRSA over text[0..n). */
 static int
-alipay_verify(struct feat_arena *a, const char *text, size_t n,
-    const char *sign)
+alipay_verify(struct feat_arena *a, const char *app, const char *text,
+    size_t n, const char *sign)
 {
     long            siglen;
-    size_t          len;
-    const char     *path;
+    size_t          len, plen;
+    const char     *pem;
     unsigned char  *sig;
 
     len = strlen(sign);
@@ -143,13 +141,12 @@ alipay_verify(struct feat_arena *a, const char *text, size_t n,
         return FEAT_ERROR;
     }
 
-    path = alipay_key_file(FEAT_CONF_ALIPAY_PUBLIC_KEY_FILE);
-    if (path == NULL) {
+    if (alipay_key(app, "alipay.public_key", &pem, &plen) != FEAT_OK) {
         return FEAT_ERROR;
     }
 
-    return feat_rsa_sha256_verify(path, ALIPAY_RSA_MIN_BITS, text, n, sig,
-                                  (size_t) siglen)
+    return feat_rsa_sha256_verify_pem(pem, plen, ALIPAY_RSA_MIN_BITS, text,
+                                      n, sig, (size_t) siglen)
            == FEAT_OK ? FEAT_OK : FEAT_ERROR;
 }
 
@@ -299,7 +296,7 @@ alipay_raw_value(const char *body, size_t n, const char *key,
 
 /* The request body: the signed parameters, url-encoded, and the sign. */
 static const char *
-alipay_request(struct feat_arena *a, const char *code)
+alipay_request(struct feat_arena *a, const char *app, const char *code)
 {
     size_t               i, n;
     const char          *sign, *text, *body;
@@ -307,7 +304,7 @@ alipay_request(struct feat_arena *a, const char *code)
 
     n = 0;
     p[n].name = "app_id";
-    p[n++].value = feat_conf_str(FEAT_CONF_ALIPAY_APP_ID);
+    p[n++].value = feat_setting_str(app, "alipay.app_id");
     p[n].name = "method";
     p[n++].value = ALIPAY_METHOD;
     p[n].name = "charset";
@@ -336,7 +333,7 @@ alipay_request(struct feat_arena *a, const char *code)
                                   p[i].name, alipay_urlenc(a, p[i].value));
     }
 
-    sign = alipay_sign(a, text);
+    sign = alipay_sign(a, app, text);
     if (sign == NULL) {
         return NULL;
     }
@@ -356,48 +353,6 @@ alipay_id_ok(const char *id)
     return n > 0 && n <= FEAT_ALIPAY_ID_MAX
            && strspn(id, "abcdefghijklmnopqrstuvwxyz"
                          "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == n;
-}
-
-
-/*
- * 1 if the gateway URL may carry auth codes: https, or plain http only to
- * this host (the tests' fake gateway), never over a network in clear.
- * After a loopback host only a port may follow before the path: in
- * "http://127.0.0.1:9@example.com/" the host is example.com, and anything
- * else there ('@', '\\', '?', '#') is how URL parsers disagree.
- */
-static int
-alipay_url_ok(const char *url)
-{
-    size_t             i, n;
-    const char        *p;
-    static const char  *const loopback[] = {
-        "http://127.0.0.1", "http://localhost", "http://[::1]"
-    };
-
-    if (strncmp(url, "https://", 8) == 0) {
-        return 1;
-    }
-
-    for (i = 0; i < FEAT_NELEMS(loopback); i++) {
-        n = strlen(loopback[i]);
-
-        if (strncmp(url, loopback[i], n) != 0) {
-            continue;
-        }
-
-        p = url + n;
-        if (*p == ':') {
-            p++;
-            p += strspn(p, "0123456789");
-        }
-
-        if (*p == '/' || *p == '\0') {
-            return 1;
-        }
-    }
-
-    return 0;
 }
 
 
@@ -427,8 +382,8 @@ alipay_refusal(cJSON *err)
 
 
 enum feat_error
-feat_alipay_exchange(struct feat_arena *a, const char *code,
-    const char **id)
+feat_alipay_exchange(struct feat_arena *a, const char *app,
+    const char *code, const char **id)
 {
     size_t                 rlen;
     const char            *url, *body, *raw;
@@ -443,22 +398,21 @@ feat_alipay_exchange(struct feat_arena *a, const char *code,
     raw = NULL;
     rlen = 0;
 
-    url = feat_conf_str(FEAT_CONF_ALIPAY_GATEWAY);
-    if (url == NULL || url[0] == '\0'
-        || feat_conf_str(FEAT_CONF_ALIPAY_APP_ID)[0] == '\0')
+    url = feat_setting_str(app, "alipay.gateway");
+    if (url[0] == '\0' || feat_setting_str(app, "alipay.app_id")[0] == '\0')
     {
         feat_log(LOG_ERR, 0, "alipay: alipay.gateway or alipay.app_id is"
                  " not set");
         return FEAT_E_UPSTREAM;
     }
 
-    if (!alipay_url_ok(url)) {
+    if (!feat_url_safe(url)) {
         feat_log(LOG_ERR, 0, "alipay: alipay.gateway must be an https://"
                  " URL (plain http only to 127.0.0.1 or localhost)");
         return FEAT_E_UPSTREAM;
     }
 
-    body = alipay_request(a, code);
+    body = alipay_request(a, app, code);
     if (body == NULL) {
         return FEAT_E_UPSTREAM;
     }
@@ -502,7 +456,7 @@ feat_alipay_exchange(struct feat_arena *a, const char *code,
 
     sign = cJSON_GetObjectItemCaseSensitive(answer, "sign");
     if (!cJSON_IsString(sign)
-        || alipay_verify(a, raw, rlen, sign->valuestring) != FEAT_OK)
+        || alipay_verify(a, app, raw, rlen, sign->valuestring) != FEAT_OK)
     {
         feat_log(LOG_WARNING, 0, "alipay: the answer's signature is %s",
                  cJSON_IsString(sign) ? "wrong" : "missing");
