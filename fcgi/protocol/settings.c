@@ -52,6 +52,7 @@ struct feat_setting_val {
     char    *value;       /* NULL: none */
     size_t   len;
     int      secret;      /* wiped when forgotten */
+    int      broken;      /* stored but unusable: no value, no default */
 };
 
 struct feat_app_entry {
@@ -854,9 +855,11 @@ feat_settings_row(struct feat_app_entry *e, sqlite3_stmt *st)
                                  &v->value, &v->len)
                != FEAT_OK)
         {
+            /* never the default instead: it may be another app's */
             feat_log(LOG_ERR, 0, "app \"%s\": setting \"%s\" does not open"
-                     " (another install's secret, or moved): ignored",
+                     " (another install's secret, or moved): no value",
                      e->app.id, key);
+            v->broken = 1;
             return;
         }
         v->secret = 1;
@@ -996,6 +999,10 @@ feat_setting_get(const char *app, const char *key, const char **value,
         *value = e->vals[i].value;
         *len = e->vals[i].len;
         return FEAT_OK;
+    }
+
+    if (e != NULL && e->vals[i].broken) {
+        return FEAT_DECLINED;
     }
 
     return feat_setting_default(feat_settings[i], value, len, NULL);

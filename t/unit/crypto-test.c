@@ -733,6 +733,18 @@ test_aead(void)
 }
 
 
+static const char *const  t_enum_values[] = { "MD5", "HMAC-SHA256", NULL };
+static const struct feat_setting  t_int = {
+    "t.int", FEAT_SETTING_INT, 0, "7200", NULL, 1, 86400, NULL, "", NULL
+};
+static const struct feat_setting  t_enum = {
+    "t.enum", FEAT_SETTING_ENUM, 0, "MD5", NULL, 0, 0, t_enum_values, "", NULL
+};
+static const struct feat_setting  t_str = {
+    "t.str", FEAT_SETTING_STR, 0, NULL, NULL, 0, 2, NULL, "", NULL
+};
+
+
 static void
 test_settings(struct feat_arena *a)
 {
@@ -805,6 +817,30 @@ test_settings(struct feat_arena *a)
            FEAT_ERROR, "url: plain http off this host refused");
     is_int(feat_setting_check(a, s, "https://x.example/gw", &norm, &reason),
            FEAT_OK, "url: https");
+    is_int(feat_setting_check(a, &t_int, "42", &norm, &reason), FEAT_OK,
+           "int: in range");
+    is_int(feat_setting_check(a, &t_int, "-0", &norm, &reason), FEAT_ERROR,
+           "int: below range refused");
+    is_int(feat_setting_check(a, &t_int, "86401", &norm, &reason),
+           FEAT_ERROR, "int: above range refused");
+    is_int(feat_setting_check(a, &t_int, "+5", &norm, &reason), FEAT_ERROR,
+           "int: a sign refused");
+    is_int(feat_setting_check(a, &t_int, "5s", &norm, &reason), FEAT_ERROR,
+           "int: trailing text refused");
+    is_int(feat_setting_check(a, &t_int, "", &norm, &reason), FEAT_ERROR,
+           "int: empty refused");
+    is_int(feat_setting_check(a, &t_enum, "HMAC-SHA256", &norm, &reason),
+           FEAT_OK, "enum: a value");
+    is_int(feat_setting_check(a, &t_enum, "md5", &norm, &reason),
+           FEAT_ERROR, "enum: case matters");
+    is_int(feat_setting_check(a, &t_str, "\xe4\xb8\xad\xe6\x96\x87",
+                              &norm, &reason), FEAT_OK,
+           "str: two characters of Chinese fit in 2");
+    is_int(feat_setting_check(a, &t_str, "abc", &norm, &reason), FEAT_ERROR,
+           "str: three do not");
+    is_int(feat_setting_check(a, &t_str, "\xff", &norm, &reason), FEAT_ERROR,
+           "str: bad UTF-8 refused");
+
     s = feat_setting_find("alipay.public_key");
     is_int(feat_setting_check(a, s, "-----BEGIN PUBLIC KEY-----\nAAAA\n"
                               "-----END PUBLIC KEY-----\n", &norm, &reason),
