@@ -339,10 +339,11 @@ struct feat_setting {
  * The value of key for app (an app id; "" is the default app): the app's
  * own value, else the default above.  Strings are "" when there is none
  * and stay valid until the process starts its next request (the cache is
- * only refreshed between requests); a secret is the plaintext.  A key no
- * module declares is a bug: logged at LOG_ALERT, answered "" or 0.  A
- * database failure reading the app's values is logged and answers the
- * default.
+ * only refreshed between requests); a secret is the plaintext.  A stored
+ * secret that does not open (moved, or another secret) is logged and has
+ * no value, never the default instead.  A key no module declares is a
+ * bug: logged at LOG_ALERT, answered "" or 0.  A database failure reading
+ * the app's values is logged and answers the default.
  */
 const char *feat_setting_str(const char *app, const char *key);
 long long feat_setting_int(const char *app, const char *key);
