@@ -18,6 +18,7 @@ use File::Path qw(remove_tree);
 use FeatTest;
 use FeatV1 qw(jwt_sign jwt_payload access_json login_v1 v1_auth);
 use Test::More;
+use Time::HiRes qw(sleep);
 
 my $t = FeatTest->new('code.resend_interval' => 0, 'code.hourly_limit' => 50,
     'code.daily_limit' => 50, 'code.ip_hourly_limit' => 40,
@@ -207,6 +208,8 @@ is($j->{code}, 10007, 'open_login off: 10007');
 is($rc, 0, 'featctl app set accounts.open_login=on');
 $t->wait_for(sub { ($st, $h, $j) = $t->get($by); $j->{code} != 10007 }, 10);
 is($j->{code}, 0, 'open_login on: 0');
+# every worker has seen it once a second has passed (settings.c)
+sleep(1.2);
 is_deeply([ sort keys %{ $j->{message} } ], [ sort qw(token_expire_in token
     refresh_token_expire_in refresh_token) ], '... the seed\'s keys');
 is(jwt_payload($j->{message}{token})->{user_id}, $uid1, '... the bound user');

@@ -19,6 +19,7 @@ use JSON::PP;
 use FeatFake;
 use FeatTest;
 use Test::More;
+use Time::HiRes qw(sleep);
 
 BAIL_OUT('no openssl command (apt-get install openssl)')
     if system('openssl version >/dev/null 2>&1') != 0;
@@ -50,6 +51,12 @@ my $t = FeatTest->new(
 my ($st, $h, $j, $rc, $out, $err);
 my $path = '/api/user/profile/alipay-binding/';
 
+# Each process reads the settings version at most once a second, before a
+# request: once a second has passed after a change, every process's next
+# request sees it.  The polls below show "within seconds"; settle() is for
+# what must hold on every worker at once afterwards.
+sub settle { sleep(1.2) }
+
 sub requests {
     my ($log) = @_;
     open my $fh, '<', $log or return 0;
@@ -61,15 +68,15 @@ sub requests {
 ($rc, $out, $err) = $t->featctl('app', 'add', 'shop');
 is($rc, 0, 'app shop added') or diag $err;
 
-my $a = $t->register_v2('18656665001', 'secret5001')->{access_token};
-my $s = $t->register_v2('18656665002', 'secret5002',
+my $ta = $t->register_v2('18656665001', 'secret5001')->{access_token};
+my $ts = $t->register_v2('18656665002', 'secret5002',
     headers => { -app => 'shop' }, app => 'shop')->{access_token};
 
 sub bind_in {
     my ($app, $code) = @_;
 
     return $t->post($path, { auth_code => $code },
-        { -token => $app eq 'shop' ? $s : $a,
+        { -token => $app eq 'shop' ? $ts : $ta,
           $app eq 'shop' ? (-app => 'shop') : () });
 }
 
@@ -123,6 +130,7 @@ $ok = $t->wait_for(sub {
     $st == 201;
 }, 15);
 ok($ok, 'shop binds with its own settings') or diag explain $j;
+settle();
 is(requests("$keys/gw2.log"), 1, "... through shop's gateway, signed with"
     . " shop's key (the fake checks it)");
 is(requests("$keys/gw1.log"), $gw1_before, "... not the default app's");
@@ -141,18 +149,14 @@ ok(defined $sealed && length($sealed) > 28, "shop's private key is sealed");
 $t->dbh->do(q{INSERT INTO app_settings (app_id, key, sealed, updated_at)
     VALUES ('', 'alipay.private_key', ?, 0)}, undef, $sealed);
 
-$ok = $t->wait_for(sub {
-    ($st, $h, $j) = bind_in('', 'ok.2088000000000004');
-    $st == 503;
-}, 15);
-ok($ok, "shop's sealed key copied to \"\": the binding fails (503)");
-ok(grep({ /setting "alipay\.private_key" does not open/ }
-    $t->log_lines('featcgi-error.log')), '... it does not open there');
+settle();
 my $calls = requests("$keys/gw1.log");
 ($st, $h, $j) = bind_in('', 'ok.2088000000000004');
-is($st, 503, '... every time');
+is($st, 503, "shop's sealed key copied to \"\": the binding fails (503)");
+ok(grep({ /setting "alipay\.private_key" does not open/ }
+    $t->log_lines('featcgi-error.log')), '... it does not open there');
 is(requests("$keys/gw1.log"), $calls,
-    '... without calling the gateway: the config key is not used instead');
+    '... and the config key is not used instead: the gateway is not called');
 
 ($rc) = $t->featctl('app', 'unset', '', 'alipay.private_key');
 is($rc, 0, 'unset the moved key');
@@ -171,6 +175,9 @@ $ok = $t->wait_for(sub {
     $st == 503;
 }, 15);
 ok($ok, '... the binding answers 503 again');
+settle();
+($st, $h, $j) = bind_in('', 'ok.2088000000000005');
+is($st, 503, '... on every worker');
 
 ($st, $h, $j) = bind_in('shop', 'ok.2088000000000006');
 is($st, 201, "... while shop's settings stand") or diag explain $j;

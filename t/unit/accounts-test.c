@@ -690,7 +690,7 @@ test_authenticate(void)
 {
     char                  hdr[128], *envp[3];
     struct feat_req       r;
-    struct feat_app       app = { APP, 0, "read write" };
+    struct feat_app       app = { APP };
     struct feat_tokens    t;
     struct feat_account   a;
     struct feat_user      u;

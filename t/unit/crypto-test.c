@@ -744,6 +744,23 @@ static const struct feat_setting  t_str = {
     "t.str", FEAT_SETTING_STR, 0, NULL, NULL, 0, 2, NULL, "", NULL
 };
 
+static const struct feat_setting  t_set_a[] = {
+    { "t.one", FEAT_SETTING_BOOL, 0, "off", NULL, 0, 0, NULL, "", NULL },
+    FEAT_NULL_SETTING
+};
+static const struct feat_setting  t_set_bad[] = {
+    { "t.two", FEAT_SETTING_INT, 0, "0", NULL, 1, 9, NULL, "", NULL },
+    FEAT_NULL_SETTING
+};
+static const struct feat_module  t_mod_a = { "a", NULL, NULL, NULL, NULL,
+                                             NULL, NULL, t_set_a };
+static const struct feat_module  t_mod_bad = { "b", NULL, NULL, NULL, NULL,
+                                               NULL, NULL, t_set_bad };
+static const struct feat_module *const  dup_mods[] = {
+    &t_mod_a, &t_mod_a, NULL
+};
+static const struct feat_module *const  bad_mods[] = { &t_mod_bad, NULL };
+
 
 static void
 test_settings(struct feat_arena *a)
@@ -773,6 +790,10 @@ test_settings(struct feat_arena *a)
         ok(!feat_url_safe(unsafe[n]), "refused URL \"%s\"", unsafe[n]);
     }
 
+    is_int(feat_settings_init(dup_mods), FEAT_ERROR,
+           "a key declared by two modules is refused");
+    is_int(feat_settings_init(bad_mods), FEAT_ERROR,
+           "a default its own type refuses is refused");
     is_int(feat_settings_init(feat_modules), FEAT_OK,
            "the modules' settings merge");
     ok(feat_settings_count() >= 6, "... into a table");

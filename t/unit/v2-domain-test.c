@@ -415,7 +415,7 @@ test_push(sqlite3_int64 ua, sqlite3_int64 ub, sqlite3_int64 uc,
 
 /* ---- handlers through the route tables ----------------------------------- */
 
-static const struct feat_app  app_default = { "", 0, "read write" };
+static const struct feat_app  app_default = { "" };
 
 
 static feat_handler_pt
