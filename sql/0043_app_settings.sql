@@ -1,6 +1,6 @@
 -- 0043_app_settings: per-app settings (featctl app set APP KEY=VALUE).
 --
--- Keys are declared by the modules (fcgi/settings.c checks them and their
+-- Keys are declared by the modules (fcgi/protocol/settings.c checks them and their
 -- values); a row exists only where an app has a value of its own, and an
 -- app without one gets the default (the config file's value of the same
 -- key where there is one).  A secret value is kept in sealed only:

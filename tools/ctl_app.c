@@ -9,7 +9,7 @@
  * migration and cannot be added again.
  *
  * "app set|get|unset" keep an app's settings (sql/0043_app_settings.sql):
- * the keys and their checks are the modules' own (fcgi/settings.c), so
+ * the keys and their checks are the modules' own (fcgi/protocol/settings.c), so
  * featctl knows no key itself.  A set of several keys is all or nothing,
  * secrets are never printed ("(set)"), and a value featcgi would refuse is
  * refused here, before anything is stored.

@@ -878,6 +878,12 @@ main(void)
         return 2;
     }
 
+    /* the handlers read the apps' settings (accounts' scopes) */
+    if (feat_settings_init(feat_modules) != FEAT_OK) {
+        fprintf(stderr, "# settings table\n");
+        exit(2);
+    }
+
     if (feat_db_open() != FEAT_OK
         || feat_db_migrate(feat_db(), &applied) != FEAT_OK)
     {

@@ -60,6 +60,12 @@ setup(void)
         exit(1);
     }
 
+    /* the handlers read the apps' settings (accounts' scopes) */
+    if (feat_settings_init(feat_modules) != FEAT_OK) {
+        fprintf(stderr, "# settings table\n");
+        exit(2);
+    }
+
     feat_log_open();
 
     if (feat_db_open() != FEAT_OK
