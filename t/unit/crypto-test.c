@@ -579,6 +579,26 @@ rsa_files(const char *name, unsigned bits)
 }
 
 
+/* A file's text, in the arena ("" when unreadable). */
+static const char *
+pem_text(struct feat_arena *a, const char *path)
+{
+    FILE    *f;
+    char    *buf;
+    size_t   n;
+
+    buf = feat_arena_calloc(a, 16384);
+    f = fopen(path, "r");
+    if (f != NULL) {
+        n = fread(buf, 1, 16383, f);
+        buf[n] = '\0';
+        fclose(f);
+    }
+
+    return buf;
+}
+
+
 static void
 test_rsa(struct feat_arena *a)
 {
@@ -640,6 +660,26 @@ test_rsa(struct feat_arena *a)
        == FEAT_ERROR, "rsa: a private key file to verify with: error");
     ok(feat_rsa_sha256_verify(none, 2048, text, strlen(text), sig, siglen)
        == FEAT_ERROR, "rsa: a missing public key file: error");
+
+    /* the same keys given as text (per-app settings) */
+    ok(feat_rsa_sha256_sign_pem(a, pem_text(a, key), strlen(pem_text(a, key)),
+                                2048, text, strlen(text), &sig2, &n2)
+       == FEAT_OK && n2 == siglen && memcmp(sig2, sig, siglen) == 0,
+       "rsa pem: the same signature from the key as text");
+    ok(feat_rsa_sha256_verify_pem(pem_text(a, pub), strlen(pem_text(a, pub)),
+                                  2048, text, strlen(text), sig, siglen)
+       == FEAT_OK, "rsa pem: verifies with the public key as text");
+    ok(feat_rsa_sha256_verify_pem(pem_text(a, other),
+                                  strlen(pem_text(a, other)), 2048, text,
+                                  strlen(text), sig, siglen)
+       == FEAT_DECLINED, "rsa pem: another key: declined");
+    ok(feat_rsa_sha256_sign_pem(a, "not a key", 9, 2048, text, strlen(text),
+                                &sig2, &n2)
+       == FEAT_ERROR, "rsa pem: text that is no key: error");
+    ok(feat_rsa_sha256_sign_pem(a, pem_text(a, small),
+                                strlen(pem_text(a, small)), 2048, text,
+                                strlen(text), &sig2, &n2)
+       == FEAT_ERROR, "rsa pem: a 1024-bit key under a 2048 minimum: error");
 
     EVP_PKEY_free(k);
     EVP_PKEY_free(k2);
