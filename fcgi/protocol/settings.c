@@ -118,6 +118,9 @@ feat_settings_init(const struct feat_module *const *mods)
     struct feat_arena          *a;
     const struct feat_setting  *s;
 
+    /* values cached under an older table are indexed by it */
+    feat_settings_flush();
+
     feat_nsettings = 0;
     feat_settings_built = 1;
 
@@ -709,14 +712,15 @@ feat_setting_default(const struct feat_setting *s, const char **value,
             d->value = feat_settings_dup(c, strlen(c));
             d->len = strlen(c);
 
-        } else if (s->conf == NULL && s->def != NULL) {
+        } else if (s->def != NULL) {
             d->value = feat_settings_dup(s->def, strlen(s->def));
             d->len = strlen(s->def);
         }
     }
 
     if (origin != NULL) {
-        *origin = s->conf != NULL ? s->conf->key : "default";
+        c = s->conf != NULL ? feat_settings_conf_text(s->conf, num) : NULL;
+        *origin = (c != NULL && c[0] != '\0') ? s->conf->key : "default";
     }
 
     if (d->value == NULL) {
