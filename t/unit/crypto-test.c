@@ -792,10 +792,10 @@ static const struct feat_setting  t_set_bad[] = {
     { "t.two", FEAT_SETTING_INT, 0, "0", NULL, 1, 9, NULL, "", NULL },
     FEAT_NULL_SETTING
 };
-static const struct feat_module  t_mod_a = { "a", NULL, NULL, NULL, NULL,
-                                             NULL, NULL, t_set_a };
-static const struct feat_module  t_mod_bad = { "b", NULL, NULL, NULL, NULL,
-                                               NULL, NULL, t_set_bad };
+static const struct feat_module  t_mod_a = { .name = "a",
+                                             .settings = t_set_a };
+static const struct feat_module  t_mod_bad = { .name = "b",
+                                               .settings = t_set_bad };
 static const struct feat_module *const  dup_mods[] = {
     &t_mod_a, &t_mod_a, NULL
 };
