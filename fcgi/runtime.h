@@ -206,7 +206,9 @@ char *feat_reply_page_url(struct feat_req *r, const char *arg,
 enum feat_error feat_app_resolve(struct feat_req *r);
 
 
-/* ---- protocol/settings.c ------------------------------------------------- */
+/* ---- protocol/settings.c, protocol/settings_set.c ------------------------ */
+
+#define FEAT_SETTING_VALUE_MAX  (64 * 1024)   /* bytes, any value */
 
 /* Merges the modules' settings into one table sorted by key: FEAT_ERROR
  * (logged) on a key declared twice or a declaration that does not hold
@@ -227,6 +229,10 @@ const struct feat_setting *feat_setting_find(const char *key);
  */
 int feat_setting_check(struct feat_arena *a, const struct feat_setting *s,
     const char *value, const char **norm, const char **reason);
+/* A decimal integer (no sign '+', no spaces) or an on/off word (also
+ * yes/no, true/false, 1/0) as settings take them: FEAT_OK or FEAT_ERROR. */
+int feat_setting_parse_int(const char *s, long long *out);
+int feat_setting_parse_bool(const char *s, int *out);
 /*
  * The default of s (an app with no value of its own gets it): FEAT_OK
  * with *value (owned by the cache, valid until the next refresh or flush)
