@@ -90,6 +90,8 @@ cJSON *feat_arena_json(struct feat_arena *a, cJSON *item);
     X(BOUND, LOG_INFO, "已被其他账号绑定", "already bound to another account")\
     X(TOO_FREQUENT, LOG_INFO, "短信发送太频繁", "too many requests")         \
     X(LOCKED, LOG_INFO, "尝试次数过多, 请稍后再试", "too many attempts")     \
+    X(BUSY, LOG_INFO, "登录请求过多, 请稍后再试",                            \
+      "too many logins at once, retry shortly")                              \
     X(SMS_ARREARS, LOG_WARNING, "短信服务欠费",                              \
       "SMS service account in arrears")                                      \
     X(SMS_FAILED, LOG_WARNING, "短信服务其他错误信息", "SMS service error")  \
@@ -657,8 +659,12 @@ long feat_base64_decode(const char *in, size_t n, unsigned char *out,
  * "$scrypt$ln=15,r=8,p=3$<salt b64>$<hash b64>".  feat_password_hash
  * answers FEAT_OK; feat_password_verify answers FEAT_OK on a match (and sets
  * *rehash when the stored parameters are below the configured ones),
- * FEAT_DECLINED on a mismatch, FEAT_ERROR on a malformed hash.  Both wait
- * for a slot under the install's cap on concurrent hashes.
+ * FEAT_DECLINED on a mismatch, FEAT_ERROR on a malformed hash.  Both need
+ * a slot under the install's cap on concurrent hashes (scrypt.max_concurrent,
+ * at most workers - 1): they wait for one only while a running hash is
+ * expected to end within scrypt.wait ms, and answer FEAT_BUSY when none
+ * came, having hashed nothing; the caller then refuses with FEAT_E_BUSY
+ * and writes nothing.
  */
 int feat_password_hash(const char *password, char *out, size_t outsz);
 int feat_password_verify(const char *password, const char *stored,
@@ -821,6 +827,8 @@ struct feat_conf_option {
       "password hashes running at once, per install")                         \
     X(SCRYPT_P, "scrypt.p", INT, "3", "scrypt parallelism p")                 \
     X(SCRYPT_R, "scrypt.r", INT, "8", "scrypt block size r")                  \
+    X(SCRYPT_WAIT, "scrypt.wait", INT, "10",                                  \
+      "ms a password hash may wait for a slot before it is refused")          \
     X(SECRET, "secret", STR, "",                                              \
       "install secret, at least 32 characters (required)")                    \
     X(SYNCHRONOUS, "synchronous", STR, "normal",                              \

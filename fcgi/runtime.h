@@ -96,9 +96,10 @@ void feat_http_fault_arm(long n);
 
 /* ---- crypto/crypto.c ----------------------------------------------------- */
 
-/* Creates the shared semaphore that caps concurrent password hashes
- * (config scrypt.max_concurrent); called by the master before fork and by
- * featctl.  Without it hashing runs uncapped. */
+/* Creates the shared memory that caps password work (config
+ * scrypt.max_concurrent, scrypt.wait, workers); called by the master before
+ * fork (and again on reload, for the new workers).  Without it hashing runs
+ * uncapped and never answers FEAT_BUSY (featctl, unit tests). */
 int feat_crypto_init_shared(void);
 
 /* Free hashing slots under the cap right now, as every process sharing it

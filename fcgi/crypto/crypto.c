@@ -6,21 +6,28 @@
  * "$scrypt$ln=15,r=8,p=3$<salt>$<hash>" (standard base64 without
  * padding), so the parameters travel with the hash and can be raised later.
  * scrypt is deliberately costly in memory and time, so hashes run under an
- * install-wide cap: a semaphore in shared memory that the master creates
- * before fork and every worker inherits.  Last, RSA signatures
- * (SHA256withRSA with PEM keys) for the payment gateways.
+ * install-wide cap in shared memory that the master creates before fork and
+ * every worker inherits.  The cap never parks a worker for long, and never
+ * lets every worker hash: at most workers - 1 hash at once, and a hash that
+ * finds no slot waits only when one is expected to free within scrypt.wait
+ * ms; otherwise it is refused at once with FEAT_BUSY, and the request is
+ * answered as throttled.  A storm of logins thus cannot take the workers
+ * that serve everything else.  Last, RSA signatures (SHA256withRSA with
+ * PEM keys) for the payment gateways.
  */
 
 #include "config.h"
 
 #include <errno.h>
 #include <limits.h>
-#include <semaphore.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -43,9 +50,27 @@
 #define FEAT_PW_LN_MAX     20
 #define FEAT_PW_R_MAX      32
 #define FEAT_PW_P_MAX      16
-#define FEAT_PW_SEM_WAIT   30      /* seconds before hashing uncapped */
+#define FEAT_PW_SLOTS_MAX  64      /* hashes at once, whatever the config */
 
-static sem_t    *feat_pw_sem;     /* shared by the master's children */
+/*
+ * The install-wide cap on password hashing, in memory the master maps
+ * before fork.  slot[0..slots-1] hold the pid of the process hashing in
+ * them (0: free) and since when; slots is scrypt.max_concurrent but at most
+ * workers - 1, so one worker is always out of hashing.  Slots are claimed
+ * with compare-and-swap, so a process that dies holding one leaves a pid
+ * that the next claim finds dead and takes over.  avg_ns, the recent
+ * duration of a hash, tells a process that finds every slot taken whether
+ * one will free within scrypt.wait: only then does it wait.
+ */
+struct feat_pw_shared {
+    int                  slots;
+    long long            wait_ns;     /* scrypt.wait */
+    _Atomic long long    avg_ns;
+    _Atomic pid_t        slot[FEAT_PW_SLOTS_MAX];
+    _Atomic long long    since[FEAT_PW_SLOTS_MAX];
+};
+
+static struct feat_pw_shared  *feat_pw_shared;
 static EVP_MAC  *feat_hmac_mac;   /* fetched once per process */
 static EVP_KDF  *feat_scrypt_kdf;
 
@@ -419,8 +444,8 @@ feat_base64_decode(const char *in, size_t n, unsigned char *out,
 int
 feat_crypto_init_shared(void)
 {
-    long long   max;
-    sem_t      *sem;
+    long long               max, workers, wait;
+    struct feat_pw_shared  *sh;
 
     max = feat_conf_int(FEAT_CONF_SCRYPT_MAX_CONCURRENT);
     if (max < 1 || max > 1024) {
@@ -428,84 +453,186 @@ feat_crypto_init_shared(void)
         return FEAT_ERROR;
     }
 
-    sem = mmap(NULL, sizeof(sem_t), PROT_READ | PROT_WRITE,
-               MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (sem == MAP_FAILED) {
-        feat_log(LOG_EMERG, errno, "mmap(%zu) failed", sizeof(sem_t));
+    wait = feat_conf_int(FEAT_CONF_SCRYPT_WAIT);
+    if (wait < 0 || wait > 10000) {
+        feat_log(LOG_EMERG, 0, "\"scrypt.wait\" must be 0..10000 (ms)");
         return FEAT_ERROR;
     }
 
-    if (sem_init(sem, 1, (unsigned) max) != 0) {
-        feat_log(LOG_EMERG, errno, "sem_init() failed");
-        munmap(sem, sizeof(sem_t));
+    sh = mmap(NULL, sizeof(struct feat_pw_shared), PROT_READ | PROT_WRITE,
+              MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (sh == MAP_FAILED) {
+        feat_log(LOG_EMERG, errno, "mmap(%zu) failed",
+                 sizeof(struct feat_pw_shared));
         return FEAT_ERROR;
     }
 
     /*
-     * On reload the master makes a new semaphore for the new workers;
-     * the old ones keep their own mapping of the old one until they exit,
-     * so only this process's mapping is dropped.
+     * One worker always stays out of hashing, so that reads keep flowing
+     * however many logins arrive (a single worker has nothing to keep).
      */
-    if (feat_pw_sem != NULL) {
-        munmap(feat_pw_sem, sizeof(sem_t));
+    workers = feat_conf_int(FEAT_CONF_WORKERS);
+    if (workers > 1 && max > workers - 1) {
+        max = workers - 1;
     }
 
-    feat_pw_sem = sem;
+    sh->slots = (int) (max < FEAT_PW_SLOTS_MAX ? max : FEAT_PW_SLOTS_MAX);
+    sh->wait_ns = wait * 1000000;
+
+    /*
+     * On reload the master makes a new region for the new workers; the
+     * old ones keep their own mapping of the old one until they exit, so
+     * only this process's mapping is dropped.
+     */
+    if (feat_pw_shared != NULL) {
+        munmap(feat_pw_shared, sizeof(struct feat_pw_shared));
+    }
+
+    feat_pw_shared = sh;
 
     return FEAT_OK;
 }
 
 
-/*
- * Takes a slot under the cap.  A worker killed while hashing never gives
- * its slot back, so the wait is bounded: after FEAT_PW_SEM_WAIT seconds
- * the hash runs anyway (logged) rather than blocking logins for good.
- * Answers 1 when a slot was taken (and must be given back).
- */
-static int
-feat_pw_slot_take(void)
+static long long
+feat_pw_clock(void)
 {
     struct timespec  ts;
 
-    if (feat_pw_sem == NULL) {
-        return 0;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+
+    return (long long) ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+
+/*
+ * Claims a free slot for this process: its index, or -1 when every slot
+ * is held.  When all are held they are looked at once more for processes
+ * that died holding one (a worker killed while hashing never gives back),
+ * whose slot is taken over: no leak outlives the next claim, and the fast
+ * path makes no system call.
+ */
+static int
+feat_pw_claim(struct feat_pw_shared *sh, pid_t me)
+{
+    int    i;
+    pid_t  p;
+
+    for (i = 0; i < sh->slots; i++) {
+        p = 0;
+        if (atomic_compare_exchange_strong(&sh->slot[i], &p, me)) {
+            return i;
+        }
     }
 
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += FEAT_PW_SEM_WAIT;
+    for (i = 0; i < sh->slots; i++) {
+        p = atomic_load(&sh->slot[i]);
+        if (p != 0 && p != me && kill(p, 0) == -1 && errno == ESRCH
+            && atomic_compare_exchange_strong(&sh->slot[i], &p, me))
+        {
+            feat_log(LOG_WARNING, 0, "password hashing slot of dead "
+                     "process %ld taken over", (long) p);
+            return i;
+        }
+    }
+
+    return -1;
+}
+
+
+/*
+ * Takes a hashing slot under the cap: FEAT_OK with *slot to give back (-1
+ * when there is no cap), or FEAT_BUSY, having waited only while a slot
+ * was expected to free before the scrypt.wait deadline.  The caller then
+ * refuses its request as throttled.
+ */
+static int
+feat_pw_slot_take(int *slot)
+{
+    int                     i;
+    pid_t                   me;
+    long long               now, end, soonest, t, avg;
+    struct feat_pw_shared  *sh;
+    static const struct timespec  tick = { 0, 200000 };
+
+    *slot = -1;
+
+    sh = feat_pw_shared;
+    if (sh == NULL) {
+        return FEAT_OK;
+    }
+
+    me = getpid();
+    now = feat_pw_clock();
+    end = now + sh->wait_ns;
 
     for ( ;; ) {
-        if (sem_timedwait(feat_pw_sem, &ts) == 0) {
-            return 1;
+        *slot = feat_pw_claim(sh, me);
+        if (*slot >= 0) {
+            atomic_store(&sh->since[*slot], feat_pw_clock());
+            return FEAT_OK;
         }
 
-        if (errno == EINTR) {
-            continue;
+        /*
+         * When does the first running hash end, by the recent average?
+         * Waiting longer than the deadline would only park this worker.
+         */
+        avg = atomic_load(&sh->avg_ns);
+        soonest = LLONG_MAX;
+        for (i = 0; i < sh->slots; i++) {
+            t = atomic_load(&sh->since[i]) + avg;
+            if (t < soonest) {
+                soonest = t;
+            }
         }
 
-        feat_log(LOG_WARNING, errno,
-                 "no password hashing slot: hashing uncapped");
-        return 0;
+        if (now >= end || soonest > end) {
+            return FEAT_BUSY;
+        }
+
+        nanosleep(&tick, NULL);
+        now = feat_pw_clock();
     }
 }
 
 
 static void
-feat_pw_slot_give(int taken)
+feat_pw_slot_give(int slot)
 {
-    if (taken) {
-        sem_post(feat_pw_sem);
+    long long               d, avg;
+    struct feat_pw_shared  *sh;
+
+    if (slot < 0) {
+        return;
     }
+
+    sh = feat_pw_shared;
+
+    /* A rough moving average: lost updates between processes are fine. */
+    d = feat_pw_clock() - atomic_load(&sh->since[slot]);
+    avg = atomic_load(&sh->avg_ns);
+    atomic_store(&sh->avg_ns, avg == 0 ? d : avg + (d - avg) / 8);
+
+    atomic_store(&sh->slot[slot], 0);
 }
 
 
 int
 feat_crypto_pw_slots(void)
 {
-    int  n;
+    int                     i, n;
+    struct feat_pw_shared  *sh;
 
-    if (feat_pw_sem == NULL || sem_getvalue(feat_pw_sem, &n) != 0) {
+    sh = feat_pw_shared;
+    if (sh == NULL) {
         return -1;
+    }
+
+    n = 0;
+    for (i = 0; i < sh->slots; i++) {
+        if (atomic_load(&sh->slot[i]) == 0) {
+            n++;
+        }
     }
 
     return n;
@@ -518,7 +645,7 @@ feat_scrypt(const char *password, size_t plen, const unsigned char *salt,
     size_t slen, unsigned ln, unsigned r, unsigned p, unsigned char *out,
     size_t outlen)
 {
-    int           rc, taken;
+    int           rc, slot;
     uint64_t      n, maxmem;
     uint32_t      r32, p32;
     EVP_KDF_CTX  *ctx;
@@ -560,15 +687,19 @@ feat_scrypt(const char *password, size_t plen, const unsigned char *salt,
                                        &maxmem);
     *q = OSSL_PARAM_construct_end();
 
+    if (feat_pw_slot_take(&slot) != FEAT_OK) {
+        return FEAT_BUSY;
+    }
+
     ctx = EVP_KDF_CTX_new(feat_scrypt_kdf);
     if (ctx == NULL) {
+        feat_pw_slot_give(slot);
         feat_log(LOG_ERR, 0, "EVP_KDF_CTX_new() failed");
         return FEAT_ERROR;
     }
 
-    taken = feat_pw_slot_take();
     rc = EVP_KDF_derive(ctx, out, outlen, params);
-    feat_pw_slot_give(taken);
+    feat_pw_slot_give(slot);
 
     EVP_KDF_CTX_free(ctx);
 
@@ -612,7 +743,7 @@ feat_pw_params(unsigned *ln, unsigned *r, unsigned *p)
 int
 feat_password_hash(const char *password, char *out, size_t outsz)
 {
-    int            n;
+    int            n, rc;
     size_t         plen;
     unsigned       ln, r, p;
     unsigned char  salt[FEAT_PW_SALT], hash[FEAT_PW_HASH];
@@ -629,11 +760,10 @@ feat_password_hash(const char *password, char *out, size_t outsz)
 
     feat_random(salt, sizeof(salt));
 
-    if (feat_scrypt(password, plen, salt, sizeof(salt), ln, r, p, hash,
-                    sizeof(hash))
-        != FEAT_OK)
-    {
-        return FEAT_ERROR;
+    rc = feat_scrypt(password, plen, salt, sizeof(salt), ln, r, p, hash,
+                     sizeof(hash));
+    if (rc != FEAT_OK) {
+        return rc;
     }
 
     /* Standard alphabet, padding dropped: '=' would only be noise. */
@@ -743,11 +873,10 @@ feat_password_verify(const char *password, const char *stored, int *rehash)
         return FEAT_DECLINED;
     }
 
-    if (feat_scrypt(password, plen, salt, (size_t) slen, ln, r, p, calc,
-                    (size_t) hlen)
-        != FEAT_OK)
-    {
-        return FEAT_ERROR;
+    rc = feat_scrypt(password, plen, salt, (size_t) slen, ln, r, p, calc,
+                     (size_t) hlen);
+    if (rc != FEAT_OK) {
+        return rc;
     }
 
     rc = CRYPTO_memcmp(calc, hash, (size_t) hlen) == 0

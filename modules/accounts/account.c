@@ -296,6 +296,7 @@ feat_account_register(sqlite3 *db, const char *app,
     const struct feat_account *acct, const char *code, const char *password,
     const char *scope, struct feat_tokens *t)
 {
+    int              rc;
     char             hash[HASH_MAX];
     sqlite3_int64    id;
     enum feat_error  e;
@@ -314,8 +315,10 @@ feat_account_register(sqlite3 *db, const char *app,
     }
 
     /* scrypt runs before the write lock is taken: it is the slow part. */
-    if (feat_password_hash(password, hash, sizeof(hash)) != FEAT_OK) {
-        return FEAT_E_INTERNAL;
+    /* No hashing slot: refused as throttled, nothing written yet. */
+    rc = feat_password_hash(password, hash, sizeof(hash));
+    if (rc != FEAT_OK) {
+        return rc == FEAT_BUSY ? FEAT_E_BUSY : FEAT_E_INTERNAL;
     }
 
     e = feat_account_register_begin(db, app, acct, code);
@@ -408,6 +411,7 @@ login_rehash(sqlite3 *db, const char *app, const struct feat_user *u,
 {
     char  hash[HASH_MAX];
 
+    /* No slot (FEAT_BUSY) included: the next login re-hashes. */
     if (feat_password_hash(password, hash, sizeof(hash)) != FEAT_OK) {
         return;
     }
@@ -461,6 +465,12 @@ feat_account_check_password(sqlite3 *db, const char *app,
 
     } else {
         rc = feat_password_verify(password, u.password, &rehash);
+    }
+
+    if (rc == FEAT_BUSY) {
+        /* Not an attempt: refused before any check, so nothing counted. */
+        e = FEAT_E_BUSY;
+        goto done;
     }
 
     if (rc == FEAT_DECLINED) {

@@ -111,7 +111,8 @@ struct feat_tokens {
  * Registers acct with a password, consuming the "register" code: the code
  * check, the user and its first session are one transaction.  scope is the
  * session's scope (the app's accounts.default_scopes).  Answers
- * FEAT_E_NONE with *t filled, FEAT_E_REGISTERED, FEAT_E_BAD_CODE, or
+ * FEAT_E_NONE with *t filled, FEAT_E_REGISTERED, FEAT_E_BAD_CODE,
+ * FEAT_E_BUSY (no password hashing slot: nothing spent or written) or
  * FEAT_E_INTERNAL.
  */
 enum feat_error feat_account_register(sqlite3 *db, const char *app,
@@ -134,7 +135,8 @@ enum feat_error feat_account_register_begin(sqlite3 *db, const char *app,
  * Password login from client address ip, with the failed-login lockout
  * (login.max_failures per account, login.ip_max_failures per ip, within
  * login.window).  Re-hashes a password stored with weaker parameters.
- * Answers FEAT_E_NONE with a new session in *t, FEAT_E_LOCKED,
+ * Answers FEAT_E_NONE with a new session in *t, FEAT_E_LOCKED, FEAT_E_BUSY
+ * (no password hashing slot: refused, and not counted as a failure),
  * FEAT_E_NOT_REGISTERED, FEAT_E_WRONG_PASSWORD, FEAT_E_DISABLED or
  * FEAT_E_INTERNAL.
  */
@@ -293,7 +295,8 @@ enum feat_error feat_user_update_profile(sqlite3 *db, const char *app,
  * Sets a new password (hashed here, outside any transaction), stamps
  * password_changed_at and revokes every session of the user except
  * keep_session (0: all), in one transaction.  FEAT_E_NONE,
- * FEAT_E_NOT_FOUND or FEAT_E_INTERNAL.
+ * FEAT_E_NOT_FOUND, FEAT_E_BUSY (no password hashing slot: nothing
+ * changed) or FEAT_E_INTERNAL.
  */
 enum feat_error feat_user_set_password(sqlite3 *db, const char *app,
     sqlite3_int64 id, const char *password, sqlite3_int64 keep_session);
@@ -510,6 +513,10 @@ FEAT_ACCOUNTS_CONF(FEAT_CONF_DECLARE)
 
 
 /* ---- the module (auth.c, v2.c) ------------------------------------------- */
+
+/* For a refusal e of a password flow: FEAT_E_BUSY (no hashing slot) gets
+ * "Retry-After: 1" on r, in every dialect; other errors nothing. */
+void feat_accounts_retry_after(struct feat_req *r, enum feat_error e);
 
 /* The authenticate hook (see struct feat_module). */
 enum feat_error feat_accounts_authenticate(struct feat_req *r,

@@ -361,6 +361,16 @@ auth_jwt(struct feat_req *r)
 }
 
 
+void
+feat_accounts_retry_after(struct feat_req *r, enum feat_error e)
+{
+    /* A slot frees within one hash, well under a second at sane costs. */
+    if (e == FEAT_E_BUSY) {
+        feat_reply_header(r, "Retry-After", "1");
+    }
+}
+
+
 enum feat_error
 feat_accounts_authenticate(struct feat_req *r, unsigned flags)
 {

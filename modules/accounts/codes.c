@@ -371,6 +371,7 @@ feat_code_ip_probe(sqlite3 *db, const char *app, const char *ip,
         break;
     case FEAT_E_BAD_CODE:
     case FEAT_E_PERMIT:
+    case FEAT_E_BUSY:       /* only an unknown account reaches the hash */
         rc = feat_rate_check(db, app, CODE_IP_BUCKET, ip, limit, HOUR, NULL);
         break;
     default:

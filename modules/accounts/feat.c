@@ -93,7 +93,8 @@ failed:
  * Registers acct with password and an optional nickname (NULL: none),
  * spending permit: the permit, the user and its first session (scope) are
  * one transaction.  Answers FEAT_E_NONE with *t, FEAT_E_REGISTERED,
- * FEAT_E_PERMIT (unknown, expired, used, or another app's or phone's) or
+ * FEAT_E_PERMIT (unknown, expired, used, or another app's or phone's),
+ * FEAT_E_BUSY (no hashing slot: the permit stays unspent) or
  * FEAT_E_INTERNAL.
  */
 static enum feat_error
@@ -128,8 +129,10 @@ permit_register(sqlite3 *db, const char *app, const struct feat_account *acct,
         return rc == FEAT_DECLINED ? FEAT_E_PERMIT : FEAT_E_INTERNAL;
     }
 
-    if (feat_password_hash(password, hash, sizeof(hash)) != FEAT_OK) {
-        return FEAT_E_INTERNAL;
+    /* No hashing slot: refused as throttled, nothing written yet. */
+    rc = feat_password_hash(password, hash, sizeof(hash));
+    if (rc != FEAT_OK) {
+        return rc == FEAT_BUSY ? FEAT_E_BUSY : FEAT_E_INTERNAL;
     }
 
     if (feat_db_begin(db) != FEAT_OK) {
@@ -274,12 +277,15 @@ in_password(struct feat_req *r, const char **password)
 
 /*
  * feat_fail, with Retry-After on a 429: for a lockout the lockout window,
- * for code sends the resend interval (the soonest a send may succeed).
+ * for code sends the resend interval (the soonest a send may succeed), for
+ * a login refused for want of a hashing slot one second.
  */
 static int
 fail(struct feat_req *r, enum feat_error e, const char *what)
 {
     long long  wait;
+
+    feat_accounts_retry_after(r, e);
 
     if (e == FEAT_E_LOCKED || e == FEAT_E_TOO_FREQUENT) {
         wait = feat_conf_int(e == FEAT_E_LOCKED

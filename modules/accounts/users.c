@@ -220,12 +220,15 @@ enum feat_error
 feat_user_set_password(sqlite3 *db, const char *app, sqlite3_int64 id,
     const char *password, sqlite3_int64 keep_session)
 {
+    int              rc;
     char             hash[HASH_MAX];
     time_t           now;
     enum feat_error  e;
 
-    if (feat_password_hash(password, hash, sizeof(hash)) != FEAT_OK) {
-        return FEAT_E_INTERNAL;
+    /* No hashing slot: refused as throttled, nothing written yet. */
+    rc = feat_password_hash(password, hash, sizeof(hash));
+    if (rc != FEAT_OK) {
+        return rc == FEAT_BUSY ? FEAT_E_BUSY : FEAT_E_INTERNAL;
     }
 
     if (feat_db_begin(db) != FEAT_OK) {

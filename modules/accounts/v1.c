@@ -316,6 +316,7 @@ v1_get_token(struct feat_req *r)
     }
 
     if (e != FEAT_E_NONE) {
+        feat_accounts_retry_after(r, e);
         return feat_fail(r, e, "v1 login refused");
     }
 
@@ -479,6 +480,7 @@ v1_reset_password(struct feat_req *r)
     e = feat_user_set_password(feat_db(), r->app->id, r->user_id, password,
                                0);
     if (e != FEAT_E_NONE) {
+        feat_accounts_retry_after(r, e);
         return feat_fail(r, e, "password of user %lld not set",
                          (long long) r->user_id);
     }

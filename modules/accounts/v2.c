@@ -211,6 +211,7 @@ v2_register(struct feat_req *r)
                               feat_accounts_scopes(r->app->id), &t);
     if (e != FEAT_E_NONE) {
         e = feat_code_ip_probe(feat_db(), r->app->id, r->remote_addr, e);
+        feat_accounts_retry_after(r, e);
         return feat_fail(r, e, "register refused");
     }
 
@@ -260,6 +261,7 @@ v2_login(struct feat_req *r)
     }
 
     if (e != FEAT_E_NONE) {
+        feat_accounts_retry_after(r, e);
         return feat_fail(r, e, "login refused");
     }
 

@@ -339,6 +339,9 @@ token_password(struct feat_req *r, const struct feat_oauth2_client *c,
                                    username, password, device_id,
                                    r->remote_addr, scope, &t, &desc);
     if (e != FEAT_OAUTH2_OK) {
+        if (desc != NULL && strcmp(desc, FEAT_OAUTH2_BUSY_DESC) == 0) {
+            feat_reply_header(r, "Retry-After", "1");
+        }
         return oauth_fail(r, e, desc);
     }
 

@@ -504,6 +504,9 @@ feat_oauth2_grant_password(sqlite3 *db, struct feat_arena *a,
     case FEAT_E_LOCKED:
         *desc = "too many attempts";
         return FEAT_OAUTH2_INVALID_GRANT;
+    case FEAT_E_BUSY:
+        *desc = FEAT_OAUTH2_BUSY_DESC;
+        return FEAT_OAUTH2_INVALID_GRANT;
     case FEAT_E_DISABLED:
         *desc = "account disabled";
         return FEAT_OAUTH2_INVALID_GRANT;

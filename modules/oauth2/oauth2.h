@@ -45,6 +45,13 @@ enum feat_oauth2_error {
  * the oauth2 dialect answers it with e's RFC 6749 code and status. */
 enum feat_error feat_oauth2_error(enum feat_oauth2_error e);
 
+/*
+ * The error_description of a password grant refused because no password
+ * hashing slot was free (the accounts' FEAT_E_BUSY): invalid_grant, as the
+ * lockout is, and the token endpoint adds Retry-After.
+ */
+#define FEAT_OAUTH2_BUSY_DESC  "too many logins at once, retry shortly"
+
 /* A client row; strings live in the arena given to the loader. */
 struct feat_oauth2_client {
     sqlite3_int64  id;
@@ -131,7 +138,8 @@ enum feat_oauth2_error feat_oauth2_scope_for(struct feat_arena *a,
  * gets c and device_id and the previous live session of (c, user,
  * device_id) is revoked.  Answers FEAT_OAUTH2_OK with *t,
  * FEAT_OAUTH2_INVALID_GRANT with *desc (static text: wrong credentials,
- * "too many attempts", disabled) or FEAT_OAUTH2_SERVER_ERROR.
+ * "too many attempts", disabled, FEAT_OAUTH2_BUSY_DESC) or
+ * FEAT_OAUTH2_SERVER_ERROR.
  */
 enum feat_oauth2_error feat_oauth2_grant_password(sqlite3 *db,
     struct feat_arena *a, const char *app, const struct feat_oauth2_client *c,

@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -310,7 +311,7 @@ test_passwords(void)
  * scrypt.max_concurrent is one cap for every process forked after
  * feat_crypto_init_shared(), as the workers are: while a child hashes, the
  * parent sees the slot taken, and sees it given back when the child is
- * done.  The hash itself then waits in sem_timedwait() for a free slot.
+ * done.
  */
 static void
 test_password_cap(void)
@@ -350,7 +351,69 @@ test_password_cap(void)
 
     feat_conf_set(FEAT_CONF_SCRYPT_MAX_CONCURRENT, "2");
     is_int(feat_crypto_init_shared(), FEAT_OK, "cap back to two");
+    is_int(feat_crypto_pw_slots(), 1,
+           "... but one slot with 2 workers: one stays out of hashing");
+    feat_conf_set("workers", "3");
+    is_int(feat_crypto_init_shared(), FEAT_OK, "three workers");
     is_int(feat_crypto_pw_slots(), 2, "two free slots");
+    feat_conf_set("workers", "2");
+}
+
+
+/*
+ * A hash that finds the one slot taken is refused with FEAT_BUSY (after
+ * scrypt.wait ms, 0 here) instead of waiting for it; and a process killed
+ * while it holds the slot does not keep it: the next hash takes it over.
+ */
+static void
+test_password_busy(void)
+{
+    int              status, seen, i;
+    char             h[200];
+    pid_t            pid;
+    struct timespec  ms = { 0, 1000000 };
+
+    feat_conf_set("scrypt.max_concurrent", "1");
+    feat_conf_set("scrypt.wait", "0");
+    is_int(feat_crypto_init_shared(), FEAT_OK, "a cap of one, no wait");
+
+    /* a long hash in a child: 64 MB, eight passes */
+    feat_conf_set("scrypt.ln", "16");
+    feat_conf_set("scrypt.p", "8");
+    pid = fork();
+    if (pid == 0) {
+        _exit(feat_password_hash("held", h, sizeof(h)) == FEAT_OK ? 0 : 1);
+    }
+    feat_conf_set("scrypt.ln", "4");
+    feat_conf_set("scrypt.p", "1");
+
+    seen = 0;
+    for (i = 0; pid > 0 && i < 5000 && !seen; i++) {
+        if (feat_crypto_pw_slots() == 0) {
+            seen = 1;
+            break;
+        }
+        nanosleep(&ms, NULL);
+    }
+    ok(seen, "the child holds the slot");
+
+    if (seen) {
+        is_int(feat_password_hash("refused", h, sizeof(h)), FEAT_BUSY,
+               "a hash meanwhile is refused: FEAT_BUSY");
+        is_int(feat_password_verify("refused", RFC7914, NULL), FEAT_BUSY,
+               "... so is a verify");
+    }
+
+    /* killed while hashing (or just done): the slot is not lost */
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    is_int(feat_password_hash("after", h, sizeof(h)), FEAT_OK,
+           "after the holder died a hash runs");
+    is_int(feat_crypto_pw_slots(), 1, "... and the slot is free again");
+
+    feat_conf_set("scrypt.wait", "10");
+    feat_conf_set("scrypt.max_concurrent", "2");
+    is_int(feat_crypto_init_shared(), FEAT_OK, "cap back to two");
 }
 
 
@@ -957,6 +1020,7 @@ main(void)
     test_password_cap();
     test_aead();
     test_settings(a);
+    test_password_busy();
     test_db(a);
     test_rate();
     test_rsa(a);
