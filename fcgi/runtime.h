@@ -200,6 +200,17 @@ char *feat_reply_page_url(struct feat_req *r, const char *arg,
     long long page);
 
 
+/* ---- protocol/json.c ----------------------------------------------------- */
+
+/*
+ * item printed as cJSON_PrintUnformatted prints it, byte for byte, into
+ * a's memory (valid until its reset), NUL-terminated, its length in *len
+ * when len is not NULL.  NULL when item is NULL or holds an invalid item
+ * (cJSON_Invalid, a raw item without text), as cJSON answers NULL.
+ */
+char *feat_json_print(struct feat_arena *a, const cJSON *item, size_t *len);
+
+
 /* ---- protocol/app.c ------------------------------------------------------ */
 
 /* Sets r->app from FEAT_APP_ID, else X-App-Id when app_header is on, else

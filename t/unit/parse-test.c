@@ -3,11 +3,14 @@
  * urlencoded parsing and decoding, UTF-8 lengths, request params and body
  * parsing, typed input (feat_in_*) with every error kind, paging, reply
  * envelopes of each dialect (captured with r->fcgi NULL), time forms and
- * date validation (the config parser: conf-test.c).
+ * date validation (the config parser: conf-test.c), and feat_json_print
+ * against cJSON_PrintUnformatted.
  */
 
 #include "config.h"
 
+#include <float.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -613,6 +616,173 @@ test_time(void)
 }
 
 
+/* Whether feat_json_print prints item exactly as cJSON does. */
+static int
+json_same(const cJSON *item, const char *name)
+{
+    int     same;
+    char   *want, *got;
+    size_t  len;
+
+    want = cJSON_PrintUnformatted(item);
+    got = feat_json_print(arena, item, &len);
+
+    same = (want == NULL && got == NULL)
+           || (want != NULL && got != NULL && strcmp(want, got) == 0
+               && len == strlen(want));
+    if (!same) {
+        diag("%s: cJSON %s, feat %s", name, want != NULL ? want : "NULL",
+             got != NULL ? got : "NULL");
+    }
+
+    free(want);
+    return same;
+}
+
+
+/* A small deterministic generator, so a failure can be replayed. */
+static unsigned long  json_seed = 20261206;
+
+static unsigned
+json_rand(unsigned n)
+{
+    json_seed = json_seed * 6364136223846793005UL + 1442695040888963407UL;
+    return (unsigned) ((json_seed >> 33) % n);
+}
+
+
+static const double  json_numbers[] = {
+    0, 1, -1, 42, 7.5, -2.25, 0.1, 1.0 / 3, 1e-7, 3.141592653589793,
+    2147483647.0, 2147483648.0, -2147483649.0, 999999999999999.0,
+    -999999999999999.0, 1e15, 1e16, 123456789012345678.0, 9007199254740992.0,
+    9007199254740993.0, 1e300, -1e300, 1e21, 1.7976931348623157e308,
+    2.2250738585072014e-308, 5e-324, 1784563200.0, 0.30000000000000004
+};
+
+static const char  *json_strings[] = {
+    "", "plain", "quote\"back\\slash/", "\x01\x02\x1f\x7f", "\b\f\n\r\t",
+    "中文 with \xe2\x80\xa8 and emoji \xf0\x9f\x98\x80", "2019-05-22 18:20:45",
+    "\"", "\\", "a\nb"
+};
+
+
+static cJSON *
+json_random(int depth)
+{
+    int     i, n;
+    cJSON  *c;
+    char    key[16];
+
+    switch (json_rand(depth > 3 ? 6 : 8)) {
+    case 0:
+        return cJSON_CreateNull();
+    case 1:
+        return cJSON_CreateBool(json_rand(2));
+    case 2:
+        return cJSON_CreateNumber(json_numbers[json_rand(
+            FEAT_NELEMS(json_numbers))]);
+    case 3:
+        return cJSON_CreateNumber((double) (long long) json_rand(100000000)
+                                  - 50000000);
+    case 4:
+    case 5:
+        return cJSON_CreateString(json_strings[json_rand(
+            FEAT_NELEMS(json_strings))]);
+    case 6:
+        c = cJSON_CreateArray();
+        n = (int) json_rand(5);
+        for (i = 0; i < n; i++) {
+            cJSON_AddItemToArray(c, json_random(depth + 1));
+        }
+        return c;
+    default:
+        c = cJSON_CreateObject();
+        n = (int) json_rand(6);
+        for (i = 0; i < n; i++) {
+            snprintf(key, sizeof(key), "k%d%s", i, i == 2 ? "\"\n" : "");
+            cJSON_AddItemToObject(c, key, json_random(depth + 1));
+        }
+        return c;
+    }
+}
+
+
+static void
+test_json(void)
+{
+    int     i, same;
+    size_t  k;
+    cJSON  *o, *a;
+
+    for (k = 0; k < FEAT_NELEMS(json_numbers); k++) {
+        o = cJSON_CreateNumber(json_numbers[k]);
+        same = json_same(o, "number");
+        cJSON_Delete(o);
+        o = cJSON_CreateNumber(-json_numbers[k]);
+        same = same && json_same(o, "negated number");
+        cJSON_Delete(o);
+        if (!same) {
+            break;
+        }
+    }
+    ok(k == FEAT_NELEMS(json_numbers), "numbers print as cJSON prints them");
+
+    o = cJSON_CreateNumber(-0.0);
+    ok(json_same(o, "-0"), "-0 as cJSON");
+    cJSON_Delete(o);
+    o = cJSON_CreateNumber(NAN);
+    ok(json_same(o, "NaN"), "NaN as cJSON (null)");
+    cJSON_Delete(o);
+    o = cJSON_CreateNumber(INFINITY);
+    ok(json_same(o, "inf"), "infinity as cJSON (null)");
+    cJSON_Delete(o);
+
+    for (k = 0; k < FEAT_NELEMS(json_strings); k++) {
+        o = cJSON_CreateString(json_strings[k]);
+        if (!json_same(o, "string")) {
+            cJSON_Delete(o);
+            break;
+        }
+        cJSON_Delete(o);
+    }
+    ok(k == FEAT_NELEMS(json_strings), "strings escape as cJSON's do");
+
+    o = cJSON_CreateObject();
+    a = cJSON_AddArrayToObject(o, "empty");
+    (void) a;
+    cJSON_AddObjectToObject(o, "nothing");
+    cJSON_AddRawToObject(o, "raw", "{\"as\":\"is\"}");
+    cJSON_AddStringToObject(o, "key \"quoted\"\t", "v");
+    ok(json_same(o, "shapes"), "empty containers, raw, escaped keys");
+    cJSON_Delete(o);
+
+    o = cJSON_CreateRaw(NULL);
+    ok(feat_json_print(arena, o, NULL) == NULL, "a raw item without text: NULL");
+    cJSON_Delete(o);
+    ok(feat_json_print(arena, NULL, NULL) == NULL, "no item: NULL");
+
+    /* big enough to grow the buffer several times */
+    o = cJSON_CreateArray();
+    for (i = 0; i < 2000; i++) {
+        cJSON_AddItemToArray(o, cJSON_CreateString(json_strings[i % 10]));
+    }
+    ok(json_same(o, "long"), "a long array");
+    cJSON_Delete(o);
+
+    for (i = 0; i < 500; i++) {
+        o = json_random(0);
+        same = json_same(o, "random");
+        cJSON_Delete(o);
+        if (!same) {
+            break;
+        }
+    }
+    is_int(i, 500, "500 random trees print as cJSON prints them");
+
+    feat_arena_reset(arena);
+}
+
+
 int
 main(void)
 {
@@ -633,6 +803,7 @@ main(void)
     test_page();
     test_reply();
     test_time();
+    test_json();
 
     feat_arena_destroy(arena);
 

@@ -1,0 +1,269 @@
+/*
+ * json.c: a cJSON tree printed into the request's arena.
+ *
+ * cJSON_PrintUnformatted is where most of an answer's time went: it grows
+ * its buffer with malloc and copies, and prints every number with
+ * sprintf("%1.15g") read back with sscanf to check the round trip, some
+ * 3,000 instructions for a "0".  feat_json_print writes the same bytes (a
+ * unit test compares the two over many trees) into arena memory: strings
+ * are copied in runs between the characters that need escaping, integers
+ * below 10^15 (which "%1.15g" prints as plain digits) go through a digit
+ * loop, and only other numbers take cJSON's own printf route.
+ */
+
+#include "config.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime.h"
+
+
+struct feat_json_out {
+    struct feat_arena  *a;
+    char               *s;
+    size_t              len;
+    size_t              cap;
+};
+
+
+/* Room for n more bytes and a NUL. */
+static void
+feat_json_room(struct feat_json_out *o, size_t n)
+{
+    char    *p;
+    size_t   cap;
+
+    if (o->len + n + 1 <= o->cap) {
+        return;
+    }
+
+    cap = o->cap * 2;
+    while (cap < o->len + n + 1) {
+        cap *= 2;
+    }
+
+    p = feat_arena_alloc(o->a, cap);
+    memcpy(p, o->s, o->len);
+    o->s = p;
+    o->cap = cap;
+}
+
+
+static void
+feat_json_add(struct feat_json_out *o, const char *s, size_t n)
+{
+    feat_json_room(o, n);
+    memcpy(o->s + o->len, s, n);
+    o->len += n;
+}
+
+
+/* cJSON's print_string_ptr: '"', '\\' and control characters escaped,
+ * everything else (UTF-8 included) as it is; NULL prints "". */
+static void
+feat_json_string(struct feat_json_out *o, const char *s)
+{
+    size_t                len;
+    const unsigned char  *p, *run;
+    char                  esc[8];
+
+    feat_json_add(o, "\"", 1);
+
+    if (s == NULL) {
+        feat_json_add(o, "\"", 1);
+        return;
+    }
+
+    p = (const unsigned char *) s;
+    run = p;
+
+    for ( ;; ) {
+        while (*p >= 0x20 && *p != '"' && *p != '\\') {
+            p++;
+        }
+
+        len = (size_t) (p - run);
+        if (len > 0) {
+            feat_json_add(o, (const char *) run, len);
+        }
+
+        if (*p == '\0') {
+            break;
+        }
+
+        switch (*p) {
+        case '"':
+            feat_json_add(o, "\\\"", 2);
+            break;
+        case '\\':
+            feat_json_add(o, "\\\\", 2);
+            break;
+        case '\b':
+            feat_json_add(o, "\\b", 2);
+            break;
+        case '\f':
+            feat_json_add(o, "\\f", 2);
+            break;
+        case '\n':
+            feat_json_add(o, "\\n", 2);
+            break;
+        case '\r':
+            feat_json_add(o, "\\r", 2);
+            break;
+        case '\t':
+            feat_json_add(o, "\\t", 2);
+            break;
+        default:
+            snprintf(esc, sizeof(esc), "\\u%04x", *p);
+            feat_json_add(o, esc, 6);
+            break;
+        }
+
+        p++;
+        run = p;
+    }
+
+    feat_json_add(o, "\"", 1);
+}
+
+
+/* cJSON's print_number, with a short road for the integers "%1.15g"
+ * prints as plain digits. */
+static void
+feat_json_number(struct feat_json_out *o, double d)
+{
+    char        buf[32], *q;
+    double      test;
+    long long   v;
+    unsigned long long  u;
+
+    if (isnan(d) || isinf(d)) {
+        feat_json_add(o, "null", 4);
+        return;
+    }
+
+    if (d > -1e15 && d < 1e15 && d == (double) (long long) d
+        && !(d == 0 && signbit(d)))
+    {
+        v = (long long) d;
+        u = (v < 0) ? (unsigned long long) -v : (unsigned long long) v;
+        q = buf + sizeof(buf);
+        do {
+            *--q = (char) ('0' + u % 10);
+            u /= 10;
+        } while (u != 0);
+        if (v < 0) {
+            *--q = '-';
+        }
+        feat_json_add(o, q, (size_t) (buf + sizeof(buf) - q));
+        return;
+    }
+
+    snprintf(buf, sizeof(buf), "%1.15g", d);
+    test = strtod(buf, NULL);
+    if (fabs(test - d) > fmax(fabs(test), fabs(d)) * DBL_EPSILON) {
+        snprintf(buf, sizeof(buf), "%1.17g", d);
+    }
+
+    feat_json_add(o, buf, strlen(buf));
+}
+
+
+static int
+feat_json_value(struct feat_json_out *o, const cJSON *item)
+{
+    const cJSON  *c;
+
+    switch (item->type & 0xff) {
+
+    case cJSON_NULL:
+        feat_json_add(o, "null", 4);
+        return FEAT_OK;
+
+    case cJSON_False:
+        feat_json_add(o, "false", 5);
+        return FEAT_OK;
+
+    case cJSON_True:
+        feat_json_add(o, "true", 4);
+        return FEAT_OK;
+
+    case cJSON_Number:
+        feat_json_number(o, item->valuedouble);
+        return FEAT_OK;
+
+    case cJSON_Raw:
+        if (item->valuestring == NULL) {
+            return FEAT_ERROR;
+        }
+        feat_json_add(o, item->valuestring, strlen(item->valuestring));
+        return FEAT_OK;
+
+    case cJSON_String:
+        feat_json_string(o, item->valuestring);
+        return FEAT_OK;
+
+    case cJSON_Array:
+        feat_json_add(o, "[", 1);
+        for (c = item->child; c != NULL; c = c->next) {
+            if (feat_json_value(o, c) != FEAT_OK) {
+                return FEAT_ERROR;
+            }
+            if (c->next != NULL) {
+                feat_json_add(o, ",", 1);
+            }
+        }
+        feat_json_add(o, "]", 1);
+        return FEAT_OK;
+
+    case cJSON_Object:
+        feat_json_add(o, "{", 1);
+        for (c = item->child; c != NULL; c = c->next) {
+            feat_json_string(o, c->string);
+            feat_json_add(o, ":", 1);
+            if (feat_json_value(o, c) != FEAT_OK) {
+                return FEAT_ERROR;
+            }
+            if (c->next != NULL) {
+                feat_json_add(o, ",", 1);
+            }
+        }
+        feat_json_add(o, "}", 1);
+        return FEAT_OK;
+
+    default:
+        return FEAT_ERROR;
+    }
+}
+
+
+char *
+feat_json_print(struct feat_arena *a, const cJSON *item, size_t *len)
+{
+    struct feat_json_out  o;
+
+    if (item == NULL) {
+        return NULL;
+    }
+
+    o.a = a;
+    o.cap = 1024;
+    o.s = feat_arena_alloc(a, o.cap);
+    o.len = 0;
+
+    if (feat_json_value(&o, item) != FEAT_OK) {
+        return NULL;
+    }
+
+    o.s[o.len] = '\0';
+
+    if (len != NULL) {
+        *len = o.len;
+    }
+
+    return o.s;
+}
