@@ -63,71 +63,68 @@ feat_json_add(struct feat_json_out *o, const char *s, size_t n)
 
 
 /* cJSON's print_string_ptr: '"', '\\' and control characters escaped,
- * everything else (UTF-8 included) as it is; NULL prints "". */
+ * everything else (UTF-8 included) as it is; NULL prints "".  Room for
+ * the worst case (every byte a \u00XX) is made once, then the bytes are
+ * written through a pointer. */
 static void
 feat_json_string(struct feat_json_out *o, const char *s)
 {
-    size_t                len;
-    const unsigned char  *p, *run;
-    char                  esc[8];
+    char                 *q;
+    size_t                n;
+    unsigned              c;
+    const unsigned char  *p;
+    static const char     hex[] = "0123456789abcdef";
 
-    feat_json_add(o, "\"", 1);
+    n = (s != NULL) ? strlen(s) : 0;
+    feat_json_room(o, 6 * n + 2);
 
-    if (s == NULL) {
-        feat_json_add(o, "\"", 1);
-        return;
-    }
+    q = o->s + o->len;
+    *q++ = '"';
 
-    p = (const unsigned char *) s;
-    run = p;
+    for (p = (const unsigned char *) s; n > 0; p++, n--) {
+        c = *p;
 
-    for ( ;; ) {
-        while (*p >= 0x20 && *p != '"' && *p != '\\') {
-            p++;
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            *q++ = (char) c;
+            continue;
         }
 
-        len = (size_t) (p - run);
-        if (len > 0) {
-            feat_json_add(o, (const char *) run, len);
-        }
+        *q++ = '\\';
 
-        if (*p == '\0') {
-            break;
-        }
-
-        switch (*p) {
+        switch (c) {
         case '"':
-            feat_json_add(o, "\\\"", 2);
+            *q++ = '"';
             break;
         case '\\':
-            feat_json_add(o, "\\\\", 2);
+            *q++ = '\\';
             break;
         case '\b':
-            feat_json_add(o, "\\b", 2);
+            *q++ = 'b';
             break;
         case '\f':
-            feat_json_add(o, "\\f", 2);
+            *q++ = 'f';
             break;
         case '\n':
-            feat_json_add(o, "\\n", 2);
+            *q++ = 'n';
             break;
         case '\r':
-            feat_json_add(o, "\\r", 2);
+            *q++ = 'r';
             break;
         case '\t':
-            feat_json_add(o, "\\t", 2);
+            *q++ = 't';
             break;
         default:
-            snprintf(esc, sizeof(esc), "\\u%04x", *p);
-            feat_json_add(o, esc, 6);
+            *q++ = 'u';
+            *q++ = '0';
+            *q++ = '0';
+            *q++ = hex[c >> 4];
+            *q++ = hex[c & 0x0f];
             break;
         }
-
-        p++;
-        run = p;
     }
 
-    feat_json_add(o, "\"", 1);
+    *q++ = '"';
+    o->len = (size_t) (q - o->s);
 }
 
 
@@ -251,7 +248,7 @@ feat_json_print(struct feat_arena *a, const cJSON *item, size_t *len)
     }
 
     o.a = a;
-    o.cap = 1024;
+    o.cap = 4096 - 64;      /* most answers, in the arena's current block */
     o.s = feat_arena_alloc(a, o.cap);
     o.len = 0;
 
