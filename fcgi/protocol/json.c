@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include <float.h>
+#include <stdint.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +63,29 @@ feat_json_add(struct feat_json_out *o, const char *s, size_t n)
 }
 
 
+#define FEAT_JSON_ONES   0x0101010101010101ULL
+#define FEAT_JSON_HIGHS  0x8080808080808080ULL
+
+/*
+ * Whether one of the eight bytes of w needs escaping: below 0x20, '"' or
+ * '\\' (the "has a byte less than n" and "has a zero byte" word tricks;
+ * exact for the word as a whole, and bytes of UTF-8 are never taken).
+ */
+static int
+feat_json_word_special(uint64_t w)
+{
+    uint64_t  lt, dq, bs;
+
+    lt = (w - FEAT_JSON_ONES * 0x20) & ~w;
+    dq = w ^ (FEAT_JSON_ONES * '"');
+    dq = (dq - FEAT_JSON_ONES) & ~dq;
+    bs = w ^ (FEAT_JSON_ONES * '\\');
+    bs = (bs - FEAT_JSON_ONES) & ~bs;
+
+    return ((lt | dq | bs) & FEAT_JSON_HIGHS) != 0;
+}
+
+
 /* cJSON's print_string_ptr: '"', '\\' and control characters escaped,
  * everything else (UTF-8 included) as it is; NULL prints "".  Room for
  * the worst case (every byte a \u00XX) is made once, then the bytes are
@@ -71,6 +95,7 @@ feat_json_string(struct feat_json_out *o, const char *s)
 {
     char                 *q;
     size_t                n;
+    uint64_t              w;
     unsigned              c;
     const unsigned char  *p;
     static const char     hex[] = "0123456789abcdef";
@@ -80,9 +105,24 @@ feat_json_string(struct feat_json_out *o, const char *s)
 
     q = o->s + o->len;
     *q++ = '"';
+    p = (const unsigned char *) s;
 
-    for (p = (const unsigned char *) s; n > 0; p++, n--) {
-        c = *p;
+    while (n > 0) {
+
+        /* eight plain bytes at a time, the common case */
+        if (n >= 8) {
+            memcpy(&w, p, 8);
+            if (!feat_json_word_special(w)) {
+                memcpy(q, &w, 8);
+                q += 8;
+                p += 8;
+                n -= 8;
+                continue;
+            }
+        }
+
+        c = *p++;
+        n--;
 
         if (c >= 0x20 && c != '"' && c != '\\') {
             *q++ = (char) c;

@@ -662,7 +662,11 @@ static const double  json_numbers[] = {
 static const char  *json_strings[] = {
     "", "plain", "quote\"back\\slash/", "\x01\x02\x1f\x7f", "\b\f\n\r\t",
     "中文 with \xe2\x80\xa8 and emoji \xf0\x9f\x98\x80", "2019-05-22 18:20:45",
-    "\"", "\\", "a\nb"
+    "\"", "\\", "a\nb",
+    /* long ones: eight bytes at a time, an escape at every place */
+    "Open the profile page, tap the phone number and follow the steps.",
+    "1234567\"1234567\\123456\x1f12345678\n", "abcdefgh", "abcdefg\"",
+    "\"bcdefghijklmnop\x01", "中文中文中文中文中文 with a \\ at 35 \xc3\xa9\xf0\x9f\x98\x80"
 };
 
 
