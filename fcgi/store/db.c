@@ -36,6 +36,7 @@ struct feat_db_slot {
 };
 
 static sqlite3              *feat_db_conn;
+static int                  feat_db_configured;
 static struct feat_db_slot  *feat_db_cache;
 static size_t                feat_db_cache_size;   /* a power of two */
 static size_t                feat_db_cache_used;
@@ -733,8 +734,21 @@ feat_db_open(void)
 
     /*
      * NOMUTEX: a connection is never shared between threads (there are
-     * none), so SQLite's own locking is wasted work.
+     * none), so SQLite's own locking is wasted work.  The same holds for
+     * the library's global mutexes (its allocator, page cache and shared
+     * memory map take one at every call, some 5,000 instructions of a
+     * token read), which only a configuration made before SQLite starts
+     * can drop: multi-thread mode, and no memory statistics (which need
+     * the allocator's mutex).  In a process where SQLite already started
+     * (a caller opened a connection of its own first) both answer
+     * SQLITE_MISUSE and change nothing, which is only slower.
      */
+    if (!feat_db_configured) {
+        feat_db_configured = 1;
+        (void) sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+        (void) sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    }
+
     flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
 
     if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
