@@ -353,10 +353,10 @@ test_password_cap(void)
     is_int(feat_crypto_init_shared(), FEAT_OK, "cap back to two");
     is_int(feat_crypto_pw_slots(), 1,
            "... but one slot with 2 workers: one stays out of hashing");
-    feat_conf_set("workers", "3");
+    feat_conf_set(FEAT_CONF_WORKERS, "3");
     is_int(feat_crypto_init_shared(), FEAT_OK, "three workers");
     is_int(feat_crypto_pw_slots(), 2, "two free slots");
-    feat_conf_set("workers", "2");
+    feat_conf_set(FEAT_CONF_WORKERS, "2");
 }
 
 
@@ -373,19 +373,19 @@ test_password_busy(void)
     pid_t            pid;
     struct timespec  ms = { 0, 1000000 };
 
-    feat_conf_set("scrypt.max_concurrent", "1");
-    feat_conf_set("scrypt.wait", "0");
+    feat_conf_set(FEAT_CONF_SCRYPT_MAX_CONCURRENT, "1");
+    feat_conf_set(FEAT_CONF_SCRYPT_WAIT, "0");
     is_int(feat_crypto_init_shared(), FEAT_OK, "a cap of one, no wait");
 
     /* a long hash in a child: 64 MB, eight passes */
-    feat_conf_set("scrypt.ln", "16");
-    feat_conf_set("scrypt.p", "8");
+    feat_conf_set(FEAT_CONF_SCRYPT_LN, "16");
+    feat_conf_set(FEAT_CONF_SCRYPT_P, "8");
     pid = fork();
     if (pid == 0) {
         _exit(feat_password_hash("held", h, sizeof(h)) == FEAT_OK ? 0 : 1);
     }
-    feat_conf_set("scrypt.ln", "4");
-    feat_conf_set("scrypt.p", "1");
+    feat_conf_set(FEAT_CONF_SCRYPT_LN, "4");
+    feat_conf_set(FEAT_CONF_SCRYPT_P, "1");
 
     seen = 0;
     for (i = 0; pid > 0 && i < 5000 && !seen; i++) {
@@ -411,8 +411,8 @@ test_password_busy(void)
            "after the holder died a hash runs");
     is_int(feat_crypto_pw_slots(), 1, "... and the slot is free again");
 
-    feat_conf_set("scrypt.wait", "10");
-    feat_conf_set("scrypt.max_concurrent", "2");
+    feat_conf_set(FEAT_CONF_SCRYPT_WAIT, "10");
+    feat_conf_set(FEAT_CONF_SCRYPT_MAX_CONCURRENT, "2");
     is_int(feat_crypto_init_shared(), FEAT_OK, "cap back to two");
 }
 

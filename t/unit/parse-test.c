@@ -665,7 +665,7 @@ static const char  *json_strings[] = {
     "\"", "\\", "a\nb",
     /* long ones: eight bytes at a time, an escape at every place */
     "Open the profile page, tap the phone number and follow the steps.",
-    "1234567\"1234567\\123456\x1f12345678\n", "abcdefgh", "abcdefg\"",
+    "1234567\"1234567\\123456\x1f" "12345678\n", "abcdefgh", "abcdefg\"",
     "\"bcdefghijklmnop\x01", "中文中文中文中文中文 with a \\ at 35 \xc3\xa9\xf0\x9f\x98\x80"
 };
 
