@@ -667,6 +667,9 @@ long feat_base64_decode(const char *in, size_t n, unsigned char *out,
  * and writes nothing.
  */
 int feat_password_hash(const char *password, char *out, size_t outsz);
+/* 1 when a hash begun now would be refused with FEAT_BUSY, else 0: a hint
+ * that lets a login refuse before its reads (the hash still decides). */
+int feat_password_busy(void);
 int feat_password_verify(const char *password, const char *stored,
     int *rehash);
 

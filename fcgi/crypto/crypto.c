@@ -615,6 +615,37 @@ feat_pw_slot_take(int *slot)
 }
 
 
+int
+feat_password_busy(void)
+{
+    int                     i;
+    pid_t                   p;
+    long long               end, avg;
+    struct feat_pw_shared  *sh;
+
+    sh = feat_pw_shared;
+    if (sh == NULL) {
+        return 0;
+    }
+
+    end = feat_pw_clock() + sh->wait_ns;
+    avg = atomic_load(&sh->avg_ns);
+
+    for (i = 0; i < sh->slots; i++) {
+        p = atomic_load(&sh->slot[i]);
+
+        /* free, about to be, or held by the dead: a hash would run */
+        if (p == 0 || atomic_load(&sh->since[i]) + avg <= end
+            || (kill(p, 0) == -1 && errno == ESRCH))
+        {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
 static void
 feat_pw_slot_give(int slot)
 {

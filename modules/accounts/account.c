@@ -437,6 +437,16 @@ feat_account_check_password(sqlite3 *db, const char *app,
     struct feat_user    u;
     struct feat_arena  *a;
 
+    /*
+     * In a storm of logins most are refused for want of a hashing slot:
+     * refused before the lockout and user reads, they cost the workers
+     * that serve everything else as little as can be.  Not an attempt:
+     * nothing is counted.
+     */
+    if (feat_password_busy()) {
+        return FEAT_E_BUSY;
+    }
+
     window = (int) feat_conf_int(FEAT_CONF_LOGIN_WINDOW);
 
     /* Locked means locked, even for the right password. */
