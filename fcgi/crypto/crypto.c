@@ -635,7 +635,8 @@ feat_password_busy(void)
         p = atomic_load(&sh->slot[i]);
 
         /* free, about to be, or held by the dead: a hash would run */
-        if (p == 0 || atomic_load(&sh->since[i]) + avg <= end
+        if (p == 0
+            || (sh->wait_ns > 0 && atomic_load(&sh->since[i]) + avg <= end)
             || (kill(p, 0) == -1 && errno == ESRCH))
         {
             return 0;

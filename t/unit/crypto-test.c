@@ -398,6 +398,7 @@ test_password_busy(void)
     ok(seen, "the child holds the slot");
 
     if (seen) {
+        is_int(feat_password_busy(), 1, "feat_password_busy says so");
         is_int(feat_password_hash("refused", h, sizeof(h)), FEAT_BUSY,
                "a hash meanwhile is refused: FEAT_BUSY");
         is_int(feat_password_verify("refused", RFC7914, NULL), FEAT_BUSY,
@@ -410,6 +411,7 @@ test_password_busy(void)
     is_int(feat_password_hash("after", h, sizeof(h)), FEAT_OK,
            "after the holder died a hash runs");
     is_int(feat_crypto_pw_slots(), 1, "... and the slot is free again");
+    is_int(feat_password_busy(), 0, "... and feat_password_busy no more");
 
     feat_conf_set(FEAT_CONF_SCRYPT_WAIT, "10");
     feat_conf_set(FEAT_CONF_SCRYPT_MAX_CONCURRENT, "2");
