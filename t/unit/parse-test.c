@@ -580,10 +580,23 @@ test_time(void)
         { "2026/01/01", FEAT_ERROR }, { "2026-01-01x", FEAT_ERROR },
         { "", FEAT_ERROR }, { "abcd-ef-gh", FEAT_ERROR },
     };
+    static const char  *zones[] = {
+        "Asia/Shanghai", "America/New_York", "Europe/London",
+        "Australia/Lord_Howe", "America/St_Johns", "Asia/Kathmandu",
+        "Pacific/Apia", "UTC"
+    };
+    /* offset changes: US 2026-03-08 and 2026-11-01, Lord Howe 2026-04-05,
+     * Shanghai's DST of 1988, Apia's skipped day 2011-12-30 */
+    static const time_t  base[] = {
+        1772953200, 1793512800, 1775314800, 577123200, 1325239200,
+        1784563200
+    };
     struct feat_req  r;
-    size_t           i;
-    int              all;
-    time_t           now;
+    size_t           i, z;
+    int              all, bad;
+    char             want[64];
+    time_t           now, t;
+    struct tm        tm;
 
     all = 1;
     for (i = 0; i < FEAT_NELEMS(dates); i++) {
@@ -604,6 +617,41 @@ test_time(void)
            "feat_time by dialect");
     feat_conf_set(FEAT_CONF_TIMEZONE, "UTC");
     is_str(feat_time_iso(arena, 0), "1970-01-01T00:00:00+00:00", "UTC");
+
+    /*
+     * The forms come from a per-day cache of the zone's offset and a
+     * civil-date computation, not localtime_r() each time: they must
+     * agree with localtime_r() everywhere, DST changes (whole hours,
+     * Lord Howe's half hour), historical offsets and a reload to another
+     * zone included.
+     */
+    for (z = 0; z < FEAT_NELEMS(zones); z++) {
+        feat_conf_set(FEAT_CONF_TIMEZONE, zones[z]);
+        bad = 0;
+        for (i = 0; i < 4000; i++) {
+            /* 1901..2100, and around this zone's offset changes */
+            t = (time_t) ((long long) (i * 1577847.0) - 2145916800LL
+                          + (long long) (i % 7) * 3599);
+            if (i % 2 == 1) {
+                t = base[i / 2 % FEAT_NELEMS(base)] + (time_t) (i % 97) * 1800
+                    - 86400;
+            }
+            if (localtime_r(&t, &tm) == NULL) {
+                continue;
+            }
+            snprintf(want, sizeof(want), "%04d-%02d-%02d %02d:%02d:%02d",
+                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                     tm.tm_hour, tm.tm_min, tm.tm_sec);
+            if (strcmp(feat_time_v2(arena, t), want) != 0) {
+                if (bad++ < 3) {
+                    diag("%s %lld: %s, localtime_r %s", zones[z],
+                         (long long) t, feat_time_v2(arena, t), want);
+                }
+            }
+        }
+        ok(bad == 0, "v2 times in %s agree with localtime_r", zones[z]);
+    }
+    feat_arena_reset(arena);
 
     setenv("FEAT_CLOCK_SHIFT", "3600", 1);
     now = time(NULL);
