@@ -131,13 +131,13 @@ feat_reply_write(struct feat_req *r, int status, cJSON *body)
     len = 0;
 
     if (body != NULL) {
-        text = cJSON_PrintUnformatted(body);
+        /* cJSON's bytes, printed into the arena (protocol/json.c) */
+        text = feat_json_print(r->arena, body, &len);
         cJSON_Delete(body);
         if (text == NULL) {
-            feat_log(LOG_EMERG, 0, "cJSON_PrintUnformatted() failed");
+            feat_log(LOG_EMERG, 0, "an answer's JSON did not print");
             abort();
         }
-        len = strlen(text);
     }
 
     memset(&b, 0, sizeof(b));
@@ -173,8 +173,6 @@ feat_reply_write(struct feat_req *r, int status, cJSON *body)
         feat_captured_req = r;
         feat_captured = b.s;
     }
-
-    free(text);
 
     return FEAT_OK;
 }
