@@ -200,6 +200,21 @@ char *feat_reply_page_url(struct feat_req *r, const char *arg,
     long long page);
 
 
+/* ---- core/arena.c -------------------------------------------------------- */
+
+/*
+ * Hands a's memory to cJSON's allocation hooks until called again (NULL:
+ * malloc and free again): the worker does it for its request arena, so
+ * every cJSON item made while a request runs lives in that arena and goes
+ * with its reset.  Nothing may keep a cJSON item from one request to the
+ * next.  Free of memory cJSON had from malloc still frees.  A no-op in
+ * AddressSanitizer builds, which keep malloc to see every lifetime.
+ */
+void feat_arena_json_hooks(struct feat_arena *a);
+/* 1 if p points into memory a handed out, else 0. */
+int feat_arena_owns(struct feat_arena *a, const void *p);
+
+
 /* ---- protocol/json.c ----------------------------------------------------- */
 
 /*

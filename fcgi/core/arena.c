@@ -27,6 +27,7 @@
 #define FEAT_ARENA_FIRST       (8192 - 256)
 #define FEAT_ARENA_BLOCK       16384
 #define FEAT_ARENA_BLOCK_MAX   (256 * 1024)
+#define FEAT_ARENA_SPARES      4
 
 struct feat_arena_block {
     struct feat_arena_block  *next;
@@ -45,6 +46,7 @@ struct feat_arena_cleanup {
 struct feat_arena {
     struct feat_arena_block    *current;  /* where small allocations go */
     struct feat_arena_block    *blocks;   /* every block after the first */
+    struct feat_arena_block    *spare;    /* kept by a reset for reuse */
     struct feat_arena_cleanup  *cleanups; /* most recent first */
     size_t                      next_size;
     struct feat_arena_block     first;    /* must stay last: data[] */
@@ -89,6 +91,7 @@ feat_arena_create(void)
     a->first.used = 0;
     a->current = &a->first;
     a->blocks = NULL;
+    a->spare = NULL;
     a->cleanups = NULL;
     a->next_size = FEAT_ARENA_BLOCK;
 
@@ -114,17 +117,45 @@ feat_arena_run_cleanups(struct feat_arena *a)
 }
 
 
+/*
+ * Frees the blocks after the first; with keep, up to FEAT_ARENA_SPARES of
+ * the ordinary ones (not a large allocation's own block) stay aside for
+ * the next requests, so that a worker whose answers outgrow the first
+ * block does not malloc and free the same blocks at every request.
+ */
 static void
-feat_arena_free_blocks(struct feat_arena *a)
+feat_arena_free_blocks(struct feat_arena *a, int keep)
 {
+    int                       kept;
     struct feat_arena_block  *b, *next;
+
+    kept = 0;
+    for (b = a->spare; b != NULL; b = b->next) {
+        kept++;
+    }
 
     for (b = a->blocks; b != NULL; b = next) {
         next = b->next;
+        if (keep && kept < FEAT_ARENA_SPARES && b->size >= FEAT_ARENA_BLOCK
+            && b->size <= FEAT_ARENA_BLOCK_MAX)
+        {
+            b->next = a->spare;
+            a->spare = b;
+            kept++;
+            continue;
+        }
         free(b);
     }
 
     a->blocks = NULL;
+
+    if (!keep) {
+        for (b = a->spare; b != NULL; b = next) {
+            next = b->next;
+            free(b);
+        }
+        a->spare = NULL;
+    }
 }
 
 
@@ -136,7 +167,7 @@ feat_arena_destroy(struct feat_arena *a)
     }
 
     feat_arena_run_cleanups(a);
-    feat_arena_free_blocks(a);
+    feat_arena_free_blocks(a, 0);
     free(a);
 }
 
@@ -145,7 +176,7 @@ void
 feat_arena_reset(struct feat_arena *a)
 {
     feat_arena_run_cleanups(a);
-    feat_arena_free_blocks(a);
+    feat_arena_free_blocks(a, 1);
     a->first.used = 0;
     a->current = &a->first;
     a->next_size = FEAT_ARENA_BLOCK;
@@ -155,11 +186,23 @@ feat_arena_reset(struct feat_arena *a)
 static struct feat_arena_block *
 feat_arena_block_new(struct feat_arena *a, size_t size)
 {
-    struct feat_arena_block  *b;
+    struct feat_arena_block  *b, **prev;
 
     if (size > SIZE_MAX - sizeof(struct feat_arena_block)) {
         feat_log(LOG_EMERG, 0, "arena block of %zu bytes", size);
         abort();
+    }
+
+    /* a spare that is large enough, else a new one */
+    for (prev = &a->spare; *prev != NULL; prev = &(*prev)->next) {
+        if ((*prev)->size >= size) {
+            b = *prev;
+            *prev = b->next;
+            b->used = 0;
+            b->next = a->blocks;
+            a->blocks = b;
+            return b;
+        }
     }
 
     b = feat_arena_malloc(sizeof(struct feat_arena_block) + size);
@@ -291,6 +334,82 @@ feat_arena_cleanup_add(struct feat_arena *a, feat_cleanup_pt fn, void *data)
 }
 
 
+/*
+ * cJSON in the arena.  A worker hands its request arena to cJSON's
+ * allocation hooks (feat_arena_json_hooks): every node, key and string a
+ * request builds or parses is then a bump of the arena's pointer instead
+ * of a malloc, and goes with the arena's reset instead of a free each.  An
+ * answer of 20 rows builds some 500 of them.  Memory cJSON had from malloc
+ * before (none in a request) is still given back with free.  Sanitizer
+ * builds keep malloc, so that ASan still sees every cJSON lifetime.
+ */
+static struct feat_arena  *feat_arena_json_current;
+
+
+int
+feat_arena_owns(struct feat_arena *a, const void *p)
+{
+    const unsigned char             *c;
+    const struct feat_arena_block   *b;
+
+    c = p;
+
+    if (c >= a->first.data && c < a->first.data + a->first.size) {
+        return 1;
+    }
+
+    for (b = a->blocks; b != NULL; b = b->next) {
+        if (c >= b->data && c < b->data + b->size) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+static void *
+feat_arena_json_malloc(size_t n)
+{
+    if (feat_arena_json_current != NULL) {
+        return feat_arena_alloc(feat_arena_json_current, n);
+    }
+
+    return malloc(n);
+}
+
+
+static void
+feat_arena_json_free(void *p)
+{
+    if (p == NULL
+        || (feat_arena_json_current != NULL
+            && feat_arena_owns(feat_arena_json_current, p)))
+    {
+        return;
+    }
+
+    free(p);
+}
+
+
+void
+feat_arena_json_hooks(struct feat_arena *a)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    (void) a;
+#else
+    cJSON_Hooks  hooks;
+
+    hooks.malloc_fn = feat_arena_json_malloc;
+    hooks.free_fn = feat_arena_json_free;
+
+    feat_arena_json_current = a;
+    cJSON_InitHooks(a != NULL ? &hooks : NULL);
+#endif
+}
+
+
 static void
 feat_arena_json_delete(void *data)
 {
@@ -301,7 +420,10 @@ feat_arena_json_delete(void *data)
 cJSON *
 feat_arena_json(struct feat_arena *a, cJSON *item)
 {
-    if (item != NULL) {
+    /* a tree in the hooked arena goes with it: no walk to free nothing */
+    if (item != NULL
+        && !(a == feat_arena_json_current && feat_arena_owns(a, item)))
+    {
         feat_arena_cleanup_add(a, feat_arena_json_delete, item);
     }
 

@@ -441,6 +441,7 @@ feat_worker_main(int listen_fd, int worker_no)
     }
 
     arena = feat_arena_create();
+    feat_arena_json_hooks(arena);
 
     while (!feat_worker_stop) {
 
@@ -496,6 +497,7 @@ feat_worker_main(int listen_fd, int worker_no)
     feat_worker_exit_modules();
 
     FCGX_Free(&req, 1);
+    feat_arena_json_hooks(NULL);
     feat_arena_destroy(arena);
     feat_db_close();
 
