@@ -96,6 +96,13 @@ void feat_http_fault_arm(long n);
 
 /* ---- crypto/crypto.c ----------------------------------------------------- */
 
+/* Logs OpenSSL's error for what failed where it cannot (a broken install)
+ * and aborts. */
+void feat_crypto_die(const char *what) __attribute__((noreturn));
+
+
+/* ---- crypto/password.c --------------------------------------------------- */
+
 /* Creates the shared memory that caps password work (config
  * scrypt.max_concurrent, scrypt.wait, workers); called by the master before
  * fork (and again on reload, for the new workers).  Without it hashing runs
