@@ -552,6 +552,83 @@ void feat_db_done(sqlite3_stmt *st);
 /* Reads the current row of st into item: a module's column reader. */
 typedef void (*feat_db_row_pt)(struct feat_arena *a, sqlite3_stmt *st,
     void *item);
+
+/*
+ * A declarative row reader.  A module describes a struct's columns once,
+ * as an X-macro list in SELECT order (struct, type, field, SQL), and
+ * makes from that one list both the column list of its SELECTs and the
+ * map the reader fills the struct by, so the two cannot drift apart:
+ *
+ *     #define FAQ_COLS(X, _)                                           \
+ *         X(struct feat_faq, INT64, id, "id") _                        \
+ *         X(struct feat_faq, TEXT, title, "title") _                   \
+ *         X(struct feat_faq, TIME, created_at, "created_at")
+ *     #define FAQ_COLUMNS  FAQ_COLS(FEAT_COL_SQL, ", ")
+ *     static const struct feat_db_col  faq_cols[] = {
+ *         FAQ_COLS(FEAT_COL_MAP, )
+ *     };
+ *     FEAT_DB_READER(faq_row, faq_cols)
+ *
+ *     "SELECT " FAQ_COLUMNS " FROM faq WHERE ..."   (id, title, created_at)
+ *
+ * faq_row is then a feat_db_row_pt for feat_db_row and struct
+ * feat_db_list.  A join that qualifies the columns ("f.id") takes a
+ * generator of the module's own in place of FEAT_COL_SQL.  Each
+ * FEAT_COL_<TYPE>(struct, field) checks the field's C type at compile
+ * time: INT64 sqlite3_int64, INT int, BOOL int (0 or 1), UINT unsigned,
+ * TIME time_t, TEXT const char * (an arena copy, "" for NULL).  A NULL
+ * number reads as 0.
+ */
+enum feat_db_type {
+    FEAT_DB_INT64 = 1,
+    FEAT_DB_INT,
+    FEAT_DB_BOOL,
+    FEAT_DB_UINT,
+    FEAT_DB_TIME,
+    FEAT_DB_TEXT
+};
+
+struct feat_db_col {
+    enum feat_db_type  type;
+    size_t             offset;    /* of the field in the struct */
+};
+
+/* offsetof(s, f), which compiles only when the field has C type t. */
+#define FEAT_COL_AT(s, f, t)  _Generic(((s *) 0)->f, t: offsetof(s, f))
+
+#define FEAT_COL_INT64(s, f)                                                  \
+    { FEAT_DB_INT64, FEAT_COL_AT(s, f, sqlite3_int64) }
+#define FEAT_COL_INT(s, f)                                                    \
+    { FEAT_DB_INT, FEAT_COL_AT(s, f, int) }
+#define FEAT_COL_BOOL(s, f)                                                   \
+    { FEAT_DB_BOOL, FEAT_COL_AT(s, f, int) }
+#define FEAT_COL_UINT(s, f)                                                   \
+    { FEAT_DB_UINT, FEAT_COL_AT(s, f, unsigned) }
+#define FEAT_COL_TIME(s, f)                                                   \
+    { FEAT_DB_TIME, FEAT_COL_AT(s, f, time_t) }
+#define FEAT_COL_TEXT(s, f)                                                   \
+    { FEAT_DB_TEXT, FEAT_COL_AT(s, f, const char *) }
+
+/* The generators for an X-macro column list: the map entry, the SQL. */
+#define FEAT_COL_MAP(s, type, f, sql)  FEAT_COL_##type(s, f),
+#define FEAT_COL_SQL(s, type, f, sql)  sql
+
+/*
+ * Fills item from the n columns of st's current row that start at column
+ * first, by the map cols (cols[i] reads column first + i).
+ */
+void feat_db_read(struct feat_arena *a, sqlite3_stmt *st, int first,
+    const struct feat_db_col *cols, size_t n, void *item);
+
+/* Defines the static feat_db_row_pt name that reads a row by the map
+ * cols (an array, FEAT_NELEMS counts it) from column 0. */
+#define FEAT_DB_READER(name, cols)                                            \
+    static void                                                               \
+    name(struct feat_arena *a, sqlite3_stmt *st, void *item)                  \
+    {                                                                         \
+        feat_db_read(a, st, 0, cols, FEAT_NELEMS(cols), item);                \
+    }
+
 /*
  * Steps st (from feat_db_query; NULL, its failure, is passed on) for the
  * one row it may answer, read into item by fn, then calls feat_db_done.

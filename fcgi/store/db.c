@@ -4,8 +4,9 @@
  * level, foreign keys and a busy timeout.  Statements are prepared once
  * (SQLITE_PREPARE_PERSISTENT) and kept in a cache keyed by the address of
  * their SQL string literal, so a query costs a hash probe, a reset and the
- * binds.  Rows are read by a module's row reader: one row (feat_db_row) or
- * a page of a list with its total (feat_db_rows, the one list loop of
+ * binds.  Rows are read by a module's row reader, most of them made by
+ * FEAT_DB_READER from a column map (feat_db_read): one row (feat_db_row)
+ * or a page of a list with its total (feat_db_rows, the one list loop of
  * every module).  Transactions are BEGIN IMMEDIATE: a writer takes the
  * write lock up front and waits in the busy handler instead of failing
  * half-way with SQLITE_BUSY on lock upgrade.  Migrations from migrations.c
@@ -322,6 +323,53 @@ feat_db_done(sqlite3_stmt *st)
         /* Ends the read transaction and frees the copied bindings. */
         sqlite3_reset(st);
         sqlite3_clear_bindings(st);
+    }
+}
+
+
+/*
+ * The one row reader: each column by its map entry into the field at its
+ * offset.  The field's C type was checked where the map was written
+ * (FEAT_COL_*), so the casts here only name what is already there.
+ */
+void
+feat_db_read(struct feat_arena *a, sqlite3_stmt *st, int first,
+    const struct feat_db_col *cols, size_t n, void *item)
+{
+    int     i;
+    size_t  k;
+    char   *p;
+
+    for (k = 0; k < n; k++) {
+        i = first + (int) k;
+        p = (char *) item + cols[k].offset;
+
+        switch (cols[k].type) {
+
+        case FEAT_DB_INT64:
+            *(sqlite3_int64 *) p = sqlite3_column_int64(st, i);
+            break;
+
+        case FEAT_DB_INT:
+            *(int *) p = sqlite3_column_int(st, i);
+            break;
+
+        case FEAT_DB_BOOL:
+            *(int *) p = sqlite3_column_int(st, i) != 0;
+            break;
+
+        case FEAT_DB_UINT:
+            *(unsigned *) p = (unsigned) sqlite3_column_int64(st, i);
+            break;
+
+        case FEAT_DB_TIME:
+            *(time_t *) p = (time_t) sqlite3_column_int64(st, i);
+            break;
+
+        case FEAT_DB_TEXT:
+            *(const char **) p = feat_db_col_text(a, st, i);
+            break;
+        }
     }
 }
 

@@ -21,36 +21,36 @@
 
 #define HASH_MAX  256
 
-/* The columns feat_user_fill reads, in its order. */
-#define USER_COLUMNS                                                         \
-    "id, app_id, area, phone, email, username, openid, password, role,"     \
-    " is_active, nickname, avatar, gender, birthday, address, city,"        \
-    " password_changed_at, created_at, updated_at"
+/* struct feat_user's columns in SELECT order: the column list and the map
+ * user_fill reads by are both made from it. */
+#define USER_COLS(X, _)                                                      \
+    X(struct feat_user, INT64, id, "id") _                                   \
+    X(struct feat_user, TEXT, app_id, "app_id") _                            \
+    X(struct feat_user, TEXT, area, "area") _                                \
+    X(struct feat_user, TEXT, phone, "phone") _                              \
+    X(struct feat_user, TEXT, email, "email") _                              \
+    X(struct feat_user, TEXT, username, "username") _                        \
+    X(struct feat_user, TEXT, openid, "openid") _                            \
+    X(struct feat_user, TEXT, password, "password") _                        \
+    X(struct feat_user, INT, role, "role") _                                 \
+    X(struct feat_user, BOOL, is_active, "is_active") _                      \
+    X(struct feat_user, TEXT, nickname, "nickname") _                        \
+    X(struct feat_user, TEXT, avatar, "avatar") _                            \
+    X(struct feat_user, INT, gender, "gender") _                             \
+    X(struct feat_user, TEXT, birthday, "birthday") _                        \
+    X(struct feat_user, TEXT, address, "address") _                          \
+    X(struct feat_user, TEXT, city, "city") _                                \
+    X(struct feat_user, TIME, password_changed_at, "password_changed_at") _  \
+    X(struct feat_user, TIME, created_at, "created_at") _                    \
+    X(struct feat_user, TIME, updated_at, "updated_at")
 
+#define USER_COLUMNS  USER_COLS(FEAT_COL_SQL, ", ")
 
-static void
-user_fill(struct feat_arena *a, sqlite3_stmt *st, struct feat_user *u)
-{
-    u->id = sqlite3_column_int64(st, 0);
-    u->app_id = feat_db_col_text(a, st, 1);
-    u->area = feat_db_col_text(a, st, 2);
-    u->phone = feat_db_col_text(a, st, 3);
-    u->email = feat_db_col_text(a, st, 4);
-    u->username = feat_db_col_text(a, st, 5);
-    u->openid = feat_db_col_text(a, st, 6);
-    u->password = feat_db_col_text(a, st, 7);
-    u->role = sqlite3_column_int(st, 8);
-    u->is_active = sqlite3_column_int(st, 9) != 0;
-    u->nickname = feat_db_col_text(a, st, 10);
-    u->avatar = feat_db_col_text(a, st, 11);
-    u->gender = sqlite3_column_int(st, 12);
-    u->birthday = feat_db_col_text(a, st, 13);
-    u->address = feat_db_col_text(a, st, 14);
-    u->city = feat_db_col_text(a, st, 15);
-    u->password_changed_at = (time_t) sqlite3_column_int64(st, 16);
-    u->created_at = (time_t) sqlite3_column_int64(st, 17);
-    u->updated_at = (time_t) sqlite3_column_int64(st, 18);
-}
+static const struct feat_db_col  user_cols[] = {
+    USER_COLS(FEAT_COL_MAP, )
+};
+
+FEAT_DB_READER(user_fill, user_cols)
 
 
 /* Steps st once: FEAT_E_NONE with *u filled, missing when no row. */
@@ -382,15 +382,15 @@ struct user_reply {
     time_t       created_at;
 };
 
+#define USER_REPLY_COLS(X, _)                                                \
+    X(struct user_reply, TEXT, content, "r.content") _                       \
+    X(struct user_reply, TIME, created_at, "r.created_at")
 
-static void
-user_reply_row(struct feat_arena *a, sqlite3_stmt *st, void *item)
-{
-    struct user_reply  *r = item;
+static const struct feat_db_col  user_reply_cols[] = {
+    USER_REPLY_COLS(FEAT_COL_MAP, )
+};
 
-    r->content = feat_db_col_text(a, st, 0);
-    r->created_at = (time_t) sqlite3_column_int64(st, 1);
-}
+FEAT_DB_READER(user_reply_row, user_reply_cols)
 
 
 enum feat_error
@@ -402,7 +402,8 @@ feat_user_reply_latest(sqlite3 *db, struct feat_arena *a, const char *app,
     struct user_reply   r;
 
     st = feat_db_query(db,
-                       "SELECT r.content, r.created_at FROM feedback f"
+                       "SELECT " USER_REPLY_COLS(FEAT_COL_SQL, ", ")
+                       " FROM feedback f"
                        " JOIN feedback_reply r ON r.feedback_id = f.id"
                        " WHERE f.app_id = ? AND f.user_id = ?"
                        " ORDER BY r.id DESC LIMIT 1",

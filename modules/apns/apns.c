@@ -12,21 +12,23 @@
 #include "apns/apns.h"
 
 
-#define APNS_COLUMNS  "id, user_id, token, sandbox, created_at, updated_at"
+/* struct feat_apns_device's columns in SELECT (and RETURNING) order: the
+ * column list and the map apns_row reads by are both made from it. */
+#define APNS_COLS(X, _)                                                      \
+    X(struct feat_apns_device, INT64, id, "id") _                            \
+    X(struct feat_apns_device, INT64, user_id, "user_id") _                  \
+    X(struct feat_apns_device, TEXT, token, "token") _                       \
+    X(struct feat_apns_device, INT, sandbox, "sandbox") _                    \
+    X(struct feat_apns_device, TIME, created_at, "created_at") _             \
+    X(struct feat_apns_device, TIME, updated_at, "updated_at")
 
+#define APNS_COLUMNS  APNS_COLS(FEAT_COL_SQL, ", ")
 
-static void
-apns_row(struct feat_arena *a, sqlite3_stmt *st, void *item)
-{
-    struct feat_apns_device  *d = item;
+static const struct feat_db_col  apns_cols[] = {
+    APNS_COLS(FEAT_COL_MAP, )
+};
 
-    d->id = sqlite3_column_int64(st, 0);
-    d->user_id = sqlite3_column_int64(st, 1);
-    d->token = feat_db_col_text(a, st, 2);
-    d->sandbox = sqlite3_column_int(st, 3);
-    d->created_at = (time_t) sqlite3_column_int64(st, 4);
-    d->updated_at = (time_t) sqlite3_column_int64(st, 5);
-}
+FEAT_DB_READER(apns_row, apns_cols)
 
 
 int

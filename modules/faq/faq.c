@@ -12,25 +12,25 @@
 #include "faq/faq.h"
 
 
-#define FAQ_COLUMNS                                                          \
-    "id, app_id, created_at, updated_at, title, content, category, "         \
-    "external_link"
+/* struct feat_faq's columns in SELECT order: the column list and the map
+ * faq_row reads by are both made from it. */
+#define FAQ_COLS(X, _)                                                       \
+    X(struct feat_faq, INT64, id, "id") _                                    \
+    X(struct feat_faq, TEXT, app_id, "app_id") _                             \
+    X(struct feat_faq, TIME, created_at, "created_at") _                     \
+    X(struct feat_faq, TIME, updated_at, "updated_at") _                     \
+    X(struct feat_faq, TEXT, title, "title") _                               \
+    X(struct feat_faq, TEXT, content, "content") _                           \
+    X(struct feat_faq, TEXT, category, "category") _                         \
+    X(struct feat_faq, TEXT, external_link, "external_link")
 
+#define FAQ_COLUMNS  FAQ_COLS(FEAT_COL_SQL, ", ")
 
-static void
-faq_row(struct feat_arena *a, sqlite3_stmt *st, void *item)
-{
-    struct feat_faq  *f = item;
+static const struct feat_db_col  faq_cols[] = {
+    FAQ_COLS(FEAT_COL_MAP, )
+};
 
-    f->id = sqlite3_column_int64(st, 0);
-    f->app_id = feat_db_col_text(a, st, 1);
-    f->created_at = (time_t) sqlite3_column_int64(st, 2);
-    f->updated_at = (time_t) sqlite3_column_int64(st, 3);
-    f->title = feat_db_col_text(a, st, 4);
-    f->content = feat_db_col_text(a, st, 5);
-    f->category = feat_db_col_text(a, st, 6);
-    f->external_link = feat_db_col_text(a, st, 7);
-}
+FEAT_DB_READER(faq_row, faq_cols)
 
 
 /* An external link is opened by the app, often in a web view: only http

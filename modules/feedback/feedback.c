@@ -14,77 +14,77 @@
 #include "feedback/feedback.h"
 
 
-#define FEEDBACK_COLUMNS                                                     \
-    "id, app_id, created_at, updated_at, user_id, title, content,"           \
-    " category_id, contact_phone, status"
+/*
+ * The columns of each struct in SELECT order: a list makes both the column
+ * list of the statements and the map its row reader reads by.  In the join
+ * of feedback f and feedback_reply r the same names are qualified (IN_F,
+ * IN_R).
+ */
+#define FEEDBACK_COLS(X, _)                                                  \
+    X(struct feat_feedback, INT64, id, "id") _                               \
+    X(struct feat_feedback, TEXT, app_id, "app_id") _                        \
+    X(struct feat_feedback, TIME, created_at, "created_at") _                \
+    X(struct feat_feedback, TIME, updated_at, "updated_at") _                \
+    X(struct feat_feedback, INT64, user_id, "user_id") _                     \
+    X(struct feat_feedback, TEXT, title, "title") _                          \
+    X(struct feat_feedback, TEXT, content, "content") _                      \
+    /* NULL (no category, or its category was removed) reads as 0 */        \
+    X(struct feat_feedback, INT64, category_id, "category_id") _             \
+    X(struct feat_feedback, TEXT, contact_phone, "contact_phone") _          \
+    X(struct feat_feedback, INT, status, "status")
 
-#define REPLY_COLUMNS                                                        \
-    "id, app_id, created_at, updated_at, feedback_id, manager_id, content,"  \
-    " is_read"
+#define REPLY_COLS(X, _)                                                     \
+    X(struct feat_feedback_reply, INT64, id, "id") _                         \
+    X(struct feat_feedback_reply, TEXT, app_id, "app_id") _                  \
+    X(struct feat_feedback_reply, TIME, created_at, "created_at") _          \
+    X(struct feat_feedback_reply, TIME, updated_at, "updated_at") _          \
+    X(struct feat_feedback_reply, INT64, feedback_id, "feedback_id") _       \
+    X(struct feat_feedback_reply, INT64, manager_id, "manager_id") _         \
+    X(struct feat_feedback_reply, TEXT, content, "content") _                \
+    X(struct feat_feedback_reply, INT, is_read, "is_read")
 
-#define CATEGORY_COLUMNS                                                     \
-    "id, app_id, created_at, updated_at, name, description"
+#define CATEGORY_COLS(X, _)                                                  \
+    X(struct feat_feedback_category, INT64, id, "id") _                      \
+    X(struct feat_feedback_category, TEXT, app_id, "app_id") _               \
+    X(struct feat_feedback_category, TIME, created_at, "created_at") _       \
+    X(struct feat_feedback_category, TIME, updated_at, "updated_at") _       \
+    X(struct feat_feedback_category, TEXT, name, "name") _                   \
+    X(struct feat_feedback_category, TEXT, description, "description")
 
+#define MANAGER_COLS(X, _)                                                   \
+    X(struct feat_manager, INT64, id, "id") _                                \
+    X(struct feat_manager, TEXT, app_id, "app_id") _                         \
+    X(struct feat_manager, TEXT, name, "name") _                             \
+    X(struct feat_manager, TIME, created_at, "created_at")
 
-static void
-feedback_row(struct feat_arena *a, sqlite3_stmt *st, void *item)
-{
-    struct feat_feedback  *f = item;
+#define IN_F(s, type, f, sql)  "f." sql
+#define IN_R(s, type, f, sql)  "r." sql
 
-    f->id = sqlite3_column_int64(st, 0);
-    f->app_id = feat_db_col_text(a, st, 1);
-    f->created_at = (time_t) sqlite3_column_int64(st, 2);
-    f->updated_at = (time_t) sqlite3_column_int64(st, 3);
-    f->user_id = sqlite3_column_int64(st, 4);
-    f->title = feat_db_col_text(a, st, 5);
-    f->content = feat_db_col_text(a, st, 6);
-    /* NULL (no category, or its category was removed) reads as 0 */
-    f->category_id = sqlite3_column_int64(st, 7);
-    f->contact_phone = feat_db_col_text(a, st, 8);
-    f->status = sqlite3_column_int(st, 9);
-}
+#define FEEDBACK_COLUMNS  FEEDBACK_COLS(FEAT_COL_SQL, ", ")
+#define REPLY_COLUMNS     REPLY_COLS(FEAT_COL_SQL, ", ")
+#define CATEGORY_COLUMNS  CATEGORY_COLS(FEAT_COL_SQL, ", ")
+#define MANAGER_COLUMNS   MANAGER_COLS(FEAT_COL_SQL, ", ")
 
+static const struct feat_db_col  feedback_cols[] = {
+    FEEDBACK_COLS(FEAT_COL_MAP, )
+};
 
-static void
-reply_row(struct feat_arena *a, sqlite3_stmt *st, void *item)
-{
-    struct feat_feedback_reply  *p = item;
+static const struct feat_db_col  reply_cols[] = {
+    REPLY_COLS(FEAT_COL_MAP, )
+};
 
-    p->id = sqlite3_column_int64(st, 0);
-    p->app_id = feat_db_col_text(a, st, 1);
-    p->created_at = (time_t) sqlite3_column_int64(st, 2);
-    p->updated_at = (time_t) sqlite3_column_int64(st, 3);
-    p->feedback_id = sqlite3_column_int64(st, 4);
-    p->manager_id = sqlite3_column_int64(st, 5);
-    p->content = feat_db_col_text(a, st, 6);
-    p->is_read = sqlite3_column_int(st, 7);
-}
+static const struct feat_db_col  category_cols[] = {
+    CATEGORY_COLS(FEAT_COL_MAP, )
+};
 
+static const struct feat_db_col  manager_cols[] = {
+    MANAGER_COLS(FEAT_COL_MAP, )
+};
 
-static void
-category_row(struct feat_arena *a, sqlite3_stmt *st, void *item)
-{
-    struct feat_feedback_category  *c = item;
-
-    c->id = sqlite3_column_int64(st, 0);
-    c->app_id = feat_db_col_text(a, st, 1);
-    c->created_at = (time_t) sqlite3_column_int64(st, 2);
-    c->updated_at = (time_t) sqlite3_column_int64(st, 3);
-    c->name = feat_db_col_text(a, st, 4);
-    c->description = feat_db_col_text(a, st, 5);
-}
-
-
-static void
-manager_row(struct feat_arena *a, sqlite3_stmt *st, void *item)
-{
-    struct feat_manager  *m = item;
-
-    m->id = sqlite3_column_int64(st, 0);
-    m->app_id = feat_db_col_text(a, st, 1);
-    m->name = feat_db_col_text(a, st, 2);
-    m->created_at = (time_t) sqlite3_column_int64(st, 3);
-}
+FEAT_DB_READER(feedback_row, feedback_cols)
+FEAT_DB_READER(reply_row, reply_cols)
+FEAT_DB_READER(category_row, category_cols)
+FEAT_DB_READER(manager_row, manager_cols)
 
 
 /* Hands a page read by feat_db_rows to a list function's out parameters
@@ -139,7 +139,7 @@ feat_manager_add(sqlite3 *db, const char *app, const char *name,
 /* Every manager at once: never counted, no cap. */
 static const struct feat_db_list  manager_list = {
     NULL,
-    "SELECT id, app_id, name, created_at FROM managers"
+    "SELECT " MANAGER_COLUMNS " FROM managers"
     " WHERE app_id = ? ORDER BY id LIMIT ? OFFSET ?",
     manager_row, sizeof(struct feat_manager), 0, "managers"
 };
@@ -742,27 +742,16 @@ feat_feedback_update(sqlite3 *db, struct feat_arena *a, const char *app,
 
 
 /* A reply joined with its feedback: the feedback's columns, then the
- * reply's, as the two row readers expect them. */
+ * reply's (user_reply_list's SELECT). */
 static void
 reply_item_row(struct feat_arena *a, sqlite3_stmt *st, void *item)
 {
-    int                                  i;
-    struct feat_feedback_reply_item     *it = item;
-    struct feat_feedback_reply          *p;
+    struct feat_feedback_reply_item  *it = item;
 
-    feedback_row(a, st, &it->feedback);
-
-    /* reply_row reads columns 0..7; these are 10..17 of this statement */
-    p = &it->reply;
-    i = 10;
-    p->id = sqlite3_column_int64(st, i);
-    p->app_id = feat_db_col_text(a, st, i + 1);
-    p->created_at = (time_t) sqlite3_column_int64(st, i + 2);
-    p->updated_at = (time_t) sqlite3_column_int64(st, i + 3);
-    p->feedback_id = sqlite3_column_int64(st, i + 4);
-    p->manager_id = sqlite3_column_int64(st, i + 5);
-    p->content = feat_db_col_text(a, st, i + 6);
-    p->is_read = sqlite3_column_int(st, i + 7);
+    feat_db_read(a, st, 0, feedback_cols, FEAT_NELEMS(feedback_cols),
+                 &it->feedback);
+    feat_db_read(a, st, (int) FEAT_NELEMS(feedback_cols), reply_cols,
+                 FEAT_NELEMS(reply_cols), &it->reply);
 }
 
 
@@ -771,11 +760,7 @@ static const struct feat_db_list  user_reply_list = {
     "SELECT COUNT(*) FROM feedback f"
     " JOIN feedback_reply r ON r.feedback_id = f.id"
     " WHERE f.app_id = ? AND f.user_id = ?",
-    "SELECT f.id, f.app_id, f.created_at, f.updated_at,"
-    " f.user_id, f.title, f.content, f.category_id,"
-    " f.contact_phone, f.status,"
-    " r.id, r.app_id, r.created_at, r.updated_at,"
-    " r.feedback_id, r.manager_id, r.content, r.is_read"
+    "SELECT " FEEDBACK_COLS(IN_F, ", ") ", " REPLY_COLS(IN_R, ", ")
     " FROM feedback f JOIN feedback_reply r ON r.feedback_id = f.id"
     " WHERE f.app_id = ? AND f.user_id = ?"
     " ORDER BY r.id DESC LIMIT ? OFFSET ?",

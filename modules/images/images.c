@@ -16,28 +16,28 @@
 #include "images/images.h"
 
 
-#define IMAGE_COLUMNS                                                        \
-    "id, user_id, relpath, width, height, size, content_type, title,"        \
-    " description, created_at, updated_at"
+/* struct feat_user_image's columns in SELECT order: the column list and
+ * the map image_row reads by are both made from it. */
+#define IMAGE_COLS(X, _)                                                     \
+    X(struct feat_user_image, INT64, id, "id") _                             \
+    X(struct feat_user_image, INT64, user_id, "user_id") _                   \
+    X(struct feat_user_image, TEXT, relpath, "relpath") _                    \
+    X(struct feat_user_image, UINT, width, "width") _                        \
+    X(struct feat_user_image, UINT, height, "height") _                      \
+    X(struct feat_user_image, INT64, size, "size") _                         \
+    X(struct feat_user_image, TEXT, content_type, "content_type") _          \
+    X(struct feat_user_image, TEXT, title, "title") _                        \
+    X(struct feat_user_image, TEXT, description, "description") _            \
+    X(struct feat_user_image, TIME, created_at, "created_at") _              \
+    X(struct feat_user_image, TIME, updated_at, "updated_at")
 
+#define IMAGE_COLUMNS  IMAGE_COLS(FEAT_COL_SQL, ", ")
 
-static void
-image_row(struct feat_arena *a, sqlite3_stmt *st, void *item)
-{
-    struct feat_user_image  *m = item;
+static const struct feat_db_col  image_cols[] = {
+    IMAGE_COLS(FEAT_COL_MAP, )
+};
 
-    m->id = sqlite3_column_int64(st, 0);
-    m->user_id = sqlite3_column_int64(st, 1);
-    m->relpath = feat_db_col_text(a, st, 2);
-    m->width = (unsigned) sqlite3_column_int64(st, 3);
-    m->height = (unsigned) sqlite3_column_int64(st, 4);
-    m->size = sqlite3_column_int64(st, 5);
-    m->content_type = feat_db_col_text(a, st, 6);
-    m->title = feat_db_col_text(a, st, 7);
-    m->description = feat_db_col_text(a, st, 8);
-    m->created_at = (time_t) sqlite3_column_int64(st, 9);
-    m->updated_at = (time_t) sqlite3_column_int64(st, 10);
-}
+FEAT_DB_READER(image_row, image_cols)
 
 
 int

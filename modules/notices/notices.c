@@ -16,25 +16,28 @@
 #include "accounts/accounts.h"
 #include "notices/notices.h"
 
-#define NOTICE_COLUMNS                                                       \
-    "n.id, n.app_id, n.title, n.content, n.thumbnail, n.created_at,"         \
-    " n.updated_at"
+/*
+ * struct feat_notice's columns in SELECT order, over notices n left-joined
+ * with the user's read marks r (status: 1 when read): the column list and
+ * the map notice_row reads by are both made from it.
+ */
+#define NOTICE_COLS(X, _)                                                    \
+    X(struct feat_notice, INT64, id, "n.id") _                               \
+    X(struct feat_notice, TEXT, app_id, "n.app_id") _                        \
+    X(struct feat_notice, TEXT, title, "n.title") _                          \
+    X(struct feat_notice, TEXT, content, "n.content") _                      \
+    X(struct feat_notice, TEXT, thumbnail, "n.thumbnail") _                  \
+    X(struct feat_notice, TIME, created_at, "n.created_at") _                \
+    X(struct feat_notice, TIME, updated_at, "n.updated_at") _                \
+    X(struct feat_notice, INT, status, "r.notice_id IS NOT NULL")
 
+#define NOTICE_COLUMNS  NOTICE_COLS(FEAT_COL_SQL, ", ")
 
-static void
-notice_row(struct feat_arena *a, sqlite3_stmt *st, void *item)
-{
-    struct feat_notice  *n = item;
+static const struct feat_db_col  notice_cols[] = {
+    NOTICE_COLS(FEAT_COL_MAP, )
+};
 
-    n->id = sqlite3_column_int64(st, 0);
-    n->app_id = feat_db_col_text(a, st, 1);
-    n->title = feat_db_col_text(a, st, 2);
-    n->content = feat_db_col_text(a, st, 3);
-    n->thumbnail = feat_db_col_text(a, st, 4);
-    n->created_at = (time_t) sqlite3_column_int64(st, 5);
-    n->updated_at = (time_t) sqlite3_column_int64(st, 6);
-    n->status = sqlite3_column_int(st, 7);
-}
+FEAT_DB_READER(notice_row, notice_cols)
 
 
 /* A thumbnail: "", an http(s) URL or an absolute path, of printable
@@ -174,7 +177,7 @@ feat_notice_remove(sqlite3 *db, const char *app, sqlite3_int64 id)
 static const struct feat_db_list  notice_list = {
     "SELECT COUNT(*) FROM notices n LEFT JOIN notice_reads r"
     " ON r.notice_id = n.id AND r.user_id = ?2 WHERE n.app_id = ?1",
-    "SELECT " NOTICE_COLUMNS ", r.notice_id IS NOT NULL"
+    "SELECT " NOTICE_COLUMNS
     " FROM notices n LEFT JOIN notice_reads r"
     " ON r.notice_id = n.id AND r.user_id = ?2"
     " WHERE n.app_id = ?1 ORDER BY n.id LIMIT ?3 OFFSET ?4",
@@ -210,7 +213,7 @@ feat_notice_get(sqlite3 *db, struct feat_arena *a, const char *app,
     sqlite3_stmt  *st;
 
     st = feat_db_query(db,
-                       "SELECT " NOTICE_COLUMNS ", r.notice_id IS NOT NULL"
+                       "SELECT " NOTICE_COLUMNS
                        " FROM notices n LEFT JOIN notice_reads r"
                        " ON r.notice_id = n.id AND r.user_id = ?3"
                        " WHERE n.app_id = ?1 AND n.id = ?2",

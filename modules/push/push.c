@@ -18,13 +18,33 @@
 #include "push/push.h"
 
 
-#define CLIENT_COLUMNS                                                       \
-    "id, app_id, created_at, updated_at, user_id, client_id, client_type,"   \
-    " switch"
+/* struct feat_push_client's columns in SELECT order: the column list and
+ * the map push_client_row reads by are both made from it. */
+#define CLIENT_COLS(X, _)                                                    \
+    X(struct feat_push_client, INT64, id, "id") _                            \
+    X(struct feat_push_client, TEXT, app_id, "app_id") _                     \
+    X(struct feat_push_client, TIME, created_at, "created_at") _             \
+    X(struct feat_push_client, TIME, updated_at, "updated_at") _             \
+    X(struct feat_push_client, INT64, user_id, "user_id") _                  \
+    X(struct feat_push_client, TEXT, client_id, "client_id") _               \
+    X(struct feat_push_client, TEXT, client_type, "client_type") _           \
+    X(struct feat_push_client, INT, on, "switch")
 
-#define PUSH_COLUMNS                                                         \
-    "p.id, p.app_id, p.created_at, p.updated_at, p.manager_id, p.title,"     \
-    " p.body, p.scope, p.status"
+#define CLIENT_COLUMNS  CLIENT_COLS(FEAT_COL_SQL, ", ")
+
+/* struct feat_push's columns, over push p: the same for push_row. */
+#define PUSH_COLS(X, _)                                                      \
+    X(struct feat_push, INT64, id, "p.id") _                                 \
+    X(struct feat_push, TEXT, app_id, "p.app_id") _                          \
+    X(struct feat_push, TIME, created_at, "p.created_at") _                  \
+    X(struct feat_push, TIME, updated_at, "p.updated_at") _                  \
+    X(struct feat_push, INT64, manager_id, "p.manager_id") _                 \
+    X(struct feat_push, TEXT, title, "p.title") _                            \
+    X(struct feat_push, TEXT, body, "p.body") _                              \
+    X(struct feat_push, INT, scope, "p.scope") _                             \
+    X(struct feat_push, INT, status, "p.status")
+
+#define PUSH_COLUMNS  PUSH_COLS(FEAT_COL_SQL, ", ")
 
 /*
  * The pushes of app ?1 that reach user ?2: sent to all, or listed with the
@@ -39,37 +59,16 @@
     " WHERE t.push_id = p.id AND t.user_id = ?2))"
 
 
-static void
-push_client_row(struct feat_arena *a, sqlite3_stmt *st, void *item)
-{
-    struct feat_push_client  *c = item;
+static const struct feat_db_col  push_client_cols[] = {
+    CLIENT_COLS(FEAT_COL_MAP, )
+};
 
-    c->id = sqlite3_column_int64(st, 0);
-    c->app_id = feat_db_col_text(a, st, 1);
-    c->created_at = (time_t) sqlite3_column_int64(st, 2);
-    c->updated_at = (time_t) sqlite3_column_int64(st, 3);
-    c->user_id = sqlite3_column_int64(st, 4);
-    c->client_id = feat_db_col_text(a, st, 5);
-    c->client_type = feat_db_col_text(a, st, 6);
-    c->on = sqlite3_column_int(st, 7);
-}
+static const struct feat_db_col  push_cols[] = {
+    PUSH_COLS(FEAT_COL_MAP, )
+};
 
-
-static void
-push_row(struct feat_arena *a, sqlite3_stmt *st, void *item)
-{
-    struct feat_push  *p = item;
-
-    p->id = sqlite3_column_int64(st, 0);
-    p->app_id = feat_db_col_text(a, st, 1);
-    p->created_at = (time_t) sqlite3_column_int64(st, 2);
-    p->updated_at = (time_t) sqlite3_column_int64(st, 3);
-    p->manager_id = sqlite3_column_int64(st, 4);
-    p->title = feat_db_col_text(a, st, 5);
-    p->body = feat_db_col_text(a, st, 6);
-    p->scope = sqlite3_column_int(st, 7);
-    p->status = sqlite3_column_int(st, 8);
-}
+FEAT_DB_READER(push_client_row, push_client_cols)
+FEAT_DB_READER(push_row, push_cols)
 
 
 /* FEAT_E_NONE if the statement (from feat_db_int) found its row. */

@@ -1,8 +1,11 @@
 /*
- * db-test.c: the paged-list reader feat_db_rows (fcgi/db.c) over an
- * in-memory database: pages, totals, the clamp to a list's max, an
- * uncounted list, an unbounded one that outgrows its first array, when the
- * count query runs and when it is spared, and a failing step answered as
+ * db-test.c: the row readers of fcgi/store/db.c over an in-memory
+ * database.  The declarative reader (feat_db_read, FEAT_DB_READER): every
+ * column type, NULLs, a start column, a column list and map made from one
+ * X-macro, and the reader serving feat_db_row.  The paged-list reader
+ * feat_db_rows: pages, totals, the clamp to a list's max, an uncounted
+ * list, an unbounded one that outgrows its first array, when the count
+ * query runs and when it is spared, and a failing step answered as
  * FEAT_E_INTERNAL with nothing handed back.
  */
 
@@ -28,14 +31,38 @@ static int       counts;       /* runs of the count query (bump()) */
 static int       fail_at;      /* fail_at(id) fails on this id, 0: never */
 
 
-static void
-item_row(struct feat_arena *a, sqlite3_stmt *st, void *p)
-{
-    struct item  *it = p;
+/* the lists' items, read by a map: the reader as a feat_db_list's row */
+static const struct feat_db_col  item_cols[] = {
+    FEAT_COL_INT64(struct item, id),
+    FEAT_COL_TEXT(struct item, name)
+};
 
-    it->id = sqlite3_column_int64(st, 0);
-    it->name = feat_db_col_text(a, st, 1);
-}
+FEAT_DB_READER(item_row, item_cols)
+
+
+/* one field of every column type, in no particular order */
+struct every {
+    int             i;
+    const char     *text;
+    sqlite3_int64   big;
+    unsigned        u;
+    time_t          t;
+    int             flag;
+};
+
+#define EVERY_COLS(X, _)                                                     \
+    X(struct every, INT64, big, "big") _                                     \
+    X(struct every, TEXT, text, "text") _                                    \
+    X(struct every, INT, i, "i") _                                           \
+    X(struct every, UINT, u, "u") _                                          \
+    X(struct every, TIME, t, "t") _                                          \
+    X(struct every, BOOL, flag, "flag")
+
+static const struct feat_db_col  every_cols[] = {
+    EVERY_COLS(FEAT_COL_MAP, )
+};
+
+FEAT_DB_READER(every_row, every_cols)
 
 
 /* bump(): 0, counting its calls, so a test sees whether COUNT(*) ran */
@@ -127,6 +154,78 @@ page(struct feat_arena *a, const char *g, long long offset, long long limit,
 }
 
 
+/* feat_db_read and FEAT_DB_READER on their own (before the lists) */
+static void
+test_read(struct feat_arena *a)
+{
+    struct every    e;
+    sqlite3_stmt   *st;
+    enum feat_error  rc;
+
+    ok(strcmp(EVERY_COLS(FEAT_COL_SQL, ", "), "big, text, i, u, t, flag")
+       == 0, "one X-macro makes the column list in the map's order");
+
+    if (sqlite3_exec(db, "CREATE TABLE e (k INTEGER, big INTEGER,"
+                     " text TEXT, i INTEGER, u INTEGER, t INTEGER,"
+                     " flag INTEGER);"
+                     "INSERT INTO e VALUES (1, 9007199254740993, 'h\xc3\xa9',"
+                     " -7, 4000000000, 1700000000, 5);"
+                     "INSERT INTO e VALUES (2, NULL, NULL, NULL, NULL, NULL,"
+                     " 0)", NULL, NULL, NULL) != SQLITE_OK)
+    {
+        printf("Bail out! %s\n", sqlite3_errmsg(db));
+        exit(1);
+    }
+
+    memset(&e, 0xff, sizeof(e));
+    st = feat_db_query(db, "SELECT " EVERY_COLS(FEAT_COL_SQL, ", ")
+                       " FROM e WHERE k = ?", "i", (sqlite3_int64) 1);
+    rc = feat_db_row(db, a, st, every_row, &e, "every %d", 1);
+    ok(rc == FEAT_E_NONE, "a map reader serves feat_db_row");
+    ok(e.big == 9007199254740993LL, "INT64: all 64 bits");
+    ok(strcmp(e.text, "h\xc3\xa9") == 0, "TEXT: an arena copy");
+    is_int(e.i, -7, "INT: negative");
+    ok(e.u == 4000000000u, "UINT: above INT_MAX");
+    ok(e.t == (time_t) 1700000000, "TIME: unix seconds");
+    is_int(e.flag, 1, "BOOL: 5 reads as 1");
+
+    memset(&e, 0xff, sizeof(e));
+    st = feat_db_query(db, "SELECT " EVERY_COLS(FEAT_COL_SQL, ", ")
+                       " FROM e WHERE k = ?", "i", (sqlite3_int64) 2);
+    ok(feat_db_row(db, a, st, every_row, &e, "every %d", 2) == FEAT_E_NONE
+       && e.big == 0 && strcmp(e.text, "") == 0 && e.i == 0 && e.u == 0
+       && e.t == 0 && e.flag == 0,
+       "NULL: numbers read 0, text \"\"");
+
+    st = feat_db_query(db, "SELECT " EVERY_COLS(FEAT_COL_SQL, ", ")
+                       " FROM e WHERE k = ?", "i", (sqlite3_int64) 3);
+    ok(feat_db_row(db, a, st, every_row, &e, "every %d", 3)
+       == FEAT_E_NOT_FOUND, "no row: not found");
+
+    /* a start column: the map reads from there on, as in a join */
+    memset(&e, 0, sizeof(e));
+    st = feat_db_query(db, "SELECT 'x', 'y', " EVERY_COLS(FEAT_COL_SQL, ", ")
+                       " FROM e WHERE k = 1", NULL);
+    ok(st != NULL && sqlite3_step(st) == SQLITE_ROW, "a joined row");
+    feat_db_read(a, st, 2, every_cols, FEAT_NELEMS(every_cols), &e);
+    feat_db_done(st);
+    ok(e.big == 9007199254740993LL && e.i == -7 && e.flag == 1
+       && strcmp(e.text, "h\xc3\xa9") == 0,
+       "first = 2: the map reads columns 2.. into the struct");
+
+    /* a map of fewer fields reads only those: the rest are untouched */
+    memset(&e, 0, sizeof(e));
+    e.i = 42;
+    st = feat_db_query(db, "SELECT " EVERY_COLS(FEAT_COL_SQL, ", ")
+                       " FROM e WHERE k = 1", NULL);
+    ok(st != NULL && sqlite3_step(st) == SQLITE_ROW, "the row again");
+    feat_db_read(a, st, 0, every_cols, 2, &e);
+    feat_db_done(st);
+    ok(e.big == 9007199254740993LL && e.i == 42 && e.u == 0,
+       "n = 2: only the first two fields are written");
+}
+
+
 int
 main(void)
 {
@@ -138,6 +237,8 @@ main(void)
 
     setup();
     a = feat_arena_create();
+
+    test_read(a);
 
     /* a full page: the page cannot tell the total, so it is counted */
     ok(page(a, "a", 0, 20, &rows, &ran) == FEAT_E_NONE, "first page");
