@@ -687,6 +687,14 @@ int feat_db_text(sqlite3 *db, struct feat_arena *a, const char **out,
 int feat_db_begin(sqlite3 *db);
 int feat_db_commit(sqlite3 *db);
 void feat_db_rollback(sqlite3 *db);
+/*
+ * Ends the transaction of feat_db_begin by its outcome e: FEAT_E_NONE
+ * commits, and answers FEAT_E_INTERNAL when COMMIT fails (rolled back);
+ * any other e rolls back and is answered as it is.  A write's one exit:
+ *     done:
+ *         return feat_db_end(db, e);
+ */
+enum feat_error feat_db_end(sqlite3 *db, enum feat_error e);
 
 /* A column as an arena string ("" for NULL). */
 const char *feat_db_col_text(struct feat_arena *a, sqlite3_stmt *st, int i);

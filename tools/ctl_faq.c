@@ -49,102 +49,54 @@ const struct feat_ctl_command  feat_ctl_faq_commands[] = {
 };
 
 
+/* The options of "faq add" and "faq edit"; NULL when not given. */
+struct ctl_faq_fields {
+    const char  *app;           /* "" when not given */
+    const char  *title;
+    const char  *content;
+    const char  *category;
+    const char  *link;
+};
+
+
+/*
+ * Reads the options of "faq add" and "faq edit" into *f and npos
+ * positional words into pos: FEAT_OK, or FEAT_ERROR once the reason and
+ * the usage have been printed.
+ */
 static int
-ctl_faq_add(struct feat_ctl *ctl, int argc, char **argv)
+ctl_faq_fields(struct feat_ctl *ctl, int argc, char **argv,
+    struct ctl_faq_fields *f, const char **pos, int npos)
 {
-    sqlite3                   *db;
-    const char                *app, *title, *content, *category, *link;
-    const char                *bad;
-    sqlite3_int64              id;
-    enum feat_error            e;
     const struct feat_ctl_opt  opts[] = {
-        { "app", 1, &app },
-        { "title", 1, &title },
-        { "content", 1, &content },
-        { "category", 1, &category },
-        { "external-link", 1, &link },
+        { "app", 1, &f->app },
+        { "title", 1, &f->title },
+        { "content", 1, &f->content },
+        { "category", 1, &f->category },
+        { "external-link", 1, &f->link },
         { NULL, 0, NULL }
     };
 
-    app = "";
-    title = NULL;
-    content = NULL;
-    category = NULL;
-    link = NULL;
+    f->app = "";
+    f->title = NULL;
+    f->content = NULL;
+    f->category = NULL;
+    f->link = NULL;
 
-    if (feat_ctl_args(ctl, argc, argv, opts, NULL, 0) != FEAT_OK) {
-        return FEAT_CTL_USAGE;
-    }
-
-    if (title == NULL) {
-        return feat_ctl_fail("faq add needs --title");
-    }
-
-    db = feat_ctl_app_db(ctl, app);
-    if (db == NULL) {
-        return FEAT_CTL_FAIL;
-    }
-
-    bad = NULL;
-    e = feat_faq_add(db, app, title, content, category, link, &id, &bad);
-
-    if (e == FEAT_E_BAD_FIELD) {
-        return ctl_faq_bad(bad);
-    }
-    if (e != FEAT_E_NONE) {
-        return feat_ctl_domain_fail(e, "adding the FAQ entry");
-    }
-
-    return ctl_faq_show(ctl, db, app, id, "added");
+    return feat_ctl_args(ctl, argc, argv, opts, pos, npos);
 }
 
 
+/*
+ * The end of "faq add" and "faq edit": the entry id as stored, shown with
+ * done ("added"), or the domain's refusal e (bad names the field) while
+ * doing ("adding the FAQ entry").
+ */
 static int
-ctl_faq_edit(struct feat_ctl *ctl, int argc, char **argv)
+ctl_faq_written(struct feat_ctl *ctl, sqlite3 *db, const char *app,
+    sqlite3_int64 id, enum feat_error e, const char *bad, const char *doing,
+    const char *done)
 {
-    sqlite3                   *db;
-    const char                *app, *arg, *title, *content, *category;
-    const char                *link, *bad;
-    sqlite3_int64              id;
-    enum feat_error            e;
-    const struct feat_ctl_opt  opts[] = {
-        { "app", 1, &app },
-        { "title", 1, &title },
-        { "content", 1, &content },
-        { "category", 1, &category },
-        { "external-link", 1, &link },
-        { NULL, 0, NULL }
-    };
-
-    app = "";
-    title = NULL;
-    content = NULL;
-    category = NULL;
-    link = NULL;
-
-    if (feat_ctl_args(ctl, argc, argv, opts, &arg, 1) != FEAT_OK) {
-        return FEAT_CTL_USAGE;
-    }
-
-    if (feat_ctl_id(arg, &id) != FEAT_OK) {
-        return feat_ctl_fail("bad FAQ id \"%s\"", arg);
-    }
-
-    if (title == NULL && content == NULL && category == NULL
-        && link == NULL)
-    {
-        return feat_ctl_fail("faq edit needs at least one of --title, "
-                             "--content, --category, --external-link");
-    }
-
-    db = feat_ctl_app_db(ctl, app);
-    if (db == NULL) {
-        return FEAT_CTL_FAIL;
-    }
-
-    bad = NULL;
-    e = feat_faq_edit(db, app, id, title, content, category, link, &bad);
-
     if (e == FEAT_E_BAD_FIELD) {
         return ctl_faq_bad(bad);
     }
@@ -153,10 +105,80 @@ ctl_faq_edit(struct feat_ctl *ctl, int argc, char **argv)
                              (long long) id, app);
     }
     if (e != FEAT_E_NONE) {
-        return feat_ctl_domain_fail(e, "editing the FAQ entry");
+        return feat_ctl_domain_fail(e, doing);
     }
 
-    return ctl_faq_show(ctl, db, app, id, "changed");
+    return ctl_faq_show(ctl, db, app, id, done);
+}
+
+
+static int
+ctl_faq_add(struct feat_ctl *ctl, int argc, char **argv)
+{
+    sqlite3                *db;
+    const char             *bad;
+    sqlite3_int64           id;
+    enum feat_error         e;
+    struct ctl_faq_fields   f;
+
+    if (ctl_faq_fields(ctl, argc, argv, &f, NULL, 0) != FEAT_OK) {
+        return FEAT_CTL_USAGE;
+    }
+
+    if (f.title == NULL) {
+        return feat_ctl_fail("faq add needs --title");
+    }
+
+    db = feat_ctl_app_db(ctl, f.app);
+    if (db == NULL) {
+        return FEAT_CTL_FAIL;
+    }
+
+    bad = NULL;
+    id = 0;
+    e = feat_faq_add(db, f.app, f.title, f.content, f.category, f.link, &id,
+                     &bad);
+
+    return ctl_faq_written(ctl, db, f.app, id, e, bad,
+                           "adding the FAQ entry", "added");
+}
+
+
+static int
+ctl_faq_edit(struct feat_ctl *ctl, int argc, char **argv)
+{
+    sqlite3                *db;
+    const char             *arg, *bad;
+    sqlite3_int64           id;
+    enum feat_error         e;
+    struct ctl_faq_fields   f;
+
+    if (ctl_faq_fields(ctl, argc, argv, &f, &arg, 1) != FEAT_OK) {
+        return FEAT_CTL_USAGE;
+    }
+
+    if (feat_ctl_id(arg, &id) != FEAT_OK) {
+        return feat_ctl_fail("bad FAQ id \"%s\"", arg);
+    }
+
+    if (f.title == NULL && f.content == NULL && f.category == NULL
+        && f.link == NULL)
+    {
+        return feat_ctl_fail("faq edit needs at least one of --title, "
+                             "--content, --category, --external-link");
+    }
+
+    db = feat_ctl_app_db(ctl, f.app);
+    if (db == NULL) {
+        return FEAT_CTL_FAIL;
+    }
+
+    bad = NULL;
+    e = feat_faq_edit(db, f.app, id, f.title, f.content, f.category, f.link,
+                      &bad);
+
+    return ctl_faq_written(ctl, db, f.app, id, e, bad,
+                           "editing the FAQ entry", "changed");
 }
 
 

@@ -48,95 +48,51 @@ const struct feat_ctl_command  feat_ctl_notice_commands[] = {
 };
 
 
+/* The options of "notice add" and "notice edit"; NULL when not given. */
+struct ctl_notice_fields {
+    const char  *app;           /* "" when not given */
+    const char  *title;
+    const char  *content;
+    const char  *thumbnail;
+};
+
+
+/*
+ * Reads the options of "notice add" and "notice edit" into *f and npos
+ * positional words into pos: FEAT_OK, or FEAT_ERROR once the reason and
+ * the usage have been printed.
+ */
 static int
-ctl_notice_add(struct feat_ctl *ctl, int argc, char **argv)
+ctl_notice_fields(struct feat_ctl *ctl, int argc, char **argv,
+    struct ctl_notice_fields *f, const char **pos, int npos)
 {
-    sqlite3                    *db;
-    const char                 *app, *title, *content, *thumbnail, *bad;
-    sqlite3_int64               id;
-    enum feat_error             e;
-    const struct feat_ctl_opt   opts[] = {
-        { "app", 1, &app },
-        { "title", 1, &title },
-        { "content", 1, &content },
-        { "thumbnail", 1, &thumbnail },
+    const struct feat_ctl_opt  opts[] = {
+        { "app", 1, &f->app },
+        { "title", 1, &f->title },
+        { "content", 1, &f->content },
+        { "thumbnail", 1, &f->thumbnail },
         { NULL, 0, NULL }
     };
 
-    app = "";
-    title = NULL;
-    content = NULL;
-    thumbnail = NULL;
+    f->app = "";
+    f->title = NULL;
+    f->content = NULL;
+    f->thumbnail = NULL;
 
-    if (feat_ctl_args(ctl, argc, argv, opts, NULL, 0) != FEAT_OK) {
-        return FEAT_CTL_USAGE;
-    }
-
-    if (title == NULL) {
-        return feat_ctl_fail("notice add needs --title");
-    }
-
-    db = feat_ctl_app_db(ctl, app);
-    if (db == NULL) {
-        return FEAT_CTL_FAIL;
-    }
-
-    bad = NULL;
-    e = feat_notice_add(db, app, title, content, thumbnail, &id, &bad);
-
-    if (e == FEAT_E_BAD_FIELD) {
-        return ctl_notice_bad(bad);
-    }
-    if (e != FEAT_E_NONE) {
-        return feat_ctl_domain_fail(e, "adding the notice");
-    }
-
-    return ctl_notice_show(ctl, db, app, id, "added");
+    return feat_ctl_args(ctl, argc, argv, opts, pos, npos);
 }
 
 
+/*
+ * The end of "notice add" and "notice edit": the notice id as stored,
+ * shown with done ("added"), or the domain's refusal e (bad names the
+ * field) while doing ("adding the notice").
+ */
 static int
-ctl_notice_edit(struct feat_ctl *ctl, int argc, char **argv)
+ctl_notice_written(struct feat_ctl *ctl, sqlite3 *db, const char *app,
+    sqlite3_int64 id, enum feat_error e, const char *bad, const char *doing,
+    const char *done)
 {
-    sqlite3                    *db;
-    const char                 *app, *arg, *title, *content, *thumbnail;
-    const char                 *bad;
-    sqlite3_int64               id;
-    enum feat_error             e;
-    const struct feat_ctl_opt   opts[] = {
-        { "app", 1, &app },
-        { "title", 1, &title },
-        { "content", 1, &content },
-        { "thumbnail", 1, &thumbnail },
-        { NULL, 0, NULL }
-    };
-
-    app = "";
-    title = NULL;
-    content = NULL;
-    thumbnail = NULL;
-
-    if (feat_ctl_args(ctl, argc, argv, opts, &arg, 1) != FEAT_OK) {
-        return FEAT_CTL_USAGE;
-    }
-
-    if (feat_ctl_id(arg, &id) != FEAT_OK) {
-        return feat_ctl_fail("bad notice id \"%s\"", arg);
-    }
-
-    if (title == NULL && content == NULL && thumbnail == NULL) {
-        return feat_ctl_fail("notice edit needs at least one of --title, "
-                             "--content, --thumbnail");
-    }
-
-    db = feat_ctl_app_db(ctl, app);
-    if (db == NULL) {
-        return FEAT_CTL_FAIL;
-    }
-
-    bad = NULL;
-    e = feat_notice_edit(db, app, id, title, content, thumbnail, &bad);
-
     if (e == FEAT_E_BAD_FIELD) {
         return ctl_notice_bad(bad);
     }
@@ -145,10 +101,78 @@ ctl_notice_edit(struct feat_ctl *ctl, int argc, char **argv)
                              app);
     }
     if (e != FEAT_E_NONE) {
-        return feat_ctl_domain_fail(e, "editing the notice");
+        return feat_ctl_domain_fail(e, doing);
     }
 
-    return ctl_notice_show(ctl, db, app, id, "changed");
+    return ctl_notice_show(ctl, db, app, id, done);
+}
+
+
+static int
+ctl_notice_add(struct feat_ctl *ctl, int argc, char **argv)
+{
+    sqlite3                   *db;
+    const char                *bad;
+    sqlite3_int64              id;
+    enum feat_error            e;
+    struct ctl_notice_fields   f;
+
+    if (ctl_notice_fields(ctl, argc, argv, &f, NULL, 0) != FEAT_OK) {
+        return FEAT_CTL_USAGE;
+    }
+
+    if (f.title == NULL) {
+        return feat_ctl_fail("notice add needs --title");
+    }
+
+    db = feat_ctl_app_db(ctl, f.app);
+    if (db == NULL) {
+        return FEAT_CTL_FAIL;
+    }
+
+    bad = NULL;
+    id = 0;
+    e = feat_notice_add(db, f.app, f.title, f.content, f.thumbnail, &id,
+                        &bad);
+
+    return ctl_notice_written(ctl, db, f.app, id, e, bad,
+                              "adding the notice", "added");
+}
+
+
+static int
+ctl_notice_edit(struct feat_ctl *ctl, int argc, char **argv)
+{
+    sqlite3                   *db;
+    const char                *arg, *bad;
+    sqlite3_int64              id;
+    enum feat_error            e;
+    struct ctl_notice_fields   f;
+
+    if (ctl_notice_fields(ctl, argc, argv, &f, &arg, 1) != FEAT_OK) {
+        return FEAT_CTL_USAGE;
+    }
+
+    if (feat_ctl_id(arg, &id) != FEAT_OK) {
+        return feat_ctl_fail("bad notice id \"%s\"", arg);
+    }
+
+    if (f.title == NULL && f.content == NULL && f.thumbnail == NULL) {
+        return feat_ctl_fail("notice edit needs at least one of --title, "
+                             "--content, --thumbnail");
+    }
+
+    db = feat_ctl_app_db(ctl, f.app);
+    if (db == NULL) {
+        return FEAT_CTL_FAIL;
+    }
+
+    bad = NULL;
+    e = feat_notice_edit(db, f.app, id, f.title, f.content, f.thumbnail,
+                         &bad);
+
+    return ctl_notice_written(ctl, db, f.app, id, e, bad,
+                              "editing the notice", "changed");
 }
 
 

@@ -223,6 +223,23 @@ ctl_oauth_list(struct feat_ctl *ctl, int argc, char **argv)
 }
 
 
+/*
+ * Says why a call on client_id of app failed, doing what ("removing
+ * client"); answers the exit status.
+ */
+static int
+ctl_oauth_failed(enum feat_error e, const char *app, const char *client_id,
+    const char *doing)
+{
+    if (e == FEAT_E_NOT_FOUND) {
+        return feat_ctl_fail("no client \"%s\" in app \"%s\"", client_id,
+                             app);
+    }
+
+    return feat_ctl_fail("%s \"%s\" failed", doing, client_id);
+}
+
+
 static int
 ctl_oauth_rm(struct feat_ctl *ctl, int argc, char **argv)
 {
@@ -239,12 +256,8 @@ ctl_oauth_rm(struct feat_ctl *ctl, int argc, char **argv)
     }
 
     e = feat_oauth2_client_remove(db, app, client_id);
-    if (e == FEAT_E_NOT_FOUND) {
-        return feat_ctl_fail("no client \"%s\" in app \"%s\"", client_id,
-                             app);
-    }
     if (e != FEAT_E_NONE) {
-        return feat_ctl_fail("removing client \"%s\" failed", client_id);
+        return ctl_oauth_failed(e, app, client_id, "removing client");
     }
 
     res = cJSON_CreateObject();
@@ -277,13 +290,8 @@ ctl_oauth_rotate(struct feat_ctl *ctl, int argc, char **argv)
     }
 
     e = feat_oauth2_client_rotate(db, app, client_id, secret);
-    if (e == FEAT_E_NOT_FOUND) {
-        return feat_ctl_fail("no client \"%s\" in app \"%s\"", client_id,
-                             app);
-    }
     if (e != FEAT_E_NONE) {
-        return feat_ctl_fail("rotating the secret of \"%s\" failed",
-                             client_id);
+        return ctl_oauth_failed(e, app, client_id, "rotating the secret of");
     }
 
     res = cJSON_CreateObject();

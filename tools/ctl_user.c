@@ -192,8 +192,13 @@ ctl_user_show(struct feat_ctl *ctl, int argc, char **argv)
 }
 
 
+/*
+ * "user disable" and "user enable": the one domain call that sets
+ * is_active, which on disable also revokes the user's sessions (their
+ * number is part of the answer).
+ */
 static int
-ctl_user_disable(struct feat_ctl *ctl, int argc, char **argv)
+ctl_user_set_active(struct feat_ctl *ctl, int argc, char **argv, int active)
 {
     int               rc, revoked;
     char              msg[128];
@@ -208,18 +213,25 @@ ctl_user_disable(struct feat_ctl *ctl, int argc, char **argv)
         return rc;
     }
 
-    e = feat_user_set_active(db, app, id, 0, &revoked);
+    revoked = 0;
+    e = feat_user_set_active(db, app, id, active, active ? NULL : &revoked);
     if (e != FEAT_E_NONE) {
-        return ctl_user_failed(e, id, app, "disabling");
+        return ctl_user_failed(e, id, app, active ? "enabling" : "disabling");
     }
 
     res = cJSON_CreateObject();
     cJSON_AddNumberToObject(res, "id", (double) id);
-    cJSON_AddBoolToObject(res, "is_active", 0);
-    cJSON_AddNumberToObject(res, "sessions_revoked", revoked);
+    cJSON_AddBoolToObject(res, "is_active", active);
 
-    snprintf(msg, sizeof(msg), "user %lld disabled, %d session%s revoked",
-             (long long) id, revoked, revoked == 1 ? "" : "s");
+    if (active) {
+        snprintf(msg, sizeof(msg), "user %lld enabled", (long long) id);
+
+    } else {
+        cJSON_AddNumberToObject(res, "sessions_revoked", revoked);
+        snprintf(msg, sizeof(msg), "user %lld disabled, %d session%s revoked",
+                 (long long) id, revoked, revoked == 1 ? "" : "s");
+    }
+
     feat_ctl_print_result(ctl, res, msg);
 
     return FEAT_CTL_OK;
@@ -227,34 +239,16 @@ ctl_user_disable(struct feat_ctl *ctl, int argc, char **argv)
 
 
 static int
+ctl_user_disable(struct feat_ctl *ctl, int argc, char **argv)
+{
+    return ctl_user_set_active(ctl, argc, argv, 0);
+}
+
+
+static int
 ctl_user_enable(struct feat_ctl *ctl, int argc, char **argv)
 {
-    int               rc;
-    char              msg[128];
-    cJSON            *res;
-    sqlite3          *db;
-    const char       *app;
-    sqlite3_int64     id;
-    enum feat_error   e;
-
-    rc = feat_ctl_app_item(ctl, argc, argv, "user", &app, &id, &db);
-    if (rc != FEAT_CTL_OK) {
-        return rc;
-    }
-
-    e = feat_user_set_active(db, app, id, 1, NULL);
-    if (e != FEAT_E_NONE) {
-        return ctl_user_failed(e, id, app, "enabling");
-    }
-
-    res = cJSON_CreateObject();
-    cJSON_AddNumberToObject(res, "id", (double) id);
-    cJSON_AddBoolToObject(res, "is_active", 1);
-
-    snprintf(msg, sizeof(msg), "user %lld enabled", (long long) id);
-    feat_ctl_print_result(ctl, res, msg);
-
-    return FEAT_CTL_OK;
+    return ctl_user_set_active(ctl, argc, argv, 1);
 }
 
 

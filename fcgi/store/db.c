@@ -732,6 +732,19 @@ feat_db_rollback(sqlite3 *db)
 }
 
 
+enum feat_error
+feat_db_end(sqlite3 *db, enum feat_error e)
+{
+    if (e == FEAT_E_NONE) {
+        return feat_db_commit(db) == FEAT_OK ? FEAT_E_NONE : FEAT_E_INTERNAL;
+    }
+
+    feat_db_rollback(db);
+
+    return e;
+}
+
+
 /* Runs one PRAGMA on a new connection: FEAT_OK or FEAT_ERROR (logged). */
 static int
 feat_db_pragma(sqlite3 *db, const char *pragma)

@@ -328,25 +328,17 @@ feat_account_register(sqlite3 *db, const char *app,
 
     e = feat_user_create(db, app, acct, hash, &id);
     if (e != FEAT_E_NONE) {
-        goto failed;
+        goto done;
     }
 
     e = feat_session_create(db, app, id, 0, NULL, scope, t);
     if (e != FEAT_E_NONE) {
-        goto failed;
+        goto done;
     }
 
-    if (feat_db_commit(db) != FEAT_OK) {
-        e = FEAT_E_INTERNAL;
-        goto failed;
-    }
+done:
 
-    return FEAT_E_NONE;
-
-failed:
-
-    feat_db_rollback(db);
-    return e;
+    return feat_db_end(db, e);
 }
 
 

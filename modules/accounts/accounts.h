@@ -522,6 +522,19 @@ void feat_accounts_retry_after(struct feat_req *r, enum feat_error e);
 enum feat_error feat_accounts_authenticate(struct feat_req *r,
     unsigned flags);
 
+/*
+ * Input the dialects' handlers share (v2.c).  Each answers FEAT_OK with its
+ * out parameter set, or FEAT_ERROR once the failure has been answered (the
+ * handler then returns FEAT_OK).
+ *
+ * feat_accounts_in_account: "area" (optional) and "account", parsed into
+ *   *acct; a malformed account fails FEAT_E_BAD_ACCOUNT naming "account".
+ * feat_accounts_refresh: "refresh_token", whose session of r's app it
+ *   rotates into *t; the rotation's error is answered as it is.
+ */
+int feat_accounts_in_account(struct feat_req *r, struct feat_account *acct);
+int feat_accounts_refresh(struct feat_req *r, struct feat_tokens *t);
+
 extern const struct feat_module  feat_accounts_module;
 
 #endif /* FEAT_ACCOUNTS_H */

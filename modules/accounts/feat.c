@@ -72,20 +72,12 @@ permit_issue(sqlite3 *db, const char *app, const struct feat_account *acct,
             (sqlite3_int64) (now + PERMIT_TTL)) != FEAT_OK)
     {
         e = FEAT_E_INTERNAL;
-        goto failed;
+        goto done;
     }
 
-    if (feat_db_commit(db) != FEAT_OK) {
-        e = FEAT_E_INTERNAL;
-        goto failed;
-    }
+done:
 
-    return FEAT_E_NONE;
-
-failed:
-
-    feat_db_rollback(db);
-    return e;
+    return feat_db_end(db, e);
 }
 
 
@@ -147,17 +139,17 @@ permit_register(sqlite3 *db, const char *app, const struct feat_account *acct,
             "isss", (sqlite3_int64) now, phash, app, acct->key) != FEAT_OK)
     {
         e = FEAT_E_INTERNAL;
-        goto failed;
+        goto done;
     }
 
     if (sqlite3_changes(db) != 1) {
         e = FEAT_E_PERMIT;
-        goto failed;
+        goto done;
     }
 
     e = feat_user_create(db, app, acct, hash, &id);
     if (e != FEAT_E_NONE) {
-        goto failed;
+        goto done;
     }
 
     if (nickname != NULL
@@ -166,25 +158,17 @@ permit_register(sqlite3 *db, const char *app, const struct feat_account *acct,
                "sis", nickname, id, app) != FEAT_OK)
     {
         e = FEAT_E_INTERNAL;
-        goto failed;
+        goto done;
     }
 
     e = feat_session_create(db, app, id, 0, NULL, scope, t);
     if (e != FEAT_E_NONE) {
-        goto failed;
+        goto done;
     }
 
-    if (feat_db_commit(db) != FEAT_OK) {
-        e = FEAT_E_INTERNAL;
-        goto failed;
-    }
+done:
 
-    return FEAT_E_NONE;
-
-failed:
-
-    feat_db_rollback(db);
-    return e;
+    return feat_db_end(db, e);
 }
 
 
@@ -498,19 +482,10 @@ feat_login(struct feat_req *r)
 static int
 feat_refresh(struct feat_req *r)
 {
-    const char          *refresh;
-    enum feat_error      e;
-    struct feat_tokens   t;
+    struct feat_tokens  t;
 
-    if (feat_in_str(r, "refresh_token", &refresh, FEAT_TOKEN_MAX,
-                    FEAT_REQUIRED) != FEAT_OK)
-    {
-        return feat_fail_field(r);
-    }
-
-    e = feat_session_rotate(feat_db(), r->app->id, 0, refresh, &t);
-    if (e != FEAT_E_NONE) {
-        return feat_fail(r, e, "refresh refused");
+    if (feat_accounts_refresh(r, &t) != FEAT_OK) {
+        return FEAT_OK;
     }
 
     return reply_session(r, &t);

@@ -37,7 +37,7 @@ feat_open_bind(sqlite3 *db, const char *app, sqlite3_int64 user_id,
     if (rc == FEAT_OK) {
         if (holder != user_id) {
             e = FEAT_E_BOUND;
-            goto failed;
+            goto done;
         }
 
         /* Binding again what one already holds changes nothing. */
@@ -47,7 +47,7 @@ feat_open_bind(sqlite3 *db, const char *app, sqlite3_int64 user_id,
 
     if (rc != FEAT_DECLINED) {
         e = FEAT_E_INTERNAL;
-        goto failed;
+        goto done;
     }
 
     /* One binding per type: the new one replaces the user's old one. */
@@ -57,7 +57,7 @@ feat_open_bind(sqlite3 *db, const char *app, sqlite3_int64 user_id,
             "sid", app, user_id, open_type) != FEAT_OK)
     {
         e = FEAT_E_INTERNAL;
-        goto failed;
+        goto done;
     }
 
     rc = feat_db_exec(db,
@@ -70,20 +70,14 @@ feat_open_bind(sqlite3 *db, const char *app, sqlite3_int64 user_id,
     if (rc != FEAT_OK) {
         /* Under the write lock a constraint cannot race; still, say so. */
         e = rc == FEAT_BUSY ? FEAT_E_BOUND : FEAT_E_INTERNAL;
-        goto failed;
+        goto done;
     }
 
-    if (feat_db_commit(db) != FEAT_OK) {
-        e = FEAT_E_INTERNAL;
-        goto failed;
-    }
+    e = FEAT_E_NONE;
 
-    return FEAT_E_NONE;
+done:
 
-failed:
-
-    feat_db_rollback(db);
-    return e;
+    return feat_db_end(db, e);
 }
 
 

@@ -243,30 +243,22 @@ feat_user_set_password(sqlite3 *db, const char *app, sqlite3_int64 id,
             "siis", hash, (sqlite3_int64) now, id, app) != FEAT_OK)
     {
         e = FEAT_E_INTERNAL;
-        goto failed;
+        goto done;
     }
 
     if (sqlite3_changes(db) == 0) {
         e = FEAT_E_NOT_FOUND;
-        goto failed;
+        goto done;
     }
 
     e = feat_session_revoke_user(db, app, id, keep_session);
     if (e != FEAT_E_NONE) {
-        goto failed;
+        goto done;
     }
 
-    if (feat_db_commit(db) != FEAT_OK) {
-        e = FEAT_E_INTERNAL;
-        goto failed;
-    }
+done:
 
-    return FEAT_E_NONE;
-
-failed:
-
-    feat_db_rollback(db);
-    return e;
+    return feat_db_end(db, e);
 }
 
 

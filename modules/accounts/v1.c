@@ -48,34 +48,6 @@ FEAT_ACCOUNTS_V1_CONF(FEAT_CONF_DEFINE)
 
 /* ---- input --------------------------------------------------------------- */
 
-/* Reads "area" (optional) and "account" into *acct: FEAT_OK, or
- * FEAT_ERROR once the failure has been answered. */
-static int
-in_account(struct feat_req *r, struct feat_account *acct)
-{
-    const char  *area, *account;
-
-    area = NULL;
-
-    if (feat_in_str(r, "area", &area, FEAT_AREA_MAX, 0) == FEAT_ERROR
-        || feat_in_str(r, "account", &account, FEAT_ACCOUNT_MAX,
-                       FEAT_REQUIRED) != FEAT_OK)
-    {
-        feat_fail_field(r);
-        return FEAT_ERROR;
-    }
-
-    if (feat_account_parse(r->arena, area, account, acct) != FEAT_E_NONE) {
-        r->bad_field = "account";
-        r->bad_reason = "invalid phone number or email";
-        feat_fail(r, FEAT_E_BAD_ACCOUNT, "invalid account");
-        return FEAT_ERROR;
-    }
-
-    return FEAT_OK;
-}
-
-
 /* A password field within limits: FEAT_OK, FEAT_DECLINED when absent and
  * optional, FEAT_ERROR once the failure has been answered. */
 static int
@@ -206,7 +178,7 @@ v1_code_login(sqlite3 *db, struct feat_arena *a, const char *app,
 
     e = feat_user_find(db, a, app, acct, u);
     if (e != FEAT_E_NONE && e != FEAT_E_NOT_REGISTERED) {
-        goto failed;
+        goto done;
     }
     known = (e == FEAT_E_NONE);
 
@@ -217,20 +189,20 @@ v1_code_login(sqlite3 *db, struct feat_arena *a, const char *app,
         /* keep the counted attempt */
         if (feat_db_commit(db) != FEAT_OK) {
             e = FEAT_E_INTERNAL;
-            goto failed;
+            goto done;
         }
         return e;
     }
 
     if (e != FEAT_E_NONE) {
-        goto failed;
+        goto done;
     }
 
     if (known) {
         /* Rolled back below, so the code stays usable. */
         if (!u->is_active) {
             e = FEAT_E_DISABLED;
-            goto failed;
+            goto done;
         }
 
     } else {
@@ -239,21 +211,13 @@ v1_code_login(sqlite3 *db, struct feat_arena *a, const char *app,
             e = feat_user_get(db, a, app, id, u);
         }
         if (e != FEAT_E_NONE) {
-            goto failed;
+            goto done;
         }
     }
 
-    if (feat_db_commit(db) != FEAT_OK) {
-        e = FEAT_E_INTERNAL;
-        goto failed;
-    }
+done:
 
-    return FEAT_E_NONE;
-
-failed:
-
-    feat_db_rollback(db);
-    return e;
+    return feat_db_end(db, e);
 }
 
 
@@ -288,7 +252,7 @@ v1_get_token(struct feat_req *r)
     struct feat_user      u;
     struct feat_account   acct;
 
-    if (in_account(r, &acct) != FEAT_OK) {
+    if (feat_accounts_in_account(r, &acct) != FEAT_OK) {
         return FEAT_OK;
     }
 
@@ -378,7 +342,7 @@ v1_check_register(struct feat_req *r)
     enum feat_error       e;
     struct feat_account   acct;
 
-    if (in_account(r, &acct) != FEAT_OK) {
+    if (feat_accounts_in_account(r, &acct) != FEAT_OK) {
         return FEAT_OK;
     }
 
@@ -423,7 +387,7 @@ v1_get_verify_code(struct feat_req *r)
     enum feat_error       e;
     struct feat_account   acct;
 
-    if (in_account(r, &acct) != FEAT_OK) {
+    if (feat_accounts_in_account(r, &acct) != FEAT_OK) {
         return FEAT_OK;
     }
 

@@ -27,12 +27,9 @@ fail_account(struct feat_req *r)
 }
 
 
-/*
- * Reads "area" and "account" into *acct: FEAT_OK, or FEAT_ERROR once the
- * failure has been answered.
- */
-static int
-in_account(struct feat_req *r, struct feat_account *acct)
+/* v1, v2 and feat read an account alike (accounts.h). */
+int
+feat_accounts_in_account(struct feat_req *r, struct feat_account *acct)
 {
     const char  *area, *account;
 
@@ -138,7 +135,7 @@ v2_send_code(struct feat_req *r)
     enum feat_error       e;
     struct feat_account   acct;
 
-    if (in_account(r, &acct) != FEAT_OK
+    if (feat_accounts_in_account(r, &acct) != FEAT_OK
         || in_purpose(r, &acct, &purpose) != FEAT_OK)
     {
         return FEAT_OK;
@@ -161,7 +158,7 @@ v2_check_code(struct feat_req *r)
     enum feat_error       e;
     struct feat_account   acct;
 
-    if (in_account(r, &acct) != FEAT_OK) {
+    if (feat_accounts_in_account(r, &acct) != FEAT_OK) {
         return FEAT_OK;
     }
 
@@ -193,7 +190,7 @@ v2_register(struct feat_req *r)
     struct feat_tokens    t;
     struct feat_account   acct;
 
-    if (in_account(r, &acct) != FEAT_OK) {
+    if (feat_accounts_in_account(r, &acct) != FEAT_OK) {
         return FEAT_OK;
     }
 
@@ -228,7 +225,7 @@ v2_login(struct feat_req *r)
     struct feat_tokens    t;
     struct feat_account   acct;
 
-    if (in_account(r, &acct) != FEAT_OK) {
+    if (feat_accounts_in_account(r, &acct) != FEAT_OK) {
         return FEAT_OK;
     }
 
@@ -269,22 +266,37 @@ v2_login(struct feat_req *r)
 }
 
 
-static int
-v2_refresh(struct feat_req *r)
+/* v2 and feat refresh alike and answer each in its own form (accounts.h). */
+int
+feat_accounts_refresh(struct feat_req *r, struct feat_tokens *t)
 {
-    const char          *refresh;
-    enum feat_error      e;
-    struct feat_tokens   t;
+    const char       *refresh;
+    enum feat_error   e;
 
     if (feat_in_str(r, "refresh_token", &refresh, FEAT_TOKEN_MAX,
                     FEAT_REQUIRED) != FEAT_OK)
     {
-        return feat_fail_field(r);
+        feat_fail_field(r);
+        return FEAT_ERROR;
     }
 
-    e = feat_session_rotate(feat_db(), r->app->id, 0, refresh, &t);
+    e = feat_session_rotate(feat_db(), r->app->id, 0, refresh, t);
     if (e != FEAT_E_NONE) {
-        return feat_fail(r, e, "refresh refused");
+        feat_fail(r, e, "refresh refused");
+        return FEAT_ERROR;
+    }
+
+    return FEAT_OK;
+}
+
+
+static int
+v2_refresh(struct feat_req *r)
+{
+    struct feat_tokens  t;
+
+    if (feat_accounts_refresh(r, &t) != FEAT_OK) {
+        return FEAT_OK;
     }
 
     return reply_tokens(r, &t);

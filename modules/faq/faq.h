@@ -4,7 +4,9 @@
  * connection, never a request; strings they hand back live in the arena
  * they are given.  They answer FEAT_E_NONE or the error a caller reports:
  * FEAT_E_NOT_FOUND (no such row in this app), FEAT_E_BAD_FIELD (with *bad
- * naming the field), FEAT_E_UNKNOWN_APP, FEAT_E_INTERNAL (logged).
+ * naming the field), FEAT_E_UNKNOWN_APP, FEAT_E_INTERNAL (logged).  The
+ * one function that takes a request, feat_faq_page, is the handlers' own
+ * (the last section).
  */
 
 #ifndef FEAT_FAQ_H
@@ -68,5 +70,21 @@ enum feat_error feat_faq_remove(sqlite3 *db, const char *app,
 extern const struct feat_module feat_faq_module;
 /* modules/faq/v1.c: GET /faq (public, the seed's meta envelope). */
 extern const struct feat_module feat_faq_v1_module;
+
+
+/* ---- the handlers' shared part (v2.c) ------------------------------------ */
+
+/* Renders one entry in a dialect's form. */
+typedef cJSON *(*feat_faq_item_pt)(struct feat_req *r,
+    const struct feat_faq *f);
+
+/*
+ * The page of r's app's FAQ that v1 and v2 answer, each in its envelope:
+ * reads the dialect's paging arguments and lists the entries, newest
+ * first.  FEAT_OK with *page, the dialect's paged object of the entries
+ * made by item; FEAT_ERROR once the failure has been answered (the handler
+ * then returns FEAT_OK).
+ */
+int feat_faq_page(struct feat_req *r, feat_faq_item_pt item, cJSON **page);
 
 #endif /* FEAT_FAQ_H */

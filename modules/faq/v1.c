@@ -12,43 +12,35 @@
 #include "faq/faq.h"
 
 
+static cJSON *
+v1_faq_object(struct feat_req *r, const struct feat_faq *f)
+{
+    cJSON  *o;
+
+    o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "faq_id", (double) f->id);
+    cJSON_AddStringToObject(o, "faq_title", f->title);
+    cJSON_AddStringToObject(o, "faq_content", f->content);
+
+    return o;
+}
+
+
 /* GET /faq */
 static int
 v1_faq_list(struct feat_req *r)
 {
-    size_t            i, n;
-    cJSON            *list, *o, *body, *meta;
-    long long         total;
-    struct feat_faq  *items;
-    struct feat_page  pg;
-    enum feat_error   e;
+    cJSON  *page, *body, *meta;
 
-    if (feat_in_page(r, &pg) != FEAT_OK) {
-        return feat_fail_field(r);
-    }
-
-    e = feat_faq_list(feat_db(), r->arena, r->app->id, pg.offset, pg.size,
-                      &total, &items, &n);
-    if (e != FEAT_E_NONE) {
-        return feat_fail(r, e, "faq list failed");
-    }
-
-    list = cJSON_CreateArray();
-
-    for (i = 0; i < n; i++) {
-        o = cJSON_CreateObject();
-        cJSON_AddNumberToObject(o, "faq_id", (double) items[i].id);
-        cJSON_AddStringToObject(o, "faq_title", items[i].title);
-        cJSON_AddStringToObject(o, "faq_content", items[i].content);
-        cJSON_AddItemToArray(list, o);
+    if (feat_faq_page(r, v1_faq_object, &page) != FEAT_OK) {
+        return FEAT_OK;
     }
 
     body = cJSON_CreateObject();
     meta = cJSON_AddObjectToObject(body, "meta");
     cJSON_AddStringToObject(meta, "message", "Success.");
     cJSON_AddNumberToObject(meta, "code", 0);
-    cJSON_AddItemToObject(body, "data",
-                          feat_page_object(r, &pg, total, list));
+    cJSON_AddItemToObject(body, "data", page);
 
     return feat_reply_body(r, 200, body);
 }

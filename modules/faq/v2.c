@@ -1,7 +1,8 @@
 /*
  * v2.c: the FAQ module's v2 handlers (seeds/004): GET /api/faq, a paged
  * list newest first, and GET /api/faq/{id}.  Both need a session, as the
- * seed's headers show, and see only the request's app.
+ * seed's headers show, and see only the request's app.  The page is
+ * feat_faq_page, which v1 answers too, in its own envelope.
  */
 
 #include "config.h"
@@ -29,8 +30,8 @@ v2_faq_object(struct feat_req *r, const struct feat_faq *f)
 }
 
 
-static int
-v2_faq_list(struct feat_req *r)
+int
+feat_faq_page(struct feat_req *r, feat_faq_item_pt item, cJSON **page)
 {
     size_t            i, n;
     cJSON            *list;
@@ -40,22 +41,39 @@ v2_faq_list(struct feat_req *r)
     enum feat_error   e;
 
     if (feat_in_page(r, &pg) != FEAT_OK) {
-        return feat_fail_field(r);
+        feat_fail_field(r);
+        return FEAT_ERROR;
     }
 
     e = feat_faq_list(feat_db(), r->arena, r->app->id, pg.offset, pg.size,
                       &total, &items, &n);
     if (e != FEAT_E_NONE) {
-        return feat_fail(r, e, "faq list failed");
+        feat_fail(r, e, "faq list failed");
+        return FEAT_ERROR;
     }
 
     list = cJSON_CreateArray();
 
     for (i = 0; i < n; i++) {
-        cJSON_AddItemToArray(list, v2_faq_object(r, &items[i]));
+        cJSON_AddItemToArray(list, item(r, &items[i]));
     }
 
-    return feat_reply(r, feat_page_object(r, &pg, total, list));
+    *page = feat_page_object(r, &pg, total, list);
+
+    return FEAT_OK;
+}
+
+
+static int
+v2_faq_list(struct feat_req *r)
+{
+    cJSON  *page;
+
+    if (feat_faq_page(r, v2_faq_object, &page) != FEAT_OK) {
+        return FEAT_OK;
+    }
+
+    return feat_reply(r, page);
 }
 
 

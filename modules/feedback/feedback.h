@@ -4,7 +4,8 @@
  * and push), feedback categories, users' feedback and the managers'
  * replies.  Shared by the v2 handlers, featctl and, later, v1.
  *
- * Functions take plain arguments and a connection, never a request.
+ * Functions take plain arguments and a connection, never a request (but
+ * the handlers' own, in the last section).
  * Strings they hand back live in the arena they are given.  They answer
  * FEAT_E_NONE or the error a caller reports: FEAT_E_NOT_FOUND (no such row
  * in this app, or not the caller's), FEAT_E_BAD_FIELD (with *bad naming
@@ -212,5 +213,28 @@ enum feat_error feat_feedback_user_replies(sqlite3 *db, struct feat_arena *a,
 extern const struct feat_module feat_feedback_module;
 /* modules/feedback/v1.c: /api/user/feedback*, /api/user/feedback_reply. */
 extern const struct feat_module feat_feedback_v1_module;
+
+
+/* ---- the handlers' shared part (v2.c) ------------------------------------ */
+
+/* Renders one feedback in a dialect's form. */
+typedef cJSON *(*feat_feedback_item_pt)(struct feat_req *r,
+    const struct feat_feedback *f);
+
+/*
+ * What v1 and v2 do alike and answer each in its own form.  Each answers
+ * FEAT_OK, or FEAT_ERROR once the failure has been answered (the handler
+ * then returns FEAT_OK).
+ *
+ * feat_feedback_page: the caller's feedback by the dialect's paging
+ *   arguments, newest first, as the dialect's paged object in *page with
+ *   each feedback made by item.
+ * feat_feedback_remove: deletes the caller's feedback whose id is the path
+ *   parameter param, replies and all; not found when it is not an id or
+ *   not the caller's.
+ */
+int feat_feedback_page(struct feat_req *r, feat_feedback_item_pt item,
+    cJSON **page);
+int feat_feedback_remove(struct feat_req *r, const char *param);
 
 #endif /* FEAT_FEEDBACK_H */

@@ -153,30 +153,13 @@ v1_feedback_create(struct feat_req *r)
 static int
 v1_feedback_list(struct feat_req *r)
 {
-    size_t                 i, n;
-    cJSON                 *list;
-    long long              total;
-    struct feat_page       pg;
-    struct feat_feedback  *items;
-    enum feat_error        e;
+    cJSON  *page;
 
-    if (feat_in_page(r, &pg) != FEAT_OK) {
-        return feat_fail_field(r);
+    if (feat_feedback_page(r, v1_feedback_object, &page) != FEAT_OK) {
+        return FEAT_OK;
     }
 
-    e = feat_feedback_list(feat_db(), r->arena, r->app->id, r->user_id, -1,
-                           pg.offset, pg.size, &total, &items, &n);
-    if (e != FEAT_E_NONE) {
-        return feat_fail(r, e, "feedback list failed");
-    }
-
-    list = cJSON_CreateArray();
-
-    for (i = 0; i < n; i++) {
-        cJSON_AddItemToArray(list, v1_feedback_object(r, &items[i]));
-    }
-
-    return feat_reply(r, feat_page_object(r, &pg, total, list));
+    return feat_reply(r, page);
 }
 
 
@@ -235,17 +218,8 @@ v1_feedback_edit(struct feat_req *r)
 static int
 v1_feedback_delete(struct feat_req *r)
 {
-    sqlite3_int64    id;
-    enum feat_error  e;
-
-    if (feat_req_param_id(r, "pk", &id) != FEAT_OK) {
-        return feat_fail(r, FEAT_E_NOT_FOUND, "feedback pk is not an id");
-    }
-
-    e = feat_feedback_delete(feat_db(), r->app->id, r->user_id, id);
-    if (e != FEAT_E_NONE) {
-        return feat_fail(r, e, "no feedback %lld of user %lld",
-                         (long long) id, (long long) r->user_id);
+    if (feat_feedback_remove(r, "pk") != FEAT_OK) {
+        return FEAT_OK;
     }
 
     return feat_reply(r, cJSON_CreateString("success"));

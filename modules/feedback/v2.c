@@ -152,9 +152,10 @@ v2_feedback_create(struct feat_req *r)
 }
 
 
-/* GET /api/feedback: the caller's feedback, newest first */
-static int
-v2_feedback_list(struct feat_req *r)
+/* v1 and v2 list alike (feedback.h). */
+int
+feat_feedback_page(struct feat_req *r, feat_feedback_item_pt item,
+    cJSON **page)
 {
     size_t                 i, n;
     cJSON                 *list;
@@ -164,22 +165,63 @@ v2_feedback_list(struct feat_req *r)
     enum feat_error        e;
 
     if (feat_in_page(r, &pg) != FEAT_OK) {
-        return feat_fail_field(r);
+        feat_fail_field(r);
+        return FEAT_ERROR;
     }
 
     e = feat_feedback_list(feat_db(), r->arena, r->app->id, r->user_id, -1,
                            pg.offset, pg.size, &total, &items, &n);
     if (e != FEAT_E_NONE) {
-        return feat_fail(r, e, "feedback list failed");
+        feat_fail(r, e, "feedback list failed");
+        return FEAT_ERROR;
     }
 
     list = cJSON_CreateArray();
 
     for (i = 0; i < n; i++) {
-        cJSON_AddItemToArray(list, v2_feedback_object(r, &items[i]));
+        cJSON_AddItemToArray(list, item(r, &items[i]));
     }
 
-    return feat_reply(r, feat_page_object(r, &pg, total, list));
+    *page = feat_page_object(r, &pg, total, list);
+
+    return FEAT_OK;
+}
+
+
+/* v1 and v2 delete alike (feedback.h). */
+int
+feat_feedback_remove(struct feat_req *r, const char *param)
+{
+    sqlite3_int64    id;
+    enum feat_error  e;
+
+    if (feat_req_param_id(r, param, &id) != FEAT_OK) {
+        feat_fail(r, FEAT_E_NOT_FOUND, "feedback %s is not an id", param);
+        return FEAT_ERROR;
+    }
+
+    e = feat_feedback_delete(feat_db(), r->app->id, r->user_id, id);
+    if (e != FEAT_E_NONE) {
+        feat_fail(r, e, "no feedback %lld of user %lld", (long long) id,
+                  (long long) r->user_id);
+        return FEAT_ERROR;
+    }
+
+    return FEAT_OK;
+}
+
+
+/* GET /api/feedback: the caller's feedback, newest first */
+static int
+v2_feedback_list(struct feat_req *r)
+{
+    cJSON  *page;
+
+    if (feat_feedback_page(r, v2_feedback_object, &page) != FEAT_OK) {
+        return FEAT_OK;
+    }
+
+    return feat_reply(r, page);
 }
 
 
@@ -187,17 +229,8 @@ v2_feedback_list(struct feat_req *r)
 static int
 v2_feedback_delete(struct feat_req *r)
 {
-    sqlite3_int64    id;
-    enum feat_error  e;
-
-    if (feat_req_param_id(r, "id", &id) != FEAT_OK) {
-        return feat_fail(r, FEAT_E_NOT_FOUND, "feedback id is not an id");
-    }
-
-    e = feat_feedback_delete(feat_db(), r->app->id, r->user_id, id);
-    if (e != FEAT_E_NONE) {
-        return feat_fail(r, e, "no feedback %lld of user %lld",
-                         (long long) id, (long long) r->user_id);
+    if (feat_feedback_remove(r, "id") != FEAT_OK) {
+        return FEAT_OK;
     }
 
     return feat_reply(r, cJSON_CreateObject());

@@ -14,25 +14,12 @@
 #include "profile/profile.h"
 
 
-static int
-feat_profile_get(struct feat_req *r)
-{
-    return feat_profile_reply(r);
-}
-
-
-static int
-feat_profile_patch(struct feat_req *r)
-{
-    return feat_profile_update(r);
-}
-
-
+/* The handlers are profile.c's, shared with the v2 dialect. */
 static const struct feat_route  profile_feat_routes[] = {
     { FEAT_GET, "/api/user/profile/", FEAT_FEAT,
-      feat_profile_get, FEAT_USER_SESSION },
+      feat_profile_reply, FEAT_USER_SESSION },
     { FEAT_PATCH, "/api/user/profile/", FEAT_FEAT,
-      feat_profile_patch, FEAT_USER_SESSION },
+      feat_profile_update, FEAT_USER_SESSION },
     FEAT_NULL_ROUTE
 };
 

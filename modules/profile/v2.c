@@ -16,23 +16,12 @@
 #include "profile/profile.h"
 
 
-static int
-v2_info_get(struct feat_req *r)
-{
-    return feat_profile_reply(r);
-}
-
-
-static int
-v2_info_put(struct feat_req *r)
-{
-    return feat_profile_update(r);
-}
-
-
+/* The handlers are profile.c's, shared with the feat dialect. */
 static const struct feat_route  profile_routes[] = {
-    { FEAT_GET, "/api/personal/info", FEAT_V2, v2_info_get, FEAT_USER_SESSION },
-    { FEAT_PUT, "/api/personal/info", FEAT_V2, v2_info_put, FEAT_USER_SESSION },
+    { FEAT_GET, "/api/personal/info", FEAT_V2, feat_profile_reply,
+      FEAT_USER_SESSION },
+    { FEAT_PUT, "/api/personal/info", FEAT_V2, feat_profile_update,
+      FEAT_USER_SESSION },
     FEAT_NULL_ROUTE
 };
 

@@ -132,7 +132,7 @@ feat_push_bind(sqlite3 *db, struct feat_arena *a, const char *app,
                                " WHERE app_id = ? AND id = ?",
                                "si", app, user_id));
     if (e != FEAT_E_NONE) {
-        goto failed;
+        goto done;
     }
 
     now = feat_now();
@@ -160,27 +160,18 @@ feat_push_bind(sqlite3 *db, struct feat_arena *a, const char *app,
         != FEAT_OK)
     {
         e = FEAT_E_INTERNAL;
-        goto failed;
+        goto done;
     }
 
     e = feat_push_client_get(db, a, app, user_id, client_id, out);
     if (e != FEAT_E_NONE) {
         e = FEAT_E_INTERNAL;
-        goto failed;
+        goto done;
     }
 
-    if (feat_db_commit(db) != FEAT_OK) {
-        e = FEAT_E_INTERNAL;
-        goto failed;
-    }
+done:
 
-    return FEAT_E_NONE;
-
-failed:
-
-    feat_db_rollback(db);
-
-    return e;
+    return feat_db_end(db, e);
 }
 
 
