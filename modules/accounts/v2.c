@@ -53,6 +53,29 @@ feat_accounts_in_account(struct feat_req *r, struct feat_account *acct)
 
 
 /*
+ * The account and the required "code" sent for it (check_code, register):
+ * FEAT_OK, or FEAT_ERROR once the failure has been answered.
+ */
+static int
+in_account_code(struct feat_req *r, struct feat_account *acct,
+    const char **code)
+{
+    if (feat_accounts_in_account(r, acct) != FEAT_OK) {
+        return FEAT_ERROR;
+    }
+
+    if (feat_in_str(r, "code", code, FEAT_CODE_MAX, FEAT_REQUIRED)
+        != FEAT_OK)
+    {
+        feat_fail_field(r);
+        return FEAT_ERROR;
+    }
+
+    return FEAT_OK;
+}
+
+
+/*
  * The optional "purpose", else the default for the account: FEAT_OK, or
  * FEAT_ERROR once the failure has been answered.
  */
@@ -158,14 +181,8 @@ v2_check_code(struct feat_req *r)
     enum feat_error       e;
     struct feat_account   acct;
 
-    if (feat_accounts_in_account(r, &acct) != FEAT_OK) {
+    if (in_account_code(r, &acct, &code) != FEAT_OK) {
         return FEAT_OK;
-    }
-
-    if (feat_in_str(r, "code", &code, FEAT_CODE_MAX, FEAT_REQUIRED)
-        != FEAT_OK)
-    {
-        return feat_fail_field(r);
     }
 
     if (in_purpose(r, &acct, &purpose) != FEAT_OK) {
@@ -190,14 +207,8 @@ v2_register(struct feat_req *r)
     struct feat_tokens    t;
     struct feat_account   acct;
 
-    if (feat_accounts_in_account(r, &acct) != FEAT_OK) {
+    if (in_account_code(r, &acct, &code) != FEAT_OK) {
         return FEAT_OK;
-    }
-
-    if (feat_in_str(r, "code", &code, FEAT_CODE_MAX, FEAT_REQUIRED)
-        != FEAT_OK)
-    {
-        return feat_fail_field(r);
     }
 
     if (in_password(r, &password, FEAT_REQUIRED) != FEAT_OK) {

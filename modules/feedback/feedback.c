@@ -488,7 +488,7 @@ feat_feedback_reply_add(sqlite3 *db, const char *app,
 
     e = feat_manager_exists(db, app, manager_id);
     if (e != FEAT_E_NONE) {
-        goto failed;
+        goto done;
     }
 
     rc = feat_db_int(db, &status,
@@ -496,13 +496,13 @@ feat_feedback_reply_add(sqlite3 *db, const char *app,
                      "si", app, feedback_id);
     if (rc != FEAT_OK) {
         e = (rc == FEAT_DECLINED) ? FEAT_E_NOT_FOUND : FEAT_E_INTERNAL;
-        goto failed;
+        goto done;
     }
 
     /* a closed feedback is settled; reopening it is not a reply */
     if (status == FEAT_FEEDBACK_CLOSED) {
         e = FEAT_E_WRONG_STATE;
-        goto failed;
+        goto done;
     }
 
     now = feat_now();
@@ -516,7 +516,7 @@ feat_feedback_reply_add(sqlite3 *db, const char *app,
                      (sqlite3_int64) now)
         != FEAT_OK)
     {
-        goto failed;
+        goto done;
     }
 
     *id = sqlite3_last_insert_rowid(db);
@@ -527,20 +527,14 @@ feat_feedback_reply_add(sqlite3 *db, const char *app,
                      "isi", (sqlite3_int64) now, app, feedback_id)
         != FEAT_OK)
     {
-        goto failed;
+        goto done;
     }
 
-    if (feat_db_commit(db) != FEAT_OK) {
-        goto failed;
-    }
+    e = FEAT_E_NONE;
 
-    return FEAT_E_NONE;
+done:
 
-failed:
-
-    feat_db_rollback(db);
-
-    return e;
+    return feat_db_end(db, e);
 }
 
 

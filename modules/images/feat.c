@@ -36,6 +36,23 @@ image_object(struct feat_req *r, const struct feat_user_image *m)
 }
 
 
+/* Answers the caller's image id as stored (after a change: read back). */
+static int
+image_reply(struct feat_req *r, sqlite3_int64 id)
+{
+    enum feat_error         e;
+    struct feat_user_image  m;
+
+    e = feat_user_image_get(feat_db(), r->arena, r->app->id, r->user_id, id,
+                            &m);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "image %lld", (long long) id);
+    }
+
+    return feat_reply(r, image_object(r, &m));
+}
+
+
 /* Fails a domain error, naming the field of a FEAT_E_BAD_FIELD. */
 static int
 image_fail(struct feat_req *r, enum feat_error e, const char *bad)
@@ -172,31 +189,22 @@ feat_image_list(struct feat_req *r)
 static int
 feat_image_get(struct feat_req *r)
 {
-    sqlite3_int64           id;
-    enum feat_error         e;
-    struct feat_user_image  m;
+    sqlite3_int64  id;
 
     if (feat_req_param_id(r, "id", &id) != FEAT_OK) {
         return feat_fail(r, FEAT_E_NOT_FOUND, "bad image id");
     }
 
-    e = feat_user_image_get(feat_db(), r->arena, r->app->id, r->user_id, id,
-                            &m);
-    if (e != FEAT_E_NONE) {
-        return feat_fail(r, e, "image %lld", (long long) id);
-    }
-
-    return feat_reply(r, image_object(r, &m));
+    return image_reply(r, id);
 }
 
 
 static int
 feat_image_patch(struct feat_req *r)
 {
-    sqlite3_int64           id;
-    const char             *title, *description, *bad;
-    enum feat_error         e;
-    struct feat_user_image  m;
+    sqlite3_int64     id;
+    const char       *title, *description, *bad;
+    enum feat_error   e;
 
     if (feat_req_param_id(r, "id", &id) != FEAT_OK) {
         return feat_fail(r, FEAT_E_NOT_FOUND, "bad image id");
@@ -222,13 +230,7 @@ feat_image_patch(struct feat_req *r)
         return image_fail(r, e, bad);
     }
 
-    e = feat_user_image_get(feat_db(), r->arena, r->app->id, r->user_id, id,
-                            &m);
-    if (e != FEAT_E_NONE) {
-        return feat_fail(r, e, "image %lld", (long long) id);
-    }
-
-    return feat_reply(r, image_object(r, &m));
+    return image_reply(r, id);
 }
 
 
