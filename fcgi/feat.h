@@ -675,6 +675,14 @@ enum feat_error feat_db_rows(sqlite3 *db, struct feat_arena *a,
 /* Runs a statement to completion: FEAT_OK, FEAT_BUSY on a constraint
  * violation, FEAT_ERROR otherwise (logged). */
 int feat_db_exec(sqlite3 *db, const char *sql, const char *fmt, ...);
+/*
+ * Runs an INSERT of one row into an app's table (as feat_db_exec) whose
+ * one constraint a checked row can break is its app_id reference:
+ * FEAT_E_NONE with *id the new rowid, FEAT_E_UNKNOWN_APP when a constraint
+ * refuses the row, FEAT_E_INTERNAL otherwise (logged).
+ */
+enum feat_error feat_db_insert(sqlite3 *db, sqlite3_int64 *id,
+    const char *sql, const char *fmt, ...);
 /* First column of the first row: FEAT_OK, FEAT_DECLINED (no row), or
  * FEAT_ERROR. */
 int feat_db_int(sqlite3 *db, sqlite3_int64 *out, const char *sql,

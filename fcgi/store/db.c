@@ -460,6 +460,34 @@ feat_db_exec(sqlite3 *db, const char *sql, const char *fmt, ...)
 }
 
 
+enum feat_error
+feat_db_insert(sqlite3 *db, sqlite3_int64 *id, const char *sql,
+    const char *fmt, ...)
+{
+    int            rc;
+    va_list        ap;
+    sqlite3_stmt  *st;
+
+    va_start(ap, fmt);
+    st = feat_db_vquery(db, sql, 0, fmt, ap);
+    va_end(ap);
+
+    rc = (st == NULL) ? FEAT_ERROR : feat_db_run(db, st, sql);
+
+    if (rc == FEAT_BUSY) {
+        return FEAT_E_UNKNOWN_APP;
+    }
+
+    if (rc != FEAT_OK) {
+        return FEAT_E_INTERNAL;
+    }
+
+    *id = sqlite3_last_insert_rowid(db);
+
+    return FEAT_E_NONE;
+}
+
+
 /* feat_db_int's and feat_db_text's readers of the first column. */
 static void
 feat_db_read_int(struct feat_arena *a, sqlite3_stmt *st, void *out)

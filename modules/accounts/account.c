@@ -251,20 +251,14 @@ enum feat_error
 feat_account_register_begin(sqlite3 *db, const char *app,
     const struct feat_account *acct, const char *code)
 {
-    sqlite3_int64    id;
     enum feat_error  e;
 
     if (feat_db_begin(db) != FEAT_OK) {
         return FEAT_E_INTERNAL;
     }
 
-    e = feat_user_lookup_id(db, app, acct, &id);
+    e = feat_user_absent(db, app, acct);
     if (e != FEAT_E_NONE) {
-        goto failed;
-    }
-
-    if (id != 0) {
-        e = FEAT_E_REGISTERED;
         goto failed;
     }
 
@@ -305,13 +299,9 @@ feat_account_register(sqlite3 *db, const char *app,
      * A cheap look first, so that registering a known account costs no
      * scrypt; the transaction below looks again to close the race.
      */
-    e = feat_user_lookup_id(db, app, acct, &id);
+    e = feat_user_absent(db, app, acct);
     if (e != FEAT_E_NONE) {
         return e;
-    }
-
-    if (id != 0) {
-        return FEAT_E_REGISTERED;
     }
 
     /* scrypt runs before the write lock is taken: it is the slow part. */

@@ -257,6 +257,10 @@ enum feat_error feat_user_get(sqlite3 *db, struct feat_arena *a,
 /* Sets *id to the user of acct in app, or 0.  FEAT_E_NONE or INTERNAL. */
 enum feat_error feat_user_lookup_id(sqlite3 *db, const char *app,
     const struct feat_account *acct, sqlite3_int64 *id);
+/* Whether acct may still register in app: FEAT_E_NONE when no user has
+ * it, FEAT_E_REGISTERED, or FEAT_E_INTERNAL. */
+enum feat_error feat_user_absent(sqlite3 *db, const char *app,
+    const struct feat_account *acct);
 
 /*
  * Inserts a user for acct with a password hash ("" for none) and a fresh

@@ -101,13 +101,9 @@ permit_register(sqlite3 *db, const char *app, const struct feat_account *acct,
     enum feat_error  e;
 
     /* cheap refusals first: scrypt is the slow part */
-    e = feat_user_lookup_id(db, app, acct, &id);
+    e = feat_user_absent(db, app, acct);
     if (e != FEAT_E_NONE) {
         return e;
-    }
-
-    if (id != 0) {
-        return FEAT_E_REGISTERED;
     }
 
     feat_sha256_hex(permit, phash);

@@ -151,6 +151,22 @@ feat_user_lookup_id(sqlite3 *db, const char *app,
 
 
 enum feat_error
+feat_user_absent(sqlite3 *db, const char *app,
+    const struct feat_account *acct)
+{
+    sqlite3_int64    id;
+    enum feat_error  e;
+
+    e = feat_user_lookup_id(db, app, acct, &id);
+    if (e != FEAT_E_NONE) {
+        return e;
+    }
+
+    return id != 0 ? FEAT_E_REGISTERED : FEAT_E_NONE;
+}
+
+
+enum feat_error
 feat_user_create(sqlite3 *db, const char *app,
     const struct feat_account *acct, const char *password_hash,
     sqlite3_int64 *id)

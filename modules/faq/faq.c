@@ -129,7 +129,6 @@ feat_faq_add(sqlite3 *db, const char *app, const char *title,
     const char *content, const char *category, const char *external_link,
     sqlite3_int64 *id, const char **bad)
 {
-    int              rc;
     time_t           now;
     enum feat_error  e;
 
@@ -140,28 +139,16 @@ feat_faq_add(sqlite3 *db, const char *app, const char *title,
 
     now = feat_now();
 
-    rc = feat_db_exec(db,
-                      "INSERT INTO faq (app_id, title, content, category,"
-                      " external_link, created_at, updated_at)"
-                      " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                      "sssssii", app, title,
-                      content ? content : "",
-                      category ? category : "",
-                      external_link ? external_link : "",
-                      (sqlite3_int64) now, (sqlite3_int64) now);
-
-    if (rc == FEAT_BUSY) {
-        /* the only constraint a valid row can break: app_id's reference */
-        return FEAT_E_UNKNOWN_APP;
-    }
-
-    if (rc != FEAT_OK) {
-        return FEAT_E_INTERNAL;
-    }
-
-    *id = sqlite3_last_insert_rowid(db);
-
-    return FEAT_E_NONE;
+    /* the only constraint a valid row can break: app_id's reference */
+    return feat_db_insert(db, id,
+                          "INSERT INTO faq (app_id, title, content, category,"
+                          " external_link, created_at, updated_at)"
+                          " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                          "sssssii", app, title,
+                          content ? content : "",
+                          category ? category : "",
+                          external_link ? external_link : "",
+                          (sqlite3_int64) now, (sqlite3_int64) now);
 }
 
 

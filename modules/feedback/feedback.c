@@ -110,29 +110,15 @@ enum feat_error
 feat_manager_add(sqlite3 *db, const char *app, const char *name,
     sqlite3_int64 *id, const char **bad)
 {
-    int  rc;
-
     if (!feat_utf8_ok(name, FEAT_MANAGER_NAME_MAX, 1)) {
         *bad = "name";
         return FEAT_E_BAD_FIELD;
     }
 
-    rc = feat_db_exec(db,
-                      "INSERT INTO managers (app_id, name, created_at)"
-                      " VALUES (?, ?, ?)",
-                      "ssi", app, name, (sqlite3_int64) feat_now());
-
-    if (rc == FEAT_BUSY) {
-        return FEAT_E_UNKNOWN_APP;
-    }
-
-    if (rc != FEAT_OK) {
-        return FEAT_E_INTERNAL;
-    }
-
-    *id = sqlite3_last_insert_rowid(db);
-
-    return FEAT_E_NONE;
+    return feat_db_insert(db, id,
+                          "INSERT INTO managers (app_id, name, created_at)"
+                          " VALUES (?, ?, ?)",
+                          "ssi", app, name, (sqlite3_int64) feat_now());
 }
 
 
@@ -213,7 +199,6 @@ enum feat_error
 feat_feedback_category_add(sqlite3 *db, const char *app, const char *name,
     const char *description, sqlite3_int64 *id, const char **bad)
 {
-    int     rc;
     time_t  now;
 
     if (!feat_utf8_ok(name, FEAT_FEEDBACK_CATEGORY_NAME_MAX, 1)) {
@@ -228,24 +213,13 @@ feat_feedback_category_add(sqlite3 *db, const char *app, const char *name,
 
     now = feat_now();
 
-    rc = feat_db_exec(db,
-                      "INSERT INTO feedback_category (app_id, name,"
-                      " description, created_at, updated_at)"
-                      " VALUES (?, ?, ?, ?, ?)",
-                      "sssii", app, name, description ? description : "",
-                      (sqlite3_int64) now, (sqlite3_int64) now);
-
-    if (rc == FEAT_BUSY) {
-        return FEAT_E_UNKNOWN_APP;
-    }
-
-    if (rc != FEAT_OK) {
-        return FEAT_E_INTERNAL;
-    }
-
-    *id = sqlite3_last_insert_rowid(db);
-
-    return FEAT_E_NONE;
+    return feat_db_insert(db, id,
+                          "INSERT INTO feedback_category (app_id, name,"
+                          " description, created_at, updated_at)"
+                          " VALUES (?, ?, ?, ?, ?)",
+                          "sssii", app, name,
+                          description ? description : "",
+                          (sqlite3_int64) now, (sqlite3_int64) now);
 }
 
 

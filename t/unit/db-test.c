@@ -2,10 +2,11 @@
  * db-test.c: the row readers of fcgi/store/db.c over an in-memory
  * database.  The declarative reader (feat_db_read, FEAT_DB_READER): every
  * column type, NULLs, a start column, a column list and map made from one
- * X-macro, and the reader serving feat_db_row.  The paged-list reader
- * feat_db_rows: pages, totals, the clamp to a list's max, an uncounted
- * list, an unbounded one that outgrows its first array, when the count
- * query runs and when it is spared, and a failing step answered as
+ * X-macro, and the reader serving feat_db_row.  A write: feat_db_insert's
+ * rowid and refusal, feat_db_end's commit and rollback.  The paged-list
+ * reader feat_db_rows: pages, totals, the clamp to a list's max, an
+ * uncounted list, an unbounded one that outgrows its first array, when the
+ * count query runs and when it is spared, and a failing step answered as
  * FEAT_E_INTERNAL with nothing handed back.
  */
 
@@ -226,6 +227,56 @@ test_read(struct feat_arena *a)
 }
 
 
+/* feat_db_insert and feat_db_end: a write's rowid, refusal and exit */
+static void
+test_write(void)
+{
+    sqlite3_int64    id, n;
+    enum feat_error  e;
+
+    if (sqlite3_exec(db, "CREATE TABLE w (id INTEGER PRIMARY KEY,"
+                     " k TEXT NOT NULL UNIQUE)", NULL, NULL, NULL)
+        != SQLITE_OK)
+    {
+        printf("Bail out! %s\n", sqlite3_errmsg(db));
+        exit(1);
+    }
+
+    id = 0;
+    ok(feat_db_insert(db, &id, "INSERT INTO w (k) VALUES (?)", "s", "a")
+       == FEAT_E_NONE && id == 1, "insert: FEAT_E_NONE with the rowid");
+    id = 0;
+    ok(feat_db_insert(db, &id, "INSERT INTO w (k) VALUES (?)", "s", "b")
+       == FEAT_E_NONE && id == 2, "insert: the next rowid");
+
+    id = 0;
+    ok(feat_db_insert(db, &id, "INSERT INTO w (k) VALUES (?)", "s", "a")
+       == FEAT_E_UNKNOWN_APP && id == 0,
+       "insert refused by a constraint: FEAT_E_UNKNOWN_APP, id untouched");
+
+    /* success commits */
+    ok(feat_db_begin(db) == FEAT_OK, "begin");
+    feat_db_exec(db, "INSERT INTO w (k) VALUES (?)", "s", "c");
+    ok(feat_db_end(db, FEAT_E_NONE) == FEAT_E_NONE
+       && sqlite3_get_autocommit(db), "end(NONE): committed, closed");
+    ok(feat_db_int(db, &n, "SELECT count(*) FROM w WHERE k = 'c'", NULL)
+       == FEAT_OK && n == 1, "end(NONE): the row stays");
+
+    /* a failure rolls back and is answered as it is */
+    ok(feat_db_begin(db) == FEAT_OK, "begin again");
+    feat_db_exec(db, "INSERT INTO w (k) VALUES (?)", "s", "d");
+    e = feat_db_end(db, FEAT_E_NOT_FOUND);
+    ok(e == FEAT_E_NOT_FOUND && sqlite3_get_autocommit(db),
+       "end(NOT_FOUND): answered as it is, closed");
+    ok(feat_db_int(db, &n, "SELECT count(*) FROM w WHERE k = 'd'", NULL)
+       == FEAT_OK && n == 0, "end(NOT_FOUND): the row was rolled back");
+
+    /* a COMMIT that cannot run (no transaction) answers internal */
+    ok(feat_db_end(db, FEAT_E_NONE) == FEAT_E_INTERNAL,
+       "end(NONE) when COMMIT fails: FEAT_E_INTERNAL");
+}
+
+
 int
 main(void)
 {
@@ -239,6 +290,7 @@ main(void)
     a = feat_arena_create();
 
     test_read(a);
+    test_write();
 
     /* a full page: the page cannot tell the total, so it is counted */
     ok(page(a, "a", 0, 20, &rows, &ran) == FEAT_E_NONE, "first page");
