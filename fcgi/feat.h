@@ -734,6 +734,8 @@ void feat_hmac_sha256(const void *key, size_t klen, const void *data,
 void feat_hmac_sha256_hex(const void *key, size_t klen, const char *s,
     char out[65]);
 void feat_hex(const unsigned char *in, size_t n, char *out);
+/* The value of one hex digit (either case), or -1 for any other c. */
+int feat_unhex(int c);
 /* 1 if equal, 0 if not, in time independent of the contents. */
 int feat_ct_equal(const void *a, const void *b, size_t n);
 int feat_ct_streq(const char *a, const char *b);

@@ -275,20 +275,6 @@ feat_mp_boundary(struct feat_arena *a, const char *ct, const char **b,
 }
 
 
-static int
-feat_mp_hex(unsigned char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    c |= 0x20;
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    return -1;
-}
-
-
 /* Valid UTF-8 (no overlongs, no surrogates) without control characters. */
 static int
 feat_mp_utf8_text(const unsigned char *s, size_t n)
@@ -363,8 +349,8 @@ feat_mp_ext_value(struct feat_arena *a, const char *v, size_t n)
             if (end - v < 3) {
                 return NULL;
             }
-            hi = feat_mp_hex((unsigned char) v[1]);
-            lo = feat_mp_hex((unsigned char) v[2]);
+            hi = feat_unhex((unsigned char) v[1]);
+            lo = feat_unhex((unsigned char) v[2]);
             if (hi < 0 || lo < 0) {
                 return NULL;
             }

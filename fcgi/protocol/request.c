@@ -43,20 +43,6 @@ feat_param(struct feat_req *r, const char *name)
 }
 
 
-static int
-feat_hexval(int c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    c |= 0x20;
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    return -1;
-}
-
-
 /* Decodes %XX in place (plus too when plus is set); the new length. */
 static size_t
 feat_decode(char *s, size_t n, int plus)
@@ -66,8 +52,8 @@ feat_decode(char *s, size_t n, int plus)
 
     for (i = 0, j = 0; i < n; i++, j++) {
         if (s[i] == '%' && i + 2 < n) {
-            hi = feat_hexval((unsigned char) s[i + 1]);
-            lo = feat_hexval((unsigned char) s[i + 2]);
+            hi = feat_unhex((unsigned char) s[i + 1]);
+            lo = feat_unhex((unsigned char) s[i + 2]);
             if (hi >= 0 && lo >= 0) {
                 s[j] = (char) (hi << 4 | lo);
                 i += 2;
@@ -163,7 +149,7 @@ feat_is_hex(const char *s, size_t n)
     size_t  i;
 
     for (i = 0; i < n; i++) {
-        if (feat_hexval((unsigned char) s[i]) < 0) {
+        if (feat_unhex((unsigned char) s[i]) < 0) {
             return 0;
         }
     }

@@ -122,6 +122,14 @@ test_base64(void)
     is_int(feat_base64_decode("Zm9v", 4, dec, 3, 0), -1,
            "decode wants room for the NUL");
 
+    /* hex digits, as the url and multipart decoders read them */
+    ok(feat_unhex('0') == 0 && feat_unhex('9') == 9 && feat_unhex('a') == 10
+       && feat_unhex('F') == 15, "unhex: digits of either case");
+    ok(feat_unhex('g') == -1 && feat_unhex('G') == -1 && feat_unhex('/') == -1
+       && feat_unhex(':') == -1 && feat_unhex('@') == -1
+       && feat_unhex('`') == -1 && feat_unhex(0) == -1,
+       "unhex: anything else is -1");
+
     good = 1;
     for (url = 0; url < 2; url++) {
         for (n = 0; n <= 100; n++) {
