@@ -322,9 +322,6 @@ feat_account_register(sqlite3 *db, const char *app,
     }
 
     e = feat_session_create(db, app, id, 0, NULL, scope, t);
-    if (e != FEAT_E_NONE) {
-        goto done;
-    }
 
 done:
 

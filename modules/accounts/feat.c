@@ -158,9 +158,6 @@ permit_register(sqlite3 *db, const char *app, const struct feat_account *acct,
     }
 
     e = feat_session_create(db, app, id, 0, NULL, scope, t);
-    if (e != FEAT_E_NONE) {
-        goto done;
-    }
 
 done:
 

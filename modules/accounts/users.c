@@ -268,9 +268,6 @@ feat_user_set_password(sqlite3 *db, const char *app, sqlite3_int64 id,
     }
 
     e = feat_session_revoke_user(db, app, id, keep_session);
-    if (e != FEAT_E_NONE) {
-        goto done;
-    }
 
 done:
 
