@@ -62,6 +62,15 @@ void feat_log_access(struct feat_req *r, int status, double ms);
 
 /* ---- store/db.c ---------------------------------------------------------- */
 
+/* The store's own: a failed call logged with SQLite's message (what, the
+ * start of sql); a failed step logged (an injected fault has no message of
+ * its own); a cached statement bound from fmt and ap, with extra
+ * parameters left for the caller (see feat_db_query). */
+void feat_db_log(int level, sqlite3 *db, const char *what, const char *sql);
+void feat_db_step_failed(sqlite3 *db, int rc, const char *sql);
+sqlite3_stmt *feat_db_vquery(sqlite3 *db, const char *sql, int extra,
+    const char *fmt, va_list ap);
+
 struct feat_migration {
     int          version;
     const char  *name;

@@ -4,10 +4,7 @@
  * level, foreign keys and a busy timeout.  Statements are prepared once
  * (SQLITE_PREPARE_PERSISTENT) and kept in a cache keyed by the address of
  * their SQL string literal, so a query costs a hash probe, a reset and the
- * binds.  Rows are read by a module's row reader, most of them made by
- * FEAT_DB_READER from a column map (feat_db_read): one row (feat_db_row)
- * or a page of a list with its total (feat_db_rows, the one list loop of
- * every module).  Transactions are BEGIN IMMEDIATE: a writer takes the
+ * binds; reading rows is rows.c's.  Transactions are BEGIN IMMEDIATE: a writer takes the
  * write lock up front and waits in the busy handler instead of failing
  * half-way with SQLITE_BUSY on lock upgrade.  Migrations from migrations.c
  * are applied one transaction each and recorded in schema_version.
@@ -28,7 +25,6 @@
 #define FEAT_DB_CACHE_MIN   64      /* first size of the statement cache */
 #define FEAT_DB_CACHE_MAX   65536   /* more distinct statements is a bug */
 #define FEAT_DB_PATH_MAX    4096
-#define FEAT_DB_ROWS_FIRST  32      /* first rows of an unbounded list */
 
 struct feat_db_slot {
     const char     *sql;            /* the key: the literal's address */
@@ -94,7 +90,7 @@ feat_db(void)
 }
 
 
-static void
+void
 feat_db_log(int level, sqlite3 *db, const char *what, const char *sql)
 {
     feat_log(level, 0, "%s failed: %s (%d) in \"%.60s\"", what,
@@ -104,7 +100,7 @@ feat_db_log(int level, sqlite3 *db, const char *what, const char *sql)
 
 
 /* The message of a failed step (an injected fault has none of its own). */
-static void
+void
 feat_db_step_failed(sqlite3 *db, int rc, const char *sql)
 {
     feat_log(LOG_ERR, 0, "sqlite3_step() failed: %s (%d) in \"%.60s\"",
@@ -218,7 +214,7 @@ feat_db_prepare(sqlite3 *db, const char *sql)
  * extra more are left for the caller (feat_db_rows binds LIMIT and OFFSET
  * itself).  NULL on error (logged).
  */
-static sqlite3_stmt *
+sqlite3_stmt *
 feat_db_vquery(sqlite3 *db, const char *sql, int extra, const char *fmt,
     va_list ap)
 {
@@ -327,93 +323,6 @@ feat_db_done(sqlite3_stmt *st)
 }
 
 
-/*
- * The one row reader: each column by its map entry into the field at its
- * offset.  The field's C type was checked where the map was written
- * (FEAT_COL_*), so the casts here only name what is already there.
- */
-void
-feat_db_read(struct feat_arena *a, sqlite3_stmt *st, int first,
-    const struct feat_db_col *cols, size_t n, void *item)
-{
-    int     i;
-    size_t  k;
-    char   *p;
-
-    for (k = 0; k < n; k++) {
-        i = first + (int) k;
-        p = (char *) item + cols[k].offset;
-
-        switch (cols[k].type) {
-
-        case FEAT_DB_INT64:
-            *(sqlite3_int64 *) p = sqlite3_column_int64(st, i);
-            break;
-
-        case FEAT_DB_INT:
-            *(int *) p = sqlite3_column_int(st, i);
-            break;
-
-        case FEAT_DB_BOOL:
-            *(int *) p = sqlite3_column_int(st, i) != 0;
-            break;
-
-        case FEAT_DB_UINT:
-            *(unsigned *) p = (unsigned) sqlite3_column_int64(st, i);
-            break;
-
-        case FEAT_DB_TIME:
-            *(time_t *) p = (time_t) sqlite3_column_int64(st, i);
-            break;
-
-        case FEAT_DB_TEXT:
-            *(const char **) p = feat_db_col_text(a, st, i);
-            break;
-        }
-    }
-}
-
-
-enum feat_error
-feat_db_row(sqlite3 *db, struct feat_arena *a, sqlite3_stmt *st,
-    feat_db_row_pt fn, void *item, const char *fmt, ...)
-{
-    int      rc;
-    char     what[256];
-    va_list  ap;
-
-    if (st == NULL) {
-        return FEAT_E_INTERNAL;
-    }
-
-    rc = feat_db_step(st);
-
-    if (rc == SQLITE_ROW) {
-        fn(a, st, item);
-    }
-
-    feat_db_done(st);
-
-    if (rc == SQLITE_ROW) {
-        return FEAT_E_NONE;
-    }
-
-    if (rc == SQLITE_DONE) {
-        return FEAT_E_NOT_FOUND;
-    }
-
-    /* formatted only now: a read that works pays nothing for it */
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof(what), fmt, ap);
-    va_end(ap);
-
-    feat_log(LOG_ERR, 0, "%s: %s", what, sqlite3_errmsg(db));
-
-    return FEAT_E_INTERNAL;
-}
-
-
-/* Steps st to the end: FEAT_OK, FEAT_BUSY on a constraint, FEAT_ERROR. */
 static int
 feat_db_run(sqlite3 *db, sqlite3_stmt *st, const char *sql)
 {
@@ -485,231 +394,6 @@ feat_db_insert(sqlite3 *db, sqlite3_int64 *id, const char *sql,
     *id = sqlite3_last_insert_rowid(db);
 
     return FEAT_E_NONE;
-}
-
-
-/* feat_db_int's and feat_db_text's readers of the first column. */
-static void
-feat_db_read_int(struct feat_arena *a, sqlite3_stmt *st, void *out)
-{
-    (void) a;
-    *(sqlite3_int64 *) out = sqlite3_column_int64(st, 0);
-}
-
-
-static void
-feat_db_read_text(struct feat_arena *a, sqlite3_stmt *st, void *out)
-{
-    *(const char **) out = feat_db_col_text(a, st, 0);
-}
-
-
-/*
- * The first row of sql bound from fmt, read into out by fn: FEAT_OK,
- * FEAT_DECLINED (no row) or FEAT_ERROR (logged).
- */
-static int
-feat_db_vfirst(sqlite3 *db, struct feat_arena *a, feat_db_row_pt fn,
-    void *out, const char *sql, const char *fmt, va_list ap)
-{
-    int            rc;
-    sqlite3_stmt  *st;
-
-    st = feat_db_vquery(db, sql, 0, fmt, ap);
-
-    if (st == NULL) {
-        return FEAT_ERROR;
-    }
-
-    rc = feat_db_step(st);
-
-    if (rc == SQLITE_ROW) {
-        fn(a, st, out);
-        rc = FEAT_OK;
-
-    } else if (rc == SQLITE_DONE) {
-        rc = FEAT_DECLINED;
-
-    } else {
-        feat_db_step_failed(db, rc, sql);
-        rc = FEAT_ERROR;
-    }
-
-    feat_db_done(st);
-
-    return rc;
-}
-
-
-int
-feat_db_int(sqlite3 *db, sqlite3_int64 *out, const char *sql,
-    const char *fmt, ...)
-{
-    int      rc;
-    va_list  ap;
-
-    va_start(ap, fmt);
-    rc = feat_db_vfirst(db, NULL, feat_db_read_int, out, sql, fmt, ap);
-    va_end(ap);
-
-    return rc;
-}
-
-
-int
-feat_db_text(sqlite3 *db, struct feat_arena *a, const char **out,
-    const char *sql, const char *fmt, ...)
-{
-    int      rc;
-    va_list  ap;
-
-    va_start(ap, fmt);
-    rc = feat_db_vfirst(db, a, feat_db_read_text, out, sql, fmt, ap);
-    va_end(ap);
-
-    return rc;
-}
-
-
-/*
- * A paged list.  The page is read first: a page that comes back short ends
- * the list, so its total is offset + n and the count query is not run (a
- * FAQ of 12 entries answers page 1 with one statement).  Only a full page,
- * or an empty one past the start, needs COUNT(*).  The two statements are
- * not one snapshot, as they never were: a row written between them shows
- * in one and not the other, which paging over a changing list has anyway.
- */
-enum feat_error
-feat_db_rows(sqlite3 *db, struct feat_arena *a, const struct feat_db_list *l,
-    long long offset, long long limit, int count, struct feat_rows *out,
-    const char *fmt, ...)
-{
-    int              rc, np;
-    char            *list, *grown;
-    size_t           n, cap;
-    va_list          ap, aq;
-    sqlite3_int64    total;
-    sqlite3_stmt    *st;
-    enum feat_error  e;
-
-    out->total = -1;
-    out->items = NULL;
-    out->n = 0;
-
-    if (count && l->count == NULL) {
-        feat_log(LOG_ALERT, 0, "%s: counted without a count query",
-                 l->what);
-        return FEAT_E_INTERNAL;
-    }
-
-    if (l->max > 0 && limit > l->max) {
-        limit = l->max;
-    }
-
-    e = FEAT_E_NONE;
-    n = 0;
-    va_start(ap, fmt);
-
-    if (limit < 1 || offset < 0) {
-        goto count;
-    }
-
-    va_copy(aq, ap);
-    st = feat_db_vquery(db, l->page, 2, fmt, aq);
-    va_end(aq);
-
-    if (st == NULL) {
-        e = FEAT_E_INTERNAL;
-        goto done;
-    }
-
-    /* LIMIT and OFFSET are the statement's last two parameters */
-    np = sqlite3_bind_parameter_count(st);
-    if (sqlite3_bind_int64(st, np - 1, limit) != SQLITE_OK
-        || sqlite3_bind_int64(st, np, offset) != SQLITE_OK)
-    {
-        feat_db_log(LOG_ERR, db, "sqlite3_bind()", l->page);
-        feat_db_done(st);
-        e = FEAT_E_INTERNAL;
-        goto done;
-    }
-
-    cap = (limit < FEAT_DB_ROWS_FIRST) ? (size_t) limit : FEAT_DB_ROWS_FIRST;
-    list = feat_arena_alloc(a, cap * l->size);
-    rc = SQLITE_DONE;
-
-    while ((long long) n < limit && (rc = feat_db_step(st)) == SQLITE_ROW) {
-        if (n == cap) {
-            /* only an unbounded list grows: a page is allocated whole */
-            grown = feat_arena_alloc(a, 2 * cap * l->size);
-            memcpy(grown, list, cap * l->size);
-            list = grown;
-            cap *= 2;
-        }
-
-        l->row(a, st, list + n * l->size);
-        n++;
-    }
-
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        feat_log(LOG_ERR, 0, "%s: reading rows failed: %s (%d)", l->what,
-                 sqlite3_extended_errcode(db) == rc ? sqlite3_errmsg(db)
-                                                    : sqlite3_errstr(rc),
-                 rc);
-        feat_db_done(st);
-        e = FEAT_E_INTERNAL;
-        goto done;
-    }
-
-    feat_db_done(st);
-
-    out->items = n ? list : NULL;
-    out->n = n;
-
-    if (count && ((n > 0 && (long long) n < limit) || (n == 0 && offset == 0)))
-    {
-        out->total = offset + (long long) n;
-        goto done;
-    }
-
-count:
-
-    if (count) {
-        rc = feat_db_vfirst(db, NULL, feat_db_read_int, &total, l->count,
-                            fmt, ap);
-        if (rc != FEAT_OK) {
-            feat_log(LOG_ERR, 0, "%s: counting rows failed", l->what);
-            out->items = NULL;
-            out->n = 0;
-            e = FEAT_E_INTERNAL;
-            goto done;
-        }
-
-        out->total = total;
-    }
-
-done:
-
-    va_end(ap);
-
-    return e;
-}
-
-
-const char *
-feat_db_col_text(struct feat_arena *a, sqlite3_stmt *st, int i)
-{
-    int                   n;
-    const unsigned char  *s;
-
-    s = sqlite3_column_text(st, i);
-    if (s == NULL) {
-        return "";
-    }
-
-    n = sqlite3_column_bytes(st, i);
-
-    return feat_arena_strndup(a, (const char *) s, (size_t) n);
 }
 
 
