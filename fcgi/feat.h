@@ -717,6 +717,24 @@ int feat_db_step(sqlite3_stmt *st);
 #endif
 
 
+/* ---- the push queue (fcgi/store/pushq.c) -------------------------------- */
+
+#define FEAT_PUSH_SCOPE_ALL      0   /* every user of the app */
+#define FEAT_PUSH_SCOPE_LISTED   1   /* the users listed */
+
+/*
+ * Queues a push (status 0; the jobs process delivers it) from manager_id
+ * (0: the system, stored as NULL) to every user of app or to the n users
+ * listed (duplicates are fine).  Writes inside the caller's transaction
+ * and opens none; the caller has checked title, body and that the users
+ * are of app.  FEAT_OK with *push_id (if not NULL), or FEAT_ERROR
+ * (logged): the caller rolls back.
+ */
+int feat_push_queue(sqlite3 *db, const char *app, sqlite3_int64 manager_id,
+    const char *title, const char *body, int scope,
+    const sqlite3_int64 *users, size_t n, sqlite3_int64 *push_id);
+
+
 /* ---- crypto (fcgi/crypto/crypto.c) --------------------------------------- */
 
 /* Bytes from the CSPRNG; aborts if it fails (there is no safe fallback). */

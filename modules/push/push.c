@@ -217,7 +217,6 @@ feat_push_send(sqlite3 *db, const char *app, sqlite3_int64 manager_id,
     size_t nusers, sqlite3_int64 *id, const char **bad)
 {
     size_t           i;
-    time_t           now;
     sqlite3_int64    one, push_id;
     enum feat_error  e;
 
@@ -259,34 +258,15 @@ feat_push_send(sqlite3 *db, const char *app, sqlite3_int64 manager_id,
         }
     }
 
-    now = feat_now();
     e = FEAT_E_INTERNAL;
 
     /* queued: the jobs process picks this row up and delivers it */
-    if (feat_db_exec(db,
-                     "INSERT INTO push (app_id, manager_id, title, body,"
-                     " scope, status, created_at, updated_at)"
-                     " VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?6)",
-                     "sissdi", app, manager_id, title, body ? body : "",
-                     nusers ? FEAT_PUSH_SCOPE_LISTED : FEAT_PUSH_SCOPE_ALL,
-                     (sqlite3_int64) now)
+    if (feat_push_queue(db, app, manager_id, title, body,
+                        nusers ? FEAT_PUSH_SCOPE_LISTED : FEAT_PUSH_SCOPE_ALL,
+                        users, nusers, &push_id)
         != FEAT_OK)
     {
         goto failed;
-    }
-
-    push_id = sqlite3_last_insert_rowid(db);
-
-    for (i = 0; i < nusers; i++) {
-        /* OR IGNORE: a user listed twice gets the push once */
-        if (feat_db_exec(db,
-                         "INSERT OR IGNORE INTO push_target"
-                         " (push_id, app_id, user_id) VALUES (?, ?, ?)",
-                         "isi", push_id, app, users[i])
-            != FEAT_OK)
-        {
-            goto failed;
-        }
     }
 
     if (feat_db_commit(db) != FEAT_OK) {

@@ -26,8 +26,8 @@
 /* A list asks for at most this many rows at once. */
 #define FEAT_PUSH_LIST_MAX       1000
 
-#define FEAT_PUSH_SCOPE_ALL      0
-#define FEAT_PUSH_SCOPE_LISTED   1
+/* FEAT_PUSH_SCOPE_ALL and FEAT_PUSH_SCOPE_LISTED are feat.h's: the queue
+ * of pushes is the runtime's (fcgi/store/pushq.c). */
 
 #define FEAT_PUSH_QUEUED         0
 #define FEAT_PUSH_SENT           1
