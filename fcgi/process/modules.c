@@ -26,6 +26,7 @@ extern const struct feat_module  feat_faq_v1_module;
 extern const struct feat_module  feat_notices_module;
 extern const struct feat_module  feat_area_module;
 extern const struct feat_module  feat_images_v1_module;
+extern const struct feat_module  feat_service_module;
 
 const struct feat_module *const  feat_modules[] = {
     &feat_accounts_module,
@@ -46,5 +47,6 @@ const struct feat_module *const  feat_modules[] = {
     &feat_notices_module,
     &feat_area_module,
     &feat_images_v1_module,
+    &feat_service_module,
     NULL
 };
