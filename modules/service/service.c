@@ -1128,7 +1128,7 @@ feat_service_update(sqlite3 *db, const char *app, sqlite3_int64 user_id,
             " close_at = CASE WHEN ?8 THEN ?9 ELSE close_at END,"
             " search = ?10, updated_at = ?11"
             " WHERE id = ?1 AND app_id = ?2",
-            "isssdidisi", id, app, f->title, f->description, f->category,
+            "issssdidisi", id, app, f->title, f->description, f->category,
             f->has_budget, (sqlite3_int64) f->budget_fen, f->has_close_at,
             (sqlite3_int64) f->close_at, search, (sqlite3_int64) now)
         != FEAT_OK)
