@@ -39,6 +39,7 @@ static const struct feat_ctl_command *const  feat_ctl_groups[] = {
     feat_ctl_push_commands,
     feat_ctl_oauth_commands,
     feat_ctl_notice_commands,
+    feat_ctl_project_commands,
     NULL
 };
 

@@ -61,6 +61,7 @@ extern const struct feat_ctl_command  feat_ctl_feedback_commands[];
 extern const struct feat_ctl_command  feat_ctl_push_commands[];
 extern const struct feat_ctl_command  feat_ctl_oauth_commands[];
 extern const struct feat_ctl_command  feat_ctl_notice_commands[];
+extern const struct feat_ctl_command  feat_ctl_project_commands[];
 
 
 /* ---- the v2 administrators' groups (ctl_manager.c) ----------------------- */
