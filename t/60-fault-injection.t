@@ -24,7 +24,7 @@ use Test::More;
 my $FAULT = `${\ FeatTest::builddir()}/featcgi -v` =~ /\(fault-injection\)/;
 my $MAX_N = 200;
 my @TABLES = qw(users sessions session_rotated codes feedback push_client
-    permits);
+    permits service_project service_bid push push_target);
 
 my %conf = ('code.resend_interval' => 0, 'code.hourly_limit' => 1000000,
     'code.daily_limit' => 1000000, 'code.ip_hourly_limit' => 1000000,
@@ -43,7 +43,7 @@ sub snapshot {
     return { map {
         my $tbl = $_;
         ($tbl => [ map { FeatTest::json()->encode($_) } @{ $tt->db_rows(
-            "SELECT * FROM $tbl ORDER BY rowid") } ]);
+            "SELECT * FROM $tbl") } ]);
     } @TABLES };
 }
 
@@ -341,6 +341,109 @@ walk('feat register', 'feat',
             password => 'secret-1', permit_token => $c->{permit} });
         is($s, 201, 'feat register: the permit still works after a fault');
     });
+
+# ---- feat service marketplace -----------------------------------------------
+
+sub feat_created { my ($s, $d) = @_; return $s == 201 && ref($d) eq 'HASH'
+    && ref($d->{data}) eq 'HASH' }
+sub feat_ok { my ($s, $d) = @_; return $s == 200 && ref($d) eq 'HASH'
+    && ref($d->{data}) eq 'HASH' }
+
+# A feat time a day ahead in the test zone (Asia/Shanghai).
+sub day_ahead {
+    my @g = gmtime(time + 86400 + 8 * 3600);
+    return sprintf('%04d-%02d-%02dT%02d:%02d:%02d+08:00', $g[5] + 1900,
+        $g[4] + 1, @g[3, 2, 1, 0]);
+}
+
+# A project of a fresh owner, taken to OPEN (with a bid of a fresh bidder)
+# or CLOSED as asked: { owner, bidder, id, bid }.
+sub service_project {
+    my ($state) = @_;
+    my $o = v2_user();
+    my ($s, undef, $d) = $t->post('/api/service/project/', { title => 'T',
+        description => 'D', budget_fen => 100, close_at => day_ahead() },
+        { -token => $o->{access_token} });
+    die "create: $s" if $s != 201;
+    my $c = { owner => $o, id => $d->{data}{id} };
+    return $c if $state eq 'DRAFT';
+    ($s) = $t->post("/api/service/project/$c->{id}/publish/", undef,
+        { -token => $o->{access_token} });
+    die "publish: $s" if $s != 200;
+    $c->{bidder} = v2_user();
+    return $c if $state eq 'OPEN';
+    ($s, undef, $d) = $t->post("/api/service/project/$c->{id}/bids/",
+        { price_fen => 5 }, { -token => $c->{bidder}{access_token} });
+    die "bid: $s" if $s != 201;
+    $c->{bid} = $d->{data}{id};
+    ($s) = $t->post("/api/service/project/$c->{id}/close/", undef,
+        { -token => $o->{access_token} });
+    die "close: $s" if $s != 200;
+    return $c;
+}
+
+walk('feat POST /api/service/project/', 'feat',
+    setup => \&v2_user,
+    send => sub {
+        my ($u, $hd) = @_;
+        return $t->post('/api/service/project/', { title => 'T',
+            description => 'D', budget_fen => 100, close_at => day_ahead() },
+            { %$hd, -token => $u->{access_token} });
+    },
+    ok => \&feat_created);
+
+walk('feat publish', 'feat',
+    setup => sub { service_project('DRAFT') },
+    send => sub {
+        my ($c, $hd) = @_;
+        return $t->post("/api/service/project/$c->{id}/publish/", undef,
+            { %$hd, -token => $c->{owner}{access_token} });
+    },
+    ok => \&feat_ok);
+
+walk('feat bid', 'feat',
+    setup => sub { service_project('OPEN') },
+    send => sub {
+        my ($c, $hd) = @_;
+        return $t->post("/api/service/project/$c->{id}/bids/",
+            { price_fen => 7, message => 'm' },
+            { %$hd, -token => $c->{bidder}{access_token} });
+    },
+    ok => \&feat_created);
+
+walk('feat close', 'feat',
+    setup => sub {
+        my $c = service_project('OPEN');
+        my ($s) = $t->post("/api/service/project/$c->{id}/bids/",
+            { price_fen => 7 }, { -token => $c->{bidder}{access_token} });
+        die "bid: $s" if $s != 201;
+        return $c;
+    },
+    send => sub {
+        my ($c, $hd) = @_;
+        return $t->post("/api/service/project/$c->{id}/close/", undef,
+            { %$hd, -token => $c->{owner}{access_token} });
+    },
+    ok => \&feat_ok);
+
+walk('feat select-winner', 'feat',
+    setup => sub { service_project('CLOSED') },
+    send => sub {
+        my ($c, $hd) = @_;
+        return $t->post("/api/service/project/$c->{id}/select-winner/",
+            { bid_id => $c->{bid} },
+            { %$hd, -token => $c->{owner}{access_token} });
+    },
+    ok => \&feat_ok);
+
+walk('feat cancel', 'feat',
+    setup => sub { service_project('CLOSED') },
+    send => sub {
+        my ($c, $hd) = @_;
+        return $t->post("/api/service/project/$c->{id}/cancel/", undef,
+            { %$hd, -token => $c->{owner}{access_token} });
+    },
+    ok => \&feat_ok);
 
 # ---- OAuth2 password grant --------------------------------------------------
 

@@ -212,12 +212,13 @@ static int
 ctl_project_step(struct feat_ctl *ctl, sqlite3 *db, const char *app,
     sqlite3_int64 id, enum feat_service_op op, const char *note)
 {
-    const char      *bad;
-    enum feat_error  e;
+    const char                  *bad;
+    enum feat_error              e;
+    struct feat_service_project  p;
 
     bad = NULL;
-    e = feat_service_transition(db, app, FEAT_SERVICE_MODERATOR, id, op, 0,
-                                note, &bad);
+    e = feat_service_transition(db, ctl->arena, app, FEAT_SERVICE_MODERATOR,
+                                id, op, 0, note, &p, &bad);
 
     if (e == FEAT_E_BAD_FIELD && bad != NULL && strcmp(bad, "reason") == 0) {
         return feat_ctl_fail("bad --reason: 1 to %d characters of valid "
@@ -239,7 +240,9 @@ ctl_project_step(struct feat_ctl *ctl, sqlite3 *db, const char *app,
         return feat_ctl_domain_fail(e, "changing the project");
     }
 
-    return ctl_project_print(ctl, db, app, id);
+    feat_ctl_print_object(ctl, ctl_project_object(ctl, &p, 1));
+
+    return FEAT_CTL_OK;
 }
 
 

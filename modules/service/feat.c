@@ -364,10 +364,11 @@ service_get(struct feat_req *r)
 static int
 service_patch(struct feat_req *r)
 {
-    const char                 *bad;
-    sqlite3_int64               id;
-    enum feat_error             e;
-    struct feat_service_fields  f;
+    const char                  *bad;
+    sqlite3_int64                id;
+    enum feat_error              e;
+    struct feat_service_fields   f;
+    struct feat_service_project  p;
 
     if (feat_req_param_id(r, "id", &id) != FEAT_OK) {
         return feat_fail(r, FEAT_E_NOT_FOUND, "bad project id");
@@ -378,12 +379,13 @@ service_patch(struct feat_req *r)
     }
 
     bad = NULL;
-    e = feat_service_update(feat_db(), r->app->id, r->user_id, id, &f, &bad);
+    e = feat_service_update(feat_db(), r->arena, r->app->id, r->user_id, id,
+                            &f, &p, &bad);
     if (e != FEAT_E_NONE) {
         return service_fail(r, e, bad, id);
     }
 
-    return service_reply_project(r, id);
+    return feat_reply(r, service_project_object(r, &p));
 }
 
 
@@ -411,10 +413,11 @@ service_delete(struct feat_req *r)
 static int
 service_step(struct feat_req *r, enum feat_service_op op)
 {
-    const char      *bad;
-    long long        bid_id;
-    sqlite3_int64    id;
-    enum feat_error  e;
+    const char                  *bad;
+    long long                    bid_id;
+    sqlite3_int64                id;
+    enum feat_error              e;
+    struct feat_service_project  p;
 
     if (feat_req_param_id(r, "id", &id) != FEAT_OK) {
         return feat_fail(r, FEAT_E_NOT_FOUND, "bad project id");
@@ -430,13 +433,14 @@ service_step(struct feat_req *r, enum feat_service_op op)
     }
 
     bad = NULL;
-    e = feat_service_transition(feat_db(), r->app->id, r->user_id, id, op,
-                                (sqlite3_int64) bid_id, NULL, &bad);
+    e = feat_service_transition(feat_db(), r->arena, r->app->id, r->user_id,
+                                id, op, (sqlite3_int64) bid_id, NULL, &p,
+                                &bad);
     if (e != FEAT_E_NONE) {
         return service_fail(r, e, bad, id);
     }
 
-    return service_reply_project(r, id);
+    return feat_reply(r, service_project_object(r, &p));
 }
 
 

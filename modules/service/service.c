@@ -126,6 +126,7 @@ static enum feat_error service_load(sqlite3 *db, struct feat_arena *a,
     struct feat_service_project *out);
 static enum feat_error service_events(sqlite3 *db, const char *app,
     const struct feat_service_project *p, int to);
+static enum feat_error service_end(sqlite3 *db, enum feat_error e);
 
 
 /* ---- states, steps, actions ---------------------------------------------- */
@@ -820,6 +821,10 @@ feat_service_create(sqlite3 *db, struct feat_arena *a, const char *app,
     search = feat_arena_sprintf(a, "%s\n%s", service_fold(a, f->title),
                                 service_fold(a, f->description));
 
+    if (feat_db_begin(db) != FEAT_OK) {
+        return FEAT_E_INTERNAL;
+    }
+
     /* the user must be of this app: the row is written only if so */
     if (feat_db_exec(db,
             "INSERT INTO service_project (app_id, owner_id, title,"
@@ -833,16 +838,17 @@ feat_service_create(sqlite3 *db, struct feat_arena *a, const char *app,
             search, (sqlite3_int64) now)
         != FEAT_OK)
     {
-        return FEAT_E_INTERNAL;
+        return service_end(db, FEAT_E_INTERNAL);
     }
 
     if (sqlite3_changes(db) == 0) {
-        return FEAT_E_NOT_FOUND;
+        return service_end(db, FEAT_E_NOT_FOUND);
     }
 
     id = sqlite3_last_insert_rowid(db);
 
-    return service_load(db, a, app, user_id, id, now, out);
+    /* the answer is read before the commit: it is what was stored */
+    return service_end(db, service_load(db, a, app, user_id, id, now, out));
 }
 
 
@@ -1089,29 +1095,28 @@ service_end(sqlite3 *db, enum feat_error e)
 
 
 enum feat_error
-feat_service_update(sqlite3 *db, const char *app, sqlite3_int64 user_id,
-    sqlite3_int64 id, const struct feat_service_fields *f, const char **bad)
+feat_service_update(sqlite3 *db, struct feat_arena *a, const char *app,
+    sqlite3_int64 user_id, sqlite3_int64 id,
+    const struct feat_service_fields *f, struct feat_service_project *out,
+    const char **bad)
 {
     time_t                       now;
     const char                  *search;
-    struct feat_arena           *a;
     enum feat_error              e;
     struct feat_service_project  p;
     const struct service_step   *step;
 
     now = feat_now();
-    a = feat_arena_create();
 
     e = service_begin(db, a, app, user_id, id, FEAT_SERVICE_EDIT, now, &p,
                       &step);
     if (e != FEAT_E_NONE) {
-        goto done;
+        return e;
     }
 
     e = service_fields_ok(f, 0, now, bad);
     if (e != FEAT_E_NONE) {
-        feat_db_rollback(db);
-        goto done;
+        return service_end(db, e);
     }
 
     search = feat_arena_sprintf(a, "%s\n%s",
@@ -1136,13 +1141,11 @@ feat_service_update(sqlite3 *db, const char *app, sqlite3_int64 user_id,
         e = FEAT_E_INTERNAL;
     }
 
-    e = service_end(db, e);
+    if (e == FEAT_E_NONE && out != NULL) {
+        e = service_load(db, a, app, user_id, id, now, out);
+    }
 
-done:
-
-    feat_arena_destroy(a);
-
-    return e;
+    return service_end(db, e);
 }
 
 
@@ -1178,14 +1181,14 @@ feat_service_delete(sqlite3 *db, const char *app, sqlite3_int64 user_id,
 
 
 enum feat_error
-feat_service_transition(sqlite3 *db, const char *app, sqlite3_int64 viewer,
-    sqlite3_int64 id, enum feat_service_op op, sqlite3_int64 bid_id,
-    const char *note, const char **bad)
+feat_service_transition(sqlite3 *db, struct feat_arena *a, const char *app,
+    sqlite3_int64 viewer, sqlite3_int64 id, enum feat_service_op op,
+    sqlite3_int64 bid_id, const char *note, struct feat_service_project *out,
+    const char **bad)
 {
     int                          to;
     time_t                       now;
     sqlite3_int64                one;
-    struct feat_arena           *a;
     enum feat_error              e;
     struct feat_service_project  p;
     const struct service_step   *step;
@@ -1198,11 +1201,10 @@ feat_service_transition(sqlite3 *db, const char *app, sqlite3_int64 viewer,
     }
 
     now = feat_now();
-    a = feat_arena_create();
 
     e = service_begin(db, a, app, viewer, id, op, now, &p, &step);
     if (e != FEAT_E_NONE) {
-        goto done;
+        return e;
     }
 
     to = step->to;
@@ -1265,15 +1267,14 @@ feat_service_transition(sqlite3 *db, const char *app, sqlite3_int64 viewer,
 
     e = service_events(db, app, &p, to);
 
+    /* the answer is read before the commit: it is what was stored */
+    if (e == FEAT_E_NONE && out != NULL) {
+        e = service_load(db, a, app, viewer, id, now, out);
+    }
+
 failed:
 
-    e = service_end(db, e);
-
-done:
-
-    feat_arena_destroy(a);
-
-    return e;
+    return service_end(db, e);
 }
 
 

@@ -180,10 +180,12 @@ enum feat_error feat_service_square(sqlite3 *db, struct feat_arena *a,
     long long *total, struct feat_service_project **items, size_t *n,
     const char **bad);
 
-/* Changes the fields given of a DRAFT of user_id; *bad as for create. */
-enum feat_error feat_service_update(sqlite3 *db, const char *app,
-    sqlite3_int64 user_id, sqlite3_int64 id,
-    const struct feat_service_fields *f, const char **bad);
+/* Changes the fields given of a DRAFT of user_id; *bad as for create.
+ * *out (unless NULL) gets the project as stored. */
+enum feat_error feat_service_update(sqlite3 *db, struct feat_arena *a,
+    const char *app, sqlite3_int64 user_id, sqlite3_int64 id,
+    const struct feat_service_fields *f, struct feat_service_project *out,
+    const char **bad);
 
 /* Deletes a DRAFT of user_id. */
 enum feat_error feat_service_delete(sqlite3 *db, const char *app,
@@ -196,11 +198,14 @@ enum feat_error feat_service_delete(sqlite3 *db, const char *app,
  * (note: the review_note, 1..FEAT_SERVICE_NOTE_MAX, *bad "reason"),
  * _CLOSE, _CANCEL, _SELECT_WINNER (bid_id: a bid of this project, else
  * *bad "bid_id").  Events queue pushes in the same transaction: closed,
- * cancelled and completed to every bidder.
+ * cancelled and completed to every bidder.  *out (unless NULL) gets the
+ * project as the transaction stored it, read before the commit, so the
+ * answer is never of a later state nor lost after a commit.
  */
-enum feat_error feat_service_transition(sqlite3 *db, const char *app,
-    sqlite3_int64 viewer, sqlite3_int64 id, enum feat_service_op op,
-    sqlite3_int64 bid_id, const char *note, const char **bad);
+enum feat_error feat_service_transition(sqlite3 *db, struct feat_arena *a,
+    const char *app, sqlite3_int64 viewer, sqlite3_int64 id,
+    enum feat_service_op op, sqlite3_int64 bid_id, const char *note,
+    struct feat_service_project *out, const char **bad);
 
 /*
  * user_id's bid on project id while it is OPEN: a new one (*created 1),
