@@ -19,6 +19,9 @@ use POSIX ();
 use FeatTest;
 use Test::More;
 
+binmode(Test::More->builder->$_, ':encoding(UTF-8)')
+    for qw(output failure_output todo_output);
+
 my %conf = ('jobs.interval' => 86400, 'code.ip_hourly_limit' => 1000,
     'code.hourly_limit' => 1000, 'code.daily_limit' => 1000);
 my $t = FeatTest->new(%conf);

@@ -19,6 +19,9 @@ use FeatAdmin;
 use FeatTest;
 use Test::More;
 
+binmode(Test::More->builder->$_, ':encoding(UTF-8)')
+    for qw(output failure_output todo_output);
+
 my $t = FeatTest->new('code.ip_hourly_limit' => 1000);
 my $P = '/api/service/project/';
 
