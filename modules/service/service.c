@@ -9,26 +9,26 @@
  * operations the server accepts cannot disagree.
  *
  * Every write opens BEGIN IMMEDIATE and reads the project inside the
- * transaction (service_load), so two racing operations see each other's
- * result: the second one is judged on the state the first one left.
- * Time closes: an OPEN row past its close_at reads as CLOSED everywhere
- * (STATUS_NOW in SQL, service_effective() in C); a write that succeeds on
- * such a project first stores the close (as the sweep would), with its
- * pushes, in the same transaction.
+ * transaction (feat_service_begin), so two racing operations see each
+ * other's result: the second one is judged on the state the first one
+ * left.  Time closes: an OPEN row past its close_at reads as CLOSED
+ * everywhere (FEAT_SERVICE_STATUS_NOW in SQL, feat_service_effective() in
+ * C); a write that succeeds on such a project first stores the close (as
+ * the sweep would), with its pushes, in the same transaction.
  *
  * Events queue pushes through the runtime's feat_push_queue, inside the
  * transition's transaction: a push exists exactly when its event does.
+ * The bids are bids.c's, the lists lists.c's, texts and times text.c's.
  */
 
 #include "config.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "feat.h"
 #include "service/service.h"
+#include "service/internal.h"
 
 
 #define ROLE_OWNER      0x01
@@ -79,106 +79,7 @@ static const char *const  service_op_names[FEAT_SERVICE_NOPS] = {
     "select_winner", "bid", "withdraw_bid"
 };
 
-static const struct {
-    int          status;
-    const char  *name;
-    const char  *display;
-} service_statuses[] = {
-    { FEAT_SERVICE_DRAFT, "DRAFT", "草稿" },
-    { FEAT_SERVICE_REVIEW, "REVIEW", "审核中" },
-    { FEAT_SERVICE_OPEN, "OPEN", "已发布" },
-    { FEAT_SERVICE_CLOSED, "CLOSED", "关闭" },
-    { FEAT_SERVICE_COMPLETED, "COMPLETED", "已完成" },
-    { FEAT_SERVICE_CANCELLED, "CANCELLED", "已取消" },
-};
-
-
-/* The status as it is at ?now: an OPEN row past close_at is CLOSED. */
-#define STATUS_NOW                                                           \
-    "(CASE WHEN p.status = 200 AND p.close_at <= ?9 THEN 300"                \
-    " ELSE p.status END)"
-
-#define PROJECT_COLUMNS                                                      \
-    "p.id, p.app_id, p.owner_id, u.nickname, p.title, p.description,"        \
-    " p.category, p.budget_fen, p.close_at, p.status, p.review_note,"        \
-    " p.winner_bid_id, (SELECT count(*) FROM service_bid b"                  \
-    " WHERE b.project_id = p.id), p.created_at, p.updated_at,"               \
-    " p.published_at, p.closed_at, p.completed_at, p.cancelled_at"
-
-#define PROJECT_FROM                                                         \
-    " FROM service_project p JOIN users u ON u.id = p.owner_id"
-
-#define BID_COLUMNS                                                          \
-    "b.id, b.project_id, b.bidder_id, u.nickname, b.price_fen, b.message,"   \
-    " b.created_at, b.updated_at"
-
-#define BID_FROM                                                             \
-    " FROM service_bid b JOIN users u ON u.id = b.bidder_id"
-
-struct service_row {
-    struct feat_service_project   p;
-    sqlite3_int64                 winner_bid_id;
-};
-
-
-static enum feat_error service_load(sqlite3 *db, struct feat_arena *a,
-    const char *app, sqlite3_int64 viewer, sqlite3_int64 id, time_t now,
-    struct feat_service_project *out);
-static enum feat_error service_events(sqlite3 *db, const char *app,
-    const struct feat_service_project *p, int to);
-static enum feat_error service_end(sqlite3 *db, enum feat_error e);
-
-
 /* ---- states, steps, actions ---------------------------------------------- */
-
-const char *
-feat_service_status_name(int status)
-{
-    size_t  i;
-
-    for (i = 0; i < FEAT_NELEMS(service_statuses); i++) {
-        if (service_statuses[i].status == status) {
-            return service_statuses[i].display;
-        }
-    }
-
-    return NULL;
-}
-
-
-int
-feat_service_status_parse(const char *s, int *status)
-{
-    size_t     i;
-    long long  v;
-    char      *end;
-
-    for (i = 0; i < FEAT_NELEMS(service_statuses); i++) {
-        if (strcasecmp(s, service_statuses[i].name) == 0) {
-            *status = service_statuses[i].status;
-            return FEAT_OK;
-        }
-    }
-
-    if (*s < '0' || *s > '9' || strlen(s) > 3) {
-        return FEAT_ERROR;
-    }
-
-    v = strtoll(s, &end, 10);
-    if (*end != '\0') {
-        return FEAT_ERROR;
-    }
-
-    for (i = 0; i < FEAT_NELEMS(service_statuses); i++) {
-        if (service_statuses[i].status == v) {
-            *status = (int) v;
-            return FEAT_OK;
-        }
-    }
-
-    return FEAT_ERROR;
-}
-
 
 /* The viewer's role on p. */
 static unsigned
@@ -275,217 +176,12 @@ service_review_on(sqlite3 *db, const char *app)
 }
 
 
-/* ---- text ---------------------------------------------------------------- */
-
-/* The lower-case of code point c where a simple mapping exists in the
- * scripts a title is likely to mix with Chinese; c otherwise. */
-static unsigned long
-service_fold_cp(unsigned long c)
-{
-    if ((c >= 'A' && c <= 'Z')
-        || (c >= 0xc0 && c <= 0xde && c != 0xd7)
-        || (c >= 0x391 && c <= 0x3ab && c != 0x3a2)
-        || (c >= 0x410 && c <= 0x42f))
-    {
-        return c + 32;
-    }
-
-    if (c >= 0x400 && c <= 0x40f) {                 /* Ѐ..Џ */
-        return c + 80;
-    }
-
-    if (c >= 0xff21 && c <= 0xff3a) {               /* fullwidth Ａ..Ｚ */
-        return c + 32;
-    }
-
-    if ((c >= 0x100 && c <= 0x137) || (c >= 0x14a && c <= 0x177)) {
-        return c | 1;                                /* Latin Extended-A */
-    }
-
-    if (c >= 0x139 && c <= 0x148 && (c & 1)) {
-        return c + 1;
-    }
-
-    return c;
-}
-
-
-/* A case-folded copy of valid UTF-8 s, in the arena. */
-static char *
-service_fold(struct feat_arena *a, const char *s)
-{
-    size_t          i, j, len;
-    unsigned char  *out;
-    const unsigned char  *p;
-    unsigned long   c;
-    int             n;
-
-    p = (const unsigned char *) s;
-    len = strlen(s);
-    out = feat_arena_alloc(a, len * 2 + 1);
-
-    for (i = 0, j = 0; i < len; i += (size_t) n) {
-        if (p[i] < 0x80) {
-            c = p[i];
-            n = 1;
-        } else if ((p[i] & 0xe0) == 0xc0 && i + 1 < len) {
-            c = ((unsigned long) (p[i] & 0x1f) << 6) | (p[i + 1] & 0x3f);
-            n = 2;
-        } else if ((p[i] & 0xf0) == 0xe0 && i + 2 < len) {
-            c = ((unsigned long) (p[i] & 0x0f) << 12)
-                | ((unsigned long) (p[i + 1] & 0x3f) << 6)
-                | (p[i + 2] & 0x3f);
-            n = 3;
-        } else {
-            /* four bytes (or a stray byte): no case to fold, copied */
-            n = ((p[i] & 0xf8) == 0xf0 && i + 3 < len) ? 4 : 1;
-            memcpy(out + j, p + i, (size_t) n);
-            j += (size_t) n;
-            continue;
-        }
-
-        c = service_fold_cp(c);
-
-        if (c < 0x80) {
-            out[j++] = (unsigned char) c;
-        } else if (c < 0x800) {
-            out[j++] = (unsigned char) (0xc0 | (c >> 6));
-            out[j++] = (unsigned char) (0x80 | (c & 0x3f));
-        } else {
-            out[j++] = (unsigned char) (0xe0 | (c >> 12));
-            out[j++] = (unsigned char) (0x80 | ((c >> 6) & 0x3f));
-            out[j++] = (unsigned char) (0x80 | (c & 0x3f));
-        }
-    }
-
-    out[j] = '\0';
-
-    return (char *) out;
-}
-
-
-/* ---- times --------------------------------------------------------------- */
-
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
-static long long
-service_days(long long y, unsigned m, unsigned d)
-{
-    long long  era;
-    unsigned   yoe, doy, doe;
-
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = (unsigned) (y - era * 400);
-    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-
-    return era * 146097 + (long long) doe - 719468;
-}
-
-
-/* n digits of s as a number, or -1. */
-static int
-service_digits(const char *s, int n)
-{
-    int  i, v;
-
-    v = 0;
-    for (i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') {
-            return -1;
-        }
-        v = v * 10 + (s[i] - '0');
-    }
-
-    return v;
-}
-
-
-int
-feat_service_parse_time(const char *s, time_t *t)
-{
-    int        y, mo, d, h, mi, sec, oh, om, sign;
-    unsigned   mdays;
-    const char *p;
-    static const unsigned char  dim[12] = {
-        31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
-    };
-
-    if (strlen(s) < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T'
-        || s[13] != ':' || s[16] != ':')
-    {
-        return FEAT_ERROR;
-    }
-
-    y = service_digits(s, 4);
-    mo = service_digits(s + 5, 2);
-    d = service_digits(s + 8, 2);
-    h = service_digits(s + 11, 2);
-    mi = service_digits(s + 14, 2);
-    sec = service_digits(s + 17, 2);
-
-    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23
-        || mi < 0 || mi > 59 || sec < 0 || sec > 59)
-    {
-        return FEAT_ERROR;
-    }
-
-    mdays = dim[mo - 1];
-    if (mo == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)) {
-        mdays = 29;
-    }
-    if ((unsigned) d > mdays) {
-        return FEAT_ERROR;
-    }
-
-    p = s + 19;
-
-    if (*p == '.') {
-        p++;
-        if (*p < '0' || *p > '9') {
-            return FEAT_ERROR;
-        }
-        while (*p >= '0' && *p <= '9') {
-            if (p - (s + 20) >= 9) {
-                return FEAT_ERROR;
-            }
-            p++;
-        }
-    }
-
-    if (p[0] == 'Z' && p[1] == '\0') {
-        oh = 0;
-        om = 0;
-        sign = 1;
-
-    } else if ((p[0] == '+' || p[0] == '-') && strlen(p) == 6
-               && p[3] == ':')
-    {
-        sign = p[0] == '-' ? -1 : 1;
-        oh = service_digits(p + 1, 2);
-        om = service_digits(p + 4, 2);
-        if (oh < 0 || oh > 23 || om < 0 || om > 59) {
-            return FEAT_ERROR;
-        }
-
-    } else {
-        return FEAT_ERROR;
-    }
-
-    *t = (time_t) (service_days(y, (unsigned) mo, (unsigned) d) * 86400
-                   + h * 3600 + mi * 60 + sec
-                   - sign * (oh * 3600 + om * 60));
-
-    return FEAT_OK;
-}
-
-
 /* ---- rows ---------------------------------------------------------------- */
 
-static void
-service_project_row(struct feat_arena *a, sqlite3_stmt *st, void *item)
+void
+feat_service_project_row(struct feat_arena *a, sqlite3_stmt *st, void *item)
 {
-    struct service_row  *r = item;
+    struct feat_service_row  *r = item;
 
     memset(r, 0, sizeof(*r));
 
@@ -513,8 +209,8 @@ service_project_row(struct feat_arena *a, sqlite3_stmt *st, void *item)
 }
 
 
-static void
-service_bid_row(struct feat_arena *a, sqlite3_stmt *st, void *item)
+void
+feat_service_bid_row(struct feat_arena *a, sqlite3_stmt *st, void *item)
 {
     struct feat_service_bid  *b = item;
 
@@ -530,8 +226,8 @@ service_bid_row(struct feat_arena *a, sqlite3_stmt *st, void *item)
 
 
 /* Applies "time closes" to a row read at now. */
-static void
-service_effective(struct feat_service_project *p, time_t now)
+void
+feat_service_effective(struct feat_service_project *p, time_t now)
 {
     if (p->stored_status == FEAT_SERVICE_OPEN && p->close_at <= now) {
         p->status = FEAT_SERVICE_CLOSED;
@@ -551,19 +247,19 @@ service_visible(const struct feat_service_project *p, sqlite3_int64 viewer)
 
 
 /* Fills the viewer's bid and the winner of a row read. */
-static enum feat_error
-service_complete(sqlite3 *db, struct feat_arena *a, struct service_row *r,
-    sqlite3_int64 viewer)
+enum feat_error
+feat_service_complete(sqlite3 *db, struct feat_arena *a,
+    struct feat_service_row *r, sqlite3_int64 viewer)
 {
     enum feat_error  e;
 
     if (viewer != FEAT_SERVICE_MODERATOR && viewer != r->p.owner_id) {
         e = feat_db_row(db, a,
                 feat_db_query(db,
-                    "SELECT " BID_COLUMNS BID_FROM
+                    "SELECT " FEAT_SERVICE_BID_COLUMNS FEAT_SERVICE_BID_FROM
                     " WHERE b.project_id = ? AND b.bidder_id = ?",
                     "ii", r->p.id, viewer),
-                service_bid_row, &r->p.my_bid,
+                feat_service_bid_row, &r->p.my_bid,
                 "service: reading the bid on %lld failed",
                 (long long) r->p.id);
         if (e == FEAT_E_NONE) {
@@ -576,9 +272,10 @@ service_complete(sqlite3 *db, struct feat_arena *a, struct service_row *r,
     if (r->winner_bid_id != 0) {
         e = feat_db_row(db, a,
                 feat_db_query(db,
-                    "SELECT " BID_COLUMNS BID_FROM " WHERE b.id = ?",
+                    "SELECT " FEAT_SERVICE_BID_COLUMNS FEAT_SERVICE_BID_FROM
+                    " WHERE b.id = ?",
                     "i", r->winner_bid_id),
-                service_bid_row, &r->p.winner,
+                feat_service_bid_row, &r->p.winner,
                 "service: reading the winner of %lld failed",
                 (long long) r->p.id);
         if (e == FEAT_E_NONE) {
@@ -593,31 +290,32 @@ service_complete(sqlite3 *db, struct feat_arena *a, struct service_row *r,
 
 
 /* Project id of app at now, as viewer sees it; NOT_FOUND when unseen. */
-static enum feat_error
-service_load(sqlite3 *db, struct feat_arena *a, const char *app,
+enum feat_error
+feat_service_load(sqlite3 *db, struct feat_arena *a, const char *app,
     sqlite3_int64 viewer, sqlite3_int64 id, time_t now,
     struct feat_service_project *out)
 {
     enum feat_error     e;
-    struct service_row  r;
+    struct feat_service_row  r;
 
     e = feat_db_row(db, a,
             feat_db_query(db,
-                "SELECT " PROJECT_COLUMNS PROJECT_FROM
+                "SELECT " FEAT_SERVICE_PROJECT_COLUMNS FEAT_SERVICE_PROJECT_FROM
                 " WHERE p.id = ? AND p.app_id = ?", "is", id, app),
-            service_project_row, &r, "service: reading project %lld failed",
+            feat_service_project_row, &r,
+            "service: reading project %lld failed",
             (long long) id);
     if (e != FEAT_E_NONE) {
         return e;
     }
 
-    service_effective(&r.p, now);
+    feat_service_effective(&r.p, now);
 
     if (!service_visible(&r.p, viewer)) {
         return FEAT_E_NOT_FOUND;
     }
 
-    e = service_complete(db, a, &r, viewer);
+    e = feat_service_complete(db, a, &r, viewer);
     if (e != FEAT_E_NONE) {
         return e;
     }
@@ -630,16 +328,16 @@ service_load(sqlite3 *db, struct feat_arena *a, const char *app,
 
 /* ---- pushes -------------------------------------------------------------- */
 
-static int
-service_en(void)
+int
+feat_service_en(void)
 {
     return strcmp(feat_conf_str("locale", "zh"), "en") == 0;
 }
 
 
 /* Queues one push from the system to the users listed (none: nothing). */
-static enum feat_error
-service_push(sqlite3 *db, const char *app, const char *title,
+enum feat_error
+feat_service_notify(sqlite3 *db, const char *app, const char *title,
     const char *body, const sqlite3_int64 *users, size_t n)
 {
     if (n == 0) {
@@ -668,22 +366,22 @@ service_events(sqlite3 *db, const char *app,
 
     switch (to) {
     case FEAT_SERVICE_CLOSED:
-        title = service_en() ? "Project closed" : "需求已关闭";
-        what = service_en() ? "is closed" : "已关闭";
+        title = feat_service_en() ? "Project closed" : "需求已关闭";
+        what = feat_service_en() ? "is closed" : "已关闭";
         break;
     case FEAT_SERVICE_CANCELLED:
-        title = service_en() ? "Project cancelled" : "需求已取消";
-        what = service_en() ? "was cancelled" : "已取消";
+        title = feat_service_en() ? "Project cancelled" : "需求已取消";
+        what = feat_service_en() ? "was cancelled" : "已取消";
         break;
     case FEAT_SERVICE_COMPLETED:
-        title = service_en() ? "Project completed" : "需求已完成";
-        what = service_en() ? "has its winner" : "已选出胜出者";
+        title = feat_service_en() ? "Project completed" : "需求已完成";
+        what = feat_service_en() ? "has its winner" : "已选出胜出者";
         break;
     default:
         return FEAT_E_NONE;
     }
 
-    if (service_en()) {
+    if (feat_service_en()) {
         snprintf(body, sizeof(body), "The project \"%s\" you bid on %s.",
                  p->title, what);
     } else {
@@ -720,7 +418,7 @@ service_events(sqlite3 *db, const char *app,
         return FEAT_E_INTERNAL;
     }
 
-    e = service_push(db, app, title, body, users, n);
+    e = feat_service_notify(db, app, title, body, users, n);
 
     feat_arena_destroy(a);
 
@@ -733,8 +431,8 @@ service_events(sqlite3 *db, const char *app,
  * (closed_at = close_at), and queues its pushes: inside the caller's
  * transaction.
  */
-static enum feat_error
-service_store_close(sqlite3 *db, const char *app,
+enum feat_error
+feat_service_store_close(sqlite3 *db, const char *app,
     struct feat_service_project *p)
 {
     if (feat_db_exec(db,
@@ -818,8 +516,8 @@ feat_service_create(sqlite3 *db, struct feat_arena *a, const char *app,
         return e;
     }
 
-    search = feat_arena_sprintf(a, "%s\n%s", service_fold(a, f->title),
-                                service_fold(a, f->description));
+    search = feat_arena_sprintf(a, "%s\n%s", feat_service_fold(a, f->title),
+                                feat_service_fold(a, f->description));
 
     if (feat_db_begin(db) != FEAT_OK) {
         return FEAT_E_INTERNAL;
@@ -838,17 +536,18 @@ feat_service_create(sqlite3 *db, struct feat_arena *a, const char *app,
             search, (sqlite3_int64) now)
         != FEAT_OK)
     {
-        return service_end(db, FEAT_E_INTERNAL);
+        return feat_service_end(db, FEAT_E_INTERNAL);
     }
 
     if (sqlite3_changes(db) == 0) {
-        return service_end(db, FEAT_E_NOT_FOUND);
+        return feat_service_end(db, FEAT_E_NOT_FOUND);
     }
 
     id = sqlite3_last_insert_rowid(db);
 
     /* the answer is read before the commit: it is what was stored */
-    return service_end(db, service_load(db, a, app, user_id, id, now, out));
+    return feat_service_end(db, feat_service_load(db, a, app, user_id, id,
+                                                  now, out));
 }
 
 
@@ -856,220 +555,46 @@ enum feat_error
 feat_service_get(sqlite3 *db, struct feat_arena *a, const char *app,
     sqlite3_int64 viewer, sqlite3_int64 id, struct feat_service_project *out)
 {
-    return service_load(db, a, app, viewer, id, feat_now(), out);
-}
-
-
-/*
- * Steps a page query (columns PROJECT_COLUMNS) into an arena array of at
- * most max projects as viewer sees them at now.
- */
-static enum feat_error
-service_page(sqlite3 *db, struct feat_arena *a, sqlite3_stmt *st,
-    size_t max, sqlite3_int64 viewer, time_t now,
-    struct feat_service_project **items, size_t *n)
-{
-    int                          rc;
-    size_t                       i, count;
-    enum feat_error              e;
-    struct service_row          *rows;
-
-    rc = SQLITE_DONE;
-    struct feat_service_project *list;
-
-    if (st == NULL) {
-        return FEAT_E_INTERNAL;
-    }
-
-    rows = feat_arena_alloc(a, max * sizeof(struct service_row));
-    count = 0;
-
-    while (count < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        service_project_row(a, st, &rows[count]);
-        service_effective(&rows[count].p, now);
-        count++;
-    }
-
-    if (count < max && rc != SQLITE_DONE) {
-        feat_log(LOG_ERR, 0, "service: reading a page failed: %s",
-                 sqlite3_errmsg(db));
-        feat_db_done(st);
-        return FEAT_E_INTERNAL;
-    }
-
-    feat_db_done(st);
-
-    list = count ? feat_arena_alloc(a, count * sizeof(*list)) : NULL;
-
-    for (i = 0; i < count; i++) {
-        e = service_complete(db, a, &rows[i], viewer);
-        if (e != FEAT_E_NONE) {
-            return e;
-        }
-        list[i] = rows[i].p;
-    }
-
-    *items = list;
-    *n = count;
-
-    return FEAT_E_NONE;
-}
-
-
-enum feat_error
-feat_service_list(sqlite3 *db, struct feat_arena *a, const char *app,
-    sqlite3_int64 viewer, sqlite3_int64 owner, int status, long long offset,
-    long long limit, long long *total, struct feat_service_project **items,
-    size_t *n)
-{
-    time_t          now;
-    sqlite3_int64   all;
-    sqlite3_stmt   *st;
-
-    *items = NULL;
-    *n = 0;
-    *total = 0;
-    now = feat_now();
-
-    /*
-     * ?1 app (NULL: every app), ?2 owner (0: any), ?3 status (-1: any),
-     * ?9 now for STATUS_NOW.
-     */
-#define LIST_WHERE                                                           \
-    " WHERE (?1 IS NULL OR p.app_id = ?1) AND (?2 = 0 OR p.owner_id = ?2)"   \
-    " AND (?3 < 0 OR " STATUS_NOW " = ?3)"
-
-    if (feat_db_int(db, &all,
-                    "SELECT count(*) FROM service_project p" LIST_WHERE,
-                    "sidiiiiii", app, owner, status, (sqlite3_int64) 0,
-                    (sqlite3_int64) 0, (sqlite3_int64) 0, (sqlite3_int64) 0,
-                    (sqlite3_int64) 0, (sqlite3_int64) now)
-        != FEAT_OK)
-    {
-        return FEAT_E_INTERNAL;
-    }
-
-    *total = all;
-
-    if (limit < 1 || offset < 0 || offset >= all) {
-        return FEAT_E_NONE;
-    }
-
-    if (limit > FEAT_SERVICE_LIST_MAX) {
-        limit = FEAT_SERVICE_LIST_MAX;
-    }
-
-    st = feat_db_query(db,
-                       "SELECT " PROJECT_COLUMNS PROJECT_FROM LIST_WHERE
-                       " ORDER BY p.id DESC LIMIT ?4 OFFSET ?5",
-                       "sidiiiiii", app, owner, status,
-                       (sqlite3_int64) limit, (sqlite3_int64) offset,
-                       (sqlite3_int64) 0, (sqlite3_int64) 0,
-                       (sqlite3_int64) 0, (sqlite3_int64) now);
-#undef LIST_WHERE
-
-    return service_page(db, a, st, (size_t) limit, viewer, now, items, n);
-}
-
-
-enum feat_error
-feat_service_square(sqlite3 *db, struct feat_arena *a, const char *app,
-    sqlite3_int64 viewer, const char *q, const char *category,
-    long long offset, long long limit, long long *total,
-    struct feat_service_project **items, size_t *n, const char **bad)
-{
-    time_t          now;
-    const char     *fq;
-    sqlite3_int64   all;
-    sqlite3_stmt   *st;
-
-    *items = NULL;
-    *n = 0;
-    *total = 0;
-    now = feat_now();
-
-    if (q != NULL && !feat_utf8_ok(q, FEAT_SERVICE_QUERY_MAX, 0)) {
-        *bad = "q";
-        return FEAT_E_BAD_FIELD;
-    }
-
-    if (category != NULL
-        && !feat_utf8_ok(category, FEAT_SERVICE_CATEGORY_MAX, 0))
-    {
-        *bad = "category";
-        return FEAT_E_BAD_FIELD;
-    }
-
-    /* instr on the folded copy: no LIKE, so no wildcard to escape */
-    fq = (q != NULL && *q != '\0') ? service_fold(a, q) : NULL;
-
-    /* ?1 app, ?2 folded q (NULL: any), ?3 category (NULL: any), ?9 now */
-#define SQUARE_WHERE                                                         \
-    " WHERE p.app_id = ?1 AND p.status = 200 AND p.close_at > ?9"            \
-    " AND (?2 IS NULL OR instr(p.search, ?2) > 0)"                           \
-    " AND (?3 IS NULL OR p.category = ?3)"
-
-    if (feat_db_int(db, &all,
-                    "SELECT count(*) FROM service_project p" SQUARE_WHERE,
-                    "sssiiiiii", app, fq, category, (sqlite3_int64) 0,
-                    (sqlite3_int64) 0, (sqlite3_int64) 0, (sqlite3_int64) 0,
-                    (sqlite3_int64) 0, (sqlite3_int64) now)
-        != FEAT_OK)
-    {
-        return FEAT_E_INTERNAL;
-    }
-
-    *total = all;
-
-    if (limit < 1 || offset < 0 || offset >= all) {
-        return FEAT_E_NONE;
-    }
-
-    if (limit > FEAT_SERVICE_LIST_MAX) {
-        limit = FEAT_SERVICE_LIST_MAX;
-    }
-
-    st = feat_db_query(db,
-                       "SELECT " PROJECT_COLUMNS PROJECT_FROM SQUARE_WHERE
-                       " ORDER BY p.published_at DESC, p.id DESC"
-                       " LIMIT ?4 OFFSET ?5",
-                       "sssiiiiii", app, fq, category, (sqlite3_int64) limit,
-                       (sqlite3_int64) offset, (sqlite3_int64) 0,
-                       (sqlite3_int64) 0, (sqlite3_int64) 0,
-                       (sqlite3_int64) now);
-#undef SQUARE_WHERE
-
-    return service_page(db, a, st, (size_t) limit, viewer, now, items, n);
+    return feat_service_load(db, a, app, viewer, id, feat_now(), out);
 }
 
 
 /*
  * The start of every write: BEGIN IMMEDIATE, the project read afresh
  * inside the transaction (unseen: NOT_FOUND), and op judged by the step
- * table for viewer.  On FEAT_E_NONE the transaction is open, *step and
- * *p set, and a time-closed project's close stored; on anything else it
+ * table for viewer.  On FEAT_E_NONE the transaction is open, *p set, *to
+ * the state the step leads to (REVIEW for a publish when the app
+ * reviews), and a time-closed project's close stored; on anything else it
  * is rolled back.
  */
-static enum feat_error
-service_begin(sqlite3 *db, struct feat_arena *a, const char *app,
+enum feat_error
+feat_service_begin(sqlite3 *db, struct feat_arena *a, const char *app,
     sqlite3_int64 viewer, sqlite3_int64 id, enum feat_service_op op,
-    time_t now, struct feat_service_project *p,
-    const struct service_step **step)
+    time_t now, struct feat_service_project *p, int *to)
 {
-    enum feat_error  e;
+    enum feat_error             e;
+    const struct service_step  *step;
 
     if (feat_db_begin(db) != FEAT_OK) {
         return FEAT_E_INTERNAL;
     }
 
-    e = service_load(db, a, app, viewer, id, now, p);
+    e = feat_service_load(db, a, app, viewer, id, now, p);
 
     if (e == FEAT_E_NONE) {
-        e = service_check(p->status, op, service_role(p, viewer), step);
+        e = service_check(p->status, op, service_role(p, viewer), &step);
+    }
+
+    if (e == FEAT_E_NONE) {
+        *to = step->to;
+
+        if ((step->flags & STEP_REVIEWED) && service_review_on(db, app)) {
+            *to = FEAT_SERVICE_REVIEW;
+        }
     }
 
     if (e == FEAT_E_NONE && p->status != p->stored_status) {
-        e = service_store_close(db, app, p);
+        e = feat_service_store_close(db, app, p);
     }
 
     if (e != FEAT_E_NONE) {
@@ -1081,8 +606,8 @@ service_begin(sqlite3 *db, struct feat_arena *a, const char *app,
 
 
 /* Commits, or rolls back and answers e when e is an error. */
-static enum feat_error
-service_end(sqlite3 *db, enum feat_error e)
+enum feat_error
+feat_service_end(sqlite3 *db, enum feat_error e)
 {
     if (e == FEAT_E_NONE && feat_db_commit(db) == FEAT_OK) {
         return FEAT_E_NONE;
@@ -1100,28 +625,28 @@ feat_service_update(sqlite3 *db, struct feat_arena *a, const char *app,
     const struct feat_service_fields *f, struct feat_service_project *out,
     const char **bad)
 {
+    int                          to;
     time_t                       now;
     const char                  *search;
     enum feat_error              e;
     struct feat_service_project  p;
-    const struct service_step   *step;
 
     now = feat_now();
 
-    e = service_begin(db, a, app, user_id, id, FEAT_SERVICE_EDIT, now, &p,
-                      &step);
+    e = feat_service_begin(db, a, app, user_id, id, FEAT_SERVICE_EDIT, now,
+                           &p, &to);
     if (e != FEAT_E_NONE) {
         return e;
     }
 
     e = service_fields_ok(f, 0, now, bad);
     if (e != FEAT_E_NONE) {
-        return service_end(db, e);
+        return feat_service_end(db, e);
     }
 
     search = feat_arena_sprintf(a, "%s\n%s",
-                 service_fold(a, f->title != NULL ? f->title : p.title),
-                 service_fold(a, f->description != NULL ? f->description
+                 feat_service_fold(a, f->title != NULL ? f->title : p.title),
+                 feat_service_fold(a, f->description != NULL ? f->description
                                                         : p.description));
 
     e = FEAT_E_NONE;
@@ -1142,10 +667,10 @@ feat_service_update(sqlite3 *db, struct feat_arena *a, const char *app,
     }
 
     if (e == FEAT_E_NONE && out != NULL) {
-        e = service_load(db, a, app, user_id, id, now, out);
+        e = feat_service_load(db, a, app, user_id, id, now, out);
     }
 
-    return service_end(db, e);
+    return feat_service_end(db, e);
 }
 
 
@@ -1156,12 +681,12 @@ feat_service_delete(sqlite3 *db, const char *app, sqlite3_int64 user_id,
     struct feat_arena           *a;
     enum feat_error              e;
     struct feat_service_project  p;
-    const struct service_step   *step;
+    int                          to;
 
     a = feat_arena_create();
 
-    e = service_begin(db, a, app, user_id, id, FEAT_SERVICE_DELETE,
-                      feat_now(), &p, &step);
+    e = feat_service_begin(db, a, app, user_id, id, FEAT_SERVICE_DELETE,
+                           feat_now(), &p, &to);
     if (e == FEAT_E_NONE) {
         if (feat_db_exec(db,
                          "DELETE FROM service_project"
@@ -1171,7 +696,7 @@ feat_service_delete(sqlite3 *db, const char *app, sqlite3_int64 user_id,
             e = FEAT_E_INTERNAL;
         }
 
-        e = service_end(db, e);
+        e = feat_service_end(db, e);
     }
 
     feat_arena_destroy(a);
@@ -1191,7 +716,6 @@ feat_service_transition(sqlite3 *db, struct feat_arena *a, const char *app,
     sqlite3_int64                one;
     enum feat_error              e;
     struct feat_service_project  p;
-    const struct service_step   *step;
 
     if (op == FEAT_SERVICE_REJECT
         && !feat_utf8_ok(note, FEAT_SERVICE_NOTE_MAX, 1))
@@ -1202,15 +726,9 @@ feat_service_transition(sqlite3 *db, struct feat_arena *a, const char *app,
 
     now = feat_now();
 
-    e = service_begin(db, a, app, viewer, id, op, now, &p, &step);
+    e = feat_service_begin(db, a, app, viewer, id, op, now, &p, &to);
     if (e != FEAT_E_NONE) {
         return e;
-    }
-
-    to = step->to;
-
-    if ((step->flags & STEP_REVIEWED) && service_review_on(db, app)) {
-        to = FEAT_SERVICE_REVIEW;
     }
 
     /* a project cannot open with its close time already gone */
@@ -1269,286 +787,12 @@ feat_service_transition(sqlite3 *db, struct feat_arena *a, const char *app,
 
     /* the answer is read before the commit: it is what was stored */
     if (e == FEAT_E_NONE && out != NULL) {
-        e = service_load(db, a, app, viewer, id, now, out);
+        e = feat_service_load(db, a, app, viewer, id, now, out);
     }
 
 failed:
 
-    return service_end(db, e);
+    return feat_service_end(db, e);
 }
 
 
-/* ---- bids ---------------------------------------------------------------- */
-
-enum feat_error
-feat_service_bid(sqlite3 *db, struct feat_arena *a, const char *app,
-    sqlite3_int64 user_id, sqlite3_int64 id, long long price_fen,
-    const char *message, struct feat_service_bid *out, int *created,
-    const char **bad)
-{
-    char                         body[600];
-    time_t                       now;
-    enum feat_error              e;
-    struct feat_service_project  p;
-    const struct service_step   *step;
-
-    if (price_fen < 1 || price_fen > FEAT_SERVICE_PRICE_MAX) {
-        *bad = "price_fen";
-        return FEAT_E_BAD_FIELD;
-    }
-
-    if (message != NULL
-        && !feat_utf8_ok(message, FEAT_SERVICE_MESSAGE_MAX, 0))
-    {
-        *bad = "message";
-        return FEAT_E_BAD_FIELD;
-    }
-
-    now = feat_now();
-
-    e = service_begin(db, a, app, user_id, id, FEAT_SERVICE_BID, now, &p,
-                      &step);
-    if (e != FEAT_E_NONE) {
-        return e;
-    }
-
-    *created = !p.has_my_bid;
-
-    if (p.has_my_bid) {
-        /* a revision: an absent message keeps the one given before */
-        if (feat_db_exec(db,
-                         "UPDATE service_bid SET price_fen = ?2,"
-                         " message = coalesce(?3, message), updated_at = ?4"
-                         " WHERE id = ?1",
-                         "iisi", p.my_bid.id, (sqlite3_int64) price_fen,
-                         message, (sqlite3_int64) now)
-            != FEAT_OK)
-        {
-            return service_end(db, FEAT_E_INTERNAL);
-        }
-
-    } else {
-        if (feat_db_exec(db,
-                         "INSERT INTO service_bid (app_id, project_id,"
-                         " bidder_id, price_fen, message, created_at,"
-                         " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                         "siiisii", app, id, user_id,
-                         (sqlite3_int64) price_fen,
-                         message != NULL ? message : "",
-                         (sqlite3_int64) now, (sqlite3_int64) now)
-            != FEAT_OK)
-        {
-            return service_end(db, FEAT_E_INTERNAL);
-        }
-
-        if (service_en()) {
-            snprintf(body, sizeof(body), "Your project \"%s\" has a new bid.",
-                     p.title);
-        } else {
-            snprintf(body, sizeof(body), "你的需求「%s」收到一个新的竞标。",
-                     p.title);
-        }
-
-        e = service_push(db, app,
-                         service_en() ? "New bid" : "收到新的竞标", body,
-                         &p.owner_id, 1);
-        if (e != FEAT_E_NONE) {
-            return service_end(db, e);
-        }
-    }
-
-    e = feat_db_row(db, a,
-            feat_db_query(db,
-                "SELECT " BID_COLUMNS BID_FROM
-                " WHERE b.project_id = ? AND b.bidder_id = ?",
-                "ii", id, user_id),
-            service_bid_row, out, "service: reading the bid on %lld failed",
-            (long long) id);
-
-    return service_end(db, e == FEAT_E_NOT_FOUND ? FEAT_E_INTERNAL : e);
-}
-
-
-enum feat_error
-feat_service_withdraw(sqlite3 *db, const char *app, sqlite3_int64 user_id,
-    sqlite3_int64 id)
-{
-    struct feat_arena           *a;
-    enum feat_error              e;
-    struct feat_service_project  p;
-    const struct service_step   *step;
-
-    a = feat_arena_create();
-
-    e = service_begin(db, a, app, user_id, id, FEAT_SERVICE_WITHDRAW_BID,
-                      feat_now(), &p, &step);
-    if (e != FEAT_E_NONE) {
-        goto done;
-    }
-
-    if (!p.has_my_bid) {
-        e = service_end(db, FEAT_E_NOT_FOUND);
-        goto done;
-    }
-
-    if (feat_db_exec(db, "DELETE FROM service_bid WHERE id = ?", "i",
-                     p.my_bid.id)
-        != FEAT_OK)
-    {
-        e = FEAT_E_INTERNAL;
-    }
-
-    e = service_end(db, e);
-
-done:
-
-    feat_arena_destroy(a);
-
-    return e;
-}
-
-
-enum feat_error
-feat_service_bids(sqlite3 *db, struct feat_arena *a, const char *app,
-    sqlite3_int64 viewer, sqlite3_int64 id, long long offset,
-    long long limit, long long *total, struct feat_service_bid **items,
-    size_t *n)
-{
-    int                          rc;
-    size_t                       max, count;
-    sqlite3_int64                all, bidder;
-    sqlite3_stmt                *st;
-    enum feat_error              e;
-    struct feat_service_bid     *list;
-    struct feat_service_project  p;
-
-    *items = NULL;
-    *n = 0;
-    *total = 0;
-    rc = SQLITE_DONE;
-
-    e = service_load(db, a, app, viewer, id, feat_now(), &p);
-    if (e != FEAT_E_NONE) {
-        return e;
-    }
-
-    /* the owner sees every bid, a bidder their own, anyone else none */
-    bidder = 0;
-    if (service_role(&p, viewer) == ROLE_OTHER) {
-        if (!p.has_my_bid) {
-            return FEAT_E_FORBIDDEN;
-        }
-        bidder = viewer;
-    }
-
-    if (feat_db_int(db, &all,
-                    "SELECT count(*) FROM service_bid"
-                    " WHERE project_id = ?1 AND (?2 = 0 OR bidder_id = ?2)",
-                    "ii", id, bidder)
-        != FEAT_OK)
-    {
-        return FEAT_E_INTERNAL;
-    }
-
-    *total = all;
-
-    if (limit < 1 || offset < 0 || offset >= all) {
-        return FEAT_E_NONE;
-    }
-
-    max = (size_t) (limit > FEAT_SERVICE_LIST_MAX ? FEAT_SERVICE_LIST_MAX
-                                                  : limit);
-
-    st = feat_db_query(db,
-                       "SELECT " BID_COLUMNS BID_FROM
-                       " WHERE b.project_id = ?1"
-                       " AND (?2 = 0 OR b.bidder_id = ?2)"
-                       " ORDER BY b.id LIMIT ?3 OFFSET ?4",
-                       "iiii", id, bidder, (sqlite3_int64) max,
-                       (sqlite3_int64) offset);
-    if (st == NULL) {
-        return FEAT_E_INTERNAL;
-    }
-
-    list = feat_arena_alloc(a, max * sizeof(*list));
-    count = 0;
-
-    while (count < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        service_bid_row(a, st, &list[count++]);
-    }
-
-    if (count < max && rc != SQLITE_DONE) {
-        feat_log(LOG_ERR, 0, "service: reading the bids of %lld failed: %s",
-                 (long long) id, sqlite3_errmsg(db));
-        feat_db_done(st);
-        return FEAT_E_INTERNAL;
-    }
-
-    feat_db_done(st);
-
-    *items = count ? list : NULL;
-    *n = count;
-
-    return FEAT_E_NONE;
-}
-
-
-/* ---- the sweep ----------------------------------------------------------- */
-
-void
-feat_service_sweep(sqlite3 *db, time_t now)
-{
-    int                          i, done;
-    const char                  *app;
-    sqlite3_int64                id;
-    struct feat_arena           *a;
-    enum feat_error              e;
-    struct feat_service_project  p;
-
-    a = feat_arena_create();
-    done = 0;
-
-    /* a bounded batch per sweep: the next sweep takes the rest */
-    for (i = 0; i < 1000; i++) {
-        feat_arena_reset(a);
-
-        if (feat_db_begin(db) != FEAT_OK) {
-            break;
-        }
-
-        if (feat_db_int(db, &id,
-                        "SELECT id FROM service_project"
-                        " WHERE status = 200 AND close_at <= ?"
-                        " ORDER BY close_at LIMIT 1",
-                        "i", (sqlite3_int64) now)
-            != FEAT_OK
-            || feat_db_text(db, a, &app,
-                            "SELECT app_id FROM service_project"
-                            " WHERE id = ?", "i", id)
-               != FEAT_OK)
-        {
-            feat_db_rollback(db);
-            break;
-        }
-
-        e = service_load(db, a, app, FEAT_SERVICE_MODERATOR, id, now, &p);
-        if (e == FEAT_E_NONE) {
-            e = service_store_close(db, app, &p);
-        }
-
-        if (service_end(db, e) != FEAT_E_NONE) {
-            feat_log(LOG_ERR, 0, "service: closing project %lld failed",
-                     (long long) id);
-            break;
-        }
-
-        done++;
-    }
-
-    if (done > 0) {
-        feat_log(LOG_INFO, 0, "service: %d project%s closed by time", done,
-                 done == 1 ? "" : "s");
-    }
-
-    feat_arena_destroy(a);
-}
