@@ -146,24 +146,32 @@ done:
 }
 
 
+/* ?1 the project, ?2 the one bidder shown (0: every bidder). */
+static const struct feat_db_list  service_bid_list = {
+    "SELECT count(*) FROM service_bid"
+    " WHERE project_id = ?1 AND (?2 = 0 OR bidder_id = ?2)",
+    "SELECT " FEAT_SERVICE_BID_COLUMNS FEAT_SERVICE_BID_FROM
+    " WHERE b.project_id = ?1 AND (?2 = 0 OR b.bidder_id = ?2)"
+    " ORDER BY b.id LIMIT ?3 OFFSET ?4",
+    feat_service_bid_row, sizeof(struct feat_service_bid),
+    FEAT_SERVICE_LIST_MAX, "service: the bids"
+};
+
+
 enum feat_error
 feat_service_bids(sqlite3 *db, struct feat_arena *a, const char *app,
     sqlite3_int64 viewer, sqlite3_int64 id, long long offset,
     long long limit, long long *total, struct feat_service_bid **items,
     size_t *n)
 {
-    int                          rc;
-    size_t                       max, count;
-    sqlite3_int64                all, bidder;
-    sqlite3_stmt                *st;
+    sqlite3_int64                bidder;
     enum feat_error              e;
-    struct feat_service_bid     *list;
+    struct feat_rows             rows;
     struct feat_service_project  p;
 
     *items = NULL;
     *n = 0;
     *total = 0;
-    rc = SQLITE_DONE;
 
     e = feat_service_load(db, a, app, viewer, id, feat_now(), &p);
     if (e != FEAT_E_NONE) {
@@ -179,53 +187,15 @@ feat_service_bids(sqlite3 *db, struct feat_arena *a, const char *app,
         bidder = viewer;
     }
 
-    if (feat_db_int(db, &all,
-                    "SELECT count(*) FROM service_bid"
-                    " WHERE project_id = ?1 AND (?2 = 0 OR bidder_id = ?2)",
-                    "ii", id, bidder)
-        != FEAT_OK)
-    {
-        return FEAT_E_INTERNAL;
+    e = feat_db_rows(db, a, &service_bid_list, offset, limit, 1, &rows,
+                     "ii", id, bidder);
+    if (e != FEAT_E_NONE) {
+        return e;
     }
 
-    *total = all;
-
-    if (limit < 1 || offset < 0 || offset >= all) {
-        return FEAT_E_NONE;
-    }
-
-    max = (size_t) (limit > FEAT_SERVICE_LIST_MAX ? FEAT_SERVICE_LIST_MAX
-                                                  : limit);
-
-    st = feat_db_query(db,
-                       "SELECT " FEAT_SERVICE_BID_COLUMNS FEAT_SERVICE_BID_FROM
-                       " WHERE b.project_id = ?1"
-                       " AND (?2 = 0 OR b.bidder_id = ?2)"
-                       " ORDER BY b.id LIMIT ?3 OFFSET ?4",
-                       "iiii", id, bidder, (sqlite3_int64) max,
-                       (sqlite3_int64) offset);
-    if (st == NULL) {
-        return FEAT_E_INTERNAL;
-    }
-
-    list = feat_arena_alloc(a, max * sizeof(*list));
-    count = 0;
-
-    while (count < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        feat_service_bid_row(a, st, &list[count++]);
-    }
-
-    if (count < max && rc != SQLITE_DONE) {
-        feat_log(LOG_ERR, 0, "service: reading the bids of %lld failed: %s",
-                 (long long) id, sqlite3_errmsg(db));
-        feat_db_done(st);
-        return FEAT_E_INTERNAL;
-    }
-
-    feat_db_done(st);
-
-    *items = count ? list : NULL;
-    *n = count;
+    *total = rows.total < 0 ? 0 : rows.total;
+    *items = rows.items;
+    *n = rows.n;
 
     return FEAT_E_NONE;
 }

@@ -11,9 +11,10 @@
 #include "feat.h"
 #include "service/service.h"
 
-/* The status as it is at ?now: an OPEN row past close_at is CLOSED. */
-#define FEAT_SERVICE_STATUS_NOW                                              \
-    "(CASE WHEN p.status = 200 AND p.close_at <= ?9 THEN 300"                \
+/* The status as it is at the time bound to parameter now ("?4"): an OPEN
+ * row past close_at is CLOSED. */
+#define FEAT_SERVICE_STATUS_AT(now)                                          \
+    "(CASE WHEN p.status = 200 AND p.close_at <= " now " THEN 300"           \
     " ELSE p.status END)"
 
 #define FEAT_SERVICE_PROJECT_COLUMNS                                         \

@@ -12,7 +12,7 @@
  * transaction (feat_service_begin), so two racing operations see each
  * other's result: the second one is judged on the state the first one
  * left.  Time closes: an OPEN row past its close_at reads as CLOSED
- * everywhere (FEAT_SERVICE_STATUS_NOW in SQL, feat_service_effective() in
+ * everywhere (FEAT_SERVICE_STATUS_AT in SQL, feat_service_effective() in
  * C); a write that succeeds on such a project first stores the close (as
  * the sweep would), with its pushes, in the same transaction.
  *
@@ -23,6 +23,7 @@
 
 #include "config.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -350,17 +351,32 @@ feat_service_notify(sqlite3 *db, const char *app, const char *title,
 }
 
 
+static void
+service_bidder_row(struct feat_arena *a, sqlite3_stmt *st, void *item)
+{
+    (void) a;
+
+    *(sqlite3_int64 *) item = sqlite3_column_int64(st, 0);
+}
+
+
+/* The bidders of project ?1, never counted nor capped. */
+static const struct feat_db_list  service_bidders = {
+    NULL,
+    "SELECT bidder_id FROM service_bid WHERE project_id = ?1"
+    " ORDER BY id LIMIT ?2 OFFSET ?3",
+    service_bidder_row, sizeof(sqlite3_int64), 0, "service: the bidders"
+};
+
+
 /* The push of p's move to state to, to every bidder. */
 static enum feat_error
 service_events(sqlite3 *db, const char *app,
     const struct feat_service_project *p, int to)
 {
-    int                 rc;
     char                body[600];
-    size_t              n, max;
     const char         *title, *what;
-    sqlite3_stmt       *st;
-    sqlite3_int64      *users;
+    struct feat_rows    rows;
     struct feat_arena  *a;
     enum feat_error     e;
 
@@ -389,36 +405,15 @@ service_events(sqlite3 *db, const char *app,
                  what);
     }
 
+    /* a scratch arena: a project may have many bidders, and the caller's
+     * arena lives as long as the request */
     a = feat_arena_create();
-    max = (size_t) (p->bids_count > 0 ? p->bids_count : 0) + 1;
-    users = feat_arena_alloc(a, max * sizeof(sqlite3_int64));
-    n = 0;
 
-    st = feat_db_query(db,
-                       "SELECT bidder_id FROM service_bid"
-                       " WHERE project_id = ? ORDER BY id", "i", p->id);
-    if (st == NULL) {
-        feat_arena_destroy(a);
-        return FEAT_E_INTERNAL;
+    e = feat_db_rows(db, a, &service_bidders, 0, LLONG_MAX, 0, &rows, "i",
+                     p->id);
+    if (e == FEAT_E_NONE) {
+        e = feat_service_notify(db, app, title, body, rows.items, rows.n);
     }
-
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n == max) {
-            break;
-        }
-        users[n++] = sqlite3_column_int64(st, 0);
-    }
-
-    feat_db_done(st);
-
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        feat_log(LOG_ERR, 0, "service: reading the bidders of %lld failed: "
-                 "%s", (long long) p->id, sqlite3_errmsg(db));
-        feat_arena_destroy(a);
-        return FEAT_E_INTERNAL;
-    }
-
-    e = feat_service_notify(db, app, title, body, users, n);
 
     feat_arena_destroy(a);
 
