@@ -106,8 +106,14 @@ service_fold_cp(unsigned long c)
         return c | 1;                                /* Latin Extended-A */
     }
 
-    if (c >= 0x139 && c <= 0x148 && (c & 1)) {
+    if (((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17e))
+        && (c & 1))
+    {
         return c + 1;
+    }
+
+    if (c == 0x178) {                                /* Ÿ */
+        return 0xff;
     }
 
     return c;
