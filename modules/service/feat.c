@@ -612,5 +612,6 @@ const struct feat_module  feat_service_module = {
     NULL,
     NULL,
     NULL,
-    service_sweep
+    service_sweep,
+    NULL
 };

@@ -332,7 +332,7 @@ feat_service_load(sqlite3 *db, struct feat_arena *a, const char *app,
 int
 feat_service_en(void)
 {
-    return strcmp(feat_conf_str("locale", "zh"), "en") == 0;
+    return strcmp(feat_conf_str(FEAT_CONF_LOCALE), "en") == 0;
 }
 
 
