@@ -51,7 +51,7 @@ setup(void)
                "log_level = debug\n", dir, dir);
     fclose(f);
 
-    if (feat_conf_load(path, &err) != FEAT_OK) {
+    if (feat_conf_load(path, feat_modules, &err) != FEAT_OK) {
         printf("Bail out! config: %s\n", err);
         exit(1);
     }
