@@ -606,12 +606,7 @@ static const struct feat_route  service_routes[] = {
 
 
 const struct feat_module  feat_service_module = {
-    "service",
-    service_routes,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    service_sweep,
-    NULL
+    .name = "service",
+    .routes = service_routes,
+    .sweep = service_sweep,
 };
