@@ -3,10 +3,12 @@
 # 10-service-feat.t: the service-demand marketplace (issue 9, API.md
 # "Service projects", seeds/002 "Service: Status") through nginx: create
 # and its field checks, every legal and illegal transition from every
-# state, bids in every state, revision and withdrawal, the actions of
-# owner, bidder and stranger in every state, time closing a project both
-# before and after the jobs process stores it (and with the test clock
-# shifted), the opportunity square's visibility, search and paging,
+# state (REVIEW under the app's service.review setting, with featctl's
+# approve and reject), bids in every state, revision and withdrawal, the
+# actions of owner, bidder and stranger in every state, time closing a
+# project both before and after the jobs process stores it (and with the
+# test clock shifted), the opportunity square's visibility, search and
+# paging,
 # another user's DRAFT and another app, the pushes events queue, and
 # racing transitions from parallel clients.
 
@@ -751,6 +753,86 @@ for my $case ([ close => '需求已关闭', 'CLOSED' ],
     ($st, $h, $j) = api('GET', "$S?page_size=100", undef, $A);
     ok(!grep({ $_->{id} == $sid } @{ $j->{data}{results} }),
         '... nor on its square');
+}
+
+# ---- REVIEW: the app's service.review setting --------------------------------
+
+{
+    ($rc, $out, $err) = $t->featctl('app', 'set', '', 'service.review=on');
+    is($rc, 0, 'featctl app set "" service.review=on') or diag($err);
+    # every worker reads a changed setting within a second (settings.c)
+    sleep(1.2);
+
+    my $p = project('DRAFT');
+    ($st, $h, $j) = api('POST', "$P$p->{id}/publish/", undef, $A);
+    is($st, 200, 'publish with review on: 200');
+    is($j->{data}{status}, 100, '... REVIEW');
+    is($j->{data}{status_display}, '审核中', '... 审核中');
+    is_deeply($j->{data}{actions}, [], '... the owner has no actions');
+    ok(!defined $j->{data}{published_at}, '... not published');
+    is(row($p->{id})->{status}, 100, '... stored');
+    ($st) = api('GET', "$P$p->{id}/", undef, $B);
+    is($st, 404, "another user's REVIEW: 404");
+    ($st) = api('POST', "$P$p->{id}/bids/", { price_fen => 3 }, $B);
+    is($st, 404, '... a bid on it: 404');
+    ($st, $h, $j) = api('GET', "$S?page_size=100", undef, $B);
+    ok(!grep({ $_->{id} == $p->{id} } @{ $j->{data}{results} }),
+        '... not on the square');
+    ($st) = api('POST', "$P$p->{id}/bids/", { price_fen => 3 }, $A);
+    is($st, 403, '... the owner bidding on it: 403');
+    ($st) = api('DELETE', "$P$p->{id}/bids/mine/", undef, $B);
+    is($st, 404, '... a withdrawal from it: 404');
+    ($st) = api('GET', "$P$p->{id}/bids/", undef, $B);
+    is($st, 404, '... its bids: 404');
+    ($st, $h, $j) = api('GET', "$P?status=100", undef, $A);
+    ok((grep { $_->{id} == $p->{id} } @{ $j->{data}{results} }),
+        "... in the owner's list under ?status=100");
+    for my $op (sort keys %OPS) {
+        my $before = snap($p->{id});
+        ($st, $h, $j) = $OPS{$op}->($p, $A);
+        is($st, 409, "owner $op in REVIEW: 409");
+        is(snap($p->{id}), $before, '... nothing changed');
+        ($st) = $OPS{$op}->($p, $C);
+        is($st, 404, "a stranger's $op in REVIEW: 404");
+    }
+
+    ($rc, $out, $err) = $t->featctl('--json', 'project', 'approve', $p->{id});
+    is($rc, 0, 'featctl project approve: exit 0') or diag($err);
+    is(row($p->{id})->{status}, 200, '... OPEN');
+    ok(row($p->{id})->{published_at}, '... published_at set');
+    ($st, $h, $j) = api('GET', "$P$p->{id}/", undef, $B);
+    is($st, 200, '... others see it');
+    is_deeply($j->{data}{actions}, [qw(bid)], '... and may bid');
+
+    my $q = project('DRAFT');
+    api('POST', "$P$q->{id}/publish/", undef, $A);
+    ($rc, $out, $err) = $t->featctl('--json', 'project', 'reject', $q->{id},
+        '--reason', '描述不清楚');
+    is($rc, 0, 'featctl project reject --reason: exit 0') or diag($err);
+    my $r = row($q->{id});
+    is($r->{status}, 0, '... back to DRAFT');
+    is($r->{review_note}, '描述不清楚', '... with the review_note');
+    ($st, $h, $j) = api('GET', "$P$q->{id}/", undef, $A);
+    is($j->{data}{review_note}, '描述不清楚', '... the owner reads it');
+    is_deeply($j->{data}{actions}, [qw(edit delete publish)],
+        '... and may edit and publish again');
+    ($st, $h, $j) = api('POST', "$P$q->{id}/publish/", undef, $A);
+    is($j->{data}{status}, 100, '... into REVIEW again');
+    ($rc, $out, $err) = $t->featctl('project', 'approve', $q->{id});
+    is(row($q->{id})->{review_note}, undef, 'approve clears the review_note');
+
+    ($rc, $out, $err) = $t->featctl('project', 'approve', $q->{id});
+    is($rc, 1, 'approve of an OPEN project: exit 1');
+    ($rc, $out, $err) = $t->featctl('project', 'reject', $q->{id},
+        '--reason', 'x');
+    is($rc, 1, 'reject of an OPEN project: exit 1');
+
+    ($rc, $out, $err) = $t->featctl('app', 'set', '', 'service.review=off');
+    is($rc, 0, 'service.review=off') or diag($err);
+    sleep(1.2);
+    my $o = project('DRAFT');
+    ($st, $h, $j) = api('POST', "$P$o->{id}/publish/", undef, $A);
+    is($j->{data}{status}, 200, 'review off: publish opens at once');
 }
 
 # ---- racing transitions from parallel clients --------------------------------

@@ -144,5 +144,66 @@ fails(1, 'reason', 'project', 'reject', $draft);
 is($t->db_value('SELECT status FROM service_project WHERE id = ?', $draft),
     0, 'the DRAFT untouched by approve and reject');
 
+# ---- approve and reject under the app's service.review setting -------------
+
+{
+    my ($rc, $out, $err) = $t->featctl('app', 'set', 'shop',
+        'service.review=on');
+    is($rc, 0, 'featctl app set shop service.review=on') or diag($err);
+    sleep(1.2);     # every worker reads a changed setting within a second
+    my $r1 = project($s, 1);
+    my $r2 = project($s, 1);
+    is($t->db_value('SELECT status FROM service_project WHERE id = ?', $r1),
+        100, "shop's publish goes to REVIEW");
+    $l = ok_ctl('project', 'list', '--app', 'shop', '--status', 'review');
+    is_deeply([ map { $_->{id} } @$l ], [ $r2, $r1 ],
+        'project list --status review: both');
+    fails(1, 'not allowed', 'project', 'cancel', $r1, '--app', 'shop');
+    fails(1, 'no project', 'project', 'approve', $r1);
+
+    $o = ok_ctl('project', 'approve', $r1, '--app', 'shop');
+    is($o->{status}, 200, 'project approve: OPEN');
+    is($o->{status_display}, '已发布', '... 已发布');
+    ok($o->{published_at}, '... published_at');
+    my $sq = api($b, 'GET', '/api/service/square/');
+    is($sq->{data}{count}, 0, "... (the default app's square is not shop's)");
+    $sq = api($s, 'GET', '/api/service/square/');
+    is_deeply([ map { $_->{id} } @{ $sq->{data}{results} } ],
+        [ $r1, $shop ], "... on shop's square");
+
+    fails(1, 'reason', 'project', 'reject', $r2, '--app', 'shop');
+    fails(1, 'reason', 'project', 'reject', $r2, '--app', 'shop',
+        '--reason', '');
+    fails(1, 'reason', 'project', 'reject', $r2, '--app', 'shop',
+        '--reason', 'x' x 501);
+    $o = ok_ctl('project', 'reject', $r2, '--app', 'shop', '--reason',
+        '预算不合理');
+    is($o->{status}, 0, 'project reject: DRAFT');
+    is($o->{review_note}, '预算不合理', '... with the review_note');
+    my $g = api($s, 'GET', "$P$r2/");
+    is($g->{data}{review_note}, '预算不合理', '... which the owner reads');
+    is_deeply($g->{data}{actions}, [qw(edit delete publish)],
+        '... and may edit and publish again');
+    fails(1, 'not allowed', 'project', 'approve', $r2, '--app', 'shop');
+    fails(1, 'not allowed', 'project', 'reject', $r1, '--app', 'shop',
+        '--reason', 'x');
+
+    ($rc, $out, $err) = $t->featctl('project', 'approve', $r1, '--app',
+        'shop');
+    is($rc, 1, 'approving an OPEN project again: exit 1');
+    my $r3 = project($s, 1);
+    $t->dbh->do('UPDATE service_project SET close_at = ? WHERE id = ?',
+        undef, time - 10, $r3);
+    fails(1, 'close_at has passed', 'project', 'approve', $r3, '--app',
+        'shop');
+    is($t->db_value('SELECT status FROM service_project WHERE id = ?', $r3),
+        100, '... still in REVIEW');
+    ($rc, $out, $err) = $t->featctl('app', 'unset', 'shop', 'service.review');
+    is($rc, 0, 'featctl app unset shop service.review') or diag($err);
+    sleep(1.2);
+    my $pub = api($s, 'POST', "$P$r2/publish/");
+    is($pub->{data}{status}, 200, '... then publish opens at once');
+}
+
 $t->stop;
 done_testing;

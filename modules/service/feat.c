@@ -605,8 +605,16 @@ static const struct feat_route  service_routes[] = {
 };
 
 
+static const struct feat_setting  service_settings[] = {
+    { FEAT_SERVICE_REVIEW_KEY, FEAT_SETTING_BOOL, 0, "off", NULL, 0, 0, NULL,
+      "service projects wait in REVIEW for featctl project approve", NULL },
+    FEAT_NULL_SETTING
+};
+
+
 const struct feat_module  feat_service_module = {
     .name = "service",
     .routes = service_routes,
     .sweep = service_sweep,
+    .settings = service_settings,
 };

@@ -165,15 +165,13 @@ feat_service_actions(const struct feat_service_project *p,
 
 /*
  * Whether the app reviews projects before they open: its service.review
- * setting.  Every reader of the setting comes through here.
+ * setting (featctl app set APP service.review=on).  Every reader of the
+ * setting comes through here.
  */
 static int
-service_review_on(sqlite3 *db, const char *app)
+service_review_on(const char *app)
 {
-    (void) db;
-    (void) app;
-
-    return 0;
+    return feat_setting_bool(app, FEAT_SERVICE_REVIEW_KEY);
 }
 
 
@@ -583,7 +581,7 @@ feat_service_begin(sqlite3 *db, struct feat_arena *a, const char *app,
     if (e == FEAT_E_NONE) {
         *to = step->to;
 
-        if ((step->flags & STEP_REVIEWED) && service_review_on(db, app)) {
+        if ((step->flags & STEP_REVIEWED) && service_review_on(app)) {
             *to = FEAT_SERVICE_REVIEW;
         }
     }

@@ -50,6 +50,10 @@
 /* A list asks for at most this many rows at once. */
 #define FEAT_SERVICE_LIST_MAX      100
 
+/* The per-app setting (featctl app set APP service.review=on): publish
+ * goes to REVIEW, for featctl project approve or reject. */
+#define FEAT_SERVICE_REVIEW_KEY    "service.review"
+
 /* Who asks: the viewer id 0 is featctl's moderator. */
 #define FEAT_SERVICE_MODERATOR     0
 
