@@ -16,19 +16,32 @@
 
 
 /*
- * ?1 app (NULL: every app), ?2 owner (0: any), ?3 status as it is now
- * (-1: any), ?4 now; the page's LIMIT ?5 OFFSET ?6.
+ * ?1 app, ?2 owner, ?3 status as it is now (-1: any), ?4 now; the page's
+ * LIMIT ?5 OFFSET ?6.  The owner's list searches service_project_owner;
+ * featctl's (every owner of the app) is an administrator's, rarely run.
  */
-#define LIST_WHERE                                                           \
-    " WHERE (?1 IS NULL OR p.app_id = ?1) AND (?2 = 0 OR p.owner_id = ?2)"   \
+#define MINE_WHERE                                                           \
+    " WHERE p.app_id = ?1 AND p.owner_id = ?2"                               \
     " AND (?3 < 0 OR " FEAT_SERVICE_STATUS_AT("?4") " = ?3)"
 
-static const struct feat_db_list  service_list = {
-    "SELECT count(*) FROM service_project p" LIST_WHERE,
+static const struct feat_db_list  service_mine = {
+    "SELECT count(*) FROM service_project p" MINE_WHERE,
     "SELECT " FEAT_SERVICE_PROJECT_COLUMNS FEAT_SERVICE_PROJECT_FROM
-    LIST_WHERE " ORDER BY p.id DESC LIMIT ?5 OFFSET ?6",
+    MINE_WHERE " ORDER BY p.id DESC LIMIT ?5 OFFSET ?6",
     feat_service_project_row, sizeof(struct feat_service_row),
-    FEAT_SERVICE_LIST_MAX, "service: the projects"
+    FEAT_SERVICE_LIST_MAX, "service: the owner's projects"
+};
+
+#define ALL_WHERE                                                            \
+    " WHERE p.app_id = ?1 AND ?2 = 0"                                        \
+    " AND (?3 < 0 OR " FEAT_SERVICE_STATUS_AT("?4") " = ?3)"
+
+static const struct feat_db_list  service_all = {
+    "SELECT count(*) FROM service_project p" ALL_WHERE,
+    "SELECT " FEAT_SERVICE_PROJECT_COLUMNS FEAT_SERVICE_PROJECT_FROM
+    ALL_WHERE " ORDER BY p.id DESC LIMIT ?5 OFFSET ?6",
+    feat_service_project_row, sizeof(struct feat_service_row),
+    FEAT_SERVICE_LIST_MAX, "service: the app's projects"
 };
 
 /*
@@ -97,8 +110,9 @@ feat_service_list(sqlite3 *db, struct feat_arena *a, const char *app,
     *total = 0;
     now = feat_now();
 
-    e = feat_db_rows(db, a, &service_list, offset, limit, 1, &rows, "sidi",
-                     app, owner, status, (sqlite3_int64) now);
+    e = feat_db_rows(db, a, owner != 0 ? &service_mine : &service_all,
+                     offset, limit, 1, &rows, "sidi", app, owner, status,
+                     (sqlite3_int64) now);
     if (e != FEAT_E_NONE) {
         return e;
     }

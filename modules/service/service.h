@@ -162,7 +162,7 @@ enum feat_error feat_service_get(sqlite3 *db, struct feat_arena *a,
 
 /*
  * A page of projects, newest first: the owner's own (owner > 0) or every
- * project of the app (owner 0, featctl; app NULL: of every app), of the
+ * project of the app (owner 0, featctl), of the
  * status (as it is now) when status >= 0.  *total counts them all;
  * *items (arena array, NULL when *n is 0) holds at most limit (capped at
  * FEAT_SERVICE_LIST_MAX) from offset, as viewer sees them.
