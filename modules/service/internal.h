@@ -17,19 +17,55 @@
     "(CASE WHEN p.status = 200 AND p.close_at <= " now " THEN 300"           \
     " ELSE p.status END)"
 
+/*
+ * A project row's columns, in SELECT order, each with the field it fills
+ * (feat.h's column lists): FEAT_SERVICE_PROJECT_COLUMNS is the SELECT's
+ * list and the row reader's map is made from the same lines.  status is
+ * read as stored; the reader copies it and applies review_note's NULL.
+ */
+#define FEAT_SERVICE_PROJECT_COLS(X, _)                                      \
+    X(struct feat_service_row, INT64, p.id, "p.id") _                        \
+    X(struct feat_service_row, TEXT, p.app_id, "p.app_id") _                 \
+    X(struct feat_service_row, INT64, p.owner_id, "p.owner_id") _            \
+    X(struct feat_service_row, TEXT, p.owner_nickname, "u.nickname") _       \
+    X(struct feat_service_row, TEXT, p.title, "p.title") _                   \
+    X(struct feat_service_row, TEXT, p.description, "p.description") _       \
+    X(struct feat_service_row, TEXT, p.category, "p.category") _             \
+    X(struct feat_service_row, INT64, p.budget_fen, "p.budget_fen") _        \
+    X(struct feat_service_row, TIME, p.close_at, "p.close_at") _             \
+    X(struct feat_service_row, INT, p.stored_status, "p.status") _           \
+    X(struct feat_service_row, TEXT, p.review_note, "p.review_note") _       \
+    X(struct feat_service_row, INT64, winner_bid_id, "p.winner_bid_id") _    \
+    X(struct feat_service_row, INT64, p.bids_count,                          \
+      "(SELECT count(*) FROM service_bid b WHERE b.project_id = p.id)") _    \
+    X(struct feat_service_row, TIME, p.created_at, "p.created_at") _         \
+    X(struct feat_service_row, TIME, p.updated_at, "p.updated_at") _         \
+    X(struct feat_service_row, TIME, p.published_at, "p.published_at") _     \
+    X(struct feat_service_row, TIME, p.closed_at, "p.closed_at") _           \
+    X(struct feat_service_row, TIME, p.completed_at, "p.completed_at") _     \
+    X(struct feat_service_row, TIME, p.cancelled_at, "p.cancelled_at")
+
 #define FEAT_SERVICE_PROJECT_COLUMNS                                         \
-    "p.id, p.app_id, p.owner_id, u.nickname, p.title, p.description,"        \
-    " p.category, p.budget_fen, p.close_at, p.status, p.review_note,"        \
-    " p.winner_bid_id, (SELECT count(*) FROM service_bid b"                  \
-    " WHERE b.project_id = p.id), p.created_at, p.updated_at,"               \
-    " p.published_at, p.closed_at, p.completed_at, p.cancelled_at"
+    FEAT_SERVICE_PROJECT_COLS(FEAT_COL_SQL, ", ")
+/* review_note's place in the list above, from 0 */
+#define FEAT_SERVICE_COL_REVIEW_NOTE  10
 
 #define FEAT_SERVICE_PROJECT_FROM                                            \
     " FROM service_project p JOIN users u ON u.id = p.owner_id"
 
+/* A bid row's columns, as the project's above. */
+#define FEAT_SERVICE_BID_COLS(X, _)                                          \
+    X(struct feat_service_bid, INT64, id, "b.id") _                          \
+    X(struct feat_service_bid, INT64, project_id, "b.project_id") _          \
+    X(struct feat_service_bid, INT64, bidder_id, "b.bidder_id") _            \
+    X(struct feat_service_bid, TEXT, bidder_nickname, "u.nickname") _        \
+    X(struct feat_service_bid, INT64, price_fen, "b.price_fen") _            \
+    X(struct feat_service_bid, TEXT, message, "b.message") _                 \
+    X(struct feat_service_bid, TIME, created_at, "b.created_at") _           \
+    X(struct feat_service_bid, TIME, updated_at, "b.updated_at")
+
 #define FEAT_SERVICE_BID_COLUMNS                                             \
-    "b.id, b.project_id, b.bidder_id, u.nickname, b.price_fen, b.message,"   \
-    " b.created_at, b.updated_at"
+    FEAT_SERVICE_BID_COLS(FEAT_COL_SQL, ", ")
 
 #define FEAT_SERVICE_BID_FROM                                                \
     " FROM service_bid b JOIN users u ON u.id = b.bidder_id"

@@ -177,50 +177,39 @@ service_review_on(const char *app)
 
 /* ---- rows ---------------------------------------------------------------- */
 
+static const struct feat_db_col  service_project_cols[] = {
+    FEAT_SERVICE_PROJECT_COLS(FEAT_COL_MAP, )
+};
+
+static const struct feat_db_col  service_bid_cols[] = {
+    FEAT_SERVICE_BID_COLS(FEAT_COL_MAP, )
+};
+
+
 void
 feat_service_project_row(struct feat_arena *a, sqlite3_stmt *st, void *item)
 {
     struct feat_service_row  *r = item;
 
     memset(r, 0, sizeof(*r));
+    feat_db_read(a, st, 0, service_project_cols,
+                 FEAT_NELEMS(service_project_cols), r);
 
-    r->p.id = sqlite3_column_int64(st, 0);
-    r->p.app_id = feat_db_col_text(a, st, 1);
-    r->p.owner_id = sqlite3_column_int64(st, 2);
-    r->p.owner_nickname = feat_db_col_text(a, st, 3);
-    r->p.title = feat_db_col_text(a, st, 4);
-    r->p.description = feat_db_col_text(a, st, 5);
-    r->p.category = feat_db_col_text(a, st, 6);
-    r->p.budget_fen = sqlite3_column_int64(st, 7);
-    r->p.close_at = (time_t) sqlite3_column_int64(st, 8);
-    r->p.stored_status = sqlite3_column_int(st, 9);
     r->p.status = r->p.stored_status;
-    r->p.review_note = sqlite3_column_type(st, 10) == SQLITE_NULL
-                       ? NULL : feat_db_col_text(a, st, 10);
-    r->winner_bid_id = sqlite3_column_int64(st, 11);
-    r->p.bids_count = sqlite3_column_int64(st, 12);
-    r->p.created_at = (time_t) sqlite3_column_int64(st, 13);
-    r->p.updated_at = (time_t) sqlite3_column_int64(st, 14);
-    r->p.published_at = (time_t) sqlite3_column_int64(st, 15);
-    r->p.closed_at = (time_t) sqlite3_column_int64(st, 16);
-    r->p.completed_at = (time_t) sqlite3_column_int64(st, 17);
-    r->p.cancelled_at = (time_t) sqlite3_column_int64(st, 18);
+    /* the column reads "" for NULL; a note is NULL until a rejection */
+    if (sqlite3_column_type(st, FEAT_SERVICE_COL_REVIEW_NOTE)
+        == SQLITE_NULL)
+    {
+        r->p.review_note = NULL;
+    }
 }
 
 
 void
 feat_service_bid_row(struct feat_arena *a, sqlite3_stmt *st, void *item)
 {
-    struct feat_service_bid  *b = item;
-
-    b->id = sqlite3_column_int64(st, 0);
-    b->project_id = sqlite3_column_int64(st, 1);
-    b->bidder_id = sqlite3_column_int64(st, 2);
-    b->bidder_nickname = feat_db_col_text(a, st, 3);
-    b->price_fen = sqlite3_column_int64(st, 4);
-    b->message = feat_db_col_text(a, st, 5);
-    b->created_at = (time_t) sqlite3_column_int64(st, 6);
-    b->updated_at = (time_t) sqlite3_column_int64(st, 7);
+    feat_db_read(a, st, 0, service_bid_cols, FEAT_NELEMS(service_bid_cols),
+                 item);
 }
 
 
