@@ -381,10 +381,29 @@ struct feat_header {
     const char  *value;
 };
 
+/* The FastCGI params the runtime reads, found in one pass (request.c). */
+enum feat_cgi {
+    FEAT_CGI_REQUEST_METHOD = 0,
+    FEAT_CGI_DOCUMENT_URI,
+    FEAT_CGI_REQUEST_URI,
+    FEAT_CGI_QUERY_STRING,
+    FEAT_CGI_CONTENT_TYPE,
+    FEAT_CGI_CONTENT_LENGTH,
+    FEAT_CGI_REMOTE_ADDR,
+    FEAT_CGI_REQUEST_ID,
+    FEAT_CGI_APP_ID,
+    FEAT_CGI_HTTPS,
+    FEAT_CGI_N
+};
+
 struct feat_req {
     struct feat_arena        *arena;
     void                     *fcgi;        /* FCGX_Request */
     char                    **envp;
+    int                       indexed;     /* cgi and http filled */
+    int                       nhttp;
+    const char               *cgi[FEAT_CGI_N];  /* values, or NULL */
+    char                    **http;        /* the HTTP_* params */
 
     unsigned                  method;
     const char               *method_name;

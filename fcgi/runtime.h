@@ -187,6 +187,8 @@ void feat_dialect_print_nginx(FILE *f, struct feat_arena *a);
 /* Fills r from the FastCGI params of fcgi (an FCGX_Request) and envp. */
 void feat_req_init(struct feat_req *r, struct feat_arena *a, void *fcgi,
     char **envp);
+/* The value of param k (a pointer into envp), or NULL when it is absent. */
+const char *feat_req_cgi(struct feat_req *r, enum feat_cgi k);
 /*
  * Reads the body (CONTENT_LENGTH bytes) up to limit: FEAT_OK, FEAT_DECLINED
  * when it is larger (the rest is drained so the connection stays sane), or

@@ -14,8 +14,6 @@
 
 #include <string.h>
 
-#include <fcgiapp.h>
-
 #include "runtime.h"
 
 #define FEAT_APP_ID_MAX  64
@@ -35,7 +33,7 @@ feat_app_resolve(struct feat_req *r)
     }
 
     /* the server's word wins over the client's */
-    param = (r->envp != NULL) ? FCGX_GetParam("FEAT_APP_ID", r->envp) : NULL;
+    param = feat_req_cgi(r, FEAT_CGI_APP_ID);
     if (param != NULL && param[0] != '\0') {
         id = param;
     }

@@ -8,8 +8,9 @@
  * connection stays in step; feat_req_parse() splits the query string and
  * parses the body by its content type (JSON, urlencoded).  Also here: the
  * urlencoded parser and decoder, header, argument and path parameter
- * lookups.  Pointers taken from the params live until FCGX_Finish_r(),
- * which comes after the reply and the access log.
+ * lookups.  The params are indexed once per request (feat_req_cgi()).
+ * Pointers taken from the params live until FCGX_Finish_r(), which comes
+ * after the reply and the access log.
  */
 
 #include "config.h"
@@ -32,14 +33,111 @@
 #define FEAT_HEADER_NAME_MAX 64
 
 
-static const char *
-feat_param(struct feat_req *r, const char *name)
+/*
+ * The params feat_req_cgi() answers, in enum feat_cgi's order.  libfcgi's
+ * FCGX_GetParam() scans every param with strncmp() at each lookup (some
+ * ten lookups a request, ~5,000 instructions); one pass over envp instead
+ * keeps these and the HTTP_* headers apart.
+ */
+static const struct {
+    const char  *name;
+    size_t       len;
+} feat_cgi_names[FEAT_CGI_N] = {
+#define FEAT_CGI_NAME(s)  { s, sizeof(s) - 1 }
+    FEAT_CGI_NAME("REQUEST_METHOD"),
+    FEAT_CGI_NAME("DOCUMENT_URI"),
+    FEAT_CGI_NAME("REQUEST_URI"),
+    FEAT_CGI_NAME("QUERY_STRING"),
+    FEAT_CGI_NAME("CONTENT_TYPE"),
+    FEAT_CGI_NAME("CONTENT_LENGTH"),
+    FEAT_CGI_NAME("REMOTE_ADDR"),
+    FEAT_CGI_NAME("FEAT_REQUEST_ID"),
+    FEAT_CGI_NAME("FEAT_APP_ID"),
+    FEAT_CGI_NAME("HTTPS"),
+#undef FEAT_CGI_NAME
+};
+
+
+/* Fills r->cgi and r->http from r->envp; the first of a repeated name
+ * wins, as with FCGX_GetParam(). */
+static void
+feat_req_index(struct feat_req *r)
 {
+    char        **p;
+    const char   *s, *name;
+    size_t        n, len;
+    int           k;
+
+    r->indexed = 1;
+
     if (r->envp == NULL) {
-        return NULL;
+        return;
     }
 
-    return FCGX_GetParam(name, r->envp);
+    for (n = 0, p = r->envp; *p != NULL; p++) {
+        n++;
+    }
+
+    r->http = feat_arena_alloc(r->arena, (n + 1) * sizeof(char *));
+
+    for (p = r->envp; *p != NULL; p++) {
+        s = *p;
+
+        if (s[0] == 'H' && strncmp(s, "HTTP_", 5) == 0) {
+            r->http[r->nhttp++] = *p;
+            continue;
+        }
+
+        /* two bytes first: most params are none of ours */
+        for (k = 0; k < FEAT_CGI_N; k++) {
+            name = feat_cgi_names[k].name;
+            len = feat_cgi_names[k].len;
+
+            if (name[0] == s[0] && name[1] == s[1]
+                && strncmp(name, s, len) == 0 && s[len] == '=')
+            {
+                if (r->cgi[k] == NULL) {
+                    r->cgi[k] = s + len + 1;
+                }
+                break;
+            }
+        }
+    }
+
+    r->http[r->nhttp] = NULL;
+}
+
+
+const char *
+feat_req_cgi(struct feat_req *r, enum feat_cgi k)
+{
+    if (!r->indexed) {
+        feat_req_index(r);   /* a request a unit test built by hand */
+    }
+
+    return r->cgi[k];
+}
+
+
+/* The value of the HTTP_* param var (len bytes), or NULL. */
+static const char *
+feat_req_http(struct feat_req *r, const char *var, size_t len)
+{
+    int  i;
+
+    if (!r->indexed) {
+        feat_req_index(r);
+    }
+
+    for (i = 0; i < r->nhttp; i++) {
+        if (r->http[i][5] == var[5] && strncmp(r->http[i], var, len) == 0
+            && r->http[i][len] == '=')
+        {
+            return r->http[i] + len + 1;
+        }
+    }
+
+    return NULL;
 }
 
 
@@ -172,19 +270,20 @@ feat_req_init(struct feat_req *r, struct feat_arena *a, void *fcgi,
     r->arena = a;
     r->fcgi = fcgi;
     r->envp = envp;
+    feat_req_index(r);
 
     clock_gettime(CLOCK_MONOTONIC, &r->start);
 
-    s = feat_param(r, "REQUEST_METHOD");
+    s = feat_req_cgi(r, FEAT_CGI_REQUEST_METHOD);
     r->method_name = (s != NULL) ? s : "";
     r->method = feat_method_parse(r->method_name);
 
     /* nginx's $document_uri is decoded and normalized ("..", "//") */
-    s = feat_param(r, "DOCUMENT_URI");
+    s = feat_req_cgi(r, FEAT_CGI_DOCUMENT_URI);
     if (s != NULL && s[0] != '\0') {
         r->path = s;
     } else {
-        s = feat_param(r, "REQUEST_URI");
+        s = feat_req_cgi(r, FEAT_CGI_REQUEST_URI);
         if (s == NULL || s[0] == '\0') {
             s = "/";
         }
@@ -196,15 +295,15 @@ feat_req_init(struct feat_req *r, struct feat_arena *a, void *fcgi,
         r->path = path;
     }
 
-    s = feat_param(r, "QUERY_STRING");
+    s = feat_req_cgi(r, FEAT_CGI_QUERY_STRING);
     r->query = (s != NULL) ? s : "";
 
-    r->content_type = feat_param(r, "CONTENT_TYPE");
+    r->content_type = feat_req_cgi(r, FEAT_CGI_CONTENT_TYPE);
 
-    s = feat_param(r, "REMOTE_ADDR");
+    s = feat_req_cgi(r, FEAT_CGI_REMOTE_ADDR);
     r->remote_addr = (s != NULL) ? s : "";
 
-    s = feat_param(r, "FEAT_REQUEST_ID");
+    s = feat_req_cgi(r, FEAT_CGI_REQUEST_ID);
     if (s != NULL && strlen(s) >= 16 && feat_is_hex(s, 16)) {
         for (i = 0; i < 16; i++) {
             r->request_id[i] = (char) tolower((unsigned char) s[i]);
@@ -232,7 +331,7 @@ feat_req_read_body(struct feat_req *r, size_t limit)
     size_t               got, left, drained;
     int                  n, want;
 
-    s = feat_param(r, "CONTENT_LENGTH");
+    s = feat_req_cgi(r, FEAT_CGI_CONTENT_LENGTH);
 
     if (r->fcgi == NULL) {
         /* unit tests put the body in place themselves */
@@ -563,7 +662,7 @@ feat_req_origin(struct feat_req *r)
         return "http://localhost";
     }
 
-    https = (r->envp != NULL) ? FCGX_GetParam("HTTPS", r->envp) : NULL;
+    https = feat_req_cgi(r, FEAT_CGI_HTTPS);
 
     return feat_arena_sprintf(r->arena, "%s://%s",
                               (https != NULL && strcmp(https, "on") == 0)
@@ -584,10 +683,10 @@ feat_req_header(struct feat_req *r, const char *name)
 
     /* CGI names these two without the HTTP_ prefix */
     if (strcasecmp(name, "Content-Type") == 0) {
-        return feat_param(r, "CONTENT_TYPE");
+        return feat_req_cgi(r, FEAT_CGI_CONTENT_TYPE);
     }
     if (strcasecmp(name, "Content-Length") == 0) {
-        return feat_param(r, "CONTENT_LENGTH");
+        return feat_req_cgi(r, FEAT_CGI_CONTENT_LENGTH);
     }
 
     memcpy(var, "HTTP_", 5);
@@ -597,7 +696,7 @@ feat_req_header(struct feat_req *r, const char *name)
     }
     var[5 + len] = '\0';
 
-    return feat_param(r, var);
+    return feat_req_http(r, var, 5 + len);
 }
 
 
