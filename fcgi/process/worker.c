@@ -159,9 +159,23 @@ feat_worker_route(struct feat_req *r)
 static void
 feat_worker_slot_set(const struct feat_route *rt, const char *method)
 {
+    char    *p, *end;
+
+    /* "%s %s" cut to the slot, without snprintf: once a request */
     if (feat_worker_slot != NULL) {
-        snprintf(feat_worker_slot, FEAT_SLOT_SIZE, "%s %s", method,
-                 rt->pattern);
+        p = feat_worker_slot;
+        end = feat_worker_slot + FEAT_SLOT_SIZE - 1;
+        while (*method != '\0' && p < end) {
+            *p++ = *method++;
+        }
+        if (p < end) {
+            *p++ = ' ';
+        }
+        method = rt->pattern;
+        while (*method != '\0' && p < end) {
+            *p++ = *method++;
+        }
+        *p = '\0';
     }
 }
 

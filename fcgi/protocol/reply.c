@@ -122,10 +122,10 @@ feat_reply_write(struct feat_req *r, int status, cJSON *body)
 {
     struct feat_buf  b;
     FCGX_Stream     *out;
-    char             line[64];
+    char             line[16];
     char            *text;
-    size_t           len;
-    int              i;
+    size_t           len, n;
+    int              i, k;
 
     text = NULL;
     len = 0;
@@ -143,9 +143,18 @@ feat_reply_write(struct feat_req *r, int status, cJSON *body)
     memset(&b, 0, sizeof(b));
     b.a = r->arena;
 
-    snprintf(line, sizeof(line), "Status: %d %s\r\n", status,
-             feat_status_text(status));
-    feat_buf_str(&b, line);
+    /* "Status: %d %s\r\n" without printf: ~1,000 instructions less */
+    n = sizeof(line);
+    k = (status > 0) ? status : 0;
+    do {
+        line[--n] = (char) ('0' + k % 10);
+        k /= 10;
+    } while (k > 0 && n > 0);
+    feat_buf_add(&b, "Status: ", 8);
+    feat_buf_add(&b, line + n, sizeof(line) - n);
+    feat_buf_add(&b, " ", 1);
+    feat_buf_str(&b, feat_status_text(status));
+    feat_buf_add(&b, "\r\n", 2);
 
     if (text != NULL) {
         feat_buf_header(&b, "Content-Type", "application/json; charset=utf-8");
