@@ -228,6 +228,8 @@ const char *feat_error_text(struct feat_req *r, enum feat_error e);
 #define FEAT_SCOPE_PAY   0x0008  /* feat: needs scope pay_trade_order */
 #define FEAT_USER        0x0010  /* feat: a user, not a client_credentials token */
 #define FEAT_RAW_BODY    0x0020  /* the handler calls feat_req_body */
+#define FEAT_USER_ROW    0x0040  /* the handler reads the caller's user row:
+                                    the session's read brings it along */
 /* The common case: a session token that belongs to a user. */
 #define FEAT_USER_SESSION  (FEAT_SESSION | FEAT_USER)
 
@@ -433,6 +435,8 @@ struct feat_req {
     sqlite3_int64             client_id;   /* OAuth2 client, 0: none */
     const char               *scope;       /* space-separated, or NULL */
     const char               *token;       /* the credential presented */
+    const void               *user_row;    /* the authenticating module's
+                                              user row (FEAT_USER_ROW) */
 
     const char               *bad_field;   /* set by feat_in_* on error */
     const char               *bad_reason;

@@ -253,6 +253,21 @@ enum feat_error feat_user_find(sqlite3 *db, struct feat_arena *a,
     const char *app, const struct feat_account *acct, struct feat_user *u);
 enum feat_error feat_user_get(sqlite3 *db, struct feat_arena *a,
     const char *app, sqlite3_int64 id, struct feat_user *u);
+/*
+ * The caller's user (r->user_id of r->app): the row the session's read
+ * brought (FEAT_USER_ROW) when there is one, else feat_user_get().
+ */
+enum feat_error feat_user_of(struct feat_req *r, struct feat_user *u);
+/* Fills *u from st's columns c to c + 18, in users.c's USER_COLS order
+ * (FEAT_USER_COLUMNS_U for a join of users as u; accounts-test checks
+ * that such a row reads as feat_user_get's). */
+void feat_user_fill(struct feat_arena *a, sqlite3_stmt *st, int c,
+    struct feat_user *u);
+#define FEAT_USER_COLUMNS_U                                                  \
+    "u.id, u.app_id, u.area, u.phone, u.email, u.username, u.openid,"       \
+    " u.password, u.role, u.is_active, u.nickname, u.avatar, u.gender,"     \
+    " u.birthday, u.address, u.city, u.password_changed_at, u.created_at,"  \
+    " u.updated_at"
 
 /* Sets *id to the user of acct in app, or 0.  FEAT_E_NONE or INTERNAL. */
 enum feat_error feat_user_lookup_id(sqlite3 *db, const char *app,
@@ -395,6 +410,15 @@ struct feat_session {
  */
 enum feat_error feat_session_lookup(sqlite3 *db, struct feat_arena *a,
     const char *app, const char *access, struct feat_session *s);
+/*
+ * feat_session_lookup(), and the session's user row read in the same
+ * statement (the join that checks the user is active): *u as
+ * feat_user_get() fills it, u->id 0 for a client token.  Saves the user
+ * route its own read (route flag FEAT_USER_ROW).
+ */
+enum feat_error feat_session_lookup_user(sqlite3 *db, struct feat_arena *a,
+    const char *app, const char *access, struct feat_session *s,
+    struct feat_user *u);
 
 /*
  * Deletes sessions whose refresh expired more than a day ago and rotated

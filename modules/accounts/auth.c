@@ -376,6 +376,7 @@ feat_accounts_authenticate(struct feat_req *r, unsigned flags)
 {
     const char           *tok;
     enum feat_error       e;
+    struct feat_user     *u;
     struct feat_session   s;
 
     if (flags & FEAT_JWT) {
@@ -391,7 +392,18 @@ feat_accounts_authenticate(struct feat_req *r, unsigned flags)
         return e;
     }
 
-    e = feat_session_lookup(feat_db(), r->arena, r->app->id, tok, &s);
+    if (flags & FEAT_USER_ROW) {
+        /* the handler's user read, done by the session's statement */
+        u = feat_arena_alloc(r->arena, sizeof(struct feat_user));
+        e = feat_session_lookup_user(feat_db(), r->arena, r->app->id, tok,
+                                     &s, u);
+        if (e == FEAT_E_NONE && u->id != 0) {
+            r->user_row = u;
+        }
+
+    } else {
+        e = feat_session_lookup(feat_db(), r->arena, r->app->id, tok, &s);
+    }
     if (e != FEAT_E_NONE) {
         return e;
     }

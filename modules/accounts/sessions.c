@@ -416,9 +416,21 @@ feat_session_count_live(sqlite3 *db, const char *app, sqlite3_int64 user_id,
 }
 
 
-enum feat_error
-feat_session_lookup(sqlite3 *db, struct feat_arena *a, const char *app,
-    const char *access, struct feat_session *s)
+/*
+ * The hot path: one read through the access_hash unique index, the user
+ * joined to check it is active; with u, the user's row comes along.
+ */
+#define SESSION_LOOKUP(user_columns)                                         \
+    "SELECT s.id, COALESCE(s.user_id, 0), COALESCE(s.client_id, 0),"        \
+    " s.scope, s.user_id IS NULL OR u.is_active = 1" user_columns           \
+    " FROM sessions s"                                                      \
+    " LEFT JOIN users u ON u.id = s.user_id AND u.app_id = s.app_id"        \
+    " WHERE s.access_hash = ?1 AND s.app_id = ?2"                           \
+    " AND s.revoked_at IS NULL AND s.access_expires > ?3"
+
+static enum feat_error
+session_lookup(sqlite3 *db, struct feat_arena *a, const char *app,
+    const char *access, struct feat_session *s, struct feat_user *u)
 {
     int              rc;
     char             hash[65];
@@ -427,15 +439,13 @@ feat_session_lookup(sqlite3 *db, struct feat_arena *a, const char *app,
 
     feat_sha256_hex(access, hash);
 
-    /* The hot path: one read through the access_hash unique index. */
-    st = feat_db_query(db,
-            "SELECT s.id, COALESCE(s.user_id, 0), COALESCE(s.client_id, 0),"
-            " s.scope, s.user_id IS NULL OR u.is_active = 1"
-            " FROM sessions s"
-            " LEFT JOIN users u ON u.id = s.user_id AND u.app_id = s.app_id"
-            " WHERE s.access_hash = ?1 AND s.app_id = ?2"
-            " AND s.revoked_at IS NULL AND s.access_expires > ?3",
-            "ssi", hash, app, (sqlite3_int64) feat_now());
+    if (u == NULL) {
+        st = feat_db_query(db, SESSION_LOOKUP(""),
+                           "ssi", hash, app, (sqlite3_int64) feat_now());
+    } else {
+        st = feat_db_query(db, SESSION_LOOKUP(", " FEAT_USER_COLUMNS_U),
+                           "ssi", hash, app, (sqlite3_int64) feat_now());
+    }
     if (st == NULL) {
         return FEAT_E_INTERNAL;
     }
@@ -447,6 +457,13 @@ feat_session_lookup(sqlite3 *db, struct feat_arena *a, const char *app,
             s->user_id = sqlite3_column_int64(st, 1);
             s->client_id = sqlite3_column_int64(st, 2);
             s->scope = feat_db_col_text(a, st, 3);
+            if (u != NULL) {
+                if (s->user_id != 0) {
+                    feat_user_fill(a, st, 5, u);
+                } else {
+                    memset(u, 0, sizeof(*u));
+                }
+            }
             e = FEAT_E_NONE;
 
         } else {
@@ -465,6 +482,22 @@ feat_session_lookup(sqlite3 *db, struct feat_arena *a, const char *app,
 
     feat_db_done(st);
     return e;
+}
+
+
+enum feat_error
+feat_session_lookup(sqlite3 *db, struct feat_arena *a, const char *app,
+    const char *access, struct feat_session *s)
+{
+    return session_lookup(db, a, app, access, s, NULL);
+}
+
+
+enum feat_error
+feat_session_lookup_user(sqlite3 *db, struct feat_arena *a, const char *app,
+    const char *access, struct feat_session *s, struct feat_user *u)
+{
+    return session_lookup(db, a, app, access, s, u);
 }
 
 

@@ -53,6 +53,14 @@ static const struct feat_db_col  user_cols[] = {
 FEAT_DB_READER(user_fill, user_cols)
 
 
+void
+feat_user_fill(struct feat_arena *a, sqlite3_stmt *st, int c,
+    struct feat_user *u)
+{
+    feat_db_read(a, st, c, user_cols, FEAT_NELEMS(user_cols), u);
+}
+
+
 /* Steps st once: FEAT_E_NONE with *u filled, missing when no row. */
 static enum feat_error
 user_step(sqlite3 *db, struct feat_arena *a, sqlite3_stmt *st,
@@ -118,6 +126,22 @@ feat_user_get(sqlite3 *db, struct feat_arena *a, const char *app,
             "is", id, app);
 
     return user_step(db, a, st, u, FEAT_E_NOT_FOUND);
+}
+
+
+enum feat_error
+feat_user_of(struct feat_req *r, struct feat_user *u)
+{
+    const struct feat_user  *row;
+
+    /* read with the session in the same statement (FEAT_USER_ROW) */
+    row = r->user_row;
+    if (row != NULL && row->id == r->user_id && r->user_id != 0) {
+        *u = *row;
+        return FEAT_E_NONE;
+    }
+
+    return feat_user_get(feat_db(), r->arena, r->app->id, r->user_id, u);
 }
 
 

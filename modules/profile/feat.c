@@ -17,7 +17,7 @@
 /* The handlers are profile.c's, shared with the v2 dialect. */
 static const struct feat_route  profile_feat_routes[] = {
     { FEAT_GET, "/api/user/profile/", FEAT_FEAT,
-      feat_profile_reply, FEAT_USER_SESSION },
+      feat_profile_reply, FEAT_USER_SESSION | FEAT_USER_ROW },
     { FEAT_PATCH, "/api/user/profile/", FEAT_FEAT,
       feat_profile_update, FEAT_USER_SESSION },
     FEAT_NULL_ROUTE

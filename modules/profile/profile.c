@@ -46,7 +46,7 @@ feat_profile_reply(struct feat_req *r)
     enum feat_error   e;
     struct feat_user  u;
 
-    e = feat_user_get(feat_db(), r->arena, r->app->id, r->user_id, &u);
+    e = feat_user_of(r, &u);
     if (e != FEAT_E_NONE) {
         return feat_fail(r, e, "user %lld", (long long) r->user_id);
     }

@@ -19,7 +19,7 @@
 /* The handlers are profile.c's, shared with the feat dialect. */
 static const struct feat_route  profile_routes[] = {
     { FEAT_GET, "/api/personal/info", FEAT_V2, feat_profile_reply,
-      FEAT_USER_SESSION },
+      FEAT_USER_SESSION | FEAT_USER_ROW },
     { FEAT_PUT, "/api/personal/info", FEAT_V2, feat_profile_update,
       FEAT_USER_SESSION },
     FEAT_NULL_ROUTE

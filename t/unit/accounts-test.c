@@ -478,6 +478,9 @@ test_register_login(struct feat_tokens *out)
     is_int(feat_session_lookup(db, arena, APP, out->access,
                                &(struct feat_session) { 0 }),
            FEAT_E_BAD_TOKEN, "a disabled user's token is refused");
+    is_int(feat_session_lookup_user(db, arena, APP, out->access,
+                                    &(struct feat_session) { 0 }, &u),
+           FEAT_E_BAD_TOKEN, "... also when the lookup reads the user");
     feat_db_exec(db, "UPDATE users SET is_active = 1 WHERE phone = ?1", "s",
                  a.phone);
 
@@ -507,6 +510,7 @@ test_sessions(struct feat_tokens *t0)
     sqlite3_int64         uid;
     struct feat_tokens    t1, t2, t3, u0, u1;
     struct feat_session   s;
+    struct feat_user      ur, ug;
     sqlite3              *db;
 
     db = feat_db();
@@ -516,6 +520,32 @@ test_sessions(struct feat_tokens *t0)
     ok(s.id == t0->session_id && s.user_id == t0->user_id
        && strcmp(s.scope, "read write") == 0, "session fields");
     uid = s.user_id;
+
+    /* the same session, its user's row read by the same statement */
+    memset(&s, 0, sizeof(s));
+    is_int(feat_session_lookup_user(db, arena, APP, t0->access, &s, &ur),
+           FEAT_E_NONE, "session and user found together");
+    is_int(feat_user_get(db, arena, APP, uid, &ug), FEAT_E_NONE,
+           "the user on its own");
+    ok(s.id == t0->session_id && s.user_id == uid
+       && strcmp(s.scope, "read write") == 0, "... session fields the same");
+    ok(ur.id == ug.id && strcmp(ur.app_id, ug.app_id) == 0
+       && strcmp(ur.area, ug.area) == 0 && strcmp(ur.phone, ug.phone) == 0
+       && strcmp(ur.email, ug.email) == 0
+       && strcmp(ur.username, ug.username) == 0
+       && strcmp(ur.openid, ug.openid) == 0
+       && strcmp(ur.password, ug.password) == 0 && ur.role == ug.role
+       && ur.is_active == ug.is_active
+       && strcmp(ur.nickname, ug.nickname) == 0
+       && strcmp(ur.avatar, ug.avatar) == 0 && ur.gender == ug.gender
+       && strcmp(ur.birthday, ug.birthday) == 0
+       && strcmp(ur.address, ug.address) == 0
+       && strcmp(ur.city, ug.city) == 0
+       && ur.password_changed_at == ug.password_changed_at
+       && ur.created_at == ug.created_at && ur.updated_at == ug.updated_at,
+       "... the user row is feat_user_get's");
+    is_int(feat_session_lookup_user(db, arena, "other", t0->access, &s, &ur),
+           FEAT_E_BAD_TOKEN, "... another app refuses it");
 
     feat_sha256_hex(t0->access, hash);
     is_int(count("SELECT count(*) FROM sessions WHERE access_hash = ?1",
@@ -611,6 +641,10 @@ test_sessions(struct feat_tokens *t0)
            FEAT_E_NONE, "client token");
     ok(feat_session_lookup(db, arena, APP, u0.access, &s) == FEAT_E_NONE
        && s.user_id == 0 && s.client_id == 7, "client token has no user");
+    ur.id = -1;
+    ok(feat_session_lookup_user(db, arena, APP, u0.access, &s, &ur)
+       == FEAT_E_NONE && s.user_id == 0 && s.client_id == 7 && ur.id == 0,
+       "... nor a user row");
 
     /* a client's refresh token is that client's alone to rotate */
     is_int(feat_session_create(db, APP, uid, 7, "dev9", "read", &u0),

@@ -682,6 +682,8 @@ test_plans(sqlite3_int64 ua)
 
     ok(feat_session_lookup(db, arena, "", t.access, &sess) == FEAT_E_NONE,
        "session by token");
+    ok(feat_session_lookup_user(db, arena, "", t.access, &sess, &u)
+       == FEAT_E_NONE && u.id == ua, "session and its user by token");
     ok(feat_user_get(db, arena, "", ua, &u) == FEAT_E_NONE, "user by id");
     ok(feat_faq_list(db, arena, "", 0, 20, &total, &faqs, &n)
        == FEAT_E_NONE, "FAQ page");
