@@ -52,6 +52,9 @@ void feat_arena_cleanup_add(struct feat_arena *a, feat_cleanup_pt fn,
     void *data);
 /* Hands a cJSON tree to the arena: cJSON_Delete at reset.  Returns item. */
 cJSON *feat_arena_json(struct feat_arena *a, cJSON *item);
+/* Ends a cJSON tree now: cJSON_Delete, or nothing when the tree lives in
+ * a's hooked memory and goes with its reset. */
+void feat_arena_json_delete_now(struct feat_arena *a, cJSON *item);
 
 
 /* ---- errors (fcgi/protocol/dialect.c) ------------------------------------ */

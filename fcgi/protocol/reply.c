@@ -133,7 +133,7 @@ feat_reply_write(struct feat_req *r, int status, cJSON *body)
     if (body != NULL) {
         /* cJSON's bytes, printed into the arena (protocol/json.c) */
         text = feat_json_print(r->arena, body, &len);
-        cJSON_Delete(body);
+        feat_arena_json_delete_now(r->arena, body);
         if (text == NULL) {
             feat_log(LOG_EMERG, 0, "an answer's JSON did not print");
             abort();
