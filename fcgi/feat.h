@@ -55,6 +55,12 @@ cJSON *feat_arena_json(struct feat_arena *a, cJSON *item);
 /* Ends a cJSON tree now: cJSON_Delete, or nothing when the tree lives in
  * a's hooked memory and goes with its reset. */
 void feat_arena_json_delete_now(struct feat_arena *a, cJSON *item);
+/*
+ * Adds s to object o under key, copying neither: key must be a literal
+ * and s live as long as the tree (the request's arena, or static).  Adds
+ * nothing when s is NULL, as cJSON_AddStringToObject.  (protocol/json.c)
+ */
+void feat_json_add_str(cJSON *o, const char *key, const char *s);
 
 
 /* ---- errors (fcgi/protocol/dialect.c) ------------------------------------ */

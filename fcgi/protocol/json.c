@@ -8,7 +8,8 @@
  * unit test compares the two over many trees) into arena memory: strings
  * are copied in runs between the characters that need escaping, integers
  * below 10^15 (which "%1.15g" prints as plain digits) go through a digit
- * loop, and only other numbers take cJSON's own printf route.
+ * loop, and only other numbers take cJSON's own printf route.  Also here:
+ * feat_json_add_str, a string member added without cJSON's two copies.
  */
 
 #include "config.h"
@@ -303,4 +304,21 @@ feat_json_print(struct feat_arena *a, const cJSON *item, size_t *len)
     }
 
     return o.s;
+}
+
+
+void
+feat_json_add_str(cJSON *o, const char *key, const char *s)
+{
+    cJSON  *item;
+
+    if (s == NULL) {
+        return;
+    }
+
+    /* a reference: printed alike, never freed by cJSON_Delete */
+    item = cJSON_CreateStringReference(s);
+    if (item == NULL || !cJSON_AddItemToObjectCS(o, key, item)) {
+        cJSON_Delete(item);
+    }
 }

@@ -18,13 +18,14 @@ v2_faq_object(struct feat_req *r, const struct feat_faq *f)
 
     o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "id", (double) f->id);
-    cJSON_AddStringToObject(o, "app_id", f->app_id);
-    cJSON_AddStringToObject(o, "created_at", feat_time(r, f->created_at));
-    cJSON_AddStringToObject(o, "updated_at", feat_time(r, f->updated_at));
-    cJSON_AddStringToObject(o, "title", f->title);
-    cJSON_AddStringToObject(o, "content", f->content);
-    cJSON_AddStringToObject(o, "category", f->category);
-    cJSON_AddStringToObject(o, "external_link", f->external_link);
+    /* the row's strings and the times are the arena's: no copies */
+    feat_json_add_str(o, "app_id", f->app_id);
+    feat_json_add_str(o, "created_at", feat_time(r, f->created_at));
+    feat_json_add_str(o, "updated_at", feat_time(r, f->updated_at));
+    feat_json_add_str(o, "title", f->title);
+    feat_json_add_str(o, "content", f->content);
+    feat_json_add_str(o, "category", f->category);
+    feat_json_add_str(o, "external_link", f->external_link);
 
     return o;
 }

@@ -808,6 +808,30 @@ test_json(void)
     ok(json_same(o, "shapes"), "empty containers, raw, escaped keys");
     cJSON_Delete(o);
 
+    /* string members by reference print as copied ones do */
+    {
+        char   *byref, *bycopy;
+        cJSON  *c;
+        char    val[] = "caf\xc3\xa9 \"x\"\n";
+
+        o = cJSON_CreateObject();
+        c = cJSON_CreateObject();
+        feat_json_add_str(o, "title", val);
+        feat_json_add_str(o, "none", NULL);
+        feat_json_add_str(o, "empty", "");
+        cJSON_AddStringToObject(c, "title", val);
+        cJSON_AddStringToObject(c, "empty", "");
+        byref = feat_json_print(arena, o, NULL);
+        bycopy = feat_json_print(arena, c, NULL);
+        ok(byref != NULL && bycopy != NULL && strcmp(byref, bycopy) == 0
+           && cJSON_GetObjectItem(o, "none") == NULL,
+           "feat_json_add_str: as cJSON_AddStringToObject, NULL adds none");
+        ok(cJSON_GetObjectItem(o, "title")->valuestring == val,
+           "... and keeps the caller's string, not a copy");
+        cJSON_Delete(o);
+        cJSON_Delete(c);
+    }
+
     o = cJSON_CreateRaw(NULL);
     ok(feat_json_print(arena, o, NULL) == NULL, "a raw item without text: NULL");
     cJSON_Delete(o);
