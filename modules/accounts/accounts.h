@@ -258,16 +258,35 @@ enum feat_error feat_user_get(sqlite3 *db, struct feat_arena *a,
  * brought (FEAT_USER_ROW) when there is one, else feat_user_get().
  */
 enum feat_error feat_user_of(struct feat_req *r, struct feat_user *u);
-/* Fills *u from st's columns c to c + 18, in users.c's USER_COLS order
- * (FEAT_USER_COLUMNS_U for a join of users as u; accounts-test checks
- * that such a row reads as feat_user_get's). */
+/* Fills *u from st's columns c to c + 18, in FEAT_USER_COLS order. */
 void feat_user_fill(struct feat_arena *a, sqlite3_stmt *st, int c,
     struct feat_user *u);
-#define FEAT_USER_COLUMNS_U                                                  \
-    "u.id, u.app_id, u.area, u.phone, u.email, u.username, u.openid,"       \
-    " u.password, u.role, u.is_active, u.nickname, u.avatar, u.gender,"     \
-    " u.birthday, u.address, u.city, u.password_changed_at, u.created_at,"  \
-    " u.updated_at"
+/* struct feat_user's columns in SELECT order: the column lists (users.c's
+ * own and FEAT_USER_COLUMNS_U for a join of users as u) and the map
+ * feat_user_fill reads by are all made from it. */
+#define FEAT_USER_COLS(X, _)                                                 \
+    X(struct feat_user, INT64, id, "id") _                                   \
+    X(struct feat_user, TEXT, app_id, "app_id") _                            \
+    X(struct feat_user, TEXT, area, "area") _                                \
+    X(struct feat_user, TEXT, phone, "phone") _                              \
+    X(struct feat_user, TEXT, email, "email") _                              \
+    X(struct feat_user, TEXT, username, "username") _                        \
+    X(struct feat_user, TEXT, openid, "openid") _                            \
+    X(struct feat_user, TEXT, password, "password") _                        \
+    X(struct feat_user, INT, role, "role") _                                 \
+    X(struct feat_user, BOOL, is_active, "is_active") _                      \
+    X(struct feat_user, TEXT, nickname, "nickname") _                        \
+    X(struct feat_user, TEXT, avatar, "avatar") _                            \
+    X(struct feat_user, INT, gender, "gender") _                             \
+    X(struct feat_user, TEXT, birthday, "birthday") _                        \
+    X(struct feat_user, TEXT, address, "address") _                          \
+    X(struct feat_user, TEXT, city, "city") _                                \
+    X(struct feat_user, TIME, password_changed_at, "password_changed_at") _  \
+    X(struct feat_user, TIME, created_at, "created_at") _                    \
+    X(struct feat_user, TIME, updated_at, "updated_at")
+
+#define FEAT_USER_IN_U(s, type, f, sql)  "u." sql
+#define FEAT_USER_COLUMNS_U  FEAT_USER_COLS(FEAT_USER_IN_U, ", ")
 
 /* Sets *id to the user of acct in app, or 0.  FEAT_E_NONE or INTERNAL. */
 enum feat_error feat_user_lookup_id(sqlite3 *db, const char *app,

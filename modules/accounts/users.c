@@ -21,33 +21,10 @@
 
 #define HASH_MAX  256
 
-/* struct feat_user's columns in SELECT order: the column list and the map
- * user_fill reads by are both made from it. */
-#define USER_COLS(X, _)                                                      \
-    X(struct feat_user, INT64, id, "id") _                                   \
-    X(struct feat_user, TEXT, app_id, "app_id") _                            \
-    X(struct feat_user, TEXT, area, "area") _                                \
-    X(struct feat_user, TEXT, phone, "phone") _                              \
-    X(struct feat_user, TEXT, email, "email") _                              \
-    X(struct feat_user, TEXT, username, "username") _                        \
-    X(struct feat_user, TEXT, openid, "openid") _                            \
-    X(struct feat_user, TEXT, password, "password") _                        \
-    X(struct feat_user, INT, role, "role") _                                 \
-    X(struct feat_user, BOOL, is_active, "is_active") _                      \
-    X(struct feat_user, TEXT, nickname, "nickname") _                        \
-    X(struct feat_user, TEXT, avatar, "avatar") _                            \
-    X(struct feat_user, INT, gender, "gender") _                             \
-    X(struct feat_user, TEXT, birthday, "birthday") _                        \
-    X(struct feat_user, TEXT, address, "address") _                          \
-    X(struct feat_user, TEXT, city, "city") _                                \
-    X(struct feat_user, TIME, password_changed_at, "password_changed_at") _  \
-    X(struct feat_user, TIME, created_at, "created_at") _                    \
-    X(struct feat_user, TIME, updated_at, "updated_at")
-
-#define USER_COLUMNS  USER_COLS(FEAT_COL_SQL, ", ")
+#define USER_COLUMNS  FEAT_USER_COLS(FEAT_COL_SQL, ", ")
 
 static const struct feat_db_col  user_cols[] = {
-    USER_COLS(FEAT_COL_MAP, )
+    FEAT_USER_COLS(FEAT_COL_MAP, )
 };
 
 FEAT_DB_READER(user_fill, user_cols)
