@@ -968,6 +968,14 @@ struct feat_conf_option {
     X(MEDIA_URL, "media_url", STR, "/media/",                                 \
       "public URL prefix of media_dir")                                       \
     X(PID_FILE, "pid_file", PATH, "", "file the master writes its pid to")    \
+    X(PUSH_LOG_PATH, "push.log_path", PATH, "",                               \
+      "deliver pushes into this file, not to the providers (development)")    \
+    X(PUSH_MAX_ATTEMPTS, "push.max_attempts", INT, "8",                       \
+      "attempts of one push delivery (default of the app setting)")           \
+    X(PUSH_RETRY_BASE, "push.retry_base", INT, "1000",                        \
+      "ms before the first retry of a delivery; doubles each time")           \
+    X(PUSH_TTL, "push.ttl", INT, "86400",                                     \
+      "seconds a push delivery is tried (default of the app setting)")        \
     X(PUBLIC_URL, "public_url", STR, "",                                      \
       "scheme://host of absolute URLs in answers (default: from Host)")       \
     X(SCRYPT_LN, "scrypt.ln", INT, "15", "scrypt cost: log2 N")               \

@@ -313,6 +313,9 @@ int feat_setting_open(const char *app, const char *key, const void *sealed,
 /* Reads the settings version at most once a second and forgets every
  * cached app when it moved; called between requests and sweeps only. */
 void feat_settings_refresh(sqlite3 *db);
+/* Makes the next feat_settings_refresh read the version whatever the
+ * time (the jobs process, when another connection committed). */
+void feat_settings_recheck(void);
 /* Forgets every cached app and default, wiping secrets. */
 void feat_settings_flush(void);
 /*
@@ -372,5 +375,105 @@ int feat_master_main(const char *conf_path);
  */
 #define FEAT_SLOT_SIZE  96
 extern char *feat_worker_slot;
+
+/* ---- the outbox (fcgi/store/outbox.c) ------------------------------------ */
+
+#define FEAT_OUTBOX_PENDING  0
+#define FEAT_OUTBOX_SENDING  1
+#define FEAT_OUTBOX_SENT     2
+#define FEAT_OUTBOX_FAILED   3
+#define FEAT_OUTBOX_SKIPPED  4
+
+/* One outbox row as the drain hands it to a provider, with its push. */
+struct feat_outbox_row {
+    sqlite3_int64   id;
+    sqlite3_int64   push_id;
+    const char     *app_id;
+    sqlite3_int64   user_id;
+    const char     *channel;     /* "apns", "getui" */
+    sqlite3_int64   device_id;
+    const char     *token;
+    int             sandbox;
+    const char     *request_id;  /* UUID, the same for every attempt */
+    int             attempts;    /* this attempt included */
+    time_t          created_at;
+    const char     *title;
+    const char     *body;
+};
+
+/*
+ * Writes the outbox rows of push push_id (scope as feat_push_queue's)
+ * inside the caller's transaction: the devices of the listed users, or,
+ * for every user, an outbox_fanout row the jobs process works through.
+ * Then judges the push's status (1 at once when nothing is deliverable).
+ * FEAT_OK or FEAT_ERROR (logged).
+ */
+int feat_outbox_queue(sqlite3 *db, const char *app, sqlite3_int64 push_id,
+    int scope);
+/*
+ * Fans out one batch of up to batch users of the oldest push to every
+ * user, in its own transaction.  FEAT_OK with *more 1 when a batch was
+ * done (call again), 0 when there was none; FEAT_ERROR (logged).
+ */
+int feat_outbox_fanout(sqlite3 *db, long long batch, int *more);
+/* Puts rows left sending (a crash) back to pending, due now; answers
+ * how many, or -1 (logged). */
+long long feat_outbox_rescue(sqlite3 *db);
+/*
+ * Marks up to max due pending rows sending (attempts + 1) in one
+ * transaction and reads them into an arena array *rows of *n.
+ * FEAT_OK or FEAT_ERROR (logged).
+ */
+int feat_outbox_claim(sqlite3 *db, struct feat_arena *a, long long now_ms,
+    long long max, struct feat_outbox_row **rows, size_t *n);
+/*
+ * Resolves a sending row: status (PENDING again with next_at_ms, SENT,
+ * FAILED, SKIPPED), the error (or ""), and when gone the device it was
+ * for is dropped (an APNs token deleted, a v2 client switched off); then
+ * judges the push's status, all in one transaction.  FEAT_OK or
+ * FEAT_ERROR (logged).
+ */
+int feat_outbox_resolve(sqlite3 *db, const struct feat_outbox_row *row,
+    int status, long long next_at_ms, const char *error, int gone);
+/* Sets push_id's status from its rows (inside the caller's transaction,
+ * or alone): FEAT_OK or FEAT_ERROR. */
+int feat_outbox_judge(sqlite3 *db, sqlite3_int64 push_id);
+/* The earliest next_at of a pending row into *ms (LLONG_MAX: none). */
+int feat_outbox_next_due(sqlite3 *db, long long *ms);
+/* Wall-clock milliseconds (FEAT_CLOCK_SHIFT included, as feat_now). */
+long long feat_now_ms(void);
+
+
+/* ---- delivery (fcgi/process/delivery.c) ---------------------------------- */
+
+/* What a provider's send answers for one outbox row. */
+#define FEAT_SEND_OK     0   /* delivered (the provider took it) */
+#define FEAT_SEND_RETRY  1   /* transient: timeout, 429, 5xx: try again */
+#define FEAT_SEND_FAIL   2   /* permanent: never try this row again */
+#define FEAT_SEND_GONE   3   /* permanent, and the device is no more */
+
+/*
+ * A delivery channel: the outbox rows of channel go to send.  ready
+ * answers 1 when app holds what the channel needs (credentials), else
+ * its rows are skipped; send answers FEAT_SEND_* with a reason in err
+ * (NUL-terminated, at most errlen bytes) unless FEAT_SEND_OK.  A
+ * provider plugs in as one row of feat_push_providers (delivery.c).
+ */
+struct feat_push_provider {
+    const char  *channel;
+    int        (*ready)(const char *app);
+    int        (*send)(struct feat_arena *a, const struct feat_outbox_row *row,
+                       char *err, size_t errlen);
+};
+
+/* The jobs process's start: rows a crash left sending are due again. */
+void feat_delivery_start(sqlite3 *db);
+/*
+ * Fans out and sends what is due (a bounded amount, so the jobs loop keeps
+ * its signals and sweeps); answers the time in ms when it should run next
+ * (now when work is left, LLONG_MAX when nothing is pending).
+ */
+long long feat_delivery_run(sqlite3 *db);
+
 
 #endif /* FEAT_RUNTIME_H */

@@ -100,7 +100,13 @@ is_deeply([ sort keys %$e ], [ sort qw(id app_id created_at updated_at
 is($e->{push_title}, '推送测试', '... title');
 is($e->{push_body}, '推送测试内容', '... body');
 is($e->{push_scope}, 0, '... scope 0');
-is($e->{push_status}, 0, '... queued');
+# nobody has a device with its switch on: sent once the jobs process has
+# fanned the push out (push_status 0 until then)
+ok($t->wait_for(sub { $t->db_value('SELECT status FROM push WHERE id = ?',
+    $p1->{id}) == 1 }), '... push_status 1 once fanned out: no device');
+$j = api($u, 'GET', '/api/push/log');
+$e = $j->{data}{data}[1];
+is($e->{push_status}, 1, '... and the log says so');
 is($e->{manager_id}, $m->{id}, '... manager');
 is($j->{data}{data}[0]{push_scope}, 1, '... the listed one scope 1');
 

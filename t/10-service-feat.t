@@ -372,7 +372,8 @@ for my $state (qw(OPEN CLOSED COMPLETED CANCELLED)) {
     is($t->db_value('SELECT count(*) FROM push'), $push0 + 1,
         '... a push queued');
     my $push = $t->db_row('SELECT * FROM push ORDER BY id DESC LIMIT 1');
-    is($push->{status}, 0, '... queued (push_status 0)');
+    # nobody here has a device: nothing to deliver, so sent at once
+    is($push->{status}, 1, '... no device to deliver to: push_status 1');
     is($push->{scope}, 1, '... to listed users');
     ok(!defined $push->{manager_id}, '... from the system');
     like($push->{body}, qr/收到一个新的竞标/, '... saying so');
@@ -720,8 +721,9 @@ for my $case ([ close => '需求已关闭', 'CLOSED' ],
         $op ne 'select-winner' ? $D->{uid} : ();
     is_deeply([ map { $_->{user_id} } @$rows ], \@want,
         "... one push to every bidder");
-    ok(!grep({ $_->{title} ne $title || $_->{status} != 0
-        || defined $_->{manager_id} } @$rows), "... \"$title\", queued");
+    ok(!grep({ $_->{title} ne $title || $_->{status} != 1
+        || defined $_->{manager_id} } @$rows),
+        "... \"$title\", sent at once (no device to deliver to)");
 }
 
 # ---- another app sees nothing -----------------------------------------------

@@ -4,11 +4,12 @@
  * (--user ID ..., push_scope 1), through feat_push_send of
  * modules/push/push.h.
  *
- * The push is stored with push_status 0 (queued) and shows at once in the
- * push log (GET /api/push/log) of the users it reaches; delivering it to
- * their devices is the jobs process's work, which picks up queued rows.
- * That row is the seam between the two, so this command never talks to a
- * push service itself.
+ * The push is stored with push_status 0 (queued), with one outbox row per
+ * device it reaches (1 at once when there is none), and shows at once in
+ * the push log (GET /api/push/log) of the users it reaches; delivering it
+ * to their devices is the jobs process's work, which drains the outbox.
+ * Those rows are the seam between the two, so this command never talks to
+ * a push service itself.
  *
  * --user may be repeated and each value may hold a comma-separated list,
  * so a long list needs no more than featctl's sixteen words.
@@ -57,7 +58,7 @@ ctl_push_send(struct feat_ctl *ctl, int argc, char **argv)
     size_t                 i;
     sqlite3               *db;
     const char            *app, *title, *body, *manager_opt, *bad;
-    sqlite3_int64          manager, id, reached;
+    sqlite3_int64          manager, id, reached, status;
     enum feat_error        e;
     struct ctl_push_users  users;
 
@@ -148,7 +149,14 @@ ctl_push_send(struct feat_ctl *ctl, int argc, char **argv)
     cJSON_AddStringToObject(res, "push_body", body);
     cJSON_AddNumberToObject(res, "push_scope", all ? FEAT_PUSH_SCOPE_ALL
                                                    : FEAT_PUSH_SCOPE_LISTED);
-    cJSON_AddNumberToObject(res, "push_status", FEAT_PUSH_QUEUED);
+    /* 1 at once when none of the users has a device to deliver to */
+    if (feat_db_int(db, &status, "SELECT status FROM push WHERE id = ?",
+                    "i", id)
+        != FEAT_OK)
+    {
+        status = FEAT_PUSH_QUEUED;
+    }
+    cJSON_AddNumberToObject(res, "push_status", (double) status);
     cJSON_AddNumberToObject(res, "users", (double) reached);
 
     if (!all) {

@@ -2,8 +2,9 @@
  * jobs.c: the jobs process.  One per pool, forked by the master beside the
  * workers and respawned like them; it never serves a request.  Every
  * jobs.interval seconds it runs the modules' sweeps (expired codes and
- * sessions, caches) and prunes old rate-limit events, each with the
- * process's own SQLite connection.  Its signals stay blocked and are taken
+ * sessions, caches) and prunes old rate-limit events, and between them it
+ * delivers the push outbox (delivery.c), all with the process's own SQLite
+ * connection.  Its signals stay blocked and are taken
  * only between sweeps by sigtimedwait(), so a stop never cuts a sweep in
  * the middle, and a stop that comes during one ends the next sleep at once.
  */
@@ -17,6 +18,7 @@
 #include "runtime.h"
 
 #define FEAT_RATE_KEEP  86400       /* seconds of rate events kept */
+#define FEAT_JOBS_TICK  200         /* ms between looks at the outbox */
 
 
 /* The master's handlers are not ours; ^C and the like are the master's. */
@@ -56,15 +58,49 @@ feat_jobs_prune(sqlite3 *db, time_t now)
 }
 
 
+/* The modules' sweeps and the rate events' pruning. */
+static void
+feat_jobs_sweep(sqlite3 *db)
+{
+    const struct feat_module *const  *m;
+
+    for (m = feat_modules; *m != NULL; m++) {
+        if ((*m)->sweep == NULL) {
+            continue;
+        }
+
+        (*m)->sweep(db, feat_now());
+
+        if (!sqlite3_get_autocommit(db)) {
+            feat_log(LOG_ALERT, 0, "module %s: sweep left a "
+                     "transaction open: rolled back", (*m)->name);
+            feat_db_rollback(db);
+        }
+    }
+
+    feat_jobs_prune(db, feat_now());
+}
+
+
+/*
+ * Sweeps when their interval has passed, and delivers the outbox.  A push
+ * is queued by another process (a worker, featctl), which has no way to
+ * signal this one: the master knows nothing of the database and featctl
+ * may run with no master at all.  So the loop wakes every
+ * FEAT_JOBS_TICK ms and reads SQLite's data_version, which moves whenever
+ * another connection commits: one cheap PRAGMA, no query of the outbox
+ * unless something was written or a retry came due.  A queued push then
+ * starts draining within a tick.
+ */
 int
 feat_jobs_main(void)
 {
     int                               signo, stop, reopen;
-    long long                         interval;
+    long long                         interval, now, next_sweep, next_due;
     sigset_t                          work;
     sqlite3                          *db;
+    sqlite3_int64                     version, v;
     struct timespec                   ts;
-    const struct feat_module *const  *m;
 
     feat_log_set_role("jobs");
     feat_jobs_signals();
@@ -93,35 +129,54 @@ feat_jobs_main(void)
     db = feat_db();
     stop = 0;
     reopen = 0;
+    next_sweep = 0;
+    next_due = 0;
+    version = -1;
+
+    /* rows a kill left sending go again, under their request ids */
+    feat_delivery_start(db);
 
     while (!stop) {
 
         if (reopen) {
             reopen = 0;
             feat_log_open();
+            /* and sweeps at once, as it always did */
+            next_sweep = 0;
         }
 
-        /* sweeps read per-app settings as requests do */
-        feat_settings_refresh(db);
+        now = feat_now_ms();
 
-        for (m = feat_modules; *m != NULL; m++) {
-            if ((*m)->sweep == NULL) {
-                continue;
-            }
+        if (now >= next_sweep) {
+            /* sweeps read per-app settings as requests do */
+            feat_settings_refresh(db);
+            feat_jobs_sweep(db);
+            next_sweep = feat_now_ms() + interval * 1000;
+        }
 
-            (*m)->sweep(db, feat_now());
+        if (feat_db_int(db, &v, "PRAGMA data_version", NULL) == FEAT_OK
+            && v != version)
+        {
+            /* a settings change may be among the commits: seen before
+             * the rows it concerns are sent */
+            version = v;
+            next_due = 0;
+            feat_settings_recheck();
+        }
+
+        if (feat_now_ms() >= next_due) {
+            feat_settings_refresh(db);
+            next_due = feat_delivery_run(db);
 
             if (!sqlite3_get_autocommit(db)) {
-                feat_log(LOG_ALERT, 0, "module %s: sweep left a "
-                         "transaction open: rolled back", (*m)->name);
+                feat_log(LOG_ALERT, 0, "delivery left a transaction open: "
+                         "rolled back");
                 feat_db_rollback(db);
             }
         }
 
-        feat_jobs_prune(db, feat_now());
-
-        ts.tv_sec = (time_t) interval;
-        ts.tv_nsec = 0;
+        ts.tv_sec = 0;
+        ts.tv_nsec = FEAT_JOBS_TICK * 1000000L;
 
         /* A signal cuts the sleep short; after a reopen, sweeping early
          * does no harm. */

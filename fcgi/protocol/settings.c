@@ -418,6 +418,13 @@ feat_settings_flush(void)
 
 
 void
+feat_settings_recheck(void)
+{
+    feat_settings_checked = -1;
+}
+
+
+void
 feat_settings_refresh(sqlite3 *db)
 {
     int              rc;

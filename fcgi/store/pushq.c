@@ -3,7 +3,8 @@
  *
  * A push is a row in push (sql/0006_push.sql, 0049_push_sender.sql) with
  * status 0, queued, and for a push to listed users one push_target row
- * per user; the jobs process delivers queued rows.  The push module's
+ * per user, and one outbox row per device it reaches (outbox.c), which
+ * the jobs process delivers.  The push module's
  * "featctl push send" and a module's own events (the service
  * marketplace's bids and transitions) both come here, so every queued
  * push has the same shape whoever queued it.  The function writes inside
@@ -56,6 +57,11 @@ feat_push_queue(sqlite3 *db, const char *app, sqlite3_int64 manager_id,
         {
             return FEAT_ERROR;
         }
+    }
+
+    /* its deliveries commit with it (fcgi/store/outbox.c) */
+    if (feat_outbox_queue(db, app, id, scope) != FEAT_OK) {
+        return FEAT_ERROR;
     }
 
     if (push_id != NULL) {

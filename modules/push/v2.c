@@ -527,7 +527,20 @@ static const struct feat_route  push_routes[] = {
 };
 
 
+/* Delivery's per-app knobs (fcgi/process/delivery.c reads them); the
+ * config options of the same names are every app's defaults. */
+static const struct feat_setting  push_settings[] = {
+    { "push.max_attempts", FEAT_SETTING_INT, 0, NULL,
+      FEAT_CONF_PUSH_MAX_ATTEMPTS, 1, 100, NULL,
+      "attempts of one push delivery before it fails", NULL },
+    { "push.ttl", FEAT_SETTING_INT, 0, NULL, FEAT_CONF_PUSH_TTL, 60,
+      2419200, NULL, "seconds a push delivery is tried", NULL },
+    FEAT_NULL_SETTING
+};
+
+
 const struct feat_module  feat_push_module = {
     .name = "push",
     .routes = push_routes,
+    .settings = push_settings,
 };

@@ -232,7 +232,13 @@ test_queue_and_sweep(sqlite3_int64 *owner_out, sqlite3_int64 *id_out)
     owner = add_user("owner");
     bidder = add_user("bidder");
 
-    /* the queue: a system push, listed users, one row each */
+    /* the queue: a system push, listed users, one row each; the owner
+     * has a device, so the push waits for its delivery */
+    ok(feat_db_exec(db, "INSERT INTO apns_device (app_id, user_id, token,"
+                        " created_at, updated_at) VALUES ('', ?, ?, 0, 0)",
+                    "is", owner, "0123456789abcdef0123456789abcdef"
+                                 "0123456789abcdef0123456789abcdef")
+       == FEAT_OK, "the owner's APNs token");
     ok(feat_db_begin(db) == FEAT_OK, "begin");
     {
         sqlite3_int64  to[] = { owner, bidder, owner };
@@ -248,6 +254,10 @@ test_queue_and_sweep(sqlite3_int64 *owner_out, sqlite3_int64 *id_out)
     ok(feat_db_int(db, &v, "SELECT count(*) FROM push WHERE id = ?"
                    " AND manager_id IS NULL AND status = 0", "i", push)
        == FEAT_OK && v == 1, "... queued, from the system");
+    ok(feat_db_int(db, &v, "SELECT count(*) FROM outbox WHERE push_id = ?"
+                   " AND channel = 'apns' AND user_id = ? AND status = 0",
+                   "ii", push, owner) == FEAT_OK && v == 1,
+       "... with one outbox row, the owner's device, in its transaction");
 
     /* a project opened, bid on, then its close time passes */
     now = feat_now();
