@@ -843,6 +843,18 @@ int feat_rsa_sha256_verify_pem(const char *pem, size_t len, int min_bits,
     const void *data, size_t n, const unsigned char *sig, size_t siglen);
 
 /*
+ * ES256 (fcgi/crypto/ecdsa.c): signs data[0..n) with the P-256 private
+ * key in the PEM text pem of len bytes (an APNs .p8) into sig, JOSE's
+ * r || s: FEAT_OK or FEAT_ERROR (logged).  feat_jwt_es256 makes the JWT
+ * {"alg":"ES256","kid":kid} . {"iss":iss,"iat":iat} . signature into
+ * *out (in the arena): FEAT_OK or FEAT_ERROR (logged).
+ */
+int feat_es256_sign(const char *pem, size_t len, const void *data, size_t n,
+    unsigned char sig[64]);
+int feat_jwt_es256(struct feat_arena *a, const char *pem, size_t len,
+    const char *kid, const char *iss, time_t iat, const char **out);
+
+/*
  * Sealed values: AES-256-GCM under a 32-byte key, a random 12-byte nonce
  * per value, aad (may be empty) authenticated with it.  feat_aead_seal
  * writes n + FEAT_AEAD_OVERHEAD bytes to out: nonce, ciphertext, tag; it

@@ -8,6 +8,11 @@
 
 #include <string.h>
 
+#include <openssl/bn.h>
+#include <openssl/ecdsa.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
 #include "runtime.h"
 #include "../tap.h"
 
@@ -206,6 +211,58 @@ test_app_key(void)
 }
 
 
+/* ES256: a fresh P-256 key signs; OpenSSL verifies r || s as DER. */
+static void
+test_es256(struct feat_arena *a)
+{
+    char                 *pem, *dot;
+    long                  len;
+    BIO                  *bio;
+    size_t                derlen;
+    EVP_PKEY             *key;
+    EVP_MD_CTX           *md;
+    ECDSA_SIG            *es;
+    const char           *jwt;
+    unsigned char         sig[64], *der, raw[80];
+    long                  n;
+
+    key = EVP_EC_gen("P-256");
+    ok(key != NULL, "a P-256 key");
+    bio = BIO_new(BIO_s_mem());
+    PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL);
+    len = BIO_get_mem_data(bio, &pem);
+
+    ok(feat_es256_sign(pem, (size_t) len, "abc", 3, sig) == FEAT_OK,
+       "feat_es256_sign: FEAT_OK");
+
+    es = ECDSA_SIG_new();
+    ECDSA_SIG_set0(es, BN_bin2bn(sig, 32, NULL), BN_bin2bn(sig + 32, 32, NULL));
+    der = NULL;
+    derlen = (size_t) i2d_ECDSA_SIG(es, &der);
+    md = EVP_MD_CTX_new();
+    ok(EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, key) == 1
+       && EVP_DigestVerify(md, der, derlen, (const unsigned char *) "abc", 3)
+          == 1, "... r || s verifies");
+    EVP_MD_CTX_free(md);
+    OPENSSL_free(der);
+    ECDSA_SIG_free(es);
+
+    ok(feat_jwt_es256(a, pem, (size_t) len, "KEY123", "TEAM45", 1700000000,
+                      &jwt) == FEAT_OK, "feat_jwt_es256: FEAT_OK");
+    ok(strncmp(jwt, "eyJhbGciOiJFUzI1NiIsImtpZCI6IktFWTEyMyJ9.", 41) == 0,
+       "... header {\"alg\":\"ES256\",\"kid\":\"KEY123\"}");
+    dot = strrchr(jwt, '.');
+    n = feat_base64_decode(dot + 1, strlen(dot + 1), raw, sizeof(raw), 1);
+    ok(n == 64, "... a 64-byte signature");
+
+    ok(feat_es256_sign("junk", 4, "abc", 3, sig) == FEAT_ERROR,
+       "a key that is no PEM: FEAT_ERROR");
+
+    BIO_free(bio);
+    EVP_PKEY_free(key);
+}
+
+
 int
 main(void)
 {
@@ -217,6 +274,7 @@ main(void)
     test_refusals(a);
     test_payload_kinds(a);
     test_app_key();
+    test_es256(a);
 
     feat_arena_destroy(a);
     feat_conf_free();
