@@ -36,8 +36,8 @@ sub lines {
     my @l;
 
     open(my $fh, '<', $log) or return ();
-    while (<$fh>) {
-        push @l, decode_json($_);
+    while (my $line = <$fh>) {
+        push @l, decode_json($line);
     }
     return @l;
 }
