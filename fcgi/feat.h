@@ -269,6 +269,8 @@ struct feat_prefix {
 
 #define FEAT_NULL_PREFIX  { NULL, 0 }
 
+struct feat_push_provider;
+
 struct feat_module {
     const char               *name;
     const struct feat_route  *routes;
@@ -295,6 +297,8 @@ struct feat_module {
     /* the per-app settings it reads, ending in FEAT_NULL_SETTING; may be
      * NULL (protocol/settings.c merges them, refusing duplicates) */
     const struct feat_setting  *settings;
+    /* the delivery channel it sends pushes through, or NULL */
+    const struct feat_push_provider  *push;
 };
 
 /* NULL-terminated list in fcgi/process/modules.c */
@@ -766,6 +770,44 @@ int feat_push_queue(sqlite3 *db, const char *app, sqlite3_int64 manager_id,
     const char *title, const char *body, int scope,
     const sqlite3_int64 *users, size_t n, sqlite3_int64 *push_id);
 
+/* One outbox row as the drain hands it to a provider, with its push. */
+struct feat_outbox_row {
+    sqlite3_int64   id;
+    sqlite3_int64   push_id;
+    const char     *app_id;
+    sqlite3_int64   user_id;
+    const char     *channel;     /* "apns", "getui" */
+    sqlite3_int64   device_id;
+    const char     *token;
+    int             sandbox;
+    const char     *request_id;  /* UUID, the same for every attempt */
+    int             attempts;    /* this attempt included */
+    time_t          created_at;
+    const char     *title;
+    const char     *body;
+};
+
+/* What a provider's send answers for one outbox row. */
+#define FEAT_SEND_OK     0   /* delivered (the provider took it) */
+#define FEAT_SEND_RETRY  1   /* transient: timeout, 429, 5xx: try again */
+#define FEAT_SEND_FAIL   2   /* permanent: never try this row again */
+#define FEAT_SEND_GONE   3   /* permanent, and the device is no more */
+
+/*
+ * A delivery channel: the outbox rows of channel go to send.  ready
+ * answers 1 when app holds what the channel needs (credentials), else
+ * its rows are skipped; send answers FEAT_SEND_* with a reason in err
+ * (NUL-terminated, at most errlen bytes) unless FEAT_SEND_OK.  A module
+ * plugs a provider in through struct feat_module's push; the jobs
+ * process (fcgi/process/delivery.c) calls it, one row at a time.
+ */
+struct feat_push_provider {
+    const char  *channel;
+    int        (*ready)(const char *app);
+    int        (*send)(struct feat_arena *a, const struct feat_outbox_row *row,
+                       char *err, size_t errlen);
+};
+
 
 /* ---- crypto (fcgi/crypto/crypto.c) --------------------------------------- */
 
@@ -1058,6 +1100,17 @@ struct feat_http_resp {
 int feat_http_request(struct feat_arena *a, const char *method,
     const char *url, const char *const *headers, const char *body,
     size_t len, long timeout_ms, size_t max, struct feat_http_resp *resp);
+
+/*
+ * A POST as feat_http_request over HTTP/2 (APNs): h2 over TLS for
+ * https://, the connection kept for the next request; h2c with prior
+ * knowledge for http:// (a loopback fake), a connection each; ca_file
+ * (NULL or "": the system's) names the CAs trusted.
+ */
+int feat_http_h2(struct feat_arena *a, const char *url,
+    const char *const *headers, const char *body, size_t len,
+    long timeout_ms, size_t max, const char *ca_file,
+    struct feat_http_resp *resp);
 
 /*
  * Sends one mail through the same handle to url (smtp:// or smtps://):

@@ -384,23 +384,6 @@ extern char *feat_worker_slot;
 #define FEAT_OUTBOX_FAILED   3
 #define FEAT_OUTBOX_SKIPPED  4
 
-/* One outbox row as the drain hands it to a provider, with its push. */
-struct feat_outbox_row {
-    sqlite3_int64   id;
-    sqlite3_int64   push_id;
-    const char     *app_id;
-    sqlite3_int64   user_id;
-    const char     *channel;     /* "apns", "getui" */
-    sqlite3_int64   device_id;
-    const char     *token;
-    int             sandbox;
-    const char     *request_id;  /* UUID, the same for every attempt */
-    int             attempts;    /* this attempt included */
-    time_t          created_at;
-    const char     *title;
-    const char     *body;
-};
-
 /*
  * Writes the outbox rows of push push_id (scope as feat_push_queue's)
  * inside the caller's transaction: the devices of the listed users, or,
@@ -445,26 +428,6 @@ long long feat_now_ms(void);
 
 
 /* ---- delivery (fcgi/process/delivery.c) ---------------------------------- */
-
-/* What a provider's send answers for one outbox row. */
-#define FEAT_SEND_OK     0   /* delivered (the provider took it) */
-#define FEAT_SEND_RETRY  1   /* transient: timeout, 429, 5xx: try again */
-#define FEAT_SEND_FAIL   2   /* permanent: never try this row again */
-#define FEAT_SEND_GONE   3   /* permanent, and the device is no more */
-
-/*
- * A delivery channel: the outbox rows of channel go to send.  ready
- * answers 1 when app holds what the channel needs (credentials), else
- * its rows are skipped; send answers FEAT_SEND_* with a reason in err
- * (NUL-terminated, at most errlen bytes) unless FEAT_SEND_OK.  A
- * provider plugs in as one row of feat_push_providers (delivery.c).
- */
-struct feat_push_provider {
-    const char  *channel;
-    int        (*ready)(const char *app);
-    int        (*send)(struct feat_arena *a, const struct feat_outbox_row *row,
-                       char *err, size_t errlen);
-};
 
 /* The jobs process's start: rows a crash left sending are due again. */
 void feat_delivery_start(sqlite3 *db);

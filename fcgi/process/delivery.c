@@ -3,8 +3,8 @@
  * it fans pushes to every user out in batches, claims due rows, hands each
  * to the provider of its channel and resolves it by the answer.
  *
- * Providers are rows of feat_push_providers (channel, ready, send): APNs
- * and Getui plug in there.  A channel without a provider, or an app
+ * Providers (channel, ready, send) are the modules' struct feat_module
+ * push: APNs (modules/apns) and Getui plug in there.  A channel without a provider, or an app
  * without its credentials, gets its rows skipped (status 4, with the
  * reason): nothing could be delivered, and the push still counts as sent.
  * With push.log_path set, every channel's rows go to the log provider
@@ -46,12 +46,6 @@ static int feat_delivery_log_send(struct feat_arena *a,
     const struct feat_outbox_row *row, char *err, size_t errlen);
 
 
-/* The providers by channel; send NULL: not delivered yet (skipped). */
-static const struct feat_push_provider  feat_push_providers[] = {
-    { "apns", NULL, NULL },
-    { "getui", NULL, NULL },
-};
-
 static const struct feat_push_provider  feat_delivery_log = {
     "log", feat_delivery_log_ready, feat_delivery_log_send
 };
@@ -60,16 +54,16 @@ static const struct feat_push_provider  feat_delivery_log = {
 static const struct feat_push_provider *
 feat_delivery_provider(const char *channel)
 {
-    size_t  i;
+    const struct feat_module *const  *m;
 
     if (feat_conf_path(FEAT_CONF_PUSH_LOG_PATH)[0] != '\0') {
         return &feat_delivery_log;
     }
 
-    for (i = 0; i < FEAT_NELEMS(feat_push_providers); i++) {
-        if (strcmp(feat_push_providers[i].channel, channel) == 0) {
-            return feat_push_providers[i].send != NULL
-                   ? &feat_push_providers[i] : NULL;
+    for (m = feat_modules; *m != NULL; m++) {
+        if ((*m)->push != NULL && strcmp((*m)->push->channel, channel) == 0)
+        {
+            return (*m)->push;
         }
     }
 
