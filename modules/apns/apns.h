@@ -60,4 +60,10 @@ enum feat_error feat_apns_list(sqlite3 *db, struct feat_arena *a,
 /* The module (modules/apns/feat.c): /api/user/apns-device-token/. */
 extern const struct feat_module  feat_apns_module;
 
+/* The delivery channel (deliver.c): the app has team id, key id, key and
+ * topic; one outbox row sent (struct feat_push_provider). */
+int feat_apns_ready(const char *app);
+int feat_apns_send(struct feat_arena *a, const struct feat_outbox_row *row,
+    char *err, size_t errlen);
+
 #endif /* FEAT_APNS_H */

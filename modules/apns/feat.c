@@ -101,7 +101,34 @@ static const struct feat_route  apns_routes[] = {
 };
 
 
+/* Delivery's credentials and hosts, per app (deliver.c reads them). */
+static const struct feat_setting  apns_settings[] = {
+    { "apns.team_id", FEAT_SETTING_STR, 0, NULL, NULL, 0, 32, NULL,
+      "Apple developer team id (the JWT's iss)", NULL },
+    { "apns.key_id", FEAT_SETTING_STR, 0, NULL, NULL, 0, 32, NULL,
+      "id of the APNs auth key (the JWT's kid)", NULL },
+    { "apns.key", FEAT_SETTING_PEM, FEAT_SETTING_SECRET, NULL, NULL, 0, 0,
+      NULL, "the APNs auth key, the .p8 file's PEM text", NULL },
+    { "apns.topic", FEAT_SETTING_STR, 0, NULL, NULL, 0, 255, NULL,
+      "apns-topic: the app's bundle id", NULL },
+    { "apns.url", FEAT_SETTING_URL, 0, "https://api.push.apple.com", NULL,
+      0, 0, NULL, "APNs production host (http:// speaks h2c)", NULL },
+    { "apns.sandbox_url", FEAT_SETTING_URL, 0,
+      "https://api.sandbox.push.apple.com", NULL, 0, 0, NULL,
+      "APNs host of sandbox tokens (http:// speaks h2c)", NULL },
+    { "apns.ca_file", FEAT_SETTING_STR, 0, NULL, NULL, 0, 1024, NULL,
+      "CA file trusted for the APNs hosts (default: the system's)", NULL },
+    FEAT_NULL_SETTING
+};
+
+static const struct feat_push_provider  apns_push = {
+    "apns", feat_apns_ready, feat_apns_send
+};
+
+
 const struct feat_module  feat_apns_module = {
     .name = "apns",
     .routes = apns_routes,
+    .settings = apns_settings,
+    .push = &apns_push,
 };

@@ -182,7 +182,11 @@ my @fakes;
 # Starts t/fake/SCRIPT with --ttl $ttl and @args: (pid, port).
 sub start {
     my ($script, $ttl, @args) = @_;
-    my $pid = open(my $out, '-|', $^X, "$FindBin::Bin/fake/$script",
+    # a .py fake runs under the system's python3, which has the Debian
+    # packages (t/fake/apns.py: python3-h2), whatever PATH puts first
+    my $interp = $script !~ /\.py$/ ? $^X
+               : -x '/usr/bin/python3' ? '/usr/bin/python3' : 'python3';
+    my $pid = open(my $out, '-|', $interp, "$FindBin::Bin/fake/$script",
                    '--ttl', $ttl, @args)
         or croak("cannot start $script: $!");
     my $port = <$out>;
