@@ -132,4 +132,11 @@ enum feat_error feat_push_unread_count(sqlite3 *db, struct feat_arena *a,
  * /api/message/count. */
 extern const struct feat_module feat_push_module;
 
+/* The Getui delivery channel (getui.c): the app has app id, key and
+ * master secret; one outbox row sent (struct feat_push_provider). */
+int feat_getui_ready(const char *app);
+int feat_getui_send(struct feat_arena *a, const struct feat_outbox_row *row,
+    char *err, size_t errlen);
+
+
 #endif /* FEAT_PUSH_H */

@@ -535,7 +535,19 @@ static const struct feat_setting  push_settings[] = {
       "attempts of one push delivery before it fails", NULL },
     { "push.ttl", FEAT_SETTING_INT, 0, NULL, FEAT_CONF_PUSH_TTL, 60,
       2419200, NULL, "seconds a push delivery is tried", NULL },
+    { "getui.app_id", FEAT_SETTING_STR, 0, NULL, NULL, 0, 64, NULL,
+      "Getui app id (the REST API v2 path)", NULL },
+    { "getui.app_key", FEAT_SETTING_STR, 0, NULL, NULL, 0, 64, NULL,
+      "Getui app key", NULL },
+    { "getui.master_secret", FEAT_SETTING_STR, FEAT_SETTING_SECRET, NULL,
+      NULL, 0, 128, NULL, "Getui master secret (signs the auth)", NULL },
+    { "getui.url", FEAT_SETTING_URL, 0, "https://restapi.getui.com/v2",
+      NULL, 0, 0, NULL, "Getui REST API v2 base URL", NULL },
     FEAT_NULL_SETTING
+};
+
+static const struct feat_push_provider  push_getui = {
+    "getui", feat_getui_ready, feat_getui_send
 };
 
 
@@ -543,4 +555,5 @@ const struct feat_module  feat_push_module = {
     .name = "push",
     .routes = push_routes,
     .settings = push_settings,
+    .push = &push_getui,
 };

@@ -102,7 +102,7 @@ sub read_head {
 
 
 # Reads one HTTP request with a body of its Content-Length (at most
-# 64 KiB): ($method, \%headers with lower-case names, $body), or () when
+# 64 KiB): ($method, \%headers with lower-case names, $body, $target), or () when
 # the client went away or after $refuse->(STATUS) for 431, 411 or 413.
 sub read_request {
     my ($c, $refuse) = @_;
@@ -112,7 +112,7 @@ sub read_request {
 
     my ($head, $body) = split /\r\n\r\n/, $buf, 2;
     my ($line, @lines) = split /\r\n/, $head;
-    my ($method) = split / /, $line;
+    my ($method, $target) = split / /, $line;
     my %h;
 
     for (@lines) {
@@ -136,7 +136,7 @@ sub read_request {
         return () unless $n;
     }
 
-    return ($method, \%h, $body);
+    return ($method, \%h, $body, $target);
 }
 
 
