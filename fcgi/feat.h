@@ -825,6 +825,9 @@ void feat_hmac_sha256(const void *key, size_t klen, const void *data,
     size_t n, unsigned char out[32]);
 void feat_hmac_sha256_hex(const void *key, size_t klen, const char *s,
     char out[65]);
+/* HMAC-SHA1, for providers that sign with it (Alibaba Cloud's RPC API). */
+void feat_hmac_sha1(const void *key, size_t klen, const void *data,
+    size_t n, unsigned char out[20]);
 void feat_hex(const unsigned char *in, size_t n, char *out);
 /* The value of one hex digit (either case), or -1 for any other c. */
 int feat_unhex(int c);

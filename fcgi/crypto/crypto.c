@@ -145,9 +145,10 @@ feat_sha256_hex(const char *s, char out[65])
 }
 
 
-void
-feat_hmac_sha256(const void *key, size_t klen, const void *data, size_t n,
-    unsigned char out[32])
+/* HMAC with digest (an OpenSSL name) of outlen bytes; aborts on failure. */
+static void
+feat_hmac(const char *digest, size_t outlen, const void *key, size_t klen,
+    const void *data, size_t n, unsigned char *out)
 {
     size_t         len;
     EVP_MAC_CTX   *ctx;
@@ -167,7 +168,7 @@ feat_hmac_sha256(const void *key, size_t klen, const void *data, size_t n,
     }
 
     params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-                                                 (char *) "SHA256", 0);
+                                                 (char *) digest, 0);
     params[1] = OSSL_PARAM_construct_end();
 
     /* An empty key is legal in HMAC; OpenSSL wants a pointer all the same. */
@@ -178,13 +179,29 @@ feat_hmac_sha256(const void *key, size_t klen, const void *data, size_t n,
 
     if (EVP_MAC_init(ctx, key, klen, params) != 1
         || EVP_MAC_update(ctx, data, n) != 1
-        || EVP_MAC_final(ctx, out, &len, 32) != 1
-        || len != 32)
+        || EVP_MAC_final(ctx, out, &len, outlen) != 1
+        || len != outlen)
     {
-        feat_crypto_die("HMAC-SHA256");
+        feat_crypto_die("HMAC");
     }
 
     EVP_MAC_CTX_free(ctx);
+}
+
+
+void
+feat_hmac_sha256(const void *key, size_t klen, const void *data, size_t n,
+    unsigned char out[32])
+{
+    feat_hmac("SHA256", 32, key, klen, data, n, out);
+}
+
+
+void
+feat_hmac_sha1(const void *key, size_t klen, const void *data, size_t n,
+    unsigned char out[20])
+{
+    feat_hmac("SHA1", 20, key, klen, data, n, out);
 }
 
 

@@ -547,6 +547,16 @@ enum feat_error feat_open_find(sqlite3 *db, const char *app, int open_type,
       "seconds a rotated refresh token still answers the same pair")          \
     X(SESSION_REFRESH_TTL, "session.refresh_ttl", INT, "2592000",             \
       "refresh token lifetime (s)")                                           \
+    X(SMS_ALIYUN_ACCESS_KEY_ID, "sms.aliyun.access_key_id", STR, "",          \
+      "Alibaba Cloud AccessKey id (provider aliyun)")                         \
+    X(SMS_ALIYUN_ACCESS_KEY_SECRET, "sms.aliyun.access_key_secret", STR, "",  \
+      "Alibaba Cloud AccessKey secret (provider aliyun)")                     \
+    X(SMS_ALIYUN_SIGN_NAME, "sms.aliyun.sign_name", STR, "",                  \
+      "SMS signature name (provider aliyun)")                                 \
+    X(SMS_ALIYUN_TEMPLATE_CODE, "sms.aliyun.template_code", STR, "",          \
+      "SMS template code, with a ${code} parameter (provider aliyun)")        \
+    X(SMS_ALIYUN_URL, "sms.aliyun.url", STR, "https://dysmsapi.aliyuncs.com/",\
+      "Alibaba Cloud SMS endpoint (provider aliyun)")                         \
     X(SMS_HTTP_KEY, "sms.http_key", STR, "", "SMS gateway API key")           \
     X(SMS_HTTP_TIMEOUT, "sms.http_timeout", INT, "5000",                      \
       "SMS gateway timeout (ms)")                                             \
@@ -554,7 +564,7 @@ enum feat_error feat_open_find(sqlite3 *db, const char *app, int open_type,
     X(SMS_LOG_PATH, "sms.log_path", PATH, "sms.log",                          \
       "file of the log provider")                                             \
     X(SMS_PROVIDER, "sms.provider", STR, "",                                  \
-      "SMS code delivery: log or http")
+      "SMS code delivery: log, http or aliyun")
 
 FEAT_ACCOUNTS_CONF(FEAT_CONF_DECLARE)
 
