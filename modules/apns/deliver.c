@@ -196,7 +196,7 @@ feat_apns_send(struct feat_arena *a, const struct feat_outbox_row *row,
     for (try = 0; try < 2; try++) {
         jwt = feat_apns_jwt(a, row->app_id, try > 0);
         if (jwt == NULL) {
-            free(body);
+            cJSON_free(body);
             snprintf(err, errlen, "apns: cannot sign a JWT with apns.key");
             return FEAT_SEND_FAIL;
         }
@@ -218,13 +218,13 @@ feat_apns_send(struct feat_arena *a, const struct feat_outbox_row *row,
                          &resp)
             != FEAT_OK)
         {
-            free(body);
+            cJSON_free(body);
             snprintf(err, errlen, "apns: no answer");
             return FEAT_SEND_RETRY;
         }
 
         if (resp.status == 200) {
-            free(body);
+            cJSON_free(body);
             return FEAT_SEND_OK;
         }
 
@@ -237,7 +237,7 @@ feat_apns_send(struct feat_arena *a, const struct feat_outbox_row *row,
         }
     }
 
-    free(body);
+    cJSON_free(body);
     snprintf(err, errlen, "apns: %ld %s", resp.status, reason);
 
     if (resp.status == 410

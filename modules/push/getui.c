@@ -182,7 +182,7 @@ feat_getui_token(struct feat_arena *a, const char *app, int fresh,
 
     res = feat_getui_post(a, feat_arena_sprintf(a, "%s/%s/auth", base, id),
                           NULL, body, &status);
-    free(body);
+    cJSON_free(body);
 
     code = cJSON_GetObjectItemCaseSensitive(res, "code");
     data = cJSON_GetObjectItemCaseSensitive(res, "data");
@@ -263,7 +263,7 @@ feat_getui_send(struct feat_arena *a, const struct feat_outbox_row *row,
     for (try = 0; try < 2; try++) {
         token = feat_getui_token(a, row->app_id, try > 0, err, errlen);
         if (token == NULL) {
-            free(body);
+            cJSON_free(body);
             return FEAT_SEND_RETRY;
         }
 
@@ -277,7 +277,7 @@ feat_getui_send(struct feat_arena *a, const struct feat_outbox_row *row,
         }
     }
 
-    free(body);
+    cJSON_free(body);
 
     if (status == 200 && c == 0) {
         return FEAT_SEND_OK;
