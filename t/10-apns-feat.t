@@ -124,6 +124,26 @@ is($st, 400, 'DELETE a malformed token: 400');
 is($st, 400, 'DELETE without a body: 400');
 ok($j->{errors}{device_token}, '... errors.device_token');
 
+# POST is the same upsert (the seed's create/update); DELETE also takes
+# the token in the query string, for clients that send no DELETE body.
+my $tok4 = 'c' x 66;
+($st, $h, $j) = $t->post($path, { device_token => $tok4, sandbox => \1 },
+    { -token => $a });
+is($st, 200, 'POST a token: 200');
+is($j->{data}{device_token}, $tok4, '... answered');
+is($t->db_value('SELECT sandbox FROM apns_device WHERE token = ?', $tok4),
+    1, '... stored with its sandbox flag');
+is_deeply(tokens_of($uid_a), [ lc $tok1, $tok4 ], '... beside the other');
+
+($st, $h, $j) = $t->delete("$path?device_token=$tok4", undef,
+    { -token => $a });
+is($st, 204, 'DELETE ?device_token=: 204');
+is_deeply(tokens_of($uid_a), [ lc $tok1 ], '... that token gone');
+($st, $h, $j) = $t->delete("$path?device_token=" . lc $tok1, undef,
+    { -token => $b });
+is($st, 404, "B DELETEs A's token by the query: 404");
+is_deeply(tokens_of($uid_a), [ lc $tok1 ], '... A keeps it');
+
 ($st, $h, $j) = $t->get($path, { -token => $a });
 is($st, 405, 'GET: 405');
 

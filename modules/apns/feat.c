@@ -1,9 +1,11 @@
 /*
  * apns/feat.c: the feat dialect's APNs device tokens (API.md "APNs device
- * tokens", seeds/000): PUT /api/user/apns-device-token/ {device_token,
- * sandbox?} stores the caller's token (moving it from any other user of
- * the app) and answers it; DELETE with {device_token} removes one of the
- * caller's, 204, and a token the caller does not hold answers 404.
+ * tokens", seeds/000): PUT or POST /api/user/apns-device-token/
+ * {device_token, sandbox?} stores the caller's token (moving it from any
+ * other user of the app) and answers it; DELETE with {device_token} in the
+ * body or as ?device_token= (many HTTP clients send no DELETE body)
+ * removes one of the caller's, 204, and a token the caller does not hold
+ * answers 404.
  */
 
 #include "config.h"
@@ -94,6 +96,9 @@ feat_apns_token_delete(struct feat_req *r)
 
 static const struct feat_route  apns_routes[] = {
     { FEAT_PUT, "/api/user/apns-device-token/", FEAT_FEAT,
+      feat_apns_token_put, FEAT_USER_SESSION },
+    /* the seed calls it create/update: POST is the same upsert */
+    { FEAT_POST, "/api/user/apns-device-token/", FEAT_FEAT,
       feat_apns_token_put, FEAT_USER_SESSION },
     { FEAT_DELETE, "/api/user/apns-device-token/", FEAT_FEAT,
       feat_apns_token_delete, FEAT_USER_SESSION },
