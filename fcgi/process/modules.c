@@ -27,6 +27,7 @@ extern const struct feat_module  feat_notices_module;
 extern const struct feat_module  feat_area_module;
 extern const struct feat_module  feat_images_v1_module;
 extern const struct feat_module  feat_service_module;
+extern const struct feat_module  feat_pay_module;
 
 const struct feat_module *const  feat_modules[] = {
     &feat_accounts_module,
@@ -48,5 +49,6 @@ const struct feat_module *const  feat_modules[] = {
     &feat_area_module,
     &feat_images_v1_module,
     &feat_service_module,
+    &feat_pay_module,
     NULL
 };

@@ -1,0 +1,454 @@
+/*
+ * pay.c: the payments module's domain (pay.h): products, orders, their
+ * expiry.
+ *
+ * An order for a service project reads the project and its winning bid
+ * with its own bound query on service_project and service_bid rather
+ * than through modules/service/service.h (a module includes no other
+ * module's header): what it needs is one stored fact, "COMPLETED (400,
+ * a final state no clock changes) and owned by the caller, won at this
+ * price", which sql/0050_service.sql fixes, read inside the transaction
+ * that stores the order, so the amount and the check are one snapshot.
+ * A partial unique index keeps one UNPAID or PAID order per project.
+ */
+
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "feat.h"
+#include "pay/pay.h"
+
+
+#define PRODUCT_COLS(X, _)                                                   \
+    X(struct feat_pay_product, INT64, id, "id") _                            \
+    X(struct feat_pay_product, TEXT, app_id, "app_id") _                     \
+    X(struct feat_pay_product, TEXT, name, "name") _                         \
+    X(struct feat_pay_product, TEXT, description, "description") _           \
+    X(struct feat_pay_product, INT64, price_fen, "price_fen") _              \
+    X(struct feat_pay_product, BOOL, active, "active") _                     \
+    X(struct feat_pay_product, TIME, created_at, "created_at") _             \
+    X(struct feat_pay_product, TIME, updated_at, "updated_at")
+
+#define PRODUCT_COLUMNS  PRODUCT_COLS(FEAT_COL_SQL, ", ")
+
+static const struct feat_db_col  pay_product_cols[] = {
+    PRODUCT_COLS(FEAT_COL_MAP, )
+};
+
+FEAT_DB_READER(pay_product_row, pay_product_cols)
+
+#define ORDER_COLS(X, _)                                                     \
+    X(struct feat_pay_order, INT64, id, "o.id") _                            \
+    X(struct feat_pay_order, TEXT, app_id, "o.app_id") _                     \
+    X(struct feat_pay_order, INT64, user_id, "o.user_id") _                  \
+    X(struct feat_pay_order, TEXT, out_trade_no, "o.out_trade_no") _        \
+    X(struct feat_pay_order, TEXT, subject, "o.subject") _                   \
+    X(struct feat_pay_order, INT64, amount_fen, "o.amount_fen") _            \
+    X(struct feat_pay_order, INT64, product_id, "o.product_id") _            \
+    X(struct feat_pay_order, INT, quantity, "o.quantity") _                  \
+    X(struct feat_pay_order, INT64, project_id, "o.project_id") _            \
+    X(struct feat_pay_order, INT, stored_status, "o.status") _               \
+    X(struct feat_pay_order, INT, pay_method, "o.pay_method") _              \
+    X(struct feat_pay_order, BOOL, has_pay_method,                           \
+      "o.pay_method IS NOT NULL") _                                          \
+    X(struct feat_pay_order, TIME, created_at, "o.created_at") _             \
+    X(struct feat_pay_order, TIME, expires_at, "o.expires_at") _             \
+    X(struct feat_pay_order, TIME, paid_at, "o.paid_at") _                   \
+    X(struct feat_pay_order, TIME, closed_at, "o.closed_at")
+
+#define ORDER_COLUMNS  ORDER_COLS(FEAT_COL_SQL, ", ")
+
+static const struct feat_db_col  pay_order_cols[] = {
+    ORDER_COLS(FEAT_COL_MAP, )
+};
+
+FEAT_DB_READER(pay_order_read, pay_order_cols)
+
+
+/* Reads an order row and applies "time closes" at the time of reading. */
+static void
+pay_order_row(struct feat_arena *a, sqlite3_stmt *st, void *item)
+{
+    time_t                  now;
+    struct feat_pay_order  *o;
+
+    o = item;
+    pay_order_read(a, st, item);
+
+    o->status = o->stored_status;
+    now = feat_now();
+
+    if (o->status == FEAT_PAY_UNPAID && o->expires_at <= now) {
+        o->status = FEAT_PAY_CLOSED;
+        o->closed_at = o->expires_at;
+    }
+}
+
+
+const char *
+feat_pay_status_name(int status)
+{
+    switch (status) {
+    case FEAT_PAY_UNPAID:
+        return "待支付";
+    case FEAT_PAY_PAID:
+        return "已支付";
+    case FEAT_PAY_CLOSED:
+        return "已关闭";
+    }
+
+    return NULL;
+}
+
+
+/* ---- products ------------------------------------------------------------ */
+
+static enum feat_error
+pay_product_check(const struct feat_pay_product_fields *f, int add,
+    const char **bad)
+{
+    if ((add || f->name != NULL)
+        && (f->name == NULL
+            || !feat_utf8_ok(f->name, FEAT_PAY_NAME_MAX, 1)))
+    {
+        *bad = "name";
+        return FEAT_E_BAD_FIELD;
+    }
+
+    if (f->description != NULL
+        && !feat_utf8_ok(f->description, FEAT_PAY_DESC_MAX, 0))
+    {
+        *bad = "description";
+        return FEAT_E_BAD_FIELD;
+    }
+
+    if ((add || f->has_price)
+        && (!f->has_price || f->price_fen < 1
+            || f->price_fen > FEAT_PAY_PRICE_MAX))
+    {
+        *bad = "price_fen";
+        return FEAT_E_BAD_FIELD;
+    }
+
+    return FEAT_E_NONE;
+}
+
+
+enum feat_error
+feat_pay_product_add(sqlite3 *db, const char *app,
+    const struct feat_pay_product_fields *f, sqlite3_int64 *id,
+    const char **bad)
+{
+    time_t           now;
+    enum feat_error  e;
+
+    e = pay_product_check(f, 1, bad);
+    if (e != FEAT_E_NONE) {
+        return e;
+    }
+
+    now = feat_now();
+
+    return feat_db_insert(db, id,
+                          "INSERT INTO pay_product (app_id, name,"
+                          " description, price_fen, created_at, updated_at)"
+                          " VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+                          "sssii", app, f->name,
+                          f->description != NULL ? f->description : "",
+                          f->price_fen, (sqlite3_int64) now);
+}
+
+
+enum feat_error
+feat_pay_product_edit(sqlite3 *db, const char *app, sqlite3_int64 id,
+    const struct feat_pay_product_fields *f, const char **bad)
+{
+    enum feat_error  e;
+
+    e = pay_product_check(f, 0, bad);
+    if (e != FEAT_E_NONE) {
+        return e;
+    }
+
+    if (feat_db_exec(db,
+                     "UPDATE pay_product SET name = coalesce(?3, name),"
+                     " description = coalesce(?4, description),"
+                     " price_fen = CASE WHEN ?5 THEN ?6 ELSE price_fen END,"
+                     " updated_at = ?7 WHERE id = ?1 AND app_id = ?2",
+                     "isssdii", id, app, f->name, f->description,
+                     f->has_price, f->price_fen, (sqlite3_int64) feat_now())
+        != FEAT_OK)
+    {
+        return FEAT_E_INTERNAL;
+    }
+
+    return sqlite3_changes(db) == 1 ? FEAT_E_NONE : FEAT_E_NOT_FOUND;
+}
+
+
+enum feat_error
+feat_pay_product_remove(sqlite3 *db, const char *app, sqlite3_int64 id)
+{
+    if (feat_db_exec(db,
+                     "UPDATE pay_product SET active = 0, updated_at = ?3"
+                     " WHERE id = ?1 AND app_id = ?2 AND active = 1",
+                     "isi", id, app, (sqlite3_int64) feat_now())
+        != FEAT_OK)
+    {
+        return FEAT_E_INTERNAL;
+    }
+
+    return sqlite3_changes(db) == 1 ? FEAT_E_NONE : FEAT_E_NOT_FOUND;
+}
+
+
+enum feat_error
+feat_pay_product_get(sqlite3 *db, struct feat_arena *a, const char *app,
+    sqlite3_int64 id, struct feat_pay_product *out)
+{
+    sqlite3_stmt  *st;
+
+    st = feat_db_query(db, "SELECT " PRODUCT_COLUMNS " FROM pay_product"
+                       " WHERE id = ?1 AND app_id = ?2", "is", id, app);
+
+    return feat_db_row(db, a, st, pay_product_row, out, "pay: product %lld",
+                       (long long) id);
+}
+
+
+/* ?1 app, ?2 all (1) or active only (0); LIMIT ?3 OFFSET ?4. */
+#define PRODUCT_WHERE                                                        \
+    " WHERE app_id = ?1 AND (?2 OR active = 1)"
+
+static const struct feat_db_list  pay_products = {
+    "SELECT count(*) FROM pay_product" PRODUCT_WHERE,
+    "SELECT " PRODUCT_COLUMNS " FROM pay_product" PRODUCT_WHERE
+    " ORDER BY id DESC LIMIT ?3 OFFSET ?4",
+    pay_product_row, sizeof(struct feat_pay_product), 0,
+    "pay: the products"
+};
+
+
+enum feat_error
+feat_pay_product_list(sqlite3 *db, struct feat_arena *a, const char *app,
+    int all, long long offset, long long limit, long long *total,
+    struct feat_pay_product **items, size_t *n)
+{
+    enum feat_error   e;
+    struct feat_rows  rows;
+
+    e = feat_db_rows(db, a, &pay_products, offset, limit, 1, &rows, "sd",
+                     app, all ? 1 : 0);
+
+    *total = rows.total;
+    *items = rows.items;
+    *n = rows.n;
+
+    return e;
+}
+
+
+/* ---- orders -------------------------------------------------------------- */
+
+#define ORDER_FROM  " FROM pay_order o"
+
+
+enum feat_error
+feat_pay_order_get(sqlite3 *db, struct feat_arena *a, const char *app,
+    sqlite3_int64 user, sqlite3_int64 id, struct feat_pay_order *out)
+{
+    sqlite3_stmt  *st;
+
+    st = feat_db_query(db, "SELECT " ORDER_COLUMNS ORDER_FROM
+                       " WHERE o.id = ?1 AND o.app_id = ?2"
+                       " AND o.user_id = ?3", "isi", id, app, user);
+
+    return feat_db_row(db, a, st, pay_order_row, out, "pay: order %lld",
+                       (long long) id);
+}
+
+
+/* ?1 app, ?2 user; LIMIT ?3 OFFSET ?4: pay_order_user. */
+#define ORDER_WHERE  " WHERE o.app_id = ?1 AND o.user_id = ?2"
+
+static const struct feat_db_list  pay_orders = {
+    "SELECT count(*)" ORDER_FROM ORDER_WHERE,
+    "SELECT " ORDER_COLUMNS ORDER_FROM ORDER_WHERE
+    " ORDER BY o.id DESC LIMIT ?3 OFFSET ?4",
+    pay_order_row, sizeof(struct feat_pay_order), FEAT_PAY_LIST_MAX,
+    "pay: the user's orders"
+};
+
+
+enum feat_error
+feat_pay_order_list(sqlite3 *db, struct feat_arena *a, const char *app,
+    sqlite3_int64 user, long long offset, long long limit,
+    long long *total, struct feat_pay_order **items, size_t *n)
+{
+    enum feat_error   e;
+    struct feat_rows  rows;
+
+    e = feat_db_rows(db, a, &pay_orders, offset, limit, 1, &rows, "si",
+                     app, user);
+
+    *total = rows.total;
+    *items = rows.items;
+    *n = rows.n;
+
+    return e;
+}
+
+
+/* What an order is for: its subject and amount, read in the transaction. */
+static enum feat_error
+pay_order_what(sqlite3 *db, struct feat_arena *a, const char *app,
+    sqlite3_int64 user, sqlite3_int64 product_id, long long quantity,
+    sqlite3_int64 project_id, const char **subject, sqlite3_int64 *amount,
+    const char **bad)
+{
+    int                      rc;
+    sqlite3_int64            n;
+    enum feat_error          e;
+    struct feat_pay_product  p;
+
+    if (product_id != 0) {
+        e = feat_pay_product_get(db, a, app, product_id, &p);
+        if (e == FEAT_E_NONE && !p.active) {
+            e = FEAT_E_NOT_FOUND;
+        }
+        if (e == FEAT_E_NOT_FOUND) {
+            *bad = "product_id";
+            return FEAT_E_BAD_FIELD;
+        }
+        if (e != FEAT_E_NONE) {
+            return e;
+        }
+
+        *subject = quantity > 1
+                   ? feat_arena_sprintf(a, "%s x%lld", p.name, quantity)
+                   : p.name;
+        *amount = p.price_fen * quantity;
+
+        return FEAT_E_NONE;
+    }
+
+    /* the caller's COMPLETED project and its winning bid (see above) */
+    rc = feat_db_text(db, a, subject,
+                      "SELECT p.title FROM service_project p"
+                      " JOIN service_bid b ON b.id = p.winner_bid_id"
+                      " WHERE p.id = ?1 AND p.app_id = ?2"
+                      " AND p.owner_id = ?3 AND p.status = 400",
+                      "isi", project_id, app, user);
+    if (rc == FEAT_OK) {
+        rc = feat_db_int(db, amount,
+                         "SELECT b.price_fen FROM service_project p"
+                         " JOIN service_bid b ON b.id = p.winner_bid_id"
+                         " WHERE p.id = ?1", "i", project_id);
+    }
+    if (rc == FEAT_DECLINED) {
+        *bad = "project_id";
+        return FEAT_E_BAD_FIELD;
+    }
+    if (rc != FEAT_OK) {
+        return FEAT_E_INTERNAL;
+    }
+
+    rc = feat_db_int(db, &n,
+                     "SELECT count(*) FROM pay_order WHERE project_id = ?1"
+                     " AND (status = 100 OR (status = 0 AND expires_at > ?2))",
+                     "ii", project_id, (sqlite3_int64) feat_now());
+    if (rc != FEAT_OK) {
+        return FEAT_E_INTERNAL;
+    }
+    if (n > 0) {
+        return FEAT_E_WRONG_STATE;
+    }
+
+    /* an expired one still UNPAID in the table gives way: stored CLOSED */
+    if (feat_db_exec(db,
+                     "UPDATE pay_order SET status = 200,"
+                     " closed_at = expires_at, updated_at = ?2"
+                     " WHERE project_id = ?1 AND status = 0",
+                     "ii", project_id, (sqlite3_int64) feat_now())
+        != FEAT_OK)
+    {
+        return FEAT_E_INTERNAL;
+    }
+
+    return FEAT_E_NONE;
+}
+
+
+enum feat_error
+feat_pay_order_create(sqlite3 *db, struct feat_arena *a, const char *app,
+    sqlite3_int64 user, sqlite3_int64 product_id, long long quantity,
+    sqlite3_int64 project_id, long long ttl, struct feat_pay_order *out,
+    const char **bad)
+{
+    char             no[33], rnd[13];
+    time_t           now;
+    const char      *subject;
+    sqlite3_int64    amount, id;
+    enum feat_error  e;
+
+    if (feat_db_begin(db) != FEAT_OK) {
+        return FEAT_E_INTERNAL;
+    }
+
+    subject = NULL;
+    amount = 0;
+    e = pay_order_what(db, a, app, user, product_id, quantity, project_id,
+                       &subject, &amount, bad);
+    if (e != FEAT_E_NONE) {
+        goto done;
+    }
+
+    /* 10 digits of time, '_', 12 random base62: 23 of [0-9A-Za-z_] */
+    now = feat_now();
+    feat_random_base62(rnd, 12);
+    rnd[12] = '\0';
+    snprintf(no, sizeof(no), "%010lld_%s", (long long) now, rnd);
+
+    e = feat_db_insert(db, &id,
+                       "INSERT INTO pay_order (app_id, user_id,"
+                       " out_trade_no, subject, amount_fen, product_id,"
+                       " quantity, project_id, created_at, updated_at,"
+                       " expires_at)"
+                       " VALUES (?1, ?2, ?3, ?4, ?5, nullif(?6, 0), ?7,"
+                       " nullif(?8, 0), ?9, ?9, ?10)",
+                       "sissiiiiii", app, user, no, subject, amount,
+                       product_id, (sqlite3_int64) quantity, project_id,
+                       (sqlite3_int64) now, (sqlite3_int64) (now + ttl));
+    if (e != FEAT_E_NONE) {
+        goto done;
+    }
+
+    e = feat_pay_order_get(db, a, app, user, id, out);
+
+done:
+
+    return feat_db_end(db, e);
+}
+
+
+void
+feat_pay_sweep(sqlite3 *db, time_t now)
+{
+    if (feat_db_exec(db,
+                     "UPDATE pay_order SET status = 200,"
+                     " closed_at = expires_at, updated_at = ?1"
+                     " WHERE status = 0 AND expires_at <= ?1",
+                     "i", (sqlite3_int64) now)
+        != FEAT_OK)
+    {
+        feat_log(LOG_ERR, 0, "pay: the sweep of expired orders failed");
+        return;
+    }
+
+    if (sqlite3_changes(db) > 0) {
+        feat_log(LOG_INFO, 0, "pay: %d expired orders closed",
+                 sqlite3_changes(db));
+    }
+}

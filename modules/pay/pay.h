@@ -1,0 +1,124 @@
+/*
+ * pay.h: the payments module's domain (sql/0060_pay.sql): the products an
+ * app sells (featctl product) and the orders its users place for them or
+ * for a COMPLETED service project of theirs.  The handlers (feat.c) and
+ * featctl (tools/ctl_product.c) go through these functions only.
+ *
+ * The client never names an amount: an order's amount_fen is the
+ * product's price times the quantity, or the winning bid's price, read
+ * in the transaction that stores the order.  An UNPAID order whose
+ * expires_at has passed is CLOSED for every reader at once; the jobs
+ * process stores it (feat_pay_sweep).
+ */
+
+#ifndef FEAT_PAY_H
+#define FEAT_PAY_H
+
+#include "feat.h"
+
+#define FEAT_PAY_UNPAID   0
+#define FEAT_PAY_PAID     100
+#define FEAT_PAY_CLOSED   200
+
+#define FEAT_PAY_NAME_MAX      100       /* code points */
+#define FEAT_PAY_DESC_MAX      1000
+#define FEAT_PAY_PRICE_MAX     10000000000LL
+#define FEAT_PAY_QUANTITY_MAX  99
+#define FEAT_PAY_LIST_MAX      100
+#define FEAT_PAY_TTL_KEY       "pay.order_ttl"
+
+struct feat_pay_product {
+    sqlite3_int64   id;
+    const char     *app_id;
+    const char     *name;
+    const char     *description;
+    sqlite3_int64   price_fen;
+    int             active;
+    time_t          created_at;
+    time_t          updated_at;
+};
+
+struct feat_pay_order {
+    sqlite3_int64   id;
+    const char     *app_id;
+    sqlite3_int64   user_id;
+    const char     *out_trade_no;
+    const char     *subject;
+    sqlite3_int64   amount_fen;
+    sqlite3_int64   product_id;      /* 0: none */
+    int             quantity;
+    sqlite3_int64   project_id;      /* 0: none */
+    int             status;          /* as it is now */
+    int             stored_status;
+    int             pay_method;
+    int             has_pay_method;  /* pay_method is not NULL */
+    time_t          created_at;
+    time_t          expires_at;
+    time_t          paid_at;
+    time_t          closed_at;
+};
+
+/* The product fields of an add or an edit; NULL / has_price 0: not
+ * given. */
+struct feat_pay_product_fields {
+    const char     *name;
+    const char     *description;
+    sqlite3_int64   price_fen;
+    int             has_price;
+};
+
+/* The Chinese label of an order status, NULL for another value (static
+ * storage). */
+const char *feat_pay_status_name(int status);
+
+/*
+ * Products.  add: FEAT_E_NONE with *id; FEAT_E_BAD_FIELD with *bad the
+ * field ("name", "description", "price_fen"); FEAT_E_UNKNOWN_APP;
+ * FEAT_E_INTERNAL (logged).  edit changes the fields given (NOT_FOUND
+ * for no product of app); remove hides it from new orders (active 0).
+ * get reads one, active or not, into the arena a.
+ */
+enum feat_error feat_pay_product_add(sqlite3 *db, const char *app,
+    const struct feat_pay_product_fields *f, sqlite3_int64 *id,
+    const char **bad);
+enum feat_error feat_pay_product_edit(sqlite3 *db, const char *app,
+    sqlite3_int64 id, const struct feat_pay_product_fields *f,
+    const char **bad);
+enum feat_error feat_pay_product_remove(sqlite3 *db, const char *app,
+    sqlite3_int64 id);
+enum feat_error feat_pay_product_get(sqlite3 *db, struct feat_arena *a,
+    const char *app, sqlite3_int64 id, struct feat_pay_product *out);
+/* A page of the app's products, newest first (active only unless all),
+ * arena array: FEAT_E_NONE or FEAT_E_INTERNAL. */
+enum feat_error feat_pay_product_list(sqlite3 *db, struct feat_arena *a,
+    const char *app, int all, long long offset, long long limit,
+    long long *total, struct feat_pay_product **items, size_t *n);
+
+/*
+ * Makes an UNPAID order of user for quantity of the active product
+ * product_id (project_id 0), or for user's COMPLETED service project
+ * project_id (product_id 0), payable for ttl seconds.  FEAT_E_NONE with
+ * *out; FEAT_E_BAD_FIELD with *bad "product_id" or "project_id" when
+ * there is no such product or project of the caller's, or the project
+ * is not COMPLETED; FEAT_E_WRONG_STATE when the project already has an
+ * UNPAID or PAID order; FEAT_E_INTERNAL.
+ */
+enum feat_error feat_pay_order_create(sqlite3 *db, struct feat_arena *a,
+    const char *app, sqlite3_int64 user, sqlite3_int64 product_id,
+    long long quantity, sqlite3_int64 project_id, long long ttl,
+    struct feat_pay_order *out, const char **bad);
+/* User's order id of app as it is now: FEAT_E_NOT_FOUND for another
+ * user's or app's. */
+enum feat_error feat_pay_order_get(sqlite3 *db, struct feat_arena *a,
+    const char *app, sqlite3_int64 user, sqlite3_int64 id,
+    struct feat_pay_order *out);
+/* A page of user's orders, newest first. */
+enum feat_error feat_pay_order_list(sqlite3 *db, struct feat_arena *a,
+    const char *app, sqlite3_int64 user, long long offset, long long limit,
+    long long *total, struct feat_pay_order **items, size_t *n);
+
+/* The jobs process: stores the close of every UNPAID order past its
+ * expires_at (closed_at = expires_at). */
+void feat_pay_sweep(sqlite3 *db, time_t now);
+
+#endif /* FEAT_PAY_H */
