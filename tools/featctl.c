@@ -41,6 +41,7 @@ static const struct feat_ctl_command *const  feat_ctl_groups[] = {
     feat_ctl_notice_commands,
     feat_ctl_project_commands,
     feat_ctl_outbox_commands,
+    feat_ctl_product_commands,
     NULL
 };
 
