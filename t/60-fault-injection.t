@@ -24,7 +24,8 @@ use Test::More;
 my $FAULT = `${\ FeatTest::builddir()}/featcgi -v` =~ /\(fault-injection\)/;
 my $MAX_N = 200;
 my @TABLES = qw(users sessions session_rotated codes feedback push_client
-    permits service_project service_bid push push_target);
+    permits service_project service_bid push push_target pay_product
+    pay_order);
 
 my %conf = ('code.resend_interval' => 0, 'code.hourly_limit' => 1000000,
     'code.daily_limit' => 1000000, 'code.ip_hourly_limit' => 1000000,
@@ -444,6 +445,45 @@ walk('feat cancel', 'feat',
             { %$hd, -token => $c->{owner}{access_token} });
     },
     ok => \&feat_ok);
+
+# ---- feat payments: orders -------------------------------------------------
+
+my ($prc, $pout, $perr) = $t->featctl('--json', 'product', 'add', '--name',
+    'P', '--price-fen', 100);
+is($prc, 0, 'featctl product add') or diag($perr);
+my $product = FeatTest::json()->decode($pout)->{id};
+
+walk('feat POST /api/pay/order/ (product)', 'feat',
+    setup => \&v2_user,
+    send => sub {
+        my ($u, $hd) = @_;
+        return $t->post('/api/pay/order/', { product_id => $product,
+            quantity => 2 }, { %$hd, -token => $u->{access_token} });
+    },
+    ok => \&feat_created);
+
+# A COMPLETED project whose first order has expired, still UNPAID in the
+# table: the new order stores that one CLOSED first.
+walk('feat POST /api/pay/order/ (project)', 'feat',
+    setup => sub {
+        my $c = service_project('CLOSED');
+        my ($s) = $t->post("/api/service/project/$c->{id}/select-winner/",
+            { bid_id => $c->{bid} }, { -token => $c->{owner}{access_token} });
+        die "select-winner: $s" if $s != 200;
+        my (undef, undef, $d) = $t->post('/api/pay/order/',
+            { project_id => $c->{id} },
+            { -token => $c->{owner}{access_token} });
+        die 'first order' if ref($d) ne 'HASH' || !$d->{data}{id};
+        $t->dbh->do('UPDATE pay_order SET expires_at = ? WHERE id = ?',
+            undef, time - 1, $d->{data}{id});
+        return $c;
+    },
+    send => sub {
+        my ($c, $hd) = @_;
+        return $t->post('/api/pay/order/', { project_id => $c->{id} },
+            { %$hd, -token => $c->{owner}{access_token} });
+    },
+    ok => \&feat_created);
 
 # ---- OAuth2 password grant --------------------------------------------------
 
