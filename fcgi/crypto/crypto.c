@@ -1,5 +1,6 @@
 /*
- * crypto.c: random bytes and strings, SHA-256, HMAC-SHA256, constant-time
+ * crypto.c: random bytes and strings, SHA-256, HMAC-SHA256, MD5 (WeChat
+ * Pay API v2's signature, never a password or a key), constant-time
  * comparison, wiping, hex and base64 (standard and url alphabets), all
  * over OpenSSL 3.  Password hashing is in password.c, RSA signatures and
  * sealed values in seal.c.
@@ -141,6 +142,27 @@ feat_sha256_hex(const char *s, char out[65])
     unsigned char  md[32];
 
     feat_sha256(s, strlen(s), md);
+    feat_hex(md, sizeof(md), out);
+}
+
+
+void
+feat_md5(const void *data, size_t n, unsigned char out[16])
+{
+    unsigned int  len;
+
+    if (EVP_Digest(data, n, out, &len, EVP_md5(), NULL) != 1 || len != 16) {
+        feat_crypto_die("MD5");
+    }
+}
+
+
+void
+feat_md5_hex(const char *s, char out[33])
+{
+    unsigned char  md[16];
+
+    feat_md5(s, strlen(s), md);
     feat_hex(md, sizeof(md), out);
 }
 

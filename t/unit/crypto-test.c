@@ -60,6 +60,12 @@ test_digests(void)
     feat_hmac_sha256_hex("", 0, "", hex);
     is_str(hex, "b613679a0814d9ec772f95d778c35fc5"
                 "ff1697c493715653c6c712144292c5ad", "HMAC-SHA256 empty key");
+
+    /* RFC 1321's suite */
+    feat_md5_hex("abc", hex);
+    is_str(hex, "900150983cd24fb0d6963f7d28e17f72", "MD5(abc)");
+    feat_md5_hex("", hex);
+    is_str(hex, "d41d8cd98f00b204e9800998ecf8427e", "MD5 of nothing");
 }
 
 
