@@ -120,7 +120,11 @@ void feat_json_add_str(cJSON *o, const char *key, const char *s);
     X(GRANT, LOG_INFO, "无效的授权", "invalid grant")                        \
     X(CLIENT_GRANT, LOG_INFO, "该客户端不能使用此授权类型",                  \
       "grant type not allowed for this client")                              \
-    X(GRANT_TYPE, LOG_INFO, "不支持的授权类型", "unsupported grant type")
+    X(GRANT_TYPE, LOG_INFO, "不支持的授权类型", "unsupported grant type")    \
+    X(PAY_METHOD, LOG_INFO, "不支持的支付方式", "unsupported pay method")    \
+    X(PAY_UNAVAILABLE, LOG_WARNING, "该应用未开通此支付方式",                \
+      "payment unavailable")                                                 \
+    X(PAY_GATEWAY, LOG_WARNING, "支付网关错误", "payment gateway error")
 
 enum feat_error {
     FEAT_E_NONE = 0,
@@ -821,6 +825,10 @@ uint32_t feat_random_uniform(uint32_t bound);
 void feat_sha256(const void *data, size_t n, unsigned char out[32]);
 /* Lower-case hex of SHA-256(s) into out[65]. */
 void feat_sha256_hex(const char *s, char out[65]);
+/* MD5, for WeChat Pay API v2's MD5 signature only (a protocol's demand,
+ * never for anything secret); the hex form is lower-case into out[33]. */
+void feat_md5(const void *data, size_t n, unsigned char out[16]);
+void feat_md5_hex(const char *s, char out[33]);
 void feat_hmac_sha256(const void *key, size_t klen, const void *data,
     size_t n, unsigned char out[32]);
 void feat_hmac_sha256_hex(const void *key, size_t klen, const char *s,

@@ -95,6 +95,9 @@ static const struct feat_dialect_error  feat_v2_errors[FEAT_E_LAST] = {
     [FEAT_E_GRANT]          = { 200, 10004, NULL, NULL, NULL },
     [FEAT_E_CLIENT_GRANT]   = { 200, 10003, NULL, NULL, NULL },
     [FEAT_E_GRANT_TYPE]     = { 200, 10005, NULL, NULL, NULL },
+    [FEAT_E_PAY_METHOD]     = { 200, 10005, NULL, NULL, NULL },
+    [FEAT_E_PAY_UNAVAILABLE] = { 200, 10000, NULL, NULL, NULL },
+    [FEAT_E_PAY_GATEWAY]    = { 200, 10000, NULL, NULL, NULL },
 };
 
 /* v1: the same HTTP statuses as v2; the seed fixes 10002, 10005, 10012,
@@ -137,6 +140,9 @@ static const struct feat_dialect_error  feat_v1_errors[FEAT_E_LAST] = {
     [FEAT_E_GRANT]          = { 200, 10001, NULL, NULL, NULL },
     [FEAT_E_CLIENT_GRANT]   = { 200, 10007, NULL, NULL, NULL },
     [FEAT_E_GRANT_TYPE]     = { 200, 10012, NULL, NULL, NULL },
+    [FEAT_E_PAY_METHOD]     = { 200, 10012, NULL, NULL, NULL },
+    [FEAT_E_PAY_UNAVAILABLE] = { 200, 10000, NULL, NULL, NULL },
+    [FEAT_E_PAY_GATEWAY]    = { 200, 10000, NULL, NULL, NULL },
 };
 
 /* feat: the HTTP status carries the outcome, "code" names it (API.md
@@ -180,6 +186,11 @@ static const struct feat_dialect_error  feat_feat_errors[FEAT_E_LAST] = {
     [FEAT_E_GRANT]          = { 400, 0, "invalid", NULL, NULL },
     [FEAT_E_CLIENT_GRANT]   = { 403, 0, "permission_denied", NULL, NULL },
     [FEAT_E_GRANT_TYPE]     = { 400, 0, "invalid", NULL, NULL },
+    [FEAT_E_PAY_METHOD]     = { 400, 0, "unsupported_pay_method", NULL,
+                                NULL },
+    [FEAT_E_PAY_UNAVAILABLE] = { 503, 0, "payment_unavailable", NULL, NULL },
+    [FEAT_E_PAY_GATEWAY]    = { 502, 0, "payment_gateway_error", NULL,
+                                NULL },
 };
 
 /*
@@ -233,6 +244,11 @@ static const struct feat_dialect_error  feat_oauth2_errors[FEAT_E_LAST] = {
     [FEAT_E_GRANT]          = { 400, 0, "invalid_grant", NULL, NULL },
     [FEAT_E_CLIENT_GRANT]   = { 400, 0, "unauthorized_client", NULL, NULL },
     [FEAT_E_GRANT_TYPE]     = { 400, 0, "unsupported_grant_type", NULL,
+                                NULL },
+    [FEAT_E_PAY_METHOD]     = { 400, 0, "invalid_request", NULL, NULL },
+    [FEAT_E_PAY_UNAVAILABLE] = { 503, 0, "temporarily_unavailable", NULL,
+                                 NULL },
+    [FEAT_E_PAY_GATEWAY]    = { 502, 0, "temporarily_unavailable", NULL,
                                 NULL },
 };
 
