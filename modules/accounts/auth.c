@@ -126,8 +126,9 @@ scope_has(const char *scope, const char *name)
 }
 
 
-/* API.md "Scopes": read for GET, write for changes, and pay_trade_order
- * where the route asks for it.  Checked where the dialect says so. */
+/* API.md "Scopes": read for GET, write for changes, except where the
+ * route asks for pay_trade_order, which is then the one scope needed (the
+ * seed's).  Checked where the dialect says so. */
 static enum feat_error
 auth_scope(struct feat_req *r, unsigned flags)
 {
@@ -139,11 +140,12 @@ auth_scope(struct feat_req *r, unsigned flags)
 
     scope = r->scope != NULL ? r->scope : "";
 
-    if (!scope_has(scope, r->method == FEAT_GET ? "read" : "write")) {
-        return FEAT_E_SCOPE;
+    if (flags & FEAT_SCOPE_PAY) {
+        return scope_has(scope, "pay_trade_order") ? FEAT_E_NONE
+                                                   : FEAT_E_SCOPE;
     }
 
-    if ((flags & FEAT_SCOPE_PAY) && !scope_has(scope, "pay_trade_order")) {
+    if (!scope_has(scope, r->method == FEAT_GET ? "read" : "write")) {
         return FEAT_E_SCOPE;
     }
 
