@@ -36,7 +36,12 @@ CREATE TABLE pay_order (
                     CHECK (status IN (0, 100, 200)),
     pay_method      INTEGER,
     end_type        INTEGER,
+    -- the last prepay a gateway gave, reused while valid for the same
+    -- method, end type and prepay_key (the app id, and the payer's
+    -- openid for JSAPI); pay_url is its code_url or mweb_url
     prepay_id       TEXT,
+    prepay_key      TEXT,
+    pay_url         TEXT,
     prepay_at       INTEGER,
     transaction_id  TEXT,
     notify          TEXT,

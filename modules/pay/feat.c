@@ -7,15 +7,33 @@
  * out_trade_no, subject, amount_fen, status, status_display, pay_method,
  * created_at, paid_at, expires_at}.  The domain (pay.c) decides; this
  * file reads the fields and renders the objects.
+ *
+ * POST /api/pay/order/pay/ (scope pay_trade_order alone) starts paying
+ * an order: WeChat Pay API v2's pay/unifiedorder (wxpay.c), answered in
+ * the seed's four forms, the prepay stored on the order and reused by the
+ * same call while WeChat keeps it.  The checks come in the order their
+ * errors are cheapest and surest: the body (400), the order (404, 409),
+ * the app's merchant (503), then the gateway (502); nothing is stored
+ * unless the gateway's signed answer is good.
  */
 
 #include "config.h"
 
 #include <stdint.h>
+#include <stdio.h>
+#include <time.h>
 #include <string.h>
 
 #include "feat.h"
 #include "pay/pay.h"
+#include "pay/internal.h"
+
+/* A prepay is reused this long: WeChat keeps a prepay_id two hours, an
+ * mweb_url five minutes; both a little less, for the payer's time. */
+#define PAY_PREPAY_TTL   6900
+#define PAY_MWEB_TTL     240
+#define PAY_BODY_MAX     127      /* bytes of WeChat's body field */
+#define PAY_OPENID_MAX   128
 
 
 static cJSON *
@@ -227,6 +245,371 @@ pay_order_get(struct feat_req *r)
 }
 
 
+/* ---- paying ------------------------------------------------------------- */
+
+struct pay_in {
+    sqlite3_int64   order_id;
+    long long       method;
+    long long       end;
+    const char     *wx_app_type;
+    const char     *open_id;      /* NULL: none */
+};
+
+
+static int
+pay_openid_ok(const char *s)
+{
+    for ( ; *s != '\0'; s++) {
+        if (!((*s >= '0' && *s <= '9') || (*s >= 'A' && *s <= 'Z')
+              || (*s >= 'a' && *s <= 'z') || *s == '_' || *s == '-'))
+        {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+/* extra_params: a JSON object (a JSON text in a form body); FEAT_OK or
+ * FEAT_ERROR with r->bad_field set. */
+static int
+pay_in_extra(struct feat_req *r, struct pay_in *in)
+{
+    cJSON       *x, *v;
+    const char  *text;
+
+    in->wx_app_type = "official_account";
+    in->open_id = NULL;
+
+    if (r->json != NULL) {
+        x = cJSON_GetObjectItemCaseSensitive(r->json, "extra_params");
+    } else {
+        text = NULL;
+        if (feat_in_str(r, "extra_params", &text, 4096, 0) == FEAT_ERROR) {
+            return FEAT_ERROR;
+        }
+        x = text != NULL ? feat_arena_json(r->arena, cJSON_Parse(text))
+                         : NULL;
+        if (text != NULL && x == NULL) {
+            goto bad;
+        }
+    }
+
+    if (x == NULL || cJSON_IsNull(x)) {
+        return FEAT_OK;
+    }
+
+    if (!cJSON_IsObject(x)) {
+        goto bad;
+    }
+
+    v = cJSON_GetObjectItemCaseSensitive(x, "wx_app_type");
+    if (v != NULL && !cJSON_IsNull(v)) {
+        if (!cJSON_IsString(v)
+            || (strcmp(v->valuestring, "official_account") != 0
+                && strcmp(v->valuestring, "feat_ios_app") != 0))
+        {
+            r->bad_field = "extra_params";
+            r->bad_reason = "wx_app_type: official_account or feat_ios_app";
+            return FEAT_ERROR;
+        }
+        in->wx_app_type = v->valuestring;
+    }
+
+    v = cJSON_GetObjectItemCaseSensitive(x, "open_id");
+    if (v != NULL && !cJSON_IsNull(v)) {
+        if (!cJSON_IsString(v) || v->valuestring[0] == '\0'
+            || strlen(v->valuestring) > PAY_OPENID_MAX
+            || !pay_openid_ok(v->valuestring))
+        {
+            r->bad_field = "extra_params";
+            r->bad_reason = "open_id: 1 to 128 of [0-9A-Za-z_-]";
+            return FEAT_ERROR;
+        }
+        in->open_id = v->valuestring;
+    }
+
+    return FEAT_OK;
+
+bad:
+
+    r->bad_field = "extra_params";
+    r->bad_reason = "an object";
+
+    return FEAT_ERROR;
+}
+
+
+/* The body field: the subject cut to WeChat's 127 bytes at a character. */
+static const char *
+pay_wx_body(struct feat_arena *a, const char *subject)
+{
+    size_t  n;
+
+    n = strlen(subject);
+    if (n <= PAY_BODY_MAX) {
+        return subject;
+    }
+
+    n = PAY_BODY_MAX;
+    while (n > 0 && ((unsigned char) subject[n] & 0xc0) == 0x80) {
+        n--;
+    }
+
+    return feat_arena_strndup(a, subject, n);
+}
+
+
+/* WeChat's yyyyMMddHHmmss, in China's time whatever the config's zone. */
+static const char *
+pay_wx_time(struct feat_arena *a, time_t t)
+{
+    char       buf[16];
+    struct tm  tm;
+
+    t += 8 * 3600;
+    gmtime_r(&t, &tm);
+    strftime(buf, sizeof(buf), "%Y%m%d%H%M%S", &tm);
+
+    return feat_arena_strdup(a, buf);
+}
+
+
+static const char *
+pay_nonce(struct feat_arena *a)
+{
+    char  *s;
+
+    s = feat_arena_alloc(a, 33);
+    feat_random_base62(s, 32);
+
+    return s;
+}
+
+
+/* The seed's answer of end type in->end for the prepay pp. */
+static int
+pay_wx_answer(struct feat_req *r, const struct pay_in *in,
+    const struct feat_wx_merchant *m, const struct feat_pay_prepay *pp)
+{
+    cJSON                  *o;
+    const char             *ts, *nonce, *pkg;
+    time_t                  now;
+    struct feat_wx_params   p;
+
+    o = cJSON_CreateObject();
+    now = feat_now();
+    ts = feat_arena_sprintf(r->arena, "%lld", (long long) now);
+    nonce = pay_nonce(r->arena);
+    p.n = 0;
+
+    switch (in->end) {
+
+    case FEAT_PAY_END_NATIVE:
+    case FEAT_PAY_END_H5:
+        cJSON_AddStringToObject(o, "trade_type",
+                                in->end == FEAT_PAY_END_NATIVE ? "NATIVE"
+                                                               : "MWEB");
+        cJSON_AddStringToObject(o, in->end == FEAT_PAY_END_NATIVE
+                                   ? "code_url" : "mweb_url", pp->pay_url);
+        cJSON_AddStringToObject(o, "prepay_id", pp->prepay_id);
+        return feat_reply(r, o);
+
+    case FEAT_PAY_END_APP:
+        feat_wx_add(&p, "appid", m->appid);
+        feat_wx_add(&p, "noncestr", nonce);
+        feat_wx_add(&p, "package", "Sign=WXPay");
+        feat_wx_add(&p, "partnerid", m->mch_id);
+        feat_wx_add(&p, "prepayid", pp->prepay_id);
+        feat_wx_add(&p, "timestamp", ts);
+        cJSON_AddStringToObject(o, "package", "Sign=WXPay");
+        cJSON_AddNumberToObject(o, "timestamp", (double) now);
+        cJSON_AddStringToObject(o, "prepayid", pp->prepay_id);
+        cJSON_AddStringToObject(o, "appid", m->appid);
+        cJSON_AddStringToObject(o, "partnerid", m->mch_id);
+        cJSON_AddStringToObject(o, "noncestr", nonce);
+        cJSON_AddStringToObject(o, "sign",
+                                feat_wx_sign(r->arena, &p, m->key, m->hmac));
+        return feat_reply(r, o);
+    }
+
+    /* JSAPI: the seed's one answer at the top level */
+    pkg = feat_arena_sprintf(r->arena, "prepay_id=%s", pp->prepay_id);
+    feat_wx_add(&p, "appId", m->appid);
+    feat_wx_add(&p, "timeStamp", ts);
+    feat_wx_add(&p, "nonceStr", nonce);
+    feat_wx_add(&p, "package", pkg);
+    feat_wx_add(&p, "signType", m->hmac ? "HMAC-SHA256" : "MD5");
+    cJSON_AddStringToObject(o, "appId", m->appid);
+    cJSON_AddNumberToObject(o, "timeStamp", (double) now);
+    cJSON_AddStringToObject(o, "nonceStr", nonce);
+    cJSON_AddStringToObject(o, "package", pkg);
+    cJSON_AddStringToObject(o, "signType", m->hmac ? "HMAC-SHA256" : "MD5");
+    cJSON_AddStringToObject(o, "paySign",
+                            feat_wx_sign(r->arena, &p, m->key, m->hmac));
+
+    return feat_reply_body(r, 200, o);
+}
+
+
+/* pay/unifiedorder for order o: FEAT_E_NONE with *pp filled. */
+static enum feat_error
+pay_wx_prepay(struct feat_req *r, const struct pay_in *in,
+    const struct feat_wx_merchant *m, const struct feat_pay_order *o,
+    struct feat_pay_prepay *pp)
+{
+    const char             *v;
+    enum feat_error         e;
+    struct feat_wx_params   p, ans;
+    static const char *const  trade_types[] = {
+        "NATIVE", "APP", "JSAPI", "MWEB"
+    };
+
+    p.n = 0;
+    feat_wx_add(&p, "appid", m->appid);
+    feat_wx_add(&p, "mch_id", m->mch_id);
+    feat_wx_add(&p, "nonce_str", pay_nonce(r->arena));
+    feat_wx_add(&p, "body", pay_wx_body(r->arena, o->subject));
+    feat_wx_add(&p, "out_trade_no", o->out_trade_no);
+    feat_wx_add(&p, "total_fee",
+                feat_arena_sprintf(r->arena, "%lld",
+                                   (long long) o->amount_fen));
+    feat_wx_add(&p, "spbill_create_ip",
+                r->remote_addr != NULL ? r->remote_addr : "127.0.0.1");
+    feat_wx_add(&p, "time_expire", pay_wx_time(r->arena, o->expires_at));
+    feat_wx_add(&p, "notify_url",
+                feat_arena_sprintf(r->arena, "%s/api/pay/notify/weixin/",
+                                   feat_req_origin(r)));
+    feat_wx_add(&p, "trade_type", trade_types[in->end / 100]);
+
+    if (in->end == FEAT_PAY_END_NATIVE) {
+        feat_wx_add(&p, "product_id",
+                    feat_arena_sprintf(r->arena, "%lld",
+                                       (long long) o->id));
+    }
+    if (in->end == FEAT_PAY_END_JSAPI) {
+        feat_wx_add(&p, "openid", in->open_id);
+    }
+    if (in->end == FEAT_PAY_END_H5) {
+        feat_wx_add(&p, "scene_info",
+                    feat_arena_sprintf(r->arena, "{\"h5_info\":{\"type\":"
+                                       "\"Wap\",\"wap_url\":\"%s\","
+                                       "\"wap_name\":\"%s\"}}",
+                                       feat_req_origin(r),
+                                       r->app->id[0] != '\0' ? r->app->id
+                                                              : "feat"));
+    }
+
+    e = feat_wx_call(r->arena, m, "/pay/unifiedorder", &p, &ans);
+    if (e != FEAT_E_NONE) {
+        return e;
+    }
+
+    pp->prepay_id = feat_wx_get(&ans, "prepay_id");
+    v = feat_wx_get(&ans, in->end == FEAT_PAY_END_NATIVE ? "code_url"
+                          : "mweb_url");
+    pp->pay_url = v != NULL ? v : "";
+
+    if (pp->prepay_id == NULL || pp->prepay_id[0] == '\0'
+        || strlen(pp->prepay_id) > 128
+        || ((in->end == FEAT_PAY_END_NATIVE || in->end == FEAT_PAY_END_H5)
+            && pp->pay_url[0] == '\0'))
+    {
+        feat_log(LOG_WARNING, 0, "pay: WeChat pay/unifiedorder: no prepay_id"
+                 " or %s in a successful answer",
+                 in->end == FEAT_PAY_END_NATIVE ? "code_url" : "mweb_url");
+        return FEAT_E_PAY_GATEWAY;
+    }
+
+    return FEAT_E_NONE;
+}
+
+
+static int
+pay_order_pay(struct feat_req *r)
+{
+    long long                 id;
+    time_t                    now;
+    const char               *key;
+    enum feat_error           e;
+    struct pay_in             in;
+    struct feat_pay_order     o;
+    struct feat_pay_prepay    pp, stored;
+    struct feat_wx_merchant   m;
+
+    if (feat_in_int(r, "pay_method", &in.method, 0, 1000, FEAT_REQUIRED)
+            == FEAT_ERROR
+        || feat_in_int(r, "end_type", &in.end, 0, 1000, FEAT_REQUIRED)
+            == FEAT_ERROR
+        || feat_in_int(r, "order_id", &id, 1, INT64_MAX, FEAT_REQUIRED)
+            == FEAT_ERROR
+        || pay_in_extra(r, &in) != FEAT_OK)
+    {
+        return feat_fail_field(r);
+    }
+
+    in.order_id = id;
+
+    if (in.method != FEAT_PAY_WEIXIN
+        || (in.end != FEAT_PAY_END_NATIVE && in.end != FEAT_PAY_END_APP
+            && in.end != FEAT_PAY_END_JSAPI && in.end != FEAT_PAY_END_H5))
+    {
+        return feat_fail(r, FEAT_E_PAY_METHOD, "pay_method %lld, end_type"
+                         " %lld", in.method, in.end);
+    }
+
+    if (in.end == FEAT_PAY_END_JSAPI && in.open_id == NULL) {
+        return feat_fail_bad(r, "open_id",
+                             "required for JSAPI (extra_params.open_id)");
+    }
+
+    e = feat_pay_order_payable(feat_db(), r->arena, r->app->id, r->user_id,
+                               in.order_id, &o, &stored);
+    if (e != FEAT_E_NONE) {
+        return pay_fail(r, e, in.order_id);
+    }
+
+    e = feat_wx_merchant(r->app->id, in.wx_app_type, &m);
+    if (e != FEAT_E_NONE) {
+        return pay_fail(r, e, in.order_id);
+    }
+
+    key = in.end == FEAT_PAY_END_JSAPI
+          ? feat_arena_sprintf(r->arena, "%s/%s", m.appid, in.open_id)
+          : m.appid;
+    now = feat_now();
+
+    if (stored.prepay_id[0] != '\0' && stored.pay_method == in.method
+        && stored.end_type == in.end && strcmp(stored.key, key) == 0
+        && now < stored.at + (in.end == FEAT_PAY_END_H5 ? PAY_MWEB_TTL
+                                                        : PAY_PREPAY_TTL))
+    {
+        return pay_wx_answer(r, &in, &m, &stored);
+    }
+
+    memset(&pp, 0, sizeof(pp));
+    e = pay_wx_prepay(r, &in, &m, &o, &pp);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "WeChat pay/unifiedorder of order %lld"
+                         " (%s)", (long long) o.id, o.out_trade_no);
+    }
+
+    pp.pay_method = (int) in.method;
+    pp.end_type = (int) in.end;
+    pp.key = key;
+    pp.at = now;
+
+    e = feat_pay_order_prepaid(feat_db(), r->app->id, r->user_id, o.id,
+                               &pp);
+    if (e != FEAT_E_NONE) {
+        return pay_fail(r, e, o.id);
+    }
+
+    return pay_wx_answer(r, &in, &m, &pp);
+}
+
+
 static void
 pay_sweep(sqlite3 *db, time_t now)
 {
@@ -243,20 +626,46 @@ static const struct feat_route  pay_routes[] = {
       pay_order_create, FEAT_USER_SESSION },
     { FEAT_GET, "/api/pay/order/{id}/", FEAT_FEAT,
       pay_order_get, FEAT_USER_SESSION },
+    { FEAT_POST, "/api/pay/order/pay/", FEAT_FEAT,
+      pay_order_pay, FEAT_USER_SESSION | FEAT_SCOPE_PAY },
     FEAT_NULL_ROUTE
 };
 
 
+static const char *const  pay_sign_types[] = { "MD5", "HMAC-SHA256", NULL };
+
 static const struct feat_setting  pay_settings[] = {
     { FEAT_PAY_TTL_KEY, FEAT_SETTING_INT, 0, "7200", NULL, 60, 2592000,
       NULL, "seconds an unpaid order stays payable", NULL },
+    { "weixin.mch_id", FEAT_SETTING_STR, 0, NULL, NULL, 0, 32, NULL,
+      "WeChat Pay merchant id (mch_id)", NULL },
+    { "weixin.key", FEAT_SETTING_STR, FEAT_SETTING_SECRET, NULL, NULL, 0, 64,
+      NULL, "WeChat Pay API v2 key that signs both ways", NULL },
+    { "weixin.sign_type", FEAT_SETTING_ENUM, 0, "MD5", NULL, 0, 0,
+      pay_sign_types, "WeChat Pay signature: MD5 or HMAC-SHA256", NULL },
+    { "weixin.appid.official_account", FEAT_SETTING_STR, 0, NULL, NULL, 0,
+      32, NULL, "WeChat app id of the official account (JSAPI, NATIVE, H5)",
+      NULL },
+    { "weixin.appid.feat_ios_app", FEAT_SETTING_STR, 0, NULL, NULL, 0, 32,
+      NULL, "WeChat app id of the mobile app (APP)", NULL },
+    { "weixin.gateway", FEAT_SETTING_URL, 0, "https://api.mch.weixin.qq.com",
+      NULL, 0, 0, NULL, "WeChat Pay API v2 gateway", NULL },
     FEAT_NULL_SETTING
+};
+
+
+FEAT_PAY_CONF(FEAT_CONF_DEFINE)
+
+static const struct feat_conf_option *const  pay_conf[] = {
+    FEAT_PAY_CONF(FEAT_CONF_ENTRY)
+    NULL
 };
 
 
 const struct feat_module  feat_pay_module = {
     .name = "pay",
     .routes = pay_routes,
+    .conf = pay_conf,
     .sweep = pay_sweep,
     .settings = pay_settings,
 };

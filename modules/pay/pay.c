@@ -301,6 +301,68 @@ feat_pay_order_list(sqlite3 *db, struct feat_arena *a, const char *app,
 }
 
 
+#define PREPAY_COLS(X, _)                                                    \
+    X(struct feat_pay_prepay, INT, pay_method, "coalesce(pay_method, -1)") _ \
+    X(struct feat_pay_prepay, INT, end_type, "coalesce(end_type, -1)") _     \
+    X(struct feat_pay_prepay, TEXT, key, "prepay_key") _                     \
+    X(struct feat_pay_prepay, TEXT, prepay_id, "prepay_id") _                \
+    X(struct feat_pay_prepay, TEXT, pay_url, "pay_url") _                    \
+    X(struct feat_pay_prepay, TIME, at, "prepay_at")
+
+static const struct feat_db_col  pay_prepay_cols[] = {
+    PREPAY_COLS(FEAT_COL_MAP, )
+};
+
+FEAT_DB_READER(pay_prepay_row, pay_prepay_cols)
+
+
+enum feat_error
+feat_pay_order_payable(sqlite3 *db, struct feat_arena *a, const char *app,
+    sqlite3_int64 user, sqlite3_int64 id, struct feat_pay_order *out,
+    struct feat_pay_prepay *pp)
+{
+    enum feat_error  e;
+    sqlite3_stmt    *st;
+
+    e = feat_pay_order_get(db, a, app, user, id, out);
+    if (e != FEAT_E_NONE) {
+        return e;
+    }
+
+    if (out->status != FEAT_PAY_UNPAID) {
+        return FEAT_E_WRONG_STATE;
+    }
+
+    st = feat_db_query(db, "SELECT " PREPAY_COLS(FEAT_COL_SQL, ", ")
+                       " FROM pay_order WHERE id = ?1", "i", id);
+
+    return feat_db_row(db, a, st, pay_prepay_row, pp,
+                       "pay: the prepay of order %lld", (long long) id);
+}
+
+
+enum feat_error
+feat_pay_order_prepaid(sqlite3 *db, const char *app, sqlite3_int64 user,
+    sqlite3_int64 id, const struct feat_pay_prepay *pp)
+{
+    if (feat_db_exec(db,
+                     "UPDATE pay_order SET pay_method = ?4, end_type = ?5,"
+                     " prepay_key = ?6, prepay_id = ?7, pay_url = ?8,"
+                     " prepay_at = ?9, updated_at = ?9"
+                     " WHERE id = ?1 AND app_id = ?2 AND user_id = ?3"
+                     " AND status = 0 AND expires_at > ?9",
+                     "isiddsssi", id, app, user, pp->pay_method,
+                     pp->end_type, pp->key, pp->prepay_id, pp->pay_url,
+                     (sqlite3_int64) pp->at)
+        != FEAT_OK)
+    {
+        return FEAT_E_INTERNAL;
+    }
+
+    return sqlite3_changes(db) == 1 ? FEAT_E_NONE : FEAT_E_WRONG_STATE;
+}
+
+
 /* What an order is for: its subject and amount, read in the transaction. */
 static enum feat_error
 pay_order_what(sqlite3 *db, struct feat_arena *a, const char *app,

@@ -67,6 +67,33 @@ struct feat_pay_product_fields {
     int             has_price;
 };
 
+/* Pay methods and end types (the seed's values). */
+#define FEAT_PAY_UNIONPAY     0
+#define FEAT_PAY_ALIPAY       100
+#define FEAT_PAY_WEIXIN       200
+
+#define FEAT_PAY_END_NATIVE   0
+#define FEAT_PAY_END_APP      100
+#define FEAT_PAY_END_JSAPI    200
+#define FEAT_PAY_END_H5       300
+
+/* A prepay as stored on its order: reused by a second pay call of the
+ * same method, end type and key while it is valid. */
+struct feat_pay_prepay {
+    int             pay_method;
+    int             end_type;
+    const char     *key;          /* app id [ "/" openid ] */
+    const char     *prepay_id;    /* "" when there is none */
+    const char     *pay_url;      /* code_url, mweb_url or "" */
+    time_t          at;
+};
+
+#define FEAT_PAY_CONF(X)                                                      \
+    X(WEIXIN_TIMEOUT, "weixin.timeout", INT, "10000",                         \
+      "WeChat Pay gateway timeout (ms)")
+
+FEAT_PAY_CONF(FEAT_CONF_DECLARE)
+
 /* The Chinese label of an order status, NULL for another value (static
  * storage). */
 const char *feat_pay_status_name(int status);
@@ -116,6 +143,19 @@ enum feat_error feat_pay_order_get(sqlite3 *db, struct feat_arena *a,
 enum feat_error feat_pay_order_list(sqlite3 *db, struct feat_arena *a,
     const char *app, sqlite3_int64 user, long long offset, long long limit,
     long long *total, struct feat_pay_order **items, size_t *n);
+
+/*
+ * User's order id, payable now (UNPAID, not expired): FEAT_E_NONE with
+ * *out and its stored prepay in *pp; FEAT_E_NOT_FOUND for another user's
+ * or app's; FEAT_E_WRONG_STATE for a PAID, CLOSED or expired one.
+ */
+enum feat_error feat_pay_order_payable(sqlite3 *db, struct feat_arena *a,
+    const char *app, sqlite3_int64 user, sqlite3_int64 id,
+    struct feat_pay_order *out, struct feat_pay_prepay *pp);
+/* Stores pp as the order's prepay (and its pay method) if it is still
+ * payable: FEAT_E_NONE, FEAT_E_WRONG_STATE, or FEAT_E_INTERNAL. */
+enum feat_error feat_pay_order_prepaid(sqlite3 *db, const char *app,
+    sqlite3_int64 user, sqlite3_int64 id, const struct feat_pay_prepay *pp);
 
 /* The jobs process: stores the close of every UNPAID order past its
  * expires_at (closed_at = expires_at). */

@@ -1,0 +1,476 @@
+/*
+ * wxpay.c: WeChat Pay API v2 as the payments module speaks it
+ * (internal.h): the app's merchant from its settings, the flat XML
+ * messages both ways, their MD5 or HMAC-SHA256 signatures, and one signed
+ * call to the gateway with every check of its answer.
+ *
+ * The parser reads only what API v2 sends: one <xml> element of flat
+ * children, text or CDATA.  Anything else (a DOCTYPE, an entity
+ * declaration, a comment, nesting, attributes, a name twice) is refused,
+ * so no XML feature can reach past the message.
+ */
+
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "feat.h"
+#include "pay/pay.h"
+#include "pay/internal.h"
+
+
+enum feat_error
+feat_wx_merchant(const char *app, const char *wx_app_type,
+    struct feat_wx_merchant *m)
+{
+    char  key[64];
+
+    snprintf(key, sizeof(key), "weixin.appid.%s", wx_app_type);
+
+    m->appid = feat_setting_str(app, key);
+    m->mch_id = feat_setting_str(app, "weixin.mch_id");
+    m->key = feat_setting_str(app, "weixin.key");
+    m->hmac = strcmp(feat_setting_str(app, "weixin.sign_type"),
+                     "HMAC-SHA256") == 0;
+    m->gateway = feat_setting_str(app, "weixin.gateway");
+
+    if (m->appid[0] == '\0' || m->mch_id[0] == '\0' || m->key[0] == '\0') {
+        feat_log(LOG_WARNING, 0, "pay: app \"%s\" has no WeChat merchant"
+                 " for %s (weixin.mch_id, weixin.key, %s)", app,
+                 wx_app_type, key);
+        return FEAT_E_PAY_UNAVAILABLE;
+    }
+
+    if (!feat_url_safe(m->gateway)) {
+        feat_log(LOG_ERR, 0, "pay: app \"%s\": weixin.gateway is not an"
+                 " https:// URL", app);
+        return FEAT_E_PAY_UNAVAILABLE;
+    }
+
+    return FEAT_E_NONE;
+}
+
+
+void
+feat_wx_add(struct feat_wx_params *p, const char *name, const char *value)
+{
+    if (p->n == FEAT_WX_PARAMS_MAX) {
+        feat_log(LOG_ALERT, 0, "pay: too many WeChat parameters (%s)",
+                 name);
+        return;
+    }
+
+    p->kv[p->n].name = name;
+    p->kv[p->n].value = value;
+    p->kv[p->n].len = strlen(value);
+    p->n++;
+}
+
+
+const char *
+feat_wx_get(const struct feat_wx_params *p, const char *name)
+{
+    size_t  i;
+
+    for (i = 0; i < p->n; i++) {
+        if (strcmp(p->kv[i].name, name) == 0) {
+            return p->kv[i].value;
+        }
+    }
+
+    return NULL;
+}
+
+
+static int
+wx_by_name(const void *x, const void *y)
+{
+    const struct feat_kv  *a = *(const struct feat_kv *const *) x;
+    const struct feat_kv  *b = *(const struct feat_kv *const *) y;
+
+    return strcmp(a->name, b->name);
+}
+
+
+const char *
+feat_wx_sign(struct feat_arena *a, const struct feat_wx_params *p,
+    const char *key, int hmac)
+{
+    char                   *text, *t, *hex;
+    size_t                  i, n, len;
+    const struct feat_kv   *sorted[FEAT_WX_PARAMS_MAX];
+
+    n = 0;
+    len = strlen("key=") + strlen(key) + 1;
+
+    for (i = 0; i < p->n; i++) {
+        if (strcmp(p->kv[i].name, "sign") == 0 || p->kv[i].value[0] == '\0')
+        {
+            continue;
+        }
+        sorted[n++] = &p->kv[i];
+        len += strlen(p->kv[i].name) + 1 + strlen(p->kv[i].value) + 1;
+    }
+
+    qsort(sorted, n, sizeof(sorted[0]), wx_by_name);
+
+    text = feat_arena_alloc(a, len);
+    t = text;
+
+    for (i = 0; i < n; i++) {
+        t = stpcpy(t, sorted[i]->name);
+        *t++ = '=';
+        t = stpcpy(t, sorted[i]->value);
+        *t++ = '&';
+    }
+
+    t = stpcpy(t, "key=");
+    stpcpy(t, key);
+
+    hex = feat_arena_alloc(a, 65);
+
+    if (hmac) {
+        feat_hmac_sha256_hex(key, strlen(key), text, hex);
+    } else {
+        feat_md5_hex(text, hex);
+    }
+
+    feat_cleanse(text, len);
+
+    for (t = hex; *t != '\0'; t++) {
+        *t = (char) toupper((unsigned char) *t);
+    }
+
+    return hex;
+}
+
+
+int
+feat_wx_verify(struct feat_arena *a, const struct feat_wx_params *p,
+    const char *key, int hmac)
+{
+    const char  *sign;
+
+    sign = feat_wx_get(p, "sign");
+    if (sign == NULL || sign[0] == '\0') {
+        return 0;
+    }
+
+    return feat_ct_streq(sign, feat_wx_sign(a, p, key, hmac));
+}
+
+
+char *
+feat_wx_xml(struct feat_arena *a, const struct feat_wx_params *p)
+{
+    char         *out, *o;
+    size_t        i, len;
+    const char   *v;
+
+    /* "]]>" in a value closes its CDATA: it becomes "]]]]><![CDATA[>" */
+    len = sizeof("<xml></xml>");
+    for (i = 0; i < p->n; i++) {
+        len += 2 * strlen(p->kv[i].name) + sizeof("<><![CDATA[]]></>")
+               + 15 * strlen(p->kv[i].value);
+    }
+
+    out = feat_arena_alloc(a, len);
+    o = stpcpy(out, "<xml>");
+
+    for (i = 0; i < p->n; i++) {
+        o += sprintf(o, "<%s><![CDATA[", p->kv[i].name);
+        for (v = p->kv[i].value; *v != '\0'; v++) {
+            if (strncmp(v, "]]>", 3) == 0) {
+                o = stpcpy(o, "]]]]><![CDATA[>");
+                v += 2;
+                continue;
+            }
+            *o++ = *v;
+        }
+        o += sprintf(o, "]]></%s>", p->kv[i].name);
+    }
+
+    stpcpy(o, "</xml>");
+
+    return out;
+}
+
+
+/* ---- the parser ---------------------------------------------------------- */
+
+struct wx_in {
+    const char  *p;
+    const char  *end;
+};
+
+
+/* The first s (of n bytes) in [p, end), or NULL. */
+static const char *
+wx_find(const char *p, const char *end, const char *s, size_t n)
+{
+    for ( ; (size_t) (end - p) >= n; p++) {
+        if (memcmp(p, s, n) == 0) {
+            return p;
+        }
+    }
+
+    return NULL;
+}
+
+
+static void
+wx_space(struct wx_in *in)
+{
+    while (in->p < in->end && (*in->p == ' ' || *in->p == '\t'
+                               || *in->p == '\r' || *in->p == '\n'))
+    {
+        in->p++;
+    }
+}
+
+
+static int
+wx_lit(struct wx_in *in, const char *s)
+{
+    size_t  n;
+
+    n = strlen(s);
+    if ((size_t) (in->end - in->p) < n || memcmp(in->p, s, n) != 0) {
+        return 0;
+    }
+
+    in->p += n;
+
+    return 1;
+}
+
+
+/* A name of [A-Za-z0-9_] up to 64 bytes, then '>': in the arena. */
+static const char *
+wx_name(struct feat_arena *a, struct wx_in *in)
+{
+    const char  *s;
+
+    s = in->p;
+    while (in->p < in->end && (isalnum((unsigned char) *in->p)
+                               || *in->p == '_'))
+    {
+        in->p++;
+    }
+
+    if (in->p == s || in->p - s > 64 || !wx_lit(in, ">")) {
+        return NULL;
+    }
+
+    return feat_arena_strndup(a, s, (size_t) (in->p - s - 1));
+}
+
+
+/* Text and CDATA sections up to "</": the value, in the arena. */
+static const char *
+wx_value(struct feat_arena *a, struct wx_in *in)
+{
+    char        *out, *o;
+    const char  *e;
+    size_t       i;
+    static const struct {
+        const char  *ent;
+        char         c;
+    } ents[] = {
+        { "&lt;", '<' }, { "&gt;", '>' }, { "&amp;", '&' },
+        { "&quot;", '"' }, { "&apos;", '\'' },
+    };
+
+    out = feat_arena_alloc(a, (size_t) (in->end - in->p) + 1);
+    o = out;
+
+    while (in->p < in->end) {
+        if (wx_lit(in, "<![CDATA[")) {
+            e = wx_find(in->p, in->end, "]]>", 3);
+            if (e == NULL) {
+                return NULL;
+            }
+            memcpy(o, in->p, (size_t) (e - in->p));
+            o += e - in->p;
+            in->p = e + 3;
+            continue;
+        }
+
+        if (*in->p == '<') {
+            break;
+        }
+
+        if (*in->p == '&') {
+            for (i = 0; i < FEAT_NELEMS(ents); i++) {
+                if (wx_lit(in, ents[i].ent)) {
+                    *o++ = ents[i].c;
+                    break;
+                }
+            }
+            if (i == FEAT_NELEMS(ents)) {
+                return NULL;
+            }
+            continue;
+        }
+
+        if (*in->p == '\0') {
+            return NULL;
+        }
+
+        *o++ = *in->p++;
+    }
+
+    *o = '\0';
+
+    return feat_utf8_len(out, (size_t) (o - out)) >= 0 ? out : NULL;
+}
+
+
+int
+feat_wx_parse(struct feat_arena *a, const char *s, size_t len,
+    struct feat_wx_params *p)
+{
+    const char    *name, *value, *e;
+    struct wx_in   in;
+
+    p->n = 0;
+    in.p = s;
+    in.end = s + len;
+
+    wx_space(&in);
+
+    if (wx_lit(&in, "<?xml")) {
+        e = wx_find(in.p, in.end, "?>", 2);
+        if (e == NULL || memchr(in.p, '<', (size_t) (e - in.p)) != NULL) {
+            return FEAT_ERROR;
+        }
+        in.p = e + 2;
+        wx_space(&in);
+    }
+
+    if (!wx_lit(&in, "<xml>")) {
+        return FEAT_ERROR;
+    }
+
+    for ( ;; ) {
+        wx_space(&in);
+
+        if (wx_lit(&in, "</xml>")) {
+            break;
+        }
+
+        if (!wx_lit(&in, "<")) {
+            return FEAT_ERROR;
+        }
+
+        name = wx_name(a, &in);
+        if (name == NULL) {
+            return FEAT_ERROR;
+        }
+
+        value = wx_value(a, &in);
+        if (value == NULL || !wx_lit(&in, "</")
+            || !wx_lit(&in, name) || !wx_lit(&in, ">"))
+        {
+            return FEAT_ERROR;
+        }
+
+        if (feat_wx_get(p, name) != NULL || p->n == FEAT_WX_PARAMS_MAX) {
+            return FEAT_ERROR;
+        }
+
+        feat_wx_add(p, name, value);
+    }
+
+    wx_space(&in);
+
+    return in.p == in.end ? FEAT_OK : FEAT_ERROR;
+}
+
+
+/* ---- a call -------------------------------------------------------------- */
+
+enum feat_error
+feat_wx_call(struct feat_arena *a, const struct feat_wx_merchant *m,
+    const char *path, struct feat_wx_params *p, struct feat_wx_params *ans)
+{
+    char                   *body;
+    size_t                  n;
+    const char             *url, *v, *rc, *des;
+    struct feat_http_resp   res;
+    static const char *const  headers[] = {
+        "Content-Type: text/xml; charset=utf-8",
+        NULL
+    };
+
+    if (m->hmac) {
+        feat_wx_add(p, "sign_type", "HMAC-SHA256");
+    }
+    feat_wx_add(p, "sign", feat_wx_sign(a, p, m->key, m->hmac));
+
+    body = feat_wx_xml(a, p);
+    n = strlen(m->gateway);
+    url = feat_arena_sprintf(a, "%s%s", m->gateway,
+                             n > 0 && m->gateway[n - 1] == '/' ? path + 1
+                                                               : path);
+
+    if (feat_http_request(a, "POST", url, headers, body, strlen(body),
+                          feat_conf_int(FEAT_CONF_WEIXIN_TIMEOUT),
+                          FEAT_WX_ANSWER_MAX, &res)
+        != FEAT_OK)
+    {
+        return FEAT_E_PAY_GATEWAY;
+    }
+
+    if (res.status != 200) {
+        feat_log(LOG_WARNING, 0, "pay: WeChat %s answered HTTP %ld", path,
+                 res.status);
+        return FEAT_E_PAY_GATEWAY;
+    }
+
+    if (feat_wx_parse(a, res.body, res.len, ans) != FEAT_OK) {
+        feat_log(LOG_WARNING, 0, "pay: WeChat %s: the answer is not API v2"
+                 " XML", path);
+        return FEAT_E_PAY_GATEWAY;
+    }
+
+    rc = feat_wx_get(ans, "return_code");
+    if (rc == NULL || strcmp(rc, "SUCCESS") != 0) {
+        v = feat_wx_get(ans, "return_msg");
+        feat_log(LOG_WARNING, 0, "pay: WeChat %s: return_code %s: %s", path,
+                 rc != NULL ? rc : "(none)", v != NULL ? v : "");
+        return FEAT_E_PAY_GATEWAY;
+    }
+
+    if (!feat_wx_verify(a, ans, m->key, m->hmac)) {
+        feat_log(LOG_WARNING, 0, "pay: WeChat %s: the answer's signature is"
+                 " %s", path,
+                 feat_wx_get(ans, "sign") != NULL ? "wrong" : "missing");
+        return FEAT_E_PAY_GATEWAY;
+    }
+
+    v = feat_wx_get(ans, "mch_id");
+    rc = feat_wx_get(ans, "appid");
+    if (v == NULL || strcmp(v, m->mch_id) != 0 || rc == NULL
+        || strcmp(rc, m->appid) != 0)
+    {
+        feat_log(LOG_WARNING, 0, "pay: WeChat %s: the answer is for another"
+                 " merchant or app id", path);
+        return FEAT_E_PAY_GATEWAY;
+    }
+
+    rc = feat_wx_get(ans, "result_code");
+    if (rc == NULL || strcmp(rc, "SUCCESS") != 0) {
+        v = feat_wx_get(ans, "err_code");
+        des = feat_wx_get(ans, "err_code_des");
+        feat_log(LOG_WARNING, 0, "pay: WeChat %s: result_code %s: %s %s",
+                 path, rc != NULL ? rc : "(none)", v != NULL ? v : "",
+                 des != NULL ? des : "");
+        return FEAT_E_PAY_GATEWAY;
+    }
+
+    return FEAT_E_NONE;
+}
