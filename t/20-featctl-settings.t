@@ -178,7 +178,7 @@ like($out, qr/unset nothing/, '... says so');
 
 refused('unknown setting', 'app', 'set', 'shop', 'alipay.nope=1');
 refused('unknown setting', 'app', 'set', 'shop', 'alipay.app_id=2',
-    'weixin.mch_id=1');
+    'weixin.nope=1');
 refused('KEY=VALUE', 'app', 'set', 'shop', 'alipay.app_id');
 refused('KEY=VALUE', 'app', 'set', 'shop', '=x');
 refused('twice', 'app', 'set', 'shop', 'alipay.app_id=1', 'alipay.app_id=2');

@@ -18,6 +18,7 @@ use utf8;
 use lib 't/lib';
 use FindBin;
 use MIME::Base64 qw(encode_base64);
+use FeatFake;
 use FeatTest;
 use Test::More;
 
@@ -484,6 +485,43 @@ walk('feat POST /api/pay/order/ (project)', 'feat',
             { %$hd, -token => $c->{owner}{access_token} });
     },
     ok => \&feat_created);
+
+# ---- feat payments: paying through a fake WeChat Pay ----------------------
+
+{
+    my $gwdir = $t->dir;
+    my ($wx_pid, $wx_port) = FeatFake::start('weixin.pl', 600,
+        '--merchant', '1486158932=fault-injection-key', '--appid', 'wxfault',
+        '--log', "$gwdir/weixin.log");
+    my ($rc2, undef, $err2) = $t->featctl('app', 'set', '',
+        'weixin.mch_id=1486158932', 'weixin.key=fault-injection-key',
+        'weixin.appid.official_account=wxfault',
+        "weixin.gateway=http://127.0.0.1:$wx_port",
+        'accounts.default_scopes=read write pay_trade_order');
+    is($rc2, 0, 'featctl app set weixin.*') or diag($err2);
+    ok($t->wait_for(sub { my $u = v2_user(); $t->db_value('SELECT scope'
+        . ' FROM sessions ORDER BY id DESC LIMIT 1') =~ /pay_trade_order/ }),
+        'new sessions carry pay_trade_order');
+
+    walk('feat POST /api/pay/order/pay/', 'feat',
+        setup => sub {
+            my $u = v2_user();
+            my ($s, undef, $d) = $t->post('/api/pay/order/',
+                { product_id => $product },
+                { -token => $u->{access_token} });
+            die "order: $s" if $s != 201;
+            return { user => $u, id => $d->{data}{id} };
+        },
+        send => sub {
+            my ($c, $hd) = @_;
+            return $t->post('/api/pay/order/pay/', { order_id => $c->{id},
+                pay_method => 200, end_type => 0 },
+                { %$hd, -token => $c->{user}{access_token} });
+        },
+        ok => \&feat_ok);
+
+    FeatFake::stop($wx_pid);
+}
 
 # ---- OAuth2 password grant --------------------------------------------------
 

@@ -1,0 +1,188 @@
+#!/usr/bin/perl
+# t/fake/weixin.pl: a fake WeChat Pay API v2 gateway for the tests.
+#
+# Speaks pay/unifiedorder as the public API v2 documents it: an XML POST
+# of flat <name><![CDATA[value]]></name> fields under <xml>, signed with
+# the merchant's API key: the non-empty fields but "sign" sorted by name,
+# joined "k=v&k=v", then "&key=KEY", MD5 (or HMAC-SHA256 keyed with KEY
+# when the request says sign_type HMAC-SHA256) in upper-case hex.  It
+# checks that signature with the key of the request's mch_id (--merchant
+# MCH=KEY, repeatable), the app id against --appid (repeatable), and the
+# fields the docs require (openid for JSAPI, product_id for NATIVE), and
+# answers the way WeChat does: return_code FAIL for a bad signature or a
+# missing field, else a signed answer with prepay_id, and code_url or
+# mweb_url.
+#
+#   weixin.pl --merchant MCH=KEY ... --appid ID ... [--control FILE]
+#             [--port N] [--ttl S] [--log FILE]
+#
+# --control names a file whose first word, read at each request, picks
+# the answer (missing or empty: ok), so a test steers the running fake:
+#   ok           the documented success
+#   fail         return_code FAIL, return_msg "system busy"
+#   result_fail  return_code SUCCESS, signed, result_code FAIL ORDERPAID
+#   badsign      a success signed with another key
+#   nosign       a success without sign
+#   othermch     a success signed, for another mch_id
+#   nourl        a success without code_url / mweb_url
+#   http500      HTTP 500
+#   garbage      200 with a body that is not XML
+#   timeout      no answer for 60 seconds
+# Every request is appended to --log as one JSON line {"params", "sig_ok",
+# "params_ok", "mode", "prepay_id"}, written before the answer.
+
+use strict;
+use warnings;
+
+use FindBin;
+use lib "$FindBin::Bin/../lib";
+
+use Digest::MD5 qw(md5_hex);
+use Digest::SHA qw(hmac_sha256_hex);
+use FeatFake;
+use Getopt::Long qw(GetOptions);
+
+my %opt = (port => 0, ttl => 300, merchant => [], appid => []);
+
+GetOptions(\%opt, 'port=i', 'ttl=i', 'log=s', 'merchant=s@', 'appid=s@',
+           'control=s')
+    && @{ $opt{merchant} } && @{ $opt{appid} }
+    or die "usage: $0 --merchant MCH=KEY ... --appid ID ... [--control FILE]"
+         . " [--port N] [--ttl S] [--log FILE]\n";
+
+my %keys = map { split /=/, $_, 2 } @{ $opt{merchant} };
+my %appids = map { $_ => 1 } @{ $opt{appid} };
+
+FeatFake::listen_and_serve(port => $opt{port}, ttl => $opt{ttl},
+                           child_alarm => 90, serve => \&serve);
+
+
+# API v2's signature of %$p under $key.
+sub sign {
+    my ($p, $key, $hmac) = @_;
+    my $text = join('&', map { "$_=$p->{$_}" }
+        grep { $_ ne 'sign' && defined $p->{$_} && $p->{$_} ne '' }
+        sort keys %$p) . "&key=$key";
+
+    utf8::encode($text) if utf8::is_utf8($text);
+    return uc($hmac ? hmac_sha256_hex($text, $key) : md5_hex($text));
+}
+
+
+sub xml {
+    my ($p) = @_;
+    return '<xml>' . join('', map { "<$_><![CDATA[$p->{$_}]]></$_>" }
+        sort keys %$p) . '</xml>';
+}
+
+
+sub parse {
+    my ($body) = @_;
+    my %p;
+
+    return undef unless $body =~ m{^\s*<xml>(.*)</xml>\s*$}s;
+    my $in = $1;
+    # an element holds text and CDATA sections, one after another
+    while ($in =~ m{\G\s*<(\w+)>((?:<!\[CDATA\[.*?\]\]>|[^<]+)*)</\1>}gsc) {
+        my ($name, $v) = ($1, $2);
+        return undef if exists $p{$name};
+        $v =~ s/<!\[CDATA\[(.*?)\]\]>|&(lt|gt|amp|quot|apos);/
+            defined $1 ? $1 : { lt => '<', gt => '>', amp => '&',
+                quot => '"', apos => "'" }->{$2}/gse;
+        $p{$name} = $v;
+    }
+    return undef if $in !~ /\G\s*$/gc;
+    return \%p;
+}
+
+
+sub mode {
+    return 'ok' unless defined $opt{control};
+    open my $fh, '<', $opt{control} or return 'ok';
+    my $m = <$fh> // '';
+    close $fh;
+    $m =~ s/\s+//g;
+    return $m eq '' ? 'ok' : $m;
+}
+
+
+sub serve {
+    my ($c) = @_;
+    my ($method, undef, $body) = FeatFake::read_request($c, sub {
+        answer($c, $_[0], '') })
+        or return;
+
+    return answer($c, 405, '') unless $method eq 'POST';
+
+    my $p = parse($body);
+    return answer($c, 200, xml({ return_code => 'FAIL',
+        return_msg => 'XML format error' })) unless $p;
+
+    my $hmac = ($p->{sign_type} // 'MD5') eq 'HMAC-SHA256';
+    my $key = $keys{ $p->{mch_id} // '' };
+    my $sig_ok = defined $key && defined $p->{sign}
+        && $p->{sign} eq sign($p, $key, $hmac) ? 1 : 0;
+    my $tt = $p->{trade_type} // '';
+    my $params_ok = $appids{ $p->{appid} // '' }
+        && ($p->{nonce_str} // '') =~ /^[0-9A-Za-z]{1,32}$/
+        && defined $p->{body} && length($p->{body}) <= 128
+        && ($p->{out_trade_no} // '') =~ /^[0-9A-Za-z_]{1,32}$/
+        && ($p->{total_fee} // '') =~ /^[1-9][0-9]*$/
+        && ($p->{spbill_create_ip} // '') =~ /^[0-9a-fA-F.:]+$/
+        && ($p->{notify_url} // '') =~ m{^https?://[^?]+$}
+        && ($p->{time_expire} // '') =~ /^\d{14}$/
+        && $tt =~ /^(NATIVE|APP|JSAPI|MWEB)$/
+        && ($tt ne 'JSAPI' || ($p->{openid} // '') ne '')
+        && ($tt ne 'NATIVE' || ($p->{product_id} // '') ne '')
+        && ($tt ne 'MWEB' || ($p->{scene_info} // '') =~ /h5_info/)
+        && (!defined $p->{sign_type}
+            || $p->{sign_type} =~ /^(MD5|HMAC-SHA256)$/) ? 1 : 0;
+
+    my $mode = mode();
+    my $prepay = sprintf('wx%d%08x', time, int(rand(0xffffffff)));
+
+    FeatFake::record($opt{log}, { params => $p, sig_ok => $sig_ok,
+        params_ok => $params_ok, mode => $mode, prepay_id => $prepay });
+
+    return answer($c, 200, xml({ return_code => 'FAIL',
+        return_msg => $sig_ok ? 'missing or bad parameter' : '签名错误' }))
+        if !$sig_ok || !$params_ok;
+
+    if ($mode eq 'timeout') {
+        sleep 60;
+        return;
+    }
+    return answer($c, 500, 'internal') if $mode eq 'http500';
+    return answer($c, 200, 'this is not xml') if $mode eq 'garbage';
+    return answer($c, 200, xml({ return_code => 'FAIL',
+        return_msg => 'system busy' })) if $mode eq 'fail';
+
+    my %a = (return_code => 'SUCCESS', return_msg => 'OK',
+        appid => $p->{appid}, mch_id => $p->{mch_id},
+        nonce_str => sprintf('%016x', int(rand(0xffffffff))),
+        result_code => 'SUCCESS', trade_type => $tt, prepay_id => $prepay);
+    $a{code_url} = "weixin://wxpay/bizpayurl?pr=$prepay" if $tt eq 'NATIVE';
+    $a{mweb_url} = 'https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb'
+        . "?prepay_id=$prepay&package=1" if $tt eq 'MWEB';
+    $a{sign_type} = 'HMAC-SHA256' if $hmac;
+
+    if ($mode eq 'result_fail') {
+        delete @a{qw(prepay_id code_url mweb_url trade_type)};
+        @a{qw(result_code err_code err_code_des)}
+            = ('FAIL', 'ORDERPAID', 'order paid');
+    }
+    delete @a{qw(code_url mweb_url)} if $mode eq 'nourl';
+    $a{mch_id} = '1999999999' if $mode eq 'othermch';
+
+    $a{sign} = sign(\%a, $mode eq 'badsign' ? 'not-the-key' : $key, $hmac);
+    delete $a{sign} if $mode eq 'nosign';
+
+    return answer($c, 200, xml(\%a));
+}
+
+
+sub answer {
+    my ($c, $status, $text) = @_;
+
+    return FeatFake::answer($c, $status, 'text/xml; charset=utf-8', $text);
+}
