@@ -56,9 +56,12 @@ sub requests {
 
 sub last_request { my @r = requests(); return $r[-1] }
 
+# featctl, then past the next whole second: every worker rechecks the
+# settings version once the second it last checked in is over.
 sub ctl {
     my ($rc, $out, $err) = $t->featctl(@_);
     is($rc, 0, "featctl @_") or diag($err);
+    select(undef, undef, undef, 1.1) if $_[1] eq 'set';
 }
 
 ctl('app', 'set', '', "weixin.mch_id=$MCH", "weixin.key=$KEY",
@@ -172,7 +175,7 @@ my $o = order();
     isnt($j->{data}{prepay_id}, $first, '... a new prepay_id');
 }
 
-# ---- APP ---------------------------------------------------------------------
+# ---- APP --------------------------------------------------------------------
 
 {
     my $n = () = requests();
@@ -245,7 +248,7 @@ my $o = order();
         'JSAPI for another payer: a new prepay');
 }
 
-# ---- H5 ------------------------------------------------------------------------
+# ---- H5 ---------------------------------------------------------------------
 
 {
     ($st, $h, $j) = api('POST', $PAY, { order_id => $o->{id},
@@ -254,14 +257,16 @@ my $o = order();
     is_deeply([ sort keys %{ $j->{data} } ],
         [ qw(mweb_url prepay_id trade_type) ], '... the seed\'s fields');
     is($j->{data}{trade_type}, 'MWEB', '... trade_type MWEB');
-    like($j->{data}{mweb_url}, qr{^https://wx\.tenpay\.com/.*prepay_id=\Q$j->{data}{prepay_id}\E},
+    my $pid = $j->{data}{prepay_id};
+    like($j->{data}{mweb_url},
+        qr{^https://wx\.tenpay\.com/.*prepay_id=\Q$pid\E},
         "... the gateway's mweb_url");
     my $p = last_request()->{params};
     is($p->{trade_type}, 'MWEB', '... trade_type MWEB sent');
     like($p->{scene_info}, qr/"h5_info"/, '... with scene_info');
 }
 
-# ---- HMAC-SHA256 ---------------------------------------------------------------
+# ---- HMAC-SHA256 ------------------------------------------------------------
 
 {
     ctl('app', 'set', '', 'weixin.sign_type=HMAC-SHA256');
@@ -288,7 +293,7 @@ my $o = order();
     ctl('app', 'set', '', 'weixin.sign_type=MD5');
 }
 
-# ---- refused before the gateway ----------------------------------------------
+# ---- refused before the gateway ---------------------------------------------
 
 {
     my $o3 = order();
@@ -389,7 +394,7 @@ my $o = order();
     is(scalar(() = requests()), $n, '... the gateway not called');
 }
 
-# ---- the gateway failing -----------------------------------------------------
+# ---- the gateway failing ----------------------------------------------------
 
 {
     for my $m (qw(fail result_fail badsign nosign othermch nourl http500
