@@ -550,6 +550,10 @@ int feat_json_has_nul(const char *s, size_t n);
 int feat_reply(struct feat_req *r, cJSON *data);
 int feat_reply_body(struct feat_req *r, int status, cJSON *body);
 int feat_reply_empty(struct feat_req *r, int status);
+/* A body that is not JSON (a payment provider's XML or text), as given,
+ * with Content-Type type (static or in the arena). */
+int feat_reply_text(struct feat_req *r, int status, const char *type,
+    const char *text);
 int feat_fail(struct feat_req *r, enum feat_error e, const char *fmt, ...)
     FEAT_PRINTF(3, 4);
 /* feat_fail with text as the message sent instead of the table's (OAuth2's

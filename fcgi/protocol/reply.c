@@ -115,30 +115,17 @@ feat_buf_header(struct feat_buf *b, const char *name, const char *value)
 }
 
 
-/* Writes the answer: status, headers, and body (consumed) when not NULL.
+/* Writes the answer: status, headers, and text of type when not NULL.
  * Answers FEAT_OK. */
 static int
-feat_reply_write(struct feat_req *r, int status, cJSON *body)
+feat_reply_raw(struct feat_req *r, int status, const char *type,
+    const char *text, size_t len)
 {
     struct feat_buf  b;
     FCGX_Stream     *out;
     char             line[16];
-    char            *text;
-    size_t           len, n;
+    size_t           n;
     int              i, k;
-
-    text = NULL;
-    len = 0;
-
-    if (body != NULL) {
-        /* cJSON's bytes, printed into the arena (protocol/json.c) */
-        text = feat_json_print(r->arena, body, &len);
-        feat_arena_json_delete_now(r->arena, body);
-        if (text == NULL) {
-            feat_log(LOG_EMERG, 0, "an answer's JSON did not print");
-            abort();
-        }
-    }
 
     memset(&b, 0, sizeof(b));
     b.a = r->arena;
@@ -157,7 +144,7 @@ feat_reply_write(struct feat_req *r, int status, cJSON *body)
     feat_buf_add(&b, "\r\n", 2);
 
     if (text != NULL) {
-        feat_buf_header(&b, "Content-Type", "application/json; charset=utf-8");
+        feat_buf_header(&b, "Content-Type", type);
     }
     feat_buf_header(&b, "X-Request-Id", r->request_id);
 
@@ -184,6 +171,40 @@ feat_reply_write(struct feat_req *r, int status, cJSON *body)
     }
 
     return FEAT_OK;
+}
+
+
+/* Writes the answer: status, headers, and body (consumed) when not NULL.
+ * Answers FEAT_OK. */
+static int
+feat_reply_write(struct feat_req *r, int status, cJSON *body)
+{
+    char    *text;
+    size_t   len;
+
+    text = NULL;
+    len = 0;
+
+    if (body != NULL) {
+        /* cJSON's bytes, printed into the arena (protocol/json.c) */
+        text = feat_json_print(r->arena, body, &len);
+        feat_arena_json_delete_now(r->arena, body);
+        if (text == NULL) {
+            feat_log(LOG_EMERG, 0, "an answer's JSON did not print");
+            abort();
+        }
+    }
+
+    return feat_reply_raw(r, status, "application/json; charset=utf-8",
+                          text, len);
+}
+
+
+int
+feat_reply_text(struct feat_req *r, int status, const char *type,
+    const char *text)
+{
+    return feat_reply_raw(r, status, type, text, strlen(text));
 }
 
 
