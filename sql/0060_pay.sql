@@ -62,3 +62,20 @@ CREATE INDEX pay_order_project_any ON pay_order (project_id)
 -- until the first one closes.
 CREATE UNIQUE INDEX pay_order_project ON pay_order (project_id)
     WHERE project_id IS NOT NULL AND status IN (0, 100);
+
+-- A payment a provider notified: one row per provider transaction, made
+-- in the same transaction that marks its order PAID, so duplicate or
+-- racing notifies of one payment leave one row and one PAID.  raw is the
+-- notify as it came.
+CREATE TABLE pay_transaction (
+    id              INTEGER PRIMARY KEY,
+    order_id        INTEGER NOT NULL REFERENCES pay_order (id)
+                    ON DELETE CASCADE,
+    provider        INTEGER NOT NULL,
+    transaction_id  TEXT NOT NULL,
+    amount_fen      INTEGER NOT NULL,
+    raw             TEXT NOT NULL,
+    created_at      INTEGER NOT NULL,
+    UNIQUE (provider, transaction_id)
+);
+CREATE INDEX pay_transaction_order ON pay_transaction (order_id);

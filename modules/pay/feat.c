@@ -610,6 +610,144 @@ pay_order_pay(struct feat_req *r)
 }
 
 
+/* ---- notifies ------------------------------------------------------------ */
+
+#define PAY_XML_TYPE  "text/xml; charset=utf-8"
+
+static int
+pay_wx_notify_answer(struct feat_req *r, int status, const char *code,
+    const char *msg)
+{
+    return feat_reply_text(r, status, PAY_XML_TYPE,
+                           feat_arena_sprintf(r->arena,
+                               "<xml><return_code><![CDATA[%s]]>"
+                               "</return_code><return_msg><![CDATA[%s]]>"
+                               "</return_msg></xml>", code, msg));
+}
+
+
+/* A refused notify: logged with why, answered WeChat's failure form. */
+static int
+pay_wx_notify_refuse(struct feat_req *r, const char *why, const char *no)
+{
+    feat_log(LOG_WARNING, 0, "pay: WeChat notify refused: %s (out_trade_no"
+             " %s, from %s)", why, no != NULL ? no : "-",
+             r->remote_addr != NULL ? r->remote_addr : "-");
+
+    return pay_wx_notify_answer(r, 200, "FAIL", why);
+}
+
+
+/*
+ * POST /api/pay/notify/weixin/: WeChat's payment result.  The signature
+ * under the merchant of the order's app is the only authentication; then
+ * the merchant, the app id, the result and the exact amount.  The order
+ * turns PAID once, with its transaction row; a replay answers SUCCESS
+ * and changes nothing.
+ */
+static int
+pay_notify_weixin(struct feat_req *r)
+{
+    int                       first, i, known;
+    const char               *no, *v, *txn, *fee, *appid;
+    enum feat_error           e;
+    struct feat_pay_order     o;
+    struct feat_wx_params     p;
+    struct feat_wx_merchant   m;
+    static const char *const  types[] = { "official_account",
+                                          "feat_ios_app" };
+
+    if (r->body == NULL
+        || feat_wx_parse(r->arena, r->body, r->body_len, &p) != FEAT_OK)
+    {
+        return pay_wx_notify_refuse(r, "not an API v2 XML message", NULL);
+    }
+
+    v = feat_wx_get(&p, "return_code");
+    no = feat_wx_get(&p, "out_trade_no");
+
+    if (v == NULL || strcmp(v, "SUCCESS") != 0) {
+        return pay_wx_notify_refuse(r, "return_code is not SUCCESS", no);
+    }
+
+    e = no != NULL ? feat_pay_order_by_no(feat_db(), r->arena, no, &o)
+                   : FEAT_E_NOT_FOUND;
+    if (e == FEAT_E_NOT_FOUND) {
+        return pay_wx_notify_refuse(r, "no such order", no);
+    }
+    if (e != FEAT_E_NONE) {
+        /* ours, not the notify's: WeChat sends it again */
+        return pay_wx_notify_answer(r, 500, "FAIL", "try again");
+    }
+
+    /* the merchant of the order's app: its mch_id, key and sign type */
+    e = feat_wx_merchant(o.app_id, types[0], &m);
+    if (e != FEAT_E_NONE && feat_wx_merchant(o.app_id, types[1], &m)
+                            != FEAT_E_NONE)
+    {
+        return pay_wx_notify_refuse(r, "the order's app has no merchant",
+                                    no);
+    }
+
+    if (!feat_wx_verify(r->arena, &p, m.key, m.hmac)) {
+        return pay_wx_notify_refuse(r, "bad signature", no);
+    }
+
+    v = feat_wx_get(&p, "mch_id");
+    if (v == NULL || strcmp(v, m.mch_id) != 0) {
+        return pay_wx_notify_refuse(r, "another merchant", no);
+    }
+
+    appid = feat_wx_get(&p, "appid");
+    known = 0;
+    for (i = 0; appid != NULL && i < 2; i++) {
+        v = feat_setting_str(o.app_id,
+                             i == 0 ? "weixin.appid.official_account"
+                                    : "weixin.appid.feat_ios_app");
+        known |= v[0] != '\0' && strcmp(v, appid) == 0;
+    }
+    if (!known) {
+        return pay_wx_notify_refuse(r, "an app id not the app's", no);
+    }
+
+    v = feat_wx_get(&p, "result_code");
+    if (v == NULL || strcmp(v, "SUCCESS") != 0) {
+        /* a failed payment: nothing to record, the order stays payable */
+        feat_log(LOG_INFO, 0, "pay: WeChat notify of a failed payment of"
+                 " order %lld", (long long) o.id);
+        return pay_wx_notify_answer(r, 200, "SUCCESS", "OK");
+    }
+
+    fee = feat_wx_get(&p, "total_fee");
+    if (fee == NULL
+        || strcmp(fee, feat_arena_sprintf(r->arena, "%lld",
+                                          (long long) o.amount_fen)) != 0)
+    {
+        return pay_wx_notify_refuse(r, "wrong amount", no);
+    }
+
+    txn = feat_wx_get(&p, "transaction_id");
+    if (txn == NULL || txn[0] == '\0' || strlen(txn) > 64) {
+        return pay_wx_notify_refuse(r, "no transaction_id", no);
+    }
+
+    e = feat_pay_order_paid(feat_db(), o.id, FEAT_PAY_WEIXIN, txn,
+                            o.amount_fen, r->body, &first);
+    if (e != FEAT_E_NONE) {
+        feat_log(LOG_ERR, 0, "pay: WeChat notify of order %lld not stored",
+                 (long long) o.id);
+        return pay_wx_notify_answer(r, 500, "FAIL", "try again");
+    }
+
+    if (first) {
+        feat_log(LOG_INFO, 0, "pay: order %lld PAID by WeChat transaction"
+                 " %s", (long long) o.id, txn);
+    }
+
+    return pay_wx_notify_answer(r, 200, "SUCCESS", "OK");
+}
+
+
 static void
 pay_sweep(sqlite3 *db, time_t now)
 {
@@ -628,6 +766,8 @@ static const struct feat_route  pay_routes[] = {
       pay_order_get, FEAT_USER_SESSION },
     { FEAT_POST, "/api/pay/order/pay/", FEAT_FEAT,
       pay_order_pay, FEAT_USER_SESSION | FEAT_SCOPE_PAY },
+    { FEAT_POST, "/api/pay/notify/weixin/", FEAT_FEAT,
+      pay_notify_weixin, FEAT_PUBLIC | FEAT_RAW_BODY },
     FEAT_NULL_ROUTE
 };
 

@@ -363,6 +363,95 @@ feat_pay_order_prepaid(sqlite3 *db, const char *app, sqlite3_int64 user,
 }
 
 
+enum feat_error
+feat_pay_order_by_no(sqlite3 *db, struct feat_arena *a, const char *no,
+    struct feat_pay_order *out)
+{
+    sqlite3_stmt  *st;
+
+    st = feat_db_query(db, "SELECT " ORDER_COLUMNS ORDER_FROM
+                       " WHERE o.out_trade_no = ?1", "s", no);
+
+    return feat_db_row(db, a, st, pay_order_row, out,
+                       "pay: order of out_trade_no %s", no);
+}
+
+
+enum feat_error
+feat_pay_order_paid(sqlite3 *db, sqlite3_int64 id, int provider,
+    const char *txn, sqlite3_int64 amount, const char *raw, int *first)
+{
+    int              rc;
+    time_t           now;
+    sqlite3_int64    status, n;
+    enum feat_error  e;
+
+    *first = 0;
+    now = feat_now();
+
+    if (feat_db_begin(db) != FEAT_OK) {
+        return FEAT_E_INTERNAL;
+    }
+
+    e = FEAT_E_INTERNAL;
+
+    if (feat_db_int(db, &status, "SELECT status FROM pay_order WHERE id = ?1",
+                    "i", id)
+        != FEAT_OK)
+    {
+        goto done;
+    }
+
+    if (status == FEAT_PAY_PAID) {
+        rc = feat_db_int(db, &n, "SELECT count(*) FROM pay_transaction"
+                         " WHERE order_id = ?1 AND provider = ?2"
+                         " AND transaction_id = ?3", "ids", id, provider,
+                         txn);
+        if (rc != FEAT_OK) {
+            goto done;
+        }
+        if (n == 0) {
+            feat_log(LOG_ERR, 0, "pay: order %lld, already PAID, notified"
+                     " paid again by another transaction %s: refund it",
+                     (long long) id, txn);
+        }
+        e = FEAT_E_NONE;
+        goto done;
+    }
+
+    if (status == FEAT_PAY_CLOSED) {
+        feat_log(LOG_WARNING, 0, "pay: order %lld was CLOSED and is paid"
+                 " (transaction %s): PAID", (long long) id, txn);
+    }
+
+    if (feat_db_exec(db,
+                     "INSERT INTO pay_transaction (order_id, provider,"
+                     " transaction_id, amount_fen, raw, created_at)"
+                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                     "idsisi", id, provider, txn, amount, raw,
+                     (sqlite3_int64) now)
+            != FEAT_OK
+        || feat_db_exec(db,
+                        "UPDATE pay_order SET status = 100, paid_at = ?2,"
+                        " transaction_id = ?3, notify = ?4, closed_at = NULL,"
+                        " pay_method = coalesce(pay_method, ?5),"
+                        " updated_at = ?2 WHERE id = ?1 AND status != 100",
+                        "iissd", id, (sqlite3_int64) now, txn, raw,
+                        provider)
+            != FEAT_OK)
+    {
+        goto done;
+    }
+
+    *first = 1;
+    e = FEAT_E_NONE;
+
+done:
+
+    return feat_db_end(db, e);
+}
+
+
 /* What an order is for: its subject and amount, read in the transaction. */
 static enum feat_error
 pay_order_what(sqlite3 *db, struct feat_arena *a, const char *app,

@@ -157,6 +157,23 @@ enum feat_error feat_pay_order_payable(sqlite3 *db, struct feat_arena *a,
 enum feat_error feat_pay_order_prepaid(sqlite3 *db, const char *app,
     sqlite3_int64 user, sqlite3_int64 id, const struct feat_pay_prepay *pp);
 
+/*
+ * The order whose out_trade_no is no, of any app and user (a notify
+ * names it): FEAT_E_NONE or FEAT_E_NOT_FOUND.
+ */
+enum feat_error feat_pay_order_by_no(sqlite3 *db, struct feat_arena *a,
+    const char *no, struct feat_pay_order *out);
+/*
+ * Records provider's (FEAT_PAY_WEIXIN...) payment txn of amount for the
+ * order id, raw the notify as it came, and marks the order PAID (from
+ * UNPAID, or CLOSED: money taken is paid), in one transaction.
+ * FEAT_E_NONE with *first 1 when this call did it, 0 when the order was
+ * already PAID (a replay, or another payment: logged); FEAT_E_INTERNAL.
+ */
+enum feat_error feat_pay_order_paid(sqlite3 *db, sqlite3_int64 id,
+    int provider, const char *txn, sqlite3_int64 amount, const char *raw,
+    int *first);
+
 /* The jobs process: stores the close of every UNPAID order past its
  * expires_at (closed_at = expires_at). */
 void feat_pay_sweep(sqlite3 *db, time_t now);
