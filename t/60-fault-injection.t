@@ -17,6 +17,7 @@ use utf8;
 
 use lib 't/lib';
 use FindBin;
+use Digest::MD5 ();
 use MIME::Base64 qw(encode_base64);
 use FeatFake;
 use FeatTest;
@@ -26,7 +27,7 @@ my $FAULT = `${\ FeatTest::builddir()}/featcgi -v` =~ /\(fault-injection\)/;
 my $MAX_N = 200;
 my @TABLES = qw(users sessions session_rotated codes feedback push_client
     permits service_project service_bid push push_target pay_product
-    pay_order);
+    pay_order pay_transaction);
 
 my %conf = ('code.resend_interval' => 0, 'code.hourly_limit' => 1000000,
     'code.daily_limit' => 1000000, 'code.ip_hourly_limit' => 1000000,
@@ -114,6 +115,13 @@ my %FORM = (
         return (0, 'not a JSON object') if ref($d) ne 'HASH';
         return (1) if $s >= 400 && $s <= 599 && defined $d->{detail}
             && !ref($d->{code}) && ($d->{code} // '') =~ /^[a-z_]+$/;
+        return (0, "HTTP $s");
+    },
+    # WeChat's notify: its failure form, 500 so that WeChat sends it again
+    wxnotify => sub {
+        my ($s, $d) = @_;
+        return (1) if $s == 500 && !ref($d)
+            && $d =~ m{<return_code><!\[CDATA\[FAIL\]\]>};
         return (0, "HTTP $s");
     },
     oauth2 => sub {
@@ -502,6 +510,9 @@ walk('feat POST /api/pay/order/ (project)', 'feat',
     ok($t->wait_for(sub { my $u = v2_user(); $t->db_value('SELECT scope'
         . ' FROM sessions ORDER BY id DESC LIMIT 1') =~ /pay_trade_order/ }),
         'new sessions carry pay_trade_order');
+    # every worker rechecks the settings once the second it last checked
+    # in is over
+    select(undef, undef, undef, 1.1);
 
     walk('feat POST /api/pay/order/pay/', 'feat',
         setup => sub {
@@ -519,6 +530,33 @@ walk('feat POST /api/pay/order/ (project)', 'feat',
                 { %$hd, -token => $c->{user}{access_token} });
         },
         ok => \&feat_ok);
+
+    # a good notify of a fresh order, signed with the merchant's key
+    walk('POST /api/pay/notify/weixin/', 'wxnotify',
+        setup => sub {
+            my $u = v2_user();
+            my ($s, undef, $d) = $t->post('/api/pay/order/',
+                { product_id => $product },
+                { -token => $u->{access_token} });
+            die "order: $s" if $s != 201;
+            my $o = $d->{data};
+            my %p = (appid => 'wxfault', mch_id => '1486158932',
+                nonce_str => 'abc', result_code => 'SUCCESS',
+                return_code => 'SUCCESS', total_fee => $o->{amount_fen},
+                transaction_id => "42$o->{id}", out_trade_no =>
+                $o->{out_trade_no});
+            $p{sign} = uc(Digest::MD5::md5_hex(join('&', map { "$_=$p{$_}" }
+                sort keys %p) . '&key=fault-injection-key'));
+            return '<xml>' . join('', map { "<$_><![CDATA[$p{$_}]]></$_>" }
+                sort keys %p) . '</xml>';
+        },
+        send => sub {
+            my ($xml, $hd) = @_;
+            return $t->post('/api/pay/notify/weixin/', $xml,
+                { %$hd, 'Content-Type' => 'text/xml' });
+        },
+        ok => sub { my ($s, $d) = @_; return $s == 200 && !ref($d)
+            && $d =~ m{<return_code><!\[CDATA\[SUCCESS\]\]>} });
 
     FeatFake::stop($wx_pid);
 }
