@@ -141,6 +141,11 @@ sub check_form {
     if ($dialect eq 'feat' && $st == 204) {
         return '';
     }
+    # a payment provider's notify answers in the provider's own form
+    if ($path =~ m{^/api/pay/notify/weixin/}) {
+        $$err = ($j // '') !~ m{<return_code><!\[CDATA\[SUCCESS\]\]>};
+        return ($j // '') =~ m{^<xml><return_code>} ? '' : 'not WeChat XML';
+    }
     return 'not JSON: ' . substr($j // '', 0, 80) if ref($j) ne 'HASH';
 
     if ($path =~ m{^/o/}) {
