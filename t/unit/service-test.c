@@ -18,6 +18,7 @@
 #include "service/service.h"
 #include "service/internal.h"
 #include "../tap.h"
+#include "plan.h"
 
 
 static char                 dir[] = "/tmp/feat-service-XXXXXX";
@@ -350,12 +351,10 @@ plan_scans_big(const char *detail)
 static void
 test_plans(sqlite3_int64 owner, sqlite3_int64 id)
 {
-    int                           rc, seen, bad;
-    char                          sql[4096];
+    int                           seen, bad;
     size_t                        n;
     long long                     total;
     const char                   *bad_field;
-    sqlite3_stmt                 *st, *plan;
     struct feat_service_bid      *bids;
     struct feat_service_project   p, *list;
 
@@ -379,33 +378,7 @@ test_plans(sqlite3_int64 owner, sqlite3_int64 id)
        == FEAT_E_NONE, "the bids");
     feat_service_sweep(db, feat_now());
 
-    seen = 0;
-    bad = 0;
-    for (st = sqlite3_next_stmt(db, NULL); st != NULL;
-         st = sqlite3_next_stmt(db, st))
-    {
-        if (strncmp(sqlite3_sql(st), "SELECT", 6) != 0) {
-            continue;
-        }
-
-        seen++;
-        snprintf(sql, sizeof(sql), "EXPLAIN QUERY PLAN %s", sqlite3_sql(st));
-        if (sqlite3_prepare_v2(db, sql, -1, &plan, NULL) != SQLITE_OK) {
-            diag("cannot explain: %s", sqlite3_errmsg(db));
-            bad++;
-            continue;
-        }
-
-        while ((rc = sqlite3_step(plan)) == SQLITE_ROW) {
-            const char  *detail = (const char *) sqlite3_column_text(plan, 3);
-
-            if (detail != NULL && plan_scans_big(detail)) {
-                diag("%s\n    in: %s", detail, sqlite3_sql(st));
-                bad++;
-            }
-        }
-        sqlite3_finalize(plan);
-    }
+    bad = plan_check(db, plan_scans_big, &seen);
 
     ok(seen >= 6, "the hot reads prepared their statements");
     is_int(bad, 0, "no hot read scans a table that grows with the users");

@@ -21,6 +21,7 @@
 #include "feedback/feedback.h"
 #include "push/push.h"
 #include "../tap.h"
+#include "plan.h"
 
 
 static char                 dir[] = "/tmp/feat-v2-domain-XXXXXX";
@@ -661,14 +662,12 @@ plan_scans_big(const char *detail)
 static void
 test_plans(sqlite3_int64 ua)
 {
-    int                    rc, seen, bad;
-    char                   sql[4096];
+    int                    seen, bad;
     size_t                 n;
     struct feat_faq       *faqs;
     struct feat_push      *pushes;
     struct feat_feedback  *fbs;
     long long            total;
-    sqlite3_stmt        *st, *plan;
     struct feat_user     u;
     struct feat_tokens   t;
     struct feat_session  sess;
@@ -692,33 +691,7 @@ test_plans(sqlite3_int64 ua)
     ok(feat_push_log_list(db, arena, "", ua, 0, 20, &total, &pushes, &n)
        == FEAT_E_NONE, "push log");
 
-    seen = 0;
-    bad = 0;
-    for (st = sqlite3_next_stmt(db, NULL); st != NULL;
-         st = sqlite3_next_stmt(db, st))
-    {
-        if (strncmp(sqlite3_sql(st), "SELECT", 6) != 0) {
-            continue;
-        }
-
-        seen++;
-        snprintf(sql, sizeof(sql), "EXPLAIN QUERY PLAN %s", sqlite3_sql(st));
-        if (sqlite3_prepare_v2(db, sql, -1, &plan, NULL) != SQLITE_OK) {
-            diag("cannot explain: %s", sqlite3_errmsg(db));
-            bad++;
-            continue;
-        }
-
-        while ((rc = sqlite3_step(plan)) == SQLITE_ROW) {
-            const char  *detail = (const char *) sqlite3_column_text(plan, 3);
-
-            if (detail != NULL && plan_scans_big(detail)) {
-                diag("%s\n    in: %s", detail, sqlite3_sql(st));
-                bad++;
-            }
-        }
-        sqlite3_finalize(plan);
-    }
+    bad = plan_check(db, plan_scans_big, &seen);
 
     ok(seen >= 5, "the hot reads prepared their statements");
     is_int(bad, 0, "no hot read scans a table that grows with the users");
