@@ -698,6 +698,59 @@ test_plans(sqlite3_int64 ua)
 }
 
 
+/*
+ * No INSERT into any table builds an ephemeral b-tree: SQLite codes a
+ * CHECK's IN list of three or more constants as an index made at every
+ * write (migration 0130 rewrote those lists as equalities).  EXPLAIN
+ * compiles the statement without running it.
+ */
+static void
+test_no_ephemeral_writes(void)
+{
+    int            bad, tables;
+    char           sql[256];
+    sqlite3_stmt  *names, *st;
+
+    bad = 0;
+    tables = 0;
+
+    if (sqlite3_prepare_v2(db, "SELECT name FROM sqlite_schema"
+                           " WHERE type = 'table'"
+                           " AND name NOT LIKE 'sqlite_%'", -1, &names,
+                           NULL) != SQLITE_OK)
+    {
+        ok(0, "schema names");
+        return;
+    }
+
+    while (sqlite3_step(names) == SQLITE_ROW) {
+        snprintf(sql, sizeof(sql), "EXPLAIN INSERT INTO \"%s\""
+                 " DEFAULT VALUES", sqlite3_column_text(names, 0));
+        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+            diag("%s: %s", sql, sqlite3_errmsg(db));
+            bad++;
+            continue;
+        }
+        tables++;
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            if (strcmp((const char *) sqlite3_column_text(st, 1),
+                       "OpenEphemeral") == 0)
+            {
+                diag("%s opens an ephemeral table", sql);
+                bad++;
+                break;
+            }
+        }
+        sqlite3_finalize(st);
+    }
+
+    sqlite3_finalize(names);
+
+    ok(tables > 20 && bad == 0, "no INSERT of the %d tables opens an"
+       " ephemeral table", tables);
+}
+
+
 int
 main(void)
 {
@@ -729,6 +782,7 @@ main(void)
     test_push(ua, ub, uc, ma, mc);
     test_handlers(ua, ub, ma);
     test_plans(ua);
+    test_no_ephemeral_writes();
 
     /* every statement had its bindings right: no alert was logged */
     snprintf(path, sizeof(path), "%s/error.log", dir);
