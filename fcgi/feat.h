@@ -1050,6 +1050,8 @@ struct feat_conf_option {
     X(SCRYPT_LN, "scrypt.ln", INT, "15", "scrypt cost: log2 N")               \
     X(SCRYPT_MAX_CONCURRENT, "scrypt.max_concurrent", INT, "2",               \
       "password hashes running at once, per install")                         \
+    X(SCRYPT_NICE, "scrypt.nice", INT, "10",                                  \
+      "nice value (0..19) of the thread that computes a password hash")       \
     X(SCRYPT_P, "scrypt.p", INT, "3", "scrypt parallelism p")                 \
     X(SCRYPT_R, "scrypt.r", INT, "8", "scrypt block size r")                  \
     X(SCRYPT_WAIT, "scrypt.wait", INT, "10",                                  \

@@ -10,18 +10,28 @@
  * one is expected to free within scrypt.wait ms; otherwise it is refused at
  * once with FEAT_BUSY, and the request is answered as throttled.  A storm
  * of logins thus cannot take the workers that serve everything else.
+ *
+ * Nor their CPU: a hash runs in a thread of its own at scrypt.nice (10 by
+ * default), while the worker that asked waits for it.  On a small machine
+ * the hashing worker otherwise gets a CPU's full share next to the worker
+ * serving reads, nginx and the clients; at nice 10 the scheduler weighs
+ * it at a tenth of them, so reads keep their latency while logins run on
+ * what is left.
  */
 
 #include "config.h"
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -66,12 +76,23 @@ struct feat_pw_shared {
 
 static struct feat_pw_shared  *feat_pw_shared;
 static EVP_KDF  *feat_scrypt_kdf;     /* fetched once per process */
+static int       feat_pw_nice;        /* scrypt.nice, 0: hash inline */
+
+/* One derivation, handed to the hashing thread and back. */
+struct feat_pw_job {
+    EVP_KDF_CTX         *ctx;
+    unsigned char       *out;
+    size_t               outlen;
+    const OSSL_PARAM    *params;
+    int                  nice;
+    int                  rc;      /* EVP_KDF_derive()'s */
+};
 
 
 int
 feat_crypto_init_shared(void)
 {
-    long long               max, workers, wait;
+    long long               max, workers, wait, nice;
     struct feat_pw_shared  *sh;
 
     max = feat_conf_int(FEAT_CONF_SCRYPT_MAX_CONCURRENT);
@@ -83,6 +104,12 @@ feat_crypto_init_shared(void)
     wait = feat_conf_int(FEAT_CONF_SCRYPT_WAIT);
     if (wait < 0 || wait > 10000) {
         feat_log(LOG_EMERG, 0, "\"scrypt.wait\" must be 0..10000 (ms)");
+        return FEAT_ERROR;
+    }
+
+    nice = feat_conf_int(FEAT_CONF_SCRYPT_NICE);
+    if (nice < 0 || nice > 19) {
+        feat_log(LOG_EMERG, 0, "\"scrypt.nice\" must be 0..19");
         return FEAT_ERROR;
     }
 
@@ -116,6 +143,7 @@ feat_crypto_init_shared(void)
     }
 
     feat_pw_shared = sh;
+    feat_pw_nice = (int) nice;
 
     return FEAT_OK;
 }
@@ -298,6 +326,63 @@ feat_crypto_pw_slots(void)
 }
 
 
+static void *
+feat_pw_thread(void *arg)
+{
+    struct feat_pw_job  *job = arg;
+
+    /* Linux's nice is the thread's: the worker's own stays as it was. */
+    if (setpriority(PRIO_PROCESS, (id_t) syscall(SYS_gettid), job->nice)
+        != 0)
+    {
+        feat_log(LOG_WARNING, errno, "setpriority(%d) of the hash failed",
+                 job->nice);
+    }
+
+    job->rc = EVP_KDF_derive(job->ctx, job->out, job->outlen, job->params);
+
+    return NULL;
+}
+
+
+/*
+ * EVP_KDF_derive() at scrypt.nice: in a thread made for the hash, the
+ * caller blocked until it ends (a hash costs ~100 ms, the thread tens of
+ * microseconds).  Signals stay with the caller: the thread inherits its
+ * mask, which holds the worker's signals while a request is in hand.
+ * Inline when scrypt.nice is 0, or when no thread can be made.
+ */
+static int
+feat_pw_derive(EVP_KDF_CTX *ctx, unsigned char *out, size_t outlen,
+    const OSSL_PARAM *params)
+{
+    int                 err;
+    pthread_t           t;
+    struct feat_pw_job  job;
+
+    if (feat_pw_nice == 0) {
+        return EVP_KDF_derive(ctx, out, outlen, params);
+    }
+
+    job.ctx = ctx;
+    job.out = out;
+    job.outlen = outlen;
+    job.params = params;
+    job.nice = feat_pw_nice;
+    job.rc = 0;
+
+    err = pthread_create(&t, NULL, feat_pw_thread, &job);
+    if (err != 0) {
+        feat_log(LOG_WARNING, err, "pthread_create() failed: hashing inline");
+        return EVP_KDF_derive(ctx, out, outlen, params);
+    }
+
+    pthread_join(t, NULL);
+
+    return job.rc;
+}
+
+
 /* scrypt(password, salt) with N = 2^ln into out[outlen]. */
 static int
 feat_scrypt(const char *password, size_t plen, const unsigned char *salt,
@@ -357,7 +442,7 @@ feat_scrypt(const char *password, size_t plen, const unsigned char *salt,
         return FEAT_ERROR;
     }
 
-    rc = EVP_KDF_derive(ctx, out, outlen, params);
+    rc = feat_pw_derive(ctx, out, outlen, params);
     feat_pw_slot_give(slot);
 
     EVP_KDF_CTX_free(ctx);

@@ -12,6 +12,13 @@
 
 #include "config.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -223,6 +230,98 @@ test_compare(void)
 }
 
 
+static volatile int  watching;
+static int           seen_nice;    /* a thread of ours other than main's */
+
+
+/* The nice value (field 19 of stat) of each task of this process. */
+static void *
+watch_tasks(void *arg)
+{
+    int             nice;
+    DIR            *d;
+    FILE           *f;
+    char            path[300], buf[512], *p;
+    pid_t           main_tid;
+    struct dirent  *e;
+
+    main_tid = *(pid_t *) arg;
+
+    while (watching) {
+        d = opendir("/proc/self/task");
+        if (d == NULL) {
+            break;
+        }
+        while ((e = readdir(d)) != NULL) {
+            if (e->d_name[0] == '.' || atoi(e->d_name) == main_tid) {
+                continue;
+            }
+            snprintf(path, sizeof(path), "/proc/self/task/%s/stat",
+                     e->d_name);
+            f = fopen(path, "r");
+            if (f == NULL) {
+                continue;
+            }
+            p = fgets(buf, sizeof(buf), f) != NULL ? strrchr(buf, ')')
+                                                   : NULL;
+            fclose(f);
+            /* after ") ": state is field 3, nice field 19 */
+            if (p != NULL
+                && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u"
+                          " %*u %*u %*u %*d %*d %*d %d", &nice) == 1
+                && nice > seen_nice)
+            {
+                seen_nice = nice;
+            }
+        }
+        closedir(d);
+    }
+
+    return NULL;
+}
+
+
+/*
+ * After feat_crypto_init_shared(), a hash runs in a thread of its own at
+ * scrypt.nice, while the caller's priority stays as it was; the result is
+ * the same as inline (RFC 7914's vector).
+ */
+static void
+test_nice(void)
+{
+    pid_t      me;
+    pthread_t  w;
+    int        before;
+
+    feat_conf_set(FEAT_CONF_SCRYPT_NICE, "7");
+    is_int(feat_crypto_init_shared(), FEAT_OK, "scrypt.nice 7");
+
+    me = (pid_t) syscall(SYS_gettid);
+    errno = 0;
+    before = getpriority(PRIO_PROCESS, 0);
+    watching = 1;
+    seen_nice = -100;
+    pthread_create(&w, NULL, watch_tasks, &me);
+
+    feat_conf_set(FEAT_CONF_SCRYPT_LN, "14");
+    is_int(feat_password_verify("pleaseletmein", RFC7914, NULL), FEAT_OK,
+           "RFC 7914 vector verifies in the hashing thread");
+    feat_conf_set(FEAT_CONF_SCRYPT_LN, "4");
+
+    watching = 0;
+    pthread_join(w, NULL);
+
+    is_int(seen_nice, 7, "the hash ran in a thread at nice 7");
+    is_int(getpriority(PRIO_PROCESS, 0), before,
+           "the caller's nice is what it was");
+
+    feat_conf_set(FEAT_CONF_SCRYPT_NICE, "20");
+    is_int(feat_crypto_init_shared(), FEAT_ERROR, "scrypt.nice 20 refused");
+    feat_conf_set(FEAT_CONF_SCRYPT_NICE, "10");
+    is_int(feat_crypto_init_shared(), FEAT_OK, "scrypt.nice back to 10");
+}
+
+
 static void
 test_passwords(void)
 {
@@ -318,6 +417,8 @@ test_passwords(void)
            "hash under the cap");
     is_int(feat_password_verify("capped", h2, NULL), FEAT_OK,
            "verify under the cap");
+
+    test_nice();
 }
 
 
