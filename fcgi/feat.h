@@ -243,6 +243,8 @@ const char *feat_error_text(struct feat_req *r, enum feat_error e);
 #define FEAT_RAW_BODY    0x0020  /* the handler calls feat_req_body */
 #define FEAT_USER_ROW    0x0040  /* the handler reads the caller's user row:
                                     the session's read brings it along */
+#define FEAT_HASH        0x0080  /* the handler may hash a password: nginx
+                                    sends it to the hashing pool */
 /* The common case: a session token that belongs to a user. */
 #define FEAT_USER_SESSION  (FEAT_SESSION | FEAT_USER)
 
@@ -1025,6 +1027,10 @@ struct feat_conf_option {
     X(ERROR_LOG, "error_log", PATH, "stderr", "error log path, or stderr")    \
     X(JOBS_INTERVAL, "jobs.interval", INT, "30",                              \
       "seconds between the jobs process sweeps")                              \
+    X(HASH_LISTEN, "hash_listen", PATH, "",                                   \
+      "socket of the password-hashing pool (empty: no such pool)")            \
+    X(HASH_WORKERS, "hash_workers", INT, "2",                                 \
+      "workers of the password-hashing pool")                                 \
     X(LISTEN, "listen", PATH, "featcgi.sock",                                 \
       "unix socket path, or host:port")                                       \
     X(LISTEN_MODE, "listen_mode", STR, "0660", "unix socket mode (octal)")    \

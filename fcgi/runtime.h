@@ -351,13 +351,18 @@ int feat_jobs_main(void);
 int feat_listen_open(void);
 /* Writes config "pid_file" (none: nothing): FEAT_OK or FEAT_ERROR. */
 int feat_listen_write_pid(void);
-/* The listening descriptor (-1 before open), and "listen" as bound. */
+/* The listening descriptor (-1 before open), and "listen" as bound; the
+ * hashing pool's ("hash_listen": -1 and "" when there is none). */
 int feat_listen_fd_get(void);
 const char *feat_listen_addr(void);
+int feat_listen_hash_fd(void);
+const char *feat_listen_hash_addr(void);
 /* Master: closes the socket and removes the socket file and pid file it
  * created.  A child: feat_listen_forget only closes its inherited copy. */
 void feat_listen_close(void);
 void feat_listen_forget(void);
+/* A worker: closes its inherited copies of every socket but fd. */
+void feat_listen_keep_only(int fd);
 
 
 /* ---- process/master.c ---------------------------------------------------- */

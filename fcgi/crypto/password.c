@@ -93,6 +93,7 @@ int
 feat_crypto_init_shared(void)
 {
     long long               max, workers, wait, nice;
+    const char             *hash_on;
     struct feat_pw_shared  *sh;
 
     max = feat_conf_int(FEAT_CONF_SCRYPT_MAX_CONCURRENT);
@@ -126,6 +127,22 @@ feat_crypto_init_shared(void)
      * however many logins arrive (a single worker has nothing to keep).
      */
     workers = feat_conf_int(FEAT_CONF_WORKERS);
+
+    /*
+     * With a hashing pool the hashes belong there, and the same rule
+     * holds inside it: one of its workers stays out of hashing, to refuse
+     * at once the logins beyond the cap instead of leaving them queued on
+     * its socket (a pool of one can only queue them).  A password route
+     * that reaches the main pool anyway takes a slot of the same cap.
+     */
+    hash_on = feat_conf_path(FEAT_CONF_HASH_LISTEN);
+    if (hash_on != NULL && hash_on[0] != '\0') {
+        workers = feat_conf_int(FEAT_CONF_HASH_WORKERS);
+        if (workers < 2) {
+            workers = 2;        /* a pool of one: one hash at a time */
+        }
+    }
+
     if (workers > 1 && max > workers - 1) {
         max = workers - 1;
     }

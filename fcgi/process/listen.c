@@ -5,7 +5,10 @@
  * master is replaced; one that still accepts belongs to a running featcgi
  * and is refused, never unlinked.  The socket is bound once, before the
  * first fork, and every worker inherits it; feat_listen_close removes what
- * this process created.
+ * this process created.  "hash_listen", when set, is a second socket the
+ * same way: the one nginx sends the password routes to, served by a pool
+ * of its own (php-fpm's way), so a storm of logins queues there and never
+ * in front of the workers that serve everything else.
  */
 
 #include "config.h"
@@ -25,10 +28,16 @@
 
 #define FEAT_BACKLOG  1024
 
-static int    feat_listen_fd = -1;
-static char  *feat_listen_unix_path;    /* socket path to remove */
-static char  *feat_listen_on;           /* listen as bound */
-static char  *feat_listen_pidfile;
+/* A bound socket: the main one, and the hashing pool's. */
+struct feat_listener {
+    int    fd;
+    char  *unix_path;                   /* socket path to remove */
+    char  *on;                          /* "listen" as bound */
+};
+
+static struct feat_listener  feat_listen_main = { -1, NULL, NULL };
+static struct feat_listener  feat_listen_hash = { -1, NULL, NULL };
+static char                 *feat_listen_pidfile;
 
 
 /*
@@ -129,7 +138,7 @@ feat_listen_tcp(const char *host, const char *port)
 
 
 static int
-feat_listen_unix(const char *path)
+feat_listen_unix(struct feat_listener *l, const char *path)
 {
     int                 fd;
     long                mode;
@@ -199,7 +208,7 @@ feat_listen_unix(const char *path)
         goto failed;
     }
 
-    feat_listen_unix_path = strdup(path);
+    l->unix_path = strdup(path);
 
     return fd;
 
@@ -210,21 +219,18 @@ failed:
 }
 
 
-int
-feat_listen_open(void)
+static int
+feat_listen_bind(struct feat_listener *l, const char *listen_on)
 {
-    int          fd;
-    char         host[256], port[8];
-    const char  *listen_on;
-
-    listen_on = feat_conf_path(FEAT_CONF_LISTEN);
+    int   fd;
+    char  host[256], port[8];
 
     if (feat_listen_is_tcp(listen_on, host, sizeof(host), port,
                            sizeof(port)))
     {
         fd = feat_listen_tcp(host, port);
     } else {
-        fd = feat_listen_unix(listen_on);
+        fd = feat_listen_unix(l, listen_on);
     }
 
     if (fd < 0) {
@@ -237,13 +243,41 @@ feat_listen_open(void)
         return FEAT_ERROR;
     }
 
-    feat_listen_fd = fd;
-    feat_listen_on = strdup(listen_on);
-    if (feat_listen_on == NULL) {
+    l->fd = fd;
+    l->on = strdup(listen_on);
+    if (l->on == NULL) {
         abort();
     }
 
     feat_log(LOG_NOTICE, 0, "listening on %s", listen_on);
+
+    return FEAT_OK;
+}
+
+
+int
+feat_listen_open(void)
+{
+    const char  *main_on, *hash_on;
+
+    main_on = feat_conf_path(FEAT_CONF_LISTEN);
+    hash_on = feat_conf_path(FEAT_CONF_HASH_LISTEN);
+
+    if (hash_on != NULL && strcmp(hash_on, main_on) == 0) {
+        feat_log(LOG_EMERG, 0, "\"hash_listen\" must differ from \"listen\"");
+        return FEAT_ERROR;
+    }
+
+    if (feat_listen_bind(&feat_listen_main, main_on) != FEAT_OK) {
+        return FEAT_ERROR;
+    }
+
+    if (hash_on != NULL && hash_on[0] != '\0'
+        && feat_listen_bind(&feat_listen_hash, hash_on) != FEAT_OK)
+    {
+        feat_listen_close();
+        return FEAT_ERROR;
+    }
 
     return FEAT_OK;
 }
@@ -285,47 +319,81 @@ feat_listen_write_pid(void)
 int
 feat_listen_fd_get(void)
 {
-    return feat_listen_fd;
+    return feat_listen_main.fd;
+}
+
+
+int
+feat_listen_hash_fd(void)
+{
+    return feat_listen_hash.fd;
 }
 
 
 const char *
 feat_listen_addr(void)
 {
-    return feat_listen_on;
+    return feat_listen_main.on;
+}
+
+
+const char *
+feat_listen_hash_addr(void)
+{
+    return feat_listen_hash.on != NULL ? feat_listen_hash.on : "";
+}
+
+
+static void
+feat_listen_drop(struct feat_listener *l, int unlink_it)
+{
+    if (l->fd >= 0) {
+        close(l->fd);
+        l->fd = -1;
+    }
+
+    if (l->unix_path != NULL) {
+        if (unlink_it) {
+            unlink(l->unix_path);
+        }
+        free(l->unix_path);
+        l->unix_path = NULL;
+    }
+
+    free(l->on);
+    l->on = NULL;
 }
 
 
 void
 feat_listen_close(void)
 {
-    if (feat_listen_fd >= 0) {
-        close(feat_listen_fd);
-        feat_listen_fd = -1;
-    }
-
-    if (feat_listen_unix_path != NULL) {
-        unlink(feat_listen_unix_path);
-        free(feat_listen_unix_path);
-        feat_listen_unix_path = NULL;
-    }
+    feat_listen_drop(&feat_listen_main, 1);
+    feat_listen_drop(&feat_listen_hash, 1);
 
     if (feat_listen_pidfile != NULL) {
         unlink(feat_listen_pidfile);
         free(feat_listen_pidfile);
         feat_listen_pidfile = NULL;
     }
-
-    free(feat_listen_on);
-    feat_listen_on = NULL;
 }
 
 
 void
 feat_listen_forget(void)
 {
-    if (feat_listen_fd >= 0) {
-        close(feat_listen_fd);
-        feat_listen_fd = -1;
+    feat_listen_drop(&feat_listen_main, 0);
+    feat_listen_drop(&feat_listen_hash, 0);
+}
+
+
+void
+feat_listen_keep_only(int fd)
+{
+    if (feat_listen_main.fd != fd) {
+        feat_listen_drop(&feat_listen_main, 0);
+    }
+    if (feat_listen_hash.fd != fd) {
+        feat_listen_drop(&feat_listen_hash, 0);
     }
 }

@@ -68,7 +68,8 @@ char  *feat_worker_slot;
 
 static const char         *feat_master_conf;
 static int                 feat_master_pipe[2] = { -1, -1 };
-static int                 feat_master_workers;
+static int                 feat_master_workers;   /* both pools */
+static int                 feat_master_main_workers;
 static int                 feat_master_stopping;
 static double              feat_master_deadline;
 static char               *feat_master_board;    /* the scoreboard */
@@ -180,7 +181,7 @@ feat_master_label(const struct feat_child *c, char *buf, size_t n)
 static int
 feat_master_spawn(int kind, int no)
 {
-    int                 i, slot, status;
+    int                 i, slot, status, fd;
     pid_t               pid, master;
     sigset_t            all, old;
     struct feat_child  *c;
@@ -238,7 +239,10 @@ feat_master_spawn(int kind, int no)
 
         if (kind == FEAT_CHILD_WORKER) {
             feat_worker_slot = feat_master_board + slot * FEAT_SLOT_SIZE;
-            status = feat_worker_main(feat_listen_fd_get(), no);
+            fd = (no > feat_master_main_workers && feat_listen_hash_fd() >= 0)
+                 ? feat_listen_hash_fd() : feat_listen_fd_get();
+            feat_listen_keep_only(fd);
+            status = feat_worker_main(fd, no);
 
         } else {
             feat_listen_forget();
@@ -472,11 +476,16 @@ feat_master_stop(void)
 }
 
 
-/* workers from the config, bounded. */
+/*
+ * Workers from the config, bounded: the main pool's, and *hashing the
+ * hashing pool's (0 without "hash_listen").  Numbers 1..main serve the
+ * main socket, the ones above serve the hashing socket.  Their sum, or -1.
+ */
 static int
-feat_master_worker_count(void)
+feat_master_worker_count(int *hashing)
 {
-    long long  n;
+    long long    n, h;
+    const char  *hash_on;
 
     n = feat_conf_int(FEAT_CONF_WORKERS);
     if (n < 1 || n > FEAT_MAX_WORKERS) {
@@ -484,14 +493,27 @@ feat_master_worker_count(void)
         return -1;
     }
 
-    return (int) n;
+    h = 0;
+    hash_on = feat_conf_path(FEAT_CONF_HASH_LISTEN);
+    if (hash_on != NULL && hash_on[0] != '\0') {
+        h = feat_conf_int(FEAT_CONF_HASH_WORKERS);
+        if (h < 1 || n + h > FEAT_MAX_WORKERS) {
+            feat_log(LOG_ERR, 0, "\"hash_workers\" must be 1..%lld",
+                     FEAT_MAX_WORKERS - n);
+            return -1;
+        }
+    }
+
+    *hashing = (int) h;
+
+    return (int) (n + h);
 }
 
 
 static void
 feat_master_reload(void)
 {
-    int                 i, k, n, old_n, count, found;
+    int                 i, k, n, old_n, count, found, hashing;
     pid_t               old[FEAT_MAX_CHILDREN];
     const char         *err, *listen;
     struct feat_child  *c;
@@ -512,9 +534,18 @@ feat_master_reload(void)
                  "until a restart", listen, feat_listen_addr());
     }
 
-    n = feat_master_worker_count();
+    listen = feat_conf_path(FEAT_CONF_HASH_LISTEN);
+    if (strcmp(listen != NULL ? listen : "", feat_listen_hash_addr()) != 0) {
+        feat_log(LOG_WARNING, 0, "\"hash_listen\" changed to \"%s\": kept "
+                 "\"%s\" until a restart", listen != NULL ? listen : "",
+                 feat_listen_hash_addr());
+        feat_conf_set(FEAT_CONF_HASH_LISTEN, feat_listen_hash_addr());
+    }
+
+    n = feat_master_worker_count(&hashing);
     if (n < 0) {
         n = feat_master_workers;
+        hashing = feat_master_workers - feat_master_main_workers;
     }
 
     /* The database may have been moved to a new file. */
@@ -529,6 +560,9 @@ feat_master_reload(void)
 
     /* A fresh start for every post. */
     memset(feat_master_posts, 0, sizeof(feat_master_posts));
+
+    /* Replacements below are numbered in the new pools' split. */
+    feat_master_main_workers = n - hashing;
 
     count = 0;
     for (i = 0; i < FEAT_MAX_CHILDREN; i++) {
@@ -818,7 +852,7 @@ feat_master_loop(void)
 int
 feat_master_main(const char *conf_path)
 {
-    int          i, rc;
+    int          i, rc, hashing;
     const char  *err;
 
     feat_master_conf = conf_path;
@@ -833,10 +867,11 @@ feat_master_main(const char *conf_path)
         return 1;
     }
 
-    feat_master_workers = feat_master_worker_count();
+    feat_master_workers = feat_master_worker_count(&hashing);
     if (feat_master_workers < 0) {
         return 1;
     }
+    feat_master_main_workers = feat_master_workers - hashing;
 
     if (feat_master_migrate() != FEAT_OK
         || feat_router_build(feat_modules) != FEAT_OK
@@ -868,8 +903,9 @@ feat_master_main(const char *conf_path)
         return 1;
     }
 
-    feat_log(LOG_NOTICE, 0, "featcgi %s started: %d workers",
-             PACKAGE_VERSION, feat_master_workers);
+    feat_log(LOG_NOTICE, 0, "featcgi %s started: %d workers, %d hashing",
+             PACKAGE_VERSION, feat_master_main_workers,
+             feat_master_workers - feat_master_main_workers);
 
     for (i = 1; i <= feat_master_workers; i++) {
         feat_master_fill(FEAT_CHILD_WORKER, i);

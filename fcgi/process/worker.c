@@ -402,7 +402,8 @@ feat_worker_main(int listen_fd, int worker_no)
     struct feat_req     r;
     struct feat_arena  *arena;
 
-    snprintf(role, sizeof(role), "worker %d", worker_no);
+    snprintf(role, sizeof(role), "%sworker %d",
+             listen_fd == feat_listen_hash_fd() ? "hash " : "", worker_no);
     feat_log_set_role(role);
 
     /*

@@ -31,6 +31,8 @@ static size_t              feat_nprefixes;
  * pattern and its dialect, looked at before the shapes */
 static struct feat_prefix  feat_exceptions[FEAT_PREFIXES_MAX];
 static size_t              feat_nexceptions;
+/* the modules of the last feat_dialect_init, for the pool map */
+static const struct feat_module *const  *feat_paths_mods;
 
 
 /* 1 if path matches pattern, a "{name}" matching one non-empty segment. */
@@ -68,6 +70,7 @@ feat_dialect_init(const struct feat_module *const *mods)
 
     feat_nprefixes = 0;
     feat_nexceptions = 0;
+    feat_paths_mods = mods;
 
     if (feat_dialect_check() != FEAT_OK) {
         return FEAT_ERROR;
@@ -297,6 +300,64 @@ feat_nginx_error_map(FILE *f, struct feat_arena *a, const char *var,
 }
 
 
+/*
+ * The pool of a path: the routes flagged FEAT_HASH go to the upstream
+ * "featcgi_hash" (featcgi's "hash_listen", or the main socket when there
+ * is no hashing pool), the rest to "featcgi".  A path is listed once
+ * whatever its methods.
+ */
+static void
+feat_nginx_pool_map(FILE *f)
+{
+    char                      key[FEAT_NGINX_KEY_MAX];
+    size_t                    i, k;
+    const struct feat_route  *rt, *seen;
+    const struct feat_module *const  *m;
+
+    fputs("\n"
+          "# The pool of a path: the routes that hash a password go to the\n"
+          "# hashing pool's upstream, so a storm of logins queues there and\n"
+          "# never in front of the workers that serve everything else.\n"
+          "map $uri $feat_pool {\n", f);
+    fprintf(f, "    %-30s %s;\n", "default", "featcgi");
+
+    for (i = 0; feat_paths_mods != NULL && feat_paths_mods[i] != NULL; i++) {
+        for (rt = feat_paths_mods[i]->routes;
+             rt != NULL && rt->pattern != NULL; rt++)
+        {
+            if (!(rt->flags & FEAT_HASH)) {
+                continue;
+            }
+
+            /* once per pattern, at its first hashing route */
+            seen = NULL;
+            for (m = feat_paths_mods; m <= &feat_paths_mods[i] && !seen;
+                 m++)
+            {
+                for (k = 0; (*m)->routes != NULL
+                            && &(*m)->routes[k] != rt
+                            && (*m)->routes[k].pattern != NULL; k++)
+                {
+                    if (((*m)->routes[k].flags & FEAT_HASH)
+                        && strcmp((*m)->routes[k].pattern, rt->pattern) == 0)
+                    {
+                        seen = &(*m)->routes[k];
+                        break;
+                    }
+                }
+            }
+
+            if (seen == NULL) {
+                fprintf(f, "    %-30s %s;\n",
+                        feat_nginx_key(key, rt->pattern, 0), "featcgi_hash");
+            }
+        }
+    }
+
+    fputs("}\n", f);
+}
+
+
 /* Longer prefixes first, then by name. */
 static int
 feat_prefix_cmp(const void *a, const void *b)
@@ -374,4 +435,6 @@ feat_dialect_print_nginx(FILE *f, struct feat_arena *a)
           "over the\n"
           "# buffers, a malformed request line).\n", f);
     feat_nginx_error_map(f, a, "feat_400", FEAT_E_BAD_REQUEST, english);
+
+    feat_nginx_pool_map(f);
 }

@@ -490,8 +490,8 @@ static const struct feat_route  accounts_feat_routes[] = {
     { FEAT_POST, "/api/auth/phone/vcode/", FEAT_FEAT, feat_phone_vcode, 0 },
     { FEAT_POST, "/api/auth/phone/verification/", FEAT_FEAT,
       feat_phone_verification, 0 },
-    { FEAT_POST, "/api/auth/register/", FEAT_FEAT, feat_register, 0 },
-    { FEAT_POST, "/api/auth/login/", FEAT_FEAT, feat_login, 0 },
+    { FEAT_POST, "/api/auth/register/", FEAT_FEAT, feat_register, FEAT_HASH },
+    { FEAT_POST, "/api/auth/login/", FEAT_FEAT, feat_login, FEAT_HASH },
     { FEAT_POST, "/api/auth/refresh/", FEAT_FEAT, feat_refresh, 0 },
     FEAT_NULL_ROUTE
 };

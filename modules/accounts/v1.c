@@ -792,7 +792,7 @@ accounts_v1_init_master(void)
 
 /* 0 is FEAT_PUBLIC, spelled short to keep each route on one line. */
 static const struct feat_route  accounts_v1_routes[] = {
-    { FEAT_GET,  "/api/get_token",           FEAT_V1, v1_get_token,         0 },
+    { FEAT_GET,  "/api/get_token",           FEAT_V1, v1_get_token, FEAT_HASH },
     { FEAT_POST, "/api/token/check",         FEAT_V1, v1_token_check,       0 },
     { FEAT_POST, "/check/register",          FEAT_V1, v1_check_register,    0 },
     { FEAT_POST, "/api/user/open",           FEAT_V1, v1_user_open,  FEAT_JWT },
@@ -800,7 +800,7 @@ static const struct feat_route  accounts_v1_routes[] = {
     { FEAT_PUT,  "/api/reset_token",         FEAT_V1, v1_reset_token,       0 },
     { FEAT_GET,  "/api/get_verify_code",     FEAT_V1, v1_get_verify_code,   0 },
     { FEAT_PUT, "/api/user/reset_password", FEAT_V1,
-      v1_reset_password, FEAT_JWT },
+      v1_reset_password, FEAT_JWT | FEAT_HASH },
     { FEAT_GET,  "/sds_check_token",         FEAT_V1, v1_sds_check_token,   0 },
     FEAT_NULL_ROUTE
 };

@@ -341,8 +341,8 @@ accounts_sweep(sqlite3 *db, time_t now)
 static const struct feat_route  accounts_routes[] = {
     { FEAT_POST, "/api/auth/send_code",     FEAT_V2, v2_send_code,  0 },
     { FEAT_POST, "/api/auth/check_code",    FEAT_V2, v2_check_code, 0 },
-    { FEAT_POST, "/api/auth/register",      FEAT_V2, v2_register,   0 },
-    { FEAT_POST, "/api/auth/access_token",  FEAT_V2, v2_login,      0 },
+    { FEAT_POST, "/api/auth/register",      FEAT_V2, v2_register,   FEAT_HASH },
+    { FEAT_POST, "/api/auth/access_token",  FEAT_V2, v2_login,      FEAT_HASH },
     { FEAT_POST, "/api/auth/refresh_token", FEAT_V2, v2_refresh,    0 },
     { FEAT_POST, "/api/auth/destroy_token", FEAT_V2, v2_logout, FEAT_SESSION },
     FEAT_NULL_ROUTE

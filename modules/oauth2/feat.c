@@ -504,7 +504,7 @@ o_introspect(struct feat_req *r)
 #define O_FLAGS  FEAT_RAW_BODY
 
 static const struct feat_route  oauth2_routes[] = {
-    { FEAT_POST, "/o/token/",        FEAT_OAUTH2, o_token,      O_FLAGS },
+    { FEAT_POST, "/o/token/",   FEAT_OAUTH2, o_token, O_FLAGS | FEAT_HASH },
     { FEAT_POST, "/o/revoke_token/", FEAT_OAUTH2, o_revoke,     O_FLAGS },
     { FEAT_POST, "/o/introspect/",   FEAT_OAUTH2, o_introspect, O_FLAGS },
     FEAT_NULL_ROUTE
