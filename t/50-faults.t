@@ -172,7 +172,9 @@ cmp_ok($res->{ok}, '>', 0, 'requests were answered: ' . summary($res));
 is($res->{failed}, 0, 'no request failed across SIGHUP');
 is(scalar(grep { ref($_->{data}) ne 'HASH' || $_->{data}{code} != 0 }
     @{ $res->{answers} }), 0,
-    '... and every answer is a success');
+    '... and every answer is a success')
+    or diag(explain([ grep { ref($_->{data}) ne 'HASH'
+        || $_->{data}{code} != 0 } @{ $res->{answers} } ]->[0]));
 is(scalar(@reloaded), 3, 'workers replaced, as many as the new config says')
     or diag('before: @before; now: ' . join(' ', $t->worker_pids));
 is($t->master_pid, $master, '... by the same master');
@@ -184,9 +186,10 @@ $t->stop;
 
 # Slow password hashing (scrypt N = 2^16) keeps a login in flight long
 # enough to signal the master while two workers are inside one.  Three
-# workers: one always stays out of password work (scrypt.max_concurrent).
+# hashing workers: one always stays out of password work
+# (scrypt.max_concurrent).
 my $t2 = FeatTest->new('scrypt.ln' => 16, 'scrypt.max_concurrent' => 2,
-    workers => 3);
+    workers => 2, hash_workers => 3);
 $t2->register_v2('13600009999', 'slowpass1');
 
 sub cpu_ticks {
@@ -197,7 +200,7 @@ sub cpu_ticks {
     return ($f[11] // 0) + ($f[12] // 0);
 }
 
-my @w = $t2->worker_pids;
+my @w = ($t2->worker_pids, $t2->hash_worker_pids);
 my %ticks = map { $_ => cpu_ticks($_) } @w;
 my $sock = $t2->conf->{listen};
 my $term_sent = 0;

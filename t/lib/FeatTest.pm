@@ -151,12 +151,15 @@ sub new {
     mkdir("$dir/$_") for qw(log media san nginx-tmp);
     $self->{dir} = $dir;
     $self->{sock} = "$dir/featcgi.sock";
+    $self->{hash_sock} = "$dir/featcgi-hash.sock";
 
     %conf = (
         secret            => _random_hex(32),
         database          => "$dir/featcgi.db",
         listen            => $self->{sock},
         workers           => 2,
+        hash_listen       => $self->{hash_sock},
+        hash_workers      => 2,
         error_log         => "$dir/log/featcgi-error.log",
         access_log        => "$dir/log/featcgi-access.log",
         log_level         => 'info',
@@ -167,6 +170,10 @@ sub new {
         expose_codes      => 'on',
         testing           => 'on',
         'scrypt.ln'       => 4,
+        # a hash runs at nice 10: on a machine busy with other tests it may
+        # take long enough for a second one to be refused as throttled;
+        # the tests of throttling set their own
+        'scrypt.wait'     => 2000,
         app_header        => 'off',
     );
     while (my ($k, $v) = each %args) {
@@ -278,6 +285,8 @@ sub start {
     my $deadline;
 
     unlink($self->{sock});
+    my $hash = $self->{conf}{hash_listen} // '';
+    unlink($hash) if $hash ne '';
     $self->{pids}{featcgi} = $self->_spawn("$dir/log/featcgi.stderr",
         $self->_child_env, "$self->{build}/featcgi", '-c', $self->{conf_file});
     $self->{stopped} = 0;
@@ -285,7 +294,7 @@ sub start {
     # The master binds before it forks: the socket file is the signal.
     # Connecting would make a worker accept an empty connection.
     $deadline = time + 60;
-    while (!-S $self->{sock}) {
+    while (!-S $self->{sock} || ($hash ne '' && !-S $hash)) {
         if (defined _wait_pid($self->{pids}{featcgi}, 0)) {
             delete $self->{pids}{featcgi};
             $self->{failed_start} = 1;
@@ -331,6 +340,8 @@ sub _start_nginx {
         PORT       => $self->{port},
         PORT2      => $self->{port2},
         SOCKET     => $self->{sock},
+        HASH_SOCKET => ($self->{conf}{hash_listen} // '') ne ''
+            ? $self->{conf}{hash_listen} : $self->{sock},
         MEDIA_DIR  => "$dir/media",
         BODY_LIMIT => $self->{opt}{body_limit}
             // $self->{conf}{max_upload} // '10m',
@@ -633,13 +644,15 @@ sub _children {
 }
 
 # The inode of featcgi's listening socket, from /proc/net/unix.
+# The inode of the listening socket at $path (default: the main one).
 sub _listen_inode {
-    my ($self) = @_;
+    my ($self, $path) = @_;
 
+    $path //= $self->{sock};
     for my $line (split(/\n/, _slurp('/proc/net/unix'))) {
         my @f = split(' ', $line);
         # Num RefCount Protocol Flags Type St Inode Path; 00010000 listens
-        return $f[6] if @f >= 8 && $f[7] eq $self->{sock} && $f[3] eq '00010000';
+        return $f[6] if @f >= 8 && $f[7] eq $path && $f[3] eq '00010000';
     }
     return undef;
 }
@@ -674,9 +687,12 @@ sub jobs_pid {
     for my $pid (@kids) {
         return $pid if ($role{$pid} // '') eq 'jobs';
     }
-    $inode = $self->_listen_inode;
-    if (defined $inode) {
-        @nosock = grep { !_has_fd_inode($_, $inode) } @kids;
+    # the one child that holds neither listening socket
+    my @inodes = grep { defined } $self->_listen_inode,
+        $self->_listen_inode($self->{conf}{hash_listen} // '');
+    if (@inodes) {
+        @nosock = grep { my $p = $_; !grep { _has_fd_inode($p, $_) } @inodes }
+            @kids;
         return $nosock[0] if @nosock == 1 && @kids > 1;
     }
     return undef;
@@ -684,11 +700,26 @@ sub jobs_pid {
 
 # The master's children that serve requests (the jobs process left out
 # when it can be told apart).
+# The workers of the main pool: the children that hold its socket (every
+# child but the jobs process when the socket cannot be found).
 sub worker_pids {
     my ($self) = @_;
-    my $jobs = $self->jobs_pid;
+    my $inode = $self->_listen_inode;
+    my $jobs;
 
+    return grep { _has_fd_inode($_, $inode) } _children($self->master_pid)
+        if defined $inode;
+    $jobs = $self->jobs_pid;
     return grep { !defined $jobs || $_ != $jobs } _children($self->master_pid);
+}
+
+# The workers of the hashing pool ("hash_listen"), if any.
+sub hash_worker_pids {
+    my ($self) = @_;
+    my $inode = $self->_listen_inode($self->{conf}{hash_listen} // '');
+
+    return () if !defined $inode;
+    return grep { _has_fd_inode($_, $inode) } _children($self->master_pid);
 }
 
 # Sends a signal to the featcgi master.
