@@ -19,6 +19,7 @@
 #include "service/internal.h"
 #include "../tap.h"
 #include "plan.h"
+#include "fixture.h"
 
 
 static char                 dir[] = "/tmp/feat-service-XXXXXX";
@@ -29,44 +30,7 @@ static sqlite3             *db;
 static void
 setup(void)
 {
-    FILE        *f;
-    char         path[128];
-    const char  *err;
-    int          applied;
-
-    if (mkdtemp(dir) == NULL) {
-        perror("mkdtemp");
-        exit(1);
-    }
-
-    snprintf(path, sizeof(path), "%s/featcgi.conf", dir);
-    f = fopen(path, "w");
-    if (f == NULL) {
-        perror("fopen");
-        exit(1);
-    }
-
-    fprintf(f, "secret = 0123456789abcdef0123456789abcdef-test\n"
-               "database = %s/featcgi.db\n"
-               "error_log = %s/error.log\n"
-               "log_level = debug\n", dir, dir);
-    fclose(f);
-
-    if (feat_conf_load(path, feat_modules, &err) != FEAT_OK) {
-        printf("Bail out! config: %s\n", err);
-        exit(1);
-    }
-
-    feat_log_open();
-
-    if (feat_db_open() != FEAT_OK
-        || feat_db_migrate(feat_db(), &applied) != FEAT_OK)
-    {
-        printf("Bail out! database\n");
-        exit(1);
-    }
-
-    db = feat_db();
+    db = fixture_setup(dir, "");
     arena = feat_arena_create();
 }
 
