@@ -29,6 +29,7 @@ struct item {
 
 static sqlite3  *db;
 static int       counts;       /* runs of the count query (bump()) */
+static int       held;         /* runs while another statement was busy */
 static int       fail_at;      /* fail_at(id) fails on this id, 0: never */
 
 
@@ -70,9 +71,22 @@ FEAT_DB_READER(every_row, every_cols)
 static void
 bump(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
+    sqlite3_stmt  *st;
+
     (void) argc;
     (void) argv;
     counts++;
+
+    /* the page's statement, stepped and not reset: one read transaction */
+    for (st = sqlite3_next_stmt(db, NULL); st != NULL;
+         st = sqlite3_next_stmt(db, st))
+    {
+        if (sqlite3_stmt_busy(st) && strstr(sqlite3_sql(st), "LIMIT")) {
+            held++;
+            break;
+        }
+    }
+
     sqlite3_result_int(ctx, 0);
 }
 
@@ -300,6 +314,7 @@ main(void)
     ok(it[0].id == 1 && it[19].id == 20 && strcmp(it[19].name, "n20") == 0,
        "first page: rows 1..20 in order, read by the row reader");
     is_int(ran, 1, "first page: counted");
+    is_int(held, 1, "first page: counted while the page's read is open");
 
     /* a short page ends the list: total = offset + n, no COUNT(*) */
     ok(page(a, "a", 40, 20, &rows, &ran) == FEAT_E_NONE, "last page");
