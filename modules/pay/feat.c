@@ -11,10 +11,19 @@
  * POST /api/pay/order/pay/ (scope pay_trade_order alone) starts paying
  * an order: WeChat Pay API v2's pay/unifiedorder (wxpay.c), answered in
  * the seed's four forms, the prepay stored on the order and reused by the
- * same call while WeChat keeps it.  The checks come in the order their
- * errors are cheapest and surest: the body (400), the order (404, 409),
- * the app's merchant (503), then the gateway (502); nothing is stored
- * unless the gateway's signed answer is good.
+ * same call while WeChat keeps it (for JSAPI only for the same payer's
+ * openid: another open_id gets a new unifiedorder, since a prepay_id is
+ * bound to the openid it was made for); or Alipay (alitrade.c): the
+ * signed alipay.trade.app.pay order string, a precreate's QR code
+ * (reused while valid) or the signed alipay.trade.wap.pay URL.  The
+ * checks come in the order their errors are cheapest and surest: the
+ * body (400), the order (404, 409), the app's merchant (503), then the
+ * gateway (502); nothing is stored unless the gateway's signed answer is
+ * good.
+ *
+ * GET /api/pay/order/<id>/ of an UNPAID order whose pay was started asks
+ * the gateways whether it was paid, at most once a minute (notify.c);
+ * the list never waits on a gateway.  The notifies are notify.c's.
  */
 
 #include "config.h"
@@ -237,6 +246,13 @@ pay_order_get(struct feat_req *r)
 
     e = feat_pay_order_get(feat_db(), r->arena, r->app->id, r->user_id, id,
                            &o);
+
+    /* a lost notify: the gateway says whether it was paid */
+    if (e == FEAT_E_NONE && feat_pay_query(r->arena, &o)) {
+        e = feat_pay_order_get(feat_db(), r->arena, r->app->id, r->user_id,
+                               id, &o);
+    }
+
     if (e != FEAT_E_NONE) {
         return pay_fail(r, e, id);
     }
@@ -501,7 +517,7 @@ pay_wx_prepay(struct feat_req *r, const struct pay_in *in,
                                                               : "feat"));
     }
 
-    e = feat_wx_call(r->arena, m, "/pay/unifiedorder", &p, &ans);
+    e = feat_wx_call(r->arena, m, "/pay/unifiedorder", &p, &ans, NULL);
     if (e != FEAT_E_NONE) {
         return e;
     }
@@ -526,17 +542,262 @@ pay_wx_prepay(struct feat_req *r, const struct pay_in *in,
 }
 
 
-static int
-pay_order_pay(struct feat_req *r)
+/* ---- Alipay --------------------------------------------------------------- */
+
+/* Alipay's subject: the order's, without the characters its docs forbid
+ * there ('/', '=', '&'). */
+static const char *
+pay_ali_subject(struct feat_arena *a, const char *subject)
 {
-    long long                 id;
+    char  *s, *p;
+
+    s = feat_arena_strdup(a, subject);
+    for (p = s; *p != '\0'; p++) {
+        if (*p == '/' || *p == '=' || *p == '&') {
+            *p = ' ';
+        }
+    }
+
+    return s;
+}
+
+
+/* The biz_content of order o for method (end type end). */
+static const char *
+pay_ali_biz(struct feat_req *r, long long end, const struct feat_pay_order *o)
+{
+    cJSON   *biz;
+    time_t   left;
+
+    biz = feat_arena_json(r->arena, cJSON_CreateObject());
+    cJSON_AddStringToObject(biz, "out_trade_no", o->out_trade_no);
+    cJSON_AddStringToObject(biz, "total_amount",
+                            feat_ali_amount(r->arena, o->amount_fen));
+    cJSON_AddStringToObject(biz, "subject",
+                            pay_ali_subject(r->arena, o->subject));
+
+    switch (end) {
+
+    case FEAT_PAY_END_APP:
+        cJSON_AddStringToObject(biz, "product_code", "QUICK_MSECURITY_PAY");
+        cJSON_AddStringToObject(biz, "time_expire",
+                                feat_ali_time(r->arena, o->expires_at));
+        break;
+
+    case FEAT_PAY_END_H5:
+        cJSON_AddStringToObject(biz, "product_code", "QUICK_WAP_WAY");
+        cJSON_AddStringToObject(biz, "time_expire",
+                                feat_ali_time(r->arena, o->expires_at));
+        break;
+
+    default:
+        /* precreate takes a relative timeout, in whole minutes, rounded
+         * down so the trade never outlives the order */
+        left = (o->expires_at - feat_now()) / 60;
+        cJSON_AddStringToObject(biz, "product_code", "FACE_TO_FACE_PAYMENT");
+        cJSON_AddStringToObject(biz, "timeout_express",
+                                feat_arena_sprintf(r->arena, "%lldm",
+                                    (long long) (left > 1 ? left : 1)));
+    }
+
+    return feat_ali_biz(r->arena, biz);
+}
+
+
+/* alipay.trade.precreate of order o: FEAT_E_NONE with *qr. */
+static enum feat_error
+pay_ali_precreate(struct feat_req *r, const struct feat_ali_merchant *m,
+    const struct feat_pay_order *o, const char *notify, const char **qr)
+{
+    cJSON            *resp, *v;
+    const char       *raw;
+    enum feat_error   e;
+
+    e = feat_ali_call(r->arena, m, "alipay.trade.precreate",
+                      pay_ali_biz(r, FEAT_PAY_END_NATIVE, o), notify, &resp,
+                      &raw);
+    if (e == FEAT_E_NOT_FOUND) {
+        e = FEAT_E_PAY_GATEWAY;
+    }
+    if (e != FEAT_E_NONE) {
+        return e;
+    }
+
+    v = cJSON_GetObjectItemCaseSensitive(resp, "out_trade_no");
+    if (!cJSON_IsString(v) || strcmp(v->valuestring, o->out_trade_no) != 0)
+    {
+        feat_log(LOG_WARNING, 0, "pay: Alipay alipay.trade.precreate: the"
+                 " answer is for another order");
+        return FEAT_E_PAY_GATEWAY;
+    }
+
+    v = cJSON_GetObjectItemCaseSensitive(resp, "qr_code");
+    if (!cJSON_IsString(v) || v->valuestring[0] == '\0'
+        || strlen(v->valuestring) > 512)
+    {
+        feat_log(LOG_WARNING, 0, "pay: Alipay alipay.trade.precreate: no"
+                 " qr_code in a successful answer");
+        return FEAT_E_PAY_GATEWAY;
+    }
+
+    *qr = v->valuestring;
+
+    return FEAT_E_NONE;
+}
+
+
+static int
+pay_ali(struct feat_req *r, const struct pay_in *in,
+    const struct feat_pay_order *o, const struct feat_pay_prepay *stored)
+{
+    cJSON                     *data;
+    time_t                     now;
+    const char                *notify, *qr, *field, *value, *sep;
+    enum feat_error            e;
+    struct feat_wx_params      p;
+    struct feat_pay_prepay     pp;
+    struct feat_ali_merchant   m;
+
+    e = feat_ali_merchant(r->app->id, &m);
+    if (e != FEAT_E_NONE) {
+        return pay_fail(r, e, o->id);
+    }
+
+    now = feat_now();
+    notify = feat_arena_sprintf(r->arena, "%s/api/pay/notify/alipay/",
+                                feat_req_origin(r));
+
+    memset(&pp, 0, sizeof(pp));
+    pp.pay_method = (int) in->method;
+    pp.end_type = (int) in->end;
+    pp.key = m.app_id;
+    pp.prepay_id = "";
+    pp.pay_url = "";
+    pp.provider_app = m.app_id;
+    pp.at = now;
+
+    if (in->end == FEAT_PAY_END_NATIVE) {
+        field = "qr_code";
+
+        if (stored->pay_method == in->method && stored->end_type == in->end
+            && strcmp(stored->key, m.app_id) == 0
+            && stored->pay_url[0] != '\0'
+            && now < stored->at + PAY_PREPAY_TTL)
+        {
+            value = stored->pay_url;
+            goto answer;
+        }
+
+        e = pay_ali_precreate(r, &m, o, notify, &qr);
+        if (e != FEAT_E_NONE) {
+            return feat_fail(r, e, "Alipay alipay.trade.precreate of order"
+                             " %lld (%s)", (long long) o->id,
+                             o->out_trade_no);
+        }
+
+        pp.pay_url = qr;
+        value = qr;
+
+    } else {
+        /* signed here, opened by the payer's app or browser */
+        e = feat_ali_request(r->arena, &m, in->end == FEAT_PAY_END_APP
+                             ? "alipay.trade.app.pay"
+                             : "alipay.trade.wap.pay",
+                             pay_ali_biz(r, in->end, o), notify, &p);
+        if (e != FEAT_E_NONE) {
+            return pay_fail(r, e, o->id);
+        }
+
+        if (in->end == FEAT_PAY_END_APP) {
+            field = "order_string";
+            value = feat_ali_encode(r->arena, &p);
+
+        } else {
+            field = "pay_url";
+            sep = strchr(m.gateway, '?') != NULL ? "&" : "?";
+            value = feat_arena_sprintf(r->arena, "%s%s%s", m.gateway, sep,
+                                       feat_ali_encode(r->arena, &p));
+        }
+    }
+
+    e = feat_pay_order_prepaid(feat_db(), r->app->id, r->user_id, o->id,
+                               &pp);
+    if (e != FEAT_E_NONE) {
+        return pay_fail(r, e, o->id);
+    }
+
+answer:
+
+    data = cJSON_CreateObject();
+    cJSON_AddStringToObject(data, field, value);
+
+    return feat_reply(r, data);
+}
+
+
+/* ---- the route ------------------------------------------------------------ */
+
+static int
+pay_wx(struct feat_req *r, const struct pay_in *in,
+    const struct feat_pay_order *o, const struct feat_pay_prepay *stored)
+{
     time_t                    now;
     const char               *key;
     enum feat_error           e;
+    struct feat_pay_prepay    pp;
+    struct feat_wx_merchant   m;
+
+    e = feat_wx_merchant(r->app->id, in->wx_app_type, &m);
+    if (e != FEAT_E_NONE) {
+        return pay_fail(r, e, o->id);
+    }
+
+    /* a JSAPI prepay_id belongs to the openid it was made for */
+    key = in->end == FEAT_PAY_END_JSAPI
+          ? feat_arena_sprintf(r->arena, "%s/%s", m.appid, in->open_id)
+          : m.appid;
+    now = feat_now();
+
+    if (stored->prepay_id[0] != '\0' && stored->pay_method == in->method
+        && stored->end_type == in->end && strcmp(stored->key, key) == 0
+        && now < stored->at + (in->end == FEAT_PAY_END_H5 ? PAY_MWEB_TTL
+                                                          : PAY_PREPAY_TTL))
+    {
+        return pay_wx_answer(r, in, &m, stored);
+    }
+
+    memset(&pp, 0, sizeof(pp));
+    e = pay_wx_prepay(r, in, &m, o, &pp);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "WeChat pay/unifiedorder of order %lld"
+                         " (%s)", (long long) o->id, o->out_trade_no);
+    }
+
+    pp.pay_method = (int) in->method;
+    pp.end_type = (int) in->end;
+    pp.key = key;
+    pp.provider_app = m.appid;
+    pp.at = now;
+
+    e = feat_pay_order_prepaid(feat_db(), r->app->id, r->user_id, o->id,
+                               &pp);
+    if (e != FEAT_E_NONE) {
+        return pay_fail(r, e, o->id);
+    }
+
+    return pay_wx_answer(r, in, &m, &pp);
+}
+
+
+static int
+pay_order_pay(struct feat_req *r)
+{
+    int                       ok;
+    long long                 id;
+    enum feat_error           e;
     struct pay_in             in;
     struct feat_pay_order     o;
-    struct feat_pay_prepay    pp, stored;
-    struct feat_wx_merchant   m;
+    struct feat_pay_prepay    stored;
 
     if (feat_in_int(r, "pay_method", &in.method, 0, 1000, FEAT_REQUIRED)
             == FEAT_ERROR
@@ -551,15 +812,27 @@ pay_order_pay(struct feat_req *r)
 
     in.order_id = id;
 
-    if (in.method != FEAT_PAY_WEIXIN
-        || (in.end != FEAT_PAY_END_NATIVE && in.end != FEAT_PAY_END_APP
-            && in.end != FEAT_PAY_END_JSAPI && in.end != FEAT_PAY_END_H5))
-    {
+    switch (in.method) {
+    case FEAT_PAY_WEIXIN:
+        ok = in.end == FEAT_PAY_END_NATIVE || in.end == FEAT_PAY_END_APP
+             || in.end == FEAT_PAY_END_JSAPI || in.end == FEAT_PAY_END_H5;
+        break;
+    case FEAT_PAY_ALIPAY:
+        ok = in.end == FEAT_PAY_END_NATIVE || in.end == FEAT_PAY_END_APP
+             || in.end == FEAT_PAY_END_H5;
+        break;
+    default:
+        ok = 0;
+    }
+
+    if (!ok) {
         return feat_fail(r, FEAT_E_PAY_METHOD, "pay_method %lld, end_type"
                          " %lld", in.method, in.end);
     }
 
-    if (in.end == FEAT_PAY_END_JSAPI && in.open_id == NULL) {
+    if (in.method == FEAT_PAY_WEIXIN && in.end == FEAT_PAY_END_JSAPI
+        && in.open_id == NULL)
+    {
         return feat_fail_bad(r, "open_id",
                              "required for JSAPI (extra_params.open_id)");
     }
@@ -570,181 +843,8 @@ pay_order_pay(struct feat_req *r)
         return pay_fail(r, e, in.order_id);
     }
 
-    e = feat_wx_merchant(r->app->id, in.wx_app_type, &m);
-    if (e != FEAT_E_NONE) {
-        return pay_fail(r, e, in.order_id);
-    }
-
-    key = in.end == FEAT_PAY_END_JSAPI
-          ? feat_arena_sprintf(r->arena, "%s/%s", m.appid, in.open_id)
-          : m.appid;
-    now = feat_now();
-
-    if (stored.prepay_id[0] != '\0' && stored.pay_method == in.method
-        && stored.end_type == in.end && strcmp(stored.key, key) == 0
-        && now < stored.at + (in.end == FEAT_PAY_END_H5 ? PAY_MWEB_TTL
-                                                        : PAY_PREPAY_TTL))
-    {
-        return pay_wx_answer(r, &in, &m, &stored);
-    }
-
-    memset(&pp, 0, sizeof(pp));
-    e = pay_wx_prepay(r, &in, &m, &o, &pp);
-    if (e != FEAT_E_NONE) {
-        return feat_fail(r, e, "WeChat pay/unifiedorder of order %lld"
-                         " (%s)", (long long) o.id, o.out_trade_no);
-    }
-
-    pp.pay_method = (int) in.method;
-    pp.end_type = (int) in.end;
-    pp.key = key;
-    pp.at = now;
-
-    e = feat_pay_order_prepaid(feat_db(), r->app->id, r->user_id, o.id,
-                               &pp);
-    if (e != FEAT_E_NONE) {
-        return pay_fail(r, e, o.id);
-    }
-
-    return pay_wx_answer(r, &in, &m, &pp);
-}
-
-
-/* ---- notifies ------------------------------------------------------------ */
-
-#define PAY_XML_TYPE  "text/xml; charset=utf-8"
-
-static int
-pay_wx_notify_answer(struct feat_req *r, int status, const char *code,
-    const char *msg)
-{
-    return feat_reply_text(r, status, PAY_XML_TYPE,
-                           feat_arena_sprintf(r->arena,
-                               "<xml><return_code><![CDATA[%s]]>"
-                               "</return_code><return_msg><![CDATA[%s]]>"
-                               "</return_msg></xml>", code, msg));
-}
-
-
-/* A refused notify: logged with why, answered WeChat's failure form. */
-static int
-pay_wx_notify_refuse(struct feat_req *r, const char *why, const char *no)
-{
-    feat_log(LOG_WARNING, 0, "pay: WeChat notify refused: %s (out_trade_no"
-             " %s, from %s)", why, no != NULL ? no : "-",
-             r->remote_addr != NULL ? r->remote_addr : "-");
-
-    return pay_wx_notify_answer(r, 200, "FAIL", why);
-}
-
-
-/*
- * POST /api/pay/notify/weixin/: WeChat's payment result.  The signature
- * under the merchant of the order's app is the only authentication; then
- * the merchant, the app id, the result and the exact amount.  The order
- * turns PAID once, with its transaction row; a replay answers SUCCESS
- * and changes nothing.
- */
-static int
-pay_notify_weixin(struct feat_req *r)
-{
-    int                       first, i, known;
-    const char               *no, *v, *txn, *fee, *appid;
-    enum feat_error           e;
-    struct feat_pay_order     o;
-    struct feat_wx_params     p;
-    struct feat_wx_merchant   m;
-    static const char *const  types[] = { "official_account",
-                                          "feat_ios_app" };
-
-    if (r->body == NULL
-        || feat_wx_parse(r->arena, r->body, r->body_len, &p) != FEAT_OK)
-    {
-        return pay_wx_notify_refuse(r, "not an API v2 XML message", NULL);
-    }
-
-    v = feat_wx_get(&p, "return_code");
-    no = feat_wx_get(&p, "out_trade_no");
-
-    if (v == NULL || strcmp(v, "SUCCESS") != 0) {
-        return pay_wx_notify_refuse(r, "return_code is not SUCCESS", no);
-    }
-
-    e = no != NULL ? feat_pay_order_by_no(feat_db(), r->arena, no, &o)
-                   : FEAT_E_NOT_FOUND;
-    if (e == FEAT_E_NOT_FOUND) {
-        return pay_wx_notify_refuse(r, "no such order", no);
-    }
-    if (e != FEAT_E_NONE) {
-        /* ours, not the notify's: WeChat sends it again */
-        return pay_wx_notify_answer(r, 500, "FAIL", "try again");
-    }
-
-    /* the merchant of the order's app: its mch_id, key and sign type */
-    e = feat_wx_merchant(o.app_id, types[0], &m);
-    if (e != FEAT_E_NONE && feat_wx_merchant(o.app_id, types[1], &m)
-                            != FEAT_E_NONE)
-    {
-        return pay_wx_notify_refuse(r, "the order's app has no merchant",
-                                    no);
-    }
-
-    if (!feat_wx_verify(r->arena, &p, m.key, m.hmac)) {
-        return pay_wx_notify_refuse(r, "bad signature", no);
-    }
-
-    v = feat_wx_get(&p, "mch_id");
-    if (v == NULL || strcmp(v, m.mch_id) != 0) {
-        return pay_wx_notify_refuse(r, "another merchant", no);
-    }
-
-    appid = feat_wx_get(&p, "appid");
-    known = 0;
-    for (i = 0; appid != NULL && i < 2; i++) {
-        v = feat_setting_str(o.app_id,
-                             i == 0 ? "weixin.appid.official_account"
-                                    : "weixin.appid.feat_ios_app");
-        known |= v[0] != '\0' && strcmp(v, appid) == 0;
-    }
-    if (!known) {
-        return pay_wx_notify_refuse(r, "an app id not the app's", no);
-    }
-
-    v = feat_wx_get(&p, "result_code");
-    if (v == NULL || strcmp(v, "SUCCESS") != 0) {
-        /* a failed payment: nothing to record, the order stays payable */
-        feat_log(LOG_INFO, 0, "pay: WeChat notify of a failed payment of"
-                 " order %lld", (long long) o.id);
-        return pay_wx_notify_answer(r, 200, "SUCCESS", "OK");
-    }
-
-    fee = feat_wx_get(&p, "total_fee");
-    if (fee == NULL
-        || strcmp(fee, feat_arena_sprintf(r->arena, "%lld",
-                                          (long long) o.amount_fen)) != 0)
-    {
-        return pay_wx_notify_refuse(r, "wrong amount", no);
-    }
-
-    txn = feat_wx_get(&p, "transaction_id");
-    if (txn == NULL || txn[0] == '\0' || strlen(txn) > 64) {
-        return pay_wx_notify_refuse(r, "no transaction_id", no);
-    }
-
-    e = feat_pay_order_paid(feat_db(), o.id, FEAT_PAY_WEIXIN, txn,
-                            o.amount_fen, r->body, &first);
-    if (e != FEAT_E_NONE) {
-        feat_log(LOG_ERR, 0, "pay: WeChat notify of order %lld not stored",
-                 (long long) o.id);
-        return pay_wx_notify_answer(r, 500, "FAIL", "try again");
-    }
-
-    if (first) {
-        feat_log(LOG_INFO, 0, "pay: order %lld PAID by WeChat transaction"
-                 " %s", (long long) o.id, txn);
-    }
-
-    return pay_wx_notify_answer(r, 200, "SUCCESS", "OK");
+    return in.method == FEAT_PAY_WEIXIN ? pay_wx(r, &in, &o, &stored)
+                                        : pay_ali(r, &in, &o, &stored);
 }
 
 
@@ -767,7 +867,9 @@ static const struct feat_route  pay_routes[] = {
     { FEAT_POST, "/api/pay/order/pay/", FEAT_FEAT,
       pay_order_pay, FEAT_USER_SESSION | FEAT_SCOPE_PAY },
     { FEAT_POST, "/api/pay/notify/weixin/", FEAT_FEAT,
-      pay_notify_weixin, FEAT_PUBLIC | FEAT_RAW_BODY },
+      feat_pay_notify_weixin, FEAT_PUBLIC | FEAT_RAW_BODY },
+    { FEAT_POST, "/api/pay/notify/alipay/", FEAT_FEAT,
+      feat_pay_notify_alipay, FEAT_PUBLIC | FEAT_RAW_BODY },
     FEAT_NULL_ROUTE
 };
 

@@ -1,6 +1,8 @@
 /*
  * internal.h: what the payments module's files share and nobody else
- * uses: WeChat Pay API v2's parameters, signatures and XML (wxpay.c).
+ * uses: WeChat Pay API v2's parameters, signatures and calls (wxpay.c),
+ * Alipay's trade API (alitrade.c), the readers of what both send
+ * (parse.c), and the notifies with the orderquery fallback (notify.c).
  */
 
 #ifndef FEAT_PAY_INTERNAL_H
@@ -36,6 +38,14 @@ struct feat_wx_params {
 enum feat_error feat_wx_merchant(const char *app, const char *wx_app_type,
     struct feat_wx_merchant *m);
 
+/* Alipay's app of an app as its settings say (alipay.*: the module
+ * modules/alipay declares them; their defaults are the config file's). */
+struct feat_ali_merchant {
+    const char  *app;        /* ours: whose settings hold the keys */
+    const char  *app_id;     /* Alipay's app id */
+    const char  *gateway;    /* ".../gateway.do" */
+};
+
 /* Adds name=value (both outlive p); a full p drops it (logged). */
 void feat_wx_add(struct feat_wx_params *p, const char *name,
     const char *value);
@@ -63,16 +73,90 @@ char *feat_wx_xml(struct feat_arena *a, const struct feat_wx_params *p);
  */
 int feat_wx_parse(struct feat_arena *a, const char *s, size_t len,
     struct feat_wx_params *p);
+/*
+ * Parses an Alipay notify (application/x-www-form-urlencoded) into p,
+ * values decoded: FEAT_OK, or FEAT_ERROR for an empty body, a name empty,
+ * not of [A-Za-z0-9_] or given twice, a value holding NUL or not UTF-8,
+ * or more than FEAT_WX_PARAMS_MAX pairs.
+ */
+int feat_ali_form_parse(struct feat_arena *a, const char *s, size_t len,
+    struct feat_wx_params *p);
 
 /*
  * POSTs p (signed here) to the merchant's gateway path ("/pay/
  * unifiedorder") and checks the answer: HTTP 200, XML, return_code
  * SUCCESS, a valid signature, the merchant's own mch_id and appid, and
- * result_code SUCCESS.  FEAT_E_NONE with *ans, else FEAT_E_PAY_GATEWAY,
- * logged with why.
+ * result_code SUCCESS.  FEAT_E_NONE with *ans and, unless raw is NULL,
+ * *raw the answer's text (in the arena); else FEAT_E_PAY_GATEWAY, logged
+ * with why.
  */
 enum feat_error feat_wx_call(struct feat_arena *a,
     const struct feat_wx_merchant *m, const char *path,
-    struct feat_wx_params *p, struct feat_wx_params *ans);
+    struct feat_wx_params *p, struct feat_wx_params *ans, const char **raw);
+
+/*
+ * Alipay (alitrade.c).  feat_ali_merchant: FEAT_E_NONE, or
+ * FEAT_E_PAY_UNAVAILABLE (logged) when app lacks alipay.app_id, its
+ * private key or Alipay's public key, or the gateway is not a safe URL.
+ */
+enum feat_error feat_ali_merchant(const char *app,
+    struct feat_ali_merchant *m);
+/*
+ * The signed common parameters of method (app_id, method, charset
+ * utf-8, sign_type RSA2, timestamp in China's time, version 1.0,
+ * notify_url unless NULL, biz_content) into p, "sign" last: RSA2 over
+ * the non-empty parameters but sign, sorted by name, "k=v&k=v" with raw
+ * values.  FEAT_E_NONE, or FEAT_E_PAY_UNAVAILABLE (logged) when the
+ * private key does not sign.
+ */
+enum feat_error feat_ali_request(struct feat_arena *a,
+    const struct feat_ali_merchant *m, const char *method, const char *biz,
+    const char *notify_url, struct feat_wx_params *p);
+/* p as "k=v&k=v", each value percent-encoded (RFC 3986 unreserved
+ * kept), in p's order, in the arena. */
+char *feat_ali_encode(struct feat_arena *a, const struct feat_wx_params *p);
+/*
+ * One call of method at the gateway with biz_content biz: POSTs the
+ * signed request, then believes the answer only when the exact text of
+ * its "<method>_response" (dots as '_'), found once, verifies with
+ * Alipay's public key and says code 10000.  FEAT_E_NONE with *resp (that
+ * text parsed, owned by the arena) and *raw (the text); FEAT_E_NOT_FOUND
+ * for a signed ACQ.TRADE_NOT_EXIST; FEAT_E_PAY_GATEWAY otherwise, logged
+ * with why.
+ */
+enum feat_error feat_ali_call(struct feat_arena *a,
+    const struct feat_ali_merchant *m, const char *method, const char *biz,
+    const char *notify_url, cJSON **resp, const char **raw);
+/* 1 when the notify p is signed RSA2 by Alipay's key: its parameters but
+ * sign and sign_type, sorted, "k=v&k=v" with the decoded values. */
+int feat_ali_verify_notify(struct feat_arena *a,
+    const struct feat_ali_merchant *m, const struct feat_wx_params *p);
+/* The JSON text of biz (a biz_content), in the arena. */
+const char *feat_ali_biz(struct feat_arena *a, cJSON *biz);
+/* fen as yuan with two decimals ("12.05"), in the arena. */
+const char *feat_ali_amount(struct feat_arena *a, sqlite3_int64 fen);
+/* Alipay's "yyyy-MM-dd HH:mm:ss" of t in China's time, in the arena. */
+const char *feat_ali_time(struct feat_arena *a, time_t t);
+
+/*
+ * The notifies' and the orderquery's end (notify.c): records a payment
+ * of order o that provider's gateway vouched for (a signed notify or
+ * query answer whose merchant, order and amount were checked): PAID once
+ * with its transaction row.  FEAT_E_NONE or FEAT_E_INTERNAL (logged).
+ */
+enum feat_error feat_pay_settle(const struct feat_pay_order *o,
+    int provider, const char *txn, const char *raw, const char *via);
+/*
+ * The orderquery fallback: when o (read now) is UNPAID, its pay was
+ * started and its last query is a minute old, asks each gateway it was
+ * started at whether it was paid, and settles it as a notify would.
+ * 1 when o became PAID (the caller reads it again), else 0; a gateway's
+ * failure is logged and changes nothing.
+ */
+int feat_pay_query(struct feat_arena *a, const struct feat_pay_order *o);
+
+/* The handlers of the notifies (notify.c). */
+int feat_pay_notify_weixin(struct feat_req *r);
+int feat_pay_notify_alipay(struct feat_req *r);
 
 #endif /* FEAT_PAY_INTERNAL_H */

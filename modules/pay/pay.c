@@ -345,21 +345,58 @@ enum feat_error
 feat_pay_order_prepaid(sqlite3 *db, const char *app, sqlite3_int64 user,
     sqlite3_int64 id, const struct feat_pay_prepay *pp)
 {
+    /* the provider's app id stays for the orderquery of each provider */
     if (feat_db_exec(db,
                      "UPDATE pay_order SET pay_method = ?4, end_type = ?5,"
                      " prepay_key = ?6, prepay_id = ?7, pay_url = ?8,"
-                     " prepay_at = ?9, updated_at = ?9"
+                     " prepay_at = ?9, updated_at = ?9,"
+                     " wx_appid = CASE WHEN ?4 = 200 THEN ?10"
+                     " ELSE wx_appid END,"
+                     " alipay_app_id = CASE WHEN ?4 = 100 THEN ?10"
+                     " ELSE alipay_app_id END"
                      " WHERE id = ?1 AND app_id = ?2 AND user_id = ?3"
                      " AND status = 0 AND expires_at > ?9",
-                     "isiddsssi", id, app, user, pp->pay_method,
+                     "isiddsssis", id, app, user, pp->pay_method,
                      pp->end_type, pp->key, pp->prepay_id, pp->pay_url,
-                     (sqlite3_int64) pp->at)
+                     (sqlite3_int64) pp->at, pp->provider_app)
         != FEAT_OK)
     {
         return FEAT_E_INTERNAL;
     }
 
     return sqlite3_changes(db) == 1 ? FEAT_E_NONE : FEAT_E_WRONG_STATE;
+}
+
+
+enum feat_error
+feat_pay_order_claim_query(sqlite3 *db, struct feat_arena *a,
+    sqlite3_int64 id, time_t now, const char **wx, const char **ali)
+{
+    if (feat_db_exec(db,
+                     "UPDATE pay_order SET queried_at = ?2"
+                     " WHERE id = ?1 AND status = 0 AND expires_at > ?2"
+                     " AND (wx_appid IS NOT NULL OR alipay_app_id IS NOT NULL)"
+                     " AND coalesce(queried_at, 0) <= ?2 - ?3",
+                     "iii", id, (sqlite3_int64) now,
+                     (sqlite3_int64) FEAT_PAY_QUERY_EVERY)
+        != FEAT_OK)
+    {
+        return FEAT_E_INTERNAL;
+    }
+
+    if (sqlite3_changes(db) != 1) {
+        return FEAT_E_NOT_FOUND;
+    }
+
+    if (feat_db_text(db, a, wx, "SELECT coalesce(wx_appid, '')"
+                     " FROM pay_order WHERE id = ?1", "i", id) != FEAT_OK
+        || feat_db_text(db, a, ali, "SELECT coalesce(alipay_app_id, '')"
+                        " FROM pay_order WHERE id = ?1", "i", id) != FEAT_OK)
+    {
+        return FEAT_E_INTERNAL;
+    }
+
+    return FEAT_E_NONE;
 }
 
 

@@ -78,19 +78,27 @@ struct feat_pay_product_fields {
 #define FEAT_PAY_END_H5       300
 
 /* A prepay as stored on its order: reused by a second pay call of the
- * same method, end type and key while it is valid. */
+ * same method, end type and key while it is valid.  Storing one also
+ * records the provider's app id it was made for (WeChat's appid, Alipay's
+ * app_id), which the orderquery fallback asks with later. */
 struct feat_pay_prepay {
     int             pay_method;
     int             end_type;
     const char     *key;          /* app id [ "/" openid ] */
     const char     *prepay_id;    /* "" when there is none */
-    const char     *pay_url;      /* code_url, mweb_url or "" */
+    const char     *pay_url;      /* code_url, mweb_url, qr_code or "" */
+    const char     *provider_app; /* the provider's app id */
     time_t          at;
 };
 
+/* The minimum time between two orderqueries of one order. */
+#define FEAT_PAY_QUERY_EVERY  60
+
 #define FEAT_PAY_CONF(X)                                                      \
     X(WEIXIN_TIMEOUT, "weixin.timeout", INT, "10000",                         \
-      "WeChat Pay gateway timeout (ms)")
+      "WeChat Pay gateway timeout (ms)")                                      \
+    X(ALIPAY_TRADE_TIMEOUT, "alipay.trade_timeout", INT, "10000",             \
+      "Alipay trade API (precreate, query) gateway timeout (ms)")
 
 FEAT_PAY_CONF(FEAT_CONF_DECLARE)
 
@@ -156,6 +164,16 @@ enum feat_error feat_pay_order_payable(sqlite3 *db, struct feat_arena *a,
  * payable: FEAT_E_NONE, FEAT_E_WRONG_STATE, or FEAT_E_INTERNAL. */
 enum feat_error feat_pay_order_prepaid(sqlite3 *db, const char *app,
     sqlite3_int64 user, sqlite3_int64 id, const struct feat_pay_prepay *pp);
+
+/*
+ * Claims the orderquery of order id at now: FEAT_E_NONE when it is
+ * stored UNPAID, a pay was started, and no query ran in the last
+ * FEAT_PAY_QUERY_EVERY seconds (the claim is stored, so racing readers
+ * get one), with *wx and *ali the WeChat appid and Alipay app_id it was
+ * started with ("" for none); FEAT_E_NOT_FOUND when not; FEAT_E_INTERNAL.
+ */
+enum feat_error feat_pay_order_claim_query(sqlite3 *db, struct feat_arena *a,
+    sqlite3_int64 id, time_t now, const char **wx, const char **ali);
 
 /*
  * The order whose out_trade_no is no, of any app and user (a notify
