@@ -11,8 +11,8 @@
 # "error_response") is signed, as the exact text in the body, with the
 # gateway's private key (--key).  RSA runs through the openssl command.
 #
-#   alipay.pl --key PEM --app-key PEM [--app-id ID] [--port N] [--ttl S]
-#             [--log FILE]
+#   alipay.pl --key PEM --app-key PEM [--app-id ID] [--control FILE]
+#             [--port N] [--ttl S] [--log FILE]
 #
 # The auth code picks the answer, "MODE.ID", so one gateway serves a whole
 # test file:
@@ -27,8 +27,29 @@
 #   garbage.X    200 with a body that is not JSON
 # A request whose signature or parameters are wrong gets a signed
 # error_response 40002 isv.invalid-signature / isv.missing-parameter.
+#
+# It also speaks the trade API as Alipay's open platform documents it:
+# alipay.trade.precreate (biz_content out_trade_no, total_amount in yuan
+# with at most two decimals in [0.01, 100000000], subject; a notify_url;
+# answered with the trade's qr_code) and alipay.trade.query (biz_content
+# out_trade_no or trade_no; answered with the trade's trade_status,
+# total_amount and trade_no, or code 40004 ACQ.TRADE_NOT_EXIST).  Both
+# answer {"alipay_trade_<name>_response": {...}, "sign": "..."}, the sign
+# over that value's exact text.  --control names a file whose first word,
+# read at each trade request, picks the answer (missing or empty: ok):
+#   ok           the documented success
+#   fail         a signed code 40004 ACQ.SYSTEM_ERROR
+#   badsign      a success whose sign is over other text
+#   unsigned     a success without sign
+#   othertrade   a success for another out_trade_no
+#   noqr         a precreate success without qr_code
+#   http500      HTTP 500
+#   garbage      200 with a body that is not JSON
+#   timeout      no answer for 60 seconds
+# and whose other lines "trade OUT_TRADE_NO STATUS AMOUNT TRADE_NO" are the
+# trades alipay.trade.query knows (the payer paid: TRADE_SUCCESS...).
 # Every request is appended to --log as one JSON line {"params", "sig_ok",
-# "answer"}, written before the answer.  Listens on 127.0.0.1 only, prints
+# "params_ok", "answer"}, written before the answer.  Listens on 127.0.0.1 only, prints
 # its port on the first line of stdout, exits after --ttl seconds or on
 # SIGTERM/SIGINT; each connection is served by a child process.
 
@@ -40,13 +61,14 @@ use lib "$FindBin::Bin/../lib";
 
 use FeatFake;
 use File::Temp qw(tempfile);
+use JSON::PP ();
 use Getopt::Long qw(GetOptions);
 use MIME::Base64 qw(encode_base64 decode_base64);
 
 my %opt = (port => 0, ttl => 300, 'app-id' => '2021000000000001');
 
 GetOptions(\%opt, 'port=i', 'ttl=i', 'log=s', 'key=s', 'app-key=s',
-           'app-id=s')
+           'app-id=s', 'control=s')
     && defined $opt{key} && defined $opt{'app-key'}
     or die "usage: $0 --key PEM --app-key PEM [--app-id ID] [--port N] "
          . "[--ttl S] [--log FILE]\n";
@@ -125,6 +147,9 @@ sub serve {
     my $text = join('&', map { "$_=$p{$_}" }
         grep { $_ ne 'sign' && $p{$_} ne '' } sort keys %p);
     my $sig_ok = rsa_verify($opt{'app-key'}, $text, $p{sign});
+
+    return trade($c, \%p, $sig_ok)
+        if ($p{method} // '') =~ /^alipay\.trade\.(precreate|query)$/;
     my $params_ok = ($p{app_id} // '') eq $opt{'app-id'}
         && ($p{method} // '') eq 'alipay.system.oauth.token'
         && ($p{charset} // '') eq 'utf-8'
@@ -203,6 +228,108 @@ sub serve {
 
     return answer($c, 200, $error->('40002', 'Invalid Arguments',
         'isv.code-invalid', 'auth code invalid'));
+}
+
+
+# The control file: its first word (the mode) and its trade lines.
+sub control {
+    my ($mode, %trades) = ('ok');
+
+    return ($mode, {}) unless defined $opt{control};
+    open my $fh, '<', $opt{control} or return ($mode, {});
+    my @lines = <$fh>;
+    close $fh;
+    ($mode) = ($lines[0] // '') =~ /^\s*(\w+)/;
+    for (@lines[1 .. $#lines]) {
+        my (undef, $no, @t) = split;
+        $trades{$no} = \@t if /^trade\s/;
+    }
+    return ($mode // 'ok', \%trades);
+}
+
+
+# alipay.trade.precreate and alipay.trade.query.
+sub trade {
+    my ($c, $p, $sig_ok) = @_;
+    my ($mode, $trades) = control();
+    my ($name) = $p->{method} =~ /^alipay\.trade\.(\w+)$/;
+    my $key = "alipay_trade_${name}_response";
+    # bytes in, bytes out: the log line keeps the UTF-8 as it came
+    my $biz = eval { JSON::PP->new->decode($p->{biz_content} // '') };
+    my $amount_ok = sub {
+        my ($a) = @_;
+        return defined $a && $a =~ /^\d+(\.\d{1,2})?$/ && $a >= 0.01
+            && $a <= 100000000;
+    };
+    my $params_ok = ($p->{app_id} // '') eq $opt{'app-id'}
+        && ($p->{charset} // '') eq 'utf-8'
+        && ($p->{sign_type} // '') eq 'RSA2'
+        && ($p->{version} // '') eq '1.0'
+        && ($p->{timestamp} // '') =~ /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/
+        && ref $biz eq 'HASH' ? 1 : 0;
+    if ($params_ok && $name eq 'precreate') {
+        $params_ok = ($biz->{out_trade_no} // '') =~ /^[0-9A-Za-z_]{1,64}$/
+            && $amount_ok->($biz->{total_amount})
+            && ($biz->{subject} // '') ne '' && $biz->{subject} !~ m{[/=&]}
+            && ($p->{notify_url} // '') =~ m{^https?://[^?]+$} ? 1 : 0;
+    }
+    if ($params_ok && $name eq 'query') {
+        $params_ok = defined $biz->{out_trade_no} || defined $biz->{trade_no}
+            ? 1 : 0;
+    }
+
+    record({ params => $p, biz => $biz, sig_ok => $sig_ok,
+        params_ok => $params_ok, answer => $mode });
+
+    my $signed = sub {
+        my ($r, $text) = @_;
+        return answer($c, 200, "{\"$key\":$r,\"sign\":\""
+            . rsa_sign($opt{key}, $text // $r) . '"}');
+    };
+    my $error = sub {
+        my ($code, $msg, $sub, $submsg) = @_;
+        return $signed->("{\"code\":\"$code\",\"msg\":\"$msg\","
+            . "\"sub_code\":\"$sub\",\"sub_msg\":\"$submsg\"}");
+    };
+
+    return $error->('40002', 'Invalid Arguments', 'isv.invalid-signature',
+        'bad signature') if !$sig_ok;
+    return $error->('40004', 'Business Failed', 'isv.missing-parameter',
+        'bad parameters') if !$params_ok;
+
+    if ($mode eq 'timeout') {
+        sleep 60;
+        return;
+    }
+    return answer($c, 500, '{"error":"internal"}') if $mode eq 'http500';
+    return answer($c, 200, 'this is not json') if $mode eq 'garbage';
+    return $error->('40004', 'Business Failed', 'ACQ.SYSTEM_ERROR',
+        'system error') if $mode eq 'fail';
+
+    my $no = $biz->{out_trade_no} // '';
+    my %r;
+    if ($name eq 'precreate') {
+        %r = (code => '10000', msg => 'Success', out_trade_no => $no,
+            qr_code => 'https://qr.alipay.com/bax0' . unpack('H*', $no));
+        delete $r{qr_code} if $mode eq 'noqr';
+    } else {
+        my $t = $trades->{$no};
+        return $error->('40004', 'Business Failed', 'ACQ.TRADE_NOT_EXIST',
+            'trade not exist') if !$t;
+        %r = (code => '10000', msg => 'Success', out_trade_no => $no,
+            trade_status => $t->[0], total_amount => $t->[1],
+            trade_no => $t->[2], buyer_logon_id => 'a**@example.com',
+            buyer_pay_amount => $t->[1], send_pay_date => '2026-12-07'
+            . ' 08:00:00', buyer_user_id => '2088102122524333');
+    }
+    $r{out_trade_no} = 'another_order' if $mode eq 'othertrade';
+
+    # Alipay's own spacing and key order: the signed text is the raw value
+    my $r = '{' . join(', ', map { "\"$_\": \"$r{$_}\"" } sort keys %r)
+        . '}';
+    return $signed->($r, '{"code": "10000"}') if $mode eq 'badsign';
+    return answer($c, 200, "{\"$key\": $r}") if $mode eq 'unsigned';
+    return $signed->($r);
 }
 
 

@@ -28,8 +28,15 @@
 #   http500      HTTP 500
 #   garbage      200 with a body that is not XML
 #   timeout      no answer for 60 seconds
-# Every request is appended to --log as one JSON line {"params", "sig_ok",
-# "params_ok", "mode", "prepay_id"}, written before the answer.
+#
+# It also speaks pay/orderquery as the docs give it (POST to that path:
+# appid, mch_id, out_trade_no or transaction_id, nonce_str, sign): the
+# control file's other lines "trade OUT_TRADE_NO STATE TOTAL_FEE TXN" are
+# the trades it knows (STATE SUCCESS, NOTPAY...), answered signed with
+# trade_state, total_fee and transaction_id; an unknown one is
+# result_code FAIL ORDERNOTEXIST.  The modes above apply to it too.
+# Every request is appended to --log as one JSON line {"path", "params",
+# "sig_ok", "params_ok", "mode", "prepay_id"}, written before the answer.
 
 use strict;
 use warnings;
@@ -106,9 +113,24 @@ sub mode {
 }
 
 
+# The control file's trade lines: { OUT_TRADE_NO => [STATE, FEE, TXN] }.
+sub trades {
+    my %t;
+
+    return {} unless defined $opt{control};
+    open my $fh, '<', $opt{control} or return {};
+    while (<$fh>) {
+        my (undef, $no, @v) = split;
+        $t{$no} = \@v if /^trade\s/;
+    }
+    close $fh;
+    return \%t;
+}
+
+
 sub serve {
     my ($c) = @_;
-    my ($method, undef, $body) = FeatFake::read_request($c, sub {
+    my ($method, undef, $body, $path) = FeatFake::read_request($c, sub {
         answer($c, $_[0], '') })
         or return;
 
@@ -122,6 +144,9 @@ sub serve {
     my $key = $keys{ $p->{mch_id} // '' };
     my $sig_ok = defined $key && defined $p->{sign}
         && $p->{sign} eq sign($p, $key, $hmac) ? 1 : 0;
+
+    return orderquery($c, $p, $key, $hmac, $sig_ok)
+        if ($path // '') =~ m{^/pay/orderquery/?$};
     my $tt = $p->{trade_type} // '';
     my $params_ok = $appids{ $p->{appid} // '' }
         && ($p->{nonce_str} // '') =~ /^[0-9A-Za-z]{1,32}$/
@@ -174,6 +199,56 @@ sub serve {
     delete @a{qw(code_url mweb_url)} if $mode eq 'nourl';
     $a{mch_id} = '1999999999' if $mode eq 'othermch';
 
+    $a{sign} = sign(\%a, $mode eq 'badsign' ? 'not-the-key' : $key, $hmac);
+    delete $a{sign} if $mode eq 'nosign';
+
+    return answer($c, 200, xml(\%a));
+}
+
+
+sub orderquery {
+    my ($c, $p, $key, $hmac, $sig_ok) = @_;
+    my $params_ok = $appids{ $p->{appid} // '' }
+        && ($p->{nonce_str} // '') =~ /^[0-9A-Za-z]{1,32}$/
+        && (($p->{out_trade_no} // '') =~ /^[0-9A-Za-z_]{1,32}$/
+            || defined $p->{transaction_id}) ? 1 : 0;
+    my $mode = mode();
+
+    FeatFake::record($opt{log}, { path => '/pay/orderquery', params => $p,
+        sig_ok => $sig_ok, params_ok => $params_ok, mode => $mode });
+
+    return answer($c, 200, xml({ return_code => 'FAIL',
+        return_msg => $sig_ok ? 'missing or bad parameter' : '签名错误' }))
+        if !$sig_ok || !$params_ok;
+
+    if ($mode eq 'timeout') {
+        sleep 60;
+        return;
+    }
+    return answer($c, 500, 'internal') if $mode eq 'http500';
+    return answer($c, 200, 'this is not xml') if $mode eq 'garbage';
+    return answer($c, 200, xml({ return_code => 'FAIL',
+        return_msg => 'system busy' })) if $mode eq 'fail';
+
+    my $t = trades()->{ $p->{out_trade_no} // '' };
+    my %a = (return_code => 'SUCCESS', return_msg => 'OK',
+        appid => $p->{appid}, mch_id => $p->{mch_id},
+        nonce_str => sprintf('%016x', int(rand(0xffffffff))),
+        result_code => 'SUCCESS');
+    if (!$t) {
+        @a{qw(result_code err_code err_code_des)}
+            = ('FAIL', 'ORDERNOTEXIST', 'order not exist');
+    } else {
+        %a = (%a, out_trade_no => $p->{out_trade_no}, trade_state => $t->[0],
+            trade_state_desc => $t->[0]);
+        %a = (%a, total_fee => $t->[1], cash_fee => $t->[1],
+            transaction_id => $t->[2], openid => 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o',
+            trade_type => 'NATIVE', bank_type => 'CMC', fee_type => 'CNY',
+            time_end => '20261207080000', is_subscribe => 'N')
+            if $t->[0] eq 'SUCCESS';
+    }
+    $a{mch_id} = '1999999999' if $mode eq 'othermch';
+    $a{sign_type} = 'HMAC-SHA256' if $hmac;
     $a{sign} = sign(\%a, $mode eq 'badsign' ? 'not-the-key' : $key, $hmac);
     delete $a{sign} if $mode eq 'nosign';
 
