@@ -240,12 +240,30 @@ my $o = order();
     is($p->{openid}, 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o', '... the openid sent');
     is($p->{trade_type}, 'JSAPI', '... trade_type JSAPI');
 
+    # a prepay_id is bound to the openid it was made for: another payer
+    # gets a new unifiedorder, never the first payer's prepay
+    my $first = $j->{package};
     $n = () = requests();
     ($st, $h, $j) = api('POST', $PAY, { order_id => $o->{id},
         pay_method => 200, end_type => 200,
         extra_params => { open_id => 'another_payer' } }, $A);
-    is(scalar(() = requests()), $n + 1,
-        'JSAPI for another payer: a new prepay');
+    is($st, 200, 'JSAPI for another payer: 200');
+    is(scalar(() = requests()), $n + 1, '... after a new unifiedorder');
+    is(last_request()->{params}{openid}, 'another_payer',
+        '... for that payer\'s openid');
+    isnt($j->{package}, $first, '... not the first payer\'s prepay_id');
+    is($j->{package}, 'prepay_id=' . last_request()->{prepay_id},
+        '... but the new one');
+    is(row($o->{id})->{prepay_key}, "$OA/another_payer",
+        '... stored for that payer');
+    my $second = $j->{package};
+    ($st, $h, $j) = api('POST', $PAY, { order_id => $o->{id},
+        pay_method => 200, end_type => 200,
+        extra_params => { open_id => 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o' } }, $A);
+    is(scalar(() = requests()), $n + 2,
+        'the first payer again: a new unifiedorder too');
+    ok($j->{package} ne $first && $j->{package} ne $second,
+        '... neither earlier prepay_id');
 }
 
 # ---- H5 ---------------------------------------------------------------------
