@@ -1,9 +1,9 @@
 /*
  * parse.c: the payments module's readers of what the providers send
  * (internal.h): WeChat Pay API v2's flat XML and Alipay's notify form,
- * both into a list of parameters.  They use nothing but the runtime's
- * arena and text helpers, so t/fuzz/fuzz-pay-xml.c and
- * fuzz-pay-form.c link them alone.
+ * both into a list of parameters, and the writer of the XML we send.
+ * They use nothing but the runtime's arena and text helpers, so
+ * t/fuzz/fuzz-pay-xml.c and fuzz-pay-form.c link them alone.
  *
  * The XML reader reads only what API v2 sends: one <xml> element of flat
  * children, text or CDATA.  Anything else (a DOCTYPE, an entity
@@ -183,6 +183,42 @@ wx_value(struct feat_arena *a, struct wx_in *in)
     *o = '\0';
 
     return feat_utf8_len(out, (size_t) (o - out)) >= 0 ? out : NULL;
+}
+
+
+char *
+feat_wx_xml(struct feat_arena *a, const struct feat_wx_params *p)
+{
+    char         *out, *o;
+    size_t        i, len;
+    const char   *v;
+
+    /* "]]>" in a value closes its CDATA: it becomes "]]]]><![CDATA[>" */
+    len = sizeof("<xml></xml>");
+    for (i = 0; i < p->n; i++) {
+        len += 2 * strlen(p->kv[i].name) + sizeof("<><![CDATA[]]></>")
+               + 15 * strlen(p->kv[i].value);
+    }
+
+    out = feat_arena_alloc(a, len);
+    o = stpcpy(out, "<xml>");
+
+    for (i = 0; i < p->n; i++) {
+        o += sprintf(o, "<%s><![CDATA[", p->kv[i].name);
+        for (v = p->kv[i].value; *v != '\0'; v++) {
+            if (strncmp(v, "]]>", 3) == 0) {
+                o = stpcpy(o, "]]]]><![CDATA[>");
+                v += 2;
+                continue;
+            }
+            *o++ = *v;
+        }
+        o += sprintf(o, "]]></%s>", p->kv[i].name);
+    }
+
+    stpcpy(o, "</xml>");
+
+    return out;
 }
 
 

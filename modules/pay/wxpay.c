@@ -4,7 +4,8 @@
  * messages both ways, their MD5 or HMAC-SHA256 signatures, and one signed
  * call to the gateway with every check of its answer.
  *
- * The XML reader is in parse.c, where a fuzz target links it.
+ * The XML reader and writer are in parse.c, where fuzz targets link
+ * them.
  */
 
 #include "config.h"
@@ -126,42 +127,6 @@ feat_wx_verify(struct feat_arena *a, const struct feat_wx_params *p,
     }
 
     return feat_ct_streq(sign, feat_wx_sign(a, p, key, hmac));
-}
-
-
-char *
-feat_wx_xml(struct feat_arena *a, const struct feat_wx_params *p)
-{
-    char         *out, *o;
-    size_t        i, len;
-    const char   *v;
-
-    /* "]]>" in a value closes its CDATA: it becomes "]]]]><![CDATA[>" */
-    len = sizeof("<xml></xml>");
-    for (i = 0; i < p->n; i++) {
-        len += 2 * strlen(p->kv[i].name) + sizeof("<><![CDATA[]]></>")
-               + 15 * strlen(p->kv[i].value);
-    }
-
-    out = feat_arena_alloc(a, len);
-    o = stpcpy(out, "<xml>");
-
-    for (i = 0; i < p->n; i++) {
-        o += sprintf(o, "<%s><![CDATA[", p->kv[i].name);
-        for (v = p->kv[i].value; *v != '\0'; v++) {
-            if (strncmp(v, "]]>", 3) == 0) {
-                o = stpcpy(o, "]]]]><![CDATA[>");
-                v += 2;
-                continue;
-            }
-            *o++ = *v;
-        }
-        o += sprintf(o, "]]></%s>", p->kv[i].name);
-    }
-
-    stpcpy(o, "</xml>");
-
-    return out;
 }
 
 
