@@ -236,6 +236,8 @@ is($o->{amount_fen}, 2410, 'an order of 24.10 yuan');
         timestamp version notify_url biz_content sign) ],
         '... the documented parameters, each once');
     is($names->[-1], 'sign', '... sign last');
+    is_deeply([ @$names[0 .. $#$names - 1] ],
+        [ sort @$names[0 .. $#$names - 1] ], '... the others sorted');
     is($p->{app_id}, $AID, '... app_id');
     is($p->{method}, 'alipay.trade.app.pay', '... method');
     is($p->{charset}, 'utf-8', '... charset');

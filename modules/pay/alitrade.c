@@ -116,6 +116,14 @@ ali_by_name(const void *x, const void *y)
 }
 
 
+static int
+ali_kv_by_name(const void *x, const void *y)
+{
+    return strcmp(((const struct feat_kv *) x)->name,
+                  ((const struct feat_kv *) y)->name);
+}
+
+
 /* The text RSA2 signs: p's non-empty parameters but sign (and sign_type
  * when notify), sorted by name, "k=v&k=v", in the arena. */
 static char *
@@ -259,7 +267,9 @@ feat_ali_request(struct feat_arena *a, const struct feat_ali_merchant *m,
     }
     feat_wx_add(p, "biz_content", biz);
 
-    /* the order the docs list them in is kept; the signature sorts */
+    /* sorted by name, sign last, as the docs' order strings stand */
+    qsort(p->kv, p->n, sizeof(p->kv[0]), ali_kv_by_name);
+
     sign = ali_sign(a, m, ali_sign_text(a, p, 0));
     if (sign == NULL) {
         return FEAT_E_PAY_UNAVAILABLE;

@@ -104,7 +104,8 @@ enum feat_error feat_ali_merchant(const char *app,
 /*
  * The signed common parameters of method (app_id, method, charset
  * utf-8, sign_type RSA2, timestamp in China's time, version 1.0,
- * notify_url unless NULL, biz_content) into p, "sign" last: RSA2 over
+ * notify_url unless NULL, biz_content) into p, sorted by name, with
+ * "sign" last (the order of the docs' order strings): RSA2 over
  * the non-empty parameters but sign, sorted by name, "k=v&k=v" with raw
  * values.  FEAT_E_NONE, or FEAT_E_PAY_UNAVAILABLE (logged) when the
  * private key does not sign.
