@@ -146,6 +146,10 @@ sub check_form {
         $$err = ($j // '') !~ m{<return_code><!\[CDATA\[SUCCESS\]\]>};
         return ($j // '') =~ m{^<xml><return_code>} ? '' : 'not WeChat XML';
     }
+    if ($path =~ m{^/api/pay/notify/alipay/}) {
+        $$err = ($j // '') ne 'success';
+        return ($j // '') =~ /^(success|failure)$/ ? '' : 'not Alipay\'s word';
+    }
     return 'not JSON: ' . substr($j // '', 0, 80) if ref($j) ne 'HASH';
 
     if ($path =~ m{^/o/}) {
