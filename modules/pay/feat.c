@@ -261,7 +261,7 @@ pay_order_get(struct feat_req *r)
 }
 
 
-/* ---- paying ------------------------------------------------------------- */
+/* ---- paying -------------------------------------------------------------- */
 
 struct pay_in {
     sqlite3_int64   order_id;
@@ -542,7 +542,7 @@ pay_wx_prepay(struct feat_req *r, const struct pay_in *in,
 }
 
 
-/* ---- Alipay --------------------------------------------------------------- */
+/* ---- Alipay -------------------------------------------------------------- */
 
 /* Alipay's subject: the order's, without the characters its docs forbid
  * there ('/', '=', '&'). */
@@ -735,7 +735,7 @@ answer:
 }
 
 
-/* ---- the route ------------------------------------------------------------ */
+/* ---- the route ----------------------------------------------------------- */
 
 static int
 pay_wx(struct feat_req *r, const struct pay_in *in,

@@ -111,7 +111,7 @@ pay_ali_fen(const char *s, sqlite3_int64 *fen)
 }
 
 
-/* ---- WeChat's notify ------------------------------------------------------ */
+/* ---- WeChat's notify ----------------------------------------------------- */
 
 static int
 pay_wx_notify_answer(struct feat_req *r, int status, const char *code,
@@ -268,7 +268,7 @@ feat_pay_notify_weixin(struct feat_req *r)
 }
 
 
-/* ---- Alipay's notify ------------------------------------------------------ */
+/* ---- Alipay's notify ----------------------------------------------------- */
 
 /* A refused notify: logged with why, answered Alipay's "failure". */
 static int

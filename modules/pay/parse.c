@@ -56,7 +56,7 @@ feat_wx_get(const struct feat_wx_params *p, const char *name)
 }
 
 
-/* ---- WeChat's XML --------------------------------------------------------- */
+/* ---- WeChat's XML -------------------------------------------------------- */
 
 struct wx_in {
     const char  *p;

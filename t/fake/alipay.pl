@@ -49,9 +49,10 @@
 # and whose other lines "trade OUT_TRADE_NO STATUS AMOUNT TRADE_NO" are the
 # trades alipay.trade.query knows (the payer paid: TRADE_SUCCESS...).
 # Every request is appended to --log as one JSON line {"params", "sig_ok",
-# "params_ok", "answer"}, written before the answer.  Listens on 127.0.0.1 only, prints
-# its port on the first line of stdout, exits after --ttl seconds or on
-# SIGTERM/SIGINT; each connection is served by a child process.
+# "params_ok", "answer"}, written before the answer.  Listens on
+# 127.0.0.1 only, prints its port on the first line of stdout, exits after
+# --ttl seconds or on SIGTERM/SIGINT; each connection is served by a child
+# process.
 
 use strict;
 use warnings;
