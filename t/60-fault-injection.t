@@ -124,6 +124,12 @@ my %FORM = (
             && $d =~ m{<return_code><!\[CDATA\[FAIL\]\]>};
         return (0, "HTTP $s");
     },
+    # Alipay's notify: its "failure", 500 so that Alipay sends it again
+    alinotify => sub {
+        my ($s, $d) = @_;
+        return (1) if $s == 500 && !ref($d) && $d eq 'failure';
+        return (0, "HTTP $s");
+    },
     oauth2 => sub {
         my ($s, $d) = @_;
         return (0, 'not a JSON object') if ref($d) ne 'HASH';
@@ -559,6 +565,62 @@ walk('feat POST /api/pay/order/ (project)', 'feat',
             && $d =~ m{<return_code><!\[CDATA\[SUCCESS\]\]>} });
 
     FeatFake::stop($wx_pid);
+}
+
+# ---- feat payments: Alipay's notify -----------------------------------------
+
+{
+    my $kd = $t->dir;
+    for my $who (qw(app alipay)) {
+        system("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048"
+            . " -out '$kd/fi-$who.pem' 2>/dev/null") == 0
+            && system('openssl', 'pkey', '-in', "$kd/fi-$who.pem", '-pubout',
+                '-out', "$kd/fi-$who.pub") == 0
+            or BAIL_OUT('openssl genpkey failed');
+    }
+    my ($rc2, undef, $err2) = $t->featctl('app', 'set', '',
+        'alipay.app_id=2021000000000009',
+        "alipay.private_key=\@$kd/fi-app.pem",
+        "alipay.public_key=\@$kd/fi-alipay.pub");
+    is($rc2, 0, 'featctl app set alipay.*') or diag($err2);
+    select(undef, undef, undef, 1.1);
+
+    # a good notify of a fresh order, signed with Alipay's key
+    walk('POST /api/pay/notify/alipay/', 'alinotify',
+        setup => sub {
+            my $u = v2_user();
+            my ($s, undef, $d) = $t->post('/api/pay/order/',
+                { product_id => $product },
+                { -token => $u->{access_token} });
+            die "order: $s" if $s != 201;
+            my $o = $d->{data};
+            my %p = (app_id => '2021000000000009', sign_type => 'RSA2',
+                notify_type => 'trade_status_sync',
+                trade_status => 'TRADE_SUCCESS', trade_no => "2026$o->{id}",
+                out_trade_no => $o->{out_trade_no},
+                total_amount => sprintf('%d.%02d', $o->{amount_fen} / 100,
+                    $o->{amount_fen} % 100));
+            my $text = join('&', map { "$_=$p{$_}" }
+                grep { $_ ne 'sign_type' } sort keys %p);
+            open(my $fh, '>', "$kd/fi-text") or die "$kd/fi-text: $!";
+            print {$fh} $text;
+            close($fh);
+            my $cmd = "openssl dgst -sha256 -sign '$kd/fi-alipay.pem'"
+                . " '$kd/fi-text'";
+            my $sig = `$cmd`;
+            $p{sign} = encode_base64($sig, '');
+            return join('&', map { my $v = $p{$_};
+                $v =~ s/([^A-Za-z0-9\-._~])/sprintf('%%%02X', ord($1))/ge;
+                "$_=$v" } sort keys %p);
+        },
+        send => sub {
+            my ($form, $hd) = @_;
+            return $t->post('/api/pay/notify/alipay/', $form,
+                { %$hd, 'Content-Type' =>
+                    'application/x-www-form-urlencoded' });
+        },
+        ok => sub { my ($s, $d) = @_; return $s == 200 && !ref($d)
+            && $d eq 'success' });
 }
 
 # ---- OAuth2 password grant --------------------------------------------------
