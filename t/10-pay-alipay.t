@@ -509,6 +509,16 @@ sub notify {
     my $tp = decode_json($out)->{id};
     my $S = user(app => 'shop', headers => { -app => 'shop' });
     my $so = order($S, $tp);
+    ($st, $h, $j) = pay($so, 100, $S);
+    is($st, 200, "another app's order: paid through its own Alipay app")
+        or diag(explain($j));
+    my (undef, $sp) = form($j->{data}{order_string} // '');
+    is($sp->{app_id}, $AID2, '... its app_id');
+    is(rsa_verify("$dir/app2.pub", sign_text($sp), $sp->{sign}), 1,
+        '... signed with its own key');
+    is(rsa_verify("$dir/app.pub", sign_text($sp), $sp->{sign}), 0,
+        "... not the default app's");
+    is(row($so->{id})->{alipay_app_id}, $AID2, '... stored');
     my $sb = snap($so->{id});
     ($s, $text) = notify(notify_form($so));
     is($text, 'failure', "another app's order under this app's Alipay app:"
@@ -603,6 +613,23 @@ sub age { $t->dbh->do('UPDATE pay_order SET queried_at = queried_at - 61'
     ($st, $h, $j) = api('GET', '/api/pay/order/', undef, $A);
     is(queries('alipay'), $n + 1, '... not asked again within the minute,'
         . ' nor by the list');
+
+    age($x->{id});
+    my $b4 = queries('alipay');
+    my @kids;
+    for (1 .. 6) {
+        my $pid = fork();
+        die "fork: $!" if !defined $pid;
+        if ($pid == 0) {
+            my $d = get_order($x);
+            POSIX::_exit(($d->{status} // -1) == 0 ? 0 : 1);
+        }
+        push @kids, $pid;
+    }
+    my $ok = 0;
+    for (@kids) { waitpid($_, 0); $ok++ if $? == 0 }
+    is($ok, 6, 'six racing readers a minute later: each UNPAID');
+    is(queries('alipay'), $b4 + 1, '... after one query between them');
 
     put($actl, 'ok', "trade $x->{out_trade_no} TRADE_SUCCESS 24.11 T1");
     age($x->{id});
