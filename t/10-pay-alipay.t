@@ -23,6 +23,7 @@ use Encode qw(encode_utf8 decode_utf8);
 use File::Temp qw(tempdir tempfile);
 use FeatFake;
 use FeatTest;
+use HTTP::Tiny;
 use JSON::PP qw(decode_json);
 use MIME::Base64 qw(encode_base64 decode_base64);
 use POSIX ();
@@ -337,6 +338,19 @@ is($o->{amount_fen}, 2410, 'an order of 24.10 yuan');
     is(rsa_verify("$dir/app.pub", sign_text($p), $p->{sign}), 1,
         '... signed RSA2 (verified here)');
     is(scalar(() = ali_requests()), $n, '... without a gateway call');
+
+    # the payer's browser opens it at the gateway, which checks it
+    my $res = HTTP::Tiny->new->get($j->{data}{pay_url});
+    is($res->{content}, '<html><body>cashier</body></html>',
+        'the gateway opens the URL: the cashier');
+    my $q = (ali_requests())[-1];
+    is($q->{sig_ok}, 1, '... its signature checked there');
+    is($q->{params_ok}, 1, '... and its parameters');
+    ($st, $h, $j) = api('POST', $PAY, { order_id => $x->{id},
+        pay_method => 100, end_type => 300 }, $A);
+    $res = HTTP::Tiny->new->get($j->{data}{pay_url} =~ s/sign=[^&]+/sign=AA/r);
+    is($res->{content}, '<html><body>error</body></html>',
+        '... which a tampered URL fails');
 }
 
 # ---- refused before the gateway ---------------------------------------------

@@ -33,8 +33,11 @@
 # with at most two decimals in [0.01, 100000000], subject; a notify_url;
 # answered with the trade's qr_code) and alipay.trade.query (biz_content
 # out_trade_no or trade_no; answered with the trade's trade_status,
-# total_amount and trade_no, or code 40004 ACQ.TRADE_NOT_EXIST).  Both
-# answer {"alipay_trade_<name>_response": {...}, "sign": "..."}, the sign
+# total_amount and trade_no, or code 40004 ACQ.TRADE_NOT_EXIST), and
+# takes a GET of a signed alipay.trade.wap.pay URL as a payer's browser
+# opens it (the signature and parameters checked, logged, answered with a
+# cashier or an error page).  The trade calls answer
+# {"alipay_trade_<name>_response": {...}, "sign": "..."}, the sign
 # over that value's exact text.  --control names a file whose first word,
 # read at each trade request, picks the answer (missing or empty: ok):
 #   ok           the documented success
@@ -133,11 +136,16 @@ sub url_decode {
 
 sub serve {
     my ($c) = @_;
-    my ($method, undef, $body) = FeatFake::read_request($c, sub {
+    my ($method, undef, $body, $target) = FeatFake::read_request($c, sub {
         answer($c, $_[0], '{}') })
         or return;
 
-    return answer($c, 405, '{}') unless $method eq 'POST';
+    # a payer's browser opening a signed page-pay URL
+    if ($method eq 'GET' && ($target // '') =~ /\?(.*)$/) {
+        $body = $1;
+    } elsif ($method ne 'POST') {
+        return answer($c, 405, '{}');
+    }
 
     my %p;
     for my $pair (split /&/, $body) {
@@ -151,6 +159,7 @@ sub serve {
 
     return trade($c, \%p, $sig_ok)
         if ($p{method} // '') =~ /^alipay\.trade\.(precreate|query)$/;
+    return wap($c, \%p, $sig_ok) if $method eq 'GET';
     my $params_ok = ($p{app_id} // '') eq $opt{'app-id'}
         && ($p{method} // '') eq 'alipay.system.oauth.token'
         && ($p{charset} // '') eq 'utf-8'
@@ -246,6 +255,33 @@ sub control {
         $trades{$no} = \@t if /^trade\s/;
     }
     return ($mode // 'ok', \%trades);
+}
+
+
+# alipay.trade.wap.pay, opened by the payer's browser (GET): the cashier
+# page when the signature and the parameters are right, else an error
+# page (Alipay shows one too).
+sub wap {
+    my ($c, $p, $sig_ok) = @_;
+    my $biz = eval { JSON::PP->new->decode($p->{biz_content} // '') };
+    my $params_ok = ($p->{method} // '') eq 'alipay.trade.wap.pay'
+        && ($p->{app_id} // '') eq $opt{'app-id'}
+        && ($p->{charset} // '') eq 'utf-8'
+        && ($p->{sign_type} // '') eq 'RSA2'
+        && ($p->{version} // '') eq '1.0'
+        && ($p->{timestamp} // '') =~ /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/
+        && ref $biz eq 'HASH'
+        && ($biz->{out_trade_no} // '') =~ /^[0-9A-Za-z_]{1,64}$/
+        && ($biz->{total_amount} // '') =~ /^\d+(\.\d{1,2})?$/
+        && ($biz->{subject} // '') ne ''
+        && ($biz->{product_code} // '') eq 'QUICK_WAP_WAY' ? 1 : 0;
+
+    record({ params => $p, biz => $biz, sig_ok => $sig_ok,
+        params_ok => $params_ok, answer => 'wap' });
+
+    return FeatFake::answer($c, 200, 'text/html;charset=utf-8',
+        $sig_ok && $params_ok ? '<html><body>cashier</body></html>'
+                              : '<html><body>error</body></html>');
 }
 
 
