@@ -1,11 +1,9 @@
 /*
  * wxpay.c: WeChat Pay API v2 as the payments module speaks it
- * (internal.h): the app's merchant from its settings, the flat XML
- * messages both ways, their MD5 or HMAC-SHA256 signatures, and one signed
- * call to the gateway with every check of its answer.
- *
- * The XML reader and writer are in parse.c, where fuzz targets link
- * them.
+ * (internal.h): the app's merchant from its settings, the MD5 or
+ * HMAC-SHA256 signatures of its messages, and one signed call to the
+ * gateway with every check of its answer.  The flat XML messages are
+ * read and written by parse.c, where the fuzz targets link them.
  */
 
 #include "config.h"
