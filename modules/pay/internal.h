@@ -23,7 +23,8 @@ struct feat_wx_merchant {
     const char  *gateway;    /* no trailing slash needed */
 };
 
-/* A message's parameters: kv[0..n-1], names unique. */
+/* A message's parameters, WeChat's or Alipay's: kv[0..n-1], names
+ * unique. */
 struct feat_wx_params {
     struct feat_kv  kv[FEAT_WX_PARAMS_MAX];
     size_t          n;
