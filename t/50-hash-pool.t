@@ -136,13 +136,17 @@ ok($t->db_value('SELECT count(*) FROM sessions s JOIN users u'
 # ---- a reload keeps both pools -------------------------------------------------
 
 $t->write_conf(hash_workers => 3);
-kill('HUP', $t->master_pid);
-my $tries = 0;
-while ((scalar($t->hash_worker_pids) != 3 || scalar($t->worker_pids) != 2)
-    && $tries++ < 200)
-{
-    sleep(0.05);
-}
+my %old = map { $_ => 1 } @main, @hash;
+$t->signal('HUP');
+# the old workers leave once idle; the new ones are all that hold a socket
+my $settled = $t->wait_for(sub {
+    my @h = $t->hash_worker_pids;
+    my @m = $t->worker_pids;
+    return (@h == 3 && @m == 2 && !grep { $old{$_} } @h, @m) ? 1 : undef;
+}, 60);
+ok($settled, 'reload: the old workers replaced')
+    or diag('main ' . join(' ', $t->worker_pids) . ', hash '
+        . join(' ', $t->hash_worker_pids));
 is(scalar($t->hash_worker_pids), 3, 'reload: three hashing workers');
 is(scalar($t->worker_pids), 2, 'reload: still two main workers');
 ($st, undef, $d) = $t->post('/api/auth/access_token',
