@@ -365,6 +365,17 @@ void feat_listen_forget(void);
 void feat_listen_keep_only(int fd);
 
 
+/* ---- process/notify.c ---------------------------------------------------- */
+
+/* Sends state ("READY=1", "STOPPING=1", ...) to the service manager named
+ * by NOTIFY_SOCKET (sd_notify's protocol): FEAT_OK, also when there is
+ * none; FEAT_ERROR (logged) when the send fails.  Master only. */
+int feat_notify(const char *state);
+/* Runs reload between "RELOADING=1" and "READY=1", so that the manager
+ * sees the reload as one step whatever way reload returns. */
+void feat_notify_reload(void (*reload)(void));
+
+
 /* ---- process/master.c ---------------------------------------------------- */
 
 /* Binds the socket, forks workers and the jobs process, supervises them

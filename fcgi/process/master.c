@@ -466,6 +466,7 @@ feat_master_stop(void)
              FEAT_STOP_WAIT);
 
     feat_master_stopping = 1;
+    (void) feat_notify("STOPPING=1");
     feat_master_deadline = feat_master_now() + FEAT_STOP_WAIT;
 
     for (i = 0; i < FEAT_MAX_CHILDREN; i++) {
@@ -794,7 +795,7 @@ feat_master_signals_read(void)
 
             case SIGHUP:
                 if (!feat_master_stopping) {
-                    feat_master_reload();
+                    feat_notify_reload(feat_master_reload);
                 }
                 break;
 
@@ -911,6 +912,7 @@ feat_master_main(const char *conf_path)
         feat_master_fill(FEAT_CHILD_WORKER, i);
     }
     feat_master_fill(FEAT_CHILD_JOBS, 0);
+    (void) feat_notify("READY=1");
 
     rc = feat_master_loop();
 
