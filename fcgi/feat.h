@@ -1033,6 +1033,8 @@ struct feat_conf_option {
       "workers of the password-hashing pool")                                 \
     X(LISTEN, "listen", PATH, "featcgi.sock",                                 \
       "unix socket path, or host:port")                                       \
+    X(LISTEN_GROUP, "listen_group", STR, "",                                  \
+      "group of the unix socket (default: the master's)")                     \
     X(LISTEN_MODE, "listen_mode", STR, "0660", "unix socket mode (octal)")    \
     X(LOCALE, "locale", STR, "zh", "message language: zh or en")              \
     X(LOG_LEVEL, "log_level", STR, "info",                                    \

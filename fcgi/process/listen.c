@@ -3,7 +3,8 @@
  * unix socket path or a TCP address ("host:port", "[v6]:port", ":port" or
  * "port", no host meaning loopback).  A unix socket left behind by a dead
  * master is replaced; one that still accepts belongs to a running featcgi
- * and is refused, never unlinked.  The socket is bound once, before the
+ * and is refused, never unlinked; a new one gets "listen_mode" and the
+ * group "listen_group".  The socket is bound once, before the
  * first fork, and every worker inherits it; feat_listen_close removes what
  * this process created.  "hash_listen", when set, is a second socket the
  * same way: the one nginx sends the password routes to, served by a pool
@@ -15,6 +16,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,6 +139,39 @@ feat_listen_tcp(const char *host, const char *port)
 }
 
 
+/*
+ * Gives the socket config "listen_group" (empty: left alone), so that
+ * nginx's user connects through the group while the socket's directory
+ * and the rest stay featcgi's own.
+ */
+static int
+feat_listen_group(const char *path)
+{
+    const char    *name;
+    struct group  *gr;
+
+    name = feat_conf_str(FEAT_CONF_LISTEN_GROUP);
+    if (name == NULL || name[0] == '\0') {
+        return FEAT_OK;
+    }
+
+    errno = 0;
+    gr = getgrnam(name);
+    if (gr == NULL) {
+        feat_log(LOG_EMERG, errno, "\"listen_group\" %s is not a group",
+                 name);
+        return FEAT_ERROR;
+    }
+
+    if (chown(path, (uid_t) -1, gr->gr_gid) != 0) {
+        feat_log(LOG_EMERG, errno, "chown(%s, group %s) failed", path, name);
+        return FEAT_ERROR;
+    }
+
+    return FEAT_OK;
+}
+
+
 static int
 feat_listen_unix(struct feat_listener *l, const char *path)
 {
@@ -204,6 +239,11 @@ feat_listen_unix(struct feat_listener *l, const char *path)
 
     if (chmod(path, (mode_t) mode) != 0) {
         feat_log(LOG_EMERG, errno, "chmod(%s) failed", path);
+        unlink(path);
+        goto failed;
+    }
+
+    if (feat_listen_group(path) != FEAT_OK) {
         unlink(path);
         goto failed;
     }
