@@ -23,8 +23,9 @@
 #include "runtime.h"
 #include "featctl.h"
 
-#ifndef FEAT_SYSCONFDIR
-#define FEAT_SYSCONFDIR  "/usr/local/etc"
+/* The build sets it from sysconfdir: $(sysconfdir)/featcgi/featcgi.conf. */
+#ifndef FEAT_CONF_FILE
+#define FEAT_CONF_FILE  "/etc/featcgi/featcgi.conf"
 #endif
 
 
@@ -68,7 +69,7 @@ main(int argc, char **argv)
 
     conf = getenv("FEATCGI_CONF");
     if (conf == NULL || conf[0] == '\0') {
-        conf = FEAT_SYSCONFDIR "/featcgi.conf";
+        conf = FEAT_CONF_FILE;
     }
 
     /* Global options come before the command. */
@@ -169,7 +170,7 @@ feat_ctl_help(FILE *f, const char *group)
 
     fprintf(f, "usage: featctl [-c FILE] [--json] COMMAND [ARGS]\n"
                "  -c FILE  config file (default $FEATCGI_CONF, else "
-               FEAT_SYSCONFDIR "/featcgi.conf)\n"
+               FEAT_CONF_FILE ")\n"
                "  --json   print JSON for scripts\n"
                "commands:\n");
 

@@ -23,8 +23,9 @@
 
 #include "runtime.h"
 
-#ifndef FEAT_SYSCONFDIR
-#define FEAT_SYSCONFDIR  "/etc"
+/* The build sets it from sysconfdir: $(sysconfdir)/featcgi/featcgi.conf. */
+#ifndef FEAT_CONF_FILE
+#define FEAT_CONF_FILE  "/etc/featcgi/featcgi.conf"
 #endif
 
 
@@ -33,7 +34,7 @@ feat_usage(FILE *f)
 {
     fprintf(f, "usage: featcgi [-c FILE] [-t] [-R] [-E] [-C] "
                "[-D nginx-maps] [-v]\n"
-               "  -c FILE  config file (default %s/featcgi.conf)\n"
+               "  -c FILE  config file (default %s)\n"
                "  -t       check the config and the route table, then exit\n"
                "  -R       print the merged route table\n"
                "  -E       print the error tables (dialect name status code "
@@ -44,7 +45,7 @@ feat_usage(FILE *f)
                "  -D nginx-maps\n"
                "           print the nginx maps of the dialects "
                "(featcgi-maps.conf)\n"
-               "  -v       print the version\n", FEAT_SYSCONFDIR);
+               "  -v       print the version\n", FEAT_CONF_FILE);
 }
 
 
@@ -144,7 +145,7 @@ main(int argc, char **argv)
     const char         *path, *err;
     struct feat_arena  *a;
 
-    path = FEAT_SYSCONFDIR "/featcgi.conf";
+    path = FEAT_CONF_FILE;
     test = 0;
     routes = 0;
     maps = 0;
