@@ -195,7 +195,16 @@ sub notified {
     return $msg;
 }
 
-my $pid = fork();
+# Whatever way the test ends, nothing it started runs on.
+my ($pid, $npid);
+END {
+    local $?;       # the test's own exit status
+    for my $p (grep { defined && $_ > 0 } $npid, $pid) {
+        kill('KILL', $p) if waitpid($p, WNOHANG) == 0;
+    }
+}
+
+$pid = fork();
 die "fork: $!" if !defined $pid;
 if ($pid == 0) {
     $ENV{NOTIFY_SOCKET} = $notify_path;
@@ -259,7 +268,7 @@ http {
 CONF
 close($fh);
 
-my $npid = fork();
+$npid = fork();
 die "fork: $!" if !defined $npid;
 if ($npid == 0) {
     open(STDOUT, '>', "$ndir/log/nginx.stdout");
