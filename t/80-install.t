@@ -90,6 +90,8 @@ like($secret // '', qr/^[0-9a-f]{64}$/, '... with a generated secret');
 like($text, qr{^listen = /\S+/featcgi/featcgi\.sock$}m,
     '... listening on a unix socket in a featcgi run dir');
 like($text, qr/^listen_group = www-data$/m, '... of the group www-data');
+like($text, qr{^hash_listen = \S+/featcgi/featcgi-hash\.sock$}m,
+    '... and the hashing pool on a second socket beside it');
 my ($statedir) = $text =~ m{^database = (\S+)/featcgi\.db$}m;
 my ($logdir) = $text =~ m{^error_log = (\S+)/error\.log$}m;
 my ($rundir) = $text =~ m{^listen = (\S+)/featcgi\.sock$}m;
@@ -160,7 +162,8 @@ $text .= "sms.provider = log\nsms.log_path = $dest$statedir/sms.log\n"
 # A deep prefix (distcheck's) would not fit in sun_path.
 my $installed_rundir = $rundir;
 if (length("$dest$rundir/featcgi.sock") > 100) {
-    $text =~ s{^(listen|pid_file) = \Q$dest$rundir\E/}{$1 = $dest/run/}mg;
+    $text =~ s{^(listen|hash_listen|pid_file) = \Q$dest$rundir\E/}
+        {$1 = $dest/run/}mg;
     $rundir = '/run';
 }
 open(my $fh, '>', $conf) or die;
@@ -221,6 +224,9 @@ ok(-S $sock, '... its socket is there');
 is((stat($sock))[5], scalar(getgrnam($group)),
     "... of the group $group (listen_group)");
 is((stat($sock))[2] & 0777, 0660, '... mode 0660');
+my $hash_sock = "$dest$rundir/featcgi-hash.sock";
+ok(-S $hash_sock, 'the hashing pool\'s socket is there');
+is((stat($hash_sock))[5], scalar(getgrnam($group)), "... of the group $group");
 ok(-s "$dest$rundir/featcgi.pid", '... and the pid file');
 
 # nginx: the installed site, with only its machine's paths and ports moved.
@@ -243,6 +249,7 @@ $s =~ s{/etc/ssl/(?:certs|private)/([\w.]+)\.(pem|key)}{$ndir/$1.$2}g;
 $s =~ s{/var/log/nginx/}{$ndir/log/}g;
 $s =~ s{/var/lib/featcgi/media/}{$dest$statedir/media/}g;
 $s =~ s{unix:/run/featcgi/featcgi\.sock}{unix:$sock}g;
+$s =~ s{unix:/run/featcgi/featcgi-hash\.sock}{unix:$hash_sock}g;
 $s =~ s{include snippets/}{include $dest$etc/nginx/snippets/}g;
 $s =~ s{listen \[::\]:\d+[^;]*;\n}{}g;
 $s =~ s{listen 80\b}{listen 127.0.0.1:$port{http}}g;
@@ -375,7 +382,7 @@ while (time - $t0 < 30) {
     sleep(0.05);
 }
 is($rc, 0, '... featcgi exits 0');
-ok(!-e $sock, '... the socket is gone');
+ok(!-e $sock && !-e $hash_sock, '... the sockets are gone');
 ok(!-e "$dest$rundir/featcgi.pid", '... and the pid file');
 
 kill('TERM', $npid);
