@@ -949,6 +949,18 @@ int feat_rate_hit(sqlite3 *db, const char *app, const char *bucket,
 /* Like feat_rate_hit but only looks: counts nothing. */
 int feat_rate_check(sqlite3 *db, const char *app, const char *bucket,
     const char *key, int limit, int window, int *retry_after);
+/*
+ * Reserves one event of (bucket, key) of app atomically: FEAT_OK with *id
+ * the event's row when fewer than limit events fell in the last window
+ * seconds, FEAT_BUSY (nothing counted, *id 0) when not, FEAT_ERROR
+ * (logged).  Racing takes never get more than limit events between them.
+ * A window of 0 or less limits nothing and counts nothing (*id 0).
+ */
+int feat_rate_take(sqlite3 *db, const char *app, const char *bucket,
+    const char *key, int limit, int window, sqlite3_int64 *id);
+/* Takes back the event id from feat_rate_take (0: nothing).  FEAT_OK or
+ * FEAT_ERROR (logged). */
+int feat_rate_undo(sqlite3 *db, sqlite3_int64 id);
 /* Forgets the events of (bucket, key). */
 int feat_rate_clear(sqlite3 *db, const char *app, const char *bucket,
     const char *key);

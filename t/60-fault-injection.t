@@ -66,14 +66,15 @@ sub same_tables {
 
 # How many times the log says a fault fired, and how many times a caller
 # let a failed step pass on purpose: the best-effort writes after a login
-# that succeeded (clearing its failures, storing a stronger hash) and
+# that succeeded (clearing its failures, taking back the address's
+# reservation, storing a stronger hash) and
 # after a code went out (retiring the older ones, which the check ignores
 # anyway: it reads the newest code only).
 sub fired {
     my @l = $t->log_lines('featcgi-error.log');
 
     return (scalar(grep { /fault injected in sqlite3_step/ } @l),
-        scalar(grep { /login failures not cleared|password rehash not stored|older codes not retired/ }
+        scalar(grep { /login failures not cleared|login attempt not taken back|password rehash not stored|older codes not retired/ }
             @l));
 }
 

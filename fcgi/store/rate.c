@@ -9,7 +9,10 @@
  * A hit inserts its event first and counts after, and needs no
  * transaction (callers may already be inside one): two processes racing
  * at the boundary both see both events and are both refused, so the limit
- * is never exceeded, only occasionally undershot.
+ * is never exceeded, only occasionally undershot.  Where the limit must be
+ * met exactly (one password check per allowed attempt), feat_rate_take
+ * counts and inserts in one statement, which SQLite runs under its write
+ * lock: the event is a reservation that feat_rate_undo can take back.
  */
 
 #include "config.h"
@@ -138,4 +141,58 @@ feat_rate_clear(sqlite3 *db, const char *app, const char *bucket,
         "DELETE FROM rate_events WHERE app_id = ? AND bucket = ? AND key = ?",
         "sss", app != NULL ? app : "", bucket, key) == FEAT_OK
         ? FEAT_OK : FEAT_ERROR;
+}
+
+
+int
+feat_rate_take(sqlite3 *db, const char *app, const char *bucket,
+    const char *key, int limit, int window, sqlite3_int64 *id)
+{
+    time_t  now;
+
+    *id = 0;
+
+    if (window <= 0) {
+        return FEAT_OK;         /* no window: nothing is ever limited */
+    }
+
+    now = feat_now();
+
+    /*
+     * One INSERT ... SELECT: the count and the insert happen under the
+     * one write lock the statement holds, so of N racing takes exactly
+     * the ones that fit get a row.
+     */
+    if (feat_db_exec(db,
+            "INSERT INTO rate_events (app_id, bucket, key, at)"
+            " SELECT ?1, ?2, ?3, ?4"
+            " WHERE (SELECT count(*) FROM rate_events"
+            " WHERE app_id = ?1 AND bucket = ?2 AND key = ?3 AND at > ?5)"
+            " < ?6",
+            "sssiii", app != NULL ? app : "", bucket, key,
+            (sqlite3_int64) now, (sqlite3_int64) (now - window),
+            (sqlite3_int64) limit)
+        != FEAT_OK)
+    {
+        return FEAT_ERROR;
+    }
+
+    if (sqlite3_changes(db) == 0) {
+        return FEAT_BUSY;
+    }
+
+    *id = sqlite3_last_insert_rowid(db);
+    return FEAT_OK;
+}
+
+
+int
+feat_rate_undo(sqlite3 *db, sqlite3_int64 id)
+{
+    if (id == 0) {
+        return FEAT_OK;
+    }
+
+    return feat_db_exec(db, "DELETE FROM rate_events WHERE rowid = ?",
+                        "i", id) == FEAT_OK ? FEAT_OK : FEAT_ERROR;
 }

@@ -21,8 +21,7 @@
 #define DEFAULT_AREA  "86"
 #define AREA_DIGITS_MAX  4       /* longest area code */
 
-#define LOGIN_FAIL     "login_fail"
-#define LOGIN_FAIL_IP  "login_fail_ip"
+#define LOGIN_FAIL     "login_fail"    /* per account: lockout.c */
 
 /* Long enough for any "$scrypt$..." string crypto.c makes. */
 #define HASH_MAX  256
@@ -329,58 +328,6 @@ done:
 }
 
 
-/*
- * Whether logins into acct from ip are locked out now: FEAT_E_NONE,
- * FEAT_E_LOCKED or FEAT_E_INTERNAL.  The rate buckets hold failures only,
- * and a look answers whether one more would fit, so "locked" means the
- * limit of failures is already reached.
- */
-static enum feat_error
-login_locked(sqlite3 *db, const char *app, const struct feat_account *acct,
-    const char *ip, int window)
-{
-    int  rc;
-
-    rc = feat_rate_check(db, app, LOGIN_FAIL, acct->key,
-                         (int) feat_conf_int(FEAT_CONF_LOGIN_MAX_FAILURES),
-                         window, NULL);
-    if (rc == FEAT_OK && ip != NULL && ip[0] != '\0') {
-        rc = feat_rate_check(db, app, LOGIN_FAIL_IP, ip,
-                     (int) feat_conf_int(FEAT_CONF_LOGIN_IP_MAX_FAILURES),
-                     window, NULL);
-    }
-
-    switch (rc) {
-    case FEAT_OK:
-        return FEAT_E_NONE;
-    case FEAT_BUSY:
-        return FEAT_E_LOCKED;
-    default:
-        return FEAT_E_INTERNAL;
-    }
-}
-
-
-/* Counts one failed login for the account (when known) and the ip. */
-static void
-login_failed(sqlite3 *db, const char *app, const struct feat_account *acct,
-    const char *ip, int window)
-{
-    /* The answers do not matter here: the next attempt's check decides. */
-    if (acct != NULL) {
-        (void) feat_rate_hit(db, app, LOGIN_FAIL, acct->key,
-                             (int) feat_conf_int(FEAT_CONF_LOGIN_MAX_FAILURES),
-                             window, NULL);
-    }
-
-    if (ip != NULL && ip[0] != '\0') {
-        (void) feat_rate_hit(db, app, LOGIN_FAIL_IP, ip,
-                     (int) feat_conf_int(FEAT_CONF_LOGIN_IP_MAX_FAILURES),
-                     window, NULL);
-    }
-}
-
-
 /* Stores a stronger hash of a password that just verified, unless it
  * changed meanwhile.  Failure is logged and otherwise ignored: the login
  * itself succeeded. */
@@ -411,10 +358,11 @@ feat_account_check_password(sqlite3 *db, const char *app,
     const struct feat_account *acct, const char *password, const char *ip,
     sqlite3_int64 *user_id)
 {
-    int                 window, rc, rehash;
-    enum feat_error     e;
-    struct feat_user    u;
-    struct feat_arena  *a;
+    int                  rc, rehash;
+    enum feat_error      e;
+    struct feat_user     u;
+    struct feat_arena   *a;
+    struct feat_attempt  at;
 
     /*
      * In a storm of logins most are refused for want of a hashing slot:
@@ -426,23 +374,25 @@ feat_account_check_password(sqlite3 *db, const char *app,
         return FEAT_E_BUSY;
     }
 
-    window = (int) feat_conf_int(FEAT_CONF_LOGIN_WINDOW);
-
-    /* Locked means locked, even for the right password. */
-    e = login_locked(db, app, acct, ip, window);
-    if (e != FEAT_E_NONE) {
-        return e;
-    }
-
     a = feat_arena_create();
 
     e = feat_user_find(db, a, app, acct, &u);
     if (e == FEAT_E_NOT_REGISTERED) {
         /* Guessing accounts counts against the address, not an account. */
-        login_failed(db, app, NULL, ip, window);
+        e = feat_attempt_begin(db, app, NULL, NULL, acct->key, ip, &at);
+        if (e == FEAT_E_NONE) {
+            e = feat_attempt_failed(db, &at, FEAT_E_NOT_REGISTERED);
+        }
         goto done;
     }
 
+    if (e != FEAT_E_NONE) {
+        goto done;
+    }
+
+    /* The attempt is reserved before the hash (lockout.c). */
+    e = feat_attempt_begin(db, app, LOGIN_FAIL, acct->key, acct->key, ip,
+                           &at);
     if (e != FEAT_E_NONE) {
         goto done;
     }
@@ -458,17 +408,18 @@ feat_account_check_password(sqlite3 *db, const char *app,
 
     if (rc == FEAT_BUSY) {
         /* Not an attempt: refused before any check, so nothing counted. */
+        feat_attempt_cancel(db, &at);
         e = FEAT_E_BUSY;
         goto done;
     }
 
     if (rc == FEAT_DECLINED) {
-        login_failed(db, app, acct, ip, window);
-        e = FEAT_E_WRONG_PASSWORD;
+        e = feat_attempt_failed(db, &at, FEAT_E_WRONG_PASSWORD);
         goto done;
     }
 
     if (rc != FEAT_OK) {
+        feat_attempt_cancel(db, &at);
         feat_log(LOG_ERR, 0, "user %lld: stored password hash is malformed",
                  (long long) u.id);
         e = FEAT_E_INTERNAL;
@@ -477,14 +428,12 @@ feat_account_check_password(sqlite3 *db, const char *app,
 
     /* Told only to someone who knows the password. */
     if (!u.is_active) {
+        feat_attempt_cancel(db, &at);
         e = FEAT_E_DISABLED;
         goto done;
     }
 
-    if (feat_rate_clear(db, app, LOGIN_FAIL, acct->key) != FEAT_OK) {
-        feat_log(LOG_WARNING, 0, "user %lld: login failures not cleared",
-                 (long long) u.id);
-    }
+    feat_attempt_succeeded(db, &at);
 
     if (rehash) {
         login_rehash(db, app, &u, password);

@@ -163,6 +163,50 @@ enum feat_error feat_account_login_code(sqlite3 *db, const char *app,
     struct feat_tokens *t);
 
 
+/* ---- failed-attempt limits (lockout.c) ----------------------------------- */
+
+/*
+ * One attempt at a secret (a password, an OAuth2 client secret) from a
+ * client address, reserved before the secret is checked.  The limits are
+ * login.max_failures per subject key, login.ip_hard_limit failures per
+ * address (past which even the right secret is refused) and
+ * login.ip_max_failures distinct subjects failed per address (past which a
+ * failure answers FEAT_E_LOCKED), all within login.window.
+ */
+struct feat_attempt {
+    const char     *app;
+    const char     *bucket;      /* the subject's lockout bucket */
+    const char     *key;         /* its key there; NULL: no lockout */
+    const char     *subject;     /* what the address failed on */
+    const char     *ip;          /* NULL or "": no address limits */
+    sqlite3_int64   key_event;   /* the reservations, 0: none */
+    sqlite3_int64   ip_event;
+};
+
+/*
+ * Reserves the attempt: bucket and key (NULL: none, as for an unknown
+ * account) name the subject's lockout, subject (an account key,
+ * "client:<id>") what the address's distinct count counts, ip the client
+ * address.  The strings must outlive the attempt.  FEAT_E_NONE with the
+ * reservations in *at; FEAT_E_LOCKED or FEAT_E_INTERNAL with none.  The
+ * caller ends it with exactly one of the three below.
+ */
+enum feat_error feat_attempt_begin(sqlite3 *db, const char *app,
+    const char *bucket, const char *key, const char *subject,
+    const char *ip, struct feat_attempt *at);
+/* The secret was wrong (or the subject unknown): the reservations stay
+ * as failures.  Answers FEAT_E_LOCKED when the address is now past its
+ * distinct-subject limit, else e. */
+enum feat_error feat_attempt_failed(sqlite3 *db, struct feat_attempt *at,
+    enum feat_error e);
+/* The secret was right: the subject's failures are forgotten and the
+ * address's reservation taken back. */
+void feat_attempt_succeeded(sqlite3 *db, struct feat_attempt *at);
+/* Nothing was checked (no hashing slot, a disabled user, an error): both
+ * reservations are taken back. */
+void feat_attempt_cancel(sqlite3 *db, struct feat_attempt *at);
+
+
 /* ---- verification codes (codes.c) ---------------------------------------- */
 
 /*
@@ -527,8 +571,12 @@ enum feat_error feat_open_find(sqlite3 *db, const char *app, int open_type,
     X(CODE_RESEND_INTERVAL, "code.resend_interval", INT, "60",                \
       "seconds between two codes to one account")                             \
     X(CODE_TTL, "code.ttl", INT, "300", "verification code lifetime (s)")     \
+    X(LOGIN_IP_HARD_LIMIT, "login.ip_hard_limit", INT, "300",                 \
+      "failed logins per client address in a window past which even the "     \
+      "right password is refused")                                            \
     X(LOGIN_IP_MAX_FAILURES, "login.ip_max_failures", INT, "30",              \
-      "failed logins per client address in a window")                         \
+      "accounts failed per client address in a window; past it a failure "    \
+      "answers locked")                                                       \
     X(LOGIN_MAX_FAILURES, "login.max_failures", INT, "5",                     \
       "failed logins per account in a window")                                \
     X(LOGIN_WINDOW, "login.window", INT, "900",                               \

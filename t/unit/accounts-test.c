@@ -440,22 +440,31 @@ test_register_login(struct feat_tokens *out)
                                        "", &t), FEAT_E_NONE,
            "success cleared the old failures");
 
-    /* per-address failures across accounts */
-    feat_conf_set(FEAT_CONF_LOGIN_IP_MAX_FAILURES, "3");
+    /* per address: distinct accounts failed, and a hard ceiling */
+    feat_conf_set(FEAT_CONF_LOGIN_IP_MAX_FAILURES, "1");
+    feat_conf_set(FEAT_CONF_LOGIN_IP_HARD_LIMIT, "4");
     is_int(feat_account_login_password(db, APP, &a, "wrong-password",
                                        "10.3.3.3", "", &t),
            FEAT_E_WRONG_PASSWORD, "address: a wrong password");
+    is_int(feat_account_login_password(db, APP, &m, "secret1", "10.3.3.3",
+                                       "", &t),
+           FEAT_E_LOCKED, "address: a second account failed: locked");
+    is_int(feat_account_login_password(db, APP, &a, "secret1", "10.3.3.3",
+                                       "", &t), FEAT_E_NONE,
+           "... the right password still logs in");
     for (i = 0; i < 2; i++) {
-        is_intf(feat_account_login_password(db, APP, &m, "secret1",
-                                            "10.3.3.3", "", &t),
-                FEAT_E_NOT_REGISTERED, "address: unknown account %d", i);
+        is_intf(feat_account_login_password(db, APP, i ? &m : &a,
+                                            "wrong-password", "10.3.3.3", "",
+                                            &t),
+                FEAT_E_LOCKED, "address: failure %d past the limit", i);
     }
     is_int(feat_account_login_password(db, APP, &a, "secret1", "10.3.3.3",
                                        "", &t), FEAT_E_LOCKED,
-           "address locked after failures across accounts");
+           "past the hard ceiling even the right password is refused");
     is_int(feat_account_login_password(db, APP, &a, "secret1", "10.3.3.4",
                                        "", &t), FEAT_E_NONE,
            "... the account itself is not (another address logs in)");
+    feat_conf_set(FEAT_CONF_LOGIN_IP_HARD_LIMIT, "300");
     feat_conf_set(FEAT_CONF_LOGIN_IP_MAX_FAILURES, "30");
     clock_add(901);
 
