@@ -158,7 +158,6 @@ const struct feat_error_info *feat_error_info(enum feat_error e);
 #define FEAT_AUTH_TOKEN   0x01   /* "Token <t>" */
 #define FEAT_AUTH_BEARER  0x02   /* "Bearer <t>" */
 #define FEAT_AUTH_BARE    0x04   /* "<jwt>", no scheme */
-#define FEAT_AUTH_SCOPES  0x08   /* a session's scopes must allow the method */
 
 /* Unmatched paths a dialect answers by their shape (besides the modules'
  * prefixes, struct feat_prefix). */
@@ -238,13 +237,16 @@ const char *feat_error_text(struct feat_req *r, enum feat_error e);
 #define FEAT_SESSION     0x0001  /* a session token (v2, feat) */
 #define FEAT_JWT         0x0002  /* a v1 access JWT */
 #define FEAT_UPLOAD      0x0004  /* body up to max_upload, not max_body */
-#define FEAT_SCOPE_PAY   0x0008  /* feat: needs scope pay_trade_order */
+#define FEAT_SCOPE_PAY   0x0008  /* needs scope pay_trade_order (only) */
 #define FEAT_USER        0x0010  /* feat: a user, not a client_credentials token */
 #define FEAT_RAW_BODY    0x0020  /* the handler calls feat_req_body */
 #define FEAT_USER_ROW    0x0040  /* the handler reads the caller's user row:
                                     the session's read brings it along */
 #define FEAT_HASH        0x0080  /* the handler may hash a password: nginx
                                     sends it to the hashing pool */
+#define FEAT_SCOPE_NONE  0x0100  /* needs no scope: revoking one's own token;
+                                    every other session route needs read
+                                    (GET) or write (other methods) */
 /* The common case: a session token that belongs to a user. */
 #define FEAT_USER_SESSION  (FEAT_SESSION | FEAT_USER)
 

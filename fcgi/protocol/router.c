@@ -500,6 +500,7 @@ feat_router_print(FILE *f)
         { FEAT_SESSION, "session" }, { FEAT_JWT, "jwt" },
         { FEAT_UPLOAD, "upload" },   { FEAT_SCOPE_PAY, "pay" },
         { FEAT_USER, "user" },       { FEAT_RAW_BODY, "raw" },
+        { FEAT_SCOPE_NONE, "noscope" },
     };
     struct feat_route_entry  *sorted;
     char                      fl[80], names[16];

@@ -8,8 +8,8 @@
  * the scheme in any case; v1 "<jwt>" or "Bearer <jwt>").  A session route
  * looks the token's SHA-256 up among the live sessions of the request's
  * app with one indexed read and no write, and fills r->user_id,
- * r->session_id, r->client_id, r->scope and r->token; where the dialect
- * says FEAT_AUTH_SCOPES (feat) it also checks the scope the method needs.
+ * r->session_id, r->client_id, r->scope and r->token, and checks the
+ * scope the route and method need, in every dialect.
  *
  * A JWT route (FEAT_JWT, v1) takes
  * an HS256 access JWT under the app's own key whose user exists, is
@@ -126,15 +126,21 @@ scope_has(const char *scope, const char *name)
 }
 
 
-/* API.md "Scopes": read for GET, write for changes, except where the
- * route asks for pay_trade_order, which is then the one scope needed (the
- * seed's).  Checked where the dialect says so. */
+/*
+ * API.md "Scopes", on every route a session token is taken on (v2 and
+ * feat alike; issue 12, finding 1): read for GET and HEAD, write for the
+ * other methods, except where the route asks for pay_trade_order, which
+ * is then the one scope needed (the seed's), or for none (revoking one's
+ * own token).  Sessions opened by logins carry the app's
+ * accounts.default_scopes, so only OAuth2 tokens granted less are ever
+ * refused; the refusal is FEAT_E_SCOPE in the route's dialect.
+ */
 static enum feat_error
 auth_scope(struct feat_req *r, unsigned flags)
 {
     const char  *scope;
 
-    if (!(feat_dialect(r->dialect)->auth & FEAT_AUTH_SCOPES)) {
+    if (flags & FEAT_SCOPE_NONE) {
         return FEAT_E_NONE;
     }
 
@@ -145,7 +151,11 @@ auth_scope(struct feat_req *r, unsigned flags)
                                                    : FEAT_E_SCOPE;
     }
 
-    if (!scope_has(scope, r->method == FEAT_GET ? "read" : "write")) {
+    if (!scope_has(scope, r->method == FEAT_GET
+                          || (r->method_name != NULL
+                              && strcmp(r->method_name, "HEAD") == 0)
+                          ? "read" : "write"))
+    {
         return FEAT_E_SCOPE;
     }
 

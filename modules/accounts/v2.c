@@ -344,7 +344,8 @@ static const struct feat_route  accounts_routes[] = {
     { FEAT_POST, "/api/auth/register",      FEAT_V2, v2_register,   FEAT_HASH },
     { FEAT_POST, "/api/auth/access_token",  FEAT_V2, v2_login,      FEAT_HASH },
     { FEAT_POST, "/api/auth/refresh_token", FEAT_V2, v2_refresh,    0 },
-    { FEAT_POST, "/api/auth/destroy_token", FEAT_V2, v2_logout, FEAT_SESSION },
+    { FEAT_POST, "/api/auth/destroy_token", FEAT_V2, v2_logout,
+      FEAT_SESSION | FEAT_SCOPE_NONE },
     FEAT_NULL_ROUTE
 };
 

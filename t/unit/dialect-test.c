@@ -202,8 +202,9 @@ test_tables(void)
     ok(!(feat_dialect(FEAT_V2)->auth & FEAT_AUTH_BARE)
        && (feat_dialect(FEAT_V2)->auth & FEAT_AUTH_TOKEN),
        "v2 takes Token, no bare credential");
-    ok(feat_dialect(FEAT_FEAT)->auth & FEAT_AUTH_SCOPES,
-       "feat checks scopes");
+    ok(feat_dialect(FEAT_V2)->errors[FEAT_E_SCOPE].num == 10003
+       && feat_dialect(FEAT_FEAT)->errors[FEAT_E_SCOPE].status == 403,
+       "a scope refusal: v2 10003, feat 403 (every dialect checks scopes)");
     is_str(feat_dialect(FEAT_V2)->page_arg, "page_no", "v2 pages by page_no");
     ok(feat_dialect(FEAT_V1)->size_arg == NULL, "v1 has a fixed page size");
 
