@@ -220,8 +220,9 @@ enum feat_error feat_code_default_purpose(sqlite3 *db, const char *app,
 /*
  * Makes a new code for (app, acct, purpose) from client address ip and
  * delivers it (SMS or mail).  The send limits (code.resend_interval,
- * code.hourly_limit, code.daily_limit per account; code.ip_hourly_limit
- * per ip) and the insert are one transaction; delivery runs after commit,
+ * code.hourly_limit, code.daily_limit per account; code.phone_daily_limit
+ * per phone across every app; code.ip_hourly_limit per ip) and the insert
+ * are one transaction; delivery runs after commit,
  * and a failed delivery deletes the code again.  Once delivered it retires
  * older unused ones of the same purpose.  code_out, if not NULL, gets the
  * code (v1's expose_codes).  Answers FEAT_E_NONE, FEAT_E_TOO_FREQUENT, a
@@ -568,6 +569,8 @@ enum feat_error feat_open_find(sqlite3 *db, const char *app, int open_type,
       "verification codes per client address an hour")                        \
     X(CODE_MAX_ATTEMPTS, "code.max_attempts", INT, "5",                       \
       "wrong tries that burn a code")                                         \
+    X(CODE_PHONE_DAILY_LIMIT, "code.phone_daily_limit", INT, "20",            \
+      "verification codes per phone number a day, across every app")          \
     X(CODE_RESEND_INTERVAL, "code.resend_interval", INT, "60",                \
       "seconds between two codes to one account")                             \
     X(CODE_TTL, "code.ttl", INT, "300", "verification code lifetime (s)")     \

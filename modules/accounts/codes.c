@@ -5,8 +5,10 @@
  * keeps only HMAC-SHA256(secret, "app|account|purpose|code"), so a copy of
  * the database gives no usable code.  Sending is limited per account (one
  * per code.resend_interval, code.hourly_limit an hour, code.daily_limit a
- * day, counted from the codes table itself) and per client address
- * (code.ip_hourly_limit, in the shared rate table); the checks and the
+ * day, counted from the codes table itself), per phone number across
+ * every app of the install (code.phone_daily_limit, the same table) and
+ * per client address (code.ip_hourly_limit, in the shared rate table);
+ * the checks and the
  * insert are one BEGIN IMMEDIATE transaction so two workers cannot both
  * pass the check, and delivery runs after commit so no write lock is held
  * over network I/O.  A delivered code supersedes older unused ones; wrong
@@ -124,6 +126,42 @@ code_account_limits(sqlite3 *db, const char *app, const char *key,
 }
 
 
+/*
+ * The install-wide cap of a phone number: the codes it got in the last day
+ * from every app (issue 12, finding 4: N apps must not multiply what one
+ * number can be sent).  The one query of the module that does not filter
+ * by app_id, on purpose; sql/0100's index serves it.  FEAT_E_NONE,
+ * FEAT_E_TOO_FREQUENT or FEAT_E_INTERNAL; runs inside the send's
+ * transaction, so racing sends to one number in two apps are serialised.
+ */
+static enum feat_error
+code_phone_limit(sqlite3 *db, const struct feat_account *acct, time_t now)
+{
+    sqlite3_int64  n;
+
+    if (acct->phone[0] == '\0') {
+        return FEAT_E_NONE;         /* mail costs nobody a message */
+    }
+
+    if (feat_db_int(db, &n,
+            "SELECT count(*) FROM codes WHERE account = ?1"
+            " AND created_at > ?2",
+            "si", acct->key, (sqlite3_int64) (now - DAY))
+        != FEAT_OK)
+    {
+        return FEAT_E_INTERNAL;
+    }
+
+    if (n >= feat_conf_int(FEAT_CONF_CODE_PHONE_DAILY_LIMIT)) {
+        feat_log(LOG_INFO, 0, "codes: %s had %lld codes in a day, refused",
+                 acct->key, (long long) n);
+        return FEAT_E_TOO_FREQUENT;
+    }
+
+    return FEAT_E_NONE;
+}
+
+
 enum feat_error
 feat_code_send(sqlite3 *db, struct feat_arena *a, const char *app,
     const struct feat_account *acct, const char *purpose, const char *ip,
@@ -149,6 +187,9 @@ feat_code_send(sqlite3 *db, struct feat_arena *a, const char *app,
     }
 
     e = code_account_limits(db, app, acct->key, now);
+    if (e == FEAT_E_NONE) {
+        e = code_phone_limit(db, acct, now);
+    }
     if (e != FEAT_E_NONE) {
         goto failed;
     }
