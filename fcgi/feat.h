@@ -968,6 +968,19 @@ int feat_rate_clear(sqlite3 *db, const char *app, const char *bucket,
     const char *key);
 
 
+/* ---- addresses (fcgi/core/addr.c) --------------------------------------- */
+
+/*
+ * Whether address a (an IPv4 or IPv6 literal) is in list, CIDR entries
+ * ("127.0.0.0/8 ::1, fd00::/8") separated by blanks or commas: 1 or 0, or
+ * -1 when an entry is malformed (*bad, if bad is not NULL, points at it).
+ * An IPv4-mapped IPv6 address matches as the IPv4 address it maps.
+ */
+int feat_addr_in_list(const char *list, const char *a, const char **bad);
+/* 1 when the n bytes at a are an IPv4 or IPv6 literal, else 0. */
+int feat_addr_valid(const char *a, size_t n);
+
+
 /* ---- configuration (fcgi/core/conf.c) ----------------------------------- */
 
 /*
@@ -1086,6 +1099,9 @@ struct feat_conf_option {
       "test mode: honours FEAT_CLOCK_SHIFT (never in production)")            \
     X(TIMEZONE, "timezone", STR, "Asia/Shanghai",                             \
       "time zone of rendered times")                                          \
+    X(TRUSTED_PROXIES, "trusted_proxies", STR, "",                            \
+      "proxies (CIDR list) whose X-Forwarded-For or X-Real-IP names the "     \
+      "client")                                                               \
     X(WORKERS, "workers", INT, "2", "worker processes")
 
 FEAT_FOR_EACH_CONF(FEAT_CONF_DECLARE)

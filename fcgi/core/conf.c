@@ -581,7 +581,7 @@ feat_conf_parse(struct feat_conf_parsed *c, FILE *f, const char *path,
     const char *dir, const char **err)
 {
     char         buf[FEAT_CONF_LINE_MAX + 2];
-    const char  *reason;
+    const char  *reason, *bad;
     size_t       len, i;
     int          line, rc, s;
 
@@ -624,6 +624,16 @@ feat_conf_parse(struct feat_conf_parsed *c, FILE *f, const char *path,
         return feat_conf_fail(err, path, c->line[s],
                               "\"secret\" is shorter than %d characters",
                               FEAT_CONF_SECRET_MIN);
+    }
+
+    /* A proxy list that does not parse would trust nobody, or worse. */
+    s = feat_conf_index(FEAT_CONF_TRUSTED_PROXIES->key);
+    if (c->line[s] != 0
+        && feat_addr_in_list(c->v[s].str, "", &bad) < 0)
+    {
+        return feat_conf_fail(err, path, c->line[s],
+                              "\"trusted_proxies\": bad entry at \"%.64s\"",
+                              bad);
     }
 
     return FEAT_OK;

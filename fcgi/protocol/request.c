@@ -3,9 +3,10 @@
  *
  * feat_req_init() takes what nginx sends (method, the decoded and
  * normalized $document_uri, the raw query string, content type, client
- * address, request id); feat_req_read_body() reads CONTENT_LENGTH bytes
- * into the arena under a limit, draining a body that is too large so the
- * connection stays in step; feat_req_parse() splits the query string and
+ * address (behind trusted_proxies, from their headers), request id);
+ * feat_req_read_body() reads CONTENT_LENGTH bytes into the arena under a
+ * limit, draining a body that is too large so the connection stays in
+ * step; feat_req_parse() splits the query string and
  * parses the body by its content type (JSON, urlencoded).  Also here: the
  * urlencoded parser and decoder, header, argument and path parameter
  * lookups.  The params are indexed once per request (feat_req_cgi()).
@@ -241,6 +242,79 @@ feat_parse_urlencoded(struct feat_arena *a, const char *s, size_t n,
 }
 
 
+/*
+ * The client's address (issue 12, finding 8), taken once for every use
+ * (rate limits, payments' spbill_create_ip, the logs): the peer nginx
+ * saw, unless the peer is one of trusted_proxies.  Then it is the nearest
+ * address of X-Forwarded-For that is not a trusted proxy itself, walking
+ * from the right as nginx's real_ip_recursive does (every entry trusted:
+ * the leftmost), or, without that header, X-Real-IP.  The walk stops at
+ * an entry that is not an address literal, keeping what it had: nothing a
+ * client wrote to the left of a trusted hop is ever taken.
+ */
+static const char *
+feat_req_client(struct feat_req *r, const char *peer)
+{
+    const char  *list, *h, *start, *end, *s, *e, *a, *found;
+
+    list = feat_conf_str(FEAT_CONF_TRUSTED_PROXIES);
+    if (list[0] == '\0' || feat_addr_in_list(list, peer, NULL) != 1) {
+        return peer;
+    }
+
+    found = NULL;
+
+    h = feat_req_header(r, "X-Forwarded-For");
+    if (h != NULL) {
+        end = h + strlen(h);
+
+        while (end > h) {
+            for (start = end; start > h && start[-1] != ','; start--) {
+                /* one entry, from the right */
+            }
+
+            for (s = start; s < end && (*s == ' ' || *s == '\t'); s++) {
+                /* leading blanks */
+            }
+            for (e = end; e > s && (e[-1] == ' ' || e[-1] == '\t'); e--) {
+                /* trailing blanks */
+            }
+
+            if (!feat_addr_valid(s, (size_t) (e - s))) {
+                break;
+            }
+
+            a = feat_arena_strndup(r->arena, s, (size_t) (e - s));
+            found = a;
+            if (feat_addr_in_list(list, a, NULL) != 1) {
+                break;
+            }
+
+            end = start > h ? start - 1 : h;
+        }
+
+        return found != NULL ? found : peer;
+    }
+
+    h = feat_req_header(r, "X-Real-IP");
+    if (h != NULL) {
+        for (s = h; *s == ' ' || *s == '\t'; s++) {
+            /* leading blanks */
+        }
+        for (e = s + strlen(s); e > s && (e[-1] == ' ' || e[-1] == '\t');
+             e--)
+        {
+            /* trailing blanks */
+        }
+        if (feat_addr_valid(s, (size_t) (e - s))) {
+            return feat_arena_strndup(r->arena, s, (size_t) (e - s));
+        }
+    }
+
+    return peer;
+}
+
+
 static int
 feat_is_hex(const char *s, size_t n)
 {
@@ -301,7 +375,7 @@ feat_req_init(struct feat_req *r, struct feat_arena *a, void *fcgi,
     r->content_type = feat_req_cgi(r, FEAT_CGI_CONTENT_TYPE);
 
     s = feat_req_cgi(r, FEAT_CGI_REMOTE_ADDR);
-    r->remote_addr = (s != NULL) ? s : "";
+    r->remote_addr = feat_req_client(r, (s != NULL) ? s : "");
 
     s = feat_req_cgi(r, FEAT_CGI_REQUEST_ID);
     if (s != NULL && strlen(s) >= 16 && feat_is_hex(s, 16)) {

@@ -15,7 +15,6 @@
 
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,7 +26,6 @@
 #define SDS_WINDOW         60
 #define HOUR               3600
 #define RECENT_AUTH        600      /* reset_password.recent_auth window */
-#define SDS_ENTRY_MAX      64       /* longest "address/prefix" accepted */
 
 /* The config options of the v1 routes alone (see feat.h). */
 #define FEAT_ACCOUNTS_V1_CONF(X)                                              \
@@ -533,115 +531,6 @@ v1_get_token_by_open(struct feat_req *r)
 
 /* ---- /sds_check_token ---------------------------------------------------- */
 
-/*
- * Whether address a (an IPv4 or IPv6 literal) lies in the CIDR entry s
- * ("127.0.0.0/8", "::1", "fd00::/8"): 1 or 0, -1 when s is malformed.
- * An IPv4-mapped IPv6 address is compared as the IPv4 address it maps.
- */
-static int
-cidr_match(const char *s, size_t n, const char *a)
-{
-    int             fam, afam, max, bits, i;
-    char            buf[SDS_ENTRY_MAX + 1], *slash, *end;
-    long            len;
-    unsigned char   net[16], addr[16];
-
-    if (n == 0 || n > SDS_ENTRY_MAX) {
-        return -1;
-    }
-    memcpy(buf, s, n);
-    buf[n] = '\0';
-
-    slash = strchr(buf, '/');
-    if (slash != NULL) {
-        *slash++ = '\0';
-    }
-
-    fam = strchr(buf, ':') != NULL ? AF_INET6 : AF_INET;
-    max = fam == AF_INET6 ? 128 : 32;
-    if (inet_pton(fam, buf, net) != 1) {
-        return -1;
-    }
-
-    bits = max;
-    if (slash != NULL) {
-        if (*slash < '0' || *slash > '9') {
-            return -1;
-        }
-        len = strtol(slash, &end, 10);
-        if (*end != '\0' || len < 0 || len > max) {
-            return -1;
-        }
-        bits = (int) len;
-    }
-
-    afam = strchr(a, ':') != NULL ? AF_INET6 : AF_INET;
-    if (inet_pton(afam, a, addr) != 1) {
-        return 0;
-    }
-
-    if (afam == AF_INET6 && fam == AF_INET) {
-        static const unsigned char  mapped[12] = {
-            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
-        };
-
-        if (memcmp(addr, mapped, sizeof(mapped)) != 0) {
-            return 0;
-        }
-        memmove(addr, addr + 12, 4);
-        afam = AF_INET;
-    }
-
-    if (afam != fam) {
-        return 0;
-    }
-
-    for (i = 0; bits >= 8; i++, bits -= 8) {
-        if (addr[i] != net[i]) {
-            return 0;
-        }
-    }
-
-    if (bits > 0 && ((addr[i] ^ net[i]) & (0xff00 >> bits) & 0xff) != 0) {
-        return 0;
-    }
-
-    return 1;
-}
-
-
-/*
- * Walks the allow list (entries separated by blanks or commas): 1 if a is
- * in it, 0 if not, -1 when an entry is malformed (*bad points at it).
- */
-static int
-allow_list_match(const char *list, const char *a, const char **bad)
-{
-    int          rc, found;
-    size_t       n;
-    const char  *p;
-
-    found = 0;
-
-    for (p = list; *p != '\0'; p += n) {
-        p += strspn(p, " \t,");
-        n = strcspn(p, " \t,");
-        if (n == 0) {
-            continue;
-        }
-
-        rc = cidr_match(p, n, a != NULL ? a : "");
-        if (rc < 0) {
-            *bad = p;
-            return -1;
-        }
-        found |= rc;
-    }
-
-    return found;
-}
-
-
 /* The seed's answer form of /sds_check_token, success or not. */
 static int
 sds_reply(struct feat_req *r, int status, const char *code, const char *msg,
@@ -726,7 +615,7 @@ v1_sds_check_token(struct feat_req *r)
     enum feat_error    e;
     struct feat_user   u;
 
-    rc = allow_list_match(feat_conf_str(FEAT_CONF_SDS_ALLOW_FROM),
+    rc = feat_addr_in_list(feat_conf_str(FEAT_CONF_SDS_ALLOW_FROM),
                           r->remote_addr, &bad);
     if (rc < 0) {
         feat_log(LOG_ERR, 0, "sds.allow_from: bad entry at \"%.64s\"", bad);
@@ -778,7 +667,7 @@ accounts_v1_init_master(void)
 {
     const char  *bad;
 
-    if (allow_list_match(feat_conf_str(FEAT_CONF_SDS_ALLOW_FROM),
+    if (feat_addr_in_list(feat_conf_str(FEAT_CONF_SDS_ALLOW_FROM),
                          "127.0.0.1", &bad) < 0)
     {
         feat_log(LOG_EMERG, 0, "sds.allow_from: bad entry at \"%.64s\"",
