@@ -226,7 +226,7 @@ static int
 client_auth(struct feat_req *r, struct feat_oauth2_client *c)
 {
     int                     rc, brc;
-    const char             *id, *secret, *bid, *bsecret;
+    const char             *id, *secret, *bid, *bsecret, *desc;
     enum feat_oauth2_error  e;
 
     id = NULL;
@@ -274,10 +274,9 @@ client_auth(struct feat_req *r, struct feat_oauth2_client *c)
     }
 
     e = feat_oauth2_authenticate(feat_db(), r->arena, r->app->id, id, secret,
-                                 c);
+                                 r->remote_addr, c, &desc);
     if (e != FEAT_OAUTH2_OK) {
-        oauth_fail(r, e, e == FEAT_OAUTH2_INVALID_CLIENT
-                         ? "client authentication failed" : NULL);
+        oauth_fail(r, e, e == FEAT_OAUTH2_INVALID_CLIENT ? desc : NULL);
         return FEAT_ERROR;
     }
 

@@ -8,7 +8,9 @@
  * rotation's grace and reuse rules and the session lookup are the same as
  * in every dialect.  Client secrets are 48 random base62 characters kept
  * as SHA-256 hex: a slow hash buys nothing against guessing 285 bits, and
- * the compare is constant-time.
+ * the compare is constant-time; an unknown client is compared with a
+ * dummy, and wrong secrets are limited per client and per address as
+ * wrong passwords are.
  */
 
 #include "config.h"
@@ -17,6 +19,9 @@
 
 #include "feat.h"
 #include "oauth2/oauth2.h"
+
+/* Wrong secrets per client id (the login_fail* buckets: lockout.c). */
+#define CLIENT_FAIL  "login_fail_client"
 
 
 
@@ -358,11 +363,21 @@ feat_oauth2_client_get(sqlite3 *db, struct feat_arena *a, const char *app,
 
 enum feat_oauth2_error
 feat_oauth2_authenticate(sqlite3 *db, struct feat_arena *a, const char *app,
-    const char *client_id, const char *secret, struct feat_oauth2_client *c)
+    const char *client_id, const char *secret, const char *ip,
+    struct feat_oauth2_client *c, const char **desc)
 {
-    char             hash[65];
-    const char      *stored;
-    enum feat_error  e;
+    int                  match;
+    char                 hash[65];
+    const char          *stored, *subject;
+    enum feat_error      e, le;
+    struct feat_attempt  at;
+
+    /* Stands for the secret of a client that does not exist: no secret
+     * hashes to it, and comparing with it is the same work. */
+    static const char  dummy[] =
+        "0000000000000000000000000000000000000000000000000000000000000000";
+
+    *desc = "client authentication failed";
 
     if (client_id == NULL || secret == NULL
         || strlen(client_id) > FEAT_OAUTH2_CREDENTIAL_MAX
@@ -371,21 +386,48 @@ feat_oauth2_authenticate(sqlite3 *db, struct feat_arena *a, const char *app,
         return FEAT_OAUTH2_INVALID_CLIENT;
     }
 
-    /* hashed before the lookup: an unknown client costs the same */
-    feat_sha256_hex(secret, hash);
-
-    e = client_load(db, a, app, client_id, c, &stored);
-    if (e == FEAT_E_INTERNAL) {
+    /*
+     * Wrong secrets are limited like wrong passwords (issue 12, finding
+     * 9): per client id, known or not, so the answers cannot tell them
+     * apart, and per address, in the logins' buckets.
+     */
+    subject = feat_arena_sprintf(a, "client:%s", client_id);
+    le = feat_attempt_begin(db, app, CLIENT_FAIL, client_id, subject, ip,
+                            &at);
+    if (le == FEAT_E_LOCKED) {
+        feat_log(LOG_INFO, 0, "oauth2: client authentication locked");
+        *desc = FEAT_OAUTH2_LOCKED_DESC;
+        return FEAT_OAUTH2_INVALID_CLIENT;
+    }
+    if (le != FEAT_E_NONE) {
         return FEAT_OAUTH2_SERVER_ERROR;
     }
 
-    if (e != FEAT_E_NONE || strlen(stored) != 64
-        || !feat_ct_equal(hash, stored, 64))
-    {
+    e = client_load(db, a, app, client_id, c, &stored);
+    if (e == FEAT_E_INTERNAL) {
+        feat_attempt_cancel(db, &at);
+        return FEAT_OAUTH2_SERVER_ERROR;
+    }
+
+    /* An unknown client costs what a wrong secret costs: the same hash
+     * and the same compare, against the dummy. */
+    if (e != FEAT_E_NONE || strlen(stored) != 64) {
+        stored = dummy;
+    }
+
+    feat_sha256_hex(secret, hash);
+    match = feat_ct_equal(hash, stored, 64);
+    feat_log(LOG_DEBUG, 0, "oauth2: a client secret checked");
+
+    if (e != FEAT_E_NONE || !match) {
         feat_log(LOG_INFO, 0, "oauth2: client authentication failed");
+        if (feat_attempt_failed(db, &at, FEAT_E_CLIENT) == FEAT_E_LOCKED) {
+            *desc = FEAT_OAUTH2_LOCKED_DESC;
+        }
         return FEAT_OAUTH2_INVALID_CLIENT;
     }
 
+    feat_attempt_succeeded(db, &at);
     return FEAT_OAUTH2_OK;
 }
 

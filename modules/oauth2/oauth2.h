@@ -112,13 +112,20 @@ enum feat_error feat_oauth2_client_get(sqlite3 *db, struct feat_arena *a,
     const char *app, const char *client_id, struct feat_oauth2_client *c);
 
 /*
- * Client authentication: client_id and secret of a client of app, the
- * secret compared in constant time.  FEAT_OAUTH2_OK with *c filled,
- * FEAT_OAUTH2_INVALID_CLIENT, or FEAT_OAUTH2_SERVER_ERROR.
+ * Client authentication from client address ip: client_id and secret of a
+ * client of app, the secret compared in constant time, an unknown client
+ * against a dummy with the same work.  Wrong secrets are limited as wrong
+ * passwords are (accounts' lockout.c): login.max_failures per client id,
+ * and the address's limits shared with the logins.  FEAT_OAUTH2_OK with
+ * *c filled, FEAT_OAUTH2_INVALID_CLIENT with *desc (static text: failed,
+ * or FEAT_OAUTH2_LOCKED_DESC), or FEAT_OAUTH2_SERVER_ERROR.
  */
+#define FEAT_OAUTH2_LOCKED_DESC  "too many failed client authentications, " \
+                                 "retry later"
 enum feat_oauth2_error feat_oauth2_authenticate(sqlite3 *db,
     struct feat_arena *a, const char *app, const char *client_id,
-    const char *secret, struct feat_oauth2_client *c);
+    const char *secret, const char *ip, struct feat_oauth2_client *c,
+    const char **desc);
 
 
 /* ---- grants -------------------------------------------------------------- */
