@@ -878,6 +878,14 @@ int feat_password_hash(const char *password, char *out, size_t outsz);
 int feat_password_busy(void);
 int feat_password_verify(const char *password, const char *stored,
     int *rehash);
+/*
+ * The work of a wrong password without a stored hash (an unknown account,
+ * one without a password): a verification at the configured parameters
+ * against a hash nothing matches, so an answer's time cannot tell those
+ * from a wrong password.  FEAT_DECLINED, or FEAT_BUSY (no slot: nothing
+ * hashed, as feat_password_verify), or FEAT_ERROR.
+ */
+int feat_password_verify_dummy(const char *password);
 
 /*
  * SHA256withRSA signatures (RSASSA-PKCS1-v1_5 over SHA-256, Alipay's

@@ -380,9 +380,19 @@ feat_account_check_password(sqlite3 *db, const char *app,
     if (e == FEAT_E_NOT_REGISTERED) {
         /* Guessing accounts counts against the address, not an account. */
         e = feat_attempt_begin(db, app, NULL, NULL, acct->key, ip, &at);
-        if (e == FEAT_E_NONE) {
-            e = feat_attempt_failed(db, &at, FEAT_E_NOT_REGISTERED);
+        if (e != FEAT_E_NONE) {
+            goto done;
         }
+
+        /* A wrong password's work: the answer's time does not tell an
+         * unknown account (OAuth2 answers both invalid_grant). */
+        if (feat_password_verify_dummy(password) == FEAT_BUSY) {
+            feat_attempt_cancel(db, &at);
+            e = FEAT_E_BUSY;
+            goto done;
+        }
+
+        e = feat_attempt_failed(db, &at, FEAT_E_NOT_REGISTERED);
         goto done;
     }
 
@@ -399,8 +409,12 @@ feat_account_check_password(sqlite3 *db, const char *app,
 
     rehash = 0;
     if (u.password[0] == '\0') {
-        /* An account made by a code login has no password to match. */
-        rc = FEAT_DECLINED;
+        /* An account made by a code login has no password to match; it
+         * costs what a wrong one does all the same. */
+        rc = feat_password_verify_dummy(password);
+        if (rc == FEAT_ERROR) {
+            rc = FEAT_DECLINED;
+        }
 
     } else {
         rc = feat_password_verify(password, u.password, &rehash);
