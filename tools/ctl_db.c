@@ -40,8 +40,9 @@ static void ctl_db_unlink_all(struct feat_ctl *ctl, const char *path);
 
 
 const struct feat_ctl_command  feat_ctl_db_commands[] = {
-    { "db", "migrate", ctl_db_migrate, "",
-      "apply pending schema migrations; prints how many were applied" },
+    { "db", "migrate", ctl_db_migrate, "[--check]",
+      "apply pending schema migrations; prints how many were applied"
+      " (--check: apply none, say whether each is online-safe)" },
     { "db", "backup", ctl_db_backup, "FILE [--force]",
       "online copy of the live database to FILE (kept if it exists "
       "unless --force)" },
@@ -52,18 +53,28 @@ const struct feat_ctl_command  feat_ctl_db_commands[] = {
 static int
 ctl_db_migrate(struct feat_ctl *ctl, int argc, char **argv)
 {
-    int       applied, version;
-    char      msg[128];
-    cJSON    *res;
-    sqlite3  *db;
+    int                        applied, version;
+    char                       msg[128];
+    cJSON                     *res;
+    sqlite3                   *db;
+    const char                *check;
+    const struct feat_ctl_opt  opts[] = {
+        { "check", 0, &check },
+        { NULL, 0, NULL }
+    };
 
-    if (feat_ctl_args(ctl, argc, argv, NULL, NULL, 0) != FEAT_OK) {
+    check = NULL;
+    if (feat_ctl_args(ctl, argc, argv, opts, NULL, 0) != FEAT_OK) {
         return FEAT_CTL_USAGE;
     }
 
     db = feat_ctl_db(ctl, 0);
     if (db == NULL) {
         return FEAT_CTL_FAIL;
+    }
+
+    if (check != NULL) {
+        return feat_ctl_migrate_check(ctl, db);    /* ctl_migcheck.c */
     }
 
     applied = 0;

@@ -33,6 +33,7 @@
 static const struct feat_ctl_command *const  feat_ctl_groups[] = {
     feat_ctl_db_commands,
     feat_ctl_app_commands,
+    feat_ctl_appmove_commands,
     feat_ctl_user_commands,
     feat_ctl_manager_commands,
     feat_ctl_faq_commands,

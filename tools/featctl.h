@@ -54,6 +54,7 @@ struct feat_ctl_command {
 /* The groups' tables, listed once in featctl.c. */
 extern const struct feat_ctl_command  feat_ctl_db_commands[];
 extern const struct feat_ctl_command  feat_ctl_app_commands[];
+extern const struct feat_ctl_command  feat_ctl_appmove_commands[];
 extern const struct feat_ctl_command  feat_ctl_user_commands[];
 extern const struct feat_ctl_command  feat_ctl_manager_commands[];
 extern const struct feat_ctl_command  feat_ctl_faq_commands[];
@@ -116,6 +117,14 @@ struct feat_ctl_list {
  */
 int feat_ctl_app_list(struct feat_ctl *ctl, int argc, char **argv,
     const struct feat_ctl_list *list);
+
+
+/*
+ * "db migrate --check" (ctl_migcheck.c): prints whether each pending
+ * migration only adds (online-safe) and applies none.  FEAT_CTL_OK when all
+ * are, FEAT_CTL_FAIL otherwise.
+ */
+int feat_ctl_migrate_check(struct feat_ctl *ctl, sqlite3 *db);
 
 
 /* ---- arguments (featctl.c) ----------------------------------------------- */
