@@ -1428,6 +1428,44 @@ ctl_move_expr(struct ctl_move_import *m, const struct ctl_move_table *t,
 }
 
 
+/*
+ * Runs one table's copy.  A globally unique value that clashes (an
+ * openid, an OAuth2 client_id, an out_trade_no, an image's relpath) means
+ * these very rows are here already: said in words, not only SQLite's.
+ */
+static int
+ctl_move_copy(struct ctl_move_import *m, const char *table, const char *sql)
+{
+    int            rc;
+    sqlite3_stmt  *st;
+
+    if (sqlite3_prepare_v2(m->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        feat_ctl_fail("copying %s: %s", table, sqlite3_errmsg(m->db));
+        return FEAT_ERROR;
+    }
+
+    sqlite3_bind_text(st, 1, m->app, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+
+    if (rc == SQLITE_DONE) {
+        return FEAT_OK;
+    }
+
+    if (sqlite3_extended_errcode(m->db) == SQLITE_CONSTRAINT_UNIQUE
+        || sqlite3_extended_errcode(m->db) == SQLITE_CONSTRAINT_PRIMARYKEY)
+    {
+        feat_ctl_fail("copying %s: %s: the archive's rows are in this"
+                      " install already (was it imported into this install"
+                      " before?)", table, sqlite3_errmsg(m->db));
+        return FEAT_ERROR;
+    }
+
+    feat_ctl_fail("copying %s: %s", table, sqlite3_errmsg(m->db));
+    return FEAT_ERROR;
+}
+
+
 /* The rows of every table, in the target; the secrets sealed again. */
 static int
 ctl_move_import_rows(struct ctl_move_import *m, cJSON *rows)
@@ -1481,7 +1519,7 @@ ctl_move_import_rows(struct ctl_move_import *m, cJSON *rows)
             "INSERT INTO main.%s (%s) SELECT %s FROM arc.%s%s", q, into,
             from, q, t->kind == CTL_MOVE_SETTINGS ? " WHERE sealed IS NULL"
                                                   : "");
-        if (ctl_move_exec(m->db, sql, m->app) != FEAT_OK) {
+        if (ctl_move_copy(m, t->name, sql) != FEAT_OK) {
             return FEAT_ERROR;
         }
         cJSON_AddNumberToObject(rows, t->name,
