@@ -31,7 +31,7 @@ ctl_move_export_rows(struct feat_ctl *ctl, sqlite3 *db, const char *app,
 
     for (i = 0; feat_ctl_move_tables[i].name != NULL; i++) {
         t = &feat_ctl_move_tables[i];
-        if (t->kind == FEAT_CTL_MOVE_SKIP) {
+        if (t->kind == FEAT_MOVE_SKIP) {
             continue;
         }
 
@@ -131,7 +131,7 @@ ctl_move_export_secrets(struct feat_ctl *ctl, sqlite3 *db, const char *app,
 
     if (key == NULL && *count > 0
         && feat_ctl_move_exec(db, "DELETE FROM arc.app_settings"
-                         " WHERE sealed IS NOT NULL", NULL) != FEAT_OK)
+                              " WHERE sealed IS NOT NULL", NULL) != FEAT_OK)
     {
         goto done;
     }
@@ -167,7 +167,7 @@ ctl_move_read_file(const char *path, unsigned char **data, size_t *n)
     }
 
     if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)
-        || sb.st_size > FEAT_CTL_MOVE_MEDIA_MAX)
+        || sb.st_size > FEAT_MOVE_MEDIA_MAX)
     {
         close(fd);
         feat_ctl_fail("%s: not a regular file of at most 256 MiB", path);
@@ -225,8 +225,9 @@ ctl_move_export_media(struct feat_ctl *ctl, sqlite3 *db, int *files,
     *gone = 0;
     dir = feat_conf_path(FEAT_CONF_MEDIA_DIR);
 
-    if (feat_ctl_move_exec(db, "CREATE TABLE arc.media (relpath TEXT PRIMARY KEY,"
-                      " data BLOB NOT NULL)", NULL) != FEAT_OK)
+    if (feat_ctl_move_exec(db, "CREATE TABLE arc.media (relpath TEXT"
+                           " PRIMARY KEY, data BLOB NOT NULL)", NULL)
+        != FEAT_OK)
     {
         goto done;
     }
@@ -277,8 +278,9 @@ ctl_move_export_media(struct feat_ctl *ctl, sqlite3 *db, int *files,
     }
 
     if (*gone > 0
-        && feat_ctl_move_exec(db, "DELETE FROM arc.images WHERE relpath NOT IN"
-                         " (SELECT relpath FROM arc.media)", NULL) != FEAT_OK)
+        && feat_ctl_move_exec(db, "DELETE FROM arc.images WHERE relpath"
+                              " NOT IN (SELECT relpath FROM arc.media)", NULL)
+           != FEAT_OK)
     {
         goto done;
     }
@@ -302,7 +304,7 @@ ctl_move_export_meta(struct feat_ctl *ctl, sqlite3 *db, const char *app,
     sqlite3_stmt  *st;
 
     if (feat_ctl_move_exec(db, "CREATE TABLE arc.meta (key TEXT PRIMARY KEY,"
-                      " value)", NULL) != FEAT_OK)
+                           " value)", NULL) != FEAT_OK)
     {
         return FEAT_ERROR;
     }
@@ -317,18 +319,18 @@ ctl_move_export_meta(struct feat_ctl *ctl, sqlite3 *db, const char *app,
                FEAT_ERROR;
     }
 
-    sqlite3_bind_text(st, 1, FEAT_CTL_MOVE_FORMAT, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 2, FEAT_CTL_MOVE_VERSION);
+    sqlite3_bind_text(st, 1, FEAT_MOVE_FORMAT, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, FEAT_MOVE_VERSION);
     sqlite3_bind_int(st, 3, version);
     sqlite3_bind_text(st, 4, app, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 5, (sqlite3_int64) time(NULL));
     sqlite3_bind_text(st, 6, secrets, -1, SQLITE_STATIC);
     if (salt != NULL) {
         sqlite3_bind_text(st, 7, feat_arena_sprintf(ctl->arena,
-                              "scrypt:%d:%d:%d", FEAT_CTL_MOVE_KDF_LN,
-                              FEAT_CTL_MOVE_KDF_R, FEAT_CTL_MOVE_KDF_P), -1,
+                              "scrypt:%d:%d:%d", FEAT_MOVE_KDF_LN,
+                              FEAT_MOVE_KDF_R, FEAT_MOVE_KDF_P), -1,
                           SQLITE_TRANSIENT);
-        sqlite3_bind_blob(st, 8, salt, FEAT_CTL_MOVE_SALT, SQLITE_TRANSIENT);
+        sqlite3_bind_blob(st, 8, salt, FEAT_MOVE_SALT, SQLITE_TRANSIENT);
     }
 
     ok = sqlite3_step(st) == SQLITE_DONE;
@@ -359,8 +361,8 @@ ctl_move_export_tx(struct feat_ctl *ctl, sqlite3 *db, const char *app,
     }
 
     /* the first read of main starts the snapshot everything comes from */
-    switch (feat_ctl_move_int(db, "SELECT 1 FROM main.apps WHERE id = ?1", app,
-                         &one))
+    switch (feat_ctl_move_int(db, "SELECT 1 FROM main.apps WHERE id = ?1",
+                              app, &one))
     {
     case FEAT_OK:
         break;
@@ -419,7 +421,7 @@ feat_ctl_move_export(struct feat_ctl *ctl, int argc, char **argv)
     sqlite3                   *db;
     struct stat                sb;
     const char                *pos[2], *app, *file, *tmp, *pass_opt, *pass;
-    unsigned char              key[FEAT_AEAD_KEY], salt[FEAT_CTL_MOVE_SALT];
+    unsigned char              key[FEAT_AEAD_KEY], salt[FEAT_MOVE_SALT];
     const struct feat_ctl_opt  opts[] = {
         { "passphrase-file", 1, &pass_opt },
         { NULL, 0, NULL }

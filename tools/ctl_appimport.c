@@ -33,7 +33,7 @@ struct ctl_move_in {
     struct feat_ctl          *ctl;
     sqlite3                  *db;
     const char               *app;       /* the new app id */
-    sqlite3_int64             off[FEAT_CTL_MOVE_MAX];
+    sqlite3_int64             off[FEAT_MOVE_MAX];
     struct ctl_move_secret   *secrets;
     int                       nsecrets;
     const char              **written;   /* media files made, for a failure */
@@ -76,7 +76,7 @@ ctl_move_import_secrets(struct ctl_move_in *m, const char *pass_opt)
     size_t         plen, slen, clen;
     const char    *pass, *kdf;
     sqlite3_stmt  *st;
-    unsigned char  key[FEAT_AEAD_KEY], salt[FEAT_CTL_MOVE_SALT];
+    unsigned char  key[FEAT_AEAD_KEY], salt[FEAT_MOVE_SALT];
     const void    *blob;
 
     m->nsecrets = 0;
@@ -110,8 +110,8 @@ ctl_move_import_secrets(struct ctl_move_in *m, const char *pass_opt)
         return FEAT_ERROR;
     }
     if (kdf == NULL || sscanf(kdf, "scrypt:%d:%d:%d", &ln, &r, &p) != 3
-        || ln != FEAT_CTL_MOVE_KDF_LN || r != FEAT_CTL_MOVE_KDF_R
-        || p != FEAT_CTL_MOVE_KDF_P)
+        || ln != FEAT_MOVE_KDF_LN || r != FEAT_MOVE_KDF_R
+        || p != FEAT_MOVE_KDF_P)
     {
         feat_ctl_fail("the archive's key derivation \"%s\" is not this"
                       " featctl's", kdf != NULL ? kdf : "");
@@ -121,7 +121,7 @@ ctl_move_import_secrets(struct ctl_move_in *m, const char *pass_opt)
     if (sqlite3_prepare_v2(m->db, "SELECT value FROM arc.meta"
                            " WHERE key = 'salt'", -1, &st, NULL) != SQLITE_OK
         || sqlite3_step(st) != SQLITE_ROW
-        || (slen = (size_t) sqlite3_column_bytes(st, 0)) != FEAT_CTL_MOVE_SALT)
+        || (slen = (size_t) sqlite3_column_bytes(st, 0)) != FEAT_MOVE_SALT)
     {
         feat_ctl_fail("the archive has no salt for its secrets");
         goto done;
@@ -196,7 +196,7 @@ ctl_move_import_offsets(struct ctl_move_in *m)
     for (i = 0; feat_ctl_move_tables[i].name != NULL; i++) {
         t = &feat_ctl_move_tables[i];
         m->off[i] = 0;
-        if (!(t->flags & FEAT_CTL_MOVE_ID)) {
+        if (!(t->flags & FEAT_MOVE_ID)) {
             continue;
         }
 
@@ -284,7 +284,7 @@ ctl_move_put_file(struct ctl_move_in *m, const char *rel,
         }
 
         switch (feat_ctl_move_int(m->db, "SELECT 1 FROM main.images"
-                             " WHERE relpath = ?1", cand, &one))
+                                  " WHERE relpath = ?1", cand, &one))
         {
         case FEAT_OK:
             continue;
@@ -365,8 +365,9 @@ ctl_move_import_media(struct ctl_move_in *m)
     st = NULL;
     ins = NULL;
 
-    if (feat_ctl_move_exec(m->db, "CREATE TEMP TABLE move_media (old TEXT PRIMARY"
-                      " KEY, new TEXT NOT NULL)", NULL) != FEAT_OK
+    if (feat_ctl_move_exec(m->db, "CREATE TEMP TABLE move_media (old TEXT"
+                           " PRIMARY KEY, new TEXT NOT NULL)", NULL)
+        != FEAT_OK
         || feat_ctl_move_int(m->db, "SELECT count(*) FROM arc.media", NULL, &n)
            != FEAT_OK)
     {
@@ -465,22 +466,22 @@ ctl_move_expr(struct ctl_move_in *m, const struct feat_ctl_move_table *t,
 
     q = feat_ctl_move_quote(m->ctl, c);
 
-    if ((t->kind == FEAT_CTL_MOVE_APP && strcmp(c, "id") == 0)
+    if ((t->kind == FEAT_MOVE_APP && strcmp(c, "id") == 0)
         || strcmp(c, "app_id") == 0)
     {
         return "?1";
     }
 
-    if ((t->flags & FEAT_CTL_MOVE_ID) && strcmp(c, "id") == 0) {
+    if ((t->flags & FEAT_MOVE_ID) && strcmp(c, "id") == 0) {
         return feat_arena_sprintf(m->ctl->arena, "id + %lld",
                                   (long long) m->off[ti]);
     }
 
-    if ((t->flags & FEAT_CTL_MOVE_MEDIA) && strcmp(c, "relpath") == 0) {
+    if ((t->flags & FEAT_MOVE_MEDIA) && strcmp(c, "relpath") == 0) {
         return "(SELECT new FROM temp.move_media WHERE old = relpath)";
     }
 
-    for (i = 0; i < FEAT_CTL_MOVE_REFS && t->refs[i].col != NULL; i++) {
+    for (i = 0; i < FEAT_MOVE_REFS && t->refs[i].col != NULL; i++) {
         if (strcmp(t->refs[i].col, c) == 0) {
             return feat_arena_sprintf(m->ctl->arena, "%s + %lld", q,
                 (long long) m->off[feat_ctl_move_find(t->refs[i].parent)
@@ -546,7 +547,7 @@ ctl_move_import_rows(struct ctl_move_in *m, cJSON *rows)
 
     for (ti = 0; feat_ctl_move_tables[ti].name != NULL; ti++) {
         t = &feat_ctl_move_tables[ti];
-        if (t->kind == FEAT_CTL_MOVE_SKIP) {
+        if (t->kind == FEAT_MOVE_SKIP) {
             continue;
         }
 
@@ -581,14 +582,14 @@ ctl_move_import_rows(struct ctl_move_in *m, cJSON *rows)
         q = feat_ctl_move_quote(m->ctl, t->name);
         sql = feat_arena_sprintf(m->ctl->arena,
             "INSERT INTO main.%s (%s) SELECT %s FROM arc.%s%s", q, into,
-            from, q, t->kind == FEAT_CTL_MOVE_SETTINGS ? " WHERE sealed IS NULL"
+            from, q, t->kind == FEAT_MOVE_SETTINGS ? " WHERE sealed IS NULL"
                                                   : "");
         if (ctl_move_copy(m, t->name, sql) != FEAT_OK) {
             return FEAT_ERROR;
         }
         cJSON_AddNumberToObject(rows, t->name,
             sqlite3_changes(m->db)
-            + (t->kind == FEAT_CTL_MOVE_SETTINGS ? m->nsecrets : 0));
+            + (t->kind == FEAT_MOVE_SETTINGS ? m->nsecrets : 0));
     }
 
     if (sqlite3_prepare_v2(m->db, "INSERT INTO main.app_settings (app_id,"
@@ -747,7 +748,7 @@ feat_ctl_move_import(struct feat_ctl *ctl, int argc, char **argv)
     if (as_opt != NULL && !feat_ctl_move_app_id_valid(as_opt)) {
         return feat_ctl_fail("bad app id \"%s\": 1 to %d characters of "
                              "a-z, 0-9, '_' and '-'", as_opt,
-                             FEAT_CTL_MOVE_APP_MAX);
+                             FEAT_MOVE_APP_MAX);
     }
 
     memset(&m, 0, sizeof(m));
@@ -757,7 +758,9 @@ feat_ctl_move_import(struct feat_ctl *ctl, int argc, char **argv)
         return FEAT_CTL_FAIL;
     }
 
-    if (feat_ctl_move_exec(m.db, "ATTACH DATABASE ?1 AS arc", file) != FEAT_OK) {
+    if (feat_ctl_move_exec(m.db, "ATTACH DATABASE ?1 AS arc", file)
+        != FEAT_OK)
+    {
         return FEAT_CTL_FAIL;
     }
 
@@ -768,13 +771,13 @@ feat_ctl_move_import(struct feat_ctl *ctl, int argc, char **argv)
     from = ctl_move_meta(ctl, m.db, "app_id");
     version = feat_db_version(m.db);
 
-    if (v == NULL || strcmp(v, FEAT_CTL_MOVE_FORMAT) != 0 || from == NULL) {
+    if (v == NULL || strcmp(v, FEAT_MOVE_FORMAT) != 0 || from == NULL) {
         feat_ctl_fail("%s is not an app archive", file);
         goto done;
     }
 
     v = ctl_move_meta(ctl, m.db, "format_version");
-    if (v == NULL || atoi(v) > FEAT_CTL_MOVE_VERSION) {
+    if (v == NULL || atoi(v) > FEAT_MOVE_VERSION) {
         feat_ctl_fail("%s is of a newer archive format (%s)", file,
                       v != NULL ? v : "?");
         goto done;

@@ -46,68 +46,68 @@
  * foreign keys count too (push_hidden's watermark is a push id).
  */
 const struct feat_ctl_move_table  feat_ctl_move_tables[] = {
-    { "apps", FEAT_CTL_MOVE_APP, 0, "id = ?1", { { NULL, NULL } } },
-    { "app_settings", FEAT_CTL_MOVE_SETTINGS, 0, NULL, { { NULL, NULL } } },
-    { "users", FEAT_CTL_MOVE_ROWS, FEAT_CTL_MOVE_ID, NULL, { { NULL, NULL } } },
-    { "managers", FEAT_CTL_MOVE_ROWS, FEAT_CTL_MOVE_ID, NULL, { { NULL, NULL } } },
-    { "faq", FEAT_CTL_MOVE_ROWS, FEAT_CTL_MOVE_ID, NULL, { { NULL, NULL } } },
-    { "feedback_category", FEAT_CTL_MOVE_ROWS, FEAT_CTL_MOVE_ID, NULL,
+    { "apps", FEAT_MOVE_APP, 0, "id = ?1", { { NULL, NULL } } },
+    { "app_settings", FEAT_MOVE_SETTINGS, 0, NULL, { { NULL, NULL } } },
+    { "users", FEAT_MOVE_ROWS, FEAT_MOVE_ID, NULL, { { NULL, NULL } } },
+    { "managers", FEAT_MOVE_ROWS, FEAT_MOVE_ID, NULL, { { NULL, NULL } } },
+    { "faq", FEAT_MOVE_ROWS, FEAT_MOVE_ID, NULL, { { NULL, NULL } } },
+    { "feedback_category", FEAT_MOVE_ROWS, FEAT_MOVE_ID, NULL,
       { { NULL, NULL } } },
-    { "feedback", FEAT_CTL_MOVE_ROWS, FEAT_CTL_MOVE_ID, NULL,
+    { "feedback", FEAT_MOVE_ROWS, FEAT_MOVE_ID, NULL,
       { { "user_id", "users" }, { "category_id", "feedback_category" } } },
-    { "feedback_reply", FEAT_CTL_MOVE_ROWS, FEAT_CTL_MOVE_ID, NULL,
+    { "feedback_reply", FEAT_MOVE_ROWS, FEAT_MOVE_ID, NULL,
       { { "feedback_id", "feedback" }, { "manager_id", "managers" } } },
-    { "push_client", FEAT_CTL_MOVE_ROWS, FEAT_CTL_MOVE_ID, NULL,
+    { "push_client", FEAT_MOVE_ROWS, FEAT_MOVE_ID, NULL,
       { { "user_id", "users" } } },
-    { "push", FEAT_CTL_MOVE_ROWS, FEAT_CTL_MOVE_ID, NULL,
+    { "push", FEAT_MOVE_ROWS, FEAT_MOVE_ID, NULL,
       { { "manager_id", "managers" } } },
-    { "push_target", FEAT_CTL_MOVE_ROWS, 0, NULL,
+    { "push_target", FEAT_MOVE_ROWS, 0, NULL,
       { { "push_id", "push" }, { "user_id", "users" } } },
-    { "push_hidden", FEAT_CTL_MOVE_ROWS, 0, NULL,
+    { "push_hidden", FEAT_MOVE_ROWS, 0, NULL,
       { { "user_id", "users" }, { "up_to_push_id", "push" } } },
-    { "open_bindings", FEAT_CTL_MOVE_ROWS, FEAT_CTL_MOVE_ID, NULL,
+    { "open_bindings", FEAT_MOVE_ROWS, FEAT_MOVE_ID, NULL,
       { { "user_id", "users" } } },
-    { "notices", FEAT_CTL_MOVE_ROWS, FEAT_CTL_MOVE_ID, NULL, { { NULL, NULL } } },
-    { "notice_reads", FEAT_CTL_MOVE_ROWS, 0,
+    { "notices", FEAT_MOVE_ROWS, FEAT_MOVE_ID, NULL, { { NULL, NULL } } },
+    { "notice_reads", FEAT_MOVE_ROWS, 0,
       "notice_id IN (SELECT id FROM main.notices WHERE app_id = ?1)",
       { { "notice_id", "notices" }, { "user_id", "users" } } },
-    { "oauth2_client", FEAT_CTL_MOVE_ROWS, FEAT_CTL_MOVE_ID, NULL, { { NULL, NULL } } },
-    { "images", FEAT_CTL_MOVE_ROWS, FEAT_CTL_MOVE_ID | FEAT_CTL_MOVE_MEDIA, NULL,
+    { "oauth2_client", FEAT_MOVE_ROWS, FEAT_MOVE_ID, NULL, { { NULL, NULL } } },
+    { "images", FEAT_MOVE_ROWS, FEAT_MOVE_ID | FEAT_MOVE_MEDIA, NULL,
       { { "user_id", "users" } } },
-    { "apns_device", FEAT_CTL_MOVE_ROWS, FEAT_CTL_MOVE_ID, NULL,
+    { "apns_device", FEAT_MOVE_ROWS, FEAT_MOVE_ID, NULL,
       { { "user_id", "users" } } },
-    { "alipay_binding", FEAT_CTL_MOVE_ROWS, FEAT_CTL_MOVE_ID, NULL,
+    { "alipay_binding", FEAT_MOVE_ROWS, FEAT_MOVE_ID, NULL,
       { { "user_id", "users" } } },
-    { "service_project", FEAT_CTL_MOVE_ROWS, FEAT_CTL_MOVE_ID, NULL,
+    { "service_project", FEAT_MOVE_ROWS, FEAT_MOVE_ID, NULL,
       { { "owner_id", "users" }, { "winner_bid_id", "service_bid" } } },
-    { "service_bid", FEAT_CTL_MOVE_ROWS, FEAT_CTL_MOVE_ID, NULL,
+    { "service_bid", FEAT_MOVE_ROWS, FEAT_MOVE_ID, NULL,
       { { "project_id", "service_project" }, { "bidder_id", "users" } } },
-    { "pay_product", FEAT_CTL_MOVE_ROWS, FEAT_CTL_MOVE_ID, NULL, { { NULL, NULL } } },
-    { "pay_order", FEAT_CTL_MOVE_ROWS, FEAT_CTL_MOVE_ID, NULL,
+    { "pay_product", FEAT_MOVE_ROWS, FEAT_MOVE_ID, NULL, { { NULL, NULL } } },
+    { "pay_order", FEAT_MOVE_ROWS, FEAT_MOVE_ID, NULL,
       { { "user_id", "users" }, { "product_id", "pay_product" },
         { "project_id", "service_project" } } },
-    { "pay_transaction", FEAT_CTL_MOVE_ROWS, FEAT_CTL_MOVE_ID,
+    { "pay_transaction", FEAT_MOVE_ROWS, FEAT_MOVE_ID,
       "order_id IN (SELECT id FROM main.pay_order WHERE app_id = ?1)",
       { { "order_id", "pay_order" } } },
 
     /* transient: users log in again, codes and permits are asked again */
-    { "sessions", FEAT_CTL_MOVE_SKIP, 0, NULL, { { NULL, NULL } } },
-    { "session_rotated", FEAT_CTL_MOVE_SKIP, 0, NULL, { { NULL, NULL } } },
-    { "codes", FEAT_CTL_MOVE_SKIP, 0, NULL, { { NULL, NULL } } },
-    { "permits", FEAT_CTL_MOVE_SKIP, 0, NULL, { { NULL, NULL } } },
-    { "rate_events", FEAT_CTL_MOVE_SKIP, 0, NULL, { { NULL, NULL } } },
+    { "sessions", FEAT_MOVE_SKIP, 0, NULL, { { NULL, NULL } } },
+    { "session_rotated", FEAT_MOVE_SKIP, 0, NULL, { { NULL, NULL } } },
+    { "codes", FEAT_MOVE_SKIP, 0, NULL, { { NULL, NULL } } },
+    { "permits", FEAT_MOVE_SKIP, 0, NULL, { { NULL, NULL } } },
+    { "rate_events", FEAT_MOVE_SKIP, 0, NULL, { { NULL, NULL } } },
     /* deliveries in flight belong to the install that queued them */
-    { "outbox", FEAT_CTL_MOVE_SKIP, 0, NULL, { { NULL, NULL } } },
-    { "outbox_fanout", FEAT_CTL_MOVE_SKIP, 0, NULL, { { NULL, NULL } } },
+    { "outbox", FEAT_MOVE_SKIP, 0, NULL, { { NULL, NULL } } },
+    { "outbox_fanout", FEAT_MOVE_SKIP, 0, NULL, { { NULL, NULL } } },
     /* the source install's record of who did what there; it stays */
-    { "audit", FEAT_CTL_MOVE_SKIP, 0, NULL, { { NULL, NULL } } },
+    { "audit", FEAT_MOVE_SKIP, 0, NULL, { { NULL, NULL } } },
 
-    { NULL, FEAT_CTL_MOVE_SKIP, 0, NULL, { { NULL, NULL } } }
+    { NULL, FEAT_MOVE_SKIP, 0, NULL, { { NULL, NULL } } }
 };
 
 /* the import's offsets are an array of this many */
 typedef char  feat_ctl_move_fits[FEAT_NELEMS(feat_ctl_move_tables)
-                                 <= FEAT_CTL_MOVE_MAX ? 1 : -1];
+                                 <= FEAT_MOVE_MAX ? 1 : -1];
 
 /* The install's own tables, no tenant's. */
 static const char *const  ctl_move_global[] = {
@@ -193,7 +193,8 @@ feat_ctl_move_exec(sqlite3 *db, const char *sql, const char *app)
 /* The one integer sql answers (with ?1 = s when not NULL): FEAT_OK with
  * *out, FEAT_DECLINED when no row, FEAT_ERROR after printing why. */
 int
-feat_ctl_move_int(sqlite3 *db, const char *sql, const char *s, sqlite3_int64 *out)
+feat_ctl_move_int(sqlite3 *db, const char *sql, const char *s,
+    sqlite3_int64 *out)
 {
     int            rc;
     sqlite3_stmt  *st;
@@ -261,7 +262,7 @@ feat_ctl_move_app_id_valid(const char *id)
         }
     }
 
-    return n >= 1 && n <= FEAT_CTL_MOVE_APP_MAX;
+    return n >= 1 && n <= FEAT_MOVE_APP_MAX;
 }
 
 
@@ -272,7 +273,8 @@ feat_ctl_move_app_id_valid(const char *id)
  * first table or column that is unknown.
  */
 int
-feat_ctl_move_schema_check(struct feat_ctl *ctl, sqlite3 *db, const char *schema)
+feat_ctl_move_schema_check(struct feat_ctl *ctl, sqlite3 *db,
+    const char *schema)
 {
     int                           ret, scoped, found;
     size_t                        i;
@@ -321,18 +323,20 @@ feat_ctl_move_schema_check(struct feat_ctl *ctl, sqlite3 *db, const char *schema
             from = (const char *) sqlite3_column_text(cols, 0);
             parent = (const char *) sqlite3_column_text(cols, 1);
 
-            if (strcmp(from, "app_id") == 0 || feat_ctl_move_find(parent) != NULL) {
+            if (strcmp(from, "app_id") == 0
+                || feat_ctl_move_find(parent) != NULL)
+            {
                 scoped = 1;
             }
 
-            if (t == NULL || t->kind != FEAT_CTL_MOVE_ROWS
+            if (t == NULL || t->kind != FEAT_MOVE_ROWS
                 || strcmp(from, "app_id") == 0)
             {
                 continue;
             }
 
             found = 0;
-            for (i = 0; i < FEAT_CTL_MOVE_REFS && t->refs[i].col != NULL; i++) {
+            for (i = 0; i < FEAT_MOVE_REFS && t->refs[i].col != NULL; i++) {
                 if (strcmp(t->refs[i].col, from) == 0
                     && strcmp(t->refs[i].parent, parent) == 0)
                 {
@@ -380,11 +384,11 @@ feat_ctl_move_passphrase(struct feat_ctl *ctl, const char *path, size_t *len)
         return NULL;
     }
 
-    buf = feat_arena_alloc(ctl->arena, FEAT_CTL_MOVE_PASS_MAX + 2);
-    n = read(fd, buf, FEAT_CTL_MOVE_PASS_MAX + 1);
+    buf = feat_arena_alloc(ctl->arena, FEAT_MOVE_PASS_MAX + 2);
+    n = read(fd, buf, FEAT_MOVE_PASS_MAX + 1);
     close(fd);
 
-    if (n < 0 || n > FEAT_CTL_MOVE_PASS_MAX) {
+    if (n < 0 || n > FEAT_MOVE_PASS_MAX) {
         feat_ctl_fail("%s: %s", path, n < 0 ? strerror(errno)
                                             : "longer than 1024 bytes");
         return NULL;
@@ -411,8 +415,9 @@ feat_ctl_move_kdf(const char *pass, size_t len, const unsigned char *salt,
     size_t slen, unsigned char key[FEAT_AEAD_KEY])
 {
     if (EVP_PBE_scrypt(pass, len, salt, slen,
-                       (uint64_t) 1 << FEAT_CTL_MOVE_KDF_LN, FEAT_CTL_MOVE_KDF_R,
-                       FEAT_CTL_MOVE_KDF_P, FEAT_CTL_MOVE_KDF_MEM, key, FEAT_AEAD_KEY)
+                       (uint64_t) 1 << FEAT_MOVE_KDF_LN, FEAT_MOVE_KDF_R,
+                       FEAT_MOVE_KDF_P, FEAT_MOVE_KDF_MEM, key,
+                       FEAT_AEAD_KEY)
         != 1)
     {
         feat_ctl_fail("scrypt of the passphrase failed");

@@ -11,34 +11,34 @@
 #include "featctl.h"
 
 
-#define FEAT_CTL_MOVE_FORMAT     "featcgi-app-archive"
-#define FEAT_CTL_MOVE_VERSION    1
-#define FEAT_CTL_MOVE_REFS       4
-#define FEAT_CTL_MOVE_APP_MAX    64
-#define FEAT_CTL_MOVE_PASS_MAX   1024
-#define FEAT_CTL_MOVE_SALT       16
-#define FEAT_CTL_MOVE_MAX        64    /* tables in the list, at most */
-#define FEAT_CTL_MOVE_MEDIA_MAX  (256 * 1024 * 1024)
+#define FEAT_MOVE_FORMAT     "featcgi-app-archive"
+#define FEAT_MOVE_VERSION    1
+#define FEAT_MOVE_REFS       4
+#define FEAT_MOVE_APP_MAX    64
+#define FEAT_MOVE_PASS_MAX   1024
+#define FEAT_MOVE_SALT       16
+#define FEAT_MOVE_MAX        64    /* tables in the list, at most */
+#define FEAT_MOVE_MEDIA_MAX  (256 * 1024 * 1024)
 /* scrypt of the passphrase: 2^15 * 8 * 128 bytes = 32 MiB */
-#define FEAT_CTL_MOVE_KDF_LN     15
-#define FEAT_CTL_MOVE_KDF_R      8
-#define FEAT_CTL_MOVE_KDF_P      1
-#define FEAT_CTL_MOVE_KDF_MEM    (128 * 1024 * 1024)
+#define FEAT_MOVE_KDF_LN     15
+#define FEAT_MOVE_KDF_R      8
+#define FEAT_MOVE_KDF_P      1
+#define FEAT_MOVE_KDF_MEM    (128 * 1024 * 1024)
 
 
 enum feat_ctl_move_kind {
-    FEAT_CTL_MOVE_ROWS,        /* the app's rows, ids and references remapped */
-    FEAT_CTL_MOVE_APP,         /* the apps row itself */
-    FEAT_CTL_MOVE_SETTINGS,    /* app_settings: secrets sealed again */
-    FEAT_CTL_MOVE_SKIP         /* belongs to the app, deliberately not moved */
+    FEAT_MOVE_ROWS,        /* the app's rows, ids and references remapped */
+    FEAT_MOVE_APP,         /* the apps row itself */
+    FEAT_MOVE_SETTINGS,    /* app_settings: secrets sealed again */
+    FEAT_MOVE_SKIP         /* belongs to the app, deliberately not moved */
 };
 
-#define FEAT_CTL_MOVE_ID     0x01  /* an INTEGER PRIMARY KEY "id" to remap */
-#define FEAT_CTL_MOVE_MEDIA  0x02  /* relpath names a file under media_dir */
+#define FEAT_MOVE_ID     0x01  /* an INTEGER PRIMARY KEY "id" to remap */
+#define FEAT_MOVE_MEDIA  0x02  /* relpath names a file under media_dir */
 
 struct feat_ctl_move_ref {
     const char  *col;
-    const char  *parent;       /* a FEAT_CTL_MOVE_ID table */
+    const char  *parent;       /* a FEAT_MOVE_ID table */
 };
 
 struct feat_ctl_move_table {
@@ -46,7 +46,7 @@ struct feat_ctl_move_table {
     enum feat_ctl_move_kind    kind;
     unsigned              flags;
     const char           *where;   /* NULL: "app_id = ?1" */
-    struct feat_ctl_move_ref   refs[FEAT_CTL_MOVE_REFS];
+    struct feat_ctl_move_ref   refs[FEAT_MOVE_REFS];
 };
 
 /* Every table of an app's rows, parents first, ending with a NULL name. */
