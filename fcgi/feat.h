@@ -765,6 +765,31 @@ int feat_db_step(sqlite3_stmt *st);
 #endif
 
 
+/* ---- outside services' exchanges (fcgi/client/http.c; functions below) -- */
+
+/* One HTTP exchange as a caller describes it (the multi interface's
+ * unit; the strings must live until the exchange is done). */
+struct feat_http_req {
+    const char         *method;     /* "POST", "GET", ... */
+    const char         *url;
+    const char *const  *headers;    /* "Name: value", NULL-terminated */
+    const char         *body;       /* NULL: none (GET) */
+    size_t              len;
+    long                timeout_ms; /* connect and total */
+    size_t              max;        /* bytes of the answer at most */
+    /* HTTP/2 only: h2 over TLS for https://, h2c with prior knowledge
+     * for http:// (a loopback fake) */
+    int                 h2;
+    const char         *ca_file;    /* NULL or "": the system's CAs */
+};
+
+struct feat_http_resp {
+    long     status;     /* HTTP status, 0 when none was received */
+    char    *body;       /* NUL-terminated, in the arena */
+    size_t   len;
+};
+
+
 /* ---- the push queue (fcgi/store/pushq.c) -------------------------------- */
 
 #define FEAT_PUSH_SCOPE_ALL      0   /* every user of the app */
@@ -799,25 +824,53 @@ struct feat_outbox_row {
     const char     *body;
 };
 
-/* What a provider's send answers for one outbox row. */
+/* What a provider answers for one outbox row. */
 #define FEAT_SEND_OK     0   /* delivered (the provider took it) */
 #define FEAT_SEND_RETRY  1   /* transient: timeout, 429, 5xx: try again */
 #define FEAT_SEND_FAIL   2   /* permanent: never try this row again */
 #define FEAT_SEND_GONE   3   /* permanent, and the device is no more */
+#define FEAT_SEND_AGAIN  4   /* judge: the credential was refused as
+                                expired: prepare again with a fresh one
+                                and resend at once (once per attempt) */
+#define FEAT_SEND_START  5   /* prepare: s->req is ready to go */
 
 /*
- * A delivery channel: the outbox rows of channel go to send.  ready
- * answers 1 when app holds what the channel needs (credentials), else
- * its rows are skipped; send answers FEAT_SEND_* with a reason in err
- * (NUL-terminated, at most errlen bytes) unless FEAT_SEND_OK.  A module
- * plugs a provider in through struct feat_module's push; the jobs
- * process (fcgi/process/delivery.c) calls it, one row at a time.
+ * One delivery of an outbox row in flight.  The jobs process owns it and
+ * its arena, which lives until the row is resolved (strings the request
+ * points at go there).  prepare fills req (and may note in cred the
+ * credential it used, so judge can tell which one was refused); judge
+ * reads resp, whose status is 0 when no answer came (a transport failure
+ * or a timeout).  err holds the reason of any answer but FEAT_SEND_OK.
+ */
+struct feat_push_send {
+    struct feat_arena             *a;
+    const struct feat_outbox_row  *row;
+    /* prepare: the previous answer was FEAT_SEND_AGAIN for cred */
+    int                            again;
+    const char                    *cred;
+    struct feat_http_req           req;
+    struct feat_http_resp          resp;
+    char                           err[320];
+};
+
+/*
+ * A delivery channel: the outbox rows of channel go to it.  ready answers
+ * 1 when app holds what the channel needs (credentials); a push gets no
+ * row for a channel that is not ready.  prepare answers FEAT_SEND_START
+ * with s->req filled, or a FEAT_SEND_* result when no request is needed
+ * (a credential that cannot be had); judge answers FEAT_SEND_* (or
+ * FEAT_SEND_AGAIN) from s->resp.  The jobs process
+ * (fcgi/process/delivery.c) sends several rows' requests at once over the
+ * client's multi interface (HTTP/2 streams on one connection for an h2
+ * request, parallel connections otherwise), so both run between other
+ * rows' exchanges and must not block for long.  A module plugs a provider
+ * in through struct feat_module's push.
  */
 struct feat_push_provider {
     const char  *channel;
     int        (*ready)(const char *app);
-    int        (*send)(struct feat_arena *a, const struct feat_outbox_row *row,
-                       char *err, size_t errlen);
+    int        (*prepare)(struct feat_push_send *s);
+    int        (*judge)(struct feat_push_send *s);
 };
 
 
@@ -1080,6 +1133,8 @@ struct feat_conf_option {
     X(MEDIA_URL, "media_url", STR, "/media/",                                 \
       "public URL prefix of media_dir")                                       \
     X(PID_FILE, "pid_file", PATH, "", "file the master writes its pid to")    \
+    X(PUSH_CONCURRENCY, "push.concurrency", INT, "16",                        \
+      "push deliveries in flight at once per provider host")                  \
     X(PUSH_LOG_PATH, "push.log_path", PATH, "",                               \
       "deliver pushes into this file, not to the providers (development)")    \
     X(PUSH_MAX_ATTEMPTS, "push.max_attempts", INT, "8",                       \
@@ -1147,11 +1202,8 @@ int feat_parse_date(const char *s);
 
 /* ---- outside services (fcgi/client/http.c) ------------------------------- */
 
-struct feat_http_resp {
-    long     status;     /* HTTP status, 0 when none was received */
-    char    *body;       /* NUL-terminated, in the arena */
-    size_t   len;
-};
+/* (struct feat_http_req and struct feat_http_resp are above, with the
+ * push queue that uses them) */
 
 /*
  * One HTTP exchange through the process's libcurl handle (created after
@@ -1163,17 +1215,6 @@ struct feat_http_resp {
 int feat_http_request(struct feat_arena *a, const char *method,
     const char *url, const char *const *headers, const char *body,
     size_t len, long timeout_ms, size_t max, struct feat_http_resp *resp);
-
-/*
- * A POST as feat_http_request over HTTP/2 (APNs): h2 over TLS for
- * https://, the connection kept for the next request; h2c with prior
- * knowledge for http:// (a loopback fake), a connection each; ca_file
- * (NULL or "": the system's) names the CAs trusted.
- */
-int feat_http_h2(struct feat_arena *a, const char *url,
-    const char *const *headers, const char *body, size_t len,
-    long timeout_ms, size_t max, const char *ca_file,
-    struct feat_http_resp *resp);
 
 /*
  * Sends one mail through the same handle to url (smtp:// or smtps://):

@@ -102,6 +102,37 @@ void feat_db_fault_arm(long n);
 void feat_http_fault_arm(long n);
 #endif
 
+/*
+ * The multi interface: several exchanges in flight at once on one libcurl
+ * multi handle (one per outside host: the jobs process keeps one per
+ * provider and host).  An h2 handle multiplexes its exchanges as streams
+ * of one connection (CURLPIPE_MULTIPLEX; h2c with prior knowledge takes
+ * a connection each, as libcurl 7.88 cannot reuse one); an HTTP/1.1 handle
+ * opens at most max_conns parallel connections and keeps them.  Easy
+ * handles are kept and reused, so a long drain holds a flat amount of
+ * memory.
+ *
+ * feat_http_multi_create answers a handle (the caller destroys it) or NULL
+ * (logged).  feat_http_multi_add starts req (its strings must live until
+ * the exchange is done) with data, the caller's pointer for it: FEAT_OK,
+ * or FEAT_ERROR (logged, nothing started).  feat_http_multi_wait performs
+ * and waits up to timeout_ms for something to happen.
+ * feat_http_multi_done answers FEAT_OK with the next finished exchange's
+ * *data and *resp (its body in a; status 0 after a transport failure or a
+ * timeout, logged), or FEAT_DECLINED when none finished.
+ * feat_http_multi_running: the exchanges started and not yet handed back.
+ */
+struct feat_http_multi;
+
+struct feat_http_multi *feat_http_multi_create(int h2, long max_conns);
+void feat_http_multi_destroy(struct feat_http_multi *m);
+int feat_http_multi_add(struct feat_http_multi *m,
+    const struct feat_http_req *req, void *data);
+int feat_http_multi_wait(struct feat_http_multi *m, long timeout_ms);
+int feat_http_multi_done(struct feat_http_multi *m, struct feat_arena *a,
+    struct feat_http_resp *resp, void **data);
+size_t feat_http_multi_running(const struct feat_http_multi *m);
+
 
 /* ---- crypto/crypto.c ----------------------------------------------------- */
 
@@ -447,10 +478,14 @@ long long feat_now_ms(void);
 
 /* The jobs process's start: rows a crash left sending are due again. */
 void feat_delivery_start(sqlite3 *db);
+/* Its end: the provider hosts' connections closed, the slots freed. */
+void feat_delivery_stop(void);
 /*
- * Fans out and sends what is due (a bounded amount, so the jobs loop keeps
- * its signals and sweeps); answers the time in ms when it should run next
- * (now when work is left, LLONG_MAX when nothing is pending).
+ * Fans out and sends what is due, up to push.concurrency rows in flight
+ * per provider host (a bounded amount in all, so the jobs loop keeps its
+ * signals and sweeps; every row claimed is resolved before it returns);
+ * answers the time in ms when it should run next (now when work is left,
+ * LLONG_MAX when nothing is pending).
  */
 long long feat_delivery_run(sqlite3 *db);
 

@@ -185,6 +185,7 @@ feat_jobs_main(void)
         reopen = (signo == SIGUSR1);
     }
 
+    feat_delivery_stop();
     feat_db_close();
 
     return 0;

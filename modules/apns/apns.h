@@ -63,7 +63,7 @@ extern const struct feat_module  feat_apns_module;
 /* The delivery channel (deliver.c): the app has team id, key id, key and
  * topic; one outbox row sent (struct feat_push_provider). */
 int feat_apns_ready(const char *app);
-int feat_apns_send(struct feat_arena *a, const struct feat_outbox_row *row,
-    char *err, size_t errlen);
+int feat_apns_prepare(struct feat_push_send *s);
+int feat_apns_judge(struct feat_push_send *s);
 
 #endif /* FEAT_APNS_H */

@@ -2,13 +2,16 @@
  * deliver.c: the APNs delivery channel ("apns" outbox rows; the provider
  * the jobs process calls through feat_apns_module's push).
  *
- * One POST /3/device/<token> per row over HTTP/2 (feat_http_h2: the
- * connection is kept between rows) to apns.url, or apns.sandbox_url for a
+ * One POST /3/device/<token> per row over HTTP/2 (the jobs process sends
+ * many rows at once as streams of one kept connection) to apns.url, or
+ * apns.sandbox_url for a
  * token registered with sandbox, with token-based authentication: an
  * ES256 JWT (iss apns.team_id, kid apns.key_id, signed with the .p8 key
  * apns.key) made once and reused for up to FEAT_APNS_JWT_TTL seconds,
  * under Apple's hour, per app; a 403 ExpiredProviderToken makes a fresh
- * one and the row is sent again at once.  Headers: apns-topic
+ * one (once for all the rows that heard it) and the row is sent again at
+ * once.  feat_apns_prepare builds a row's request, feat_apns_judge reads
+ * its answer.  Headers: apns-topic
  * (apns.topic, the bundle id), apns-push-type alert, apns-id (the row's
  * request_id: every attempt of a row carries the same, so APNs drops a
  * repeat), apns-expiration (the row's creation plus push.ttl).
@@ -70,10 +73,14 @@ feat_apns_jwt_forget(struct feat_apns_jwt *j)
 }
 
 
-/* The app's JWT, made again when fresh is set, it is too old or the ids
- * changed; NULL (logged) when it cannot be made. */
+/*
+ * The app's JWT, made again when it is too old, the ids changed, or it is
+ * refused (the one APNs called expired: several rows in flight may hear
+ * it, and only the first makes a new one, as Apple frowns on frequent
+ * refreshes); NULL (logged) when it cannot be made.
+ */
 static const char *
-feat_apns_jwt(struct feat_arena *a, const char *app, int fresh)
+feat_apns_jwt(struct feat_arena *a, const char *app, const char *refused)
 {
     size_t                 i, len;
     time_t                 now;
@@ -103,7 +110,8 @@ feat_apns_jwt(struct feat_arena *a, const char *app, int fresh)
             continue;
         }
 
-        if (!fresh && strcmp(j->team_id, team) == 0
+        if ((refused == NULL || strcmp(j->jwt, refused) != 0)
+            && strcmp(j->team_id, team) == 0
             && strcmp(j->key_id, kid) == 0
             && now - j->made < FEAT_APNS_JWT_TTL && now >= j->made)
         {
@@ -164,89 +172,106 @@ feat_apns_reason(struct feat_arena *a, const struct feat_http_resp *resp)
 
 
 int
-feat_apns_send(struct feat_arena *a, const struct feat_outbox_row *row,
-    char *err, size_t errlen)
+feat_apns_prepare(struct feat_push_send *s)
 {
-    int                     try;
-    char                   *body, *url;
-    cJSON                  *o, *aps, *alert;
-    const char             *base, *jwt, *reason, *headers[8];
-    struct feat_http_resp   resp;
+    char                          *json;
+    cJSON                         *o, *aps, *alert;
+    const char                    *base, *jwt, **headers;
+    struct feat_arena             *a;
+    const struct feat_outbox_row  *row;
 
-    base = feat_setting_str(row->app_id, row->sandbox ? "apns.sandbox_url"
-                                                      : "apns.url");
-    url = feat_arena_sprintf(a, "%s/3/device/%s", base, row->token);
+    a = s->a;
+    row = s->row;
+
+    jwt = feat_apns_jwt(a, row->app_id, s->again ? s->cred : NULL);
+    if (jwt == NULL) {
+        snprintf(s->err, sizeof(s->err),
+                 "apns: cannot sign a JWT with apns.key");
+        return FEAT_SEND_FAIL;
+    }
+
+    /* the JWT as sent: judge tells a refusal of it from a newer one's */
+    s->cred = feat_arena_strdup(a, jwt);
 
     o = cJSON_CreateObject();
     aps = cJSON_AddObjectToObject(o, "aps");
     alert = cJSON_AddObjectToObject(aps, "alert");
     cJSON_AddStringToObject(alert, "title", row->title);
     cJSON_AddStringToObject(alert, "body", row->body);
-    body = cJSON_PrintUnformatted(o);
+    json = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
 
-    if (body == NULL) {
-        snprintf(err, errlen, "apns: out of memory");
+    if (json == NULL) {
+        snprintf(s->err, sizeof(s->err), "apns: out of memory");
         return FEAT_SEND_RETRY;
     }
 
-    url = url != NULL ? url : "";
-    reason = "";
+    s->req.body = feat_arena_strdup(a, json);
+    s->req.len = strlen(json);
+    cJSON_free(json);
 
-    for (try = 0; try < 2; try++) {
-        jwt = feat_apns_jwt(a, row->app_id, try > 0);
-        if (jwt == NULL) {
-            cJSON_free(body);
-            snprintf(err, errlen, "apns: cannot sign a JWT with apns.key");
-            return FEAT_SEND_FAIL;
-        }
+    base = feat_setting_str(row->app_id, row->sandbox ? "apns.sandbox_url"
+                                                      : "apns.url");
 
-        headers[0] = feat_arena_sprintf(a, "authorization: bearer %s", jwt);
-        headers[1] = feat_arena_sprintf(a, "apns-topic: %s",
-                         feat_setting_str(row->app_id, "apns.topic"));
-        headers[2] = "apns-push-type: alert";
-        headers[3] = feat_arena_sprintf(a, "apns-id: %s", row->request_id);
-        headers[4] = feat_arena_sprintf(a, "apns-expiration: %lld",
-                         (long long) row->created_at
-                         + feat_setting_int(row->app_id, "push.ttl"));
-        headers[5] = "content-type: application/json";
-        headers[6] = NULL;
+    headers = feat_arena_alloc(a, 7 * sizeof(*headers));
+    headers[0] = feat_arena_sprintf(a, "authorization: bearer %s", s->cred);
+    headers[1] = feat_arena_sprintf(a, "apns-topic: %s",
+                     feat_setting_str(row->app_id, "apns.topic"));
+    headers[2] = "apns-push-type: alert";
+    headers[3] = feat_arena_sprintf(a, "apns-id: %s", row->request_id);
+    headers[4] = feat_arena_sprintf(a, "apns-expiration: %lld",
+                     (long long) row->created_at
+                     + feat_setting_int(row->app_id, "push.ttl"));
+    headers[5] = "content-type: application/json";
+    headers[6] = NULL;
 
-        if (feat_http_h2(a, url, headers, body, strlen(body),
-                         FEAT_APNS_TIMEOUT, FEAT_APNS_MAX,
-                         feat_setting_str(row->app_id, "apns.ca_file"),
-                         &resp)
-            != FEAT_OK)
-        {
-            cJSON_free(body);
-            snprintf(err, errlen, "apns: no answer");
-            return FEAT_SEND_RETRY;
-        }
+    s->req.method = "POST";
+    s->req.url = feat_arena_sprintf(a, "%s/3/device/%s", base, row->token);
+    s->req.headers = headers;
+    s->req.timeout_ms = FEAT_APNS_TIMEOUT;
+    s->req.max = FEAT_APNS_MAX;
+    s->req.h2 = 1;
+    s->req.ca_file = feat_setting_str(row->app_id, "apns.ca_file");
 
-        if (resp.status == 200) {
-            cJSON_free(body);
-            return FEAT_SEND_OK;
-        }
+    return FEAT_SEND_START;
+}
 
-        reason = feat_apns_reason(a, &resp);
 
-        /* a JWT Apple holds too old: a fresh one, and the row again */
-        if (resp.status != 403 || strcmp(reason, "ExpiredProviderToken") != 0)
-        {
-            break;
-        }
+int
+feat_apns_judge(struct feat_push_send *s)
+{
+    long         status;
+    const char  *reason;
+
+    status = s->resp.status;
+
+    if (status == 0) {
+        snprintf(s->err, sizeof(s->err), "apns: no answer");
+        return FEAT_SEND_RETRY;
     }
 
-    cJSON_free(body);
-    snprintf(err, errlen, "apns: %ld %s", resp.status, reason);
+    if (status == 200) {
+        return FEAT_SEND_OK;
+    }
 
-    if (resp.status == 410
-        || (resp.status == 400 && strcmp(reason, "BadDeviceToken") == 0))
+    reason = feat_apns_reason(s->a, &s->resp);
+    snprintf(s->err, sizeof(s->err), "apns: %ld %s", status, reason);
+
+    /* a JWT Apple holds too old: a fresh one, and the row again at once,
+     * once (a 403 with the fresh one is retried later) */
+    if (status == 403 && strcmp(reason, "ExpiredProviderToken") == 0
+        && !s->again)
+    {
+        return FEAT_SEND_AGAIN;
+    }
+
+    if (status == 410
+        || (status == 400 && strcmp(reason, "BadDeviceToken") == 0))
     {
         return FEAT_SEND_GONE;
     }
 
-    if (resp.status == 429 || resp.status >= 500 || resp.status == 403) {
+    if (status == 429 || status >= 500 || status == 403) {
         return FEAT_SEND_RETRY;
     }
 

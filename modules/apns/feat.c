@@ -127,7 +127,7 @@ static const struct feat_setting  apns_settings[] = {
 };
 
 static const struct feat_push_provider  apns_push = {
-    "apns", feat_apns_ready, feat_apns_send
+    "apns", feat_apns_ready, feat_apns_prepare, feat_apns_judge
 };
 
 

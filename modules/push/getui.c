@@ -12,7 +12,9 @@
  * request_id without its hyphens (Getui takes 10 to 32 characters, and
  * drops a request_id it has seen), "audience": {"cid": [cid]},
  * "push_message": {"notification": {"title", "body", "click_type":
- * "startapp"}}}.  Code 0 is delivered; code 20001 (the cid is not
+ * "startapp"}}} (feat_getui_prepare; the jobs process sends many rows
+ * at once over parallel kept connections, feat_getui_judge reads each
+ * answer).  Code 0 is delivered; code 20001 (the cid is not
  * Getui's) switches the binding off; HTTP 429, 5xx and transport failures
  * retry; any other answer is permanent.
  */
@@ -107,10 +109,11 @@ feat_getui_post(struct feat_arena *a, const char *url, const char *token,
 }
 
 
-/* The app's token, asked again when fresh is set or it expires within a
- * minute; NULL with err set when there is none. */
+/* The app's token, asked again when it expires within a minute or it is
+ * refused (the one Getui called invalid: of the rows that heard it, only
+ * the first asks for a new one); NULL with err set when there is none. */
 static const char *
-feat_getui_token(struct feat_arena *a, const char *app, int fresh,
+feat_getui_token(struct feat_arena *a, const char *app, const char *refused,
     char *err, size_t errlen)
 {
     char                      sum[65], *body;
@@ -137,7 +140,8 @@ feat_getui_token(struct feat_arena *a, const char *app, int fresh,
             continue;
         }
 
-        if (!fresh && strcmp(t->app_key, key) == 0
+        if ((refused == NULL || strcmp(t->token, refused) != 0)
+            && strcmp(t->app_key, key) == 0
             && t->expires - 60000 > now)
         {
             return t->token;
@@ -219,14 +223,26 @@ feat_getui_token(struct feat_arena *a, const char *app, int fresh,
 
 
 int
-feat_getui_send(struct feat_arena *a, const struct feat_outbox_row *row,
-    char *err, size_t errlen)
+feat_getui_prepare(struct feat_push_send *s)
 {
-    int          try, c;
-    char        *body, rid[40], *p;
-    long         status;
-    cJSON       *o, *aud, *cids, *msg, *n, *res, *code;
-    const char  *token, *url, *q;
+    char                          *json, rid[40], *p;
+    cJSON                         *o, *aud, *cids, *msg, *n;
+    const char                    *token, *q, **headers;
+    struct feat_arena             *a;
+    const struct feat_outbox_row  *row;
+
+    a = s->a;
+    row = s->row;
+
+    /* the app's token: asked for here, once, while the other rows' pushes
+     * wait (rarely: it lives a day) */
+    token = feat_getui_token(a, row->app_id, s->again ? s->cred : NULL,
+                             s->err, sizeof(s->err));
+    if (token == NULL) {
+        return FEAT_SEND_RETRY;
+    }
+
+    s->cred = feat_arena_strdup(a, token);
 
     /* Getui takes a request_id of 10 to 32 characters: the UUID's hex */
     for (p = rid, q = row->request_id; *q != '\0' && p < rid + 32; q++) {
@@ -246,44 +262,63 @@ feat_getui_send(struct feat_arena *a, const struct feat_outbox_row *row,
     cJSON_AddStringToObject(n, "title", row->title);
     cJSON_AddStringToObject(n, "body", row->body);
     cJSON_AddStringToObject(n, "click_type", "startapp");
-    body = cJSON_PrintUnformatted(o);
+    json = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
 
-    if (body == NULL) {
-        snprintf(err, errlen, "getui: out of memory");
+    if (json == NULL) {
+        snprintf(s->err, sizeof(s->err), "getui: out of memory");
         return FEAT_SEND_RETRY;
     }
 
-    url = feat_arena_sprintf(a, "%s/%s/push/single/cid",
-                             feat_setting_str(row->app_id, "getui.url"),
-                             feat_setting_str(row->app_id, "getui.app_id"));
+    s->req.body = feat_arena_strdup(a, json);
+    s->req.len = strlen(json);
+    cJSON_free(json);
+
+    headers = feat_arena_alloc(a, 3 * sizeof(*headers));
+    headers[0] = "content-type: application/json;charset=utf-8";
+    headers[1] = feat_arena_sprintf(a, "token: %s", s->cred);
+    headers[2] = NULL;
+
+    s->req.method = "POST";
+    s->req.url = feat_arena_sprintf(a, "%s/%s/push/single/cid",
+                     feat_setting_str(row->app_id, "getui.url"),
+                     feat_setting_str(row->app_id, "getui.app_id"));
+    s->req.headers = headers;
+    s->req.timeout_ms = FEAT_GETUI_TIMEOUT;
+    s->req.max = FEAT_GETUI_MAX;
+
+    return FEAT_SEND_START;
+}
+
+
+int
+feat_getui_judge(struct feat_push_send *s)
+{
+    int     c;
+    long    status;
+    cJSON  *res, *code;
+
+    status = s->resp.status;
     c = -1;
-    status = 0;
 
-    for (try = 0; try < 2; try++) {
-        token = feat_getui_token(a, row->app_id, try > 0, err, errlen);
-        if (token == NULL) {
-            cJSON_free(body);
-            return FEAT_SEND_RETRY;
-        }
-
-        res = feat_getui_post(a, url, token, body, &status);
+    if (status != 0) {
+        res = cJSON_ParseWithLength(s->resp.body, s->resp.len);
         code = cJSON_GetObjectItemCaseSensitive(res, "code");
         c = cJSON_IsNumber(code) ? code->valueint : -1;
         cJSON_Delete(res);
-
-        if (status != 200 || c != FEAT_GETUI_CODE_TOKEN) {
-            break;
-        }
     }
-
-    cJSON_free(body);
 
     if (status == 200 && c == 0) {
         return FEAT_SEND_OK;
     }
 
-    snprintf(err, errlen, "getui: HTTP %ld, code %d", status, c);
+    snprintf(s->err, sizeof(s->err), "getui: HTTP %ld, code %d", status, c);
+
+    /* the token Getui calls invalid: a fresh one, and the row again at
+     * once, once */
+    if (status == 200 && c == FEAT_GETUI_CODE_TOKEN && !s->again) {
+        return FEAT_SEND_AGAIN;
+    }
 
     if (status == 0 || status == 429 || status >= 500
         || (status == 200 && c == FEAT_GETUI_CODE_TOKEN))

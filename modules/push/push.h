@@ -135,8 +135,8 @@ extern const struct feat_module feat_push_module;
 /* The Getui delivery channel (getui.c): the app has app id, key and
  * master secret; one outbox row sent (struct feat_push_provider). */
 int feat_getui_ready(const char *app);
-int feat_getui_send(struct feat_arena *a, const struct feat_outbox_row *row,
-    char *err, size_t errlen);
+int feat_getui_prepare(struct feat_push_send *s);
+int feat_getui_judge(struct feat_push_send *s);
 
 
 #endif /* FEAT_PUSH_H */

@@ -547,7 +547,7 @@ static const struct feat_setting  push_settings[] = {
 };
 
 static const struct feat_push_provider  push_getui = {
-    "getui", feat_getui_ready, feat_getui_send
+    "getui", feat_getui_ready, feat_getui_prepare, feat_getui_judge
 };
 
 
