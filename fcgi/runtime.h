@@ -290,7 +290,9 @@ enum feat_error feat_app_resolve(struct feat_req *r);
  * (logged) on a key declared twice or a declaration that does not hold
  * (its own default refused by its type).  Every program calls it once at
  * start (featcgi, featctl, the unit tests): the runtime cannot name the
- * modules itself, and until then no key is known. */
+ * modules itself, and until then no key is known.  It also hands the
+ * modules to the outbox (feat_outbox_providers), whose rows follow the
+ * apps' credentials. */
 int feat_settings_init(const struct feat_module *const *mods);
 /* The merged table: its size and its i-th entry (NULL past the end). */
 size_t feat_settings_count(void);
@@ -432,11 +434,19 @@ extern char *feat_worker_slot;
 #define FEAT_OUTBOX_SKIPPED  4
 
 /*
+ * The modules whose push providers decide which channels an app's rows
+ * may be written for (feat_settings_init hands them over: store/ cannot
+ * name the modules).  Until then every device gets a row.
+ */
+void feat_outbox_providers(const struct feat_module *const *mods);
+/*
  * Writes the outbox rows of push push_id (scope as feat_push_queue's)
  * inside the caller's transaction: the devices of the listed users, or,
  * for every user, an outbox_fanout row the jobs process works through.
- * Then judges the push's status (1 at once when nothing is deliverable).
- * FEAT_OK or FEAT_ERROR (logged).
+ * A device switched off, or on a channel the app has no credentials for,
+ * gets no row; what was left out, and why, is logged.  Then judges the
+ * push's status (1 at once when nothing is deliverable).  FEAT_OK or
+ * FEAT_ERROR (logged).
  */
 int feat_outbox_queue(sqlite3 *db, const char *app, sqlite3_int64 push_id,
     int scope);

@@ -9,7 +9,8 @@
 # the alert payload, sandbox vs production per token, one JWT reused and a
 # fresh one after 403 ExpiredProviderToken, 410 and 400 BadDeviceToken
 # deleting the token, 429 and 500 retried up to push.max_attempts then
-# failed, push_status, and an app without credentials (rows skipped).
+# failed, push_status, and an app without credentials (no rows, sent with
+# nothing to deliver, the log says why).
 
 use strict;
 use warnings;
@@ -205,14 +206,30 @@ for my $tk (@slow) {
 # ---- an app without credentials ----------------------------------------------------
 
 ctl_ok('app', 'unset', 'shop', 'apns.key');
+my $before = scalar(lines());
 $p = ctl_ok('push', 'send', '--title', 'x', '--body', 'y', '--all',
     '--app', 'shop', '--manager', $fm);
 ok(settled($p->{id}), 'app shop without apns.key: a push settles');
 is(status_of($p->{id}), 1, '... push_status 1: nothing deliverable');
-my $rows = $t->db_rows('SELECT * FROM outbox WHERE push_id = ?', $p->{id});
-is_deeply([ map { $_->{status} } @$rows ], [ 4, 4, 4 ], '... rows skipped');
-like($rows->[0]{last_error}, qr/apns: no credentials/, '... and why');
-is(scalar(grep { $_->{apns_id} eq $rows->[0]{request_id} } lines()), 0,
-    '... nothing reached APNs');
+is($t->db_value('SELECT count(*) FROM outbox WHERE push_id = ?', $p->{id}),
+    0, '... and no outbox row: a channel without credentials gets none');
+my ($why) = grep { /push $p->{id}: nothing deliverable/ }
+    $t->log_lines('featcgi-error.log');
+like($why // '', qr/counted as sent: apns: no credentials for the app \(3 devices\)/,
+    '... the log says why');
+is(scalar(lines()), $before, '... nothing reached APNs');
+
+# the same for a push to listed users (rows written in featctl's
+# transaction)
+my $shop_user = $t->db_value(q{SELECT user_id FROM apns_device WHERE
+    app_id = 'shop' LIMIT 1});
+my ($rc, $out, $err) = FeatAdmin::ctl($t, 'push', 'send', '--title', 'x',
+    '--body', 'y', '--user', $shop_user, '--app', 'shop', '--manager', $fm);
+is($rc, 0, 'a listed push in app shop');
+is($out->{push_status}, 1, '... sent at once');
+is($t->db_value('SELECT count(*) FROM outbox WHERE push_id = ?',
+    $out->{id}), 0, '... no outbox row');
+like($err, qr/push $out->{id}: nothing deliverable, counted as sent: apns: no credentials for the app \(1 device\)/,
+    '... featctl\'s log says why');
 
 done_testing();

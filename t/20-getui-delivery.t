@@ -6,7 +6,8 @@
 # Checked: auth signed with sha256(app_key + timestamp + master_secret),
 # one token reused, a fresh one when Getui calls it expired, request_id
 # the row's (the same on every attempt), the notification, a switch that
-# is off, an invalid cid switching its binding off, 500 retried up to
+# is off, an app without credentials (no row; the log says why), an
+# invalid cid switching its binding off, 500 retried up to
 # push.max_attempts, and push_status.
 
 use strict;
@@ -124,5 +125,19 @@ is(status_of($p->{id}), 1, '... delivered');
 is_deeply([ map { $_->{code} } @l ], [ 10001, 0 ], '... refused, then taken');
 isnt($l[1]{token}, $l[0]{token}, '... with a fresh token');
 is(scalar(grep { $_->{path} =~ m{/auth$} } lines()), 2, '... a second auth');
+
+# ---- no credentials: no row ---------------------------------------------------
+
+ctl_ok('app', 'unset', '', 'getui.master_secret');
+my $before = scalar(lines());
+my ($rc, $out, $err) = FeatAdmin::ctl($t, 'push', 'send', '--title', 'Hi',
+    '--body', 'there', '--user', $a->{id}, '--manager', $m);
+is($rc, 0, 'the app without getui.master_secret: a push to A');
+is($out->{push_status}, 1, '... sent at once: nothing deliverable');
+is($t->db_value('SELECT count(*) FROM outbox WHERE push_id = ?',
+    $out->{id}), 0, '... no outbox row');
+like($err, qr/push $out->{id}: nothing deliverable, counted as sent: 1 v2 push client switched off; getui: no credentials for the app \(1 client\)/,
+    '... featctl\'s log says why');
+is(scalar(lines()), $before, '... nothing reached Getui');
 
 done_testing();

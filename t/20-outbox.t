@@ -112,11 +112,14 @@ is($t->db_value('SELECT count(*) FROM outbox WHERE push_id = ? AND'
 my $j = api($ua, 'GET', '/api/push/log');
 is($j->{data}{data}[0]{push_status}, 1, 'v2 push/log shows push_status 1');
 
-$p = ctl_ok('push', 'send', '--title', 'T2', '--body', 'B2', '--user',
-    "$ub->{id},$nobody->{id}", '--manager', $m->{id});
-is($p->{push_status}, 1, 'nothing deliverable: sent at once');
-is($t->db_value('SELECT count(*) FROM outbox WHERE push_id = ?', $p->{id}),
-    0, '... no outbox row');
+my ($rc0, $out, $err) = FeatAdmin::ctl($t, 'push', 'send', '--title', 'T2',
+    '--body', 'B2', '--user', "$ub->{id},$nobody->{id}", '--manager',
+    $m->{id});
+is($out->{push_status}, 1, 'nothing deliverable: sent at once');
+is($t->db_value('SELECT count(*) FROM outbox WHERE push_id = ?',
+    $out->{id}), 0, '... no outbox row');
+like($err, qr/push $out->{id}: nothing deliverable, counted as sent: 1 v2 push client switched off$/m,
+    '... and the log says why');
 
 # ---- every user ------------------------------------------------------------
 

@@ -108,13 +108,16 @@ feat_setting_cmp(const void *a, const void *b)
 int
 feat_settings_init(const struct feat_module *const *mods)
 {
-    size_t                      i;
-    const char                 *norm, *reason;
-    struct feat_arena          *a;
-    const struct feat_setting  *s;
+    size_t                            i;
+    const char                       *norm, *reason;
+    struct feat_arena                *a;
+    const struct feat_setting        *s;
+    const struct feat_module *const  *all;
 
     /* values cached under an older table are indexed by it */
     feat_settings_flush();
+
+    all = mods;
 
     feat_nsettings = 0;
     feat_settings_built = 1;
@@ -157,6 +160,11 @@ feat_settings_init(const struct feat_module *const *mods)
     }
 
     feat_arena_destroy(a);
+
+    /* which channels an app's pushes are written for follows its
+     * settings (the providers' credentials) */
+    feat_outbox_providers(all);
+
     return FEAT_OK;
 
 failed:

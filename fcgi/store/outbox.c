@@ -58,6 +58,10 @@ static const struct feat_db_col  feat_outbox_row_cols[] = {
     FEAT_OUTBOX_ROW_COLS(FEAT_COL_MAP, )
 };
 
+/* The modules, whose push providers say which channels an app can be
+ * delivered on (feat_outbox_providers). */
+static const struct feat_module *const  *feat_outbox_mods;
+
 
 long long
 feat_now_ms(void)
@@ -71,15 +75,211 @@ feat_now_ms(void)
 }
 
 
-int
-feat_outbox_queue(sqlite3 *db, const char *app, sqlite3_int64 push_id,
-    int scope)
+void
+feat_outbox_providers(const struct feat_module *const *mods)
 {
-    sqlite3_int64  now, now_ms;
+    feat_outbox_mods = mods;
+}
+
+
+/*
+ * 1 when app's rows of channel can be delivered, else 0 with *why: the
+ * channel's provider (a module's push) holds the app's credentials.  With
+ * push.log_path every channel goes to the log provider.  A program that
+ * never named its modules writes every row, as the jobs process then
+ * judges each.
+ */
+static int
+feat_outbox_ready(const char *app, const char *channel, const char **why)
+{
+    const struct feat_module *const  *m;
+
+    *why = "";
+
+    if (feat_outbox_mods == NULL
+        || feat_conf_path(FEAT_CONF_PUSH_LOG_PATH)[0] != '\0')
+    {
+        return 1;
+    }
+
+    for (m = feat_outbox_mods; *m != NULL; m++) {
+        if ((*m)->push == NULL || strcmp((*m)->push->channel, channel) != 0)
+        {
+            continue;
+        }
+
+        if ((*m)->push->ready == NULL || (*m)->push->ready(app)) {
+            return 1;
+        }
+
+        *why = "no credentials for the app";
+        return 0;
+    }
+
+    *why = "no provider";
+    return 0;
+}
+
+
+/* The getui and apns rows of the devices of a batch of users (?4 the app,
+ * ?5 < user id <= ?6) or of a listed push's users (by its targets). */
+#define FEAT_OUTBOX_GETUI                                                     \
+    FEAT_OUTBOX_INSERT                                                        \
+    "SELECT ?1, c.app_id, c.user_id, 'getui', c.id, c.client_id, 0, "         \
+    FEAT_OUTBOX_UUID ", ?2, ?3, ?3"
+#define FEAT_OUTBOX_APNS                                                      \
+    FEAT_OUTBOX_INSERT                                                        \
+    "SELECT ?1, d.app_id, d.user_id, 'apns', d.id, d.token, d.sandbox, "      \
+    FEAT_OUTBOX_UUID ", ?2, ?3, ?3"
+#define FEAT_OUTBOX_BATCH(t)                                                  \
+    " WHERE " t ".app_id = ?4 AND " t ".user_id > ?5"                         \
+    " AND " t ".user_id <= ?6"
+#define FEAT_OUTBOX_LISTED(table, t)                                          \
+    " FROM push_target t JOIN " table " " t                                   \
+    " ON " t ".user_id = t.user_id AND " t ".app_id = t.app_id"               \
+    " WHERE t.push_id = ?1 AND t.app_id = ?4"
+
+/*
+ * Writes the rows of the devices of the users after < id <= last (all:
+ * of every user of app; else of push_id's listed users), on the channels
+ * that are ready: a device switched off, or on a channel whose provider
+ * lacks the app's credentials, gets no row.
+ */
+static int
+feat_outbox_write(sqlite3 *db, const char *app, sqlite3_int64 push_id,
+    int all, sqlite3_int64 after, sqlite3_int64 last)
+{
+    const char     *why;
+    sqlite3_int64   now, now_ms;
 
     now = (sqlite3_int64) feat_now();
     now_ms = feat_now_ms();
 
+    if (feat_outbox_ready(app, "getui", &why)
+        && (all ? feat_db_exec(db, FEAT_OUTBOX_GETUI " FROM push_client c"
+                                   FEAT_OUTBOX_BATCH("c") " AND c.switch = 1",
+                               "iiisii", push_id, now_ms, now, app, after,
+                               last)
+                : feat_db_exec(db, FEAT_OUTBOX_GETUI
+                                   FEAT_OUTBOX_LISTED("push_client", "c")
+                                   " AND c.switch = 1",
+                               "iiis", push_id, now_ms, now, app))
+           != FEAT_OK)
+    {
+        return FEAT_ERROR;
+    }
+
+    if (feat_outbox_ready(app, "apns", &why)
+        && (all ? feat_db_exec(db, FEAT_OUTBOX_APNS " FROM apns_device d"
+                                   FEAT_OUTBOX_BATCH("d"),
+                               "iiisii", push_id, now_ms, now, app, after,
+                               last)
+                : feat_db_exec(db, FEAT_OUTBOX_APNS
+                                   FEAT_OUTBOX_LISTED("apns_device", "d"),
+                               "iiis", push_id, now_ms, now, app))
+           != FEAT_OK)
+    {
+        return FEAT_ERROR;
+    }
+
+    return FEAT_OK;
+}
+
+
+/* A count for the log (0 when the query fails: it only informs). */
+static long long
+feat_outbox_count(sqlite3 *db, const char *sql, const char *app,
+    sqlite3_int64 push_id, int all)
+{
+    sqlite3_int64  v;
+
+    if (feat_db_int(db, &v, sql, "sii", app, push_id, (sqlite3_int64) all)
+        != FEAT_OK)
+    {
+        return 0;
+    }
+
+    return v;
+}
+
+
+/* The devices of push_id's users (all: every user of app), ?1 app, ?2 the
+ * push, ?3 all. */
+#define FEAT_OUTBOX_USERS(t)                                                  \
+    " WHERE " t ".app_id = ?1 AND (?3 OR " t ".user_id IN"                    \
+    " (SELECT user_id FROM push_target WHERE push_id = ?2))"
+
+/*
+ * Once a push's rows are all written: logs the devices it leaves out and
+ * why (switched off, a channel that is not ready), and, when it has no
+ * row at all, that it counts as sent with nothing to deliver.
+ */
+static void
+feat_outbox_account(sqlite3 *db, const char *app, sqlite3_int64 push_id,
+    int all)
+{
+    char           why[512];
+    size_t         w;
+    long long      rows, off, n;
+    const char    *reason;
+    sqlite3_int64  v;
+
+    if (feat_db_int(db, &v, "SELECT count(*) FROM outbox WHERE push_id = ?",
+                    "i", push_id)
+        != FEAT_OK)
+    {
+        v = 0;
+    }
+    rows = v;
+    off = feat_outbox_count(db, "SELECT count(*) FROM push_client c"
+                                FEAT_OUTBOX_USERS("c") " AND c.switch = 0",
+                            app, push_id, all);
+    why[0] = '\0';
+    w = 0;
+
+    if (off > 0) {
+        w += snprintf(why + w, sizeof(why) - w, "; %lld v2 push client%s"
+                      " switched off", off, off == 1 ? "" : "s");
+    }
+
+    if (!feat_outbox_ready(app, "getui", &reason)) {
+        n = feat_outbox_count(db, "SELECT count(*) FROM push_client c"
+                                  FEAT_OUTBOX_USERS("c") " AND c.switch = 1",
+                              app, push_id, all);
+        if (n > 0 && w < sizeof(why)) {
+            w += snprintf(why + w, sizeof(why) - w, "; getui: %s (%lld"
+                          " client%s)", reason, n, n == 1 ? "" : "s");
+        }
+    }
+
+    if (!feat_outbox_ready(app, "apns", &reason)) {
+        n = feat_outbox_count(db, "SELECT count(*) FROM apns_device d"
+                                  FEAT_OUTBOX_USERS("d"),
+                              app, push_id, all);
+        if (n > 0 && w < sizeof(why)) {
+            w += snprintf(why + w, sizeof(why) - w, "; apns: %s (%lld"
+                          " device%s)", reason, n, n == 1 ? "" : "s");
+        }
+    }
+
+    if (rows > 0) {
+        if (why[0] != '\0') {
+            feat_log(LOG_INFO, 0, "push %lld: %lld deliveries; left out: %s",
+                     (long long) push_id, rows, why + 2);
+        }
+        return;
+    }
+
+    feat_log(LOG_NOTICE, 0, "push %lld: nothing deliverable, counted as "
+             "sent: %s", (long long) push_id,
+             why[0] != '\0' ? why + 2 : "no device");
+}
+
+
+int
+feat_outbox_queue(sqlite3 *db, const char *app, sqlite3_int64 push_id,
+    int scope)
+{
     if (scope == FEAT_PUSH_SCOPE_ALL) {
         if (feat_db_exec(db,
                          "INSERT INTO outbox_fanout (push_id, app_id)"
@@ -92,27 +292,11 @@ feat_outbox_queue(sqlite3 *db, const char *app, sqlite3_int64 push_id,
         return FEAT_OK;
     }
 
-    if (feat_db_exec(db,
-                     FEAT_OUTBOX_INSERT
-                     "SELECT ?1, c.app_id, c.user_id, 'getui', c.id,"
-                     " c.client_id, 0, " FEAT_OUTBOX_UUID ", ?2, ?3, ?3"
-                     " FROM push_target t JOIN push_client c"
-                     " ON c.user_id = t.user_id AND c.app_id = t.app_id"
-                     " WHERE t.push_id = ?1 AND c.switch = 1",
-                     "iii", push_id, now_ms, now)
-        != FEAT_OK
-        || feat_db_exec(db,
-                        FEAT_OUTBOX_INSERT
-                        "SELECT ?1, d.app_id, d.user_id, 'apns', d.id,"
-                        " d.token, d.sandbox, " FEAT_OUTBOX_UUID ", ?2, ?3,"
-                        " ?3 FROM push_target t JOIN apns_device d"
-                        " ON d.user_id = t.user_id AND d.app_id = t.app_id"
-                        " WHERE t.push_id = ?1",
-                        "iii", push_id, now_ms, now)
-        != FEAT_OK)
-    {
+    if (feat_outbox_write(db, app, push_id, 0, 0, 0) != FEAT_OK) {
         return FEAT_ERROR;
     }
+
+    feat_outbox_account(db, app, push_id, 0);
 
     return feat_outbox_judge(db, push_id);
 }
@@ -123,7 +307,7 @@ feat_outbox_fanout(sqlite3 *db, long long batch, int *more)
 {
     int             rc;
     const char     *app;
-    sqlite3_int64   push_id, after, last, count, now, now_ms;
+    sqlite3_int64   push_id, after, last, count;
     sqlite3_stmt   *st;
     enum feat_error e;
 
@@ -173,30 +357,9 @@ feat_outbox_fanout(sqlite3 *db, long long batch, int *more)
         last = sqlite3_column_int64(st, 1);
         feat_db_done(st);
 
-        now = (sqlite3_int64) feat_now();
-        now_ms = feat_now_ms();
-
         if (count > 0
-            && (feat_db_exec(db,
-                             FEAT_OUTBOX_INSERT
-                             "SELECT ?1, c.app_id, c.user_id, 'getui', c.id,"
-                             " c.client_id, 0, " FEAT_OUTBOX_UUID ", ?2, ?3,"
-                             " ?3 FROM push_client c WHERE c.app_id = ?4"
-                             " AND c.user_id > ?5 AND c.user_id <= ?6"
-                             " AND c.switch = 1",
-                             "iiisii", push_id, now_ms, now, app_id, after,
-                             last)
-                != FEAT_OK
-                || feat_db_exec(db,
-                                FEAT_OUTBOX_INSERT
-                                "SELECT ?1, d.app_id, d.user_id, 'apns',"
-                                " d.id, d.token, d.sandbox, "
-                                FEAT_OUTBOX_UUID ", ?2, ?3, ?3"
-                                " FROM apns_device d WHERE d.app_id = ?4"
-                                " AND d.user_id > ?5 AND d.user_id <= ?6",
-                                "iiisii", push_id, now_ms, now, app_id,
-                                after, last)
-                != FEAT_OK))
+            && feat_outbox_write(db, app_id, push_id, 1, after, last)
+               != FEAT_OK)
         {
             goto done;
         }
@@ -211,10 +374,16 @@ feat_outbox_fanout(sqlite3 *db, long long batch, int *more)
 
         } else if (feat_db_exec(db, "DELETE FROM outbox_fanout"
                                     " WHERE push_id = ?", "i", push_id)
-                   != FEAT_OK
-                   || feat_outbox_judge(db, push_id) != FEAT_OK)
+                   != FEAT_OK)
         {
             goto done;
+
+        } else {
+            feat_outbox_account(db, app_id, push_id, 1);
+
+            if (feat_outbox_judge(db, push_id) != FEAT_OK) {
+                goto done;
+            }
         }
     }
 
