@@ -8,7 +8,7 @@
 # the row's (the same on every attempt), the notification, a switch that
 # is off, an app without credentials (no row; the log says why), an
 # invalid cid switching its binding off, 500 retried up to
-# push.max_attempts, and push_status.
+# push.max_attempts, two pushes in flight at once, and push_status.
 
 use strict;
 use warnings;
@@ -125,6 +125,16 @@ is(status_of($p->{id}), 1, '... delivered');
 is_deeply([ map { $_->{code} } @l ], [ 10001, 0 ], '... refused, then taken');
 isnt($l[1]{token}, $l[0]{token}, '... with a fresh token');
 is(scalar(grep { $_->{path} =~ m{/auth$} } lines()), 2, '... a second auth');
+
+# ---- several in flight at once ------------------------------------------------
+
+my $d = user_with('13710000004', 'pair-1', 'pair-2');
+$p = send_to($d);
+ok(settled($p->{id}), 'two cids the fake answers together: settled');
+is(status_of($p->{id}), 1, '... delivered');
+is_deeply([ map { $_->{met} } pushes_to('pair-1'), pushes_to('pair-2') ],
+    [ 1, 1 ], '... both in flight at the same moment (parallel'
+    . ' connections)');
 
 # ---- no credentials: no row ---------------------------------------------------
 

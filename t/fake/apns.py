@@ -4,9 +4,12 @@
 #
 # Prints its port on the first line of stdout and exits by itself after
 # --ttl seconds or on SIGTERM.  Each connection is served by a thread.
+# With --cert and --key it speaks h2 over TLS (ALPN "h2"), where libcurl
+# multiplexes its requests as streams of one connection; else h2c with
+# prior knowledge (libcurl 7.88 opens a connection per request).
 #
 #   apns.py --ttl S --log FILE --name NAME --key-pub PEM --team T --kid K
-#           --topic TOPIC [--slow S]
+#           --topic TOPIC [--slow S] [--cert PEM --key PEM] [--quiet]
 #
 # A request must be POST /3/device/<hex token> with "authorization: bearer
 # <JWT>" whose ES256 signature verifies with --key-pub and whose header kid
@@ -16,18 +19,26 @@
 #   410...  410 Unregistered          400b... 400 BadDeviceToken
 #   429...  429 TooManyRequests       500...  500 InternalServerError
 #   5104... waits --slow seconds (default 2), then 200
+#   9a1r... waits (5 s at most) until another 9a1r request is being
+#           answered at the same time, then 200 with "met" true in its
+#           line: only a client with several requests in flight meets one
 #   403e... marks the JWT presented expired (once per token): every later
 #           request with an expired JWT gets 403 ExpiredProviderToken
 #   else 200.
 # Every request is appended to --log as one JSON line before it is
 # answered: {"server","token","status","reason","apns_id","expiration",
-# "push_type","topic","jwt","iat","payload"}.
+# "push_type","topic","jwt","iat","payload","conn","stream","inflight",
+# "met"}: conn numbers the connections, inflight counts the requests being
+# answered when this one arrived.  --quiet leaves out jwt and payload
+# (long drains).
 
 import argparse
 import base64
 import json
 import signal
+import select
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -49,6 +60,9 @@ ap.add_argument('--team', required=True)
 ap.add_argument('--kid', required=True)
 ap.add_argument('--topic', required=True)
 ap.add_argument('--slow', type=float, default=2)
+ap.add_argument('--cert')
+ap.add_argument('--key')
+ap.add_argument('--quiet', action='store_true')
 args = ap.parse_args()
 
 with open(args.key_pub, 'rb') as f:
@@ -57,6 +71,10 @@ with open(args.key_pub, 'rb') as f:
 LOCK = threading.Lock()
 EXPIRED = set()
 MARKED = set()
+GOOD = {}           # JWTs verified: their iat
+STATE = {'conns': 0, 'inflight': 0, 'pair': 0}
+PAIRED = threading.Condition(LOCK)
+LOGF = open(args.log, 'a')
 
 
 def b64d(s):
@@ -65,6 +83,9 @@ def b64d(s):
 
 def check_jwt(jwt):
     """The JWT's iat when it is good, else None."""
+    with LOCK:
+        if jwt in GOOD:
+            return GOOD[jwt]
     try:
         h, c, s = jwt.split('.')
         head = json.loads(b64d(h))
@@ -77,12 +98,37 @@ def check_jwt(jwt):
         der = utils.encode_dss_signature(int.from_bytes(sig[:32], 'big'),
                                          int.from_bytes(sig[32:], 'big'))
         PUB.verify(der, (h + '.' + c).encode(), ec.ECDSA(hashes.SHA256()))
+        with LOCK:
+            GOOD[jwt] = claims.get('iat')
         return claims.get('iat')
     except (ValueError, InvalidSignature, KeyError):
         return None
 
 
-def answer(headers, data):
+def answer(headers, data, conn, sid):
+    with LOCK:
+        STATE['inflight'] += 1
+        inflight = STATE['inflight']
+    try:
+        return answer1(headers, data, conn, sid, inflight)
+    finally:
+        with LOCK:
+            STATE['inflight'] -= 1
+
+
+def meet():
+    """Waits for another 9a1r request in flight: True when one came."""
+    with PAIRED:
+        STATE['pair'] += 1
+        PAIRED.notify_all()
+        met = PAIRED.wait_for(lambda: STATE['pair'] >= 2, timeout=5)
+    time.sleep(0.2)     # the other one sees this one too
+    with PAIRED:
+        STATE['pair'] -= 1
+    return bool(met)
+
+
+def answer1(headers, data, conn, sid, inflight):
     path = headers.get(':path', '')
     token = path[len('/3/device/'):] if path.startswith('/3/device/') else ''
     auth = headers.get('authorization', '')
@@ -113,6 +159,9 @@ def answer(headers, data):
         elif token.startswith('500'):
             status, reason = 500, 'InternalServerError'
 
+    met = None
+    if status == 200 and token.startswith('9a1r'):
+        met = meet()
     try:
         payload = json.loads(data or b'null')
     except ValueError:
@@ -122,17 +171,24 @@ def answer(headers, data):
            'expiration': headers.get('apns-expiration'),
            'push_type': headers.get('apns-push-type'),
            'topic': headers.get('apns-topic'), 'jwt': jwt, 'iat': iat,
-           'payload': payload}
+           'payload': payload, 'conn': conn, 'stream': sid,
+           'inflight': inflight, 'met': met}
+    if args.quiet:
+        del rec['jwt'], rec['payload']
     with LOCK:
-        with open(args.log, 'a') as f:
-            f.write(json.dumps(rec) + '\n')
+        LOGF.write(json.dumps(rec) + '\n')
+        LOGF.flush()
 
     if status == 200 and token.startswith('5104'):
         time.sleep(args.slow)
     return status, reason
 
 
-def serve(sock):
+def serve(sock, n):
+    """One connection.  Only this thread reads and writes the socket (an
+    SSL socket is not to be used from two threads at once): the threads
+    that answer streams queue their frames in conn and wake it through a
+    socket pair."""
     conn = h2.connection.H2Connection(
         config=h2.config.H2Configuration(client_side=False,
                                          header_encoding='utf-8'))
@@ -140,45 +196,68 @@ def serve(sock):
     sock.sendall(conn.data_to_send())
     streams = {}
     wlock = threading.Lock()
+    wake_r, wake_w = socket.socketpair()
 
     def reply(sid, headers, data):
-        status, reason = answer(headers, data)
+        status, reason = answer(headers, data, n, sid)
         body = json.dumps({'reason': reason}).encode() if reason else b''
         with wlock:
-            conn.send_headers(sid, [(':status', str(status)),
-                                    ('apns-id', headers.get('apns-id', ''))],
-                              end_stream=not body)
-            if body:
-                conn.send_data(sid, body, end_stream=True)
-            sock.sendall(conn.data_to_send())
+            try:
+                conn.send_headers(sid, [(':status', str(status)),
+                                        ('apns-id',
+                                         headers.get('apns-id', ''))],
+                                  end_stream=not body)
+                if body:
+                    conn.send_data(sid, body, end_stream=True)
+            except Exception:
+                pass        # the stream or the connection is gone
+        try:
+            wake_w.send(b'x')
+        except OSError:
+            pass
 
     while True:
-        try:
-            data = sock.recv(65536)
-        except OSError:
-            break
-        if not data:
-            break
-        with wlock:
-            events = conn.receive_data(data)
-        for ev in events:
-            if isinstance(ev, h2.events.RequestReceived):
-                streams[ev.stream_id] = [dict(ev.headers), b'']
-            elif isinstance(ev, h2.events.DataReceived):
-                streams[ev.stream_id][1] += ev.data
-                with wlock:
-                    conn.acknowledge_received_data(
-                        ev.flow_controlled_length, ev.stream_id)
-            elif isinstance(ev, h2.events.StreamEnded):
-                h, d = streams.pop(ev.stream_id)
-                threading.Thread(target=reply, args=(ev.stream_id, h, d),
-                                 daemon=True).start()
-        # under the lock: a reply thread's frames must not interleave
+        if isinstance(sock, ssl.SSLSocket) and sock.pending():
+            ready = [sock]
+        else:
+            ready, _, _ = select.select([sock, wake_r], [], [], 1.0)
+        if wake_r in ready:
+            wake_r.recv(65536)
+        if sock in ready:
+            try:
+                data = sock.recv(65536)
+            except OSError:
+                break
+            if not data:
+                break
+            with wlock:
+                try:
+                    events = conn.receive_data(data)
+                except Exception:
+                    break
+            for ev in events:
+                if isinstance(ev, h2.events.RequestReceived):
+                    streams[ev.stream_id] = [dict(ev.headers), b'']
+                elif isinstance(ev, h2.events.DataReceived):
+                    streams[ev.stream_id][1] += ev.data
+                    with wlock:
+                        conn.acknowledge_received_data(
+                            ev.flow_controlled_length, ev.stream_id)
+                elif isinstance(ev, h2.events.StreamEnded):
+                    h, d = streams.pop(ev.stream_id)
+                    threading.Thread(target=reply,
+                                     args=(ev.stream_id, h, d),
+                                     daemon=True).start()
         with wlock:
             out = conn.data_to_send()
+        try:
             if out:
                 sock.sendall(out)
+        except OSError:
+            break
     sock.close()
+    wake_r.close()
+    wake_w.close()
 
 
 def main():
@@ -189,10 +268,28 @@ def main():
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind(('127.0.0.1', 0))
     ls.listen(64)
+    tls = None
+    if args.cert:
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(args.cert, args.key)
+        tls.set_alpn_protocols(['h2'])
     print(ls.getsockname()[1], flush=True)
     while True:
         c, _ = ls.accept()
-        threading.Thread(target=serve, args=(c,), daemon=True).start()
+        with LOCK:
+            STATE['conns'] += 1
+            n = STATE['conns']
+        threading.Thread(target=start, args=(c, n, tls), daemon=True).start()
+
+
+def start(c, n, tls):
+    if tls is not None:
+        try:
+            c = tls.wrap_socket(c, server_side=True)
+        except (OSError, ssl.SSLError):
+            c.close()
+            return
+    serve(c, n)
 
 
 main()

@@ -10,11 +10,14 @@
 # POST /v2/<app id>/push/single/cid with header token: a token not issued
 # here or older than --token-ttl seconds (default 3600) gets
 # {"code":10001}; then the cid's prefix picks the answer: "bad-" code
-# 20001 (not a Getui cid), "busy-" HTTP 500, "expire-" marks the token
+# 20001 (not a Getui cid), "busy-" HTTP 500, "pair-" waits (5 s at most)
+# until another "pair-" request is being answered at the same time, then
+# answers 0 with "met": 1 in its line (only a client with several
+# requests in flight meets one), "expire-" marks the token
 # presented expired (once per cid: every later use gets 10001), else 0.  The token
 # carries its issue time, so the children that serve the connections
 # share no state.  Every request is appended to --log as one JSON line
-# before it is answered: {"path","token","body","code","status"}.
+# before it is answered: {"path","token","body","code","status","met"}.
 
 use strict;
 use warnings;
@@ -42,6 +45,28 @@ sub reply {
     $rec->{code} = $json->{code};
     FeatFake::record($opt{log}, $rec, 1);
     return answer($c, $status, 'application/json', encode_json($json));
+}
+
+# The children share no memory: each "pair-" request leaves a file in
+# <log>.pair/ and looks for another's.
+sub meet {
+    my $d = "$opt{log}.pair";
+    mkdir $d;
+    my $mine = "$d/$$";
+    open(my $fh, '>', $mine) or die "$mine: $!";
+    close $fh;
+    my $met = 0;
+    for (1 .. 100) {
+        opendir(my $dh, $d) or last;
+        $met = grep { /^\d+$/ && $_ ne $$ } readdir $dh;
+        closedir $dh;
+        last if $met;
+        select(undef, undef, undef, 0.05);
+    }
+    # the other one sees this one too
+    select(undef, undef, undef, 0.2);
+    unlink $mine;
+    return $met ? 1 : 0;
 }
 
 sub serve {
@@ -95,6 +120,7 @@ sub serve {
             if $cid =~ /^bad-/;
         return reply($c, $rec, 500, { code => 500, msg => 'busy' })
             if $cid =~ /^busy-/;
+        $rec->{met} = meet() if $cid =~ /^pair-/;
         return reply($c, $rec, 200, { code => 0, msg => 'success',
             data => { "task-$now" => { $cid => 'successed_online' } } });
     }
