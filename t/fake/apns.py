@@ -3,13 +3,19 @@
 # prior knowledge, on 127.0.0.1 only; Python's h2, Debian's python3-h2).
 #
 # Prints its port on the first line of stdout and exits by itself after
-# --ttl seconds or on SIGTERM.  Each connection is served by a thread.
+# --ttl seconds or on SIGTERM.  Each connection is served by a thread,
+# which answers the streams itself but those that wait (5104..., 9a1r...),
+# which get a thread each.
 # With --cert and --key it speaks h2 over TLS (ALPN "h2"), where libcurl
 # multiplexes its requests as streams of one connection; else h2c with
 # prior knowledge (libcurl 7.88 opens a connection per request).
 #
 #   apns.py --ttl S --log FILE --name NAME --key-pub PEM --team T --kid K
 #           --topic TOPIC [--slow S] [--cert PEM --key PEM] [--quiet]
+#           [--delay MS]
+#
+# --delay holds every answer MS milliseconds without holding up the other
+# streams, as the network between a server and Apple would (benchmarks).
 #
 # A request must be POST /3/device/<hex token> with "authorization: bearer
 # <JWT>" whose ES256 signature verifies with --key-pub and whose header kid
@@ -34,6 +40,7 @@
 
 import argparse
 import base64
+import heapq
 import json
 import signal
 import select
@@ -63,6 +70,7 @@ ap.add_argument('--slow', type=float, default=2)
 ap.add_argument('--cert')
 ap.add_argument('--key')
 ap.add_argument('--quiet', action='store_true')
+ap.add_argument('--delay', type=float, default=0)
 args = ap.parse_args()
 
 with open(args.key_pub, 'rb') as f:
@@ -197,30 +205,47 @@ def serve(sock, n):
     streams = {}
     wlock = threading.Lock()
     wake_r, wake_w = socket.socketpair()
+    this = threading.current_thread()
+    later = []          # answers held for --delay: (due, sid, ...)
 
     def reply(sid, headers, data):
         status, reason = answer(headers, data, n, sid)
-        body = json.dumps({'reason': reason}).encode() if reason else b''
-        with wlock:
-            try:
-                conn.send_headers(sid, [(':status', str(status)),
-                                        ('apns-id',
-                                         headers.get('apns-id', ''))],
-                                  end_stream=not body)
-                if body:
-                    conn.send_data(sid, body, end_stream=True)
-            except Exception:
-                pass        # the stream or the connection is gone
+        inline = threading.current_thread() is this
+        if inline and args.delay > 0:
+            heapq.heappush(later, (time.monotonic() + args.delay / 1000.0,
+                                   sid, status, reason,
+                                   headers.get('apns-id', '')))
+            return
+        send(sid, status, reason, headers.get('apns-id', ''))
+        if inline:
+            return
         try:
             wake_w.send(b'x')
         except OSError:
             pass
 
+    def send(sid, status, reason, apns_id):
+        body = json.dumps({'reason': reason}).encode() if reason else b''
+        with wlock:
+            try:
+                conn.send_headers(sid, [(':status', str(status)),
+                                        ('apns-id', apns_id)],
+                                  end_stream=not body)
+                if body:
+                    conn.send_data(sid, body, end_stream=True)
+            except Exception:
+                pass        # the stream or the connection is gone
+
     while True:
+        wait = 1.0
+        if later:
+            wait = max(0.0, min(wait, later[0][0] - time.monotonic()))
         if isinstance(sock, ssl.SSLSocket) and sock.pending():
             ready = [sock]
         else:
-            ready, _, _ = select.select([sock, wake_r], [], [], 1.0)
+            ready, _, _ = select.select([sock, wake_r], [], [], wait)
+        while later and later[0][0] <= time.monotonic():
+            send(*heapq.heappop(later)[1:])
         if wake_r in ready:
             wake_r.recv(65536)
         if sock in ready:
@@ -245,9 +270,14 @@ def serve(sock, n):
                             ev.flow_controlled_length, ev.stream_id)
                 elif isinstance(ev, h2.events.StreamEnded):
                     h, d = streams.pop(ev.stream_id)
-                    threading.Thread(target=reply,
-                                     args=(ev.stream_id, h, d),
-                                     daemon=True).start()
+                    tok = h.get(':path', '')[len('/3/device/'):]
+                    if tok.startswith(('5104', '9a1r')):
+                        # answers that wait get a thread of their own
+                        threading.Thread(target=reply,
+                                         args=(ev.stream_id, h, d),
+                                         daemon=True).start()
+                    else:
+                        reply(ev.stream_id, h, d)
         with wlock:
             out = conn.data_to_send()
         try:
@@ -276,6 +306,7 @@ def main():
     print(ls.getsockname()[1], flush=True)
     while True:
         c, _ = ls.accept()
+        c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with LOCK:
             STATE['conns'] += 1
             n = STATE['conns']
