@@ -137,7 +137,7 @@ feat_outbox_ready(const char *app, const char *channel, const char **why)
 #define FEAT_OUTBOX_LISTED(table, t)                                          \
     " FROM push_target t JOIN " table " " t                                   \
     " ON " t ".user_id = t.user_id AND " t ".app_id = t.app_id"               \
-    " WHERE t.push_id = ?1 AND t.app_id = ?4"
+    " WHERE t.push_id = ?1"
 
 /*
  * Writes the rows of the devices of the users after < id <= last (all:
@@ -163,7 +163,7 @@ feat_outbox_write(sqlite3 *db, const char *app, sqlite3_int64 push_id,
                 : feat_db_exec(db, FEAT_OUTBOX_GETUI
                                    FEAT_OUTBOX_LISTED("push_client", "c")
                                    " AND c.switch = 1",
-                               "iiis", push_id, now_ms, now, app))
+                               "iii", push_id, now_ms, now))
            != FEAT_OK)
     {
         return FEAT_ERROR;
@@ -176,7 +176,7 @@ feat_outbox_write(sqlite3 *db, const char *app, sqlite3_int64 push_id,
                                last)
                 : feat_db_exec(db, FEAT_OUTBOX_APNS
                                    FEAT_OUTBOX_LISTED("apns_device", "d"),
-                               "iiis", push_id, now_ms, now, app))
+                               "iii", push_id, now_ms, now))
            != FEAT_OK)
     {
         return FEAT_ERROR;
@@ -186,14 +186,16 @@ feat_outbox_write(sqlite3 *db, const char *app, sqlite3_int64 push_id,
 }
 
 
-/* A count for the log (0 when the query fails: it only informs). */
+/* A count for the log (0 when the query fails: it only informs): of
+ * every user's devices of app (all), else of push_id's listed users'. */
 static long long
-feat_outbox_count(sqlite3 *db, const char *sql, const char *app,
-    sqlite3_int64 push_id, int all)
+feat_outbox_count(sqlite3 *db, const char *all_sql, const char *listed_sql,
+    const char *app, sqlite3_int64 push_id, int all)
 {
     sqlite3_int64  v;
 
-    if (feat_db_int(db, &v, sql, "sii", app, push_id, (sqlite3_int64) all)
+    if ((all ? feat_db_int(db, &v, all_sql, "s", app)
+             : feat_db_int(db, &v, listed_sql, "i", push_id))
         != FEAT_OK)
     {
         return 0;
@@ -203,11 +205,13 @@ feat_outbox_count(sqlite3 *db, const char *sql, const char *app,
 }
 
 
-/* The devices of push_id's users (all: every user of app), ?1 app, ?2 the
- * push, ?3 all. */
-#define FEAT_OUTBOX_USERS(t)                                                  \
-    " WHERE " t ".app_id = ?1 AND (?3 OR " t ".user_id IN"                    \
-    " (SELECT user_id FROM push_target WHERE push_id = ?2))"
+/* The devices of push_id's users: every user of app ?1, or the listed
+ * users of push ?1. */
+#define FEAT_OUTBOX_COUNT(table, t, cond)                                     \
+    "SELECT count(*) FROM " table " " t " WHERE " t ".app_id = ?1" cond,      \
+    "SELECT count(*) FROM push_target t JOIN " table " " t                    \
+    " ON " t ".user_id = t.user_id AND " t ".app_id = t.app_id"               \
+    " WHERE t.push_id = ?1" cond
 
 /*
  * Once a push's rows are all written: logs the devices it leaves out and
@@ -231,8 +235,8 @@ feat_outbox_account(sqlite3 *db, const char *app, sqlite3_int64 push_id,
         v = 0;
     }
     rows = v;
-    off = feat_outbox_count(db, "SELECT count(*) FROM push_client c"
-                                FEAT_OUTBOX_USERS("c") " AND c.switch = 0",
+    off = feat_outbox_count(db, FEAT_OUTBOX_COUNT("push_client", "c",
+                                                  " AND c.switch = 0"),
                             app, push_id, all);
     why[0] = '\0';
     w = 0;
@@ -243,8 +247,8 @@ feat_outbox_account(sqlite3 *db, const char *app, sqlite3_int64 push_id,
     }
 
     if (!feat_outbox_ready(app, "getui", &reason)) {
-        n = feat_outbox_count(db, "SELECT count(*) FROM push_client c"
-                                  FEAT_OUTBOX_USERS("c") " AND c.switch = 1",
+        n = feat_outbox_count(db, FEAT_OUTBOX_COUNT("push_client", "c",
+                                                    " AND c.switch = 1"),
                               app, push_id, all);
         if (n > 0 && w < sizeof(why)) {
             w += snprintf(why + w, sizeof(why) - w, "; getui: %s (%lld"
@@ -253,8 +257,7 @@ feat_outbox_account(sqlite3 *db, const char *app, sqlite3_int64 push_id,
     }
 
     if (!feat_outbox_ready(app, "apns", &reason)) {
-        n = feat_outbox_count(db, "SELECT count(*) FROM apns_device d"
-                                  FEAT_OUTBOX_USERS("d"),
+        n = feat_outbox_count(db, FEAT_OUTBOX_COUNT("apns_device", "d", ""),
                               app, push_id, all);
         if (n > 0 && w < sizeof(why)) {
             w += snprintf(why + w, sizeof(why) - w, "; apns: %s (%lld"
