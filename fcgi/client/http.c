@@ -481,7 +481,7 @@ done:
 }
 
 
-/* ---- the multi interface --------------------------------------------------- */
+/* ---- the multi interface ------------------------------------------------- */
 
 /* One exchange of a multi handle, kept with its easy handle for reuse. */
 struct feat_http_xfer {

@@ -3,17 +3,28 @@
  * it fans pushes to every user out in batches, claims due rows, hands each
  * to the provider of its channel and resolves it by the answer.
  *
- * Providers (channel, ready, send) are the modules' struct feat_module
- * push: APNs (modules/apns) and Getui plug in there.  A channel without a provider, or an app
- * without its credentials, gets its rows skipped (status 4, with the
- * reason): nothing could be delivered, and the push still counts as sent.
+ * Providers (channel, ready, prepare, judge) are the modules' struct
+ * feat_module push: APNs (modules/apns) and Getui (modules/push).  A
+ * provider builds a row's request and reads its answer; the requests go
+ * out here, several at once: each claimed row takes a slot (its own
+ * arena, reset when the row is resolved, so a long drain holds flat
+ * memory), and up to push.concurrency rows per provider host are in
+ * flight on that host's multi handle (fcgi/client/http.c: HTTP/2 streams
+ * of one connection for APNs, parallel kept connections for Getui).  Rows
+ * are marked sending when claimed, before any request, and resolved one
+ * by one as their answers come; a run claims a bounded number and ends
+ * when the last answer is in, so the jobs loop keeps its signals and
+ * sweeps.  A push gets no row for a channel without a provider or an app
+ * without its credentials (outbox.c); a row written before the app lost
+ * them is skipped here (status 4, with the reason).
+ *
  * With push.log_path set, every channel's rows go to the log provider
- * instead, which appends one JSON line per attempt (development, and the
- * outbox's tests); a token that starts "retry-", "fail-" or "gone-"
- * answers as a transient failure, a permanent one or a dead device, and
- * "slow-" sleeps a little after the line is written, as a slow provider
- * would before it answers; while "<push.log_path>.down" exists every
- * attempt is refused for good (a provider down, then back).
+ * instead, which appends one JSON line per attempt, synchronously
+ * (development, and the outbox's tests); a token that starts "retry-",
+ * "fail-" or "gone-" answers as a transient failure, a permanent one or a
+ * dead device, and "slow-" sleeps a little after the line is written, as
+ * a slow provider would before it answers; while "<push.log_path>.down"
+ * exists every attempt is refused for good (a provider down, then back).
  *
  * A transient failure is tried again after push.retry_base ms, doubled at
  * each attempt (at most an hour) with jitter over its upper half, until
