@@ -475,6 +475,10 @@ int feat_outbox_claim(sqlite3 *db, struct feat_arena *a, long long now_ms,
  */
 int feat_outbox_resolve(sqlite3 *db, const struct feat_outbox_row *row,
     int status, long long next_at_ms, const char *error, int gone);
+/* The same inside the caller's transaction (several rows resolved in one
+ * commit): FEAT_OK or FEAT_ERROR, and the caller rolls back. */
+int feat_outbox_resolve_in(sqlite3 *db, const struct feat_outbox_row *row,
+    int status, long long next_at_ms, const char *error, int gone);
 /* Sets push_id's status from its rows (inside the caller's transaction,
  * or alone): FEAT_OK or FEAT_ERROR. */
 int feat_outbox_judge(sqlite3 *db, sqlite3_int64 push_id);

@@ -11,8 +11,8 @@
  * memory), and up to push.concurrency rows per provider host are in
  * flight on that host's multi handle (fcgi/client/http.c: HTTP/2 streams
  * of one connection for APNs, parallel kept connections for Getui).  Rows
- * are marked sending when claimed, before any request, and resolved one
- * by one as their answers come; a run claims a bounded number and ends
+ * are marked sending when claimed, before any request, and resolved after
+ * their answers, those that came in one wait in one transaction; a run claims a bounded number and ends
  * when the last answer is in, so the jobs loop keeps its signals and
  * sweeps.  A push gets no row for a channel without a provider or an app
  * without its credentials (outbox.c); a row written before the app lost
@@ -67,6 +67,9 @@ struct feat_delivery_pool {
  * in flight, until it is resolved and the slot is free again. */
 struct feat_delivery_slot {
     int                               state;
+    int                               status;   /* FEAT_SLOT_DONE: the */
+    int                               gone;     /* verdict to store */
+    long long                         next;
     struct feat_arena                *a;        /* the row's; reset after */
     struct feat_outbox_row            row;
     struct feat_push_send             s;
@@ -77,6 +80,8 @@ struct feat_delivery_slot {
 #define FEAT_SLOT_FREE      0
 #define FEAT_SLOT_WAITING   1   /* prepared: its pool was full */
 #define FEAT_SLOT_FLIGHT    2
+#define FEAT_SLOT_DONE      3   /* answered: its verdict to be stored */
+#define FEAT_SLOT_AGAIN     4   /* answered: to go again at once */
 
 static int feat_delivery_log_ready(const char *app);
 static int feat_delivery_log_prepare(struct feat_push_send *s);
@@ -170,18 +175,19 @@ feat_delivery_backoff(int attempts)
 }
 
 
-/* Resolves row by the provider's answer rc (FEAT_SEND_*), err its reason. */
+/* What an answer rc (FEAT_SEND_*) makes of a row: its status, the time of
+ * its next attempt and whether its device is gone; err its reason, which
+ * this may lengthen.  Logged unless sent. */
 static void
-feat_delivery_resolve(sqlite3 *db, const struct feat_outbox_row *row, int rc,
-    char *err, size_t errlen)
+feat_delivery_verdict(const struct feat_outbox_row *row, int rc, char *err,
+    size_t errlen, int *status, long long *next, int *gone)
 {
-    int        gone, status;
     char       why[320];
-    long long  now, next, ttl, max;
+    long long  now, ttl, max;
 
     now = feat_now_ms();
-    next = 0;
-    gone = 0;
+    *next = 0;
+    *gone = 0;
 
     ttl = feat_setting_int(row->app_id, "push.ttl");
     max = feat_setting_int(row->app_id, "push.max_attempts");
@@ -189,45 +195,58 @@ feat_delivery_resolve(sqlite3 *db, const struct feat_outbox_row *row, int rc,
     switch (rc) {
 
     case FEAT_SEND_OK:
-        status = FEAT_OUTBOX_SENT;
+        *status = FEAT_OUTBOX_SENT;
         err[0] = '\0';
         break;
 
     case FEAT_SEND_RETRY:
-        next = now + feat_delivery_backoff(row->attempts);
+        *next = now + feat_delivery_backoff(row->attempts);
 
         if (row->attempts >= max) {
-            status = FEAT_OUTBOX_FAILED;
+            *status = FEAT_OUTBOX_FAILED;
             snprintf(why, sizeof(why), "%.240s (gave up after %d attempts)",
                      err, row->attempts);
             snprintf(err, errlen, "%s", why);
 
-        } else if (next / 1000 > (long long) row->created_at + ttl) {
-            status = FEAT_OUTBOX_FAILED;
+        } else if (*next / 1000 > (long long) row->created_at + ttl) {
+            *status = FEAT_OUTBOX_FAILED;
             snprintf(why, sizeof(why), "%.240s (push.ttl passed)", err);
             snprintf(err, errlen, "%s", why);
 
         } else {
-            status = FEAT_OUTBOX_PENDING;
+            *status = FEAT_OUTBOX_PENDING;
         }
         break;
 
     case FEAT_SEND_GONE:
-        gone = 1;
+        *gone = 1;
         /* fall through */
 
     default:
-        status = FEAT_OUTBOX_FAILED;
+        *status = FEAT_OUTBOX_FAILED;
         break;
     }
 
-    if (status != FEAT_OUTBOX_SENT) {
-        feat_log(status == FEAT_OUTBOX_PENDING ? LOG_INFO : LOG_NOTICE, 0,
+    if (*status != FEAT_OUTBOX_SENT) {
+        feat_log(*status == FEAT_OUTBOX_PENDING ? LOG_INFO : LOG_NOTICE, 0,
                  "push %lld to %s device %lld: attempt %d: %s%s",
                  (long long) row->push_id, row->channel,
                  (long long) row->device_id, row->attempts, err,
-                 gone ? " (device dropped)" : "");
+                 *gone ? " (device dropped)" : "");
     }
+}
+
+
+/* Resolves row by the provider's answer rc (FEAT_SEND_*), err its reason,
+ * in a transaction of its own. */
+static void
+feat_delivery_resolve(sqlite3 *db, const struct feat_outbox_row *row, int rc,
+    char *err, size_t errlen)
+{
+    int        status, gone;
+    long long  next;
+
+    feat_delivery_verdict(row, rc, err, errlen, &status, &next, &gone);
 
     if (feat_outbox_resolve(db, row, status, next, err, gone) != FEAT_OK) {
         /* left sending: the next start sends it again under its id */
@@ -429,9 +448,14 @@ feat_delivery_begin(sqlite3 *db, struct feat_delivery_slot *sl,
 }
 
 
-/* An answer (or its absence) came for a row in flight. */
+/*
+ * An answer (or its absence) came for a row in flight: the provider's
+ * verdict goes into the slot, to be resolved with the other answers of
+ * the same wait (FEAT_SLOT_DONE), or the row is to go again at once with
+ * a fresh credential (FEAT_SLOT_AGAIN).
+ */
 static void
-feat_delivery_answer(sqlite3 *db, struct feat_delivery_slot *sl)
+feat_delivery_answer(struct feat_delivery_slot *sl)
 {
     int  rc;
 
@@ -439,17 +463,90 @@ feat_delivery_answer(sqlite3 *db, struct feat_delivery_slot *sl)
 
     if (rc == FEAT_SEND_AGAIN) {
         if (!sl->s.again) {
-            /* a fresh credential, and the row again within its attempt */
             sl->s.again = 1;
-            feat_delivery_prepare(db, sl);
+            sl->state = FEAT_SLOT_AGAIN;
             return;
         }
 
         rc = FEAT_SEND_RETRY;
     }
 
-    feat_delivery_resolve(db, &sl->row, rc, sl->s.err, sizeof(sl->s.err));
-    feat_delivery_free(sl);
+    feat_delivery_verdict(&sl->row, rc, sl->s.err, sizeof(sl->s.err),
+                          &sl->status, &sl->next, &sl->gone);
+    sl->state = FEAT_SLOT_DONE;
+}
+
+
+/*
+ * Resolves the rows whose answers came in one wait in one transaction:
+ * one commit for many rows.  Should it fail, each is resolved alone; one
+ * that cannot be is left sending, and the next start sends it again
+ * under its id.  Then the slots are free, and the rows to go again are
+ * prepared (outside the transaction: a fresh credential may take an
+ * outside call).
+ */
+static void
+feat_delivery_settle(sqlite3 *db)
+{
+    int                         ok;
+    size_t                      i, n;
+    struct feat_delivery_slot  *sl;
+
+    n = 0;
+    for (i = 0; i < feat_delivery_nslots; i++) {
+        n += (feat_delivery_slots[i].state == FEAT_SLOT_DONE);
+    }
+
+    ok = 0;
+
+    if (n > 0 && feat_db_begin(db) == FEAT_OK) {
+        ok = 1;
+
+        for (i = 0; ok && i < feat_delivery_nslots; i++) {
+            sl = &feat_delivery_slots[i];
+
+            if (sl->state == FEAT_SLOT_DONE
+                && feat_outbox_resolve_in(db, &sl->row, sl->status, sl->next,
+                                          sl->s.err, sl->gone)
+                   != FEAT_OK)
+            {
+                ok = 0;
+            }
+        }
+
+        if (!ok) {
+            feat_db_rollback(db);
+        } else if (feat_db_commit(db) != FEAT_OK) {
+            ok = 0;
+        }
+    }
+
+    for (i = 0; i < feat_delivery_nslots; i++) {
+        sl = &feat_delivery_slots[i];
+
+        if (sl->state != FEAT_SLOT_DONE) {
+            continue;
+        }
+
+        if (!ok
+            && feat_outbox_resolve(db, &sl->row, sl->status, sl->next,
+                                   sl->s.err, sl->gone)
+               != FEAT_OK)
+        {
+            feat_log(LOG_ERR, 0, "outbox row %lld not resolved",
+                     (long long) sl->row.id);
+        }
+
+        feat_delivery_free(sl);
+    }
+
+    for (i = 0; i < feat_delivery_nslots; i++) {
+        sl = &feat_delivery_slots[i];
+
+        if (sl->state == FEAT_SLOT_AGAIN) {
+            feat_delivery_prepare(db, sl);
+        }
+    }
 }
 
 
@@ -525,11 +622,13 @@ feat_delivery_wait(sqlite3 *db, struct feat_arena *a)
             sl->s.resp.len = resp.len;
             sl->s.resp.body = resp.body != NULL
                 ? feat_arena_strndup(sl->a, resp.body, resp.len) : NULL;
-            feat_delivery_answer(db, sl);
+            feat_delivery_answer(sl);
         }
 
         feat_arena_reset(a);
     }
+
+    feat_delivery_settle(db);
 }
 
 

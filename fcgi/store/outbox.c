@@ -491,8 +491,17 @@ feat_outbox_resolve(sqlite3 *db, const struct feat_outbox_row *row,
         return FEAT_ERROR;
     }
 
-    e = FEAT_E_INTERNAL;
+    e = feat_outbox_resolve_in(db, row, status, next_at_ms, error, gone)
+        == FEAT_OK ? FEAT_E_NONE : FEAT_E_INTERNAL;
 
+    return feat_db_end(db, e) == FEAT_E_NONE ? FEAT_OK : FEAT_ERROR;
+}
+
+
+int
+feat_outbox_resolve_in(sqlite3 *db, const struct feat_outbox_row *row,
+    int status, long long next_at_ms, const char *error, int gone)
+{
     if (feat_db_exec(db, "UPDATE outbox SET status = ?, next_at = ?,"
                          " last_error = ?, updated_at = ?"
                          " WHERE id = ? AND status = 1",
@@ -501,7 +510,7 @@ feat_outbox_resolve(sqlite3 *db, const struct feat_outbox_row *row,
                      row->id)
         != FEAT_OK)
     {
-        goto done;
+        return FEAT_ERROR;
     }
 
     if (gone && strcmp(row->channel, "apns") == 0
@@ -510,7 +519,7 @@ feat_outbox_resolve(sqlite3 *db, const struct feat_outbox_row *row,
                         row->token)
            != FEAT_OK)
     {
-        goto done;
+        return FEAT_ERROR;
     }
 
     if (gone && strcmp(row->channel, "getui") == 0
@@ -520,16 +529,10 @@ feat_outbox_resolve(sqlite3 *db, const struct feat_outbox_row *row,
                         row->token)
            != FEAT_OK)
     {
-        goto done;
+        return FEAT_ERROR;
     }
 
-    if (feat_outbox_judge(db, row->push_id) == FEAT_OK) {
-        e = FEAT_E_NONE;
-    }
-
-done:
-
-    return feat_db_end(db, e) == FEAT_E_NONE ? FEAT_OK : FEAT_ERROR;
+    return feat_outbox_judge(db, row->push_id);
 }
 
 
