@@ -316,8 +316,14 @@ test_push(sqlite3_int64 ua, sqlite3_int64 ub, sqlite3_int64 uc,
            FEAT_E_NOT_FOUND, "no push to a user of another app");
     is_int(feat_push_send(db, "", mc, "x", "", NULL, 0, &p4, &bad),
            FEAT_E_NOT_FOUND, "no push from a manager of another app");
-    is_int(count_rows("SELECT COUNT(*) FROM push WHERE status = 0"), 3,
-           "pushes are recorded queued");
+    is_int(count_rows("SELECT COUNT(*) FROM push WHERE status = 0"), 2,
+           "pushes to all are recorded queued (the jobs process fans out)");
+    is_int(count_rows("SELECT COUNT(*) FROM push WHERE status = 1"
+                      " AND scope = 1 AND title = 'to B'"), 1,
+           "the push to B: B's device is on a channel the app has no"
+           " credentials for, so no row and sent at once");
+    is_int(count_rows("SELECT COUNT(*) FROM outbox"), 0,
+           "... and no outbox row");
 
     ok(feat_push_log_list(db, arena, "", ua, 0, 20, &total, &items, &n)
        == FEAT_E_NONE && total == 1 && n == 1 && items[0].id == p1,
