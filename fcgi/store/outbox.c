@@ -198,6 +198,9 @@ feat_outbox_count(sqlite3 *db, const char *all_sql, const char *listed_sql,
              : feat_db_int(db, &v, listed_sql, "i", push_id))
         != FEAT_OK)
     {
+        /* best effort: the push is queued all the same */
+        feat_log(LOG_WARNING, 0, "push %lld: devices left out not counted",
+                 (long long) push_id);
         return 0;
     }
 
@@ -232,7 +235,9 @@ feat_outbox_account(sqlite3 *db, const char *app, sqlite3_int64 push_id,
                     "i", push_id)
         != FEAT_OK)
     {
-        v = 0;
+        feat_log(LOG_WARNING, 0, "push %lld: devices left out not counted",
+                 (long long) push_id);
+        return;
     }
     rows = v;
     off = feat_outbox_count(db, FEAT_OUTBOX_COUNT("push_client", "c",
