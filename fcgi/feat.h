@@ -1113,6 +1113,10 @@ struct feat_conf_option {
     X(DIALECTS, "dialects", STR, "v2 v1 feat",                                \
       "dialects served (v2 v1 feat)")                                         \
     X(ERROR_LOG, "error_log", PATH, "stderr", "error log path, or stderr")    \
+    X(IMAGE_MAX_PIXELS, "image.max_pixels", INT, "40000000",                  \
+      "largest image accepted, width times height (from its header)")         \
+    X(IMAGE_MAX_SIDE, "image.max_side", INT, "10000",                         \
+      "largest width or height of an image accepted")                         \
     X(JOBS_INTERVAL, "jobs.interval", INT, "30",                              \
       "seconds between the jobs process sweeps")                              \
     X(HASH_LISTEN, "hash_listen", PATH, "",                                   \
@@ -1282,7 +1286,6 @@ const struct feat_part *feat_part_find(const struct feat_part *parts,
 #define FEAT_IMAGE_PNG   1
 #define FEAT_IMAGE_JPEG  2
 #define FEAT_IMAGE_GIF   3
-#define FEAT_IMAGE_MAX_SIDE  20000
 
 struct feat_image_info {
     int          type;           /* FEAT_IMAGE_* */
@@ -1294,8 +1297,10 @@ struct feat_image_info {
 
 /*
  * Recognizes a PNG, JPEG or GIF by its bytes alone and walks its structure:
- * FEAT_OK with *info, or FEAT_DECLINED for anything else, a truncated or
- * corrupt file, or a side of 0 or above FEAT_IMAGE_MAX_SIDE.
+ * FEAT_OK with *info; FEAT_DECLINED for anything else, a truncated or
+ * corrupt file, or a side of 0; FEAT_ERROR for an image whose header (any
+ * GIF frame's too) claims more than config image.max_side on a side or
+ * image.max_pixels in all, judged before anything else of it is read.
  */
 int feat_image_inspect(const unsigned char *p, size_t n,
     struct feat_image_info *info);

@@ -59,17 +59,38 @@ feat_be32(const unsigned char *p)
 }
 
 
+/*
+ * 1 if a picture of w x h stays within image.max_side and image.max_pixels:
+ * what a decoder would allocate for it is judged from the header alone,
+ * before anything (a thumbnailer, a client) decodes a pixel.
+ */
 static int
-feat_image_dims(struct feat_image_info *info, unsigned w, unsigned h)
+feat_image_fits(unsigned long w, unsigned long h)
 {
-    if (w == 0 || h == 0
-        || w > FEAT_IMAGE_MAX_SIDE || h > FEAT_IMAGE_MAX_SIDE)
-    {
+    long long  side, pixels;
+
+    side = feat_conf_int(FEAT_CONF_IMAGE_MAX_SIDE);
+    pixels = feat_conf_int(FEAT_CONF_IMAGE_MAX_PIXELS);
+
+    return (long long) w <= side && (long long) h <= side
+           && (long long) w * (long long) h <= pixels;
+}
+
+
+/* FEAT_OK; FEAT_DECLINED for a side of 0; FEAT_ERROR when it does not fit. */
+static int
+feat_image_dims(struct feat_image_info *info, unsigned long w,
+    unsigned long h)
+{
+    if (w == 0 || h == 0) {
         return FEAT_DECLINED;
     }
+    if (!feat_image_fits(w, h)) {
+        return FEAT_ERROR;
+    }
 
-    info->width = w;
-    info->height = h;
+    info->width = (unsigned) w;
+    info->height = (unsigned) h;
     return FEAT_OK;
 }
 
@@ -114,10 +135,10 @@ static int
 feat_png_walk(const unsigned char *p, size_t n, struct feat_image_info *info,
     size_t *end)
 {
+    int       rc, idat;
     size_t    pos;
     uint32_t  len;
     unsigned  depth, color;
-    int       idat;
 
     if (n < 8 || memcmp(p, feat_png_sig, 8) != 0) {
         return FEAT_DECLINED;
@@ -150,10 +171,9 @@ feat_png_walk(const unsigned char *p, size_t n, struct feat_image_info *info,
             {
                 return FEAT_DECLINED;
             }
-            if (feat_image_dims(info, feat_be32(p + 16), feat_be32(p + 20))
-                != FEAT_OK)
-            {
-                return FEAT_DECLINED;
+            rc = feat_image_dims(info, feat_be32(p + 16), feat_be32(p + 20));
+            if (rc != FEAT_OK) {
+                return rc;
             }
 
         } else if (memcmp(p + pos + 4, "IHDR", 4) == 0) {
@@ -246,7 +266,7 @@ feat_jpeg_walk(const unsigned char *p, size_t n, struct feat_image_info *info,
 {
     size_t    pos, start, end;
     unsigned  len;
-    int       m, sof, sos;
+    int       rc, m, sof, sos;
 
     if (n < 4 || p[0] != 0xff || p[1] != 0xd8) {
         return FEAT_DECLINED;
@@ -303,12 +323,13 @@ feat_jpeg_walk(const unsigned char *p, size_t n, struct feat_image_info *info,
         end = pos + len;
 
         if (feat_jpeg_sof(m)) {
-            if (sof++ || len < 8
-                || feat_image_dims(info, feat_be16(p + pos + 5),
-                                   feat_be16(p + pos + 3))
-                   != FEAT_OK)
-            {
+            if (sof++ || len < 8) {
                 return FEAT_DECLINED;
+            }
+            rc = feat_image_dims(info, feat_be16(p + pos + 5),
+                                 feat_be16(p + pos + 3));
+            if (rc != FEAT_OK) {
+                return rc;
             }
         }
 
@@ -377,16 +398,17 @@ feat_gif_blocks(const unsigned char *p, size_t n, size_t *pos)
 static int
 feat_gif_walk(const unsigned char *p, size_t n, struct feat_image_info *info)
 {
+    int       rc, images;
     size_t    pos, ct;
     unsigned  flags;
-    int       images;
 
     if (n < 13 || (memcmp(p, "GIF87a", 6) != 0 && memcmp(p, "GIF89a", 6) != 0))
     {
         return FEAT_DECLINED;
     }
-    if (feat_image_dims(info, feat_le16(p + 6), feat_le16(p + 8)) != FEAT_OK) {
-        return FEAT_DECLINED;
+    rc = feat_image_dims(info, feat_le16(p + 6), feat_le16(p + 8));
+    if (rc != FEAT_OK) {
+        return rc;
     }
 
     pos = 13;
@@ -425,6 +447,18 @@ feat_gif_walk(const unsigned char *p, size_t n, struct feat_image_info *info)
             if (n - pos < 10) {
                 return FEAT_DECLINED;
             }
+            /*
+             * Each frame is judged on its own: a decoder allocates what
+             * the frame claims (and where it lies), whatever the screen
+             * says.
+             */
+            if (!feat_image_fits(
+                    (unsigned long) feat_le16(p + pos) + feat_le16(p + pos + 4),
+                    (unsigned long) feat_le16(p + pos + 2)
+                    + feat_le16(p + pos + 6)))
+            {
+                return FEAT_ERROR;
+            }
             flags = p[pos + 8];
             pos += 9;
             if (flags & 0x80) {
@@ -457,8 +491,9 @@ int
 feat_image_inspect(const unsigned char *p, size_t n,
     struct feat_image_info *info)
 {
-    struct feat_image_info  in;
+    int                     rc;
     size_t                  end;
+    struct feat_image_info  in;
 
     if (p == NULL) {
         return FEAT_DECLINED;
@@ -466,23 +501,31 @@ feat_image_inspect(const unsigned char *p, size_t n,
 
     memset(&in, 0, sizeof(in));
 
-    if (feat_png_walk(p, n, &in, &end) == FEAT_OK) {
+    /* each walk declines at once what does not start with its signature */
+    if ((rc = feat_png_walk(p, n, &in, &end)) != FEAT_DECLINED) {
         in.type = FEAT_IMAGE_PNG;
         in.content_type = "image/png";
         in.ext = "png";
 
-    } else if (feat_jpeg_walk(p, n, &in, NULL, NULL) == FEAT_OK) {
+    } else if ((rc = feat_jpeg_walk(p, n, &in, NULL, NULL))
+               != FEAT_DECLINED)
+    {
         in.type = FEAT_IMAGE_JPEG;
         in.content_type = "image/jpeg";
         in.ext = "jpg";
 
-    } else if (feat_gif_walk(p, n, &in) == FEAT_OK) {
+    } else if ((rc = feat_gif_walk(p, n, &in)) != FEAT_DECLINED) {
         in.type = FEAT_IMAGE_GIF;
         in.content_type = "image/gif";
         in.ext = "gif";
 
     } else {
         return FEAT_DECLINED;
+    }
+
+    if (rc != FEAT_OK) {
+        /* too large: refused before anything else is looked at */
+        return rc;
     }
 
     *info = in;
@@ -494,12 +537,14 @@ int
 feat_image_strip(struct feat_arena *a, const unsigned char *p, size_t n,
     unsigned char **out, size_t *outn)
 {
+    int                     rc;
+    size_t                  end;
     struct feat_image_info  info;
     struct feat_image_out   o;
-    size_t                  end;
 
-    if (feat_image_inspect(p, n, &info) != FEAT_OK) {
-        return FEAT_DECLINED;
+    rc = feat_image_inspect(p, n, &info);
+    if (rc != FEAT_OK) {
+        return rc;
     }
 
     /* stripping only removes bytes: n is always enough */

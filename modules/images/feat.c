@@ -59,7 +59,9 @@ image_fail(struct feat_req *r, enum feat_error e, const char *bad)
 {
     if (e == FEAT_E_BAD_FIELD) {
         r->bad_field = bad;
-        r->bad_reason = strcmp(bad, "title") == 0
+        r->bad_reason = strcmp(bad, "image") == 0
+                        ? "image too large"
+                        : strcmp(bad, "title") == 0
                         ? "at most 64 characters of text"
                         : "at most 512 characters of text";
         return feat_fail_field(r);

@@ -99,9 +99,13 @@ feat_user_image_add(sqlite3 *db, struct feat_arena *a, const char *app,
     }
 
     /* by content alone: the name and the declared type mean nothing */
-    if (feat_image_inspect(p, n, &info) != FEAT_OK
-        || feat_image_strip(a, p, n, &data, &len) != FEAT_OK)
-    {
+    rc = feat_image_inspect(p, n, &info);
+    if (rc == FEAT_ERROR) {
+        /* over image.max_side or image.max_pixels: nothing is written */
+        *bad = "image";
+        return FEAT_E_BAD_FIELD;
+    }
+    if (rc != FEAT_OK || feat_image_strip(a, p, n, &data, &len) != FEAT_OK) {
         return FEAT_E_UPLOAD;
     }
 

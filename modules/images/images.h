@@ -50,8 +50,9 @@ int feat_user_image_text_ok(const char *s, size_t len, long max);
  * stripped of metadata, stored, and recorded with title and description
  * (NULL or "" for none; checked: *bad "title", "description").  If the
  * row cannot be written the file is removed again.  *out gets the row.
- * FEAT_E_NONE, FEAT_E_UPLOAD, FEAT_E_BAD_FIELD, FEAT_E_NOT_FOUND (the
- * user is not of the app) or FEAT_E_INTERNAL.
+ * FEAT_E_NONE, FEAT_E_UPLOAD, FEAT_E_BAD_FIELD (*bad "image": larger than
+ * image.max_side or image.max_pixels), FEAT_E_NOT_FOUND (the user is not
+ * of the app) or FEAT_E_INTERNAL.
  */
 enum feat_error feat_user_image_add(sqlite3 *db, struct feat_arena *a,
     const char *app, sqlite3_int64 user_id, const unsigned char *p, size_t n,

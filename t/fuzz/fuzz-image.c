@@ -1,8 +1,10 @@
 /*
  * fuzz-image.c: libFuzzer target for feat_image_inspect and
- * feat_image_strip (fcgi/media/image.c).  Whatever inspect accepts must strip;
- * the stripped copy must be no longer, be accepted again as the same type
- * and size, and strip to itself (stripping is idempotent).
+ * feat_image_strip (fcgi/media/image.c).  What inspect refuses, strip
+ * refuses the same way; what it accepts fits image.max_side and
+ * image.max_pixels and must strip; the stripped copy must be no longer, be
+ * accepted again as the same type and size, and strip to itself (stripping
+ * is idempotent).
  */
 
 #include "config.h"
@@ -21,6 +23,7 @@ static struct feat_arena  *arena;
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    int                      rc;
     struct feat_image_info   info, again;
     unsigned char           *out, *out2;
     size_t                   outn, outn2;
@@ -29,9 +32,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         arena = feat_arena_create();
     }
 
-    if (feat_image_inspect(data, size, &info) != FEAT_OK) {
-        if (feat_image_strip(arena, data, size, &out, &outn)
-            != FEAT_DECLINED)
+    rc = feat_image_inspect(data, size, &info);
+    if (rc != FEAT_OK) {
+        /* not an image (DECLINED) or too large (ERROR): strip agrees */
+        if ((rc != FEAT_DECLINED && rc != FEAT_ERROR)
+            || feat_image_strip(arena, data, size, &out, &outn) != rc)
         {
             abort();
         }
@@ -39,9 +44,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
 
+    /* what is accepted is within image.max_side and image.max_pixels */
     if (info.width == 0 || info.height == 0
-        || info.width > FEAT_IMAGE_MAX_SIDE
-        || info.height > FEAT_IMAGE_MAX_SIDE)
+        || info.width > feat_conf_int(FEAT_CONF_IMAGE_MAX_SIDE)
+        || info.height > feat_conf_int(FEAT_CONF_IMAGE_MAX_SIDE)
+        || (long long) info.width * info.height
+           > feat_conf_int(FEAT_CONF_IMAGE_MAX_PIXELS))
     {
         abort();
     }

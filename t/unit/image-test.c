@@ -8,6 +8,7 @@
 
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,12 +194,7 @@ test_png(struct feat_arena *a)
     ok(inspect(&t, &info) == FEAT_DECLINED, "PNG without IHDR refused");
 
     t = in;
-    t.b[16] = 0; t.b[17] = 0; t.b[18] = 0x4e; t.b[19] = 0x21;  /* 20001 */
-    ok(inspect(&t, &info) == FEAT_DECLINED, "PNG wider than 20000 refused");
-    t.b[18] = 0x4e; t.b[19] = 0x20;                            /* 20000 */
-    ok(inspect(&t, &info) == FEAT_OK && info.width == 20000,
-       "PNG 20000 wide accepted");
-    t.b[18] = 0; t.b[19] = 0;
+    t.b[16] = 0; t.b[17] = 0; t.b[18] = 0; t.b[19] = 0;
     ok(inspect(&t, &info) == FEAT_DECLINED, "PNG 0 wide refused");
 
     t = in;
@@ -324,6 +320,109 @@ test_gif(struct feat_arena *a)
 
 
 static void
+set_be32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char) (v >> 24); p[1] = (unsigned char) (v >> 16);
+    p[2] = (unsigned char) (v >> 8);  p[3] = (unsigned char) v;
+}
+
+
+/*
+ * Decompression bombs: sides and areas are judged from the header, by
+ * image.max_side (10000) and image.max_pixels (40000000), on every frame
+ * of a GIF; a refusal is FEAT_ERROR, not "not an image".
+ */
+static void
+test_bombs(struct feat_arena *a)
+{
+    struct buf              png, jpg, gif, t;
+    struct feat_image_info  info;
+    unsigned char          *out;
+    size_t                  outn;
+
+    memset(&png, 0, sizeof(png));
+    ADD(&png, png_sig); ADD(&png, png_ihdr); ADD(&png, png_idat);
+    ADD(&png, png_iend);
+
+    t = png;
+    set_be32(t.b + 16, 20000); set_be32(t.b + 20, 20000);
+    ok(inspect(&t, &info) == FEAT_ERROR, "PNG 20000 x 20000 refused");
+    ok(feat_image_strip(a, t.b, t.n, &out, &outn) == FEAT_ERROR,
+       "... by strip too");
+    set_be32(t.b + 16, 10001); set_be32(t.b + 20, 1);
+    ok(inspect(&t, &info) == FEAT_ERROR, "PNG 10001 wide refused");
+    set_be32(t.b + 16, 1); set_be32(t.b + 20, 10001);
+    ok(inspect(&t, &info) == FEAT_ERROR, "PNG 10001 high refused");
+    set_be32(t.b + 16, 10000); set_be32(t.b + 20, 4000);
+    ok(inspect(&t, &info) == FEAT_OK && info.width == 10000
+       && info.height == 4000, "PNG 10000 x 4000 (40000000) accepted");
+    set_be32(t.b + 16, 10000); set_be32(t.b + 20, 4001);
+    ok(inspect(&t, &info) == FEAT_ERROR, "PNG 10000 x 4001 refused");
+    set_be32(t.b + 16, 0xffffffff); set_be32(t.b + 20, 0xffffffff);
+    ok(inspect(&t, &info) == FEAT_ERROR, "PNG 2^32-1 square refused");
+    t.n -= 12;
+    ok(inspect(&t, &info) == FEAT_ERROR,
+       "a huge PNG is refused from IHDR, before the rest is read");
+
+    memset(&jpg, 0, sizeof(jpg));
+    ADD(&jpg, jpg_soi); ADD(&jpg, jpg_sof); ADD(&jpg, jpg_sos);
+    ADD(&jpg, jpg_data); ADD(&jpg, jpg_eoi);
+    ok(inspect(&jpg, &info) == FEAT_OK, "small JPEG accepted");
+    t = jpg;
+    t.b[2 + 5] = 0x4e; t.b[2 + 6] = 0x20;    /* height 20000 */
+    t.b[2 + 7] = 0x4e; t.b[2 + 8] = 0x20;    /* width 20000 */
+    ok(inspect(&t, &info) == FEAT_ERROR, "JPEG 20000 x 20000 refused");
+    t.b[2 + 5] = 0x00; t.b[2 + 6] = 0x02;
+    ok(inspect(&t, &info) == FEAT_ERROR, "JPEG 20000 wide refused");
+    t.b[2 + 7] = 0xff; t.b[2 + 8] = 0xff;
+    t.b[2 + 5] = 0xff; t.b[2 + 6] = 0xff;
+    ok(inspect(&t, &info) == FEAT_ERROR, "JPEG 65535 x 65535 refused");
+
+    memset(&gif, 0, sizeof(gif));
+    ADD(&gif, gif_1x1);
+    t = gif;
+    t.b[6] = 0xff; t.b[7] = 0xff; t.b[8] = 0xff; t.b[9] = 0xff;
+    ok(inspect(&t, &info) == FEAT_ERROR, "GIF screen 65535 x 65535 refused");
+
+    /* the descriptor: 0x2c at 27, left 28, top 30, width 32, height 34 */
+    t = gif;
+    t.b[32] = 0xff; t.b[33] = 0xff; t.b[34] = 0xff; t.b[35] = 0xff;
+    ok(inspect(&t, &info) == FEAT_ERROR,
+       "GIF frame of 65535 x 65535 in a 1 x 1 screen refused");
+    t = gif;
+    t.b[28] = 0x10; t.b[29] = 0x27;          /* left 10000, 1 wide */
+    ok(inspect(&t, &info) == FEAT_ERROR,
+       "GIF frame ending past image.max_side refused");
+
+    /* a second frame is judged too */
+    memset(&t, 0, sizeof(t));
+    add(&t, gif_1x1, sizeof(gif_1x1) - 1);
+    add(&t, gif_1x1 + 27, sizeof(gif_1x1) - 27);
+    ok(inspect(&t, &info) == FEAT_OK, "two-frame GIF accepted");
+    t.b[sizeof(gif_1x1) - 1 + 5] = 0x00; t.b[sizeof(gif_1x1) - 1 + 6] = 0x60;
+    t.b[sizeof(gif_1x1) - 1 + 7] = 0x00; t.b[sizeof(gif_1x1) - 1 + 8] = 0x60;
+    ok(inspect(&t, &info) == FEAT_ERROR,
+       "GIF second frame of 24576 x 24576 refused");
+
+    /* the limits are the config's */
+    ok(feat_conf_set(FEAT_CONF_IMAGE_MAX_SIDE, "30000") == FEAT_OK
+       && feat_conf_set(FEAT_CONF_IMAGE_MAX_PIXELS, "400000000") == FEAT_OK,
+       "limits raised");
+    t = png;
+    set_be32(t.b + 16, 20000); set_be32(t.b + 20, 20000);
+    ok(inspect(&t, &info) == FEAT_OK && info.width == 20000,
+       "PNG 20000 x 20000 accepted under raised limits");
+    ok(feat_conf_set(FEAT_CONF_IMAGE_MAX_SIDE, "100") == FEAT_OK,
+       "max_side 100");
+    set_be32(t.b + 16, 101); set_be32(t.b + 20, 1);
+    ok(inspect(&t, &info) == FEAT_ERROR, "PNG 101 wide refused under 100");
+    ok(feat_conf_set(FEAT_CONF_IMAGE_MAX_SIDE, "10000") == FEAT_OK
+       && feat_conf_set(FEAT_CONF_IMAGE_MAX_PIXELS, "40000000") == FEAT_OK,
+       "limits back to their defaults");
+}
+
+
+static void
 test_not_images(struct feat_arena *a)
 {
     struct feat_image_info  info;
@@ -440,6 +539,7 @@ main(void)
     test_png(a);
     test_jpeg(a);
     test_gif(a);
+    test_bombs(a);
     test_not_images(a);
     test_store(a);
 
