@@ -1305,10 +1305,15 @@ struct feat_image_info {
 int feat_image_inspect(const unsigned char *p, size_t n,
     struct feat_image_info *info);
 /*
- * A copy (in the arena) without metadata: JPEG loses APP1..APP15 and COM,
- * PNG loses eXIf, tEXt, zTXt, iTXt and tIME; bytes after the end marker are
- * dropped; GIF is copied as is.  FEAT_OK, or FEAT_DECLINED if p is not an
- * image feat_image_inspect accepts.
+ * A copy (in the arena) without metadata, made in one pass over the
+ * structure feat_image_inspect proved: JPEG keeps of its APPn segments
+ * only APP0 JFIF, APP2 ICC_PROFILE and APP14 Adobe, and loses COM; PNG
+ * keeps the critical chunks and of the ancillary ones only tRNS, gAMA,
+ * cHRM, sRGB, iCCP and pHYs; GIF loses comment extensions and application
+ * extensions but the NETSCAPE2.0 loop block; bytes after IEND, EOI or the
+ * GIF trailer are dropped.  Everything kept is byte for byte the same.
+ * FEAT_OK; otherwise what feat_image_inspect answers (FEAT_DECLINED,
+ * FEAT_ERROR).
  */
 int feat_image_strip(struct feat_arena *a, const unsigned char *p, size_t n,
     unsigned char **out, size_t *outn);

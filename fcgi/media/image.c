@@ -4,9 +4,13 @@
  * then walked to the end marker with every length checked against the
  * buffer, so a truncated or corrupt file is refused like a non-image; the
  * width and height come from IHDR, the SOFn segment or the GIF screen
- * descriptor.  Stripping removes what can locate or identify the uploader
- * (EXIF with its GPS position, XMP, comments, text chunks, timestamps) and
- * copies everything else byte for byte: no pixel is decoded or re-encoded.
+ * descriptor, and an image larger than image.max_side or image.max_pixels
+ * is refused from them.  Stripping is the same walk again over the proved
+ * structure, copying in one pass only the pieces that draw the picture:
+ * what can locate or identify the uploader (EXIF with its GPS position,
+ * XMP, comments, text chunks, timestamps, vendor blocks, anything after
+ * the end marker) is left behind, the rest is copied byte for byte: no
+ * pixel is decoded or re-encoded.
  * Storing writes a file with a random name under media_dir through a temp
  * file, fsync and rename, so nginx never serves half a file.
  */
@@ -26,15 +30,23 @@
 
 #define FEAT_IMAGE_NAME  32
 
-/* Called for each piece of a JPEG: a marker segment, or entropy data (0). */
-typedef void (*feat_jpeg_pt)(void *ctx, int marker, size_t start,
-    size_t end);
-
+/* Where a strip copies the pieces a walk keeps. */
 struct feat_image_out {
     const unsigned char  *src;
     unsigned char        *dst;
     size_t                len;
 };
+
+
+/* Appends src[start..end) to o's copy; a walk without o only checks. */
+static void
+feat_image_emit(struct feat_image_out *o, size_t start, size_t end)
+{
+    if (o != NULL && end > start) {
+        memcpy(o->dst + o->len, o->src + start, end - start);
+        o->len += end - start;
+    }
+}
 
 
 static unsigned
@@ -116,24 +128,45 @@ feat_png_type_ok(const unsigned char *t)
 }
 
 
-/* Metadata chunks feat_image_strip drops. */
+/*
+ * 1 for a chunk a stored copy keeps: every critical chunk (upper-case
+ * first letter: IHDR, PLTE, IDAT, IEND, and any a decoder must refuse if
+ * it does not know it) and the ancillary chunks that change how pixels
+ * look: transparency, gamma, chromaticities, sRGB, the ICC profile and
+ * the pixel size.  Every other ancillary chunk goes: text (tEXt, zTXt,
+ * iTXt), eXIf, tIME, and whatever private chunk a camera or an editor
+ * wrote.
+ */
 static int
-feat_png_metadata(const unsigned char *t)
+feat_png_keep(const unsigned char *t)
 {
-    return memcmp(t, "eXIf", 4) == 0 || memcmp(t, "tEXt", 4) == 0
-           || memcmp(t, "zTXt", 4) == 0 || memcmp(t, "iTXt", 4) == 0
-           || memcmp(t, "tIME", 4) == 0;
+    static const char *const  kept[] = {
+        "tRNS", "gAMA", "cHRM", "sRGB", "iCCP", "pHYs", NULL
+    };
+    int                        i;
+
+    if (t[0] >= 'A' && t[0] <= 'Z') {
+        return 1;
+    }
+    for (i = 0; kept[i] != NULL; i++) {
+        if (memcmp(t, kept[i], 4) == 0) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 
 /*
  * Walks the chunks from the signature to IEND: IHDR first (13 bytes, sane
- * depth and colour type), at least one IDAT, every length within the
- * buffer.  *end gets the offset just past IEND.
+ * depth and colour type, a size within the limits), at least one IDAT,
+ * every length within the buffer.  With o, hands it the signature and
+ * every chunk feat_png_keep keeps, in order; what follows IEND is never
+ * handed on.
  */
 static int
 feat_png_walk(const unsigned char *p, size_t n, struct feat_image_info *info,
-    size_t *end)
+    struct feat_image_out *o)
 {
     int       rc, idat;
     size_t    pos;
@@ -143,6 +176,7 @@ feat_png_walk(const unsigned char *p, size_t n, struct feat_image_info *info,
     if (n < 8 || memcmp(p, feat_png_sig, 8) != 0) {
         return FEAT_DECLINED;
     }
+    feat_image_emit(o, 0, 8);
 
     pos = 8;
     idat = 0;
@@ -186,30 +220,14 @@ feat_png_walk(const unsigned char *p, size_t n, struct feat_image_info *info,
             if (len != 0 || !idat) {
                 return FEAT_DECLINED;
             }
-            *end = pos + 12;
+            feat_image_emit(o, pos, pos + 12);
             return FEAT_OK;
         }
 
-        pos += 12 + (size_t) len;
-    }
-}
-
-
-static void
-feat_png_strip(const unsigned char *p, size_t end, struct feat_image_out *o)
-{
-    size_t  pos, clen;
-
-    memcpy(o->dst, p, 8);
-    o->len = 8;
-
-    /* the walk already proved every chunk lies within p[0..end) */
-    for (pos = 8; pos < end; pos += clen) {
-        clen = 12 + (size_t) feat_be32(p + pos);
-        if (!feat_png_metadata(p + pos + 4)) {
-            memcpy(o->dst + o->len, p + pos, clen);
-            o->len += clen;
+        if (feat_png_keep(p + pos + 4)) {
+            feat_image_emit(o, pos, pos + 12 + (size_t) len);
         }
+        pos += 12 + (size_t) len;
     }
 }
 
@@ -221,6 +239,38 @@ static int
 feat_jpeg_sof(int m)
 {
     return m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc;
+}
+
+
+/* 1 if the segment's data (after its length) starts with id, NUL included. */
+static int
+feat_jpeg_id(const unsigned char *data, size_t len, const char *id,
+    size_t idlen)
+{
+    return len >= idlen && memcmp(data, id, idlen) == 0;
+}
+
+
+/*
+ * 1 for a segment a stored copy keeps: everything but APPn and COM, and of
+ * the APPn only those a decoder needs to show the pixels right: APP0 JFIF,
+ * APP2 ICC_PROFILE and APP14 Adobe (the colour transform).  EXIF (with its
+ * GPS position and the camera's serial), XMP, MPF, JFXX thumbnails, vendor
+ * segments and comments go.
+ */
+static int
+feat_jpeg_keep(int m, const unsigned char *data, size_t len)
+{
+    if (m == 0xfe) {
+        return 0;
+    }
+    if (m < 0xe0 || m > 0xef) {
+        return 1;
+    }
+
+    return (m == 0xe0 && feat_jpeg_id(data, len, "JFIF", 5))
+           || (m == 0xe2 && feat_jpeg_id(data, len, "ICC_PROFILE", 12))
+           || (m == 0xee && feat_jpeg_id(data, len, "Adobe", 5));
 }
 
 
@@ -254,15 +304,16 @@ feat_jpeg_scan_end(const unsigned char *p, size_t n, size_t pos)
 
 
 /*
- * Walks a JPEG from SOI to EOI, handing fn every piece in order: each
- * marker segment with the fill bytes before it, and the entropy data after
- * each SOS.  Refuses a second SOI, an SOS before the frame header, several
- * frame headers, no scan, a length running off the buffer, and a missing
- * EOI.
+ * Walks a JPEG from SOI to EOI.  Refuses a second SOI, an SOS before the
+ * frame header, several frame headers, a frame over the limits, no scan,
+ * a length running off the buffer, and a missing EOI.  With o, hands it
+ * in order SOI, each kept marker segment with the fill bytes before it,
+ * the entropy data after each SOS, and EOI; what follows EOI is never
+ * handed on.
  */
 static int
 feat_jpeg_walk(const unsigned char *p, size_t n, struct feat_image_info *info,
-    feat_jpeg_pt fn, void *ctx)
+    struct feat_image_out *o)
 {
     size_t    pos, start, end;
     unsigned  len;
@@ -271,9 +322,7 @@ feat_jpeg_walk(const unsigned char *p, size_t n, struct feat_image_info *info,
     if (n < 4 || p[0] != 0xff || p[1] != 0xd8) {
         return FEAT_DECLINED;
     }
-    if (fn != NULL) {
-        fn(ctx, 0xd8, 0, 2);
-    }
+    feat_image_emit(o, 0, 2);
 
     pos = 2;
     sof = 0;
@@ -297,9 +346,7 @@ feat_jpeg_walk(const unsigned char *p, size_t n, struct feat_image_info *info,
             if (!sof || !sos) {
                 return FEAT_DECLINED;
             }
-            if (fn != NULL) {
-                fn(ctx, m, start, pos);
-            }
+            feat_image_emit(o, start, pos);
             return FEAT_OK;
         }
         if (m == 0x00 || m == 0xd8) {
@@ -307,9 +354,7 @@ feat_jpeg_walk(const unsigned char *p, size_t n, struct feat_image_info *info,
         }
         if (m == 0x01 || (m >= 0xd0 && m <= 0xd7)) {
             /* standalone markers: no length */
-            if (fn != NULL) {
-                fn(ctx, m, start, pos);
-            }
+            feat_image_emit(o, start, pos);
             continue;
         }
 
@@ -333,8 +378,8 @@ feat_jpeg_walk(const unsigned char *p, size_t n, struct feat_image_info *info,
             }
         }
 
-        if (fn != NULL) {
-            fn(ctx, m, start, end);
+        if (feat_jpeg_keep(m, p + pos + 2, len - 2)) {
+            feat_image_emit(o, start, end);
         }
         pos = end;
 
@@ -347,27 +392,10 @@ feat_jpeg_walk(const unsigned char *p, size_t n, struct feat_image_info *info,
             if (end == 0) {
                 return FEAT_DECLINED;
             }
-            if (fn != NULL && end > pos) {
-                fn(ctx, 0, pos, end);
-            }
+            feat_image_emit(o, pos, end);
             pos = end;
         }
     }
-}
-
-
-static void
-feat_jpeg_keep(void *ctx, int marker, size_t start, size_t end)
-{
-    struct feat_image_out  *o = ctx;
-
-    /* APP1..APP15 (EXIF, XMP, ICC, vendor data) and COM */
-    if ((marker >= 0xe1 && marker <= 0xef) || marker == 0xfe) {
-        return;
-    }
-
-    memcpy(o->dst + o->len, o->src + start, end - start);
-    o->len += end - start;
 }
 
 
@@ -395,11 +423,51 @@ feat_gif_blocks(const unsigned char *p, size_t n, size_t *pos)
 }
 
 
+/*
+ * 1 for an extension a stored copy keeps, given its label and its bytes
+ * from the label to the end of its sub-blocks.  Comments (FE) go, and
+ * application extensions (FF: XMP, ICC, vendor data) but the NETSCAPE2.0
+ * loop block as browsers know it: an 11-byte identifier, then exactly one
+ * 3-byte sub-block starting 01 (the loop count).  Graphic control (F9)
+ * and plain text (01) are rendering, and stay.
+ */
 static int
-feat_gif_walk(const unsigned char *p, size_t n, struct feat_image_info *info)
+feat_gif_keep(const unsigned char *e, size_t len)
+{
+    static const unsigned char  loop[] = {
+        0xff, 0x0b, 'N', 'E', 'T', 'S', 'C', 'A', 'P', 'E', '2', '.', '0',
+        0x03, 0x01
+    };
+
+    switch (e[0]) {
+
+    case 0xfe:
+        return 0;
+
+    case 0xff:
+        /* the label, the identifier block, 03 01 lo hi, the terminator */
+        return len == sizeof(loop) + 3
+               && memcmp(e, loop, sizeof(loop)) == 0 && e[len - 1] == 0;
+
+    default:
+        return 1;
+    }
+}
+
+
+/*
+ * Walks a GIF from its header to the trailer: every frame within the
+ * limits (its offset plus its size), at least one frame, every colour
+ * table and sub-block within the buffer.  With o, hands it the header
+ * with the global colour table, each frame, each kept extension and the
+ * trailer; what follows the trailer is never handed on.
+ */
+static int
+feat_gif_walk(const unsigned char *p, size_t n, struct feat_image_info *info,
+    struct feat_image_out *o)
 {
     int       rc, images;
-    size_t    pos, ct;
+    size_t    pos, start, ct;
     unsigned  flags;
 
     if (n < 13 || (memcmp(p, "GIF87a", 6) != 0 && memcmp(p, "GIF89a", 6) != 0))
@@ -420,6 +488,7 @@ feat_gif_walk(const unsigned char *p, size_t n, struct feat_image_info *info)
         }
         pos += ct;
     }
+    feat_image_emit(o, 0, pos);
 
     images = 0;
 
@@ -427,11 +496,16 @@ feat_gif_walk(const unsigned char *p, size_t n, struct feat_image_info *info)
         if (pos >= n) {
             return FEAT_DECLINED;
         }
+        start = pos;
 
         switch (p[pos++]) {
 
         case 0x3b:  /* trailer */
-            return images ? FEAT_OK : FEAT_DECLINED;
+            if (!images) {
+                return FEAT_DECLINED;
+            }
+            feat_image_emit(o, start, pos);
+            return FEAT_OK;
 
         case 0x21:  /* extension: label, then sub-blocks */
             if (pos >= n) {
@@ -440,6 +514,9 @@ feat_gif_walk(const unsigned char *p, size_t n, struct feat_image_info *info)
             pos++;
             if (feat_gif_blocks(p, n, &pos) != FEAT_OK) {
                 return FEAT_DECLINED;
+            }
+            if (feat_gif_keep(p + start + 1, pos - start - 1)) {
+                feat_image_emit(o, start, pos);
             }
             break;
 
@@ -475,6 +552,7 @@ feat_gif_walk(const unsigned char *p, size_t n, struct feat_image_info *info)
             if (feat_gif_blocks(p, n, &pos) != FEAT_OK) {
                 return FEAT_DECLINED;
             }
+            feat_image_emit(o, start, pos);
             images++;
             break;
 
@@ -487,12 +565,15 @@ feat_gif_walk(const unsigned char *p, size_t n, struct feat_image_info *info)
 
 /* ---- inspect and strip --------------------------------------------------- */
 
-int
-feat_image_inspect(const unsigned char *p, size_t n,
-    struct feat_image_info *info)
+/*
+ * Walks p as whichever type its signature names, o as for the walks:
+ * FEAT_OK with *info, FEAT_DECLINED, or FEAT_ERROR (too large).
+ */
+static int
+feat_image_walk(const unsigned char *p, size_t n,
+    struct feat_image_info *info, struct feat_image_out *o)
 {
     int                     rc;
-    size_t                  end;
     struct feat_image_info  in;
 
     if (p == NULL) {
@@ -502,19 +583,17 @@ feat_image_inspect(const unsigned char *p, size_t n,
     memset(&in, 0, sizeof(in));
 
     /* each walk declines at once what does not start with its signature */
-    if ((rc = feat_png_walk(p, n, &in, &end)) != FEAT_DECLINED) {
+    if ((rc = feat_png_walk(p, n, &in, o)) != FEAT_DECLINED) {
         in.type = FEAT_IMAGE_PNG;
         in.content_type = "image/png";
         in.ext = "png";
 
-    } else if ((rc = feat_jpeg_walk(p, n, &in, NULL, NULL))
-               != FEAT_DECLINED)
-    {
+    } else if ((rc = feat_jpeg_walk(p, n, &in, o)) != FEAT_DECLINED) {
         in.type = FEAT_IMAGE_JPEG;
         in.content_type = "image/jpeg";
         in.ext = "jpg";
 
-    } else if ((rc = feat_gif_walk(p, n, &in)) != FEAT_DECLINED) {
+    } else if ((rc = feat_gif_walk(p, n, &in, o)) != FEAT_DECLINED) {
         in.type = FEAT_IMAGE_GIF;
         in.content_type = "image/gif";
         in.ext = "gif";
@@ -534,40 +613,39 @@ feat_image_inspect(const unsigned char *p, size_t n,
 
 
 int
+feat_image_inspect(const unsigned char *p, size_t n,
+    struct feat_image_info *info)
+{
+    return feat_image_walk(p, n, info, NULL);
+}
+
+
+int
 feat_image_strip(struct feat_arena *a, const unsigned char *p, size_t n,
     unsigned char **out, size_t *outn)
 {
     int                     rc;
-    size_t                  end;
     struct feat_image_info  info;
     struct feat_image_out   o;
 
+    /*
+     * The whole structure is proved first, so the rewrite below never
+     * meets a length it has not checked; it then copies the kept pieces
+     * in one pass, and only removes bytes: n is always enough.
+     */
     rc = feat_image_inspect(p, n, &info);
     if (rc != FEAT_OK) {
         return rc;
     }
 
-    /* stripping only removes bytes: n is always enough */
     o.src = p;
     o.dst = feat_arena_alloc(a, n);
     o.len = 0;
 
-    switch (info.type) {
-
-    case FEAT_IMAGE_PNG:
-        (void) feat_png_walk(p, n, &info, &end);
-        feat_png_strip(p, end, &o);
-        break;
-
-    case FEAT_IMAGE_JPEG:
-        (void) feat_jpeg_walk(p, n, &info, feat_jpeg_keep, &o);
-        break;
-
-    default:
-        /* GIF comments are rare and hold no location: kept as sent */
-        memcpy(o.dst, p, n);
-        o.len = n;
-        break;
+    rc = feat_image_walk(p, n, &info, &o);
+    if (rc != FEAT_OK) {
+        feat_log(LOG_ALERT, 0, "an inspected image did not walk again");
+        return FEAT_DECLINED;
     }
 
     *out = o.dst;

@@ -90,7 +90,7 @@ sub jpeg_markers {
     my ($p) = @_;
     my ($pos, @m) = (2);
 
-    while ($pos + 4 <= length $p) {
+    while ($pos + 2 <= length $p) {
         my $m = ord(substr($p, $pos + 1, 1));
         if ($m == 0xd9) { push @m, 'EOI'; last }
         my $len = unpack('n', substr($p, $pos + 2, 2));

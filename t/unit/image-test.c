@@ -91,7 +91,7 @@ static const unsigned char jpg_dht[] = {
 static const unsigned char jpg_com[] = {
     0xff, 0xfe, 0x00, 0x07, 0x68, 0x65, 0x6c, 0x6c, 0x6f
 };
-/* APP14 standing in for XMP and vendor segments */
+/* APP14 Adobe (the colour transform a decoder needs) */
 static const unsigned char jpg_app14[] = {
     0xff, 0xee, 0x00, 0x0b, 0x41, 0x64, 0x6f, 0x62, 0x65, 0x00, 0x78, 0x6d,
     0x70
@@ -219,8 +219,8 @@ test_jpeg(struct feat_arena *a)
 
     memset(&want, 0, sizeof(want));
     ADD(&want, jpg_soi); ADD(&want, jpg_app0); ADD(&want, jpg_dqt);
-    ADD(&want, jpg_sof); ADD(&want, jpg_dht); ADD(&want, jpg_sos);
-    ADD(&want, jpg_data); ADD(&want, jpg_eoi);
+    ADD(&want, jpg_sof); ADD(&want, jpg_dht); ADD(&want, jpg_app14);
+    ADD(&want, jpg_sos); ADD(&want, jpg_data); ADD(&want, jpg_eoi);
 
     ok(inspect(&in, &info) == FEAT_OK, "JPEG recognized");
     ok(info.type == FEAT_IMAGE_JPEG && strcmp(info.ext, "jpg") == 0
@@ -230,7 +230,7 @@ test_jpeg(struct feat_arena *a)
     ok(feat_image_strip(a, in.b, in.n, &out, &outn) == FEAT_OK,
        "JPEG strips");
     ok(outn == want.n && memcmp(out, want.b, want.n) == 0,
-       "EXIF APP1, APP14 and COM removed, the rest byte-identical");
+       "EXIF APP1 and COM removed, Adobe APP14 kept, the rest byte-identical");
     ok(!contains(out, outn, "GPS"), "no GPS text left");
 
     ok(feat_image_strip(a, want.b, want.n, &out, &outn) == FEAT_OK
@@ -298,7 +298,8 @@ test_gif(struct feat_arena *a)
        && strcmp(info.content_type, "image/gif") == 0, "GIF 1 x 1");
 
     ok(feat_image_strip(a, t.b, t.n, &out, &outn) == FEAT_OK
-       && outn == t.n && memcmp(out, t.b, t.n) == 0, "GIF unchanged");
+       && outn == t.n && memcmp(out, t.b, t.n) == 0,
+       "GIF without metadata unchanged");
 
     t.b[6] = 5; t.b[8] = 7;
     ok(inspect(&t, &info) == FEAT_OK && info.width == 5 && info.height == 7,
@@ -316,6 +317,267 @@ test_gif(struct feat_arena *a)
     ADD(&t, gif_1x1);
     t.b[10] = 0x87;   /* a 256-colour table the file does not hold */
     ok(inspect(&t, &info) == FEAT_DECLINED, "GIF colour table overrun");
+}
+
+
+/* ---- metadata stripping, block by block (issue 12, finding 5) -------------- */
+
+static uint32_t
+crc32_of(const unsigned char *p, size_t n)
+{
+    uint32_t  c;
+    size_t    i;
+    int       k;
+
+    c = 0xffffffff;
+    for (i = 0; i < n; i++) {
+        c ^= p[i];
+        for (k = 0; k < 8; k++) {
+            c = (c >> 1) ^ (0xedb88320 & (0 - (c & 1)));
+        }
+    }
+    return c ^ 0xffffffff;
+}
+
+
+/* Appends a PNG chunk of type with data (and its real CRC). */
+static void
+png_chunk(struct buf *bf, const char *type, const char *data, size_t n)
+{
+    unsigned char  *c;
+    uint32_t        crc;
+
+    c = bf->b + bf->n;
+    c[0] = (unsigned char) (n >> 24); c[1] = (unsigned char) (n >> 16);
+    c[2] = (unsigned char) (n >> 8);  c[3] = (unsigned char) n;
+    memcpy(c + 4, type, 4);
+    memcpy(c + 8, data, n);
+    crc = crc32_of(c + 4, 4 + n);
+    c[8 + n] = (unsigned char) (crc >> 24);
+    c[9 + n] = (unsigned char) (crc >> 16);
+    c[10 + n] = (unsigned char) (crc >> 8);
+    c[11 + n] = (unsigned char) crc;
+    bf->n += 12 + n;
+}
+
+
+/* Appends a JPEG marker segment with data. */
+static void
+jpg_seg(struct buf *bf, int m, const char *data, size_t n)
+{
+    unsigned char  *c;
+
+    c = bf->b + bf->n;
+    c[0] = 0xff;
+    c[1] = (unsigned char) m;
+    c[2] = (unsigned char) ((n + 2) >> 8);
+    c[3] = (unsigned char) (n + 2);
+    memcpy(c + 4, data, n);
+    bf->n += 4 + n;
+}
+
+
+/*
+ * Strips in, and checks the copy is want byte for byte, is still an image
+ * of the same type and size, and strips to itself.
+ */
+static void
+strip_is(struct feat_arena *a, const struct buf *in, const struct buf *want,
+    const char *what)
+{
+    struct feat_image_info  i1, i2;
+    unsigned char          *out, *out2;
+    size_t                  outn, outn2;
+
+    ok(inspect(in, &i1) == FEAT_OK
+       && feat_image_strip(a, in->b, in->n, &out, &outn) == FEAT_OK
+       && outn == want->n && memcmp(out, want->b, want->n) == 0
+       && feat_image_inspect(out, outn, &i2) == FEAT_OK
+       && i2.type == i1.type && i2.width == i1.width
+       && i2.height == i1.height
+       && feat_image_strip(a, out, outn, &out2, &outn2) == FEAT_OK
+       && outn2 == outn && memcmp(out2, out, outn) == 0,
+       "%s", what);
+}
+
+
+static void
+test_strip_png(struct feat_arena *a)
+{
+    static const char *const  kept[] = {
+        "tRNS", "gAMA", "cHRM", "sRGB", "iCCP", "pHYs", NULL
+    };
+    static const char *const  dropped[] = {
+        "tEXt", "zTXt", "iTXt", "eXIf", "tIME", "bKGD", "hIST", "sBIT",
+        "sPLT", "acTL", "prVt", "caNv", NULL
+    };
+    struct buf                in, want;
+    char                      what[80];
+    int                       i;
+
+    for (i = 0; kept[i] != NULL; i++) {
+        memset(&in, 0, sizeof(in));
+        ADD(&in, png_sig); ADD(&in, png_ihdr);
+        png_chunk(&in, kept[i], "\0\0\0\1", 4);
+        ADD(&in, png_idat); ADD(&in, png_iend);
+        snprintf(what, sizeof(what), "PNG %s kept", kept[i]);
+        strip_is(a, &in, &in, what);
+    }
+
+    memset(&want, 0, sizeof(want));
+    ADD(&want, png_sig); ADD(&want, png_ihdr); ADD(&want, png_idat);
+    ADD(&want, png_iend);
+
+    for (i = 0; dropped[i] != NULL; i++) {
+        memset(&in, 0, sizeof(in));
+        ADD(&in, png_sig); ADD(&in, png_ihdr);
+        png_chunk(&in, dropped[i], "where=31.2N,121.4E", 18);
+        ADD(&in, png_idat);
+        png_chunk(&in, dropped[i], "after the data", 14);
+        ADD(&in, png_iend);
+        snprintf(what, sizeof(what), "PNG %s removed before and after IDAT",
+                 dropped[i]);
+        strip_is(a, &in, &want, what);
+    }
+
+    /* a critical chunk stays: a decoder must see what it cannot skip */
+    memset(&in, 0, sizeof(in));
+    ADD(&in, png_sig); ADD(&in, png_ihdr);
+    png_chunk(&in, "PLTE", "\0\0\0", 3);
+    ADD(&in, png_idat); ADD(&in, png_iend);
+    strip_is(a, &in, &in, "PNG PLTE kept");
+
+    memset(&in, 0, sizeof(in));
+    ADD(&in, png_sig); ADD(&in, png_ihdr); ADD(&in, png_idat);
+    ADD(&in, png_iend);
+    add(&in, (const unsigned char *) "GPS 31.2N 121.4E", 16);
+    ok(!contains(want.b, want.n, "GPS"), "(the data after IEND is marked)");
+    strip_is(a, &in, &want, "PNG data after IEND removed");
+    ADD(&in, png_idat); ADD(&in, png_iend);
+    strip_is(a, &in, &want, "PNG chunks after IEND removed");
+}
+
+
+static void
+test_strip_jpeg(struct feat_arena *a)
+{
+    struct buf  in, want, tail;
+
+    memset(&tail, 0, sizeof(tail));
+    ADD(&tail, jpg_dqt); ADD(&tail, jpg_sof); ADD(&tail, jpg_dht);
+    ADD(&tail, jpg_sos); ADD(&tail, jpg_data); ADD(&tail, jpg_eoi);
+
+#define JPEG_CASE(seg, segn, keep, what)                                       \
+    memset(&in, 0, sizeof(in));                                             \
+    ADD(&in, jpg_soi); seg; add(&in, tail.b, tail.n);                       \
+    memset(&want, 0, sizeof(want));                                         \
+    ADD(&want, jpg_soi);                                                    \
+    if (keep) { add(&want, in.b + 2, segn); }                               \
+    add(&want, tail.b, tail.n);                                             \
+    strip_is(a, &in, &want, what)
+
+    JPEG_CASE(jpg_seg(&in, 0xe0, "JFIF\0\1\1\0\0\1\0\1\0\0", 14), 18, 1,
+              "JPEG APP0 JFIF kept");
+    JPEG_CASE(jpg_seg(&in, 0xe0, "JFXX\0\x10thumbnail", 15), 19, 0,
+              "JPEG APP0 JFXX (a thumbnail) removed");
+    JPEG_CASE(jpg_seg(&in, 0xe1, "Exif\0\0MM\0*GPS", 13), 17, 0,
+              "JPEG APP1 Exif removed");
+    JPEG_CASE(jpg_seg(&in, 0xe1, "http://ns.adobe.com/xap/1.0/\0<x/>", 33),
+              37, 0, "JPEG APP1 XMP removed");
+    JPEG_CASE(jpg_seg(&in, 0xe2, "ICC_PROFILE\0\1\1prof", 18), 22, 1,
+              "JPEG APP2 ICC_PROFILE kept");
+    JPEG_CASE(jpg_seg(&in, 0xe2, "MPF\0II*\0", 8), 12, 0,
+              "JPEG APP2 MPF removed");
+    JPEG_CASE(jpg_seg(&in, 0xed, "Photoshop 3.0\0", 14), 18, 0,
+              "JPEG APP13 Photoshop (IPTC) removed");
+    JPEG_CASE(jpg_seg(&in, 0xee, "Adobe\0\x64\0\0\0\0\1", 12), 16, 1,
+              "JPEG APP14 Adobe kept");
+    JPEG_CASE(jpg_seg(&in, 0xee, "Ducky\0", 6), 10, 0,
+              "JPEG APP14 that is not Adobe removed");
+    JPEG_CASE(jpg_seg(&in, 0xef, "vendor", 6), 10, 0,
+              "JPEG APP15 removed");
+    JPEG_CASE(jpg_seg(&in, 0xfe, "taken at home", 13), 17, 0,
+              "JPEG COM removed");
+#undef JPEG_CASE
+
+    memset(&in, 0, sizeof(in));
+    ADD(&in, jpg_soi); add(&in, tail.b, tail.n);
+    want = in;
+    add(&in, (const unsigned char *) "GPS 31.2N 121.4E", 16);
+    strip_is(a, &in, &want, "JPEG data after EOI removed");
+
+    /* a COM between two scans of a progressive file goes too */
+    memset(&in, 0, sizeof(in));
+    ADD(&in, jpg_soi); ADD(&in, jpg_sof); ADD(&in, jpg_sos);
+    ADD(&in, jpg_data); ADD(&in, jpg_com); ADD(&in, jpg_sos);
+    ADD(&in, jpg_data); ADD(&in, jpg_eoi);
+    memset(&want, 0, sizeof(want));
+    ADD(&want, jpg_soi); ADD(&want, jpg_sof); ADD(&want, jpg_sos);
+    ADD(&want, jpg_data); ADD(&want, jpg_sos); ADD(&want, jpg_data);
+    ADD(&want, jpg_eoi);
+    strip_is(a, &in, &want, "JPEG COM between scans removed");
+}
+
+
+static void
+test_strip_gif(struct feat_arena *a)
+{
+    /* the 1 x 1 GIF's parts: header and table, GCE, frame, trailer */
+    static const unsigned char  loop[] = {
+        0x21, 0xff, 0x0b, 'N', 'E', 'T', 'S', 'C', 'A', 'P', 'E', '2', '.',
+        '0', 0x03, 0x01, 0x00, 0x00, 0x00
+    };
+    static const unsigned char  loop_more[] = {
+        0x21, 0xff, 0x0b, 'N', 'E', 'T', 'S', 'C', 'A', 'P', 'E', '2', '.',
+        '0', 0x03, 0x01, 0x00, 0x00, 0x04, 'G', 'P', 'S', '!', 0x00
+    };
+    static const unsigned char  xmp[] = {
+        0x21, 0xff, 0x0b, 'X', 'M', 'P', ' ', 'D', 'a', 't', 'a', 'X', 'M',
+        'P', 0x05, '<', 'x', '/', '>', ' ', 0x00
+    };
+    static const unsigned char  comment[] = {
+        0x21, 0xfe, 0x09, 't', 'a', 'k', 'e', 'n', ' ', 'G', 'P', 'S',
+        0x04, 'h', 'o', 'm', 'e', 0x00
+    };
+    struct buf                  in, want, head, frame;
+
+    memset(&head, 0, sizeof(head));
+    add(&head, gif_1x1, 19);
+    memset(&frame, 0, sizeof(frame));
+    add(&frame, gif_1x1 + 19, sizeof(gif_1x1) - 19 - 1);
+
+    memset(&want, 0, sizeof(want));
+    add(&want, head.b, head.n); add(&want, frame.b, frame.n);
+    add(&want, (const unsigned char *) "\x3b", 1);
+
+    memset(&in, 0, sizeof(in));
+    add(&in, head.b, head.n); ADD(&in, comment); add(&in, frame.b, frame.n);
+    ADD(&in, comment); add(&in, (const unsigned char *) "\x3b", 1);
+    strip_is(a, &in, &want, "GIF comment extensions removed");
+
+    memset(&in, 0, sizeof(in));
+    add(&in, head.b, head.n); ADD(&in, xmp); add(&in, frame.b, frame.n);
+    add(&in, (const unsigned char *) "\x3b", 1);
+    strip_is(a, &in, &want, "GIF application extension (XMP) removed");
+
+    memset(&in, 0, sizeof(in));
+    add(&in, head.b, head.n); ADD(&in, loop_more);
+    add(&in, frame.b, frame.n); add(&in, (const unsigned char *) "\x3b", 1);
+    strip_is(a, &in, &want,
+             "GIF NETSCAPE2.0 block carrying more than the loop removed");
+
+    memset(&in, 0, sizeof(in));
+    add(&in, head.b, head.n); add(&in, frame.b, frame.n);
+    add(&in, (const unsigned char *) "\x3bGPS 31.2N 121.4E", 17);
+    strip_is(a, &in, &want, "GIF data after the trailer removed");
+
+    memset(&in, 0, sizeof(in));
+    add(&in, head.b, head.n); ADD(&in, loop); ADD(&in, comment);
+    add(&in, frame.b, frame.n); add(&in, (const unsigned char *) "\x3b", 1);
+    memset(&want, 0, sizeof(want));
+    add(&want, head.b, head.n); ADD(&want, loop); add(&want, frame.b, frame.n);
+    add(&want, (const unsigned char *) "\x3b", 1);
+    strip_is(a, &in, &want, "GIF NETSCAPE2.0 loop block kept");
 }
 
 
@@ -540,6 +802,9 @@ main(void)
     test_jpeg(a);
     test_gif(a);
     test_bombs(a);
+    test_strip_png(a);
+    test_strip_jpeg(a);
+    test_strip_gif(a);
     test_not_images(a);
     test_store(a);
 
