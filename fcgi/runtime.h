@@ -227,7 +227,8 @@ const char *feat_req_cgi(struct feat_req *r, enum feat_cgi k);
  */
 int feat_req_read_body(struct feat_req *r, size_t limit);
 /* Parses the body by content type and the query string: FEAT_OK,
- * FEAT_ERROR with r->bad_field set (malformed JSON: "body"), or
+ * FEAT_ERROR with r->bad_field set (malformed JSON: "body"; on a v2 or
+ * feat route, a credential's name in the query string: that name), or
  * FEAT_DECLINED for a body that is neither JSON nor urlencoded on a route
  * that is no upload (the runtime answers 415). */
 int feat_req_parse(struct feat_req *r);

@@ -567,6 +567,75 @@ feat_json_has_nul(const char *s, size_t n)
 }
 
 
+/*
+ * 1 if name is a credential's: a password, a code, a token or a secret of
+ * any spelling a client might use.  Matched without case: a proxy logs
+ * "Password=" as readily as "password=".
+ */
+static int
+feat_secret_name(const char *name)
+{
+    static const char *const  exact[] = {
+        "code", "vcode", "verify_code", "sms_code", "auth_code", "captcha",
+        "token", "pin", NULL
+    };
+    static const char *const  part[] = {
+        "password", "passwd", "secret", "_token", NULL
+    };
+    char                      low[64];
+    size_t                    i;
+
+    for (i = 0; name[i] != '\0'; i++) {
+        if (i == sizeof(low) - 1) {
+            break;
+        }
+        low[i] = (char) tolower((unsigned char) name[i]);
+    }
+    low[i] = '\0';
+
+    for (i = 0; exact[i] != NULL; i++) {
+        if (strcmp(low, exact[i]) == 0) {
+            return 1;
+        }
+    }
+    for (i = 0; part[i] != NULL; i++) {
+        if (strstr(low, part[i]) != NULL) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/*
+ * v2 and feat take credentials only in the body or in Authorization: in a
+ * URL they reach proxies' logs, nginx's error log and browser histories.
+ * A query string naming one is refused whatever its value, before any
+ * handler runs.  v1 keeps the query strings its seed defines (get_token
+ * and its kin); OAuth2 refuses any query string itself.
+ */
+static int
+feat_req_query_secrets(struct feat_req *r)
+{
+    size_t  i;
+
+    if (r->route == NULL || !(r->route->dialect & (FEAT_V2 | FEAT_FEAT))) {
+        return FEAT_OK;
+    }
+
+    for (i = 0; i < r->nargs; i++) {
+        if (feat_secret_name(r->args[i].name)) {
+            r->bad_field = feat_arena_strdup(r->arena, r->args[i].name);
+            r->bad_reason = "must be sent in the body, never in the URL";
+            return FEAT_ERROR;
+        }
+    }
+
+    return FEAT_OK;
+}
+
+
 int
 feat_req_parse(struct feat_req *r)
 {
@@ -578,6 +647,10 @@ feat_req_parse(struct feat_req *r)
     {
         r->bad_field = "query";
         r->bad_reason = "too many arguments";
+        return FEAT_ERROR;
+    }
+
+    if (feat_req_query_secrets(r) != FEAT_OK) {
         return FEAT_ERROR;
     }
 
