@@ -491,8 +491,9 @@ const char *feat_req_arg(struct feat_req *r, const char *name);
  * "scheme://host[:port]" for absolute URLs in answers (paging links, image
  * URLs, Link headers), without a trailing slash: config public_url when
  * set, else the request's scheme and Host header when Host is a plain
- * host[:port] (letters, digits, '.', '-', or a bracketed IPv6 address),
- * else "http://localhost".  In the arena or static storage.
+ * host[:port] (letters, digits, '.', '-', or a bracketed IPv6 address)
+ * and, when config server_names lists names, one of them (else the first
+ * name listed), else "http://localhost".  In the arena or static storage.
  */
 const char *feat_req_origin(struct feat_req *r);
 
@@ -1160,6 +1161,8 @@ struct feat_conf_option {
       "ms a password hash may wait for a slot before it is refused")          \
     X(SECRET, "secret", STR, "",                                              \
       "install secret, at least 32 characters (required)")                    \
+    X(SERVER_NAMES, "server_names", STR, "",                                  \
+      "host names absolute URLs may take from Host when public_url is empty") \
     X(SYNCHRONOUS, "synchronous", STR, "normal",                              \
       "SQLite synchronous: normal or full")                                   \
     X(TESTING, "testing", BOOL, "off",                                        \

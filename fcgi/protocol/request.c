@@ -794,10 +794,64 @@ feat_host_ok(const char *host)
 }
 
 
+/*
+ * The Host to write into URLs when config server_names lists names
+ * (separated by spaces or commas): host itself when one of them matches
+ * it, without case (a name with a port matches host:port exactly, one
+ * without matches any port), else the first name as written.  NULL when
+ * the list is empty.
+ */
+static const char *
+feat_host_listed(struct feat_req *r, const char *host)
+{
+    const char  *names, *p, *end;
+    size_t       len, hlen;
+    const char  *first;
+    size_t       flen;
+
+    names = feat_conf_str(FEAT_CONF_SERVER_NAMES);
+    first = NULL;
+    flen = 0;
+
+    /* the host part of "name:port" or "[v6]:port" */
+    hlen = 0;
+    if (host != NULL) {
+        p = (host[0] == '[') ? strchr(host, ']') : NULL;
+        p = (p != NULL) ? p + 1 : strchr(host, ':');
+        hlen = (p != NULL) ? (size_t) (p - host) : strlen(host);
+    }
+
+    for (p = names; *p != '\0'; p = end) {
+        p += strspn(p, " \t,");
+        len = strcspn(p, " \t,");
+        end = p + len;
+        if (len == 0) {
+            break;
+        }
+        if (first == NULL) {
+            first = p;
+            flen = len;
+        }
+        if (host != NULL
+            && ((len == strlen(host) && strncasecmp(p, host, len) == 0)
+                || (len == hlen && strncasecmp(p, host, len) == 0)))
+        {
+            return host;
+        }
+    }
+
+    if (first == NULL) {
+        return NULL;
+    }
+
+    return feat_arena_strndup(r->arena, first, flen);
+}
+
+
 const char *
 feat_req_origin(struct feat_req *r)
 {
-    const char  *url, *host, *https;
+    const char  *url, *host, *https, *listed;
 
     url = feat_conf_str(FEAT_CONF_PUBLIC_URL);
     if (url != NULL && url[0] != '\0') {
@@ -805,7 +859,21 @@ feat_req_origin(struct feat_req *r)
     }
 
     host = feat_req_header(r, "Host");
-    if (host == NULL || !feat_host_ok(host)) {
+    if (host != NULL && !feat_host_ok(host)) {
+        host = NULL;
+    }
+
+    /*
+     * A client names any Host it likes: where the operator has listed the
+     * names, only those reach an answer, so no forged Host can plant its
+     * own links (password reset mails, paging, media) in one.
+     */
+    listed = feat_host_listed(r, host);
+    if (listed != NULL) {
+        host = listed;
+    }
+
+    if (host == NULL) {
         return "http://localhost";
     }
 
