@@ -577,10 +577,13 @@ feat_secret_name(const char *name)
 {
     static const char *const  exact[] = {
         "code", "vcode", "verify_code", "sms_code", "auth_code", "captcha",
-        "token", "pin", NULL
+        "pin", "token", "access_token", "refresh_token", "permit_token",
+        "id_token", "auth_token", "session_token", "jwt", NULL
     };
+    /* not any "_token": an APNs device_token names a device, and feat's
+     * DELETE apns-device-token/ takes it in the query */
     static const char *const  part[] = {
-        "password", "passwd", "secret", "_token", NULL
+        "password", "passwd", "secret", NULL
     };
     char                      low[64];
     size_t                    i;
