@@ -124,7 +124,9 @@ void feat_json_add_str(cJSON *o, const char *key, const char *s);
     X(PAY_METHOD, LOG_INFO, "不支持的支付方式", "unsupported pay method")    \
     X(PAY_UNAVAILABLE, LOG_WARNING, "该应用未开通此支付方式",                \
       "payment unavailable")                                                 \
-    X(PAY_GATEWAY, LOG_WARNING, "支付网关错误", "payment gateway error")
+    X(PAY_GATEWAY, LOG_WARNING, "支付网关错误", "payment gateway error")    \
+    X(UNAVAILABLE, LOG_WARNING, "服务暂时不可用, 请稍后再试",                \
+      "service temporarily unavailable")
 
 enum feat_error {
     FEAT_E_NONE = 0,

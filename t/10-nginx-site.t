@@ -128,6 +128,37 @@ is($code, '502', 'HTTPS for our host reaches the FastCGI location');
 isnt($rc, 0, 'HTTPS for another host: handshake refused');
 is($code, '000', '... no HTTP answer at all');
 
+# nginx's own errors are JSON on every server, the default one included
+# (issue 12, finding 11).
+sub raw_bytes {
+    my ($port, $bytes) = @_;
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port,
+        Timeout => 5) or return '';
+    print $s $bytes;
+    local $/;
+    return <$s> // '';
+}
+for my $c ([ 'a malformed request line on the HTTP port', $port{http},
+             "GET /api/faq HTTP/1.1 junk\r\nHost: api.example.com\r\n\r\n",
+             400 ],
+           [ 'a 12 KB URI on the HTTP port', $port{http},
+             'GET /api/faq?q=' . ('x' x 12000)
+             . " HTTP/1.1\r\nHost: api.example.com\r\n\r\n", 414 ],
+           [ 'plain HTTP on the TLS port, our host', $port{https},
+             "GET /api/faq HTTP/1.1\r\nHost: api.example.com\r\n"
+             . "Connection: close\r\n\r\n", 400 ],
+           [ 'plain HTTP on the TLS port, another host', $port{https},
+             "GET /api/faq HTTP/1.1\r\nHost: evil.example.net\r\n"
+             . "Connection: close\r\n\r\n", 400 ])
+{
+    my ($what, $port, $bytes, $status) = @$c;
+    my $a = raw_bytes($port, $bytes);
+    like($a, qr{^HTTP/1\.1 $status }, "$what: $status");
+    like($a, qr{\r\nContent-Type: application/json\r\n}, '... as JSON');
+    like($a, qr{\r\n\r\n\{"code":10005,}, '... in the default dialect');
+    unlike($a, qr{<html}, '... no HTML');
+}
+
 kill('TERM', $pid);
 waitpid($pid, 0);
 my $errors = FeatTest::_slurp("$dir/log/nginx-error.log");

@@ -148,10 +148,13 @@ for my $c ([ '/check/register', 'code', 10012 ],
         "... in the dialect's form ($c->[2])");
 }
 
-# A URI over the buffers has no URI to choose a dialect by: nginx's own 414
-# (never a 500 from a failed error_page redirect).
-($st) = $t->get('/api/faq?q=' . ('x' x 12000));
-is($st, 414, "a 12 KB URI: nginx's own 414");
+# A URI over the buffers has no URI to choose a dialect by: 414 in the
+# default dialect's JSON (never a 500 from a failed error_page redirect,
+# never nginx's HTML).
+($st, $h, $j) = $t->get('/api/faq?q=' . ('x' x 12000));
+is($st, 414, "a 12 KB URI: 414");
+like($h->{'content-type'} // '', qr{application/json}, '... as JSON');
+is(ref $j eq 'HASH' ? $j->{code} : undef, 10005, '... in the default dialect');
 
 # The shipped site and the template choose nginx's error bodies from the
 # same maps file, and neither keeps a map of its own.

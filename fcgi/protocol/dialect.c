@@ -98,6 +98,7 @@ static const struct feat_dialect_error  feat_v2_errors[FEAT_E_LAST] = {
     [FEAT_E_PAY_METHOD]     = { 200, 10005, NULL, NULL, NULL },
     [FEAT_E_PAY_UNAVAILABLE] = { 200, 10000, NULL, NULL, NULL },
     [FEAT_E_PAY_GATEWAY]    = { 200, 10000, NULL, NULL, NULL },
+    [FEAT_E_UNAVAILABLE]    = { 503, 10000, NULL, NULL, NULL },
 };
 
 /* v1: the same HTTP statuses as v2; the seed fixes 10002, 10005, 10012,
@@ -143,6 +144,7 @@ static const struct feat_dialect_error  feat_v1_errors[FEAT_E_LAST] = {
     [FEAT_E_PAY_METHOD]     = { 200, 10012, NULL, NULL, NULL },
     [FEAT_E_PAY_UNAVAILABLE] = { 200, 10000, NULL, NULL, NULL },
     [FEAT_E_PAY_GATEWAY]    = { 200, 10000, NULL, NULL, NULL },
+    [FEAT_E_UNAVAILABLE]    = { 503, 10000, NULL, NULL, NULL },
 };
 
 /* feat: the HTTP status carries the outcome, "code" names it (API.md
@@ -190,6 +192,8 @@ static const struct feat_dialect_error  feat_feat_errors[FEAT_E_LAST] = {
                                 NULL },
     [FEAT_E_PAY_UNAVAILABLE] = { 503, 0, "payment_unavailable", NULL, NULL },
     [FEAT_E_PAY_GATEWAY]    = { 502, 0, "payment_gateway_error", NULL,
+                                NULL },
+    [FEAT_E_UNAVAILABLE]    = { 503, 0, "service_unavailable", NULL,
                                 NULL },
 };
 
@@ -249,6 +253,8 @@ static const struct feat_dialect_error  feat_oauth2_errors[FEAT_E_LAST] = {
     [FEAT_E_PAY_UNAVAILABLE] = { 503, 0, "temporarily_unavailable", NULL,
                                  NULL },
     [FEAT_E_PAY_GATEWAY]    = { 502, 0, "temporarily_unavailable", NULL,
+                                NULL },
+    [FEAT_E_UNAVAILABLE]    = { 503, 0, "temporarily_unavailable", NULL,
                                 NULL },
 };
 

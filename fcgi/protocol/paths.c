@@ -228,14 +228,18 @@ feat_nginx_regex(char *buf, const char *s, size_t n)
 }
 
 
-/* The quoted map key of an exact path, a route's pattern (a parameter is
- * one segment: a regex) or, with prefix set, a path prefix. */
+/*
+ * The quoted map key of an exact path, a route's pattern (a parameter is
+ * one segment: a regex) or, with prefix set, a path prefix.  With raw set
+ * the key matches $request_uri, query string and all, so an exact path
+ * or pattern ends where the query starts.
+ */
 static const char *
-feat_nginx_key(char *buf, const char *path, int prefix)
+feat_nginx_key(char *buf, const char *path, int prefix, int raw)
 {
     const char  *p, *open, *close;
 
-    if (!prefix && strchr(path, '{') == NULL) {
+    if (!prefix && !raw && strchr(path, '{') == NULL) {
         snprintf(buf, FEAT_NGINX_KEY_MAX, "\"%s\"", path);
         return buf;
     }
@@ -254,16 +258,18 @@ feat_nginx_key(char *buf, const char *path, int prefix)
     }
 
     feat_nginx_regex(buf, p, strlen(p));
-    strncat(buf, prefix ? "\"" : "$\"", FEAT_NGINX_KEY_MAX - strlen(buf) - 1);
+    strncat(buf, prefix ? "\"" : raw ? "(\\?|$)\"" : "$\"",
+            FEAT_NGINX_KEY_MAX - strlen(buf) - 1);
 
     return buf;
 }
 
 
-/* One map of nginx's own error e: the body in each dialect. */
+/* One map of nginx's own error e: the body in each dialect, the dialect
+ * read from the variable by. */
 static void
-feat_nginx_error_map(FILE *f, struct feat_arena *a, const char *var,
-    enum feat_error e, int english)
+feat_nginx_error_map(FILE *f, struct feat_arena *a, const char *by,
+    const char *var, enum feat_error e, int english)
 {
     char                              *text;
     cJSON                             *body;
@@ -271,7 +277,7 @@ feat_nginx_error_map(FILE *f, struct feat_arena *a, const char *var,
     const struct feat_dialect *const  *d;
     const struct feat_dialect_error   *row;
 
-    fprintf(f, "map $feat_dialect $%s {\n", var);
+    fprintf(f, "map $%s $%s {\n", by, var);
 
     for (d = feat_dialects; *d != NULL; d++) {
         row = feat_dialect_row(*d, e);
@@ -349,7 +355,7 @@ feat_nginx_pool_map(FILE *f)
 
             if (seen == NULL) {
                 fprintf(f, "    %-30s %s;\n",
-                        feat_nginx_key(key, rt->pattern, 0), "featcgi_hash");
+                        feat_nginx_key(key, rt->pattern, 0, 0), "featcgi_hash");
             }
         }
     }
@@ -372,14 +378,56 @@ feat_prefix_cmp(const void *a, const void *b)
 }
 
 
+/*
+ * The map from a path to its dialect: of $uri (raw clear: nginx's
+ * normalized path, what featcgi routes on), or of $request_uri (raw set:
+ * the URI as sent, for the errors nginx answers before it has a $uri or
+ * after an internal redirect has replaced it).
+ */
+static void
+feat_nginx_dialect_map(FILE *f, const char *var, int raw)
+{
+    char                key[FEAT_NGINX_KEY_MAX];
+    size_t              i, n;
+    unsigned            shaped;
+    struct feat_prefix  sorted[FEAT_PREFIXES_MAX];
+
+    fprintf(f, "map $%s $%s {\n", raw ? "request_uri" : "uri", var);
+
+    fprintf(f, "    %-22s %s;\n", "default",
+            feat_dialect(feat_dialect_shaped(FEAT_SHAPE_REST))->name);
+
+    /* routes answered by another dialect than their path's shape */
+    for (i = 0; i < feat_nexceptions; i++) {
+        fprintf(f, "    %-22s %s;\n",
+                feat_nginx_key(key, feat_exceptions[i].prefix, 0, raw),
+                feat_dialect(feat_exceptions[i].dialect)->name);
+    }
+
+    shaped = feat_dialect_shaped(FEAT_SHAPE_SLASH);
+    fprintf(f, "    %-22s %s;\n", raw ? "\"~^[^?]*/(\\?|$)\"" : "\"~/$\"",
+            feat_dialect(shaped)->name);
+
+    /* longest first: nginx takes the first regex that matches, featcgi
+     * the longest prefix */
+    n = feat_nprefixes;
+    memcpy(sorted, feat_prefixes, n * sizeof(sorted[0]));
+    qsort(sorted, n, sizeof(sorted[0]), feat_prefix_cmp);
+
+    for (i = 0; i < n; i++) {
+        fprintf(f, "    %-22s %s;\n",
+                feat_nginx_key(key, sorted[i].prefix, 1, raw),
+                feat_dialect(sorted[i].dialect)->name);
+    }
+
+    fputs("}\n", f);
+}
+
+
 void
 feat_dialect_print_nginx(FILE *f, struct feat_arena *a)
 {
-    int                        english;
-    char                       key[FEAT_NGINX_KEY_MAX];
-    size_t                     i, n;
-    unsigned                   shaped;
-    struct feat_prefix         sorted[FEAT_PREFIXES_MAX];
+    int  english;
 
     english = feat_dialect_locale_en();
 
@@ -396,37 +444,22 @@ feat_dialect_print_nginx(FILE *f, struct feat_arena *a)
           "\n"
           "# The dialect of a path (API.md \"Routing\"): routes whose dialect\n"
           "# is not their shape's by name, then by shape, the first matching\n"
-          "# regex winning.\n"
-          "map $uri $feat_dialect {\n", f);
+          "# regex winning.\n", f);
+    feat_nginx_dialect_map(f, "feat_dialect", 0);
 
-    fprintf(f, "    %-22s %s;\n", "default",
-            feat_dialect(feat_dialect_shaped(FEAT_SHAPE_REST))->name);
+    fputs("\n"
+          "# The same by the URI as sent, query string and all: for the\n"
+          "# errors nginx answers before it has a $uri (a request line over\n"
+          "# its buffers or malformed: $request_uri is empty, the default\n"
+          "# answers) or after the error page's redirect has replaced it.\n",
+          f);
+    feat_nginx_dialect_map(f, "feat_dialect_raw", 1);
 
-    /* routes answered by another dialect than their path's shape */
-    for (i = 0; i < feat_nexceptions; i++) {
-        fprintf(f, "    %-22s %s;\n",
-                feat_nginx_key(key, feat_exceptions[i].prefix, 0),
-                feat_dialect(feat_exceptions[i].dialect)->name);
-    }
-
-    shaped = feat_dialect_shaped(FEAT_SHAPE_SLASH);
-    fprintf(f, "    %-22s %s;\n", "\"~/$\"", feat_dialect(shaped)->name);
-
-    /* longest first: nginx takes the first regex that matches, featcgi
-     * the longest prefix */
-    n = feat_nprefixes;
-    memcpy(sorted, feat_prefixes, n * sizeof(sorted[0]));
-    qsort(sorted, n, sizeof(sorted[0]), feat_prefix_cmp);
-
-    for (i = 0; i < n; i++) {
-        fprintf(f, "    %-22s %s;\n", feat_nginx_key(key, sorted[i].prefix, 1),
-                feat_dialect(sorted[i].dialect)->name);
-    }
-
-    fputs("}\n\n"
+    fputs("\n"
           "# The body of nginx's own 413 (a body over "
           "client_max_body_size).\n", f);
-    feat_nginx_error_map(f, a, "feat_413", FEAT_E_TOO_LARGE, english);
+    feat_nginx_error_map(f, a, "feat_dialect", "feat_413", FEAT_E_TOO_LARGE,
+                         english);
 
     fputs("\n"
           "# The body of nginx's own 400, 414 and 494: a request line or "
@@ -434,7 +467,20 @@ feat_dialect_print_nginx(FILE *f, struct feat_arena *a)
           "# refuses before featcgi sees the request (a URI or a header "
           "over the\n"
           "# buffers, a malformed request line).\n", f);
-    feat_nginx_error_map(f, a, "feat_400", FEAT_E_BAD_REQUEST, english);
+    feat_nginx_error_map(f, a, "feat_dialect_raw", "feat_400",
+                         FEAT_E_BAD_REQUEST, english);
+
+    fputs("\n"
+          "# The body of nginx's own 502, 503 and 504: the pool is down, "
+          "full or too\n"
+          "# slow to answer.\n", f);
+    feat_nginx_error_map(f, a, "feat_dialect", "feat_503",
+                         FEAT_E_UNAVAILABLE, english);
+
+    fputs("\n"
+          "# The body of nginx's own 404 under /media/ (no such file).\n", f);
+    feat_nginx_error_map(f, a, "feat_dialect_raw", "feat_404",
+                         FEAT_E_NO_ROUTE, english);
 
     feat_nginx_pool_map(f);
 }
