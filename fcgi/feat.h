@@ -1116,6 +1116,8 @@ struct feat_conf_option {
     X(DIALECTS, "dialects", STR, "v2 v1 feat",                                \
       "dialects served (v2 v1 feat)")                                         \
     X(ERROR_LOG, "error_log", PATH, "stderr", "error log path, or stderr")    \
+    X(FILE_GROUP, "file_group", STR, "",                                      \
+      "group that may read the database and media_dir (0640/0750)")          \
     X(IMAGE_MAX_PIXELS, "image.max_pixels", INT, "40000000",                  \
       "largest image accepted, width times height (from its header)")         \
     X(IMAGE_MAX_SIDE, "image.max_side", INT, "10000",                         \
@@ -1324,7 +1326,8 @@ int feat_image_strip(struct feat_arena *a, const unsigned char *p, size_t n,
     unsigned char **out, size_t *outn);
 /*
  * Writes p under config media_dir as "<2 chars>/<32 base62>.<ext>" (temp
- * file, fsync, rename, mode 0644).  FEAT_OK with *relpath (arena) to append
+ * file, fsync, rename; mode 0600 in 0700 directories, or 0640 and 0750
+ * with config file_group).  FEAT_OK with *relpath (arena) to append
  * to media_url; FEAT_ERROR (logged) on a file system failure.
  */
 int feat_image_store(struct feat_arena *a, const unsigned char *p, size_t n,

@@ -135,7 +135,8 @@ is($row->{app_id}, '', '... in the default app');
 is($row->{title}, '外滩', '... title stored');
 is($row->{size}, length $png, '... size stored');
 ok(-f $t->dir . "/media/$row->{relpath}", '... the file exists');
-is((stat(_))[2] & 0777, 0644, '... mode 0644');
+# file_group empty: 0600, nginx runs as featcgi's user
+is((stat(_))[2] & 0777, 0600, '... mode 0600');
 
 my ($fst, $ftype, $fbody) = fetch($img->{url});
 is($fst, 200, 'its URL through nginx: 200');

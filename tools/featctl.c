@@ -44,6 +44,7 @@ static const struct feat_ctl_command *const  feat_ctl_groups[] = {
     feat_ctl_project_commands,
     feat_ctl_outbox_commands,
     feat_ctl_product_commands,
+    feat_ctl_check_commands,
     NULL
 };
 
@@ -61,7 +62,7 @@ static void feat_ctl_print_json(cJSON *item);
 int
 main(int argc, char **argv)
 {
-    int                             i, rc, group_known;
+    int                             i, rc, skip, group_known;
     const char                     *conf, *err;
     struct feat_ctl                 ctl;
     const struct feat_ctl_command  *cmd;
@@ -146,7 +147,8 @@ main(int argc, char **argv)
     ctl.cmd = cmd;
     ctl.arena = feat_arena_create();
 
-    rc = cmd->handler(&ctl, argc - i - 2, argv + i + 2);
+    skip = (cmd->verb[0] != '\0') ? 2 : 1;
+    rc = cmd->handler(&ctl, argc - i - skip, argv + i + skip);
 
     fflush(stdout);
     if (ferror(stdout)) {
@@ -180,7 +182,8 @@ feat_ctl_help(FILE *f, const char *group)
             if (group != NULL && strcmp(group, c->group) != 0) {
                 continue;
             }
-            fprintf(f, "  %s %s%s%s\n      %s\n", c->group, c->verb,
+            fprintf(f, "  %s%s%s%s%s\n      %s\n", c->group,
+                    c->verb[0] ? " " : "", c->verb,
                     c->usage[0] ? " " : "", c->usage, c->doc);
         }
     }
@@ -190,8 +193,9 @@ feat_ctl_help(FILE *f, const char *group)
 static void
 feat_ctl_usage_of(const struct feat_ctl_command *cmd)
 {
-    fprintf(stderr, "usage: featctl [-c FILE] [--json] %s %s%s%s\n",
-            cmd->group, cmd->verb, cmd->usage[0] ? " " : "", cmd->usage);
+    fprintf(stderr, "usage: featctl [-c FILE] [--json] %s%s%s%s%s\n",
+            cmd->group, cmd->verb[0] ? " " : "", cmd->verb,
+            cmd->usage[0] ? " " : "", cmd->usage);
 }
 
 
@@ -209,7 +213,10 @@ feat_ctl_find(const char *group, const char *verb, int *group_known)
                 continue;
             }
             *group_known = 1;
-            if (verb != NULL && strcmp(c->verb, verb) == 0) {
+            /* a group of one command has no verb ("featctl check") */
+            if (c->verb[0] == '\0'
+                || (verb != NULL && strcmp(c->verb, verb) == 0))
+            {
                 return c;
             }
         }

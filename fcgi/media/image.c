@@ -26,7 +26,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#include "feat.h"
+#include "runtime.h"
 
 #define FEAT_IMAGE_NAME  32
 
@@ -656,7 +656,11 @@ feat_image_strip(struct feat_arena *a, const unsigned char *p, size_t n,
 
 /* ---- files --------------------------------------------------------------- */
 
-/* mkdir -p: every missing directory of path, mode 0755. */
+/*
+ * mkdir -p: every missing directory of path, private (0700, or 0750 with
+ * file_group: core/files.c), so no one but featcgi (and nginx, in
+ * file_group) lists or reads the uploads.
+ */
 static int
 feat_image_mkdirs(struct feat_arena *a, const char *path)
 {
@@ -669,7 +673,7 @@ feat_image_mkdirs(struct feat_arena *a, const char *path)
             char  c = *q;
 
             *q = '\0';
-            if (mkdir(s, 0755) != 0 && errno != EEXIST) {
+            if (feat_file_mkdir(s) == FEAT_ERROR) {
                 feat_log(LOG_ERR, errno, "mkdir(\"%s\") failed", s);
                 return FEAT_ERROR;
             }
@@ -723,7 +727,7 @@ feat_image_store(struct feat_arena *a, const unsigned char *p, size_t n,
 
     /* two characters of the name spread files over 3844 directories */
     sub = feat_arena_sprintf(a, "%s/%.2s", dir, name);
-    if (mkdir(sub, 0755) != 0 && errno != EEXIST
+    if (feat_file_mkdir(sub) == FEAT_ERROR
         && feat_image_mkdirs(a, sub) != FEAT_OK)
     {
         return FEAT_ERROR;
@@ -732,14 +736,18 @@ feat_image_store(struct feat_arena *a, const unsigned char *p, size_t n,
     tmp = feat_arena_sprintf(a, "%s/.tmp-%s", sub, tmpname);
     path = feat_arena_sprintf(a, "%s/%s.%s", sub, name, info->ext);
 
-    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+              feat_file_mode(0));
     if (fd < 0) {
         feat_log(LOG_ERR, errno, "open(\"%s\") failed", tmp);
         return FEAT_ERROR;
     }
 
-    /* nginx reads it under another user: 0644 whatever the umask */
-    if (fchmod(fd, 0644) != 0
+    /*
+     * Private whatever the umask: 0600, or 0640 and file_group, the group
+     * nginx reads media_dir under when it runs as another user.
+     */
+    if (feat_file_private(fd, tmp, 0) != FEAT_OK
         || feat_image_write(fd, p, n) != FEAT_OK
         || fsync(fd) != 0)
     {

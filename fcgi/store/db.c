@@ -13,9 +13,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "runtime.h"
 
@@ -475,6 +478,60 @@ feat_db_pragma(sqlite3 *db, const char *pragma)
 }
 
 
+/*
+ * Makes a missing database file, empty (SQLite takes an empty file for an
+ * empty database) and private (files.c), before SQLite opens it: SQLite
+ * would create it 0644 less the umask, and it gives the -wal and -shm the
+ * database file's mode.  An existing file is left as it is (featctl check
+ * warns about a loose one).  FEAT_OK or FEAT_ERROR (logged).
+ */
+static int
+feat_db_create(const char *path)
+{
+    int  fd, rc;
+
+    fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, feat_file_mode(0));
+    if (fd < 0) {
+        if (errno == EEXIST) {
+            return FEAT_OK;
+        }
+        feat_log(LOG_EMERG, errno, "open(\"%s\") failed", path);
+        return FEAT_ERROR;
+    }
+
+    rc = feat_file_private(fd, path, 0);
+    (void) close(fd);
+
+    return rc;
+}
+
+
+/*
+ * SQLite makes -wal and -shm with the database's mode but the process's
+ * group: with file_group, give them the group too (they exist once a
+ * connection is in WAL mode; a missing one is no error).
+ */
+static void
+feat_db_private_wal(const char *path)
+{
+    char         name[FEAT_DB_PATH_MAX + 8];
+    gid_t        gid;
+    const char  *const  *sfx;
+    static const char *const  suffixes[] = { "-wal", "-shm", NULL };
+
+    if (feat_file_gid(&gid) != FEAT_OK) {
+        return;
+    }
+
+    for (sfx = suffixes; *sfx != NULL; sfx++) {
+        (void) snprintf(name, sizeof(name), "%s%s", path, *sfx);
+        if (chown(name, (uid_t) -1, gid) != 0 && errno != ENOENT) {
+            feat_log(LOG_ERR, errno, "chown(\"%s\") failed", name);
+        }
+    }
+}
+
+
 int
 feat_db_open(void)
 {
@@ -522,6 +579,10 @@ feat_db_open(void)
         (void) sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     }
 
+    if (feat_db_create(path) != FEAT_OK) {
+        return FEAT_ERROR;
+    }
+
     flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
 
     if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
@@ -545,6 +606,8 @@ feat_db_open(void)
         sqlite3_close(db);
         return FEAT_ERROR;
     }
+
+    feat_db_private_wal(path);
 
     feat_db_conn = db;
 
