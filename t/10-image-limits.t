@@ -58,12 +58,12 @@ is_deeply([ FeatImage::media_files($t) ], \@files,
     'no refused image reached media_dir');
 is($t->db_value('SELECT COUNT(*) FROM images'), $rows, '... nor the table');
 
-# ---- at the limits ------------------------------------------------------------
+# ---- at the limits -----------------------------------------------------------
 
 $j = FeatImage::upload_v1($t, $u, FeatImage::png(10000, 1));
 is($j->{code}, 0, 'v1: PNG 10000 x 1 accepted');
-($st, $h, $j) = FeatImage::upload_feat($t, $tok,
-    FeatImage::gif(10000, 4000, blocks => [ FeatImage::gif_frame(10000, 4000) ]));
+($st, $h, $j) = FeatImage::upload_feat($t, $tok, FeatImage::gif(10000, 4000,
+    blocks => [ FeatImage::gif_frame(10000, 4000) ]));
 is($st, 201, 'feat: GIF 10000 x 4000 (40000000 pixels) accepted');
 is($j->{data}{width}, 10000, '... width 10000');
 ($st, $h, $j) = FeatImage::upload_feat($t, $tok, FeatImage::jpeg(3, 2));

@@ -65,7 +65,7 @@ sub both {
     return @stored;
 }
 
-# ---- PNG ------------------------------------------------------------------------
+# ---- PNG ---------------------------------------------------------------------
 
 my $clean = FeatImage::png(4, 3);
 for my $type (qw(tEXt zTXt iTXt eXIf tIME bKGD sPLT prVt)) {
@@ -91,7 +91,7 @@ for my $s (both(FeatImage::png(4, 3, after_iend => $secret),
     ok(png_valid($s), '... a valid PNG');
 }
 
-# ---- JPEG -----------------------------------------------------------------------
+# ---- JPEG --------------------------------------------------------------------
 
 my $jfif = FeatImage::segment(0xe0, "JFIF\0\x01\x01\0\0\x01\0\x01\0\0");
 my $icc = FeatImage::segment(0xe2, "ICC_PROFILE\0\x01\x01profile");
@@ -130,7 +130,7 @@ for my $s (both(FeatImage::jpeg(3, 2, segments => [ $jfif, $icc, $adobe ],
     is($s, $base, '... stored without it');
 }
 
-# ---- GIF ------------------------------------------------------------------------
+# ---- GIF ---------------------------------------------------------------------
 
 my $frame = FeatImage::gif_frame();
 my $gce = "\x21\xf9\x04\x01\x00\x00\x00\x00";

@@ -59,7 +59,7 @@ sub json_is {
     return $j;
 }
 
-# ---- request lines nginx cannot read: the default dialect -----------------------
+# ---- request lines nginx cannot read: the default dialect --------------------
 
 json_is([ raw("GET /api/user/profile/?q=" . ('x' x 12000)
     . " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n") ],
@@ -70,7 +70,7 @@ json_is([ raw("GET /api/faq HTTP/1.1 junk\r\nHost: localhost\r\n"
 json_is([ raw("\x16\x03\x01\x02\x00garbage\r\n\r\n") ],
     400, 'code', 10005, 'TLS bytes on the plain port');
 
-# ---- headers nginx refuses: the path's dialect ----------------------------------
+# ---- headers nginx refuses: the path's dialect -------------------------------
 
 for my $d (sort keys %paths) {
     my ($k, $v) = @{ $want{$d} };
@@ -89,7 +89,7 @@ my $j = json_is([ raw("POST /api/user/profile/ HTTP/1.1\r\nHost: localhost\r\n"
     . "Content-Length: 70000\r\nConnection: close\r\n\r\n") ],
     413, 'code', 'request_too_large', 'a body over client_max_body_size');
 
-# ---- /media/ ----------------------------------------------------------------------
+# ---- /media/ -----------------------------------------------------------------
 
 json_is([ raw("GET /media/ab/nope.png HTTP/1.1\r\nHost: localhost\r\n"
     . "Connection: close\r\n\r\n") ],
@@ -98,7 +98,7 @@ json_is([ raw("GET /media/ HTTP/1.1\r\nHost: localhost\r\n"
     . "Connection: close\r\n\r\n") ],
     404, 'code', 'not_found', 'the /media/ directory itself (feat by shape)');
 
-# ---- the pool stopped: 502 --------------------------------------------------------
+# ---- the pool stopped: 502 ---------------------------------------------------
 
 $t->signal('TERM');
 ok(defined $t->wait_exit(30), 'featcgi stopped');

@@ -31,11 +31,12 @@ sub sessions {
 
 my $n = sessions();
 
-# ---- v2 -------------------------------------------------------------------------
+# ---- v2 ----------------------------------------------------------------------
 
 ($st, $h, $j) = $t->post("/api/auth/access_token?account=$P&password=$pw",
     {});
-is($j->{code}, 10005, 'v2 access_token with account and password in the URL: 10005');
+is($j->{code}, 10005,
+    'v2 access_token with account and password in the URL: 10005');
 ($st, $h, $j) = $t->post("/api/auth/access_token?password=$pw",
     { account => $P });
 is($j->{code}, 10005, '... the password alone in the URL: 10005');
@@ -72,7 +73,7 @@ is($j->{code}, 10005, 'v2 GET with new_password in the URL: 10005');
     { -token => $reg->{access_token} });
 is($j->{code}, 0, 'v2 paging arguments in the URL still work');
 
-# ---- feat -----------------------------------------------------------------------
+# ---- feat --------------------------------------------------------------------
 
 ($st, $h, $j) = $t->post("/api/auth/login/?phone=$P&password=$pw", {});
 is($st, 400, 'feat login/ with the password in the URL: 400');
@@ -106,7 +107,7 @@ is($st, 400, 'feat GET with old_password in the URL: 400');
     { -token => $reg->{access_token} });
 is($st, 200, 'feat paging arguments in the URL still work');
 
-# ---- OAuth2 and v1 --------------------------------------------------------------
+# ---- OAuth2 and v1 -----------------------------------------------------------
 
 ($st, $h, $j) = $t->post('/o/token/?client_secret=abc',
     'grant_type=password',
@@ -117,7 +118,7 @@ is($j->{error}, 'invalid_request', '... invalid_request');
 ($st, $h, $j) = $t->get("/api/get_token?account=$P&password=$pw");
 is($j->{code}, 0, 'v1 get_token keeps its seeded query string: 0');
 
-# ---- logs -----------------------------------------------------------------------
+# ---- logs --------------------------------------------------------------------
 
 for my $log (qw(featcgi-access.log nginx-access.log)) {
     my $s = FeatTest::_slurp($t->dir . "/log/$log") // '';

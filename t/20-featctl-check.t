@@ -17,14 +17,17 @@ use FeatTest;
 use HTTP::Tiny;
 use Test::More;
 
-sub mode { my @s = stat($_[0]); return @s ? sprintf('%04o', $s[2] & 07777) : 'none' }
+sub mode {
+    my @s = stat($_[0]);
+    return @s ? sprintf('%04o', $s[2] & 07777) : 'none';
+}
 
 my $t = FeatTest->new('code.ip_hourly_limit' => 1000,
     public_url => undef, server_names => '127.0.0.1');
 my $dir = $t->dir;
 my ($rc, $out, $err);
 
-# ---- the modes featcgi gives --------------------------------------------------
+# ---- the modes featcgi gives -------------------------------------------------
 
 is(mode("$dir/featcgi.db"), '0600', 'the database is made 0600');
 my $tok = $t->register_v2('13800000061', 'secret0061')->{access_token};
@@ -45,7 +48,7 @@ my $res = HTTP::Tiny->new(timeout => 30)->get($j->{data}{url});
 is($res->{status}, 200, '... nginx, the same user, serves it');
 is($res->{content}, FeatImage::png(2, 2), '... the same bytes');
 
-# ---- featctl check ------------------------------------------------------------
+# ---- featctl check -----------------------------------------------------------
 
 chmod(0600, $t->conf_file);
 ($rc, $out, $err) = $t->featctl('check');
@@ -89,7 +92,7 @@ like($err, qr/test failed \(2 errors, 1 warning\)\n\z/, '... test failed');
 $t->dbh->do(q{DELETE FROM app_settings});
 $t->stop;
 
-# ---- config errors and warnings -----------------------------------------------
+# ---- config errors and warnings ----------------------------------------------
 
 my $w = FeatTest->new(-no_start => 1, secret => 'ab' x 20,
     file_group => 'no-such-group-here', public_url => undef,

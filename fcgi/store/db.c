@@ -514,10 +514,10 @@ feat_db_create(const char *path)
 static void
 feat_db_private_wal(const char *path)
 {
-    char         name[FEAT_DB_PATH_MAX + 8];
-    gid_t        gid;
-    const char  *const  *sfx;
-    static const char *const  suffixes[] = { "-wal", "-shm", NULL };
+    static const char *const   suffixes[] = { "-wal", "-shm", NULL };
+    char                       name[FEAT_DB_PATH_MAX + 8];
+    gid_t                      gid;
+    const char *const         *sfx;
 
     if (feat_file_gid(&gid) != FEAT_OK) {
         return;

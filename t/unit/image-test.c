@@ -321,7 +321,7 @@ test_gif(struct feat_arena *a)
 }
 
 
-/* ---- metadata stripping, block by block (issue 12, finding 5) -------------- */
+/* ---- metadata stripping, block by block (issue 12, finding 5) ----------- */
 
 static uint32_t
 crc32_of(const unsigned char *p, size_t n)
