@@ -103,6 +103,9 @@ is($st, 400, 'feat GET with client_secret in the URL: 400');
 ($st, $h, $j) = $t->get('/api/user/profile/?old_password=abc',
     { -token => $reg->{access_token} });
 is($st, 400, 'feat GET with old_password in the URL: 400');
+($st, $h, $j) = $t->get('/api/user/profile/?' . ('x' x 100)
+    . 'NewPassword=abc', { -token => $reg->{access_token} });
+is($st, 400, 'feat GET with a long name ending in NewPassword: 400');
 ($st, $h, $j) = $t->get('/api/user/user-image/?page=1&page_size=5',
     { -token => $reg->{access_token} });
 is($st, 200, 'feat paging arguments in the URL still work');

@@ -585,25 +585,19 @@ feat_secret_name(const char *name)
     static const char *const  part[] = {
         "password", "passwd", "secret", NULL
     };
-    char                      low[64];
-    size_t                    i;
-
-    for (i = 0; name[i] != '\0'; i++) {
-        if (i == sizeof(low) - 1) {
-            break;
-        }
-        low[i] = (char) tolower((unsigned char) name[i]);
-    }
-    low[i] = '\0';
+    size_t                    i, k;
+    const char               *p;
 
     for (i = 0; exact[i] != NULL; i++) {
-        if (strcmp(low, exact[i]) == 0) {
+        if (strcasecmp(name, exact[i]) == 0) {
             return 1;
         }
     }
-    for (i = 0; part[i] != NULL; i++) {
-        if (strstr(low, part[i]) != NULL) {
-            return 1;
+    for (p = name; *p != '\0'; p++) {
+        for (k = 0; part[k] != NULL; k++) {
+            if (strncasecmp(p, part[k], strlen(part[k])) == 0) {
+                return 1;
+            }
         }
     }
 
