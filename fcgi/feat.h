@@ -1117,7 +1117,7 @@ struct feat_conf_option {
       "dialects served (v2 v1 feat)")                                         \
     X(ERROR_LOG, "error_log", PATH, "stderr", "error log path, or stderr")    \
     X(FILE_GROUP, "file_group", STR, "",                                      \
-      "group that may read the database and media_dir (0640/0750)")          \
+      "group that may read the database and its -wal, -shm (0640)")          \
     X(IMAGE_MAX_PIXELS, "image.max_pixels", INT, "40000000",                  \
       "largest image accepted, width times height (from its header)")         \
     X(IMAGE_MAX_SIDE, "image.max_side", INT, "10000",                         \
@@ -1139,6 +1139,8 @@ struct feat_conf_option {
     X(MAX_BODY, "max_body", SIZE, "1m", "body limit of ordinary requests")    \
     X(MAX_UPLOAD, "max_upload", SIZE, "10m", "body limit of uploads")         \
     X(MEDIA_DIR, "media_dir", PATH, "media", "directory of uploaded files")   \
+    X(MEDIA_GROUP, "media_group", STR, "",                                    \
+      "group that may read media_dir, nginx's (0750, uploads 0640)")          \
     X(MEDIA_URL, "media_url", STR, "/media/",                                 \
       "public URL prefix of media_dir")                                       \
     X(PID_FILE, "pid_file", PATH, "", "file the master writes its pid to")    \
@@ -1327,7 +1329,7 @@ int feat_image_strip(struct feat_arena *a, const unsigned char *p, size_t n,
 /*
  * Writes p under config media_dir as "<2 chars>/<32 base62>.<ext>" (temp
  * file, fsync, rename; mode 0600 in 0700 directories, or 0640 and 0750
- * with config file_group).  FEAT_OK with *relpath (arena) to append
+ * with config media_group).  FEAT_OK with *relpath (arena) to append
  * to media_url; FEAT_ERROR (logged) on a file system failure.
  */
 int feat_image_store(struct feat_arena *a, const unsigned char *p, size_t n,

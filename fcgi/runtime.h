@@ -48,25 +48,31 @@ extern const struct feat_conf_option *const feat_conf_options[];
 
 /* ---- core/files.c -------------------------------------------------------- */
 
-/* The gid of config file_group: FEAT_OK with *gid, FEAT_DECLINED when
- * file_group is empty, FEAT_ERROR when it names no group. */
-int feat_file_gid(gid_t *gid);
-/* The mode of a private file (dir 0: 0600, or 0640 with a file_group
- * that names a group) or directory (dir 1: 0700, or 0750). */
-mode_t feat_file_mode(int dir);
 /*
- * Gives fd (or, when fd < 0, path) the private mode and, with file_group,
- * that group.  FEAT_OK; FEAT_ERROR (logged) when the mode cannot be set.
- * A group that cannot be given (unknown, or not ours) is logged and the
- * file stays the owner's alone.
+ * group is the config option naming the group that may read: FEAT_CONF_
+ * FILE_GROUP for the database, FEAT_CONF_MEDIA_GROUP for media_dir.
+ * feat_file_gid: FEAT_OK with *gid, FEAT_DECLINED when the option is
+ * empty, FEAT_ERROR when it names no group.
  */
-int feat_file_private(int fd, const char *path, int dir);
+int feat_file_gid(const struct feat_conf_option *group, gid_t *gid);
+/* The mode of a private file (dir 0: 0600, or 0640 when group names a
+ * group) or directory (dir 1: 0700, or 0750). */
+mode_t feat_file_mode(const struct feat_conf_option *group, int dir);
+/*
+ * Gives fd (or, when fd < 0, path) the private mode and, when group names
+ * one, that group.  FEAT_OK; FEAT_ERROR (logged) when the mode cannot be
+ * set.  A group that cannot be given (unknown, or not ours) is logged and
+ * the file stays the owner's alone.
+ */
+int feat_file_private(const struct feat_conf_option *group, int fd,
+    const char *path, int dir);
 /* mkdir with the private mode: FEAT_OK (made, mode and group given),
  * FEAT_DECLINED (it exists: left as it is), FEAT_ERROR (errno set). */
-int feat_file_mkdir(const char *path);
+int feat_file_mkdir(const struct feat_conf_option *group, const char *path);
 /* The permission bits of mode beyond what feat_file_mode allows (0 when
  * none): what featctl check warns about. */
-mode_t feat_file_loose(mode_t mode, int dir);
+mode_t feat_file_loose(const struct feat_conf_option *group, mode_t mode,
+    int dir);
 
 
 /* ---- core/log.c ---------------------------------------------------------- */

@@ -2,8 +2,9 @@
 
 # 20-featctl-check.t: file modes and featctl check (issue 12, finding 7).
 # featcgi makes the database, its -wal and -shm, and the directories and
-# files under media_dir for its user alone (0600, 0700), or for
-# file_group too (0640, 0750); featctl check, like nginx -t, parses the
+# files under media_dir for its user alone (0600, 0700), or for a group
+# too (0640, 0750: file_group for the database, media_group for
+# media_dir); featctl check, like nginx -t, parses the
 # config and judges the secret's strength, file modes, file_group,
 # public_url/server_names and every app's stored settings: warnings keep
 # exit status 0, errors make it 1.
@@ -57,6 +58,9 @@ like($err, qr/syntax is ok/, '... the syntax is ok');
 like($err, qr/test is successful\n\z/, '... the test is successful');
 unlike($err, qr/warning|error/, '... without a warning');
 
+chmod(0640, $t->conf_file);
+($rc, $out, $err) = $t->featctl('check');
+unlike($err, qr/warning: the config file/, 'a config file 0640 is no warning');
 chmod(0644, $t->conf_file);
 chmod(0644, "$dir/featcgi.db");
 chmod(0755, "$dir/media");
@@ -131,10 +135,12 @@ chmod(0700, $w->dir . '/media');
 is($rc, 0, 'a good config: 0') or diag($err);
 unlike($err, qr/warning|error/, '... nothing to say');
 
-# file_group: the test's own group gives 0640 and 0750
+# file_group and media_group: the test's own group gives 0640 and 0750
 my $group = getgrgid($));
-my $g = FeatTest->new(file_group => $group, 'code.ip_hourly_limit' => 1000);
+my $g = FeatTest->new(file_group => $group, media_group => $group,
+    'code.ip_hourly_limit' => 1000);
 is(mode($g->dir . '/featcgi.db'), '0640', "file_group $group: database 0640");
+is((stat($g->dir . '/featcgi.db'))[5], $( + 0, '... of the group');
 $tok = $g->register_v2('13800000062', 'secret0062')->{access_token};
 rmdir($g->dir . '/media');
 ($st, $h, $j) = FeatImage::upload_feat($g, $tok, FeatImage::png(2, 2));
@@ -144,6 +150,7 @@ is(mode($g->dir . '/media'), '0750', '... media_dir 0750');
 is(mode($file), '0640', '... the image 0640');
 is((stat($file))[5], $( + 0, '... of the group');
 chmod(0640, $g->conf_file);
+chmod(0750, $g->dir . '/media');
 ($rc, $out, $err) = $g->featctl('check');
 is($rc, 0, '... featctl check: 0') or diag($err);
 unlike($err, qr/warning.*mode/, '... 0640 and 0750 are no warning');

@@ -8,8 +8,10 @@
  * then judges what a load cannot: the secret's strength, the modes of the
  * files that hold secrets or users' data (the config file itself, the
  * database with its -wal and -shm, media_dir, private key files) against
- * core/files.c's rules (0600 and 0700, or 0640 and 0750 with file_group),
- * file_group, the image limits, public_url and server_names, and every
+ * core/files.c's rules (0600 and 0700, or 0640 and 0750 with file_group
+ * for the database, media_group for media_dir; the config file may be
+ * 0640, for a service that reads a root-owned file through its group),
+ * the groups, the image limits, public_url and server_names, and every
  * app's stored settings against their declarations (a value its type now
  * refuses, a secret that no longer opens under this install's secret, a
  * key no module declares).  Each finding is one line on stderr,
@@ -48,7 +50,7 @@ static int ctl_check(struct feat_ctl *ctl, int argc, char **argv);
 const struct feat_ctl_command  feat_ctl_check_commands[] = {
     { "check", "", ctl_check, "",
       "test the configuration like nginx -t: the config, the secret's"
-      " strength, file modes, file_group, every app's settings;"
+      " strength, file modes and groups, every app's settings;"
       " exits 1 on an error" },
     FEAT_CTL_NULL_COMMAND
 };
@@ -127,13 +129,15 @@ ctl_check_secret(struct ctl_check *c)
 /* ---- file modes ---------------------------------------------------------- */
 
 /*
- * Warns when path (what: its role) is wider open than files.c makes it;
- * a missing file is said only when must_exist.
+ * Warns when path (what: its role) is wider open than files.c makes it
+ * with group (the option naming the group that may read it, or NULL: only
+ * group read is allowed); a missing file is said only when must_exist.
  */
 static void
-ctl_check_mode(struct ctl_check *c, const char *what, const char *path,
-    int dir, int must_exist)
+ctl_check_mode(struct ctl_check *c, const struct feat_conf_option *group,
+    const char *what, const char *path, int dir, int must_exist)
 {
+    mode_t       want;
     mode_t       loose;
     struct stat  st;
 
@@ -154,14 +158,21 @@ ctl_check_mode(struct ctl_check *c, const char *what, const char *path,
         return;
     }
 
-    loose = feat_file_loose(st.st_mode, dir);
+    if (group != NULL) {
+        want = feat_file_mode(group, dir);
+        loose = feat_file_loose(group, st.st_mode, dir);
+    } else {
+        want = dir ? 0750 : 0640;
+        loose = st.st_mode & 0777 & ~want;
+    }
+
     if (loose != 0) {
-        ctl_check_say(c, 0, "%s \"%s\" is mode %04o: %s may %s it (featcgi "
-                      "makes it %04o; chmod %04o \"%s\")", what, path,
+        ctl_check_say(c, 0, "%s \"%s\" is mode %04o: %s may %s it (at "
+                      "most %04o; chmod %04o \"%s\")", what, path,
                       (unsigned) (st.st_mode & 07777),
                       (loose & 07) ? "anyone" : "its group",
-                      dir ? "list" : "read", (unsigned) feat_file_mode(dir),
-                      (unsigned) feat_file_mode(dir), path);
+                      (loose & 0222) ? "write" : dir ? "list" : "read",
+                      (unsigned) want, (unsigned) want, path);
     }
 }
 
@@ -177,28 +188,36 @@ ctl_check_files(struct ctl_check *c, struct feat_ctl *ctl)
     static const char *const       keys[] = {
         "alipay.private_key_file", NULL
     };
+    const struct feat_conf_option *groups[] = {
+        FEAT_CONF_FILE_GROUP, FEAT_CONF_MEDIA_GROUP, NULL
+    };
 
-    if (feat_file_gid(&gid) == FEAT_ERROR) {
-        ctl_check_say(c, 1, "\"file_group\" \"%s\" is no group",
-                      feat_conf_str(FEAT_CONF_FILE_GROUP));
+    for (i = 0; groups[i] != NULL; i++) {
+        if (feat_file_gid(groups[i], &gid) == FEAT_ERROR) {
+            ctl_check_say(c, 1, "\"%s\" \"%s\" is no group",
+                          groups[i]->key, feat_conf_str(groups[i]));
+        }
     }
 
-    ctl_check_mode(c, "the config file (it holds the secret)",
+    ctl_check_mode(c, NULL, "the config file (it holds the secret)",
                    ctl->conf_path, 0, 1);
 
     db = feat_conf_path(FEAT_CONF_DATABASE);
-    ctl_check_mode(c, "the database", db, 0, 0);
+    ctl_check_mode(c, FEAT_CONF_FILE_GROUP, "the database", db, 0, 0);
     (void) snprintf(name, sizeof(name), "%s-wal", db);
-    ctl_check_mode(c, "the database's WAL", name, 0, 0);
+    ctl_check_mode(c, FEAT_CONF_FILE_GROUP, "the database's WAL", name, 0,
+                   0);
     (void) snprintf(name, sizeof(name), "%s-shm", db);
-    ctl_check_mode(c, "the database's shared memory", name, 0, 0);
+    ctl_check_mode(c, FEAT_CONF_FILE_GROUP, "the database's shared memory",
+                   name, 0, 0);
 
-    ctl_check_mode(c, "media_dir", feat_conf_path(FEAT_CONF_MEDIA_DIR), 1, 0);
+    ctl_check_mode(c, FEAT_CONF_MEDIA_GROUP, "media_dir",
+                   feat_conf_path(FEAT_CONF_MEDIA_DIR), 1, 0);
 
     for (i = 0; keys[i] != NULL; i++) {
         o = feat_conf_find(keys[i]);
         if (o != NULL && o->kind == FEAT_CONF_T_PATH) {
-            ctl_check_mode(c, keys[i], feat_conf_path(o), 0, 1);
+            ctl_check_mode(c, NULL, keys[i], feat_conf_path(o), 0, 1);
         }
     }
 }

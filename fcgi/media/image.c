@@ -658,8 +658,8 @@ feat_image_strip(struct feat_arena *a, const unsigned char *p, size_t n,
 
 /*
  * mkdir -p: every missing directory of path, private (0700, or 0750 with
- * file_group: core/files.c), so no one but featcgi (and nginx, in
- * file_group) lists or reads the uploads.
+ * media_group: core/files.c), so no one but featcgi (and nginx, in
+ * media_group) lists or reads the uploads.
  */
 static int
 feat_image_mkdirs(struct feat_arena *a, const char *path)
@@ -673,7 +673,7 @@ feat_image_mkdirs(struct feat_arena *a, const char *path)
             char  c = *q;
 
             *q = '\0';
-            if (feat_file_mkdir(s) == FEAT_ERROR) {
+            if (feat_file_mkdir(FEAT_CONF_MEDIA_GROUP, s) == FEAT_ERROR) {
                 feat_log(LOG_ERR, errno, "mkdir(\"%s\") failed", s);
                 return FEAT_ERROR;
             }
@@ -727,7 +727,7 @@ feat_image_store(struct feat_arena *a, const unsigned char *p, size_t n,
 
     /* two characters of the name spread files over 3844 directories */
     sub = feat_arena_sprintf(a, "%s/%.2s", dir, name);
-    if (feat_file_mkdir(sub) == FEAT_ERROR
+    if (feat_file_mkdir(FEAT_CONF_MEDIA_GROUP, sub) == FEAT_ERROR
         && feat_image_mkdirs(a, sub) != FEAT_OK)
     {
         return FEAT_ERROR;
@@ -737,17 +737,17 @@ feat_image_store(struct feat_arena *a, const unsigned char *p, size_t n,
     path = feat_arena_sprintf(a, "%s/%s.%s", sub, name, info->ext);
 
     fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-              feat_file_mode(0));
+              feat_file_mode(FEAT_CONF_MEDIA_GROUP, 0));
     if (fd < 0) {
         feat_log(LOG_ERR, errno, "open(\"%s\") failed", tmp);
         return FEAT_ERROR;
     }
 
     /*
-     * Private whatever the umask: 0600, or 0640 and file_group, the group
-     * nginx reads media_dir under when it runs as another user.
+     * Private whatever the umask: 0600, or 0640 and media_group, the
+     * group nginx reads media_dir under when it runs as another user.
      */
-    if (feat_file_private(fd, tmp, 0) != FEAT_OK
+    if (feat_file_private(FEAT_CONF_MEDIA_GROUP, fd, tmp, 0) != FEAT_OK
         || feat_image_write(fd, p, n) != FEAT_OK
         || fsync(fd) != 0)
     {

@@ -490,7 +490,8 @@ feat_db_create(const char *path)
 {
     int  fd, rc;
 
-    fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, feat_file_mode(0));
+    fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
+              feat_file_mode(FEAT_CONF_FILE_GROUP, 0));
     if (fd < 0) {
         if (errno == EEXIST) {
             return FEAT_OK;
@@ -499,7 +500,7 @@ feat_db_create(const char *path)
         return FEAT_ERROR;
     }
 
-    rc = feat_file_private(fd, path, 0);
+    rc = feat_file_private(FEAT_CONF_FILE_GROUP, fd, path, 0);
     (void) close(fd);
 
     return rc;
@@ -519,7 +520,7 @@ feat_db_private_wal(const char *path)
     gid_t                      gid;
     const char *const         *sfx;
 
-    if (feat_file_gid(&gid) != FEAT_OK) {
+    if (feat_file_gid(FEAT_CONF_FILE_GROUP, &gid) != FEAT_OK) {
         return;
     }
 

@@ -776,26 +776,27 @@ test_store(struct feat_arena *a)
     ok(feat_image_store(a, in.b, in.n, &info, &rel2) == FEAT_OK
        && strcmp(rel, rel2) != 0, "a second store gets another name");
 
-    /* with file_group (the test's own group): 0640, that group */
+    /* with media_group (the test's own group): 0640, that group */
     {
         const char    *rel3;
         char           p3[1024];
         struct group  *g;
 
         g = getgrgid(getgid());
-        ok(g != NULL && feat_conf_set(FEAT_CONF_FILE_GROUP, g->gr_name)
-                        == FEAT_OK, "file_group set to our group");
+        ok(g != NULL && feat_conf_set(FEAT_CONF_MEDIA_GROUP, g->gr_name)
+                        == FEAT_OK, "media_group set to our group");
         rel3 = NULL;
         ok(feat_image_store(a, in.b, in.n, &info, &rel3) == FEAT_OK,
-           "stored with file_group");
+           "stored with media_group");
         snprintf(p3, sizeof(p3), "%s/media/sub/%s", dir,
                  rel3 ? rel3 : "-");
         ok(stat(p3, &st) == 0 && (st.st_mode & 07777) == 0640
            && st.st_gid == getgid(), "... mode 0640, the group's");
-        ok(feat_file_mkdir(dir) == FEAT_DECLINED,
+        ok(feat_file_mkdir(FEAT_CONF_MEDIA_GROUP, dir) == FEAT_DECLINED,
            "an existing directory is left as it is");
         snprintf(p3, sizeof(p3), "%s/media/g", dir);
-        ok(feat_file_mkdir(p3) == FEAT_OK && stat(p3, &st) == 0
+        ok(feat_file_mkdir(FEAT_CONF_MEDIA_GROUP, p3) == FEAT_OK
+           && stat(p3, &st) == 0
            && (st.st_mode & 07777) == 0750, "a new directory is 0750");
         rmdir(p3);
         ok(rel3 != NULL && feat_image_remove(rel3) == FEAT_OK,
@@ -804,8 +805,8 @@ test_store(struct feat_arena *a)
             snprintf(p3, sizeof(p3), "%s/media/sub/%.2s", dir, rel3);
             rmdir(p3);
         }
-        ok(feat_conf_set(FEAT_CONF_FILE_GROUP, "") == FEAT_OK,
-           "file_group emptied");
+        ok(feat_conf_set(FEAT_CONF_MEDIA_GROUP, "") == FEAT_OK,
+           "media_group emptied");
     }
 
     ok(feat_image_remove(rel) == FEAT_OK, "removed");
