@@ -295,7 +295,7 @@ ctl_move_put_file(struct ctl_move_in *m, const char *rel,
         }
 
         sub = feat_arena_sprintf(m->ctl->arena, "%s/%.2s", dir, cand);
-        if (mkdir(sub, 0755) != 0 && errno != EEXIST) {
+        if (feat_file_mkdir(FEAT_CONF_MEDIA_GROUP, sub) == FEAT_ERROR) {
             feat_ctl_fail("mkdir %s: %s", sub, strerror(errno));
             return FEAT_ERROR;
         }
@@ -303,7 +303,8 @@ ctl_move_put_file(struct ctl_move_in *m, const char *rel,
         tmp = feat_arena_sprintf(m->ctl->arena, "%s/.tmp-%s", sub, tmpname);
         path = feat_arena_sprintf(m->ctl->arena, "%s/%s", dir, cand);
 
-        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+                  feat_file_mode(FEAT_CONF_MEDIA_GROUP, 0));
         if (fd == -1) {
             feat_ctl_fail("cannot create %s: %s", tmp, strerror(errno));
             return FEAT_ERROR;
@@ -321,8 +322,12 @@ ctl_move_put_file(struct ctl_move_in *m, const char *rel,
             }
         }
 
-        /* nginx reads it under another user: 0644 whatever the umask */
-        if (done != n || fchmod(fd, 0644) != 0 || fsync(fd) != 0) {
+        /* private as featcgi's own uploads (core/files.c): 0600, or 0640
+         * and media_group, the group nginx reads media_dir under */
+        if (done != n
+            || feat_file_private(FEAT_CONF_MEDIA_GROUP, fd, tmp, 0) != FEAT_OK
+            || fsync(fd) != 0)
+        {
             feat_ctl_fail("writing %s: %s", tmp, strerror(errno));
             close(fd);
             unlink(tmp);
