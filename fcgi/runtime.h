@@ -423,6 +423,12 @@ const char *feat_listen_hash_addr(void);
 /* Master: closes the socket and removes the socket file and pid file it
  * created.  A child: feat_listen_forget only closes its inherited copy. */
 void feat_listen_close(void);
+/*
+ * Master, stopping: removes the unix socket's file (still ours: the same
+ * inode) so that no new connection can queue, keeping the socket open for
+ * the workers to take what did.  Nothing for a TCP socket.
+ */
+void feat_listen_unlink(void);
 void feat_listen_forget(void);
 /* A worker: closes its inherited copies of every socket but fd. */
 void feat_listen_keep_only(int fd);
@@ -454,6 +460,25 @@ int feat_master_main(const char *conf_path);
  */
 #define FEAT_SLOT_SIZE  96
 extern char *feat_worker_slot;
+
+/*
+ * The pool's state, in memory the master shares with every child it forks
+ * (NULL in any other process: featctl, -t, the unit tests).  The master
+ * writes what it knows (the workers it wants and has, the jobs process's
+ * pid), the jobs process the end of its last sweep, every worker the count
+ * of requests it answered; /healthz reads it.  Words written by one
+ * process and read by others, each on its own: no lock.
+ */
+struct feat_pool_state {
+    volatile int        workers;        /* wanted ("workers") */
+    volatile int        alive;          /* serving workers, retirees out */
+    volatile int        jobs_pid;       /* 0: no jobs process now */
+    volatile int        stopping;       /* the master is stopping */
+    volatile long long  started;        /* unix seconds */
+    volatile long long  jobs_sweep;     /* end of the last sweep, 0 none */
+    volatile unsigned long long  served; /* requests answered */
+};
+extern struct feat_pool_state *feat_pool;
 
 /* ---- the outbox (fcgi/store/outbox.c) ------------------------------------ */
 

@@ -152,6 +152,9 @@ feat_jobs_main(void)
             feat_settings_refresh(db);
             feat_jobs_sweep(db);
             next_sweep = feat_now_ms() + interval * 1000;
+            if (feat_pool != NULL) {
+                feat_pool->jobs_sweep = (long long) time(NULL);  /* healthz */
+            }
         }
 
         if (feat_db_int(db, &v, "PRAGMA data_version", NULL) == FEAT_OK

@@ -3,13 +3,17 @@
  * unix socket path or a TCP address ("host:port", "[v6]:port", ":port" or
  * "port", no host meaning loopback).  A unix socket left behind by a dead
  * master is replaced; one that still accepts belongs to a running featcgi
- * and is refused, never unlinked; a new one gets "listen_mode" and the
- * group "listen_group".  The socket is bound once, before the
- * first fork, and every worker inherits it; feat_listen_close removes what
- * this process created.  "hash_listen", when set, is a second socket the
- * same way: the one nginx sends the password routes to, served by a pool
- * of its own (php-fpm's way), so a storm of logins queues there and never
- * in front of the workers that serve everything else.
+ * and is refused, never unlinked: only a connect() answered "refused"
+ * (nobody listens) makes a file stale, a full queue or any other answer
+ * leaves it alone.  A new one gets "listen_mode" and the group
+ * "listen_group".  The socket is bound once, before the first fork, and
+ * every worker inherits it; feat_listen_close removes what this process
+ * created, and only while the name still leads to the socket it bound, so
+ * an old master never removes the socket of a new one.  "hash_listen",
+ * when set, is a second socket the same way: the one nginx sends the
+ * password routes to, served by a pool of its own (php-fpm's way), so a
+ * storm of logins queues there and never in front of the workers that
+ * serve everything else.
  */
 
 #include "config.h"
@@ -35,10 +39,12 @@ struct feat_listener {
     int    fd;
     char  *unix_path;                   /* socket path to remove */
     char  *on;                          /* "listen" as bound */
+    dev_t  dev;                         /* the socket file we bound */
+    ino_t  ino;
 };
 
-static struct feat_listener  feat_listen_main = { -1, NULL, NULL };
-static struct feat_listener  feat_listen_hash = { -1, NULL, NULL };
+static struct feat_listener  feat_listen_main = { -1, NULL, NULL, 0, 0 };
+static struct feat_listener  feat_listen_hash = { -1, NULL, NULL, 0, 0 };
 static char                 *feat_listen_pidfile;
 
 
@@ -210,6 +216,8 @@ feat_listen_unix(struct feat_listener *l, const char *path)
     /*
      * A socket left by a master that died is removed; one that still
      * answers belongs to a running featcgi, which is not ours to take.
+     * The probe does not wait: a server whose queue is full answers
+     * EAGAIN, and is just as alive.
      */
     if (lstat(path, &st) == 0) {
         if (!S_ISSOCK(st.st_mode)) {
@@ -217,8 +225,14 @@ feat_listen_unix(struct feat_listener *l, const char *path)
             goto failed;
         }
 
-        if (connect(fd, (struct sockaddr *) &sun, sizeof(sun)) == 0) {
-            feat_log(LOG_EMERG, 0, "%s is in use by a running server", path);
+        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+
+        if (connect(fd, (struct sockaddr *) &sun, sizeof(sun)) == 0
+            || errno != ECONNREFUSED)
+        {
+            feat_log(LOG_EMERG, errno == ECONNREFUSED ? 0 : errno,
+                     "%s is in use by a running server: not started "
+                     "(stop that one first)", path);
             goto failed;
         }
 
@@ -237,7 +251,7 @@ feat_listen_unix(struct feat_listener *l, const char *path)
         goto failed;
     }
 
-    if (chmod(path, (mode_t) mode) != 0) {
+    if (chmod(path, (mode_t) mode) != 0 || lstat(path, &st) != 0) {
         feat_log(LOG_EMERG, errno, "chmod(%s) failed", path);
         unlink(path);
         goto failed;
@@ -248,6 +262,8 @@ feat_listen_unix(struct feat_listener *l, const char *path)
         goto failed;
     }
 
+    l->dev = st.st_dev;
+    l->ino = st.st_ino;
     l->unix_path = strdup(path);
 
     return fd;
@@ -384,6 +400,28 @@ feat_listen_hash_addr(void)
 }
 
 
+/* Removes l's socket file while the name still leads to the socket it
+ * bound, and forgets the name. */
+static void
+feat_listen_unlink_one(struct feat_listener *l)
+{
+    struct stat  st;
+
+    if (l->unix_path == NULL) {
+        return;
+    }
+
+    if (lstat(l->unix_path, &st) == 0
+        && st.st_dev == l->dev && st.st_ino == l->ino)
+    {
+        unlink(l->unix_path);
+    }
+
+    free(l->unix_path);
+    l->unix_path = NULL;
+}
+
+
 static void
 feat_listen_drop(struct feat_listener *l, int unlink_it)
 {
@@ -394,7 +432,7 @@ feat_listen_drop(struct feat_listener *l, int unlink_it)
 
     if (l->unix_path != NULL) {
         if (unlink_it) {
-            unlink(l->unix_path);
+            feat_listen_unlink_one(l);
         }
         free(l->unix_path);
         l->unix_path = NULL;
@@ -408,14 +446,37 @@ feat_listen_drop(struct feat_listener *l, int unlink_it)
 void
 feat_listen_close(void)
 {
+    int      fd;
+    ssize_t  n;
+    char     buf[32];
+
     feat_listen_drop(&feat_listen_main, 1);
     feat_listen_drop(&feat_listen_hash, 1);
 
     if (feat_listen_pidfile != NULL) {
-        unlink(feat_listen_pidfile);
+        /* still ours: a new master may have written its own meanwhile */
+        fd = open(feat_listen_pidfile, O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) {
+            n = read(fd, buf, sizeof(buf) - 1);
+            close(fd);
+            if (n > 0) {
+                buf[n] = '\0';
+                if (atol(buf) == (long) getpid()) {
+                    unlink(feat_listen_pidfile);
+                }
+            }
+        }
         free(feat_listen_pidfile);
         feat_listen_pidfile = NULL;
     }
+}
+
+
+void
+feat_listen_unlink(void)
+{
+    feat_listen_unlink_one(&feat_listen_main);
+    feat_listen_unlink_one(&feat_listen_hash);
 }
 
 

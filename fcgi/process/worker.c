@@ -3,8 +3,11 @@
  * connection after fork, runs the modules' init_worker hooks, then accepts
  * FastCGI requests one at a time and dispatches each one: app, route,
  * body limit, body parse, credentials, handler, access log.  Whatever
- * happens, the client gets an answer in the dialect of the path.  SIGTERM
- * or SIGQUIT ends the loop once the request in hand is answered.
+ * happens, the client gets an answer in the dialect of the path.  SIGQUIT
+ * (a reload retiring the worker) ends the loop once the request in hand is
+ * answered; SIGTERM (the pool stopping) also takes, without waiting, every
+ * connection already queued on the socket, so a stop leaves none accepted
+ * by the kernel and unanswered.
  */
 
 #include "config.h"
@@ -25,6 +28,11 @@
 #include "runtime.h"
 
 
+/* What the master asked: nothing yet, retire (SIGQUIT: a reload, the new
+ * workers take the queue) or stop (SIGTERM: the pool is going away). */
+#define FEAT_WORKER_RETIRE  1
+#define FEAT_WORKER_STOP    2
+
 static volatile sig_atomic_t  feat_worker_stop;
 static volatile sig_atomic_t  feat_worker_reopen;
 
@@ -35,10 +43,13 @@ feat_worker_signal(int signo)
     switch (signo) {
 
     case SIGTERM:
+        feat_worker_stop = FEAT_WORKER_STOP;
+        break;
+
     case SIGQUIT:
-        feat_worker_stop = 1;
-        /* Makes a pending or next FCGX_Accept_r give up. */
-        FCGX_ShutdownPending();
+        if (feat_worker_stop == 0) {
+            feat_worker_stop = FEAT_WORKER_RETIRE;
+        }
         break;
 
     case SIGUSR1:
@@ -409,11 +420,17 @@ feat_worker_main(int listen_fd, int worker_no)
     /*
      * libfcgi reads and writes without retrying on EINTR, so a signal that
      * lands while a request is read or answered would break it.  The stop
-     * and reopen signals are therefore held while a request is in hand
-     * and let in only inside ppoll(), atomically, while the worker waits
-     * for a connection: no request is cut, and none that comes just before
-     * the wait is missed.  Ours go in before FCGX_Init(), which installs
-     * libfcgi's own SIGPIPE and SIGUSR1 handlers only over default ones.
+     * and reopen signals are therefore held while a request is in hand and
+     * let in at two places only: inside ppoll(), atomically, while the
+     * worker waits for a connection (no request is cut, and none that comes
+     * just before the wait is missed), and for an instant between two
+     * requests.  The second matters under load: when the socket is already
+     * readable, Linux restores ppoll()'s mask without delivering the
+     * pending signal, so a busy worker would never see a stop.  Ours go in
+     * before FCGX_Init(), which installs libfcgi's own SIGPIPE and SIGUSR1
+     * handlers only over default ones.  FCGX_ShutdownPending() is not
+     * used: accept() never blocks here (O_NONBLOCK), and libfcgi refuses
+     * to accept at all once it is set, which a stop's drain needs.
      */
     feat_worker_signals();
     sigemptyset(&held);
@@ -458,37 +475,62 @@ feat_worker_main(int listen_fd, int worker_no)
     arena = feat_arena_create();
     feat_arena_json_hooks(arena);
 
-    while (!feat_worker_stop) {
+    for ( ;; ) {
+
+        /* Between requests: a signal held meanwhile is delivered now. */
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        sigprocmask(SIG_SETMASK, &held, NULL);
 
         if (feat_worker_reopen) {
             feat_worker_reopen = 0;
             feat_log_open();
         }
 
-        /* A kept-alive connection brings its next request itself. */
-        pfd.fd = (req.ipcFd >= 0) ? req.ipcFd : listen_fd;
-        pfd.events = POLLIN;
-        pfd.revents = 0;
-
-        rc = ppoll(&pfd, 1, NULL, &none);
-
-        if (rc < 0) {
-            if (errno != EINTR) {
-                feat_log(LOG_ALERT, errno, "ppoll() failed");
-                poll(NULL, 0, 100);
-            }
-            continue;
+        if (feat_worker_stop == FEAT_WORKER_RETIRE) {
+            break;
         }
 
-        if (feat_worker_stop && pfd.fd == listen_fd) {
-            break;              /* not ours yet: another worker takes it */
+        if (feat_worker_stop == FEAT_WORKER_STOP) {
+            /*
+             * Stopping: the master has removed the socket's name, so the
+             * queue only shrinks.  Take what it holds without waiting;
+             * EAGAIN means it is empty and this worker is done.  A
+             * kept-alive connection is not waited on.
+             */
+            if (req.ipcFd >= 0) {
+                break;
+            }
+
+        } else {
+            /* A kept-alive connection brings its next request itself. */
+            pfd.fd = (req.ipcFd >= 0) ? req.ipcFd : listen_fd;
+            pfd.events = POLLIN;
+            pfd.revents = 0;
+
+            rc = ppoll(&pfd, 1, NULL, &none);
+
+            if (rc < 0) {
+                if (errno != EINTR) {
+                    feat_log(LOG_ALERT, errno, "ppoll() failed");
+                    poll(NULL, 0, 100);
+                }
+                continue;
+            }
+
+            if (feat_worker_stop != 0) {
+                continue;       /* decided at the top */
+            }
         }
 
         rc = FCGX_Accept_r(&req);
 
         if (rc < 0) {
+            if (feat_worker_stop == FEAT_WORKER_STOP && rc != -EINTR) {
+                break;          /* the queue is empty (EAGAIN), or broken */
+            }
+
             if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR
-                || feat_worker_stop)
+                || feat_worker_stop != 0)
             {
                 continue;       /* lost the race, or a kept one closed */
             }
@@ -504,6 +546,10 @@ feat_worker_main(int listen_fd, int worker_no)
         feat_dispatch(&r);
 
         FCGX_Finish_r(&req);
+
+        if (feat_pool != NULL) {
+            __atomic_add_fetch(&feat_pool->served, 1, __ATOMIC_RELAXED);
+        }
 
         feat_log_set_request(NULL);
         feat_arena_reset(arena);
