@@ -436,7 +436,7 @@ struct feat_req {
     const char               *query;       /* raw, without '?', never NULL */
     const char               *remote_addr;
     const char               *content_type;
-    char                      request_id[17];
+    char                      request_id[33];  /* 16..32 hex */
     struct timespec           start;
 
     const struct feat_app    *app;         /* never NULL once routed */

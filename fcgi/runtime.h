@@ -89,6 +89,16 @@ void feat_log_set_role(const char *role);
 void feat_log_access(struct feat_req *r, int status, double ms);
 
 
+/* ---- core/time.c (the logs' clock) --------------------------------------- */
+
+/* Notes the zone the process started in (TZ, or the system's when unset)
+ * before conf.c first sets TZ to the apps' zone; later calls do nothing. */
+void feat_time_keep_system_zone(void);
+/* Writes t as "YYYY-MM-DDTHH:MM:SS+hh:mm" in that system zone (the one
+ * nginx stamps its logs in) into buf[n], n >= 26; answers the length. */
+size_t feat_time_log_stamp(time_t t, char *buf, size_t n);
+
+
 /* ---- store/db.c ---------------------------------------------------------- */
 
 /* The store's own: a failed call logged with SQLite's message (what, the

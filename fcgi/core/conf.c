@@ -700,7 +700,9 @@ feat_conf_load(const char *path, const struct feat_module *const *mods,
     free(feat_conf_file_path);
     feat_conf_file_path = feat_conf_strdup(path);
 
-    /* localtime_r() renders every dialect's times in this zone */
+    /* localtime_r() renders every dialect's times in this zone; the
+     * logs keep the zone the process started in */
+    feat_time_keep_system_zone();
     setenv("TZ", FEAT_CONF_TIMEZONE->value->str, 1);
     tzset();
 
@@ -719,6 +721,7 @@ feat_conf_set(const struct feat_conf_option *o, const char *value)
     }
 
     if (o == FEAT_CONF_TIMEZONE) {
+        feat_time_keep_system_zone();
         setenv("TZ", value, 1);
         tzset();
     }

@@ -1,9 +1,12 @@
 /*
  * log.c: the error log and the access log.
  *
- * Error lines look like nginx's:
- *   2026/11/23 08:00:00 [error] 1234#worker 2: *<request id> message (13: ...)
- * and are filtered by the config's log_level.  Every line is formatted in a
+ * Error lines look like nginx's, with an ISO 8601 time:
+ *   2026-11-23T08:00:00+08:00 [error] 1234#worker 2: *<request id> message
+ * and are filtered by the config's log_level.  Both logs stamp times in
+ * the system's zone, the one nginx's logs beside them use (never the apps'
+ * "timezone"), and the request id is nginx's $request_id when nginx passes
+ * it, so one request carries one id and one hour in every log.  Every line is formatted in a
  * stack buffer and written with one write(2) to a descriptor opened with
  * O_APPEND, so lines of the master, the workers and the jobs process never
  * interleave inside the same file.  "stderr" means descriptor 2; before
@@ -30,7 +33,7 @@ static int   feat_log_fd = STDERR_FILENO;
 static int   feat_access_fd = -1;
 static int   feat_log_level = LOG_INFO;
 static char  feat_log_role[32] = "main";
-static char  feat_log_request[17];
+static char  feat_log_request[33];
 
 static const char *const  feat_log_levels[] = {
     "emerg", "alert", "crit", "error", "warn", "notice", "info", "debug"
@@ -210,7 +213,6 @@ feat_log(int level, int err, const char *fmt, ...)
     size_t      n, start;
     int         k, saved;
     time_t      now;
-    struct tm   tm;
     va_list     ap;
 
     if (level > feat_log_level) {
@@ -224,9 +226,7 @@ feat_log(int level, int err, const char *fmt, ...)
     }
 
     now = time(NULL);
-    localtime_r(&now, &tm);
-
-    n = strftime(buf, sizeof(buf), "%Y/%m/%d %H:%M:%S", &tm);
+    n = feat_time_log_stamp(now, buf, sizeof(buf));
     k = snprintf(buf + n, sizeof(buf) - n, " [%s] %ld#%s: ",
                  feat_log_levels[level], (long) getpid(), feat_log_role);
     n += (k > 0) ? (size_t) k : 0;
@@ -293,25 +293,19 @@ feat_log_field(const char *s, char *out, size_t n)
 void
 feat_log_access(struct feat_req *r, int status, double ms)
 {
-    char             buf[FEAT_LOG_LINE_MAX], date[40], tz[8];
+    char             buf[FEAT_LOG_LINE_MAX], date[40];
     char             pathbuf[1024], appbuf[200];
     const char      *app, *path, *method;
     size_t           n;
     int              k;
-    long             off;
     time_t           now;
-    struct tm        tm;
 
     if (feat_access_fd == -1) {
         return;
     }
 
     now = time(NULL);
-    localtime_r(&now, &tm);
-    strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
-    off = tm.tm_gmtoff / 60;
-    snprintf(tz, sizeof(tz), "%c%02ld:%02ld", off < 0 ? '-' : '+',
-             (off < 0 ? -off : off) / 60 % 100, (off < 0 ? -off : off) % 60);
+    feat_time_log_stamp(now, date, sizeof(date));
 
     app = (r->app != NULL && r->app->id != NULL)
               ? feat_log_field(r->app->id, appbuf, sizeof(appbuf))
@@ -323,8 +317,8 @@ feat_log_access(struct feat_req *r, int status, double ms)
                  ? r->method_name
                  : "-";
 
-    k = snprintf(buf, sizeof(buf) - 1, "%s%s %s %s app=%s %s %s %d %.3f",
-                 date, tz, r->request_id[0] ? r->request_id : "-",
+    k = snprintf(buf, sizeof(buf) - 1, "%s %s %s app=%s %s %s %d %.3f",
+                 date, r->request_id[0] ? r->request_id : "-",
                  r->remote_addr != NULL ? r->remote_addr : "-", app, method,
                  path, status, ms);
     if (k < 0) {

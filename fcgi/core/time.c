@@ -8,7 +8,8 @@
  * is its table's say (protocol/dialect.c, feat_time).  feat_now() can be
  * shifted by FEAT_CLOCK_SHIFT seconds, but only when the config says
  * testing = on, so a production environment variable can never move the
- * clock.
+ * clock.  The logs' stamps are in the zone the process started in, the
+ * system's, as nginx's logs beside them are, never the apps' zone.
  */
 
 #include "config.h"
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "runtime.h"
 
@@ -291,4 +293,109 @@ feat_parse_date(const char *s)
     }
 
     return FEAT_OK;
+}
+
+
+/* ---- the logs' clock ------------------------------------------------------ */
+
+static int    feat_sys_tz_kept;
+static char  *feat_sys_tz;          /* TZ at start; NULL: it was unset */
+
+
+void
+feat_time_keep_system_zone(void)
+{
+    const char  *s;
+
+    if (feat_sys_tz_kept) {
+        return;
+    }
+
+    s = getenv("TZ");
+    if (s != NULL) {
+        feat_sys_tz = strdup(s);
+        if (feat_sys_tz == NULL) {
+            abort();
+        }
+    }
+
+    feat_sys_tz_kept = 1;
+}
+
+
+/*
+ * The system zone's offset at t, in seconds east of UTC.  The process's TZ
+ * names the apps' zone, and glibc has no other way to a second zone than
+ * TZ itself: so TZ is switched to the system's, asked, and put back, at
+ * most once every quarter of an hour (offsets change on such boundaries),
+ * in a single-threaded moment of a single-threaded process.
+ */
+static long
+feat_time_system_offset(time_t t)
+{
+    char         *app;
+    const char   *cur;
+    struct tm     tm;
+    static long   off;
+    static time_t from = 1, to = 0;
+
+    if (t >= from && t < to) {
+        return off;
+    }
+
+    cur = getenv("TZ");
+
+    if (!feat_sys_tz_kept
+        || (cur == NULL && feat_sys_tz == NULL)
+        || (cur != NULL && feat_sys_tz != NULL && strcmp(cur, feat_sys_tz) == 0))
+    {
+        off = localtime_r(&t, &tm) != NULL ? tm.tm_gmtoff : 0;
+
+    } else {
+        app = (cur != NULL) ? strdup(cur) : NULL;
+
+        if (feat_sys_tz != NULL) {
+            setenv("TZ", feat_sys_tz, 1);
+        } else {
+            unsetenv("TZ");
+        }
+        tzset();
+
+        off = localtime_r(&t, &tm) != NULL ? tm.tm_gmtoff : 0;
+
+        if (app != NULL) {
+            setenv("TZ", app, 1);
+            free(app);
+        } else {
+            unsetenv("TZ");
+        }
+        tzset();
+    }
+
+    from = t - ((t % 900) + 900) % 900;
+    to = from + 900;
+
+    return off;
+}
+
+
+size_t
+feat_time_log_stamp(time_t t, char *buf, size_t n)
+{
+    int        k;
+    long       off, a;
+    time_t     local;
+    struct tm  tm;
+
+    off = feat_time_system_offset(t);
+    local = t + off;
+    gmtime_r(&local, &tm);
+    a = off < 0 ? -off : off;
+
+    k = snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d%c%02ld:%02ld",
+                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                 tm.tm_min, tm.tm_sec, off < 0 ? '-' : '+', a / 3600 % 100,
+                 a / 60 % 60);
+
+    return (k > 0 && (size_t) k < n) ? (size_t) k : 0;
 }

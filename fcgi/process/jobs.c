@@ -140,7 +140,9 @@ feat_jobs_main(void)
 
         if (reopen) {
             reopen = 0;
-            feat_log_open();
+            if (feat_log_open() == FEAT_OK) {
+                feat_log(LOG_INFO, 0, "logs reopened");
+            }
             /* and sweeps at once, as it always did */
             next_sweep = 0;
         }

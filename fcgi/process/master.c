@@ -813,7 +813,9 @@ feat_master_reload(void)
 static void
 feat_master_reopen(void)
 {
-    feat_log_open();
+    if (feat_log_open() == FEAT_OK) {
+        feat_log(LOG_NOTICE, 0, "logs reopened");
+    }
     feat_master_kill_all(SIGUSR1);
 }
 

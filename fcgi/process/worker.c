@@ -483,7 +483,9 @@ feat_worker_main(int listen_fd, int worker_no)
 
         if (feat_worker_reopen) {
             feat_worker_reopen = 0;
-            feat_log_open();
+            if (feat_log_open() == FEAT_OK) {
+                feat_log(LOG_INFO, 0, "logs reopened");
+            }
         }
 
         if (feat_worker_stop == FEAT_WORKER_RETIRE) {

@@ -337,7 +337,7 @@ feat_req_init(struct feat_req *r, struct feat_arena *a, void *fcgi,
     static const char   hex[] = "0123456789abcdef";
     const char         *s, *q;
     char               *path;
-    unsigned char       rnd[8];
+    unsigned char       rnd[16];
     size_t              n, i;
 
     memset(r, 0, sizeof(struct feat_req));
@@ -377,19 +377,27 @@ feat_req_init(struct feat_req *r, struct feat_arena *a, void *fcgi,
     s = feat_req_cgi(r, FEAT_CGI_REMOTE_ADDR);
     r->remote_addr = feat_req_client(r, (s != NULL) ? s : "");
 
+    /*
+     * nginx's $request_id (32 hex digits) whole, so that one id names the
+     * request in nginx's access log, ours and X-Request-Id; 16 to 32 hex
+     * digits are taken as given, anything else is replaced by our own.
+     */
     s = feat_req_cgi(r, FEAT_CGI_REQUEST_ID);
-    if (s != NULL && strlen(s) >= 16 && feat_is_hex(s, 16)) {
-        for (i = 0; i < 16; i++) {
+    n = (s != NULL) ? strlen(s) : 0;
+    if (n >= 16 && n < sizeof(r->request_id) && feat_is_hex(s, n)) {
+        for (i = 0; i < n; i++) {
             r->request_id[i] = (char) tolower((unsigned char) s[i]);
         }
+        r->request_id[n] = '\0';
+
     } else {
         feat_random(rnd, sizeof(rnd));
         for (i = 0; i < sizeof(rnd); i++) {
             r->request_id[2 * i] = hex[rnd[i] >> 4];
             r->request_id[2 * i + 1] = hex[rnd[i] & 0xf];
         }
+        r->request_id[2 * sizeof(rnd)] = '\0';
     }
-    r->request_id[16] = '\0';
 
     feat_log_set_request(r->request_id);
 }

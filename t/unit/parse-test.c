@@ -137,7 +137,8 @@ test_request(void)
     is_str(r.path, "/api/a b/c+d", "REQUEST_URI cut and decoded, '+' kept");
     is_str(r.query, "x=1&y=%E4%BD%A0", "query string");
     is_str(r.remote_addr, "10.0.0.1", "remote address");
-    is_str(r.request_id, "0123456789abcdef", "request id from nginx");
+    is_str(r.request_id, "0123456789abcdef0123",
+           "request id from nginx, whole, lower-cased");
     is_str(feat_req_header(&r, "X-App-Id"), "shop", "header X-App-Id");
     is_str(feat_req_header(&r, "x-app-id"), "shop", "header names any case");
     ok(feat_req_header(&r, "X-None") == NULL, "absent header");
@@ -153,8 +154,8 @@ test_request(void)
 
     feat_req_init(&r, arena, NULL, envp2);
     is_str(r.path, "/api/feedback", "DOCUMENT_URI wins");
-    ok(strlen(r.request_id) == 16
-       && strspn(r.request_id, "0123456789abcdef") == 16
+    ok(strlen(r.request_id) == 32
+       && strspn(r.request_id, "0123456789abcdef") == 32
        && strcmp(r.request_id, "nothex!!nothex!!") != 0,
        "a bad FEAT_REQUEST_ID is replaced by a random one");
     is_str(r.query, "", "no QUERY_STRING: \"\"");
