@@ -249,6 +249,8 @@ const char *feat_error_text(struct feat_req *r, enum feat_error e);
 #define FEAT_SCOPE_NONE  0x0100  /* needs no scope: revoking one's own token;
                                     every other session route needs read
                                     (GET) or write (other methods) */
+#define FEAT_ANY_DIALECT 0x1000  /* served whichever dialects are on (an
+                                    operator's route: /healthz) */
 /* The common case: a session token that belongs to a user. */
 #define FEAT_USER_SESSION  (FEAT_SESSION | FEAT_USER)
 

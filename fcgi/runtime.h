@@ -424,6 +424,10 @@ int feat_jobs_main(void);
 int feat_listen_open(void);
 /* Writes config "pid_file" (none: nothing): FEAT_OK or FEAT_ERROR. */
 int feat_listen_write_pid(void);
+/* Whether "listen" value s is a TCP address: 1 with host[hn] and port[pn]
+ * filled (no host: loopback), 0 for a unix socket path. */
+int feat_listen_is_tcp(const char *s, char *host, size_t hn, char *port,
+    size_t pn);
 /* The listening descriptor (-1 before open), and "listen" as bound; the
  * hashing pool's ("hash_listen": -1 and "" when there is none). */
 int feat_listen_fd_get(void);

@@ -45,6 +45,7 @@ static const struct feat_ctl_command *const  feat_ctl_groups[] = {
     feat_ctl_outbox_commands,
     feat_ctl_product_commands,
     feat_ctl_check_commands,
+    feat_ctl_status_commands,
     NULL
 };
 
@@ -213,7 +214,8 @@ feat_ctl_find(const char *group, const char *verb, int *group_known)
                 continue;
             }
             *group_known = 1;
-            /* a group of one command has no verb ("featctl check") */
+            /* a group of one command has no verb ("featctl check",
+             * "featctl status") */
             if (c->verb[0] == '\0'
                 || (verb != NULL && strcmp(c->verb, verb) == 0))
             {

@@ -66,6 +66,7 @@ extern const struct feat_ctl_command  feat_ctl_project_commands[];
 extern const struct feat_ctl_command  feat_ctl_outbox_commands[];
 extern const struct feat_ctl_command  feat_ctl_product_commands[];
 extern const struct feat_ctl_command  feat_ctl_check_commands[];
+extern const struct feat_ctl_command  feat_ctl_status_commands[];
 
 
 /* ---- the v2 administrators' groups (ctl_manager.c) ----------------------- */

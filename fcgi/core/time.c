@@ -296,7 +296,7 @@ feat_parse_date(const char *s)
 }
 
 
-/* ---- the logs' clock ------------------------------------------------------ */
+/* ---- the logs' clock ----------------------------------------------------- */
 
 static int    feat_sys_tz_kept;
 static char  *feat_sys_tz;          /* TZ at start; NULL: it was unset */
@@ -347,7 +347,8 @@ feat_time_system_offset(time_t t)
 
     if (!feat_sys_tz_kept
         || (cur == NULL && feat_sys_tz == NULL)
-        || (cur != NULL && feat_sys_tz != NULL && strcmp(cur, feat_sys_tz) == 0))
+        || (cur != NULL && feat_sys_tz != NULL
+            && strcmp(cur, feat_sys_tz) == 0))
     {
         off = localtime_r(&t, &tm) != NULL ? tm.tm_gmtoff : 0;
 

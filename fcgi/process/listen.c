@@ -52,7 +52,7 @@ static char                 *feat_listen_pidfile;
  * "host:port", "[v6]:port", ":port" or "port" is TCP (no host means
  * loopback); anything else is a unix socket path.
  */
-static int
+int
 feat_listen_is_tcp(const char *s, char *host, size_t hn, char *port,
     size_t pn)
 {

@@ -28,6 +28,7 @@ extern const struct feat_module  feat_area_module;
 extern const struct feat_module  feat_images_v1_module;
 extern const struct feat_module  feat_service_module;
 extern const struct feat_module  feat_pay_module;
+extern const struct feat_module  feat_health_module;
 
 const struct feat_module *const  feat_modules[] = {
     &feat_accounts_module,
@@ -50,5 +51,6 @@ const struct feat_module *const  feat_modules[] = {
     &feat_images_v1_module,
     &feat_service_module,
     &feat_pay_module,
+    &feat_health_module,
     NULL
 };

@@ -105,6 +105,14 @@ feat_worker_auth_module(void)
 }
 
 
+/* A route's dialect is switched on, or the route serves them all. */
+static int
+feat_worker_dialect_on(const struct feat_route *rt)
+{
+    return (rt->flags & FEAT_ANY_DIALECT) || feat_dialect_enabled(rt->dialect);
+}
+
+
 /*
  * The methods the path answers through routes of dialects that are on:
  * a switched-off dialect's route counts as absent, also in Allow.
@@ -121,7 +129,7 @@ feat_worker_allowed(struct feat_req *r)
 
     for (m = FEAT_GET; m <= FEAT_DELETE; m <<= 1) {
         rt = feat_router_match(r->arena, r->path, m, params, &n, &dummy);
-        if (rt != NULL && feat_dialect_enabled(rt->dialect)) {
+        if (rt != NULL && feat_worker_dialect_on(rt)) {
             mask |= m;
         }
     }
@@ -141,7 +149,7 @@ feat_worker_route(struct feat_req *r)
     rt = feat_router_match(r->arena, r->path, r->method, r->params,
                            &r->nparams, &allowed);
 
-    if (rt != NULL && feat_dialect_enabled(rt->dialect)) {
+    if (rt != NULL && feat_worker_dialect_on(rt)) {
         return rt;
     }
 
