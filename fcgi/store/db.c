@@ -602,7 +602,11 @@ feat_db_open(void)
         || feat_db_pragma(db, strcmp(sync, "full") == 0
                               ? "PRAGMA synchronous = FULL"
                               : "PRAGMA synchronous = NORMAL") != FEAT_OK
-        || feat_db_pragma(db, "PRAGMA foreign_keys = ON") != FEAT_OK)
+        || feat_db_pragma(db, "PRAGMA foreign_keys = ON") != FEAT_OK
+        /* a WAL grown by a long reader (a backup) shrinks back to this
+         * at its next reset, instead of staying at its largest */
+        || feat_db_pragma(db, "PRAGMA journal_size_limit = 67108864")
+           != FEAT_OK)
     {
         sqlite3_close(db);
         return FEAT_ERROR;
