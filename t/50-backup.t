@@ -61,7 +61,7 @@ like($out, qr/^backup of \d+ pages written to \Q$file\E$/m, '... saying so');
 cmp_ok($res->{ok}, '>', 50, "$res->{ok} writes acknowledged meanwhile");
 is($res->{failed}, 0, '... none failed') or diag(explain($res->{status}));
 
-BAIL_OUT("no backup at $file") if !-e $file;
+die "no backup at $file\n" if !-e $file;
 my $b = DBI->connect("dbi:SQLite:dbname=$file", '', '',
     { RaiseError => 1, PrintError => 0, sqlite_open_flags => 1 });
 is($b->selectrow_array('PRAGMA integrity_check'), 'ok',
