@@ -6,7 +6,9 @@
 # finishes, is one self-contained file that passes integrity_check, and
 # holds every write acknowledged before it began.  A backup interrupted by
 # SIGTERM leaves no temporary file; one killed outright leaves one that the
-# next backup to the same file removes.
+# next backup to the same file removes.  "featctl db restore" puts the
+# backup back under the running pool, keeping the previous database, and
+# refuses a file from a newer schema or one that is no sound database.
 
 use strict;
 use warnings;
@@ -141,6 +143,77 @@ ok(!-e "$file2.tmp-$dead" && !-e "$file2.tmp-$dead-journal",
     '... and removes what a killed backup left');
 ok(-e "$file2.tmp-$$", '... but not the file of a live process');
 unlink("$file2.tmp-$$");
+
+# ---- restore -----------------------------------------------------------------
+
+my $in_backup = do {
+    my $d = DBI->connect("dbi:SQLite:dbname=$file", '', '',
+        { RaiseError => 1, sqlite_open_flags => 1 });
+    my $n = $d->selectrow_array('SELECT count(*) FROM feedback');
+    $d->disconnect;
+    $n;
+};
+my $live_before = $t->db_value('SELECT count(*) FROM feedback');
+cmp_ok($live_before, '>', $in_backup,
+    "the live database has more feedback ($live_before) than the backup "
+    . "($in_backup)");
+
+# Refused: a newer schema, a file that is no database; nothing changes.
+my $newer = "$dir/newer.db";
+{
+    open(my $in, '<:raw', $file) or die;
+    open(my $o, '>:raw', $newer) or die;
+    local $/;
+    print {$o} <$in>;
+}
+{
+    my $d = DBI->connect("dbi:SQLite:dbname=$newer", '', '',
+        { RaiseError => 1 });
+    $d->do(q{INSERT INTO schema_version (version, name, applied_at)
+        VALUES (99999, 'from the future', 0)});
+    $d->disconnect;
+}
+($rc, $out, $err) = $t->featctl('db', 'restore', $newer);
+is($rc, 1, 'restore of a newer schema: refused');
+like($err, qr/newer featcgi \(schema version 99999/, '... saying so');
+
+my $junk = "$dir/junk.db";
+open(my $jf, '>', $junk) or die;
+print {$jf} "this is not a database\n" x 200;
+close($jf);
+($rc, $out, $err) = $t->featctl('db', 'restore', $junk);
+is($rc, 1, 'restore of a file that is no database: refused');
+like($err, qr/not a database|integrity/, '... saying so');
+is($t->db_value('SELECT count(*) FROM feedback'), $live_before,
+    '... the live database unchanged by either');
+
+# The backup back, with the pool running.
+($rc, $out, $err) = $t->featctl('db', 'restore', $file);
+is($rc, 0, 'restore of the backup: done') or diag($err);
+my ($prev) = $out =~ /previous database is kept in (\S+)$/m;
+ok(defined $prev && -e $prev, '... the previous database kept') or diag($out);
+is($t->db_value('SELECT count(*) FROM feedback'), $in_backup,
+    '... the live database holds what the backup held');
+if (defined $prev && -e $prev) {
+    my $d = DBI->connect("dbi:SQLite:dbname=$prev", '', '',
+        { RaiseError => 1, sqlite_open_flags => 1 });
+    is($d->selectrow_array('SELECT count(*) FROM feedback'), $live_before,
+        '... the kept one what the live one held');
+    is($d->selectrow_array('PRAGMA integrity_check'), 'ok', '... sound');
+    $d->disconnect;
+}
+is($t->db_value('PRAGMA integrity_check'), 'ok', 'the live database is sound');
+ok(!glob($t->conf->{database} . '.restore-*'), 'no restore copy left');
+
+# The pool serves the restored data at once: a user of the backup reads
+# and writes, and the write is stored.
+my ($rst, undef, $rj) = $t->post('/api/feedback',
+    { feedback_content => 'after the restore' }, { -token => $tok{1} });
+is($rst, 200, 'a write after the restore: 200');
+is($t->db_value('SELECT count(*) FROM feedback WHERE content = ?',
+    'after the restore'), 1, '... stored');
+($rst) = $t->get('/healthz');
+is($rst, 200, 'and /healthz is well');
 
 $t->stop;
 done_testing;
