@@ -433,7 +433,7 @@ my $o = order();
     my @log = $t->log_lines('featcgi-error.log');
     ok((grep { /unifiedorder/ && /signature is wrong/ } @log),
         'the bad signature is logged');
-    ok((grep { /unifiedorder of order/ && /\b[0-9a-f]{16}\b/ } @log),
+    ok((grep { /unifiedorder of order/ && /\b[0-9a-f]{32}\b/ } @log),
         '... the failure with the request id');
 }
 

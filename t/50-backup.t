@@ -64,22 +64,22 @@ cmp_ok($res->{ok}, '>', 50, "$res->{ok} writes acknowledged meanwhile");
 is($res->{failed}, 0, '... none failed') or diag(explain($res->{status}));
 
 die "no backup at $file\n" if !-e $file;
-my $b = DBI->connect("dbi:SQLite:dbname=$file", '', '',
+my $bk = DBI->connect("dbi:SQLite:dbname=$file", '', '',
     { RaiseError => 1, PrintError => 0, sqlite_open_flags => 1 });
-is($b->selectrow_array('PRAGMA integrity_check'), 'ok',
+is($bk->selectrow_array('PRAGMA integrity_check'), 'ok',
     'the copy passes integrity_check');
-is(scalar(@{ $b->selectall_arrayref('PRAGMA foreign_key_check') }), 0,
+is(scalar(@{ $bk->selectall_arrayref('PRAGMA foreign_key_check') }), 0,
     '... and foreign_key_check');
-is($b->selectrow_array('PRAGMA journal_mode'), 'delete',
+is($bk->selectrow_array('PRAGMA journal_mode'), 'delete',
     '... one file, not in WAL mode');
 ok(!-e "$file-wal", '... no WAL beside it');
-is($b->selectrow_array('SELECT count(*) FROM t_filler'), 1000,
+is($bk->selectrow_array('SELECT count(*) FROM t_filler'), 1000,
     '... with every filler row');
 
 # A write was acknowledged before the backup began when its client had
 # sent its next request by then (each client waits for its answers).
 my %stored = map { $_->[0] => 1 }
-    @{ $b->selectall_arrayref('SELECT content FROM feedback') };
+    @{ $bk->selectall_arrayref('SELECT content FROM feedback') };
 my %by;
 push @{ $by{ $_->{client} } }, $_ for @{ $res->{answers} };
 my ($acked, @missing) = (0);
@@ -94,7 +94,7 @@ for my $c (keys %by) {
 cmp_ok($acked, '>', 10, "$acked writes acknowledged before the backup began");
 is(scalar(@missing), 0, '... every one is in the copy')
     or diag(join(' ', @missing[0 .. ($#missing < 9 ? $#missing : 9)]));
-$b->disconnect;
+$bk->disconnect;
 
 # ---- interrupted: no temporary file left -------------------------------------
 

@@ -129,12 +129,21 @@ sub fcgi_load_end {
     return (\@failed, $ok // 0);
 }
 
-# A login with slow hashing (scrypt N = 2^16) in a child: a request a
-# worker holds for a good while, so that a signal sent meanwhile finds it
-# busy (held), not waiting in ppoll().  Answers the child's pid; its
-# status goes to login.status.
+# A login with slow hashing (scrypt N = 2^14, 16 MiB) in a child: a request
+# a worker holds for a while.  Answers the child's pid once a worker is
+# seen hashing (its resident memory grew by the hash's 16 MiB), so that a
+# signal sent then finds the worker busy, the signal held, not waiting in
+# ppoll(); its status goes to login.status.
+sub rss_kb {
+    my ($pid) = @_;
+
+    return (FeatTest::_slurp("/proc/$pid/status") =~ /^VmRSS:\s+(\d+)/m)[0]
+        // 0;
+}
+
 sub slow_login {
     my ($t) = @_;
+    my %base = map { $_ => rss_kb($_) } $t->worker_pids;
     my $pid = fork();
 
     die "fork: $!" if !defined $pid;
@@ -146,6 +155,9 @@ sub slow_login {
         close($fh);
         POSIX::_exit(0);
     }
+    $t->wait_for(sub {
+        return grep { rss_kb($_) > $base{$_} + 8192 } keys %base;
+    }, 30);
     return $pid;
 }
 
@@ -157,7 +169,7 @@ sub login_status {
 }
 
 sub start_pool {
-    my $t = FeatTest->new(workers => 2, 'scrypt.ln' => 16,
+    my $t = FeatTest->new(workers => 2, 'scrypt.ln' => 14,
         'scrypt.max_concurrent' => 1);
     my %tok;
 
@@ -196,7 +208,6 @@ my $res = load(t => $t, clients => $clients, seconds => 60, stop => 1,
         # Load first: every client has answers behind it.
         sleep(1.5);
         $login = slow_login($t);
-        sleep(0.15);
         $sent_at = time;
         $t->signal('TERM');
         $exit = $t->wait_exit(30);
@@ -236,7 +247,6 @@ $res = load(t => $t, clients => $clients, seconds => 60, stop => 1,
         sleep(1);
         @old = $t->worker_pids;
         $login = slow_login($t);
-        sleep(0.15);
         $t->signal('HUP');
         # Under the load that goes on meanwhile.
         $gone = $t->wait_for(sub { !grep { kill(0, $_) } @old }, 30);

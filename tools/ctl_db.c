@@ -317,10 +317,16 @@ ctl_db_copy(sqlite3 *src, const char *path, int *pages)
     rc = sqlite3_backup_finish(b);
     b = NULL;
 
-    /* the snapshot is no longer needed: the server's checkpoints may pass */
+    /*
+     * The snapshot is no longer needed: checkpoints may pass it.  One is
+     * run at once, PASSIVE (it waits for nobody), so the WAL the copy let
+     * grow is written back without waiting for the server's next one.
+     */
     if (!sqlite3_get_autocommit(src)) {
         sqlite3_exec(src, "COMMIT", NULL, NULL, NULL);
     }
+    sqlite3_wal_checkpoint_v2(src, "main", SQLITE_CHECKPOINT_PASSIVE, NULL,
+                              NULL);
 
     if (rc != SQLITE_OK) {
         feat_ctl_fail("backup: %s", sqlite3_errmsg(dst));

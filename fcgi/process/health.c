@@ -268,7 +268,9 @@ feat_health_init_master(void)
 
 
 static const struct feat_route  feat_health_routes[] = {
-    { FEAT_GET, "/healthz", FEAT_V2, feat_health_get, FEAT_ANY_DIALECT },
+    /* a body, which no monitor sends, is not even parsed */
+    { FEAT_GET, "/healthz", FEAT_V2, feat_health_get,
+      FEAT_ANY_DIALECT | FEAT_RAW_BODY },
     FEAT_NULL_ROUTE
 };
 
