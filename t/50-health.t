@@ -28,11 +28,13 @@ my $ok = $t->wait_for(sub {
 });
 ok($ok, 'GET /healthz: 200 once the jobs process has swept');
 my ($st, $h, $j) = $t->get('/healthz');
-is($st, 200, '200');
+is($st, 200, 'GET /healthz: 200');
 is($j->{status}, 'ok', 'status ok');
 is_deeply($j->{problems}, [], 'no problem');
-is($j->{pool}{workers}, 2, 'pool: 2 workers wanted');
-is($j->{pool}{alive}, 2, '... 2 alive');
+# Both pools: the main one's and the hashing one's workers.
+my $want = $t->conf->{workers} + ($t->conf->{hash_workers} // 0);
+is($j->{pool}{workers}, $want, "pool: $want workers wanted (both pools)");
+is($j->{pool}{alive}, $want, "... $want alive");
 ok(!$j->{pool}{stopping}, '... not stopping');
 ok($j->{database}{reachable} && $j->{database}{writable},
     'database reachable and writable');
@@ -49,7 +51,7 @@ is($h->{'cache-control'}, 'no-store', 'never cached');
 my ($rc, $out, $err) = $t->featctl('status');
 is($rc, 0, 'featctl status: exit 0') or diag($err);
 like($out, qr/^featcgi:\s+ok on /m, '... ok');
-like($out, qr/^workers:\s+2 of 2 alive/m, '... 2 of 2 workers');
+like($out, qr/^workers:\s+$want of $want alive/m, "... $want of $want workers");
 like($out, qr/^database:\s+reachable, writable$/m, '... database');
 like($out, qr/^jobs:\s+running \(pid \d+\), last sweep /m, '... jobs');
 like($out, qr/^outbox:\s+0 pending, 0 sending, 0 fan-outs$/m, '... outbox');
@@ -58,7 +60,7 @@ like($out, qr/^outbox:\s+0 pending, 0 sending, 0 fan-outs$/m, '... outbox');
 my $s = eval { json()->decode($out) } // {};
 is($rc, 0, 'featctl --json status: exit 0');
 is($s->{status}, 'ok', '... the same JSON');
-is($s->{pool}{alive}, 2, '... with the pool');
+is($s->{pool}{alive}, $want, '... with the pool');
 
 # ---- 503: the jobs process stopped sweeping ----------------------------------
 

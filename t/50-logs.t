@@ -81,7 +81,7 @@ is($created, sprintf('%04d-%02d-%02d %02d:%02d:%02d', $sh[5] + 1900,
 # ---- SIGUSR1 reopens every process's logs -------------------------------------
 
 my $dir = $t->dir;
-my @procs = ($t->master_pid, $t->worker_pids);
+my @procs = ($t->master_pid, $t->worker_pids, $t->hash_worker_pids);
 my $jobs = $t->jobs_pid;
 push @procs, $jobs if defined $jobs && !grep { $_ == $jobs } @procs;
 
@@ -98,7 +98,8 @@ sub holders {
 }
 
 is(scalar(holders(qr{/log/featcgi-error\.log$})), scalar(@procs),
-    scalar(@procs) . ' processes (master, workers, jobs) hold the error log');
+    scalar(@procs) . ' processes (master, both pools\' workers, jobs) hold '
+    . 'the error log');
 for my $f (qw(featcgi-error.log featcgi-access.log)) {
     rename("$dir/log/$f", "$dir/log/$f.1") or die "rename $f: $!";
 }

@@ -143,7 +143,8 @@ sub rss_kb {
 
 sub slow_login {
     my ($t) = @_;
-    my %base = map { $_ => rss_kb($_) } $t->worker_pids;
+    # nginx sends logins to the hashing pool
+    my %base = map { $_ => rss_kb($_) } $t->hash_worker_pids;
     my $pid = fork();
 
     die "fork: $!" if !defined $pid;
@@ -170,7 +171,7 @@ sub login_status {
 
 sub start_pool {
     my $t = FeatTest->new(workers => 2, 'scrypt.ln' => 14,
-        'scrypt.max_concurrent' => 1);
+        'scrypt.nice' => 0);
     my %tok;
 
     $t->register_v2('13600009999', 'slowpass1');
