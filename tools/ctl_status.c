@@ -116,7 +116,9 @@ ctl_status_record(unsigned char *buf, size_t *n, int type,
     p[5] = (unsigned char) len;
     p[6] = 0;                       /* no padding */
     p[7] = 0;
-    memcpy(p + 8, content, len);
+    if (len > 0) {
+        memcpy(p + 8, content, len);
+    }
     *n += 8 + len;
 }
 
