@@ -413,7 +413,7 @@ is($o->{amount_fen}, 2410, 'an order of 24.10 yuan');
     my @log = $t->log_lines('featcgi-error.log');
     ok((grep { /alipay\.trade\.precreate/ && /signature is wrong/ } @log),
         'the bad signature is logged');
-    ok((grep { /precreate of order/ && /\b[0-9a-f]{16}\b/ } @log),
+    ok((grep { /precreate of order/ && /\b[0-9a-f]{32}\b/ } @log),
         '... the failure with the request id');
 }
 
