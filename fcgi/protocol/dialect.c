@@ -53,52 +53,81 @@ feat_error_info(enum feat_error e)
 /* ---- the error tables ---------------------------------------------------- */
 
 /*
+ * The seeds' own texts: seeds/004's table of v2 codes and the codes
+ * seeds/003 lists for v1.  Every row of a code the seed names answers
+ * exactly the seed's text (and, being the seed's, without the field
+ * named after it: feat_numbered_error), whatever the vocabulary says;
+ * t/10-seed-texts.t holds the tables to the seeds.
+ */
+#define V2_10000  "通用错误码"
+#define V2_10001  "数据未查到"
+#define V2_10002  "访问的路径不存在"
+#define V2_10003  "该用户没有访问或操作权限"
+#define V2_10004  "无效的Token, 可能是错误的, 失效的, 用户已被删除"
+#define V2_10005  "请求字段不合法"
+#define V2_10006  "用户未注册"
+#define V2_10007  "密码错误"
+#define V2_10008  "无效的验证码"
+#define V2_10009  "用户已注册"
+#define V2_10010  "短信发送太频繁"
+#define V2_10011  "短信服务欠费"
+#define V2_10012  "短信服务其他错误信息"
+#define V2_10013  "短信服务不可用, 可能是服务变更或参数错误导致"
+#define V2_10014  "邮件服务不可用, 可能是服务变更或参数错误导致"
+
+#define V1_10002  "手机号格式不正确"
+#define V1_10005  "token过期"
+#define V1_10012  "缺少字段"
+#define V1_10021  "缺少token字段"
+#define V1_10022  "已注册"
+
+/*
  * v2: HTTP 200 with the code in the body, but for failures a client cannot
  * act on through the code: no such path or method, a body too large, of
  * another type or refused by nginx, and internal failures (API.md).
  */
 static const struct feat_dialect_error  feat_v2_errors[FEAT_E_LAST] = {
     /*                            status  code */
-    [FEAT_E_INTERNAL]       = { 500, 10000, NULL, NULL, NULL },
-    [FEAT_E_NOT_FOUND]      = { 200, 10001, NULL, NULL, NULL },
-    [FEAT_E_NO_ROUTE]       = { 404, 10002, NULL, NULL, NULL },
-    [FEAT_E_METHOD]         = { 405, 10002, NULL, NULL, NULL },
-    [FEAT_E_FORBIDDEN]      = { 200, 10003, NULL, NULL, NULL },
-    [FEAT_E_UNKNOWN_APP]    = { 200, 10003, NULL, NULL, NULL },
-    [FEAT_E_DISABLED]       = { 200, 10003, NULL, NULL, NULL },
-    [FEAT_E_SCOPE]          = { 200, 10003, NULL, NULL, NULL },
-    [FEAT_E_NO_TOKEN]       = { 200, 10004, NULL, NULL, NULL },
-    [FEAT_E_BAD_TOKEN]      = { 200, 10004, NULL, NULL, NULL },
-    [FEAT_E_TOKEN_EXPIRED]  = { 200, 10004, NULL, NULL, NULL },
-    [FEAT_E_BAD_FIELD]      = { 200, 10005, NULL, NULL, NULL },
-    [FEAT_E_BAD_ACCOUNT]    = { 200, 10005, NULL, NULL, NULL },
-    [FEAT_E_TOO_LARGE]      = { 413, 10005, NULL, NULL, NULL },
-    [FEAT_E_MEDIA_TYPE]     = { 415, 10005, NULL, NULL, NULL },
-    [FEAT_E_NOT_REGISTERED] = { 200, 10006, NULL, NULL, NULL },
-    [FEAT_E_WRONG_PASSWORD] = { 200, 10007, NULL, NULL, NULL },
-    [FEAT_E_BAD_CODE]       = { 200, 10008, NULL, NULL, NULL },
-    [FEAT_E_REGISTERED]     = { 200, 10009, NULL, NULL, NULL },
-    [FEAT_E_BOUND]          = { 200, 10003, NULL, NULL, NULL },
-    [FEAT_E_TOO_FREQUENT]   = { 200, 10010, NULL, NULL, NULL },
+    [FEAT_E_INTERNAL]       = { 500, 10000, NULL, V2_10000, NULL },
+    [FEAT_E_NOT_FOUND]      = { 200, 10001, NULL, V2_10001, NULL },
+    [FEAT_E_NO_ROUTE]       = { 404, 10002, NULL, V2_10002, NULL },
+    [FEAT_E_METHOD]         = { 405, 10002, NULL, V2_10002, NULL },
+    [FEAT_E_FORBIDDEN]      = { 200, 10003, NULL, V2_10003, NULL },
+    [FEAT_E_UNKNOWN_APP]    = { 200, 10003, NULL, V2_10003, NULL },
+    [FEAT_E_DISABLED]       = { 200, 10003, NULL, V2_10003, NULL },
+    [FEAT_E_SCOPE]          = { 200, 10003, NULL, V2_10003, NULL },
+    [FEAT_E_NO_TOKEN]       = { 200, 10004, NULL, V2_10004, NULL },
+    [FEAT_E_BAD_TOKEN]      = { 200, 10004, NULL, V2_10004, NULL },
+    [FEAT_E_TOKEN_EXPIRED]  = { 200, 10004, NULL, V2_10004, NULL },
+    [FEAT_E_BAD_FIELD]      = { 200, 10005, NULL, V2_10005, NULL },
+    [FEAT_E_BAD_ACCOUNT]    = { 200, 10005, NULL, V2_10005, NULL },
+    [FEAT_E_TOO_LARGE]      = { 413, 10005, NULL, V2_10005, NULL },
+    [FEAT_E_MEDIA_TYPE]     = { 415, 10005, NULL, V2_10005, NULL },
+    [FEAT_E_NOT_REGISTERED] = { 200, 10006, NULL, V2_10006, NULL },
+    [FEAT_E_WRONG_PASSWORD] = { 200, 10007, NULL, V2_10007, NULL },
+    [FEAT_E_BAD_CODE]       = { 200, 10008, NULL, V2_10008, NULL },
+    [FEAT_E_REGISTERED]     = { 200, 10009, NULL, V2_10009, NULL },
+    [FEAT_E_BOUND]          = { 200, 10003, NULL, V2_10003, NULL },
+    [FEAT_E_TOO_FREQUENT]   = { 200, 10010, NULL, V2_10010, NULL },
     [FEAT_E_LOCKED]         = { 200, 10100, NULL, NULL, NULL },
     [FEAT_E_BUSY]           = { 200, 10100, NULL, NULL, NULL },
-    [FEAT_E_SMS_ARREARS]    = { 200, 10011, NULL, NULL, NULL },
-    [FEAT_E_SMS_FAILED]     = { 200, 10012, NULL, NULL, NULL },
-    [FEAT_E_SMS_DOWN]       = { 200, 10013, NULL, NULL, NULL },
-    [FEAT_E_MAIL_DOWN]      = { 200, 10014, NULL, NULL, NULL },
-    [FEAT_E_WRONG_STATE]    = { 200, 10003, NULL, NULL, NULL },
-    [FEAT_E_PERMIT]         = { 200, 10005, NULL, NULL, NULL },
-    [FEAT_E_UPLOAD]         = { 200, 10005, NULL, NULL, NULL },
-    [FEAT_E_UPSTREAM]       = { 200, 10000, NULL, NULL, NULL },
-    [FEAT_E_BAD_REQUEST]    = { 400, 10005, NULL, NULL, NULL },
-    [FEAT_E_CLIENT]         = { 200, 10004, NULL, NULL, NULL },
-    [FEAT_E_GRANT]          = { 200, 10004, NULL, NULL, NULL },
-    [FEAT_E_CLIENT_GRANT]   = { 200, 10003, NULL, NULL, NULL },
-    [FEAT_E_GRANT_TYPE]     = { 200, 10005, NULL, NULL, NULL },
-    [FEAT_E_PAY_METHOD]     = { 200, 10005, NULL, NULL, NULL },
-    [FEAT_E_PAY_UNAVAILABLE] = { 200, 10000, NULL, NULL, NULL },
-    [FEAT_E_PAY_GATEWAY]    = { 200, 10000, NULL, NULL, NULL },
-    [FEAT_E_UNAVAILABLE]    = { 503, 10000, NULL, NULL, NULL },
+    [FEAT_E_SMS_ARREARS]    = { 200, 10011, NULL, V2_10011, NULL },
+    [FEAT_E_SMS_FAILED]     = { 200, 10012, NULL, V2_10012, NULL },
+    [FEAT_E_SMS_DOWN]       = { 200, 10013, NULL, V2_10013, NULL },
+    [FEAT_E_MAIL_DOWN]      = { 200, 10014, NULL, V2_10014, NULL },
+    [FEAT_E_WRONG_STATE]    = { 200, 10003, NULL, V2_10003, NULL },
+    [FEAT_E_PERMIT]         = { 200, 10005, NULL, V2_10005, NULL },
+    [FEAT_E_UPLOAD]         = { 200, 10005, NULL, V2_10005, NULL },
+    [FEAT_E_UPSTREAM]       = { 200, 10000, NULL, V2_10000, NULL },
+    [FEAT_E_BAD_REQUEST]    = { 400, 10005, NULL, V2_10005, NULL },
+    [FEAT_E_CLIENT]         = { 200, 10004, NULL, V2_10004, NULL },
+    [FEAT_E_GRANT]          = { 200, 10004, NULL, V2_10004, NULL },
+    [FEAT_E_CLIENT_GRANT]   = { 200, 10003, NULL, V2_10003, NULL },
+    [FEAT_E_GRANT_TYPE]     = { 200, 10005, NULL, V2_10005, NULL },
+    [FEAT_E_PAY_METHOD]     = { 200, 10005, NULL, V2_10005, NULL },
+    [FEAT_E_PAY_UNAVAILABLE] = { 200, 10000, NULL, V2_10000, NULL },
+    [FEAT_E_PAY_GATEWAY]    = { 200, 10000, NULL, V2_10000, NULL },
+    [FEAT_E_UNAVAILABLE]    = { 503, 10000, NULL, V2_10000, NULL },
 };
 
 /* v1: the same HTTP statuses as v2; the seed fixes 10002, 10005, 10012,
@@ -113,18 +142,18 @@ static const struct feat_dialect_error  feat_v1_errors[FEAT_E_LAST] = {
     [FEAT_E_UNKNOWN_APP]    = { 200, 10007, NULL, NULL, NULL },
     [FEAT_E_DISABLED]       = { 200, 10007, NULL, NULL, NULL },
     [FEAT_E_SCOPE]          = { 200, 10007, NULL, NULL, NULL },
-    [FEAT_E_NO_TOKEN]       = { 200, 10021, NULL, NULL, NULL },
+    [FEAT_E_NO_TOKEN]       = { 200, 10021, NULL, V1_10021, NULL },
     [FEAT_E_BAD_TOKEN]      = { 200, 10001, NULL, NULL, NULL },
-    [FEAT_E_TOKEN_EXPIRED]  = { 200, 10005, NULL, NULL, NULL },
-    [FEAT_E_BAD_FIELD]      = { 200, 10012, NULL, NULL, NULL },
-    [FEAT_E_BAD_ACCOUNT]    = { 200, 10002, NULL, NULL, NULL },
-    [FEAT_E_TOO_LARGE]      = { 413, 10012, NULL, NULL, NULL },
-    [FEAT_E_MEDIA_TYPE]     = { 415, 10012, NULL, NULL, NULL },
+    [FEAT_E_TOKEN_EXPIRED]  = { 200, 10005, NULL, V1_10005, NULL },
+    [FEAT_E_BAD_FIELD]      = { 200, 10012, NULL, V1_10012, NULL },
+    [FEAT_E_BAD_ACCOUNT]    = { 200, 10002, NULL, V1_10002, NULL },
+    [FEAT_E_TOO_LARGE]      = { 413, 10012, NULL, V1_10012, NULL },
+    [FEAT_E_MEDIA_TYPE]     = { 415, 10012, NULL, V1_10012, NULL },
     [FEAT_E_NOT_REGISTERED] = { 200, 10006, NULL, NULL, NULL },
     [FEAT_E_WRONG_PASSWORD] = { 200, 10003, NULL, NULL, NULL },
     [FEAT_E_BAD_CODE]       = { 200, 10004, NULL, NULL, NULL },
-    [FEAT_E_REGISTERED]     = { 200, 10022, NULL, NULL, NULL },
-    [FEAT_E_BOUND]          = { 200, 10022, NULL, NULL, NULL },
+    [FEAT_E_REGISTERED]     = { 200, 10022, NULL, V1_10022, NULL },
+    [FEAT_E_BOUND]          = { 200, 10022, NULL, V1_10022, NULL },
     [FEAT_E_TOO_FREQUENT]   = { 200, 10009, NULL, NULL, NULL },
     [FEAT_E_LOCKED]         = { 200, 10009, NULL, NULL, NULL },
     [FEAT_E_BUSY]           = { 200, 10009, NULL, NULL, NULL },
@@ -133,15 +162,15 @@ static const struct feat_dialect_error  feat_v1_errors[FEAT_E_LAST] = {
     [FEAT_E_SMS_DOWN]       = { 200, 10000, NULL, NULL, NULL },
     [FEAT_E_MAIL_DOWN]      = { 200, 10000, NULL, NULL, NULL },
     [FEAT_E_WRONG_STATE]    = { 200, 10007, NULL, NULL, NULL },
-    [FEAT_E_PERMIT]         = { 200, 10012, NULL, NULL, NULL },
+    [FEAT_E_PERMIT]         = { 200, 10012, NULL, V1_10012, NULL },
     [FEAT_E_UPLOAD]         = { 200, 10010, NULL, NULL, NULL },
     [FEAT_E_UPSTREAM]       = { 200, 10000, NULL, NULL, NULL },
-    [FEAT_E_BAD_REQUEST]    = { 400, 10012, NULL, NULL, NULL },
+    [FEAT_E_BAD_REQUEST]    = { 400, 10012, NULL, V1_10012, NULL },
     [FEAT_E_CLIENT]         = { 200, 10001, NULL, NULL, NULL },
     [FEAT_E_GRANT]          = { 200, 10001, NULL, NULL, NULL },
     [FEAT_E_CLIENT_GRANT]   = { 200, 10007, NULL, NULL, NULL },
-    [FEAT_E_GRANT_TYPE]     = { 200, 10012, NULL, NULL, NULL },
-    [FEAT_E_PAY_METHOD]     = { 200, 10012, NULL, NULL, NULL },
+    [FEAT_E_GRANT_TYPE]     = { 200, 10012, NULL, V1_10012, NULL },
+    [FEAT_E_PAY_METHOD]     = { 200, 10012, NULL, V1_10012, NULL },
     [FEAT_E_PAY_UNAVAILABLE] = { 200, 10000, NULL, NULL, NULL },
     [FEAT_E_PAY_GATEWAY]    = { 200, 10000, NULL, NULL, NULL },
     [FEAT_E_UNAVAILABLE]    = { 503, 10000, NULL, NULL, NULL },
@@ -315,7 +344,8 @@ feat_oauth2_envelope(cJSON *data)
 
 
 /* v2 {"code","message","data":{}}, v1 without data; a field error names
- * the field after the text. */
+ * the field after the text, unless the text is the seed's own (the row
+ * has its own texts), which is answered exactly as the seed spells it. */
 static cJSON *
 feat_numbered_error(const struct feat_dialect_error *row, const char *text,
     const char *field, const char *reason, int with_data,
@@ -328,7 +358,8 @@ feat_numbered_error(const struct feat_dialect_error *row, const char *text,
     body = cJSON_CreateObject();
     cJSON_AddNumberToObject(body, "code", row->num);
 
-    if (field != NULL && a != NULL) {
+    if (field != NULL && a != NULL && (row->zh == NULL || text != row->zh))
+    {
         cJSON_AddStringToObject(body, "message",
                                 feat_arena_sprintf(a, "%s: %s", text, field));
     } else {

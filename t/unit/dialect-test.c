@@ -236,8 +236,8 @@ test_answers(void)
     req(&r, FEAT_V1);
     r.bad_field = "page";
     feat_fail(&r, FEAT_E_BAD_FIELD, "test");
-    is_str(body_of(&r), "{\"code\":10012,\"message\":\"请求字段不合法: page\"}",
-           "v1 field error names the field");
+    is_str(body_of(&r), "{\"code\":10012,\"message\":\"缺少字段\"}",
+           "v1 field error: the seed's text exactly (issue 12)");
 
     req(&r, FEAT_FEAT);
     feat_fail(&r, FEAT_E_BAD_TOKEN, "test");
@@ -359,7 +359,7 @@ test_prints(void)
        && strstr(buf, "    \"~^/o/\"                feat;\n") != NULL,
        "-D nginx-maps: the dialect of a path");
     ok(strstr(buf, "    v1       '{\"code\":10012,\"message\":"
-                   "\"请求体过大\"}';\n") != NULL
+                   "\"缺少字段\"}';\n") != NULL
        && strstr(buf, "    oauth2   '{\"error\":\"invalid_request\","
                       "\"error_description\":\"bad request\"}';\n") != NULL,
        "-D nginx-maps: nginx's error bodies");

@@ -457,8 +457,8 @@ test_reply(void)
     r.bad_reason = "too long";
     feat_fail_field(&r);
     is_str(body_of(&r),
-           "{\"code\":10005,\"message\":\"请求字段不合法: nickname\","
-           "\"data\":{}}", "v2 field error names the field");
+           "{\"code\":10005,\"message\":\"请求字段不合法\","
+           "\"data\":{}}", "v2 field error: the seed's text exactly");
 
     req(&r, FEAT_V1, NULL, NULL, NULL);
     feat_fail(&r, FEAT_E_NO_ROUTE, "no route");
