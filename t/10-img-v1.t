@@ -4,12 +4,13 @@
 # multipart field "img" holding a PNG, JPEG or GIF (judged by its bytes,
 # not its name) is stored through the images domain and answered as its
 # public URL, which nginx then serves; everything else about the upload
-# (not multipart, no "img", a ".png" that is no image) answers 10010 and
-# stores nothing; a body over max_upload answers 413 with 10012; a JWT is
+# (not multipart, a ".png" that is no image) answers 10010 and stores
+# nothing, and a body without an "img" part 10012 缺少字段; a body over max_upload answers 413 with 10012; a JWT is
 # required.
 
 use strict;
 use warnings;
+use utf8;
 
 use lib 't/lib';
 use Compress::Zlib qw(compress crc32);
@@ -101,8 +102,12 @@ $j = upload($u, [ 'img', "<?php echo 'hi'; ?>\n" x 10, 'evil.png',
 is($j->{code}, 10010, 'a .png that is not an image: 10010');
 $j = upload($u, [ 'img', substr($png, 0, 30), 'cut.png', 'image/png' ]);
 is($j->{code}, 10010, 'a truncated PNG: 10010');
-$j = upload($u, [ 'image', $png, 'a.png', 'image/png' ]);
-is($j->{code}, 10010, 'no "img" field: 10010');
+# issue 12: a body without an "img" part is the seed's 10012 缺少字段
+for my $name ('image', 'file') {
+    $j = upload($u, [ $name, $png, 'a.png', 'image/png' ]);
+    is($j->{code}, 10012, "no \"img\" part (a part \"$name\"): 10012");
+    is($j->{message}, '缺少字段', '... with the seed\'s text exactly');
+}
 $j = upload($u, [ 'img', '', 'empty.png', 'image/png' ]);
 is($j->{code}, 10010, 'an empty "img": 10010');
 ($st, $h, $j) = FeatV1Content::v1($t, $u, 'POST', '/api/user/img',

@@ -5,7 +5,8 @@
  * images domain (images.h) like a feat upload: judged by its bytes alone
  * (PNG, JPEG or GIF, whatever its name says), stripped of metadata,
  * stored under a random name and recorded as one of the caller's images.
- * Every refusal of the upload itself answers v1's 10010.
+ * Every refusal of the upload itself answers v1's 10010; a body without
+ * an "img" part is the seed's 10012 缺少字段.
  */
 
 #include "config.h"
@@ -37,8 +38,13 @@ v1_img_upload(struct feat_req *r)
     }
 
     img = feat_part_find(parts, n, "img");
-    if (img == NULL || img->len == 0) {
-        return feat_fail(r, FEAT_E_UPLOAD, "img upload without \"img\"");
+    /* the seed's 10012 缺少字段: the field is missing, not the file bad */
+    if (img == NULL) {
+        return feat_fail_bad(r, "img", "is required");
+    }
+
+    if (img->len == 0) {
+        return feat_fail(r, FEAT_E_UPLOAD, "img upload with an empty \"img\"");
     }
 
     bad = NULL;
