@@ -154,9 +154,24 @@ is($row->{user_id}, $uid, '... the session is the user\'s');
 is($row->{scope}, 'read write', '... with the app\'s default scopes');
 ok(defined $t->db_value('SELECT used_at FROM permits'), '... permit used');
 
+# issue 12: the permit is checked before the phone, so a used permit
+# answers invalid_permit_token even though its phone has registered since
 ($st, $h, $j) = $t->post('/api/auth/register/', \%reg);
-is($st, 409, 'register again with the used permit: 409');
+is($st, 400, 'register again with the used permit: 400');
+is($j->{code}, 'invalid_permit_token', '... invalid_permit_token');
+is($t->db_value('SELECT count(*) FROM users WHERE phone = ?', $P1), 1,
+    '... and no second user');
+# a good permit (staged: issued before the phone registered) still meets
+# the registered phone: 409, the permit left unspent
+$t->dbh->do(q{INSERT INTO permits (app_id, account, token_hash, created_at,
+    expires_at) VALUES ('', ?, ?, 1, 9999999999)}, undef, "86:$P1",
+    sha256_hex('V' x 40));
+($st, $h, $j) = $t->post('/api/auth/register/',
+    { %reg, permit_token => 'V' x 40 });
+is($st, 409, 'a good permit for a registered phone: 409');
 is($j->{code}, 'already_registered', '... already_registered');
+ok(!defined $t->db_value('SELECT used_at FROM permits WHERE token_hash = ?',
+    sha256_hex('V' x 40)), '... the permit unspent');
 
 # a used and an expired permit for a phone that is still free (staged rows)
 $t->dbh->do(q{INSERT INTO permits (app_id, account, token_hash, created_at,

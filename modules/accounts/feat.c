@@ -100,12 +100,12 @@ permit_register(sqlite3 *db, const char *app, const struct feat_account *acct,
     sqlite3_int64    id;
     enum feat_error  e;
 
-    /* cheap refusals first: scrypt is the slow part */
-    e = feat_user_absent(db, app, acct);
-    if (e != FEAT_E_NONE) {
-        return e;
-    }
-
+    /*
+     * Cheap refusals first (scrypt is the slow part), the permit before
+     * the phone: a used permit answers invalid_permit_token even when
+     * its phone has registered since (issue 12), so an old permit tells
+     * nothing of the phone.
+     */
     feat_sha256_hex(permit, phash);
     now = feat_now();
 
@@ -115,6 +115,11 @@ permit_register(sqlite3 *db, const char *app, const struct feat_account *acct,
             "sssi", phash, app, acct->key, (sqlite3_int64) now);
     if (rc != FEAT_OK) {
         return rc == FEAT_DECLINED ? FEAT_E_PERMIT : FEAT_E_INTERNAL;
+    }
+
+    e = feat_user_absent(db, app, acct);
+    if (e != FEAT_E_NONE) {
+        return e;
     }
 
     /* No hashing slot: refused as throttled, nothing written yet. */
