@@ -5,7 +5,8 @@
 # in its array and paged forms.  The rows are v2's: a v2 feedback shows
 # feedback_title "" and its contact_phone as feedback_phone.  Owner only
 # (another user's pk: 10008), field errors 10012 with nothing stored, the
-# reply's is_read before and after, the seed's time forms.  Also: a v1
+# reply's is_read before and after, the seed's time forms, v1's
+# feedback_status (0 new, 2 replied, 3 closed).  Also: a v1
 # password login opens no session, and keeps the lockout.
 
 use strict;
@@ -184,7 +185,9 @@ is_deeply([ sort keys %$r ], [ sort qw(is_read feedback_phone feedback_title
 is($r->{reply_content}, 'cccc222', '... newest reply first');
 is($r->{feedback_id}, $v2id, '... with its feedback');
 is($r->{feedback_phone}, '13900000000', '... feedback_phone');
-is($r->{feedback_status}, 1, '... feedback replied');
+is($r->{feedback_status}, 2, '... feedback replied: 2, as the seed shows');
+is($t->db_value('SELECT status FROM feedback WHERE id = ?', $v2id), 1,
+    '... stored as v2\'s 1 (v2 answers 1)');
 is($r->{is_read}, 0, '... unread before this request');
 like($r->{created_at}, $plain, '... created_at without T');
 like($r->{reply_time}, $plain, '... reply_time without T');
@@ -206,6 +209,15 @@ $j = v1($a, 'GET', '/api/user/feedback_reply?page=0');
 is($j->{code}, 10012, 'feedback_reply?page=0: 10012');
 $j = v1($b, 'GET', '/api/user/feedback_reply');
 is_deeply($j->{message}, [], 'B sees none of A\'s replies');
+
+# v1's feedback_status: 0 new, 2 replied, 3 closed (issue 12)
+$j = v1($a, 'GET', "/api/user/feedback/$f->{feedback_id}");
+is($j->{message}{feedback_status}, 2, 'a replied feedback: status 2');
+FeatAdmin::ctl_ok($t, 'feedback', 'close', $f->{feedback_id});
+$j = v1($a, 'GET', "/api/user/feedback/$f->{feedback_id}");
+is($j->{message}{feedback_status}, 3, 'a closed feedback: status 3');
+is($t->db_value('SELECT status FROM feedback WHERE id = ?',
+    $f->{feedback_id}), 2, '... stored as v2\'s closed, 2');
 
 # ---- delete ------------------------------------------------------------------------
 

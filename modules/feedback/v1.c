@@ -20,6 +20,30 @@
 #define V1_REPLY_ARRAY_MAX  100
 
 
+/*
+ * v1's feedback_status (issue 12): the seed's reply example shows a
+ * replied feedback as 2, so v1 numbers the states its own way: 0 new
+ * (no reply yet), 2 replied, 3 closed; 1 is never answered.  v2 keeps
+ * its 0 new, 1 replied, 2 closed (the rows store v2's).
+ */
+#define V1_STATUS_NEW      0
+#define V1_STATUS_REPLIED  2
+#define V1_STATUS_CLOSED   3
+
+static int
+v1_status(int status)
+{
+    switch (status) {
+    case FEAT_FEEDBACK_REPLIED:
+        return V1_STATUS_REPLIED;
+    case FEAT_FEEDBACK_CLOSED:
+        return V1_STATUS_CLOSED;
+    default:
+        return V1_STATUS_NEW;
+    }
+}
+
+
 static cJSON *
 v1_feedback_object(struct feat_req *r, const struct feat_feedback *f)
 {
@@ -31,7 +55,7 @@ v1_feedback_object(struct feat_req *r, const struct feat_feedback *f)
     cJSON_AddStringToObject(o, "feedback_title", f->title);
     cJSON_AddStringToObject(o, "feedback_content", f->content);
     cJSON_AddStringToObject(o, "feedback_phone", f->contact_phone);
-    cJSON_AddNumberToObject(o, "feedback_status", f->status);
+    cJSON_AddNumberToObject(o, "feedback_status", v1_status(f->status));
     cJSON_AddStringToObject(o, "created_at",
                             feat_time_v1(r->arena, f->created_at));
     cJSON_AddStringToObject(o, "updated_at",
@@ -63,7 +87,7 @@ v1_reply_object(struct feat_req *r, const struct feat_feedback_reply_item *it)
     cJSON_AddStringToObject(o, "updated_at",
                             feat_time_v1(r->arena, p->updated_at));
     cJSON_AddNumberToObject(o, "reply_id", (double) p->id);
-    cJSON_AddNumberToObject(o, "feedback_status", f->status);
+    cJSON_AddNumberToObject(o, "feedback_status", v1_status(f->status));
     cJSON_AddStringToObject(o, "reply_time",
                             feat_time_v2(r->arena, p->created_at));
     cJSON_AddNumberToObject(o, "user_id", (double) f->user_id);
