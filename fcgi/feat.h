@@ -879,6 +879,32 @@ struct feat_push_provider {
 };
 
 
+/* ---- the audit log (fcgi/store/audit.c) --------------------------------- */
+
+/*
+ * Records a security event about user_id (0: none) of app in the audit
+ * table, inside the caller's transaction (it opens none), so the record
+ * commits or rolls back with the change.  action is a literal
+ * ("login_failed"); fmt describes the detail object, one character a
+ * member, each taking a key (a literal) and a value: 's' const char *
+ * (NULL is ""), 'i' sqlite3_int64, 'd' int; NULL or "" for {}.  Address
+ * and actor are the process's origin (feat_audit_origin).  Never put a
+ * secret or an account in the detail.  FEAT_OK, or FEAT_ERROR (logged):
+ * the caller fails its change.
+ */
+int feat_audit(sqlite3 *db, const char *app, sqlite3_int64 user_id,
+    const char *action, const char *fmt, ...);
+/* Where the next events come from: the client address ("" for none) and
+ * the actor ("user" for a request, the operator's Unix user for
+ * featctl); both are copied (at most 63 bytes), kept by core/log.c.
+ * feat_audit_origin_get answers them (static storage). */
+void feat_audit_origin(const char *address, const char *actor);
+void feat_audit_origin_get(const char **address, const char **actor);
+/* Deletes events older than audit.retention_days (0 keeps them all):
+ * answers how many, or -1 (logged).  The jobs process calls it. */
+long long feat_audit_prune(sqlite3 *db, time_t now);
+
+
 /* ---- crypto (fcgi/crypto/crypto.c) --------------------------------------- */
 
 /* Bytes from the CSPRNG; aborts if it fails (there is no safe fallback). */
@@ -1112,6 +1138,8 @@ struct feat_conf_option {
     X(ACCESS_LOG, "access_log", PATH, "off", "access log path, or off")       \
     X(APP_HEADER, "app_header", BOOL, "off",                                  \
       "X-App-Id picks the app when no FEAT_APP_ID is set")                    \
+    X(AUDIT_RETENTION_DAYS, "audit.retention_days", INT, "180",              \
+      "days the audit log keeps an event (0: for ever)")                      \
     X(BUSY_TIMEOUT, "busy_timeout", INT, "5000",                              \
       "SQLite busy timeout (ms)")                                             \
     X(DATABASE, "database", PATH, "featcgi.db", "SQLite database file")       \

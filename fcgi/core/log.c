@@ -164,6 +164,32 @@ feat_log_set_request(const char *id)
 }
 
 
+/*
+ * Where the events the audit log records come from (store/audit.c): kept
+ * here beside the request id, as the same kind of per-request context.
+ */
+static char  feat_audit_address[64];
+static char  feat_audit_actor[64] = "user";
+
+
+void
+feat_audit_origin(const char *address, const char *actor)
+{
+    snprintf(feat_audit_address, sizeof(feat_audit_address), "%s",
+             address != NULL ? address : "");
+    snprintf(feat_audit_actor, sizeof(feat_audit_actor), "%s",
+             actor != NULL && actor[0] != '\0' ? actor : "user");
+}
+
+
+void
+feat_audit_origin_get(const char **address, const char **actor)
+{
+    *address = feat_audit_address;
+    *actor = feat_audit_actor;
+}
+
+
 void
 feat_log_set_role(const char *role)
 {

@@ -58,7 +58,7 @@ feat_jobs_prune(sqlite3 *db, time_t now)
 }
 
 
-/* The modules' sweeps and the rate events' pruning. */
+/* The modules' sweeps, the rate events' and the audit log's pruning. */
 static void
 feat_jobs_sweep(sqlite3 *db)
 {
@@ -79,6 +79,7 @@ feat_jobs_sweep(sqlite3 *db)
     }
 
     feat_jobs_prune(db, feat_now());
+    (void) feat_audit_prune(db, feat_now());
 }
 
 

@@ -376,6 +376,8 @@ feat_req_init(struct feat_req *r, struct feat_arena *a, void *fcgi,
 
     s = feat_req_cgi(r, FEAT_CGI_REMOTE_ADDR);
     r->remote_addr = feat_req_client(r, (s != NULL) ? s : "");
+    /* the audit log's events of this request come from there */
+    feat_audit_origin(r->remote_addr, "user");
 
     /*
      * nginx's $request_id (32 hex digits) whole, so that one id names the
