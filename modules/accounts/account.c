@@ -328,6 +328,29 @@ done:
 }
 
 
+/*
+ * Records a lockout in the audit log when the failure just counted was
+ * the one that locked the account (the next attempt will be refused).
+ * The record stands alone, as the failure's count does.
+ */
+static void
+login_lockout_audit(sqlite3 *db, const char *app,
+    const struct feat_account *acct, sqlite3_int64 user_id)
+{
+    int  max, window;
+
+    max = (int) feat_conf_int(FEAT_CONF_LOGIN_MAX_FAILURES);
+    window = (int) feat_conf_int(FEAT_CONF_LOGIN_WINDOW);
+
+    if (feat_rate_check(db, app, LOGIN_FAIL, acct->key, max, window, NULL)
+        == FEAT_BUSY)
+    {
+        (void) feat_audit(db, app, user_id, "lockout", "di", "failures", max,
+                          "window", (sqlite3_int64) window);
+    }
+}
+
+
 /* Stores a stronger hash of a password that just verified, unless it
  * changed meanwhile.  Failure is logged and otherwise ignored: the login
  * itself succeeded. */
@@ -393,6 +416,8 @@ feat_account_check_password(sqlite3 *db, const char *app,
         }
 
         e = feat_attempt_failed(db, &at, FEAT_E_NOT_REGISTERED);
+        (void) feat_audit(db, app, 0, "login_failed", "s", "reason",
+                          "not_registered");
         goto done;
     }
 
@@ -429,6 +454,9 @@ feat_account_check_password(sqlite3 *db, const char *app,
 
     if (rc == FEAT_DECLINED) {
         e = feat_attempt_failed(db, &at, FEAT_E_WRONG_PASSWORD);
+        (void) feat_audit(db, app, u.id, "login_failed", "s", "reason",
+                          "wrong_password");
+        login_lockout_audit(db, app, acct, u.id);
         goto done;
     }
 
@@ -462,7 +490,8 @@ done:
 }
 
 
-/* The checks, then the session: v2, feat and OAuth2 logins. */
+/* The checks, then the session and its audit record in one transaction:
+ * v2 and feat logins. */
 enum feat_error
 feat_account_login_password(sqlite3 *db, const char *app,
     const struct feat_account *acct, const char *password, const char *ip,
@@ -476,7 +505,19 @@ feat_account_login_password(sqlite3 *db, const char *app,
         return e;
     }
 
-    return feat_session_create(db, app, id, 0, NULL, scope, t);
+    if (feat_db_begin(db) != FEAT_OK) {
+        return FEAT_E_INTERNAL;
+    }
+
+    e = feat_session_create(db, app, id, 0, NULL, scope, t);
+    if (e == FEAT_E_NONE
+        && feat_audit(db, app, id, "login", "s", "method", "password")
+           != FEAT_OK)
+    {
+        e = FEAT_E_INTERNAL;
+    }
+
+    return feat_db_end(db, e);
 }
 
 
@@ -523,6 +564,11 @@ feat_account_login_code(sqlite3 *db, const char *app,
 
     e = feat_session_create(db, app, u.id, 0, NULL, scope, t);
     if (e != FEAT_E_NONE) {
+        goto failed;
+    }
+
+    if (feat_audit(db, app, u.id, "login", "s", "method", "code") != FEAT_OK) {
+        e = FEAT_E_INTERNAL;
         goto failed;
     }
 

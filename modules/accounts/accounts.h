@@ -145,9 +145,12 @@ enum feat_error feat_account_login_password(sqlite3 *db, const char *app,
     const char *scope, struct feat_tokens *t);
 
 /*
- * The same checks without the session (v1, which issues JWTs): lockout,
- * password, disabled user, re-hash, clearing the account's failures.
- * FEAT_E_NONE with *user_id, or the errors of feat_account_login_password.
+ * The same checks without the session (v1, which issues JWTs; OAuth2's
+ * password grant; a deletion's proof): lockout, password, disabled user,
+ * re-hash, clearing the account's failures.  Failures and the lockout go
+ * to the audit log; a success does not (the caller records what it made
+ * of it: a login, a deletion).  FEAT_E_NONE with *user_id, or the errors
+ * of feat_account_login_password.
  */
 enum feat_error feat_account_check_password(sqlite3 *db, const char *app,
     const struct feat_account *acct, const char *password, const char *ip,

@@ -73,7 +73,9 @@ feat_open_bind(sqlite3 *db, const char *app, sqlite3_int64 user_id,
         goto done;
     }
 
-    e = FEAT_E_NONE;
+    e = feat_audit(db, app, user_id, "binding_added", "sd", "kind", "open",
+                   "open_type", open_type) == FEAT_OK
+        ? FEAT_E_NONE : FEAT_E_INTERNAL;
 
 done:
 

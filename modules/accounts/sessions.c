@@ -237,6 +237,13 @@ rotate_again(sqlite3 *db, const char *app, sqlite3_int64 client_id,
         feat_log(LOG_NOTICE, 0,
                  "session %lld: rotated refresh token reused, revoked",
                  (long long) sid);
+
+        if (feat_audit(db, app, user_id, "refresh_reuse", "ii", "session",
+                       sid, "client", client_id) != FEAT_OK)
+        {
+            *e = FEAT_E_INTERNAL;
+            return FEAT_OK;
+        }
     }
 
     *e = FEAT_E_BAD_TOKEN;
@@ -365,15 +372,40 @@ failed:
 enum feat_error
 feat_session_revoke(sqlite3 *db, const char *app, sqlite3_int64 session_id)
 {
+    int              own;
+    sqlite3_int64    user_id;
+    enum feat_error  e;
+
+    /* the revocation and its audit record are one transaction */
+    own = sqlite3_get_autocommit(db);
+    if (own && feat_db_begin(db) != FEAT_OK) {
+        return FEAT_E_INTERNAL;
+    }
+
+    e = FEAT_E_NONE;
+
     if (feat_db_exec(db,
             "UPDATE sessions SET revoked_at = ?1"
             " WHERE id = ?2 AND app_id = ?3 AND revoked_at IS NULL",
             "iis", (sqlite3_int64) feat_now(), session_id, app) != FEAT_OK)
     {
-        return FEAT_E_INTERNAL;
+        e = FEAT_E_INTERNAL;
+        goto done;
     }
 
-    return FEAT_E_NONE;
+    if (sqlite3_changes(db) > 0
+        && (feat_db_int(db, &user_id,
+                "SELECT COALESCE(user_id, 0) FROM sessions WHERE id = ?1",
+                "i", session_id) != FEAT_OK
+            || feat_audit(db, app, user_id, "session_revoked", "i",
+                          "session", session_id) != FEAT_OK))
+    {
+        e = FEAT_E_INTERNAL;
+    }
+
+done:
+
+    return own ? feat_db_end(db, e) : e;
 }
 
 

@@ -201,6 +201,14 @@ feat_user_create(sqlite3 *db, const char *app,
     }
 
     *id = sqlite3_last_insert_rowid(db);
+
+    /* every sign-up comes here, inside its transaction */
+    if (feat_audit(db, app, *id, "signup", "s", "account",
+                   acct->email[0] != '\0' ? "email" : "phone") != FEAT_OK)
+    {
+        return FEAT_E_INTERNAL;
+    }
+
     return FEAT_E_NONE;
 }
 
@@ -269,6 +277,13 @@ feat_user_set_password(sqlite3 *db, const char *app, sqlite3_int64 id,
     }
 
     e = feat_session_revoke_user(db, app, id, keep_session);
+
+    if (e == FEAT_E_NONE
+        && feat_audit(db, app, id, "password_change", "i", "kept_session",
+                      keep_session) != FEAT_OK)
+    {
+        e = FEAT_E_INTERNAL;
+    }
 
 done:
 

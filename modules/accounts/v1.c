@@ -203,6 +203,13 @@ v1_code_login(sqlite3 *db, struct feat_arena *a, const char *app,
             goto done;
         }
 
+        if (feat_audit(db, app, u->id, "login", "s", "method", "code")
+            != FEAT_OK)
+        {
+            e = FEAT_E_INTERNAL;
+            goto done;
+        }
+
     } else {
         e = feat_user_create(db, app, acct, "", &id);
         if (e == FEAT_E_NONE) {
@@ -235,6 +242,13 @@ v1_password_login(struct feat_req *r, const struct feat_account *acct,
                                     r->remote_addr, &id);
     if (e != FEAT_E_NONE) {
         return e;
+    }
+
+    /* nothing else is stored: the JWTs are the login */
+    if (feat_audit(feat_db(), r->app->id, id, "login", "s", "method",
+                   "password") != FEAT_OK)
+    {
+        return FEAT_E_INTERNAL;
     }
 
     return feat_user_get(feat_db(), r->arena, r->app->id, id, u);
@@ -519,6 +533,13 @@ v1_get_token_by_open(struct feat_req *r)
     }
     if (e == FEAT_E_NONE && !u.is_active) {
         e = FEAT_E_DISABLED;
+    }
+
+    if (e == FEAT_E_NONE
+        && feat_audit(feat_db(), r->app->id, u.id, "login", "sd", "method",
+                      "open", "open_type", open_type) != FEAT_OK)
+    {
+        e = FEAT_E_INTERNAL;
     }
 
     if (e != FEAT_E_NONE) {

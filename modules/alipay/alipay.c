@@ -59,7 +59,11 @@ feat_alipay_bind(sqlite3 *db, struct feat_arena *a, const char *app,
         return FEAT_E_BOUND;
     }
 
-    if (rc != FEAT_OK || feat_db_commit(db) != FEAT_OK) {
+    if (rc != FEAT_OK
+        || feat_audit(db, app, user_id, "binding_added", "s", "kind",
+                      "alipay") != FEAT_OK
+        || feat_db_commit(db) != FEAT_OK)
+    {
         goto failed;
     }
 
@@ -117,15 +121,30 @@ feat_alipay_get(sqlite3 *db, struct feat_arena *a, const char *app,
 enum feat_error
 feat_alipay_unbind(sqlite3 *db, const char *app, sqlite3_int64 user_id)
 {
+    enum feat_error  e;
+
+    /* the removal and its audit record commit together */
+    if (feat_db_begin(db) != FEAT_OK) {
+        return FEAT_E_INTERNAL;
+    }
+
     if (feat_db_exec(db,
             "DELETE FROM alipay_binding WHERE app_id = ?1 AND user_id = ?2",
             "si", app, user_id)
         != FEAT_OK)
     {
-        return FEAT_E_INTERNAL;
+        e = FEAT_E_INTERNAL;
+
+    } else if (sqlite3_changes(db) == 0) {
+        e = FEAT_E_NOT_FOUND;
+
+    } else {
+        e = feat_audit(db, app, user_id, "binding_removed", "s", "kind",
+                       "alipay") == FEAT_OK
+            ? FEAT_E_NONE : FEAT_E_INTERNAL;
     }
 
-    return sqlite3_changes(db) > 0 ? FEAT_E_NONE : FEAT_E_NOT_FOUND;
+    return feat_db_end(db, e);
 }
 
 

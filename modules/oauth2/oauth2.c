@@ -507,6 +507,8 @@ session_open(sqlite3 *db, const char *app, const struct feat_oauth2_client *c,
             device_id) != FEAT_OK
         || feat_session_create(db, app, user_id, c->id, device_id, scope, t)
            != FEAT_E_NONE
+        || feat_audit(db, app, user_id, "login", "si", "method", "password",
+                      "client", c->id) != FEAT_OK
         || feat_db_commit(db) != FEAT_OK)
     {
         feat_db_rollback(db);
@@ -677,7 +679,10 @@ enum feat_error
 feat_oauth2_revoke(sqlite3 *db, const char *app,
     const struct feat_oauth2_client *c, const char *token)
 {
-    char  hash[65];
+    int              rc;
+    char             hash[65];
+    sqlite3_int64    sid;
+    enum feat_error  e;
 
     if (strlen(token) > FEAT_TOKEN_MAX) {
         return FEAT_E_NONE;
@@ -685,22 +690,29 @@ feat_oauth2_revoke(sqlite3 *db, const char *app,
 
     feat_sha256_hex(token, hash);
 
-    /* RFC 7009 §2: revoking either token ends the whole grant */
-    if (feat_db_exec(db,
-            "UPDATE sessions SET revoked_at = ?1"
-            " WHERE app_id = ?2 AND client_id = ?3 AND revoked_at IS NULL"
-            " AND (access_hash = ?4 OR refresh_hash = ?4)",
-            "isis", (sqlite3_int64) feat_now(), app, c->id, hash) != FEAT_OK)
-    {
+    if (feat_db_begin(db) != FEAT_OK) {
         return FEAT_E_INTERNAL;
     }
 
-    if (sqlite3_changes(db) > 0) {
+    /* RFC 7009 §2: revoking either token ends the whole grant */
+    rc = feat_db_int(db, &sid,
+            "SELECT id FROM sessions"
+            " WHERE app_id = ?1 AND client_id = ?2 AND revoked_at IS NULL"
+            " AND (access_hash = ?3 OR refresh_hash = ?3)",
+            "sis", app, c->id, hash);
+    if (rc == FEAT_DECLINED) {
+        return feat_db_end(db, FEAT_E_NONE);
+    }
+
+    /* the revocation and its audit record commit together */
+    e = (rc == FEAT_OK) ? feat_session_revoke(db, app, sid)
+                        : FEAT_E_INTERNAL;
+    if (e == FEAT_E_NONE) {
         feat_log(LOG_INFO, 0, "oauth2: client %lld revoked a session",
                  (long long) c->id);
     }
 
-    return FEAT_E_NONE;
+    return feat_db_end(db, e);
 }
 
 
