@@ -124,6 +124,15 @@ int feat_db_open(void);
 void feat_db_close(void);
 /* Applies pending migrations in one transaction each; *applied counts them. */
 int feat_db_migrate(sqlite3 *db, int *applied);
+/*
+ * featctl's transaction around a whole command: feat_db_hold begins it
+ * (BEGIN IMMEDIATE), and until feat_db_release the domain's
+ * feat_db_begin, commit and rollback are savepoints inside it.
+ * feat_db_release commits (commit set) or rolls back everything.  Both
+ * answer FEAT_OK or FEAT_ERROR (logged).
+ */
+int feat_db_hold(sqlite3 *db);
+int feat_db_release(sqlite3 *db, int commit);
 /* Highest applied migration version, or -1 on error. */
 int feat_db_version(sqlite3 *db);
 #ifdef FEAT_FAULT_INJECTION

@@ -51,6 +51,9 @@ feat_ctl_app_db(struct feat_ctl *ctl, const char *app)
         return NULL;
     }
 
+    /* the audit record of the command names the app it worked on */
+    ctl->audit_app = app;
+
     /* an unknown app is a typo: say so rather than show an empty list */
     rc = feat_db_int(db, &one, "SELECT 1 FROM apps WHERE id = ?", "s", app);
     if (rc == FEAT_DECLINED) {

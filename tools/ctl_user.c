@@ -213,6 +213,7 @@ ctl_user_set_active(struct feat_ctl *ctl, int argc, char **argv, int active)
         return rc;
     }
 
+    ctl->audit_user = id;
     revoked = 0;
     e = feat_user_set_active(db, app, id, active, active ? NULL : &revoked);
     if (e != FEAT_E_NONE) {
@@ -288,6 +289,7 @@ ctl_user_role(struct feat_ctl *ctl, int argc, char **argv)
         return FEAT_CTL_FAIL;
     }
 
+    ctl->audit_user = id;
     e = feat_user_set_role(db, app, id, (int) role);
     if (e != FEAT_E_NONE) {
         return ctl_user_failed(e, id, app, "setting the role of");

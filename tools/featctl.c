@@ -16,9 +16,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "runtime.h"
 #include "featctl.h"
@@ -46,6 +48,7 @@ static const struct feat_ctl_command *const  feat_ctl_groups[] = {
     feat_ctl_product_commands,
     feat_ctl_check_commands,
     feat_ctl_status_commands,
+    feat_ctl_audit_commands,
     NULL
 };
 
@@ -58,6 +61,8 @@ static size_t feat_ctl_width(const char *s);
 static char *feat_ctl_cell(struct feat_ctl *ctl, const cJSON *v);
 static void feat_ctl_put_padded(const char *s, size_t width, int last);
 static void feat_ctl_print_json(cJSON *item);
+static int feat_ctl_audit_end(struct feat_ctl *ctl, int rc);
+static const char *feat_ctl_operator(struct feat_ctl *ctl);
 
 
 int
@@ -148,8 +153,15 @@ main(int argc, char **argv)
     ctl.cmd = cmd;
     ctl.arena = feat_arena_create();
 
-    skip = (cmd->verb[0] != '\0') ? 2 : 1;
+    /* what the command changes, the audit log says the operator did */
+    feat_audit_origin("", feat_ctl_operator(&ctl));
+
+    skip = cmd->verb[0] != '\0' ? 2 : 1;
     rc = cmd->handler(&ctl, argc - i - skip, argv + i + skip);
+
+    if (ctl.held && feat_ctl_audit_end(&ctl, rc) != FEAT_OK) {
+        rc = feat_ctl_fail("the changes were not committed");
+    }
 
     fflush(stdout);
     if (ferror(stdout)) {
@@ -421,6 +433,10 @@ feat_ctl_db(struct feat_ctl *ctl, int need_schema)
     size_t    i;
     sqlite3  *db;
 
+    if (ctl->held) {
+        return feat_db();       /* open already, inside its transaction */
+    }
+
     if (feat_db_open() != FEAT_OK) {
         feat_ctl_fail("cannot open the database \"%s\" (config %s)",
                       feat_conf_path(FEAT_CONF_DATABASE), ctl->conf_path);
@@ -449,7 +465,99 @@ feat_ctl_db(struct feat_ctl *ctl, int need_schema)
         return NULL;
     }
 
+    /*
+     * A command that may change data runs inside one transaction with the
+     * audit record of what it changed (feat_ctl_audit_end): the domain's
+     * own transactions nest in it as savepoints.
+     */
+    if (!feat_ctl_reads_only(ctl->cmd)) {
+        if (feat_db_hold(db) != FEAT_OK) {
+            feat_ctl_fail("the database \"%s\" is busy",
+                          feat_conf_path(FEAT_CONF_DATABASE));
+            return NULL;
+        }
+        ctl->held = 1;
+        ctl->changes = (long long) sqlite3_total_changes(db);
+    }
+
     return db;
+}
+
+
+int
+feat_ctl_reads_only(const struct feat_ctl_command *cmd)
+{
+    static const char *const  verbs[] = {
+        "list", "show", "get", "export", NULL
+    };
+    size_t                    i;
+
+    if (strcmp(cmd->group, "audit") == 0) {
+        return 1;
+    }
+
+    for (i = 0; verbs[i] != NULL; i++) {
+        if (strcmp(cmd->verb, verbs[i]) == 0) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/* The operator: the Unix user featctl runs as, and who ran sudo. */
+static const char *
+feat_ctl_operator(struct feat_ctl *ctl)
+{
+    const char     *sudo;
+    struct passwd  *pw;
+    char           *name;
+
+    pw = getpwuid(getuid());
+    name = (pw != NULL && pw->pw_name != NULL)
+           ? feat_arena_strdup(ctl->arena, pw->pw_name)
+           : feat_arena_sprintf(ctl->arena, "uid %ld", (long) getuid());
+
+    sudo = getenv("SUDO_USER");
+    if (sudo != NULL && sudo[0] != '\0' && strcmp(sudo, name) != 0) {
+        name = feat_arena_sprintf(ctl->arena, "%s (sudo %s)", name, sudo);
+    }
+
+    return name;
+}
+
+
+/*
+ * Ends the transaction held around the command: when the command changed
+ * rows, records "featctl" (its group and verb, its exit status, never its
+ * arguments, which may hold secrets) by the operator, then commits what
+ * the command did, whatever its status, as it would have alone.
+ * FEAT_OK, or FEAT_ERROR when the commit failed (nothing was changed).
+ */
+static int
+feat_ctl_audit_end(struct feat_ctl *ctl, int rc)
+{
+    char      command[128];
+    sqlite3  *db;
+
+    db = feat_db();
+    ctl->held = 0;
+
+    if ((long long) sqlite3_total_changes(db) > ctl->changes) {
+        snprintf(command, sizeof(command), "%s %s", ctl->cmd->group,
+                 ctl->cmd->verb);
+
+        if (feat_audit(db, ctl->audit_app != NULL ? ctl->audit_app : "",
+                       ctl->audit_user, "featctl", "sd", "command", command,
+                       "status", rc) != FEAT_OK)
+        {
+            feat_db_release(db, 0);
+            return FEAT_ERROR;
+        }
+    }
+
+    return feat_db_release(db, 1);
 }
 
 

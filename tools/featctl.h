@@ -30,6 +30,12 @@ struct feat_ctl {
     int                              json;    /* --json */
     struct feat_arena               *arena;   /* lives for the whole run */
     const struct feat_ctl_command   *cmd;     /* the command running */
+    /* the audit log: the transaction held around a command that may
+     * change data, the changes before it, and what the record names */
+    int                              held;
+    long long                        changes;
+    const char                      *audit_app;   /* NULL: "" */
+    sqlite3_int64                    audit_user;  /* 0: none */
 };
 
 typedef int (*feat_ctl_handler_pt)(struct feat_ctl *ctl, int argc,
@@ -67,6 +73,7 @@ extern const struct feat_ctl_command  feat_ctl_outbox_commands[];
 extern const struct feat_ctl_command  feat_ctl_product_commands[];
 extern const struct feat_ctl_command  feat_ctl_check_commands[];
 extern const struct feat_ctl_command  feat_ctl_status_commands[];
+extern const struct feat_ctl_command  feat_ctl_audit_commands[];
 
 
 /* ---- the v2 administrators' groups (ctl_manager.c) ----------------------- */
@@ -175,6 +182,10 @@ int feat_ctl_fail(const char *fmt, ...) FEAT_PRINTF(1, 2);
  * closed at exit), or NULL after printing the reason.
  */
 sqlite3 *feat_ctl_db(struct feat_ctl *ctl, int need_schema);
+/* 1 when cmd only reads (list, show, get, export, audit): it runs
+ * without the transaction and audit record of a command that changes
+ * data. */
+int feat_ctl_reads_only(const struct feat_ctl_command *cmd);
 
 
 /* ---- output (featctl.c) -------------------------------------------------- */

@@ -400,9 +400,27 @@ feat_db_insert(sqlite3 *db, sqlite3_int64 *id, const char *sql,
 }
 
 
+/*
+ * featctl holds one transaction around a whole command (feat_db_hold), so
+ * that the command's changes and the audit record of it commit together.
+ * Inside it, the domain's own transactions become savepoints: a rollback
+ * undoes only its own part, as it would alone.
+ */
+static int  feat_db_held;       /* an outer transaction is held */
+static int  feat_db_inner;      /* savepoints open inside it */
+
+
 int
 feat_db_begin(sqlite3 *db)
 {
+    if (feat_db_held) {
+        if (feat_db_exec(db, "SAVEPOINT feat_inner", NULL) != FEAT_OK) {
+            return FEAT_ERROR;
+        }
+        feat_db_inner++;
+        return FEAT_OK;
+    }
+
     return feat_db_exec(db, "BEGIN IMMEDIATE", NULL) == FEAT_OK
            ? FEAT_OK : FEAT_ERROR;
 }
@@ -411,6 +429,19 @@ feat_db_begin(sqlite3 *db)
 int
 feat_db_commit(sqlite3 *db)
 {
+    if (feat_db_held) {
+        if (feat_db_inner > 0
+            && feat_db_exec(db, "RELEASE feat_inner", NULL) != FEAT_OK)
+        {
+            feat_db_rollback(db);
+            return FEAT_ERROR;
+        }
+        if (feat_db_inner > 0) {
+            feat_db_inner--;
+        }
+        return FEAT_OK;
+    }
+
     if (feat_db_exec(db, "COMMIT", NULL) == FEAT_OK) {
         return FEAT_OK;
     }
@@ -429,6 +460,19 @@ feat_db_rollback(sqlite3 *db)
         return;         /* no transaction open: nothing to undo */
     }
 
+    if (feat_db_held) {
+        /* only the savepoint's part; none open: nothing of ours to undo */
+        if (feat_db_inner > 0) {
+            if (feat_db_exec(db, "ROLLBACK TO feat_inner", NULL) != FEAT_OK
+                || feat_db_exec(db, "RELEASE feat_inner", NULL) != FEAT_OK)
+            {
+                feat_db_log(LOG_ERR, db, "ROLLBACK TO", NULL);
+            }
+            feat_db_inner--;
+        }
+        return;
+    }
+
 #ifdef FEAT_FAULT_INJECTION
     /*
      * A ROLLBACK that failed by injection would leave the transaction to
@@ -444,6 +488,42 @@ feat_db_rollback(sqlite3 *db)
 #ifdef FEAT_FAULT_INJECTION
     feat_db_fault_off = 0;
 #endif
+}
+
+
+int
+feat_db_hold(sqlite3 *db)
+{
+    if (feat_db_held) {
+        return FEAT_OK;
+    }
+
+    if (feat_db_exec(db, "BEGIN IMMEDIATE", NULL) != FEAT_OK) {
+        return FEAT_ERROR;
+    }
+
+    feat_db_held = 1;
+    feat_db_inner = 0;
+    return FEAT_OK;
+}
+
+
+int
+feat_db_release(sqlite3 *db, int commit)
+{
+    if (!feat_db_held) {
+        return FEAT_OK;
+    }
+
+    feat_db_held = 0;
+    feat_db_inner = 0;
+
+    if (commit) {
+        return feat_db_commit(db);
+    }
+
+    feat_db_rollback(db);
+    return FEAT_OK;
 }
 
 
