@@ -27,7 +27,7 @@ my $FAULT = `${\ FeatTest::builddir()}/featcgi -v` =~ /\(fault-injection\)/;
 my $MAX_N = 200;
 my @TABLES = qw(users sessions session_rotated codes feedback push_client
     permits service_project service_bid push push_target pay_product
-    pay_order pay_transaction);
+    pay_order pay_transaction audit apns_device open_bindings);
 
 my %conf = ('code.resend_interval' => 0, 'code.hourly_limit' => 1000000,
     'code.daily_limit' => 1000000, 'code.ip_hourly_limit' => 1000000,
@@ -333,6 +333,61 @@ walk('v2 POST /api/push/bind', 'v2',
             { %$hd, -token => $u->{access_token} });
     },
     ok => \&v2_ok);
+
+# ---- account deletion (issue 12): all of it or nothing --------------------
+
+# A v2 user with a push client, an APNs token and feedback to erase.
+sub full_user {
+    my $u = v2_user();
+
+    $k++;
+    my ($s, undef, $d) = $t->post('/api/push/bind', { client_id =>
+        "del-$k", client_type => 'ios' }, { -token => $u->{access_token} });
+    die "push/bind: $s" if !v2_ok($s, $d);
+    ($s) = $t->put('/api/user/apns-device-token/', { device_token =>
+        sprintf('%064x', $k) }, { -token => $u->{access_token} });
+    die "apns token: $s" if $s != 200;
+    ($s, undef, $d) = $t->post('/api/feedback', { feedback_content => 'fb',
+        contact_phone => $u->{phone} }, { -token => $u->{access_token} });
+    die "feedback: $s" if !v2_ok($s, $d);
+    return $u;
+}
+
+sub still_there {
+    my ($u, $label) = @_;
+    my ($s, undef, $d) = $t->get('/api/personal/info',
+        { -token => $u->{access_token} });
+    ok(v2_ok($s, $d) && $d->{data}{phone} eq $u->{phone},
+        "$label: the user is still whole after a fault");
+}
+
+walk('v2 POST /api/personal/delete', 'v2',
+    setup => \&full_user,
+    send => sub {
+        my ($u, $hd) = @_;
+        return $t->post('/api/personal/delete',
+            { password => $u->{password} },
+            { %$hd, -token => $u->{access_token} });
+    },
+    ok => \&v2_ok,
+    after => sub { still_there($_[0], 'v2 delete') });
+
+walk('feat DELETE /api/user/profile/ with a code', 'feat',
+    setup => sub {
+        my $u = full_user();
+        my ($s) = $t->post('/api/auth/phone/vcode/',
+            { phone => $u->{phone}, form_id => 'delete' });
+        die "vcode: $s" if $s != 200;
+        $u->{code} = $t->code_for($u->{phone});
+        return $u;
+    },
+    send => sub {
+        my ($u, $hd) = @_;
+        return $t->delete('/api/user/profile/', { code => $u->{code} },
+            { %$hd, -token => $u->{access_token} });
+    },
+    ok => sub { my ($s) = @_; return $s == 204 },
+    after => sub { still_there($_[0], 'feat delete') });
 
 # ---- feat register with a permit --------------------------------------------
 

@@ -1,6 +1,7 @@
 /*
  * ctl_user.c: featctl's "user" commands over the users table of
- * sql/0002_accounts.sql: list, show, disable, enable and role.
+ * sql/0002_accounts.sql: list, show, disable, enable, role, and the
+ * user's rights: delete and export (modules/accounts/erase.c).
  *
  * A user is named by its numeric id within an app (--app, "" by default),
  * as every other featctl command names its rows: the work is done by the
@@ -30,6 +31,8 @@ static int ctl_user_show(struct feat_ctl *ctl, int argc, char **argv);
 static int ctl_user_disable(struct feat_ctl *ctl, int argc, char **argv);
 static int ctl_user_enable(struct feat_ctl *ctl, int argc, char **argv);
 static int ctl_user_role(struct feat_ctl *ctl, int argc, char **argv);
+static int ctl_user_delete(struct feat_ctl *ctl, int argc, char **argv);
+static int ctl_user_export(struct feat_ctl *ctl, int argc, char **argv);
 static int ctl_user_failed(enum feat_error e, sqlite3_int64 id,
     const char *app, const char *what);
 
@@ -45,6 +48,10 @@ const struct feat_ctl_command  feat_ctl_user_commands[] = {
       "let a disabled user log in again (old sessions stay revoked)" },
     { "user", "role", ctl_user_role, "ID N [--app ID]",
       "set the user's role, 0 (user) to 9" },
+    { "user", "delete", ctl_user_delete, "ID [--app ID]",
+      "delete the account: erase its data, keep its feedback anonymous" },
+    { "user", "export", ctl_user_export, "ID [--app ID]",
+      "print all that is stored about the user as one JSON document" },
     FEAT_CTL_NULL_COMMAND
 };
 
@@ -143,7 +150,7 @@ ctl_user_show(struct feat_ctl *ctl, int argc, char **argv)
     sqlite3           *db;
     long long          sessions;
     const char        *app;
-    sqlite3_int64      id;
+    sqlite3_int64      id, deleted;
     enum feat_error    e;
     struct feat_user   u;
 
@@ -155,6 +162,13 @@ ctl_user_show(struct feat_ctl *ctl, int argc, char **argv)
     e = feat_user_get(db, ctl->arena, app, id, &u);
     if (e == FEAT_E_NONE) {
         e = feat_session_count_live(db, app, id, &sessions);
+    }
+    if (e == FEAT_E_NONE
+        && feat_db_int(db, &deleted,
+               "SELECT COALESCE(deleted_at, 0) FROM users"
+               " WHERE id = ?1 AND app_id = ?2", "is", id, app) != FEAT_OK)
+    {
+        e = FEAT_E_INTERNAL;
     }
     if (e != FEAT_E_NONE) {
         return ctl_user_failed(e, id, app, "reading");
@@ -185,6 +199,8 @@ ctl_user_show(struct feat_ctl *ctl, int argc, char **argv)
                             feat_ctl_time(ctl, u.created_at));
     cJSON_AddStringToObject(obj, "updated_at",
                             feat_ctl_time(ctl, u.updated_at));
+    /* a deleted account's tombstone: "" while the user exists */
+    cJSON_AddStringToObject(obj, "deleted_at", feat_ctl_time(ctl, deleted));
 
     feat_ctl_print_object(ctl, obj);
 
@@ -302,6 +318,82 @@ ctl_user_role(struct feat_ctl *ctl, int argc, char **argv)
     snprintf(msg, sizeof(msg), "user %lld now has role %lld", (long long) id,
              role);
     feat_ctl_print_result(ctl, res, msg);
+
+    return FEAT_CTL_OK;
+}
+
+
+/*
+ * "user delete": the accounts domain's one deletion (feat_user_delete),
+ * the same the users' own requests run, without a proof: the operator
+ * acts on the user's behalf (a request by mail, a court order).
+ */
+static int
+ctl_user_delete(struct feat_ctl *ctl, int argc, char **argv)
+{
+    int               rc;
+    char              msg[128];
+    cJSON            *res;
+    sqlite3          *db;
+    const char       *app;
+    sqlite3_int64     id;
+    enum feat_error   e;
+
+    rc = feat_ctl_app_item(ctl, argc, argv, "user", &app, &id, &db);
+    if (rc != FEAT_CTL_OK) {
+        return rc;
+    }
+
+    ctl->audit_user = id;
+
+    e = feat_user_delete(db, ctl->arena, app, id, NULL, NULL, NULL);
+    if (e != FEAT_E_NONE) {
+        return ctl_user_failed(e, id, app, "deleting");
+    }
+
+    res = cJSON_CreateObject();
+    cJSON_AddNumberToObject(res, "id", (double) id);
+    cJSON_AddBoolToObject(res, "deleted", 1);
+
+    snprintf(msg, sizeof(msg), "user %lld deleted", (long long) id);
+    feat_ctl_print_result(ctl, res, msg);
+
+    return FEAT_CTL_OK;
+}
+
+
+/* "user export": one JSON document on stdout, --json or not (PIPL's right
+ * of access: the user gets it as it is). */
+static int
+ctl_user_export(struct feat_ctl *ctl, int argc, char **argv)
+{
+    int               rc;
+    char             *s;
+    cJSON            *doc;
+    sqlite3          *db;
+    const char       *app;
+    sqlite3_int64     id;
+    enum feat_error   e;
+
+    rc = feat_ctl_app_item(ctl, argc, argv, "user", &app, &id, &db);
+    if (rc != FEAT_CTL_OK) {
+        return rc;
+    }
+
+    e = feat_user_export(db, ctl->arena, app, id, &doc);
+    if (e != FEAT_E_NONE) {
+        return ctl_user_failed(e, id, app, "exporting");
+    }
+
+    s = cJSON_Print(doc);
+    cJSON_Delete(doc);
+    if (s == NULL) {
+        return feat_ctl_fail("exporting user %lld: out of memory",
+                             (long long) id);
+    }
+
+    puts(s);
+    cJSON_free(s);
 
     return FEAT_CTL_OK;
 }

@@ -171,7 +171,8 @@ int
 feat_purpose_valid(const char *s)
 {
     return s != NULL && (strcmp(s, FEAT_PURPOSE_REGISTER) == 0
-                         || strcmp(s, FEAT_PURPOSE_LOGIN) == 0);
+                         || strcmp(s, FEAT_PURPOSE_LOGIN) == 0
+                         || strcmp(s, FEAT_PURPOSE_DELETE) == 0);
 }
 
 

@@ -29,6 +29,7 @@
 
 #define FEAT_PURPOSE_REGISTER  "register"
 #define FEAT_PURPOSE_LOGIN     "login"
+#define FEAT_PURPOSE_DELETE    "delete"    /* proves an account deletion */
 
 /* Profile field limits (code points), shared by every dialect. */
 #define FEAT_NICKNAME_MAX    32
@@ -89,7 +90,7 @@ enum feat_error feat_account_parse(struct feat_arena *a, const char *area,
 enum feat_error feat_account_resolve(sqlite3 *db, struct feat_arena *a,
     const char *app, const char *username, struct feat_account *out);
 
-/* 1 if s is "register" or "login", else 0. */
+/* 1 if s is "register", "login" or "delete", else 0. */
 int feat_purpose_valid(const char *s);
 
 /* 1 if password is valid UTF-8 of FEAT_PASSWORD_MIN to FEAT_PASSWORD_MAX
@@ -403,6 +404,35 @@ enum feat_error feat_user_set_active(sqlite3 *db, const char *app,
     sqlite3_int64 id, int active, int *revoked);
 enum feat_error feat_user_set_role(sqlite3 *db, const char *app,
     sqlite3_int64 id, int role);
+
+/*
+ * Deletes user id of app (erase.c): erases the account, the profile, the
+ * images (their files after the commit), the open-id and Alipay
+ * bindings, push clients and device tokens, every session, and the
+ * account's codes, permits and counts, keeps the feedback anonymous and
+ * the users row as a tombstone (deleted_at), and records
+ * "account_deleted" in the audit log, all in one transaction.  The proof
+ * is password (checked, rate limited and locked out as a login's) or
+ * code (a "delete" code sent to the account, consumed), or neither for
+ * the operator (featctl); ip is the client's address (NULL: none).
+ * Answers FEAT_E_NONE, FEAT_E_NOT_FOUND (no such user, or deleted
+ * already), FEAT_E_WRONG_PASSWORD, FEAT_E_LOCKED, FEAT_E_BUSY,
+ * FEAT_E_BAD_CODE or FEAT_E_INTERNAL; nothing is changed unless it
+ * answers FEAT_E_NONE.  The callers check that a user asks for itself.
+ */
+enum feat_error feat_user_delete(sqlite3 *db, struct feat_arena *a,
+    const char *app, sqlite3_int64 id, const char *password,
+    const char *code, const char *ip);
+
+/*
+ * Everything stored about user id of app as one JSON object (erase.c):
+ * {"user_id","app_id","exported_at","tables":{table:[rows]}}, the users
+ * row and the rows of every table with a user_id, owner_id or bidder_id
+ * column, without password hashes and token hashes.  FEAT_E_NONE with
+ * *out (the caller deletes it), FEAT_E_NOT_FOUND or FEAT_E_INTERNAL.
+ */
+enum feat_error feat_user_export(sqlite3 *db, struct feat_arena *a,
+    const char *app, sqlite3_int64 id, cJSON **out);
 
 /*
  * What the feedback desk sent a user, for the modules that sum up a

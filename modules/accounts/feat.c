@@ -227,7 +227,7 @@ in_form_id(struct feat_req *r, const char **form_id)
     }
 
     if (!feat_purpose_valid(*form_id)) {
-        feat_fail_bad(r, "form_id", "must be register or login");
+        feat_fail_bad(r, "form_id", "must be register, login or delete");
         return FEAT_ERROR;
     }
 
@@ -324,7 +324,8 @@ feat_phone_vcode(struct feat_req *r)
         e = FEAT_E_REGISTERED;
     }
 
-    if (strcmp(form_id, FEAT_PURPOSE_LOGIN) == 0 && id == 0) {
+    /* a deletion's code goes to an account that exists, as a login's */
+    if (strcmp(form_id, FEAT_PURPOSE_REGISTER) != 0 && id == 0) {
         e = FEAT_E_NOT_REGISTERED;
     }
 
@@ -365,6 +366,11 @@ feat_phone_verification(struct feat_req *r)
 
     if (in_form_id(r, &form_id) != FEAT_OK) {
         return FEAT_OK;
+    }
+
+    /* a deletion's code is spent by the deletion itself */
+    if (strcmp(form_id, FEAT_PURPOSE_DELETE) == 0) {
+        return feat_fail_bad(r, "form_id", "must be register or login");
     }
 
     if (strcmp(form_id, FEAT_PURPOSE_REGISTER) == 0) {

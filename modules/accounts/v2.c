@@ -94,7 +94,7 @@ in_purpose(struct feat_req *r, const struct feat_account *acct,
 
     if (rc == FEAT_OK) {
         if (!feat_purpose_valid(*purpose)) {
-            feat_fail_bad(r, "purpose", "must be register or login");
+            feat_fail_bad(r, "purpose", "must be register, login or delete");
             return FEAT_ERROR;
         }
         return FEAT_OK;

@@ -3,7 +3,8 @@
  * GET /api/user/profile/ answers the v2 personal/info object with feat
  * times, PATCH /api/user/profile/ changes nickname, avatar, gender,
  * birthday and address under the v2 rules (omitted fields unchanged, ""
- * clears one, one bad field changes nothing).  Both share profile.c with
+ * clears one, one bad field changes nothing), and DELETE deletes the
+ * caller's account (issue 12).  They share profile.c with
  * the v2 handlers.  It is a module of its own because a module holds one
  * route table and profile/v2.c owns the v2 one.
  */
@@ -20,6 +21,8 @@ static const struct feat_route  profile_feat_routes[] = {
       feat_profile_reply, FEAT_USER_SESSION | FEAT_USER_ROW },
     { FEAT_PATCH, "/api/user/profile/", FEAT_FEAT,
       feat_profile_update, FEAT_USER_SESSION },
+    { FEAT_DELETE, "/api/user/profile/", FEAT_FEAT,
+      feat_profile_delete, FEAT_USER_SESSION },
     FEAT_NULL_ROUTE
 };
 

@@ -160,3 +160,50 @@ feat_profile_update(struct feat_req *r)
 
     return feat_reply(r, feat_profile_object(r, &user));
 }
+
+
+/*
+ * DELETE /api/user/profile/ (feat) and POST /api/personal/delete (v2):
+ * the caller deletes its own account, proven by {"password"} or by
+ * {"code"} (a "delete" code the dialect's send-code endpoint sent to the
+ * account); with both, the password is checked, as v2's login does.
+ * The work is the accounts domain's, the same as featctl user delete's.
+ */
+int
+feat_profile_delete(struct feat_req *r)
+{
+    int               rcp, rcc;
+    const char       *password, *code;
+    enum feat_error   e;
+
+    password = NULL;
+    code = NULL;
+
+    rcp = feat_in_str(r, "password", &password, FEAT_PASSWORD_MAX, 0);
+    rcc = feat_in_str(r, "code", &code, FEAT_CODE_MAX, 0);
+    if (rcp == FEAT_ERROR || rcc == FEAT_ERROR) {
+        return feat_fail_field(r);
+    }
+
+    if (rcp != FEAT_OK && rcc != FEAT_OK) {
+        return feat_fail_bad(r, "password", "password or code is required");
+    }
+
+    e = feat_user_delete(feat_db(), r->arena, r->app->id, r->user_id,
+                         rcp == FEAT_OK ? password : NULL,
+                         rcp == FEAT_OK ? NULL : code, r->remote_addr);
+
+    switch (e) {
+    case FEAT_E_NONE:
+        return r->dialect == FEAT_FEAT ? feat_reply_empty(r, 204)
+                                       : feat_reply(r, NULL);
+    case FEAT_E_WRONG_PASSWORD:
+        return feat_fail_at(r, e, "password");
+    case FEAT_E_BAD_CODE:
+        return feat_fail_at(r, e, "code");
+    default:
+        feat_accounts_retry_after(r, e);
+        return feat_fail(r, e, "user %lld not deleted",
+                         (long long) r->user_id);
+    }
+}

@@ -49,4 +49,9 @@ int feat_profile_update(struct feat_req *r);
 enum feat_error feat_profile_apply(struct feat_req *r,
     const struct feat_profile_update *u, struct feat_user *out);
 
+/* Deletes the caller's account on the proof in r's body ("password" or
+ * "code") and answers: 204 in feat, the empty success in v2, else the
+ * error (feat_user_delete's). */
+int feat_profile_delete(struct feat_req *r);
+
 #endif /* FEAT_PROFILE_H */

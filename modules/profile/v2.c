@@ -5,7 +5,8 @@
  * seed shows it; PUT changes nickname, avatar, gender, birthday and
  * address.  Every field a PUT carries is validated before the one UPDATE
  * runs, so a request with one bad field changes nothing; omitted fields
- * stay as they are and "" clears one.  The object and the validation are
+ * stay as they are and "" clears one.  POST /api/personal/delete deletes
+ * the caller's account (issue 12).  The object and the validation are
  * shared with the feat dialect (profile.c); the users table and its rules
  * belong to the accounts module (accounts.h).
  */
@@ -21,6 +22,8 @@ static const struct feat_route  profile_routes[] = {
     { FEAT_GET, "/api/personal/info", FEAT_V2, feat_profile_reply,
       FEAT_USER_SESSION | FEAT_USER_ROW },
     { FEAT_PUT, "/api/personal/info", FEAT_V2, feat_profile_update,
+      FEAT_USER_SESSION },
+    { FEAT_POST, "/api/personal/delete", FEAT_V2, feat_profile_delete,
       FEAT_USER_SESSION },
     FEAT_NULL_ROUTE
 };
