@@ -277,7 +277,12 @@ feat_user_delete(sqlite3 *db, struct feat_arena *a, const char *app,
         return FEAT_E_INTERNAL;
     }
 
-    /* the rows are gone for good: now their files */
+    /*
+     * The rows are gone for good: now their files.  (Under featctl, which
+     * holds a transaction around the command, the commit above is a
+     * savepoint's release and featctl commits right after the command:
+     * only a failure of that last COMMIT would leave rows without files.)
+     */
     for (i = 0; i < nimages; i++) {
         if (images[i][0] != '\0' && feat_image_remove(images[i]) == FEAT_ERROR)
         {
