@@ -477,8 +477,9 @@ enum feat_error feat_session_create(sqlite3 *db, const char *app,
 enum feat_error feat_session_rotate(sqlite3 *db, const char *app,
     sqlite3_int64 client_id, const char *refresh, struct feat_tokens *t);
 
-/* Revokes one session of app (already revoked is fine).  FEAT_E_NONE or
- * FEAT_E_INTERNAL. */
+/* Revokes one session of app (already revoked is fine) and records
+ * "session_revoked" in the audit log, in one transaction (the caller's
+ * when one is open).  FEAT_E_NONE or FEAT_E_INTERNAL. */
 enum feat_error feat_session_revoke(sqlite3 *db, const char *app,
     sqlite3_int64 session_id);
 

@@ -395,8 +395,9 @@ feat_session_revoke(sqlite3 *db, const char *app, sqlite3_int64 session_id)
 
     if (sqlite3_changes(db) > 0
         && (feat_db_int(db, &user_id,
-                "SELECT COALESCE(user_id, 0) FROM sessions WHERE id = ?1",
-                "i", session_id) != FEAT_OK
+                "SELECT COALESCE(user_id, 0) FROM sessions"
+                " WHERE id = ?1 AND app_id = ?2", "is", session_id, app)
+               != FEAT_OK
             || feat_audit(db, app, user_id, "session_revoked", "i",
                           "session", session_id) != FEAT_OK))
     {
