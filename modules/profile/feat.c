@@ -21,6 +21,12 @@ static const struct feat_route  profile_feat_routes[] = {
       feat_profile_reply, FEAT_USER_SESSION | FEAT_USER_ROW },
     { FEAT_PATCH, "/api/user/profile/", FEAT_FEAT,
       feat_profile_update, FEAT_USER_SESSION },
+    /*
+     * No FEAT_HASH, though a password proof hashes: nginx picks the pool
+     * by path, and the profile's reads share this one.  A deletion is
+     * rare, and its hash still takes a slot under the install's cap (or
+     * is refused as busy), so the reads stay in the main pool.
+     */
     { FEAT_DELETE, "/api/user/profile/", FEAT_FEAT,
       feat_profile_delete, FEAT_USER_SESSION },
     FEAT_NULL_ROUTE

@@ -23,8 +23,9 @@ static const struct feat_route  profile_routes[] = {
       FEAT_USER_SESSION | FEAT_USER_ROW },
     { FEAT_PUT, "/api/personal/info", FEAT_V2, feat_profile_update,
       FEAT_USER_SESSION },
+    /* the proof may be a password: hashed in the hashing pool */
     { FEAT_POST, "/api/personal/delete", FEAT_V2, feat_profile_delete,
-      FEAT_USER_SESSION },
+      FEAT_USER_SESSION | FEAT_HASH },
     FEAT_NULL_ROUTE
 };
 
