@@ -691,6 +691,8 @@ ctl_move_import_tx(struct ctl_move_in *m, cJSON *res)
            != FEAT_OK
         || ctl_move_import_offsets(m) != FEAT_OK
         || ctl_move_import_rows(m, rows) != FEAT_OK
+        || feat_audit(m->db, m->app, 0, "featctl", "sd", "command",
+                      "app import", "status", 0) != FEAT_OK
         || feat_ctl_move_exec(m->db, "COMMIT", NULL) != FEAT_OK)
     {
         goto failed;

@@ -182,9 +182,9 @@ int feat_ctl_fail(const char *fmt, ...) FEAT_PRINTF(1, 2);
  * closed at exit), or NULL after printing the reason.
  */
 sqlite3 *feat_ctl_db(struct feat_ctl *ctl, int need_schema);
-/* 1 when cmd only reads (list, show, get, export, audit): it runs
- * without the transaction and audit record of a command that changes
- * data. */
+/* 1 when cmd runs without the transaction and audit record featctl
+ * holds around a command that changes data: it only reads (list, show,
+ * get, export, audit), or records itself (app import). */
 int feat_ctl_reads_only(const struct feat_ctl_command *cmd);
 
 
