@@ -61,6 +61,15 @@ void feat_arena_json_delete_now(struct feat_arena *a, cJSON *item);
  * nothing when s is NULL, as cJSON_AddStringToObject.  (protocol/json.c)
  */
 void feat_json_add_str(cJSON *o, const char *key, const char *s);
+/*
+ * The raw text of the value of top-level key in the JSON object body[n],
+ * as the sender wrote it (providers sign those bytes, not a re-printing):
+ * FEAT_OK with *start and *len pointing into body, FEAT_DECLINED if the
+ * key is absent, FEAT_ERROR if body is not an object or holds the key
+ * twice.  (protocol/json.c)
+ */
+int feat_json_raw_member(const char *body, size_t n, const char *key,
+    const char **start, size_t *len);
 
 
 /* ---- errors (fcgi/protocol/dialect.c) ------------------------------------ */

@@ -322,3 +322,139 @@ feat_json_add_str(cJSON *o, const char *key, const char *s)
         cJSON_Delete(item);
     }
 }
+
+
+/* ---- the raw text of a member (signatures over a provider's bytes) ----- */
+
+static const char *
+feat_json_ws(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) {
+        p++;
+    }
+
+    return p;
+}
+
+
+/* Past the JSON string that starts at p ('"'), or NULL. */
+static const char *
+feat_json_skip_string(const char *p, const char *end)
+{
+    for (p++; p < end; p++) {
+        if (*p == '\\') {
+            p++;
+        } else if (*p == '"') {
+            return p + 1;
+        }
+    }
+
+    return NULL;
+}
+
+
+/* Past the JSON value that starts at p, or NULL.  The body already
+ * parsed as JSON: this only has to find where a value ends. */
+static const char *
+feat_json_skip_value(const char *p, const char *end)
+{
+    int  depth;
+
+    if (p < end && *p == '"') {
+        return feat_json_skip_string(p, end);
+    }
+
+    if (p < end && (*p == '{' || *p == '[')) {
+        depth = 0;
+
+        while (p < end) {
+            if (*p == '"') {
+                p = feat_json_skip_string(p, end);
+                if (p == NULL) {
+                    return NULL;
+                }
+                continue;
+            }
+
+            if (*p == '{' || *p == '[') {
+                depth++;
+            } else if ((*p == '}' || *p == ']') && --depth == 0) {
+                return p + 1;
+            }
+
+            p++;
+        }
+
+        return NULL;
+    }
+
+    while (p < end && strchr(",}] \t\r\n", *p) == NULL) {
+        p++;
+    }
+
+    return p;
+}
+
+
+int
+feat_json_raw_member(const char *body, size_t n, const char *key,
+    const char **start, size_t *len)
+{
+    int          found, match;
+    size_t       klen;
+    const char  *p, *end, *k, *v;
+
+    end = body + n;
+    klen = strlen(key);
+    found = 0;
+
+    p = feat_json_ws(body, end);
+    if (p == end || *p != '{') {
+        return FEAT_ERROR;
+    }
+
+    p = feat_json_ws(p + 1, end);
+
+    while (p < end && *p != '}') {
+        if (*p != '"') {
+            return FEAT_ERROR;
+        }
+
+        k = p;
+        p = feat_json_skip_string(p, end);
+        if (p == NULL) {
+            return FEAT_ERROR;
+        }
+
+        match = ((size_t) (p - k) == klen + 2
+                 && memcmp(k + 1, key, klen) == 0);
+
+        p = feat_json_ws(p, end);
+        if (p == end || *p != ':') {
+            return FEAT_ERROR;
+        }
+
+        v = feat_json_ws(p + 1, end);
+        p = feat_json_skip_value(v, end);
+        if (p == NULL) {
+            return FEAT_ERROR;
+        }
+
+        if (match) {
+            if (found) {
+                return FEAT_ERROR;
+            }
+
+            found = 1;
+            *start = v;
+            *len = (size_t) (p - v);
+        }
+
+        p = feat_json_ws(p, end);
+        if (p < end && *p == ',') {
+            p = feat_json_ws(p + 1, end);
+        }
+    }
+
+    return found ? FEAT_OK : FEAT_DECLINED;
+}

@@ -331,145 +331,6 @@ feat_ali_encode(struct feat_arena *a, const struct feat_wx_params *p)
 /* ---- an answer ----------------------------------------------------------- */
 
 static const char *
-ali_ws(const char *p, const char *end)
-{
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) {
-        p++;
-    }
-
-    return p;
-}
-
-
-/* Past the JSON string that starts at p ('"'), or NULL. */
-static const char *
-ali_skip_string(const char *p, const char *end)
-{
-    for (p++; p < end; p++) {
-        if (*p == '\\') {
-            p++;
-        } else if (*p == '"') {
-            return p + 1;
-        }
-    }
-
-    return NULL;
-}
-
-
-/* Past the JSON value that starts at p, or NULL.  The body already
- * parsed as JSON: this only has to find where a value ends. */
-static const char *
-ali_skip_value(const char *p, const char *end)
-{
-    int  depth;
-
-    if (p < end && *p == '"') {
-        return ali_skip_string(p, end);
-    }
-
-    if (p < end && (*p == '{' || *p == '[')) {
-        depth = 0;
-
-        while (p < end) {
-            if (*p == '"') {
-                p = ali_skip_string(p, end);
-                if (p == NULL) {
-                    return NULL;
-                }
-                continue;
-            }
-
-            if (*p == '{' || *p == '[') {
-                depth++;
-            } else if ((*p == '}' || *p == ']') && --depth == 0) {
-                return p + 1;
-            }
-
-            p++;
-        }
-
-        return NULL;
-    }
-
-    while (p < end && strchr(",}] \t\r\n", *p) == NULL) {
-        p++;
-    }
-
-    return p;
-}
-
-
-/*
- * The raw text of the value of top-level key in the JSON object body:
- * FEAT_OK with *start and *len, FEAT_DECLINED if the key is absent,
- * FEAT_ERROR if the body is not an object or holds the key twice.
- */
-static int
-ali_raw_value(const char *body, size_t n, const char *key,
-    const char **start, size_t *len)
-{
-    int          found, match;
-    size_t       klen;
-    const char  *p, *end, *k, *v;
-
-    end = body + n;
-    klen = strlen(key);
-    found = 0;
-
-    p = ali_ws(body, end);
-    if (p == end || *p != '{') {
-        return FEAT_ERROR;
-    }
-
-    p = ali_ws(p + 1, end);
-
-    while (p < end && *p != '}') {
-        if (*p != '"') {
-            return FEAT_ERROR;
-        }
-
-        k = p;
-        p = ali_skip_string(p, end);
-        if (p == NULL) {
-            return FEAT_ERROR;
-        }
-
-        match = ((size_t) (p - k) == klen + 2
-                 && memcmp(k + 1, key, klen) == 0);
-
-        p = ali_ws(p, end);
-        if (p == end || *p != ':') {
-            return FEAT_ERROR;
-        }
-
-        v = ali_ws(p + 1, end);
-        p = ali_skip_value(v, end);
-        if (p == NULL) {
-            return FEAT_ERROR;
-        }
-
-        if (match) {
-            if (found) {
-                return FEAT_ERROR;
-            }
-
-            found = 1;
-            *start = v;
-            *len = (size_t) (p - v);
-        }
-
-        p = ali_ws(p, end);
-        if (p < end && *p == ',') {
-            p = ali_ws(p + 1, end);
-        }
-    }
-
-    return found ? FEAT_OK : FEAT_DECLINED;
-}
-
-
-static const char *
 ali_str(cJSON *o, const char *name)
 {
     cJSON  *v;
@@ -535,7 +396,9 @@ feat_ali_call(struct feat_arena *a, const struct feat_ali_merchant *m,
 
     text = NULL;
     rlen = 0;
-    if (ali_raw_value(res.body, res.len, key, &text, &rlen) != FEAT_OK) {
+    if (feat_json_raw_member(res.body, res.len, key, &text, &rlen)
+        != FEAT_OK)
+    {
         r = cJSON_GetObjectItemCaseSensitive(answer, "error_response");
         feat_log(LOG_WARNING, 0, "pay: Alipay %s: the answer holds no single"
                  " %s (error %s %s)", method, key,
