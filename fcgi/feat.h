@@ -268,15 +268,25 @@ struct feat_conf_option;
 struct feat_setting;
 typedef int (*feat_handler_pt)(struct feat_req *r);
 
+struct feat_schema;
+
+/*
+ * One route: { METHOD, "/path/{id}", DIALECT, handler, FLAGS, &schema }.
+ * schema (struct feat_schema, with the typed input below) declares the
+ * request fields the handler reads and the answer it gives; NULL for a
+ * route not yet described (the OpenAPI document then shows only what the
+ * table says: method, path, auth and the dialect's envelopes).
+ */
 struct feat_route {
-    unsigned         method;
-    const char      *pattern;    /* "/api/feedback/{id}" */
-    unsigned         dialect;
-    feat_handler_pt  handler;
-    unsigned         flags;
+    unsigned                   method;
+    const char                *pattern;    /* "/api/feedback/{id}" */
+    unsigned                   dialect;
+    feat_handler_pt            handler;
+    unsigned                   flags;
+    const struct feat_schema  *schema;
 };
 
-#define FEAT_NULL_ROUTE  { 0, NULL, 0, NULL, 0 }
+#define FEAT_NULL_ROUTE  { 0, NULL, 0, NULL, 0, NULL }
 
 /*
  * A path prefix and the dialect that answers an unmatched path under it
@@ -510,9 +520,11 @@ const char *feat_req_arg(struct feat_req *r, const char *name);
  */
 const char *feat_req_origin(struct feat_req *r);
 
-#define FEAT_REQUIRED  0x01
+#define FEAT_REQUIRED    0x01
 #define FEAT_ALLOW_EMPTY 0x02  /* a required string may be "" */
-#define FEAT_QUERY     0x04    /* look only in the query string */
+#define FEAT_QUERY       0x04  /* look only in the query string */
+#define FEAT_NULLABLE    0x08  /* a JSON null reads as absent: a client may
+                                  echo back the null our answers show */
 
 /*
  * Typed input.  A field is looked for in the JSON body, else the urlencoded
@@ -537,6 +549,116 @@ struct feat_page {
 
 /* Paging arguments by the dialect's names, with defaults and clamps. */
 int feat_in_page(struct feat_req *r, struct feat_page *pg);
+
+/*
+ * Declared fields.  A route says what it reads and what it answers in
+ * static rows next to its handler (struct feat_schema, the route's last
+ * member); the handler reads its input through those rows
+ * (feat_in_field), and the OpenAPI document (featctl openapi, GET
+ * /api/openapi.json) is made from the same rows, so the limits a client
+ * is told are the ones the server applies.  A list of fields is an array
+ * ending in FEAT_NULL_FIELD, written as a route table is:
+ *
+ *     static const struct feat_field  v2_feedback_create_in[] = {
+ *         { "feedback_content", FEAT_FT_STR, FEAT_REQUIRED,
+ *           0, FEAT_FEEDBACK_CONTENT_MAX, NULL, "what the user says" },
+ *         { "contact_phone", FEAT_FT_STR, FEAT_ALLOW_EMPTY | FEAT_NULLABLE,
+ *           0, FEAT_FEEDBACK_PHONE_MAX, "phone", "a number to call back" },
+ *         FEAT_NULL_FIELD
+ *     };
+ *
+ * Path parameters are not fields: the pattern names them ("{id}") and
+ * feat_req_param_id reads them.  A paged answer's paging arguments are
+ * not fields either: FEAT_ANSWER_PAGE implies the dialect's.
+ */
+enum feat_field_type {
+    FEAT_FT_STR = 1,  /* string: [min, max] code points (max 0: no limit;
+                         min is not applied to an empty string, which
+                         FEAT_REQUIRED and FEAT_ALLOW_EMPTY govern) */
+    FEAT_FT_INT,      /* integer in [min, max]: a JSON number or digits */
+    FEAT_FT_ID,       /* a row id: an integer from 1 (min, max unused) */
+    FEAT_FT_BOOL,     /* JSON true/false; a form's true, false, 1, 0 */
+    FEAT_FT_NUM,      /* a number (answers) */
+    FEAT_FT_TIME,     /* a time in the dialect's form (answers); format
+                         names another form ("v2": without the "T") */
+    FEAT_FT_OBJ,      /* an object: its fields in sub (NULL: free-form) */
+    FEAT_FT_ARRAY,    /* [min, max] elements (max 0: no limit) of the one
+                         row *sub (its name unused) */
+    FEAT_FT_FILE      /* a multipart part of an upload (FEAT_UPLOAD) */
+};
+
+struct feat_field {
+    const char               *name;    /* NULL ends a list */
+    enum feat_field_type      type;
+    unsigned                  flags;   /* FEAT_REQUIRED, FEAT_ALLOW_EMPTY,
+                                          FEAT_QUERY, FEAT_NULLABLE */
+    long long                 min;     /* by type, above */
+    long long                 max;
+    const char               *format;  /* "phone", "email", "uri"..., or
+                                          NULL: a hint for the document */
+    const char               *doc;     /* one English line */
+    const struct feat_field  *sub;     /* OBJ's fields, ARRAY's element */
+};
+
+#define FEAT_NULL_FIELD  { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
+
+/* The shapes of a success's data (inside the dialect's envelope).  A
+ * schema may name several (v1's reply list: LIST, or PAGE with ?page=). */
+#define FEAT_ANSWER_OBJECT  0x01  /* an object of the answer fields */
+#define FEAT_ANSWER_PAGE    0x02  /* the dialect's page of such objects */
+#define FEAT_ANSWER_LIST    0x04  /* a JSON array of such objects */
+#define FEAT_ANSWER_VALUE   0x08  /* one value: the row answer[0] */
+#define FEAT_ANSWER_EMPTY   0x10  /* the dialect's empty success ({}) */
+#define FEAT_ANSWER_RAW     0x20  /* no envelope: an image, a provider's
+                                     text or XML (feat_reply_text) */
+
+/*
+ * What a route reads and answers.  Written with designated initializers
+ * ({ .summary = ..., .request = ..., .answer = ..., .shape = ... }), so
+ * members added later leave every schema compiling.  The router checks
+ * each route's schema at start (known types and flags, min <= max, an
+ * ARRAY's element, a shape) and refuses to start on a bad one.
+ */
+struct feat_schema {
+    const char               *summary;  /* one English line */
+    const struct feat_field  *request;  /* NULL: reads no fields */
+    const struct feat_field  *answer;   /* NULL: none (EMPTY, RAW) */
+    unsigned                  shape;    /* FEAT_ANSWER_* */
+};
+
+/*
+ * Reads the declared field f into *out, by the C type of out, which must
+ * match f's type (checked at compile time against out, at run time
+ * against f: a mismatch is a bug, logged at LOG_ALERT):
+ *
+ *     const char **  FEAT_FT_STR          (feat_in_str with f's limits)
+ *     long long *    FEAT_FT_INT, _ID     (feat_in_int; sqlite3_int64 too)
+ *     int *          FEAT_FT_BOOL         (feat_in_bool)
+ *     cJSON **       FEAT_FT_OBJ, _ARRAY  (the JSON body only; an ARRAY's
+ *                                          count and its STR, INT, ID or
+ *                                          BOOL elements are checked)
+ *
+ * Answers as feat_in_str: FEAT_OK with *out set (a cJSON item belongs to
+ * r->json), FEAT_DECLINED when the field is absent (or null and
+ * FEAT_NULLABLE) and optional, *out untouched, or FEAT_ERROR with
+ * r->bad_field and r->bad_reason set: the handler answers
+ * feat_fail_field(r).
+ */
+#define feat_in_field(r, f, out)                                              \
+    _Generic((out),                                                           \
+        const char **: feat_in_field_str,                                     \
+        long long *: feat_in_field_int,                                       \
+        int *: feat_in_field_bool,                                            \
+        cJSON **: feat_in_field_json)((r), (f), (out))
+
+int feat_in_field_str(struct feat_req *r, const struct feat_field *f,
+    const char **out);
+int feat_in_field_int(struct feat_req *r, const struct feat_field *f,
+    long long *out);
+int feat_in_field_bool(struct feat_req *r, const struct feat_field *f,
+    int *out);
+int feat_in_field_json(struct feat_req *r, const struct feat_field *f,
+    cJSON **out);
 
 /* Number of Unicode code points in valid UTF-8 s, or -1 if invalid. */
 long feat_utf8_len(const char *s, size_t n);

@@ -226,6 +226,18 @@ unsigned feat_method_parse(const char *s);
 const char *feat_method_names(unsigned mask, char *buf, size_t n);
 
 
+/* ---- protocol/input.c ---------------------------------------------------- */
+
+/*
+ * Checks a route's declared schema (feat_router_build calls it): known
+ * field types and flags, 0 <= min <= max where they count, an ARRAY's
+ * element, a known shape, a VALUE's row.  FEAT_OK, or FEAT_ERROR with
+ * *field (the row's name, static) and *why (static text).
+ */
+int feat_schema_check(const struct feat_schema *s, const char **field,
+    const char **why);
+
+
 /* ---- protocol/dialect.c -------------------------------------------------- */
 
 /* Checks every dialect's table and collects the modules' URL prefixes

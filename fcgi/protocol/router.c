@@ -299,7 +299,7 @@ feat_router_build(const struct feat_module *const *mods)
 {
     const struct feat_module  *m;
     const struct feat_route   *rt;
-    const char                *why;
+    const char                *why, *field;
     size_t                     count, i;
     int                        mi, b;
     char                       names[64];
@@ -327,6 +327,17 @@ feat_router_build(const struct feat_module *const *mods)
                 feat_log(LOG_EMERG, 0,
                          "route \"%s\" of module \"%s\" has no handler, "
                          "a bad method or no dialect", rt->pattern, m->name);
+                feat_router_free();
+                return FEAT_ERROR;
+            }
+
+            if (rt->schema != NULL
+                && feat_schema_check(rt->schema, &field, &why) != FEAT_OK)
+            {
+                feat_log(LOG_EMERG, 0,
+                         "route \"%s\" of module \"%s\" has a bad "
+                         "schema: %s %s", rt->pattern, m->name,
+                         field[0] != '\0' ? field : "it", why);
                 feat_router_free();
                 return FEAT_ERROR;
             }

@@ -349,6 +349,112 @@ test_input(void)
 }
 
 
+/* feat_in_field: each reader by a declared row, with the row's limits. */
+static void
+test_field(void)
+{
+    static const struct feat_field  tag = {
+        "tag", FEAT_FT_STR, FEAT_REQUIRED, 0, 3, NULL, "a tag"
+    };
+    static const struct feat_field  uid = {
+        "id", FEAT_FT_ID, 0, 0, 0, NULL, "a user"
+    };
+    static const struct feat_field  f[] = {
+        { "name", FEAT_FT_STR, FEAT_REQUIRED, 2, 4, NULL, "2..4" },
+        { "short", FEAT_FT_STR, 0, 2, 4, NULL, "optional, 2..4" },
+        { "empty", FEAT_FT_STR, 0, 2, 4, NULL, "\"\" passes min" },
+        { "age", FEAT_FT_INT, FEAT_REQUIRED, 0, 150, NULL, "0..150" },
+        { "id", FEAT_FT_ID, 0, 0, 0, NULL, "an id" },
+        { "zero", FEAT_FT_ID, 0, 0, 0, NULL, "0 is no id" },
+        { "nul", FEAT_FT_ID, FEAT_NULLABLE, 0, 0, NULL, "null: none" },
+        { "nul", FEAT_FT_ID, 0, 0, 0, NULL, "null, not nullable" },
+        { "on", FEAT_FT_BOOL, 0, 0, 0, NULL, "a flag" },
+        { "o", FEAT_FT_OBJ, 0, 0, 0, NULL, "an object", NULL },
+        { "tags", FEAT_FT_ARRAY, 0, 1, 2, NULL, "1..2 tags", &tag },
+        { "ids", FEAT_FT_ARRAY, 0, 0, 0, NULL, "ids", &uid },
+        { "o", FEAT_FT_ARRAY, 0, 0, 0, NULL, "no array", &uid },
+        { "q", FEAT_FT_STR, FEAT_QUERY, 0, 0, NULL, "the query's" },
+        FEAT_NULL_FIELD
+    };
+    static const struct feat_field  more[] = {
+        { "tags", FEAT_FT_ARRAY, 0, 0, 0, NULL, "tags", &tag },
+        { "tags", FEAT_FT_ARRAY, 0, 0, 1, NULL, "at most 1", &tag },
+        { "ids", FEAT_FT_ARRAY, FEAT_QUERY, 0, 0, NULL, "ids", &uid },
+        FEAT_NULL_FIELD
+    };
+    struct feat_req   r;
+    const char       *s;
+    long long         n;
+    int               b;
+    cJSON            *j;
+
+    req(&r, FEAT_V2, "q=query", "application/json",
+        "{\"name\":\"\xe4\xbd\xa0\xe5\xa5\xbd\",\"short\":\"a\","
+        "\"empty\":\"\",\"age\":151,\"id\":42,\"zero\":0,\"nul\":null,"
+        "\"on\":true,\"o\":{\"a\":1},\"tags\":[\"ab\",\"abcd\"],"
+        "\"ids\":[1,2,-3]}");
+    ok(feat_req_parse(&r) == FEAT_OK, "JSON parsed");
+
+    ok(feat_in_field(&r, &f[0], &s) == FEAT_OK
+       && strcmp(s, "\xe4\xbd\xa0\xe5\xa5\xbd") == 0,
+       "STR: 2 code points within [2, 4]");
+    IN_ERR(feat_in_field(&r, &f[1], &s), "short", "too short",
+           "STR: 1 code point below min 2");
+    ok(feat_in_field(&r, &f[2], &s) == FEAT_OK && s[0] == '\0',
+       "STR: an optional \"\" is not held to min");
+    IN_ERR(feat_in_field(&r, &f[3], &n), "age", "out of range",
+           "INT: 151 above max 150");
+    ok(feat_in_field(&r, &f[4], &n) == FEAT_OK && n == 42, "ID: 42");
+    IN_ERR(feat_in_field(&r, &f[5], &n), "zero", "out of range",
+           "ID: 0 is out of range");
+    n = -7;
+    ok(feat_in_field(&r, &f[6], &n) == FEAT_DECLINED && n == -7,
+       "FEAT_NULLABLE: null reads as absent, out untouched");
+    IN_ERR(feat_in_field(&r, &f[7], &n), "nul", "must be an integer",
+           "without FEAT_NULLABLE null is a wrong type");
+    ok(feat_in_field(&r, &f[8], &b) == FEAT_OK && b == 1, "BOOL: true");
+    ok(feat_in_field(&r, &f[9], &j) == FEAT_OK && cJSON_IsObject(j)
+       && cJSON_GetObjectItem(j, "a") != NULL, "OBJ: the object");
+    IN_ERR(feat_in_field(&r, &f[10], &j), "tags", "too long",
+           "ARRAY: an element longer than its row's max");
+    IN_ERR(feat_in_field(&r, &f[11], &j), "ids", "out of range",
+           "ARRAY: -3 is no id");
+    IN_ERR(feat_in_field(&r, &f[12], &j), "o", "must be an array",
+           "ARRAY: an object is no array");
+    ok(feat_in_field(&r, &f[13], &s) == FEAT_OK && strcmp(s, "query") == 0,
+       "FEAT_QUERY: from the query string");
+
+    req(&r, FEAT_V2, "ids=1", "application/json",
+        "{\"tags\":[\"ab\",\"\"]}");
+    ok(feat_req_parse(&r) == FEAT_OK, "JSON parsed");
+    IN_ERR(feat_in_field(&r, &more[0], &j), "tags", "must not be empty",
+           "ARRAY: an element of a REQUIRED row is not empty");
+    IN_ERR(feat_in_field(&r, &more[1], &j), "tags", "too many elements",
+           "ARRAY: 2 elements above max 1");
+    IN_ERR(feat_in_field(&r, &more[2], &j), "ids", "must be an array",
+           "ARRAY: a query string holds none");
+
+    req(&r, FEAT_V1, "", "application/x-www-form-urlencoded",
+        "name=abcde&age=7&on=0&o=x");
+    ok(feat_req_parse(&r) == FEAT_OK, "form parsed");
+    IN_ERR(feat_in_field(&r, &f[0], &s), "name", "too long",
+           "form STR: 5 code points above max 4");
+    ok(feat_in_field(&r, &f[3], &n) == FEAT_OK && n == 7, "form INT");
+    ok(feat_in_field(&r, &f[8], &b) == FEAT_OK && b == 0, "form BOOL 0");
+    IN_ERR(feat_in_field(&r, &f[9], &j), "o", "must be an object",
+           "form OBJ: a string is no object");
+    ok(feat_in_field(&r, &f[4], &n) == FEAT_DECLINED,
+       "an absent optional row: DECLINED");
+    IN_ERR(feat_in_field_int(&r, &f[0], &n), "name", "cannot be read",
+           "a STR row read as an integer is refused (and alerts)");
+
+    req(&r, FEAT_V2, "", NULL, NULL);
+    ok(feat_req_parse(&r) == FEAT_OK, "no body");
+    IN_ERR(feat_in_field(&r, &f[0], &s), "name", "is required",
+           "an absent REQUIRED row");
+}
+
+
 static void
 test_page(void)
 {
@@ -877,6 +983,7 @@ main(void)
     test_request();
     test_body();
     test_input();
+    test_field();
     test_page();
     test_reply();
     test_time();

@@ -144,6 +144,77 @@ build_one(const struct feat_route *routes)
 }
 
 
+/* A route's declared schema is checked at start: a bad one is refused. */
+static void
+test_schemas(void)
+{
+    static const struct feat_field  el = {
+        "x", FEAT_FT_STR, 0, 0, 8, NULL, "an element"
+    };
+    static const struct feat_field  good[] = {
+        { "s", FEAT_FT_STR, FEAT_REQUIRED, 1, 10, "email", "a string" },
+        { "n", FEAT_FT_INT, FEAT_QUERY, -5, 5, NULL, "an integer" },
+        { "a", FEAT_FT_ARRAY, FEAT_NULLABLE, 0, 0, NULL, "an array", &el },
+        FEAT_NULL_FIELD
+    };
+    static const struct feat_field  no_type[] = {
+        { "s", 0, 0, 0, 0, NULL, "no type" }, FEAT_NULL_FIELD
+    };
+    static const struct feat_field  bad_flag[] = {
+        { "s", FEAT_FT_STR, 0x8000, 0, 0, NULL, "a flag" }, FEAT_NULL_FIELD
+    };
+    static const struct feat_field  min_max[] = {
+        { "n", FEAT_FT_INT, 0, 5, 4, NULL, "min > max" }, FEAT_NULL_FIELD
+    };
+    static const struct feat_field  neg[] = {
+        { "s", FEAT_FT_STR, 0, -1, 4, NULL, "min < 0" }, FEAT_NULL_FIELD
+    };
+    static const struct feat_field  no_el[] = {
+        { "a", FEAT_FT_ARRAY, 0, 0, 0, NULL, "no element" }, FEAT_NULL_FIELD
+    };
+    static const struct feat_field  deep_bad[] = {
+        { "o", FEAT_FT_OBJ, 0, 0, 0, NULL, "an object", min_max },
+        FEAT_NULL_FIELD
+    };
+    static const struct feat_schema  ok_schema = {
+        .summary = "fine", .request = good, .answer = good,
+        .shape = FEAT_ANSWER_OBJECT | FEAT_ANSWER_PAGE,
+    };
+    static const struct feat_schema  bad[] = {
+        { .summary = "no shape", .request = good },
+        { .summary = "unknown shape", .shape = 0x4000 },
+        { .summary = "no value", .shape = FEAT_ANSWER_VALUE },
+        { .request = no_type, .shape = FEAT_ANSWER_EMPTY },
+        { .request = bad_flag, .shape = FEAT_ANSWER_EMPTY },
+        { .request = min_max, .shape = FEAT_ANSWER_EMPTY },
+        { .request = neg, .shape = FEAT_ANSWER_EMPTY },
+        { .answer = no_el, .shape = FEAT_ANSWER_OBJECT },
+        { .answer = deep_bad, .shape = FEAT_ANSWER_OBJECT },
+    };
+    struct feat_route  one[2];
+    size_t             i;
+    int                all;
+
+    memset(one, 0, sizeof(one));
+    one[0].method = FEAT_POST;
+    one[0].pattern = "/s";
+    one[0].dialect = FEAT_V2;
+    one[0].handler = h_one;
+    one[0].schema = &ok_schema;
+    ok(build_one(one) == FEAT_OK, "a sound schema is accepted");
+
+    all = 1;
+    for (i = 0; i < FEAT_NELEMS(bad); i++) {
+        one[0].schema = &bad[i];
+        if (build_one(one) != FEAT_ERROR) {
+            diag("accepted bad schema %zu", i);
+            all = 0;
+        }
+    }
+    ok(all, "bad schemas are refused (%zu cases)", FEAT_NELEMS(bad));
+}
+
+
 static void
 test_refused(void)
 {
@@ -190,6 +261,8 @@ test_refused(void)
         }
     }
     ok(all, "bad patterns are refused (%zu cases)", FEAT_NELEMS(bad));
+
+    test_schemas();
 
     memset(one, 0, sizeof(one));
     one[0].method = FEAT_GET;
