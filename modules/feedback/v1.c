@@ -98,6 +98,89 @@ v1_reply_object(struct feat_req *r, const struct feat_feedback_reply_item *it)
 }
 
 
+/*
+ * The declared fields (feat.h, struct feat_field): what each route reads
+ * and answers; the handlers read their input through these rows and the
+ * OpenAPI document is made from them.  A create needs title and content,
+ * an edit changes what it is given: two lists, in the same order.  In an
+ * answer FEAT_REQUIRED says the member is always there.
+ */
+#define V1_ALWAYS  FEAT_REQUIRED
+
+enum { V1_IN_TITLE, V1_IN_CONTENT, V1_IN_PHONE };
+
+static const struct feat_field  v1_feedback_create_in[] = {
+    [V1_IN_TITLE] =
+    { "feedback_title", FEAT_FT_STR, FEAT_REQUIRED,
+      0, FEAT_FEEDBACK_TITLE_MAX, NULL, "a title" },
+    [V1_IN_CONTENT] =
+    { "feedback_content", FEAT_FT_STR, FEAT_REQUIRED,
+      0, FEAT_FEEDBACK_CONTENT_MAX, NULL, "what the user has to say" },
+    [V1_IN_PHONE] =
+    { "feedback_phone", FEAT_FT_STR, FEAT_ALLOW_EMPTY,
+      0, FEAT_FEEDBACK_PHONE_MAX, "phone", "a number to call back" },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  v1_feedback_edit_in[] = {
+    [V1_IN_TITLE] =
+    { "feedback_title", FEAT_FT_STR, 0,
+      0, FEAT_FEEDBACK_TITLE_MAX, NULL, "a new title" },
+    [V1_IN_CONTENT] =
+    { "feedback_content", FEAT_FT_STR, 0,
+      0, FEAT_FEEDBACK_CONTENT_MAX, NULL, "a new text" },
+    [V1_IN_PHONE] =
+    { "feedback_phone", FEAT_FT_STR, FEAT_ALLOW_EMPTY,
+      0, FEAT_FEEDBACK_PHONE_MAX, "phone", "a new number to call back" },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  v1_feedback_out[] = {
+    { "feedback_id", FEAT_FT_ID, V1_ALWAYS, 0, 0, NULL, "its id" },
+    { "user_id", FEAT_FT_ID, V1_ALWAYS, 0, 0, NULL, "who filed it" },
+    { "feedback_title", FEAT_FT_STR, V1_ALWAYS,
+      0, FEAT_FEEDBACK_TITLE_MAX, NULL, "the title (\"\" if filed by v2)" },
+    { "feedback_content", FEAT_FT_STR, V1_ALWAYS,
+      0, FEAT_FEEDBACK_CONTENT_MAX, NULL, "the text" },
+    { "feedback_phone", FEAT_FT_STR, V1_ALWAYS,
+      0, FEAT_FEEDBACK_PHONE_MAX, "phone", "the number, or \"\"" },
+    { "feedback_status", FEAT_FT_INT, V1_ALWAYS,
+      V1_STATUS_NEW, V1_STATUS_CLOSED, NULL, "0 new, 2 replied, 3 closed" },
+    { "created_at", FEAT_FT_TIME, V1_ALWAYS, 0, 0, NULL, "filed" },
+    { "updated_at", FEAT_FT_TIME, V1_ALWAYS, 0, 0, NULL, "last changed" },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  v1_reply_out[] = {
+    { "is_read", FEAT_FT_INT, V1_ALWAYS, 0, 1, NULL,
+      "1 if read before this request" },
+    { "feedback_phone", FEAT_FT_STR, V1_ALWAYS,
+      0, FEAT_FEEDBACK_PHONE_MAX, "phone", "the feedback's number" },
+    { "feedback_title", FEAT_FT_STR, V1_ALWAYS,
+      0, FEAT_FEEDBACK_TITLE_MAX, NULL, "the feedback's title" },
+    { "created_at", FEAT_FT_TIME, V1_ALWAYS, 0, 0, "v2",
+      "the feedback filed" },
+    { "feedback_id", FEAT_FT_ID, V1_ALWAYS, 0, 0, NULL, "the feedback" },
+    { "updated_at", FEAT_FT_TIME, V1_ALWAYS, 0, 0, NULL,
+      "the reply last changed" },
+    { "reply_id", FEAT_FT_ID, V1_ALWAYS, 0, 0, NULL, "the reply's id" },
+    { "feedback_status", FEAT_FT_INT, V1_ALWAYS,
+      V1_STATUS_NEW, V1_STATUS_CLOSED, NULL, "0 new, 2 replied, 3 closed" },
+    { "reply_time", FEAT_FT_TIME, V1_ALWAYS, 0, 0, "v2", "the reply written" },
+    { "user_id", FEAT_FT_ID, V1_ALWAYS, 0, 0, NULL, "who filed the feedback" },
+    { "reply_content", FEAT_FT_STR, V1_ALWAYS,
+      0, FEAT_FEEDBACK_REPLY_MAX, NULL, "the reply" },
+    { "feedback_content", FEAT_FT_STR, V1_ALWAYS,
+      0, FEAT_FEEDBACK_CONTENT_MAX, NULL, "the feedback's text" },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  v1_success_out[] = {
+    { "result", FEAT_FT_STR, V1_ALWAYS, 0, 0, NULL, "always \"success\"" },
+    FEAT_NULL_FIELD
+};
+
+
 /* Answers a refusal of the domain, naming the field by its v1 name. */
 static int
 v1_feedback_fail(struct feat_req *r, enum feat_error e, const char *bad,
@@ -115,27 +198,21 @@ v1_feedback_fail(struct feat_req *r, enum feat_error e, const char *bad,
 
 
 /*
- * The three text fields of a create or an edit.  required: title and
- * content must be there (create).  FEAT_OK, or FEAT_ERROR once answered.
+ * The three text fields of a create or an edit, by the route's rows (in,
+ * v1_feedback_create_in or v1_feedback_edit_in); absent ones are NULL.
+ * FEAT_OK, or FEAT_ERROR once answered.
  */
 static int
-v1_feedback_input(struct feat_req *r, int required, const char **title,
-    const char **content, const char **phone)
+v1_feedback_input(struct feat_req *r, const struct feat_field *in,
+    const char **title, const char **content, const char **phone)
 {
-    unsigned  must;
-
-    must = required ? FEAT_REQUIRED : 0;
-
     *title = NULL;
     *content = NULL;
     *phone = NULL;
 
-    if (feat_in_str(r, "feedback_title", title, FEAT_FEEDBACK_TITLE_MAX,
-                    must) == FEAT_ERROR
-        || feat_in_str(r, "feedback_content", content,
-                       FEAT_FEEDBACK_CONTENT_MAX, must) == FEAT_ERROR
-        || feat_in_str(r, "feedback_phone", phone, FEAT_FEEDBACK_PHONE_MAX,
-                       FEAT_ALLOW_EMPTY) == FEAT_ERROR)
+    if (feat_in_field(r, &in[V1_IN_TITLE], title) == FEAT_ERROR
+        || feat_in_field(r, &in[V1_IN_CONTENT], content) == FEAT_ERROR
+        || feat_in_field(r, &in[V1_IN_PHONE], phone) == FEAT_ERROR)
     {
         feat_fail_field(r);
         return FEAT_ERROR;
@@ -158,7 +235,9 @@ v1_feedback_create(struct feat_req *r)
     struct feat_feedback   f;
     enum feat_error        e;
 
-    if (v1_feedback_input(r, 1, &title, &content, &phone) != FEAT_OK) {
+    if (v1_feedback_input(r, v1_feedback_create_in, &title, &content, &phone)
+        != FEAT_OK)
+    {
         return FEAT_OK;
     }
 
@@ -223,7 +302,9 @@ v1_feedback_edit(struct feat_req *r)
         return feat_fail(r, FEAT_E_NOT_FOUND, "feedback pk is not an id");
     }
 
-    if (v1_feedback_input(r, 0, &title, &content, &phone) != FEAT_OK) {
+    if (v1_feedback_input(r, v1_feedback_edit_in, &title, &content, &phone)
+        != FEAT_OK)
+    {
         return FEAT_OK;
     }
 
@@ -303,19 +384,59 @@ v1_feedback_replies(struct feat_req *r)
 }
 
 
+static const struct feat_schema  v1_feedback_create_schema = {
+    .summary = "File a feedback",
+    .request = v1_feedback_create_in,
+    .answer = v1_feedback_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  v1_feedback_list_schema = {
+    .summary = "The caller's feedback, newest first",
+    .answer = v1_feedback_out,
+    .shape = FEAT_ANSWER_PAGE,
+};
+
+static const struct feat_schema  v1_feedback_get_schema = {
+    .summary = "One of the caller's feedback",
+    .answer = v1_feedback_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  v1_feedback_edit_schema = {
+    .summary = "Change one's feedback; fields left out stay",
+    .request = v1_feedback_edit_in,
+    .answer = v1_feedback_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  v1_feedback_delete_schema = {
+    .summary = "Delete one's feedback and its replies",
+    .answer = v1_success_out,
+    .shape = FEAT_ANSWER_VALUE,
+};
+
+static const struct feat_schema  v1_feedback_replies_schema = {
+    .summary = "The replies to one's feedback, newest first; marks them "
+               "read.  An array, or with ?page= a page",
+    .answer = v1_reply_out,
+    .shape = FEAT_ANSWER_LIST | FEAT_ANSWER_PAGE,
+};
+
+
 static const struct feat_route  feedback_v1_routes[] = {
     { FEAT_POST,   "/api/user/feedback",      FEAT_V1, v1_feedback_create,
-                                                       FEAT_JWT },
+      FEAT_JWT, &v1_feedback_create_schema },
     { FEAT_GET,    "/api/user/feedback",      FEAT_V1, v1_feedback_list,
-                                                       FEAT_JWT },
+      FEAT_JWT, &v1_feedback_list_schema },
     { FEAT_GET,    "/api/user/feedback/{pk}", FEAT_V1, v1_feedback_get,
-                                                       FEAT_JWT },
+      FEAT_JWT, &v1_feedback_get_schema },
     { FEAT_PUT,    "/api/user/feedback/{pk}", FEAT_V1, v1_feedback_edit,
-                                                       FEAT_JWT },
+      FEAT_JWT, &v1_feedback_edit_schema },
     { FEAT_DELETE, "/api/user/feedback/{pk}", FEAT_V1, v1_feedback_delete,
-                                                       FEAT_JWT },
+      FEAT_JWT, &v1_feedback_delete_schema },
     { FEAT_GET,    "/api/user/feedback_reply", FEAT_V1, v1_feedback_replies,
-                                                       FEAT_JWT },
+      FEAT_JWT, &v1_feedback_replies_schema },
     FEAT_NULL_ROUTE
 };
 

@@ -7,7 +7,6 @@
 
 #include "config.h"
 
-#include <limits.h>
 #include <string.h>
 
 #include "feat.h"
@@ -15,16 +14,73 @@
 
 
 /*
- * Whether the JSON body holds name with the value null.  For an optional
- * field a client may echo back the null our own answers show
- * ("feedback_category_id": null); that means "none", not a wrong type.
+ * The declared fields (feat.h, struct feat_field): what each route reads
+ * and answers.  The handlers read their input through these rows and the
+ * OpenAPI document is made from them.  FEAT_NULLABLE on an input: a
+ * client may echo back the null our own answers show
+ * ("feedback_category_id": null), which means "none", not a wrong type.
+ * In an answer FEAT_REQUIRED says the member is always there.
  */
-static int
-v2_json_null(struct feat_req *r, const char *name)
-{
-    return r->json != NULL && cJSON_IsObject(r->json)
-           && cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(r->json, name));
-}
+#define V2_ALWAYS  FEAT_REQUIRED
+
+enum { V2_IN_CONTENT, V2_IN_CATEGORY, V2_IN_PHONE };
+
+static const struct feat_field  v2_feedback_create_in[] = {
+    [V2_IN_CONTENT] =
+    { "feedback_content", FEAT_FT_STR, FEAT_REQUIRED,
+      0, FEAT_FEEDBACK_CONTENT_MAX, NULL, "what the user has to say" },
+    [V2_IN_CATEGORY] =
+    { "feedback_category_id", FEAT_FT_ID, FEAT_NULLABLE, 0, 0, NULL,
+      "one of the app's categories (GET /api/feedback_category)" },
+    [V2_IN_PHONE] =
+    { "contact_phone", FEAT_FT_STR, FEAT_ALLOW_EMPTY | FEAT_NULLABLE,
+      0, FEAT_FEEDBACK_PHONE_MAX, "phone", "a number to call back" },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  v2_feedback_out[] = {
+    { "id", FEAT_FT_ID, V2_ALWAYS, 0, 0, NULL, "the feedback's id" },
+    { "app_id", FEAT_FT_STR, V2_ALWAYS, 0, 0, NULL, "the app" },
+    { "created_at", FEAT_FT_TIME, V2_ALWAYS, 0, 0, NULL, "filed" },
+    { "updated_at", FEAT_FT_TIME, V2_ALWAYS, 0, 0, NULL, "last changed" },
+    { "feedback_content", FEAT_FT_STR, V2_ALWAYS,
+      0, FEAT_FEEDBACK_CONTENT_MAX, NULL, "the text" },
+    { "feedback_status", FEAT_FT_INT, V2_ALWAYS,
+      FEAT_FEEDBACK_NEW, FEAT_FEEDBACK_CLOSED, NULL,
+      "0 new, 1 replied, 2 closed" },
+    { "feedback_category_id", FEAT_FT_ID, V2_ALWAYS | FEAT_NULLABLE,
+      0, 0, NULL, "its category, or null" },
+    { "contact_phone", FEAT_FT_STR, V2_ALWAYS,
+      0, FEAT_FEEDBACK_PHONE_MAX, "phone", "the number to call back, or \"\"" },
+    { "user_id", FEAT_FT_ID, V2_ALWAYS, 0, 0, NULL, "the user who filed it" },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  v2_reply_out[] = {
+    { "id", FEAT_FT_ID, V2_ALWAYS, 0, 0, NULL, "the reply's id" },
+    { "app_id", FEAT_FT_STR, V2_ALWAYS, 0, 0, NULL, "the app" },
+    { "created_at", FEAT_FT_TIME, V2_ALWAYS, 0, 0, NULL, "written" },
+    { "updated_at", FEAT_FT_TIME, V2_ALWAYS, 0, 0, NULL, "last changed" },
+    { "reply_content", FEAT_FT_STR, V2_ALWAYS,
+      0, FEAT_FEEDBACK_REPLY_MAX, NULL, "the text" },
+    { "manager_id", FEAT_FT_ID, V2_ALWAYS, 0, 0, NULL, "who replied" },
+    { "feedback_id", FEAT_FT_ID, V2_ALWAYS, 0, 0, NULL, "the feedback" },
+    { "is_read", FEAT_FT_BOOL, V2_ALWAYS, 0, 0, NULL,
+      "read before this request" },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  v2_category_out[] = {
+    { "id", FEAT_FT_ID, V2_ALWAYS, 0, 0, NULL, "the category's id" },
+    { "app_id", FEAT_FT_STR, V2_ALWAYS, 0, 0, NULL, "the app" },
+    { "created_at", FEAT_FT_TIME, V2_ALWAYS, 0, 0, NULL, "created" },
+    { "updated_at", FEAT_FT_TIME, V2_ALWAYS, 0, 0, NULL, "last changed" },
+    { "name", FEAT_FT_STR, V2_ALWAYS,
+      0, FEAT_FEEDBACK_CATEGORY_NAME_MAX, NULL, "its name" },
+    { "description", FEAT_FT_STR, V2_ALWAYS,
+      0, FEAT_FEEDBACK_CATEGORY_DESC_MAX, NULL, "what it is for" },
+    FEAT_NULL_FIELD
+};
 
 
 static cJSON *
@@ -95,37 +151,22 @@ v2_category_object(struct feat_req *r,
 static int
 v2_feedback_create(struct feat_req *r)
 {
-    int                   rc;
-    long long             category;
-    const char           *content, *phone, *bad;
-    struct feat_feedback  f;
-    enum feat_error       e;
+    long long                 category;
+    const char               *content, *phone, *bad;
+    struct feat_feedback      f;
+    enum feat_error           e;
+    const struct feat_field  *in;
 
-    if (feat_in_str(r, "feedback_content", &content,
-                    FEAT_FEEDBACK_CONTENT_MAX, FEAT_REQUIRED)
-        != FEAT_OK)
-    {
-        return feat_fail_field(r);
-    }
-
-    category = 0;
-
-    if (!v2_json_null(r, "feedback_category_id")) {
-        rc = feat_in_int(r, "feedback_category_id", &category, 1,
-                         LLONG_MAX, 0);
-        if (rc == FEAT_ERROR) {
-            return feat_fail_field(r);
-        }
-    }
-
+    in = v2_feedback_create_in;
+    content = NULL;
+    category = 0;     /* absent or null: none */
     phone = NULL;
 
-    if (!v2_json_null(r, "contact_phone")) {
-        rc = feat_in_str(r, "contact_phone", &phone,
-                         FEAT_FEEDBACK_PHONE_MAX, FEAT_ALLOW_EMPTY);
-        if (rc == FEAT_ERROR) {
-            return feat_fail_field(r);
-        }
+    if (feat_in_field(r, &in[V2_IN_CONTENT], &content) == FEAT_ERROR
+        || feat_in_field(r, &in[V2_IN_CATEGORY], &category) == FEAT_ERROR
+        || feat_in_field(r, &in[V2_IN_PHONE], &phone) == FEAT_ERROR)
+    {
+        return feat_fail_field(r);
     }
 
     if (phone != NULL && !feat_feedback_phone_ok(phone)) {
@@ -294,6 +335,37 @@ v2_category_list(struct feat_req *r)
 }
 
 
+static const struct feat_schema  v2_feedback_create_schema = {
+    .summary = "File a feedback",
+    .request = v2_feedback_create_in,
+    .answer = v2_feedback_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  v2_feedback_list_schema = {
+    .summary = "The caller's feedback, newest first",
+    .answer = v2_feedback_out,
+    .shape = FEAT_ANSWER_PAGE,
+};
+
+static const struct feat_schema  v2_feedback_delete_schema = {
+    .summary = "Delete one's feedback and its replies",
+    .shape = FEAT_ANSWER_EMPTY,
+};
+
+static const struct feat_schema  v2_feedback_reply_schema = {
+    .summary = "The latest reply to one's feedback; marks the replies read",
+    .answer = v2_reply_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  v2_category_list_schema = {
+    .summary = "The app's feedback categories",
+    .answer = v2_category_out,
+    .shape = FEAT_ANSWER_PAGE,
+};
+
+
 /*
  * A feedback belongs to a user: a token without one (OAuth2
  * client_credentials) is refused by the runtime.  Categories are the app's.
@@ -301,14 +373,19 @@ v2_category_list(struct feat_req *r)
 #define V2_USER  (FEAT_USER_SESSION)
 
 static const struct feat_route  feedback_routes[] = {
-    { FEAT_POST,   "/api/feedback",      FEAT_V2, v2_feedback_create, V2_USER },
-    { FEAT_GET,    "/api/feedback",      FEAT_V2, v2_feedback_list,   V2_USER },
-    { FEAT_DELETE, "/api/feedback/{id}", FEAT_V2, v2_feedback_delete, V2_USER },
+    { FEAT_POST,   "/api/feedback",      FEAT_V2, v2_feedback_create, V2_USER,
+      &v2_feedback_create_schema },
+    { FEAT_GET,    "/api/feedback",      FEAT_V2, v2_feedback_list,   V2_USER,
+      &v2_feedback_list_schema },
+    { FEAT_DELETE, "/api/feedback/{id}", FEAT_V2, v2_feedback_delete, V2_USER,
+      &v2_feedback_delete_schema },
     { FEAT_GET,    "/api/feedback/reply/{feedback_id}",
-                                         FEAT_V2, v2_feedback_reply,  V2_USER },
+                                         FEAT_V2, v2_feedback_reply,  V2_USER,
+      &v2_feedback_reply_schema },
     { FEAT_GET,    "/api/feedback_category",
                                          FEAT_V2, v2_category_list,
-                                                  FEAT_SESSION },
+                                                  FEAT_SESSION,
+      &v2_category_list_schema },
     FEAT_NULL_ROUTE
 };
 
