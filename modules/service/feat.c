@@ -15,10 +15,183 @@
 
 #include "config.h"
 
+#include <limits.h>
 #include <string.h>
 
 #include "feat.h"
 #include "service/service.h"
+
+
+/*
+ * The declared fields (feat.h, struct feat_field): what each route reads
+ * and answers.  The handlers read their input through these rows and the
+ * OpenAPI document is made from them.  A create needs every field but
+ * category, a PATCH changes what it is given: two lists, in the same
+ * order.  In an answer FEAT_REQUIRED says the member is always there,
+ * FEAT_NULLABLE that it may be null.
+ */
+#define SERVICE_ALWAYS    FEAT_REQUIRED
+#define SERVICE_OR_NULL   (FEAT_REQUIRED | FEAT_NULLABLE)
+
+/* An ISO 8601 time with its offset is far shorter; the domain parses it. */
+#define SERVICE_TIME_MAX  64
+
+enum { SERVICE_IN_TITLE, SERVICE_IN_DESC, SERVICE_IN_CATEGORY,
+       SERVICE_IN_BUDGET, SERVICE_IN_CLOSE_AT };
+
+static const struct feat_field  service_create_in[] = {
+    [SERVICE_IN_TITLE] =
+    { "title", FEAT_FT_STR, FEAT_REQUIRED,
+      0, FEAT_SERVICE_TITLE_MAX, NULL, "what is wanted" },
+    [SERVICE_IN_DESC] =
+    { "description", FEAT_FT_STR, FEAT_REQUIRED,
+      0, FEAT_SERVICE_DESC_MAX, NULL, "the details" },
+    [SERVICE_IN_CATEGORY] =
+    { "category", FEAT_FT_STR, FEAT_ALLOW_EMPTY,
+      0, FEAT_SERVICE_CATEGORY_MAX, NULL, "free text; \"\" for none" },
+    [SERVICE_IN_BUDGET] =
+    { "budget_fen", FEAT_FT_INT, FEAT_REQUIRED,
+      1, FEAT_SERVICE_BUDGET_MAX, NULL, "the budget in fen" },
+    [SERVICE_IN_CLOSE_AT] =
+    { "close_at", FEAT_FT_STR, FEAT_REQUIRED,
+      0, SERVICE_TIME_MAX, "date-time",
+      "when bidding closes: ISO 8601 with its offset, in the future" },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  service_patch_in[] = {
+    [SERVICE_IN_TITLE] =
+    { "title", FEAT_FT_STR, 0,
+      0, FEAT_SERVICE_TITLE_MAX, NULL, "a new title" },
+    [SERVICE_IN_DESC] =
+    { "description", FEAT_FT_STR, 0,
+      0, FEAT_SERVICE_DESC_MAX, NULL, "a new description" },
+    [SERVICE_IN_CATEGORY] =
+    { "category", FEAT_FT_STR, FEAT_ALLOW_EMPTY,
+      0, FEAT_SERVICE_CATEGORY_MAX, NULL, "a new category; \"\" for none" },
+    [SERVICE_IN_BUDGET] =
+    { "budget_fen", FEAT_FT_INT, 0,
+      1, FEAT_SERVICE_BUDGET_MAX, NULL, "a new budget in fen" },
+    [SERVICE_IN_CLOSE_AT] =
+    { "close_at", FEAT_FT_STR, 0,
+      0, SERVICE_TIME_MAX, "date-time",
+      "a new close: ISO 8601 with its offset, in the future" },
+    FEAT_NULL_FIELD
+};
+
+enum { SERVICE_LIST_STATUS };
+
+static const struct feat_field  service_list_in[] = {
+    /* the row's range holds the codes; the handler also refuses the
+     * integers between them that name no status */
+    [SERVICE_LIST_STATUS] =
+    { "status", FEAT_FT_INT, FEAT_QUERY,
+      FEAT_SERVICE_DRAFT, FEAT_SERVICE_CANCELLED, NULL,
+      "only this status: 0, 100, 200, 300, 400 or 500" },
+    FEAT_NULL_FIELD
+};
+
+enum { SERVICE_SQUARE_Q, SERVICE_SQUARE_CATEGORY };
+
+static const struct feat_field  service_square_in[] = {
+    [SERVICE_SQUARE_Q] =
+    { "q", FEAT_FT_STR, FEAT_QUERY | FEAT_ALLOW_EMPTY,
+      0, FEAT_SERVICE_QUERY_MAX, NULL, "words of the title or description" },
+    [SERVICE_SQUARE_CATEGORY] =
+    { "category", FEAT_FT_STR, FEAT_QUERY | FEAT_ALLOW_EMPTY,
+      0, FEAT_SERVICE_CATEGORY_MAX, NULL, "only this category" },
+    FEAT_NULL_FIELD
+};
+
+enum { SERVICE_WINNER_BID };
+
+static const struct feat_field  service_winner_in[] = {
+    [SERVICE_WINNER_BID] =
+    { "bid_id", FEAT_FT_ID, FEAT_REQUIRED, 0, 0, NULL,
+      "a bid on this project" },
+    FEAT_NULL_FIELD
+};
+
+enum { SERVICE_BID_PRICE, SERVICE_BID_MESSAGE };
+
+static const struct feat_field  service_bid_in[] = {
+    [SERVICE_BID_PRICE] =
+    { "price_fen", FEAT_FT_INT, FEAT_REQUIRED,
+      1, FEAT_SERVICE_PRICE_MAX, NULL, "the offer in fen" },
+    [SERVICE_BID_MESSAGE] =
+    { "message", FEAT_FT_STR, FEAT_ALLOW_EMPTY,
+      0, FEAT_SERVICE_MESSAGE_MAX, NULL, "a word to the owner" },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  service_user_out[] = {
+    { "uid", FEAT_FT_ID, SERVICE_ALWAYS, 0, 0, NULL, "the user's id" },
+    { "nickname", FEAT_FT_STR, SERVICE_ALWAYS, 0, 0, NULL, "their nickname" },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  service_bid_out[] = {
+    { "id", FEAT_FT_ID, SERVICE_ALWAYS, 0, 0, NULL, "the bid's id" },
+    { "project_id", FEAT_FT_ID, SERVICE_ALWAYS, 0, 0, NULL, "the project" },
+    { "bidder", FEAT_FT_OBJ, SERVICE_ALWAYS, 0, 0, NULL, "who bid",
+      service_user_out },
+    { "price_fen", FEAT_FT_INT, SERVICE_ALWAYS,
+      1, FEAT_SERVICE_PRICE_MAX, NULL, "the offer in fen" },
+    { "message", FEAT_FT_STR, SERVICE_ALWAYS,
+      0, FEAT_SERVICE_MESSAGE_MAX, NULL, "the word to the owner, or \"\"" },
+    { "created_at", FEAT_FT_TIME, SERVICE_ALWAYS, 0, 0, NULL, "bid" },
+    { "updated_at", FEAT_FT_TIME, SERVICE_ALWAYS, 0, 0, NULL,
+      "last changed" },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  service_action_out = {
+    "action", FEAT_FT_STR, SERVICE_ALWAYS, 0, 0, NULL,
+    "edit, delete, publish, approve, reject, close, cancel, "
+    "select_winner, bid or withdraw_bid"
+};
+
+static const struct feat_field  service_project_out[] = {
+    { "id", FEAT_FT_ID, SERVICE_ALWAYS, 0, 0, NULL, "the project's id" },
+    { "title", FEAT_FT_STR, SERVICE_ALWAYS,
+      0, FEAT_SERVICE_TITLE_MAX, NULL, "what is wanted" },
+    { "description", FEAT_FT_STR, SERVICE_ALWAYS,
+      0, FEAT_SERVICE_DESC_MAX, NULL, "the details" },
+    { "category", FEAT_FT_STR, SERVICE_ALWAYS,
+      0, FEAT_SERVICE_CATEGORY_MAX, NULL, "its category, or \"\"" },
+    { "budget_fen", FEAT_FT_INT, SERVICE_ALWAYS,
+      1, FEAT_SERVICE_BUDGET_MAX, NULL, "the budget in fen" },
+    { "close_at", FEAT_FT_TIME, SERVICE_ALWAYS, 0, 0, NULL,
+      "when bidding closes" },
+    { "status", FEAT_FT_INT, SERVICE_ALWAYS,
+      FEAT_SERVICE_DRAFT, FEAT_SERVICE_CANCELLED, NULL,
+      "0 draft, 100 review, 200 open, 300 closed, 400 completed, "
+      "500 cancelled" },
+    { "status_display", FEAT_FT_STR, SERVICE_ALWAYS, 0, 0, NULL,
+      "the status's Chinese name (草稿, 审核中, 已发布...)" },
+    { "actions", FEAT_FT_ARRAY, SERVICE_ALWAYS, 0, FEAT_SERVICE_NOPS, NULL,
+      "what the caller may do to it now", &service_action_out },
+    { "owner", FEAT_FT_OBJ, SERVICE_ALWAYS, 0, 0, NULL, "who posted it",
+      service_user_out },
+    { "bids_count", FEAT_FT_INT, SERVICE_ALWAYS, 0, LLONG_MAX, NULL,
+      "bids on it" },
+    { "my_bid", FEAT_FT_OBJ, SERVICE_OR_NULL, 0, 0, NULL,
+      "the caller's bid, or null", service_bid_out },
+    { "winner", FEAT_FT_OBJ, SERVICE_OR_NULL, 0, 0, NULL,
+      "the chosen bid, or null", service_bid_out },
+    { "review_note", FEAT_FT_STR, SERVICE_OR_NULL,
+      0, FEAT_SERVICE_NOTE_MAX, NULL, "a moderator's note, or null" },
+    { "created_at", FEAT_FT_TIME, SERVICE_ALWAYS, 0, 0, NULL, "created" },
+    { "published_at", FEAT_FT_TIME, SERVICE_OR_NULL, 0, 0, NULL,
+      "opened to bids, or null" },
+    { "closed_at", FEAT_FT_TIME, SERVICE_OR_NULL, 0, 0, NULL,
+      "closed, or null" },
+    { "completed_at", FEAT_FT_TIME, SERVICE_OR_NULL, 0, 0, NULL,
+      "completed (a winner chosen), or null" },
+    { "cancelled_at", FEAT_FT_TIME, SERVICE_OR_NULL, 0, 0, NULL,
+      "cancelled, or null" },
+    FEAT_NULL_FIELD
+};
 
 
 static cJSON *
@@ -156,35 +329,29 @@ service_fail(struct feat_req *r, enum feat_error e, const char *bad,
 
 
 /*
- * The project fields of a create (all but category required) or a PATCH
- * (any): FEAT_OK with f, or FEAT_ERROR with r->bad_field set.
+ * The project fields of a create or a PATCH, by the route's rows (in,
+ * service_create_in or service_patch_in): FEAT_OK with f, or FEAT_ERROR
+ * with r->bad_field set.
  */
 static int
-service_in_fields(struct feat_req *r, int create,
+service_in_fields(struct feat_req *r, const struct feat_field *in,
     struct feat_service_fields *f)
 {
-    unsigned     req;
     const char  *close_at;
 
     memset(f, 0, sizeof(*f));
-    req = create ? FEAT_REQUIRED : 0;
     close_at = NULL;
 
-    if (feat_in_str(r, "title", &f->title, FEAT_SERVICE_TITLE_MAX, req)
+    if (feat_in_field(r, &in[SERVICE_IN_TITLE], &f->title) == FEAT_ERROR
+        || feat_in_field(r, &in[SERVICE_IN_DESC], &f->description)
             == FEAT_ERROR
-        || feat_in_str(r, "description", &f->description,
-                       FEAT_SERVICE_DESC_MAX, req)
-            == FEAT_ERROR
-        || feat_in_str(r, "category", &f->category,
-                       FEAT_SERVICE_CATEGORY_MAX, FEAT_ALLOW_EMPTY)
+        || feat_in_field(r, &in[SERVICE_IN_CATEGORY], &f->category)
             == FEAT_ERROR)
     {
         return FEAT_ERROR;
     }
 
-    switch (feat_in_int(r, "budget_fen", &f->budget_fen, 1,
-                        FEAT_SERVICE_BUDGET_MAX, req))
-    {
+    switch (feat_in_field(r, &in[SERVICE_IN_BUDGET], &f->budget_fen)) {
     case FEAT_OK:
         f->has_budget = 1;
         break;
@@ -192,7 +359,7 @@ service_in_fields(struct feat_req *r, int create,
         return FEAT_ERROR;
     }
 
-    switch (feat_in_str(r, "close_at", &close_at, 64, req)) {
+    switch (feat_in_field(r, &in[SERVICE_IN_CLOSE_AT], &close_at)) {
     case FEAT_OK:
         if (feat_service_parse_time(close_at, &f->close_at) != FEAT_OK) {
             r->bad_field = "close_at";
@@ -251,7 +418,7 @@ service_create(struct feat_req *r)
     struct feat_service_fields   f;
     struct feat_service_project  p;
 
-    if (service_in_fields(r, 1, &f) != FEAT_OK) {
+    if (service_in_fields(r, service_create_in, &f) != FEAT_OK) {
         return feat_fail_field(r);
     }
 
@@ -284,9 +451,7 @@ service_list(struct feat_req *r)
 
     status = -1;
 
-    switch (feat_in_int(r, "status", &v, 0, FEAT_SERVICE_CANCELLED,
-                        FEAT_QUERY))
-    {
+    switch (feat_in_field(r, &service_list_in[SERVICE_LIST_STATUS], &v)) {
     case FEAT_OK:
         if (feat_service_status_name((int) v) == NULL) {
             return feat_fail_bad(r, "status",
@@ -326,11 +491,10 @@ service_square(struct feat_req *r)
     q = NULL;
     category = NULL;
 
-    if (feat_in_str(r, "q", &q, FEAT_SERVICE_QUERY_MAX,
-                    FEAT_QUERY | FEAT_ALLOW_EMPTY)
+    if (feat_in_field(r, &service_square_in[SERVICE_SQUARE_Q], &q)
             == FEAT_ERROR
-        || feat_in_str(r, "category", &category, FEAT_SERVICE_CATEGORY_MAX,
-                       FEAT_QUERY | FEAT_ALLOW_EMPTY)
+        || feat_in_field(r, &service_square_in[SERVICE_SQUARE_CATEGORY],
+                         &category)
             == FEAT_ERROR)
     {
         return feat_fail_field(r);
@@ -374,7 +538,7 @@ service_patch(struct feat_req *r)
         return feat_fail(r, FEAT_E_NOT_FOUND, "bad project id");
     }
 
-    if (service_in_fields(r, 0, &f) != FEAT_OK) {
+    if (service_in_fields(r, service_patch_in, &f) != FEAT_OK) {
         return feat_fail_field(r);
     }
 
@@ -426,7 +590,7 @@ service_step(struct feat_req *r, enum feat_service_op op)
     bid_id = 0;
 
     if (op == FEAT_SERVICE_SELECT_WINNER
-        && feat_in_int(r, "bid_id", &bid_id, 1, INT64_MAX, FEAT_REQUIRED)
+        && feat_in_field(r, &service_winner_in[SERVICE_WINNER_BID], &bid_id)
            != FEAT_OK)
     {
         return feat_fail_field(r);
@@ -490,11 +654,9 @@ service_bid(struct feat_req *r)
 
     message = NULL;
 
-    if (feat_in_int(r, "price_fen", &price, 1, FEAT_SERVICE_PRICE_MAX,
-                    FEAT_REQUIRED)
+    if (feat_in_field(r, &service_bid_in[SERVICE_BID_PRICE], &price)
             != FEAT_OK
-        || feat_in_str(r, "message", &message, FEAT_SERVICE_MESSAGE_MAX,
-                       FEAT_ALLOW_EMPTY)
+        || feat_in_field(r, &service_bid_in[SERVICE_BID_MESSAGE], &message)
             == FEAT_ERROR)
     {
         return feat_fail_field(r);
@@ -574,33 +736,118 @@ service_sweep(sqlite3 *db, time_t now)
 }
 
 
+static const struct feat_schema  service_list_schema = {
+    .summary = "The caller's projects, newest first",
+    .request = service_list_in,
+    .answer = service_project_out,
+    .shape = FEAT_ANSWER_PAGE,
+};
+
+static const struct feat_schema  service_create_schema = {
+    .summary = "Post a project, as a draft (201)",
+    .request = service_create_in,
+    .answer = service_project_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  service_get_schema = {
+    .summary = "One project the caller may see",
+    .answer = service_project_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  service_patch_schema = {
+    .summary = "Change one's project; fields left out stay",
+    .request = service_patch_in,
+    .answer = service_project_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  service_delete_schema = {
+    .summary = "Delete one's project (204)",
+    .shape = FEAT_ANSWER_EMPTY,
+};
+
+static const struct feat_schema  service_publish_schema = {
+    .summary = "Publish one's draft: open, or to review when the app "
+               "reviews projects",
+    .answer = service_project_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  service_close_schema = {
+    .summary = "Close one's open project to bids",
+    .answer = service_project_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  service_cancel_schema = {
+    .summary = "Cancel one's project",
+    .answer = service_project_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  service_select_winner_schema = {
+    .summary = "Choose the winning bid of one's project: completes it",
+    .request = service_winner_in,
+    .answer = service_project_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  service_bid_list_schema = {
+    .summary = "The bids on a project the caller may see them on",
+    .answer = service_bid_out,
+    .shape = FEAT_ANSWER_PAGE,
+};
+
+static const struct feat_schema  service_bid_schema = {
+    .summary = "Bid on an open project, or change one's bid (201 when new)",
+    .request = service_bid_in,
+    .answer = service_bid_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  service_withdraw_schema = {
+    .summary = "Withdraw one's bid (204)",
+    .shape = FEAT_ANSWER_EMPTY,
+};
+
+static const struct feat_schema  service_square_schema = {
+    .summary = "The open projects of others, newest first",
+    .request = service_square_in,
+    .answer = service_project_out,
+    .shape = FEAT_ANSWER_PAGE,
+};
+
+
 static const struct feat_route  service_routes[] = {
     { FEAT_GET, "/api/service/project/", FEAT_FEAT,
-      service_list, FEAT_USER_SESSION },
+      service_list, FEAT_USER_SESSION, &service_list_schema },
     { FEAT_POST, "/api/service/project/", FEAT_FEAT,
-      service_create, FEAT_USER_SESSION },
+      service_create, FEAT_USER_SESSION, &service_create_schema },
     { FEAT_GET, "/api/service/project/{id}/", FEAT_FEAT,
-      service_get, FEAT_USER_SESSION },
+      service_get, FEAT_USER_SESSION, &service_get_schema },
     { FEAT_PATCH, "/api/service/project/{id}/", FEAT_FEAT,
-      service_patch, FEAT_USER_SESSION },
+      service_patch, FEAT_USER_SESSION, &service_patch_schema },
     { FEAT_DELETE, "/api/service/project/{id}/", FEAT_FEAT,
-      service_delete, FEAT_USER_SESSION },
+      service_delete, FEAT_USER_SESSION, &service_delete_schema },
     { FEAT_POST, "/api/service/project/{id}/publish/", FEAT_FEAT,
-      service_publish, FEAT_USER_SESSION },
+      service_publish, FEAT_USER_SESSION, &service_publish_schema },
     { FEAT_POST, "/api/service/project/{id}/close/", FEAT_FEAT,
-      service_close, FEAT_USER_SESSION },
+      service_close, FEAT_USER_SESSION, &service_close_schema },
     { FEAT_POST, "/api/service/project/{id}/cancel/", FEAT_FEAT,
-      service_cancel, FEAT_USER_SESSION },
+      service_cancel, FEAT_USER_SESSION, &service_cancel_schema },
     { FEAT_POST, "/api/service/project/{id}/select-winner/", FEAT_FEAT,
-      service_select_winner, FEAT_USER_SESSION },
+      service_select_winner, FEAT_USER_SESSION,
+      &service_select_winner_schema },
     { FEAT_GET, "/api/service/project/{id}/bids/", FEAT_FEAT,
-      service_bid_list, FEAT_USER_SESSION },
+      service_bid_list, FEAT_USER_SESSION, &service_bid_list_schema },
     { FEAT_POST, "/api/service/project/{id}/bids/", FEAT_FEAT,
-      service_bid, FEAT_USER_SESSION },
+      service_bid, FEAT_USER_SESSION, &service_bid_schema },
     { FEAT_DELETE, "/api/service/project/{id}/bids/mine/", FEAT_FEAT,
-      service_withdraw, FEAT_USER_SESSION },
+      service_withdraw, FEAT_USER_SESSION, &service_withdraw_schema },
     { FEAT_GET, "/api/service/square/", FEAT_FEAT,
-      service_square, FEAT_USER_SESSION },
+      service_square, FEAT_USER_SESSION, &service_square_schema },
     FEAT_NULL_ROUTE
 };
 
