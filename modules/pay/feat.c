@@ -28,6 +28,7 @@
 
 #include "config.h"
 
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <time.h>
@@ -43,6 +44,135 @@
 #define PAY_MWEB_TTL     240
 #define PAY_BODY_MAX     127      /* bytes of WeChat's body field */
 #define PAY_OPENID_MAX   128
+
+
+/*
+ * The declared fields (feat.h, struct feat_field): what each route reads
+ * and answers.  The handlers read their input through these rows and the
+ * OpenAPI document is made from them.  In an answer FEAT_REQUIRED says
+ * the member is always there, FEAT_NULLABLE that it may be null.
+ */
+#define PAY_ALWAYS    FEAT_REQUIRED
+#define PAY_OR_NULL   (FEAT_REQUIRED | FEAT_NULLABLE)
+
+/* pay_method and end_type are the seed's codes in hundreds; beyond the
+ * ones known the answer is unsupported_pay_method, above this a 400. */
+#define PAY_CODE_MAX      1000
+#define PAY_EXTRA_MAX     4096     /* extra_params as a form's JSON text */
+
+enum { PAY_CREATE_PRODUCT, PAY_CREATE_PROJECT, PAY_CREATE_QUANTITY };
+
+static const struct feat_field  pay_order_create_in[] = {
+    [PAY_CREATE_PRODUCT] =
+    { "product_id", FEAT_FT_ID, 0, 0, 0, NULL,
+      "an active product of the app (or project_id)" },
+    [PAY_CREATE_PROJECT] =
+    { "project_id", FEAT_FT_ID, 0, 0, 0, NULL,
+      "a COMPLETED service project of the caller's (or product_id)" },
+    /* a project's order takes only 1: the handler refuses the rest */
+    [PAY_CREATE_QUANTITY] =
+    { "quantity", FEAT_FT_INT, 0, 1, FEAT_PAY_QUANTITY_MAX, NULL,
+      "how many of the product (default 1; 1 for a project)" },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  pay_extra_in[] = {
+    { "wx_app_type", FEAT_FT_STR, 0, 0, 0, NULL,
+      "official_account (the default) or feat_ios_app" },
+    { "open_id", FEAT_FT_STR, 0, 1, PAY_OPENID_MAX, NULL,
+      "the payer's WeChat openid, [0-9A-Za-z_-]; required for JSAPI" },
+    FEAT_NULL_FIELD
+};
+
+enum { PAY_IN_METHOD, PAY_IN_END, PAY_IN_ORDER, PAY_IN_EXTRA };
+
+static const struct feat_field  pay_order_pay_in[] = {
+    [PAY_IN_METHOD] =
+    { "pay_method", FEAT_FT_INT, FEAT_REQUIRED, 0, PAY_CODE_MAX, NULL,
+      "100 Alipay, 200 WeChat Pay" },
+    [PAY_IN_END] =
+    { "end_type", FEAT_FT_INT, FEAT_REQUIRED, 0, PAY_CODE_MAX, NULL,
+      "0 NATIVE (QR code), 100 APP, 200 JSAPI (WeChat only), 300 H5" },
+    [PAY_IN_ORDER] =
+    { "order_id", FEAT_FT_ID, FEAT_REQUIRED, 0, 0, NULL,
+      "the caller's UNPAID order" },
+    /* read by pay_in_extra, not through the row: a JSON body's object,
+     * or in a form the object's JSON text (at most PAY_EXTRA_MAX) */
+    [PAY_IN_EXTRA] =
+    { "extra_params", FEAT_FT_OBJ, FEAT_NULLABLE, 0, 0, NULL,
+      "WeChat's options (a form: the object's JSON text)", pay_extra_in },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  pay_product_out[] = {
+    { "id", FEAT_FT_ID, PAY_ALWAYS, 0, 0, NULL, "the product's id" },
+    { "name", FEAT_FT_STR, PAY_ALWAYS, 0, FEAT_PAY_NAME_MAX, NULL,
+      "its name" },
+    { "description", FEAT_FT_STR, PAY_ALWAYS, 0, FEAT_PAY_DESC_MAX, NULL,
+      "what it is" },
+    { "price_fen", FEAT_FT_INT, PAY_ALWAYS, 1, FEAT_PAY_PRICE_MAX, NULL,
+      "its price in fen" },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  pay_order_out[] = {
+    { "id", FEAT_FT_ID, PAY_ALWAYS, 0, 0, NULL, "the order's id" },
+    { "out_trade_no", FEAT_FT_STR, PAY_ALWAYS, 0, 0, NULL,
+      "its number at the gateways" },
+    { "subject", FEAT_FT_STR, PAY_ALWAYS, 0, 0, NULL, "what is bought" },
+    { "amount_fen", FEAT_FT_INT, PAY_ALWAYS, 1, LLONG_MAX, NULL,
+      "the amount in fen" },
+    { "status", FEAT_FT_INT, PAY_ALWAYS, FEAT_PAY_UNPAID, FEAT_PAY_CLOSED,
+      NULL, "0 unpaid, 100 paid, 200 closed" },
+    { "status_display", FEAT_FT_STR, PAY_ALWAYS, 0, 0, NULL,
+      "the status's name" },
+    { "pay_method", FEAT_FT_INT, PAY_OR_NULL,
+      FEAT_PAY_UNIONPAY, FEAT_PAY_WEIXIN, NULL,
+      "how it was paid or is being paid (100 Alipay, 200 WeChat), or null" },
+    { "created_at", FEAT_FT_TIME, PAY_ALWAYS, 0, 0, NULL, "created" },
+    { "paid_at", FEAT_FT_TIME, PAY_OR_NULL, 0, 0, NULL, "paid, or null" },
+    { "expires_at", FEAT_FT_TIME, PAY_ALWAYS, 0, 0, NULL,
+      "no longer payable after" },
+    FEAT_NULL_FIELD
+};
+
+/*
+ * What paying answers depends on the method and end type: one object
+ * whose members are those of its form (none always there).  WeChat's
+ * JSAPI form is the seed's, at the top level without "data" (RAW).
+ */
+static const struct feat_field  pay_order_pay_out[] = {
+    { "trade_type", FEAT_FT_STR, 0, 0, 0, NULL,
+      "WeChat NATIVE or H5: \"NATIVE\" or \"MWEB\"" },
+    { "code_url", FEAT_FT_STR, 0, 0, 0, "uri",
+      "WeChat NATIVE: the URL to show as a QR code" },
+    { "mweb_url", FEAT_FT_STR, 0, 0, 0, "uri",
+      "WeChat H5: the page to open" },
+    { "prepay_id", FEAT_FT_STR, 0, 0, 0, NULL, "WeChat NATIVE or H5" },
+    { "package", FEAT_FT_STR, 0, 0, 0, NULL,
+      "WeChat APP: \"Sign=WXPay\"; JSAPI: \"prepay_id=...\"" },
+    { "timestamp", FEAT_FT_INT, 0, 0, LLONG_MAX, NULL,
+      "WeChat APP: unix seconds" },
+    { "prepayid", FEAT_FT_STR, 0, 0, 0, NULL, "WeChat APP" },
+    { "appid", FEAT_FT_STR, 0, 0, 0, NULL, "WeChat APP" },
+    { "partnerid", FEAT_FT_STR, 0, 0, 0, NULL, "WeChat APP: the mch_id" },
+    { "noncestr", FEAT_FT_STR, 0, 0, 0, NULL, "WeChat APP" },
+    { "sign", FEAT_FT_STR, 0, 0, 0, NULL, "WeChat APP: the signature" },
+    { "appId", FEAT_FT_STR, 0, 0, 0, NULL, "WeChat JSAPI (top level)" },
+    { "timeStamp", FEAT_FT_INT, 0, 0, LLONG_MAX, NULL,
+      "WeChat JSAPI: unix seconds" },
+    { "nonceStr", FEAT_FT_STR, 0, 0, 0, NULL, "WeChat JSAPI" },
+    { "signType", FEAT_FT_STR, 0, 0, 0, NULL,
+      "WeChat JSAPI: MD5 or HMAC-SHA256" },
+    { "paySign", FEAT_FT_STR, 0, 0, 0, NULL, "WeChat JSAPI: the signature" },
+    { "qr_code", FEAT_FT_STR, 0, 0, 0, "uri",
+      "Alipay NATIVE: the precreate's QR code" },
+    { "order_string", FEAT_FT_STR, 0, 0, 0, NULL,
+      "Alipay APP: the signed alipay.trade.app.pay order string" },
+    { "pay_url", FEAT_FT_STR, 0, 0, 0, "uri",
+      "Alipay H5: the signed alipay.trade.wap.pay URL" },
+    FEAT_NULL_FIELD
+};
 
 
 static cJSON *
@@ -136,17 +266,20 @@ pay_products(struct feat_req *r)
 static int
 pay_order_create(struct feat_req *r)
 {
-    int                     has_product, has_project;
-    long long               product, quantity, project;
-    const char             *bad;
-    enum feat_error         e;
-    struct feat_pay_order   o;
+    int                       has_product, has_project;
+    long long                 product, quantity, project;
+    const char               *bad;
+    enum feat_error           e;
+    struct feat_pay_order     o;
+    const struct feat_field  *in;
 
     product = 0;
     project = 0;
     quantity = 1;
 
-    switch (feat_in_int(r, "product_id", &product, 1, INT64_MAX, 0)) {
+    in = pay_order_create_in;
+
+    switch (feat_in_field(r, &in[PAY_CREATE_PRODUCT], &product)) {
     case FEAT_ERROR:
         return feat_fail_field(r);
     case FEAT_OK:
@@ -156,7 +289,7 @@ pay_order_create(struct feat_req *r)
         has_product = 0;
     }
 
-    switch (feat_in_int(r, "project_id", &project, 1, INT64_MAX, 0)) {
+    switch (feat_in_field(r, &in[PAY_CREATE_PROJECT], &project)) {
     case FEAT_ERROR:
         return feat_fail_field(r);
     case FEAT_OK:
@@ -172,14 +305,18 @@ pay_order_create(struct feat_req *r)
     }
 
     if (has_product
-        && feat_in_int(r, "quantity", &quantity, 1, FEAT_PAY_QUANTITY_MAX, 0)
+        && feat_in_field(r, &in[PAY_CREATE_QUANTITY], &quantity)
            == FEAT_ERROR)
     {
         return feat_fail_field(r);
     }
 
-    if (has_project && feat_in_int(r, "quantity", &quantity, 1, 1, 0)
-                       == FEAT_ERROR)
+    /* a project is bought once: any other quantity, even a malformed
+     * one, is refused with the same reason */
+    if (has_project
+        && (feat_in_field(r, &in[PAY_CREATE_QUANTITY], &quantity)
+            == FEAT_ERROR
+            || quantity != 1))
     {
         return feat_fail_bad(r, "quantity", "1 for a project");
     }
@@ -292,17 +429,20 @@ pay_openid_ok(const char *s)
 static int
 pay_in_extra(struct feat_req *r, struct pay_in *in)
 {
-    cJSON       *x, *v;
-    const char  *text;
+    cJSON                    *x, *v;
+    const char               *text;
+    const struct feat_field  *f;
 
     in->wx_app_type = "official_account";
     in->open_id = NULL;
 
+    f = &pay_order_pay_in[PAY_IN_EXTRA];
+
     if (r->json != NULL) {
-        x = cJSON_GetObjectItemCaseSensitive(r->json, "extra_params");
+        x = cJSON_GetObjectItemCaseSensitive(r->json, f->name);
     } else {
         text = NULL;
-        if (feat_in_str(r, "extra_params", &text, 4096, 0) == FEAT_ERROR) {
+        if (feat_in_str(r, f->name, &text, PAY_EXTRA_MAX, 0) == FEAT_ERROR) {
             return FEAT_ERROR;
         }
         x = text != NULL ? feat_arena_json(r->arena, cJSON_Parse(text))
@@ -799,11 +939,11 @@ pay_order_pay(struct feat_req *r)
     struct feat_pay_order     o;
     struct feat_pay_prepay    stored;
 
-    if (feat_in_int(r, "pay_method", &in.method, 0, 1000, FEAT_REQUIRED)
+    if (feat_in_field(r, &pay_order_pay_in[PAY_IN_METHOD], &in.method)
             == FEAT_ERROR
-        || feat_in_int(r, "end_type", &in.end, 0, 1000, FEAT_REQUIRED)
+        || feat_in_field(r, &pay_order_pay_in[PAY_IN_END], &in.end)
             == FEAT_ERROR
-        || feat_in_int(r, "order_id", &id, 1, INT64_MAX, FEAT_REQUIRED)
+        || feat_in_field(r, &pay_order_pay_in[PAY_IN_ORDER], &id)
             == FEAT_ERROR
         || pay_in_extra(r, &in) != FEAT_OK)
     {
@@ -855,21 +995,76 @@ pay_sweep(sqlite3 *db, time_t now)
 }
 
 
+static const struct feat_schema  pay_products_schema = {
+    .summary = "The app's products on sale",
+    .answer = pay_product_out,
+    .shape = FEAT_ANSWER_PAGE,
+};
+
+static const struct feat_schema  pay_order_list_schema = {
+    .summary = "The caller's orders, newest first",
+    .answer = pay_order_out,
+    .shape = FEAT_ANSWER_PAGE,
+};
+
+static const struct feat_schema  pay_order_create_schema = {
+    .summary = "Order a product or a completed service project (201); "
+               "the amount is the server's",
+    .request = pay_order_create_in,
+    .answer = pay_order_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  pay_order_get_schema = {
+    .summary = "One of the caller's orders (an unpaid one asks the gateway "
+               "at most once a minute)",
+    .answer = pay_order_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  pay_order_pay_schema = {
+    .summary = "Start paying an order with WeChat Pay or Alipay; scope "
+               "pay_trade_order",
+    .request = pay_order_pay_in,
+    .answer = pay_order_pay_out,
+    .shape = FEAT_ANSWER_OBJECT | FEAT_ANSWER_RAW,
+};
+
+static const struct feat_schema  pay_notify_weixin_schema = {
+    .summary = "WeChat Pay's notify: its signed XML in, its XML "
+               "<xml><return_code>SUCCESS or FAIL</return_code>... out",
+    .shape = FEAT_ANSWER_RAW,
+};
+
+static const struct feat_schema  pay_notify_alipay_schema = {
+    .summary = "Alipay's notify: its signed form in, the text success or "
+               "failure out",
+    .shape = FEAT_ANSWER_RAW,
+};
+
+
 static const struct feat_route  pay_routes[] = {
     { FEAT_GET, "/api/pay/product/", FEAT_FEAT,
-      pay_products, FEAT_USER_SESSION },
+      pay_products, FEAT_USER_SESSION,
+      &pay_products_schema },
     { FEAT_GET, "/api/pay/order/", FEAT_FEAT,
-      pay_order_list, FEAT_USER_SESSION },
+      pay_order_list, FEAT_USER_SESSION,
+      &pay_order_list_schema },
     { FEAT_POST, "/api/pay/order/", FEAT_FEAT,
-      pay_order_create, FEAT_USER_SESSION },
+      pay_order_create, FEAT_USER_SESSION,
+      &pay_order_create_schema },
     { FEAT_GET, "/api/pay/order/{id}/", FEAT_FEAT,
-      pay_order_get, FEAT_USER_SESSION },
+      pay_order_get, FEAT_USER_SESSION,
+      &pay_order_get_schema },
     { FEAT_POST, "/api/pay/order/pay/", FEAT_FEAT,
-      pay_order_pay, FEAT_USER_SESSION | FEAT_SCOPE_PAY },
+      pay_order_pay, FEAT_USER_SESSION | FEAT_SCOPE_PAY,
+      &pay_order_pay_schema },
     { FEAT_POST, "/api/pay/notify/weixin/", FEAT_FEAT,
-      feat_pay_notify_weixin, FEAT_PUBLIC | FEAT_RAW_BODY },
+      feat_pay_notify_weixin, FEAT_PUBLIC | FEAT_RAW_BODY,
+      &pay_notify_weixin_schema },
     { FEAT_POST, "/api/pay/notify/alipay/", FEAT_FEAT,
-      feat_pay_notify_alipay, FEAT_PUBLIC | FEAT_RAW_BODY },
+      feat_pay_notify_alipay, FEAT_PUBLIC | FEAT_RAW_BODY,
+      &pay_notify_alipay_schema },
     FEAT_NULL_ROUTE
 };
 
