@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,105 @@
 struct v2_ids {
     sqlite3_int64  *ids;
     size_t          n;
+};
+
+
+/*
+ * The declared fields (feat.h, struct feat_field): what each route reads
+ * and answers.  The handlers read their input through these rows and the
+ * OpenAPI document is made from them.  In an answer FEAT_REQUIRED says
+ * the member is always there.
+ */
+#define V2_ALWAYS  FEAT_REQUIRED
+
+/* "android" or "ios": the domain refuses the rest, this only bounds it */
+#define V2_CLIENT_TYPE_MAX  16
+
+enum { V2_BIND_CLIENT_ID, V2_BIND_CLIENT_TYPE };
+
+static const struct feat_field  v2_bind_in[] = {
+    [V2_BIND_CLIENT_ID] =
+    { "client_id", FEAT_FT_STR, FEAT_REQUIRED,
+      0, FEAT_PUSH_CLIENT_ID_MAX, NULL,
+      "the push service's client id: printable ASCII" },
+    [V2_BIND_CLIENT_TYPE] =
+    { "client_type", FEAT_FT_STR, FEAT_REQUIRED,
+      0, V2_CLIENT_TYPE_MAX, NULL, "android or ios" },
+    FEAT_NULL_FIELD
+};
+
+enum { V2_SWITCH_ON };
+
+static const struct feat_field  v2_switch_in[] = {
+    [V2_SWITCH_ON] =
+    { "switch", FEAT_FT_BOOL, FEAT_REQUIRED, 0, 0, NULL,
+      "whether the device gets pushes" },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  v2_id_element = {
+    "id", FEAT_FT_INT, 0, LLONG_MIN, LLONG_MAX, NULL,
+    "a push read (unknown ids are ignored)"
+};
+
+static const struct feat_field  v2_count_in[] = {
+    /* read by v2_ids_gather, not through the row: also "1,2,3" or
+     * "[1,2,3]" as text, repeated push_ids= or push_ids[]= in the query
+     * or a form, or a JSON body that is the array itself; a non-integer
+     * is refused as "must be a list of integers" */
+    { "push_ids", FEAT_FT_ARRAY, FEAT_NULLABLE, 0, FEAT_PUSH_READ_IDS_MAX,
+      NULL, "the pushes the client has read; absent: none",
+      &v2_id_element },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  v2_client_out[] = {
+    { "id", FEAT_FT_ID, V2_ALWAYS, 0, 0, NULL, "the binding's id" },
+    { "app_id", FEAT_FT_STR, V2_ALWAYS, 0, 0, NULL, "the app" },
+    { "created_at", FEAT_FT_TIME, V2_ALWAYS, 0, 0, NULL, "bound" },
+    { "updated_at", FEAT_FT_TIME, V2_ALWAYS, 0, 0, NULL, "last changed" },
+    { "user_id", FEAT_FT_ID, V2_ALWAYS, 0, 0, NULL, "the caller" },
+    { "client_id", FEAT_FT_STR, V2_ALWAYS, 0, FEAT_PUSH_CLIENT_ID_MAX, NULL,
+      "the push service's client id" },
+    { "client_type", FEAT_FT_STR, V2_ALWAYS, 0, 0, NULL, "android or ios" },
+    { "switch", FEAT_FT_BOOL, V2_ALWAYS, 0, 0, NULL,
+      "whether the device gets pushes" },
+    FEAT_NULL_FIELD
+};
+
+/* The detail's members; the list's are these and push_status. */
+#define V2_PUSH_FIELDS                                                        \
+    { "id", FEAT_FT_ID, V2_ALWAYS, 0, 0, NULL, "the push's id" },             \
+    { "app_id", FEAT_FT_STR, V2_ALWAYS, 0, 0, NULL, "the app" },              \
+    { "created_at", FEAT_FT_TIME, V2_ALWAYS, 0, 0, NULL, "sent" },            \
+    { "updated_at", FEAT_FT_TIME, V2_ALWAYS, 0, 0, NULL, "last changed" },    \
+    { "push_title", FEAT_FT_STR, V2_ALWAYS, 0, FEAT_PUSH_TITLE_MAX, NULL,     \
+      "its title" },                                                          \
+    { "push_body", FEAT_FT_STR, V2_ALWAYS, 0, FEAT_PUSH_BODY_MAX, NULL,       \
+      "its text" },                                                           \
+    { "push_scope", FEAT_FT_INT, V2_ALWAYS, 0, 1, NULL,                       \
+      "0 every user of the app, 1 listed users" },                            \
+    { "manager_id", FEAT_FT_ID, V2_ALWAYS, 0, 0, NULL,                        \
+      "the administrator who sent it" }
+
+static const struct feat_field  v2_push_out[] = {
+    V2_PUSH_FIELDS,
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  v2_push_list_out[] = {
+    V2_PUSH_FIELDS,
+    { "push_status", FEAT_FT_INT, V2_ALWAYS,
+      FEAT_PUSH_QUEUED, FEAT_PUSH_FAILED, NULL, "0 queued, 1 sent, 2 failed" },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  v2_count_out[] = {
+    { "push_count", FEAT_FT_INT, V2_ALWAYS, 0, LLONG_MAX, NULL,
+      "the caller's visible pushes not in push_ids" },
+    { "feedback_count", FEAT_FT_INT, V2_ALWAYS, 0, LLONG_MAX, NULL,
+      "unread replies to the caller's feedback" },
+    FEAT_NULL_FIELD
 };
 
 
@@ -74,10 +174,9 @@ v2_push_bind(struct feat_req *r)
     enum feat_error           e;
     struct feat_push_client   c;
 
-    if (feat_in_str(r, "client_id", &client_id, FEAT_PUSH_CLIENT_ID_MAX,
-                    FEAT_REQUIRED)
+    if (feat_in_field(r, &v2_bind_in[V2_BIND_CLIENT_ID], &client_id)
         != FEAT_OK
-        || feat_in_str(r, "client_type", &client_type, 16, FEAT_REQUIRED)
+        || feat_in_field(r, &v2_bind_in[V2_BIND_CLIENT_TYPE], &client_type)
            != FEAT_OK)
     {
         return feat_fail_field(r);
@@ -147,7 +246,7 @@ v2_switch_set(struct feat_req *r)
     const char      *client_id;
     enum feat_error  e;
 
-    if (feat_in_bool(r, "switch", &on, FEAT_REQUIRED) != FEAT_OK) {
+    if (feat_in_field(r, &v2_switch_in[V2_SWITCH_ON], &on) != FEAT_OK) {
         return feat_fail_field(r);
     }
 
@@ -513,16 +612,66 @@ v2_message_count(struct feat_req *r)
  */
 #define V2_USER  (FEAT_USER_SESSION)
 
+static const struct feat_schema  v2_push_bind_schema = {
+    .summary = "Bind a device's push client id to the caller (moves it "
+               "from another user)",
+    .request = v2_bind_in,
+    .answer = v2_client_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  v2_switch_get_schema = {
+    .summary = "One of the caller's devices and its push switch",
+    .answer = v2_client_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  v2_switch_set_schema = {
+    .summary = "Turn pushes to one of the caller's devices on or off",
+    .request = v2_switch_in,
+    .shape = FEAT_ANSWER_EMPTY,
+};
+
+static const struct feat_schema  v2_log_list_schema = {
+    .summary = "The pushes that reach the caller, newest first",
+    .answer = v2_push_list_out,
+    .shape = FEAT_ANSWER_PAGE,
+};
+
+static const struct feat_schema  v2_log_get_schema = {
+    .summary = "One push that reaches the caller",
+    .answer = v2_push_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  v2_log_hide_schema = {
+    .summary = "Hide from the caller every push there is now",
+    .shape = FEAT_ANSWER_EMPTY,
+};
+
+static const struct feat_schema  v2_message_count_schema = {
+    .summary = "Unread pushes and feedback replies",
+    .request = v2_count_in,
+    .answer = v2_count_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+
 static const struct feat_route  push_routes[] = {
-    { FEAT_POST,   "/api/push/bind",       FEAT_V2, v2_push_bind,     V2_USER },
-    { FEAT_GET,    "/api/push/switch/{client_id}",
-                                           FEAT_V2, v2_switch_get,    V2_USER },
-    { FEAT_PUT,    "/api/push/switch/{client_id}",
-                                           FEAT_V2, v2_switch_set,    V2_USER },
-    { FEAT_GET,    "/api/push/log",        FEAT_V2, v2_log_list,      V2_USER },
-    { FEAT_GET,    "/api/push/log/{id}",   FEAT_V2, v2_log_get,       V2_USER },
-    { FEAT_DELETE, "/api/push/log/delete", FEAT_V2, v2_log_hide,      V2_USER },
-    { FEAT_GET,    "/api/message/count",   FEAT_V2, v2_message_count, V2_USER },
+    { FEAT_POST,   "/api/push/bind",       FEAT_V2, v2_push_bind,
+      V2_USER, &v2_push_bind_schema },
+    { FEAT_GET,    "/api/push/switch/{client_id}", FEAT_V2, v2_switch_get,
+      V2_USER, &v2_switch_get_schema },
+    { FEAT_PUT,    "/api/push/switch/{client_id}", FEAT_V2, v2_switch_set,
+      V2_USER, &v2_switch_set_schema },
+    { FEAT_GET,    "/api/push/log",        FEAT_V2, v2_log_list,
+      V2_USER, &v2_log_list_schema },
+    { FEAT_GET,    "/api/push/log/{id}",   FEAT_V2, v2_log_get,
+      V2_USER, &v2_log_get_schema },
+    { FEAT_DELETE, "/api/push/log/delete", FEAT_V2, v2_log_hide,
+      V2_USER, &v2_log_hide_schema },
+    { FEAT_GET,    "/api/message/count",   FEAT_V2, v2_message_count,
+      V2_USER, &v2_message_count_schema },
     FEAT_NULL_ROUTE
 };
 
