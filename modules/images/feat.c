@@ -10,10 +10,67 @@
 
 #include "config.h"
 
+#include <limits.h>
 #include <string.h>
 
 #include "feat.h"
 #include "images/images.h"
+
+
+/*
+ * The declared fields (feat.h, struct feat_field): what each route reads
+ * and answers; the OpenAPI document is made from them.  An upload's
+ * fields are multipart parts, which feat_in_field does not read: the
+ * handler finds each part by its row's name and holds a text to its
+ * row's max (image_part_text).  A PATCH reads its fields through the
+ * rows.  In an answer FEAT_REQUIRED says the member is always there.
+ */
+#define IMAGE_ALWAYS  FEAT_REQUIRED
+
+enum { IMAGE_IN_FILE, IMAGE_IN_TITLE, IMAGE_IN_DESC };
+
+static const struct feat_field  image_create_in[] = {
+    [IMAGE_IN_FILE] =
+    { "image", FEAT_FT_FILE, FEAT_REQUIRED, 0, 0, NULL,
+      "a PNG, JPEG or GIF, judged by its bytes; stripped of metadata" },
+    [IMAGE_IN_TITLE] =
+    { "title", FEAT_FT_STR, FEAT_ALLOW_EMPTY,
+      0, FEAT_USER_IMAGE_TITLE_MAX, NULL, "a title" },
+    [IMAGE_IN_DESC] =
+    { "description", FEAT_FT_STR, FEAT_ALLOW_EMPTY,
+      0, FEAT_USER_IMAGE_DESC_MAX, NULL, "a description" },
+    FEAT_NULL_FIELD
+};
+
+enum { IMAGE_PATCH_TITLE, IMAGE_PATCH_DESC };
+
+static const struct feat_field  image_patch_in[] = {
+    [IMAGE_PATCH_TITLE] =
+    { "title", FEAT_FT_STR, FEAT_ALLOW_EMPTY,
+      0, FEAT_USER_IMAGE_TITLE_MAX, NULL, "a new title" },
+    [IMAGE_PATCH_DESC] =
+    { "description", FEAT_FT_STR, FEAT_ALLOW_EMPTY,
+      0, FEAT_USER_IMAGE_DESC_MAX, NULL, "a new description" },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  image_out[] = {
+    { "id", FEAT_FT_ID, IMAGE_ALWAYS, 0, 0, NULL, "the image's id" },
+    { "url", FEAT_FT_STR, IMAGE_ALWAYS, 0, 0, "uri",
+      "where nginx serves it, under /media/" },
+    { "width", FEAT_FT_INT, IMAGE_ALWAYS, 1, INT_MAX, NULL, "in pixels" },
+    { "height", FEAT_FT_INT, IMAGE_ALWAYS, 1, INT_MAX, NULL, "in pixels" },
+    { "size", FEAT_FT_INT, IMAGE_ALWAYS, 1, LLONG_MAX, NULL,
+      "bytes as stored" },
+    { "content_type", FEAT_FT_STR, IMAGE_ALWAYS, 0, 0, NULL,
+      "image/png, image/jpeg or image/gif" },
+    { "title", FEAT_FT_STR, IMAGE_ALWAYS, 0, FEAT_USER_IMAGE_TITLE_MAX, NULL,
+      "its title, or \"\"" },
+    { "description", FEAT_FT_STR, IMAGE_ALWAYS,
+      0, FEAT_USER_IMAGE_DESC_MAX, NULL, "its description, or \"\"" },
+    { "created_at", FEAT_FT_TIME, IMAGE_ALWAYS, 0, 0, NULL, "uploaded" },
+    FEAT_NULL_FIELD
+};
 
 
 static cJSON *
@@ -73,25 +130,26 @@ image_fail(struct feat_req *r, enum feat_error e, const char *bad)
 
 
 /*
- * An optional text part: FEAT_OK with *out (NULL when absent), or
- * FEAT_ERROR with the field named.
+ * The optional text part of row f (its name, at most its max code points
+ * of text): FEAT_OK with *out (NULL when absent), or FEAT_ERROR with the
+ * field named.
  */
 static int
 image_part_text(struct feat_req *r, const struct feat_part *parts, size_t n,
-    const char *name, long max, const char **out)
+    const struct feat_field *f, const char **out)
 {
     const struct feat_part  *p;
 
     *out = NULL;
 
-    p = feat_part_find(parts, n, name);
+    p = feat_part_find(parts, n, f->name);
     if (p == NULL) {
         return FEAT_OK;
     }
 
-    if (!feat_user_image_text_ok(p->data, p->len, max)) {
-        r->bad_field = name;
-        r->bad_reason = (max == FEAT_USER_IMAGE_TITLE_MAX)
+    if (!feat_user_image_text_ok(p->data, p->len, (long) f->max)) {
+        r->bad_field = f->name;
+        r->bad_reason = (f->max == FEAT_USER_IMAGE_TITLE_MAX)
                         ? "at most 64 characters of text"
                         : "at most 512 characters of text";
         return FEAT_ERROR;
@@ -124,16 +182,16 @@ feat_image_create(struct feat_req *r)
         return feat_fail_bad(r, "image", reason);
     }
 
-    img = feat_part_find(parts, n, "image");
+    img = feat_part_find(parts, n, image_create_in[IMAGE_IN_FILE].name);
     if (img == NULL || img->len == 0) {
         return feat_fail_bad(r, "image", "required");
     }
 
-    if (image_part_text(r, parts, n, "title", FEAT_USER_IMAGE_TITLE_MAX,
+    if (image_part_text(r, parts, n, &image_create_in[IMAGE_IN_TITLE],
                         &title)
             != FEAT_OK
-        || image_part_text(r, parts, n, "description",
-                           FEAT_USER_IMAGE_DESC_MAX, &description)
+        || image_part_text(r, parts, n, &image_create_in[IMAGE_IN_DESC],
+                           &description)
             != FEAT_OK)
     {
         return feat_fail_field(r);
@@ -215,11 +273,9 @@ feat_image_patch(struct feat_req *r)
     title = NULL;
     description = NULL;
 
-    if (feat_in_str(r, "title", &title, FEAT_USER_IMAGE_TITLE_MAX,
-                    FEAT_ALLOW_EMPTY)
+    if (feat_in_field(r, &image_patch_in[IMAGE_PATCH_TITLE], &title)
             == FEAT_ERROR
-        || feat_in_str(r, "description", &description,
-                       FEAT_USER_IMAGE_DESC_MAX, FEAT_ALLOW_EMPTY)
+        || feat_in_field(r, &image_patch_in[IMAGE_PATCH_DESC], &description)
             == FEAT_ERROR)
     {
         return feat_fail_field(r);
@@ -255,17 +311,54 @@ feat_image_delete(struct feat_req *r)
 }
 
 
+static const struct feat_schema  image_list_schema = {
+    .summary = "The caller's images, newest first",
+    .answer = image_out,
+    .shape = FEAT_ANSWER_PAGE,
+};
+
+static const struct feat_schema  image_create_schema = {
+    .summary = "Upload an image: multipart/form-data (201)",
+    .request = image_create_in,
+    .answer = image_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  image_get_schema = {
+    .summary = "One of the caller's images",
+    .answer = image_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  image_patch_schema = {
+    .summary = "Change one's image's title or description",
+    .request = image_patch_in,
+    .answer = image_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  image_delete_schema = {
+    .summary = "Delete one's image (204); its URL stops serving",
+    .shape = FEAT_ANSWER_EMPTY,
+};
+
+
 static const struct feat_route  images_routes[] = {
     { FEAT_GET, "/api/user/user-image/", FEAT_FEAT,
-      feat_image_list, FEAT_USER_SESSION },
+      feat_image_list, FEAT_USER_SESSION,
+      &image_list_schema },
     { FEAT_POST, "/api/user/user-image/", FEAT_FEAT,
-      feat_image_create, FEAT_USER_SESSION | FEAT_UPLOAD },
+      feat_image_create, FEAT_USER_SESSION | FEAT_UPLOAD,
+      &image_create_schema },
     { FEAT_GET, "/api/user/user-image/{id}/", FEAT_FEAT,
-      feat_image_get, FEAT_USER_SESSION },
+      feat_image_get, FEAT_USER_SESSION,
+      &image_get_schema },
     { FEAT_PATCH, "/api/user/user-image/{id}/", FEAT_FEAT,
-      feat_image_patch, FEAT_USER_SESSION },
+      feat_image_patch, FEAT_USER_SESSION,
+      &image_patch_schema },
     { FEAT_DELETE, "/api/user/user-image/{id}/", FEAT_FEAT,
-      feat_image_delete, FEAT_USER_SESSION },
+      feat_image_delete, FEAT_USER_SESSION,
+      &image_delete_schema },
     FEAT_NULL_ROUTE
 };
 

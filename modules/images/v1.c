@@ -15,6 +15,35 @@
 #include "images/images.h"
 
 
+/*
+ * The declared fields (feat.h, struct feat_field); the OpenAPI document
+ * is made from them.  The upload is a multipart part, which feat_in_field
+ * does not read: the handler finds it by its row's name.  The answer is
+ * v1's: the URL as the message.
+ */
+enum { V1_IN_IMG };
+
+static const struct feat_field  v1_img_in[] = {
+    [V1_IN_IMG] =
+    { "img", FEAT_FT_FILE, FEAT_REQUIRED, 0, 0, NULL,
+      "a PNG, JPEG or GIF, judged by its bytes; stripped of metadata" },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  v1_img_out[] = {
+    { "url", FEAT_FT_STR, FEAT_REQUIRED, 0, 0, "uri",
+      "where nginx serves it, under /media/" },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_schema  v1_img_upload_schema = {
+    .summary = "Upload a picture: multipart/form-data; its URL answers",
+    .request = v1_img_in,
+    .answer = v1_img_out,
+    .shape = FEAT_ANSWER_VALUE,
+};
+
+
 /* POST /api/user/img */
 static int
 v1_img_upload(struct feat_req *r)
@@ -37,7 +66,7 @@ v1_img_upload(struct feat_req *r)
         return feat_fail(r, FEAT_E_UPLOAD, "img upload: %s", reason);
     }
 
-    img = feat_part_find(parts, n, "img");
+    img = feat_part_find(parts, n, v1_img_in[V1_IN_IMG].name);
     /* the seed's 10012 缺少字段: the field is missing, not the file bad */
     if (img == NULL) {
         return feat_fail_bad(r, "img", "is required");
@@ -63,7 +92,7 @@ v1_img_upload(struct feat_req *r)
 
 static const struct feat_route  images_v1_routes[] = {
     { FEAT_POST, "/api/user/img", FEAT_V1, v1_img_upload,
-                                           FEAT_JWT | FEAT_UPLOAD },
+      FEAT_JWT | FEAT_UPLOAD, &v1_img_upload_schema },
     FEAT_NULL_ROUTE
 };
 
