@@ -8,8 +8,66 @@
 
 #include "config.h"
 
+#include <limits.h>
+
 #include "feat.h"
 #include "faq/faq.h"
+
+
+/*
+ * The declared fields (feat.h, struct feat_field), from which the OpenAPI
+ * document is made.  The answer is no v1 envelope but the seed's own
+ * body, so the schema is RAW and its rows describe the whole body: meta,
+ * and data, v1's numbered page.  ?page is v1's paging argument, read by
+ * feat_in_page with its limits; RAW implies no paging arguments, so the
+ * summary names it.
+ */
+static const struct feat_field  v1_meta_out[] = {
+    { "message", FEAT_FT_STR, FEAT_REQUIRED, 0, 0, NULL, "\"Success.\"" },
+    { "code", FEAT_FT_INT, FEAT_REQUIRED, 0, 0, NULL, "0" },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  v1_faq_item_out[] = {
+    { "faq_id", FEAT_FT_ID, FEAT_REQUIRED, 0, 0, NULL, "the entry's id" },
+    { "faq_title", FEAT_FT_STR, FEAT_REQUIRED, 0, FEAT_FAQ_TITLE_MAX, NULL,
+      "the question" },
+    { "faq_content", FEAT_FT_STR, FEAT_REQUIRED, 0, FEAT_FAQ_CONTENT_MAX,
+      NULL, "the answer" },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  v1_faq_item = {
+    "faq", FEAT_FT_OBJ, FEAT_REQUIRED, 0, 0, NULL, "an entry",
+    v1_faq_item_out
+};
+
+static const struct feat_field  v1_page_out[] = {
+    { "total", FEAT_FT_INT, FEAT_REQUIRED, 0, LLONG_MAX, NULL, "entries" },
+    { "pages", FEAT_FT_INT, FEAT_REQUIRED, 0, LLONG_MAX, NULL, "pages" },
+    { "current_page", FEAT_FT_INT, FEAT_REQUIRED, 1, LLONG_MAX, NULL,
+      "this page" },
+    { "page_size", FEAT_FT_INT, FEAT_REQUIRED, 1, LLONG_MAX, NULL,
+      "entries a page" },
+    { "data", FEAT_FT_ARRAY, FEAT_REQUIRED, 0, 0, NULL,
+      "this page's entries, newest first", &v1_faq_item },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  v1_faq_out[] = {
+    { "meta", FEAT_FT_OBJ, FEAT_REQUIRED, 0, 0, NULL, "the seed's status",
+      v1_meta_out },
+    { "data", FEAT_FT_OBJ, FEAT_REQUIRED, 0, 0, NULL, "the page",
+      v1_page_out },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_schema  v1_faq_list_schema = {
+    .summary = "The app's FAQ, newest first, ?page=N (v1's paging), in the "
+               "seed's {\"meta\", \"data\"} body; no token needed",
+    .answer = v1_faq_out,
+    .shape = FEAT_ANSWER_RAW,
+};
 
 
 static cJSON *
@@ -47,7 +105,8 @@ v1_faq_list(struct feat_req *r)
 
 
 static const struct feat_route  faq_v1_routes[] = {
-    { FEAT_GET, "/faq", FEAT_V1, v1_faq_list, FEAT_PUBLIC },
+    { FEAT_GET, "/faq", FEAT_V1, v1_faq_list, FEAT_PUBLIC,
+      &v1_faq_list_schema },
     FEAT_NULL_ROUTE
 };
 

@@ -11,6 +11,27 @@
 #include "faq/faq.h"
 
 
+/*
+ * The declared answer (feat.h, struct feat_field), from which the OpenAPI
+ * document is made; the routes read no fields but the dialect's paging.
+ */
+static const struct feat_field  v2_faq_out[] = {
+    { "id", FEAT_FT_ID, FEAT_REQUIRED, 0, 0, NULL, "the entry's id" },
+    { "app_id", FEAT_FT_STR, FEAT_REQUIRED, 0, 0, NULL, "the app" },
+    { "created_at", FEAT_FT_TIME, FEAT_REQUIRED, 0, 0, NULL, "written" },
+    { "updated_at", FEAT_FT_TIME, FEAT_REQUIRED, 0, 0, NULL, "last changed" },
+    { "title", FEAT_FT_STR, FEAT_REQUIRED, 0, FEAT_FAQ_TITLE_MAX, NULL,
+      "the question" },
+    { "content", FEAT_FT_STR, FEAT_REQUIRED, 0, FEAT_FAQ_CONTENT_MAX, NULL,
+      "the answer" },
+    { "category", FEAT_FT_STR, FEAT_REQUIRED, 0, FEAT_FAQ_CATEGORY_MAX, NULL,
+      "free text, or \"\"" },
+    { "external_link", FEAT_FT_STR, FEAT_REQUIRED, 0, FEAT_FAQ_LINK_MAX,
+      NULL, "a link to more, or \"\"" },
+    FEAT_NULL_FIELD
+};
+
+
 static cJSON *
 v2_faq_object(struct feat_req *r, const struct feat_faq *f)
 {
@@ -98,9 +119,24 @@ v2_faq_get(struct feat_req *r)
 }
 
 
+static const struct feat_schema  v2_faq_list_schema = {
+    .summary = "The app's FAQ, newest first",
+    .answer = v2_faq_out,
+    .shape = FEAT_ANSWER_PAGE,
+};
+
+static const struct feat_schema  v2_faq_get_schema = {
+    .summary = "One FAQ entry",
+    .answer = v2_faq_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+
 static const struct feat_route  faq_routes[] = {
-    { FEAT_GET, "/api/faq",      FEAT_V2, v2_faq_list, FEAT_SESSION },
-    { FEAT_GET, "/api/faq/{id}", FEAT_V2, v2_faq_get,  FEAT_SESSION },
+    { FEAT_GET, "/api/faq",      FEAT_V2, v2_faq_list, FEAT_SESSION,
+      &v2_faq_list_schema },
+    { FEAT_GET, "/api/faq/{id}", FEAT_V2, v2_faq_get,  FEAT_SESSION,
+      &v2_faq_get_schema },
     FEAT_NULL_ROUTE
 };
 
