@@ -9,10 +9,87 @@
 
 #include "config.h"
 
+#include <limits.h>
 #include <string.h>
 
 #include "feat.h"
 #include "notices/notices.h"
+
+
+/*
+ * The declared answers (feat.h, struct feat_field), from which the
+ * OpenAPI document is made; the routes read no fields but v1's paging.
+ * The list answers the seed's bare page, no envelope: a RAW schema whose
+ * rows describe that whole body.
+ */
+#define V1_ALWAYS  FEAT_REQUIRED
+
+static const struct feat_field  v1_notice_out[] = {
+    { "id", FEAT_FT_ID, V1_ALWAYS, 0, 0, NULL, "the notice's id" },
+    { "number", FEAT_FT_STR, V1_ALWAYS, FEAT_NOTICE_NUMBER_DIGITS, 0, NULL,
+      "the id, zero-padded (\"00000002\")" },
+    { "title", FEAT_FT_STR, V1_ALWAYS, 0, FEAT_NOTICE_TITLE_MAX, NULL,
+      "its title" },
+    { "content", FEAT_FT_STR, V1_ALWAYS, 0, FEAT_NOTICE_CONTENT_MAX, NULL,
+      "its text" },
+    { "thumbnail", FEAT_FT_STR, V1_ALWAYS, 0, FEAT_NOTICE_THUMBNAIL_MAX,
+      NULL, "a picture's URL, or \"\"" },
+    { "status", FEAT_FT_INT, V1_ALWAYS, 0, 1, NULL,
+      "1 if the caller had read it before this request" },
+    { "created_at", FEAT_FT_TIME, V1_ALWAYS, 0, 0, NULL, "published" },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  v1_notice_item = {
+    "notice", FEAT_FT_OBJ, V1_ALWAYS, 0, 0, NULL, "a notice", v1_notice_out
+};
+
+static const struct feat_field  v1_notice_page_out[] = {
+    { "total", FEAT_FT_INT, V1_ALWAYS, 0, LLONG_MAX, NULL, "notices" },
+    { "data", FEAT_FT_ARRAY, V1_ALWAYS, 0, 0, NULL,
+      "this page's notices", &v1_notice_item },
+    { "pages", FEAT_FT_INT, V1_ALWAYS, 0, LLONG_MAX, NULL, "pages" },
+    { "page_size", FEAT_FT_INT, V1_ALWAYS, 1, LLONG_MAX, NULL,
+      "notices a page" },
+    { "current_page", FEAT_FT_INT, V1_ALWAYS, 1, LLONG_MAX, NULL,
+      "this page" },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  v1_summary_out[] = {
+    { "content_notice", FEAT_FT_STR, V1_ALWAYS, 0, FEAT_NOTICE_CONTENT_MAX,
+      NULL, "the newest notice's text, or \"\"" },
+    { "content_notice_time", FEAT_FT_STR, V1_ALWAYS, 0, 0, "date",
+      "its day (\"2018-04-10\"), or \"\"" },
+    { "content_reply_time", FEAT_FT_STR, V1_ALWAYS, 0, 0, "date",
+      "the newest reply's day, or \"\"" },
+    { "unread_notice", FEAT_FT_INT, V1_ALWAYS, 0, LLONG_MAX, NULL,
+      "notices the caller has not read" },
+    { "unread_reply", FEAT_FT_INT, V1_ALWAYS, 0, LLONG_MAX, NULL,
+      "replies to the caller's feedback not read" },
+    { "content_reply", FEAT_FT_STR, V1_ALWAYS, 0, 0, NULL,
+      "the newest reply to the caller's feedback, or \"\"" },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_schema  v1_notice_summary_schema = {
+    .summary = "The newest notice and reply, and the unread counts",
+    .answer = v1_summary_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  v1_notice_list_schema = {
+    .summary = "The app's notices, ?page=N (v1's paging), as the seed's "
+               "bare page without the envelope",
+    .answer = v1_notice_page_out,
+    .shape = FEAT_ANSWER_RAW,
+};
+
+static const struct feat_schema  v1_notice_get_schema = {
+    .summary = "One notice; reading it marks it read",
+    .answer = v1_notice_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
 
 
 static cJSON *
@@ -131,11 +208,11 @@ v1_notice_get(struct feat_req *r)
 /* "summary" is a literal segment: the router prefers it to {pk}. */
 static const struct feat_route  notices_routes[] = {
     { FEAT_GET, "/api/user/notice/summary", FEAT_V1, v1_notice_summary,
-                                                     FEAT_JWT },
+      FEAT_JWT, &v1_notice_summary_schema },
     { FEAT_GET, "/api/user/notice",         FEAT_V1, v1_notice_list,
-                                                     FEAT_JWT },
+      FEAT_JWT, &v1_notice_list_schema },
     { FEAT_GET, "/api/user/notice/{pk}",    FEAT_V1, v1_notice_get,
-                                                     FEAT_JWT },
+      FEAT_JWT, &v1_notice_get_schema },
     FEAT_NULL_ROUTE
 };
 
