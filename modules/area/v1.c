@@ -18,6 +18,75 @@
 #define AREA_WINDOW  60
 
 
+/*
+ * The declared fields (feat.h, struct feat_field): what the route reads
+ * and answers; the handler reads its input through these rows and the
+ * OpenAPI document is made from them.  The rows are the parameters of
+ * feat_area_params, in its order (area.c builds AMap's query from the
+ * values by that index); the answer is AMap's object as AMap gives it.
+ */
+static const struct feat_field  area_in[] = {
+    { "extensions", FEAT_FT_STR, FEAT_QUERY, 0, FEAT_AREA_PARAM_MAX, NULL,
+      "AMap's: base, or all for the boundaries" },
+    { "filter", FEAT_FT_STR, FEAT_QUERY, 0, FEAT_AREA_PARAM_MAX, NULL,
+      "AMap's: an adcode to filter by" },
+    { "keywords", FEAT_FT_STR, FEAT_QUERY, 0, FEAT_AREA_PARAM_MAX, NULL,
+      "AMap's: a name, citycode or adcode" },
+    { "offset", FEAT_FT_STR, FEAT_QUERY, 0, FEAT_AREA_PARAM_MAX, NULL,
+      "AMap's: districts a page" },
+    { "page", FEAT_FT_STR, FEAT_QUERY, 0, FEAT_AREA_PARAM_MAX, NULL,
+      "AMap's: the page" },
+    { "subdistrict", FEAT_FT_STR, FEAT_QUERY, 0, FEAT_AREA_PARAM_MAX, NULL,
+      "AMap's: levels of subdistricts (0 to 3)" },
+    FEAT_NULL_FIELD
+};
+
+_Static_assert(sizeof(area_in) / sizeof(area_in[0]) == FEAT_AREA_NPARAMS + 1,
+               "area_in holds feat_area_params, in order");
+
+static const struct feat_field  area_keyword = {
+    "keyword", FEAT_FT_STR, 0, 0, 0, NULL, "a keyword"
+};
+
+static const struct feat_field  area_city = {
+    "city", FEAT_FT_OBJ, 0, 0, 0, NULL, "a city, AMap's object"
+};
+
+static const struct feat_field  area_suggestion_out[] = {
+    { "keywords", FEAT_FT_ARRAY, 0, 0, 0, NULL, "suggested keywords",
+      &area_keyword },
+    { "cities", FEAT_FT_ARRAY, 0, 0, 0, NULL, "suggested cities",
+      &area_city },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  area_district = {
+    "district", FEAT_FT_OBJ, 0, 0, 0, NULL,
+    "AMap's district: citycode, adcode, name, center, level, districts..."
+};
+
+static const struct feat_field  area_out[] = {
+    { "status", FEAT_FT_STR, FEAT_REQUIRED, 0, 0, NULL, "AMap's: \"1\"" },
+    { "info", FEAT_FT_STR, FEAT_REQUIRED, 0, 0, NULL, "AMap's: \"OK\"" },
+    { "infocode", FEAT_FT_STR, FEAT_REQUIRED, 0, 0, NULL,
+      "AMap's: \"10000\"" },
+    { "count", FEAT_FT_STR, 0, 0, 0, NULL, "AMap's: districts, as text" },
+    { "districts", FEAT_FT_ARRAY, 0, 0, 0, NULL, "AMap's districts",
+      &area_district },
+    { "suggestion", FEAT_FT_OBJ, 0, 0, 0, NULL, "AMap's suggestion",
+      area_suggestion_out },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_schema  area_schema = {
+    .summary = "Administrative districts from AMap, in AMap's format; no "
+               "token needed, a limit a minute by address",
+    .request = area_in,
+    .answer = area_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+
 /* GET /area */
 static int
 v1_area(struct feat_req *r)
@@ -44,9 +113,7 @@ v1_area(struct feat_req *r)
 
     for (i = 0; i < FEAT_AREA_NPARAMS; i++) {
         values[i] = NULL;
-        if (feat_in_str(r, feat_area_params[i], &values[i],
-                        FEAT_AREA_PARAM_MAX, FEAT_QUERY)
-            == FEAT_ERROR)
+        if (feat_in_field(r, &area_in[i], &values[i]) == FEAT_ERROR)
         {
             return feat_fail_field(r);
         }
@@ -67,7 +134,7 @@ v1_area(struct feat_req *r)
 
 
 static const struct feat_route  area_routes[] = {
-    { FEAT_GET, "/area", FEAT_V1, v1_area, FEAT_PUBLIC },
+    { FEAT_GET, "/area", FEAT_V1, v1_area, FEAT_PUBLIC, &area_schema },
     FEAT_NULL_ROUTE
 };
 
