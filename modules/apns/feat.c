@@ -14,17 +14,57 @@
 #include "apns/apns.h"
 
 
-/* The device_token field, normalized into out: FEAT_OK or FEAT_ERROR with
- * r->bad_field set. */
+/*
+ * The declared fields (feat.h, struct feat_field): what each route reads
+ * and answers; the handlers read their input through these rows and the
+ * OpenAPI document is made from them.
+ */
+enum { APNS_IN_TOKEN, APNS_IN_SANDBOX };
+
+static const struct feat_field  apns_put_in[] = {
+    /* the row's max is generous: feat_apns_token_norm holds the token to
+     * even-length hex of FEAT_APNS_TOKEN_MIN to FEAT_APNS_TOKEN_MAX
+     * digits, with its own reasons, and lowercases it */
+    [APNS_IN_TOKEN] =
+    { "device_token", FEAT_FT_STR, FEAT_REQUIRED,
+      0, FEAT_APNS_TOKEN_MAX + 1, "hex",
+      "the device's APNs token: an even number of hex digits, 64 to 200" },
+    [APNS_IN_SANDBOX] =
+    { "sandbox", FEAT_FT_BOOL, 0, 0, 0, NULL,
+      "a development build's token (APNs' sandbox host); default false" },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  apns_delete_in[] = {
+    [APNS_IN_TOKEN] =
+    { "device_token", FEAT_FT_STR, FEAT_REQUIRED,
+      0, FEAT_APNS_TOKEN_MAX + 1, "hex",
+      "one of the caller's tokens; in the body or as ?device_token=" },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  apns_out[] = {
+    { "device_token", FEAT_FT_STR, FEAT_REQUIRED,
+      FEAT_APNS_TOKEN_MIN, FEAT_APNS_TOKEN_MAX, "hex",
+      "the token, lowercased" },
+    { "sandbox", FEAT_FT_BOOL, FEAT_REQUIRED, 0, 0, NULL,
+      "a development build's token" },
+    { "created_at", FEAT_FT_TIME, FEAT_REQUIRED, 0, 0, NULL, "stored" },
+    { "updated_at", FEAT_FT_TIME, FEAT_REQUIRED, 0, 0, NULL,
+      "last stored" },
+    FEAT_NULL_FIELD
+};
+
+
+/* The device_token field of the route's rows (in), normalized into out:
+ * FEAT_OK or FEAT_ERROR with r->bad_field set. */
 static int
-apns_in_token(struct feat_req *r, char *out)
+apns_in_token(struct feat_req *r, const struct feat_field *in, char *out)
 {
     const char  *s, *reason;
 
-    /* the limit is generous: the length proper is checked below */
-    if (feat_in_str(r, "device_token", &s, FEAT_APNS_TOKEN_MAX + 1,
-                    FEAT_REQUIRED)
-        != FEAT_OK)
+    /* the row's limit is generous: the length proper is checked below */
+    if (feat_in_field(r, &in[APNS_IN_TOKEN], &s) != FEAT_OK)
     {
         return FEAT_ERROR;
     }
@@ -48,12 +88,14 @@ feat_apns_token_put(struct feat_req *r)
     enum feat_error          e;
     struct feat_apns_device  d;
 
-    if (apns_in_token(r, token) != FEAT_OK) {
+    if (apns_in_token(r, apns_put_in, token) != FEAT_OK) {
         return feat_fail_field(r);
     }
 
     sandbox = 0;
-    if (feat_in_bool(r, "sandbox", &sandbox, 0) == FEAT_ERROR) {
+    if (feat_in_field(r, &apns_put_in[APNS_IN_SANDBOX], &sandbox)
+        == FEAT_ERROR)
+    {
         return feat_fail_field(r);
     }
 
@@ -80,7 +122,7 @@ feat_apns_token_delete(struct feat_req *r)
     char             token[FEAT_APNS_TOKEN_MAX + 1];
     enum feat_error  e;
 
-    if (apns_in_token(r, token) != FEAT_OK) {
+    if (apns_in_token(r, apns_delete_in, token) != FEAT_OK) {
         return feat_fail_field(r);
     }
 
@@ -94,14 +136,29 @@ feat_apns_token_delete(struct feat_req *r)
 }
 
 
+static const struct feat_schema  apns_put_schema = {
+    .summary = "Store the caller's APNs device token (moving it from any "
+               "other user of the app)",
+    .request = apns_put_in,
+    .answer = apns_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  apns_delete_schema = {
+    .summary = "Remove one of the caller's APNs device tokens (204)",
+    .request = apns_delete_in,
+    .shape = FEAT_ANSWER_EMPTY,
+};
+
+
 static const struct feat_route  apns_routes[] = {
     { FEAT_PUT, "/api/user/apns-device-token/", FEAT_FEAT,
-      feat_apns_token_put, FEAT_USER_SESSION },
+      feat_apns_token_put, FEAT_USER_SESSION, &apns_put_schema },
     /* the seed calls it create/update: POST is the same upsert */
     { FEAT_POST, "/api/user/apns-device-token/", FEAT_FEAT,
-      feat_apns_token_put, FEAT_USER_SESSION },
+      feat_apns_token_put, FEAT_USER_SESSION, &apns_put_schema },
     { FEAT_DELETE, "/api/user/apns-device-token/", FEAT_FEAT,
-      feat_apns_token_delete, FEAT_USER_SESSION },
+      feat_apns_token_delete, FEAT_USER_SESSION, &apns_delete_schema },
     FEAT_NULL_ROUTE
 };
 
