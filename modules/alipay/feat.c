@@ -20,6 +20,46 @@
 #include "alipay/alipay.h"
 
 
+/*
+ * The declared fields (feat.h, struct feat_field): what each route reads
+ * and answers; the handler reads its input through these rows and the
+ * OpenAPI document is made from them.
+ */
+enum { ALIPAY_IN_CODE };
+
+static const struct feat_field  alipay_create_in[] = {
+    [ALIPAY_IN_CODE] =
+    { "auth_code", FEAT_FT_STR, FEAT_REQUIRED, 0, FEAT_ALIPAY_CODE_MAX, NULL,
+      "the auth code the Alipay SDK gave the app" },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  alipay_binding_out[] = {
+    { "alipay_user_id", FEAT_FT_STR, FEAT_REQUIRED, 0, 0, NULL,
+      "the Alipay account's user_id (or open_id)" },
+    { "created_at", FEAT_FT_TIME, FEAT_REQUIRED, 0, 0, NULL, "bound" },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_schema  alipay_create_schema = {
+    .summary = "Bind the caller's Alipay account by an auth code (201)",
+    .request = alipay_create_in,
+    .answer = alipay_binding_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  alipay_get_schema = {
+    .summary = "The caller's Alipay binding",
+    .answer = alipay_binding_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  alipay_delete_schema = {
+    .summary = "Remove the caller's Alipay binding (204)",
+    .shape = FEAT_ANSWER_EMPTY,
+};
+
+
 static cJSON *
 binding_object(struct feat_req *r, const struct feat_alipay_binding *b)
 {
@@ -40,8 +80,7 @@ feat_alipay_binding_create(struct feat_req *r)
     enum feat_error             e;
     struct feat_alipay_binding  b;
 
-    if (feat_in_str(r, "auth_code", &code, FEAT_ALIPAY_CODE_MAX,
-                    FEAT_REQUIRED)
+    if (feat_in_field(r, &alipay_create_in[ALIPAY_IN_CODE], &code)
         != FEAT_OK)
     {
         return feat_fail_field(r);
@@ -104,11 +143,14 @@ feat_alipay_binding_delete(struct feat_req *r)
 
 static const struct feat_route  alipay_routes[] = {
     { FEAT_POST, "/api/user/profile/alipay-binding/", FEAT_FEAT,
-      feat_alipay_binding_create, FEAT_USER_SESSION },
+      feat_alipay_binding_create, FEAT_USER_SESSION,
+      &alipay_create_schema },
     { FEAT_GET, "/api/user/profile/alipay-binding/", FEAT_FEAT,
-      feat_alipay_binding_get, FEAT_USER_SESSION },
+      feat_alipay_binding_get, FEAT_USER_SESSION,
+      &alipay_get_schema },
     { FEAT_DELETE, "/api/user/profile/alipay-binding/", FEAT_FEAT,
-      feat_alipay_binding_delete, FEAT_USER_SESSION },
+      feat_alipay_binding_delete, FEAT_USER_SESSION,
+      &alipay_delete_schema },
     FEAT_NULL_ROUTE
 };
 
