@@ -1271,6 +1271,12 @@ struct feat_conf_option {
       "X-App-Id picks the app when no FEAT_APP_ID is set")                    \
     X(AUDIT_RETENTION_DAYS, "audit.retention_days", INT, "180",              \
       "days the audit log keeps an event (0: for ever)")                      \
+    X(BACKUP_DIR, "backup.dir", PATH, "",                                     \
+      "directory of the jobs process's scheduled backups (empty: none)")      \
+    X(BACKUP_INTERVAL, "backup.interval", INT, "86400",                       \
+      "seconds between scheduled backups (1..2678400)")                      \
+    X(BACKUP_KEEP, "backup.keep", INT, "7",                                   \
+      "scheduled backups kept in backup.dir, the newest (at least 1)")        \
     X(BUSY_TIMEOUT, "busy_timeout", INT, "5000",                              \
       "SQLite busy timeout (ms)")                                             \
     X(DATABASE, "database", PATH, "featcgi.db", "SQLite database file")       \

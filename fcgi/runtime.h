@@ -142,6 +142,83 @@ void feat_db_fault_arm(long n);
 #endif
 
 
+/* ---- store/backup.c ------------------------------------------------------ */
+
+/* backup.interval's bounds (s) and backup.keep's largest value. */
+#define FEAT_BACKUP_INTERVAL_MIN  1
+#define FEAT_BACKUP_INTERVAL_MAX  2678400
+#define FEAT_BACKUP_KEEP_MAX      10000
+
+struct feat_backup;
+
+/*
+ * Begins an online copy of src's main database into path, an empty file
+ * the caller made (0600, O_EXCL): one read transaction of src is held
+ * until the copy ends, and no lock that stops src's writers.  The copy,
+ * owned by the caller until feat_backup_close; or NULL with err[n] saying
+ * why (src's snapshot released).
+ */
+struct feat_backup *feat_backup_open(sqlite3 *src, const char *path,
+    char *err, size_t n);
+/*
+ * Copies for about ms milliseconds (at least one step; ms < 0: to the
+ * end).  FEAT_BUSY when there is more to copy; FEAT_OK when the copy is
+ * complete: src's snapshot released, the file out of WAL mode (one file),
+ * passing quick_check and fsync'ed; FEAT_ERROR with feat_backup_error()
+ * saying why.  Call again after FEAT_BUSY only.
+ */
+int feat_backup_step(struct feat_backup *b, long ms);
+/* Pages of the source (so far); why the copy failed (b's own text). */
+int feat_backup_pages(const struct feat_backup *b);
+const char *feat_backup_error(const struct feat_backup *b);
+/*
+ * Ends b and frees it: src's snapshot released, the copy's file closed
+ * and, unless the copy completed, removed with its journals.
+ */
+void feat_backup_close(struct feat_backup *b);
+/* Removes the file at path and its -journal, -wal and -shm. */
+void feat_backup_unlink(const char *path);
+/*
+ * Removes "BASE.tmp-PID" files and their journals in dir whose process is
+ * gone (backups killed outright), BASE being base or, with base NULL, any
+ * scheduled backup's name.  Each removal is logged.
+ */
+void feat_backup_unlink_stale(const char *dir, const char *base);
+
+/*
+ * Scheduled backups (the jobs process).  feat_backup_start begins a copy
+ * of the config's database on a connection of its own into a temporary
+ * file in dir, for the name "featcgi-YYYYMMDDTHHMMSSZ.db" of now (UTC); it
+ * first removes temporary files of processes that are gone.  The copy as
+ * feat_backup_open's, or NULL with err[n] saying why (no file left).
+ * feat_backup_place, after feat_backup_step answered FEAT_OK, renames the
+ * copy to its name, fsyncs dir and removes the oldest backups beyond keep:
+ * FEAT_OK, or FEAT_ERROR with feat_backup_error() (the copy removed).
+ * feat_backup_name_of answers that name (b's own; "" for other copies).
+ */
+struct feat_backup *feat_backup_start(const char *dir, time_t now,
+    char *err, size_t n);
+int feat_backup_place(struct feat_backup *b, long keep);
+const char *feat_backup_name_of(const struct feat_backup *b);
+/* 1 when name is a scheduled backup's, with *t (may be NULL) its time;
+ * else 0. */
+int feat_backup_is_name(const char *name, time_t *t);
+/* The newest scheduled backup in dir: FEAT_OK with name[n] and *t,
+ * FEAT_DECLINED when there is none, FEAT_ERROR (errno) when dir does not
+ * open. */
+int feat_backup_newest(const char *dir, char *name, size_t n, time_t *t);
+/* Removes the oldest scheduled backups in dir beyond keep (nothing else):
+ * how many, or -1 (logged). */
+long feat_backup_prune(const char *dir, long keep);
+/*
+ * Judges the backup.* options: FEAT_OK (off, or a directory this process
+ * can write: a file is made and removed there), FEAT_ERROR when interval
+ * or keep is out of bounds, FEAT_DECLINED when backup.dir is set but no
+ * backup could be written there now; why[n] says which.
+ */
+int feat_backup_check(char *why, size_t n);
+
+
 /* ---- client/http.c ------------------------------------------------------- */
 
 #ifdef FEAT_FAULT_INJECTION
@@ -512,6 +589,13 @@ struct feat_pool_state {
     volatile long long  started;        /* unix seconds */
     volatile long long  jobs_sweep;     /* end of the last sweep, 0 none */
     volatile unsigned long long  served; /* requests answered */
+    /* the jobs process's scheduled backups (store/backup.c), for /healthz */
+    volatile long long  backup_at;      /* start of the last one tried */
+    volatile long long  backup_ok_at;   /* start of the last good one */
+    volatile int        backup_ok;      /* the last one tried succeeded */
+    volatile int        backup_running; /* a copy is under way */
+    char                backup_file[64];    /* the last good one's name */
+    char                backup_error[256];  /* why the last one failed */
 };
 extern struct feat_pool_state *feat_pool;
 

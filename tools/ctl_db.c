@@ -10,16 +10,12 @@
  * into place; FILE therefore never holds a partial copy, and an existing
  * FILE is kept unless --force is given.
  *
- * The copy is of one snapshot: a read transaction is held on the source
- * from the first page to the last.  Without it, every commit of another
- * connection between two steps restarted the copy from its first page, and
- * on a busy database the backup never finished (1,541 restarts in 11
- * minutes under 8 writers) while the WAL grew.  In WAL mode a reader holds
- * off no writer; the WAL only grows for as long as the copy runs, and
- * shrinks back (journal_size_limit, store/db.c) once checkpoints pass the
- * snapshot.  INT, TERM and HUP end a backup between two steps with its
- * temporary file removed; one left by a backup killed outright is removed
- * by the next backup to the same FILE.
+ * The copy is store/backup.c's, the one the jobs process's scheduled
+ * backups make too: one snapshot of the source (a read transaction held
+ * from the first page to the last, so no commit restarts it and no writer
+ * waits for it), in steps of 1024 pages.  INT, TERM and HUP end a backup
+ * between two steps with its temporary file removed; one left by a backup
+ * killed outright is removed by the next backup to the same FILE.
  *
  * "db restore FILE" puts a backup back, with the server running or not.
  * FILE must pass integrity_check and come from this featcgi's schema or an
@@ -35,7 +31,6 @@
 
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -50,12 +45,8 @@
 #include "runtime.h"
 #include "featctl.h"
 
-/* Pages copied per step (4 MiB at 4 KiB pages): between two steps a stop
- * signal is seen. */
-#define CTL_BACKUP_PAGES   1024
-/* Pause after a step that met a lock (the copy's own file, never the
- * source's writers), and how many such pauses in a row we accept before
- * giving up (about a minute). */
+/* The restore's swap: pause after it met the server's write lock, and how
+ * many pauses in a row are accepted before giving up (about a minute). */
 #define CTL_BACKUP_WAIT_MS 50
 #define CTL_BACKUP_RETRIES 1200
 
@@ -66,7 +57,6 @@ static int ctl_db_migrate(struct feat_ctl *ctl, int argc, char **argv);
 static int ctl_db_backup(struct feat_ctl *ctl, int argc, char **argv);
 static int ctl_db_restore(struct feat_ctl *ctl, int argc, char **argv);
 static int ctl_db_copy(sqlite3 *src, const char *path, int *pages);
-static void ctl_db_unlink_all(struct feat_ctl *ctl, const char *path);
 static void ctl_db_unlink_stale(struct feat_ctl *ctl, const char *file);
 static void ctl_db_signals(int on);
 
@@ -184,7 +174,7 @@ ctl_db_backup(struct feat_ctl *ctl, int argc, char **argv)
     close(fd);
 
     if (ctl_db_copy(db, tmp, &pages) != FEAT_OK) {
-        ctl_db_unlink_all(ctl, tmp);
+        feat_backup_unlink(tmp);
         ctl_db_signals(0);
         return FEAT_CTL_FAIL;
     }
@@ -194,7 +184,7 @@ ctl_db_backup(struct feat_ctl *ctl, int argc, char **argv)
     if (force) {
         if (rename(tmp, file) == -1) {
             feat_ctl_fail("rename %s to %s: %s", tmp, file, strerror(errno));
-            ctl_db_unlink_all(ctl, tmp);
+            feat_backup_unlink(tmp);
             return FEAT_CTL_FAIL;
         }
 
@@ -216,7 +206,7 @@ ctl_db_backup(struct feat_ctl *ctl, int argc, char **argv)
                 feat_ctl_fail("cannot create %s: %s%s", file, strerror(err),
                               err == EEXIST ? " (use --force to replace it)"
                                             : "");
-                ctl_db_unlink_all(ctl, tmp);
+                feat_backup_unlink(tmp);
                 return FEAT_CTL_FAIL;
             }
         }
@@ -236,158 +226,42 @@ ctl_db_backup(struct feat_ctl *ctl, int argc, char **argv)
 
 
 /*
- * Copies src into the (empty) database file path, then checks the copy and
- * makes it a rollback-journal database.  FEAT_OK with *pages set, or
- * FEAT_ERROR after printing why.
+ * Copies src into the (empty) database file path with store/backup.c's
+ * copy, one step at a time so that a stop signal is seen between two.
+ * FEAT_OK with *pages set, or FEAT_ERROR after printing why (the copy
+ * removed).
  */
 static int
 ctl_db_copy(sqlite3 *src, const char *path, int *pages)
 {
-    int              rc, busy, ret;
-    const char      *check;
-    sqlite3         *dst;
-    sqlite3_stmt    *st;
-    sqlite3_backup  *b;
+    int                  rc;
+    char                 err[512];
+    struct feat_backup  *b;
 
-    ret = FEAT_ERROR;
-    dst = NULL;
-    st = NULL;
-    b = NULL;
-
-    /*
-     * One snapshot for the whole copy: the read transaction begins with
-     * the first read and lasts until the copy is done, so no commit of the
-     * server restarts it.
-     */
-    if (sqlite3_exec(src, "BEGIN; SELECT count(*) FROM sqlite_master", NULL,
-                     NULL, NULL) != SQLITE_OK)
-    {
-        feat_ctl_fail("backup: reading the database: %s",
-                      sqlite3_errmsg(src));
-        goto done;
-    }
-
-    rc = sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE, NULL);
-    if (rc != SQLITE_OK) {
-        feat_ctl_fail("cannot open %s: %s", path,
-                      dst != NULL ? sqlite3_errmsg(dst) : sqlite3_errstr(rc));
-        goto done;
-    }
-
-    b = sqlite3_backup_init(dst, "main", src, "main");
+    b = feat_backup_open(src, path, err, sizeof(err));
     if (b == NULL) {
-        feat_ctl_fail("backup: %s", sqlite3_errmsg(dst));
-        goto done;
+        feat_ctl_fail("backup: %s", err);
+        return FEAT_ERROR;
     }
 
-    busy = 0;
-
-    for ( ;; ) {
+    do {
         if (ctl_db_stop) {
-            sqlite3_backup_finish(b);
-            b = NULL;
+            feat_backup_close(b);
             feat_ctl_fail("backup: interrupted, nothing written");
-            goto done;
+            return FEAT_ERROR;
         }
 
-        rc = sqlite3_backup_step(b, CTL_BACKUP_PAGES);
+        rc = feat_backup_step(b, 0);        /* one step */
+    } while (rc == FEAT_BUSY);
 
-        if (rc == SQLITE_DONE) {
-            break;
-        }
-
-        if (rc == SQLITE_OK) {
-            busy = 0;
-            continue;
-        }
-
-        if ((rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
-            && ++busy < CTL_BACKUP_RETRIES)
-        {
-            sqlite3_sleep(CTL_BACKUP_WAIT_MS);
-            continue;
-        }
-
-        break;
+    if (rc != FEAT_OK) {
+        feat_ctl_fail("backup: %s", feat_backup_error(b));
     }
 
-    *pages = sqlite3_backup_pagecount(b);
+    *pages = feat_backup_pages(b);
+    feat_backup_close(b);
 
-    /* finish reports the error of the failed step, if any */
-    rc = sqlite3_backup_finish(b);
-    b = NULL;
-
-    /*
-     * The snapshot is no longer needed: checkpoints may pass it.  One is
-     * run at once, PASSIVE (it waits for nobody), so the WAL the copy let
-     * grow is written back without waiting for the server's next one.
-     */
-    if (!sqlite3_get_autocommit(src)) {
-        sqlite3_exec(src, "COMMIT", NULL, NULL, NULL);
-    }
-    sqlite3_wal_checkpoint_v2(src, "main", SQLITE_CHECKPOINT_PASSIVE, NULL,
-                              NULL);
-
-    if (rc != SQLITE_OK) {
-        feat_ctl_fail("backup: %s", sqlite3_errmsg(dst));
-        goto done;
-    }
-
-    /* The source runs in WAL mode and the copy inherited it: one file is
-     * what an administrator expects to carry away. */
-    if (sqlite3_exec(dst, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL)
-        != SQLITE_OK)
-    {
-        feat_ctl_fail("backup: %s", sqlite3_errmsg(dst));
-        goto done;
-    }
-
-    if (sqlite3_prepare_v2(dst, "PRAGMA quick_check", -1, &st, NULL)
-        != SQLITE_OK
-        || sqlite3_step(st) != SQLITE_ROW)
-    {
-        feat_ctl_fail("backup: checking the copy: %s", sqlite3_errmsg(dst));
-        goto done;
-    }
-
-    check = (const char *) sqlite3_column_text(st, 0);
-    if (check == NULL || strcmp(check, "ok") != 0) {
-        feat_ctl_fail("backup: the copy fails its check: %s",
-                      check != NULL ? check : "?");
-        goto done;
-    }
-
-    ret = FEAT_OK;
-
-done:
-
-    if (b != NULL) {
-        sqlite3_backup_finish(b);
-    }
-    if (!sqlite3_get_autocommit(src)) {
-        sqlite3_exec(src, "ROLLBACK", NULL, NULL, NULL);
-    }
-
-    sqlite3_finalize(st);
-    if (dst != NULL && sqlite3_close(dst) != SQLITE_OK) {
-        feat_ctl_fail("backup: closing %s failed", path);
-        ret = FEAT_ERROR;
-    }
-
-    return ret;
-}
-
-
-/* Removes a failed copy and any journal SQLite left beside it. */
-static void
-ctl_db_unlink_all(struct feat_ctl *ctl, const char *path)
-{
-    static const char *const  suffix[] = { "", "-journal", "-wal", "-shm" };
-    size_t                    i;
-
-    for (i = 0; i < FEAT_NELEMS(suffix); i++) {
-        unlink(feat_arena_sprintf(ctl->arena, "%s%s", path, suffix[i]));
-    }
+    return rc;
 }
 
 
@@ -424,43 +298,12 @@ ctl_db_signals(int on)
 static void
 ctl_db_unlink_stale(struct feat_ctl *ctl, const char *file)
 {
-    long            pid;
-    char           *dcopy, *bcopy, *end;
-    size_t          blen;
-    const char     *dir, *base;
-    DIR            *d;
-    struct dirent  *e;
+    char  *dcopy, *bcopy;
 
     dcopy = feat_arena_strdup(ctl->arena, file);
     bcopy = feat_arena_strdup(ctl->arena, file);
-    dir = dirname(dcopy);
-    base = basename(bcopy);
-    blen = strlen(base);
 
-    d = opendir(dir);
-    if (d == NULL) {
-        return;
-    }
-
-    while ((e = readdir(d)) != NULL) {
-        if (strncmp(e->d_name, base, blen) != 0
-            || strncmp(e->d_name + blen, ".tmp-", 5) != 0)
-        {
-            continue;
-        }
-
-        pid = strtol(e->d_name + blen + 5, &end, 10);
-        if (pid <= 0 || pid == (long) getpid() || *end != '\0'
-            || kill((pid_t) pid, 0) == 0 || errno != ESRCH)
-        {
-            continue;
-        }
-
-        ctl_db_unlink_all(ctl, feat_arena_sprintf(ctl->arena, "%s/%s", dir,
-                                                  e->d_name));
-    }
-
-    closedir(d);
+    feat_backup_unlink_stale(dirname(dcopy), basename(bcopy));
 }
 
 
@@ -700,7 +543,7 @@ ctl_db_restore(struct feat_ctl *ctl, int argc, char **argv)
     close(fd);
 
     if (ctl_db_copy(db, prev, &pages) != FEAT_OK || ctl_db_stop) {
-        ctl_db_unlink_all(ctl, prev);
+        feat_backup_unlink(prev);
         goto failed;
     }
 
@@ -715,11 +558,11 @@ ctl_db_restore(struct feat_ctl *ctl, int argc, char **argv)
 
     /* 3. The swap. */
     if (ctl_db_restore_swap(db, tmp) != FEAT_OK) {
-        ctl_db_unlink_all(ctl, tmp);
+        feat_backup_unlink(tmp);
         return FEAT_CTL_FAIL;
     }
 
-    ctl_db_unlink_all(ctl, tmp);
+    feat_backup_unlink(tmp);
 
     /*
      * The server's processes cache apps and settings under the version
@@ -748,7 +591,7 @@ ctl_db_restore(struct feat_ctl *ctl, int argc, char **argv)
 
 failed:
 
-    ctl_db_unlink_all(ctl, tmp);
+    feat_backup_unlink(tmp);
     ctl_db_signals(0);
     if (ctl_db_stop) {
         feat_ctl_fail("restore: interrupted, nothing changed");
