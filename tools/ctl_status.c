@@ -35,7 +35,8 @@ static int ctl_status(struct feat_ctl *ctl, int argc, char **argv);
 const struct feat_ctl_command  feat_ctl_status_commands[] = {
     { "status", "", ctl_status, "",
       "the running pool's health (its GET /healthz): workers, database, "
-      "jobs process, outbox; exit 0 healthy, 1 not, 3 not running" },
+      "jobs process, outbox, backups; exit 0 healthy, 1 not, 3 not "
+      "running" },
     FEAT_CTL_NULL_COMMAND
 };
 
@@ -253,6 +254,62 @@ ctl_status_true(const cJSON *o, const char *a, const char *b)
 }
 
 
+static const char *
+ctl_status_str(const cJSON *o, const char *a, const char *b)
+{
+    const char  *s;
+
+    s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(o, a), b));
+
+    return s != NULL ? s : "";
+}
+
+
+/* The scheduled backups' line (none from a server that knows none). */
+static void
+ctl_status_backup(struct feat_ctl *ctl, const cJSON *o)
+{
+    double       last, ok, age;
+    const char  *result, *running;
+
+    if (cJSON_GetObjectItemCaseSensitive(o, "backup") == NULL) {
+        return;
+    }
+
+    if (!ctl_status_true(o, "backup", "enabled")) {
+        printf("backup:   off (no backup.dir)\n");
+        return;
+    }
+
+    last = ctl_status_num(o, "backup", "last");
+    ok = ctl_status_num(o, "backup", "last_ok");
+    age = ctl_status_num(o, "backup", "last_ok_age");
+    result = ctl_status_str(o, "backup", "last_result");
+    running = ctl_status_true(o, "backup", "running") ? ", one under way"
+                                                      : "";
+
+    if (strcmp(result, "failed") == 0) {
+        printf("backup:   FAILED at %s: %s%s\n",
+               feat_ctl_time(ctl, (sqlite3_int64) last),
+               ctl_status_str(o, "backup", "last_error"), running);
+        if (ok > 0) {
+            printf("          last good one %s at %s (%.0f s ago)\n",
+                   ctl_status_str(o, "backup", "last_ok_file"),
+                   feat_ctl_time(ctl, (sqlite3_int64) ok), age);
+        }
+
+    } else if (ok > 0) {
+        printf("backup:   %s at %s (%.0f s ago), ok%s\n",
+               ctl_status_str(o, "backup", "last_ok_file"),
+               feat_ctl_time(ctl, (sqlite3_int64) ok), age, running);
+
+    } else {
+        printf("backup:   none yet%s\n", running);
+    }
+}
+
+
 /* The answer as lines for people. */
 static void
 ctl_status_print(struct feat_ctl *ctl, const cJSON *o, const char *listen_on)
@@ -294,6 +351,8 @@ ctl_status_print(struct feat_ctl *ctl, const cJSON *o, const char *listen_on)
            ctl_status_num(o, "outbox", "pending"),
            ctl_status_num(o, "outbox", "sending"),
            ctl_status_num(o, "outbox", "fanout"));
+
+    ctl_status_backup(ctl, o);
 
     problems = cJSON_GetObjectItemCaseSensitive(o, "problems");
     cJSON_ArrayForEach(p, problems) {

@@ -10,7 +10,10 @@
  *     read-only file or file system, a write lock held past busy_timeout);
  *   - jobs: no jobs process, or its last sweep is older than
  *     health.sweep_age seconds (stuck, or stopped);
- *   - outbox: its backlog is reported, never judged.
+ *   - outbox: its backlog is reported, never judged;
+ *   - backup: the scheduled backups' last result and time (backup.dir),
+ *     reported, never judged: a failed backup is no reason to take the
+ *     server out of a load balancer; monitors read "last_result".
  * The pool's part comes from the state the master shares with its
  * children (runtime.h, struct feat_pool_state); the database's is asked
  * with the worker's own connection.  A module of the runtime: it lives in
@@ -203,6 +206,53 @@ feat_health_outbox(sqlite3 *db)
 }
 
 
+/*
+ * The jobs process's scheduled backups.  The strings are copied out of
+ * the shared state bounded: the jobs process may be writing them.
+ */
+static cJSON *
+feat_health_backup(time_t now)
+{
+    char        file[sizeof(feat_pool->backup_file)];
+    char        error[sizeof(feat_pool->backup_error)];
+    long long   at, ok_at;
+    cJSON      *o;
+    const char  *dir;
+
+    o = cJSON_CreateObject();
+
+    dir = feat_conf_path(FEAT_CONF_BACKUP_DIR);
+    cJSON_AddBoolToObject(o, "enabled", dir[0] != '\0');
+    if (dir[0] == '\0' || feat_pool == NULL) {
+        return o;
+    }
+
+    at = feat_pool->backup_at;
+    ok_at = feat_pool->backup_ok_at;
+    memcpy(file, feat_pool->backup_file, sizeof(file));
+    file[sizeof(file) - 1] = '\0';
+    memcpy(error, feat_pool->backup_error, sizeof(error));
+    error[sizeof(error) - 1] = '\0';
+
+    cJSON_AddNumberToObject(o, "interval",
+                            (double) feat_conf_int(FEAT_CONF_BACKUP_INTERVAL));
+    cJSON_AddBoolToObject(o, "running", feat_pool->backup_running);
+    cJSON_AddNumberToObject(o, "last", (double) at);
+    cJSON_AddStringToObject(o, "last_result",
+                            at == 0 ? "none"
+                                    : feat_pool->backup_ok ? "ok" : "failed");
+    if (at != 0 && !feat_pool->backup_ok) {
+        cJSON_AddStringToObject(o, "last_error", error);
+    }
+    cJSON_AddNumberToObject(o, "last_ok", (double) ok_at);
+    cJSON_AddNumberToObject(o, "last_ok_age",
+                            ok_at > 0 ? (double) (now - ok_at) : -1);
+    cJSON_AddStringToObject(o, "last_ok_file", ok_at > 0 ? file : "");
+
+    return o;
+}
+
+
 static int
 feat_health_get(struct feat_req *r)
 {
@@ -229,6 +279,7 @@ feat_health_get(struct feat_req *r)
                           feat_health_database(db, problems));
     cJSON_AddItemToObject(o, "jobs", feat_health_jobs(now, problems));
     cJSON_AddItemToObject(o, "outbox", feat_health_outbox(db));
+    cJSON_AddItemToObject(o, "backup", feat_health_backup(now));
     cJSON_AddNumberToObject(o, "time", (double) now);
     cJSON_AddStringToObject(o, "version", PACKAGE_VERSION);
 

@@ -4,14 +4,19 @@
  * jobs.interval seconds it runs the modules' sweeps (expired codes and
  * sessions, caches) and prunes old rate-limit events, and between them it
  * delivers the push outbox (delivery.c), all with the process's own SQLite
- * connection.  Its signals stay blocked and are taken
+ * connection.  Every backup.interval seconds, when backup.dir is set, it
+ * writes a backup there (store/backup.c) in slices of FEAT_JOBS_BACKUP_MS
+ * between the loop's other duties, so a copy of a big database starves no
+ * delivery.  Its signals stay blocked and are taken
  * only between sweeps by sigtimedwait(), so a stop never cuts a sweep in
- * the middle, and a stop that comes during one ends the next sleep at once.
+ * the middle, and a stop that comes during one ends the next sleep at once
+ * (and a backup under way, its temporary file removed).
  */
 
 #include "config.h"
 
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -19,6 +24,21 @@
 
 #define FEAT_RATE_KEEP  86400       /* seconds of rate events kept */
 #define FEAT_JOBS_TICK  200         /* ms between looks at the outbox */
+/* ms of copying per loop turn while a backup runs: some 20 MB a slice on
+ * this machine, and the outbox looked at between two */
+#define FEAT_JOBS_BACKUP_MS  50
+
+/* The scheduled backups' state (backup.dir empty: dir is NULL). */
+struct feat_jobs_backup {
+    const char          *dir;
+    long long            interval;  /* s */
+    long                 keep;
+    time_t               next;      /* the next one is due (unix s) */
+    time_t               started;   /* of the copy under way */
+    long long            began;     /* the same, monotonic ms */
+    long long            longest;   /* ms of its longest slice */
+    struct feat_backup  *copy;      /* NULL: none under way */
+};
 
 
 /* The master's handlers are not ours; ^C and the like are the master's. */
@@ -83,6 +103,191 @@ feat_jobs_sweep(sqlite3 *db)
 }
 
 
+static long long
+feat_jobs_mono_ms(void)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+
+    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+
+/*
+ * Reads backup.* and schedules the first backup: backup.interval after the
+ * newest one in backup.dir (a restart or a respawn does not make one
+ * more), at once when there is none.  Off when backup.dir is empty.
+ */
+static void
+feat_jobs_backup_init(struct feat_jobs_backup *jb)
+{
+    char         why[512], name[64];
+    time_t       now, t;
+    const char  *dir;
+
+    memset(jb, 0, sizeof(*jb));
+
+    dir = feat_conf_path(FEAT_CONF_BACKUP_DIR);
+    if (dir[0] == '\0') {
+        return;
+    }
+
+    jb->interval = feat_conf_int(FEAT_CONF_BACKUP_INTERVAL);
+    jb->keep = (long) feat_conf_int(FEAT_CONF_BACKUP_KEEP);
+
+    if (feat_backup_check(why, sizeof(why)) == FEAT_ERROR) {
+        /* out of bounds: the defaults, as for jobs.interval */
+        feat_log(LOG_ERR, 0, "%s: using 86400 s and 7", why);
+        jb->interval = 86400;
+        jb->keep = 7;
+    }
+
+    jb->dir = dir;
+    now = time(NULL);
+    jb->next = now;
+
+    if (feat_backup_newest(dir, name, sizeof(name), &t) == FEAT_OK) {
+        jb->next = (t < now ? t : now) + (time_t) jb->interval;
+
+        /* what a former jobs process of this pool did is kept */
+        if (feat_pool != NULL && feat_pool->backup_at == 0) {
+            feat_pool->backup_at = (long long) t;
+            feat_pool->backup_ok_at = (long long) t;
+            feat_pool->backup_ok = 1;
+            snprintf(feat_pool->backup_file, sizeof(feat_pool->backup_file),
+                     "%s", name);
+        }
+    }
+}
+
+
+/* A backup that failed: logged with the reason, told to /healthz. */
+static void
+feat_jobs_backup_failed(struct feat_jobs_backup *jb, const char *why)
+{
+    feat_log(LOG_ERR, 0, "backup to \"%s\" failed: %s; next try in %lld s",
+             jb->dir, why, jb->interval);
+
+    if (feat_pool != NULL) {
+        snprintf(feat_pool->backup_error, sizeof(feat_pool->backup_error),
+                 "%s", why);
+        feat_pool->backup_ok = 0;
+        feat_pool->backup_at = (long long) jb->started;
+        feat_pool->backup_running = 0;
+    }
+}
+
+
+/*
+ * One turn of the scheduled backups: starts one when it is due, or copies
+ * a slice of the one under way, and places it once copied.  Answers 1
+ * while a copy is under way (the loop then does not sleep), else 0.
+ */
+static int
+feat_jobs_backup_run(struct feat_jobs_backup *jb)
+{
+    int          rc;
+    char         err[512];
+    long long    slice;
+    const char  *name;
+
+    if (jb->dir == NULL) {
+        return 0;
+    }
+
+    if (jb->copy == NULL) {
+        if (time(NULL) < jb->next) {
+            return 0;
+        }
+
+        /* The name's time is taken before the snapshot begins: every
+         * write committed before that second is in the copy. */
+        jb->started = time(NULL);
+        jb->began = feat_jobs_mono_ms();
+        jb->longest = 0;
+        jb->next = jb->started + (time_t) jb->interval;
+
+        jb->copy = feat_backup_start(jb->dir, jb->started, err, sizeof(err));
+        if (jb->copy == NULL) {
+            feat_jobs_backup_failed(jb, err);
+            return 0;
+        }
+
+        feat_log(LOG_INFO, 0, "backup: copying to %s/%s", jb->dir,
+                 feat_backup_name_of(jb->copy));
+        if (feat_pool != NULL) {
+            feat_pool->backup_running = 1;
+        }
+    }
+
+    /* the longest time the loop is held, logged: the last slice also
+     * checks and syncs the copy, renames it and prunes the old ones */
+    slice = feat_jobs_mono_ms();
+
+    rc = feat_backup_step(jb->copy, FEAT_JOBS_BACKUP_MS);
+
+    if (rc == FEAT_OK) {
+        rc = feat_backup_place(jb->copy, jb->keep);
+    }
+
+    slice = feat_jobs_mono_ms() - slice;
+    if (slice > jb->longest) {
+        jb->longest = slice;
+    }
+
+    if (rc == FEAT_BUSY) {
+        return 1;
+    }
+
+    if (rc != FEAT_OK) {
+        feat_jobs_backup_failed(jb, feat_backup_error(jb->copy));
+
+    } else {
+        name = feat_backup_name_of(jb->copy);
+        feat_log(LOG_NOTICE, 0, "backup: %s/%s written (%d pages in %lld "
+                 "ms, the longest slice %lld ms)", jb->dir, name,
+                 feat_backup_pages(jb->copy), feat_jobs_mono_ms() - jb->began,
+                 jb->longest);
+
+        if (feat_pool != NULL) {
+            snprintf(feat_pool->backup_file, sizeof(feat_pool->backup_file),
+                     "%s", name);
+            feat_pool->backup_error[0] = '\0';
+            feat_pool->backup_ok_at = (long long) jb->started;
+            feat_pool->backup_ok = 1;
+            feat_pool->backup_at = (long long) jb->started;
+            feat_pool->backup_running = 0;
+        }
+    }
+
+    /* a copy that failed is removed here */
+    feat_backup_close(jb->copy);
+    jb->copy = NULL;
+
+    return 0;
+}
+
+
+/* A stop during a copy: nothing of it stays. */
+static void
+feat_jobs_backup_stop(struct feat_jobs_backup *jb)
+{
+    if (jb->copy == NULL) {
+        return;
+    }
+
+    feat_backup_close(jb->copy);
+    jb->copy = NULL;
+
+    feat_log(LOG_NOTICE, 0, "backup: stopped during a copy, its temporary "
+             "file removed");
+    if (feat_pool != NULL) {
+        feat_pool->backup_running = 0;
+    }
+}
+
+
 /*
  * Sweeps when their interval has passed, and delivers the outbox.  A push
  * is queued by another process (a worker, featctl), which has no way to
@@ -96,12 +301,13 @@ feat_jobs_sweep(sqlite3 *db)
 int
 feat_jobs_main(void)
 {
-    int                               signo, stop, reopen;
+    int                               signo, stop, reopen, copying;
     long long                         interval, now, next_sweep, next_due;
     sigset_t                          work;
     sqlite3                          *db;
     sqlite3_int64                     version, v;
     struct timespec                   ts;
+    struct feat_jobs_backup           backup;
 
     feat_log_set_role("jobs");
     feat_jobs_signals();
@@ -136,6 +342,8 @@ feat_jobs_main(void)
 
     /* rows a kill left sending go again, under their request ids */
     feat_delivery_start(db);
+
+    feat_jobs_backup_init(&backup);
 
     while (!stop) {
 
@@ -181,8 +389,13 @@ feat_jobs_main(void)
             }
         }
 
+        /* a slice of a backup, or its start when it is due */
+        copying = feat_jobs_backup_run(&backup);
+
+        /* While a backup is copied the loop only looks for signals: the
+         * slices themselves are the pace. */
         ts.tv_sec = 0;
-        ts.tv_nsec = FEAT_JOBS_TICK * 1000000L;
+        ts.tv_nsec = copying ? 0 : FEAT_JOBS_TICK * 1000000L;
 
         /* A signal cuts the sleep short; after a reopen, sweeping early
          * does no harm. */
@@ -191,6 +404,7 @@ feat_jobs_main(void)
         reopen = (signo == SIGUSR1);
     }
 
+    feat_jobs_backup_stop(&backup);
     feat_delivery_stop();
     feat_db_close();
 
