@@ -11,10 +11,11 @@
  * core/files.c's rules (0600 and 0700, or 0640 and 0750 with file_group
  * for the database, media_group for media_dir; the config file may be
  * 0640, for a service that reads a root-owned file through its group),
- * the groups, the image limits, public_url and server_names, and every
- * app's stored settings against their declarations (a value its type now
- * refuses, a secret that no longer opens under this install's secret, a
- * key no module declares).  Each finding is one line on stderr,
+ * the groups, the image limits, public_url and server_names, backup.*
+ * (bounds, and whether backup.dir takes a file: one is made and removed
+ * there), and every app's stored settings against their declarations (a
+ * value its type now refuses, a secret that no longer opens under this
+ * install's secret, a key no module declares).  Each finding is one line on stderr,
  * "featctl: warning: ..." or "featctl: error: ..."; the last line says
  * whether the test is successful.  The exit status is 1 when there was an
  * error, 0 otherwise (warnings included).  The database is opened read
@@ -228,6 +229,7 @@ ctl_check_files(struct ctl_check *c, struct feat_ctl *ctl)
 static void
 ctl_check_options(struct ctl_check *c)
 {
+    char         why[512];
     const char  *url, *names;
 
     if (feat_conf_int(FEAT_CONF_IMAGE_MAX_SIDE) < 1
@@ -253,6 +255,18 @@ ctl_check_options(struct ctl_check *c)
         ctl_check_say(c, 0, "\"public_url\" and \"server_names\" are both "
                       "empty: absolute URLs in answers take whatever Host "
                       "a client sends");
+    }
+
+    /* bounds are errors; a backup.dir no backup can go to, a warning */
+    switch (feat_backup_check(why, sizeof(why))) {
+    case FEAT_ERROR:
+        ctl_check_say(c, 1, "%s", why);
+        break;
+    case FEAT_DECLINED:
+        ctl_check_say(c, 0, "%s", why);
+        break;
+    default:
+        break;
     }
 }
 

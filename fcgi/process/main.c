@@ -142,6 +142,7 @@ int
 main(int argc, char **argv)
 {
     int                 c, test, routes, maps, explicit;
+    char                why[512];
     const char         *path, *err;
     struct feat_arena  *a;
 
@@ -260,6 +261,20 @@ main(int argc, char **argv)
             fprintf(stderr, "featcgi: %s\n", err);
             feat_router_free();
             return 1;
+        }
+
+        /* backup.*: bounds are errors; a backup.dir not writable now is
+         * a warning (it may be mounted or made before the next backup) */
+        switch (feat_backup_check(why, sizeof(why))) {
+        case FEAT_ERROR:
+            fprintf(stderr, "featcgi: %s\n", why);
+            feat_router_free();
+            return 1;
+        case FEAT_DECLINED:
+            fprintf(stderr, "featcgi: warning: %s\n", why);
+            break;
+        default:
+            break;
         }
 
         printf("featcgi: configuration %s is ok\n", path);
