@@ -81,7 +81,7 @@ sub files {
     return @f;
 }
 
-# ---- backups under 8 writers ---------------------------------------------------
+# ---- backups under 8 writers -------------------------------------------------
 
 my $load_start = time;
 my (@during, $hz, $status_out);
@@ -118,7 +118,7 @@ is($hz->{status}, 'ok', '... and the pool is well');
 like($status_out // '', qr/^backup:\s+featcgi-\d{8}T\d{6}Z\.db at .*, ok/m,
     'featctl status: the last backup, ok');
 
-# ---- a reload during a copy: its temporary file goes ----------------------------
+# ---- a reload during a copy: its temporary file goes -------------------------
 
 # The copy of 30 MB lasts a few slices of every second: seen under way, a
 # reload retires the jobs process, which removes its file.  Tried until a
@@ -146,7 +146,7 @@ ok($cut, 'a reload during a copy: the old jobs process says it stopped it');
 is_deeply([ grep { /\.tmp-$cut_pid(-|$)/ } files($bdir) ], [],
     '... and its temporary file is gone') if $cut;
 
-# ---- a reload with backups off: the directory as the last one left it ----------
+# ---- a reload with backups off: the directory as the last one left it --------
 
 my $old_jobs = $t->jobs_pid;
 $t->write_conf('backup.dir' => undef);
@@ -218,7 +218,7 @@ sub missing {
     $d->disconnect;
 }
 
-# ---- the newest one restored under the running pool ------------------------------
+# ---- the newest one restored under the running pool --------------------------
 
 my $live_before = $t->db_value('SELECT count(*) FROM feedback');
 my ($rc, $out, $err) = $t->featctl('db', 'restore', "$bdir/$newest");
@@ -252,7 +252,7 @@ for my $c (sort keys %newest_of) {
 }
 is($served, scalar(keys %newest_of), 'the API serves the restored rows');
 
-# ---- a directory that cannot be written ---------------------------------------------
+# ---- a directory that cannot be written --------------------------------------
 
 # As root, a mode does not stop a write: an immutable directory does.
 my $ro = "$dir/ro";
@@ -288,7 +288,8 @@ SKIP: {
     }, 30);
     cmp_ok(scalar(@fail), '>=', 2, 'each interval a failure is logged')
         or diag(join("\n", $t->log_lines('featcgi-error.log')));
-    like($fail[0] // '', qr/failed: cannot create \Q$ro\E\/featcgi-\S+\.tmp-\d+:/,
+    like($fail[0] // '',
+        qr/failed: cannot create \Q$ro\E\/featcgi-\S+\.tmp-\d+:/,
         '... with the reason');
     is_deeply([ files($ro) ], [], '... and no file left in the directory');
 
@@ -308,7 +309,7 @@ SKIP: {
         'featctl status: FAILED, and why');
 }
 
-# ---- a missing directory, and bounds ------------------------------------------------------
+# ---- a missing directory, and bounds -----------------------------------------
 
 {
     my ($trc, undef, $terr) = run_featcgi_t('backup.dir' => "$dir/missing");
@@ -348,7 +349,8 @@ sub run_featcgi_t {
     my $cmd = "'$t->{build}/featcgi' -t -c '" . $t->conf_file
         . "' >'$dir/t.out' 2>'$dir/t.err'";
     my $rc = system($cmd) >> 8;
-    return ($rc, FeatTest::_slurp("$dir/t.out"), FeatTest::_slurp("$dir/t.err"));
+    return ($rc, FeatTest::_slurp("$dir/t.out"),
+        FeatTest::_slurp("$dir/t.err"));
 }
 
 # before the harness removes the test's directory

@@ -15,11 +15,11 @@
  * (bounds, and whether backup.dir takes a file: one is made and removed
  * there), and every app's stored settings against their declarations (a
  * value its type now refuses, a secret that no longer opens under this
- * install's secret, a key no module declares).  Each finding is one line on stderr,
- * "featctl: warning: ..." or "featctl: error: ..."; the last line says
- * whether the test is successful.  The exit status is 1 when there was an
- * error, 0 otherwise (warnings included).  The database is opened read
- * only and never created.
+ * install's secret, a key no module declares).  Each finding is one line
+ * on stderr, "featctl: warning: ..." or "featctl: error: ..."; the last
+ * line says whether the test is successful.  The exit status is 1 when
+ * there was an error, 0 otherwise (warnings included).  The database is
+ * opened read only and never created.
  */
 
 #include "config.h"
