@@ -128,6 +128,11 @@ feat_jobs_backup_init(struct feat_jobs_backup *jb)
 
     memset(jb, 0, sizeof(*jb));
 
+    /* a former jobs process of this pool may have died during a copy */
+    if (feat_pool != NULL) {
+        feat_pool->backup_running = 0;
+    }
+
     dir = feat_conf_path(FEAT_CONF_BACKUP_DIR);
     if (dir[0] == '\0') {
         return;
