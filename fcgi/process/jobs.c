@@ -24,8 +24,8 @@
 
 #define FEAT_RATE_KEEP  86400       /* seconds of rate events kept */
 #define FEAT_JOBS_TICK  200         /* ms between looks at the outbox */
-/* ms of copying per loop turn while a backup runs: some 20 MB a slice on
- * this machine, and the outbox looked at between two */
+/* ms of copying per loop turn while a backup runs (some 10 to 15 MB on
+ * the 2-core test machine), the outbox looked at between two */
 #define FEAT_JOBS_BACKUP_MS  50
 
 /* The scheduled backups' state (backup.dir empty: dir is NULL). */
