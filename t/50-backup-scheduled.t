@@ -9,10 +9,12 @@
 # else; each passes integrity_check; the newest one, restored with
 # "featctl db restore" under the running pool, holds every write
 # acknowledged before its copy began (the second its name gives), and the
-# pool serves those rows.  A backup.dir that cannot be written logs the
-# reason at each interval, leaves no temporary file, shows in /healthz
-# and featctl status as failed, and the pool keeps serving; featcgi -t
-# and featctl check warn about it, and refuse bounds out of range.
+# pool serves those rows.  A reload during a copy removes its temporary
+# file.  A backup.dir that cannot be written, or a full file system (a
+# small tmpfs, where root may mount one), logs the reason at each
+# interval, leaves no temporary file, shows in /healthz and featctl status
+# as failed, and the pool keeps serving; featcgi -t and featctl check warn
+# about such a directory, and refuse bounds out of range.
 
 use strict;
 use warnings;
@@ -313,6 +315,42 @@ SKIP: {
         'featctl status: FAILED, and why');
 }
 
+# ---- a full file system ------------------------------------------------------
+
+# A tmpfs of 4 MB takes the temporary file's first pages and then no more:
+# the copy fails half-way, and what it wrote goes.
+my $small = "$dir/small";
+mkdir($small, 0700) or die;
+my $mounted = $> == 0
+    && system("mount -t tmpfs -o size=4m,mode=0700 tmpfs '$small'"
+              . " 2>/dev/null") == 0;
+END { system("umount '$small' 2>/dev/null") if $mounted }
+
+SKIP: {
+    skip('no tmpfs to fill here (it needs root and mount)', 5) if !$mounted;
+
+    my $nlog = () = $t->log_lines('featcgi-error.log');
+    $t->write_conf('backup.dir' => $small, 'backup.interval' => 1);
+    $t->signal('HUP');
+    my @fail;
+    $t->wait_for(sub {
+        my @l = $t->log_lines('featcgi-error.log');
+        @fail = grep { /\[error\].*backup to "\Q$small\E" failed: / }
+            @l[$nlog .. $#l];
+        @fail >= 2;
+    }, 30);
+    cmp_ok(scalar(@fail), '>=', 2, 'a full file system: each interval a '
+        . 'failure is logged') or diag(join("\n", @fail));
+    like($fail[0] // '', qr/failed: database or disk is full/,
+        '... saying so');
+    is_deeply([ files($small) ], [], '... and the half-written copy is gone');
+    my ($st, undef, $j) = $t->get('/healthz');
+    like($j->{backup}{last_error} // '', qr/full/, '/healthz says why');
+    ($st) = $t->post('/api/feedback', { feedback_content => 'disk full' },
+        { -token => $tok{2} });
+    is($st, 200, 'the pool keeps serving');
+}
+
 # ---- a missing directory, and bounds -----------------------------------------
 
 {
@@ -360,5 +398,9 @@ sub run_featcgi_t {
 # before the harness removes the test's directory
 system("chattr -i '$ro' 2>/dev/null") if $immutable && $> == 0;
 $immutable = 0;
+$t->write_conf('backup.dir' => undef);
+$t->signal('HUP');
+$mounted = 0 if $mounted && $t->wait_for(sub {
+    system("umount '$small' 2>/dev/null") == 0 }, 30);
 $t->stop;
 done_testing;
