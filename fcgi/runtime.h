@@ -564,6 +564,9 @@ void feat_notify_reload(void (*reload)(void));
  * the config and replaces workers one by one.  Answers the exit status. */
 int feat_master_main(const char *conf_path);
 
+
+/* ---- process/shared.c ---------------------------------------------------- */
+
 /*
  * This worker's slot in the master's shared scoreboard: the worker writes
  * "METHOD PATTERN" of the route it runs before the handler and clears it

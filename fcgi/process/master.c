@@ -12,63 +12,33 @@
  * config and replaces each child by a new one forked before the old one is
  * told to retire (SIGQUIT: it ends after the request in hand, or is killed
  * 10 s later), so the socket always has acceptors, USR1 reopens the logs
- * here and in the children.
- *
- * TERM/INT stop gracefully, in two steps.  First the workers go on serving
- * for a grace of at most a second, so that a request nginx already holds
- * can still connect; the grace ends early once the pool is idle (nothing
- * answered for 100 ms, no worker in a handler, nothing queued).  Then the
- * socket's file is removed, so no new connection can queue, and the
- * workers hear SIGTERM: each finishes the request in hand, takes every
- * connection still queued, and exits when the queue is empty; KILL comes
- * 10 s later.  A stop thus leaves nothing accepted and unanswered.
+ * here and in the children.  TERM/INT stop gracefully (stop.c); the memory
+ * shared with the children is shared.c's, and master.h what these files
+ * share.
  */
 
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #ifdef __linux__
 #include <sys/prctl.h>
 #endif
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "runtime.h"
+#include "process/master.h"
 
-#define FEAT_MAX_WORKERS    256
-#define FEAT_MAX_CHILDREN   (2 * FEAT_MAX_WORKERS + 2)   /* reload: old+new */
 #define FEAT_JOBS_POST      FEAT_MAX_WORKERS            /* its post index */
-#define FEAT_STOP_WAIT      10      /* seconds before TERM becomes KILL */
-#define FEAT_STOP_GRACE     1.0     /* seconds of serving on after TERM */
-#define FEAT_STOP_IDLE      0.1     /* ... or until idle for this long */
-#define FEAT_STOP_TICK      20      /* ms between looks at the pool */
 #define FEAT_YOUNG          10      /* a death before this age counts */
 #define FEAT_BACKOFF_MAX    30
-
-#define FEAT_CHILD_WORKER   1
-#define FEAT_CHILD_JOBS     2
-
-struct feat_child {
-    pid_t            pid;           /* 0: a free entry */
-    int              kind;
-    int              no;            /* worker number from 1; jobs 0 */
-    int              slot;          /* scoreboard slot, -1 for jobs */
-    int              retiring;      /* told to stop: not to be replaced */
-    double           retire_by;     /* killed if still running then; 0 */
-    struct timespec  started;
-};
 
 /* A post is a worker number or the jobs process: what gets respawned. */
 struct feat_post {
@@ -77,20 +47,14 @@ struct feat_post {
     double  respawn_at;             /* monotonic seconds */
 };
 
-char                     *feat_worker_slot;
-struct feat_pool_state   *feat_pool;
+struct feat_child          feat_master_children[FEAT_MAX_CHILDREN];
+int                        feat_master_workers;   /* both pools */
+int                        feat_master_stopping;  /* FEAT_MASTER_* */
 
 static const char         *feat_master_conf;
 static int                 feat_master_pipe[2] = { -1, -1 };
-static int                 feat_master_workers;   /* both pools */
 static int                 feat_master_main_workers;
-static int                 feat_master_stopping;  /* 1 grace, 2 drain */
-static double              feat_master_deadline;
-static double              feat_master_quiet_since;
-static unsigned long long  feat_master_served;
-static char               *feat_master_board;    /* the scoreboard */
 static unsigned char       feat_master_slot_used[FEAT_MAX_CHILDREN];
-static struct feat_child   feat_master_children[FEAT_MAX_CHILDREN];
 static struct feat_post    feat_master_posts[FEAT_MAX_WORKERS + 1];
 
 static int feat_master_migrate(void);
@@ -100,7 +64,7 @@ static const int  feat_master_signos[] = {
 };
 
 
-static double
+double
 feat_master_now(void)
 {
     struct timespec  ts;
@@ -180,7 +144,7 @@ feat_master_child_reset(void)
 }
 
 
-static const char *
+const char *
 feat_master_label(const struct feat_child *c, char *buf, size_t n)
 {
     if (c->kind == FEAT_CHILD_JOBS) {
@@ -324,8 +288,7 @@ feat_master_crash_signal(int sig)
 }
 
 
-/* Logs how the child ended and, unless it was retired, plans its return. */
-static void
+void
 feat_master_buried(struct feat_child *c, int status)
 {
     int                level, sig, delay;
@@ -391,7 +354,7 @@ feat_master_buried(struct feat_child *c, int status)
 }
 
 
-static void
+void
 feat_master_reap(void)
 {
     int    i, status;
@@ -413,7 +376,7 @@ feat_master_reap(void)
 }
 
 
-static int
+int
 feat_master_alive(void)
 {
     int  i, n;
@@ -424,227 +387,6 @@ feat_master_alive(void)
     }
 
     return n;
-}
-
-
-static void
-feat_master_kill_all(int sig)
-{
-    int  i;
-
-    for (i = 0; i < FEAT_MAX_CHILDREN; i++) {
-        if (feat_master_children[i].pid != 0) {
-            kill(feat_master_children[i].pid, sig);
-        }
-    }
-}
-
-
-/* Kills what is left and waits for every child. */
-static void
-feat_master_kill_wait(void)
-{
-    int    i, status;
-    pid_t  pid;
-
-    feat_master_kill_all(SIGKILL);
-
-    while (feat_master_alive() > 0) {
-        pid = waitpid(-1, &status, 0);
-        if (pid < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            break;              /* ECHILD: nothing more to wait for */
-        }
-
-        for (i = 0; i < FEAT_MAX_CHILDREN; i++) {
-            if (feat_master_children[i].pid == pid) {
-                feat_master_children[i].retiring = 1;
-                feat_master_buried(&feat_master_children[i], status);
-            }
-        }
-    }
-
-    memset(feat_master_children, 0, sizeof(feat_master_children));
-}
-
-
-/* Signals every child of a kind (0: both). */
-static void
-feat_master_kill_kind(int kind, int sig)
-{
-    int  i;
-
-    for (i = 0; i < FEAT_MAX_CHILDREN; i++) {
-        if (feat_master_children[i].pid != 0
-            && (kind == 0 || feat_master_children[i].kind == kind))
-        {
-            kill(feat_master_children[i].pid, sig);
-        }
-    }
-}
-
-
-/* Tells a child to retire (the reload's SIGQUIT), with a deadline. */
-static void
-feat_master_retire(struct feat_child *c)
-{
-    c->retiring = 1;
-    c->retire_by = feat_master_now() + FEAT_STOP_WAIT;
-    kill(c->pid, SIGQUIT);
-}
-
-
-/* Kills the retirees that outlived their deadline (a stuck handler). */
-static void
-feat_master_retire_check(void)
-{
-    int                 i;
-    char                label[64];
-    double              now;
-    struct feat_child  *c;
-
-    now = feat_master_now();
-
-    for (i = 0; i < FEAT_MAX_CHILDREN; i++) {
-        c = &feat_master_children[i];
-        if (c->pid == 0 || c->retire_by == 0 || c->retire_by > now) {
-            continue;
-        }
-
-        feat_log(LOG_WARNING, 0, "%s still running %d s after it was "
-                 "retired: killing it", feat_master_label(c, label,
-                 sizeof(label)), FEAT_STOP_WAIT);
-        kill(c->pid, SIGKILL);
-        c->retire_by = 0;
-    }
-}
-
-
-static void
-feat_master_stop(void)
-{
-    int  i;
-
-    if (feat_master_stopping) {
-        return;
-    }
-
-    feat_log(LOG_NOTICE, 0, "stopping: serving on for up to %.1f s, then "
-             "waiting up to %d s for the children", FEAT_STOP_GRACE,
-             FEAT_STOP_WAIT);
-
-    feat_master_stopping = 1;
-    (void) feat_notify("STOPPING=1");
-    feat_master_deadline = feat_master_now() + FEAT_STOP_GRACE;
-    feat_master_quiet_since = feat_master_now();
-    feat_master_served = feat_pool->served;
-    feat_pool->stopping = 1;
-
-    for (i = 0; i < FEAT_MAX_CHILDREN; i++) {
-        feat_master_children[i].retiring = 1;
-        feat_master_children[i].retire_by = 0;
-    }
-
-    /* The jobs process serves nobody: it may go at once. */
-    feat_master_kill_kind(FEAT_CHILD_JOBS, SIGTERM);
-}
-
-
-/* Whether a worker runs a handler now (its scoreboard slot is set). */
-static int
-feat_master_busy(void)
-{
-    int  i;
-
-    for (i = 0; i < FEAT_MAX_CHILDREN; i++) {
-        if (feat_master_children[i].pid != 0
-            && feat_master_children[i].slot >= 0
-            && feat_master_board[feat_master_children[i].slot
-                                 * FEAT_SLOT_SIZE] != '\0')
-        {
-            return 1;
-        }
-    }
-
-    return 0;
-}
-
-
-/*
- * The grace after TERM: ends at its deadline, or once nothing was answered
- * for FEAT_STOP_IDLE, no handler runs and nothing waits on the socket.
- * Then the socket's file goes and the workers take the queue and exit.
- */
-static void
-feat_master_grace(void)
-{
-    int            i, fd;
-    double         now;
-    struct pollfd  pfd;
-
-    now = feat_master_now();
-
-    if (feat_pool->served != feat_master_served) {
-        feat_master_served = feat_pool->served;
-        feat_master_quiet_since = now;
-    }
-
-    if (now < feat_master_deadline) {
-        if (now - feat_master_quiet_since < FEAT_STOP_IDLE
-            || feat_master_busy())
-        {
-            return;
-        }
-
-        for (i = 0; i < 2; i++) {
-            fd = (i == 0) ? feat_listen_fd_get() : feat_listen_hash_fd();
-            if (fd < 0) {
-                continue;
-            }
-            pfd.fd = fd;
-            pfd.events = POLLIN;
-            pfd.revents = 0;
-            if (poll(&pfd, 1, 0) > 0) {
-                return;         /* a connection waits: not idle */
-            }
-        }
-    }
-
-    feat_listen_unlink();
-
-    feat_master_stopping = 2;
-    feat_master_deadline = now + FEAT_STOP_WAIT;
-    feat_master_kill_kind(FEAT_CHILD_WORKER, SIGTERM);
-}
-
-
-/* What /healthz shows of the pool: the workers serving, the jobs pid. */
-static void
-feat_master_publish(void)
-{
-    int                 i, alive, jobs;
-    struct feat_child  *c;
-
-    alive = 0;
-    jobs = 0;
-
-    for (i = 0; i < FEAT_MAX_CHILDREN; i++) {
-        c = &feat_master_children[i];
-        if (c->pid == 0 || c->retiring) {
-            continue;
-        }
-        if (c->kind == FEAT_CHILD_WORKER) {
-            alive++;
-        } else {
-            jobs = (int) c->pid;
-        }
-    }
-
-    feat_pool->workers = feat_master_workers;
-    feat_pool->alive = alive;
-    feat_pool->jobs_pid = jobs;
 }
 
 
@@ -816,7 +558,7 @@ feat_master_reopen(void)
     if (feat_log_open() == FEAT_OK) {
         feat_log(LOG_NOTICE, 0, "logs reopened");
     }
-    feat_master_kill_all(SIGUSR1);
+    feat_master_kill_kind(0, SIGUSR1);
 }
 
 
@@ -857,31 +599,26 @@ feat_master_timeout(void)
     int     i;
     double  next, now;
 
-    next = -1;
-
-    if (feat_master_stopping == 1) {
-        return FEAT_STOP_TICK;          /* the grace looks at the pool */
+    if (feat_master_stopping) {
+        return feat_master_stop_timeout();
     }
 
-    if (feat_master_stopping) {
-        next = feat_master_deadline;
+    next = -1;
 
-    } else {
-        for (i = 0; i <= FEAT_MAX_WORKERS; i++) {
-            if (feat_master_posts[i].pending
-                && (next < 0 || feat_master_posts[i].respawn_at < next))
-            {
-                next = feat_master_posts[i].respawn_at;
-            }
+    for (i = 0; i <= FEAT_MAX_WORKERS; i++) {
+        if (feat_master_posts[i].pending
+            && (next < 0 || feat_master_posts[i].respawn_at < next))
+        {
+            next = feat_master_posts[i].respawn_at;
         }
+    }
 
-        for (i = 0; i < FEAT_MAX_CHILDREN; i++) {
-            if (feat_master_children[i].pid != 0
-                && feat_master_children[i].retire_by != 0
-                && (next < 0 || feat_master_children[i].retire_by < next))
-            {
-                next = feat_master_children[i].retire_by;
-            }
+    for (i = 0; i < FEAT_MAX_CHILDREN; i++) {
+        if (feat_master_children[i].pid != 0
+            && feat_master_children[i].retire_by != 0
+            && (next < 0 || feat_master_children[i].retire_by < next))
+        {
+            next = feat_master_children[i].retire_by;
         }
     }
 
@@ -938,17 +675,7 @@ static void
 feat_master_cleanup(void)
 {
     feat_listen_close();
-
-    if (feat_master_board != NULL) {
-        munmap(feat_master_board, FEAT_MAX_CHILDREN * FEAT_SLOT_SIZE);
-        feat_master_board = NULL;
-    }
-
-    if (feat_pool != NULL) {
-        munmap((void *) feat_pool, sizeof(struct feat_pool_state));
-        feat_pool = NULL;
-    }
-
+    feat_master_shared_free();
     feat_router_free();
 }
 
@@ -980,7 +707,7 @@ feat_master_signals_read(void)
 
             case SIGQUIT:
                 feat_log(LOG_NOTICE, 0, "fast stop: killing the children");
-                feat_master_stopping = 1;
+                feat_master_stopping = FEAT_MASTER_GRACE;
                 feat_master_kill_wait();
                 return 1;
 
@@ -1026,23 +753,7 @@ feat_master_loop(void)
             continue;
         }
 
-        /* Stopping: a reap may have come without its byte. */
-        feat_master_reap();
-        feat_master_publish();
-
-        if (feat_master_alive() == 0) {
-            return 0;
-        }
-
-        if (feat_master_stopping == 1) {
-            feat_master_grace();
-            continue;
-        }
-
-        if (feat_master_now() >= feat_master_deadline) {
-            feat_log(LOG_WARNING, 0, "children still running after %d s: "
-                     "killing them", FEAT_STOP_WAIT);
-            feat_master_kill_wait();
+        if (feat_master_stop_step()) {
             return 0;
         }
     }
@@ -1084,28 +795,10 @@ feat_master_main(const char *conf_path)
         return 1;
     }
 
-    feat_master_board = mmap(NULL, FEAT_MAX_CHILDREN * FEAT_SLOT_SIZE,
-                             PROT_READ | PROT_WRITE,
-                             MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (feat_master_board == MAP_FAILED) {
-        feat_log(LOG_EMERG, errno, "mmap(scoreboard) failed");
-        feat_master_board = NULL;
+    if (feat_master_shared_init(feat_master_workers) != FEAT_OK) {
         feat_router_free();
         return 1;
     }
-
-    feat_pool = mmap(NULL, sizeof(struct feat_pool_state),
-                     PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
-                     0);
-    if (feat_pool == MAP_FAILED) {
-        feat_log(LOG_EMERG, errno, "mmap(pool state) failed");
-        feat_pool = NULL;
-        feat_master_cleanup();
-        return 1;
-    }
-    memset((void *) feat_pool, 0, sizeof(struct feat_pool_state));
-    feat_pool->started = (long long) time(NULL);
-    feat_pool->workers = feat_master_workers;
 
     if (feat_master_signals() != FEAT_OK
         || feat_listen_open() != FEAT_OK
