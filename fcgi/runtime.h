@@ -544,6 +544,20 @@ void feat_listen_unlink(void);
 void feat_listen_forget(void);
 /* A worker: closes its inherited copies of every socket but fd. */
 void feat_listen_keep_only(int fd);
+/*
+ * A binary upgrade.  The old master's child, about to exec the new binary:
+ * feat_listen_export keeps the sockets open across the exec and names
+ * them in the environment (FEAT_OK, or FEAT_ERROR).  The new master:
+ * feat_listen_inherit takes them (feat_listen_open then binds only what
+ * was not taken) and removes their names from the environment: FEAT_OK,
+ * or FEAT_ERROR (logged) when they are missing or unusable.  A master
+ * whose sockets another master serves on: feat_listen_leave closes its
+ * copies, removes no socket file, and removes the pid file only while it
+ * holds this pid.
+ */
+int feat_listen_export(void);
+int feat_listen_inherit(void);
+void feat_listen_leave(void);
 
 
 /* ---- process/notify.c ---------------------------------------------------- */
@@ -561,8 +575,10 @@ void feat_notify_reload(void (*reload)(void));
 
 /* Binds the socket, forks workers and the jobs process, supervises them
  * until SIGTERM/SIGINT (graceful) or SIGQUIT (immediate).  SIGHUP reloads
- * the config and replaces workers one by one.  Answers the exit status. */
-int feat_master_main(const char *conf_path);
+ * the config and replaces workers one by one; SIGUSR2 runs the binary
+ * again from its path (argv: main's, kept for it) and hands the sockets
+ * over to it.  Answers the exit status. */
+int feat_master_main(const char *conf_path, char **argv);
 
 
 /* ---- process/shared.c ---------------------------------------------------- */

@@ -14,6 +14,13 @@
  * password routes to, served by a pool of its own (php-fpm's way), so a
  * storm of logins queues there and never in front of the workers that
  * serve everything else.
+ *
+ * A binary upgrade (upgrade.c) hands the sockets to the new master across
+ * an exec: they stay open, and FEATCGI_LISTEN and FEATCGI_HASH_LISTEN
+ * name each one as "fd:dev:ino:address" (dev and ino of the socket's file,
+ * 0 for TCP).  The new master takes them as they are (feat_listen_inherit)
+ * and binds only a socket it did not inherit; the old one closes its own
+ * copies and removes nothing (feat_listen_leave).
  */
 
 #include "config.h"
@@ -46,6 +53,9 @@ struct feat_listener {
 static struct feat_listener  feat_listen_main = { -1, NULL, NULL, 0, 0 };
 static struct feat_listener  feat_listen_hash = { -1, NULL, NULL, 0, 0 };
 static char                 *feat_listen_pidfile;
+
+#define FEAT_LISTEN_ENV_MAIN  "FEATCGI_LISTEN"
+#define FEAT_LISTEN_ENV_HASH  "FEATCGI_HASH_LISTEN"
 
 
 /*
@@ -324,11 +334,15 @@ feat_listen_open(void)
         return FEAT_ERROR;
     }
 
-    if (feat_listen_bind(&feat_listen_main, main_on) != FEAT_OK) {
+    /* A socket taken over from the old master (an upgrade) is not bound
+     * again. */
+    if (feat_listen_main.fd < 0
+        && feat_listen_bind(&feat_listen_main, main_on) != FEAT_OK)
+    {
         return FEAT_ERROR;
     }
 
-    if (hash_on != NULL && hash_on[0] != '\0'
+    if (hash_on != NULL && hash_on[0] != '\0' && feat_listen_hash.fd < 0
         && feat_listen_bind(&feat_listen_hash, hash_on) != FEAT_OK)
     {
         feat_listen_close();
@@ -443,15 +457,13 @@ feat_listen_drop(struct feat_listener *l, int unlink_it)
 }
 
 
-void
-feat_listen_close(void)
+/* Removes the pid file while it still holds this process's pid. */
+static void
+feat_listen_pid_remove(void)
 {
     int      fd;
     ssize_t  n;
     char     buf[32];
-
-    feat_listen_drop(&feat_listen_main, 1);
-    feat_listen_drop(&feat_listen_hash, 1);
 
     if (feat_listen_pidfile != NULL) {
         /* still ours: a new master may have written its own meanwhile */
@@ -469,6 +481,24 @@ feat_listen_close(void)
         free(feat_listen_pidfile);
         feat_listen_pidfile = NULL;
     }
+}
+
+
+void
+feat_listen_close(void)
+{
+    feat_listen_drop(&feat_listen_main, 1);
+    feat_listen_drop(&feat_listen_hash, 1);
+    feat_listen_pid_remove();
+}
+
+
+void
+feat_listen_leave(void)
+{
+    feat_listen_drop(&feat_listen_main, 0);
+    feat_listen_drop(&feat_listen_hash, 0);
+    feat_listen_pid_remove();
 }
 
 
@@ -497,4 +527,151 @@ feat_listen_keep_only(int fd)
     if (feat_listen_hash.fd != fd) {
         feat_listen_drop(&feat_listen_hash, 0);
     }
+}
+
+
+/* Puts l into the environment as name (nothing: name unset) and keeps
+ * its descriptor open across exec. */
+static int
+feat_listen_export_one(struct feat_listener *l, const char *name)
+{
+    int   flags, n;
+    char  buf[512];
+
+    if (l->fd < 0) {
+        return unsetenv(name) == 0 ? FEAT_OK : FEAT_ERROR;
+    }
+
+    n = snprintf(buf, sizeof(buf), "%d:%llu:%llu:%s", l->fd,
+                 l->unix_path != NULL ? (unsigned long long) l->dev : 0ULL,
+                 l->unix_path != NULL ? (unsigned long long) l->ino : 0ULL,
+                 l->on);
+    flags = fcntl(l->fd, F_GETFD);
+
+    if (n < 0 || (size_t) n >= sizeof(buf) || flags == -1
+        || fcntl(l->fd, F_SETFD, flags & ~FD_CLOEXEC) == -1
+        || setenv(name, buf, 1) != 0)
+    {
+        return FEAT_ERROR;
+    }
+
+    return FEAT_OK;
+}
+
+
+int
+feat_listen_export(void)
+{
+    if (feat_listen_export_one(&feat_listen_main, FEAT_LISTEN_ENV_MAIN)
+        != FEAT_OK
+        || feat_listen_export_one(&feat_listen_hash, FEAT_LISTEN_ENV_HASH)
+           != FEAT_OK)
+    {
+        return FEAT_ERROR;
+    }
+
+    return FEAT_OK;
+}
+
+
+/*
+ * Takes the socket the environment's name describes into l: FEAT_OK,
+ * FEAT_DECLINED when name is not set, FEAT_ERROR (logged) when it does
+ * not parse or its descriptor is no listening socket.  The config option
+ * o follows the socket: a config that names another address is told it
+ * keeps this one until a restart, as a reload is.
+ */
+static int
+feat_listen_adopt(struct feat_listener *l, const char *name,
+    const struct feat_conf_option *o)
+{
+    int                 fd, on, n;
+    char               *env;
+    socklen_t           len;
+    struct stat         st;
+    const char         *conf;
+    unsigned long long  dev, ino;
+
+    if (getenv(name) == NULL) {
+        return FEAT_DECLINED;
+    }
+
+    env = strdup(getenv(name));
+    if (env == NULL) {
+        abort();
+    }
+    unsetenv(name);             /* not for the children, nor a later exec */
+
+    n = 0;
+    if (sscanf(env, "%d:%llu:%llu:%n", &fd, &dev, &ino, &n) != 3 || n == 0
+        || env[n] == '\0')
+    {
+        feat_log(LOG_EMERG, 0, "%s=\"%s\" does not parse", name, env);
+        free(env);
+        return FEAT_ERROR;
+    }
+
+    on = 0;
+    len = sizeof(on);
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode)
+        || getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) != 0
+        || on == 0)
+    {
+        feat_log(LOG_EMERG, errno, "%s: descriptor %d is no listening "
+                 "socket", name, fd);
+        free(env);
+        return FEAT_ERROR;
+    }
+
+    l->fd = fd;
+    l->on = strdup(env + n);
+    if (l->on == NULL) {
+        abort();
+    }
+
+    if (dev != 0 || ino != 0) {
+        l->unix_path = strdup(env + n);
+        if (l->unix_path == NULL) {
+            abort();
+        }
+        l->dev = (dev_t) dev;
+        l->ino = (ino_t) ino;
+    }
+
+    free(env);
+
+    conf = feat_conf_path(o);
+    if (conf == NULL || strcmp(conf, l->on) != 0) {
+        feat_log(LOG_WARNING, 0, "\"%s\" is \"%s\": kept \"%s\", taken over "
+                 "from the old master, until a restart", o->key,
+                 conf != NULL ? conf : "", l->on);
+        (void) feat_conf_set(o, l->on);
+    }
+
+    feat_log(LOG_NOTICE, 0, "listening on %s (taken over)", l->on);
+
+    return FEAT_OK;
+}
+
+
+int
+feat_listen_inherit(void)
+{
+    if (feat_listen_adopt(&feat_listen_main, FEAT_LISTEN_ENV_MAIN,
+                          FEAT_CONF_LISTEN) == FEAT_ERROR
+        || feat_listen_adopt(&feat_listen_hash, FEAT_LISTEN_ENV_HASH,
+                             FEAT_CONF_HASH_LISTEN) == FEAT_ERROR)
+    {
+        feat_listen_leave();
+        return FEAT_ERROR;
+    }
+
+    if (feat_listen_main.fd < 0) {
+        feat_log(LOG_EMERG, 0, "%s is not set: nothing to take over",
+                 FEAT_LISTEN_ENV_MAIN);
+        feat_listen_leave();
+        return FEAT_ERROR;
+    }
+
+    return FEAT_OK;
 }

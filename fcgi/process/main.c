@@ -220,7 +220,7 @@ main(int argc, char **argv)
     }
 
     if (!test && !routes && !maps) {
-        return feat_master_main(path);
+        return feat_master_main(path, argv);
     }
 
     feat_log_set_role("featcgi");

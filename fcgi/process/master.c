@@ -12,9 +12,10 @@
  * config and replaces each child by a new one forked before the old one is
  * told to retire (SIGQUIT: it ends after the request in hand, or is killed
  * 10 s later), so the socket always has acceptors, USR1 reopens the logs
- * here and in the children.  TERM/INT stop gracefully (stop.c); the memory
- * shared with the children is shared.c's, and master.h what these files
- * share.
+ * here and in the children.  TERM/INT stop gracefully (stop.c); USR2
+ * starts a new binary that takes over the sockets, and WINCH from it makes
+ * this master hand over (upgrade.c).  The memory shared with the children
+ * is shared.c's, and master.h what these files share.
  */
 
 #include "config.h"
@@ -39,6 +40,7 @@
 #define FEAT_JOBS_POST      FEAT_MAX_WORKERS            /* its post index */
 #define FEAT_YOUNG          10      /* a death before this age counts */
 #define FEAT_BACKOFF_MAX    30
+#define FEAT_UPGRADE_LOOK   0.05    /* s between looks at the old master */
 
 /* A post is a worker number or the jobs process: what gets respawned. */
 struct feat_post {
@@ -57,10 +59,13 @@ static int                 feat_master_main_workers;
 static unsigned char       feat_master_slot_used[FEAT_MAX_CHILDREN];
 static struct feat_post    feat_master_posts[FEAT_MAX_WORKERS + 1];
 
+/* The sender of the last SIGWINCH (an upgrade's new master). */
+static volatile sig_atomic_t  feat_master_winch_from;
+
 static int feat_master_migrate(void);
 
 static const int  feat_master_signos[] = {
-    SIGCHLD, SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1
+    SIGCHLD, SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2, SIGWINCH
 };
 
 
@@ -76,14 +81,19 @@ feat_master_now(void)
 
 
 static void
-feat_master_signal(int signo)
+feat_master_signal(int signo, siginfo_t *si, void *context)
 {
     int            saved;
     unsigned char  c;
 
+    (void) context;
+
     /* Only async-signal-safe work here; a full pipe drops the byte, and
      * the SIGCHLD that follows any later death reaps this one too. */
     saved = errno;
+    if (signo == SIGWINCH) {
+        feat_master_winch_from = si != NULL ? (sig_atomic_t) si->si_pid : 0;
+    }
     c = (unsigned char) signo;
     (void) write(feat_master_pipe[1], &c, 1);
     errno = saved;
@@ -110,13 +120,14 @@ feat_master_signals(void)
 
     memset(&sa, 0, sizeof(sa));
     sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
-    sa.sa_handler = feat_master_signal;
+    sa.sa_flags = SA_RESTART | SA_SIGINFO;
+    sa.sa_sigaction = feat_master_signal;
 
     for (k = 0; k < FEAT_NELEMS(feat_master_signos); k++) {
         sigaction(feat_master_signos[k], &sa, NULL);
     }
 
+    sa.sa_flags = 0;
     sa.sa_handler = SIG_IGN;
     sigaction(SIGPIPE, &sa, NULL);
 
@@ -124,8 +135,7 @@ feat_master_signals(void)
 }
 
 
-/* In a new child: the master's handlers and pipe are not its own. */
-static void
+void
 feat_master_child_reset(void)
 {
     size_t            k;
@@ -138,6 +148,11 @@ feat_master_child_reset(void)
     for (k = 0; k < FEAT_NELEMS(feat_master_signos); k++) {
         sigaction(feat_master_signos[k], &sa, NULL);
     }
+
+    /* "systemctl kill -s USR2" without --kill-whom=main reaches every
+     * process of the unit: only the master upgrades. */
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGUSR2, &sa, NULL);
 
     close(feat_master_pipe[0]);
     close(feat_master_pipe[1]);
@@ -263,7 +278,11 @@ feat_master_post(int kind, int no)
 }
 
 
-/* Spawns the post's child now, or when that fails, in a second. */
+/*
+ * Spawns the post's child now, or when that fails, in a second.  A new
+ * master's jobs process waits for the old master to be gone (one jobs
+ * process at a time delivers the outbox): it is looked at again shortly.
+ */
 static void
 feat_master_fill(int kind, int no)
 {
@@ -272,7 +291,11 @@ feat_master_fill(int kind, int no)
     p = feat_master_post(kind, no);
     p->pending = 0;
 
-    if (feat_master_spawn(kind, no) != FEAT_OK) {
+    if (kind == FEAT_CHILD_JOBS && feat_upgrade_waiting()) {
+        p->pending = 1;
+        p->respawn_at = feat_master_now() + FEAT_UPGRADE_LOOK;
+
+    } else if (feat_master_spawn(kind, no) != FEAT_OK) {
         p->pending = 1;
         p->respawn_at = feat_master_now() + 1;
     }
@@ -372,6 +395,10 @@ feat_master_reap(void)
                 break;
             }
         }
+
+        if (i == FEAT_MAX_CHILDREN) {
+            (void) feat_upgrade_reaped(pid, status);
+        }
     }
 }
 
@@ -381,7 +408,7 @@ feat_master_alive(void)
 {
     int  i, n;
 
-    n = 0;
+    n = feat_upgrade_pending();
     for (i = 0; i < FEAT_MAX_CHILDREN; i++) {
         n += feat_master_children[i].pid != 0;
     }
@@ -674,7 +701,12 @@ feat_master_init_modules(void)
 static void
 feat_master_cleanup(void)
 {
-    feat_listen_close();
+    /* Sockets another master serves on stay, with their files. */
+    if (feat_upgrade_sockets_ours()) {
+        feat_listen_close();
+    } else {
+        feat_listen_leave();
+    }
     feat_master_shared_free();
     feat_router_free();
 }
@@ -720,6 +752,18 @@ feat_master_signals_read(void)
             case SIGUSR1:
                 feat_master_reopen();
                 break;
+
+            case SIGUSR2:
+                feat_upgrade_start();
+                break;
+
+            case SIGWINCH:
+                if (feat_upgrade_retire_asked(
+                        (pid_t) feat_master_winch_from))
+                {
+                    feat_master_hand_over();
+                }
+                break;
             }
         }
     }
@@ -761,20 +805,21 @@ feat_master_loop(void)
 
 
 int
-feat_master_main(const char *conf_path)
+feat_master_main(const char *conf_path, char **argv)
 {
     int          i, rc, hashing;
     const char  *err;
 
     feat_master_conf = conf_path;
     feat_log_set_role("master");
+    feat_upgrade_args_keep(argv);
 
     if (feat_conf_load(conf_path, feat_modules, &err) != FEAT_OK) {
         feat_log(LOG_EMERG, 0, "%s", err);
         return 1;
     }
 
-    if (feat_log_open() != FEAT_OK) {
+    if (feat_log_open() != FEAT_OK || feat_upgrade_take_over() != FEAT_OK) {
         return 1;
     }
 
@@ -802,7 +847,7 @@ feat_master_main(const char *conf_path)
 
     if (feat_master_signals() != FEAT_OK
         || feat_listen_open() != FEAT_OK
-        || feat_listen_write_pid() != FEAT_OK)
+        || (feat_upgrade_sockets_ours() && feat_listen_write_pid() != FEAT_OK))
     {
         feat_log(LOG_EMERG, 0, "featcgi not started");
         feat_master_cleanup();
@@ -818,7 +863,7 @@ feat_master_main(const char *conf_path)
     }
     feat_master_fill(FEAT_CHILD_JOBS, 0);
     feat_master_publish();
-    (void) feat_notify("READY=1");
+    feat_upgrade_ready();
 
     rc = feat_master_loop();
 

@@ -13,6 +13,11 @@
  * connection still queued, and exits when the queue is empty; KILL comes
  * 10 s later.  A stop thus leaves nothing accepted and unanswered.  The
  * jobs process serves nobody and hears SIGTERM at once.
+ *
+ * An upgrade's hand over (upgrade.c) is a reload's retirement of every
+ * child with nobody to replace them here: the new master's workers serve
+ * on the same sockets, so nothing is unlinked.  The master exits once its
+ * children are gone, killing those that outlive FEAT_STOP_WAIT.
  */
 
 #include "config.h"
@@ -57,6 +62,7 @@ feat_master_kill_wait(void)
     pid_t  pid;
 
     feat_master_kill_kind(0, SIGKILL);
+    feat_upgrade_abandon(SIGKILL);
 
     while (feat_master_alive() > 0) {
         pid = waitpid(-1, &status, 0);
@@ -71,7 +77,12 @@ feat_master_kill_wait(void)
             if (feat_master_children[i].pid == pid) {
                 feat_master_children[i].retiring = 1;
                 feat_master_buried(&feat_master_children[i], status);
+                break;
             }
+        }
+
+        if (i == FEAT_MAX_CHILDREN) {
+            (void) feat_upgrade_reaped(pid, status);
         }
     }
 
@@ -140,6 +151,36 @@ feat_master_stop(void)
 
     /* The jobs process serves nobody: it may go at once. */
     feat_master_kill_kind(FEAT_CHILD_JOBS, SIGTERM);
+
+    /* A new master that is starting goes too: nobody is left to stop it. */
+    feat_upgrade_abandon(SIGTERM);
+}
+
+
+void
+feat_master_hand_over(void)
+{
+    int  i;
+
+    feat_log(LOG_NOTICE, 0, "upgrade: handing over: the workers finish "
+             "the requests in hand, then this master exits, leaving the "
+             "sockets to the new one");
+
+    feat_master_stopping = FEAT_MASTER_HANDOVER;
+    feat_stop_deadline = feat_master_now() + FEAT_STOP_WAIT;
+
+    for (i = 0; i < FEAT_MAX_CHILDREN; i++) {
+        feat_master_children[i].retiring = 1;
+        feat_master_children[i].retire_by = 0;
+    }
+
+    /*
+     * Retired as a reload retires them (SIGQUIT): the queue stays for the
+     * new workers, who share the socket.  The jobs process stops now; the
+     * new master starts its own once this one has exited.
+     */
+    feat_master_kill_kind(FEAT_CHILD_JOBS, SIGTERM);
+    feat_master_kill_kind(FEAT_CHILD_WORKER, SIGQUIT);
 }
 
 

@@ -23,6 +23,7 @@ package FeatTest;
 #     -env          { NAME => value } for featcgi and featctl (FEAT_CLOCK_SHIFT)
 #     -allow_log    [ qr/.../ ] error log lines a test provokes on purpose
 #     -no_start     write the files and migrate, start nothing ($t->start)
+#     -featcgi      the featcgi binary to run (default: the build's)
 #
 # Environment: FEAT_BUILDDIR (the build dir: featcgi, featctl, t/unit),
 # FEAT_NGINX (the nginx binary), FEAT_KEEP=1 (always keep the temp dir).
@@ -288,7 +289,8 @@ sub start {
     my $hash = $self->{conf}{hash_listen} // '';
     unlink($hash) if $hash ne '';
     $self->{pids}{featcgi} = $self->_spawn("$dir/log/featcgi.stderr",
-        $self->_child_env, "$self->{build}/featcgi", '-c', $self->{conf_file});
+        $self->_child_env, $self->{opt}{featcgi} // "$self->{build}/featcgi",
+        '-c', $self->{conf_file});
     $self->{stopped} = 0;
 
     # The master binds before it forks: the socket file is the signal.
@@ -401,6 +403,11 @@ sub port2 { return $_[0]{port2} }
 sub conf { return $_[0]{conf} }
 sub conf_file { return $_[0]{conf_file} }
 sub master_pid { return $_[0]{pids}{featcgi} }
+
+# After a binary upgrade the new master is the one to signal and stop; a
+# test that made itself a subreaper (prctl PR_SET_CHILD_SUBREAPER) gets it
+# as a child once the old master has exited, so stop() can reap it.
+sub set_master_pid { $_[0]{pids}{featcgi} = $_[1]; return $_[0] }
 sub nginx_pid { return $_[0]{pids}{nginx} }
 
 # Log lines from $t->dir/log/NAME ("featcgi-error.log", "nginx-access.log").
