@@ -22,6 +22,8 @@ use warnings;
 use lib 't/lib';
 use File::Copy qw(copy);
 use File::Temp qw(tempdir);
+use IO::Socket::UNIX;
+use Socket qw(SOCK_DGRAM);
 use FeatTest qw(load);
 use POSIX ();
 use Test::More;
@@ -61,11 +63,12 @@ sub install {
 }
 
 sub start_pool {
+    my (%env) = @_;
     my %users;
 
     install();
     my $t = FeatTest->new(-featcgi => $bin, workers => 2, hash_workers => 2,
-        pid_file => "$bindir/featcgi.pid");
+        pid_file => "$bindir/featcgi.pid", -env => \%env);
     for my $c (1 .. $clients) {
         my $phone = sprintf('1370000%04d', $c);
         $users{$c} = { account => $phone,
@@ -176,9 +179,24 @@ sub wrk_end {
     return ($n // 0, $failed);
 }
 
+# The service manager's side of sd_notify: what the masters said, in order.
+my $notify = IO::Socket::UNIX->new(Type => SOCK_DGRAM,
+    Local => "$bindir/notify") or die "notify socket: $!";
+$notify->blocking(0);
+
+sub notified {
+    my @msgs;
+
+    while (defined $notify->recv(my $msg, 4096)) {
+        last if $msg eq '';
+        push @msgs, $msg;
+    }
+    return @msgs;
+}
+
 # ---- the upgrade under load ------------------------------------------------
 
-my ($t, $u) = start_pool();
+my ($t, $u) = start_pool(NOTIFY_SOCKET => "$bindir/notify");
 my $old = $t->master_pid;
 my $sock_ino = (stat($t->{sock}))[1];
 my $hash_ino = (stat($t->{hash_sock}))[1];
@@ -271,9 +289,17 @@ is(scalar(keys %zones), 1, 'both masters stamp their logs in the same zone '
     . '(the new one started in the old one\'s, not the apps\' TZ)')
     or diag(join(' ', sort keys %zones));
 
+my @said = notified();
+is_deeply(\@said, [ 'READY=1', "MAINPID=$new\nREADY=1" ],
+    'the service manager heard READY=1, then MAINPID of the new master with '
+    . 'READY=1 (from the old one, its main process), and no STOPPING=1')
+    or diag(explain(\@said));
+
 # The new master is this test's child now (the subreaper): the harness
 # stops it with SIGTERM and checks its status, its children and the logs.
 $t->stop;
+is_deeply([ notified() ], [ 'STOPPING=1' ],
+    'the new master says STOPPING=1 at its stop');
 ok(!-e $t->{sock}, 'SIGTERM to the new master removes the socket file');
 
 # ---- failing new binaries: the old master serves on ------------------------

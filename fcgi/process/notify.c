@@ -4,7 +4,8 @@
  * Type=notify unit, puts the path of a datagram socket in NOTIFY_SOCKET
  * ("/run/systemd/notify", or "@name" for an abstract one); the master
  * sends "READY=1" once the pool serves, "RELOADING=1" and then "READY=1"
- * around a reload, and "STOPPING=1" when a stop begins.  Without
+ * around a reload, "STOPPING=1" when a stop begins, and "MAINPID=" with
+ * "READY=1" when a binary upgrade's new master takes over (upgrade.c).  Without
  * NOTIFY_SOCKET every call does nothing, so featcgi runs the same under a
  * shell, the tests or another supervisor.  Only the master calls it: the
  * variable is left in the environment, but a child never sends.

@@ -11,13 +11,14 @@
  * (FEATCGI_LISTEN, FEATCGI_HASH_LISTEN: listen.c), and FEATCGI_UPGRADE
  * names the old master.  The new master binds and removes none of them;
  * it starts its workers on the same sockets and, where a start says
- * READY=1, writes the pid file, tells the service manager MAINPID=<its
- * pid> and READY=1, and sends SIGWINCH to the old master.
+ * READY=1, writes the pid file and sends SIGWINCH to the old master.
  *
- * The old master then hands over (stop.c): its workers finish the request
- * in hand and leave what is queued to the new ones (they share the
- * socket), its jobs process stops, and it exits without removing the
- * sockets.  The new master starts its jobs process only once the old
+ * The old master, still the service manager's main process, tells it
+ * MAINPID=<the new one> and READY=1 (so the unit keeps NotifyAccess=main:
+ * no other process may change the service's state), then hands over
+ * (stop.c): its workers finish the request in hand and leave what is
+ * queued to the new ones (they share the socket), its jobs process stops,
+ * and it exits without removing the sockets.  The new master starts its jobs process only once the old
  * master has exited, so that one jobs process at a time delivers the
  * outbox (a jobs process resolves every row it claimed before it stops:
  * none is left "sending" for the new one to send again).
@@ -471,6 +472,8 @@ feat_upgrade_reaped(pid_t pid, int status)
 int
 feat_upgrade_retire_asked(pid_t from)
 {
+    char  state[64];
+
     if (feat_upgrade_child == 0 || from != feat_upgrade_child) {
         feat_log(LOG_NOTICE, 0, "SIGWINCH from pid %d, which is no new "
                  "master of this one: ignored", (int) from);
@@ -488,6 +491,11 @@ feat_upgrade_retire_asked(pid_t from)
 
     feat_log(LOG_NOTICE, 0, "upgrade: the new master (pid %d) serves",
              (int) from);
+
+    /* Said by the main process, before it exits: the manager's main
+     * process is the new master from now on. */
+    snprintf(state, sizeof(state), "MAINPID=%d\nREADY=1", (int) from);
+    (void) feat_notify(state);
 
     return 1;
 }
@@ -523,8 +531,6 @@ feat_upgrade_sockets_ours(void)
 void
 feat_upgrade_ready(void)
 {
-    char  state[64];
-
     if (feat_upgrade_from == 0) {
         (void) feat_notify("READY=1");
         return;
@@ -537,11 +543,6 @@ feat_upgrade_ready(void)
     if (feat_listen_write_pid() != FEAT_OK) {
         feat_log(LOG_ERR, 0, "upgrade: the pid file names no master now");
     }
-
-    /* Before the old master hears it: the service manager must know its
-     * new main process before the old one exits. */
-    snprintf(state, sizeof(state), "MAINPID=%d\nREADY=1", (int) getpid());
-    (void) feat_notify(state);
 
     if (!feat_upgrade_waiting()) {
         feat_log(LOG_WARNING, 0, "upgrade: the old master has exited "
