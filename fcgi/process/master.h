@@ -119,8 +119,7 @@ void feat_upgrade_start(void);
  * (logged: this master serves on), else 0. */
 int feat_upgrade_reaped(pid_t pid, int status);
 /* SIGWINCH from pid from: 1 when it is the new master asking this one
- * to retire (the service manager is told MAINPID; then
- * feat_master_hand_over), else 0 (logged, ignored). */
+ * to retire (then feat_master_hand_over), else 0 (logged, ignored). */
 int feat_upgrade_retire_asked(pid_t from);
 /* Old master: 1 while a new master is starting. */
 int feat_upgrade_pending(void);
@@ -131,7 +130,7 @@ void feat_upgrade_abandon(int sig);
  * removed. */
 int feat_upgrade_sockets_ours(void);
 /* Where a start is ready: READY=1; in a new master, the pid file and
- * SIGWINCH to the old master instead (which tells the manager). */
+ * SIGWINCH to the old master instead. */
 void feat_upgrade_ready(void);
 /* New master: 1 while the old master runs (no jobs process yet, no
  * upgrade of its own). */

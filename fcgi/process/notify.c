@@ -4,8 +4,9 @@
  * Type=notify unit, puts the path of a datagram socket in NOTIFY_SOCKET
  * ("/run/systemd/notify", or "@name" for an abstract one); the master
  * sends "READY=1" once the pool serves, "RELOADING=1" and then "READY=1"
- * around a reload, "STOPPING=1" when a stop begins, and "MAINPID=" with
- * "READY=1" when a binary upgrade's new master takes over (upgrade.c).  Without
+ * around a reload, and "STOPPING=1" when a stop begins.  A binary
+ * upgrade's new master says nothing until it is the main process: systemd
+ * learns it from the pid file (upgrade.c).  Without
  * NOTIFY_SOCKET every call does nothing, so featcgi runs the same under a
  * shell, the tests or another supervisor.  Only the master calls it: the
  * variable is left in the environment, but a child never sends.

@@ -13,12 +13,15 @@
  * it starts its workers on the same sockets and, where a start says
  * READY=1, writes the pid file and sends SIGWINCH to the old master.
  *
- * The old master, still the service manager's main process, tells it
- * MAINPID=<the new one> and READY=1 (so the unit keeps NotifyAccess=main:
- * no other process may change the service's state), then hands over
- * (stop.c): its workers finish the request in hand and leave what is
- * queued to the new ones (they share the socket), its jobs process stops,
- * and it exits without removing the sockets.  The new master starts its jobs process only once the old
+ * The old master then hands over (stop.c): its workers finish the request
+ * in hand and leave what is queued to the new ones (they share the
+ * socket), its jobs process stops, and it exits without removing the
+ * sockets.  systemd learns the new main process from the pid file
+ * (PIDFile=) when the old one exits, as with a forking daemon: the new
+ * master is its child by then.  A MAINPID= message would have named it
+ * while it was still the old master's child, which systemd then never
+ * waits for (at a stop it sends SIGTERM and at once SIGKILL); so under a
+ * service manager (NOTIFY_SOCKET) an upgrade needs "pid_file".  The new master starts its jobs process only once the old
  * master has exited, so that one jobs process at a time delivers the
  * outbox (a jobs process resolves every row it claimed before it stops:
  * none is left "sending" for the new one to send again).
@@ -205,6 +208,8 @@ feat_upgrade_take_over(void)
 static int
 feat_upgrade_allowed(void)
 {
+    const char  *pid_file;
+
     if (feat_upgrade_child != 0) {
         feat_log(LOG_NOTICE, 0, "upgrade: the new master (pid %d) is still "
                  "starting: SIGUSR2 ignored", (int) feat_upgrade_child);
@@ -225,6 +230,16 @@ feat_upgrade_allowed(void)
     if (feat_upgrade_path[0] == '\0') {
         feat_log(LOG_ERR, 0, "upgrade: the path this master was started "
                  "from is not known: SIGUSR2 ignored");
+        return 0;
+    }
+
+    pid_file = feat_conf_path(FEAT_CONF_PID_FILE);
+    if (getenv("NOTIFY_SOCKET") != NULL
+        && (pid_file == NULL || pid_file[0] == '\0'))
+    {
+        feat_log(LOG_ERR, 0, "upgrade: under a service manager it needs "
+                 "\"pid_file\" (the unit's PIDFile=), which names the new "
+                 "main process: SIGUSR2 ignored");
         return 0;
     }
 
@@ -472,8 +487,6 @@ feat_upgrade_reaped(pid_t pid, int status)
 int
 feat_upgrade_retire_asked(pid_t from)
 {
-    char  state[64];
-
     if (feat_upgrade_child == 0 || from != feat_upgrade_child) {
         feat_log(LOG_NOTICE, 0, "SIGWINCH from pid %d, which is no new "
                  "master of this one: ignored", (int) from);
@@ -491,11 +504,6 @@ feat_upgrade_retire_asked(pid_t from)
 
     feat_log(LOG_NOTICE, 0, "upgrade: the new master (pid %d) serves",
              (int) from);
-
-    /* Said by the main process, before it exits: the manager's main
-     * process is the new master from now on. */
-    snprintf(state, sizeof(state), "MAINPID=%d\nREADY=1", (int) from);
-    (void) feat_notify(state);
 
     return 1;
 }
@@ -538,8 +546,9 @@ feat_upgrade_ready(void)
 
     feat_upgrade_ready_yet = 1;
 
-    /* The pid file names this master from now on; the old one leaves a
-     * pid file that is not its own. */
+    /* The pid file names this master from now on (the service manager
+     * reads it when the old one exits); the old one leaves a pid file
+     * that is not its own. */
     if (feat_listen_write_pid() != FEAT_OK) {
         feat_log(LOG_ERR, 0, "upgrade: the pid file names no master now");
     }
