@@ -388,6 +388,61 @@ ok(-S $t->{sock} && (stat($t->{sock}))[1] == $sock_ino,
 is($st, 200, '... serving');
 $t->stop;
 
+# ---- one jobs process at a time delivers the outbox -------------------------
+
+# A jobs process starts by putting the outbox rows left "sending" (by a
+# crash) back to pending: it must not start while another one may be
+# sending.  Made certain here by stopping the old one (SIGSTOP): it cannot
+# exit until it is let go.
+
+# The children of master that hold neither listening socket: its jobs
+# processes (two if a new one started beside a retiring one).
+sub jobs_children {
+    my ($t, $master) = @_;
+    my @inodes = grep { defined } $t->_listen_inode,
+        $t->_listen_inode($t->{hash_sock});
+
+    return grep { my $p = $_; !grep { FeatTest::_has_fd_inode($p, $_) }
+        @inodes } FeatTest::_children($master);
+}
+
+install();
+$t = FeatTest->new(-featcgi => $bin, pid_file => "$bindir/featcgi.pid");
+$old = $t->master_pid;
+my ($old_j) = jobs_children($t, $old);
+kill('STOP', $old_j);
+$t->signal('HUP');
+ok($t->wait_for(sub { log_has($t, qr/reloaded: /) }, 60), 'a reload');
+is_deeply([ jobs_children($t, $old) ], [ $old_j ],
+    '... starts no jobs process while the old one runs');
+my (undef, undef, $hz) = $t->get('/healthz');
+is(ref($hz) eq 'HASH' ? $hz->{jobs}{pid} : undef, $old_j,
+    '... and /healthz names the old one meanwhile');
+kill('CONT', $old_j);
+ok($t->wait_for(sub { my @j = jobs_children($t, $old);
+    @j == 1 && $j[0] != $old_j }, 60), '... then, once it has exited, '
+    . 'a new one');
+
+($old_j) = jobs_children($t, $old);
+kill('STOP', $old_j);
+$t->signal('USR2');
+ok($t->wait_for(sub { log_has($t, qr/upgrade: handing over/) }, 60),
+    'an upgrade hands over');
+$new = pid_file();
+ok($t->wait_for(sub { my @k = grep { $_ != $new }
+    FeatTest::_children($old); @k == 1 && $k[0] == $old_j }, 60),
+    '... the old workers leave, the old jobs process (stopped) stays');
+is_deeply([ jobs_children($t, $new) ], [],
+    '... and the new master starts no jobs process meanwhile');
+ok(!defined(FeatTest::_wait_pid($old, 0)), '... while the old master waits');
+kill('CONT', $old_j);
+is(FeatTest::_wait_pid($old, 60), 0,
+    'the old master exits 0 once its jobs process has');
+$t->set_master_pid($new);
+ok($t->wait_for(sub { jobs_children($t, $new) == 1 }, 60),
+    '... then the new master starts its own');
+$t->stop;
+
 # ---- under a service manager, an upgrade needs the pid file ----------------
 
 # systemd learns the new main process from PIDFile=; without one it would

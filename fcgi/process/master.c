@@ -9,10 +9,11 @@
  * logged (with the route it was running, from a shared scoreboard) and
  * replaced at once, unless its post keeps dying young: then the respawn
  * backs off, 1 s doubling to 30 s.  QUIT stops at once, HUP reloads the
- * config and replaces each child by a new one forked before the old one is
- * told to retire (SIGQUIT: it ends after the request in hand, or is killed
- * 10 s later), so the socket always has acceptors, USR1 reopens the logs
- * here and in the children.  TERM/INT stop gracefully (stop.c); USR2
+ * config and replaces each worker by a new one forked before the old one
+ * is told to retire (SIGQUIT: it ends after the request in hand, or is
+ * killed 10 s later), so the socket always has acceptors, and the jobs
+ * process by one that starts once the old one has ended (one at a time
+ * delivers the outbox); USR1 reopens the logs here and in the children.  TERM/INT stop gracefully (stop.c); USR2
  * starts a new binary that takes over the sockets, and WINCH from it makes
  * this master hand over (upgrade.c).  The memory shared with the children
  * is shared.c's, and master.h what these files share.
@@ -40,7 +41,7 @@
 #define FEAT_JOBS_POST      FEAT_MAX_WORKERS            /* its post index */
 #define FEAT_YOUNG          10      /* a death before this age counts */
 #define FEAT_BACKOFF_MAX    30
-#define FEAT_UPGRADE_LOOK   0.05    /* s between looks at the old master */
+#define FEAT_JOBS_LOOK      0.05    /* s between looks at an old jobs one */
 
 /* A post is a worker number or the jobs process: what gets respawned. */
 struct feat_post {
@@ -278,10 +279,30 @@ feat_master_post(int kind, int no)
 }
 
 
+/* Whether a jobs process runs, a retiring one included. */
+static int
+feat_master_jobs_running(void)
+{
+    int  i;
+
+    for (i = 0; i < FEAT_MAX_CHILDREN; i++) {
+        if (feat_master_children[i].pid != 0
+            && feat_master_children[i].kind == FEAT_CHILD_JOBS)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
 /*
- * Spawns the post's child now, or when that fails, in a second.  A new
- * master's jobs process waits for the old master to be gone (one jobs
- * process at a time delivers the outbox): it is looked at again shortly.
+ * Spawns the post's child now, or when that fails, in a second.  One jobs
+ * process at a time delivers the outbox: a new one starts by putting the
+ * rows left "sending" back to pending, which must not catch those another
+ * is sending.  So it waits for a retiring one (a reload) and, in a new
+ * master, for the old master to be gone; it is looked at again shortly.
  */
 static void
 feat_master_fill(int kind, int no)
@@ -291,9 +312,11 @@ feat_master_fill(int kind, int no)
     p = feat_master_post(kind, no);
     p->pending = 0;
 
-    if (kind == FEAT_CHILD_JOBS && feat_upgrade_waiting()) {
+    if (kind == FEAT_CHILD_JOBS
+        && (feat_master_jobs_running() || feat_upgrade_waiting()))
+    {
         p->pending = 1;
-        p->respawn_at = feat_master_now() + FEAT_UPGRADE_LOOK;
+        p->respawn_at = feat_master_now() + FEAT_JOBS_LOOK;
 
     } else if (feat_master_spawn(kind, no) != FEAT_OK) {
         p->pending = 1;
@@ -515,10 +538,11 @@ feat_master_reload(void)
     }
 
     /*
-     * Each old child's replacement is forked before the old one hears
+     * Each old worker's replacement is forked before the old one hears
      * SIGQUIT, so the socket never lacks an acceptor; an old worker ends
      * after answering the request it holds, and leaves the queue to the
-     * new ones.
+     * new ones.  The new jobs process waits for the old one to end
+     * (feat_master_fill).
      */
     for (i = 0; i < count; i++) {
         c = NULL;

@@ -77,22 +77,33 @@ feat_master_shared_free(void)
 void
 feat_master_publish(void)
 {
-    int                 i, alive, jobs;
+    int                 i, alive, jobs, retiring;
     struct feat_child  *c;
 
     alive = 0;
     jobs = 0;
+    retiring = 0;
 
     for (i = 0; i < FEAT_MAX_CHILDREN; i++) {
         c = &feat_master_children[i];
-        if (c->pid == 0 || c->retiring) {
+        if (c->pid == 0) {
             continue;
         }
-        if (c->kind == FEAT_CHILD_WORKER) {
+        if (c->kind == FEAT_CHILD_JOBS) {
+            if (c->retiring) {
+                retiring = (int) c->pid;
+            } else {
+                jobs = (int) c->pid;
+            }
+        } else if (!c->retiring) {
             alive++;
-        } else {
-            jobs = (int) c->pid;
         }
+    }
+
+    /* A reload's new jobs process waits for the old one to end: until
+     * then the old one is the pool's. */
+    if (jobs == 0 && !feat_master_stopping) {
+        jobs = retiring;
     }
 
     feat_pool->workers = feat_master_workers;
