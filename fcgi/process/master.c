@@ -13,10 +13,11 @@
  * is told to retire (SIGQUIT: it ends after the request in hand, or is
  * killed 10 s later), so the socket always has acceptors, and the jobs
  * process by one that starts once the old one has ended (one at a time
- * delivers the outbox); USR1 reopens the logs here and in the children.  TERM/INT stop gracefully (stop.c); USR2
- * starts a new binary that takes over the sockets, and WINCH from it makes
- * this master hand over (upgrade.c).  The memory shared with the children
- * is shared.c's, and master.h what these files share.
+ * delivers the outbox); USR1 reopens the logs here and in the children.
+ * TERM/INT stop gracefully (stop.c); USR2 starts a new binary that takes
+ * over the sockets, and WINCH from it makes this master hand over
+ * (upgrade.c).  The memory shared with the children is shared.c's, and
+ * master.h what these files share.
  */
 
 #include "config.h"

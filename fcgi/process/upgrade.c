@@ -21,10 +21,11 @@
  * master is its child by then.  A MAINPID= message would have named it
  * while it was still the old master's child, which systemd then never
  * waits for (at a stop it sends SIGTERM and at once SIGKILL); so under a
- * service manager (NOTIFY_SOCKET) an upgrade needs "pid_file".  The new master starts its jobs process only once the old
- * master has exited, so that one jobs process at a time delivers the
- * outbox (a jobs process resolves every row it claimed before it stops:
- * none is left "sending" for the new one to send again).
+ * service manager (NOTIFY_SOCKET) an upgrade needs "pid_file".  The new
+ * master starts its jobs process only once the old master has exited, so
+ * that one jobs process at a time delivers the outbox (a jobs process
+ * resolves every row it claimed before it stops: none is left "sending"
+ * for the new one to send again).
  *
  * A new master that exits before it is ready leaves the old one serving,
  * which logs how it ended.  A second SIGUSR2 while an upgrade is under way
