@@ -410,9 +410,13 @@ install();
 $t = FeatTest->new(-featcgi => $bin, pid_file => "$bindir/featcgi.pid");
 $old = $t->master_pid;
 my ($old_j) = jobs_children($t, $old);
+my @old_w = ($t->worker_pids, $t->hash_worker_pids);
 kill('STOP', $old_j);
 $t->signal('HUP');
-ok($t->wait_for(sub { log_has($t, qr/reloaded: /) }, 60), 'a reload');
+# Once the old workers are gone: one that is exiting has closed its
+# sockets already and would pass for a jobs process.
+ok($t->wait_for(sub { log_has($t, qr/reloaded: /)
+    && !grep { kill(0, $_) } @old_w }, 60), 'a reload');
 is_deeply([ jobs_children($t, $old) ], [ $old_j ],
     '... starts no jobs process while the old one runs');
 my (undef, undef, $hz) = $t->get('/healthz');
