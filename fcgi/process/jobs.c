@@ -246,27 +246,32 @@ feat_jobs_backup_run(struct feat_jobs_backup *jb)
     }
 
     if (rc != FEAT_OK) {
-        feat_jobs_backup_failed(jb, feat_backup_error(jb->copy));
+        /* the copy's files are gone before the failure is told: who
+         * reads the log then finds nothing half-written */
+        snprintf(err, sizeof(err), "%s", feat_backup_error(jb->copy));
+        feat_backup_close(jb->copy);
+        jb->copy = NULL;
+        feat_jobs_backup_failed(jb, err);
 
-    } else {
-        name = feat_backup_name_of(jb->copy);
-        feat_log(LOG_NOTICE, 0, "backup: %s/%s written (%d pages in %lld "
-                 "ms, the longest slice %lld ms)", jb->dir, name,
-                 feat_backup_pages(jb->copy), feat_jobs_mono_ms() - jb->began,
-                 jb->longest);
-
-        if (feat_pool != NULL) {
-            snprintf(feat_pool->backup_file, sizeof(feat_pool->backup_file),
-                     "%s", name);
-            feat_pool->backup_error[0] = '\0';
-            feat_pool->backup_ok_at = (long long) jb->started;
-            feat_pool->backup_ok = 1;
-            feat_pool->backup_at = (long long) jb->started;
-            feat_pool->backup_running = 0;
-        }
+        return 0;
     }
 
-    /* a copy that failed is removed here */
+    name = feat_backup_name_of(jb->copy);
+    feat_log(LOG_NOTICE, 0, "backup: %s/%s written (%d pages in %lld "
+             "ms, the longest slice %lld ms)", jb->dir, name,
+             feat_backup_pages(jb->copy), feat_jobs_mono_ms() - jb->began,
+             jb->longest);
+
+    if (feat_pool != NULL) {
+        snprintf(feat_pool->backup_file, sizeof(feat_pool->backup_file),
+                 "%s", name);
+        feat_pool->backup_error[0] = '\0';
+        feat_pool->backup_ok_at = (long long) jb->started;
+        feat_pool->backup_ok = 1;
+        feat_pool->backup_at = (long long) jb->started;
+        feat_pool->backup_running = 0;
+    }
+
     feat_backup_close(jb->copy);
     jb->copy = NULL;
 
