@@ -535,7 +535,11 @@ walk('feat POST /api/pay/order/ (product)', 'feat',
     ok => \&feat_created);
 
 # A COMPLETED project whose first order has expired, still UNPAID in the
-# table: the new order stores that one CLOSED first.
+# table: the new order stores that one CLOSED first.  The jobs process is
+# held meanwhile: its sweep would close those expired orders itself, in
+# the middle of a walk, between its two snapshots.
+my $held_jobs = $t->jobs_pid // die 'no jobs process to hold';
+kill 'STOP', $held_jobs;
 walk('feat POST /api/pay/order/ (project)', 'feat',
     setup => sub {
         my $c = service_project('CLOSED');
@@ -563,6 +567,7 @@ walk('feat POST /api/pay/order/ (project)', 'feat',
 $t->dbh->do('UPDATE pay_order SET status = 200, closed_at = expires_at,'
     . ' updated_at = ? WHERE status = 0 AND expires_at <= ?',
     undef, time, time);
+kill 'CONT', $held_jobs;
 
 # ---- feat payments: paying through a fake WeChat Pay ----------------------
 
