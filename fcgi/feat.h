@@ -135,7 +135,10 @@ int feat_json_raw_member(const char *body, size_t n, const char *key,
       "payment unavailable")                                                 \
     X(PAY_GATEWAY, LOG_WARNING, "支付网关错误", "payment gateway error")    \
     X(UNAVAILABLE, LOG_WARNING, "服务暂时不可用, 请稍后再试",                \
-      "service temporarily unavailable")
+      "service temporarily unavailable")                                     \
+    X(TOTP, LOG_INFO, "需要正确的动态验证码",                                \
+      "a valid one-time code is required")                                   \
+    X(CSRF, LOG_INFO, "缺少或错误的CSRF令牌", "missing or wrong CSRF token")
 
 enum feat_error {
     FEAT_E_NONE = 0,
@@ -164,6 +167,7 @@ const struct feat_error_info *feat_error_info(enum feat_error e);
 #define FEAT_V1      0x02
 #define FEAT_FEAT    0x04
 #define FEAT_OAUTH2  0x08    /* the /o/ endpoints: RFC 6749 §5.2 errors */
+#define FEAT_ADMIN   0x10    /* /admin/api/: the console's JSON API */
 
 /* Authorization header forms a dialect accepts; accounts checks them. */
 #define FEAT_AUTH_TOKEN   0x01   /* "Token <t>" */
@@ -220,9 +224,17 @@ struct feat_dialect {
                                             long long total, cJSON *items);
     /* a time in the dialect's form, in the arena */
     const char                     *(*time)(struct feat_arena *a, time_t t);
+    /* a path under this prefix is the dialect's whatever its shape (a
+     * trailing slash included), or NULL */
+    const char                       *prefix;
+    /* headers of every answer, success or error, ending in { NULL, NULL };
+     * may be NULL */
+    const struct feat_header         *headers;
+    /* a body must be JSON: any other type is refused (FEAT_E_MEDIA_TYPE) */
+    int                               json_only;
 };
 
-/* NULL-terminated, v2 v1 feat oauth2. */
+/* NULL-terminated, v2 v1 feat oauth2 admin. */
 extern const struct feat_dialect *const feat_dialects[];
 
 /* The dialect of id; an unknown id logs an alert and answers v2's.  Never
@@ -258,6 +270,9 @@ const char *feat_error_text(struct feat_req *r, enum feat_error e);
 #define FEAT_SCOPE_NONE  0x0100  /* needs no scope: revoking one's own token;
                                     every other session route needs read
                                     (GET) or write (other methods) */
+#define FEAT_MANAGER     0x0200  /* a manager's console session (admin), and
+                                    its CSRF token on every method but GET;
+                                    fills r->manager_id */
 #define FEAT_ANY_DIALECT 0x1000  /* served whichever dialects are on (an
                                     operator's route: /healthz) */
 /* The common case: a session token that belongs to a user. */
@@ -311,9 +326,13 @@ struct feat_module {
     int                     (*init_worker)(sqlite3 *db);
     void                    (*exit_worker)(void);
     /*
-     * Set by the one module that owns credentials (accounts): checks the
-     * Authorization header for the route's flags, fills r->user_id,
-     * r->session_id and r->scope, and answers FEAT_OK or an error.
+     * Set by a module that owns credentials: checks them for the route's
+     * flags and answers FEAT_E_NONE or the error to fail with.  The
+     * runtime calls the hook of the module whose auth_flags hold one of
+     * the route's credential flags: accounts' for FEAT_SESSION and
+     * FEAT_JWT (the Authorization header: r->user_id, r->session_id,
+     * r->scope), admin's for FEAT_MANAGER (the console's cookie:
+     * r->manager_id).
      */
     enum feat_error         (*authenticate)(struct feat_req *r,
                                             unsigned flags);
@@ -330,6 +349,9 @@ struct feat_module {
     const struct feat_setting  *settings;
     /* the delivery channel it sends pushes through, or NULL */
     const struct feat_push_provider  *push;
+    /* the route flags whose credentials authenticate checks (FEAT_SESSION,
+     * FEAT_JWT, FEAT_MANAGER); 0 without the hook */
+    unsigned                  auth_flags;
 };
 
 /* NULL-terminated list in fcgi/process/modules.c */
@@ -480,7 +502,9 @@ struct feat_req {
     const char               *scope;       /* space-separated, or NULL */
     const char               *token;       /* the credential presented */
     const void               *user_row;    /* the authenticating module's
-                                              user row (FEAT_USER_ROW) */
+                                              user row (FEAT_USER_ROW), or
+                                              its manager row (admin) */
+    sqlite3_int64             manager_id;  /* FEAT_MANAGER: 0: none */
 
     const char               *bad_field;   /* set by feat_in_* on error */
     const char               *bad_reason;
@@ -500,6 +524,13 @@ struct feat_req {
  * r->bad_field ("body") and r->bad_reason set.
  */
 int feat_req_body(struct feat_req *r);
+/*
+ * Makes app id the request's app (r->app), as if nginx had named it: the
+ * admin API's "/admin/api/apps/{app}/" routes, once the manager may see
+ * it.  FEAT_E_NONE, FEAT_E_UNKNOWN_APP (no such app; r->app unchanged) or
+ * FEAT_E_INTERNAL (logged).  (protocol/app.c)
+ */
+enum feat_error feat_app_select(struct feat_req *r, const char *id);
 /* A request header by its HTTP name ("X-App-Id"), or NULL. */
 const char *feat_req_header(struct feat_req *r, const char *name);
 /* A path parameter ("{id}") by name, or NULL. */
@@ -1025,6 +1056,9 @@ struct feat_push_provider {
  */
 int feat_audit(sqlite3 *db, const char *app, sqlite3_int64 user_id,
     const char *action, const char *fmt, ...);
+/* feat_audit with the detail's pairs in ap. */
+int feat_audit_v(sqlite3 *db, const char *app, sqlite3_int64 user_id,
+    const char *action, const char *fmt, va_list ap);
 /* Where the next events come from: the client address ("" for none) and
  * the actor ("user" for a request, the operator's Unix user for
  * featctl); both are copied (at most 63 bytes), kept by core/log.c.
@@ -1280,8 +1314,8 @@ struct feat_conf_option {
     X(BUSY_TIMEOUT, "busy_timeout", INT, "5000",                              \
       "SQLite busy timeout (ms)")                                             \
     X(DATABASE, "database", PATH, "featcgi.db", "SQLite database file")       \
-    X(DIALECTS, "dialects", STR, "v2 v1 feat",                                \
-      "dialects served (v2 v1 feat)")                                         \
+    X(DIALECTS, "dialects", STR, "v2 v1 feat admin",                          \
+      "dialects served (v2 v1 feat admin)")                                   \
     X(ERROR_LOG, "error_log", PATH, "stderr", "error log path, or stderr")    \
     X(FILE_GROUP, "file_group", STR, "",                                      \
       "group that may read the database and its -wal, -shm (0640)")          \

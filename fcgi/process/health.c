@@ -337,5 +337,6 @@ const struct feat_module  feat_health_module = {
     feat_health_conf,
     NULL,
     NULL,
-    NULL
+    NULL,
+    0
 };

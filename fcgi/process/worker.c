@@ -90,13 +90,15 @@ feat_worker_signals(void)
 }
 
 
+/* The module whose authenticate hook checks the credentials that flags
+ * (a route's) ask for, or NULL. */
 static const struct feat_module *
-feat_worker_auth_module(void)
+feat_worker_auth_module(unsigned flags)
 {
     const struct feat_module *const  *m;
 
     for (m = feat_modules; *m != NULL; m++) {
-        if ((*m)->authenticate != NULL) {
+        if ((*m)->authenticate != NULL && ((*m)->auth_flags & flags)) {
             return *m;
         }
     }
@@ -253,8 +255,19 @@ feat_worker_run(struct feat_req *r, const struct feat_route *rt)
         return;
     }
 
-    if (rt->flags & (FEAT_SESSION | FEAT_JWT)) {
-        auth = feat_worker_auth_module();
+    /* a JSON-only dialect (admin) takes no form body */
+    if (feat_dialect(rt->dialect)->json_only && r->body_len > 0
+        && r->json == NULL)
+    {
+        feat_fail(r, FEAT_E_MEDIA_TYPE, "a body of type \"%s\"",
+                  r->content_type != NULL ? r->content_type : "");
+        return;
+    }
+
+    if (rt->flags & (FEAT_SESSION | FEAT_JWT | FEAT_MANAGER)) {
+        auth = feat_worker_auth_module(rt->flags
+                                       & (FEAT_SESSION | FEAT_JWT
+                                          | FEAT_MANAGER));
         if (auth == NULL) {
             feat_fail(r, FEAT_E_INTERNAL, "no module authenticates");
             return;

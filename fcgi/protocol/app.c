@@ -72,3 +72,34 @@ feat_app_resolve(struct feat_req *r)
 
     return rc == FEAT_DECLINED ? FEAT_E_UNKNOWN_APP : FEAT_E_INTERNAL;
 }
+
+
+enum feat_error
+feat_app_select(struct feat_req *r, const char *id)
+{
+    int                     rc;
+    sqlite3                *db;
+    const struct feat_app  *app;
+
+    if (id == NULL || strlen(id) > FEAT_APP_ID_MAX) {
+        return FEAT_E_UNKNOWN_APP;
+    }
+
+    db = feat_db();
+    if (db == NULL) {
+        feat_log(LOG_ALERT, 0, "no database connection");
+        return FEAT_E_INTERNAL;
+    }
+
+    rc = feat_settings_app(db, id, &app);
+    if (rc == FEAT_DECLINED) {
+        return FEAT_E_UNKNOWN_APP;
+    }
+    if (rc != FEAT_OK) {
+        return FEAT_E_INTERNAL;
+    }
+
+    r->app = app;
+
+    return FEAT_E_NONE;
+}

@@ -1,8 +1,9 @@
 /*
  * dialect.c: the one place that knows what a dialect is.
  *
- * featcgi speaks four dialects: v2 (2019), v1 (2018), feat, and OAuth2 for
- * the /o/ endpoints (RFC 6749 §5.2 errors).  Each is one struct
+ * featcgi speaks five dialects: v2 (2019), v1 (2018), feat, OAuth2 for
+ * the /o/ endpoints (RFC 6749 §5.2 errors) and admin, the console's JSON
+ * API under /admin/api/.  Each is one struct
  * feat_dialect below: its name, the unmatched paths it answers by their
  * shape, the Authorization forms it accepts, the envelope of a success,
  * the body of an error, its paging arguments and page object, its time
@@ -128,6 +129,8 @@ static const struct feat_dialect_error  feat_v2_errors[FEAT_E_LAST] = {
     [FEAT_E_PAY_UNAVAILABLE] = { 200, 10000, NULL, V2_10000, NULL },
     [FEAT_E_PAY_GATEWAY]    = { 200, 10000, NULL, V2_10000, NULL },
     [FEAT_E_UNAVAILABLE]    = { 503, 10000, NULL, V2_10000, NULL },
+    [FEAT_E_TOTP]           = { 200, 10004, NULL, V2_10004, NULL },
+    [FEAT_E_CSRF]           = { 200, 10003, NULL, V2_10003, NULL },
 };
 
 /* v1: the same HTTP statuses as v2; the seed fixes 10002, 10005, 10012,
@@ -174,6 +177,8 @@ static const struct feat_dialect_error  feat_v1_errors[FEAT_E_LAST] = {
     [FEAT_E_PAY_UNAVAILABLE] = { 200, 10000, NULL, NULL, NULL },
     [FEAT_E_PAY_GATEWAY]    = { 200, 10000, NULL, NULL, NULL },
     [FEAT_E_UNAVAILABLE]    = { 503, 10000, NULL, NULL, NULL },
+    [FEAT_E_TOTP]           = { 200, 10001, NULL, NULL, NULL },
+    [FEAT_E_CSRF]           = { 200, 10007, NULL, NULL, NULL },
 };
 
 /* feat: the HTTP status carries the outcome, "code" names it (API.md
@@ -224,6 +229,8 @@ static const struct feat_dialect_error  feat_feat_errors[FEAT_E_LAST] = {
                                 NULL },
     [FEAT_E_UNAVAILABLE]    = { 503, 0, "service_unavailable", NULL,
                                 NULL },
+    [FEAT_E_TOTP]           = { 401, 0, "authentication_failed", NULL, NULL },
+    [FEAT_E_CSRF]           = { 403, 0, "permission_denied", NULL, NULL },
 };
 
 /*
@@ -285,8 +292,67 @@ static const struct feat_dialect_error  feat_oauth2_errors[FEAT_E_LAST] = {
                                 NULL },
     [FEAT_E_UNAVAILABLE]    = { 503, 0, "temporarily_unavailable", NULL,
                                 NULL },
+    [FEAT_E_TOTP]           = { 400, 0, "invalid_grant", NULL, NULL },
+    [FEAT_E_CSRF]           = { 400, 0, "invalid_request", NULL, NULL },
 };
 
+
+/*
+ * admin: the console's API (/admin/api/, featcgi-api(7) "ADMIN API"): the
+ * HTTP status carries the outcome, "code" names it in snake case.  An
+ * app the manager may not see is not found, never forbidden: no oracle
+ * of other tenants' ids.
+ */
+#define ADMIN_NO_SESSION   "请先登录", "sign in first"
+#define ADMIN_CREDENTIALS  "用户名或密码错误", "wrong login or password"
+
+static const struct feat_dialect_error  feat_admin_errors[FEAT_E_LAST] = {
+    /*                        status     code */
+    [FEAT_E_INTERNAL]       = { 500, 0, "internal", NULL, NULL },
+    [FEAT_E_NOT_FOUND]      = { 404, 0, "not_found", NULL, NULL },
+    [FEAT_E_NO_ROUTE]       = { 404, 0, "not_found", NULL, NULL },
+    [FEAT_E_METHOD]         = { 405, 0, "method_not_allowed", NULL, NULL },
+    [FEAT_E_FORBIDDEN]      = { 403, 0, "forbidden", NULL, NULL },
+    [FEAT_E_UNKNOWN_APP]    = { 404, 0, "not_found", NULL, NULL },
+    [FEAT_E_DISABLED]       = { 403, 0, "forbidden", NULL, NULL },
+    [FEAT_E_SCOPE]          = { 403, 0, "forbidden", NULL, NULL },
+    [FEAT_E_NO_TOKEN]       = { 401, 0, "no_session", ADMIN_NO_SESSION },
+    [FEAT_E_BAD_TOKEN]      = { 401, 0, "no_session", ADMIN_NO_SESSION },
+    [FEAT_E_TOKEN_EXPIRED]  = { 401, 0, "no_session", ADMIN_NO_SESSION },
+    [FEAT_E_BAD_FIELD]      = { 400, 0, "bad_field", NULL, NULL },
+    [FEAT_E_BAD_ACCOUNT]    = { 400, 0, "bad_field", NULL, NULL },
+    [FEAT_E_TOO_LARGE]      = { 413, 0, "too_large", NULL, NULL },
+    [FEAT_E_MEDIA_TYPE]     = { 415, 0, "media_type", NULL, NULL },
+    [FEAT_E_NOT_REGISTERED] = { 401, 0, "bad_credentials",
+                                ADMIN_CREDENTIALS },
+    [FEAT_E_WRONG_PASSWORD] = { 401, 0, "bad_credentials",
+                                ADMIN_CREDENTIALS },
+    [FEAT_E_BAD_CODE]       = { 400, 0, "bad_field", NULL, NULL },
+    [FEAT_E_REGISTERED]     = { 409, 0, "conflict", NULL, NULL },
+    [FEAT_E_BOUND]          = { 409, 0, "conflict", NULL, NULL },
+    [FEAT_E_TOO_FREQUENT]   = { 429, 0, "too_frequent", NULL, NULL },
+    [FEAT_E_LOCKED]         = { 429, 0, "locked", NULL, NULL },
+    [FEAT_E_BUSY]           = { 429, 0, "busy", NULL, NULL },
+    [FEAT_E_SMS_ARREARS]    = { 503, 0, "unavailable", NULL, NULL },
+    [FEAT_E_SMS_FAILED]     = { 503, 0, "unavailable", NULL, NULL },
+    [FEAT_E_SMS_DOWN]       = { 503, 0, "unavailable", NULL, NULL },
+    [FEAT_E_MAIL_DOWN]      = { 503, 0, "unavailable", NULL, NULL },
+    [FEAT_E_WRONG_STATE]    = { 409, 0, "wrong_state", NULL, NULL },
+    [FEAT_E_PERMIT]         = { 400, 0, "bad_field", NULL, NULL },
+    [FEAT_E_UPLOAD]         = { 400, 0, "bad_field", NULL, NULL },
+    [FEAT_E_UPSTREAM]       = { 503, 0, "unavailable", NULL, NULL },
+    [FEAT_E_BAD_REQUEST]    = { 400, 0, "bad_request", NULL, NULL },
+    [FEAT_E_CLIENT]         = { 401, 0, "bad_credentials", NULL, NULL },
+    [FEAT_E_GRANT]          = { 400, 0, "bad_field", NULL, NULL },
+    [FEAT_E_CLIENT_GRANT]   = { 403, 0, "forbidden", NULL, NULL },
+    [FEAT_E_GRANT_TYPE]     = { 400, 0, "bad_field", NULL, NULL },
+    [FEAT_E_PAY_METHOD]     = { 400, 0, "bad_field", NULL, NULL },
+    [FEAT_E_PAY_UNAVAILABLE] = { 503, 0, "unavailable", NULL, NULL },
+    [FEAT_E_PAY_GATEWAY]    = { 502, 0, "upstream", NULL, NULL },
+    [FEAT_E_UNAVAILABLE]    = { 503, 0, "unavailable", NULL, NULL },
+    [FEAT_E_TOTP]           = { 401, 0, "totp_required", NULL, NULL },
+    [FEAT_E_CSRF]           = { 403, 0, "csrf", NULL, NULL },
+};
 
 /* ---- envelopes and error bodies ------------------------------------------ */
 
@@ -341,6 +407,79 @@ feat_oauth2_envelope(cJSON *data)
 {
     return data != NULL ? data : cJSON_CreateObject();
 }
+
+
+/*
+ * admin: {"data":...}, and a list page as it is: {"data":[...],"total",
+ * "page","size"}.  The page hook marks its object by a name that the
+ * envelope alone knows (a top-level item's name is never printed), so
+ * no data object can pass for a page by its members.
+ */
+static const char  feat_admin_page_mark[] = "feat admin page";
+
+static cJSON *
+feat_admin_envelope(cJSON *data)
+{
+    cJSON  *env;
+
+    if (data != NULL && data->string == feat_admin_page_mark) {
+        data->string = NULL;
+        data->type &= ~cJSON_StringIsConst;
+        return data;
+    }
+
+    env = cJSON_CreateObject();
+    cJSON_AddItemToObject(env, "data",
+                          data != NULL ? data : cJSON_CreateObject());
+
+    return env;
+}
+
+
+/* admin: {"error":{"code","message"}}, and "field" for a field error */
+static cJSON *
+feat_admin_error(struct feat_arena *a, const struct feat_dialect_error *row,
+    const char *text, const char *field, const char *reason)
+{
+    cJSON  *body, *err;
+
+    (void) a;
+    (void) reason;
+
+    body = cJSON_CreateObject();
+    err = cJSON_AddObjectToObject(body, "error");
+    cJSON_AddStringToObject(err, "code", row->code);
+    cJSON_AddStringToObject(err, "message", text);
+
+    if (field != NULL) {
+        cJSON_AddStringToObject(err, "field", field);
+    }
+
+    return body;
+}
+
+
+/* admin: a refusal for want of a hashing slot says when to try again
+ * (a lockout's Retry-After is the sign-in's: the window is accounts'). */
+static void
+feat_admin_error_headers(struct feat_req *r,
+    const struct feat_dialect_error *row)
+{
+    if (row == &feat_admin_errors[FEAT_E_BUSY]) {
+        feat_reply_header(r, "Retry-After", "1");
+    }
+}
+
+
+/* The admin answers' headers, on every answer (the contract's). */
+static const struct feat_header  feat_admin_headers[] = {
+    { "Cache-Control", "no-store" },
+    { "X-Content-Type-Options", "nosniff" },
+    { "X-Frame-Options", "DENY" },
+    { "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'" },
+    { "Referrer-Policy", "no-referrer" },
+    { NULL, NULL }
+};
 
 
 /* v2 {"code","message","data":{}}, v1 without data; a field error names
@@ -520,6 +659,28 @@ feat_page_linked(struct feat_req *r, const struct feat_page *pg,
 }
 
 
+/* admin: {"data":[...],"total","page","size"}, marked for the envelope */
+static cJSON *
+feat_page_admin(struct feat_req *r, const struct feat_page *pg,
+    long long total, cJSON *items)
+{
+    cJSON  *o;
+
+    (void) r;
+
+    o = cJSON_CreateObject();
+    cJSON_AddItemToObject(o, "data", items);
+    cJSON_AddNumberToObject(o, "total", (double) total);
+    cJSON_AddNumberToObject(o, "page", (double) pg->page);
+    cJSON_AddNumberToObject(o, "size", (double) pg->size);
+
+    o->string = (char *) feat_admin_page_mark;
+    o->type |= cJSON_StringIsConst;
+
+    return o;
+}
+
+
 const char *
 feat_time(struct feat_req *r, time_t t)
 {
@@ -602,9 +763,29 @@ static const struct feat_dialect  feat_dialect_oauth2 = {
     .time = feat_time_iso
 };
 
+/* The console's API: its own prefix whatever the shape, JSON only, the
+ * contract's headers on every answer; the manager's credential is a
+ * cookie (modules/admin), so no Authorization form. */
+static const struct feat_dialect  feat_dialect_admin = {
+    .id = FEAT_ADMIN,
+    .name = "admin",
+    .switch_name = "admin",
+    .errors = feat_admin_errors,
+    .envelope = feat_admin_envelope,
+    .error = feat_admin_error,
+    .error_headers = feat_admin_error_headers,
+    .page_arg = "page",
+    .size_arg = "size",
+    .page = feat_page_admin,
+    .time = feat_time_iso,
+    .prefix = "/admin/api/",
+    .headers = feat_admin_headers,
+    .json_only = 1
+};
+
 const struct feat_dialect *const  feat_dialects[] = {
     &feat_dialect_v2, &feat_dialect_v1, &feat_dialect_feat,
-    &feat_dialect_oauth2, NULL
+    &feat_dialect_oauth2, &feat_dialect_admin, NULL
 };
 
 
@@ -620,6 +801,8 @@ feat_dialect(unsigned id)
         return &feat_dialect_feat;
     case FEAT_OAUTH2:
         return &feat_dialect_oauth2;
+    case FEAT_ADMIN:
+        return &feat_dialect_admin;
     default:
         feat_log(LOG_ALERT, 0, "no dialect %u", id);
         return &feat_dialect_v2;

@@ -179,11 +179,21 @@ feat_dialect_of_path(const char *path)
 unsigned
 feat_dialect_of_shape(const char *path)
 {
-    size_t    len, i, best;
-    unsigned  d;
+    size_t                             len, i, best;
+    unsigned                           d;
+    const struct feat_dialect *const  *dp;
 
     if (path == NULL || path[0] == '\0') {
         return feat_dialect_shaped(FEAT_SHAPE_REST);
+    }
+
+    /* a dialect's own prefix wins over every shape (admin's) */
+    for (dp = feat_dialects; *dp != NULL; dp++) {
+        if ((*dp)->prefix != NULL
+            && strncmp(path, (*dp)->prefix, strlen((*dp)->prefix)) == 0)
+        {
+            return (*dp)->id;
+        }
     }
 
     len = strlen(path);
@@ -387,10 +397,11 @@ feat_prefix_cmp(const void *a, const void *b)
 static void
 feat_nginx_dialect_map(FILE *f, const char *var, int raw)
 {
-    char                key[FEAT_NGINX_KEY_MAX];
-    size_t              i, n;
-    unsigned            shaped;
-    struct feat_prefix  sorted[FEAT_PREFIXES_MAX];
+    char                               key[FEAT_NGINX_KEY_MAX];
+    size_t                             i, n;
+    unsigned                           shaped;
+    struct feat_prefix                 sorted[FEAT_PREFIXES_MAX];
+    const struct feat_dialect *const  *d;
 
     fprintf(f, "map $%s $%s {\n", raw ? "request_uri" : "uri", var);
 
@@ -402,6 +413,14 @@ feat_nginx_dialect_map(FILE *f, const char *var, int raw)
         fprintf(f, "    %-22s %s;\n",
                 feat_nginx_key(key, feat_exceptions[i].prefix, 0, raw),
                 feat_dialect(feat_exceptions[i].dialect)->name);
+    }
+
+    /* the dialects' own prefixes, before the shapes */
+    for (d = feat_dialects; *d != NULL; d++) {
+        if ((*d)->prefix != NULL) {
+            fprintf(f, "    %-22s %s;\n",
+                    feat_nginx_key(key, (*d)->prefix, 1, raw), (*d)->name);
+        }
     }
 
     shaped = feat_dialect_shaped(FEAT_SHAPE_SLASH);

@@ -121,9 +121,10 @@ static int
 feat_reply_raw(struct feat_req *r, int status, const char *type,
     const char *text, size_t len)
 {
-    struct feat_buf  b;
-    FCGX_Stream     *out;
-    char             line[16];
+    struct feat_buf            b;
+    FCGX_Stream               *out;
+    const struct feat_header  *h;
+    char                       line[16];
     size_t           n;
     int              i, k;
 
@@ -147,6 +148,12 @@ feat_reply_raw(struct feat_req *r, int status, const char *type,
         feat_buf_header(&b, "Content-Type", type);
     }
     feat_buf_header(&b, "X-Request-Id", r->request_id);
+
+    /* the dialect's own, on every answer it gives (admin's) */
+    h = feat_dialect(r->dialect)->headers;
+    for (; h != NULL && h->name != NULL; h++) {
+        feat_buf_header(&b, h->name, h->value);
+    }
 
     for (i = 0; i < r->nheaders; i++) {
         feat_buf_header(&b, r->headers[i].name, r->headers[i].value);

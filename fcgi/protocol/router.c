@@ -512,7 +512,7 @@ feat_router_print(FILE *f)
         { FEAT_UPLOAD, "upload" },   { FEAT_SCOPE_PAY, "pay" },
         { FEAT_USER, "user" },       { FEAT_RAW_BODY, "raw" },
         { FEAT_SCOPE_NONE, "noscope" },
-        { FEAT_ANY_DIALECT, "any" },
+        { FEAT_MANAGER, "manager" }, { FEAT_ANY_DIALECT, "any" },
     };
     struct feat_route_entry  *sorted;
     char                      fl[80], names[16];

@@ -73,18 +73,30 @@ int
 feat_audit(sqlite3 *db, const char *app, sqlite3_int64 user_id,
     const char *action, const char *fmt, ...)
 {
+    int      rc;
+    va_list  ap;
+
+    va_start(ap, fmt);
+    rc = feat_audit_v(db, app, user_id, action, fmt, ap);
+    va_end(ap);
+
+    return rc;
+}
+
+
+int
+feat_audit_v(sqlite3 *db, const char *app, sqlite3_int64 user_id,
+    const char *action, const char *fmt, va_list ap)
+{
     int           n;
     char          detail[AUDIT_DETAIL_MAX], num[32];
     size_t        k;
-    va_list       ap;
     const char   *key, *s, *address, *actor;
     const char   *f;
 
     k = 0;
     detail[k++] = '{';
     detail[k] = '\0';
-
-    va_start(ap, fmt);
 
     for (f = fmt != NULL ? fmt : ""; *f != '\0'; f++) {
         key = va_arg(ap, const char *);
@@ -124,7 +136,6 @@ feat_audit(sqlite3 *db, const char *app, sqlite3_int64 user_id,
             break;
 
         default:
-            va_end(ap);
             feat_log(LOG_ALERT, 0, "audit %s: bad detail format \"%s\"",
                      action, fmt);
             return FEAT_ERROR;
@@ -137,12 +148,10 @@ feat_audit(sqlite3 *db, const char *app, sqlite3_int64 user_id,
         k += (size_t) n;
     }
 
-    va_end(ap);
-
     feat_audit_origin_get(&address, &actor);
 
     if (k + 2 > sizeof(detail)) {
-        goto too_long_ended;
+        goto too_long;
     }
     detail[k++] = '}';
     detail[k] = '\0';
@@ -162,10 +171,6 @@ feat_audit(sqlite3 *db, const char *app, sqlite3_int64 user_id,
     return FEAT_OK;
 
 too_long:
-
-    va_end(ap);
-
-too_long_ended:
 
     feat_log(LOG_ALERT, 0, "audit %s: detail longer than %d bytes", action,
              AUDIT_DETAIL_MAX);

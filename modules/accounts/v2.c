@@ -365,4 +365,5 @@ const struct feat_module  feat_accounts_module = {
     .sweep = accounts_sweep,
     .conf = accounts_conf,
     .settings = feat_accounts_settings,
+    .auth_flags = FEAT_SESSION | FEAT_JWT,
 };

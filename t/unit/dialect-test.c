@@ -215,7 +215,17 @@ test_tables(void)
     feat_conf_set(FEAT_CONF_DIALECTS, "feat");
     ok(feat_dialect_enabled(FEAT_OAUTH2) && !feat_dialect_enabled(FEAT_V2),
        "dialects = feat: oauth2 on with it");
+    ok(!feat_dialect_enabled(FEAT_ADMIN), "dialects = feat: admin off");
     feat_conf_free();
+    ok(feat_dialect_enabled(FEAT_ADMIN), "admin on by default");
+
+    /* admin: its own prefix wins over the trailing slash's shape */
+    ok(feat_dialect_of_shape("/admin/api/x/") == FEAT_ADMIN
+       && feat_dialect_of_shape("/admin/api/x") == FEAT_ADMIN
+       && feat_dialect_of_shape("/admin/x") == FEAT_V2,
+       "/admin/api/ is admin's whatever the shape");
+    ok(feat_dialect(FEAT_ADMIN)->errors[FEAT_E_UNKNOWN_APP].status == 404,
+       "admin: an app not seen is not found");
 }
 
 
@@ -339,7 +349,7 @@ test_prints(void)
     for (i = 0; i < len; i++) {
         lines += buf[i] == '\n';
     }
-    is_int((long) lines, 4L * (FEAT_E_LAST - 1),
+    is_int((long) lines, 5L * (FEAT_E_LAST - 1),
            "-E: a line per dialect and error");
     ok(strstr(buf, "v2\tLOCKED\t200\t10100\t") != NULL
        && strstr(buf, "oauth2\tCLIENT\t401\tinvalid_client\t"
