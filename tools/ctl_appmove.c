@@ -95,6 +95,8 @@ const struct feat_ctl_move_table  feat_ctl_move_tables[] = {
     { "session_rotated", FEAT_MOVE_SKIP, 0, NULL, { { NULL, NULL } } },
     { "codes", FEAT_MOVE_SKIP, 0, NULL, { { NULL, NULL } } },
     { "permits", FEAT_MOVE_SKIP, 0, NULL, { { NULL, NULL } } },
+    /* managers sign in to the console again */
+    { "admin_sessions", FEAT_MOVE_SKIP, 0, NULL, { { NULL, NULL } } },
     { "rate_events", FEAT_MOVE_SKIP, 0, NULL, { { NULL, NULL } } },
     /* deliveries in flight belong to the install that queued them */
     { "outbox", FEAT_MOVE_SKIP, 0, NULL, { { NULL, NULL } } },

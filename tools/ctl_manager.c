@@ -6,19 +6,25 @@
  * the manager a reply or a push is recorded under, and turning a domain
  * error into one line for the administrator.
  *
- * A manager has no login: it is a name an app's replies and pushes carry
- * as manager_id, so the users see who answered.  The commands call the
- * domain functions of modules/feedback/feedback.h, as the v2 handlers do,
- * so featctl and the API can never disagree on what a valid row is.
+ * A manager is a name an app's replies and pushes carry as manager_id, so
+ * the users see who answered.  The commands call the domain functions of
+ * modules/feedback/feedback.h, as the v2 handlers do, so featctl and the
+ * API can never disagree on what a valid row is.  A manager given a login
+ * (--login, and --all-apps to see every app) signs in to the console with
+ * the password "manager passwd" sets and, with "manager totp", a one-time
+ * code (modules/admin/admin.h).
  */
 
 #include "config.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include "runtime.h"
 #include "featctl.h"
+#include "admin/admin.h"
 #include "feedback/feedback.h"
 
 #define CTL_ID_MAX  9007199254740992LL   /* 2^53: exact in JSON */
@@ -26,13 +32,22 @@
 
 static int ctl_manager_add(struct feat_ctl *ctl, int argc, char **argv);
 static int ctl_manager_list(struct feat_ctl *ctl, int argc, char **argv);
+static int ctl_manager_passwd(struct feat_ctl *ctl, int argc, char **argv);
+static int ctl_manager_totp(struct feat_ctl *ctl, int argc, char **argv);
 
 
 const struct feat_ctl_command  feat_ctl_manager_commands[] = {
-    { "manager", "add", ctl_manager_add, "NAME [--app ID]",
-      "add a manager (who replies to feedback and sends pushes)" },
+    { "manager", "add", ctl_manager_add,
+      "NAME [--login LOGIN] [--app ID | --all-apps]",
+      "add a manager (who replies to feedback and sends pushes; with a "
+      "login, signs in to the console)" },
     { "manager", "list", ctl_manager_list, "[--app ID]",
       "list the app's managers" },
+    { "manager", "passwd", ctl_manager_passwd, "ID [--password-stdin]",
+      "set the console password of a manager (read from stdin, or asked)" },
+    { "manager", "totp", ctl_manager_totp, "ID [--off]",
+      "give the manager a new TOTP secret and print its otpauth:// URI "
+      "(--off: remove it)" },
     FEAT_CTL_NULL_COMMAND
 };
 
@@ -238,21 +253,42 @@ feat_ctl_app_list(struct feat_ctl *ctl, int argc, char **argv,
 static int
 ctl_manager_add(struct feat_ctl *ctl, int argc, char **argv)
 {
+    int                        all;
     char                       msg[160];
     cJSON                     *res;
     sqlite3                   *db;
-    const char                *app, *name, *bad;
+    const char                *app, *name, *bad, *login, *all_apps;
     sqlite3_int64              id;
     enum feat_error            e;
     const struct feat_ctl_opt  opts[] = {
         { "app", 1, &app },
+        { "login", 1, &login },
+        { "all-apps", 0, &all_apps },
         { NULL, 0, NULL }
     };
 
-    app = "";
+    app = NULL;
+    login = NULL;
+    all_apps = NULL;
 
     if (feat_ctl_args(ctl, argc, argv, opts, &name, 1) != FEAT_OK) {
         return FEAT_CTL_USAGE;
+    }
+
+    all = all_apps != NULL;
+    if (all && app != NULL) {
+        return feat_ctl_fail("--app and --all-apps: one or the other");
+    }
+    if (all && login == NULL) {
+        return feat_ctl_fail("--all-apps is for the console: give --login");
+    }
+    if (login != NULL && !feat_admin_login_ok(login)) {
+        return feat_ctl_fail("bad login \"%s\": %d to %d of a-z, 0-9, "
+                             "'.', '_', '-'", login, FEAT_ADMIN_LOGIN_MIN,
+                             FEAT_ADMIN_LOGIN_MAX);
+    }
+    if (app == NULL) {
+        app = "";       /* an all-apps manager's events go to app "" */
     }
 
     db = feat_ctl_app_db(ctl, app);
@@ -260,13 +296,29 @@ ctl_manager_add(struct feat_ctl *ctl, int argc, char **argv)
         return FEAT_CTL_FAIL;
     }
 
+    /* the manager and its login: both or neither */
+    if (feat_db_begin(db) != FEAT_OK) {
+        return feat_ctl_fail("adding the manager failed");
+    }
+
     bad = NULL;
     e = feat_manager_add(db, app, name, &id, &bad);
+    if (e == FEAT_E_NONE && login != NULL) {
+        e = feat_admin_manager_set_login(db, id, login, all);
+        if (e == FEAT_E_REGISTERED) {
+            e = FEAT_E_BOUND;   /* the login's, not the name's */
+        }
+    }
+
+    e = feat_db_end(db, e);
 
     if (e == FEAT_E_BAD_FIELD) {
         return feat_ctl_fail("bad manager name: 1 to %d characters of "
                              "valid UTF-8, no control characters",
                              FEAT_MANAGER_NAME_MAX);
+    }
+    if (e == FEAT_E_BOUND) {
+        return feat_ctl_fail("login \"%s\" is taken", login);
     }
     if (e != FEAT_E_NONE) {
         return feat_ctl_domain_fail(e, "adding the manager");
@@ -276,6 +328,10 @@ ctl_manager_add(struct feat_ctl *ctl, int argc, char **argv)
     cJSON_AddNumberToObject(res, "id", (double) id);
     cJSON_AddStringToObject(res, "app_id", app);
     cJSON_AddStringToObject(res, "name", name);
+    if (login != NULL) {
+        cJSON_AddStringToObject(res, "login", login);
+        cJSON_AddBoolToObject(res, "all_apps", all);
+    }
 
     snprintf(msg, sizeof(msg), "manager %lld added", (long long) id);
     feat_ctl_print_result(ctl, res, msg);
@@ -335,4 +391,189 @@ ctl_manager_list(struct feat_ctl *ctl, int argc, char **argv)
     feat_ctl_print_rows(ctl, rows, cols, FEAT_NELEMS(cols));
 
     return FEAT_CTL_OK;
+}
+
+
+/*
+ * One line of stdin into buf without its end of line: asked for on a
+ * terminal (prompt, no echo), read as it is otherwise.  FEAT_OK, or
+ * FEAT_ERROR at end of input or for a line longer than buf.
+ */
+static int
+ctl_read_password(const char *prompt, char *buf, size_t n)
+{
+    int             tty, rc;
+    size_t          len;
+    struct termios  old, quiet;
+
+    tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
+
+    if (tty) {
+        fprintf(stderr, "%s", prompt);
+        fflush(stderr);
+        quiet = old;
+        quiet.c_lflag &= ~(tcflag_t) ECHO;
+        (void) tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    }
+
+    rc = fgets(buf, (int) n, stdin) != NULL ? FEAT_OK : FEAT_ERROR;
+
+    if (tty) {
+        (void) tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+        fputc('\n', stderr);
+    }
+
+    if (rc != FEAT_OK) {
+        return FEAT_ERROR;
+    }
+
+    len = strlen(buf);
+    if (len > 0 && buf[len - 1] == '\n') {
+        buf[--len] = '\0';
+        if (len > 0 && buf[len - 1] == '\r') {
+            buf[--len] = '\0';
+        }
+    } else if (len == n - 1) {
+        return FEAT_ERROR;      /* longer than any password taken */
+    }
+
+    return FEAT_OK;
+}
+
+
+static int
+ctl_manager_passwd(struct feat_ctl *ctl, int argc, char **argv)
+{
+    int                        rc;
+    char                       pw[1100], again[1100], msg[80];
+    cJSON                     *res;
+    sqlite3                   *db;
+    const char                *arg, *from_stdin;
+    sqlite3_int64              id;
+    enum feat_error            e;
+    const struct feat_ctl_opt  opts[] = {
+        { "password-stdin", 0, &from_stdin },
+        { NULL, 0, NULL }
+    };
+
+    from_stdin = NULL;
+
+    if (feat_ctl_args(ctl, argc, argv, opts, &arg, 1) != FEAT_OK) {
+        return FEAT_CTL_USAGE;
+    }
+
+    if (feat_ctl_id(arg, &id) != FEAT_OK) {
+        return feat_ctl_fail("bad manager id \"%s\"", arg);
+    }
+
+    if (ctl_read_password("Password: ", pw, sizeof(pw)) != FEAT_OK) {
+        return feat_ctl_fail("no password read");
+    }
+
+    /* a person types it twice; a script (--password-stdin, a pipe) once */
+    if (from_stdin == NULL && isatty(STDIN_FILENO)) {
+        if (ctl_read_password("Again: ", again, sizeof(again)) != FEAT_OK
+            || strcmp(pw, again) != 0)
+        {
+            feat_cleanse(pw, sizeof(pw));
+            feat_cleanse(again, sizeof(again));
+            return feat_ctl_fail("the passwords differ");
+        }
+        feat_cleanse(again, sizeof(again));
+    }
+
+    db = feat_ctl_db(ctl, 1);
+    if (db == NULL) {
+        feat_cleanse(pw, sizeof(pw));
+        return FEAT_CTL_FAIL;
+    }
+
+    e = feat_admin_manager_set_password(db, id, pw);
+    feat_cleanse(pw, sizeof(pw));
+
+    switch (e) {
+    case FEAT_E_NONE:
+        rc = FEAT_CTL_OK;
+        break;
+    case FEAT_E_BAD_FIELD:
+        return feat_ctl_fail("bad password: 6 to 128 characters of valid "
+                             "UTF-8");
+    case FEAT_E_NOT_FOUND:
+        return feat_ctl_fail("no manager %lld", (long long) id);
+    default:
+        return feat_ctl_domain_fail(e, "setting the password");
+    }
+
+    snprintf(msg, sizeof(msg), "manager %lld: password set",
+             (long long) id);
+
+    res = cJSON_CreateObject();
+    cJSON_AddNumberToObject(res, "id", (double) id);
+    cJSON_AddBoolToObject(res, "password", 1);
+    feat_ctl_print_result(ctl, res, msg);
+
+    return rc;
+}
+
+
+static int
+ctl_manager_totp(struct feat_ctl *ctl, int argc, char **argv)
+{
+    char                       msg[80];
+    cJSON                     *res;
+    sqlite3                   *db;
+    const char                *arg, *off, *uri;
+    sqlite3_int64              id;
+    enum feat_error            e;
+    const struct feat_ctl_opt  opts[] = {
+        { "off", 0, &off },
+        { NULL, 0, NULL }
+    };
+
+    off = NULL;
+
+    if (feat_ctl_args(ctl, argc, argv, opts, &arg, 1) != FEAT_OK) {
+        return FEAT_CTL_USAGE;
+    }
+
+    if (feat_ctl_id(arg, &id) != FEAT_OK) {
+        return feat_ctl_fail("bad manager id \"%s\"", arg);
+    }
+
+    db = feat_ctl_db(ctl, 1);
+    if (db == NULL) {
+        return FEAT_CTL_FAIL;
+    }
+
+    res = cJSON_CreateObject();
+    cJSON_AddNumberToObject(res, "id", (double) id);
+
+    if (off != NULL) {
+        e = feat_admin_totp_off(db, id);
+        if (e == FEAT_E_NONE) {
+            cJSON_AddBoolToObject(res, "totp", 0);
+            snprintf(msg, sizeof(msg), "manager %lld: TOTP off",
+                     (long long) id);
+            feat_ctl_print_result(ctl, res, msg);
+            return FEAT_CTL_OK;
+        }
+
+    } else {
+        e = feat_admin_totp_new(db, ctl->arena, id, &uri);
+        if (e == FEAT_E_NONE) {
+            /* the URI is the secret: printed once, here only */
+            cJSON_AddStringToObject(res, "uri", uri);
+            feat_ctl_print_result(ctl, res, uri);
+            return FEAT_CTL_OK;
+        }
+    }
+
+    cJSON_Delete(res);
+
+    if (e == FEAT_E_NOT_FOUND) {
+        return feat_ctl_fail("no manager %lld with a login",
+                             (long long) id);
+    }
+
+    return feat_ctl_domain_fail(e, "changing the TOTP secret");
 }

@@ -29,6 +29,7 @@ extern const struct feat_module  feat_images_v1_module;
 extern const struct feat_module  feat_service_module;
 extern const struct feat_module  feat_pay_module;
 extern const struct feat_module  feat_health_module;
+extern const struct feat_module  feat_admin_module;
 
 const struct feat_module *const  feat_modules[] = {
     &feat_accounts_module,
@@ -52,5 +53,6 @@ const struct feat_module *const  feat_modules[] = {
     &feat_service_module,
     &feat_pay_module,
     &feat_health_module,
+    &feat_admin_module,
     NULL
 };

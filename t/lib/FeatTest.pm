@@ -599,17 +599,31 @@ sub other_code {
 # Runs featctl with the test config: ($exit, $stdout, $stderr).
 sub featctl {
     my ($self, @args) = @_;
+
+    return $self->featctl_in(undef, @args);
+}
+
+# featctl with $input (a string; undef: nothing) on its standard input.
+sub featctl_in {
+    my ($self, $input, @args) = @_;
     my $dir = $self->{dir};
     my $n = ++$self->{ctl_runs};
     my ($out, $err) = ("$dir/featctl-$n.out", "$dir/featctl-$n.err");
-    my $pid = fork();
+    my $in = "$dir/featctl-$n.in";
+    my $pid;
     my $st;
 
+    if (defined $input) {
+        open(my $fh, '>:raw', $in) or croak("$in: $!");
+        print $fh $input;
+        close($fh);
+    }
+    $pid = fork();
     croak("fork: $!") if !defined $pid;
     if ($pid == 0) {
         my $env = $self->_child_env;
 
-        open(STDIN, '<', '/dev/null');
+        open(STDIN, '<', defined $input ? $in : '/dev/null');
         open(STDOUT, '>', $out) or POSIX::_exit(126);
         open(STDERR, '>', $err) or POSIX::_exit(126);
         $ENV{$_} = $env->{$_} for keys %$env;
@@ -625,7 +639,7 @@ sub featctl {
     }
     my @r = (($st & 127) ? 128 + ($st & 127) : $st >> 8,
         _slurp($out), _slurp($err));
-    unlink($out, $err);
+    unlink($out, $err, $in);
     return @r;
 }
 
@@ -980,5 +994,106 @@ sub load {
     }
     return \%res;
 }
+
+
+# ---- the console (admin API) -----------------------------------------------
+
+# A manager that may sign in to the console, made with featctl: login
+# (required), password (default "admin-pw-1"), name (default the login),
+# app => ID (default "") or all_apps => 1, totp => 1 (a TOTP secret: its
+# otpauth:// URI and base32 secret come back).  Answers { id, login,
+# password, app, all_apps, uri, secret }.
+sub admin_manager {
+    my ($self, %o) = @_;
+    my $login = $o{login} // croak('admin_manager: login');
+    my $pw = $o{password} // 'admin-pw-1';
+    my @where = $o{all_apps} ? ('--all-apps')
+        : ('--app', $o{app} // '');
+    my ($rc, $out, $err) = $self->featctl('--json', 'manager', 'add',
+        $o{name} // $login, '--login', $login, @where);
+
+    croak("manager add $login: $err") if $rc != 0;
+    my $m = $JSON->decode($out);
+    ($rc, $out, $err) = $self->featctl_in("$pw\n", 'manager', 'passwd',
+        $m->{id}, '--password-stdin');
+    croak("manager passwd $m->{id}: $err") if $rc != 0;
+
+    my %r = (id => $m->{id}, login => $login, password => $pw,
+        app => $o{app} // '', all_apps => $o{all_apps} ? 1 : 0);
+    if ($o{totp}) {
+        ($rc, $out, $err) = $self->featctl('--json', 'manager', 'totp',
+            $m->{id});
+        croak("manager totp $m->{id}: $err") if $rc != 0;
+        $r{uri} = $JSON->decode($out)->{uri};
+        ($r{secret}) = $r{uri} =~ /[?&]secret=([A-Z2-7]+)/;
+    }
+    return \%r;
+}
+
+# The RFC 6238 code (6 digits, 30 s, SHA-1) of a base32 secret at time t
+# (default now).
+sub totp_code {
+    my ($secret, $t) = @_;
+    my ($bits, $key) = ('', '');
+
+    require Digest::SHA;
+    for my $c (split //, $secret) {
+        $bits .= sprintf('%05b', index('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', $c));
+    }
+    $key = pack('B*', substr($bits, 0, length($bits) - length($bits) % 8));
+    my $step = int(($t // time) / 30);
+    my $mac = Digest::SHA::hmac_sha1(pack('NN', int($step / 2**32),
+        $step % 2**32), $key);
+    my $off = ord(substr($mac, -1)) & 0x0f;
+    my $bin = unpack('N', substr($mac, $off, 4)) & 0x7fffffff;
+    return sprintf('%06d', $bin % 1000000);
+}
+
+# Signs in to the console and answers a FeatTest::AdminClient, which sends
+# the session's cookie and CSRF token with every request.  With a login
+# that has no manager yet, one is made first (admin_manager's options:
+# password, app, all_apps).  totp => CODE is sent with the sign-in.
+sub admin_login {
+    my ($self, %o) = @_;
+    my $login = $o{login} // croak('admin_login: login');
+
+    if (!$self->db_value('SELECT 1 FROM managers WHERE login = ?', $login)) {
+        $self->admin_manager(%o);
+    }
+    my ($st, $h, $j) = $self->post('/admin/api/session', { login => $login,
+        password => $o{password} // 'admin-pw-1',
+        defined $o{totp} ? (totp => $o{totp}) : () });
+    croak("admin sign-in of $login: $st " . $JSON->encode(ref $j ? $j : [$j]))
+        if $st != 200;
+    my ($cookie) = ($h->{'set-cookie'} // '') =~ /^(feat_admin=[^;]+)/;
+    return bless({ t => $self, cookie => $cookie, csrf => $j->{data}{csrf},
+        manager => $j->{data}{manager}, login => $login },
+        'FeatTest::AdminClient');
+}
+
+package FeatTest::AdminClient;
+
+# ($status, \%headers, $data) as FeatTest's request, with the cookie and,
+# for every method but GET, X-CSRF-Token.  Headers: -no_csrf => 1 leaves
+# the token out, -csrf => T sends T instead.
+sub request {
+    my ($self, $method, $path, $body, $headers) = @_;
+    my %h = %{ $headers // {} };
+    my $no = delete $h{-no_csrf};
+    my $csrf = delete $h{-csrf};
+
+    $h{Cookie} //= $self->{cookie};
+    $h{'X-CSRF-Token'} = $csrf // $self->{csrf}
+        if $method ne 'GET' && !$no;
+    return $self->{t}->request($method, $path, $body, \%h);
+}
+
+sub get { my ($s, $p, $h) = @_; return $s->request('GET', $p, undef, $h) }
+sub post { my $s = shift; return $s->request('POST', @_) }
+sub put { my $s = shift; return $s->request('PUT', @_) }
+sub patch { my $s = shift; return $s->request('PATCH', @_) }
+sub delete { my $s = shift; return $s->request('DELETE', @_) }
+
+package FeatTest;
 
 1;

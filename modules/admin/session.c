@@ -1,0 +1,431 @@
+/*
+ * session.c: signing in to the console and out, who one is, and the apps
+ * one sees (featcgi-api(7) "ADMIN API").
+ *
+ * The sign-in is a login's: the attempt is reserved before any hash in
+ * accounts' lockout (modules/accounts/lockout.c) on the login and on the
+ * client's address, so a locked login answers 429 at no scrypt's cost; an
+ * unknown login costs a dummy hash and answers what a wrong password
+ * does, and it locks the same way.  A manager with a TOTP secret needs
+ * its code too (after the password: a missing code is no failure, a wrong
+ * or replayed one is).  A good sign-in stores a session (token hashed, a
+ * CSRF token) and sets the cookie.  The route is FEAT_HASH: nginx sends
+ * it to the hashing pool.
+ */
+
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "feat.h"
+#include "accounts/accounts.h"
+#include "admin/admin.h"
+
+#define ADMIN_LOGIN_BUCKET   "login_fail_admin"
+#define ADMIN_PASSWORD_MAX   1024
+#define ADMIN_TOTP_MAX       16
+
+/* The manager a sign-in names, with what the check needs. */
+struct admin_signin {
+    struct feat_admin_manager  m;
+    const char                *hash;    /* "" when none */
+};
+
+
+static void
+signin_read(struct feat_arena *a, sqlite3_stmt *st, void *item)
+{
+    struct admin_signin  *s = item;
+
+    s->m.id = sqlite3_column_int64(st, 0);
+    s->m.app_id = feat_db_col_text(a, st, 1);
+    s->m.name = feat_db_col_text(a, st, 2);
+    s->m.login = feat_db_col_text(a, st, 3);
+    s->m.totp = sqlite3_column_int(st, 4) != 0;
+    s->m.disabled = sqlite3_column_int(st, 5) != 0;
+    s->m.all_apps = sqlite3_column_int(st, 6) != 0;
+    s->m.created_at = (time_t) sqlite3_column_int64(st, 7);
+    s->hash = feat_db_col_text(a, st, 8);
+}
+
+
+/* The session's answer: {"manager","csrf","idle_timeout"}. */
+static int
+reply_session(struct feat_req *r, const struct feat_admin_manager *m,
+    const char *csrf)
+{
+    cJSON  *o;
+
+    o = cJSON_CreateObject();
+    cJSON_AddItemToObject(o, "manager", feat_admin_manager_json(m));
+    cJSON_AddStringToObject(o, "csrf", csrf);
+    cJSON_AddNumberToObject(o, "idle_timeout",
+        (double) feat_conf_int(FEAT_CONF_ADMIN_IDLE_TIMEOUT));
+
+    return feat_reply(r, o);
+}
+
+
+/* A refusal of the sign-in, with Retry-After on a lockout. */
+static int
+signin_fail(struct feat_req *r, enum feat_error e)
+{
+    long long  wait;
+
+    if (e == FEAT_E_LOCKED) {
+        wait = feat_conf_int(FEAT_CONF_LOGIN_WINDOW);
+        feat_reply_header(r, "Retry-After",
+                          feat_arena_sprintf(r->arena, "%lld",
+                                             wait > 0 ? wait : 1));
+    }
+
+    return feat_fail(r, e, "console sign-in refused");
+}
+
+
+/* Records a refused sign-in (autocommit: nothing else is written). */
+static void
+signin_audit_fail(struct feat_req *r, const char *reason)
+{
+    if (feat_admin_audit(r, 0, "admin.session.fail", "s", "reason", reason)
+        != FEAT_OK)
+    {
+        feat_log(LOG_WARNING, 0, "failed sign-in not audited");
+    }
+}
+
+
+/* Stores the new session and its record: FEAT_E_NONE with the tokens. */
+static enum feat_error
+signin_store(struct feat_req *r, const struct admin_signin *s, int64_t step,
+    char token[FEAT_ADMIN_TOKEN_LEN + 1], char csrf[FEAT_ADMIN_TOKEN_LEN + 1])
+{
+    time_t           now;
+    sqlite3         *db;
+    enum feat_error  e;
+    char             hash[65];
+
+    db = feat_db();
+    now = feat_now();
+
+    feat_random_base62(token, FEAT_ADMIN_TOKEN_LEN);
+    feat_random_base62(csrf, FEAT_ADMIN_TOKEN_LEN);
+    feat_sha256_hex(token, hash);
+
+    if (feat_db_begin(db) != FEAT_OK) {
+        return FEAT_E_INTERNAL;
+    }
+
+    e = FEAT_E_NONE;
+
+    if (step > 0) {
+        switch (feat_admin_totp_claim(db, s->m.id, step)) {
+        case FEAT_OK:
+            break;
+        case FEAT_DECLINED:
+            e = FEAT_E_TOTP;    /* a racing sign-in spent the code */
+            goto done;
+        default:
+            e = FEAT_E_INTERNAL;
+            goto done;
+        }
+    }
+
+    if (feat_db_exec(db, "INSERT INTO admin_sessions (manager_id,"
+                     " token_hash, csrf, created_at, last_seen, address)"
+                     " VALUES (?1, ?2, ?3, ?4, ?4, ?5)", "issis", s->m.id,
+                     hash, csrf, (sqlite3_int64) now,
+                     r->remote_addr != NULL ? r->remote_addr : "")
+        != FEAT_OK
+        || feat_admin_audit(r, 0, "admin.session.create", "d", "totp",
+                            step > 0) != FEAT_OK)
+    {
+        e = FEAT_E_INTERNAL;
+    }
+
+done:
+
+    return feat_db_end(db, e);
+}
+
+
+/* POST /admin/api/session {"login","password","totp"?} */
+static int
+admin_session_create(struct feat_req *r)
+{
+    int                  rc, rehash;
+    sqlite3             *db;
+    int64_t              step;
+    const char          *login, *password, *totp, *origin, *subject;
+    enum feat_error      e;
+    struct admin_signin  s;
+    struct feat_attempt  at;
+    char                 token[FEAT_ADMIN_TOKEN_LEN + 1];
+    char                 csrf[FEAT_ADMIN_TOKEN_LEN + 1];
+
+    /* a page of another origin never signs anyone in */
+    origin = feat_req_header(r, "Origin");
+    if (origin != NULL && strcmp(origin, feat_req_origin(r)) != 0) {
+        return feat_fail(r, FEAT_E_FORBIDDEN, "sign-in from origin %s",
+                         origin);
+    }
+
+    /* JSON only: a form post of another site never gets this far */
+    if (r->json == NULL) {
+        return feat_fail(r, FEAT_E_MEDIA_TYPE, "sign-in without JSON");
+    }
+
+    totp = NULL;
+
+    if (feat_in_str(r, "login", &login, FEAT_ADMIN_LOGIN_MAX, FEAT_REQUIRED)
+            != FEAT_OK
+        || feat_in_str(r, "password", &password, ADMIN_PASSWORD_MAX,
+                       FEAT_REQUIRED) != FEAT_OK
+        || feat_in_str(r, "totp", &totp, ADMIN_TOTP_MAX, 0) == FEAT_ERROR)
+    {
+        return feat_fail_field(r);
+    }
+
+    if (feat_password_busy()) {
+        return signin_fail(r, FEAT_E_BUSY);
+    }
+
+    db = feat_db();
+    subject = feat_arena_sprintf(r->arena, "manager:%s", login);
+
+    /* reserved before the read and the hash; unknown logins lock too */
+    e = feat_attempt_begin(db, "", ADMIN_LOGIN_BUCKET, login, subject,
+                           r->remote_addr, &at);
+    if (e != FEAT_E_NONE) {
+        if (e == FEAT_E_LOCKED) {
+            signin_audit_fail(r, "locked");
+        }
+        return signin_fail(r, e);
+    }
+
+    memset(&s, 0, sizeof(s));
+    e = feat_db_row(db, r->arena,
+            feat_db_query(db, "SELECT id, app_id, name, login,"
+                          " totp_secret != '', disabled, all_apps,"
+                          " created_at, password FROM managers"
+                          " WHERE login = ?1", "s", login),
+            signin_read, &s, "manager %s", login);
+    if (e != FEAT_E_NONE && e != FEAT_E_NOT_FOUND) {
+        feat_attempt_cancel(db, &at);
+        return signin_fail(r, e);
+    }
+
+    rehash = 0;
+    if (e == FEAT_E_NOT_FOUND || s.hash[0] == '\0') {
+        /* what a wrong password costs, and its answer */
+        rc = feat_password_verify_dummy(password);
+        if (rc == FEAT_ERROR) {
+            rc = FEAT_DECLINED;
+        }
+    } else {
+        rc = feat_password_verify(password, s.hash, &rehash);
+    }
+
+    if (e == FEAT_E_NONE) {
+        /* the manager's own app records its events */
+        r->manager_id = s.m.id;
+        (void) feat_app_select(r, s.m.app_id);
+    }
+
+    if (rc == FEAT_BUSY) {
+        feat_attempt_cancel(db, &at);
+        return signin_fail(r, FEAT_E_BUSY);
+    }
+
+    if (rc == FEAT_DECLINED) {
+        e = feat_attempt_failed(db, &at, FEAT_E_WRONG_PASSWORD);
+        signin_audit_fail(r, "password");
+        return signin_fail(r, e);
+    }
+
+    if (rc != FEAT_OK) {
+        feat_attempt_cancel(db, &at);
+        feat_log(LOG_ERR, 0, "manager %lld: password hash is malformed",
+                 (long long) s.m.id);
+        return signin_fail(r, FEAT_E_INTERNAL);
+    }
+
+    /* told only to someone who knows the password */
+    if (s.m.disabled) {
+        feat_attempt_cancel(db, &at);
+        signin_audit_fail(r, "disabled");
+        return signin_fail(r, FEAT_E_DISABLED);
+    }
+
+    step = 0;
+    if (s.m.totp) {
+        if (totp == NULL || totp[0] == '\0') {
+            /* the page's first step: asks for the code, fails nothing */
+            feat_attempt_cancel(db, &at);
+            return signin_fail(r, FEAT_E_TOTP);
+        }
+
+        rc = feat_admin_totp_check(db, s.m.id, totp, feat_now(), &step);
+        if (rc == FEAT_DECLINED) {
+            e = feat_attempt_failed(db, &at, FEAT_E_TOTP);
+            signin_audit_fail(r, "totp");
+            return signin_fail(r, e);
+        }
+        if (rc != FEAT_OK) {
+            feat_attempt_cancel(db, &at);
+            return signin_fail(r, FEAT_E_INTERNAL);
+        }
+    }
+
+    e = signin_store(r, &s, step, token, csrf);
+    if (e == FEAT_E_TOTP) {
+        e = feat_attempt_failed(db, &at, FEAT_E_TOTP);
+        signin_audit_fail(r, "totp");
+        return signin_fail(r, e);
+    }
+    if (e != FEAT_E_NONE) {
+        feat_attempt_cancel(db, &at);
+        return signin_fail(r, e);
+    }
+
+    feat_attempt_succeeded(db, &at);
+
+    feat_reply_header(r, "Set-Cookie",
+        feat_arena_sprintf(r->arena, FEAT_ADMIN_COOKIE "=%s; Path=/admin/;"
+                           " HttpOnly; Secure; SameSite=Strict", token));
+    feat_cleanse(token, sizeof(token));
+
+    return reply_session(r, &s.m, csrf);
+}
+
+
+/* GET /admin/api/session */
+static int
+admin_session_get(struct feat_req *r)
+{
+    const struct feat_admin_session  *s;
+
+    s = feat_admin_session(r);
+
+    return reply_session(r, &s->m, s->csrf);
+}
+
+
+/* DELETE /admin/api/session */
+static int
+admin_session_delete(struct feat_req *r)
+{
+    sqlite3                          *db;
+    enum feat_error                   e;
+    const struct feat_admin_session  *s;
+
+    s = feat_admin_session(r);
+    db = feat_db();
+
+    if (feat_db_begin(db) != FEAT_OK) {
+        return feat_fail(r, FEAT_E_INTERNAL, "sign-out");
+    }
+
+    e = FEAT_E_NONE;
+    if (feat_db_exec(db, "DELETE FROM admin_sessions WHERE id = ?1", "i",
+                     s->id) != FEAT_OK
+        || feat_admin_audit(r, 0, "admin.session.delete", NULL) != FEAT_OK)
+    {
+        e = FEAT_E_INTERNAL;
+    }
+
+    e = feat_db_end(db, e);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "sign-out");
+    }
+
+    feat_reply_header(r, "Set-Cookie",
+                      FEAT_ADMIN_COOKIE "=; Path=/admin/; HttpOnly; Secure;"
+                      " SameSite=Strict; Max-Age=0");
+
+    return feat_reply_empty(r, 204);
+}
+
+
+/* GET /admin/api/apps: the apps the manager sees, by id */
+static int
+admin_apps(struct feat_req *r)
+{
+    int                               rc;
+    cJSON                            *items, *o;
+    sqlite3                          *db;
+    long long                         total, k;
+    const char                       *id;
+    sqlite3_stmt                     *st;
+    struct feat_page                  pg;
+    const struct feat_admin_session  *s;
+
+    s = feat_admin_session(r);
+    db = feat_db();
+
+    if (feat_in_page(r, &pg) != FEAT_OK) {
+        return feat_fail_field(r);
+    }
+
+    st = feat_db_query(db, "SELECT id, name FROM apps"
+                       " WHERE ?1 OR id = ?2 ORDER BY id", "ds",
+                       s->m.all_apps, s->m.app_id);
+    if (st == NULL) {
+        return feat_fail(r, FEAT_E_INTERNAL, "apps");
+    }
+
+    items = cJSON_CreateArray();
+    total = 0;
+    k = 0;
+
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        total++;
+        if (k++ < pg.offset || total > pg.offset + pg.size) {
+            continue;
+        }
+        o = cJSON_CreateObject();
+        id = (const char *) sqlite3_column_text(st, 0);
+        cJSON_AddStringToObject(o, "id", id);
+        cJSON_AddStringToObject(o, "path_id", feat_admin_app_segment(id));
+        cJSON_AddStringToObject(o, "name",
+                                (const char *) sqlite3_column_text(st, 1));
+        cJSON_AddItemToArray(items, o);
+    }
+
+    feat_db_done(st);
+
+    if (rc != SQLITE_DONE) {
+        cJSON_Delete(items);
+        return feat_fail(r, FEAT_E_INTERNAL, "apps: %s", sqlite3_errmsg(db));
+    }
+
+    return feat_reply(r, feat_page_object(r, &pg, total, items));
+}
+
+
+void
+feat_admin_sweep(sqlite3 *db, time_t now)
+{
+    if (feat_db_exec(db, "DELETE FROM admin_sessions WHERE last_seen <= ?1"
+                     " OR created_at <= ?2", "ii",
+                     (sqlite3_int64) (now - feat_conf_int(
+                         FEAT_CONF_ADMIN_IDLE_TIMEOUT)),
+                     (sqlite3_int64) (now - feat_conf_int(
+                         FEAT_CONF_ADMIN_SESSION_MAX))) != FEAT_OK)
+    {
+        feat_log(LOG_WARNING, 0, "ended admin sessions not swept");
+    }
+}
+
+
+const struct feat_route  admin_session_routes[] = {
+    { FEAT_POST, "/admin/api/session", FEAT_ADMIN, admin_session_create,
+      FEAT_HASH },
+    { FEAT_GET, "/admin/api/session", FEAT_ADMIN, admin_session_get,
+      FEAT_MANAGER },
+    { FEAT_DELETE, "/admin/api/session", FEAT_ADMIN, admin_session_delete,
+      FEAT_MANAGER },
+    { FEAT_GET, "/admin/api/apps", FEAT_ADMIN, admin_apps, FEAT_MANAGER },
+    FEAT_NULL_ROUTE
+};
