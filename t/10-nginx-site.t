@@ -20,7 +20,12 @@ system('openssl version >/dev/null 2>&1') == 0
     or BAIL_OUT('no openssl command');
 
 my $dir = tempdir('featcgi-site-XXXXXX', TMPDIR => 1, CLEANUP => 1);
-mkdir("$dir/$_") for qw(log snippets tmp media);
+mkdir("$dir/$_") for qw(log snippets tmp media console);
+
+# the console's pages, a stand-in: the site serves whatever is there
+open(my $pagefh, '>', "$dir/console/index.html") or die;
+print $pagefh "<!doctype html><title>console</title>\n";
+close($pagefh);
 
 # stand-in certificates for both names (openssl's progress dots muted)
 open(my $stderr, '>&', \*STDERR) or die;
@@ -42,6 +47,7 @@ my $site = FeatTest::_slurp(FeatTest::srcdir() . '/nginx/featcgi-site.conf');
 $site =~ s{/etc/ssl/(?:certs|private)/([\w.]+)\.(pem|key)}{$dir/$1.$2}g;
 $site =~ s{/var/log/nginx/}{$dir/log/}g;
 $site =~ s{/var/lib/featcgi/media/}{$dir/media/}g;
+$site =~ s{/usr/share/featcgi/console/}{$dir/console/}g;
 $site =~ s{unix:/run/featcgi/featcgi\.sock}{unix:$dir/featcgi.sock}g;
 $site =~ s{include snippets/}{include $dir/snippets/}g;
 $site =~ s{listen \[::\]:\d+[^;]*;\n}{}g;
@@ -49,7 +55,9 @@ $site =~ s{listen 80\b}{listen 127.0.0.1:$port{http}}g;
 $site =~ s{listen 443\b}{listen 127.0.0.1:$port{https}}g;
 $site =~ s{ http2;}{;}g;
 
-for my $f (qw(fastcgi-feat.conf featcgi-locations.conf featcgi-maps.conf)) {
+for my $f (qw(fastcgi-feat.conf featcgi-locations.conf featcgi-maps.conf
+    featcgi-console.conf))
+{
     my $s = FeatTest::_slurp(FeatTest::srcdir() . "/nginx/$f");
     open(my $fh, '>', "$dir/snippets/$f") or die;
     print $fh $s;
@@ -127,6 +135,35 @@ is($code, '502', 'HTTPS for our host reaches the FastCGI location');
 ($rc, $code) = $curl->('evil.example.net');
 isnt($rc, 0, 'HTTPS for another host: handshake refused');
 is($code, '000', '... no HTTP answer at all');
+
+# The console: /admin/ is the pages with the contract's headers, and
+# /admin/api/ goes to featcgi (502 here: no pool).
+my $CSP = "default-src 'self'; script-src 'self'; style-src 'self'; "
+    . "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; "
+    . "base-uri 'none'; form-action 'self'";
+my $get = sub {
+    my ($path) = @_;
+    my $o = `curl -s -i --max-time 5 -k \\
+        --resolve api.example.com:$port{https}:127.0.0.1 \\
+        https://api.example.com:$port{https}$path 2>/dev/null`;
+    return $o;
+};
+my $page = $get->('/admin/');
+like($page, qr{^HTTP/\S+ 200}, '/admin/: 200');
+like($page, qr{\r\ncontent-type: text/html; charset=utf-8\r\n}i,
+    '... the index page as HTML');
+like($page, qr{<title>console</title>}, '... index.html');
+like($page, qr{\r\ncontent-security-policy: \Q$CSP\E\r\n}i,
+    '... the console\'s Content-Security-Policy');
+like($page, qr{\r\nx-frame-options: DENY\r\n}i, '... X-Frame-Options');
+like($page, qr{\r\nx-content-type-options: nosniff\r\n}i, '... nosniff');
+like($get->('/admin'), qr{^HTTP/\S+ 301.*\r\nlocation: /admin/\r\n}si,
+    '/admin: to /admin/');
+my $none = $get->('/admin/nothing.js');
+like($none, qr{^HTTP/\S+ 404}, 'a page that is not there: 404');
+like($none, qr{\r\n\r\n\{}, '... as JSON');
+like($get->('/admin/api/session'), qr{^HTTP/\S+ 502},
+    '/admin/api/ reaches the FastCGI location');
 
 # nginx's own errors are JSON on every server, the default one included
 # (issue 12, finding 11).

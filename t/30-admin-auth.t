@@ -15,12 +15,20 @@ use utf8;
 
 use lib 't/lib';
 use Digest::SHA qw(sha256_hex);
+use File::Temp qw(tempdir);
 use FeatTest;
 use JSON::PP;
 use Test::More;
 
+# the pages nginx serves at /admin/: a stand-in of the console's
+my $pages = tempdir('featcgi-console-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+open(my $fh, '>', "$pages/index.html") or die;
+print $fh "<!doctype html><title>console</title>\n";
+close($fh);
+
 my $t = FeatTest->new('login.max_failures' => 3,
-    'login.ip_max_failures' => 1000, 'login.ip_hard_limit' => 1000);
+    'login.ip_max_failures' => 1000, 'login.ip_hard_limit' => 1000,
+    -console => $pages);
 my ($st, $h, $j, $rc, $out, $err);
 my $J = JSON::PP->new->canonical;
 my %SEC = (
@@ -46,6 +54,18 @@ sub audit_rows {
 
 ($rc, $out, $err) = $t->featctl('app', 'add', 'shop');
 is($rc, 0, 'app shop') or diag($err);
+
+# ---- the pages ------------------------------------------------------------
+
+($st, $h, $j) = $t->get('/admin/');
+is($st, 200, '/admin/: the console\'s index page');
+like($j, qr{<title>console</title>}, '... index.html');
+is($h->{'content-security-policy'}, "default-src 'self'; script-src 'self'; "
+    . "style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    . "frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    '... the console\'s Content-Security-Policy');
+is($h->{'x-frame-options'}, 'DENY', '... X-Frame-Options: DENY');
+is($h->{'x-content-type-options'}, 'nosniff', '... nosniff');
 
 # ---- featctl ------------------------------------------------------------
 

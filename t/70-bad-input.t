@@ -32,6 +32,8 @@ my (undef, undef, $login) = $t->post('/api/auth/access_token',
     { account => '13800138000', password => 'secret123' });
 my $token2 = $login->{data}{access_token};    # outlives destroy_token
 ok(defined $token2, 'a second session');
+# the console's manager, signed in (its cookie and CSRF token)
+my $admin = $t->admin_login(login => 'ops', all_apps => 1);
 
 my @routes = map { [ split / / ] }
     split(/\n/, `$ENV{FEAT_BUILDDIR}/featcgi -c ${\ $t->conf_file} -R`);
@@ -51,7 +53,7 @@ my %NO_INPUT = map { $_ => 1 } (
     'DELETE /api/user/profile/alipay-binding/',
     'GET /api/feedback_category', 'DELETE /api/user/feedback/{pk}',
     'DELETE /api/feedback/{id}', 'DELETE /api/user/user-image/{id}/',
-    'GET /healthz',
+    'GET /healthz', 'GET /admin/api/session', 'GET /admin/api/apps',
 );
 
 my @FIELDS = qw(account area auth_code client_id client_type code
@@ -159,6 +161,15 @@ sub check_form {
         return ($j->{status} // '') =~ /^(?:ok|fail)$/ ? '' : 'no status';
     }
 
+    if ($dialect eq 'admin') {
+        if ($st >= 400) {
+            $$err = 1;
+            return (ref($j->{error}) eq 'HASH'
+                && ($j->{error}{code} // '') =~ /^[a-z_]+$/
+                && defined $j->{error}{message}) ? '' : 'no error/code';
+        }
+        return exists $j->{data} ? '' : 'no data';
+    }
     if ($path =~ m{^/o/}) {
         $$err = $st >= 400;
         return '' if $st >= 400 && defined $j->{error};
@@ -198,6 +209,8 @@ sub auth_for {
     my ($dialect, $path) = @_;
 
     return {} if $path =~ m{^/o/};
+    return { Cookie => $admin->{cookie}, 'X-CSRF-Token' => $admin->{csrf} }
+        if $dialect eq 'admin';
     return { Authorization => $jwt } if $dialect eq 'v1';
     return { Authorization => "Token $token" };
 }
@@ -210,6 +223,10 @@ my (@bad, $n);
 for my $rt (@routes) {
     my ($m, $pattern, $dialect) = @$rt;
     my @paths = ($pattern);
+
+    # signing out reads no input and ends the session the rest uses
+    # (t/30-admin-auth.t covers it)
+    next if "$m $pattern" eq 'DELETE /admin/api/session';
 
     if ($pattern =~ /\{/) {
         @paths = map { (my $p = $pattern) =~ s/\{[a-z_]+\}/$_/g; $p }

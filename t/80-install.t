@@ -106,10 +106,22 @@ my $pristine = $slurp->("$dest$datadir/featcgi/featcgi.conf");
 like($pristine, qr/^secret =$/m,
     'share/featcgi/featcgi.conf: the same config without a secret');
 
-for my $f (qw(fastcgi-feat.conf featcgi-locations.conf featcgi-maps.conf)) {
+for my $f (qw(fastcgi-feat.conf featcgi-locations.conf featcgi-maps.conf
+    featcgi-console.conf))
+{
     is($slurp->("$dest$etc/nginx/snippets/$f"),
         $slurp->(FeatTest::srcdir() . "/nginx/$f"),
         "nginx/snippets/$f is the shipped one");
+}
+# the console's pages, the tree of console/ as it is
+my @pages;
+find({ no_chdir => 1, wanted => sub {
+    push @pages, $File::Find::name =~ s{^\Q${\ FeatTest::srcdir()}\E/}{}r
+        if -f $_;
+} }, FeatTest::srcdir() . '/console') if -d FeatTest::srcdir() . '/console';
+for my $f (sort @pages) {
+    is($slurp->("$dest$datadir/featcgi/$f"),
+        $slurp->(FeatTest::srcdir() . "/$f"), "share/featcgi/$f installed");
 }
 my $site = "$dest$etc/nginx/sites-available/featcgi";
 ok(-f $site, 'the example site is in sites-available');
@@ -248,6 +260,7 @@ my $s = $slurp->($site);
 $s =~ s{/etc/ssl/(?:certs|private)/([\w.]+)\.(pem|key)}{$ndir/$1.$2}g;
 $s =~ s{/var/log/nginx/}{$ndir/log/}g;
 $s =~ s{/var/lib/featcgi/media/}{$dest$statedir/media/}g;
+$s =~ s{/usr/share/featcgi/console/}{$dest$datadir/featcgi/console/}g;
 $s =~ s{unix:/run/featcgi/featcgi\.sock}{unix:$sock}g;
 $s =~ s{unix:/run/featcgi/featcgi-hash\.sock}{unix:$hash_sock}g;
 $s =~ s{include snippets/}{include $dest$etc/nginx/snippets/}g;
@@ -335,6 +348,28 @@ is($dbh->selectrow_array(q{SELECT count(*) FROM users WHERE area = '86'
     AND phone = '13800000001' AND password <> ''}), 1,
     'the user is stored in the installed database');
 $dbh->disconnect;
+
+# The console through the installed site: a manager made by the installed
+# featctl signs in at /admin/api/, and /admin/ is the installed pages.
+is(system("'$sbin/featctl' -c '$conf' manager add Ops --login ops"
+    . " > '$dest/ctl.out' 2>&1"), 0, 'installed featctl: manager add')
+    or diag($slurp->("$dest/ctl.out"));
+open(my $pw, '|-', "'$sbin/featctl' -c '$conf' manager passwd 1"
+    . " --password-stdin > '$dest/ctl.out' 2>&1") or die;
+print $pw "ops-pass-1\n";
+ok(close($pw), '... manager passwd') or diag($slurp->("$dest/ctl.out"));
+($st, $j) = api('POST', '/admin/api/session',
+    { login => 'ops', password => 'ops-pass-1' });
+is($st, '200', 'console sign-in through the installed site: 200');
+is($j->{data}{manager}{login}, 'ops', '... the manager');
+if (grep { $_ eq 'console/index.html' } @pages) {
+    my $page = `curl -s -i -k --max-time 10 --resolve \\
+        api.example.com:$port{https}:127.0.0.1 \\
+        https://api.example.com:$port{https}/admin/ 2>/dev/null`;
+    like($page, qr{^HTTP/\S+ 200}, '/admin/: the installed index page');
+    like($page, qr{\r\ncontent-security-policy: default-src 'self';}i,
+        '... with the console\'s policy');
+}
 
 # Reload: RELOADING=1, then READY=1, and the pool serves on.
 kill('HUP', $pid);

@@ -24,6 +24,8 @@ package FeatTest;
 #     -allow_log    [ qr/.../ ] error log lines a test provokes on purpose
 #     -no_start     write the files and migrate, start nothing ($t->start)
 #     -featcgi      the featcgi binary to run (default: the build's)
+#     -console      the directory nginx serves at /admin/ (default the
+#                   source's console/)
 #
 # Environment: FEAT_BUILDDIR (the build dir: featcgi, featctl, t/unit),
 # FEAT_NGINX (the nginx binary), FEAT_KEEP=1 (always keep the temp dir).
@@ -348,6 +350,7 @@ sub _start_nginx {
         BODY_LIMIT => $self->{opt}{body_limit}
             // $self->{conf}{max_upload} // '10m',
         NGINX_DIR  => "$SRCDIR/nginx",
+        CONSOLE_DIR => $self->{opt}{console} // "$SRCDIR/console",
         USER       => scalar(getpwuid($>)) // 'nobody',
     );
     $tpl =~ s/\@([A-Z0-9_]+)\@/exists $sub{$1} ? $sub{$1} : "\@$1\@"/ge;
