@@ -423,6 +423,47 @@ int feat_setting_bool(const char *app, const char *key);
 int feat_setting_get(const char *app, const char *key, const char **value,
     size_t *len);
 /*
+ * The declared settings and their writing (protocol/settings.c,
+ * settings_set.c), for featctl's app commands and the admin API's
+ * settings, which check and store values the same way.
+ */
+/* The merged table: its size and its i-th entry (NULL past the end). */
+size_t feat_settings_count(void);
+const struct feat_setting *feat_setting_at(size_t i);
+/* The declaration of key, or NULL when no module declares it. */
+const struct feat_setting *feat_setting_find(const char *key);
+
+/*
+ * Checks value against s: FEAT_OK with *norm (value itself, or its
+ * normal form in a: "on", "42"), or FEAT_ERROR with *reason (static or in
+ * a: "not on or off").
+ */
+int feat_setting_check(struct feat_arena *a, const struct feat_setting *s,
+    const char *value, const char **norm, const char **reason);
+/* A decimal integer (no sign '+', no spaces) or an on/off word (also
+ * yes/no, true/false, 1/0) as settings take them: FEAT_OK or FEAT_ERROR. */
+int feat_setting_parse_int(const char *s, long long *out);
+int feat_setting_parse_bool(const char *s, int *out);
+/*
+ * The default of s (an app with no value of its own gets it): FEAT_OK
+ * with *value (owned by the cache, valid until the next refresh or flush)
+ * and *len, or FEAT_DECLINED when there is none.  *origin (if not NULL)
+ * gets where it comes from: the config key, or "default".
+ */
+int feat_setting_default(const struct feat_setting *s, const char **value,
+    size_t *len, const char **origin);
+/*
+ * Stores value (already checked) as app's value of s, sealed when s is
+ * secret; the caller holds the transaction.  FEAT_OK, FEAT_BUSY when app
+ * does not exist (foreign key), FEAT_ERROR (logged).
+ */
+int feat_setting_store(sqlite3 *db, struct feat_arena *a, const char *app,
+    const struct feat_setting *s, const char *value);
+/* Removes app's value of s: FEAT_OK, FEAT_DECLINED (it had none),
+ * FEAT_ERROR. */
+int feat_setting_remove(sqlite3 *db, const char *app,
+    const struct feat_setting *s);
+/*
  * 1 when url may carry credentials: https://, or plain http:// only to a
  * loopback host (127.0.0.0/8, [::1], localhost) followed by nothing but a
  * port before the path; else 0.
@@ -906,6 +947,16 @@ int feat_db_int(sqlite3 *db, sqlite3_int64 *out, const char *sql,
 int feat_db_text(sqlite3 *db, struct feat_arena *a, const char **out,
     const char *sql, const char *fmt, ...);
 
+/*
+ * One transaction around a whole command (featctl) or call (the admin
+ * API's, whose audit row commits with what the domain did): feat_db_hold
+ * begins it (BEGIN IMMEDIATE), and until feat_db_release the domain's
+ * feat_db_begin, commit and rollback are savepoints inside it.
+ * feat_db_release commits (commit set) or rolls back everything.  Both
+ * answer FEAT_OK or FEAT_ERROR (logged).
+ */
+int feat_db_hold(sqlite3 *db);
+int feat_db_release(sqlite3 *db, int commit);
 /* BEGIN IMMEDIATE (waits busy_timeout), COMMIT, ROLLBACK. */
 int feat_db_begin(sqlite3 *db);
 int feat_db_commit(sqlite3 *db);

@@ -124,15 +124,6 @@ int feat_db_open(void);
 void feat_db_close(void);
 /* Applies pending migrations in one transaction each; *applied counts them. */
 int feat_db_migrate(sqlite3 *db, int *applied);
-/*
- * featctl's transaction around a whole command: feat_db_hold begins it
- * (BEGIN IMMEDIATE), and until feat_db_release the domain's
- * feat_db_begin, commit and rollback are savepoints inside it.
- * feat_db_release commits (commit set) or rolls back everything.  Both
- * answer FEAT_OK or FEAT_ERROR (logged).
- */
-int feat_db_hold(sqlite3 *db);
-int feat_db_release(sqlite3 *db, int commit);
 /* Highest applied migration version, or -1 on error. */
 int feat_db_version(sqlite3 *db);
 #ifdef FEAT_FAULT_INJECTION
@@ -432,42 +423,6 @@ enum feat_error feat_app_resolve(struct feat_req *r);
  * modules to the outbox (feat_outbox_providers), whose rows follow the
  * apps' credentials. */
 int feat_settings_init(const struct feat_module *const *mods);
-/* The merged table: its size and its i-th entry (NULL past the end). */
-size_t feat_settings_count(void);
-const struct feat_setting *feat_setting_at(size_t i);
-/* The declaration of key, or NULL when no module declares it. */
-const struct feat_setting *feat_setting_find(const char *key);
-
-/*
- * Checks value against s: FEAT_OK with *norm (value itself, or its
- * normal form in a: "on", "42"), or FEAT_ERROR with *reason (static or in
- * a: "not on or off").
- */
-int feat_setting_check(struct feat_arena *a, const struct feat_setting *s,
-    const char *value, const char **norm, const char **reason);
-/* A decimal integer (no sign '+', no spaces) or an on/off word (also
- * yes/no, true/false, 1/0) as settings take them: FEAT_OK or FEAT_ERROR. */
-int feat_setting_parse_int(const char *s, long long *out);
-int feat_setting_parse_bool(const char *s, int *out);
-/*
- * The default of s (an app with no value of its own gets it): FEAT_OK
- * with *value (owned by the cache, valid until the next refresh or flush)
- * and *len, or FEAT_DECLINED when there is none.  *origin (if not NULL)
- * gets where it comes from: the config key, or "default".
- */
-int feat_setting_default(const struct feat_setting *s, const char **value,
-    size_t *len, const char **origin);
-/*
- * Stores value (already checked) as app's value of s, sealed when s is
- * secret; the caller holds the transaction.  FEAT_OK, FEAT_BUSY when app
- * does not exist (foreign key), FEAT_ERROR (logged).
- */
-int feat_setting_store(sqlite3 *db, struct feat_arena *a, const char *app,
-    const struct feat_setting *s, const char *value);
-/* Removes app's value of s: FEAT_OK, FEAT_DECLINED (it had none),
- * FEAT_ERROR. */
-int feat_setting_remove(sqlite3 *db, const char *app,
-    const struct feat_setting *s);
 /*
  * Seals value for (app, key): *out (in a) of *outlen bytes: FEAT_OK or
  * FEAT_ERROR.  feat_setting_open opens it back into *out (malloc'd, NUL
