@@ -435,6 +435,39 @@ enum feat_error feat_user_export(sqlite3 *db, struct feat_arena *a,
     const char *app, sqlite3_int64 id, cJSON **out);
 
 /*
+ * The console's directory of an app's users (directory.c).
+ * feat_user_search: a page of the live users of app, newest first: all
+ * when q is NULL or "", else those whose phone starts with q (digits),
+ * whose email starts with q (a query with '@'), or whose nickname holds q
+ * (ASCII case folded); out->items are struct feat_user_brief.
+ * FEAT_E_NONE or FEAT_E_INTERNAL.  feat_user_bindings: the user's open-id
+ * bindings as a JSON array of {"open_type","created_at"} (unix seconds)
+ * into *out (the caller owns it): FEAT_E_NONE or FEAT_E_INTERNAL.
+ */
+struct feat_user_brief {
+    sqlite3_int64   id;
+    const char     *area;
+    const char     *phone;
+    const char     *email;
+    const char     *nickname;
+    int             is_active;
+    time_t          created_at;
+    time_t          last_login_at;   /* its newest session's, 0: none */
+    time_t          deleted_at;      /* erased (a tombstone), 0: not */
+};
+
+/* User id of app, erased ones too: FEAT_E_NONE with *u, FEAT_E_NOT_FOUND
+ * or FEAT_E_INTERNAL. */
+enum feat_error feat_user_brief_get(sqlite3 *db, struct feat_arena *a,
+    const char *app, sqlite3_int64 id, struct feat_user_brief *u);
+
+enum feat_error feat_user_search(sqlite3 *db, struct feat_arena *a,
+    const char *app, const char *q, long long offset, long long limit,
+    struct feat_rows *out);
+enum feat_error feat_user_bindings(sqlite3 *db, struct feat_arena *a,
+    const char *app, sqlite3_int64 id, cJSON **out);
+
+/*
  * What the feedback desk sent a user, for the modules that sum up a
  * user's messages (notices' summary, push's message count) without
  * knowing the feedback module: feat_user_replies_unread counts the unread

@@ -31,6 +31,9 @@ static const struct feat_conf_option *const  admin_conf[] = {
 
 static const struct feat_route *const  admin_tables[] = {
     admin_session_routes,
+    admin_users_routes,
+    admin_settings_routes,
+    admin_audit_routes,
     NULL
 };
 

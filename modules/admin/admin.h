@@ -144,7 +144,10 @@ cJSON *feat_admin_manager_json(const struct feat_admin_manager *m);
 
 /* ---- the route tables, gathered by admin.c ------------------------------- */
 
-extern const struct feat_route  admin_session_routes[];
+extern const struct feat_route  admin_session_routes[];   /* session.c */
+extern const struct feat_route  admin_users_routes[];     /* users.c */
+extern const struct feat_route  admin_settings_routes[];  /* settings.c */
+extern const struct feat_route  admin_audit_routes[];     /* audit.c */
 
 /* The jobs process's sweep: expired sessions (session.c). */
 void feat_admin_sweep(sqlite3 *db, time_t now);

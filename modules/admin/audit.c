@@ -1,0 +1,242 @@
+/*
+ * audit.c: an app's audit log in the console (featcgi-api(7) "ADMIN
+ * API"): the rows of the runtime's audit table (fcgi/store/audit.c) of
+ * the path's app, newest first, filtered by the user they are about, an
+ * action prefix ("admin.user." or "login") and a time range given in RFC
+ * 3339.  The app and time range are one range of audit_app (sql/0151);
+ * the action prefix is a range too, never LIKE.
+ */
+
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "feat.h"
+#include "admin/admin.h"
+
+#define ACTION_MAX  64
+#define TIME_MAX    40
+
+struct audit_row {
+    sqlite3_int64   id;
+    time_t          at;
+    const char     *app_id;
+    sqlite3_int64   user_id;
+    const char     *action;
+    const char     *detail;
+    const char     *address;
+    const char     *actor;
+};
+
+#define AUDIT_COLS(X, _)                                                      \
+    X(struct audit_row, INT64, id, "id") _                                    \
+    X(struct audit_row, TIME, at, "at") _                                     \
+    X(struct audit_row, TEXT, app_id, "app_id") _                             \
+    X(struct audit_row, INT64, user_id, "user_id") _                          \
+    X(struct audit_row, TEXT, action, "action") _                             \
+    X(struct audit_row, TEXT, detail, "detail") _                             \
+    X(struct audit_row, TEXT, address, "address") _                           \
+    X(struct audit_row, TEXT, actor, "actor")
+
+static const struct feat_db_col  audit_cols[] = {
+    AUDIT_COLS(FEAT_COL_MAP, )
+};
+
+FEAT_DB_READER(audit_read, audit_cols)
+
+/* ?1 app, ?2 user (0: any), ?3 and ?4 the action's range ("" and "": any),
+ * ?5 and ?6 the time range */
+#define AUDIT_WHERE                                                           \
+    " FROM audit WHERE app_id = ?1 AND at >= ?5 AND at <= ?6"                \
+    " AND (?2 = 0 OR user_id = ?2)"                                           \
+    " AND (?3 = '' OR (action >= ?3 AND action < ?4))"
+
+static const struct feat_db_list  audit_list = {
+    "SELECT count(*)" AUDIT_WHERE,
+    "SELECT " AUDIT_COLS(FEAT_COL_SQL, ", ") AUDIT_WHERE
+    " ORDER BY at DESC, id DESC LIMIT ?7 OFFSET ?8",
+    audit_read, sizeof(struct audit_row), 100, "audit rows"
+};
+
+
+static int
+digits(const char *s, int n, int *out)
+{
+    int  i, v;
+
+    for (i = 0, v = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return 0;
+        }
+        v = v * 10 + (s[i] - '0');
+    }
+
+    *out = v;
+    return 1;
+}
+
+
+/*
+ * RFC 3339's date-time, "2026-12-01T08:00:00+08:00" (a fraction of a
+ * second is taken and dropped; 'Z' or an offset is required): FEAT_OK
+ * with *t, or FEAT_ERROR.
+ */
+static int
+parse_time(const char *s, time_t *t)
+{
+    int        y, mo, d, h, mi, sec, oh, om, sign;
+    struct tm  tm;
+
+    if (strlen(s) < 20
+        || !digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo)
+        || s[7] != '-' || !digits(s + 8, 2, &d)
+        || (s[10] != 'T' && s[10] != 't' && s[10] != ' ')
+        || !digits(s + 11, 2, &h) || s[13] != ':'
+        || !digits(s + 14, 2, &mi) || s[16] != ':'
+        || !digits(s + 17, 2, &sec))
+    {
+        return FEAT_ERROR;
+    }
+
+    s += 19;
+    if (*s == '.') {
+        for (s++; *s >= '0' && *s <= '9'; s++) {
+            /* a fraction: seconds are what the log keeps */
+        }
+    }
+
+    if ((*s == 'Z' || *s == 'z') && s[1] == '\0') {
+        oh = 0;
+        om = 0;
+        sign = 1;
+    } else if ((*s == '+' || *s == '-') && digits(s + 1, 2, &oh)
+               && s[3] == ':' && digits(s + 4, 2, &om) && s[6] == '\0')
+    {
+        sign = (*s == '-') ? -1 : 1;
+    } else {
+        return FEAT_ERROR;
+    }
+
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59
+        || sec > 60 || oh > 23 || om > 59)
+    {
+        return FEAT_ERROR;
+    }
+
+    memset(&tm, 0, sizeof(tm));
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = sec;
+
+    /* timegm normalizes: a day past the month's end is refused here */
+    *t = timegm(&tm);
+    if (tm.tm_mday != d || tm.tm_mon != mo - 1) {
+        return FEAT_ERROR;
+    }
+
+    *t -= sign * (oh * 3600 + om * 60);
+
+    return FEAT_OK;
+}
+
+
+/* A query argument of RFC 3339 into *t; absent leaves it. */
+static int
+in_time(struct feat_req *r, const char *name, time_t *t)
+{
+    const char  *s;
+
+    switch (feat_in_str(r, name, &s, TIME_MAX, FEAT_QUERY)) {
+    case FEAT_DECLINED:
+        return FEAT_OK;
+    case FEAT_OK:
+        if (parse_time(s, t) == FEAT_OK) {
+            return FEAT_OK;
+        }
+        r->bad_field = name;
+        r->bad_reason = "not an RFC 3339 time";
+        return FEAT_ERROR;
+    default:
+        return FEAT_ERROR;
+    }
+}
+
+
+/* GET /admin/api/apps/{app}/audit?user=&action=&from=&to= */
+static int
+admin_audit_list(struct feat_req *r)
+{
+    size_t             i;
+    cJSON             *items, *o, *detail;
+    time_t             from, to;
+    long long          user;
+    const char        *action, *hi;
+    enum feat_error    e;
+    struct feat_page   pg;
+    struct feat_rows   rows;
+    struct audit_row  *a;
+
+    user = 0;
+    action = "";
+    from = 0;
+    to = (time_t) 1 << 40;
+
+    if (feat_in_page(r, &pg) != FEAT_OK
+        || feat_in_int(r, "user", &user, 1, (1LL << 53), FEAT_QUERY)
+           == FEAT_ERROR
+        || feat_in_str(r, "action", &action, ACTION_MAX,
+                       FEAT_QUERY | FEAT_ALLOW_EMPTY) == FEAT_ERROR
+        || in_time(r, "from", &from) != FEAT_OK
+        || in_time(r, "to", &to) != FEAT_OK)
+    {
+        return feat_fail_field(r);
+    }
+
+    /* U+10FFFF's UTF-8 sorts after every character's */
+    hi = feat_arena_sprintf(r->arena, "%s\xf4\x8f\xbf\xbf", action);
+
+    e = feat_db_rows(feat_db(), r->arena, &audit_list, pg.offset, pg.size, 1,
+                     &rows, "sissii", r->app->id, (sqlite3_int64) user,
+                     action, hi, (sqlite3_int64) from, (sqlite3_int64) to);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "audit of %s", r->app->id);
+    }
+
+    items = cJSON_CreateArray();
+    a = rows.items;
+
+    for (i = 0; i < rows.n; i++) {
+        o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "id", (double) a[i].id);
+        cJSON_AddStringToObject(o, "at", feat_time(r, a[i].at));
+        if (a[i].user_id != 0) {
+            cJSON_AddNumberToObject(o, "user_id", (double) a[i].user_id);
+        } else {
+            cJSON_AddNullToObject(o, "user_id");
+        }
+        cJSON_AddStringToObject(o, "action", a[i].action);
+        /* written by feat_audit, always an object; else shown as text */
+        detail = cJSON_Parse(a[i].detail);
+        if (detail == NULL) {
+            detail = cJSON_CreateString(a[i].detail);
+        }
+        cJSON_AddItemToObject(o, "detail", detail);
+        cJSON_AddStringToObject(o, "address", a[i].address);
+        cJSON_AddStringToObject(o, "actor", a[i].actor);
+        cJSON_AddItemToArray(items, o);
+    }
+
+    return feat_reply(r, feat_page_object(r, &pg, rows.total, items));
+}
+
+
+const struct feat_route  admin_audit_routes[] = {
+    { FEAT_GET, "/admin/api/apps/{app}/audit", FEAT_ADMIN, admin_audit_list,
+      FEAT_MANAGER },
+    FEAT_NULL_ROUTE
+};

@@ -1,0 +1,351 @@
+/*
+ * users.c: an app's users in the console (featcgi-api(7) "ADMIN API"):
+ * the list and search, one user, disable and enable, revoking its
+ * sessions, deleting it and exporting what is stored about it.
+ *
+ * The work is the accounts module's, the same functions featctl's user
+ * commands call (feat_user_search, feat_user_set_active,
+ * feat_session_revoke_user, feat_user_delete, feat_user_export), so the
+ * console and featctl cannot disagree.  Each change runs inside one
+ * transaction held around the call (feat_db_hold: the domain's own become
+ * savepoints) with its audit row, so both commit or neither does.  An
+ * erased account (a tombstone) can be looked at, not acted on.
+ */
+
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "feat.h"
+#include "accounts/accounts.h"
+#include "admin/admin.h"
+
+#define USER_QUERY_MAX  64
+
+
+static void
+add_time(struct feat_req *r, cJSON *o, const char *key, time_t t)
+{
+    if (t > 0) {
+        cJSON_AddStringToObject(o, key, feat_time(r, t));
+    } else {
+        cJSON_AddNullToObject(o, key);
+    }
+}
+
+
+/* {"id","area","phone","email","nickname","disabled","created_at",
+ * "last_login_at"} */
+static cJSON *
+user_brief_json(struct feat_req *r, const struct feat_user_brief *u)
+{
+    cJSON  *o;
+
+    o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "id", (double) u->id);
+    cJSON_AddStringToObject(o, "area", u->area);
+    cJSON_AddStringToObject(o, "phone", u->phone);
+    cJSON_AddStringToObject(o, "email", u->email);
+    cJSON_AddStringToObject(o, "nickname", u->nickname);
+    cJSON_AddBoolToObject(o, "disabled", !u->is_active);
+    add_time(r, o, "created_at", u->created_at);
+    add_time(r, o, "last_login_at", u->last_login_at);
+
+    return o;
+}
+
+
+/* The user of the path's {id} in r's app: FEAT_E_NONE with *u, or the
+ * error (FEAT_E_NOT_FOUND for a malformed id too). */
+static enum feat_error
+user_of_path(struct feat_req *r, struct feat_user_brief *u)
+{
+    sqlite3_int64  id;
+
+    if (feat_req_param_id(r, "id", &id) != FEAT_OK) {
+        return FEAT_E_NOT_FOUND;
+    }
+
+    return feat_user_brief_get(feat_db(), r->arena, r->app->id, id, u);
+}
+
+
+/* The whole answer of one user: its brief, its profile, its live
+ * sessions and its bindings. */
+static int
+reply_user(struct feat_req *r, sqlite3_int64 id)
+{
+    long long               n;
+    cJSON                  *o, *bindings;
+    sqlite3                *db;
+    enum feat_error         e;
+    struct feat_user        u;
+    struct feat_user_brief  b;
+
+    db = feat_db();
+
+    e = feat_user_brief_get(db, r->arena, r->app->id, id, &b);
+    if (e == FEAT_E_NONE) {
+        e = feat_user_get(db, r->arena, r->app->id, id, &u);
+    }
+    if (e == FEAT_E_NONE) {
+        e = feat_session_count_live(db, r->app->id, id, &n);
+    }
+    if (e == FEAT_E_NONE) {
+        e = feat_user_bindings(db, r->arena, r->app->id, id, &bindings);
+    }
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "user %lld", (long long) id);
+    }
+
+    o = user_brief_json(r, &b);
+    cJSON_AddStringToObject(o, "username", u.username);
+    cJSON_AddStringToObject(o, "avatar", u.avatar);
+    cJSON_AddNumberToObject(o, "gender", u.gender);
+    cJSON_AddStringToObject(o, "birthday", u.birthday);
+    cJSON_AddStringToObject(o, "city", u.city);
+    cJSON_AddStringToObject(o, "address", u.address);
+    cJSON_AddNumberToObject(o, "role", u.role);
+    add_time(r, o, "updated_at", u.updated_at);
+    add_time(r, o, "deleted_at", b.deleted_at);
+    cJSON_AddNumberToObject(o, "sessions", (double) n);
+    cJSON_AddItemToObject(o, "bindings", bindings);
+
+    return feat_reply(r, o);
+}
+
+
+/* GET /admin/api/apps/{app}/users?q= */
+static int
+admin_users_list(struct feat_req *r)
+{
+    size_t                   i;
+    cJSON                   *items;
+    const char              *q;
+    enum feat_error          e;
+    struct feat_rows         rows;
+    struct feat_page         pg;
+    struct feat_user_brief  *u;
+
+    q = NULL;
+
+    if (feat_in_page(r, &pg) != FEAT_OK
+        || feat_in_str(r, "q", &q, USER_QUERY_MAX, FEAT_QUERY
+                                                   | FEAT_ALLOW_EMPTY)
+           == FEAT_ERROR)
+    {
+        return feat_fail_field(r);
+    }
+
+    e = feat_user_search(feat_db(), r->arena, r->app->id, q, pg.offset,
+                         pg.size, &rows);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "users of %s", r->app->id);
+    }
+
+    items = cJSON_CreateArray();
+    u = rows.items;
+    for (i = 0; i < rows.n; i++) {
+        cJSON_AddItemToArray(items, user_brief_json(r, &u[i]));
+    }
+
+    return feat_reply(r, feat_page_object(r, &pg, rows.total, items));
+}
+
+
+/* GET /admin/api/apps/{app}/users/{id} */
+static int
+admin_user_get(struct feat_req *r)
+{
+    sqlite3_int64  id;
+
+    if (feat_req_param_id(r, "id", &id) != FEAT_OK) {
+        return feat_fail(r, FEAT_E_NOT_FOUND, "user %s",
+                         feat_req_param(r, "id"));
+    }
+
+    return reply_user(r, id);
+}
+
+
+/* Disables (0), enables (1) or revokes the sessions of (2) the path's
+ * user, with the audit row, in one transaction; answers the user. */
+static int
+user_act(struct feat_req *r, int what)
+{
+    int                     revoked;
+    sqlite3                *db;
+    const char             *action;
+    enum feat_error         e;
+    struct feat_user_brief  u;
+
+    static const char *const  actions[] = {
+        "admin.user.disable", "admin.user.enable", "admin.user.revoke"
+    };
+
+    e = user_of_path(r, &u);
+    if (e == FEAT_E_NONE && u.deleted_at != 0) {
+        e = FEAT_E_NOT_FOUND;       /* erased: nothing left to act on */
+    }
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "user %s", feat_req_param(r, "id"));
+    }
+
+    db = feat_db();
+    action = actions[what];
+    revoked = 0;
+
+    if (feat_db_hold(db) != FEAT_OK) {
+        return feat_fail(r, FEAT_E_INTERNAL, "%s", action);
+    }
+
+    if (what == 2) {
+        e = feat_session_revoke_user(db, r->app->id, u.id, 0);
+        revoked = sqlite3_changes(db);
+    } else {
+        e = feat_user_set_active(db, r->app->id, u.id, what, &revoked);
+    }
+
+    if (e == FEAT_E_NONE
+        && feat_admin_audit(r, u.id, action, "d", "sessions_revoked",
+                            revoked) != FEAT_OK)
+    {
+        e = FEAT_E_INTERNAL;
+    }
+
+    if (feat_db_release(db, e == FEAT_E_NONE) != FEAT_OK
+        && e == FEAT_E_NONE)
+    {
+        e = FEAT_E_INTERNAL;
+    }
+
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "%s of user %lld", action, (long long) u.id);
+    }
+
+    return reply_user(r, u.id);
+}
+
+
+/* POST /admin/api/apps/{app}/users/{id}/disable */
+static int
+admin_user_disable(struct feat_req *r)
+{
+    return user_act(r, 0);
+}
+
+
+/* POST /admin/api/apps/{app}/users/{id}/enable */
+static int
+admin_user_enable(struct feat_req *r)
+{
+    return user_act(r, 1);
+}
+
+
+/* POST /admin/api/apps/{app}/users/{id}/revoke */
+static int
+admin_user_revoke(struct feat_req *r)
+{
+    return user_act(r, 2);
+}
+
+
+/* DELETE /admin/api/apps/{app}/users/{id} {"confirm": "<id>"} */
+static int
+admin_user_delete(struct feat_req *r)
+{
+    char                    id[32];
+    sqlite3                *db;
+    const char             *confirm;
+    enum feat_error         e;
+    struct feat_user_brief  u;
+
+    e = user_of_path(r, &u);
+    if (e == FEAT_E_NONE && u.deleted_at != 0) {
+        e = FEAT_E_NOT_FOUND;
+    }
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "user %s", feat_req_param(r, "id"));
+    }
+
+    /* the manager typed the id out: a slip of the mouse deletes nothing */
+    if (feat_in_str(r, "confirm", &confirm, 32, FEAT_REQUIRED) != FEAT_OK) {
+        return feat_fail_field(r);
+    }
+    snprintf(id, sizeof(id), "%lld", (long long) u.id);
+    if (strcmp(confirm, id) != 0) {
+        return feat_fail_bad(r, "confirm", "is not the user's id");
+    }
+
+    db = feat_db();
+
+    if (feat_db_hold(db) != FEAT_OK) {
+        return feat_fail(r, FEAT_E_INTERNAL, "deleting user %s", id);
+    }
+
+    /* recorded first: the deletion's own record then names the manager */
+    e = feat_admin_audit(r, u.id, "admin.user.delete", NULL) == FEAT_OK
+        ? feat_user_delete(db, r->arena, r->app->id, u.id, NULL, NULL,
+                           r->remote_addr)
+        : FEAT_E_INTERNAL;
+
+    if (feat_db_release(db, e == FEAT_E_NONE) != FEAT_OK
+        && e == FEAT_E_NONE)
+    {
+        e = FEAT_E_INTERNAL;
+    }
+
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "deleting user %s", id);
+    }
+
+    return feat_reply_empty(r, 204);
+}
+
+
+/* GET /admin/api/apps/{app}/users/{id}/export */
+static int
+admin_user_export(struct feat_req *r)
+{
+    cJSON                  *doc;
+    enum feat_error         e;
+    struct feat_user_brief  u;
+
+    e = user_of_path(r, &u);
+    if (e == FEAT_E_NONE) {
+        e = feat_user_export(feat_db(), r->arena, r->app->id, u.id, &doc);
+    }
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "export of user %s", feat_req_param(r, "id"));
+    }
+
+    /* a read, and still an action: whose data left, by whom */
+    if (feat_admin_audit(r, u.id, "admin.user.export", NULL) != FEAT_OK) {
+        cJSON_Delete(doc);
+        return feat_fail(r, FEAT_E_INTERNAL, "export of user %lld",
+                         (long long) u.id);
+    }
+
+    return feat_reply(r, doc);
+}
+
+
+const struct feat_route  admin_users_routes[] = {
+    { FEAT_GET, "/admin/api/apps/{app}/users", FEAT_ADMIN,
+      admin_users_list, FEAT_MANAGER },
+    { FEAT_GET, "/admin/api/apps/{app}/users/{id}", FEAT_ADMIN,
+      admin_user_get, FEAT_MANAGER },
+    { FEAT_DELETE, "/admin/api/apps/{app}/users/{id}", FEAT_ADMIN,
+      admin_user_delete, FEAT_MANAGER },
+    { FEAT_POST, "/admin/api/apps/{app}/users/{id}/disable", FEAT_ADMIN,
+      admin_user_disable, FEAT_MANAGER },
+    { FEAT_POST, "/admin/api/apps/{app}/users/{id}/enable", FEAT_ADMIN,
+      admin_user_enable, FEAT_MANAGER },
+    { FEAT_POST, "/admin/api/apps/{app}/users/{id}/revoke", FEAT_ADMIN,
+      admin_user_revoke, FEAT_MANAGER },
+    { FEAT_GET, "/admin/api/apps/{app}/users/{id}/export", FEAT_ADMIN,
+      admin_user_export, FEAT_MANAGER },
+    FEAT_NULL_ROUTE
+};
