@@ -27,7 +27,8 @@ my $FAULT = `${\ FeatTest::builddir()}/featcgi -v` =~ /\(fault-injection\)/;
 my $MAX_N = 200;
 my @TABLES = qw(users sessions session_rotated codes feedback push_client
     permits service_project service_bid push push_target pay_product
-    pay_order pay_transaction audit apns_device open_bindings);
+    pay_order pay_transaction audit apns_device open_bindings managers
+    app_settings);
 
 my %conf = ('code.resend_interval' => 0, 'code.hourly_limit' => 1000000,
     'code.daily_limit' => 1000000, 'code.ip_hourly_limit' => 1000000,
@@ -130,6 +131,14 @@ my %FORM = (
     alinotify => sub {
         my ($s, $d) = @_;
         return (1) if $s == 500 && !ref($d) && $d eq 'failure';
+        return (0, "HTTP $s");
+    },
+    admin => sub {
+        my ($s, $d) = @_;
+        return (0, 'not a JSON object') if ref($d) ne 'HASH';
+        return (1) if $s >= 400 && $s <= 599 && ref($d->{error}) eq 'HASH'
+            && ($d->{error}{code} // '') =~ /^[a-z_]+$/
+            && defined $d->{error}{message};
         return (0, "HTTP $s");
     },
     oauth2 => sub {
@@ -712,6 +721,60 @@ walk('/o/token/ password', 'oauth2',
     },
     ok => sub { my ($s, $d) = @_; return $s == 200
         && ref($d) eq 'HASH' && defined $d->{access_token} });
+
+# ---- the console's API (admin) --------------------------------------------
+
+# A failed sign-in leaves no session; the sessions' last_seen moves with
+# every call, so the table is counted, not compared.
+$t->admin_manager(login => 'fault', all_apps => 1);
+my $admin = $t->admin_login(login => 'fault');
+my $admin_sessions = sub {
+    return $t->db_value('SELECT count(*) FROM admin_sessions');
+};
+
+walk('admin POST /admin/api/session', 'admin',
+    setup => sub { return { sessions => $admin_sessions->() } },
+    send => sub {
+        my ($c, $hd) = @_;
+        return $t->post('/admin/api/session',
+            { login => 'fault', password => 'admin-pw-1' }, $hd);
+    },
+    ok => sub { return $_[0] == 200 },
+    after => sub {
+        is($admin_sessions->(), $_[0]{sessions},
+            'admin sign-in: no session after a fault');
+    });
+
+walk('admin POST users/{id}/disable', 'admin',
+    setup => \&v2_user,
+    send => sub {
+        my ($u, $hd) = @_;
+        my $id = $t->db_value('SELECT id FROM users WHERE phone = ?',
+            $u->{phone});
+        return $admin->post("/admin/api/apps/~/users/$id/disable", {}, $hd);
+    },
+    ok => sub { return $_[0] == 200 });
+
+walk('admin DELETE users/{id}', 'admin',
+    setup => \&v2_user,
+    send => sub {
+        my ($u, $hd) = @_;
+        my $id = $t->db_value('SELECT id FROM users WHERE phone = ?',
+            $u->{phone});
+        return $admin->delete("/admin/api/apps/~/users/$id",
+            { confirm => "$id" }, $hd);
+    },
+    ok => sub { return $_[0] == 204 });
+
+my $ttl = 600;
+walk('admin PUT settings', 'admin',
+    setup => sub { return { ttl => $ttl++ } },
+    send => sub {
+        my ($c, $hd) = @_;
+        return $admin->put('/admin/api/apps/~/settings',
+            { 'pay.order_ttl' => $c->{ttl}, 'weixin.key' => 'k' x 32 }, $hd);
+    },
+    ok => sub { return $_[0] == 200 });
 
 # ---- X-Feat-Fault-Curl: the SMS gateway call of send_code -------------------
 
