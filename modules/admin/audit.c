@@ -19,6 +19,48 @@
 #define ACTION_MAX  64
 #define TIME_MAX    40
 
+/* The declared fields (feat.h): what the route reads and answers. */
+enum { IN_USER, IN_ACTION, IN_FROM, IN_TO };
+
+static const struct feat_field  audit_in[] = {
+    [IN_USER] =
+    { "user", FEAT_FT_ID, FEAT_QUERY, 0, 0, NULL,
+      "only the rows about this user" },
+    [IN_ACTION] =
+    { "action", FEAT_FT_STR, FEAT_QUERY | FEAT_ALLOW_EMPTY, 0, ACTION_MAX,
+      NULL, "only the actions starting so (\"admin.user.\")" },
+    [IN_FROM] =
+    { "from", FEAT_FT_STR, FEAT_QUERY, 0, TIME_MAX, "date-time",
+      "only rows at or after (RFC 3339)" },
+    [IN_TO] =
+    { "to", FEAT_FT_STR, FEAT_QUERY, 0, TIME_MAX, "date-time",
+      "only rows at or before (RFC 3339)" },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  audit_out[] = {
+    { "id", FEAT_FT_ID, FEAT_REQUIRED, 0, 0, NULL, "the row's id" },
+    { "at", FEAT_FT_TIME, FEAT_REQUIRED, 0, 0, NULL, "when" },
+    { "user_id", FEAT_FT_ID, FEAT_REQUIRED | FEAT_NULLABLE, 0, 0, NULL,
+      "the user it is about, or null" },
+    { "action", FEAT_FT_STR, FEAT_REQUIRED, 0, 0, NULL,
+      "what happened (\"admin.user.disable\", \"login_failed\")" },
+    { "detail", FEAT_FT_OBJ, FEAT_REQUIRED, 0, 0, NULL,
+      "the action's details" },
+    { "address", FEAT_FT_STR, FEAT_REQUIRED, 0, 0, NULL,
+      "the client's address, or \"\"" },
+    { "actor", FEAT_FT_STR, FEAT_REQUIRED, 0, 0, NULL,
+      "user, manager:<id>, or featctl's operator" },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_schema  audit_schema = {
+    .summary = "The app's audit log, newest first",
+    .request = audit_in,
+    .answer = audit_out,
+    .shape = FEAT_ANSWER_PAGE,
+};
+
 struct audit_row {
     sqlite3_int64   id;
     time_t          at;
@@ -147,18 +189,20 @@ parse_time(const char *s, time_t *t)
 
 /* A query argument of RFC 3339 into *t; absent leaves it. */
 static int
-in_time(struct feat_req *r, const char *name, time_t *t)
+in_time(struct feat_req *r, const struct feat_field *f, time_t *t)
 {
     const char  *s;
 
-    switch (feat_in_str(r, name, &s, TIME_MAX, FEAT_QUERY)) {
+    s = NULL;
+
+    switch (feat_in_field(r, f, &s)) {
     case FEAT_DECLINED:
         return FEAT_OK;
     case FEAT_OK:
         if (parse_time(s, t) == FEAT_OK) {
             return FEAT_OK;
         }
-        r->bad_field = name;
+        r->bad_field = f->name;
         r->bad_reason = "not an RFC 3339 time";
         return FEAT_ERROR;
     default:
@@ -187,12 +231,10 @@ admin_audit_list(struct feat_req *r)
     to = (time_t) 1 << 40;
 
     if (feat_in_page(r, &pg) != FEAT_OK
-        || feat_in_int(r, "user", &user, 1, (1LL << 53), FEAT_QUERY)
-           == FEAT_ERROR
-        || feat_in_str(r, "action", &action, ACTION_MAX,
-                       FEAT_QUERY | FEAT_ALLOW_EMPTY) == FEAT_ERROR
-        || in_time(r, "from", &from) != FEAT_OK
-        || in_time(r, "to", &to) != FEAT_OK)
+        || feat_in_field(r, &audit_in[IN_USER], &user) == FEAT_ERROR
+        || feat_in_field(r, &audit_in[IN_ACTION], &action) == FEAT_ERROR
+        || in_time(r, &audit_in[IN_FROM], &from) != FEAT_OK
+        || in_time(r, &audit_in[IN_TO], &to) != FEAT_OK)
     {
         return feat_fail_field(r);
     }
@@ -237,6 +279,6 @@ admin_audit_list(struct feat_req *r)
 
 const struct feat_route  admin_audit_routes[] = {
     { FEAT_GET, "/admin/api/apps/{app}/audit", FEAT_ADMIN, admin_audit_list,
-      FEAT_MANAGER },
+      FEAT_MANAGER, &audit_schema },
     FEAT_NULL_ROUTE
 };

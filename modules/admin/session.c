@@ -26,6 +26,81 @@
 #define ADMIN_PASSWORD_MAX   1024
 #define ADMIN_TOTP_MAX       16
 
+/*
+ * The declared fields (feat.h, struct feat_field): what each route reads
+ * and answers; the handlers read through them and the OpenAPI document is
+ * made from them.  In an answer FEAT_REQUIRED says the member is always
+ * there.
+ */
+enum { IN_LOGIN, IN_PASSWORD, IN_TOTP };
+
+static const struct feat_field  signin_in[] = {
+    [IN_LOGIN] =
+    { "login", FEAT_FT_STR, FEAT_REQUIRED, 1, FEAT_ADMIN_LOGIN_MAX, NULL,
+      "the manager's login" },
+    [IN_PASSWORD] =
+    { "password", FEAT_FT_STR, FEAT_REQUIRED, 1, ADMIN_PASSWORD_MAX,
+      "password", "its password" },
+    [IN_TOTP] =
+    { "totp", FEAT_FT_STR, FEAT_ALLOW_EMPTY | FEAT_NULLABLE, 0,
+      ADMIN_TOTP_MAX, NULL,
+      "the current RFC 6238 code, for a manager with a TOTP secret" },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  manager_out[] = {
+    { "id", FEAT_FT_ID, FEAT_REQUIRED, 0, 0, NULL, "the manager's id" },
+    { "login", FEAT_FT_STR, FEAT_REQUIRED, 0, 0, NULL, "its login" },
+    { "name", FEAT_FT_STR, FEAT_REQUIRED, 0, 0, NULL,
+      "the name replies and pushes carry" },
+    { "app_id", FEAT_FT_STR, FEAT_REQUIRED | FEAT_NULLABLE, 0, 0, NULL,
+      "its app, or null for a manager of every app" },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  session_out[] = {
+    { "manager", FEAT_FT_OBJ, FEAT_REQUIRED, 0, 0, NULL,
+      "who is signed in", manager_out },
+    { "csrf", FEAT_FT_STR, FEAT_REQUIRED, 0, 0, NULL,
+      "send it as X-CSRF-Token with every POST, PUT, PATCH and DELETE" },
+    { "idle_timeout", FEAT_FT_INT, FEAT_REQUIRED, 0, 0, NULL,
+      "seconds without a call that end the session" },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  app_out[] = {
+    { "id", FEAT_FT_STR, FEAT_REQUIRED, 0, 0, NULL, "the app's id" },
+    { "name", FEAT_FT_STR, FEAT_REQUIRED, 0, 0, NULL, "its name" },
+    { "path_id", FEAT_FT_STR, FEAT_REQUIRED, 0, 0, NULL,
+      "what names it in /admin/api/apps/{app}/ (\"~\": the default app)" },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_schema  signin_schema = {
+    .summary = "Sign in to the console: sets the session cookie",
+    .request = signin_in,
+    .answer = session_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  session_schema = {
+    .summary = "Who is signed in, and the session's CSRF token",
+    .answer = session_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  signout_schema = {
+    .summary = "Sign out: the session ends, the cookie is cleared",
+    .shape = FEAT_ANSWER_EMPTY,
+};
+
+static const struct feat_schema  apps_schema = {
+    .summary = "The apps the manager sees",
+    .answer = app_out,
+    .shape = FEAT_ANSWER_PAGE,
+};
+
+
 /* The manager a sign-in names, with what the check needs. */
 struct admin_signin {
     struct feat_admin_manager  m;
@@ -176,13 +251,13 @@ admin_session_create(struct feat_req *r)
         return feat_fail(r, FEAT_E_MEDIA_TYPE, "sign-in without JSON");
     }
 
+    login = NULL;
+    password = NULL;
     totp = NULL;
 
-    if (feat_in_str(r, "login", &login, FEAT_ADMIN_LOGIN_MAX, FEAT_REQUIRED)
-            != FEAT_OK
-        || feat_in_str(r, "password", &password, ADMIN_PASSWORD_MAX,
-                       FEAT_REQUIRED) != FEAT_OK
-        || feat_in_str(r, "totp", &totp, ADMIN_TOTP_MAX, 0) == FEAT_ERROR)
+    if (feat_in_field(r, &signin_in[IN_LOGIN], &login) == FEAT_ERROR
+        || feat_in_field(r, &signin_in[IN_PASSWORD], &password) == FEAT_ERROR
+        || feat_in_field(r, &signin_in[IN_TOTP], &totp) == FEAT_ERROR)
     {
         return feat_fail_field(r);
     }
@@ -421,11 +496,12 @@ feat_admin_sweep(sqlite3 *db, time_t now)
 
 const struct feat_route  admin_session_routes[] = {
     { FEAT_POST, "/admin/api/session", FEAT_ADMIN, admin_session_create,
-      FEAT_HASH },
+      FEAT_HASH, &signin_schema },
     { FEAT_GET, "/admin/api/session", FEAT_ADMIN, admin_session_get,
-      FEAT_MANAGER },
+      FEAT_MANAGER, &session_schema },
     { FEAT_DELETE, "/admin/api/session", FEAT_ADMIN, admin_session_delete,
-      FEAT_MANAGER },
-    { FEAT_GET, "/admin/api/apps", FEAT_ADMIN, admin_apps, FEAT_MANAGER },
+      FEAT_MANAGER, &signout_schema },
+    { FEAT_GET, "/admin/api/apps", FEAT_ADMIN, admin_apps, FEAT_MANAGER,
+      &apps_schema },
     FEAT_NULL_ROUTE
 };

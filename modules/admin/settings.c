@@ -25,6 +25,39 @@
 #define SETTINGS_MAX     256     /* keys one PUT may name */
 #define SETTINGS_KEYS    900     /* bytes of the audit row's key list */
 
+/* The declared answer (feat.h): one row per setting.  PUT's body is an
+ * object whose members are the keys themselves: no fixed fields. */
+static const struct feat_field  setting_out[] = {
+    { "key", FEAT_FT_STR, FEAT_REQUIRED, 0, 0, NULL, "the setting's key" },
+    { "type", FEAT_FT_STR, FEAT_REQUIRED, 0, 0, NULL,
+      "str, int, bool, url, pem or enum" },
+    { "secret", FEAT_FT_BOOL, FEAT_REQUIRED, 0, 0, NULL,
+      "write-only: shown as set only" },
+    { "value", FEAT_FT_STR, FEAT_NULLABLE, 0, 0, NULL,
+      "a plain setting's value (a number or boolean by its type), or null" },
+    { "set", FEAT_FT_BOOL, 0, 0, 0, NULL, "a secret has a value" },
+    { "values", FEAT_FT_ARRAY, 0, 0, 0, NULL, "an enum's values",
+      (const struct feat_field[]) {
+          { "value", FEAT_FT_STR, FEAT_REQUIRED, 0, 0, NULL, "a value" },
+          FEAT_NULL_FIELD } },
+    { "doc", FEAT_FT_STR, FEAT_REQUIRED, 0, 0, NULL, "what it is for" },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_schema  get_schema = {
+    .summary = "Every per-app setting of the app; secrets only as set",
+    .answer = setting_out,
+    .shape = FEAT_ANSWER_LIST,
+};
+
+static const struct feat_schema  put_schema = {
+    .summary = "Set settings, {\"key\": value | null}, all or none "
+               "(admin.settings.update)",
+    .answer = setting_out,
+    .shape = FEAT_ANSWER_LIST,
+};
+
+
 /* What a PUT did to one key: the normal form stored, or removed. */
 struct setting_change {
     const struct feat_setting  *s;
@@ -247,8 +280,8 @@ admin_settings_put(struct feat_req *r)
 
 const struct feat_route  admin_settings_routes[] = {
     { FEAT_GET, "/admin/api/apps/{app}/settings", FEAT_ADMIN,
-      admin_settings_get, FEAT_MANAGER },
+      admin_settings_get, FEAT_MANAGER, &get_schema },
     { FEAT_PUT, "/admin/api/apps/{app}/settings", FEAT_ADMIN,
-      admin_settings_put, FEAT_MANAGER },
+      admin_settings_put, FEAT_MANAGER, &put_schema },
     FEAT_NULL_ROUTE
 };

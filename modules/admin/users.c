@@ -23,6 +23,128 @@
 
 #define USER_QUERY_MAX  64
 
+/* The declared fields (feat.h): what each route reads and answers. */
+static const struct feat_field  list_in[] = {
+    { "q", FEAT_FT_STR, FEAT_QUERY | FEAT_ALLOW_EMPTY, 0, USER_QUERY_MAX,
+      NULL, "digits: the start of a phone number; with '@': the start of "
+      "an email; else a piece of the nickname" },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  delete_in[] = {
+    { "confirm", FEAT_FT_STR, FEAT_REQUIRED, 1, 32, NULL,
+      "the user's id, typed out" },
+    FEAT_NULL_FIELD
+};
+
+#define USER_BRIEF_FIELDS                                                     \
+    { "id", FEAT_FT_ID, FEAT_REQUIRED, 0, 0, NULL, "the user's id" },         \
+    { "area", FEAT_FT_STR, FEAT_REQUIRED, 0, 0, NULL,                         \
+      "the phone's country code" },                                           \
+    { "phone", FEAT_FT_STR, FEAT_REQUIRED, 0, 0, "phone", "or \"\"" },        \
+    { "email", FEAT_FT_STR, FEAT_REQUIRED, 0, 0, "email", "or \"\"" },        \
+    { "nickname", FEAT_FT_STR, FEAT_REQUIRED, 0, 0, NULL, "or \"\"" },        \
+    { "disabled", FEAT_FT_BOOL, FEAT_REQUIRED, 0, 0, NULL,                    \
+      "may not log in" },                                                     \
+    { "created_at", FEAT_FT_TIME, FEAT_REQUIRED, 0, 0, NULL, "signed up" },   \
+    { "last_login_at", FEAT_FT_TIME, FEAT_REQUIRED | FEAT_NULLABLE, 0, 0,     \
+      NULL, "its newest session's creation, or null" }
+
+static const struct feat_field  binding_out[] = {
+    { "open_type", FEAT_FT_INT, FEAT_REQUIRED, 1, 4, NULL,
+      "1 QQ, 2 WeChat, 3 Weibo, 4 Taobao" },
+    { "created_at", FEAT_FT_INT, FEAT_REQUIRED, 0, 0, NULL,
+      "bound (unix seconds)" },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  binding_row[] = {
+    { "binding", FEAT_FT_OBJ, FEAT_REQUIRED, 0, 0, NULL, "one binding",
+      binding_out },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  brief_out[] = {
+    USER_BRIEF_FIELDS,
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  user_out[] = {
+    USER_BRIEF_FIELDS,
+    { "username", FEAT_FT_STR, FEAT_REQUIRED, 0, 0, NULL, "its username" },
+    { "avatar", FEAT_FT_STR, FEAT_REQUIRED, 0, 0, "uri", "or \"\"" },
+    { "gender", FEAT_FT_INT, FEAT_REQUIRED, 0, 2, NULL,
+      "0 female, 1 male, 2 unknown" },
+    { "birthday", FEAT_FT_STR, FEAT_REQUIRED, 0, 0, NULL,
+      "YYYY-MM-DD or \"\"" },
+    { "city", FEAT_FT_STR, FEAT_REQUIRED, 0, 0, NULL, "or \"\"" },
+    { "address", FEAT_FT_STR, FEAT_REQUIRED, 0, 0, NULL, "or \"\"" },
+    { "role", FEAT_FT_INT, FEAT_REQUIRED, 0, 9, NULL, "0: a user" },
+    { "updated_at", FEAT_FT_TIME, FEAT_REQUIRED | FEAT_NULLABLE, 0, 0, NULL,
+      "last changed" },
+    { "deleted_at", FEAT_FT_TIME, FEAT_REQUIRED | FEAT_NULLABLE, 0, 0, NULL,
+      "erased (a tombstone), or null" },
+    { "sessions", FEAT_FT_INT, FEAT_REQUIRED, 0, 0, NULL,
+      "its live sessions" },
+    { "bindings", FEAT_FT_ARRAY, FEAT_REQUIRED, 0, 0, NULL,
+      "its open-id bindings", binding_row },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_schema  list_schema = {
+    .summary = "The app's users, newest first, or those a query finds",
+    .request = list_in,
+    .answer = brief_out,
+    .shape = FEAT_ANSWER_PAGE,
+};
+
+static const struct feat_schema  user_schema = {
+    .summary = "One user, its live sessions and bindings",
+    .answer = user_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  disable_schema = {
+    .summary = "Disable a user and revoke its sessions (admin.user.disable)",
+    .answer = user_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  enable_schema = {
+    .summary = "Let a disabled user log in again (admin.user.enable)",
+    .answer = user_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  revoke_schema = {
+    .summary = "Revoke every session of a user (admin.user.revoke)",
+    .answer = user_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  delete_schema = {
+    .summary = "Delete a user's account as featctl user delete does "
+               "(admin.user.delete)",
+    .request = delete_in,
+    .shape = FEAT_ANSWER_EMPTY,
+};
+
+static const struct feat_field  export_out[] = {
+    { "user_id", FEAT_FT_ID, FEAT_REQUIRED, 0, 0, NULL, "the user" },
+    { "app_id", FEAT_FT_STR, FEAT_REQUIRED, 0, 0, NULL, "its app" },
+    { "exported_at", FEAT_FT_STR, FEAT_REQUIRED, 0, 0, NULL, "when" },
+    { "tables", FEAT_FT_OBJ, FEAT_REQUIRED, 0, 0, NULL,
+      "every table's rows about the user, by table" },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_schema  export_schema = {
+    .summary = "Everything stored about a user, as featctl user export "
+               "prints it (admin.user.export)",
+    .answer = export_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
 
 static void
 add_time(struct feat_req *r, cJSON *o, const char *key, time_t t)
@@ -131,9 +253,7 @@ admin_users_list(struct feat_req *r)
     q = NULL;
 
     if (feat_in_page(r, &pg) != FEAT_OK
-        || feat_in_str(r, "q", &q, USER_QUERY_MAX, FEAT_QUERY
-                                                   | FEAT_ALLOW_EMPTY)
-           == FEAT_ERROR)
+        || feat_in_field(r, &list_in[0], &q) == FEAT_ERROR)
     {
         return feat_fail_field(r);
     }
@@ -271,7 +391,8 @@ admin_user_delete(struct feat_req *r)
     }
 
     /* the manager typed the id out: a slip of the mouse deletes nothing */
-    if (feat_in_str(r, "confirm", &confirm, 32, FEAT_REQUIRED) != FEAT_OK) {
+    confirm = NULL;
+    if (feat_in_field(r, &delete_in[0], &confirm) != FEAT_OK) {
         return feat_fail_field(r);
     }
     snprintf(id, sizeof(id), "%lld", (long long) u.id);
@@ -334,18 +455,18 @@ admin_user_export(struct feat_req *r)
 
 const struct feat_route  admin_users_routes[] = {
     { FEAT_GET, "/admin/api/apps/{app}/users", FEAT_ADMIN,
-      admin_users_list, FEAT_MANAGER },
+      admin_users_list, FEAT_MANAGER, &list_schema },
     { FEAT_GET, "/admin/api/apps/{app}/users/{id}", FEAT_ADMIN,
-      admin_user_get, FEAT_MANAGER },
+      admin_user_get, FEAT_MANAGER, &user_schema },
     { FEAT_DELETE, "/admin/api/apps/{app}/users/{id}", FEAT_ADMIN,
-      admin_user_delete, FEAT_MANAGER },
+      admin_user_delete, FEAT_MANAGER, &delete_schema },
     { FEAT_POST, "/admin/api/apps/{app}/users/{id}/disable", FEAT_ADMIN,
-      admin_user_disable, FEAT_MANAGER },
+      admin_user_disable, FEAT_MANAGER, &disable_schema },
     { FEAT_POST, "/admin/api/apps/{app}/users/{id}/enable", FEAT_ADMIN,
-      admin_user_enable, FEAT_MANAGER },
+      admin_user_enable, FEAT_MANAGER, &enable_schema },
     { FEAT_POST, "/admin/api/apps/{app}/users/{id}/revoke", FEAT_ADMIN,
-      admin_user_revoke, FEAT_MANAGER },
+      admin_user_revoke, FEAT_MANAGER, &revoke_schema },
     { FEAT_GET, "/admin/api/apps/{app}/users/{id}/export", FEAT_ADMIN,
-      admin_user_export, FEAT_MANAGER },
+      admin_user_export, FEAT_MANAGER, &export_schema },
     FEAT_NULL_ROUTE
 };
