@@ -336,6 +336,25 @@ is(scalar @{ audit_rows('admin.session.delete') }, 1, '... audited');
 ($st, $h, $j) = $c->get('/admin/api/session');
 is($st, 401, '... and the cookie no longer works');
 
+# disable ends the manager's sessions and refuses its sign-in
+my $d = $t->admin_login(login => 'ops', password => 'ops-pass-1');
+($rc, $out, $err) = $t->featctl('manager', 'disable', $ops->{id});
+is($rc, 0, 'manager disable') or diag($err);
+is($t->db_value('SELECT disabled FROM managers WHERE id = ?', $ops->{id}),
+    1, '... stored');
+($st, $h, $j) = $d->get('/admin/api/session');
+is($st, 401, '... its sessions end');
+($st, $h, $j) = $t->post('/admin/api/session',
+    { login => 'ops', password => 'ops-pass-1' });
+is($st, 403, '... the right password: 403');
+is($j->{error}{code}, 'forbidden', '... forbidden');
+($st, $h, $j) = $t->post('/admin/api/session',
+    { login => 'ops', password => 'wrong-pass' });
+is($j->{error}{code}, 'bad_credentials',
+    '... a wrong one: bad_credentials, as ever');
+($rc, $out, $err) = $t->featctl('manager', 'enable', $ops->{id});
+is($rc, 0, 'manager enable') or diag($err);
+
 # passwd ends the manager's sessions
 my $p = $t->admin_login(login => 'ops', password => 'ops-pass-1');
 ($rc, $out, $err) = $t->featctl_in("ops-pass-2\n", 'manager', 'passwd',

@@ -34,6 +34,8 @@ static int ctl_manager_add(struct feat_ctl *ctl, int argc, char **argv);
 static int ctl_manager_list(struct feat_ctl *ctl, int argc, char **argv);
 static int ctl_manager_passwd(struct feat_ctl *ctl, int argc, char **argv);
 static int ctl_manager_totp(struct feat_ctl *ctl, int argc, char **argv);
+static int ctl_manager_disable(struct feat_ctl *ctl, int argc, char **argv);
+static int ctl_manager_enable(struct feat_ctl *ctl, int argc, char **argv);
 
 
 const struct feat_ctl_command  feat_ctl_manager_commands[] = {
@@ -48,6 +50,10 @@ const struct feat_ctl_command  feat_ctl_manager_commands[] = {
     { "manager", "totp", ctl_manager_totp, "ID [--off]",
       "give the manager a new TOTP secret and print its otpauth:// URI "
       "(--off: remove it)" },
+    { "manager", "disable", ctl_manager_disable, "ID",
+      "refuse the manager's console sign-in and end its sessions" },
+    { "manager", "enable", ctl_manager_enable, "ID",
+      "let a disabled manager sign in to the console again" },
     FEAT_CTL_NULL_COMMAND
 };
 
@@ -576,4 +582,64 @@ ctl_manager_totp(struct feat_ctl *ctl, int argc, char **argv)
     }
 
     return feat_ctl_domain_fail(e, "changing the TOTP secret");
+}
+
+
+/* "manager disable|enable ID" */
+static int
+ctl_manager_switch(struct feat_ctl *ctl, int argc, char **argv, int disabled)
+{
+    char                       msg[80];
+    cJSON                     *res;
+    sqlite3                   *db;
+    const char                *arg;
+    sqlite3_int64              id;
+    enum feat_error            e;
+    const struct feat_ctl_opt  opts[] = {
+        { NULL, 0, NULL }
+    };
+
+    if (feat_ctl_args(ctl, argc, argv, opts, &arg, 1) != FEAT_OK) {
+        return FEAT_CTL_USAGE;
+    }
+
+    if (feat_ctl_id(arg, &id) != FEAT_OK) {
+        return feat_ctl_fail("bad manager id \"%s\"", arg);
+    }
+
+    db = feat_ctl_db(ctl, 1);
+    if (db == NULL) {
+        return FEAT_CTL_FAIL;
+    }
+
+    e = feat_admin_manager_set_disabled(db, id, disabled);
+    if (e == FEAT_E_NOT_FOUND) {
+        return feat_ctl_fail("no manager %lld", (long long) id);
+    }
+    if (e != FEAT_E_NONE) {
+        return feat_ctl_domain_fail(e, "switching the manager");
+    }
+
+    res = cJSON_CreateObject();
+    cJSON_AddNumberToObject(res, "id", (double) id);
+    cJSON_AddBoolToObject(res, "disabled", disabled);
+    snprintf(msg, sizeof(msg), "manager %lld %s", (long long) id,
+             disabled ? "disabled" : "enabled");
+    feat_ctl_print_result(ctl, res, msg);
+
+    return FEAT_CTL_OK;
+}
+
+
+static int
+ctl_manager_disable(struct feat_ctl *ctl, int argc, char **argv)
+{
+    return ctl_manager_switch(ctl, argc, argv, 1);
+}
+
+
+static int
+ctl_manager_enable(struct feat_ctl *ctl, int argc, char **argv)
+{
+    return ctl_manager_switch(ctl, argc, argv, 0);
 }

@@ -85,6 +85,10 @@ enum feat_error feat_admin_manager_set_login(sqlite3 *db, sqlite3_int64 id,
  */
 enum feat_error feat_admin_manager_set_password(sqlite3 *db,
     sqlite3_int64 id, const char *password);
+/* Turns manager id's sign-in off (its sessions end) or on again:
+ * FEAT_E_NONE, FEAT_E_NOT_FOUND or FEAT_E_INTERNAL. */
+enum feat_error feat_admin_manager_set_disabled(sqlite3 *db,
+    sqlite3_int64 id, int disabled);
 /*
  * A new TOTP secret for manager id (20 random bytes, stored sealed):
  * FEAT_E_NONE with *uri the otpauth:// URI to show once (in a), or

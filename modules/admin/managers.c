@@ -136,6 +136,31 @@ feat_admin_manager_set_password(sqlite3 *db, sqlite3_int64 id,
 }
 
 
+enum feat_error
+feat_admin_manager_set_disabled(sqlite3 *db, sqlite3_int64 id, int disabled)
+{
+    if (feat_db_exec(db, "UPDATE managers SET disabled = ?2 WHERE id = ?1",
+                     "id", id, disabled ? 1 : 0) != FEAT_OK)
+    {
+        return FEAT_E_INTERNAL;
+    }
+
+    if (sqlite3_changes(db) != 1) {
+        return FEAT_E_NOT_FOUND;
+    }
+
+    /* off means off now, not when the sessions run out */
+    if (disabled
+        && feat_db_exec(db, "DELETE FROM admin_sessions WHERE manager_id = ?1",
+                        "i", id) != FEAT_OK)
+    {
+        return FEAT_E_INTERNAL;
+    }
+
+    return FEAT_E_NONE;
+}
+
+
 /* ---- TOTP ---------------------------------------------------------------- */
 
 unsigned long
