@@ -194,9 +194,10 @@ user_of_path(struct feat_req *r, struct feat_user_brief *u)
 
 
 /* The whole answer of one user: its brief, its profile, its live
- * sessions and its bindings. */
-static int
-reply_user(struct feat_req *r, sqlite3_int64 id)
+ * sessions and its bindings; FEAT_E_NONE with *out (the caller's), or
+ * the error. */
+static enum feat_error
+user_json(struct feat_req *r, sqlite3_int64 id, cJSON **out)
 {
     long long               n;
     cJSON                  *o, *bindings;
@@ -218,7 +219,7 @@ reply_user(struct feat_req *r, sqlite3_int64 id)
         e = feat_user_bindings(db, r->arena, r->app->id, id, &bindings);
     }
     if (e != FEAT_E_NONE) {
-        return feat_fail(r, e, "user %lld", (long long) id);
+        return e;
     }
 
     o = user_brief_json(r, &b);
@@ -233,6 +234,23 @@ reply_user(struct feat_req *r, sqlite3_int64 id)
     add_time(r, o, "deleted_at", b.deleted_at);
     cJSON_AddNumberToObject(o, "sessions", (double) n);
     cJSON_AddItemToObject(o, "bindings", bindings);
+
+    *out = o;
+
+    return FEAT_E_NONE;
+}
+
+
+static int
+reply_user(struct feat_req *r, sqlite3_int64 id)
+{
+    cJSON            *o;
+    enum feat_error   e;
+
+    e = user_json(r, id, &o);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "user %lld", (long long) id);
+    }
 
     return feat_reply(r, o);
 }
@@ -295,6 +313,7 @@ static int
 user_act(struct feat_req *r, int what)
 {
     int                     revoked;
+    cJSON                  *o;
     sqlite3                *db;
     const char             *action;
     enum feat_error         e;
@@ -334,6 +353,13 @@ user_act(struct feat_req *r, int what)
         e = FEAT_E_INTERNAL;
     }
 
+    /* the answer is read before the commit: a failure after it would
+     * answer an error for a change that was made */
+    o = NULL;
+    if (e == FEAT_E_NONE) {
+        e = user_json(r, u.id, &o);
+    }
+
     if (feat_db_release(db, e == FEAT_E_NONE) != FEAT_OK
         && e == FEAT_E_NONE)
     {
@@ -341,10 +367,11 @@ user_act(struct feat_req *r, int what)
     }
 
     if (e != FEAT_E_NONE) {
+        cJSON_Delete(o);
         return feat_fail(r, e, "%s of user %lld", action, (long long) u.id);
     }
 
-    return reply_user(r, u.id);
+    return feat_reply(r, o);
 }
 
 
