@@ -796,3 +796,125 @@ done:
 
     return e;
 }
+
+
+/* ---- the administrator's view -------------------------------------------- */
+
+/* The replies of a feedback counted, after the feedback's columns. */
+#define FEEDBACK_REPLIES                                                     \
+    "(SELECT count(*) FROM feedback_reply c WHERE c.feedback_id = f.id)"
+
+static void
+feedback_item_row(struct feat_arena *a, sqlite3_stmt *st, void *item)
+{
+    struct feat_feedback_item  *it = item;
+
+    feat_db_read(a, st, 0, feedback_cols, FEAT_NELEMS(feedback_cols),
+                 &it->feedback);
+    it->replies = sqlite3_column_int64(st, (int) FEAT_NELEMS(feedback_cols));
+}
+
+
+/*
+ * New ones first, the oldest of them on top; then the rest newest first:
+ * -id sorts those.  The (app_id, status, id) index serves the filter;
+ * the sort runs over what it finds, which an administrator pages through.
+ */
+static const struct feat_db_list  feedback_inbox_list = {
+    "SELECT COUNT(*) FROM feedback f WHERE f.app_id = ?1"
+    " AND (?2 < 0 OR f.status = ?2)",
+    "SELECT " FEEDBACK_COLS(IN_F, ", ") ", " FEEDBACK_REPLIES
+    " FROM feedback f WHERE f.app_id = ?1 AND (?2 < 0 OR f.status = ?2)"
+    " ORDER BY f.status <> 0, CASE WHEN f.status = 0 THEN f.id"
+    " ELSE -f.id END LIMIT ?3 OFFSET ?4",
+    feedback_item_row, sizeof(struct feat_feedback_item),
+    FEAT_FEEDBACK_LIST_MAX, "feedback inbox"
+};
+
+
+enum feat_error
+feat_feedback_inbox(sqlite3 *db, struct feat_arena *a, const char *app,
+    int status, long long offset, long long limit, long long *total,
+    struct feat_feedback_item **items, size_t *n)
+{
+    void              *p;
+    struct feat_rows   rows;
+    enum feat_error    e;
+
+    e = feat_db_rows(db, a, &feedback_inbox_list, offset, limit, 1, &rows,
+                     "sd", app, status);
+    e = feedback_page(e, &rows, total, &p, n);
+    *items = p;
+
+    return e;
+}
+
+
+/* A reply and its manager's name: the reply's columns, then the name. */
+static void
+reply_by_row(struct feat_arena *a, sqlite3_stmt *st, void *item)
+{
+    struct feat_feedback_reply_by  *it = item;
+
+    feat_db_read(a, st, 0, reply_cols, FEAT_NELEMS(reply_cols), &it->reply);
+    it->manager_name = feat_db_col_text(a, st,
+                                        (int) FEAT_NELEMS(reply_cols));
+}
+
+
+#define REPLY_BY_FROM                                                        \
+    " FROM feedback_reply r LEFT JOIN managers m ON m.id = r.manager_id"
+
+static const struct feat_db_list  reply_by_list = {
+    "SELECT COUNT(*) FROM feedback_reply r"
+    " WHERE r.app_id = ? AND r.feedback_id = ?",
+    "SELECT " REPLY_COLS(IN_R, ", ") ", m.name" REPLY_BY_FROM
+    " WHERE r.app_id = ? AND r.feedback_id = ? ORDER BY r.id"
+    " LIMIT ? OFFSET ?",
+    reply_by_row, sizeof(struct feat_feedback_reply_by),
+    FEAT_FEEDBACK_LIST_MAX, "feedback thread"
+};
+
+
+enum feat_error
+feat_feedback_thread(sqlite3 *db, struct feat_arena *a, const char *app,
+    sqlite3_int64 feedback_id, long long offset, long long limit,
+    long long *total, struct feat_feedback_reply_by **items, size_t *n)
+{
+    void              *p;
+    struct feat_rows   rows;
+    enum feat_error    e;
+
+    *items = NULL;
+    *n = 0;
+    *total = 0;
+
+    e = feedback_owned(db, app, FEAT_FEEDBACK_ANY_USER, feedback_id);
+    if (e != FEAT_E_NONE) {
+        return e;
+    }
+
+    e = feat_db_rows(db, a, &reply_by_list, offset, limit, 1, &rows, "si",
+                     app, feedback_id);
+    e = feedback_page(e, &rows, total, &p, n);
+    *items = p;
+
+    return e;
+}
+
+
+enum feat_error
+feat_feedback_reply_get(sqlite3 *db, struct feat_arena *a, const char *app,
+    sqlite3_int64 id, struct feat_feedback_reply_by *out)
+{
+    sqlite3_stmt  *st;
+
+    st = feat_db_query(db,
+                       "SELECT " REPLY_COLS(IN_R, ", ") ", m.name"
+                       REPLY_BY_FROM " WHERE r.app_id = ? AND r.id = ?",
+                       "si", app, id);
+
+    return feat_db_row(db, a, st, reply_by_row, out,
+                       "feedback: reading reply %lld failed",
+                       (long long) id);
+}

@@ -208,6 +208,45 @@ enum feat_error feat_feedback_user_replies(sqlite3 *db, struct feat_arena *a,
     long long limit, int mark_read, long long *total,
     struct feat_feedback_reply_item **items, size_t *n);
 
+/* ---- the administrator's view (the admin API) ------------------------- */
+
+/* A feedback with the number of replies it has. */
+struct feat_feedback_item {
+    struct feat_feedback  feedback;
+    long long             replies;
+};
+
+/* A reply with the name of the manager who wrote it ("" when that
+ * manager is gone). */
+struct feat_feedback_reply_by {
+    struct feat_feedback_reply  reply;
+    const char                 *manager_name;
+};
+
+/*
+ * A page of the app's feedback of status (-1: any) as the queue of those
+ * who answer it: the new ones first, oldest first among them (the longest
+ * waiting on top), then the others newest first; each with its replies
+ * counted.  *total counts all that match; *items (arena array, NULL when
+ * *n is 0) holds at most limit from offset.
+ */
+enum feat_error feat_feedback_inbox(sqlite3 *db, struct feat_arena *a,
+    const char *app, int status, long long offset, long long limit,
+    long long *total, struct feat_feedback_item **items, size_t *n);
+
+/* The replies to feedback_id of app, oldest first, with their managers'
+ * names, paged as feat_feedback_list.  FEAT_E_NOT_FOUND when the app has
+ * no such feedback. */
+enum feat_error feat_feedback_thread(sqlite3 *db, struct feat_arena *a,
+    const char *app, sqlite3_int64 feedback_id, long long offset,
+    long long limit, long long *total, struct feat_feedback_reply_by **items,
+    size_t *n);
+
+/* One reply of app with its manager's name, or FEAT_E_NOT_FOUND. */
+enum feat_error feat_feedback_reply_get(sqlite3 *db, struct feat_arena *a,
+    const char *app, sqlite3_int64 id, struct feat_feedback_reply_by *out);
+
+
 /* The module (modules/feedback/v2.c): /api/feedback*, GET
  * /api/feedback_category. */
 extern const struct feat_module feat_feedback_module;
