@@ -1025,6 +1025,53 @@ int feat_push_queue(sqlite3 *db, const char *app, sqlite3_int64 manager_id,
     const char *title, const char *body, int scope,
     const sqlite3_int64 *users, size_t n, sqlite3_int64 *push_id);
 
+/* Outbox row states (sql/0070_outbox.sql). */
+#define FEAT_OUTBOX_PENDING  0
+#define FEAT_OUTBOX_SENDING  1
+#define FEAT_OUTBOX_SENT     2
+#define FEAT_OUTBOX_FAILED   3
+#define FEAT_OUTBOX_SKIPPED  4   /* no provider or credentials any more */
+
+/* How far the delivery of one push has come: its outbox rows by state,
+ * and whether the jobs process is still writing them (a push to all). */
+struct feat_outbox_counts {
+    long long  pending;
+    long long  sending;
+    long long  sent;
+    long long  failed;
+    long long  skipped;
+    int        fanout;
+};
+
+/* One outbox row as its sender sees it. */
+struct feat_outbox_entry {
+    sqlite3_int64   id;
+    sqlite3_int64   user_id;
+    const char     *channel;     /* "apns", "getui" */
+    int             status;      /* FEAT_OUTBOX_* */
+    int             attempts;
+    const char     *last_error;  /* "" when none */
+    time_t          created_at;
+    time_t          updated_at;  /* when the state was last changed */
+};
+
+/*
+ * The outbox rows of push push_id of app counted by state into *c:
+ * FEAT_OK, or FEAT_ERROR (logged).  (fcgi/store/outbox.c)
+ */
+int feat_outbox_counts(sqlite3 *db, const char *app, sqlite3_int64 push_id,
+    struct feat_outbox_counts *c);
+/*
+ * A page of the outbox rows of push push_id of app, in the order they
+ * were written: *total counts them all; *items (arena array, NULL when *n
+ * is 0) holds at most limit (capped at 100) from offset.  FEAT_E_NONE or
+ * FEAT_E_INTERNAL (logged).
+ */
+enum feat_error feat_outbox_list(sqlite3 *db, struct feat_arena *a,
+    const char *app, sqlite3_int64 push_id, long long offset,
+    long long limit, long long *total, struct feat_outbox_entry **items,
+    size_t *n);
+
 /* One outbox row as the drain hands it to a provider, with its push. */
 struct feat_outbox_row {
     sqlite3_int64   id;

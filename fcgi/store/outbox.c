@@ -582,3 +582,109 @@ feat_outbox_next_due(sqlite3 *db, long long *ms)
     *ms = v;
     return FEAT_OK;
 }
+
+
+/* ---- what a push's sender reads -------------------------------------- */
+
+int
+feat_outbox_counts(sqlite3 *db, const char *app, sqlite3_int64 push_id,
+    struct feat_outbox_counts *c)
+{
+    int            rc;
+    sqlite3_stmt  *st;
+    sqlite3_int64  one;
+
+    memset(c, 0, sizeof(*c));
+
+    /* the (push_id, status) index answers this without the rows */
+    st = feat_db_query(db, "SELECT status, count(*) FROM outbox"
+                           " WHERE push_id = ? AND app_id = ?"
+                           " GROUP BY status", "is", push_id, app);
+    if (st == NULL) {
+        return FEAT_ERROR;
+    }
+
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        switch (sqlite3_column_int(st, 0)) {
+        case FEAT_OUTBOX_PENDING:
+            c->pending = sqlite3_column_int64(st, 1);
+            break;
+        case FEAT_OUTBOX_SENDING:
+            c->sending = sqlite3_column_int64(st, 1);
+            break;
+        case FEAT_OUTBOX_SENT:
+            c->sent = sqlite3_column_int64(st, 1);
+            break;
+        case FEAT_OUTBOX_FAILED:
+            c->failed = sqlite3_column_int64(st, 1);
+            break;
+        default:
+            c->skipped += sqlite3_column_int64(st, 1);
+            break;
+        }
+    }
+
+    feat_db_done(st);
+
+    if (rc != SQLITE_DONE) {
+        feat_log(LOG_ERR, 0, "outbox: counting push %lld failed: %s",
+                 (long long) push_id, sqlite3_errmsg(db));
+        return FEAT_ERROR;
+    }
+
+    rc = feat_db_int(db, &one, "SELECT 1 FROM outbox_fanout"
+                               " WHERE push_id = ?", "i", push_id);
+    if (rc == FEAT_ERROR) {
+        return FEAT_ERROR;
+    }
+
+    c->fanout = (rc == FEAT_OK);
+
+    return FEAT_OK;
+}
+
+
+#define FEAT_OUTBOX_ENTRY_COLS(X, _)                                          \
+    X(struct feat_outbox_entry, INT64, id, "id") _                           \
+    X(struct feat_outbox_entry, INT64, user_id, "user_id") _                 \
+    X(struct feat_outbox_entry, TEXT, channel, "channel") _                  \
+    X(struct feat_outbox_entry, INT, status, "status") _                     \
+    X(struct feat_outbox_entry, INT, attempts, "attempts") _                 \
+    X(struct feat_outbox_entry, TEXT, last_error, "last_error") _            \
+    X(struct feat_outbox_entry, TIME, created_at, "created_at") _            \
+    X(struct feat_outbox_entry, TIME, updated_at, "updated_at")
+
+static const struct feat_db_col  feat_outbox_entry_cols[] = {
+    FEAT_OUTBOX_ENTRY_COLS(FEAT_COL_MAP, )
+};
+
+FEAT_DB_READER(feat_outbox_entry_row, feat_outbox_entry_cols)
+
+/* The unique (push_id, channel, device_id) index finds a push's rows. */
+static const struct feat_db_list  feat_outbox_entries = {
+    "SELECT count(*) FROM outbox WHERE push_id = ? AND app_id = ?",
+    "SELECT " FEAT_OUTBOX_ENTRY_COLS(FEAT_COL_SQL, ", ")
+    " FROM outbox WHERE push_id = ? AND app_id = ?"
+    " ORDER BY id LIMIT ? OFFSET ?",
+    feat_outbox_entry_row, sizeof(struct feat_outbox_entry), 100,
+    "outbox rows of a push"
+};
+
+
+enum feat_error
+feat_outbox_list(sqlite3 *db, struct feat_arena *a, const char *app,
+    sqlite3_int64 push_id, long long offset, long long limit,
+    long long *total, struct feat_outbox_entry **items, size_t *n)
+{
+    struct feat_rows  rows;
+    enum feat_error   e;
+
+    e = feat_db_rows(db, a, &feat_outbox_entries, offset, limit, 1, &rows,
+                     "is", push_id, app);
+
+    *total = rows.total < 0 ? 0 : rows.total;
+    *items = rows.items;
+    *n = rows.n;
+
+    return e;
+}

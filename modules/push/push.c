@@ -398,3 +398,96 @@ feat_push_unread_count(sqlite3 *db, struct feat_arena *a, const char *app,
 
     return FEAT_E_NONE;
 }
+
+
+/* ---- the senders' view --------------------------------------------------- */
+
+/* The push's columns, then its manager's name and its listed users. */
+#define PUSH_SENT_SELECT                                                     \
+    "SELECT " PUSH_COLUMNS ", coalesce(m.name, ''),"                         \
+    " (SELECT count(*) FROM push_target t WHERE t.push_id = p.id)"           \
+    " FROM push p LEFT JOIN managers m ON m.id = p.manager_id"
+
+static void
+push_sent_row(struct feat_arena *a, sqlite3_stmt *st, void *item)
+{
+    int                     c;
+    struct feat_push_sent  *it = item;
+
+    memset(it, 0, sizeof(*it));
+    feat_db_read(a, st, 0, push_cols, FEAT_NELEMS(push_cols), &it->push);
+    c = (int) FEAT_NELEMS(push_cols);
+    it->manager_name = feat_db_col_text(a, st, c);
+    it->users = sqlite3_column_int64(st, c + 1);
+}
+
+
+/* Fills the delivery counts of items read by push_sent_row. */
+static enum feat_error
+push_sent_delivery(sqlite3 *db, const char *app, struct feat_push_sent *it,
+    size_t n)
+{
+    size_t  i;
+
+    for (i = 0; i < n; i++) {
+        if (feat_outbox_counts(db, app, it[i].push.id, &it[i].delivery)
+            != FEAT_OK)
+        {
+            return FEAT_E_INTERNAL;
+        }
+    }
+
+    return FEAT_E_NONE;
+}
+
+
+static const struct feat_db_list  push_sent_list = {
+    "SELECT count(*) FROM push WHERE app_id = ?1",
+    PUSH_SENT_SELECT " WHERE p.app_id = ?1 ORDER BY p.id DESC"
+    " LIMIT ?2 OFFSET ?3",
+    push_sent_row, sizeof(struct feat_push_sent), FEAT_PUSH_LIST_MAX,
+    "pushes sent"
+};
+
+
+enum feat_error
+feat_push_sent_list(sqlite3 *db, struct feat_arena *a, const char *app,
+    long long offset, long long limit, long long *total,
+    struct feat_push_sent **items, size_t *n)
+{
+    struct feat_rows  rows;
+    enum feat_error   e;
+
+    e = feat_db_rows(db, a, &push_sent_list, offset, limit, 1, &rows, "s",
+                     app);
+
+    *total = (rows.total < 0) ? 0 : rows.total;
+    *items = rows.items;
+    *n = rows.n;
+
+    if (e != FEAT_E_NONE) {
+        return e;
+    }
+
+    return push_sent_delivery(db, app, *items, *n);
+}
+
+
+enum feat_error
+feat_push_sent_get(sqlite3 *db, struct feat_arena *a, const char *app,
+    sqlite3_int64 id, struct feat_push_sent *out)
+{
+    sqlite3_stmt     *st;
+    enum feat_error   e;
+
+    st = feat_db_query(db, PUSH_SENT_SELECT
+                       " WHERE p.app_id = ? AND p.id = ?", "si", app, id);
+
+    e = feat_db_row(db, a, st, push_sent_row, out, "push %lld",
+                    (long long) id);
+    if (e != FEAT_E_NONE) {
+        return e;
+    }
+
+    return push_sent_delivery(db, app, out, 1);
+}

@@ -128,6 +128,27 @@ enum feat_error feat_push_unread_count(sqlite3 *db, struct feat_arena *a,
     const char *app, sqlite3_int64 user_id, const sqlite3_int64 *read,
     size_t nread, long long *count);
 
+/* ---- the senders' view (the admin API) ---------------------------------- */
+
+/* A push as those who send pushes see it: who sent it, and how far its
+ * delivery has come (fcgi/store/outbox.c's counts). */
+struct feat_push_sent {
+    struct feat_push           push;
+    const char                *manager_name;   /* "" for none */
+    long long                  users;          /* listed users; 0 for all */
+    struct feat_outbox_counts  delivery;
+};
+
+/* A page of every push of the app, newest first, system pushes (manager
+ * 0) included; *total counts them all. */
+enum feat_error feat_push_sent_list(sqlite3 *db, struct feat_arena *a,
+    const char *app, long long offset, long long limit, long long *total,
+    struct feat_push_sent **items, size_t *n);
+
+/* One push of the app into *out, or FEAT_E_NOT_FOUND. */
+enum feat_error feat_push_sent_get(sqlite3 *db, struct feat_arena *a,
+    const char *app, sqlite3_int64 id, struct feat_push_sent *out);
+
 /* The module (modules/push/v2.c): the /api/push routes and GET
  * /api/message/count. */
 extern const struct feat_module feat_push_module;
