@@ -699,7 +699,18 @@ feat_service_transition(sqlite3 *db, struct feat_arena *a, const char *app,
     enum feat_error              e;
     struct feat_service_project  p;
 
-    if (op == FEAT_SERVICE_REJECT
+    /*
+     * A rejection says why; so may the moderator's takedown (a cancel),
+     * whose note the owner reads as the rejection's.  Nobody else's
+     * transition carries one.
+     */
+    if (op != FEAT_SERVICE_REJECT
+        && (op != FEAT_SERVICE_CANCEL || viewer != FEAT_SERVICE_MODERATOR))
+    {
+        note = NULL;
+    }
+
+    if ((op == FEAT_SERVICE_REJECT || note != NULL)
         && !feat_utf8_ok(note, FEAT_SERVICE_NOTE_MAX, 1))
     {
         *bad = "reason";
@@ -757,8 +768,7 @@ feat_service_transition(sqlite3 *db, struct feat_arena *a, const char *app,
             " review_note = CASE WHEN ?6 IS NOT NULL THEN ?6"
             " WHEN ?3 = 200 THEN NULL ELSE review_note END"
             " WHERE id = ?1 AND app_id = ?2",
-            "isdiis", id, app, to, (sqlite3_int64) now, bid_id,
-            op == FEAT_SERVICE_REJECT ? note : NULL)
+            "isdiis", id, app, to, (sqlite3_int64) now, bid_id, note)
         != FEAT_OK)
     {
         e = FEAT_E_INTERNAL;

@@ -200,7 +200,9 @@ enum feat_error feat_service_delete(sqlite3 *db, const char *app,
  * featctl): FEAT_SERVICE_PUBLISH (to REVIEW when the app reviews, else
  * OPEN; a close_at already past: *bad "close_at"), _APPROVE, _REJECT
  * (note: the review_note, 1..FEAT_SERVICE_NOTE_MAX, *bad "reason"),
- * _CLOSE, _CANCEL, _SELECT_WINNER (bid_id: a bid of this project, else
+ * _CLOSE, _CANCEL (the moderator's may carry a note, stored as the
+ * review_note the owner reads: NULL keeps the one there), _SELECT_WINNER
+ * (bid_id: a bid of this project, else
  * *bad "bid_id").  Events queue pushes in the same transaction: closed,
  * cancelled and completed to every bidder.  *out (unless NULL) gets the
  * project as the transaction stored it, read before the commit, so the
