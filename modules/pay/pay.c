@@ -621,6 +621,126 @@ done:
 }
 
 
+/* ---- the administrator's view -------------------------------------------- */
+
+/*
+ * ?1 app, ?2 status as it is now (-1: any), ?3 now; LIMIT ?4 OFFSET ?5.
+ * The status as it is now is "time closes" in SQL, as pay_order_row
+ * applies it in C.
+ */
+#define ORDER_ALL_WHERE                                                      \
+    " WHERE o.app_id = ?1 AND (?2 < 0 OR ?2 = CASE WHEN o.status = 0"        \
+    " AND o.expires_at <= ?3 THEN 200 ELSE o.status END)"
+
+static const struct feat_db_list  pay_orders_all = {
+    "SELECT count(*)" ORDER_FROM ORDER_ALL_WHERE,
+    "SELECT " ORDER_COLUMNS ORDER_FROM ORDER_ALL_WHERE
+    " ORDER BY o.id DESC LIMIT ?4 OFFSET ?5",
+    pay_order_row, sizeof(struct feat_pay_order), FEAT_PAY_LIST_MAX,
+    "pay: the app's orders"
+};
+
+
+enum feat_error
+feat_pay_order_all(sqlite3 *db, struct feat_arena *a, const char *app,
+    int status, long long offset, long long limit, long long *total,
+    struct feat_pay_order **items, size_t *n)
+{
+    enum feat_error   e;
+    struct feat_rows  rows;
+
+    e = feat_db_rows(db, a, &pay_orders_all, offset, limit, 1, &rows, "sdi",
+                     app, status, (sqlite3_int64) feat_now());
+
+    *total = rows.total < 0 ? 0 : rows.total;
+    *items = rows.items;
+    *n = rows.n;
+
+    return e;
+}
+
+
+/* The order's columns, then the stored payment fields of the detail. */
+#define ORDER_DETAIL_COLS(X, _)                                              \
+    X(struct feat_pay_order_detail, INT, end_type,                           \
+      "coalesce(o.end_type, -1)") _                                          \
+    X(struct feat_pay_order_detail, TEXT, prepay_id, "o.prepay_id") _        \
+    X(struct feat_pay_order_detail, TEXT, transaction_id,                    \
+      "o.transaction_id") _                                                  \
+    X(struct feat_pay_order_detail, TEXT, notify, "o.notify") _              \
+    X(struct feat_pay_order_detail, TIME, updated_at, "o.updated_at")
+
+static const struct feat_db_col  pay_order_detail_cols[] = {
+    ORDER_DETAIL_COLS(FEAT_COL_MAP, )
+};
+
+static void
+pay_order_detail_row(struct feat_arena *a, sqlite3_stmt *st, void *item)
+{
+    struct feat_pay_order_detail  *d = item;
+
+    pay_order_row(a, st, &d->order);
+    feat_db_read(a, st, (int) FEAT_NELEMS(pay_order_cols),
+                 pay_order_detail_cols, FEAT_NELEMS(pay_order_detail_cols),
+                 d);
+}
+
+
+#define TXN_COLS(X, _)                                                       \
+    X(struct feat_pay_txn, INT64, id, "id") _                                \
+    X(struct feat_pay_txn, INT, provider, "provider") _                      \
+    X(struct feat_pay_txn, TEXT, transaction_id, "transaction_id") _         \
+    X(struct feat_pay_txn, INT64, amount_fen, "amount_fen") _                \
+    X(struct feat_pay_txn, TEXT, raw, "raw") _                               \
+    X(struct feat_pay_txn, TIME, created_at, "created_at")
+
+static const struct feat_db_col  pay_txn_cols[] = {
+    TXN_COLS(FEAT_COL_MAP, )
+};
+
+FEAT_DB_READER(pay_txn_row, pay_txn_cols)
+
+/* An order's transactions: a handful at most (a second payment of one
+ * order is a refund to make), never counted nor capped. */
+static const struct feat_db_list  pay_txns = {
+    NULL,
+    "SELECT " TXN_COLS(FEAT_COL_SQL, ", ") " FROM pay_transaction"
+    " WHERE order_id = ?1 ORDER BY id LIMIT ?2 OFFSET ?3",
+    pay_txn_row, sizeof(struct feat_pay_txn), 0, "pay: an order's payments"
+};
+
+
+enum feat_error
+feat_pay_order_detail(sqlite3 *db, struct feat_arena *a, const char *app,
+    sqlite3_int64 id, struct feat_pay_order_detail *out,
+    struct feat_pay_txn **txns, size_t *ntxns)
+{
+    sqlite3_stmt      *st;
+    enum feat_error    e;
+    struct feat_rows   rows;
+
+    *txns = NULL;
+    *ntxns = 0;
+
+    st = feat_db_query(db, "SELECT " ORDER_COLUMNS ", "
+                       ORDER_DETAIL_COLS(FEAT_COL_SQL, ", ") ORDER_FROM
+                       " WHERE o.id = ?1 AND o.app_id = ?2", "is", id, app);
+
+    e = feat_db_row(db, a, st, pay_order_detail_row, out, "pay: order %lld",
+                    (long long) id);
+    if (e != FEAT_E_NONE) {
+        return e;
+    }
+
+    e = feat_db_rows(db, a, &pay_txns, 0, INT64_MAX, 0, &rows, "i", id);
+
+    *txns = rows.items;
+    *ntxns = rows.n;
+
+    return e;
+}
+
+
 void
 feat_pay_sweep(sqlite3 *db, time_t now)
 {

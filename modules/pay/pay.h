@@ -192,6 +192,44 @@ enum feat_error feat_pay_order_paid(sqlite3 *db, sqlite3_int64 id,
     int provider, const char *txn, sqlite3_int64 amount, const char *raw,
     int *first);
 
+/* ---- the administrator's view (the admin API) ------------------------- */
+
+/* A payment a provider notified, as stored with its notify. */
+struct feat_pay_txn {
+    sqlite3_int64   id;
+    int             provider;        /* FEAT_PAY_WEIXIN, FEAT_PAY_ALIPAY */
+    const char     *transaction_id;
+    sqlite3_int64   amount_fen;
+    const char     *raw;             /* the notify (or query answer) */
+    time_t          created_at;
+};
+
+/* An order with what the administrator also reads of it. */
+struct feat_pay_order_detail {
+    struct feat_pay_order  order;
+    int                    end_type;      /* -1: none */
+    const char            *prepay_id;     /* "" when none */
+    const char            *transaction_id;/* "" until paid */
+    const char            *notify;        /* the notify that paid it, "" */
+    time_t                 updated_at;
+};
+
+/*
+ * A page of every order of the app of status (as it is now: an UNPAID
+ * order past its expires_at is CLOSED; -1: any), newest first.  *total
+ * counts them all; *items (arena array) holds at most limit
+ * (FEAT_PAY_LIST_MAX) from offset.  FEAT_E_NONE or FEAT_E_INTERNAL.
+ */
+enum feat_error feat_pay_order_all(sqlite3 *db, struct feat_arena *a,
+    const char *app, int status, long long offset, long long limit,
+    long long *total, struct feat_pay_order **items, size_t *n);
+/* Order id of the app, whoever placed it, with its stored payment
+ * fields, and its transactions oldest first (*txns arena array, NULL
+ * when *ntxns is 0).  FEAT_E_NOT_FOUND for no such order of app. */
+enum feat_error feat_pay_order_detail(sqlite3 *db, struct feat_arena *a,
+    const char *app, sqlite3_int64 id, struct feat_pay_order_detail *out,
+    struct feat_pay_txn **txns, size_t *ntxns);
+
 /* The jobs process: stores the close of every UNPAID order past its
  * expires_at (closed_at = expires_at). */
 void feat_pay_sweep(sqlite3 *db, time_t now);
