@@ -800,18 +800,24 @@ done:
 
 /* ---- the administrator's view -------------------------------------------- */
 
-/* The replies of a feedback counted, after the feedback's columns. */
-#define FEEDBACK_REPLIES                                                     \
-    "(SELECT count(*) FROM feedback_reply c WHERE c.feedback_id = f.id)"
+/* After the feedback's columns: its category's name and its replies
+ * counted. */
+#define FEEDBACK_ITEM_MORE                                                   \
+    "coalesce((SELECT g.name FROM feedback_category g"                      \
+    " WHERE g.id = f.category_id), ''),"                                     \
+    " (SELECT count(*) FROM feedback_reply c WHERE c.feedback_id = f.id)"
 
 static void
 feedback_item_row(struct feat_arena *a, sqlite3_stmt *st, void *item)
 {
+    int                         c;
     struct feat_feedback_item  *it = item;
 
     feat_db_read(a, st, 0, feedback_cols, FEAT_NELEMS(feedback_cols),
                  &it->feedback);
-    it->replies = sqlite3_column_int64(st, (int) FEAT_NELEMS(feedback_cols));
+    c = (int) FEAT_NELEMS(feedback_cols);
+    it->category_name = feat_db_col_text(a, st, c);
+    it->replies = sqlite3_column_int64(st, c + 1);
 }
 
 
@@ -823,7 +829,7 @@ feedback_item_row(struct feat_arena *a, sqlite3_stmt *st, void *item)
 static const struct feat_db_list  feedback_inbox_list = {
     "SELECT COUNT(*) FROM feedback f WHERE f.app_id = ?1"
     " AND (?2 < 0 OR f.status = ?2)",
-    "SELECT " FEEDBACK_COLS(IN_F, ", ") ", " FEEDBACK_REPLIES
+    "SELECT " FEEDBACK_COLS(IN_F, ", ") ", " FEEDBACK_ITEM_MORE
     " FROM feedback f WHERE f.app_id = ?1 AND (?2 < 0 OR f.status = ?2)"
     " ORDER BY f.status <> 0, CASE WHEN f.status = 0 THEN f.id"
     " ELSE -f.id END LIMIT ?3 OFFSET ?4",
@@ -847,6 +853,22 @@ feat_feedback_inbox(sqlite3 *db, struct feat_arena *a, const char *app,
     *items = p;
 
     return e;
+}
+
+
+enum feat_error
+feat_feedback_item_get(sqlite3 *db, struct feat_arena *a, const char *app,
+    sqlite3_int64 id, struct feat_feedback_item *out)
+{
+    sqlite3_stmt  *st;
+
+    st = feat_db_query(db,
+                       "SELECT " FEEDBACK_COLS(IN_F, ", ") ", "
+                       FEEDBACK_ITEM_MORE " FROM feedback f"
+                       " WHERE f.app_id = ? AND f.id = ?", "si", app, id);
+
+    return feat_db_row(db, a, st, feedback_item_row, out,
+                       "feedback: reading %lld failed", (long long) id);
 }
 
 

@@ -210,9 +210,11 @@ enum feat_error feat_feedback_user_replies(sqlite3 *db, struct feat_arena *a,
 
 /* ---- the administrator's view (the admin API) ------------------------- */
 
-/* A feedback with the number of replies it has. */
+/* A feedback with its category's name ("" for none) and the number of
+ * replies it has. */
 struct feat_feedback_item {
     struct feat_feedback  feedback;
+    const char           *category_name;
     long long             replies;
 };
 
@@ -233,6 +235,11 @@ struct feat_feedback_reply_by {
 enum feat_error feat_feedback_inbox(sqlite3 *db, struct feat_arena *a,
     const char *app, int status, long long offset, long long limit,
     long long *total, struct feat_feedback_item **items, size_t *n);
+
+/* One feedback of app as feat_feedback_inbox reads it, or
+ * FEAT_E_NOT_FOUND. */
+enum feat_error feat_feedback_item_get(sqlite3 *db, struct feat_arena *a,
+    const char *app, sqlite3_int64 id, struct feat_feedback_item *out);
 
 /* The replies to feedback_id of app, oldest first, with their managers'
  * names, paged as feat_feedback_list.  FEAT_E_NOT_FOUND when the app has
