@@ -1,0 +1,248 @@
+/*
+ * faq.c: the console's FAQ (featcgi-api(7) "ADMIN API"): the app's
+ * entries newest first, one entry, and its creation, change and removal
+ * through modules/faq/faq.h, which v2 /api/faq and v1 /faq read.  Each
+ * write records admin.faq.create / .update / .delete in the audit log in
+ * its own transaction (content.c).
+ */
+
+#include "config.h"
+
+#include "feat.h"
+#include "faq/faq.h"
+#include "admin/admin.h"
+
+
+static cJSON *
+faq_object(struct feat_req *r, const struct feat_faq *f)
+{
+    cJSON  *o;
+
+    o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "id", (double) f->id);
+    feat_json_add_str(o, "title", f->title);
+    feat_json_add_str(o, "content", f->content);
+    feat_json_add_str(o, "category", f->category);
+    feat_json_add_str(o, "external_link", f->external_link);
+    feat_admin_json_time(r, o, "created_at", f->created_at);
+    feat_admin_json_time(r, o, "updated_at", f->updated_at);
+
+    return o;
+}
+
+
+/* The fields of a create (title required) or a change (any; "" clears
+ * all but the title): FEAT_OK, or FEAT_ERROR with r->bad_field set. */
+static int
+faq_fields(struct feat_req *r, int create, const char **title,
+    const char **content, const char **category, const char **link)
+{
+    *title = NULL;
+    *content = NULL;
+    *category = NULL;
+    *link = NULL;
+
+    if (feat_in_str(r, "title", title, FEAT_FAQ_TITLE_MAX,
+                    create ? FEAT_REQUIRED : 0) == FEAT_ERROR
+        || feat_in_str(r, "content", content, FEAT_FAQ_CONTENT_MAX,
+                       FEAT_ALLOW_EMPTY) == FEAT_ERROR
+        || feat_in_str(r, "category", category, FEAT_FAQ_CATEGORY_MAX,
+                       FEAT_ALLOW_EMPTY) == FEAT_ERROR
+        || feat_in_str(r, "external_link", link, FEAT_FAQ_LINK_MAX,
+                       FEAT_ALLOW_EMPTY) == FEAT_ERROR)
+    {
+        return FEAT_ERROR;
+    }
+
+    return FEAT_OK;
+}
+
+
+static int
+faq_reply_entry(struct feat_req *r, sqlite3_int64 id, int status)
+{
+    struct feat_faq  f;
+    enum feat_error  e;
+
+    e = feat_faq_get(feat_db(), r->arena, r->app->id, id, &f);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "admin: faq %lld", (long long) id);
+    }
+
+    r->status = status;
+
+    return feat_reply(r, faq_object(r, &f));
+}
+
+
+static int
+faq_list(struct feat_req *r)
+{
+    cJSON             *list;
+    size_t             i, n;
+    long long          total;
+    struct feat_faq   *items;
+    struct feat_page   pg;
+    enum feat_error    e;
+
+    if (feat_in_page(r, &pg) != FEAT_OK) {
+        return feat_fail_field(r);
+    }
+
+    e = feat_faq_list(feat_db(), r->arena, r->app->id, pg.offset, pg.size,
+                      &total, &items, &n);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "admin: faq list");
+    }
+
+    list = cJSON_CreateArray();
+    for (i = 0; i < n; i++) {
+        cJSON_AddItemToArray(list, faq_object(r, &items[i]));
+    }
+
+    return feat_reply(r, feat_page_object(r, &pg, total, list));
+}
+
+
+static int
+faq_get(struct feat_req *r)
+{
+    sqlite3_int64  id;
+
+    if (feat_admin_path_id(r, "faq", &id) != FEAT_OK) {
+        return FEAT_OK;
+    }
+
+    return faq_reply_entry(r, id, 200);
+}
+
+
+static int
+faq_create(struct feat_req *r)
+{
+    sqlite3          *db;
+    const char       *title, *content, *category, *link, *bad;
+    sqlite3_int64     id;
+    enum feat_error   e;
+
+    if (faq_fields(r, 1, &title, &content, &category, &link) != FEAT_OK) {
+        return feat_fail_field(r);
+    }
+
+    db = feat_db();
+
+    if (feat_db_begin(db) != FEAT_OK) {
+        return feat_fail(r, FEAT_E_INTERNAL, "admin: begin");
+    }
+
+    bad = NULL;
+    id = 0;
+    e = feat_faq_add(db, r->app->id, title, content, category, link, &id,
+                     &bad);
+
+    if (e == FEAT_E_NONE
+        && feat_admin_audit(r, 0, "admin.faq.create", "i", "faq", id)
+           != FEAT_OK)
+    {
+        e = FEAT_E_INTERNAL;
+    }
+
+    e = feat_db_end(db, e);
+    if (e != FEAT_E_NONE) {
+        return feat_admin_fail(r, e, bad, "faq", id);
+    }
+
+    return faq_reply_entry(r, id, 201);
+}
+
+
+static int
+faq_update(struct feat_req *r)
+{
+    sqlite3          *db;
+    const char       *title, *content, *category, *link, *bad;
+    sqlite3_int64     id;
+    enum feat_error   e;
+
+    if (feat_admin_path_id(r, "faq", &id) != FEAT_OK) {
+        return FEAT_OK;
+    }
+
+    if (faq_fields(r, 0, &title, &content, &category, &link) != FEAT_OK) {
+        return feat_fail_field(r);
+    }
+
+    db = feat_db();
+
+    if (feat_db_begin(db) != FEAT_OK) {
+        return feat_fail(r, FEAT_E_INTERNAL, "admin: begin");
+    }
+
+    bad = NULL;
+    e = feat_faq_edit(db, r->app->id, id, title, content, category, link,
+                      &bad);
+
+    if (e == FEAT_E_NONE
+        && feat_admin_audit(r, 0, "admin.faq.update", "i", "faq", id)
+           != FEAT_OK)
+    {
+        e = FEAT_E_INTERNAL;
+    }
+
+    e = feat_db_end(db, e);
+    if (e != FEAT_E_NONE) {
+        return feat_admin_fail(r, e, bad, "faq", id);
+    }
+
+    return faq_reply_entry(r, id, 200);
+}
+
+
+static int
+faq_delete(struct feat_req *r)
+{
+    sqlite3          *db;
+    sqlite3_int64     id;
+    enum feat_error   e;
+
+    if (feat_admin_path_id(r, "faq", &id) != FEAT_OK) {
+        return FEAT_OK;
+    }
+
+    db = feat_db();
+
+    if (feat_db_begin(db) != FEAT_OK) {
+        return feat_fail(r, FEAT_E_INTERNAL, "admin: begin");
+    }
+
+    e = feat_faq_remove(db, r->app->id, id);
+
+    if (e == FEAT_E_NONE
+        && feat_admin_audit(r, 0, "admin.faq.delete", "i", "faq", id)
+           != FEAT_OK)
+    {
+        e = FEAT_E_INTERNAL;
+    }
+
+    e = feat_db_end(db, e);
+    if (e != FEAT_E_NONE) {
+        return feat_admin_fail(r, e, NULL, "faq", id);
+    }
+
+    return feat_reply_empty(r, 204);
+}
+
+
+const struct feat_route  admin_faq_routes[] = {
+    { FEAT_GET, FEAT_ADMIN_APP_PREFIX "faq", FEAT_ADMIN, faq_list,
+      FEAT_MANAGER },
+    { FEAT_POST, FEAT_ADMIN_APP_PREFIX "faq", FEAT_ADMIN, faq_create,
+      FEAT_MANAGER },
+    { FEAT_GET, FEAT_ADMIN_APP_PREFIX "faq/{id}", FEAT_ADMIN, faq_get,
+      FEAT_MANAGER },
+    { FEAT_PUT, FEAT_ADMIN_APP_PREFIX "faq/{id}", FEAT_ADMIN, faq_update,
+      FEAT_MANAGER },
+    { FEAT_DELETE, FEAT_ADMIN_APP_PREFIX "faq/{id}", FEAT_ADMIN, faq_delete,
+      FEAT_MANAGER },
+    FEAT_NULL_ROUTE
+};

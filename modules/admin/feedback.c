@@ -1,0 +1,307 @@
+/*
+ * feedback.c: the console's feedback inbox (featcgi-api(7) "ADMIN API"):
+ * the app's feedback as a queue (the new ones first, the longest waiting
+ * on top), one feedback with its replies and its user, a manager's reply
+ * and the close.
+ *
+ * A reply is feat_feedback_reply_add's, the one featctl feedback reply
+ * makes: the feedback becomes replied and the reply unread, so the v2
+ * and v1 clients of the user who wrote it show it as they show any.  The
+ * reply and the close record admin.feedback.reply / .close in the audit
+ * log in their own transaction (content.c).
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "feat.h"
+#include "accounts/accounts.h"
+#include "feedback/feedback.h"
+#include "admin/admin.h"
+
+/* The replies a feedback's page shows at once (featctl's cap too). */
+#define ADMIN_FEEDBACK_REPLIES  FEAT_FEEDBACK_LIST_MAX
+
+/* The list's status filter: the first row is the default. */
+static const struct feat_admin_status  feedback_statuses[] = {
+    { "open", FEAT_FEEDBACK_NEW },
+    { "replied", FEAT_FEEDBACK_REPLIED },
+    { "closed", FEAT_FEEDBACK_CLOSED },
+    { "all", -1 },
+    { NULL, 0 }
+};
+
+
+static cJSON *
+feedback_object(struct feat_req *r, const struct feat_feedback_item *it)
+{
+    cJSON                       *o;
+    const struct feat_feedback  *f;
+
+    f = &it->feedback;
+    o = cJSON_CreateObject();
+
+    cJSON_AddNumberToObject(o, "id", (double) f->id);
+    cJSON_AddNumberToObject(o, "user_id", (double) f->user_id);
+    feat_json_add_str(o, "title", f->title);
+    feat_json_add_str(o, "content", f->content);
+
+    if (f->category_id != 0) {
+        cJSON_AddNumberToObject(o, "category_id", (double) f->category_id);
+        feat_json_add_str(o, "category", it->category_name);
+    } else {
+        cJSON_AddNullToObject(o, "category_id");
+        cJSON_AddNullToObject(o, "category");
+    }
+
+    feat_json_add_str(o, "contact_phone", f->contact_phone);
+    feat_json_add_str(o, "status",
+                      feat_admin_status_name(feedback_statuses, f->status));
+    feat_admin_json_time(r, o, "created_at", f->created_at);
+    feat_admin_json_time(r, o, "updated_at", f->updated_at);
+    cJSON_AddNumberToObject(o, "replies", (double) it->replies);
+
+    return o;
+}
+
+
+static cJSON *
+reply_object(struct feat_req *r, const struct feat_feedback_reply_by *it)
+{
+    cJSON  *o, *m;
+
+    o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "id", (double) it->reply.id);
+    cJSON_AddNumberToObject(o, "feedback_id",
+                            (double) it->reply.feedback_id);
+    feat_json_add_str(o, "content", it->reply.content);
+
+    m = cJSON_AddObjectToObject(o, "manager");
+    cJSON_AddNumberToObject(m, "id", (double) it->reply.manager_id);
+    feat_json_add_str(m, "name", it->manager_name);
+
+    cJSON_AddBoolToObject(o, "is_read", it->reply.is_read);
+    feat_admin_json_time(r, o, "created_at", it->reply.created_at);
+
+    return o;
+}
+
+
+static int
+feedback_list(struct feat_req *r)
+{
+    int                         status;
+    cJSON                      *list;
+    size_t                      i, n;
+    long long                   total;
+    enum feat_error             e;
+    struct feat_page            pg;
+    struct feat_feedback_item  *items;
+
+    if (feat_in_page(r, &pg) != FEAT_OK) {
+        return feat_fail_field(r);
+    }
+
+    if (feat_admin_status_arg(r, feedback_statuses, &status) != FEAT_OK) {
+        return FEAT_OK;
+    }
+
+    e = feat_feedback_inbox(feat_db(), r->arena, r->app->id, status,
+                            pg.offset, pg.size, &total, &items, &n);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "admin: the feedback inbox");
+    }
+
+    list = cJSON_CreateArray();
+    for (i = 0; i < n; i++) {
+        cJSON_AddItemToArray(list, feedback_object(r, &items[i]));
+    }
+
+    return feat_reply(r, feat_page_object(r, &pg, total, list));
+}
+
+
+/* The page of one feedback: the item, its replies and its user. */
+static int
+feedback_reply_page(struct feat_req *r, sqlite3_int64 id)
+{
+    cJSON                          *o, *list, *u;
+    size_t                          i, n;
+    sqlite3                        *db;
+    long long                       total;
+    enum feat_error                 e;
+    struct feat_user                user;
+    struct feat_feedback_item       it;
+    struct feat_feedback_reply_by  *replies;
+
+    db = feat_db();
+
+    e = feat_feedback_item_get(db, r->arena, r->app->id, id, &it);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "admin: feedback %lld", (long long) id);
+    }
+
+    e = feat_feedback_thread(db, r->arena, r->app->id, id, 0,
+                             ADMIN_FEEDBACK_REPLIES, &total, &replies, &n);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "admin: replies of feedback %lld",
+                         (long long) id);
+    }
+
+    o = feedback_object(r, &it);
+
+    /* "replies" counts them in the list; here they are the replies */
+    cJSON_DeleteItemFromObjectCaseSensitive(o, "replies");
+    list = cJSON_AddArrayToObject(o, "replies");
+    for (i = 0; i < n; i++) {
+        cJSON_AddItemToArray(list, reply_object(r, &replies[i]));
+    }
+
+    e = feat_user_get(db, r->arena, r->app->id, it.feedback.user_id, &user);
+    if (e == FEAT_E_NOT_FOUND) {
+        cJSON_AddNullToObject(o, "user");
+    } else if (e != FEAT_E_NONE) {
+        cJSON_Delete(o);
+        return feat_fail(r, e, "admin: the user of feedback %lld",
+                         (long long) id);
+    } else {
+        u = cJSON_AddObjectToObject(o, "user");
+        cJSON_AddNumberToObject(u, "id", (double) user.id);
+        feat_json_add_str(u, "nickname", user.nickname);
+        feat_json_add_str(u, "phone", user.phone);
+        feat_json_add_str(u, "email", user.email);
+    }
+
+    return feat_reply(r, o);
+}
+
+
+static int
+feedback_get(struct feat_req *r)
+{
+    sqlite3_int64  id;
+
+    if (feat_admin_path_id(r, "feedback", &id) != FEAT_OK) {
+        return FEAT_OK;
+    }
+
+    return feedback_reply_page(r, id);
+}
+
+
+static int
+feedback_reply(struct feat_req *r)
+{
+    sqlite3                        *db;
+    const char                     *content, *bad;
+    sqlite3_int64                   id, reply_id;
+    enum feat_error                 e;
+    struct feat_feedback            f;
+    struct feat_feedback_reply_by   reply;
+
+    if (feat_admin_path_id(r, "feedback", &id) != FEAT_OK) {
+        return FEAT_OK;
+    }
+
+    if (feat_in_str(r, "content", &content, FEAT_FEEDBACK_REPLY_MAX,
+                    FEAT_REQUIRED)
+        != FEAT_OK)
+    {
+        return feat_fail_field(r);
+    }
+
+    db = feat_db();
+
+    if (feat_db_begin(db) != FEAT_OK) {
+        return feat_fail(r, FEAT_E_INTERNAL, "admin: begin");
+    }
+
+    /* the user the reply is for, for the audit record */
+    e = feat_feedback_get(db, r->arena, r->app->id, FEAT_FEEDBACK_ANY_USER,
+                          id, &f);
+
+    if (e == FEAT_E_NONE) {
+        bad = NULL;
+        e = feat_feedback_reply_add(db, r->app->id, id, r->manager_id,
+                                    content, &reply_id, &bad);
+    }
+
+    if (e == FEAT_E_NONE
+        && feat_admin_audit(r, f.user_id, "admin.feedback.reply", "ii",
+                            "feedback", id, "reply", reply_id)
+           != FEAT_OK)
+    {
+        e = FEAT_E_INTERNAL;
+    }
+
+    e = feat_db_end(db, e);
+    if (e != FEAT_E_NONE) {
+        return feat_admin_fail(r, e, "content", "feedback", id);
+    }
+
+    e = feat_feedback_reply_get(db, r->arena, r->app->id, reply_id, &reply);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, FEAT_E_INTERNAL, "admin: reply %lld unread",
+                         (long long) reply_id);
+    }
+
+    r->status = 201;
+
+    return feat_reply(r, reply_object(r, &reply));
+}
+
+
+static int
+feedback_close(struct feat_req *r)
+{
+    sqlite3               *db;
+    sqlite3_int64          id;
+    enum feat_error        e;
+    struct feat_feedback   f;
+
+    if (feat_admin_path_id(r, "feedback", &id) != FEAT_OK) {
+        return FEAT_OK;
+    }
+
+    db = feat_db();
+
+    if (feat_db_begin(db) != FEAT_OK) {
+        return feat_fail(r, FEAT_E_INTERNAL, "admin: begin");
+    }
+
+    e = feat_feedback_get(db, r->arena, r->app->id, FEAT_FEEDBACK_ANY_USER,
+                          id, &f);
+
+    if (e == FEAT_E_NONE) {
+        e = feat_feedback_close(db, r->app->id, id);
+    }
+
+    if (e == FEAT_E_NONE
+        && feat_admin_audit(r, f.user_id, "admin.feedback.close", "i",
+                            "feedback", id)
+           != FEAT_OK)
+    {
+        e = FEAT_E_INTERNAL;
+    }
+
+    e = feat_db_end(db, e);
+    if (e != FEAT_E_NONE) {
+        return feat_admin_fail(r, e, NULL, "feedback", id);
+    }
+
+    return feedback_reply_page(r, id);
+}
+
+
+const struct feat_route  admin_feedback_routes[] = {
+    { FEAT_GET, FEAT_ADMIN_APP_PREFIX "feedback", FEAT_ADMIN,
+      feedback_list, FEAT_MANAGER },
+    { FEAT_GET, FEAT_ADMIN_APP_PREFIX "feedback/{id}", FEAT_ADMIN,
+      feedback_get, FEAT_MANAGER },
+    { FEAT_POST, FEAT_ADMIN_APP_PREFIX "feedback/{id}/replies", FEAT_ADMIN,
+      feedback_reply, FEAT_MANAGER },
+    { FEAT_POST, FEAT_ADMIN_APP_PREFIX "feedback/{id}/close", FEAT_ADMIN,
+      feedback_close, FEAT_MANAGER },
+    FEAT_NULL_ROUTE
+};

@@ -1,0 +1,247 @@
+/*
+ * notices.c: the console's activity notices (featcgi-api(7) "ADMIN
+ * API"): the app's notices in the order they were published, one notice,
+ * and its creation, change and removal through modules/notices/notices.h,
+ * which v1 /api/user/notice* reads.  Each write records
+ * admin.notice.create / .update / .delete in the audit log in its own
+ * transaction (content.c).
+ */
+
+#include "config.h"
+
+#include "feat.h"
+#include "notices/notices.h"
+#include "admin/admin.h"
+
+
+static cJSON *
+notice_object(struct feat_req *r, const struct feat_notice *n)
+{
+    cJSON  *o;
+
+    o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "id", (double) n->id);
+    feat_json_add_str(o, "number", feat_notice_number(r->arena, n->id));
+    feat_json_add_str(o, "title", n->title);
+    feat_json_add_str(o, "content", n->content);
+    feat_json_add_str(o, "thumbnail", n->thumbnail);
+    feat_admin_json_time(r, o, "created_at", n->created_at);
+    feat_admin_json_time(r, o, "updated_at", n->updated_at);
+
+    return o;
+}
+
+
+/* The fields of a create (title required) or a change (any; "" clears
+ * content or thumbnail): FEAT_OK, or FEAT_ERROR with r->bad_field set. */
+static int
+notice_fields(struct feat_req *r, int create, const char **title,
+    const char **content, const char **thumbnail)
+{
+    *title = NULL;
+    *content = NULL;
+    *thumbnail = NULL;
+
+    if (feat_in_str(r, "title", title, FEAT_NOTICE_TITLE_MAX,
+                    create ? FEAT_REQUIRED : 0) == FEAT_ERROR
+        || feat_in_str(r, "content", content, FEAT_NOTICE_CONTENT_MAX,
+                       FEAT_ALLOW_EMPTY) == FEAT_ERROR
+        || feat_in_str(r, "thumbnail", thumbnail, FEAT_NOTICE_THUMBNAIL_MAX,
+                       FEAT_ALLOW_EMPTY) == FEAT_ERROR)
+    {
+        return FEAT_ERROR;
+    }
+
+    return FEAT_OK;
+}
+
+
+static int
+notice_reply_one(struct feat_req *r, sqlite3_int64 id, int status)
+{
+    struct feat_notice  n;
+    enum feat_error     e;
+
+    /* user 0: the administrator's view, nothing marked read */
+    e = feat_notice_get(feat_db(), r->arena, r->app->id, 0, id, 0, &n);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "admin: notice %lld", (long long) id);
+    }
+
+    r->status = status;
+
+    return feat_reply(r, notice_object(r, &n));
+}
+
+
+static int
+notice_list(struct feat_req *r)
+{
+    cJSON               *list;
+    size_t               i, n;
+    long long            total;
+    struct feat_page     pg;
+    struct feat_notice  *items;
+    enum feat_error      e;
+
+    if (feat_in_page(r, &pg) != FEAT_OK) {
+        return feat_fail_field(r);
+    }
+
+    e = feat_notice_list(feat_db(), r->arena, r->app->id, 0, pg.offset,
+                         pg.size, &total, &items, &n);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "admin: notice list");
+    }
+
+    list = cJSON_CreateArray();
+    for (i = 0; i < n; i++) {
+        cJSON_AddItemToArray(list, notice_object(r, &items[i]));
+    }
+
+    return feat_reply(r, feat_page_object(r, &pg, total, list));
+}
+
+
+static int
+notice_get(struct feat_req *r)
+{
+    sqlite3_int64  id;
+
+    if (feat_admin_path_id(r, "notice", &id) != FEAT_OK) {
+        return FEAT_OK;
+    }
+
+    return notice_reply_one(r, id, 200);
+}
+
+
+static int
+notice_create(struct feat_req *r)
+{
+    sqlite3          *db;
+    const char       *title, *content, *thumbnail, *bad;
+    sqlite3_int64     id;
+    enum feat_error   e;
+
+    if (notice_fields(r, 1, &title, &content, &thumbnail) != FEAT_OK) {
+        return feat_fail_field(r);
+    }
+
+    db = feat_db();
+
+    if (feat_db_begin(db) != FEAT_OK) {
+        return feat_fail(r, FEAT_E_INTERNAL, "admin: begin");
+    }
+
+    bad = NULL;
+    id = 0;
+    e = feat_notice_add(db, r->app->id, title, content, thumbnail, &id,
+                        &bad);
+
+    if (e == FEAT_E_NONE
+        && feat_admin_audit(r, 0, "admin.notice.create", "i", "notice", id)
+           != FEAT_OK)
+    {
+        e = FEAT_E_INTERNAL;
+    }
+
+    e = feat_db_end(db, e);
+    if (e != FEAT_E_NONE) {
+        return feat_admin_fail(r, e, bad, "notice", id);
+    }
+
+    return notice_reply_one(r, id, 201);
+}
+
+
+static int
+notice_update(struct feat_req *r)
+{
+    sqlite3          *db;
+    const char       *title, *content, *thumbnail, *bad;
+    sqlite3_int64     id;
+    enum feat_error   e;
+
+    if (feat_admin_path_id(r, "notice", &id) != FEAT_OK) {
+        return FEAT_OK;
+    }
+
+    if (notice_fields(r, 0, &title, &content, &thumbnail) != FEAT_OK) {
+        return feat_fail_field(r);
+    }
+
+    db = feat_db();
+
+    if (feat_db_begin(db) != FEAT_OK) {
+        return feat_fail(r, FEAT_E_INTERNAL, "admin: begin");
+    }
+
+    bad = NULL;
+    e = feat_notice_edit(db, r->app->id, id, title, content, thumbnail,
+                         &bad);
+
+    if (e == FEAT_E_NONE
+        && feat_admin_audit(r, 0, "admin.notice.update", "i", "notice", id)
+           != FEAT_OK)
+    {
+        e = FEAT_E_INTERNAL;
+    }
+
+    e = feat_db_end(db, e);
+    if (e != FEAT_E_NONE) {
+        return feat_admin_fail(r, e, bad, "notice", id);
+    }
+
+    return notice_reply_one(r, id, 200);
+}
+
+
+static int
+notice_delete(struct feat_req *r)
+{
+    sqlite3          *db;
+    sqlite3_int64     id;
+    enum feat_error   e;
+
+    if (feat_admin_path_id(r, "notice", &id) != FEAT_OK) {
+        return FEAT_OK;
+    }
+
+    db = feat_db();
+
+    if (feat_db_begin(db) != FEAT_OK) {
+        return feat_fail(r, FEAT_E_INTERNAL, "admin: begin");
+    }
+
+    e = feat_notice_remove(db, r->app->id, id);
+
+    if (e == FEAT_E_NONE
+        && feat_admin_audit(r, 0, "admin.notice.delete", "i", "notice", id)
+           != FEAT_OK)
+    {
+        e = FEAT_E_INTERNAL;
+    }
+
+    e = feat_db_end(db, e);
+    if (e != FEAT_E_NONE) {
+        return feat_admin_fail(r, e, NULL, "notice", id);
+    }
+
+    return feat_reply_empty(r, 204);
+}
+
+
+const struct feat_route  admin_notice_routes[] = {
+    { FEAT_GET, FEAT_ADMIN_APP_PREFIX "notices", FEAT_ADMIN, notice_list,
+      FEAT_MANAGER },
+    { FEAT_POST, FEAT_ADMIN_APP_PREFIX "notices", FEAT_ADMIN, notice_create,
+      FEAT_MANAGER },
+    { FEAT_GET, FEAT_ADMIN_APP_PREFIX "notices/{id}", FEAT_ADMIN, notice_get,
+      FEAT_MANAGER },
+    { FEAT_PUT, FEAT_ADMIN_APP_PREFIX "notices/{id}", FEAT_ADMIN,
+      notice_update, FEAT_MANAGER },
+    { FEAT_DELETE, FEAT_ADMIN_APP_PREFIX "notices/{id}", FEAT_ADMIN,
+      notice_delete, FEAT_MANAGER },
+    FEAT_NULL_ROUTE
+};

@@ -1,0 +1,230 @@
+/*
+ * projects.c: the console's moderation of service projects (featcgi-api(7)
+ * "ADMIN API"): the review queue (status 100 REVIEW, the default of the
+ * list) and the app's projects by status, one project, and the
+ * moderator's transitions: approve (REVIEW -> OPEN, published now), reject
+ * (REVIEW -> DRAFT with a note the owner reads as review_note, as featctl
+ * project reject) and take down (OPEN or CLOSED -> CANCELLED, with a note
+ * stored the same way, featctl project cancel's step).
+ *
+ * Each goes through feat_service_transition as FEAT_SERVICE_MODERATOR, so
+ * the step table that judges the users' operations judges these, with the
+ * same pushes to the bidders; it records admin.project.approve / .reject /
+ * .takedown in the audit log in the transition's transaction (content.c).
+ */
+
+#include "config.h"
+
+#include "feat.h"
+#include "service/service.h"
+#include "admin/admin.h"
+
+
+/* The list's status filter: the first row is the default. */
+static const struct feat_admin_status  project_statuses[] = {
+    { "review", FEAT_SERVICE_REVIEW },
+    { "draft", FEAT_SERVICE_DRAFT },
+    { "open", FEAT_SERVICE_OPEN },
+    { "closed", FEAT_SERVICE_CLOSED },
+    { "completed", FEAT_SERVICE_COMPLETED },
+    { "cancelled", FEAT_SERVICE_CANCELLED },
+    { "all", -1 },
+    { NULL, 0 }
+};
+
+
+static cJSON *
+project_object(struct feat_req *r, const struct feat_service_project *p)
+{
+    cJSON  *o, *u;
+
+    o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "id", (double) p->id);
+    feat_json_add_str(o, "title", p->title);
+    feat_json_add_str(o, "description", p->description);
+    feat_json_add_str(o, "category", p->category);
+    cJSON_AddNumberToObject(o, "budget_fen", (double) p->budget_fen);
+    feat_json_add_str(o, "status",
+                      feat_admin_status_name(project_statuses, p->status));
+    cJSON_AddNumberToObject(o, "status_code", p->status);
+    feat_json_add_str(o, "status_display",
+                      feat_service_status_name(p->status));
+
+    u = cJSON_AddObjectToObject(o, "owner");
+    cJSON_AddNumberToObject(u, "id", (double) p->owner_id);
+    feat_json_add_str(u, "nickname", p->owner_nickname);
+
+    if (p->review_note != NULL) {
+        feat_json_add_str(o, "review_note", p->review_note);
+    } else {
+        cJSON_AddNullToObject(o, "review_note");
+    }
+
+    cJSON_AddNumberToObject(o, "bids_count", (double) p->bids_count);
+    if (p->has_winner) {
+        cJSON_AddNumberToObject(o, "winner_bid_id", (double) p->winner.id);
+    } else {
+        cJSON_AddNullToObject(o, "winner_bid_id");
+    }
+
+    feat_admin_json_time(r, o, "close_at", p->close_at);
+    feat_admin_json_time(r, o, "created_at", p->created_at);
+    feat_admin_json_time(r, o, "updated_at", p->updated_at);
+    feat_admin_json_time(r, o, "published_at", p->published_at);
+    feat_admin_json_time(r, o, "closed_at", p->closed_at);
+    feat_admin_json_time(r, o, "completed_at", p->completed_at);
+    feat_admin_json_time(r, o, "cancelled_at", p->cancelled_at);
+
+    return o;
+}
+
+
+static int
+project_list(struct feat_req *r)
+{
+    int                           status;
+    cJSON                        *list;
+    size_t                        i, n;
+    long long                     total;
+    struct feat_page              pg;
+    struct feat_service_project  *items;
+    enum feat_error               e;
+
+    if (feat_in_page(r, &pg) != FEAT_OK) {
+        return feat_fail_field(r);
+    }
+
+    if (feat_admin_status_arg(r, project_statuses, &status) != FEAT_OK) {
+        return FEAT_OK;
+    }
+
+    e = feat_service_list(feat_db(), r->arena, r->app->id,
+                          FEAT_SERVICE_MODERATOR, 0, status, pg.offset,
+                          pg.size, &total, &items, &n);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "admin: project list");
+    }
+
+    list = cJSON_CreateArray();
+    for (i = 0; i < n; i++) {
+        cJSON_AddItemToArray(list, project_object(r, &items[i]));
+    }
+
+    return feat_reply(r, feat_page_object(r, &pg, total, list));
+}
+
+
+static int
+project_get(struct feat_req *r)
+{
+    sqlite3_int64                id;
+    enum feat_error              e;
+    struct feat_service_project  p;
+
+    if (feat_admin_path_id(r, "project", &id) != FEAT_OK) {
+        return FEAT_OK;
+    }
+
+    e = feat_service_get(feat_db(), r->arena, r->app->id,
+                         FEAT_SERVICE_MODERATOR, id, &p);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "admin: project %lld", (long long) id);
+    }
+
+    return feat_reply(r, project_object(r, &p));
+}
+
+
+/* The moderator's op on the path's project, with a note when asked for,
+ * recorded as action. */
+static int
+project_transition(struct feat_req *r, enum feat_service_op op,
+    int with_note, const char *action)
+{
+    sqlite3                      *db;
+    const char                   *note, *bad;
+    sqlite3_int64                 id;
+    enum feat_error               e;
+    struct feat_service_project   p;
+
+    if (feat_admin_path_id(r, "project", &id) != FEAT_OK) {
+        return FEAT_OK;
+    }
+
+    note = NULL;
+    if (with_note
+        && feat_in_str(r, "note", &note, FEAT_SERVICE_NOTE_MAX,
+                       FEAT_REQUIRED) != FEAT_OK)
+    {
+        return feat_fail_field(r);
+    }
+
+    db = feat_db();
+
+    if (feat_db_begin(db) != FEAT_OK) {
+        return feat_fail(r, FEAT_E_INTERNAL, "admin: begin");
+    }
+
+    bad = NULL;
+    e = feat_service_transition(db, r->arena, r->app->id,
+                                FEAT_SERVICE_MODERATOR, id, op, 0, note, &p,
+                                &bad);
+
+    if (e == FEAT_E_BAD_FIELD && bad != NULL && bad[0] == 'r') {
+        bad = "note";          /* the domain's "reason" */
+    }
+
+    if (e == FEAT_E_NONE
+        && feat_admin_audit(r, p.owner_id, action, "id", "project", id,
+                            "status", p.status)
+           != FEAT_OK)
+    {
+        e = FEAT_E_INTERNAL;
+    }
+
+    e = feat_db_end(db, e);
+    if (e != FEAT_E_NONE) {
+        return feat_admin_fail(r, e, bad, "project", id);
+    }
+
+    return feat_reply(r, project_object(r, &p));
+}
+
+
+static int
+project_approve(struct feat_req *r)
+{
+    return project_transition(r, FEAT_SERVICE_APPROVE, 0,
+                              "admin.project.approve");
+}
+
+
+static int
+project_reject(struct feat_req *r)
+{
+    return project_transition(r, FEAT_SERVICE_REJECT, 1,
+                              "admin.project.reject");
+}
+
+
+static int
+project_takedown(struct feat_req *r)
+{
+    return project_transition(r, FEAT_SERVICE_CANCEL, 1,
+                              "admin.project.takedown");
+}
+
+
+const struct feat_route  admin_project_routes[] = {
+    { FEAT_GET, FEAT_ADMIN_APP_PREFIX "projects", FEAT_ADMIN, project_list,
+      FEAT_MANAGER },
+    { FEAT_GET, FEAT_ADMIN_APP_PREFIX "projects/{id}", FEAT_ADMIN,
+      project_get, FEAT_MANAGER },
+    { FEAT_POST, FEAT_ADMIN_APP_PREFIX "projects/{id}/approve", FEAT_ADMIN,
+      project_approve, FEAT_MANAGER },
+    { FEAT_POST, FEAT_ADMIN_APP_PREFIX "projects/{id}/reject", FEAT_ADMIN,
+      project_reject, FEAT_MANAGER },
+    { FEAT_POST, FEAT_ADMIN_APP_PREFIX "projects/{id}/takedown", FEAT_ADMIN,
+      project_takedown, FEAT_MANAGER },
+    FEAT_NULL_ROUTE
+};

@@ -1,0 +1,324 @@
+/*
+ * pushes.c: the console's pushes (featcgi-api(7) "ADMIN API"): the app's
+ * pushes newest first with how far each one's delivery has come, one push
+ * with its outbox rows (paged), and a new push to every user of the app
+ * or to the users listed.
+ *
+ * A push is feat_push_send's, the one featctl push send makes: queued
+ * through feat_push_queue with its outbox rows (or, for all users, the
+ * fan-out the jobs process works through), in the transaction that also
+ * records admin.push.send.  Delivery is the jobs process's; the counts
+ * and rows shown are the outbox's (fcgi/store/outbox.c).
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "feat.h"
+#include "push/push.h"
+#include "admin/admin.h"
+
+
+/* The names of push and outbox row states in answers. */
+static const char *
+push_status_name(int status)
+{
+    switch (status) {
+    case FEAT_PUSH_QUEUED:
+        return "queued";
+    case FEAT_PUSH_SENT:
+        return "sent";
+    default:
+        return "failed";
+    }
+}
+
+
+static const char *
+outbox_status_name(int status)
+{
+    switch (status) {
+    case FEAT_OUTBOX_PENDING:
+        return "queued";
+    case FEAT_OUTBOX_SENDING:
+        return "sending";
+    case FEAT_OUTBOX_SENT:
+        return "sent";
+    case FEAT_OUTBOX_FAILED:
+        return "failed";
+    default:
+        return "skipped";
+    }
+}
+
+
+static cJSON *
+push_object(struct feat_req *r, const struct feat_push_sent *it)
+{
+    cJSON                    *o, *m, *d;
+    const struct feat_push   *p;
+
+    p = &it->push;
+    o = cJSON_CreateObject();
+
+    cJSON_AddNumberToObject(o, "id", (double) p->id);
+    feat_json_add_str(o, "title", p->title);
+    feat_json_add_str(o, "body", p->body);
+    feat_json_add_str(o, "scope", p->scope == FEAT_PUSH_SCOPE_ALL ? "all"
+                                                                  : "users");
+    if (p->scope == FEAT_PUSH_SCOPE_LISTED) {
+        cJSON_AddNumberToObject(o, "users", (double) it->users);
+    }
+    feat_json_add_str(o, "status", push_status_name(p->status));
+    feat_admin_json_time(r, o, "created_at", p->created_at);
+
+    /* a push the system sent on an event has no manager */
+    if (p->manager_id != 0) {
+        m = cJSON_AddObjectToObject(o, "manager");
+        cJSON_AddNumberToObject(m, "id", (double) p->manager_id);
+        feat_json_add_str(m, "name", it->manager_name);
+    } else {
+        cJSON_AddNullToObject(o, "manager");
+    }
+
+    d = cJSON_AddObjectToObject(o, "delivery");
+    cJSON_AddNumberToObject(d, "queued", (double) (it->delivery.pending
+                                                   + it->delivery.sending));
+    cJSON_AddNumberToObject(d, "sent", (double) it->delivery.sent);
+    cJSON_AddNumberToObject(d, "failed", (double) it->delivery.failed);
+    cJSON_AddNumberToObject(d, "skipped", (double) it->delivery.skipped);
+    cJSON_AddBoolToObject(d, "fanout", it->delivery.fanout);
+
+    return o;
+}
+
+
+static cJSON *
+target_object(struct feat_req *r, const struct feat_outbox_entry *t)
+{
+    cJSON  *o;
+
+    o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "user_id", (double) t->user_id);
+    feat_json_add_str(o, "channel", t->channel);
+    feat_json_add_str(o, "status", outbox_status_name(t->status));
+    cJSON_AddNumberToObject(o, "attempts", t->attempts);
+    feat_json_add_str(o, "last_error", t->last_error);
+    feat_admin_json_time(r, o, "sent_at",
+                         t->status == FEAT_OUTBOX_SENT ? t->updated_at : 0);
+
+    return o;
+}
+
+
+static int
+push_list(struct feat_req *r)
+{
+    cJSON                  *list;
+    size_t                  i, n;
+    long long               total;
+    struct feat_page        pg;
+    struct feat_push_sent  *items;
+    enum feat_error         e;
+
+    if (feat_in_page(r, &pg) != FEAT_OK) {
+        return feat_fail_field(r);
+    }
+
+    e = feat_push_sent_list(feat_db(), r->arena, r->app->id, pg.offset,
+                            pg.size, &total, &items, &n);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "admin: push list");
+    }
+
+    list = cJSON_CreateArray();
+    for (i = 0; i < n; i++) {
+        cJSON_AddItemToArray(list, push_object(r, &items[i]));
+    }
+
+    return feat_reply(r, feat_page_object(r, &pg, total, list));
+}
+
+
+/* One push with a page of its outbox rows (page, size) as "targets". */
+static int
+push_reply_one(struct feat_req *r, sqlite3_int64 id, int status)
+{
+    cJSON                     *o, *list;
+    size_t                     i, n;
+    sqlite3                   *db;
+    long long                  total;
+    struct feat_page           pg;
+    struct feat_push_sent      p;
+    struct feat_outbox_entry  *rows;
+    enum feat_error            e;
+
+    if (feat_in_page(r, &pg) != FEAT_OK) {
+        return feat_fail_field(r);
+    }
+
+    db = feat_db();
+
+    e = feat_push_sent_get(db, r->arena, r->app->id, id, &p);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "admin: push %lld", (long long) id);
+    }
+
+    e = feat_outbox_list(db, r->arena, r->app->id, id, pg.offset, pg.size,
+                         &total, &rows, &n);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "admin: the outbox of push %lld",
+                         (long long) id);
+    }
+
+    o = push_object(r, &p);
+
+    list = cJSON_AddArrayToObject(o, "targets");
+    for (i = 0; i < n; i++) {
+        cJSON_AddItemToArray(list, target_object(r, &rows[i]));
+    }
+    cJSON_AddNumberToObject(o, "targets_total", (double) total);
+    cJSON_AddNumberToObject(o, "page", (double) pg.page);
+    cJSON_AddNumberToObject(o, "size", (double) pg.size);
+
+    r->status = status;
+
+    return feat_reply(r, o);
+}
+
+
+static int
+push_get(struct feat_req *r)
+{
+    sqlite3_int64  id;
+
+    if (feat_admin_path_id(r, "push", &id) != FEAT_OK) {
+        return FEAT_OK;
+    }
+
+    return push_reply_one(r, id, 200);
+}
+
+
+/*
+ * "to": "all", or an array of 1..FEAT_PUSH_TARGETS_MAX user ids (in the
+ * arena): FEAT_OK with *users (NULL for all) and *n, or FEAT_ERROR with
+ * r->bad_field set.  An empty list never means everybody.
+ */
+static int
+push_to(struct feat_req *r, sqlite3_int64 **users, size_t *n)
+{
+    int     count;
+    cJSON  *to, *v;
+
+    *users = NULL;
+    *n = 0;
+
+    to = cJSON_IsObject(r->json)
+         ? cJSON_GetObjectItemCaseSensitive(r->json, "to") : NULL;
+
+    if (cJSON_IsString(to) && strcmp(to->valuestring, "all") == 0) {
+        return FEAT_OK;
+    }
+
+    r->bad_field = "to";
+
+    if (!cJSON_IsArray(to)) {
+        r->bad_reason = "is neither \"all\" nor a list of user ids";
+        return FEAT_ERROR;
+    }
+
+    count = cJSON_GetArraySize(to);
+    if (count < 1 || count > FEAT_PUSH_TARGETS_MAX) {
+        r->bad_reason = "lists no user, or too many";
+        return FEAT_ERROR;
+    }
+
+    *users = feat_arena_alloc(r->arena, (size_t) count
+                                        * sizeof(sqlite3_int64));
+
+    cJSON_ArrayForEach(v, to) {
+        /* whole numbers only, as JSON carries them exactly */
+        if (!cJSON_IsNumber(v) || v->valuedouble < 1
+            || v->valuedouble > 9007199254740991.0
+            || v->valuedouble != (double) (sqlite3_int64) v->valuedouble)
+        {
+            r->bad_reason = "holds what is not a user id";
+            return FEAT_ERROR;
+        }
+        (*users)[(*n)++] = (sqlite3_int64) v->valuedouble;
+    }
+
+    r->bad_field = NULL;
+
+    return FEAT_OK;
+}
+
+
+static int
+push_send(struct feat_req *r)
+{
+    size_t            n;
+    sqlite3          *db;
+    const char       *title, *body, *bad;
+    sqlite3_int64     id, *users;
+    enum feat_error   e;
+
+    if (feat_in_str(r, "title", &title, FEAT_PUSH_TITLE_MAX, FEAT_REQUIRED)
+            != FEAT_OK
+        || feat_in_str(r, "body", &body, FEAT_PUSH_BODY_MAX,
+                       FEAT_REQUIRED | FEAT_ALLOW_EMPTY) != FEAT_OK
+        || push_to(r, &users, &n) != FEAT_OK)
+    {
+        return feat_fail_field(r);
+    }
+
+    db = feat_db();
+
+    if (feat_db_begin(db) != FEAT_OK) {
+        return feat_fail(r, FEAT_E_INTERNAL, "admin: begin");
+    }
+
+    bad = NULL;
+    id = 0;
+    e = feat_push_send(db, r->app->id, r->manager_id, title, body, users, n,
+                       &id, &bad);
+
+    /* the manager is the caller: a user listed is not of this app */
+    if (e == FEAT_E_NOT_FOUND) {
+        e = FEAT_E_BAD_FIELD;
+        bad = "to";
+    } else if (e == FEAT_E_BAD_FIELD) {
+        bad = (bad != NULL && strcmp(bad, "push_body") == 0) ? "body"
+              : (bad != NULL && strcmp(bad, "user_id") == 0) ? "to"
+              : "title";
+    }
+
+    if (e == FEAT_E_NONE
+        && feat_admin_audit(r, 0, "admin.push.send", "isi", "push", id,
+                            "scope", n ? "users" : "all",
+                            "users", (sqlite3_int64) n)
+           != FEAT_OK)
+    {
+        e = FEAT_E_INTERNAL;
+    }
+
+    e = feat_db_end(db, e);
+    if (e != FEAT_E_NONE) {
+        return feat_admin_fail(r, e, bad, "push", id);
+    }
+
+    return push_reply_one(r, id, 201);
+}
+
+
+const struct feat_route  admin_push_routes[] = {
+    { FEAT_GET, FEAT_ADMIN_APP_PREFIX "pushes", FEAT_ADMIN, push_list,
+      FEAT_MANAGER },
+    { FEAT_POST, FEAT_ADMIN_APP_PREFIX "pushes", FEAT_ADMIN, push_send,
+      FEAT_MANAGER },
+    { FEAT_GET, FEAT_ADMIN_APP_PREFIX "pushes/{id}", FEAT_ADMIN, push_get,
+      FEAT_MANAGER },
+    FEAT_NULL_ROUTE
+};
