@@ -146,6 +146,46 @@ int feat_admin_audit(struct feat_req *r, sqlite3_int64 user_id,
 cJSON *feat_admin_manager_json(const struct feat_admin_manager *m);
 
 
+/* ---- the content endpoints (content.c and its users) -------------------- */
+
+/* A value of a list's "status" filter, in a table ending in { NULL, 0 }
+ * whose first row is the default. */
+struct feat_admin_status {
+    const char  *name;      /* "open", "all"... */
+    int          value;     /* the domain's; -1 for "all" */
+};
+
+/* Adds key: t in r's time form, or null when t is 0 (not yet). */
+void feat_admin_json_time(struct feat_req *r, cJSON *o, const char *key,
+    time_t t);
+/* Answers the domain's refusal e: a field error names field (the API's
+ * name of it), any other e is answered as it is, logged with what, id. */
+int feat_admin_fail(struct feat_req *r, enum feat_error e, const char *field,
+    const char *what, sqlite3_int64 id);
+/* Ends a write's feat_db_hold by its outcome e: FEAT_E_NONE commits
+ * (FEAT_E_INTERNAL when the commit fails), anything else rolls back and
+ * is answered as it is. */
+enum feat_error feat_admin_release(sqlite3 *db, enum feat_error e);
+/* The path's {id}: FEAT_OK with *id, or FEAT_ERROR once 404 has been
+ * answered (not an id). */
+int feat_admin_path_id(struct feat_req *r, const char *what,
+    sqlite3_int64 *id);
+/* The query's "status" by table: FEAT_OK with *status (the default when
+ * absent), or FEAT_ERROR once 400 "status" has been answered. */
+int feat_admin_status_arg(struct feat_req *r,
+    const struct feat_admin_status *table, int *status);
+/* The name of value in table (never "all"), or "". */
+const char *feat_admin_status_name(const struct feat_admin_status *table,
+    int value);
+
+extern const struct feat_route  admin_feedback_routes[];
+extern const struct feat_route  admin_faq_routes[];
+extern const struct feat_route  admin_notice_routes[];
+extern const struct feat_route  admin_push_routes[];
+extern const struct feat_route  admin_project_routes[];
+extern const struct feat_route  admin_order_routes[];
+
+
 /* ---- the route tables, gathered by admin.c ------------------------------- */
 
 extern const struct feat_route  admin_session_routes[];   /* session.c */

@@ -4,9 +4,10 @@
  * unset, a domain's refusal answered with the API's field name, the path's
  * object id, and the "status" filter of a list.
  *
- * Their writes all go the same way: feat_db_begin, the owning module's
- * domain function (whose own transaction is then a savepoint of ours),
- * feat_admin_audit, feat_db_end; the answer is read after the commit.
+ * Their writes all go the same way: feat_db_hold, the owning module's
+ * domain function (whose own transaction is then a savepoint of the held
+ * one), feat_admin_audit, feat_admin_release; the answer is read after
+ * the commit.
  */
 
 #include "config.h"
@@ -39,6 +40,19 @@ feat_admin_fail(struct feat_req *r, enum feat_error e, const char *field,
     }
 
     return feat_fail(r, e, "admin: %s %lld", what, (long long) id);
+}
+
+
+enum feat_error
+feat_admin_release(sqlite3 *db, enum feat_error e)
+{
+    if (feat_db_release(db, e == FEAT_E_NONE) != FEAT_OK
+        && e == FEAT_E_NONE)
+    {
+        return FEAT_E_INTERNAL;
+    }
+
+    return e;
 }
 
 

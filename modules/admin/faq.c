@@ -131,7 +131,7 @@ faq_create(struct feat_req *r)
 
     db = feat_db();
 
-    if (feat_db_begin(db) != FEAT_OK) {
+    if (feat_db_hold(db) != FEAT_OK) {
         return feat_fail(r, FEAT_E_INTERNAL, "admin: begin");
     }
 
@@ -147,7 +147,7 @@ faq_create(struct feat_req *r)
         e = FEAT_E_INTERNAL;
     }
 
-    e = feat_db_end(db, e);
+    e = feat_admin_release(db, e);
     if (e != FEAT_E_NONE) {
         return feat_admin_fail(r, e, bad, "faq", id);
     }
@@ -174,7 +174,7 @@ faq_update(struct feat_req *r)
 
     db = feat_db();
 
-    if (feat_db_begin(db) != FEAT_OK) {
+    if (feat_db_hold(db) != FEAT_OK) {
         return feat_fail(r, FEAT_E_INTERNAL, "admin: begin");
     }
 
@@ -189,7 +189,7 @@ faq_update(struct feat_req *r)
         e = FEAT_E_INTERNAL;
     }
 
-    e = feat_db_end(db, e);
+    e = feat_admin_release(db, e);
     if (e != FEAT_E_NONE) {
         return feat_admin_fail(r, e, bad, "faq", id);
     }
@@ -211,7 +211,7 @@ faq_delete(struct feat_req *r)
 
     db = feat_db();
 
-    if (feat_db_begin(db) != FEAT_OK) {
+    if (feat_db_hold(db) != FEAT_OK) {
         return feat_fail(r, FEAT_E_INTERNAL, "admin: begin");
     }
 
@@ -224,7 +224,7 @@ faq_delete(struct feat_req *r)
         e = FEAT_E_INTERNAL;
     }
 
-    e = feat_db_end(db, e);
+    e = feat_admin_release(db, e);
     if (e != FEAT_E_NONE) {
         return feat_admin_fail(r, e, NULL, "faq", id);
     }

@@ -213,7 +213,7 @@ feedback_reply(struct feat_req *r)
 
     db = feat_db();
 
-    if (feat_db_begin(db) != FEAT_OK) {
+    if (feat_db_hold(db) != FEAT_OK) {
         return feat_fail(r, FEAT_E_INTERNAL, "admin: begin");
     }
 
@@ -235,7 +235,7 @@ feedback_reply(struct feat_req *r)
         e = FEAT_E_INTERNAL;
     }
 
-    e = feat_db_end(db, e);
+    e = feat_admin_release(db, e);
     if (e != FEAT_E_NONE) {
         return feat_admin_fail(r, e, "content", "feedback", id);
     }
@@ -266,7 +266,7 @@ feedback_close(struct feat_req *r)
 
     db = feat_db();
 
-    if (feat_db_begin(db) != FEAT_OK) {
+    if (feat_db_hold(db) != FEAT_OK) {
         return feat_fail(r, FEAT_E_INTERNAL, "admin: begin");
     }
 
@@ -285,7 +285,7 @@ feedback_close(struct feat_req *r)
         e = FEAT_E_INTERNAL;
     }
 
-    e = feat_db_end(db, e);
+    e = feat_admin_release(db, e);
     if (e != FEAT_E_NONE) {
         return feat_admin_fail(r, e, NULL, "feedback", id);
     }

@@ -130,7 +130,7 @@ notice_create(struct feat_req *r)
 
     db = feat_db();
 
-    if (feat_db_begin(db) != FEAT_OK) {
+    if (feat_db_hold(db) != FEAT_OK) {
         return feat_fail(r, FEAT_E_INTERNAL, "admin: begin");
     }
 
@@ -146,7 +146,7 @@ notice_create(struct feat_req *r)
         e = FEAT_E_INTERNAL;
     }
 
-    e = feat_db_end(db, e);
+    e = feat_admin_release(db, e);
     if (e != FEAT_E_NONE) {
         return feat_admin_fail(r, e, bad, "notice", id);
     }
@@ -173,7 +173,7 @@ notice_update(struct feat_req *r)
 
     db = feat_db();
 
-    if (feat_db_begin(db) != FEAT_OK) {
+    if (feat_db_hold(db) != FEAT_OK) {
         return feat_fail(r, FEAT_E_INTERNAL, "admin: begin");
     }
 
@@ -188,7 +188,7 @@ notice_update(struct feat_req *r)
         e = FEAT_E_INTERNAL;
     }
 
-    e = feat_db_end(db, e);
+    e = feat_admin_release(db, e);
     if (e != FEAT_E_NONE) {
         return feat_admin_fail(r, e, bad, "notice", id);
     }
@@ -210,7 +210,7 @@ notice_delete(struct feat_req *r)
 
     db = feat_db();
 
-    if (feat_db_begin(db) != FEAT_OK) {
+    if (feat_db_hold(db) != FEAT_OK) {
         return feat_fail(r, FEAT_E_INTERNAL, "admin: begin");
     }
 
@@ -223,7 +223,7 @@ notice_delete(struct feat_req *r)
         e = FEAT_E_INTERNAL;
     }
 
-    e = feat_db_end(db, e);
+    e = feat_admin_release(db, e);
     if (e != FEAT_E_NONE) {
         return feat_admin_fail(r, e, NULL, "notice", id);
     }

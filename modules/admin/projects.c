@@ -161,7 +161,7 @@ project_transition(struct feat_req *r, enum feat_service_op op,
 
     db = feat_db();
 
-    if (feat_db_begin(db) != FEAT_OK) {
+    if (feat_db_hold(db) != FEAT_OK) {
         return feat_fail(r, FEAT_E_INTERNAL, "admin: begin");
     }
 
@@ -182,7 +182,7 @@ project_transition(struct feat_req *r, enum feat_service_op op,
         e = FEAT_E_INTERNAL;
     }
 
-    e = feat_db_end(db, e);
+    e = feat_admin_release(db, e);
     if (e != FEAT_E_NONE) {
         return feat_admin_fail(r, e, bad, "project", id);
     }

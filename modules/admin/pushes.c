@@ -276,7 +276,7 @@ push_send(struct feat_req *r)
 
     db = feat_db();
 
-    if (feat_db_begin(db) != FEAT_OK) {
+    if (feat_db_hold(db) != FEAT_OK) {
         return feat_fail(r, FEAT_E_INTERNAL, "admin: begin");
     }
 
@@ -304,7 +304,7 @@ push_send(struct feat_req *r)
         e = FEAT_E_INTERNAL;
     }
 
-    e = feat_db_end(db, e);
+    e = feat_admin_release(db, e);
     if (e != FEAT_E_NONE) {
         return feat_admin_fail(r, e, bad, "push", id);
     }
