@@ -154,8 +154,10 @@ feat_manager_exists(sqlite3 *db, const char *app, sqlite3_int64 id)
     int            rc;
     sqlite3_int64  one;
 
+    /* a manager of every app (sql/0150's all_apps) answers for any */
     rc = feat_db_int(db, &one,
-                     "SELECT 1 FROM managers WHERE app_id = ? AND id = ?",
+                     "SELECT 1 FROM managers WHERE id = ?2"
+                     " AND (app_id = ?1 OR all_apps = 1)",
                      "si", app, id);
 
     if (rc == FEAT_OK) {

@@ -88,7 +88,8 @@ enum feat_error feat_manager_add(sqlite3 *db, const char *app,
 /* Every manager of the app, oldest first (*items in a). */
 enum feat_error feat_manager_list(sqlite3 *db, struct feat_arena *a,
     const char *app, struct feat_manager **items, size_t *n);
-/* FEAT_E_NONE if id is a manager of app, else FEAT_E_NOT_FOUND. */
+/* FEAT_E_NONE if id is a manager of app, or of every app, else
+ * FEAT_E_NOT_FOUND. */
 enum feat_error feat_manager_exists(sqlite3 *db, const char *app,
     sqlite3_int64 id);
 

@@ -239,9 +239,10 @@ feat_push_send(sqlite3 *db, const char *app, sqlite3_int64 manager_id,
         return FEAT_E_INTERNAL;
     }
 
+    /* a manager of the app, or of every app (sql/0150's all_apps) */
     e = push_found(feat_db_int(db, &one,
-                               "SELECT 1 FROM managers"
-                               " WHERE app_id = ? AND id = ?",
+                               "SELECT 1 FROM managers WHERE id = ?2"
+                               " AND (app_id = ?1 OR all_apps = 1)",
                                "si", app, manager_id));
     if (e != FEAT_E_NONE) {
         goto failed;
