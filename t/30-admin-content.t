@@ -9,6 +9,7 @@
 
 use strict;
 use warnings;
+use utf8;
 
 use lib 't/lib';
 use FeatAdmin;
@@ -52,15 +53,15 @@ my $row = $t->db_row('SELECT * FROM faq WHERE id = ?', $q->{id});
 is($row->{app_id}, '', 'stored in app ""');
 is($row->{content}, '用手机号', '... with its content');
 is($row->{external_link}, 'https://help.example.com/1', '... and link');
-my $a = audit('admin.faq.create');
-ok($a, 'audited: admin.faq.create');
-is($a->{actor}, "manager:$ma->{id}", '... by the manager');
-like($a->{detail}, qr/"faq":$q->{id}\b/, '... naming the entry');
+my $au = audit('admin.faq.create');
+ok($au, 'audited: admin.faq.create');
+is($au->{actor}, "manager:$ma->{id}", '... by the manager');
+like($au->{detail}, qr/"faq":$q->{id}\b/, '... naming the entry');
 
 $j = api($u, 'GET', "/api/faq/$q->{id}");
 is($j->{data}{title}, '如何注册', 'v2 /api/faq/{id} serves it');
 ($st, undef, $j) = $t->get('/faq');
-is($j->{data}{data}[0]{title}, '如何注册', 'v1 /faq lists it');
+is($j->{data}{data}[0]{faq_title}, '如何注册', 'v1 /faq lists it');
 
 my $rows0 = $t->db_value('SELECT count(*) FROM faq');
 my $audit0 = $t->db_value('SELECT count(*) FROM audit');
@@ -159,9 +160,9 @@ is($n->{number}, sprintf('%08d', $n->{id}), '... its number');
 is($n->{thumbnail}, 'https://img.example.com/a.png', '... thumbnail');
 is($t->db_value('SELECT title FROM notices WHERE id = ?', $n->{id}), '活动',
     '... stored');
-$a = audit('admin.notice.create');
-ok($a, 'audited: admin.notice.create');
-like($a->{detail}, qr/"notice":$n->{id}\b/, '... naming the notice');
+$au = audit('admin.notice.create');
+ok($au, 'audited: admin.notice.create');
+like($au->{detail}, qr/"notice":$n->{id}\b/, '... naming the notice');
 
 $j = v1($u, 'GET', '/api/user/notice');
 is($j->{data}[0]{title}, '活动', 'v1 lists the notice');

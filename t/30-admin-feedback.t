@@ -10,6 +10,7 @@
 
 use strict;
 use warnings;
+use utf8;
 
 use lib 't/lib';
 use FeatAdmin;
@@ -66,13 +67,16 @@ is_deeply([ map { $_->{id} } @{ $j->{data} } ], [ $f[3] ],
     'page 2 of 3: the fourth');
 is($j->{total}, 4, '... with the total');
 
-for my $q ('status=new', 'status=', 'page=0', 'size=101', 'size=x') {
+for my $q ('status=new', 'status=', 'page=0', 'size=0', 'size=x') {
     ($st, $j) = adm($ma, 'GET', "/admin/api/apps/~/feedback?$q");
     is($st, 400, "?$q: 400");
     is($j->{error}{code}, 'bad_field', '... bad_field');
 }
 ($st, $j) = adm($ma, 'GET', '/admin/api/apps/~/feedback?status=new');
 is($j->{error}{field}, 'status', '... naming status');
+($st, $j) = adm($ma, 'GET', '/admin/api/apps/~/feedback?size=101');
+is($st, 200, '?size=101: 200');
+is($j->{size}, 100, '... clamped to 100, as every paged list');
 
 # ---- one feedback --------------------------------------------------------
 
@@ -136,13 +140,13 @@ is($row->{feedback_id}, $f[0], '... for the feedback');
 is($row->{app_id}, '', '... in app ""');
 is($t->db_value('SELECT status FROM feedback WHERE id = ?', $f[0]), 1,
     '... the feedback replied');
-my $a = $t->db_row('SELECT * FROM audit WHERE action = ?',
+my $au = $t->db_row('SELECT * FROM audit WHERE action = ?',
     'admin.feedback.reply');
-ok($a, 'audited: admin.feedback.reply');
-is($a->{user_id}, $u->{id}, '... about the user who wrote it');
-is($a->{actor}, "manager:$ma->{id}", '... by the manager');
-like($a->{detail}, qr/"feedback":$f[0]\b/, '... naming the feedback');
-like($a->{detail}, qr/"reply":$reply->{id}\b/, '... and the reply');
+ok($au, 'audited: admin.feedback.reply');
+is($au->{user_id}, $u->{id}, '... about the user who wrote it');
+is($au->{actor}, "manager:$ma->{id}", '... by the manager');
+like($au->{detail}, qr/"feedback":$f[0]\b/, '... naming the feedback');
+like($au->{detail}, qr/"reply":$reply->{id}\b/, '... and the reply');
 
 # the user sees it as any reply: v2 ...
 is(api($u, 'GET', '/api/message/count')->{data}{feedback_count}, 1,
@@ -186,10 +190,10 @@ is($st, 200, 'POST feedback/{id}/close: 200');
 is($j->{data}{status}, 'closed', '... the item, closed');
 is($t->db_value('SELECT status FROM feedback WHERE id = ?', $f[1]), 2,
     '... stored closed');
-$a = $t->db_row('SELECT * FROM audit WHERE action = ?',
+$au = $t->db_row('SELECT * FROM audit WHERE action = ?',
     'admin.feedback.close');
-ok($a, 'audited: admin.feedback.close');
-like($a->{detail}, qr/"feedback":$f[1]\b/, '... naming the feedback');
+ok($au, 'audited: admin.feedback.close');
+like($au->{detail}, qr/"feedback":$f[1]\b/, '... naming the feedback');
 is(api($u, 'GET', '/api/feedback')->{data}{data}[1]{feedback_status}, 2,
     'v2 shows it closed');
 
@@ -210,5 +214,20 @@ is($t->db_value('SELECT count(*) FROM audit'), $audit0,
 is($st, 403, 'a close without the CSRF token: 403');
 is($t->db_value('SELECT status FROM feedback WHERE id = ?', $f[2]), 0,
     '... the feedback untouched');
+
+# ---- a manager of every app ----------------------------------------------
+
+my $all = FeatAdminContent::manager($t, 'chief', all_apps => 1);
+($st, $j) = adm($all, 'POST', "/admin/api/apps/shop/feedback/$shopf/replies",
+    { content => 'from the chief' });
+is($st, 201, 'a manager of every app replies in shop: 201');
+is($j->{data}{manager}{id}, $all->{id}, '... as itself');
+is($t->db_value('SELECT app_id FROM feedback_reply WHERE id = ?',
+    $j->{data}{id}), 'shop', '... stored in shop');
+is(api($s, 'GET', "/api/feedback/reply/$shopf")->{data}{reply_content},
+    'from the chief', '... and the shop user reads it');
+$au = FeatAdminContent::audit($t, 'admin.feedback.reply');
+is($au->{app_id}, 'shop', '... audited in shop');
+is($au->{actor}, "manager:$all->{id}", '... by it');
 
 done_testing;

@@ -11,6 +11,7 @@
 
 use strict;
 use warnings;
+use utf8;
 
 use lib 't/lib';
 use FeatAdmin;
@@ -77,7 +78,7 @@ my $bidder = FeatAdmin::user($t, '13500000002');
 my $shopper = FeatAdmin::user($t, '13500000003', 'shop');
 my $m = FeatAdminContent::manager($t, 'moderator', app => '');
 my $ms = FeatAdminContent::manager($t, 'shopmod', app => 'shop');
-my ($st, $j, $a);
+my ($st, $j, $au);
 
 my @p = map { in_review($owner) } 1 .. 3;
 my $shopp = in_review($shopper);
@@ -123,11 +124,11 @@ ok(on_square($bidder, $p[0]), 'the square shows it');
 ($st, undef, $j) = feat($bidder, 'GET', "$P$p[0]/");
 is($st, 200, 'another user reads it');
 is_deeply($j->{data}{actions}, [ 'bid' ], '... and may bid');
-$a = FeatAdminContent::audit($t, 'admin.project.approve');
-ok($a, 'audited: admin.project.approve');
-is($a->{user_id}, $owner->{id}, '... about the owner');
-is($a->{actor}, "manager:$m->{id}", '... by the manager');
-like($a->{detail}, qr/"project":$p[0]\b/, '... naming the project');
+$au = FeatAdminContent::audit($t, 'admin.project.approve');
+ok($au, 'audited: admin.project.approve');
+is($au->{user_id}, $owner->{id}, '... about the owner');
+is($au->{actor}, "manager:$m->{id}", '... by the manager');
+like($au->{detail}, qr/"project":$p[0]\b/, '... naming the project');
 
 my $audit0 = $t->db_value('SELECT count(*) FROM audit');
 ($st, $j) = adm($m, 'POST', "/admin/api/apps/~/projects/$p[0]/approve");
@@ -163,9 +164,9 @@ is($r->{review_note}, '描述不清楚', '... the note stored');
 is($j->{data}{review_note}, '描述不清楚', 'the owner reads the note');
 is_deeply($j->{data}{actions}, [qw(edit delete publish)],
     '... and may edit and publish again');
-$a = FeatAdminContent::audit($t, 'admin.project.reject');
-ok($a, 'audited: admin.project.reject');
-is($a->{user_id}, $owner->{id}, '... about the owner');
+$au = FeatAdminContent::audit($t, 'admin.project.reject');
+ok($au, 'audited: admin.project.reject');
+is($au->{user_id}, $owner->{id}, '... about the owner');
 
 # ---- takedown ------------------------------------------------------------
 
@@ -198,9 +199,9 @@ is($t->db_value('SELECT count(*) FROM push'), $pushes0 + 1,
 is($t->db_value('SELECT t.user_id FROM push_target t JOIN push p'
     . ' ON p.id = t.push_id ORDER BY p.id DESC LIMIT 1'), $bidder->{id},
     '... to the bidder');
-$a = FeatAdminContent::audit($t, 'admin.project.takedown');
-ok($a, 'audited: admin.project.takedown');
-is($a->{user_id}, $owner->{id}, '... about the owner');
+$au = FeatAdminContent::audit($t, 'admin.project.takedown');
+ok($au, 'audited: admin.project.takedown');
+is($au->{user_id}, $owner->{id}, '... about the owner');
 
 ($st, $j) = adm($m, 'POST', "/admin/api/apps/~/projects/$p[2]/takedown",
     { note => 'x' });

@@ -11,6 +11,7 @@
 
 use strict;
 use warnings;
+use utf8;
 
 use lib 't/lib';
 use File::Temp qw(tempdir);
@@ -126,11 +127,11 @@ is($t->db_value('SELECT count(*) FROM push_target WHERE push_id = ?',
     $p->{id}), 2, '... two targets');
 is($t->db_value('SELECT count(*) FROM outbox WHERE push_id = ?', $p->{id}),
     2, '... two outbox rows');
-my $a = FeatAdminContent::audit($t, 'admin.push.send');
-ok($a, 'audited: admin.push.send');
-is($a->{actor}, "manager:$m->{id}", '... by the manager');
-like($a->{detail}, qr/"push":$p->{id}\b/, '... naming the push');
-like($a->{detail}, qr/"users":2\b/, '... to two users');
+my $au = FeatAdminContent::audit($t, 'admin.push.send');
+ok($au, 'audited: admin.push.send');
+is($au->{actor}, "manager:$m->{id}", '... by the manager');
+like($au->{detail}, qr/"push":$p->{id}\b/, '... naming the push');
+like($au->{detail}, qr/"users":2\b/, '... to two users');
 
 ok(settled($p->{id}), 'the jobs process delivers it');
 my @l = lines_of($p->{id});
@@ -197,5 +198,17 @@ is($st, 404, '... a push to A\'s users: 404');
 ($st, $j) = adm($ms, 'GET', '/admin/api/apps/shop/pushes');
 is($j->{total}, 0, 'B lists none of A\'s');
 is($t->db_value('SELECT count(*) FROM push'), 2, 'no push was added');
+
+# ---- a manager of every app ----------------------------------------------
+
+my $all = FeatAdminContent::manager($t, 'chief', all_apps => 1);
+($st, $j) = adm($all, 'POST', '/admin/api/apps/shop/pushes',
+    { title => 'shop news', body => 'b', to => [ $us->{id} ] });
+is($st, 201, 'a manager of every app pushes in shop: 201');
+is($t->db_value('SELECT app_id FROM push WHERE id = ?', $j->{data}{id}),
+    'shop', '... stored in shop');
+ok(settled($j->{data}{id}), '... delivered');
+is_deeply([ map { $_->{token} } lines_of($j->{data}{id}) ], [ 'cid-s' ],
+    '... to the shop user\'s device');
 
 done_testing;
