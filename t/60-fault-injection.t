@@ -28,7 +28,7 @@ my $MAX_N = 200;
 my @TABLES = qw(users sessions session_rotated codes feedback push_client
     permits service_project service_bid push push_target pay_product
     pay_order pay_transaction audit apns_device open_bindings managers
-    app_settings);
+    app_settings feedback_reply faq outbox);
 
 my %conf = ('code.resend_interval' => 0, 'code.hourly_limit' => 1000000,
     'code.daily_limit' => 1000000, 'code.ip_hourly_limit' => 1000000,
@@ -773,6 +773,79 @@ walk('admin PUT settings', 'admin',
         my ($c, $hd) = @_;
         return $admin->put('/admin/api/apps/~/settings',
             { 'pay.order_ttl' => $c->{ttl}, 'weixin.key' => 'k' x 32 }, $hd);
+    },
+    ok => sub { return $_[0] == 200 });
+
+# The content endpoints: each reads its answer inside the transaction of
+# its change and its audit row, so a fault anywhere leaves none of them.
+
+# A fresh user's feedback: { user, id }.
+sub feedback_of_user {
+    my $u = v2_user();
+    my ($s, undef, $d) = $t->post('/api/feedback',
+        { feedback_content => 'help' }, { -token => $u->{access_token} });
+    die "feedback: $s" if !v2_ok($s, $d);
+    return { user => $u, id => $d->{data}{id} };
+}
+
+walk('admin POST feedback/{id}/replies', 'admin',
+    setup => \&feedback_of_user,
+    send => sub {
+        my ($c, $hd) = @_;
+        return $admin->post("/admin/api/apps/~/feedback/$c->{id}/replies",
+            { content => 'on it' }, $hd);
+    },
+    ok => sub { return $_[0] == 201 });
+
+walk('admin POST feedback/{id}/close', 'admin',
+    setup => \&feedback_of_user,
+    send => sub {
+        my ($c, $hd) = @_;
+        return $admin->post("/admin/api/apps/~/feedback/$c->{id}/close",
+            undef, $hd);
+    },
+    ok => sub { return $_[0] == 200 });
+
+walk('admin POST faq', 'admin',
+    setup => sub { return {} },
+    send => sub {
+        my ($c, $hd) = @_;
+        $k++;
+        return $admin->post('/admin/api/apps/~/faq',
+            { title => "q $k", content => 'a' }, $hd);
+    },
+    ok => sub { return $_[0] == 201 });
+
+walk('admin POST pushes', 'admin',
+    setup => sub {
+        my $u = v2_user();
+        $k++;
+        my ($s, undef, $d) = $t->post('/api/push/bind',
+            { client_id => "cid-admin-$k", client_type => 'ios' },
+            { -token => $u->{access_token} });
+        die "bind: $s" if !v2_ok($s, $d);
+        return { uid => $t->db_value('SELECT id FROM users WHERE phone = ?',
+            $u->{phone}) };
+    },
+    send => sub {
+        my ($c, $hd) = @_;
+        return $admin->post('/admin/api/apps/~/pushes',
+            { title => 't', body => 'b', to => [ $c->{uid} ] }, $hd);
+    },
+    ok => sub { return $_[0] == 201 });
+
+walk('admin POST projects/{id}/takedown', 'admin',
+    setup => sub {
+        my $c = service_project('OPEN');
+        my ($s) = $t->post("/api/service/project/$c->{id}/bids/",
+            { price_fen => 7 }, { -token => $c->{bidder}{access_token} });
+        die "bid: $s" if $s != 201;
+        return $c;
+    },
+    send => sub {
+        my ($c, $hd) = @_;
+        return $admin->post("/admin/api/apps/~/projects/$c->{id}/takedown",
+            { note => 'against the rules' }, $hd);
     },
     ok => sub { return $_[0] == 200 });
 

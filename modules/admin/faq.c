@@ -58,20 +58,21 @@ faq_fields(struct feat_req *r, int create, const char **title,
 }
 
 
-static int
-faq_reply_entry(struct feat_req *r, sqlite3_int64 id, int status)
+/* Entry id as the answers show it, into *out (the caller's): a write
+ * reads it inside its transaction, so that nothing fails after the
+ * commit. */
+static enum feat_error
+faq_entry_object(struct feat_req *r, sqlite3_int64 id, cJSON **out)
 {
     struct feat_faq  f;
     enum feat_error  e;
 
     e = feat_faq_get(feat_db(), r->arena, r->app->id, id, &f);
-    if (e != FEAT_E_NONE) {
-        return feat_fail(r, e, "admin: faq %lld", (long long) id);
+    if (e == FEAT_E_NONE) {
+        *out = faq_object(r, &f);
     }
 
-    r->status = status;
-
-    return feat_reply(r, faq_object(r, &f));
+    return e;
 }
 
 
@@ -107,19 +108,27 @@ faq_list(struct feat_req *r)
 static int
 faq_get(struct feat_req *r)
 {
-    sqlite3_int64  id;
+    cJSON            *o;
+    sqlite3_int64     id;
+    enum feat_error   e;
 
     if (feat_admin_path_id(r, "faq", &id) != FEAT_OK) {
         return FEAT_OK;
     }
 
-    return faq_reply_entry(r, id, 200);
+    e = faq_entry_object(r, id, &o);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "admin: faq %lld", (long long) id);
+    }
+
+    return feat_reply(r, o);
 }
 
 
 static int
 faq_create(struct feat_req *r)
 {
+    cJSON            *o;
     sqlite3          *db;
     const char       *title, *content, *category, *link, *bad;
     sqlite3_int64     id;
@@ -130,6 +139,7 @@ faq_create(struct feat_req *r)
     }
 
     db = feat_db();
+    o = NULL;
 
     if (feat_db_hold(db) != FEAT_OK) {
         return feat_fail(r, FEAT_E_INTERNAL, "admin: begin");
@@ -147,18 +157,26 @@ faq_create(struct feat_req *r)
         e = FEAT_E_INTERNAL;
     }
 
+    if (e == FEAT_E_NONE) {
+        e = faq_entry_object(r, id, &o);
+    }
+
     e = feat_admin_release(db, e);
     if (e != FEAT_E_NONE) {
+        cJSON_Delete(o);
         return feat_admin_fail(r, e, bad, "faq", id);
     }
 
-    return faq_reply_entry(r, id, 201);
+    r->status = 201;
+
+    return feat_reply(r, o);
 }
 
 
 static int
 faq_update(struct feat_req *r)
 {
+    cJSON            *o;
     sqlite3          *db;
     const char       *title, *content, *category, *link, *bad;
     sqlite3_int64     id;
@@ -173,6 +191,7 @@ faq_update(struct feat_req *r)
     }
 
     db = feat_db();
+    o = NULL;
 
     if (feat_db_hold(db) != FEAT_OK) {
         return feat_fail(r, FEAT_E_INTERNAL, "admin: begin");
@@ -189,12 +208,17 @@ faq_update(struct feat_req *r)
         e = FEAT_E_INTERNAL;
     }
 
+    if (e == FEAT_E_NONE) {
+        e = faq_entry_object(r, id, &o);
+    }
+
     e = feat_admin_release(db, e);
     if (e != FEAT_E_NONE) {
+        cJSON_Delete(o);
         return feat_admin_fail(r, e, bad, "faq", id);
     }
 
-    return faq_reply_entry(r, id, 200);
+    return feat_reply(r, o);
 }
 
 

@@ -122,9 +122,13 @@ feedback_list(struct feat_req *r)
 }
 
 
-/* The page of one feedback: the item, its replies and its user. */
-static int
-feedback_reply_page(struct feat_req *r, sqlite3_int64 id)
+/*
+ * The page of one feedback: the item, its replies and its user, into *out
+ * (the caller's to reply with or delete).  A write reads it inside its
+ * transaction, so that nothing fails after the commit.
+ */
+static enum feat_error
+feedback_page_object(struct feat_req *r, sqlite3_int64 id, cJSON **out)
 {
     cJSON                          *o, *list, *u;
     size_t                          i, n;
@@ -139,14 +143,18 @@ feedback_reply_page(struct feat_req *r, sqlite3_int64 id)
 
     e = feat_feedback_item_get(db, r->arena, r->app->id, id, &it);
     if (e != FEAT_E_NONE) {
-        return feat_fail(r, e, "admin: feedback %lld", (long long) id);
+        return e;
     }
 
     e = feat_feedback_thread(db, r->arena, r->app->id, id, 0,
                              ADMIN_FEEDBACK_REPLIES, &total, &replies, &n);
     if (e != FEAT_E_NONE) {
-        return feat_fail(r, e, "admin: replies of feedback %lld",
-                         (long long) id);
+        return e;
+    }
+
+    e = feat_user_get(db, r->arena, r->app->id, it.feedback.user_id, &user);
+    if (e != FEAT_E_NONE && e != FEAT_E_NOT_FOUND) {
+        return e;
     }
 
     o = feedback_object(r, &it);
@@ -158,13 +166,8 @@ feedback_reply_page(struct feat_req *r, sqlite3_int64 id)
         cJSON_AddItemToArray(list, reply_object(r, &replies[i]));
     }
 
-    e = feat_user_get(db, r->arena, r->app->id, it.feedback.user_id, &user);
     if (e == FEAT_E_NOT_FOUND) {
         cJSON_AddNullToObject(o, "user");
-    } else if (e != FEAT_E_NONE) {
-        cJSON_Delete(o);
-        return feat_fail(r, e, "admin: the user of feedback %lld",
-                         (long long) id);
     } else {
         u = cJSON_AddObjectToObject(o, "user");
         cJSON_AddNumberToObject(u, "id", (double) user.id);
@@ -173,26 +176,36 @@ feedback_reply_page(struct feat_req *r, sqlite3_int64 id)
         feat_json_add_str(u, "email", user.email);
     }
 
-    return feat_reply(r, o);
+    *out = o;
+
+    return FEAT_E_NONE;
 }
 
 
 static int
 feedback_get(struct feat_req *r)
 {
-    sqlite3_int64  id;
+    cJSON            *o;
+    sqlite3_int64     id;
+    enum feat_error   e;
 
     if (feat_admin_path_id(r, "feedback", &id) != FEAT_OK) {
         return FEAT_OK;
     }
 
-    return feedback_reply_page(r, id);
+    e = feedback_page_object(r, id, &o);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "admin: feedback %lld", (long long) id);
+    }
+
+    return feat_reply(r, o);
 }
 
 
 static int
 feedback_reply(struct feat_req *r)
 {
+    cJSON                          *o;
     sqlite3                        *db;
     const char                     *content, *bad;
     sqlite3_int64                   id, reply_id;
@@ -212,6 +225,7 @@ feedback_reply(struct feat_req *r)
     }
 
     db = feat_db();
+    o = NULL;
 
     if (feat_db_hold(db) != FEAT_OK) {
         return feat_fail(r, FEAT_E_INTERNAL, "admin: begin");
@@ -235,26 +249,33 @@ feedback_reply(struct feat_req *r)
         e = FEAT_E_INTERNAL;
     }
 
-    e = feat_admin_release(db, e);
-    if (e != FEAT_E_NONE) {
-        return feat_admin_fail(r, e, "content", "feedback", id);
+    /* the answer, as stored, before the commit */
+    if (e == FEAT_E_NONE) {
+        e = feat_feedback_reply_get(db, r->arena, r->app->id, reply_id,
+                                    &reply);
+        if (e == FEAT_E_NONE) {
+            o = reply_object(r, &reply);
+        } else {
+            e = FEAT_E_INTERNAL;
+        }
     }
 
-    e = feat_feedback_reply_get(db, r->arena, r->app->id, reply_id, &reply);
+    e = feat_admin_release(db, e);
     if (e != FEAT_E_NONE) {
-        return feat_fail(r, FEAT_E_INTERNAL, "admin: reply %lld unread",
-                         (long long) reply_id);
+        cJSON_Delete(o);
+        return feat_admin_fail(r, e, "content", "feedback", id);
     }
 
     r->status = 201;
 
-    return feat_reply(r, reply_object(r, &reply));
+    return feat_reply(r, o);
 }
 
 
 static int
 feedback_close(struct feat_req *r)
 {
+    cJSON                 *o;
     sqlite3               *db;
     sqlite3_int64          id;
     enum feat_error        e;
@@ -265,6 +286,7 @@ feedback_close(struct feat_req *r)
     }
 
     db = feat_db();
+    o = NULL;
 
     if (feat_db_hold(db) != FEAT_OK) {
         return feat_fail(r, FEAT_E_INTERNAL, "admin: begin");
@@ -285,12 +307,17 @@ feedback_close(struct feat_req *r)
         e = FEAT_E_INTERNAL;
     }
 
+    if (e == FEAT_E_NONE) {
+        e = feedback_page_object(r, id, &o);
+    }
+
     e = feat_admin_release(db, e);
     if (e != FEAT_E_NONE) {
+        cJSON_Delete(o);
         return feat_admin_fail(r, e, NULL, "feedback", id);
     }
 
-    return feedback_reply_page(r, id);
+    return feat_reply(r, o);
 }
 
 

@@ -56,21 +56,21 @@ notice_fields(struct feat_req *r, int create, const char **title,
 }
 
 
-static int
-notice_reply_one(struct feat_req *r, sqlite3_int64 id, int status)
+/* Notice id as the answers show it, into *out (the caller's): a write
+ * reads it inside its transaction, so that nothing fails after the
+ * commit.  User 0: the administrator's view, nothing marked read. */
+static enum feat_error
+notice_entry_object(struct feat_req *r, sqlite3_int64 id, cJSON **out)
 {
     struct feat_notice  n;
     enum feat_error     e;
 
-    /* user 0: the administrator's view, nothing marked read */
     e = feat_notice_get(feat_db(), r->arena, r->app->id, 0, id, 0, &n);
-    if (e != FEAT_E_NONE) {
-        return feat_fail(r, e, "admin: notice %lld", (long long) id);
+    if (e == FEAT_E_NONE) {
+        *out = notice_object(r, &n);
     }
 
-    r->status = status;
-
-    return feat_reply(r, notice_object(r, &n));
+    return e;
 }
 
 
@@ -106,19 +106,27 @@ notice_list(struct feat_req *r)
 static int
 notice_get(struct feat_req *r)
 {
-    sqlite3_int64  id;
+    cJSON            *o;
+    sqlite3_int64     id;
+    enum feat_error   e;
 
     if (feat_admin_path_id(r, "notice", &id) != FEAT_OK) {
         return FEAT_OK;
     }
 
-    return notice_reply_one(r, id, 200);
+    e = notice_entry_object(r, id, &o);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "admin: notice %lld", (long long) id);
+    }
+
+    return feat_reply(r, o);
 }
 
 
 static int
 notice_create(struct feat_req *r)
 {
+    cJSON            *o;
     sqlite3          *db;
     const char       *title, *content, *thumbnail, *bad;
     sqlite3_int64     id;
@@ -129,6 +137,7 @@ notice_create(struct feat_req *r)
     }
 
     db = feat_db();
+    o = NULL;
 
     if (feat_db_hold(db) != FEAT_OK) {
         return feat_fail(r, FEAT_E_INTERNAL, "admin: begin");
@@ -146,18 +155,26 @@ notice_create(struct feat_req *r)
         e = FEAT_E_INTERNAL;
     }
 
+    if (e == FEAT_E_NONE) {
+        e = notice_entry_object(r, id, &o);
+    }
+
     e = feat_admin_release(db, e);
     if (e != FEAT_E_NONE) {
+        cJSON_Delete(o);
         return feat_admin_fail(r, e, bad, "notice", id);
     }
 
-    return notice_reply_one(r, id, 201);
+    r->status = 201;
+
+    return feat_reply(r, o);
 }
 
 
 static int
 notice_update(struct feat_req *r)
 {
+    cJSON            *o;
     sqlite3          *db;
     const char       *title, *content, *thumbnail, *bad;
     sqlite3_int64     id;
@@ -172,6 +189,7 @@ notice_update(struct feat_req *r)
     }
 
     db = feat_db();
+    o = NULL;
 
     if (feat_db_hold(db) != FEAT_OK) {
         return feat_fail(r, FEAT_E_INTERNAL, "admin: begin");
@@ -188,12 +206,17 @@ notice_update(struct feat_req *r)
         e = FEAT_E_INTERNAL;
     }
 
+    if (e == FEAT_E_NONE) {
+        e = notice_entry_object(r, id, &o);
+    }
+
     e = feat_admin_release(db, e);
     if (e != FEAT_E_NONE) {
+        cJSON_Delete(o);
         return feat_admin_fail(r, e, bad, "notice", id);
     }
 
-    return notice_reply_one(r, id, 200);
+    return feat_reply(r, o);
 }
 
 

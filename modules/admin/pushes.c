@@ -141,35 +141,34 @@ push_list(struct feat_req *r)
 }
 
 
-/* One push with a page of its outbox rows (page, size) as "targets". */
-static int
-push_reply_one(struct feat_req *r, sqlite3_int64 id, int status)
+/*
+ * Push id with the page pg of its outbox rows as "targets", into *out
+ * (the caller's): a push just sent reads it inside its transaction, so
+ * that nothing fails after the commit.
+ */
+static enum feat_error
+push_page_object(struct feat_req *r, sqlite3_int64 id,
+    const struct feat_page *pg, cJSON **out)
 {
     cJSON                     *o, *list;
     size_t                     i, n;
     sqlite3                   *db;
     long long                  total;
-    struct feat_page           pg;
     struct feat_push_sent      p;
     struct feat_outbox_entry  *rows;
     enum feat_error            e;
-
-    if (feat_in_page(r, &pg) != FEAT_OK) {
-        return feat_fail_field(r);
-    }
 
     db = feat_db();
 
     e = feat_push_sent_get(db, r->arena, r->app->id, id, &p);
     if (e != FEAT_E_NONE) {
-        return feat_fail(r, e, "admin: push %lld", (long long) id);
+        return e;
     }
 
-    e = feat_outbox_list(db, r->arena, r->app->id, id, pg.offset, pg.size,
+    e = feat_outbox_list(db, r->arena, r->app->id, id, pg->offset, pg->size,
                          &total, &rows, &n);
     if (e != FEAT_E_NONE) {
-        return feat_fail(r, e, "admin: the outbox of push %lld",
-                         (long long) id);
+        return e;
     }
 
     o = push_object(r, &p);
@@ -179,25 +178,37 @@ push_reply_one(struct feat_req *r, sqlite3_int64 id, int status)
         cJSON_AddItemToArray(list, target_object(r, &rows[i]));
     }
     cJSON_AddNumberToObject(o, "targets_total", (double) total);
-    cJSON_AddNumberToObject(o, "page", (double) pg.page);
-    cJSON_AddNumberToObject(o, "size", (double) pg.size);
+    cJSON_AddNumberToObject(o, "page", (double) pg->page);
+    cJSON_AddNumberToObject(o, "size", (double) pg->size);
 
-    r->status = status;
+    *out = o;
 
-    return feat_reply(r, o);
+    return FEAT_E_NONE;
 }
 
 
 static int
 push_get(struct feat_req *r)
 {
-    sqlite3_int64  id;
+    cJSON             *o;
+    sqlite3_int64      id;
+    struct feat_page   pg;
+    enum feat_error    e;
 
     if (feat_admin_path_id(r, "push", &id) != FEAT_OK) {
         return FEAT_OK;
     }
 
-    return push_reply_one(r, id, 200);
+    if (feat_in_page(r, &pg) != FEAT_OK) {
+        return feat_fail_field(r);
+    }
+
+    e = push_page_object(r, id, &pg, &o);
+    if (e != FEAT_E_NONE) {
+        return feat_fail(r, e, "admin: push %lld", (long long) id);
+    }
+
+    return feat_reply(r, o);
 }
 
 
@@ -259,11 +270,13 @@ push_to(struct feat_req *r, sqlite3_int64 **users, size_t *n)
 static int
 push_send(struct feat_req *r)
 {
-    size_t            n;
-    sqlite3          *db;
-    const char       *title, *body, *bad;
-    sqlite3_int64     id, *users;
-    enum feat_error   e;
+    cJSON             *o;
+    size_t             n;
+    sqlite3           *db;
+    const char        *title, *body, *bad;
+    sqlite3_int64      id, *users;
+    struct feat_page   pg;
+    enum feat_error    e;
 
     if (feat_in_str(r, "title", &title, FEAT_PUSH_TITLE_MAX, FEAT_REQUIRED)
             != FEAT_OK
@@ -274,7 +287,13 @@ push_send(struct feat_req *r)
         return feat_fail_field(r);
     }
 
+    /* the answer's first page of targets */
+    pg.page = 1;
+    pg.size = 20;
+    pg.offset = 0;
+
     db = feat_db();
+    o = NULL;
 
     if (feat_db_hold(db) != FEAT_OK) {
         return feat_fail(r, FEAT_E_INTERNAL, "admin: begin");
@@ -304,12 +323,19 @@ push_send(struct feat_req *r)
         e = FEAT_E_INTERNAL;
     }
 
+    if (e == FEAT_E_NONE) {
+        e = push_page_object(r, id, &pg, &o);
+    }
+
     e = feat_admin_release(db, e);
     if (e != FEAT_E_NONE) {
+        cJSON_Delete(o);
         return feat_admin_fail(r, e, bad, "push", id);
     }
 
-    return push_reply_one(r, id, 201);
+    r->status = 201;
+
+    return feat_reply(r, o);
 }
 
 
