@@ -170,10 +170,16 @@ enum feat_error feat_admin_release(sqlite3 *db, enum feat_error e);
  * answered (not an id). */
 int feat_admin_path_id(struct feat_req *r, const char *what,
     sqlite3_int64 *id);
-/* The query's "status" by table: FEAT_OK with *status (the default when
- * absent), or FEAT_ERROR once 400 "status" has been answered. */
-int feat_admin_status_arg(struct feat_req *r,
+/* The query's "status" (the declared field f) by table: FEAT_OK with
+ * *status (the default when absent), or FEAT_ERROR once 400 "status" has
+ * been answered. */
+int feat_admin_status_arg(struct feat_req *r, const struct feat_field *f,
     const struct feat_admin_status *table, int *status);
+
+/* An answer's member always there (FEAT_REQUIRED in an answer), and a
+ * list's "status" query field (at most 16 characters: the words). */
+#define FEAT_ADMIN_ALWAYS      FEAT_REQUIRED
+#define FEAT_ADMIN_STATUS_MAX  16
 /* The name of value in table (never "all"), or "". */
 const char *feat_admin_status_name(const struct feat_admin_status *table,
     int value);

@@ -70,7 +70,7 @@ feat_admin_path_id(struct feat_req *r, const char *what, sqlite3_int64 *id)
 
 
 int
-feat_admin_status_arg(struct feat_req *r,
+feat_admin_status_arg(struct feat_req *r, const struct feat_field *f,
     const struct feat_admin_status *table, int *status)
 {
     int          rc;
@@ -80,7 +80,7 @@ feat_admin_status_arg(struct feat_req *r,
     /* the first row is the default */
     *status = table[0].value;
 
-    rc = feat_in_str(r, "status", &s, 16, FEAT_QUERY);
+    rc = feat_in_field(r, f, &s);
     if (rc == FEAT_DECLINED) {
         return FEAT_OK;
     }

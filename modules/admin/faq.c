@@ -13,6 +13,46 @@
 #include "admin/admin.h"
 
 
+#define ALWAYS  FEAT_ADMIN_ALWAYS
+
+enum { FAQ_TITLE, FAQ_CONTENT, FAQ_CATEGORY, FAQ_LINK };
+
+/* A new entry's fields (title required) and a change's (any; "" clears
+ * all but the title); in the same order. */
+#define FAQ_IN(title_flags)                                                  \
+    [FAQ_TITLE] =                                                            \
+    { "title", FEAT_FT_STR, title_flags, 1, FEAT_FAQ_TITLE_MAX, NULL,        \
+      "the question" },                                                      \
+    [FAQ_CONTENT] =                                                          \
+    { "content", FEAT_FT_STR, FEAT_ALLOW_EMPTY, 0, FEAT_FAQ_CONTENT_MAX,     \
+      NULL, "the answer" },                                                  \
+    [FAQ_CATEGORY] =                                                         \
+    { "category", FEAT_FT_STR, FEAT_ALLOW_EMPTY, 0, FEAT_FAQ_CATEGORY_MAX,   \
+      NULL, "free text" },                                                   \
+    [FAQ_LINK] =                                                             \
+    { "external_link", FEAT_FT_STR, FEAT_ALLOW_EMPTY, 0, FEAT_FAQ_LINK_MAX,  \
+      "uri", "an http or https URL the app opens" },                         \
+    FEAT_NULL_FIELD
+
+static const struct feat_field  faq_create_in[] = { FAQ_IN(FEAT_REQUIRED) };
+static const struct feat_field  faq_update_in[] = { FAQ_IN(0) };
+
+static const struct feat_field  faq_out[] = {
+    { "id", FEAT_FT_ID, ALWAYS, 0, 0, NULL, "the entry's id" },
+    { "title", FEAT_FT_STR, ALWAYS, 0, FEAT_FAQ_TITLE_MAX, NULL,
+      "the question" },
+    { "content", FEAT_FT_STR, ALWAYS, 0, FEAT_FAQ_CONTENT_MAX, NULL,
+      "the answer" },
+    { "category", FEAT_FT_STR, ALWAYS, 0, FEAT_FAQ_CATEGORY_MAX, NULL,
+      "free text" },
+    { "external_link", FEAT_FT_STR, ALWAYS, 0, FEAT_FAQ_LINK_MAX, "uri",
+      "a URL, or \"\"" },
+    { "created_at", FEAT_FT_TIME, ALWAYS, 0, 0, NULL, "written" },
+    { "updated_at", FEAT_FT_TIME, ALWAYS, 0, 0, NULL, "last changed" },
+    FEAT_NULL_FIELD
+};
+
+
 static cJSON *
 faq_object(struct feat_req *r, const struct feat_faq *f)
 {
@@ -31,25 +71,22 @@ faq_object(struct feat_req *r, const struct feat_faq *f)
 }
 
 
-/* The fields of a create (title required) or a change (any; "" clears
- * all but the title): FEAT_OK, or FEAT_ERROR with r->bad_field set. */
+/* The fields of a create or a change (in, FAQ_IN's order): FEAT_OK, or
+ * FEAT_ERROR with r->bad_field set. */
 static int
-faq_fields(struct feat_req *r, int create, const char **title,
-    const char **content, const char **category, const char **link)
+faq_fields(struct feat_req *r, const struct feat_field *in,
+    const char **title, const char **content, const char **category,
+    const char **link)
 {
     *title = NULL;
     *content = NULL;
     *category = NULL;
     *link = NULL;
 
-    if (feat_in_str(r, "title", title, FEAT_FAQ_TITLE_MAX,
-                    create ? FEAT_REQUIRED : 0) == FEAT_ERROR
-        || feat_in_str(r, "content", content, FEAT_FAQ_CONTENT_MAX,
-                       FEAT_ALLOW_EMPTY) == FEAT_ERROR
-        || feat_in_str(r, "category", category, FEAT_FAQ_CATEGORY_MAX,
-                       FEAT_ALLOW_EMPTY) == FEAT_ERROR
-        || feat_in_str(r, "external_link", link, FEAT_FAQ_LINK_MAX,
-                       FEAT_ALLOW_EMPTY) == FEAT_ERROR)
+    if (feat_in_field(r, &in[FAQ_TITLE], title) == FEAT_ERROR
+        || feat_in_field(r, &in[FAQ_CONTENT], content) == FEAT_ERROR
+        || feat_in_field(r, &in[FAQ_CATEGORY], category) == FEAT_ERROR
+        || feat_in_field(r, &in[FAQ_LINK], link) == FEAT_ERROR)
     {
         return FEAT_ERROR;
     }
@@ -134,7 +171,9 @@ faq_create(struct feat_req *r)
     sqlite3_int64     id;
     enum feat_error   e;
 
-    if (faq_fields(r, 1, &title, &content, &category, &link) != FEAT_OK) {
+    if (faq_fields(r, faq_create_in, &title, &content, &category, &link)
+        != FEAT_OK)
+    {
         return feat_fail_field(r);
     }
 
@@ -186,7 +225,9 @@ faq_update(struct feat_req *r)
         return FEAT_OK;
     }
 
-    if (faq_fields(r, 0, &title, &content, &category, &link) != FEAT_OK) {
+    if (faq_fields(r, faq_update_in, &title, &content, &category, &link)
+        != FEAT_OK)
+    {
         return feat_fail_field(r);
     }
 
@@ -257,16 +298,48 @@ faq_delete(struct feat_req *r)
 }
 
 
+static const struct feat_schema  faq_list_schema = {
+    .summary = "The app's FAQ, newest first",
+    .answer = faq_out,
+    .shape = FEAT_ANSWER_PAGE,
+};
+
+static const struct feat_schema  faq_create_schema = {
+    .summary = "A new FAQ entry",
+    .request = faq_create_in,
+    .answer = faq_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  faq_get_schema = {
+    .summary = "One FAQ entry",
+    .answer = faq_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  faq_update_schema = {
+    .summary = "Change the fields given of a FAQ entry",
+    .request = faq_update_in,
+    .answer = faq_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  faq_delete_schema = {
+    .summary = "Remove a FAQ entry",
+    .shape = FEAT_ANSWER_EMPTY,
+};
+
+
 const struct feat_route  admin_faq_routes[] = {
     { FEAT_GET, FEAT_ADMIN_APP_PREFIX "faq", FEAT_ADMIN, faq_list,
-      FEAT_MANAGER },
+      FEAT_MANAGER, &faq_list_schema },
     { FEAT_POST, FEAT_ADMIN_APP_PREFIX "faq", FEAT_ADMIN, faq_create,
-      FEAT_MANAGER },
+      FEAT_MANAGER, &faq_create_schema },
     { FEAT_GET, FEAT_ADMIN_APP_PREFIX "faq/{id}", FEAT_ADMIN, faq_get,
-      FEAT_MANAGER },
+      FEAT_MANAGER, &faq_get_schema },
     { FEAT_PUT, FEAT_ADMIN_APP_PREFIX "faq/{id}", FEAT_ADMIN, faq_update,
-      FEAT_MANAGER },
+      FEAT_MANAGER, &faq_update_schema },
     { FEAT_DELETE, FEAT_ADMIN_APP_PREFIX "faq/{id}", FEAT_ADMIN, faq_delete,
-      FEAT_MANAGER },
+      FEAT_MANAGER, &faq_delete_schema },
     FEAT_NULL_ROUTE
 };

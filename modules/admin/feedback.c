@@ -33,6 +33,82 @@ static const struct feat_admin_status  feedback_statuses[] = {
 };
 
 
+#define ALWAYS  FEAT_ADMIN_ALWAYS
+
+static const struct feat_field  feedback_list_in[] = {
+    { "status", FEAT_FT_STR, FEAT_QUERY, 0, FEAT_ADMIN_STATUS_MAX, NULL,
+      "open (the default), replied, closed or all" },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  feedback_reply_in[] = {
+    { "content", FEAT_FT_STR, FEAT_REQUIRED, 1, FEAT_FEEDBACK_REPLY_MAX,
+      NULL, "the reply the user reads" },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  feedback_manager_out[] = {
+    { "id", FEAT_FT_ID, ALWAYS, 0, 0, NULL, "the manager's id" },
+    { "name", FEAT_FT_STR, ALWAYS, 0, 0, NULL, "its name (\"\" if gone)" },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  feedback_reply_out[] = {
+    { "id", FEAT_FT_ID, ALWAYS, 0, 0, NULL, "the reply's id" },
+    { "feedback_id", FEAT_FT_ID, ALWAYS, 0, 0, NULL, "the feedback" },
+    { "content", FEAT_FT_STR, ALWAYS, 0, FEAT_FEEDBACK_REPLY_MAX, NULL,
+      "the text" },
+    { "manager", FEAT_FT_OBJ, ALWAYS, 0, 0, NULL, "who replied",
+      feedback_manager_out },
+    { "is_read", FEAT_FT_BOOL, ALWAYS, 0, 0, NULL, "the user has read it" },
+    { "created_at", FEAT_FT_TIME, ALWAYS, 0, 0, NULL, "written" },
+    FEAT_NULL_FIELD
+};
+
+/* The members of an item in the list and on its page. */
+#define FEEDBACK_OUT_COMMON                                                  \
+    { "id", FEAT_FT_ID, ALWAYS, 0, 0, NULL, "the feedback's id" },           \
+    { "user_id", FEAT_FT_ID, ALWAYS, 0, 0, NULL, "who wrote it" },           \
+    { "title", FEAT_FT_STR, ALWAYS, 0, FEAT_FEEDBACK_TITLE_MAX, NULL,        \
+      "v1's title, \"\" for v2 feedback" },                                 \
+    { "content", FEAT_FT_STR, ALWAYS, 0, FEAT_FEEDBACK_CONTENT_MAX, NULL,    \
+      "the text" },                                                          \
+    { "category_id", FEAT_FT_ID, ALWAYS | FEAT_NULLABLE, 0, 0, NULL,         \
+      "its category, or null" },                                             \
+    { "category", FEAT_FT_STR, ALWAYS | FEAT_NULLABLE, 0, 0, NULL,           \
+      "the category's name, or null" },                                      \
+    { "contact_phone", FEAT_FT_STR, ALWAYS, 0, FEAT_FEEDBACK_PHONE_MAX,      \
+      "phone", "a number to call back, or \"\"" },                           \
+    { "status", FEAT_FT_STR, ALWAYS, 0, 0, NULL,                             \
+      "open, replied or closed" },                                           \
+    { "created_at", FEAT_FT_TIME, ALWAYS, 0, 0, NULL, "filed" },             \
+    { "updated_at", FEAT_FT_TIME, ALWAYS, 0, 0, NULL, "last changed" }
+
+static const struct feat_field  feedback_item_out[] = {
+    FEEDBACK_OUT_COMMON,
+    { "replies", FEAT_FT_INT, ALWAYS, 0, INT64_MAX, NULL,
+      "how many replies it has" },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  feedback_user_out[] = {
+    { "id", FEAT_FT_ID, ALWAYS, 0, 0, NULL, "the user's id" },
+    { "nickname", FEAT_FT_STR, ALWAYS, 0, 0, NULL, "or \"\"" },
+    { "phone", FEAT_FT_STR, ALWAYS, 0, 0, "phone", "or \"\"" },
+    { "email", FEAT_FT_STR, ALWAYS, 0, 0, "email", "or \"\"" },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  feedback_page_out[] = {
+    FEEDBACK_OUT_COMMON,
+    { "replies", FEAT_FT_ARRAY, ALWAYS, 0, 0, NULL, "oldest first",
+      feedback_reply_out },
+    { "user", FEAT_FT_OBJ, ALWAYS | FEAT_NULLABLE, 0, 0, NULL,
+      "who wrote it", feedback_user_out },
+    FEAT_NULL_FIELD
+};
+
+
 static cJSON *
 feedback_object(struct feat_req *r, const struct feat_feedback_item *it)
 {
@@ -103,7 +179,10 @@ feedback_list(struct feat_req *r)
         return feat_fail_field(r);
     }
 
-    if (feat_admin_status_arg(r, feedback_statuses, &status) != FEAT_OK) {
+    if (feat_admin_status_arg(r, &feedback_list_in[0], feedback_statuses,
+                              &status)
+        != FEAT_OK)
+    {
         return FEAT_OK;
     }
 
@@ -217,10 +296,7 @@ feedback_reply(struct feat_req *r)
         return FEAT_OK;
     }
 
-    if (feat_in_str(r, "content", &content, FEAT_FEEDBACK_REPLY_MAX,
-                    FEAT_REQUIRED)
-        != FEAT_OK)
-    {
+    if (feat_in_field(r, &feedback_reply_in[0], &content) != FEAT_OK) {
         return feat_fail_field(r);
     }
 
@@ -321,14 +397,41 @@ feedback_close(struct feat_req *r)
 }
 
 
+static const struct feat_schema  feedback_list_schema = {
+    .summary = "The feedback inbox: open first, the oldest on top",
+    .request = feedback_list_in,
+    .answer = feedback_item_out,
+    .shape = FEAT_ANSWER_PAGE,
+};
+
+static const struct feat_schema  feedback_get_schema = {
+    .summary = "One feedback with its replies and its user",
+    .answer = feedback_page_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  feedback_reply_schema = {
+    .summary = "A manager's reply, which the user's clients then show",
+    .request = feedback_reply_in,
+    .answer = feedback_reply_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  feedback_close_schema = {
+    .summary = "Close a feedback: no more replies",
+    .answer = feedback_page_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+
 const struct feat_route  admin_feedback_routes[] = {
     { FEAT_GET, FEAT_ADMIN_APP_PREFIX "feedback", FEAT_ADMIN,
-      feedback_list, FEAT_MANAGER },
+      feedback_list, FEAT_MANAGER, &feedback_list_schema },
     { FEAT_GET, FEAT_ADMIN_APP_PREFIX "feedback/{id}", FEAT_ADMIN,
-      feedback_get, FEAT_MANAGER },
+      feedback_get, FEAT_MANAGER, &feedback_get_schema },
     { FEAT_POST, FEAT_ADMIN_APP_PREFIX "feedback/{id}/replies", FEAT_ADMIN,
-      feedback_reply, FEAT_MANAGER },
+      feedback_reply, FEAT_MANAGER, &feedback_reply_schema },
     { FEAT_POST, FEAT_ADMIN_APP_PREFIX "feedback/{id}/close", FEAT_ADMIN,
-      feedback_close, FEAT_MANAGER },
+      feedback_close, FEAT_MANAGER, &feedback_close_schema },
     FEAT_NULL_ROUTE
 };

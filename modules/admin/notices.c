@@ -14,6 +14,46 @@
 #include "admin/admin.h"
 
 
+#define ALWAYS  FEAT_ADMIN_ALWAYS
+
+enum { NOTICE_TITLE, NOTICE_CONTENT, NOTICE_THUMBNAIL };
+
+/* A new notice's fields (title required) and a change's (any; "" clears
+ * content or thumbnail); in the same order. */
+#define NOTICE_IN(title_flags)                                               \
+    [NOTICE_TITLE] =                                                         \
+    { "title", FEAT_FT_STR, title_flags, 1, FEAT_NOTICE_TITLE_MAX, NULL,     \
+      "the title" },                                                         \
+    [NOTICE_CONTENT] =                                                       \
+    { "content", FEAT_FT_STR, FEAT_ALLOW_EMPTY, 0, FEAT_NOTICE_CONTENT_MAX,  \
+      NULL, "the text" },                                                    \
+    [NOTICE_THUMBNAIL] =                                                     \
+    { "thumbnail", FEAT_FT_STR, FEAT_ALLOW_EMPTY, 0,                         \
+      FEAT_NOTICE_THUMBNAIL_MAX, "uri",                                      \
+      "an http or https URL, or a path from /" },                            \
+    FEAT_NULL_FIELD
+
+static const struct feat_field  notice_create_in[] = {
+    NOTICE_IN(FEAT_REQUIRED)
+};
+static const struct feat_field  notice_update_in[] = { NOTICE_IN(0) };
+
+static const struct feat_field  notice_out[] = {
+    { "id", FEAT_FT_ID, ALWAYS, 0, 0, NULL, "the notice's id" },
+    { "number", FEAT_FT_STR, ALWAYS, 0, 0, NULL,
+      "the id zero-padded, as v1 shows it" },
+    { "title", FEAT_FT_STR, ALWAYS, 0, FEAT_NOTICE_TITLE_MAX, NULL,
+      "the title" },
+    { "content", FEAT_FT_STR, ALWAYS, 0, FEAT_NOTICE_CONTENT_MAX, NULL,
+      "the text" },
+    { "thumbnail", FEAT_FT_STR, ALWAYS, 0, FEAT_NOTICE_THUMBNAIL_MAX, "uri",
+      "or \"\"" },
+    { "created_at", FEAT_FT_TIME, ALWAYS, 0, 0, NULL, "published" },
+    { "updated_at", FEAT_FT_TIME, ALWAYS, 0, 0, NULL, "last changed" },
+    FEAT_NULL_FIELD
+};
+
+
 static cJSON *
 notice_object(struct feat_req *r, const struct feat_notice *n)
 {
@@ -32,22 +72,19 @@ notice_object(struct feat_req *r, const struct feat_notice *n)
 }
 
 
-/* The fields of a create (title required) or a change (any; "" clears
- * content or thumbnail): FEAT_OK, or FEAT_ERROR with r->bad_field set. */
+/* The fields of a create or a change (in, NOTICE_IN's order): FEAT_OK,
+ * or FEAT_ERROR with r->bad_field set. */
 static int
-notice_fields(struct feat_req *r, int create, const char **title,
-    const char **content, const char **thumbnail)
+notice_fields(struct feat_req *r, const struct feat_field *in,
+    const char **title, const char **content, const char **thumbnail)
 {
     *title = NULL;
     *content = NULL;
     *thumbnail = NULL;
 
-    if (feat_in_str(r, "title", title, FEAT_NOTICE_TITLE_MAX,
-                    create ? FEAT_REQUIRED : 0) == FEAT_ERROR
-        || feat_in_str(r, "content", content, FEAT_NOTICE_CONTENT_MAX,
-                       FEAT_ALLOW_EMPTY) == FEAT_ERROR
-        || feat_in_str(r, "thumbnail", thumbnail, FEAT_NOTICE_THUMBNAIL_MAX,
-                       FEAT_ALLOW_EMPTY) == FEAT_ERROR)
+    if (feat_in_field(r, &in[NOTICE_TITLE], title) == FEAT_ERROR
+        || feat_in_field(r, &in[NOTICE_CONTENT], content) == FEAT_ERROR
+        || feat_in_field(r, &in[NOTICE_THUMBNAIL], thumbnail) == FEAT_ERROR)
     {
         return FEAT_ERROR;
     }
@@ -132,7 +169,9 @@ notice_create(struct feat_req *r)
     sqlite3_int64     id;
     enum feat_error   e;
 
-    if (notice_fields(r, 1, &title, &content, &thumbnail) != FEAT_OK) {
+    if (notice_fields(r, notice_create_in, &title, &content, &thumbnail)
+        != FEAT_OK)
+    {
         return feat_fail_field(r);
     }
 
@@ -184,7 +223,9 @@ notice_update(struct feat_req *r)
         return FEAT_OK;
     }
 
-    if (notice_fields(r, 0, &title, &content, &thumbnail) != FEAT_OK) {
+    if (notice_fields(r, notice_update_in, &title, &content, &thumbnail)
+        != FEAT_OK)
+    {
         return feat_fail_field(r);
     }
 
@@ -255,16 +296,48 @@ notice_delete(struct feat_req *r)
 }
 
 
+static const struct feat_schema  notice_list_schema = {
+    .summary = "The app's notices, oldest first as v1 lists them",
+    .answer = notice_out,
+    .shape = FEAT_ANSWER_PAGE,
+};
+
+static const struct feat_schema  notice_create_schema = {
+    .summary = "A new notice",
+    .request = notice_create_in,
+    .answer = notice_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  notice_get_schema = {
+    .summary = "One notice",
+    .answer = notice_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  notice_update_schema = {
+    .summary = "Change the fields given of a notice",
+    .request = notice_update_in,
+    .answer = notice_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  notice_delete_schema = {
+    .summary = "Remove a notice and its read states",
+    .shape = FEAT_ANSWER_EMPTY,
+};
+
+
 const struct feat_route  admin_notice_routes[] = {
     { FEAT_GET, FEAT_ADMIN_APP_PREFIX "notices", FEAT_ADMIN, notice_list,
-      FEAT_MANAGER },
+      FEAT_MANAGER, &notice_list_schema },
     { FEAT_POST, FEAT_ADMIN_APP_PREFIX "notices", FEAT_ADMIN, notice_create,
-      FEAT_MANAGER },
+      FEAT_MANAGER, &notice_create_schema },
     { FEAT_GET, FEAT_ADMIN_APP_PREFIX "notices/{id}", FEAT_ADMIN, notice_get,
-      FEAT_MANAGER },
+      FEAT_MANAGER, &notice_get_schema },
     { FEAT_PUT, FEAT_ADMIN_APP_PREFIX "notices/{id}", FEAT_ADMIN,
-      notice_update, FEAT_MANAGER },
+      notice_update, FEAT_MANAGER, &notice_update_schema },
     { FEAT_DELETE, FEAT_ADMIN_APP_PREFIX "notices/{id}", FEAT_ADMIN,
-      notice_delete, FEAT_MANAGER },
+      notice_delete, FEAT_MANAGER, &notice_delete_schema },
     FEAT_NULL_ROUTE
 };

@@ -23,6 +23,74 @@ static const struct feat_admin_status  order_statuses[] = {
 };
 
 
+#define ALWAYS  FEAT_ADMIN_ALWAYS
+
+static const struct feat_field  order_list_in[] = {
+    { "status", FEAT_FT_STR, FEAT_QUERY, 0, FEAT_ADMIN_STATUS_MAX, NULL,
+      "all (the default), unpaid, paid or closed" },
+    FEAT_NULL_FIELD
+};
+
+#define ORDER_OUT_COMMON                                                     \
+    { "id", FEAT_FT_ID, ALWAYS, 0, 0, NULL, "the order's id" },              \
+    { "user_id", FEAT_FT_ID, ALWAYS, 0, 0, NULL, "who placed it" },          \
+    { "out_trade_no", FEAT_FT_STR, ALWAYS, 0, 32, NULL,                      \
+      "the number the providers know it by" },                               \
+    { "subject", FEAT_FT_STR, ALWAYS, 0, 0, NULL, "what it is for" },        \
+    { "amount_fen", FEAT_FT_INT, ALWAYS, 1, INT64_MAX, NULL, "in fen" },     \
+    { "product_id", FEAT_FT_ID, ALWAYS | FEAT_NULLABLE, 0, 0, NULL,          \
+      "the product, or null" },                                              \
+    { "quantity", FEAT_FT_INT, ALWAYS, 1, FEAT_PAY_QUANTITY_MAX, NULL, "" }, \
+    { "project_id", FEAT_FT_ID, ALWAYS | FEAT_NULLABLE, 0, 0, NULL,          \
+      "the service project, or null" },                                      \
+    { "status", FEAT_FT_STR, ALWAYS, 0, 0, NULL,                             \
+      "unpaid, paid or closed (as it is now)" },                             \
+    { "status_code", FEAT_FT_INT, ALWAYS, FEAT_PAY_UNPAID, FEAT_PAY_CLOSED,  \
+      NULL, "0, 100 or 200" },                                               \
+    { "status_display", FEAT_FT_STR, ALWAYS, 0, 0, NULL, "its name" },       \
+    { "pay_method", FEAT_FT_STR, ALWAYS | FEAT_NULLABLE, 0, 0, NULL,         \
+      "weixin, alipay, or null before a pay" },                              \
+    { "created_at", FEAT_FT_TIME, ALWAYS, 0, 0, NULL, "" },                  \
+    { "expires_at", FEAT_FT_TIME, ALWAYS, 0, 0, NULL,                        \
+      "payable until" },                                                     \
+    { "paid_at", FEAT_FT_TIME, ALWAYS | FEAT_NULLABLE, 0, 0, NULL,           \
+      "or null" },                                                           \
+    { "closed_at", FEAT_FT_TIME, ALWAYS | FEAT_NULLABLE, 0, 0, NULL,         \
+      "or null" }
+
+static const struct feat_field  order_out[] = {
+    ORDER_OUT_COMMON,
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  order_txn_out[] = {
+    { "id", FEAT_FT_ID, ALWAYS, 0, 0, NULL, "the payment's id" },
+    { "provider", FEAT_FT_STR, ALWAYS, 0, 0, NULL, "weixin or alipay" },
+    { "transaction_id", FEAT_FT_STR, ALWAYS, 0, 0, NULL,
+      "the provider's" },
+    { "amount_fen", FEAT_FT_INT, ALWAYS, 0, INT64_MAX, NULL, "paid" },
+    { "notify", FEAT_FT_STR, ALWAYS, 0, 0, NULL,
+      "the notify (or query answer) as it came" },
+    { "created_at", FEAT_FT_TIME, ALWAYS, 0, 0, NULL, "recorded" },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  order_detail_out[] = {
+    ORDER_OUT_COMMON,
+    { "end_type", FEAT_FT_INT, ALWAYS, -1, FEAT_PAY_END_H5, NULL,
+      "the last pay's end type, -1 before a pay" },
+    { "prepay_id", FEAT_FT_STR, ALWAYS, 0, 0, NULL, "or \"\"" },
+    { "transaction_id", FEAT_FT_STR, ALWAYS, 0, 0, NULL,
+      "the paying transaction, or \"\"" },
+    { "notify", FEAT_FT_STR, ALWAYS, 0, 0, NULL,
+      "the notify that paid it as stored, or \"\"" },
+    { "updated_at", FEAT_FT_TIME, ALWAYS, 0, 0, NULL, "" },
+    { "transactions", FEAT_FT_ARRAY, ALWAYS, 0, 0, NULL, "oldest first",
+      order_txn_out },
+    FEAT_NULL_FIELD
+};
+
+
 static const char *
 pay_method_name(int method)
 {
@@ -98,7 +166,10 @@ order_list(struct feat_req *r)
         return feat_fail_field(r);
     }
 
-    if (feat_admin_status_arg(r, order_statuses, &status) != FEAT_OK) {
+    if (feat_admin_status_arg(r, &order_list_in[0], order_statuses,
+                              &status)
+        != FEAT_OK)
+    {
         return FEAT_OK;
     }
 
@@ -162,10 +233,24 @@ order_get(struct feat_req *r)
 }
 
 
+static const struct feat_schema  order_list_schema = {
+    .summary = "The app's orders by status, newest first",
+    .request = order_list_in,
+    .answer = order_out,
+    .shape = FEAT_ANSWER_PAGE,
+};
+
+static const struct feat_schema  order_get_schema = {
+    .summary = "One order with its payments and notifies as stored",
+    .answer = order_detail_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+
 const struct feat_route  admin_order_routes[] = {
     { FEAT_GET, FEAT_ADMIN_APP_PREFIX "orders", FEAT_ADMIN, order_list,
-      FEAT_MANAGER },
+      FEAT_MANAGER, &order_list_schema },
     { FEAT_GET, FEAT_ADMIN_APP_PREFIX "orders/{id}", FEAT_ADMIN, order_get,
-      FEAT_MANAGER },
+      FEAT_MANAGER, &order_get_schema },
     FEAT_NULL_ROUTE
 };

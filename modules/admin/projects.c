@@ -33,6 +33,63 @@ static const struct feat_admin_status  project_statuses[] = {
 };
 
 
+#define ALWAYS  FEAT_ADMIN_ALWAYS
+
+static const struct feat_field  project_list_in[] = {
+    { "status", FEAT_FT_STR, FEAT_QUERY, 0, FEAT_ADMIN_STATUS_MAX, NULL,
+      "review (the default), draft, open, closed, completed, cancelled or"
+      " all" },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  project_note_in[] = {
+    { "note", FEAT_FT_STR, FEAT_REQUIRED, 1, FEAT_SERVICE_NOTE_MAX, NULL,
+      "why: the owner reads it as the project's review_note" },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  project_owner_out[] = {
+    { "id", FEAT_FT_ID, ALWAYS, 0, 0, NULL, "the owner's id" },
+    { "nickname", FEAT_FT_STR, ALWAYS, 0, 0, NULL, "or \"\"" },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  project_out[] = {
+    { "id", FEAT_FT_ID, ALWAYS, 0, 0, NULL, "the project's id" },
+    { "title", FEAT_FT_STR, ALWAYS, 0, FEAT_SERVICE_TITLE_MAX, NULL, "" },
+    { "description", FEAT_FT_STR, ALWAYS, 0, FEAT_SERVICE_DESC_MAX, NULL,
+      "" },
+    { "category", FEAT_FT_STR, ALWAYS, 0, FEAT_SERVICE_CATEGORY_MAX, NULL,
+      "or \"\"" },
+    { "budget_fen", FEAT_FT_INT, ALWAYS, 1, FEAT_SERVICE_BUDGET_MAX, NULL,
+      "in fen" },
+    { "status", FEAT_FT_STR, ALWAYS, 0, 0, NULL,
+      "draft, review, open, closed, completed or cancelled (as it is now)" },
+    { "status_code", FEAT_FT_INT, ALWAYS, FEAT_SERVICE_DRAFT,
+      FEAT_SERVICE_CANCELLED, NULL, "the seed's value: 0 ... 500" },
+    { "status_display", FEAT_FT_STR, ALWAYS, 0, 0, NULL, "the seed's name" },
+    { "owner", FEAT_FT_OBJ, ALWAYS, 0, 0, NULL, "who posted it",
+      project_owner_out },
+    { "review_note", FEAT_FT_STR, ALWAYS | FEAT_NULLABLE, 0,
+      FEAT_SERVICE_NOTE_MAX, NULL, "a rejection's or takedown's note" },
+    { "bids_count", FEAT_FT_INT, ALWAYS, 0, INT64_MAX, NULL, "its bids" },
+    { "winner_bid_id", FEAT_FT_ID, ALWAYS | FEAT_NULLABLE, 0, 0, NULL,
+      "the winning bid, or null" },
+    { "close_at", FEAT_FT_TIME, ALWAYS, 0, 0, NULL, "when bidding ends" },
+    { "created_at", FEAT_FT_TIME, ALWAYS, 0, 0, NULL, "" },
+    { "updated_at", FEAT_FT_TIME, ALWAYS, 0, 0, NULL, "" },
+    { "published_at", FEAT_FT_TIME, ALWAYS | FEAT_NULLABLE, 0, 0, NULL,
+      "or null" },
+    { "closed_at", FEAT_FT_TIME, ALWAYS | FEAT_NULLABLE, 0, 0, NULL,
+      "or null" },
+    { "completed_at", FEAT_FT_TIME, ALWAYS | FEAT_NULLABLE, 0, 0, NULL,
+      "or null" },
+    { "cancelled_at", FEAT_FT_TIME, ALWAYS | FEAT_NULLABLE, 0, 0, NULL,
+      "or null" },
+    FEAT_NULL_FIELD
+};
+
+
 static cJSON *
 project_object(struct feat_req *r, const struct feat_service_project *p)
 {
@@ -94,7 +151,10 @@ project_list(struct feat_req *r)
         return feat_fail_field(r);
     }
 
-    if (feat_admin_status_arg(r, project_statuses, &status) != FEAT_OK) {
+    if (feat_admin_status_arg(r, &project_list_in[0], project_statuses,
+                              &status)
+        != FEAT_OK)
+    {
         return FEAT_OK;
     }
 
@@ -153,8 +213,7 @@ project_transition(struct feat_req *r, enum feat_service_op op,
 
     note = NULL;
     if (with_note
-        && feat_in_str(r, "note", &note, FEAT_SERVICE_NOTE_MAX,
-                       FEAT_REQUIRED) != FEAT_OK)
+        && feat_in_field(r, &project_note_in[0], &note) != FEAT_OK)
     {
         return feat_fail_field(r);
     }
@@ -171,7 +230,7 @@ project_transition(struct feat_req *r, enum feat_service_op op,
                                 &bad);
 
     if (e == FEAT_E_BAD_FIELD && bad != NULL && bad[0] == 'r') {
-        bad = "note";          /* the domain's "reason" */
+        bad = project_note_in[0].name;      /* the domain's "reason" */
     }
 
     if (e == FEAT_E_NONE
@@ -215,16 +274,50 @@ project_takedown(struct feat_req *r)
 }
 
 
+static const struct feat_schema  project_list_schema = {
+    .summary = "The app's service projects, the review queue by default",
+    .request = project_list_in,
+    .answer = project_out,
+    .shape = FEAT_ANSWER_PAGE,
+};
+
+static const struct feat_schema  project_get_schema = {
+    .summary = "One service project",
+    .answer = project_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  project_approve_schema = {
+    .summary = "Open a project under review: published on the square",
+    .answer = project_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  project_reject_schema = {
+    .summary = "Send a project under review back to its owner's draft",
+    .request = project_note_in,
+    .answer = project_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  project_takedown_schema = {
+    .summary = "Take down an open or closed project (cancelled)",
+    .request = project_note_in,
+    .answer = project_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+
 const struct feat_route  admin_project_routes[] = {
     { FEAT_GET, FEAT_ADMIN_APP_PREFIX "projects", FEAT_ADMIN, project_list,
-      FEAT_MANAGER },
+      FEAT_MANAGER, &project_list_schema },
     { FEAT_GET, FEAT_ADMIN_APP_PREFIX "projects/{id}", FEAT_ADMIN,
-      project_get, FEAT_MANAGER },
+      project_get, FEAT_MANAGER, &project_get_schema },
     { FEAT_POST, FEAT_ADMIN_APP_PREFIX "projects/{id}/approve", FEAT_ADMIN,
-      project_approve, FEAT_MANAGER },
+      project_approve, FEAT_MANAGER, &project_approve_schema },
     { FEAT_POST, FEAT_ADMIN_APP_PREFIX "projects/{id}/reject", FEAT_ADMIN,
-      project_reject, FEAT_MANAGER },
+      project_reject, FEAT_MANAGER, &project_reject_schema },
     { FEAT_POST, FEAT_ADMIN_APP_PREFIX "projects/{id}/takedown", FEAT_ADMIN,
-      project_takedown, FEAT_MANAGER },
+      project_takedown, FEAT_MANAGER, &project_takedown_schema },
     FEAT_NULL_ROUTE
 };

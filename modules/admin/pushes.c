@@ -20,6 +20,92 @@
 #include "admin/admin.h"
 
 
+#define ALWAYS  FEAT_ADMIN_ALWAYS
+
+enum { PUSH_TITLE, PUSH_BODY, PUSH_TO };
+
+static const struct feat_field  push_to_element[] = {
+    { "id", FEAT_FT_ID, 0, 0, 0, NULL, "a user of the app" },
+    FEAT_NULL_FIELD
+};
+
+/* "to" is also the string "all": push_to reads it, by these limits. */
+static const struct feat_field  push_send_in[] = {
+    [PUSH_TITLE] =
+    { "title", FEAT_FT_STR, FEAT_REQUIRED, 1, FEAT_PUSH_TITLE_MAX, NULL,
+      "the notification's title" },
+    [PUSH_BODY] =
+    { "body", FEAT_FT_STR, FEAT_REQUIRED | FEAT_ALLOW_EMPTY, 0,
+      FEAT_PUSH_BODY_MAX, NULL, "its text" },
+    [PUSH_TO] =
+    { "to", FEAT_FT_ARRAY, FEAT_REQUIRED, 1, FEAT_PUSH_TARGETS_MAX, NULL,
+      "the users' ids, or the string \"all\": every user of the app",
+      push_to_element },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  push_manager_out[] = {
+    { "id", FEAT_FT_ID, ALWAYS, 0, 0, NULL, "the manager's id" },
+    { "name", FEAT_FT_STR, ALWAYS, 0, 0, NULL, "its name" },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  push_delivery_out[] = {
+    { "queued", FEAT_FT_INT, ALWAYS, 0, INT64_MAX, NULL,
+      "outbox rows not yet resolved" },
+    { "sent", FEAT_FT_INT, ALWAYS, 0, INT64_MAX, NULL, "delivered" },
+    { "failed", FEAT_FT_INT, ALWAYS, 0, INT64_MAX, NULL, "failed for good" },
+    { "skipped", FEAT_FT_INT, ALWAYS, 0, INT64_MAX, NULL,
+      "no credentials for the channel any more" },
+    { "fanout", FEAT_FT_BOOL, ALWAYS, 0, 0, NULL,
+      "a push to all whose rows are still being written" },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  push_target_out[] = {
+    { "user_id", FEAT_FT_ID, ALWAYS, 0, 0, NULL, "the user" },
+    { "channel", FEAT_FT_STR, ALWAYS, 0, 0, NULL, "apns or getui" },
+    { "status", FEAT_FT_STR, ALWAYS, 0, 0, NULL,
+      "queued, sending, sent, failed or skipped" },
+    { "attempts", FEAT_FT_INT, ALWAYS, 0, INT32_MAX, NULL, "so far" },
+    { "last_error", FEAT_FT_STR, ALWAYS, 0, 0, NULL, "or \"\"" },
+    { "sent_at", FEAT_FT_TIME, ALWAYS | FEAT_NULLABLE, 0, 0, NULL,
+      "when it was delivered, or null" },
+    FEAT_NULL_FIELD
+};
+
+#define PUSH_OUT_COMMON                                                      \
+    { "id", FEAT_FT_ID, ALWAYS, 0, 0, NULL, "the push's id" },               \
+    { "title", FEAT_FT_STR, ALWAYS, 0, FEAT_PUSH_TITLE_MAX, NULL,            \
+      "its title" },                                                         \
+    { "body", FEAT_FT_STR, ALWAYS, 0, FEAT_PUSH_BODY_MAX, NULL, "its text" },\
+    { "scope", FEAT_FT_STR, ALWAYS, 0, 0, NULL, "all or users" },            \
+    { "users", FEAT_FT_INT, 0, 0, FEAT_PUSH_TARGETS_MAX, NULL,              \
+      "the users listed (scope users)" },                                    \
+    { "status", FEAT_FT_STR, ALWAYS, 0, 0, NULL, "queued, sent or failed" }, \
+    { "created_at", FEAT_FT_TIME, ALWAYS, 0, 0, NULL, "queued at" },         \
+    { "manager", FEAT_FT_OBJ, ALWAYS | FEAT_NULLABLE, 0, 0, NULL,            \
+      "who sent it; null for the system's", push_manager_out },              \
+    { "delivery", FEAT_FT_OBJ, ALWAYS, 0, 0, NULL,                           \
+      "its outbox rows by state", push_delivery_out }
+
+static const struct feat_field  push_out[] = {
+    PUSH_OUT_COMMON,
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  push_page_out[] = {
+    PUSH_OUT_COMMON,
+    { "targets", FEAT_FT_ARRAY, ALWAYS, 0, 100, NULL,
+      "a page of its outbox rows (page, size)", push_target_out },
+    { "targets_total", FEAT_FT_INT, ALWAYS, 0, INT64_MAX, NULL,
+      "all its outbox rows" },
+    { "page", FEAT_FT_INT, ALWAYS, 1, INT64_MAX, NULL, "the targets' page" },
+    { "size", FEAT_FT_INT, ALWAYS, 1, 100, NULL, "and its size" },
+    FEAT_NULL_FIELD
+};
+
+
 /* The names of push and outbox row states in answers. */
 static const char *
 push_status_name(int status)
@@ -233,7 +319,7 @@ push_to(struct feat_req *r, sqlite3_int64 **users, size_t *n)
         return FEAT_OK;
     }
 
-    r->bad_field = "to";
+    r->bad_field = push_send_in[PUSH_TO].name;
 
     if (!cJSON_IsArray(to)) {
         r->bad_reason = "is neither \"all\" nor a list of user ids";
@@ -241,7 +327,9 @@ push_to(struct feat_req *r, sqlite3_int64 **users, size_t *n)
     }
 
     count = cJSON_GetArraySize(to);
-    if (count < 1 || count > FEAT_PUSH_TARGETS_MAX) {
+    if (count < push_send_in[PUSH_TO].min
+        || count > push_send_in[PUSH_TO].max)
+    {
         r->bad_reason = "lists no user, or too many";
         return FEAT_ERROR;
     }
@@ -278,10 +366,8 @@ push_send(struct feat_req *r)
     struct feat_page   pg;
     enum feat_error    e;
 
-    if (feat_in_str(r, "title", &title, FEAT_PUSH_TITLE_MAX, FEAT_REQUIRED)
-            != FEAT_OK
-        || feat_in_str(r, "body", &body, FEAT_PUSH_BODY_MAX,
-                       FEAT_REQUIRED | FEAT_ALLOW_EMPTY) != FEAT_OK
+    if (feat_in_field(r, &push_send_in[PUSH_TITLE], &title) != FEAT_OK
+        || feat_in_field(r, &push_send_in[PUSH_BODY], &body) != FEAT_OK
         || push_to(r, &users, &n) != FEAT_OK)
     {
         return feat_fail_field(r);
@@ -339,12 +425,32 @@ push_send(struct feat_req *r)
 }
 
 
+static const struct feat_schema  push_list_schema = {
+    .summary = "The app's pushes, newest first, with their delivery",
+    .answer = push_out,
+    .shape = FEAT_ANSWER_PAGE,
+};
+
+static const struct feat_schema  push_send_schema = {
+    .summary = "Queue a push to every user of the app or to those listed",
+    .request = push_send_in,
+    .answer = push_page_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  push_get_schema = {
+    .summary = "One push and a page of its outbox rows",
+    .answer = push_page_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+
 const struct feat_route  admin_push_routes[] = {
     { FEAT_GET, FEAT_ADMIN_APP_PREFIX "pushes", FEAT_ADMIN, push_list,
-      FEAT_MANAGER },
+      FEAT_MANAGER, &push_list_schema },
     { FEAT_POST, FEAT_ADMIN_APP_PREFIX "pushes", FEAT_ADMIN, push_send,
-      FEAT_MANAGER },
+      FEAT_MANAGER, &push_send_schema },
     { FEAT_GET, FEAT_ADMIN_APP_PREFIX "pushes/{id}", FEAT_ADMIN, push_get,
-      FEAT_MANAGER },
+      FEAT_MANAGER, &push_get_schema },
     FEAT_NULL_ROUTE
 };
