@@ -3,7 +3,7 @@
  * entries newest first, one entry, and its creation, change and removal
  * through modules/faq/faq.h, which v2 /api/faq and v1 /faq read.  Each
  * write records admin.faq.create / .update / .delete in the audit log in
- * its own transaction (content.c).
+ * the transaction of its change (content.c).
  */
 
 #include "config.h"

@@ -8,7 +8,7 @@
  * makes: the feedback becomes replied and the reply unread, so the v2
  * and v1 clients of the user who wrote it show it as they show any.  The
  * reply and the close record admin.feedback.reply / .close in the audit
- * log in their own transaction (content.c).
+ * log in the transaction of the change (content.c).
  */
 
 #include "config.h"

@@ -3,8 +3,8 @@
  * API"): the app's notices in the order they were published, one notice,
  * and its creation, change and removal through modules/notices/notices.h,
  * which v1 /api/user/notice* reads.  Each write records
- * admin.notice.create / .update / .delete in the audit log in its own
- * transaction (content.c).
+ * admin.notice.create / .update / .delete in the audit log in the
+ * transaction of its change (content.c).
  */
 
 #include "config.h"
