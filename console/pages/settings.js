@@ -1,0 +1,141 @@
+/*
+ * pages/settings.js: the app's per-app settings (GET/PUT
+ * apps/<app>/settings), the keys of featctl app set.  A plain setting
+ * shows its value in a field; a secret is write-only: the page shows only
+ * whether it is set, takes a new value, or clears it (null).  Save sends
+ * only what changed.
+ *
+ * The answer is read in either shape: an object {key: value | {"set":
+ * bool}} or a list of {key, value | set, secret, type, doc}.
+ */
+
+import * as api from '../api.js';
+import { t } from '../i18n.js';
+import { el, header, loading, act, clear, badge, str, showFieldError,
+         toast } from '../ui.js';
+
+function normalize(data) {
+    const list = [];
+
+    if (Array.isArray(data)) {
+        for (const s of data) {
+            const secret = !!s.secret || (s.value !== null
+                && typeof s.value === 'object' && 'set' in s.value);
+            list.push({ key: s.key, secret,
+                        set: secret ? !!(s.set !== undefined ? s.set
+                                                             : s.value.set)
+                                    : undefined,
+                        value: secret ? null : s.value, type: s.type,
+                        doc: s.doc || s.description || '' });
+        }
+    } else if (data && typeof data === 'object') {
+        for (const [key, v] of Object.entries(data)) {
+            const secret = v !== null && typeof v === 'object' && 'set' in v;
+            list.push({ key, secret, set: secret ? !!v.set : undefined,
+                        value: secret ? null : v, type: null, doc: '' });
+        }
+    }
+    list.sort((a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+    return list;
+}
+
+function isBool(s) {
+    return s.type === 'bool' || typeof s.value === 'boolean';
+}
+
+export async function render(ctx) {
+    const path = api.appPath(ctx.app, 'settings');
+
+    ctx.view.appendChild(header(t('set_title')));
+    const slot = ctx.view.appendChild(el('div'));
+    slot.appendChild(loading());
+    const res = await api.get(path);
+    if (!ctx.alive()) {
+        return;
+    }
+    clear(slot);
+
+    const rows = normalize(res.data);
+    const controls = [];
+    const form = el('form', { class: 'card settings-form', novalidate: true });
+
+    for (const s of rows) {
+        let input, clearBox = null;
+        if (s.secret) {
+            input = el('input', { type: 'password', name: s.key,
+                                  autocomplete: 'new-password',
+                                  placeholder: t('set_new_secret') });
+            clearBox = el('input', { type: 'checkbox',
+                                     data: { clear: s.key } });
+            clearBox.addEventListener('change', () => {
+                input.disabled = clearBox.checked;
+            });
+        } else if (isBool(s)) {
+            input = el('select', { name: s.key },
+                el('option', { value: 'on' }, 'on'),
+                el('option', { value: 'off' }, 'off'));
+            input.value = s.value === true || s.value === 'on' ? 'on' : 'off';
+        } else {
+            input = el('input', { type: 'text', name: s.key,
+                                  value: s.value === null ? '' : str(s.value),
+                                  spellcheck: 'false' });
+        }
+        input.id = 'set-' + s.key.replace(/[^a-zA-Z0-9_-]/g, '-');
+        controls.push({ s, input, clearBox });
+        form.appendChild(el('div', { class: 'setting'
+                                     + (s.secret ? ' secret' : ''),
+                                     data: { key: s.key } },
+            el('label', { for: input.id, class: 'setting-key mono' }, s.key),
+            s.doc ? el('p', { class: 'hint' }, s.doc) : null,
+            el('div', { class: 'setting-input' },
+               input,
+               s.secret ? badge(s.set ? t('set_is_set') : t('set_not_set'),
+                                s.set ? 'ok' : 'plain') : null,
+               clearBox && s.set ? el('label', { class: 'inline' }, clearBox,
+                                      ' ', t('set_clear')) : null)));
+    }
+    if (rows.length === 0) {
+        form.appendChild(el('p', { class: 'empty-note' }, t('empty')));
+    }
+    const save = el('button', { type: 'submit', class: 'primary' },
+                    t('save'));
+    form.appendChild(el('div', { class: 'form-buttons' }, save));
+
+    form.addEventListener('submit', async (ev) => {
+        ev.preventDefault();
+        showFieldError(form, null);
+        const body = {};
+        for (const { s, input, clearBox } of controls) {
+            if (s.secret) {
+                if (clearBox && clearBox.checked) {
+                    body[s.key] = null;
+                } else if (input.value !== '') {
+                    body[s.key] = input.value;
+                }
+            } else {
+                const old = s.value === null ? '' : isBool(s)
+                    ? (s.value === true || s.value === 'on' ? 'on' : 'off')
+                    : str(s.value);
+                if (input.value !== old) {
+                    body[s.key] = input.value === '' ? null
+                        : typeof s.value === 'number' ? Number(input.value)
+                        : typeof s.value === 'boolean'
+                            ? input.value === 'on' : input.value;
+                }
+            }
+        }
+        if (Object.keys(body).length === 0) {
+            toast(t('set_nothing'), 'ok');
+            return;
+        }
+        let failed = null;
+        const r = await act(save, () => api.put(path, body)
+            .catch((e) => { failed = e; throw e; }), t('saved'));
+        if (r) {
+            ctx.go(ctx.link('settings'));
+        } else if (failed) {
+            showFieldError(form, failed);
+        }
+    });
+    slot.appendChild(form);
+}
