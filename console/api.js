@@ -53,9 +53,11 @@ function queryString(query) {
     return s === '' ? '' : '?' + s;
 }
 
-/* The path of an app-scoped resource: apps/<app>/<rest>. */
+/* The path of an app-scoped resource: apps/<app>/<rest>.  The default
+ * app, whose id is "", is spelt "~" there (an empty segment would not
+ * survive nginx's merge_slashes). */
 export function appPath(app, rest) {
-    return 'apps/' + encodeURIComponent(app) + '/' + rest;
+    return 'apps/' + encodeURIComponent(app === '' ? '~' : app) + '/' + rest;
 }
 
 /*

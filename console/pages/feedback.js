@@ -81,6 +81,7 @@ async function renderOne(ctx, id) {
         el('a', { href: ctx.link('feedback'), class: 'button ghost' },
            t('back')), closeBtn));
     ctx.view.appendChild(el('section', { class: 'card' },
+        f.title ? el('h2', null, f.title) : null,
         el('div', { class: 'feedback-content' }, f.content || ''),
         kv([
             [t('status'), statusBadge(f.status)],

@@ -96,9 +96,15 @@ async function renderOne(ctx, id) {
         [t('status'), statusBadge(o)],
         [t('or_user'), o.user_id],
         [t('or_method'), METHODS[method] || str(method)],
+        [t('or_transaction_id'), o.transaction_id || ''],
         [t('created_at'), fmtTime(o.created_at)],
         [t('or_paid_at'), fmtTime(o.paid_at)],
     ])));
+
+    if (o.notify) {
+        ctx.view.appendChild(el('section', { class: 'card' },
+            el('h2', null, t('or_notify')), notifyBlock(o.notify)));
+    }
 
     const txs = Array.isArray(o.transactions) ? o.transactions : [];
     const box = el('section', { class: 'card' },
@@ -114,7 +120,8 @@ async function renderOne(ctx, id) {
             if (/notify|raw/.test(k)) {
                 notify = [k, v];
             } else {
-                pairs.push([k, /_at$/.test(k) ? fmtTime(v) : str(v)]);
+                pairs.push([k, /_at$/.test(k) ? fmtTime(v)
+                    : /_fen$/.test(k) ? fmtFen(v) : str(v)]);
             }
         }
         const item = el('article', { class: 'tx' }, kv(pairs));

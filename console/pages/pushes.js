@@ -17,11 +17,18 @@ function delivery(p) {
         badge(t('push_queued') + ' ' + (d.queued || 0), 'plain'), ' ',
         badge(t('push_sent') + ' ' + (d.sent || 0), 'ok'), ' ',
         badge(t('push_failed') + ' ' + (d.failed || 0),
-              d.failed ? 'bad' : 'plain'));
+              d.failed ? 'bad' : 'plain'),
+        d.skipped ? ' ' : null,
+        d.skipped ? badge(t('push_skipped') + ' ' + d.skipped, 'muted')
+                  : null);
 }
 
 function scope(p) {
-    return p.scope === 'all' ? t('push_to_all') : t('push_to_users');
+    if (p.scope === 'all') {
+        return t('push_to_all');
+    }
+    return p.users !== undefined ? t('push_to_n_users', p.users)
+                                 : t('push_to_users');
 }
 
 function managerName(m) {
@@ -176,7 +183,11 @@ async function renderOne(ctx, id) {
           class: 'text' },
         { label: t('push_sent_at'), get: (x) => fmtTime(x.sent_at) },
     ], targets));
-    if (res.total !== undefined) {
-        ctx.view.appendChild(pager(res, (n) => ctx.setQuery({ page: n })));
+    /* the targets are paged inside the push: targets_total, page, size */
+    const paging = p.targets_total !== undefined
+        ? { total: p.targets_total, page: p.page, size: p.size } : res;
+    if (paging.total !== undefined) {
+        ctx.view.appendChild(pager(paging,
+                                   (n) => ctx.setQuery({ page: n })));
     }
 }

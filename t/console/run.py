@@ -500,6 +500,38 @@ class Walk:
             d.get(self.base + '/admin/' + self.link('feedback'))
             self.one('form.signin-form', 'the sign-in after a reload')
 
+        def english_signin():
+            d.get(self.base + '/admin/')
+            self.one('form.signin-form input[name=login]', 'the sign-in')
+            self.wait(lambda d: d.find_element(By.TAG_NAME, 'html')
+                      .get_attribute('lang') == 'en', 'lang="en"')
+            text = self.view_text()
+            assert 'Sign in' in text, 'sign-in text: %r' % text
+            self.shot('signin-en')
+
+        def english_pages():
+            d.find_element(By.CSS_SELECTOR, 'input[name=login]') \
+                .send_keys(p['login'])
+            d.find_element(By.CSS_SELECTOR, 'input[name=password]') \
+                .send_keys(p['password'] + Keys.ENTER)
+            self.one('.app-card', 'the app picker')
+            assert 'Choose an app' in self.view_text()
+            self.go(self.link('feedback', 'status=all'), 'table.list')
+            nav = d.find_element(By.ID, 'nav').text
+            assert 'Feedback' in nav and 'Audit log' in nav, nav
+            self.shot('feedback-list-en')
+            self.viewport(390, 844, True)
+            self.go(self.link('users'), 'table.list')
+            self.shot('users-list-en')
+
+        if p.get('mode') == 'english':
+            for name, fn in (('English sign-in', english_signin),
+                             ('English pages', english_pages)):
+                self.step(name, fn)
+                self.collect_probe()
+            self.collect_log()
+            return
+
         walk = [
             ('sign-in page', signin_page),
             ('wrong password refused', signin_wrong),
