@@ -236,7 +236,7 @@ async function route() {
     const view = clear(document.getElementById('view'));
 
     toggleNav(false);
-    if (!ownApp() && state.apps === null) {
+    if (state.apps === null) {
         view.appendChild(loading());
         try {
             await loadApps();
