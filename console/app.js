@@ -12,7 +12,9 @@
  * The locale is the server's: each admin API answer may say it in
  * Content-Language, the session answer in "locale"; failing both, the
  * language of the server's own error text decides (its messages are in
- * the config's locale).  Chinese until told otherwise.
+ * the config's locale: the sign-in page always sees one, the 401 of the
+ * session probe).  The last one learnt is kept in localStorage for the
+ * next load; Chinese until told otherwise.
  */
 
 import * as api from './api.js';
@@ -51,7 +53,28 @@ function localeFromText(s) {
     return /[\u3400-\u9fff]/.test(s) ? 'zh' : 'en';
 }
 
+/* The locale the server last showed, kept for the next load: a signed-in
+ * page's first answer may carry none (only errors surely speak it). */
+const LOCALE_KEY = 'featcgi-console-locale';
+
+function rememberLocale(l) {
+    try {
+        localStorage.setItem(LOCALE_KEY, l);
+    } catch (e) {
+        /* storage refused: the next load starts in Chinese */
+    }
+}
+
+function remembered() {
+    try {
+        return localStorage.getItem(LOCALE_KEY);
+    } catch (e) {
+        return null;
+    }
+}
+
 function applyLocale(l) {
+    rememberLocale(String(l).toLowerCase().slice(0, 2));
     if (setLocale(l)) {
         translateShell();
         if (!state.ready) {
@@ -300,6 +323,7 @@ async function route() {
 /* ---- start ------------------------------------------------------------- */
 
 async function start() {
+    setLocale(remembered());
     translateShell();
     document.getElementById('nav-toggle')
         .addEventListener('click', () => toggleNav());
@@ -324,8 +348,7 @@ async function start() {
         if (e.status === 401) {
             const l = localeFromText(e.message);
             if (l) {
-                setLocale(l);
-                translateShell();
+                applyLocale(l);
             }
             showSignin();
         } else {

@@ -29,7 +29,6 @@ use File::Path qw(make_path);
 use File::Temp qw(tempdir);
 use FeatTest;
 use JSON::PP;
-use POSIX qw(_exit);
 use Test::More;
 
 my $JSON = JSON::PP->new->utf8->canonical;
@@ -68,29 +67,6 @@ sub ctl_ok {
 
     die "featctl @args: $rc $err$out" if $rc != 0;
     return $out;
-}
-
-# featctl with text on its standard input (a password).
-sub ctl_stdin {
-    my ($input, @args) = @_;
-    my $in = "$work/stdin";
-    my $pid;
-
-    open(my $fh, '>', $in) or die "$in: $!";
-    print {$fh} $input;
-    close($fh);
-    $pid = fork() // die "fork: $!";
-    if ($pid == 0) {
-        open(STDIN, '<', $in) or _exit(126);
-        open(STDOUT, '>', "$work/ctl.out") or _exit(126);
-        open(STDERR, '>&', \*STDOUT) or _exit(126);
-        my $env = $t->_child_env;
-        $ENV{$_} = $env->{$_} for keys %$env;
-        exec(FeatTest::builddir() . '/featctl', '-c', $t->conf_file, @args)
-            or _exit(127);
-    }
-    waitpid($pid, 0);
-    return $? >> 8;
 }
 
 # ---- users and what they wrote ----------------------------------------------
@@ -162,11 +138,11 @@ ctl_ok('app', 'set', '', 'weixin.mch_id=1900000109', "weixin.key=$SECRET");
 
 my $LOGIN = 'desk';
 my $PASSWORD = 'console-pw-1';
-ctl_ok('manager', 'add', 'Desk 客服', '--login', $LOGIN, '--all-apps');
-my $mid = $t->db_value('SELECT id FROM managers WHERE login = ?', $LOGIN);
-ok($mid, "featctl manager add --login $LOGIN --all-apps");
-is(ctl_stdin("$PASSWORD\n", 'manager', 'passwd', $mid, '--password-stdin'),
-    0, 'featctl manager passwd --password-stdin');
+my $mid = $t->admin_manager(login => $LOGIN, password => $PASSWORD,
+    name => 'Desk 客服', all_apps => 1)->{id};
+# and one of the default app only, with TOTP (the English session)
+my $tm = $t->admin_manager(login => 'night', password => 'night-pw-1',
+    name => 'Night', app => '', totp => 1);
 
 # ---- the walk ---------------------------------------------------------------
 
@@ -280,7 +256,9 @@ $t->wait_for(sub {
     my ($s, $hh, $d) = $t->get('/admin/api/session');
     return ref $d eq 'HASH' && ($d->{error}{message} // '') !~ /[^\x00-\x7f]/;
 }, 30);
-run_browser('english', mode => 'english', app => '');
+run_browser('english', mode => 'english', app => '',
+    totp_login => 'night', totp_password => 'night-pw-1',
+    totp_code => FeatTest::totp_code($tm->{secret}));
 
 opendir(my $dh, $shots);
 my @png = sort grep { /\.png$/ } readdir($dh);

@@ -527,13 +527,23 @@ class Walk:
             assert 'Sign in' in text, 'sign-in text: %r' % text
             self.shot('signin-en')
 
-        def english_pages():
+        def english_totp():
+            # a manager of one app, with TOTP: the code is asked for
+            # after the password, and the inbox follows (no app picker)
             d.find_element(By.CSS_SELECTOR, 'input[name=login]') \
-                .send_keys(p['login'])
+                .send_keys(p['totp_login'])
             d.find_element(By.CSS_SELECTOR, 'input[name=password]') \
-                .send_keys(p['password'] + Keys.ENTER)
-            self.one('.app-card', 'the app picker')
-            assert 'Choose an app' in self.view_text()
+                .send_keys(p['totp_password'] + Keys.ENTER)
+            code = self.one('input[name=totp]', 'the TOTP field')
+            self.shot('signin-totp-en')
+            code.send_keys(p['totp_code'] + Keys.ENTER)
+            self.wait(lambda d: 'signed-out' not in
+                      d.find_element(By.TAG_NAME, 'body')
+                       .get_attribute('class'), 'signed in')
+            self.settle('table.list', 'the inbox')
+            assert 'app=' not in d.current_url, d.current_url
+
+        def english_pages():
             self.go(self.link('feedback', 'status=all'), 'table.list')
             nav = d.find_element(By.ID, 'nav').text
             assert 'Feedback' in nav and 'Audit log' in nav, nav
@@ -544,6 +554,7 @@ class Walk:
 
         if p.get('mode') == 'english':
             for name, fn in (('English sign-in', english_signin),
+                             ('English sign-in with TOTP', english_totp),
                              ('English pages', english_pages)):
                 self.step(name, fn)
                 self.collect_probe()
