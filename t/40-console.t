@@ -20,10 +20,12 @@
 # tools/test installs them.
 
 use strict;
+use utf8;
 use warnings;
 
 use lib 't/lib';
 use Cwd qw(abs_path);
+use Encode qw(encode_utf8);
 use File::Basename qw(dirname);
 use File::Path qw(make_path);
 use File::Temp qw(tempdir);
@@ -32,6 +34,8 @@ use JSON::PP;
 use Test::More;
 
 my $JSON = JSON::PP->new->utf8->canonical;
+binmode(Test::More->builder->$_, ':encoding(UTF-8)')
+    for qw(output failure_output todo_output);
 my $SRC = abs_path(dirname(abs_path(__FILE__)) . '/..');
 my $RUN = "$SRC/t/console/run.py";
 my $PY = -x '/usr/bin/python3' ? '/usr/bin/python3' : 'python3';
@@ -58,11 +62,12 @@ chmod(0755, $shots);
 my $work = tempdir('featcgi-console-XXXXXX', DIR => $tmp, CLEANUP => 1);
 diag("console screenshots: $shots");
 
-my $t = FeatTest->new;
+# pushes are delivered into a file, so a push's targets show "sent"
+my $t = FeatTest->new('push.log_path' => "$work/push.log");
 my ($st, $h, $j, $rc, $out, $err);
 
 sub ctl_ok {
-    my (@args) = @_;
+    my (@args) = map { encode_utf8($_) } @_;
     my ($rc, $out, $err) = $t->featctl(@args);
 
     die "featctl @args: $rc $err$out" if $rc != 0;
@@ -89,6 +94,12 @@ sub api {
 my $A = user();         # writes feedback, owns the projects and the order
 my $B = user();         # looks at the square; a push target
 my $X = user();         # deleted through the console
+
+($st, $h, $j) = api($A, 'PUT', '/api/personal/info', { nickname => '小明' });
+die "nickname: $st" if $st != 200 || $j->{code} != 0;
+($st, $h, $j) = api($B, 'POST', '/api/push/bind',
+    { client_id => 'cid-console-b', client_type => 'android' });
+die "push bind: $st" if $st != 200 || $j->{code} != 0;
 
 my $FEEDBACK = '登录后闪退，请帮忙看看 (console test)';
 my $XSS = '<img src=x onerror="window.__xss=true"><script>window.__xss=true'
@@ -139,7 +150,7 @@ ctl_ok('app', 'set', '', 'weixin.mch_id=1900000109', "weixin.key=$SECRET");
 my $LOGIN = 'desk';
 my $PASSWORD = 'console-pw-1';
 my $mid = $t->admin_manager(login => $LOGIN, password => $PASSWORD,
-    name => 'Desk 客服', all_apps => 1)->{id};
+    name => encode_utf8('Desk 客服'), all_apps => 1)->{id};
 # and one of the default app only, with TOTP (the English session)
 my $tm = $t->admin_manager(login => 'night', password => 'night-pw-1',
     name => 'Night', app => '', totp => 1);
@@ -220,11 +231,13 @@ is($j->{data}{review_note}, '描述不清楚', '... with the note')
 
 is($t->db_value('SELECT count(*) FROM push WHERE title = ?', '系统维护通知'),
     1, 'the push is stored');
-($st, $h, $j) = api($B, 'GET', '/api/push/log?page=1&size=20');
-ok((grep { ($_->{push_title} // $_->{title} // '') eq 'Hello listed users' }
-    @{ ref $j->{data} eq 'HASH' ? $j->{data}{results} // $j->{data}{list}
-        // [] : $j->{data} // [] }),
-    "the listed user's push log shows the push")
+($st, $h, $j) = api($B, 'GET', '/api/push/log?page=1&page_size=20');
+ok((grep { $_->{push_title} eq 'Hello listed users' }
+    @{ $j->{data}{data} // [] }), "the listed user's push log shows the push")
+    or diag(explain($j));
+($st, $h, $j) = api($A, 'GET', '/api/push/log?page=1&page_size=20');
+ok(!(grep { $_->{push_title} eq 'Hello listed users' }
+    @{ $j->{data}{data} // [] }), '... and not an unlisted one\'s')
     or diag(explain($j));
 
 is($t->db_value('SELECT count(*) FROM faq WHERE title = ?',
@@ -233,10 +246,14 @@ is($t->db_value('SELECT count(*) FROM faq WHERE title = ?',
     'Old question to delete'), 0, 'the FAQ deleted');
 is($t->db_value('SELECT count(*) FROM notices WHERE title = ?', '双十二活动'),
     1, 'the notice created');
-is($t->db_value('SELECT count(*) FROM users WHERE id = ?', $X->{id}), 0,
-    'the deleted account is gone');
-is($t->db_value('SELECT disabled FROM users WHERE id = ?', $A->{id}), 0,
-    'the disabled and enabled user is enabled');
+ok($t->db_value('SELECT deleted_at FROM users WHERE id = ?', $X->{id}),
+    'the deleted account is erased (a tombstone)');
+is($t->db_value('SELECT phone FROM users WHERE id = ?', $X->{id}), '',
+    '... its phone gone');
+($st, $h, $j) = api($X, 'GET', '/api/personal/info');
+isnt($j->{code}, 0, '... its token refused');
+is($t->db_value('SELECT is_active FROM users WHERE id = ?', $A->{id}), 1,
+    'the disabled and enabled user is active');
 
 for my $action (qw(admin.session.create admin.feedback.reply admin.faq.create
     admin.faq.update admin.faq.delete admin.notice.create admin.push.send

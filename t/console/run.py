@@ -549,8 +549,8 @@ class Walk:
             assert 'Feedback' in nav and 'Audit log' in nav, nav
             self.shot('feedback-list-en')
             self.viewport(390, 844, True)
-            self.go(self.link('users'), 'table.list')
-            self.shot('users-list-en')
+            self.go(self.link('pushes'), 'table.list')
+            self.shot('pushes-list-en')
 
         if p.get('mode') == 'english':
             for name, fn in (('English sign-in', english_signin),
