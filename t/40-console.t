@@ -94,6 +94,7 @@ sub api {
 my $A = user();         # writes feedback, owns the projects and the order
 my $B = user();         # looks at the square; a push target
 my $X = user();         # deleted through the console
+my $Y = user();         # disabled and enabled (which ends its sessions)
 
 ($st, $h, $j) = api($A, 'PUT', '/api/personal/info', { nickname => '小明' });
 die "nickname: $st" if $st != 200 || $j->{code} != 0;
@@ -204,12 +205,15 @@ my $r = run_browser('walk',
     notice_title => '双十二活动',
     push_title => '系统维护通知', push_body => '今晚 23:00 维护一小时',
     push2_title => 'Hello listed users', push2_users => [ $B->{id} + 0 ],
-    user_query => $A->{phone}, user_id => $A->{id} + 0,
+    user_query => $Y->{phone}, user_id => $Y->{id} + 0,
     delete_user_id => $X->{id} + 0,
     project_title => 'Logo 设计 (approve)', project_id => $proj{approve},
     reject_project_id => $proj{reject}, reject_note => '描述不清楚',
     order_id => $order,
-    secret_keys => [ 'weixin.key' ], secret_values => [ $SECRET ]);
+    secret_keys => [ 'weixin.key' ], secret_values => [ $SECRET ],
+    settings_put => { 'weixin.mch_id' => '1900000999',
+                      'getui.master_secret' => 'gm-secret-console' },
+    secret_put => [ 'getui.master_secret' ]);
 
 # ---- what the console did, as the APIs and the database show it -------------
 
@@ -252,13 +256,24 @@ is($t->db_value('SELECT phone FROM users WHERE id = ?', $X->{id}), '',
     '... its phone gone');
 ($st, $h, $j) = api($X, 'GET', '/api/personal/info');
 isnt($j->{code}, 0, '... its token refused');
-is($t->db_value('SELECT is_active FROM users WHERE id = ?', $A->{id}), 1,
+is($t->db_value('SELECT is_active FROM users WHERE id = ?', $Y->{id}), 1,
     'the disabled and enabled user is active');
+($st, $h, $j) = api($Y, 'GET', '/api/personal/info');
+isnt($j->{code}, 0, '... its sessions ended with the disable');
+is($t->db_value('SELECT is_active FROM users WHERE id = ?', $A->{id}), 1,
+    'the other users are untouched');
+
+($rc, $out, $err) = $t->featctl('app', 'get', '', 'weixin.mch_id');
+like($out, qr/1900000999/, 'the setting changed in the console')
+    or diag($err);
+($rc, $out, $err) = $t->featctl('app', 'get', '', 'getui.master_secret');
+like($out, qr/\(set\)/, '... and the secret written') or diag($out, $err);
 
 for my $action (qw(admin.session.create admin.feedback.reply admin.faq.create
     admin.faq.update admin.faq.delete admin.notice.create admin.push.send
     admin.user.disable admin.user.enable admin.user.export admin.user.delete
-    admin.project.approve admin.project.reject admin.session.delete))
+    admin.project.approve admin.project.reject admin.settings.update
+    admin.session.delete))
 {
     ok($t->db_value('SELECT count(*) FROM audit WHERE action = ?'
         . " AND actor = ?", $action, "manager:$mid"),

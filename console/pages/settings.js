@@ -26,13 +26,15 @@ function normalize(data) {
                                                              : s.value.set)
                                     : undefined,
                         value: secret ? null : s.value, type: s.type,
+                        values: Array.isArray(s.values) ? s.values : null,
                         doc: s.doc || s.description || '' });
         }
     } else if (data && typeof data === 'object') {
         for (const [key, v] of Object.entries(data)) {
             const secret = v !== null && typeof v === 'object' && 'set' in v;
             list.push({ key, secret, set: secret ? !!v.set : undefined,
-                        value: secret ? null : v, type: null, doc: '' });
+                        value: secret ? null : v, type: null, values: null,
+                        doc: '' });
         }
     }
     list.sort((a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
@@ -41,6 +43,36 @@ function normalize(data) {
 
 function isBool(s) {
     return s.type === 'bool' || typeof s.value === 'boolean';
+}
+
+function isInt(s) {
+    return s.type === 'int' || typeof s.value === 'number';
+}
+
+/* A setting's value as its field shows it ("" for none). */
+function shown(s) {
+    if (s.value === null || s.value === undefined) {
+        return '';
+    }
+    if (isBool(s)) {
+        return s.value === true || s.value === 'on' ? 'on' : 'off';
+    }
+    return str(s.value);
+}
+
+/* A field's text as the JSON PUT sends: null clears (the default again),
+ * booleans and integers as such. */
+function parsed(s, text) {
+    if (text === '') {
+        return null;
+    }
+    if (isBool(s)) {
+        return text === 'on';
+    }
+    if (isInt(s) && /^-?\d+$/.test(text)) {
+        return Number(text);
+    }
+    return text;
 }
 
 export async function render(ctx) {
@@ -53,31 +85,49 @@ export async function render(ctx) {
     if (!ctx.alive()) {
         return;
     }
+    showForm(ctx, path, slot, res.data);
+}
+
+/* The form of the settings in data; a save shows the PUT's answer (the
+ * settings as they now are: a GET right after might reach a worker whose
+ * cache of settings is still a second old). */
+function showForm(ctx, path, slot, data) {
     clear(slot);
 
-    const rows = normalize(res.data);
+    const rows = normalize(data);
     const controls = [];
     const form = el('form', { class: 'card settings-form', novalidate: true });
 
     for (const s of rows) {
         let input, clearBox = null;
         if (s.secret) {
-            input = el('input', { type: 'password', name: s.key,
-                                  autocomplete: 'new-password',
-                                  placeholder: t('set_new_secret') });
+            /* a key in PEM keeps its lines: a text area, empty (the value
+             * is never sent to the page); anything else a password field */
+            input = s.type === 'pem'
+                ? el('textarea', { name: s.key, rows: '3', class: 'mono',
+                                   spellcheck: 'false', autocomplete: 'off',
+                                   placeholder: t('set_new_secret') })
+                : el('input', { type: 'password', name: s.key,
+                                autocomplete: 'new-password',
+                                placeholder: t('set_new_secret') });
             clearBox = el('input', { type: 'checkbox',
                                      data: { clear: s.key } });
             clearBox.addEventListener('change', () => {
                 input.disabled = clearBox.checked;
             });
-        } else if (isBool(s)) {
+        } else if (isBool(s) || s.values) {
+            const opts = isBool(s) ? ['on', 'off'] : s.values;
             input = el('select', { name: s.key },
-                el('option', { value: 'on' }, 'on'),
-                el('option', { value: 'off' }, 'off'));
-            input.value = s.value === true || s.value === 'on' ? 'on' : 'off';
+                el('option', { value: '' }, '(' + t('set_default') + ')'),
+                opts.map((v) => el('option', { value: v }, v)));
+            input.value = shown(s);
+        } else if (s.type === 'pem') {
+            input = el('textarea', { name: s.key, rows: '4',
+                                     spellcheck: 'false', class: 'mono' });
+            input.value = shown(s);
         } else {
-            input = el('input', { type: 'text', name: s.key,
-                                  value: s.value === null ? '' : str(s.value),
+            input = el('input', { type: isInt(s) ? 'number' : 'text',
+                                  name: s.key, value: shown(s),
                                   spellcheck: 'false' });
         }
         input.id = 'set-' + s.key.replace(/[^a-zA-Z0-9_-]/g, '-');
@@ -112,16 +162,8 @@ export async function render(ctx) {
                 } else if (input.value !== '') {
                     body[s.key] = input.value;
                 }
-            } else {
-                const old = s.value === null ? '' : isBool(s)
-                    ? (s.value === true || s.value === 'on' ? 'on' : 'off')
-                    : str(s.value);
-                if (input.value !== old) {
-                    body[s.key] = input.value === '' ? null
-                        : typeof s.value === 'number' ? Number(input.value)
-                        : typeof s.value === 'boolean'
-                            ? input.value === 'on' : input.value;
-                }
+            } else if (input.value !== shown(s)) {
+                body[s.key] = parsed(s, input.value);
             }
         }
         if (Object.keys(body).length === 0) {
@@ -131,8 +173,8 @@ export async function render(ctx) {
         let failed = null;
         const r = await act(save, () => api.put(path, body)
             .catch((e) => { failed = e; throw e; }), t('saved'));
-        if (r) {
-            ctx.go(ctx.link('settings'));
+        if (r && ctx.alive()) {
+            showForm(ctx, path, slot, r.data);
         } else if (failed) {
             showFieldError(form, failed);
         }

@@ -449,13 +449,32 @@ class Walk:
                        if r.get_attribute('data-key') == key]
                 assert row, 'no secret row %s' % key
                 inp = row[0].find_element(By.CSS_SELECTOR,
-                                          'input[type=password]')
+                                          'input, textarea')
                 assert inp.get_attribute('value') == '', \
                     'a secret shown in its field'
+                assert '已设置' in row[0].text, \
+                    'no "set" badge: %r' % row[0].text
             for secret in p.get('secret_values', []):
                 assert secret not in text, 'a secret value on the page'
                 assert secret not in d.page_source, 'a secret in the DOM'
             self.shot('settings')
+            # change a plain one, write a secret one
+            for key, value in p.get('settings_put', {}).items():
+                inp = self.one('[name="%s"]' % key)
+                inp.clear()
+                inp.send_keys(value)
+            if p.get('settings_put'):
+                self.one('form.settings-form button[type=submit]').click()
+                self.toast_ok()
+                self.settle('form.settings-form', 'the settings again')
+                for key in p.get('secret_put', []):
+                    row = [r for r in self.css('.setting.secret')
+                           if r.get_attribute('data-key') == key]
+                    assert row and '已设置' in row[0].text, \
+                        '%s not shown as set' % key
+                    assert row[0].find_element(
+                        By.CSS_SELECTOR, 'input, textarea') \
+                        .get_attribute('value') == '', 'a secret shown'
 
         def audit():
             self.go(self.link('audit'), 'table.list')
