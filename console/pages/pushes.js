@@ -11,6 +11,9 @@ import { t } from '../i18n.js';
 import { el, table, pager, header, loading, act, clear, field, fmtTime,
          kv, badge, showFieldError, toast } from '../ui.js';
 
+/* The outbox's states of one delivery. */
+const OUTBOX = ['pending', 'sending', 'sent', 'failed', 'skipped'];
+
 function delivery(p) {
     const d = p.delivery || {};
     return el('span', { class: 'delivery' },
@@ -175,7 +178,8 @@ async function renderOne(ctx, id) {
     ctx.view.appendChild(table([
         { label: t('fb_user'), get: (x) => x.user_id, class: 'num' },
         { label: t('push_channel'), get: (x) => x.channel },
-        { label: t('status'), get: (x) => badge(x.status,
+        { label: t('status'), get: (x) => badge(
+            OUTBOX.includes(x.status) ? t('ob_' + x.status) : x.status,
             x.status === 'sent' ? 'ok' : x.status === 'failed' ? 'bad'
                 : 'plain') },
         { label: t('push_attempts'), get: (x) => x.attempts, class: 'num' },

@@ -143,6 +143,7 @@ class Walk:
         # The view is emptied first, so what the wait finds is the new
         # page's (hashchange comes a moment after the assignment).
         self.d.execute_script(
+            'document.getElementById("toast").className = "toast";'
             'document.getElementById("view").replaceChildren();'
             'if (location.hash === arguments[0]) {'
             '    window.dispatchEvent(new HashChangeEvent("hashchange"));'
@@ -189,8 +190,18 @@ class Walk:
             inp.send_keys(typed)
         if note is not None:
             dlg.find_element(By.CSS_SELECTOR, 'textarea').send_keys(note)
-        dlg.find_element(By.CSS_SELECTOR, 'button[type=submit]').click()
+        self.press(dlg.find_element(By.CSS_SELECTOR, 'button[type=submit]'))
         self.wait(lambda d: not self.css('dialog[open]'), 'dialog closed')
+
+    def hide_toast(self):
+        self.d.execute_script(
+            'document.getElementById("toast").className = "toast"')
+
+    def press(self, elem):
+        """Clicks elem with no toast showing, so the next toast_ok sees
+        this action's own."""
+        self.hide_toast()
+        elem.click()
 
     def toast_ok(self):
         self.wait(lambda d: self._visible('.toast.show.toast-ok')
@@ -288,7 +299,7 @@ class Walk:
             self.shot('feedback-view')
             box = self.one('form.reply-form textarea')
             box.send_keys(p['reply_text'])
-            self.one('form.reply-form button[type=submit]').click()
+            self.press(self.one('form.reply-form button[type=submit]'))
             self.toast_ok()
             self.wait(lambda d: any(p['reply_text'] in e.text
                                     for e in self.css('.reply-content')),
@@ -303,7 +314,7 @@ class Walk:
             self.one('textarea[name=content]').send_keys(p['faq_content'])
             self.one('input[name=category]').send_keys('console')
             self.shot('faq-new')
-            self.one('form.edit-form button[type=submit]').click()
+            self.press(self.one('form.edit-form button[type=submit]'))
             self.toast_ok()
             self.wait(lambda d: p['faq_title'] in self.view_text()
                       and self.css('table.list'), 'the new FAQ listed')
@@ -313,7 +324,7 @@ class Walk:
             row.find_elements(By.TAG_NAME, 'td')[1].click()
             title = self.one('form.edit-form input[name=title]')
             title.send_keys(' v2')
-            self.one('form.edit-form button[type=submit]').click()
+            self.press(self.one('form.edit-form button[type=submit]'))
             self.toast_ok()
             self.wait(lambda d: p['faq_title'] + ' v2' in self.view_text(),
                       'the edited FAQ listed')
@@ -338,7 +349,7 @@ class Walk:
             self.go(self.link('notices/new'), 'form.edit-form')
             self.one('input[name=title]').send_keys(p['notice_title'])
             self.one('textarea[name=content]').send_keys('notice body')
-            self.one('form.edit-form button[type=submit]').click()
+            self.press(self.one('form.edit-form button[type=submit]'))
             self.toast_ok()
             self.wait(lambda d: p['notice_title'] in self.view_text()
                       and self.css('table.list'), 'the new notice listed')
@@ -348,7 +359,7 @@ class Walk:
             self.one('input[name=title]').send_keys(p['push_title'])
             self.one('textarea[name=body]').send_keys(p['push_body'])
             self.shot('push-new')
-            self.one('form.edit-form button[type=submit]').click()
+            self.press(self.one('form.edit-form button[type=submit]'))
             self.toast_ok()
             self.wait(lambda d: p['push_title'] in self.view_text()
                       and self.css('table.list'), 'the push listed')
@@ -361,7 +372,7 @@ class Walk:
             self.one('input[name=to][value=users]').click()
             self.one('input[name=user_ids]').send_keys(
                 ', '.join(str(u) for u in p['push2_users']))
-            self.one('form.edit-form button[type=submit]').click()
+            self.press(self.one('form.edit-form button[type=submit]'))
             self.toast_ok()
             self.wait(lambda d: p['push2_title'] in self.view_text()
                       and self.css('table.list'), 'the second push listed')
@@ -381,7 +392,7 @@ class Walk:
             self.shot('user-view')
 
         def user_export():
-            self.one('button[data-action=export]').click()
+            self.press(self.one('button[data-action=export]'))
             self.toast_ok()
             want = os.path.join(p['downloads'],
                                 'user-%s-export.json' % p['user_id'])
@@ -397,7 +408,7 @@ class Walk:
             self.toast_ok()
             self.one('button[data-action=enable]', 'the Enable button')
             self.shot('user-disabled')
-            self.one('button[data-action=enable]').click()
+            self.press(self.one('button[data-action=enable]'))
             self.toast_ok()
             self.one('button[data-action=disable]', 'the Disable button')
 
@@ -464,7 +475,7 @@ class Walk:
                 inp.clear()
                 inp.send_keys(value)
             if p.get('settings_put'):
-                self.one('form.settings-form button[type=submit]').click()
+                self.press(self.one('form.settings-form button[type=submit]'))
                 self.toast_ok()
                 self.settle('form.settings-form', 'the settings again')
                 for key in p.get('secret_put', []):
