@@ -113,6 +113,9 @@ for my $c ([ plain => $FEEDBACK ], [ xss => $XSS ]) {
     $fb{ $c->[0] } = $j->{data}{id};
 }
 
+# A second app, so the picker has a choice.
+ctl_ok('app', 'add', 'shop', '--name', '商城');
+
 # The FAQ the console deletes.
 ctl_ok('faq', 'add', '--title', 'Old question to delete', '--content', 'x');
 

@@ -19,6 +19,6 @@ export function render(view, ctx) {
             data: { app: a.id },
             on: { click: () => ctx.choose(a.id) },
         }, el('span', { class: 'app-card-name' }, ctx.appName(a.id)),
-           el('span', { class: 'app-card-id' },
-              a.id === '' ? '""' : a.id))))));
+           el('span', { class: 'app-card-id mono' },
+              a.id === '' ? t('default_app') : a.id))))));
 }
