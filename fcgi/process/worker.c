@@ -7,13 +7,12 @@
  * (a reload retiring the worker) ends the loop once the request in hand is
  * answered; SIGTERM (the pool stopping) also takes, without waiting, every
  * connection already queued on the socket, so a stop leaves none accepted
- * by the kernel and unanswered.
+ * by the kernel and unanswered.  Those signals, and SIGUSR1, stay blocked
+ * for the worker's whole life and are read from a signalfd that the wait
+ * for a connection polls beside the socket.
  */
 
 #include "config.h"
-
-/* ppoll(): the signal mask and the wait in one step. */
-#define _GNU_SOURCE  1
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +21,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/signalfd.h>
 
 #include <fcgiapp.h>
 
@@ -60,8 +61,41 @@ feat_worker_signal(int signo)
 
 
 /*
- * Handlers without SA_RESTART, so a blocked accept() returns EINTR.  The
- * interactive signals are ignored: the master decides what a ^C means.
+ * The stop, retire and reopen signals that are pending: read from the
+ * signalfd (non-blocking) until it is empty, each noted by
+ * feat_worker_signal() as if its handler had run.
+ */
+static void
+feat_worker_signals_read(int fd)
+{
+    size_t                    i;
+    ssize_t                   n;
+    struct signalfd_siginfo   si[4];
+
+    for ( ;; ) {
+        n = read(fd, si, sizeof(si));
+
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+
+        if (n <= 0) {
+            return;         /* EAGAIN: all read */
+        }
+
+        for (i = 0; i < (size_t) n / sizeof(si[0]); i++) {
+            feat_worker_signal((int) si[i].ssi_signo);
+        }
+    }
+}
+
+
+/*
+ * The handlers run only if the signals are ever let in (they stay blocked
+ * and are read from the signalfd); installed all the same, so that
+ * libfcgi's FCGX_Init() does not put its own SIGUSR1 handler in place of a
+ * default one.  The interactive signals are ignored: the master decides
+ * what a ^C means.
  */
 static void
 feat_worker_signals(void)
@@ -426,11 +460,11 @@ feat_worker_exit_modules(void)
 int
 feat_worker_main(int listen_fd, int worker_no)
 {
-    int                 rc, flags;
+    int                 rc, flags, sigfd;
     char                role[32];
-    sigset_t            held, none;
+    sigset_t            held;
     FCGX_Request        req;
-    struct pollfd       pfd;
+    struct pollfd       pfd[2];
     struct feat_req     r;
     struct feat_arena  *arena;
 
@@ -441,25 +475,36 @@ feat_worker_main(int listen_fd, int worker_no)
     /*
      * libfcgi reads and writes without retrying on EINTR, so a signal that
      * lands while a request is read or answered would break it.  The stop
-     * and reopen signals are therefore held while a request is in hand and
-     * let in at two places only: inside ppoll(), atomically, while the
-     * worker waits for a connection (no request is cut, and none that comes
-     * just before the wait is missed), and for an instant between two
-     * requests.  The second matters under load: when the socket is already
-     * readable, Linux restores ppoll()'s mask without delivering the
-     * pending signal, so a busy worker would never see a stop.  Ours go in
-     * before FCGX_Init(), which installs libfcgi's own SIGPIPE and SIGUSR1
-     * handlers only over default ones.  FCGX_ShutdownPending() is not
-     * used: accept() never blocks here (O_NONBLOCK), and libfcgi refuses
-     * to accept at all once it is set, which a stop's drain needs.
+     * and reopen signals are therefore blocked for good (threads made
+     * later, a password hash's, inherit the mask) and read from a signalfd
+     * that the wait for a connection polls beside the socket: no request
+     * is cut, none that comes just before the wait is missed, and a busy
+     * worker sees a signal at its next poll, after the request in hand,
+     * even when the socket is always readable (the reason the mask could
+     * not simply be opened inside ppoll(): Linux restores it without
+     * delivering what is pending when the socket is ready).  Before this
+     * the mask was opened and closed after each request: two system calls
+     * a request.  Ours go in before FCGX_Init(), which installs libfcgi's
+     * own SIGPIPE and SIGUSR1 handlers only over default ones.
+     * FCGX_ShutdownPending() is not used: accept() never blocks here
+     * (O_NONBLOCK), and libfcgi refuses to accept at all once it is set,
+     * which a stop's drain needs.
      */
     feat_worker_signals();
     sigemptyset(&held);
     sigaddset(&held, SIGTERM);
     sigaddset(&held, SIGQUIT);
     sigaddset(&held, SIGUSR1);
-    sigprocmask(SIG_SETMASK, &held, NULL);
-    sigemptyset(&none);
+    sigprocmask(SIG_BLOCK, &held, NULL);
+
+    sigfd = signalfd(-1, &held, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (sigfd == -1) {
+        feat_log(LOG_EMERG, errno, "signalfd() failed");
+        return 1;
+    }
+
+    /* Sent between the fork and the block: pending, so the fd has them. */
+    feat_worker_signals_read(sigfd);
 
     /*
      * The workers poll the shared socket and then accept: the one that
@@ -498,10 +543,6 @@ feat_worker_main(int listen_fd, int worker_no)
 
     for ( ;; ) {
 
-        /* Between requests: a signal held meanwhile is delivered now. */
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        sigprocmask(SIG_SETMASK, &held, NULL);
-
         if (feat_worker_reopen) {
             feat_worker_reopen = 0;
             if (feat_log_open() == FEAT_OK) {
@@ -526,21 +567,26 @@ feat_worker_main(int listen_fd, int worker_no)
 
         } else {
             /* A kept-alive connection brings its next request itself. */
-            pfd.fd = (req.ipcFd >= 0) ? req.ipcFd : listen_fd;
-            pfd.events = POLLIN;
-            pfd.revents = 0;
+            pfd[0].fd = (req.ipcFd >= 0) ? req.ipcFd : listen_fd;
+            pfd[0].events = POLLIN;
+            pfd[0].revents = 0;
+            pfd[1].fd = sigfd;
+            pfd[1].events = POLLIN;
+            pfd[1].revents = 0;
 
-            rc = ppoll(&pfd, 1, NULL, &none);
+            rc = poll(pfd, 2, -1);
 
             if (rc < 0) {
                 if (errno != EINTR) {
-                    feat_log(LOG_ALERT, errno, "ppoll() failed");
+                    feat_log(LOG_ALERT, errno, "poll() failed");
                     poll(NULL, 0, 100);
                 }
                 continue;
             }
 
-            if (feat_worker_stop != 0) {
+            /* A signal first, even with a connection waiting too. */
+            if (pfd[1].revents != 0) {
+                feat_worker_signals_read(sigfd);
                 continue;       /* decided at the top */
             }
         }
@@ -584,6 +630,7 @@ feat_worker_main(int listen_fd, int worker_no)
     feat_arena_json_hooks(NULL);
     feat_arena_destroy(arena);
     feat_db_close();
+    (void) close(sigfd);
 
     return 0;
 }
