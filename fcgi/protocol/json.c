@@ -32,16 +32,12 @@ struct feat_json_out {
 };
 
 
-/* Room for n more bytes and a NUL. */
+/* Grows the buffer to hold n more bytes and a NUL (feat_json_room). */
 static void
-feat_json_room(struct feat_json_out *o, size_t n)
+feat_json_grow(struct feat_json_out *o, size_t n)
 {
     char    *p;
     size_t   cap;
-
-    if (o->len + n + 1 <= o->cap) {
-        return;
-    }
 
     cap = o->cap * 2;
     while (cap < o->len + n + 1) {
@@ -55,12 +51,31 @@ feat_json_room(struct feat_json_out *o, size_t n)
 }
 
 
+/* Room for n more bytes and a NUL. */
+static inline void
+feat_json_room(struct feat_json_out *o, size_t n)
+{
+    if (o->len + n + 1 > o->cap) {
+        feat_json_grow(o, n);
+    }
+}
+
+
 static void
 feat_json_add(struct feat_json_out *o, const char *s, size_t n)
 {
     feat_json_room(o, n);
     memcpy(o->s + o->len, s, n);
     o->len += n;
+}
+
+
+/* One byte: a call to memcpy() costs more than the byte. */
+static inline void
+feat_json_byte(struct feat_json_out *o, char c)
+{
+    feat_json_room(o, 1);
+    o->s[o->len++] = c;
 }
 
 
@@ -72,7 +87,7 @@ feat_json_add(struct feat_json_out *o, const char *s, size_t n)
  * '\\' (the "has a byte less than n" and "has a zero byte" word tricks;
  * exact for the word as a whole, and bytes of UTF-8 are never taken).
  */
-static int
+static inline int
 feat_json_word_special(uint64_t w)
 {
     uint64_t  lt, dq, bs;
@@ -87,26 +102,39 @@ feat_json_word_special(uint64_t w)
 }
 
 
+/* The bytes that need escaping: one load instead of three tests. */
+static const unsigned char  feat_json_special[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    ['"'] = 1, ['\\'] = 1
+};
+
+
 /* cJSON's print_string_ptr: '"', '\\' and control characters escaped,
  * everything else (UTF-8 included) as it is; NULL prints "".  Room for
  * the worst case (every byte a \u00XX) is made once, then the bytes are
- * written through a pointer. */
+ * written through a pointer: eight at a time while none needs escaping,
+ * the last few of a long string as the word that ends it (overlapping
+ * bytes already written alike), the others one by one.  A member's key
+ * comes with after ':', written after the closing quote; else after is
+ * 0. */
 static void
-feat_json_string(struct feat_json_out *o, const char *s)
+feat_json_string(struct feat_json_out *o, const char *s, char after)
 {
     char                 *q;
-    size_t                n;
+    size_t                n, len;
     uint64_t              w;
     unsigned              c;
     const unsigned char  *p;
     static const char     hex[] = "0123456789abcdef";
 
-    n = (s != NULL) ? strlen(s) : 0;
-    feat_json_room(o, 6 * n + 2);
+    len = (s != NULL) ? strlen(s) : 0;
+    feat_json_room(o, 6 * len + 3);
 
     q = o->s + o->len;
     *q++ = '"';
     p = (const unsigned char *) s;
+    n = len;
 
     while (n > 0) {
 
@@ -118,6 +146,16 @@ feat_json_string(struct feat_json_out *o, const char *s)
                 q += 8;
                 p += 8;
                 n -= 8;
+
+                /* the rest, as the last eight bytes of the string */
+                if (n > 0 && n < 8) {
+                    memcpy(&w, p + n - 8, 8);
+                    if (!feat_json_word_special(w)) {
+                        memcpy(q + n - 8, &w, 8);
+                        q += n;
+                        break;
+                    }
+                }
                 continue;
             }
         }
@@ -125,7 +163,7 @@ feat_json_string(struct feat_json_out *o, const char *s)
         c = *p++;
         n--;
 
-        if (c >= 0x20 && c != '"' && c != '\\') {
+        if (!feat_json_special[c]) {
             *q++ = (char) c;
             continue;
         }
@@ -165,6 +203,9 @@ feat_json_string(struct feat_json_out *o, const char *s)
     }
 
     *q++ = '"';
+    if (after != 0) {
+        *q++ = after;
+    }
     o->len = (size_t) (q - o->s);
 }
 
@@ -242,35 +283,34 @@ feat_json_value(struct feat_json_out *o, const cJSON *item)
         return FEAT_OK;
 
     case cJSON_String:
-        feat_json_string(o, item->valuestring);
+        feat_json_string(o, item->valuestring, 0);
         return FEAT_OK;
 
     case cJSON_Array:
-        feat_json_add(o, "[", 1);
+        feat_json_byte(o, '[');
         for (c = item->child; c != NULL; c = c->next) {
             if (feat_json_value(o, c) != FEAT_OK) {
                 return FEAT_ERROR;
             }
             if (c->next != NULL) {
-                feat_json_add(o, ",", 1);
+                feat_json_byte(o, ',');
             }
         }
-        feat_json_add(o, "]", 1);
+        feat_json_byte(o, ']');
         return FEAT_OK;
 
     case cJSON_Object:
-        feat_json_add(o, "{", 1);
+        feat_json_byte(o, '{');
         for (c = item->child; c != NULL; c = c->next) {
-            feat_json_string(o, c->string);
-            feat_json_add(o, ":", 1);
+            feat_json_string(o, c->string, ':');
             if (feat_json_value(o, c) != FEAT_OK) {
                 return FEAT_ERROR;
             }
             if (c->next != NULL) {
-                feat_json_add(o, ",", 1);
+                feat_json_byte(o, ',');
             }
         }
-        feat_json_add(o, "}", 1);
+        feat_json_byte(o, '}');
         return FEAT_OK;
 
     default:

@@ -906,6 +906,37 @@ test_json(void)
     }
     ok(k == FEAT_NELEMS(json_strings), "strings escape as cJSON's do");
 
+    /*
+     * Every length up to 40 with each byte that needs escaping at every
+     * place, as a value and as a key: the words, the last word that
+     * overlaps the one before it, and the bytes one by one all meet it.
+     */
+    {
+        char           str[48];
+        size_t         len, at, e;
+        static const char  esc[] = { '"', '\\', '\n', '\x01', '\x1f' };
+
+        same = 1;
+        for (len = 0; len <= 40 && same; len++) {
+            for (at = 0; at <= len && same; at++) {
+                for (e = 0; e < sizeof(esc) && same; e++) {
+                    memset(str, 0, sizeof(str));
+                    for (i = 0; i < (int) len; i++) {
+                        str[i] = (char) ('a' + i % 26);
+                    }
+                    if (at < len) {
+                        str[at] = esc[e];
+                    }
+                    o = cJSON_CreateObject();
+                    cJSON_AddStringToObject(o, str, str);
+                    same = json_same(o, "escape at a place");
+                    cJSON_Delete(o);
+                }
+            }
+        }
+        ok(same, "an escape at every place of strings up to 40 bytes");
+    }
+
     o = cJSON_CreateObject();
     a = cJSON_AddArrayToObject(o, "empty");
     (void) a;
