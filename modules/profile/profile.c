@@ -20,21 +20,21 @@ feat_profile_object(struct feat_req *r, const struct feat_user *u)
 
     o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "id", (double) u->id);
-    cJSON_AddStringToObject(o, "area", u->area);
-    cJSON_AddStringToObject(o, "phone", u->phone);
-    cJSON_AddStringToObject(o, "email", u->email);
-    cJSON_AddStringToObject(o, "openid", u->openid);
+    feat_json_add_str(o, "area", u->area);
+    feat_json_add_str(o, "phone", u->phone);
+    feat_json_add_str(o, "email", u->email);
+    feat_json_add_str(o, "openid", u->openid);
     cJSON_AddNumberToObject(o, "role", u->role);
-    cJSON_AddStringToObject(o, "username", u->username);
+    feat_json_add_str(o, "username", u->username);
     cJSON_AddBoolToObject(o, "is_active", u->is_active);
-    cJSON_AddStringToObject(o, "app_id", u->app_id);
-    cJSON_AddStringToObject(o, "created_at", feat_time(r, u->created_at));
-    cJSON_AddStringToObject(o, "updated_at", feat_time(r, u->updated_at));
-    cJSON_AddStringToObject(o, "nickname", u->nickname);
-    cJSON_AddStringToObject(o, "avatar", u->avatar);
+    feat_json_add_str(o, "app_id", u->app_id);
+    feat_json_add_str(o, "created_at", feat_time(r, u->created_at));
+    feat_json_add_str(o, "updated_at", feat_time(r, u->updated_at));
+    feat_json_add_str(o, "nickname", u->nickname);
+    feat_json_add_str(o, "avatar", u->avatar);
     cJSON_AddNumberToObject(o, "gender", u->gender);
-    cJSON_AddStringToObject(o, "birthday", u->birthday);
-    cJSON_AddStringToObject(o, "address", u->address);
+    feat_json_add_str(o, "birthday", u->birthday);
+    feat_json_add_str(o, "address", u->address);
 
     return o;
 }
