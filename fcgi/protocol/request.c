@@ -582,37 +582,60 @@ feat_json_has_nul(const char *s, size_t n)
  * any spelling a client might use.  Matched without case: a proxy logs
  * "Password=" as readily as "password=".
  */
+#define FEAT_NAME(s)  { s, sizeof(s) - 1 }
+
 static int
 feat_secret_name(const char *name)
 {
-    static const char *const  exact[] = {
-        "code", "vcode", "verify_code", "sms_code", "auth_code", "captcha",
-        "pin", "token", "access_token", "refresh_token", "permit_token",
-        "id_token", "auth_token", "session_token", "jwt", NULL
+    static const struct {
+        const char  *s;
+        size_t       n;
+    }  exact[] = {
+        FEAT_NAME("code"), FEAT_NAME("vcode"), FEAT_NAME("verify_code"),
+        FEAT_NAME("sms_code"), FEAT_NAME("auth_code"), FEAT_NAME("captcha"),
+        FEAT_NAME("pin"), FEAT_NAME("token"), FEAT_NAME("access_token"),
+        FEAT_NAME("refresh_token"), FEAT_NAME("permit_token"),
+        FEAT_NAME("id_token"), FEAT_NAME("auth_token"),
+        FEAT_NAME("session_token"), FEAT_NAME("jwt")
     };
-    /* not any "_token": an APNs device_token names a device, and feat's
-     * DELETE apns-device-token/ takes it in the query */
-    static const char *const  part[] = {
-        "password", "passwd", "secret", NULL
-    };
-    size_t                    i, k;
-    const char               *p;
+    size_t       i, n;
+    const char  *p;
 
-    for (i = 0; exact[i] != NULL; i++) {
-        if (strcasecmp(name, exact[i]) == 0) {
+    /*
+     * Every query argument of every v2 and feat request comes here (a
+     * page's page_no and page_size): the lengths and first letters sort
+     * out the names that cannot match before a comparison is made.
+     */
+    n = strlen(name);
+    for (i = 0; i < FEAT_NELEMS(exact); i++) {
+        if (exact[i].n == n && strcasecmp(name, exact[i].s) == 0) {
             return 1;
         }
     }
+
+    /* not any "_token": an APNs device_token names a device, and feat's
+     * DELETE apns-device-token/ takes it in the query */
     for (p = name; *p != '\0'; p++) {
-        for (k = 0; part[k] != NULL; k++) {
-            if (strncasecmp(p, part[k], strlen(part[k])) == 0) {
+        switch (*p | 0x20) {         /* 'P' and 'p', 'S' and 's' */
+        case 'p':
+            if (strncasecmp(p, "password", 8) == 0
+                || strncasecmp(p, "passwd", 6) == 0)
+            {
                 return 1;
             }
+            break;
+        case 's':
+            if (strncasecmp(p, "secret", 6) == 0) {
+                return 1;
+            }
+            break;
         }
     }
 
     return 0;
 }
+
+#undef FEAT_NAME
 
 
 /*
