@@ -61,6 +61,9 @@ void feat_arena_json_delete_now(struct feat_arena *a, cJSON *item);
  * nothing when s is NULL, as cJSON_AddStringToObject.  (protocol/json.c)
  */
 void feat_json_add_str(cJSON *o, const char *key, const char *s);
+/* Adds the number v to object o under key, a literal, not copied; the
+ * same member as cJSON_AddNumberToObject.  (protocol/json.c) */
+void feat_json_add_num(cJSON *o, const char *key, double v);
 /*
  * The raw text of the value of top-level key in the JSON object body[n],
  * as the sender wrote it (providers sign those bytes, not a re-printing):

@@ -9,7 +9,8 @@
  * are copied in runs between the characters that need escaping, integers
  * below 10^15 (which "%1.15g" prints as plain digits) go through a digit
  * loop, and only other numbers take cJSON's own printf route.  Also here:
- * feat_json_add_str, a string member added without cJSON's two copies.
+ * feat_json_add_str and feat_json_add_num, members added without cJSON's
+ * copies of the key (and of a string).
  */
 
 #include "config.h"
@@ -358,6 +359,19 @@ feat_json_add_str(cJSON *o, const char *key, const char *s)
 
     /* a reference: printed alike, never freed by cJSON_Delete */
     item = cJSON_CreateStringReference(s);
+    if (item == NULL || !cJSON_AddItemToObjectCS(o, key, item)) {
+        cJSON_Delete(item);
+    }
+}
+
+
+void
+feat_json_add_num(cJSON *o, const char *key, double v)
+{
+    cJSON  *item;
+
+    /* cJSON_AddNumberToObject less the copy of the key */
+    item = cJSON_CreateNumber(v);
     if (item == NULL || !cJSON_AddItemToObjectCS(o, key, item)) {
         cJSON_Delete(item);
     }

@@ -38,7 +38,7 @@ v2_faq_object(struct feat_req *r, const struct feat_faq *f)
     cJSON  *o;
 
     o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "id", (double) f->id);
+    feat_json_add_num(o, "id", (double) f->id);
     /* the row's strings and the times are the arena's: no copies */
     feat_json_add_str(o, "app_id", f->app_id);
     feat_json_add_str(o, "created_at", feat_time(r, f->created_at));

@@ -19,12 +19,12 @@ feat_profile_object(struct feat_req *r, const struct feat_user *u)
     cJSON  *o;
 
     o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "id", (double) u->id);
+    feat_json_add_num(o, "id", (double) u->id);
     feat_json_add_str(o, "area", u->area);
     feat_json_add_str(o, "phone", u->phone);
     feat_json_add_str(o, "email", u->email);
     feat_json_add_str(o, "openid", u->openid);
-    cJSON_AddNumberToObject(o, "role", u->role);
+    feat_json_add_num(o, "role", u->role);
     feat_json_add_str(o, "username", u->username);
     cJSON_AddBoolToObject(o, "is_active", u->is_active);
     feat_json_add_str(o, "app_id", u->app_id);
@@ -32,7 +32,7 @@ feat_profile_object(struct feat_req *r, const struct feat_user *u)
     feat_json_add_str(o, "updated_at", feat_time(r, u->updated_at));
     feat_json_add_str(o, "nickname", u->nickname);
     feat_json_add_str(o, "avatar", u->avatar);
-    cJSON_AddNumberToObject(o, "gender", u->gender);
+    feat_json_add_num(o, "gender", u->gender);
     feat_json_add_str(o, "birthday", u->birthday);
     feat_json_add_str(o, "address", u->address);
 

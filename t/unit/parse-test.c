@@ -968,6 +968,20 @@ test_json(void)
            "... and keeps the caller's string, not a copy");
         cJSON_Delete(o);
         cJSON_Delete(c);
+
+        o = cJSON_CreateObject();
+        c = cJSON_CreateObject();
+        feat_json_add_num(o, "id", 1234567.0);
+        feat_json_add_num(o, "ratio", -0.25);
+        cJSON_AddNumberToObject(c, "id", 1234567.0);
+        cJSON_AddNumberToObject(c, "ratio", -0.25);
+        byref = feat_json_print(arena, o, NULL);
+        bycopy = feat_json_print(arena, c, NULL);
+        ok(byref != NULL && bycopy != NULL && strcmp(byref, bycopy) == 0
+           && cJSON_GetObjectItem(o, "id")->valueint == 1234567,
+           "feat_json_add_num: as cJSON_AddNumberToObject");
+        cJSON_Delete(o);
+        cJSON_Delete(c);
     }
 
     o = cJSON_CreateRaw(NULL);
