@@ -103,6 +103,29 @@ feat_json_word_special(uint64_t w)
 }
 
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+
+/*
+ * The bytes of p[0..15] that need escaping, one bit each (0: none): below
+ * 0x20 (compared unsigned, so UTF-8's bytes never count), '"' or '\\'.
+ */
+static inline unsigned
+feat_json_block_special(const unsigned char *p)
+{
+    __m128i  v, lt, dq, bs;
+
+    v = _mm_loadu_si128((const __m128i *) (const void *) p);
+    lt = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v);
+    dq = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
+    bs = _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'));
+
+    return (unsigned) _mm_movemask_epi8(_mm_or_si128(lt,
+                                                     _mm_or_si128(dq, bs)));
+}
+#endif
+
+
 /* The bytes that need escaping: one load instead of three tests. */
 static const unsigned char  feat_json_special[256] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
@@ -114,7 +137,8 @@ static const unsigned char  feat_json_special[256] = {
 /* cJSON's print_string_ptr: '"', '\\' and control characters escaped,
  * everything else (UTF-8 included) as it is; NULL prints "".  Room for
  * the worst case (every byte a \u00XX) is made once, then the bytes are
- * written through a pointer: eight at a time while none needs escaping,
+ * written through a pointer: sixteen at a time with SSE2 (x86-64 always
+ * has it) and eight at a time otherwise, while none needs escaping,
  * the last few of a long string as the word that ends it (overlapping
  * bytes already written alike), the others one by one.  A member's key
  * comes with after ':', written after the closing quote; else after is
@@ -126,6 +150,10 @@ feat_json_string(struct feat_json_out *o, const char *s, char after)
     size_t                n, len;
     uint64_t              w;
     unsigned              c;
+#if defined(__SSE2__)
+    size_t                k;
+    unsigned              m;
+#endif
     const unsigned char  *p;
     static const char     hex[] = "0123456789abcdef";
 
@@ -138,6 +166,39 @@ feat_json_string(struct feat_json_out *o, const char *s, char after)
     n = len;
 
     while (n > 0) {
+
+#if defined(__SSE2__)
+        /* sixteen at a time (room for the store was made above) */
+        if (n >= 16) {
+            m = feat_json_block_special(p);
+            _mm_storeu_si128((__m128i *) (void *) q,
+                             _mm_loadu_si128((const __m128i *)
+                                             (const void *) p));
+            if (m == 0) {
+                q += 16;
+                p += 16;
+                n -= 16;
+
+                /* the rest, as the last sixteen bytes of the string */
+                if (n > 0 && n < 16
+                    && feat_json_block_special(p + n - 16) == 0)
+                {
+                    _mm_storeu_si128((__m128i *) (void *) (q + n - 16),
+                                     _mm_loadu_si128((const __m128i *)
+                                                 (const void *) (p + n - 16)));
+                    q += n;
+                    break;
+                }
+                continue;
+            }
+
+            /* the plain bytes before the first special one are out */
+            k = (size_t) __builtin_ctz(m);
+            q += k;
+            p += k;
+            n -= k;
+        }
+#endif
 
         /* eight plain bytes at a time, the common case */
         if (n >= 8) {
