@@ -51,6 +51,12 @@
 #   timeout      no answer for 60 seconds
 # and whose other lines "trade OUT_TRADE_NO STATUS AMOUNT TRADE_NO" are the
 # trades alipay.trade.query knows (the payer paid: TRADE_SUCCESS...).
+# alipay.trade.close (biz_content out_trade_no) as its docs give it: a
+# trade WAIT_BUYER_PAY is closed (code 10000) and stays TRADE_CLOSED for
+# the query; a paid or closed one is 40004 ACQ.TRADE_STATUS_ERROR; one
+# the payer never opened (no trade line) ACQ.TRADE_NOT_EXIST.  A
+# precreate of a closed number is ACQ.TRADE_HAS_CLOSE.  The closes are
+# kept in --state (default: the log's name and ".state").
 # Every request is appended to --log as one JSON line {"params", "sig_ok",
 # "params_ok", "answer"}, written before the answer.  Listens on
 # 127.0.0.1 only, prints its port on the first line of stdout, exits after
@@ -72,7 +78,7 @@ use MIME::Base64 qw(encode_base64 decode_base64);
 my %opt = (port => 0, ttl => 300, 'app-id' => '2021000000000001');
 
 GetOptions(\%opt, 'port=i', 'ttl=i', 'log=s', 'key=s', 'app-key=s',
-           'app-id=s', 'control=s')
+           'app-id=s', 'control=s', 'state=s')
     && defined $opt{key} && defined $opt{'app-key'}
     or die "usage: $0 --key PEM --app-key PEM [--app-id ID] [--port N] "
          . "[--ttl S] [--log FILE]\n";
@@ -134,6 +140,22 @@ sub url_decode {
 }
 
 
+$opt{state} //= "$opt{log}.state" if defined $opt{log};
+
+# The numbers closed by alipay.trade.close: { NO => 1 }.
+sub closed {
+    my %c;
+
+    return {} unless defined $opt{state};
+    open my $fh, '<', $opt{state} or return {};
+    while (<$fh>) {
+        $c{$1} = 1 if /^closed\s+(\S+)/;
+    }
+    close $fh;
+    return \%c;
+}
+
+
 sub serve {
     my ($c) = @_;
     my ($method, undef, $body, $target) = FeatFake::read_request($c, sub {
@@ -158,7 +180,7 @@ sub serve {
     my $sig_ok = rsa_verify($opt{'app-key'}, $text, $p{sign});
 
     return trade($c, \%p, $sig_ok)
-        if ($p{method} // '') =~ /^alipay\.trade\.(precreate|query)$/;
+        if ($p{method} // '') =~ /^alipay\.trade\.(precreate|query|close)$/;
     return wap($c, \%p, $sig_ok) if $method eq 'GET';
     my $params_ok = ($p{app_id} // '') eq $opt{'app-id'}
         && ($p{method} // '') eq 'alipay.system.oauth.token'
@@ -310,7 +332,7 @@ sub trade {
             && ($biz->{subject} // '') ne '' && $biz->{subject} !~ m{[/=&]}
             && ($p->{notify_url} // '') =~ m{^https?://[^?]+$} ? 1 : 0;
     }
-    if ($params_ok && $name eq 'query') {
+    if ($params_ok && ($name eq 'query' || $name eq 'close')) {
         $params_ok = defined $biz->{out_trade_no} || defined $biz->{trade_no}
             ? 1 : 0;
     }
@@ -344,8 +366,27 @@ sub trade {
         'system error') if $mode eq 'fail';
 
     my $no = $biz->{out_trade_no} // '';
+    my $closed = closed()->{$no};
     my %r;
-    if ($name eq 'precreate') {
+    if ($closed && $trades->{$no}) {
+        $trades->{$no} = [ 'TRADE_CLOSED', @{ $trades->{$no} }[1, 2] ];
+    }
+    if ($name eq 'close') {
+        my $t = $trades->{$no};
+        return $error->('40004', 'Business Failed', 'ACQ.TRADE_NOT_EXIST',
+            'trade not exist') if !$t && !$closed;
+        return $error->('40004', 'Business Failed', 'ACQ.TRADE_STATUS_ERROR',
+            'trade status error')
+            if $closed || $t->[0] ne 'WAIT_BUYER_PAY';
+        open my $fh, '>>', $opt{state} or die "$opt{state}: $!";
+        print {$fh} "closed $no\n";
+        close $fh;
+        %r = (code => '10000', msg => 'Success', out_trade_no => $no,
+            trade_no => $t->[2]);
+    } elsif ($closed && $name eq 'precreate') {
+        return $error->('40004', 'Business Failed', 'ACQ.TRADE_HAS_CLOSE',
+            'trade has closed');
+    } elsif ($name eq 'precreate') {
         %r = (code => '10000', msg => 'Success', out_trade_no => $no,
             qr_code => 'https://qr.alipay.com/bax0' . unpack('H*', $no));
         delete $r{qr_code} if $mode eq 'noqr';

@@ -35,6 +35,19 @@
 # the trades it knows (STATE SUCCESS, NOTPAY...), answered signed with
 # trade_state, total_fee and transaction_id; an unknown one is
 # result_code FAIL ORDERNOTEXIST.  The modes above apply to it too.
+# A known order (made by unifiedorder) without a trade line is NOTPAY, a
+# closed one CLOSED.
+#
+# One out_trade_no is one order, as the API v2 docs say: unifiedorder
+# again with the same number and the same parameters (appid, trade_type,
+# openid, total_fee) answers a prepay; with other parameters it is
+# result_code FAIL OUT_TRADE_NO_USED; for a closed number FAIL
+# ORDERCLOSED; for a paid one (trade line SUCCESS) FAIL ORDERPAID.  It
+# speaks pay/closeorder (appid, mch_id, out_trade_no, nonce_str, sign):
+# SUCCESS, and the number is closed for good; FAIL ORDERPAID for a paid
+# trade, FAIL ORDERCLOSED for one closed already.  The orders and closes
+# it knows are kept in --state (default: the log's name and ".state"),
+# one line each, since every connection is served by another process.
 # Every request is appended to --log as one JSON line {"path", "params",
 # "sig_ok", "params_ok", "mode", "prepay_id"}, written before the answer.
 
@@ -52,10 +65,12 @@ use Getopt::Long qw(GetOptions);
 my %opt = (port => 0, ttl => 300, merchant => [], appid => []);
 
 GetOptions(\%opt, 'port=i', 'ttl=i', 'log=s', 'merchant=s@', 'appid=s@',
-           'control=s')
+           'control=s', 'state=s')
     && @{ $opt{merchant} } && @{ $opt{appid} }
     or die "usage: $0 --merchant MCH=KEY ... --appid ID ... [--control FILE]"
          . " [--port N] [--ttl S] [--log FILE]\n";
+
+$opt{state} //= "$opt{log}.state" if defined $opt{log};
 
 my %keys = map { split /=/, $_, 2 } @{ $opt{merchant} };
 my %appids = map { $_ => 1 } @{ $opt{appid} };
@@ -128,6 +143,33 @@ sub trades {
 }
 
 
+# What the gateway knows of its orders: { NO => { digest => D, closed => 1 } }.
+sub state {
+    my %s;
+
+    return {} unless defined $opt{state};
+    open my $fh, '<', $opt{state} or return {};
+    while (<$fh>) {
+        my ($what, $no, $d) = split;
+        next unless defined $no;
+        $s{$no}{digest} //= $d if $what eq 'order';
+        $s{$no}{closed} = 1 if $what eq 'closed';
+    }
+    close $fh;
+    return \%s;
+}
+
+
+sub state_add {
+    my ($line) = @_;
+
+    return unless defined $opt{state};
+    open my $fh, '>>', $opt{state} or die "$opt{state}: $!";
+    print {$fh} "$line\n";
+    close $fh;
+}
+
+
 sub serve {
     my ($c) = @_;
     my ($method, undef, $body, $path) = FeatFake::read_request($c, sub {
@@ -147,6 +189,8 @@ sub serve {
 
     return orderquery($c, $p, $key, $hmac, $sig_ok)
         if ($path // '') =~ m{^/pay/orderquery/?$};
+    return closeorder($c, $p, $key, $hmac, $sig_ok)
+        if ($path // '') =~ m{^/pay/closeorder/?$};
     my $tt = $p->{trade_type} // '';
     my $params_ok = $appids{ $p->{appid} // '' }
         && ($p->{nonce_str} // '') =~ /^[0-9A-Za-z]{1,32}$/
@@ -196,6 +240,26 @@ sub serve {
         @a{qw(result_code err_code err_code_des)}
             = ('FAIL', 'ORDERPAID', 'order paid');
     }
+    # one number, one order (only for the documented success: the other
+    # modes test the transport)
+    my $no = $p->{out_trade_no};
+    my $digest = join('|', map { $_ // '' }
+        @$p{qw(appid trade_type openid total_fee)});
+    my $known = state()->{$no};
+    my $trade = trades()->{$no};
+    my @err;
+    @err = ('ORDERPAID', 'order paid')
+        if $trade && $trade->[0] eq 'SUCCESS';
+    @err = ('ORDERCLOSED', 'order closed') if !@err && $known
+        && $known->{closed};
+    @err = ('OUT_TRADE_NO_USED', 'out_trade_no used') if !@err && $known
+        && defined $known->{digest} && $known->{digest} ne $digest;
+    if (@err && $mode eq 'ok') {
+        delete @a{qw(prepay_id code_url mweb_url trade_type)};
+        @a{qw(result_code err_code err_code_des)} = ('FAIL', @err);
+    } elsif ($mode eq 'ok') {
+        state_add("order $no $digest");
+    }
     delete @a{qw(code_url mweb_url)} if $mode eq 'nourl';
     $a{mch_id} = '1999999999' if $mode eq 'othermch';
 
@@ -231,6 +295,8 @@ sub orderquery {
         return_msg => 'system busy' })) if $mode eq 'fail';
 
     my $t = trades()->{ $p->{out_trade_no} // '' };
+    my $known = state()->{ $p->{out_trade_no} // '' };
+    $t = [$known->{closed} ? 'CLOSED' : 'NOTPAY'] if !$t && $known;
     my %a = (return_code => 'SUCCESS', return_msg => 'OK',
         appid => $p->{appid}, mch_id => $p->{mch_id},
         nonce_str => sprintf('%016x', int(rand(0xffffffff))),
@@ -251,6 +317,53 @@ sub orderquery {
     $a{sign_type} = 'HMAC-SHA256' if $hmac;
     $a{sign} = sign(\%a, $mode eq 'badsign' ? 'not-the-key' : $key, $hmac);
     delete $a{sign} if $mode eq 'nosign';
+
+    return answer($c, 200, xml(\%a));
+}
+
+
+# pay/closeorder: closes a number for good, unless it was paid.
+sub closeorder {
+    my ($c, $p, $key, $hmac, $sig_ok) = @_;
+    my $params_ok = $appids{ $p->{appid} // '' }
+        && ($p->{nonce_str} // '') =~ /^[0-9A-Za-z]{1,32}$/
+        && ($p->{out_trade_no} // '') =~ /^[0-9A-Za-z_]{1,32}$/ ? 1 : 0;
+    my $mode = mode();
+
+    FeatFake::record($opt{log}, { path => '/pay/closeorder', params => $p,
+        sig_ok => $sig_ok, params_ok => $params_ok, mode => $mode });
+
+    return answer($c, 200, xml({ return_code => 'FAIL',
+        return_msg => $sig_ok ? 'missing or bad parameter' : '签名错误' }))
+        if !$sig_ok || !$params_ok;
+
+    if ($mode eq 'timeout') {
+        sleep 60;
+        return;
+    }
+    return answer($c, 500, 'internal') if $mode eq 'http500';
+    return answer($c, 200, 'this is not xml') if $mode eq 'garbage';
+    return answer($c, 200, xml({ return_code => 'FAIL',
+        return_msg => 'system busy' })) if $mode eq 'fail';
+
+    my $no = $p->{out_trade_no};
+    my $t = trades()->{$no};
+    my $known = state()->{$no};
+    my %a = (return_code => 'SUCCESS', return_msg => 'OK',
+        appid => $p->{appid}, mch_id => $p->{mch_id},
+        nonce_str => sprintf('%016x', int(rand(0xffffffff))),
+        result_code => 'SUCCESS', result_msg => 'OK');
+    if ($t && $t->[0] eq 'SUCCESS') {
+        @a{qw(result_code err_code err_code_des)}
+            = ('FAIL', 'ORDERPAID', 'order paid');
+    } elsif ($known && $known->{closed}) {
+        @a{qw(result_code err_code err_code_des)}
+            = ('FAIL', 'ORDERCLOSED', 'order closed');
+    } else {
+        state_add("closed $no");
+    }
+    $a{sign_type} = 'HMAC-SHA256' if $hmac;
+    $a{sign} = sign(\%a, $key, $hmac);
 
     return answer($c, 200, xml(\%a));
 }
