@@ -306,8 +306,8 @@ is($o->{amount_fen}, 2410, 'an order of 24.10 yuan');
     ($st, $h, $j) = pay($x, 0);
     is($j->{data}{qr_code}, $qr, 'NATIVE again: the same QR');
     is(scalar(() = ali_requests()), $n, '... without a second precreate');
-    $t->dbh->do('UPDATE pay_order SET prepay_at = prepay_at - 7000'
-        . ' WHERE id = ?', undef, $x->{id});
+    $t->dbh->do('UPDATE pay_attempt SET prepay_at = prepay_at - 7000'
+        . ' WHERE order_id = ?', undef, $x->{id});
     ($st, $h, $j) = pay($x, 0);
     is($st, 200, 'a QR about to lapse: 200');
     is(scalar(() = ali_requests()), $n + 1, '... after a new precreate');
@@ -725,20 +725,25 @@ sub age { $t->dbh->do('UPDATE pay_order SET queried_at = queried_at - 61'
     is($t->db_value('SELECT provider FROM pay_transaction WHERE order_id = ?',
         $x->{id}), 200, '... one WeChat transaction row');
 
-    # offered by both: the query asks both
+    # offered at WeChat, then at Alipay: the WeChat attempt was closed at
+    # its gateway, so only the open Alipay attempt (its own number) is
+    # asked
     my $y = order();
     api('POST', $PAY, { order_id => $y->{id}, pay_method => 200,
         end_type => 0 }, $A);
     pay($y, 100);
+    my $no2 = $t->db_value('SELECT out_trade_no FROM pay_attempt'
+        . ' WHERE order_id = ? AND closed_at IS NULL', $y->{id});
+    is($no2, "$y->{out_trade_no}_2", 'WeChat then Alipay: a new number');
     put($wctl, 'ok');
-    put($actl, 'ok', "trade $y->{out_trade_no} TRADE_SUCCESS 24.10 T9");
+    put($actl, 'ok', "trade $no2 TRADE_SUCCESS 24.10 T9");
     age($y->{id});
     $t->dbh->do('UPDATE pay_order SET queried_at = 1 WHERE id = ?', undef,
         $y->{id});
     my ($wn, $an) = (queries('weixin'), queries('alipay'));
-    is(get_order($y)->{status}, 100, 'offered by both, paid by Alipay: PAID');
-    is(queries('weixin'), $wn + 1, '... WeChat asked');
-    is(queries('alipay'), $an + 1, '... and Alipay');
+    is(get_order($y)->{status}, 100, '... paid by Alipay: PAID');
+    is(queries('weixin'), $wn, '... the closed WeChat attempt not asked');
+    is(queries('alipay'), $an + 1, '... Alipay asked');
     put($actl, 'ok');
 }
 

@@ -166,8 +166,8 @@ my $o = order();
         '... the same code_url');
     is(scalar(() = requests()), $n, '... without a second unifiedorder');
 
-    $t->dbh->do('UPDATE pay_order SET prepay_at = prepay_at - 7000'
-        . ' WHERE id = ?', undef, $o->{id});
+    $t->dbh->do('UPDATE pay_attempt SET prepay_at = prepay_at - 7000'
+        . ' WHERE order_id = ?', undef, $o->{id});
     ($st, $h, $j) = api('POST', $PAY, { order_id => $o->{id},
         pay_method => 200, end_type => 0 }, $A);
     is(scalar(() = requests()), $n + 1,
@@ -183,7 +183,11 @@ my $o = order();
         pay_method => 200, end_type => 100,
         extra_params => { wx_app_type => 'feat_ios_app' } }, $A);
     is($st, 200, 'APP: 200') or diag(explain($j));
-    is(scalar(() = requests()), $n + 1, '... another end type: a new prepay');
+    # another end type is another attempt: the NATIVE one closed first
+    is(scalar(() = requests()), $n + 2, '... another end type: a new prepay');
+    is((requests())[-2]{path}, '/pay/closeorder', '... after a closeorder');
+    is(last_request()->{params}{out_trade_no}, $o->{out_trade_no} . '_2',
+        '... under a new out_trade_no');
     my $d = $j->{data};
     is_deeply([ sort keys %$d ], [ sort qw(package timestamp prepayid appid
         partnerid noncestr sign) ], '... the seed\'s fields');
@@ -248,7 +252,8 @@ my $o = order();
         pay_method => 200, end_type => 200,
         extra_params => { open_id => 'another_payer' } }, $A);
     is($st, 200, 'JSAPI for another payer: 200');
-    is(scalar(() = requests()), $n + 1, '... after a new unifiedorder');
+    is(scalar(() = requests()), $n + 2,
+        '... after a closeorder and a new unifiedorder');
     is(last_request()->{params}{openid}, 'another_payer',
         '... for that payer\'s openid');
     isnt($j->{package}, $first, '... not the first payer\'s prepay_id');
@@ -260,8 +265,8 @@ my $o = order();
     ($st, $h, $j) = api('POST', $PAY, { order_id => $o->{id},
         pay_method => 200, end_type => 200,
         extra_params => { open_id => 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o' } }, $A);
-    is(scalar(() = requests()), $n + 2,
-        'the first payer again: a new unifiedorder too');
+    is(scalar(() = requests()), $n + 4,
+        'the first payer again: a new attempt too');
     ok($j->{package} ne $first && $j->{package} ne $second,
         '... neither earlier prepay_id');
 }

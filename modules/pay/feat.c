@@ -609,7 +609,8 @@ pay_wx_answer(struct feat_req *r, const struct pay_in *in,
 }
 
 
-/* pay/unifiedorder for order o: FEAT_E_NONE with *pp filled. */
+/* pay/unifiedorder for order o under its attempt's number
+ * pp->out_trade_no: FEAT_E_NONE with *pp's prepay filled. */
 static enum feat_error
 pay_wx_prepay(struct feat_req *r, const struct pay_in *in,
     const struct feat_wx_merchant *m, const struct feat_pay_order *o,
@@ -627,7 +628,7 @@ pay_wx_prepay(struct feat_req *r, const struct pay_in *in,
     feat_wx_add(&p, "mch_id", m->mch_id);
     feat_wx_add(&p, "nonce_str", pay_nonce(r->arena));
     feat_wx_add(&p, "body", pay_wx_body(r->arena, o->subject));
-    feat_wx_add(&p, "out_trade_no", o->out_trade_no);
+    feat_wx_add(&p, "out_trade_no", pp->out_trade_no);
     feat_wx_add(&p, "total_fee",
                 feat_arena_sprintf(r->arena, "%lld",
                                    (long long) o->amount_fen));
@@ -659,7 +660,7 @@ pay_wx_prepay(struct feat_req *r, const struct pay_in *in,
 
     e = feat_wx_call(r->arena, m, "/pay/unifiedorder", &p, &ans, NULL);
     if (e != FEAT_E_NONE) {
-        return e;
+        return FEAT_E_PAY_GATEWAY;
     }
 
     pp->prepay_id = feat_wx_get(&ans, "prepay_id");
@@ -679,6 +680,76 @@ pay_wx_prepay(struct feat_req *r, const struct pay_in *in,
     }
 
     return FEAT_E_NONE;
+}
+
+
+/* ---- attempts ------------------------------------------------------------ */
+
+/* 1 when the attempt a is for b's provider, end type and key. */
+static int
+pay_attempt_same(const struct feat_pay_prepay *a,
+    const struct feat_pay_prepay *b)
+{
+    return a->pay_method == b->pay_method && a->end_type == b->end_type
+           && strcmp(a->key, b->key) == 0;
+}
+
+
+/*
+ * The attempt of o the pay call wants (pp: provider, end type, key,
+ * provider app): the open one stored when it has the same parameters (its
+ * number is sent again with them, as the gateways allow); else, after
+ * the open one is closed at its gateway, a new attempt with a new
+ * number, so one number never carries two sets of parameters and no two
+ * attempts of one order are payable at once.  FEAT_OK with
+ * pp->attempt and pp->out_trade_no; FEAT_ERROR when r was answered (*rc
+ * the handler's result): the
+ * close found the attempt paid (o is settled PAID, and the call answers
+ * as for a PAID order), or the gateway did not close it (PAY_GATEWAY:
+ * nothing stored), or the order changed meanwhile.
+ */
+static int
+pay_attempt(struct feat_req *r, const struct feat_pay_order *o,
+    const struct feat_pay_prepay *stored, struct feat_pay_prepay *pp,
+    int *rc)
+{
+    int              st;
+    enum feat_error  e;
+
+    if (stored->attempt != 0 && pay_attempt_same(stored, pp)) {
+        pp->attempt = stored->attempt;
+        pp->out_trade_no = stored->out_trade_no;
+        return FEAT_OK;
+    }
+
+    if (stored->attempt != 0) {
+        st = feat_pay_attempt_close(r->arena, o, stored);
+
+        if (st == FEAT_PAY_AT_PAID) {
+            *rc = feat_fail(r, FEAT_E_WRONG_STATE, "order %lld was paid by its"
+                      " attempt %s", (long long) o->id,
+                      stored->out_trade_no);
+            return FEAT_ERROR;
+        }
+
+        if (st != FEAT_PAY_AT_CLOSED) {
+            *rc = feat_fail(r, FEAT_E_PAY_GATEWAY, "the attempt %s of order %lld"
+                      " not closed: no new attempt", stored->out_trade_no,
+                      (long long) o->id);
+            return FEAT_ERROR;
+        }
+
+        feat_log(LOG_INFO, 0, "pay: order %lld: attempt %s closed for"
+                 " another", (long long) o->id, stored->out_trade_no);
+    }
+
+    e = feat_pay_attempt_new(feat_db(), r->arena, o, stored->attempt, pp);
+    if (e != FEAT_E_NONE) {
+        *rc = pay_fail(r, e, o->id);
+        return FEAT_ERROR;
+    }
+
+    return FEAT_OK;
 }
 
 
@@ -702,15 +773,16 @@ pay_ali_subject(struct feat_arena *a, const char *subject)
 }
 
 
-/* The biz_content of order o for method (end type end). */
+/* The biz_content of order o's attempt no for method (end type end). */
 static const char *
-pay_ali_biz(struct feat_req *r, long long end, const struct feat_pay_order *o)
+pay_ali_biz(struct feat_req *r, long long end, const struct feat_pay_order *o,
+    const char *no)
 {
     cJSON   *biz;
     time_t   left;
 
     biz = feat_arena_json(r->arena, cJSON_CreateObject());
-    cJSON_AddStringToObject(biz, "out_trade_no", o->out_trade_no);
+    cJSON_AddStringToObject(biz, "out_trade_no", no);
     cJSON_AddStringToObject(biz, "total_amount",
                             feat_ali_amount(r->arena, o->amount_fen));
     cJSON_AddStringToObject(biz, "subject",
@@ -744,18 +816,19 @@ pay_ali_biz(struct feat_req *r, long long end, const struct feat_pay_order *o)
 }
 
 
-/* alipay.trade.precreate of order o: FEAT_E_NONE with *qr. */
+/* alipay.trade.precreate of order o's attempt no: FEAT_E_NONE with *qr. */
 static enum feat_error
 pay_ali_precreate(struct feat_req *r, const struct feat_ali_merchant *m,
-    const struct feat_pay_order *o, const char *notify, const char **qr)
+    const struct feat_pay_order *o, const char *no, const char *notify,
+    const char **qr)
 {
     cJSON            *resp, *v;
     const char       *raw;
     enum feat_error   e;
 
     e = feat_ali_call(r->arena, m, "alipay.trade.precreate",
-                      pay_ali_biz(r, FEAT_PAY_END_NATIVE, o), notify, &resp,
-                      &raw);
+                      pay_ali_biz(r, FEAT_PAY_END_NATIVE, o, no), notify,
+                      &resp, &raw);
     if (e == FEAT_E_NOT_FOUND) {
         e = FEAT_E_PAY_GATEWAY;
     }
@@ -764,7 +837,7 @@ pay_ali_precreate(struct feat_req *r, const struct feat_ali_merchant *m,
     }
 
     v = cJSON_GetObjectItemCaseSensitive(resp, "out_trade_no");
-    if (!cJSON_IsString(v) || strcmp(v->valuestring, o->out_trade_no) != 0)
+    if (!cJSON_IsString(v) || strcmp(v->valuestring, no) != 0)
     {
         feat_log(LOG_WARNING, 0, "pay: Alipay alipay.trade.precreate: the"
                  " answer is for another order");
@@ -790,6 +863,7 @@ static int
 pay_ali(struct feat_req *r, const struct pay_in *in,
     const struct feat_pay_order *o, const struct feat_pay_prepay *stored)
 {
+    int                        rc;
     cJSON                     *data;
     time_t                     now;
     const char                *notify, *qr, *field, *value, *sep;
@@ -816,23 +890,27 @@ pay_ali(struct feat_req *r, const struct pay_in *in,
     pp.provider_app = m.app_id;
     pp.at = now;
 
+    if (in->end == FEAT_PAY_END_NATIVE
+        && stored->attempt != 0 && pay_attempt_same(stored, &pp)
+        && stored->pay_url[0] != '\0' && now < stored->at + PAY_PREPAY_TTL)
+    {
+        field = "qr_code";
+        value = stored->pay_url;
+        goto answer;
+    }
+
+    if (pay_attempt(r, o, stored, &pp, &rc) != FEAT_OK) {
+        return rc;
+    }
+
     if (in->end == FEAT_PAY_END_NATIVE) {
         field = "qr_code";
 
-        if (stored->pay_method == in->method && stored->end_type == in->end
-            && strcmp(stored->key, m.app_id) == 0
-            && stored->pay_url[0] != '\0'
-            && now < stored->at + PAY_PREPAY_TTL)
-        {
-            value = stored->pay_url;
-            goto answer;
-        }
-
-        e = pay_ali_precreate(r, &m, o, notify, &qr);
+        e = pay_ali_precreate(r, &m, o, pp.out_trade_no, notify, &qr);
         if (e != FEAT_E_NONE) {
             return feat_fail(r, e, "Alipay alipay.trade.precreate of order"
                              " %lld (%s)", (long long) o->id,
-                             o->out_trade_no);
+                             pp.out_trade_no);
         }
 
         pp.pay_url = qr;
@@ -843,7 +921,8 @@ pay_ali(struct feat_req *r, const struct pay_in *in,
         e = feat_ali_request(r->arena, &m, in->end == FEAT_PAY_END_APP
                              ? "alipay.trade.app.pay"
                              : "alipay.trade.wap.pay",
-                             pay_ali_biz(r, in->end, o), notify, &p);
+                             pay_ali_biz(r, in->end, o, pp.out_trade_no),
+                             notify, &p);
         if (e != FEAT_E_NONE) {
             return pay_fail(r, e, o->id);
         }
@@ -881,6 +960,7 @@ static int
 pay_wx(struct feat_req *r, const struct pay_in *in,
     const struct feat_pay_order *o, const struct feat_pay_prepay *stored)
 {
+    int                       rc;
     time_t                    now;
     const char               *key;
     enum feat_error           e;
@@ -898,25 +978,30 @@ pay_wx(struct feat_req *r, const struct pay_in *in,
           : m.appid;
     now = feat_now();
 
-    if (stored->prepay_id[0] != '\0' && stored->pay_method == in->method
-        && stored->end_type == in->end && strcmp(stored->key, key) == 0
+    memset(&pp, 0, sizeof(pp));
+    pp.pay_method = (int) in->method;
+    pp.end_type = (int) in->end;
+    pp.key = key;
+    pp.provider_app = m.appid;
+
+    if (stored->attempt != 0 && stored->prepay_id[0] != '\0'
+        && pay_attempt_same(stored, &pp)
         && now < stored->at + (in->end == FEAT_PAY_END_H5 ? PAY_MWEB_TTL
                                                           : PAY_PREPAY_TTL))
     {
         return pay_wx_answer(r, in, &m, stored);
     }
 
-    memset(&pp, 0, sizeof(pp));
+    if (pay_attempt(r, o, stored, &pp, &rc) != FEAT_OK) {
+        return rc;
+    }
+
     e = pay_wx_prepay(r, in, &m, o, &pp);
     if (e != FEAT_E_NONE) {
         return feat_fail(r, e, "WeChat pay/unifiedorder of order %lld"
-                         " (%s)", (long long) o->id, o->out_trade_no);
+                         " (%s)", (long long) o->id, pp.out_trade_no);
     }
 
-    pp.pay_method = (int) in->method;
-    pp.end_type = (int) in->end;
-    pp.key = key;
-    pp.provider_app = m.appid;
     pp.at = now;
 
     e = feat_pay_order_prepaid(feat_db(), r->app->id, r->user_id, o->id,

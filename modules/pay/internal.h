@@ -88,8 +88,10 @@ int feat_ali_form_parse(struct feat_arena *a, const char *s, size_t len,
  * unifiedorder") and checks the answer: HTTP 200, XML, return_code
  * SUCCESS, a valid signature, the merchant's own mch_id and appid, and
  * result_code SUCCESS.  FEAT_E_NONE with *ans and, unless raw is NULL,
- * *raw the answer's text (in the arena); else FEAT_E_PAY_GATEWAY, logged
- * with why.
+ * *raw the answer's text (in the arena); FEAT_E_WRONG_STATE (logged) for
+ * a verified answer of result_code FAIL, whose err_code *ans holds
+ * (ORDERPAID, ORDERCLOSED, ORDERNOTEXIST, OUT_TRADE_NO_USED...); else
+ * FEAT_E_PAY_GATEWAY, logged with why.
  */
 enum feat_error feat_wx_call(struct feat_arena *a,
     const struct feat_wx_merchant *m, const char *path,
@@ -156,6 +158,21 @@ enum feat_error feat_pay_settle(const struct feat_pay_order *o,
  * failure is logged and changes nothing.
  */
 int feat_pay_query(struct feat_arena *a, const struct feat_pay_order *o);
+
+/*
+ * Where an attempt stands at its gateway (notify.c): asks (the close
+ * asks closeorder / alipay.trade.close, then the query when the close
+ * did not close it) and settles o as paid when the gateway says so.
+ */
+#define FEAT_PAY_AT_ERROR   -1   /* unreachable, or an answer refused */
+#define FEAT_PAY_AT_OPEN     0   /* may still be paid */
+#define FEAT_PAY_AT_CLOSED   1   /* cannot be paid (never made, closed) */
+#define FEAT_PAY_AT_PAID     2   /* paid: o is settled PAID */
+
+/* Closes attempt pp of o at its gateway: one of FEAT_PAY_AT_*, never
+ * OPEN (a close that leaves it payable is an ERROR). */
+int feat_pay_attempt_close(struct feat_arena *a,
+    const struct feat_pay_order *o, const struct feat_pay_prepay *pp);
 
 /* The handlers of the notifies (notify.c). */
 int feat_pay_notify_weixin(struct feat_req *r);

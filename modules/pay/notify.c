@@ -373,13 +373,18 @@ feat_pay_notify_alipay(struct feat_req *r)
 
 /* ---- the orderquery fallback --------------------------------------------- */
 
-/* pay/orderquery of o at the merchant of appid: 1 when it settled PAID. */
+/*
+ * pay/orderquery of o's attempt no at the merchant of appid: PAY_AT_PAID
+ * when it settled PAID, CLOSED for a trade CLOSED, REVOKED, PAYERROR or
+ * that does not exist, OPEN for NOTPAY or USERPAYING, else ERROR.
+ */
 static int
 pay_wx_query(struct feat_arena *a, const struct feat_pay_order *o,
-    const char *appid)
+    const char *appid, const char *no)
 {
     char                     nonce[33];
     const char              *v, *raw, *txn;
+    enum feat_error          e;
     struct feat_wx_params    p, ans;
     struct feat_wx_merchant  m;
 
@@ -387,7 +392,7 @@ pay_wx_query(struct feat_arena *a, const struct feat_pay_order *o,
         feat_log(LOG_WARNING, 0, "pay: no orderquery of order %lld: app"
                  " \"%s\" no longer has WeChat appid %s", (long long) o->id,
                  o->app_id, appid);
-        return 0;
+        return FEAT_PAY_AT_ERROR;
     }
 
     feat_random_base62(nonce, 32);
@@ -396,27 +401,41 @@ pay_wx_query(struct feat_arena *a, const struct feat_pay_order *o,
     p.n = 0;
     feat_wx_add(&p, "appid", m.appid);
     feat_wx_add(&p, "mch_id", m.mch_id);
-    feat_wx_add(&p, "out_trade_no", o->out_trade_no);
+    feat_wx_add(&p, "out_trade_no", no);
     feat_wx_add(&p, "nonce_str", nonce);
 
-    if (feat_wx_call(a, &m, "/pay/orderquery", &p, &ans, &raw)
-        != FEAT_E_NONE)
-    {
-        return 0;
+    e = feat_wx_call(a, &m, "/pay/orderquery", &p, &ans, &raw);
+    if (e == FEAT_E_WRONG_STATE) {
+        v = feat_wx_get(&ans, "err_code");
+        return v != NULL && strcmp(v, "ORDERNOTEXIST") == 0
+               ? FEAT_PAY_AT_CLOSED : FEAT_PAY_AT_ERROR;
+    }
+    if (e != FEAT_E_NONE) {
+        return FEAT_PAY_AT_ERROR;
     }
 
     v = feat_wx_get(&ans, "trade_state");
-    if (v == NULL || strcmp(v, "SUCCESS") != 0) {
-        return 0;
+    if (v == NULL) {
+        return FEAT_PAY_AT_ERROR;
+    }
+    if (strcmp(v, "CLOSED") == 0 || strcmp(v, "REVOKED") == 0
+        || strcmp(v, "PAYERROR") == 0)
+    {
+        return FEAT_PAY_AT_CLOSED;
+    }
+    if (strcmp(v, "SUCCESS") != 0) {
+        /* NOTPAY, USERPAYING; REFUND means it was paid: never reopen */
+        return strcmp(v, "REFUND") == 0 ? FEAT_PAY_AT_ERROR
+                                        : FEAT_PAY_AT_OPEN;
     }
 
     v = feat_wx_get(&ans, "out_trade_no");
     txn = feat_wx_get(&ans, "transaction_id");
-    if (v == NULL || strcmp(v, o->out_trade_no) != 0 || !pay_txn_ok(txn)) {
+    if (v == NULL || strcmp(v, no) != 0 || !pay_txn_ok(txn)) {
         feat_log(LOG_WARNING, 0, "pay: WeChat orderquery of order %lld: a"
                  " paid answer for another order or without"
                  " transaction_id", (long long) o->id);
-        return 0;
+        return FEAT_PAY_AT_ERROR;
     }
 
     v = feat_wx_get(&ans, "total_fee");
@@ -427,21 +446,25 @@ pay_wx_query(struct feat_arena *a, const struct feat_pay_order *o,
         feat_log(LOG_WARNING, 0, "pay: WeChat orderquery of order %lld:"
                  " paid %s, not the order's %lld", (long long) o->id,
                  v != NULL ? v : "(none)", (long long) o->amount_fen);
-        return 0;
+        return FEAT_PAY_AT_ERROR;
     }
 
     return feat_pay_settle(o, FEAT_PAY_WEIXIN, txn, raw, "WeChat orderquery")
-           == FEAT_E_NONE;
+           == FEAT_E_NONE ? FEAT_PAY_AT_PAID : FEAT_PAY_AT_ERROR;
 }
 
 
-/* alipay.trade.query of o: 1 when it settled PAID. */
+/*
+ * alipay.trade.query of o's attempt no: PAY_AT_PAID when it settled
+ * PAID, CLOSED for TRADE_CLOSED or a trade that does not exist (the payer
+ * never opened it), OPEN for WAIT_BUYER_PAY, else ERROR.
+ */
 static int
 pay_ali_query(struct feat_arena *a, const struct feat_pay_order *o,
-    const char *app_id)
+    const char *app_id, const char *no)
 {
     cJSON                     *resp, *biz, *v;
-    const char                *raw, *txn, *no;
+    const char                *raw, *txn, *ano;
     sqlite3_int64              fen;
     enum feat_error            e;
     struct feat_ali_merchant   m;
@@ -452,33 +475,42 @@ pay_ali_query(struct feat_arena *a, const struct feat_pay_order *o,
         feat_log(LOG_WARNING, 0, "pay: no alipay.trade.query of order %lld:"
                  " app \"%s\" no longer has Alipay app %s",
                  (long long) o->id, o->app_id, app_id);
-        return 0;
+        return FEAT_PAY_AT_ERROR;
     }
 
     biz = feat_arena_json(a, cJSON_CreateObject());
-    cJSON_AddStringToObject(biz, "out_trade_no", o->out_trade_no);
+    cJSON_AddStringToObject(biz, "out_trade_no", no);
 
     e = feat_ali_call(a, &m, "alipay.trade.query",
                       feat_ali_biz(a, biz), NULL, &resp, &raw);
-    if (e != FEAT_E_NONE) {
+    if (e == FEAT_E_NOT_FOUND) {
         /* ACQ.TRADE_NOT_EXIST: the payer never opened it */
-        return 0;
+        return FEAT_PAY_AT_CLOSED;
+    }
+    if (e != FEAT_E_NONE) {
+        return FEAT_PAY_AT_ERROR;
     }
 
     v = cJSON_GetObjectItemCaseSensitive(resp, "trade_status");
-    if (!cJSON_IsString(v) || !pay_ali_paid(v->valuestring)) {
-        return 0;
+    if (!cJSON_IsString(v)) {
+        return FEAT_PAY_AT_ERROR;
+    }
+    if (strcmp(v->valuestring, "TRADE_CLOSED") == 0) {
+        return FEAT_PAY_AT_CLOSED;
+    }
+    if (!pay_ali_paid(v->valuestring)) {
+        return FEAT_PAY_AT_OPEN;
     }
 
     v = cJSON_GetObjectItemCaseSensitive(resp, "out_trade_no");
-    no = cJSON_IsString(v) ? v->valuestring : NULL;
+    ano = cJSON_IsString(v) ? v->valuestring : NULL;
     v = cJSON_GetObjectItemCaseSensitive(resp, "trade_no");
     txn = cJSON_IsString(v) ? v->valuestring : NULL;
-    if (no == NULL || strcmp(no, o->out_trade_no) != 0 || !pay_txn_ok(txn)) {
+    if (ano == NULL || strcmp(ano, no) != 0 || !pay_txn_ok(txn)) {
         feat_log(LOG_WARNING, 0, "pay: alipay.trade.query of order %lld: a"
                  " paid answer for another order or without trade_no",
                  (long long) o->id);
-        return 0;
+        return FEAT_PAY_AT_ERROR;
     }
 
     v = cJSON_GetObjectItemCaseSensitive(resp, "total_amount");
@@ -489,34 +521,118 @@ pay_ali_query(struct feat_arena *a, const struct feat_pay_order *o,
                  " paid %s, not the order's %lld fen", (long long) o->id,
                  cJSON_IsString(v) ? v->valuestring : "(none)",
                  (long long) o->amount_fen);
-        return 0;
+        return FEAT_PAY_AT_ERROR;
     }
 
     return feat_pay_settle(o, FEAT_PAY_ALIPAY, txn, raw,
                            "alipay.trade.query")
-           == FEAT_E_NONE;
+           == FEAT_E_NONE ? FEAT_PAY_AT_PAID : FEAT_PAY_AT_ERROR;
+}
+
+
+/* The query of attempt pp of o at its provider. */
+static int
+pay_attempt_query(struct feat_arena *a, const struct feat_pay_order *o,
+    const struct feat_pay_prepay *pp)
+{
+    return pp->pay_method == FEAT_PAY_WEIXIN
+           ? pay_wx_query(a, o, pp->provider_app, pp->out_trade_no)
+           : pay_ali_query(a, o, pp->provider_app, pp->out_trade_no);
+}
+
+
+int
+feat_pay_attempt_close(struct feat_arena *a, const struct feat_pay_order *o,
+    const struct feat_pay_prepay *pp)
+{
+    int                        st;
+    char                       nonce[33];
+    cJSON                     *resp, *biz;
+    const char                *v, *raw;
+    enum feat_error            e;
+    struct feat_wx_params      p, ans;
+    struct feat_wx_merchant    m;
+    struct feat_ali_merchant   am;
+
+    if (pp->pay_method == FEAT_PAY_WEIXIN) {
+        if (pay_wx_merchant_of(o->app_id, pp->provider_app, &m)
+            != FEAT_E_NONE)
+        {
+            feat_log(LOG_WARNING, 0, "pay: no closeorder of %s: app \"%s\""
+                     " no longer has WeChat appid %s", pp->out_trade_no,
+                     o->app_id, pp->provider_app);
+            return FEAT_PAY_AT_ERROR;
+        }
+
+        feat_random_base62(nonce, 32);
+        nonce[32] = '\0';
+
+        p.n = 0;
+        feat_wx_add(&p, "appid", m.appid);
+        feat_wx_add(&p, "mch_id", m.mch_id);
+        feat_wx_add(&p, "out_trade_no", pp->out_trade_no);
+        feat_wx_add(&p, "nonce_str", nonce);
+
+        e = feat_wx_call(a, &m, "/pay/closeorder", &p, &ans, &raw);
+        if (e == FEAT_E_NONE) {
+            return FEAT_PAY_AT_CLOSED;
+        }
+        if (e != FEAT_E_WRONG_STATE) {
+            return FEAT_PAY_AT_ERROR;
+        }
+
+        v = feat_wx_get(&ans, "err_code");
+        if (v != NULL && strcmp(v, "ORDERCLOSED") == 0) {
+            return FEAT_PAY_AT_CLOSED;
+        }
+
+        /* ORDERPAID (or another refusal): the query says how and by
+         * which transaction */
+
+    } else {
+        if (feat_ali_merchant(o->app_id, &am) != FEAT_E_NONE
+            || strcmp(am.app_id, pp->provider_app) != 0)
+        {
+            feat_log(LOG_WARNING, 0, "pay: no alipay.trade.close of %s: app"
+                     " \"%s\" no longer has Alipay app %s",
+                     pp->out_trade_no, o->app_id, pp->provider_app);
+            return FEAT_PAY_AT_ERROR;
+        }
+
+        biz = feat_arena_json(a, cJSON_CreateObject());
+        cJSON_AddStringToObject(biz, "out_trade_no", pp->out_trade_no);
+
+        e = feat_ali_call(a, &am, "alipay.trade.close",
+                          feat_ali_biz(a, biz), NULL, &resp, &raw);
+        if (e == FEAT_E_NONE || e == FEAT_E_NOT_FOUND) {
+            /* closed, or never opened by the payer */
+            return FEAT_PAY_AT_CLOSED;
+        }
+
+        /* ACQ.TRADE_STATUS_ERROR (paid, or closed already), or no
+         * answer: the query tells */
+    }
+
+    st = pay_attempt_query(a, o, pp);
+
+    return st == FEAT_PAY_AT_OPEN ? FEAT_PAY_AT_ERROR : st;
 }
 
 
 int
 feat_pay_query(struct feat_arena *a, const struct feat_pay_order *o)
 {
-    const char  *wx, *ali;
+    struct feat_pay_prepay  pp;
 
     if (o->status != FEAT_PAY_UNPAID || !o->has_pay_method) {
         return 0;
     }
 
-    if (feat_pay_order_claim_query(feat_db(), a, o->id, feat_now(), &wx,
-                                   &ali)
+    if (feat_pay_order_claim_query(feat_db(), a, o->id, feat_now(), &pp)
         != FEAT_E_NONE)
     {
         return 0;
     }
 
-    if (wx[0] != '\0' && pay_wx_query(a, o, wx)) {
-        return 1;
-    }
-
-    return ali[0] != '\0' && pay_ali_query(a, o, ali);
+    return pay_attempt_query(a, o, &pp) == FEAT_PAY_AT_PAID;
 }

@@ -302,18 +302,52 @@ feat_pay_order_list(sqlite3 *db, struct feat_arena *a, const char *app,
 
 
 #define PREPAY_COLS(X, _)                                                    \
-    X(struct feat_pay_prepay, INT, pay_method, "coalesce(pay_method, -1)") _ \
-    X(struct feat_pay_prepay, INT, end_type, "coalesce(end_type, -1)") _     \
+    X(struct feat_pay_prepay, INT64, attempt, "id") _                        \
+    X(struct feat_pay_prepay, TEXT, out_trade_no, "out_trade_no") _          \
+    X(struct feat_pay_prepay, INT, pay_method, "provider") _                 \
+    X(struct feat_pay_prepay, INT, end_type, "end_type") _                   \
     X(struct feat_pay_prepay, TEXT, key, "prepay_key") _                     \
-    X(struct feat_pay_prepay, TEXT, prepay_id, "prepay_id") _                \
-    X(struct feat_pay_prepay, TEXT, pay_url, "pay_url") _                    \
-    X(struct feat_pay_prepay, TIME, at, "prepay_at")
+    X(struct feat_pay_prepay, TEXT, prepay_id, "coalesce(prepay_id, '')") _  \
+    X(struct feat_pay_prepay, TEXT, pay_url, "coalesce(pay_url, '')") _      \
+    X(struct feat_pay_prepay, TEXT, provider_app, "provider_app") _          \
+    X(struct feat_pay_prepay, TIME, at, "coalesce(prepay_at, 0)")
 
 static const struct feat_db_col  pay_prepay_cols[] = {
     PREPAY_COLS(FEAT_COL_MAP, )
 };
 
 FEAT_DB_READER(pay_prepay_row, pay_prepay_cols)
+
+#define PREPAY_OPEN  "SELECT " PREPAY_COLS(FEAT_COL_SQL, ", ")               \
+                     " FROM pay_attempt WHERE order_id = ?1"                 \
+                     " AND closed_at IS NULL"
+
+
+/* The open attempt of order id into pp; none: attempt 0, "" strings. */
+static enum feat_error
+pay_attempt_open(sqlite3 *db, struct feat_arena *a, sqlite3_int64 id,
+    struct feat_pay_prepay *pp)
+{
+    enum feat_error  e;
+    sqlite3_stmt    *st;
+
+    st = feat_db_query(db, PREPAY_OPEN, "i", id);
+    e = feat_db_row(db, a, st, pay_prepay_row, pp,
+                    "pay: the open attempt of order %lld", (long long) id);
+    if (e == FEAT_E_NOT_FOUND) {
+        memset(pp, 0, sizeof(*pp));
+        pp->pay_method = -1;
+        pp->end_type = -1;
+        pp->out_trade_no = "";
+        pp->key = "";
+        pp->prepay_id = "";
+        pp->pay_url = "";
+        pp->provider_app = "";
+        e = FEAT_E_NONE;
+    }
+
+    return e;
+}
 
 
 enum feat_error
@@ -322,7 +356,6 @@ feat_pay_order_payable(sqlite3 *db, struct feat_arena *a, const char *app,
     struct feat_pay_prepay *pp)
 {
     enum feat_error  e;
-    sqlite3_stmt    *st;
 
     e = feat_pay_order_get(db, a, app, user, id, out);
     if (e != FEAT_E_NONE) {
@@ -333,11 +366,74 @@ feat_pay_order_payable(sqlite3 *db, struct feat_arena *a, const char *app,
         return FEAT_E_WRONG_STATE;
     }
 
-    st = feat_db_query(db, "SELECT " PREPAY_COLS(FEAT_COL_SQL, ", ")
-                       " FROM pay_order WHERE id = ?1", "i", id);
+    return pay_attempt_open(db, a, id, pp);
+}
 
-    return feat_db_row(db, a, st, pay_prepay_row, pp,
-                       "pay: the prepay of order %lld", (long long) id);
+
+enum feat_error
+feat_pay_attempt_new(sqlite3 *db, struct feat_arena *a,
+    const struct feat_pay_order *o, sqlite3_int64 closed,
+    struct feat_pay_prepay *pp)
+{
+    time_t           now;
+    sqlite3_int64    n;
+    enum feat_error  e;
+
+    now = feat_now();
+
+    if (feat_db_begin(db) != FEAT_OK) {
+        return FEAT_E_INTERNAL;
+    }
+
+    e = FEAT_E_INTERNAL;
+
+    if (closed != 0
+        && feat_db_exec(db, "UPDATE pay_attempt SET closed_at = ?2"
+                        " WHERE id = ?1 AND closed_at IS NULL",
+                        "ii", closed, (sqlite3_int64) now)
+           != FEAT_OK)
+    {
+        goto done;
+    }
+
+    /* still payable, and no racing call opened another attempt */
+    if (feat_db_int(db, &n, "SELECT count(*) FROM pay_order o"
+                    " WHERE o.id = ?1 AND o.status = 0 AND o.expires_at > ?2"
+                    " AND NOT EXISTS (SELECT 1 FROM pay_attempt"
+                    " WHERE order_id = o.id AND closed_at IS NULL)",
+                    "ii", o->id, (sqlite3_int64) now)
+        != FEAT_OK)
+    {
+        goto done;
+    }
+    if (n != 1) {
+        e = FEAT_E_WRONG_STATE;
+        goto done;
+    }
+
+    if (feat_db_int(db, &n, "SELECT count(*) FROM pay_attempt"
+                    " WHERE order_id = ?1", "i", o->id)
+        != FEAT_OK)
+    {
+        goto done;
+    }
+
+    /* the order's number is 23 characters: "_<n>" keeps it within 32 */
+    pp->out_trade_no = n == 0 ? o->out_trade_no
+                       : feat_arena_sprintf(a, "%s_%lld", o->out_trade_no,
+                                            (long long) n + 1);
+
+    e = feat_db_insert(db, &pp->attempt,
+                       "INSERT INTO pay_attempt (app_id, order_id, provider,"
+                       " end_type, prepay_key, provider_app, out_trade_no,"
+                       " created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                       "siddsssi", o->app_id, o->id, pp->pay_method,
+                       pp->end_type, pp->key, pp->provider_app,
+                       pp->out_trade_no, (sqlite3_int64) now);
+
+done:
+
+    return feat_db_end(db, e);
 }
 
 
@@ -345,6 +441,14 @@ enum feat_error
 feat_pay_order_prepaid(sqlite3 *db, const char *app, sqlite3_int64 user,
     sqlite3_int64 id, const struct feat_pay_prepay *pp)
 {
+    enum feat_error  e;
+
+    if (feat_db_begin(db) != FEAT_OK) {
+        return FEAT_E_INTERNAL;
+    }
+
+    e = FEAT_E_INTERNAL;
+
     /* the provider's app id stays for the orderquery of each provider */
     if (feat_db_exec(db,
                      "UPDATE pay_order SET pay_method = ?4, end_type = ?5,"
@@ -361,21 +465,42 @@ feat_pay_order_prepaid(sqlite3 *db, const char *app, sqlite3_int64 user,
                      (sqlite3_int64) pp->at, pp->provider_app)
         != FEAT_OK)
     {
-        return FEAT_E_INTERNAL;
+        goto done;
     }
 
-    return sqlite3_changes(db) == 1 ? FEAT_E_NONE : FEAT_E_WRONG_STATE;
+    if (sqlite3_changes(db) != 1) {
+        e = FEAT_E_WRONG_STATE;
+        goto done;
+    }
+
+    if (feat_db_exec(db,
+                     "UPDATE pay_attempt SET prepay_id = ?3, pay_url = ?4,"
+                     " prepay_at = ?5 WHERE id = ?1 AND order_id = ?2"
+                     " AND closed_at IS NULL",
+                     "iissi", pp->attempt, id, pp->prepay_id, pp->pay_url,
+                     (sqlite3_int64) pp->at)
+        != FEAT_OK)
+    {
+        goto done;
+    }
+
+    e = sqlite3_changes(db) == 1 ? FEAT_E_NONE : FEAT_E_WRONG_STATE;
+
+done:
+
+    return feat_db_end(db, e);
 }
 
 
 enum feat_error
 feat_pay_order_claim_query(sqlite3 *db, struct feat_arena *a,
-    sqlite3_int64 id, time_t now, const char **wx, const char **ali)
+    sqlite3_int64 id, time_t now, struct feat_pay_prepay *pp)
 {
     if (feat_db_exec(db,
                      "UPDATE pay_order SET queried_at = ?2"
                      " WHERE id = ?1 AND status = 0 AND expires_at > ?2"
-                     " AND (wx_appid IS NOT NULL OR alipay_app_id IS NOT NULL)"
+                     " AND EXISTS (SELECT 1 FROM pay_attempt"
+                     " WHERE order_id = ?1 AND closed_at IS NULL)"
                      " AND coalesce(queried_at, 0) <= ?2 - ?3",
                      "iii", id, (sqlite3_int64) now,
                      (sqlite3_int64) FEAT_PAY_QUERY_EVERY)
@@ -388,15 +513,9 @@ feat_pay_order_claim_query(sqlite3 *db, struct feat_arena *a,
         return FEAT_E_NOT_FOUND;
     }
 
-    if (feat_db_text(db, a, wx, "SELECT coalesce(wx_appid, '')"
-                     " FROM pay_order WHERE id = ?1", "i", id) != FEAT_OK
-        || feat_db_text(db, a, ali, "SELECT coalesce(alipay_app_id, '')"
-                        " FROM pay_order WHERE id = ?1", "i", id) != FEAT_OK)
-    {
-        return FEAT_E_INTERNAL;
-    }
-
-    return FEAT_E_NONE;
+    return feat_db_row(db, a, feat_db_query(db, PREPAY_OPEN, "i", id),
+                       pay_prepay_row, pp,
+                       "pay: the open attempt of order %lld", (long long) id);
 }
 
 
@@ -406,11 +525,68 @@ feat_pay_order_by_no(sqlite3 *db, struct feat_arena *a, const char *no,
 {
     sqlite3_stmt  *st;
 
+    /* an attempt's number, else the order's (paid before 0180) */
     st = feat_db_query(db, "SELECT " ORDER_COLUMNS ORDER_FROM
-                       " WHERE o.out_trade_no = ?1", "s", no);
+                       " WHERE o.id = coalesce((SELECT order_id"
+                       " FROM pay_attempt WHERE out_trade_no = ?1),"
+                       " (SELECT id FROM pay_order WHERE out_trade_no = ?1))",
+                       "s", no);
 
     return feat_db_row(db, a, st, pay_order_row, out,
                        "pay: order of out_trade_no %s", no);
+}
+
+
+/*
+ * A second payment of the PAID order id (an attempt paid after another
+ * one was: a race, or an old code paid late): its transaction is kept
+ * and audited so the team refunds it; the order stays PAID once.
+ */
+static enum feat_error
+pay_order_double(sqlite3 *db, sqlite3_int64 id, int provider,
+    const char *txn, sqlite3_int64 amount, const char *raw, time_t now)
+{
+    const char      *app, *first;
+    sqlite3_int64    user;
+    struct feat_arena  *a;
+    enum feat_error  e;
+
+    a = feat_arena_create();
+    e = FEAT_E_INTERNAL;
+
+    if (feat_db_text(db, a, &app, "SELECT app_id FROM pay_order"
+                     " WHERE id = ?1", "i", id) != FEAT_OK
+        || feat_db_int(db, &user, "SELECT user_id FROM pay_order"
+                       " WHERE id = ?1", "i", id) != FEAT_OK
+        || feat_db_text(db, a, &first, "SELECT coalesce(transaction_id, '')"
+                        " FROM pay_order WHERE id = ?1", "i", id) != FEAT_OK
+        || feat_db_exec(db,
+                        "INSERT INTO pay_transaction (order_id, provider,"
+                        " transaction_id, amount_fen, raw, created_at)"
+                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                        "idsisi", id, provider, txn, amount, raw,
+                        (sqlite3_int64) now) != FEAT_OK
+        || feat_audit(db, app, user, "pay.double_payment", "idsss",
+                      "order_id", id, "provider", provider,
+                      "transaction_id", first,
+                      "double_transaction_id", txn,
+                      "action", "refund") != FEAT_OK)
+    {
+        goto done;
+    }
+
+    feat_log(LOG_WARNING, 0, "pay: order %lld, already PAID by transaction"
+             " %s, paid again by %s transaction %s: refund it (audit"
+             " pay.double_payment)", (long long) id, first,
+             provider == FEAT_PAY_WEIXIN ? "WeChat" : "Alipay", txn);
+
+    e = FEAT_E_NONE;
+
+done:
+
+    feat_arena_destroy(a);
+
+    return e;
 }
 
 
@@ -448,9 +624,8 @@ feat_pay_order_paid(sqlite3 *db, sqlite3_int64 id, int provider,
             goto done;
         }
         if (n == 0) {
-            feat_log(LOG_ERR, 0, "pay: order %lld, already PAID, notified"
-                     " paid again by another transaction %s: refund it",
-                     (long long) id, txn);
+            e = pay_order_double(db, id, provider, txn, amount, raw, now);
+            goto done;
         }
         e = FEAT_E_NONE;
         goto done;
@@ -744,6 +919,8 @@ feat_pay_order_detail(sqlite3 *db, struct feat_arena *a, const char *app,
 void
 feat_pay_sweep(sqlite3 *db, time_t now)
 {
+    int  n;
+
     if (feat_db_exec(db,
                      "UPDATE pay_order SET status = 200,"
                      " closed_at = expires_at, updated_at = ?1"
@@ -755,8 +932,20 @@ feat_pay_sweep(sqlite3 *db, time_t now)
         return;
     }
 
-    if (sqlite3_changes(db) > 0) {
-        feat_log(LOG_INFO, 0, "pay: %d expired orders closed",
-                 sqlite3_changes(db));
+    n = sqlite3_changes(db);
+
+    /* their attempts ended at the gateways with them (time_expire) */
+    if (feat_db_exec(db,
+                     "UPDATE pay_attempt SET closed_at = ?1"
+                     " WHERE closed_at IS NULL AND order_id IN"
+                     " (SELECT id FROM pay_order WHERE status != 0)",
+                     "i", (sqlite3_int64) now)
+        != FEAT_OK)
+    {
+        feat_log(LOG_ERR, 0, "pay: the sweep of expired attempts failed");
+    }
+
+    if (n > 0) {
+        feat_log(LOG_INFO, 0, "pay: %d expired orders closed", n);
     }
 }

@@ -77,11 +77,15 @@ struct feat_pay_product_fields {
 #define FEAT_PAY_END_JSAPI    200
 #define FEAT_PAY_END_H5       300
 
-/* A prepay as stored on its order: reused by a second pay call of the
- * same method, end type and key while it is valid.  Storing one also
- * records the provider's app id it was made for (WeChat's appid, Alipay's
- * app_id), which the orderquery fallback asks with later. */
+/* An order's payment attempt (sql/0180_pay_attempt.sql): one provider,
+ * end type and key, under its own out_trade_no, with the gateway's last
+ * prepay, reused by a second pay call of the same method, end type and
+ * key while it is valid.  provider_app is the provider's app id it was
+ * made for (WeChat's appid, Alipay's app_id), which the close and the
+ * orderquery ask with.  attempt 0: the order has no open attempt. */
 struct feat_pay_prepay {
+    sqlite3_int64   attempt;
+    const char     *out_trade_no;
     int             pay_method;
     int             end_type;
     const char     *key;          /* app id [ "/" openid ] */
@@ -154,30 +158,46 @@ enum feat_error feat_pay_order_list(sqlite3 *db, struct feat_arena *a,
 
 /*
  * User's order id, payable now (UNPAID, not expired): FEAT_E_NONE with
- * *out and its stored prepay in *pp; FEAT_E_NOT_FOUND for another user's
- * or app's; FEAT_E_WRONG_STATE for a PAID, CLOSED or expired one.
+ * *out and its open attempt in *pp (pp->attempt 0 and empty strings when
+ * it has none); FEAT_E_NOT_FOUND for another user's or app's;
+ * FEAT_E_WRONG_STATE for a PAID, CLOSED or expired one.
  */
 enum feat_error feat_pay_order_payable(sqlite3 *db, struct feat_arena *a,
     const char *app, sqlite3_int64 user, sqlite3_int64 id,
     struct feat_pay_order *out, struct feat_pay_prepay *pp);
-/* Stores pp as the order's prepay (and its pay method) if it is still
- * payable: FEAT_E_NONE, FEAT_E_WRONG_STATE, or FEAT_E_INTERNAL. */
+/* Stores pp's prepay on its attempt pp->attempt and on the order (its
+ * pay method) if it is still payable: FEAT_E_NONE, FEAT_E_WRONG_STATE, or
+ * FEAT_E_INTERNAL. */
 enum feat_error feat_pay_order_prepaid(sqlite3 *db, const char *app,
     sqlite3_int64 user, sqlite3_int64 id, const struct feat_pay_prepay *pp);
+/*
+ * Makes a new attempt of order o with pp's pay_method, end_type, key and
+ * provider_app, in one transaction that first stores the close of the
+ * attempt closed (0: none; its gateway closed it) and checks o is still
+ * payable with no other open attempt.  Its number: the order's own for
+ * the first attempt, else "<order's>_<n>".  FEAT_E_NONE with
+ * pp->attempt and pp->out_trade_no (arena a); FEAT_E_WRONG_STATE when
+ * the order is no longer payable or another call opened an attempt;
+ * FEAT_E_INTERNAL.
+ */
+enum feat_error feat_pay_attempt_new(sqlite3 *db, struct feat_arena *a,
+    const struct feat_pay_order *o, sqlite3_int64 closed,
+    struct feat_pay_prepay *pp);
 
 /*
  * Claims the orderquery of order id at now: FEAT_E_NONE when it is
- * stored UNPAID, a pay was started, and no query ran in the last
+ * stored UNPAID, has an open attempt, and no query ran in the last
  * FEAT_PAY_QUERY_EVERY seconds (the claim is stored, so racing readers
- * get one), with *wx and *ali the WeChat appid and Alipay app_id it was
- * started with ("" for none); FEAT_E_NOT_FOUND when not; FEAT_E_INTERNAL.
+ * get one), with that attempt in *pp; FEAT_E_NOT_FOUND when not;
+ * FEAT_E_INTERNAL.
  */
 enum feat_error feat_pay_order_claim_query(sqlite3 *db, struct feat_arena *a,
-    sqlite3_int64 id, time_t now, const char **wx, const char **ali);
+    sqlite3_int64 id, time_t now, struct feat_pay_prepay *pp);
 
 /*
- * The order whose out_trade_no is no, of any app and user (a notify
- * names it): FEAT_E_NONE or FEAT_E_NOT_FOUND.
+ * The order of which one attempt's out_trade_no (or the order's own) is
+ * no, of any app and user (a notify names it): FEAT_E_NONE or
+ * FEAT_E_NOT_FOUND.
  */
 enum feat_error feat_pay_order_by_no(sqlite3 *db, struct feat_arena *a,
     const char *no, struct feat_pay_order *out);
@@ -186,7 +206,10 @@ enum feat_error feat_pay_order_by_no(sqlite3 *db, struct feat_arena *a,
  * order id, raw the notify as it came, and marks the order PAID (from
  * UNPAID, or CLOSED: money taken is paid), in one transaction.
  * FEAT_E_NONE with *first 1 when this call did it, 0 when the order was
- * already PAID (a replay, or another payment: logged); FEAT_E_INTERNAL.
+ * already PAID: a replay changes nothing; another payment (an attempt
+ * paid after another one was) is recorded as its transaction row, logged
+ * at LOG_WARNING and audited "pay.double_payment" with both transaction
+ * ids, for a refund; FEAT_E_INTERNAL.
  */
 enum feat_error feat_pay_order_paid(sqlite3 *db, sqlite3_int64 id,
     int provider, const char *txn, sqlite3_int64 amount, const char *raw,
@@ -231,7 +254,9 @@ enum feat_error feat_pay_order_detail(sqlite3 *db, struct feat_arena *a,
     struct feat_pay_txn **txns, size_t *ntxns);
 
 /* The jobs process: stores the close of every UNPAID order past its
- * expires_at (closed_at = expires_at). */
+ * expires_at (closed_at = expires_at), and of its open attempt: the
+ * gateways end those by themselves at the same time (WeChat's
+ * time_expire, Alipay's time_expire / timeout_express were sent). */
 void feat_pay_sweep(sqlite3 *db, time_t now);
 
 #endif /* FEAT_PAY_H */

@@ -207,7 +207,8 @@ feat_wx_call(struct feat_arena *a, const struct feat_wx_merchant *m,
         feat_log(LOG_WARNING, 0, "pay: WeChat %s: result_code %s: %s %s",
                  path, rc != NULL ? rc : "(none)", v != NULL ? v : "",
                  des != NULL ? des : "");
-        return FEAT_E_PAY_GATEWAY;
+        /* signed and ours: the caller may read its err_code */
+        return FEAT_E_WRONG_STATE;
     }
 
     if (raw != NULL) {
