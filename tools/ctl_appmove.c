@@ -86,6 +86,8 @@ const struct feat_ctl_move_table  feat_ctl_move_tables[] = {
     { "pay_order", FEAT_MOVE_ROWS, FEAT_MOVE_ID, NULL,
       { { "user_id", "users" }, { "product_id", "pay_product" },
         { "project_id", "service_project" } } },
+    { "pay_attempt", FEAT_MOVE_ROWS, FEAT_MOVE_ID, NULL,
+      { { "order_id", "pay_order" } } },
     { "pay_transaction", FEAT_MOVE_ROWS, FEAT_MOVE_ID,
       "order_id IN (SELECT id FROM main.pay_order WHERE app_id = ?1)",
       { { "order_id", "pay_order" } } },
