@@ -388,6 +388,24 @@ my ($no1, $no2);
     is(snap($x->{id}), $before, '... nothing changed');
 }
 
+# ---- the sweep --------------------------------------------------------------
+
+{
+    my $x = order();
+    ($st) = wx_pay($x, 0);
+    is($st, 200, 'an attempt');
+    my $wn = () = lines($wlog);
+    $t->dbh->do('UPDATE pay_order SET expires_at = ? WHERE id = ?', undef,
+        time - 5, $x->{id});
+    kill('USR1', $t->jobs_pid);
+    ok($t->wait_for(sub { row($x->{id})->{status} == 200 }),
+        'the order expired: the sweep stores it CLOSED');
+    ok(defined attempts($x->{id})->[0]{closed_at},
+        '... and its open attempt closed');
+    is(scalar(() = lines($wlog)), $wn,
+        '... without a gateway call (time_expire ends it there)');
+}
+
 $t->stop;
 FeatFake::stop($_) for $ali_pid, $wx_pid;
 done_testing;

@@ -726,16 +726,16 @@ pay_attempt(struct feat_req *r, const struct feat_pay_order *o,
         st = feat_pay_attempt_close(r->arena, o, stored);
 
         if (st == FEAT_PAY_AT_PAID) {
-            *rc = feat_fail(r, FEAT_E_WRONG_STATE, "order %lld was paid by its"
-                      " attempt %s", (long long) o->id,
-                      stored->out_trade_no);
+            *rc = feat_fail(r, FEAT_E_WRONG_STATE, "order %lld was paid by"
+                            " its attempt %s", (long long) o->id,
+                            stored->out_trade_no);
             return FEAT_ERROR;
         }
 
         if (st != FEAT_PAY_AT_CLOSED) {
-            *rc = feat_fail(r, FEAT_E_PAY_GATEWAY, "the attempt %s of order %lld"
-                      " not closed: no new attempt", stored->out_trade_no,
-                      (long long) o->id);
+            *rc = feat_fail(r, FEAT_E_PAY_GATEWAY, "the attempt %s of order"
+                            " %lld not closed: no new attempt",
+                            stored->out_trade_no, (long long) o->id);
             return FEAT_ERROR;
         }
 

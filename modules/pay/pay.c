@@ -546,10 +546,10 @@ static enum feat_error
 pay_order_double(sqlite3 *db, sqlite3_int64 id, int provider,
     const char *txn, sqlite3_int64 amount, const char *raw, time_t now)
 {
-    const char      *app, *first;
-    sqlite3_int64    user;
+    const char         *app, *first;
+    sqlite3_int64       user;
+    enum feat_error     e;
     struct feat_arena  *a;
-    enum feat_error  e;
 
     a = feat_arena_create();
     e = FEAT_E_INTERNAL;
