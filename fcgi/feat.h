@@ -278,6 +278,8 @@ const char *feat_error_text(struct feat_req *r, enum feat_error e);
                                     fills r->manager_id */
 #define FEAT_ANY_DIALECT 0x1000  /* served whichever dialects are on (an
                                     operator's route: /healthz) */
+#define FEAT_NO_APP      0x2000  /* served for an unknown app too (the
+                                    OpenAPI document: nothing of an app) */
 /* The common case: a session token that belongs to a user. */
 #define FEAT_USER_SESSION  (FEAT_SESSION | FEAT_USER)
 
@@ -699,6 +701,8 @@ struct feat_schema {
     const struct feat_field  *request;  /* NULL: reads no fields */
     const struct feat_field  *answer;   /* NULL: none (EMPTY, RAW) */
     unsigned                  shape;    /* FEAT_ANSWER_* */
+    int                       status;   /* the success's HTTP status
+                                           (0: 200) */
 };
 
 /*

@@ -288,6 +288,24 @@ const struct feat_route *feat_router_match(struct feat_arena *a,
     int *nparams, unsigned *allowed);
 /* The merged table, one route per line ("featcgi -R"). */
 void feat_router_print(FILE *f);
+/* The i-th route of the merged table (from 0, in merge order) with the
+ * one method it stands for and its module's name, or NULL past the last;
+ * method and module may be NULL. */
+const struct feat_route *feat_router_entry(size_t i, unsigned *method,
+    const char **module);
+
+
+/* ---- protocol/openapi.c -------------------------------------------------- */
+
+/*
+ * The OpenAPI 3.1 document of the merged route table (feat_router_build
+ * first), built the first time and kept for the process: *text (NUL-
+ * terminated, *len bytes; len and etag may be NULL) and *etag, the quoted
+ * hash of those bytes.  Static storage until feat_openapi_free().
+ * FEAT_OK, or FEAT_ERROR (logged) when it did not print.
+ */
+int feat_openapi_text(const char **text, size_t *len, const char **etag);
+void feat_openapi_free(void);
 /* FEAT_GET... for "GET"...; 0 for other methods. */
 unsigned feat_method_parse(const char *s);
 /* "GET", "POST"...; a mask gives "GET, POST" into buf. */
@@ -295,6 +313,13 @@ const char *feat_method_names(unsigned mask, char *buf, size_t n);
 
 
 /* ---- protocol/input.c ---------------------------------------------------- */
+
+/* Paging (feat_in_page): the size when none is asked, the largest size
+ * (a larger one is cut), the largest page (15 digits: cJSON prints it
+ * back exactly). */
+#define FEAT_PAGE_SIZE      20
+#define FEAT_PAGE_SIZE_MAX  100
+#define FEAT_PAGE_MAX       999999999999999LL
 
 /*
  * Checks a route's declared schema (feat_router_build calls it): known

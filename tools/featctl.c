@@ -49,6 +49,7 @@ static const struct feat_ctl_command *const  feat_ctl_groups[] = {
     feat_ctl_check_commands,
     feat_ctl_status_commands,
     feat_ctl_audit_commands,
+    feat_ctl_openapi_commands,
     NULL
 };
 

@@ -74,6 +74,7 @@ extern const struct feat_ctl_command  feat_ctl_product_commands[];
 extern const struct feat_ctl_command  feat_ctl_check_commands[];
 extern const struct feat_ctl_command  feat_ctl_status_commands[];
 extern const struct feat_ctl_command  feat_ctl_audit_commands[];
+extern const struct feat_ctl_command  feat_ctl_openapi_commands[];
 
 
 /* ---- the v2 administrators' groups (ctl_manager.c) ----------------------- */

@@ -30,6 +30,7 @@ extern const struct feat_module  feat_service_module;
 extern const struct feat_module  feat_pay_module;
 extern const struct feat_module  feat_health_module;
 extern const struct feat_module  feat_admin_module;
+extern const struct feat_module  feat_openapi_module;
 
 const struct feat_module *const  feat_modules[] = {
     &feat_accounts_module,
@@ -54,5 +55,6 @@ const struct feat_module *const  feat_modules[] = {
     &feat_pay_module,
     &feat_health_module,
     &feat_admin_module,
+    &feat_openapi_module,
     NULL
 };

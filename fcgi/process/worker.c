@@ -174,6 +174,23 @@ feat_worker_allowed(struct feat_req *r)
 }
 
 
+/* 1 when r's route serves without an app (FEAT_NO_APP): r->app is then
+ * the unknown one feat_app_resolve left, which nothing reads. */
+static int
+feat_worker_no_app(struct feat_req *r)
+{
+    int                       n;
+    unsigned                  allowed;
+    struct feat_kv            params[FEAT_MAX_PATH_PARAMS];
+    const struct feat_route  *rt;
+
+    rt = feat_router_match(r->arena, r->path, r->method, params, &n,
+                           &allowed);
+
+    return rt != NULL && (rt->flags & FEAT_NO_APP);
+}
+
+
 /* The route of r, or NULL with r answered (404 or 405). */
 static const struct feat_route *
 feat_worker_route(struct feat_req *r)
@@ -381,7 +398,7 @@ feat_dispatch(struct feat_req *r)
 #endif
 
     e = feat_app_resolve(r);
-    if (e != FEAT_E_NONE) {
+    if (e != FEAT_E_NONE && !feat_worker_no_app(r)) {
         feat_fail(r, e, "app not known");
         goto done;
     }

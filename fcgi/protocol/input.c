@@ -19,9 +19,6 @@
 
 #include "runtime.h"
 
-#define FEAT_PAGE_SIZE      20
-#define FEAT_PAGE_SIZE_MAX  100
-#define FEAT_PAGE_MAX       999999999999999LL  /* 15 digits */
 #define FEAT_SAFE_INT       9007199254740992.0  /* 2^53 */
 
 /* Where a field was found: a JSON item, or a string (form or query). */
@@ -776,6 +773,11 @@ feat_schema_check(const struct feat_schema *s, const char **field,
 
     if (s->shape == 0 || (s->shape & ~(unsigned) FEAT_ANSWER_ALL)) {
         *why = "has no shape or an unknown one";
+        return FEAT_ERROR;
+    }
+
+    if (s->status != 0 && (s->status < 200 || s->status > 299)) {
+        *why = "has a success status outside 2xx";
         return FEAT_ERROR;
     }
 

@@ -513,6 +513,7 @@ feat_router_print(FILE *f)
         { FEAT_USER, "user" },       { FEAT_RAW_BODY, "raw" },
         { FEAT_SCOPE_NONE, "noscope" },
         { FEAT_MANAGER, "manager" }, { FEAT_ANY_DIALECT, "any" },
+        { FEAT_NO_APP, "noapp" },
     };
     struct feat_route_entry  *sorted;
     char                      fl[80], names[16];
@@ -545,6 +546,24 @@ feat_router_print(FILE *f)
     }
 
     free(sorted);
+}
+
+
+const struct feat_route *
+feat_router_entry(size_t i, unsigned *method, const char **module)
+{
+    if (i >= feat_nroutes) {
+        return NULL;
+    }
+
+    if (method != NULL) {
+        *method = feat_routes[i].method;
+    }
+    if (module != NULL) {
+        *module = feat_routes[i].module;
+    }
+
+    return feat_routes[i].route;
 }
 
 

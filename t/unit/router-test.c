@@ -190,6 +190,8 @@ test_schemas(void)
         { .request = neg, .shape = FEAT_ANSWER_EMPTY },
         { .answer = no_el, .shape = FEAT_ANSWER_OBJECT },
         { .answer = deep_bad, .shape = FEAT_ANSWER_OBJECT },
+        { .summary = "a 404 success", .shape = FEAT_ANSWER_EMPTY,
+          .status = 404 },
     };
     struct feat_route  one[2];
     size_t             i;
