@@ -698,6 +698,21 @@ enum feat_error feat_accounts_authenticate(struct feat_req *r,
     unsigned flags);
 
 /*
+ * Request fields several dialects read, as rows of their routes' schemas
+ * (feat.h, struct feat_field): the handlers read them through these rows
+ * and the OpenAPI document shows them, so each limit is written once.
+ */
+#define FEAT_ACCOUNTS_IN_AREA                                                 \
+    { "area", FEAT_FT_STR, 0, 0, FEAT_AREA_MAX, NULL,                         \
+      "a phone number's country calling code (absent: 86)", NULL }
+#define FEAT_ACCOUNTS_IN_ACCOUNT                                              \
+    { "account", FEAT_FT_STR, FEAT_REQUIRED, 0, FEAT_ACCOUNT_MAX, NULL,       \
+      "a phone number or an email address", NULL }
+#define FEAT_ACCOUNTS_IN_REFRESH                                              \
+    { "refresh_token", FEAT_FT_STR, FEAT_REQUIRED, 0, FEAT_TOKEN_MAX, NULL,   \
+      "the session's refresh token", NULL }
+
+/*
  * Input the dialects' handlers share (v2.c).  Each answers FEAT_OK with its
  * out parameter set, or FEAT_ERROR once the failure has been answered (the
  * handler then returns FEAT_OK).

@@ -2,9 +2,9 @@
  * v2.c: the v2 dialect's account endpoints (seeds/004) and the module.
  *
  * POST /api/auth/send_code, check_code, register, access_token,
- * refresh_token and destroy_token.  Each handler reads its fields with
- * feat_in_*, calls the domain (accounts.h) and renders the outcome with
- * feat_reply or feat_fail; the rules live in the domain, so the v1 and
+ * refresh_token and destroy_token.  Each handler reads its fields through
+ * its route's declared rows (feat_in_field), calls the domain
+ * (accounts.h) and renders the outcome with feat_reply or feat_fail; the rules live in the domain, so the v1 and
  * feat dialects get the same behaviour.  The file also holds the module's
  * route table, its authenticate hook (auth.c) and its periodic sweep.
  */
@@ -15,6 +15,80 @@
 
 #include "feat.h"
 #include "accounts/accounts.h"
+
+
+/*
+ * The declared fields (feat.h, struct feat_field): what each route reads
+ * and answers, for its handler and for the OpenAPI document.  The password
+ * rows give its length in code points; feat_password_ok says the same.
+ */
+#define V2_PURPOSE                                                            \
+    { "purpose", FEAT_FT_STR, 0, 0, 16, NULL,                                 \
+      "register, login or delete (absent: register for an account not yet "  \
+      "registered, else login)", NULL }
+#define V2_CODE(flags)                                                        \
+    { "code", FEAT_FT_STR, flags, 0, FEAT_CODE_MAX, NULL,                     \
+      "the verification code sent to the account", NULL }
+#define V2_PASSWORD(flags)                                                    \
+    { "password", FEAT_FT_STR, flags, FEAT_PASSWORD_MIN, FEAT_PASSWORD_MAX,   \
+      NULL, "the password", NULL }
+
+enum { IN_AREA, IN_ACCOUNT };
+
+static const struct feat_field  account_in[] = {
+    [IN_AREA] = FEAT_ACCOUNTS_IN_AREA,
+    [IN_ACCOUNT] = FEAT_ACCOUNTS_IN_ACCOUNT,
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  send_code_in[] = {
+    FEAT_ACCOUNTS_IN_AREA, FEAT_ACCOUNTS_IN_ACCOUNT, V2_PURPOSE,
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  check_code_in[] = {
+    FEAT_ACCOUNTS_IN_AREA, FEAT_ACCOUNTS_IN_ACCOUNT, V2_CODE(FEAT_REQUIRED),
+    V2_PURPOSE,
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  register_in[] = {
+    FEAT_ACCOUNTS_IN_AREA, FEAT_ACCOUNTS_IN_ACCOUNT, V2_CODE(FEAT_REQUIRED),
+    V2_PASSWORD(FEAT_REQUIRED),
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  login_in[] = {
+    FEAT_ACCOUNTS_IN_AREA, FEAT_ACCOUNTS_IN_ACCOUNT, V2_PASSWORD(0),
+    { "code", FEAT_FT_STR, 0, 0, FEAT_CODE_MAX, NULL,
+      "a login code instead of the password (ours: not in the seed)", NULL },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  refresh_in[] = {
+    FEAT_ACCOUNTS_IN_REFRESH,
+    FEAT_NULL_FIELD
+};
+
+/* the rows the shared readers below go by */
+static const struct feat_field  purpose_in = V2_PURPOSE;
+static const struct feat_field  code_in = V2_CODE(FEAT_REQUIRED);
+static const struct feat_field  login_code_in = V2_CODE(0);
+static const struct feat_field  password_in[] = {
+    V2_PASSWORD(0), V2_PASSWORD(FEAT_REQUIRED)
+};
+
+static const struct feat_field  tokens_out[] = {
+    { "access_token", FEAT_FT_STR, FEAT_REQUIRED, 0, 0, NULL,
+      "the session's access token (Authorization: Token <t>)", NULL },
+    { "refresh_token", FEAT_FT_STR, FEAT_REQUIRED, 0, 0, NULL,
+      "its refresh token (POST /api/auth/refresh_token)", NULL },
+    { "expires_at", FEAT_FT_TIME, FEAT_REQUIRED, 0, 0, NULL,
+      "when the access token expires", NULL },
+    { "expires_in", FEAT_FT_INT, FEAT_REQUIRED, 0, 0, NULL,
+      "its lifetime in seconds", NULL },
+    FEAT_NULL_FIELD
+};
 
 
 /* Fails with the account error naming the field the client filled in. */
@@ -34,10 +108,10 @@ feat_accounts_in_account(struct feat_req *r, struct feat_account *acct)
     const char  *area, *account;
 
     area = NULL;
+    account = NULL;
 
-    if (feat_in_str(r, "area", &area, FEAT_AREA_MAX, 0) == FEAT_ERROR
-        || feat_in_str(r, "account", &account, FEAT_ACCOUNT_MAX,
-                       FEAT_REQUIRED) != FEAT_OK)
+    if (feat_in_field(r, &account_in[IN_AREA], &area) == FEAT_ERROR
+        || feat_in_field(r, &account_in[IN_ACCOUNT], &account) != FEAT_OK)
     {
         feat_fail_field(r);
         return FEAT_ERROR;
@@ -64,9 +138,7 @@ in_account_code(struct feat_req *r, struct feat_account *acct,
         return FEAT_ERROR;
     }
 
-    if (feat_in_str(r, "code", code, FEAT_CODE_MAX, FEAT_REQUIRED)
-        != FEAT_OK)
-    {
+    if (feat_in_field(r, &code_in, code) != FEAT_OK) {
         feat_fail_field(r);
         return FEAT_ERROR;
     }
@@ -86,7 +158,7 @@ in_purpose(struct feat_req *r, const struct feat_account *acct,
     int              rc;
     enum feat_error  e;
 
-    rc = feat_in_str(r, "purpose", purpose, 16, 0);
+    rc = feat_in_field(r, &purpose_in, purpose);
     if (rc == FEAT_ERROR) {
         feat_fail_field(r);
         return FEAT_ERROR;
@@ -110,14 +182,14 @@ in_purpose(struct feat_req *r, const struct feat_account *acct,
 }
 
 
-/* A password within limits: FEAT_OK, FEAT_DECLINED when absent and
- * optional, FEAT_ERROR once the failure has been answered. */
+/* A password within limits, required or not: FEAT_OK, FEAT_DECLINED when
+ * absent and optional, FEAT_ERROR once the failure has been answered. */
 static int
-in_password(struct feat_req *r, const char **password, unsigned flags)
+in_password(struct feat_req *r, const char **password, int required)
 {
     int  rc;
 
-    rc = feat_in_str(r, "password", password, FEAT_PASSWORD_MAX, flags);
+    rc = feat_in_field(r, &password_in[required != 0], password);
     if (rc == FEAT_ERROR) {
         feat_fail_field(r);
         return FEAT_ERROR;
@@ -211,7 +283,7 @@ v2_register(struct feat_req *r)
         return FEAT_OK;
     }
 
-    if (in_password(r, &password, FEAT_REQUIRED) != FEAT_OK) {
+    if (in_password(r, &password, 1) != FEAT_OK) {
         return FEAT_OK;
     }
 
@@ -254,7 +326,7 @@ v2_login(struct feat_req *r)
 
     } else {
         /* Our extension: a login code instead of the password. */
-        rc = feat_in_str(r, "code", &code, FEAT_CODE_MAX, 0);
+        rc = feat_in_field(r, &login_code_in, &code);
         if (rc == FEAT_ERROR) {
             return feat_fail_field(r);
         }
@@ -284,9 +356,9 @@ feat_accounts_refresh(struct feat_req *r, struct feat_tokens *t)
     const char       *refresh;
     enum feat_error   e;
 
-    if (feat_in_str(r, "refresh_token", &refresh, FEAT_TOKEN_MAX,
-                    FEAT_REQUIRED) != FEAT_OK)
-    {
+    refresh = NULL;
+
+    if (feat_in_field(r, &refresh_in[0], &refresh) != FEAT_OK) {
         feat_fail_field(r);
         return FEAT_ERROR;
     }
@@ -337,15 +409,59 @@ accounts_sweep(sqlite3 *db, time_t now)
 }
 
 
+static const struct feat_schema  send_code_schema = {
+    .summary = "Send a verification code to a phone number or an email",
+    .request = send_code_in,
+    .shape = FEAT_ANSWER_EMPTY,
+};
+
+static const struct feat_schema  check_code_schema = {
+    .summary = "Check a verification code without using it up",
+    .request = check_code_in,
+    .shape = FEAT_ANSWER_EMPTY,
+};
+
+static const struct feat_schema  register_schema = {
+    .summary = "Register with a code and a password; opens a session",
+    .request = register_in,
+    .answer = tokens_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  login_schema = {
+    .summary = "Log in with the password (or a login code)",
+    .request = login_in,
+    .answer = tokens_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  refresh_schema = {
+    .summary = "A new token pair for the refresh token (used up)",
+    .request = refresh_in,
+    .answer = tokens_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  logout_schema = {
+    .summary = "End the caller's session",
+    .shape = FEAT_ANSWER_EMPTY,
+};
+
+
 /* 0 is FEAT_PUBLIC, spelled short to keep each route on one line. */
 static const struct feat_route  accounts_routes[] = {
-    { FEAT_POST, "/api/auth/send_code",     FEAT_V2, v2_send_code,  0 },
-    { FEAT_POST, "/api/auth/check_code",    FEAT_V2, v2_check_code, 0 },
-    { FEAT_POST, "/api/auth/register",      FEAT_V2, v2_register,   FEAT_HASH },
-    { FEAT_POST, "/api/auth/access_token",  FEAT_V2, v2_login,      FEAT_HASH },
-    { FEAT_POST, "/api/auth/refresh_token", FEAT_V2, v2_refresh,    0 },
+    { FEAT_POST, "/api/auth/send_code",     FEAT_V2, v2_send_code,  0,
+      &send_code_schema },
+    { FEAT_POST, "/api/auth/check_code",    FEAT_V2, v2_check_code, 0,
+      &check_code_schema },
+    { FEAT_POST, "/api/auth/register",      FEAT_V2, v2_register,   FEAT_HASH,
+      &register_schema },
+    { FEAT_POST, "/api/auth/access_token",  FEAT_V2, v2_login,      FEAT_HASH,
+      &login_schema },
+    { FEAT_POST, "/api/auth/refresh_token", FEAT_V2, v2_refresh,    0,
+      &refresh_schema },
     { FEAT_POST, "/api/auth/destroy_token", FEAT_V2, v2_logout,
-      FEAT_SESSION | FEAT_SCOPE_NONE },
+      FEAT_SESSION | FEAT_SCOPE_NONE, &logout_schema },
     FEAT_NULL_ROUTE
 };
 
