@@ -13,7 +13,9 @@
  * and their domain functions (no HTTP in them) open this file.
  *
  * The file ends with a module of its own that holds only the feat route
- * table and the permit sweep: the accounts module stays as it is.
+ * table and the permit sweep: the accounts module stays as it is.  The
+ * routes declare their fields (feat.h, struct feat_field), which the
+ * handlers read through and the OpenAPI document shows.
  */
 
 #include "config.h"
@@ -184,6 +186,89 @@ permit_sweep(sqlite3 *db, time_t now)
 
 /* ---- input --------------------------------------------------------------- */
 
+#define IN_PHONE                                                              \
+    { "phone", FEAT_FT_STR, FEAT_REQUIRED, 0, PHONE_MAX, "phone",             \
+      "the phone number (no email: feat accounts are phones)", NULL }
+#define IN_FORM_ID                                                            \
+    { "form_id", FEAT_FT_STR, FEAT_REQUIRED, 0, FORM_ID_MAX, NULL,            \
+      "what the code is for: register or login (vcode/ also delete)", NULL }
+#define IN_PASSWORD                                                           \
+    { "password", FEAT_FT_STR, FEAT_REQUIRED, FEAT_PASSWORD_MIN,              \
+      FEAT_PASSWORD_MAX, NULL, "the password", NULL }
+
+enum { IN_AREA, IN_NUMBER };
+
+static const struct feat_field  phone_in[] = {
+    [IN_AREA] = FEAT_ACCOUNTS_IN_AREA,
+    [IN_NUMBER] = IN_PHONE,
+    FEAT_NULL_FIELD
+};
+
+#define IN_VCODE                                                              \
+    { "vcode", FEAT_FT_STR, FEAT_REQUIRED, 0, FEAT_CODE_MAX, NULL,            \
+      "the code sent to the phone", NULL }
+/* absent or empty is the seed's invalid_permit_token, not a field error */
+#define IN_PERMIT                                                             \
+    { "permit_token", FEAT_FT_STR, 0, 0, PERMIT_MAX, NULL,                    \
+      "the permit of phone/verification/: absent or empty is "                \
+      "invalid_permit_token", NULL }
+#define IN_NICKNAME                                                           \
+    { "nickname", FEAT_FT_STR, FEAT_ALLOW_EMPTY, 0, FEAT_NICKNAME_MAX, NULL,  \
+      "a nickname", NULL }
+
+static const struct feat_field  form_id_in = IN_FORM_ID;
+static const struct feat_field  password_in = IN_PASSWORD;
+static const struct feat_field  vcode_in = IN_VCODE;
+static const struct feat_field  permit_in = IN_PERMIT;
+static const struct feat_field  nickname_in = IN_NICKNAME;
+
+static const struct feat_field  vcode_route_in[] = {
+    FEAT_ACCOUNTS_IN_AREA, IN_PHONE, IN_FORM_ID,
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  verification_in[] = {
+    FEAT_ACCOUNTS_IN_AREA, IN_PHONE, IN_VCODE, IN_FORM_ID,
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  register_in[] = {
+    FEAT_ACCOUNTS_IN_AREA, IN_PHONE, IN_PASSWORD, IN_PERMIT, IN_NICKNAME,
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  login_in[] = {
+    FEAT_ACCOUNTS_IN_AREA, IN_PHONE, IN_PASSWORD,
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  refresh_in[] = {
+    FEAT_ACCOUNTS_IN_REFRESH,
+    FEAT_NULL_FIELD
+};
+
+#define SESSION_OUT(always)                                                   \
+    { "key", FEAT_FT_STR, always, 0, 0, NULL,                                 \
+      "the access token (Authorization: Token <key>)", NULL },                \
+    { "uid", FEAT_FT_ID, always, 0, 0, NULL, "the user's id", NULL },         \
+    { "refresh_token", FEAT_FT_STR, always, 0, 0, NULL,                       \
+      "the refresh token (POST /api/auth/refresh/)", NULL },                  \
+    { "expires_in", FEAT_FT_INT, always, 0, 0, NULL,                          \
+      "the access token's lifetime in seconds", NULL }
+
+static const struct feat_field  session_out[] = {
+    SESSION_OUT(FEAT_REQUIRED),
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  verification_out[] = {
+    { "permit_token", FEAT_FT_STR, 0, 0, 0, NULL,
+      "form_id register: the permit for POST /api/auth/register/ "
+      "(30 minutes)", NULL },
+    SESSION_OUT(0),
+    FEAT_NULL_FIELD
+};
+
 /*
  * Reads "phone" (and the optional "area", default 86) as a phone account:
  * FEAT_OK, or FEAT_ERROR once the failure has been answered.
@@ -194,10 +279,10 @@ in_phone(struct feat_req *r, struct feat_account *acct)
     const char  *area, *phone;
 
     area = NULL;
+    phone = NULL;
 
-    if (feat_in_str(r, "area", &area, FEAT_AREA_MAX, 0) == FEAT_ERROR
-        || feat_in_str(r, "phone", &phone, PHONE_MAX, FEAT_REQUIRED)
-           != FEAT_OK)
+    if (feat_in_field(r, &phone_in[IN_AREA], &area) == FEAT_ERROR
+        || feat_in_field(r, &phone_in[IN_NUMBER], &phone) != FEAT_OK)
     {
         feat_fail_field(r);
         return FEAT_ERROR;
@@ -219,9 +304,7 @@ in_phone(struct feat_req *r, struct feat_account *acct)
 static int
 in_form_id(struct feat_req *r, const char **form_id)
 {
-    if (feat_in_str(r, "form_id", form_id, FORM_ID_MAX, FEAT_REQUIRED)
-        != FEAT_OK)
-    {
+    if (feat_in_field(r, &form_id_in, form_id) != FEAT_OK) {
         feat_fail_field(r);
         return FEAT_ERROR;
     }
@@ -239,9 +322,7 @@ in_form_id(struct feat_req *r, const char **form_id)
 static int
 in_password(struct feat_req *r, const char **password)
 {
-    if (feat_in_str(r, "password", password, FEAT_PASSWORD_MAX,
-                    FEAT_REQUIRED) != FEAT_OK)
-    {
+    if (feat_in_field(r, &password_in, password) != FEAT_OK) {
         feat_fail_field(r);
         return FEAT_ERROR;
     }
@@ -358,9 +439,9 @@ feat_phone_verification(struct feat_req *r)
         return FEAT_OK;
     }
 
-    if (feat_in_str(r, "vcode", &vcode, FEAT_CODE_MAX, FEAT_REQUIRED)
-        != FEAT_OK)
-    {
+    vcode = NULL;
+
+    if (feat_in_field(r, &vcode_in, &vcode) != FEAT_OK) {
         return feat_fail_field(r);
     }
 
@@ -417,7 +498,7 @@ feat_register(struct feat_req *r)
         return FEAT_OK;
     }
 
-    rc = feat_in_str(r, "permit_token", &permit, PERMIT_MAX, 0);
+    rc = feat_in_field(r, &permit_in, &permit);
     if (rc == FEAT_ERROR) {
         return feat_fail_field(r);
     }
@@ -428,9 +509,7 @@ feat_register(struct feat_req *r)
     }
 
     nickname = NULL;
-    if (feat_in_str(r, "nickname", &nickname, FEAT_NICKNAME_MAX,
-                    FEAT_ALLOW_EMPTY) == FEAT_ERROR)
-    {
+    if (feat_in_field(r, &nickname_in, &nickname) == FEAT_ERROR) {
         return feat_fail_field(r);
     }
 
@@ -496,14 +575,54 @@ feat_refresh(struct feat_req *r)
 }
 
 
+static const struct feat_schema  vcode_schema = {
+    .summary = "Send a code to a phone (sign-up step 1, or a login code)",
+    .request = vcode_route_in,
+    .shape = FEAT_ANSWER_EMPTY,
+};
+
+static const struct feat_schema  verification_schema = {
+    .summary = "Check the code: a registration permit, or a session",
+    .request = verification_in,
+    .answer = verification_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  register_schema = {
+    .summary = "Spend the permit: the account and its first session",
+    .request = register_in,
+    .answer = session_out,
+    .shape = FEAT_ANSWER_OBJECT,
+    .status = 201,
+};
+
+static const struct feat_schema  login_schema = {
+    .summary = "Log in with the password (deprecated: use /o/token/)",
+    .request = login_in,
+    .answer = session_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  refresh_schema = {
+    .summary = "A new session for the refresh token (used up)",
+    .request = refresh_in,
+    .answer = session_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+
 /* 0 is FEAT_PUBLIC, spelled short to keep each route on one line. */
 static const struct feat_route  accounts_feat_routes[] = {
-    { FEAT_POST, "/api/auth/phone/vcode/", FEAT_FEAT, feat_phone_vcode, 0 },
+    { FEAT_POST, "/api/auth/phone/vcode/", FEAT_FEAT, feat_phone_vcode, 0,
+      &vcode_schema },
     { FEAT_POST, "/api/auth/phone/verification/", FEAT_FEAT,
-      feat_phone_verification, 0 },
-    { FEAT_POST, "/api/auth/register/", FEAT_FEAT, feat_register, FEAT_HASH },
-    { FEAT_POST, "/api/auth/login/", FEAT_FEAT, feat_login, FEAT_HASH },
-    { FEAT_POST, "/api/auth/refresh/", FEAT_FEAT, feat_refresh, 0 },
+      feat_phone_verification, 0, &verification_schema },
+    { FEAT_POST, "/api/auth/register/", FEAT_FEAT, feat_register, FEAT_HASH,
+      &register_schema },
+    { FEAT_POST, "/api/auth/login/", FEAT_FEAT, feat_login, FEAT_HASH,
+      &login_schema },
+    { FEAT_POST, "/api/auth/refresh/", FEAT_FEAT, feat_refresh, 0,
+      &refresh_schema },
     FEAT_NULL_ROUTE
 };
 

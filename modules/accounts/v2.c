@@ -28,7 +28,8 @@
       "registered, else login)", NULL }
 #define V2_CODE(flags)                                                        \
     { "code", FEAT_FT_STR, flags, 0, FEAT_CODE_MAX, NULL,                     \
-      "the verification code sent to the account", NULL }
+      "the verification code sent to the account (login: instead of the "    \
+      "password)", NULL }
 #define V2_PASSWORD(flags)                                                    \
     { "password", FEAT_FT_STR, flags, FEAT_PASSWORD_MIN, FEAT_PASSWORD_MAX,   \
       NULL, "the password", NULL }
@@ -60,8 +61,7 @@ static const struct feat_field  register_in[] = {
 
 static const struct feat_field  login_in[] = {
     FEAT_ACCOUNTS_IN_AREA, FEAT_ACCOUNTS_IN_ACCOUNT, V2_PASSWORD(0),
-    { "code", FEAT_FT_STR, 0, 0, FEAT_CODE_MAX, NULL,
-      "a login code instead of the password (ours: not in the seed)", NULL },
+    V2_CODE(0),
     FEAT_NULL_FIELD
 };
 
