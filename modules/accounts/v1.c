@@ -44,24 +44,141 @@ FEAT_ACCOUNTS_V1_CONF(FEAT_CONF_DECLARE)
 FEAT_ACCOUNTS_V1_CONF(FEAT_CONF_DEFINE)
 
 
+/* ---- declared fields ----------------------------------------------------- */
+
+/*
+ * What each route reads and answers (feat.h, struct feat_field), for its
+ * handler and for the OpenAPI document.  A password's length is in code
+ * points, as feat_password_ok counts it.  A JWT field absent or empty is
+ * the seed's 10021 "missing token", not a field error: its row is
+ * optional.
+ */
+#define V1_PASSWORD(name, flags, doc)                                         \
+    { name, FEAT_FT_STR, flags, FEAT_PASSWORD_MIN, FEAT_PASSWORD_MAX, NULL,   \
+      doc, NULL }
+#define V1_JWT(name, doc)                                                     \
+    { name, FEAT_FT_STR, 0, 0, 0, NULL,                                       \
+      doc " (absent or empty: 10021)", NULL }
+
+enum { IN_OPEN_ID, IN_OPEN_TYPE };
+enum { IN_AREA, IN_ACCOUNT, IN_PASSWORD, IN_VERIFY_CODE };
+
+static const struct feat_field  get_token_in[] = {
+    [IN_AREA] = FEAT_ACCOUNTS_IN_AREA,
+    [IN_ACCOUNT] = FEAT_ACCOUNTS_IN_ACCOUNT,
+    [IN_PASSWORD] =
+    V1_PASSWORD("password", 0, "the password (or verify_code)"),
+    [IN_VERIFY_CODE] =
+    { "verify_code", FEAT_FT_STR, 0, 0, FEAT_CODE_MAX, NULL,
+      "a code of get_verify_code instead of the password: an unknown "
+      "account is registered", NULL },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  account_only_in[] = {
+    FEAT_ACCOUNTS_IN_AREA, FEAT_ACCOUNTS_IN_ACCOUNT,
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  token_in[] = {
+    V1_JWT("token", "the access JWT to check"),
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  refresh_in[] = {
+    V1_JWT("refresh_token", "the refresh JWT"),
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  reset_password_in[] = {
+    V1_PASSWORD("user_password", FEAT_REQUIRED, "the new password"),
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  open_in[] = {
+    [IN_OPEN_ID] =
+    { "open_id", FEAT_FT_STR, FEAT_REQUIRED, 0, FEAT_OPEN_ID_MAX, NULL,
+      "the id the third party gave the user", NULL },
+    [IN_OPEN_TYPE] =
+    { "open_type", FEAT_FT_INT, FEAT_REQUIRED,
+      FEAT_OPEN_TYPE_MIN, FEAT_OPEN_TYPE_MAX, NULL,
+      "1 QQ, 2 WeChat, 3 Weibo, 4 Taobao", NULL },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  sds_in[] = {
+    { "token", FEAT_FT_STR, FEAT_QUERY, 0, 0, NULL,
+      "a v1 access JWT or a v2/feat session token", NULL },
+    FEAT_NULL_FIELD
+};
+
+#define V1_TOKENS_OUT                                                         \
+    { "token_expire_in", FEAT_FT_INT, FEAT_REQUIRED, 0, 0, NULL,              \
+      "the access JWT's lifetime in seconds", NULL },                         \
+    { "token", FEAT_FT_STR, FEAT_REQUIRED, 0, 0, NULL,                        \
+      "the access JWT (Authorization: <jwt>)", NULL },                        \
+    { "refresh_token_expire_in", FEAT_FT_INT, FEAT_REQUIRED, 0, 0, NULL,      \
+      "the refresh JWT's lifetime in seconds", NULL },                        \
+    { "refresh_token", FEAT_FT_STR, FEAT_REQUIRED, 0, 0, NULL,                \
+      "the refresh JWT (PUT /api/reset_token)", NULL }
+
+static const struct feat_field  get_token_out[] = {
+    V1_TOKENS_OUT,
+    { "permission", FEAT_FT_INT, FEAT_REQUIRED, 0, FEAT_ROLE_MAX, NULL,
+      "the user's role", NULL },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  tokens_out[] = {
+    V1_TOKENS_OUT,
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  verify_code_out[] = {
+    { "verify_code", FEAT_FT_STR, FEAT_REQUIRED, 0, 0, NULL,
+      "the code with expose_codes on (development), else \"\"", NULL },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  reset_password_out[] = {
+    { "message", FEAT_FT_STR, FEAT_REQUIRED, 0, 0, NULL,
+      "\"reset_password success\"", NULL },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  open_binding_out[] = {
+    { "open_id", FEAT_FT_STR, FEAT_REQUIRED, 0, 0, NULL, "as sent", NULL },
+    { "open_type", FEAT_FT_INT, FEAT_REQUIRED, 0, 0, NULL, "as sent", NULL },
+    { "app_id", FEAT_FT_STR, FEAT_REQUIRED, 0, 0, NULL, "the app", NULL },
+    { "user_id", FEAT_FT_ID, FEAT_REQUIRED, 0, 0, NULL, "the caller", NULL },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  open_out[] = {
+    { "data", FEAT_FT_OBJ, FEAT_REQUIRED, 0, 0, NULL, "the binding",
+      open_binding_out },
+    FEAT_NULL_FIELD
+};
+
+
 /* ---- input --------------------------------------------------------------- */
 
-/* A password field within limits: FEAT_OK, FEAT_DECLINED when absent and
- * optional, FEAT_ERROR once the failure has been answered. */
+/* A password field within limits (its row f): FEAT_OK, FEAT_DECLINED when
+ * absent and optional, FEAT_ERROR once the failure has been answered. */
 static int
-in_password(struct feat_req *r, const char *name, const char **password,
-    unsigned flags)
+in_password(struct feat_req *r, const struct feat_field *f,
+    const char **password)
 {
     int  rc;
 
-    rc = feat_in_str(r, name, password, FEAT_PASSWORD_MAX, flags);
+    rc = feat_in_field(r, f, password);
     if (rc == FEAT_ERROR) {
         feat_fail_field(r);
         return FEAT_ERROR;
     }
 
     if (rc == FEAT_OK && !feat_password_ok(*password)) {
-        feat_fail_bad(r, name, "too short");
+        feat_fail_bad(r, f->name, "too short");
         return FEAT_ERROR;
     }
 
@@ -70,22 +187,22 @@ in_password(struct feat_req *r, const char *name, const char **password,
 
 
 /*
- * A JWT field: FEAT_OK with *tok, or FEAT_ERROR once answered (absent:
- * the seed's 10021 "missing token"; not a string: a field error).
+ * A JWT field (its row f): FEAT_OK with *tok, or FEAT_ERROR once answered
+ * (absent: the seed's 10021 "missing token"; not a string: a field error).
  */
 static int
-in_jwt(struct feat_req *r, const char *name, const char **tok)
+in_jwt(struct feat_req *r, const struct feat_field *f, const char **tok)
 {
     int  rc;
 
-    rc = feat_in_str(r, name, tok, 0, 0);
+    rc = feat_in_field(r, f, tok);
     if (rc == FEAT_ERROR) {
         feat_fail_field(r);
         return FEAT_ERROR;
     }
 
     if (rc == FEAT_DECLINED || (*tok)[0] == '\0') {
-        feat_fail(r, FEAT_E_NO_TOKEN, "no %s", name);
+        feat_fail(r, FEAT_E_NO_TOKEN, "no %s", f->name);
         return FEAT_ERROR;
     }
 
@@ -100,10 +217,8 @@ in_open(struct feat_req *r, const char **open_id, int *open_type)
 {
     long long  t;
 
-    if (feat_in_str(r, "open_id", open_id, FEAT_OPEN_ID_MAX, FEAT_REQUIRED)
-            != FEAT_OK
-        || feat_in_int(r, "open_type", &t, FEAT_OPEN_TYPE_MIN,
-                       FEAT_OPEN_TYPE_MAX, FEAT_REQUIRED) != FEAT_OK)
+    if (feat_in_field(r, &open_in[IN_OPEN_ID], open_id) != FEAT_OK
+        || feat_in_field(r, &open_in[IN_OPEN_TYPE], &t) != FEAT_OK)
     {
         feat_fail_field(r);
         return FEAT_ERROR;
@@ -268,7 +383,7 @@ v1_get_token(struct feat_req *r)
         return FEAT_OK;
     }
 
-    rc = in_password(r, "password", &password, 0);
+    rc = in_password(r, &get_token_in[IN_PASSWORD], &password);
     if (rc == FEAT_ERROR) {
         return FEAT_OK;
     }
@@ -278,7 +393,7 @@ v1_get_token(struct feat_req *r)
         e = v1_password_login(r, &acct, password, &u);
 
     } else {
-        rc = feat_in_str(r, "verify_code", &code, FEAT_CODE_MAX, 0);
+        rc = feat_in_field(r, &get_token_in[IN_VERIFY_CODE], &code);
         if (rc == FEAT_ERROR) {
             return feat_fail_field(r);
         }
@@ -309,7 +424,7 @@ v1_token_check(struct feat_req *r)
     enum feat_error    e;
     struct feat_user   u;
 
-    if (in_jwt(r, "token", &tok) != FEAT_OK) {
+    if (in_jwt(r, &token_in[0], &tok) != FEAT_OK) {
         return FEAT_OK;
     }
 
@@ -330,7 +445,7 @@ v1_reset_token(struct feat_req *r)
     enum feat_error    e;
     struct feat_user   u;
 
-    if (in_jwt(r, "refresh_token", &tok) != FEAT_OK) {
+    if (in_jwt(r, &refresh_in[0], &tok) != FEAT_OK) {
         return FEAT_OK;
     }
 
@@ -432,9 +547,7 @@ v1_reset_password(struct feat_req *r)
     enum feat_error   e;
     struct feat_user  u;
 
-    if (in_password(r, "user_password", &password, FEAT_REQUIRED)
-        != FEAT_OK)
-    {
+    if (in_password(r, &reset_password_in[0], &password) != FEAT_OK) {
         return FEAT_OK;
     }
 
@@ -655,7 +768,8 @@ v1_sds_check_token(struct feat_req *r)
         return sds_fail(r, FEAT_E_INTERNAL, NULL, "rate check failed");
     }
 
-    rc = feat_in_str(r, "token", &tok, 0, FEAT_QUERY);
+    tok = NULL;
+    rc = feat_in_field(r, &sds_in[0], &tok);
     if (rc != FEAT_OK || tok[0] == '\0') {
         return sds_fail(r, FEAT_E_NO_TOKEN, "1001", "no token");
     }
@@ -700,18 +814,77 @@ accounts_v1_init_master(void)
 }
 
 
+static const struct feat_schema  get_token_schema = {
+    .summary = "Log in with the password or a code: a JWT pair",
+    .request = get_token_in, .answer = get_token_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  token_check_schema = {
+    .summary = "Whether an access JWT is valid",
+    .request = token_in, .shape = FEAT_ANSWER_EMPTY,
+};
+
+static const struct feat_schema  check_register_schema = {
+    .summary = "Whether an account is free to register (10022 if not)",
+    .request = account_only_in, .shape = FEAT_ANSWER_EMPTY,
+};
+
+static const struct feat_schema  user_open_schema = {
+    .summary = "Bind a third party's open id to the caller",
+    .request = open_in, .answer = open_out, .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  by_open_schema = {
+    .summary = "Log in by a bound open id (the app's open_login setting)",
+    .request = open_in, .answer = tokens_out, .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  reset_token_schema = {
+    .summary = "A new JWT pair for the refresh JWT",
+    .request = refresh_in, .answer = tokens_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  verify_code_schema = {
+    .summary = "Send a code to a phone number or an email",
+    .request = account_only_in, .answer = verify_code_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  reset_password_schema = {
+    .summary = "Set the caller's password; ends its sessions and JWTs",
+    .request = reset_password_in, .answer = reset_password_out,
+    .shape = FEAT_ANSWER_VALUE,
+};
+
+static const struct feat_schema  sds_schema = {
+    .summary = "The user behind a token, for the SDS service (its own "
+               "form: {code, msg, description, data})",
+    .request = sds_in, .shape = FEAT_ANSWER_RAW,
+};
+
+
 /* 0 is FEAT_PUBLIC, spelled short to keep each route on one line. */
 static const struct feat_route  accounts_v1_routes[] = {
-    { FEAT_GET,  "/api/get_token",           FEAT_V1, v1_get_token, FEAT_HASH },
-    { FEAT_POST, "/api/token/check",         FEAT_V1, v1_token_check,       0 },
-    { FEAT_POST, "/check/register",          FEAT_V1, v1_check_register,    0 },
-    { FEAT_POST, "/api/user/open",           FEAT_V1, v1_user_open,  FEAT_JWT },
-    { FEAT_GET,  "/api/get_token_by_open",   FEAT_V1, v1_get_token_by_open, 0 },
-    { FEAT_PUT,  "/api/reset_token",         FEAT_V1, v1_reset_token,       0 },
-    { FEAT_GET,  "/api/get_verify_code",     FEAT_V1, v1_get_verify_code,   0 },
+    { FEAT_GET,  "/api/get_token",           FEAT_V1, v1_get_token, FEAT_HASH,
+      &get_token_schema },
+    { FEAT_POST, "/api/token/check",         FEAT_V1, v1_token_check,       0,
+      &token_check_schema },
+    { FEAT_POST, "/check/register",          FEAT_V1, v1_check_register,    0,
+      &check_register_schema },
+    { FEAT_POST, "/api/user/open",           FEAT_V1, v1_user_open,  FEAT_JWT,
+      &user_open_schema },
+    { FEAT_GET,  "/api/get_token_by_open",   FEAT_V1, v1_get_token_by_open, 0,
+      &by_open_schema },
+    { FEAT_PUT,  "/api/reset_token",         FEAT_V1, v1_reset_token,       0,
+      &reset_token_schema },
+    { FEAT_GET,  "/api/get_verify_code",     FEAT_V1, v1_get_verify_code,   0,
+      &verify_code_schema },
     { FEAT_PUT, "/api/user/reset_password", FEAT_V1,
-      v1_reset_password, FEAT_JWT | FEAT_HASH },
-    { FEAT_GET,  "/sds_check_token",         FEAT_V1, v1_sds_check_token,   0 },
+      v1_reset_password, FEAT_JWT | FEAT_HASH, &reset_password_schema },
+    { FEAT_GET,  "/sds_check_token",         FEAT_V1, v1_sds_check_token,   0,
+      &sds_schema },
     FEAT_NULL_ROUTE
 };
 
