@@ -11,7 +11,9 @@
  * statuses (seeds/002; fcgi/protocol/dialect.c renders them), which is
  * why these routes call the runtime's body parser themselves
  * (FEAT_RAW_BODY): a malformed body is an invalid_request too, not the
- * dialect's field error.
+ * dialect's field error.  The parameters are declared rows (feat.h,
+ * struct feat_field) that param() reads through and the OpenAPI document
+ * shows.
  */
 
 #include "config.h"
@@ -25,6 +27,91 @@
 #define GRANT_TYPE_MAX   64
 #define BASIC_MAX        512     /* bytes of an Authorization: Basic value */
 #define PASSWORD_MAX     (FEAT_PASSWORD_MAX * 4)
+
+
+/* ---- declared parameters ------------------------------------------------- */
+
+/*
+ * Every row allows "" (RFC 6749 §3.1: an empty value is an omitted one),
+ * so param() reads a required one as optional and answers its absence
+ * itself; FEAT_REQUIRED tells the document.  Which grant needs which
+ * parameter is in the descriptions.
+ */
+#define P_ALLOW  FEAT_ALLOW_EMPTY
+#define P_NEEDED (FEAT_REQUIRED | FEAT_ALLOW_EMPTY)
+
+enum {
+    P_GRANT_TYPE, P_CLIENT_ID, P_CLIENT_SECRET, P_SCOPE, P_USERNAME,
+    P_PASSWORD, P_DEVICE_ID, P_REFRESH_TOKEN
+};
+
+/* client_id, client_secret: in this order */
+#define P_CLIENT_ROWS                                                         \
+    { "client_id", FEAT_FT_STR, P_ALLOW, 0, FEAT_OAUTH2_CREDENTIAL_MAX, NULL, \
+      "the client's id, unless sent with HTTP Basic", NULL },                 \
+    { "client_secret", FEAT_FT_STR, P_ALLOW, 0, FEAT_OAUTH2_CREDENTIAL_MAX,   \
+      NULL, "the client's secret, unless sent with HTTP Basic", NULL }
+
+static const struct feat_field  token_in[] = {
+    [P_GRANT_TYPE] =
+    { "grant_type", FEAT_FT_STR, P_NEEDED, 0, GRANT_TYPE_MAX, NULL,
+      "password, refresh_token or client_credentials", NULL },
+    P_CLIENT_ROWS,                      /* P_CLIENT_ID, P_CLIENT_SECRET */
+    [P_SCOPE] =
+    { "scope", FEAT_FT_STR, P_ALLOW, 0, FEAT_OAUTH2_SCOPE_MAX, NULL,
+      "space-separated scopes within the client's (absent: the client's, "
+      "or the original grant's)", NULL },
+    [P_USERNAME] =
+    { "username", FEAT_FT_STR, P_ALLOW, 0, FEAT_ACCOUNT_MAX + 1, NULL,
+      "grant password: the account (a phone number or an email)", NULL },
+    [P_PASSWORD] =
+    { "password", FEAT_FT_STR, P_ALLOW, 0, FEAT_PASSWORD_MAX, NULL,
+      "grant password: the password", NULL },
+    [P_DEVICE_ID] =
+    { "device_id", FEAT_FT_STR, P_ALLOW, 0, FEAT_OAUTH2_DEVICE_MAX, NULL,
+      "grant password: the device's id (required)", NULL },
+    [P_REFRESH_TOKEN] =
+    { "refresh_token", FEAT_FT_STR, P_ALLOW, 0, FEAT_TOKEN_MAX, NULL,
+      "grant refresh_token: the refresh token (required)", NULL },
+    FEAT_NULL_FIELD
+};
+
+enum { T_CLIENT_ID, T_CLIENT_SECRET, T_TOKEN };
+
+static const struct feat_field  token_param_in[] = {
+    P_CLIENT_ROWS,                      /* T_CLIENT_ID, T_CLIENT_SECRET */
+    { "token", FEAT_FT_STR, P_NEEDED, 0, FEAT_TOKEN_MAX + 1, NULL,
+      "an access or refresh token of the client", NULL },
+    FEAT_NULL_FIELD
+};
+
+/* client_id and client_secret of every route (the same rows) */
+static const struct feat_field  *const  client_in = token_in;
+
+static const struct feat_field  token_out[] = {
+    { "access_token", FEAT_FT_STR, FEAT_REQUIRED, 0, 0, NULL,
+      "the access token (Authorization: Bearer <t>)", NULL },
+    { "token_type", FEAT_FT_STR, FEAT_REQUIRED, 0, 0, NULL, "Bearer", NULL },
+    { "expires_in", FEAT_FT_INT, FEAT_REQUIRED, 0, 0, NULL,
+      "its lifetime in seconds", NULL },
+    { "refresh_token", FEAT_FT_STR, 0, 0, 0, NULL,
+      "its refresh token (not for client_credentials)", NULL },
+    { "scope", FEAT_FT_STR, FEAT_REQUIRED, 0, 0, NULL,
+      "the scopes granted", NULL },
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  introspect_out[] = {
+    { "active", FEAT_FT_BOOL, FEAT_REQUIRED, 0, 0, NULL,
+      "whether the token is live (the rest only when it is)", NULL },
+    { "scope", FEAT_FT_STR, 0, 0, 0, NULL, "its scopes", NULL },
+    { "client_id", FEAT_FT_STR, 0, 0, 0, NULL, "its client", NULL },
+    { "username", FEAT_FT_STR, 0, 0, 0, NULL, "its user, if any", NULL },
+    { "exp", FEAT_FT_INT, 0, 0, 0, NULL, "when it expires (unix time)",
+      NULL },
+    { "token_type", FEAT_FT_STR, 0, 0, 0, NULL, "access or refresh", NULL },
+    FEAT_NULL_FIELD
+};
 
 
 /* ---- answers ------------------------------------------------------------- */
@@ -100,10 +187,14 @@ in_body(struct feat_req *r)
  * an invalid_request has been answered (a repeated or malformed one).
  */
 static int
-param(struct feat_req *r, const char *name, size_t max, const char **out)
+param(struct feat_req *r, const struct feat_field *f, const char **out)
 {
-    int     rc;
-    size_t  i, seen;
+    int                 rc;
+    size_t              i, seen;
+    const char         *name;
+    struct feat_field   row;
+
+    name = f->name;
 
     seen = 0;
     for (i = 0; i < r->nform; i++) {
@@ -118,7 +209,11 @@ param(struct feat_req *r, const char *name, size_t max, const char **out)
         return FEAT_ERROR;
     }
 
-    rc = feat_in_str(r, name, out, max, FEAT_ALLOW_EMPTY);
+    /* a required one's absence is answered below, in RFC 6749's words */
+    row = *f;
+    row.flags &= ~(unsigned) FEAT_REQUIRED;
+
+    rc = feat_in_field(r, &row, out);
     if (rc == FEAT_ERROR) {
         oauth_fail(r, FEAT_OAUTH2_INVALID_REQUEST,
                    feat_arena_sprintf(r->arena, "%s: %s", name,
@@ -137,15 +232,15 @@ param(struct feat_req *r, const char *name, size_t max, const char **out)
 
 /* A required parameter: FEAT_OK, or FEAT_ERROR once answered. */
 static int
-param_required(struct feat_req *r, const char *name, size_t max,
+param_required(struct feat_req *r, const struct feat_field *f,
     const char **out)
 {
     int  rc;
 
-    rc = param(r, name, max, out);
+    rc = param(r, f, out);
     if (rc == FEAT_DECLINED) {
         oauth_fail(r, FEAT_OAUTH2_INVALID_REQUEST,
-                   feat_arena_sprintf(r->arena, "%s is required", name));
+                   feat_arena_sprintf(r->arena, "%s is required", f->name));
         return FEAT_ERROR;
     }
 
@@ -241,7 +336,7 @@ client_auth(struct feat_req *r, struct feat_oauth2_client *c)
         return FEAT_ERROR;
     }
 
-    rc = param(r, "client_id", FEAT_OAUTH2_CREDENTIAL_MAX, &id);
+    rc = param(r, &client_in[P_CLIENT_ID], &id);
     if (rc == FEAT_ERROR) {
         return FEAT_ERROR;
     }
@@ -249,7 +344,7 @@ client_auth(struct feat_req *r, struct feat_oauth2_client *c)
         id = NULL;
     }
 
-    rc = param(r, "client_secret", FEAT_OAUTH2_CREDENTIAL_MAX, &secret);
+    rc = param(r, &client_in[P_CLIENT_SECRET], &secret);
     if (rc == FEAT_ERROR) {
         return FEAT_ERROR;
     }
@@ -315,15 +410,13 @@ token_password(struct feat_req *r, const struct feat_oauth2_client *c,
     struct feat_tokens       t;
     enum feat_oauth2_error   e;
 
-    if (param_required(r, "username", FEAT_ACCOUNT_MAX + 1, &username)
-        != FEAT_OK
-        || param_required(r, "password", FEAT_PASSWORD_MAX, &password)
-           != FEAT_OK)
+    if (param_required(r, &token_in[P_USERNAME], &username) != FEAT_OK
+        || param_required(r, &token_in[P_PASSWORD], &password) != FEAT_OK)
     {
         return FEAT_OK;
     }
 
-    switch (param(r, "device_id", FEAT_OAUTH2_DEVICE_MAX, &device_id)) {
+    switch (param(r, &token_in[P_DEVICE_ID], &device_id)) {
     case FEAT_OK:
         break;
     case FEAT_DECLINED:
@@ -356,8 +449,7 @@ token_refresh(struct feat_req *r, const struct feat_oauth2_client *c,
     struct feat_tokens       t;
     enum feat_oauth2_error   e;
 
-    if (param_required(r, "refresh_token", FEAT_TOKEN_MAX, &refresh)
-        != FEAT_OK)
+    if (param_required(r, &token_in[P_REFRESH_TOKEN], &refresh) != FEAT_OK)
     {
         return FEAT_OK;
     }
@@ -388,7 +480,7 @@ o_token(struct feat_req *r)
         return FEAT_OK;
     }
 
-    if (param_required(r, "grant_type", GRANT_TYPE_MAX, &grant) != FEAT_OK) {
+    if (param_required(r, &token_in[P_GRANT_TYPE], &grant) != FEAT_OK) {
         return FEAT_OK;
     }
 
@@ -406,7 +498,7 @@ o_token(struct feat_req *r)
                           "grant_type not allowed for this client");
     }
 
-    rc = param(r, "scope", FEAT_OAUTH2_SCOPE_MAX, &requested);
+    rc = param(r, &token_in[P_SCOPE], &requested);
     if (rc == FEAT_ERROR) {
         return FEAT_OK;
     }
@@ -445,7 +537,7 @@ o_revoke(struct feat_req *r)
     struct feat_oauth2_client   c;
 
     if (in_body(r) != FEAT_OK || client_auth(r, &c) != FEAT_OK
-        || param_required(r, "token", FEAT_TOKEN_MAX + 1, &token) != FEAT_OK)
+        || param_required(r, &token_param_in[T_TOKEN], &token) != FEAT_OK)
     {
         return FEAT_OK;
     }
@@ -471,7 +563,7 @@ o_introspect(struct feat_req *r)
     struct feat_oauth2_token_info   info;
 
     if (in_body(r) != FEAT_OK || client_auth(r, &c) != FEAT_OK
-        || param_required(r, "token", FEAT_TOKEN_MAX + 1, &token) != FEAT_OK)
+        || param_required(r, &token_param_in[T_TOKEN], &token) != FEAT_OK)
     {
         return FEAT_OK;
     }
@@ -500,12 +592,34 @@ o_introspect(struct feat_req *r)
 }
 
 
+static const struct feat_schema  token_schema = {
+    .summary = "A token (RFC 6749): grants password, refresh_token, "
+               "client_credentials",
+    .request = token_in, .answer = token_out, .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  revoke_schema = {
+    .summary = "Revoke a token (RFC 7009): 200 without a body, known token "
+               "or not",
+    .request = token_param_in, .shape = FEAT_ANSWER_RAW,
+};
+
+static const struct feat_schema  introspect_schema = {
+    .summary = "What a token is (RFC 7662)",
+    .request = token_param_in, .answer = introspect_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+
 #define O_FLAGS  FEAT_RAW_BODY
 
 static const struct feat_route  oauth2_routes[] = {
-    { FEAT_POST, "/o/token/",   FEAT_OAUTH2, o_token, O_FLAGS | FEAT_HASH },
-    { FEAT_POST, "/o/revoke_token/", FEAT_OAUTH2, o_revoke,     O_FLAGS },
-    { FEAT_POST, "/o/introspect/",   FEAT_OAUTH2, o_introspect, O_FLAGS },
+    { FEAT_POST, "/o/token/",   FEAT_OAUTH2, o_token, O_FLAGS | FEAT_HASH,
+      &token_schema },
+    { FEAT_POST, "/o/revoke_token/", FEAT_OAUTH2, o_revoke,     O_FLAGS,
+      &revoke_schema },
+    { FEAT_POST, "/o/introspect/",   FEAT_OAUTH2, o_introspect, O_FLAGS,
+      &introspect_schema },
     FEAT_NULL_ROUTE
 };
 
