@@ -2,7 +2,9 @@
  * profile.c: the profile handlers' shared half (profile.h): the seed's
  * user object and the validation of a profile change, used alike by the
  * v2 dialect (v2.c) and the feat dialect (feat.c), so the two can never
- * disagree on a limit or a field.
+ * disagree on a limit or a field.  The fields are declared rows (feat.h,
+ * struct feat_field) the handlers read through and the routes' schemas
+ * (v2.c, feat.c) name for the OpenAPI document.
  */
 
 #include "config.h"
@@ -11,6 +13,72 @@
 
 #include "feat.h"
 #include "profile/profile.h"
+
+
+#define ALWAYS  FEAT_REQUIRED
+
+const struct feat_field  feat_profile_out[] = {
+    { "id", FEAT_FT_ID, ALWAYS, 0, 0, NULL, "the user's id", NULL },
+    { "area", FEAT_FT_STR, ALWAYS, 0, 0, NULL,
+      "the phone number's calling code, or \"\"", NULL },
+    { "phone", FEAT_FT_STR, ALWAYS, 0, 0, NULL, "the phone number, or \"\"",
+      NULL },
+    { "email", FEAT_FT_STR, ALWAYS, 0, 0, NULL, "the email, or \"\"", NULL },
+    { "openid", FEAT_FT_STR, ALWAYS, 0, 0, NULL, "the user's open id",
+      NULL },
+    { "role", FEAT_FT_INT, ALWAYS, 0, FEAT_ROLE_MAX, NULL, "the role", NULL },
+    { "username", FEAT_FT_STR, ALWAYS, 0, 0, NULL, "the account", NULL },
+    { "is_active", FEAT_FT_BOOL, ALWAYS, 0, 0, NULL, "not disabled", NULL },
+    { "app_id", FEAT_FT_STR, ALWAYS, 0, 0, NULL, "the app", NULL },
+    { "created_at", FEAT_FT_TIME, ALWAYS, 0, 0, NULL, "registered", NULL },
+    { "updated_at", FEAT_FT_TIME, ALWAYS, 0, 0, NULL, "last changed", NULL },
+    { "nickname", FEAT_FT_STR, ALWAYS, 0, FEAT_NICKNAME_MAX, NULL,
+      "the nickname", NULL },
+    { "avatar", FEAT_FT_STR, ALWAYS, 0, FEAT_AVATAR_MAX, NULL,
+      "the avatar's URL", NULL },
+    { "gender", FEAT_FT_INT, ALWAYS, 0, FEAT_GENDER_MAX, NULL,
+      "0 female, 1 male, 2 unknown", NULL },
+    { "birthday", FEAT_FT_STR, ALWAYS, 0, FEAT_BIRTHDAY_MAX, NULL,
+      "YYYY-MM-DD, or \"\"", NULL },
+    { "address", FEAT_FT_STR, ALWAYS, 0, FEAT_ADDRESS_MAX, NULL,
+      "the address", NULL },
+    FEAT_NULL_FIELD
+};
+
+/* each optional, "" clears one */
+enum { IN_NICKNAME, IN_AVATAR, IN_BIRTHDAY, IN_ADDRESS, IN_GENDER };
+
+const struct feat_field  feat_profile_update_in[] = {
+    [IN_NICKNAME] =
+    { "nickname", FEAT_FT_STR, FEAT_ALLOW_EMPTY, 0, FEAT_NICKNAME_MAX, NULL,
+      "a new nickname", NULL },
+    [IN_AVATAR] =
+    { "avatar", FEAT_FT_STR, FEAT_ALLOW_EMPTY, 0, FEAT_AVATAR_MAX, NULL,
+      "a new avatar URL", NULL },
+    [IN_BIRTHDAY] =
+    { "birthday", FEAT_FT_STR, FEAT_ALLOW_EMPTY, 0, FEAT_BIRTHDAY_MAX, NULL,
+      "YYYY-MM-DD, a real date", NULL },
+    [IN_ADDRESS] =
+    { "address", FEAT_FT_STR, FEAT_ALLOW_EMPTY, 0, FEAT_ADDRESS_MAX, NULL,
+      "a new address", NULL },
+    [IN_GENDER] =
+    { "gender", FEAT_FT_INT, 0, 0, FEAT_GENDER_MAX, NULL,
+      "0 female, 1 male, 2 unknown", NULL },
+    FEAT_NULL_FIELD
+};
+
+/* one of the two; with both the password is checked */
+enum { IN_PASSWORD, IN_CODE };
+
+const struct feat_field  feat_profile_delete_in[] = {
+    [IN_PASSWORD] =
+    { "password", FEAT_FT_STR, 0, 0, FEAT_PASSWORD_MAX, NULL,
+      "the password (or code)", NULL },
+    [IN_CODE] =
+    { "code", FEAT_FT_STR, 0, 0, FEAT_CODE_MAX, NULL,
+      "a code of purpose delete sent to the account", NULL },
+    FEAT_NULL_FIELD
+};
 
 
 cJSON *
@@ -58,12 +126,11 @@ feat_profile_reply(struct feat_req *r)
 /* An optional string field: FEAT_OK with *out (NULL when absent), or
  * FEAT_ERROR with r->bad_field set. */
 static int
-profile_in_str(struct feat_req *r, const char *name, const char **out,
-    size_t max)
+profile_in_str(struct feat_req *r, int field, const char **out)
 {
     *out = NULL;
 
-    return feat_in_str(r, name, out, max, FEAT_ALLOW_EMPTY) == FEAT_ERROR
+    return feat_in_field(r, &feat_profile_update_in[field], out) == FEAT_ERROR
            ? FEAT_ERROR : FEAT_OK;
 }
 
@@ -77,19 +144,15 @@ feat_profile_in_update(struct feat_req *r, struct feat_profile_update *u)
     memset(u, 0, sizeof(*u));
     u->gender = -1;
 
-    if (profile_in_str(r, "nickname", &u->nickname, FEAT_NICKNAME_MAX)
-            != FEAT_OK
-        || profile_in_str(r, "avatar", &u->avatar, FEAT_AVATAR_MAX)
-            != FEAT_OK
-        || profile_in_str(r, "birthday", &u->birthday, FEAT_BIRTHDAY_MAX)
-            != FEAT_OK
-        || profile_in_str(r, "address", &u->address, FEAT_ADDRESS_MAX)
-            != FEAT_OK)
+    if (profile_in_str(r, IN_NICKNAME, &u->nickname) != FEAT_OK
+        || profile_in_str(r, IN_AVATAR, &u->avatar) != FEAT_OK
+        || profile_in_str(r, IN_BIRTHDAY, &u->birthday) != FEAT_OK
+        || profile_in_str(r, IN_ADDRESS, &u->address) != FEAT_OK)
     {
         return FEAT_ERROR;
     }
 
-    rc = feat_in_int(r, "gender", &gender, 0, FEAT_GENDER_MAX, 0);
+    rc = feat_in_field(r, &feat_profile_update_in[IN_GENDER], &gender);
     if (rc == FEAT_ERROR) {
         return FEAT_ERROR;
     }
@@ -179,8 +242,8 @@ feat_profile_delete(struct feat_req *r)
     password = NULL;
     code = NULL;
 
-    rcp = feat_in_str(r, "password", &password, FEAT_PASSWORD_MAX, 0);
-    rcc = feat_in_str(r, "code", &code, FEAT_CODE_MAX, 0);
+    rcp = feat_in_field(r, &feat_profile_delete_in[IN_PASSWORD], &password);
+    rcc = feat_in_field(r, &feat_profile_delete_in[IN_CODE], &code);
     if (rcp == FEAT_ERROR || rcc == FEAT_ERROR) {
         return feat_fail_field(r);
     }

@@ -54,4 +54,13 @@ enum feat_error feat_profile_apply(struct feat_req *r,
  * error (feat_user_delete's). */
 int feat_profile_delete(struct feat_req *r);
 
+/*
+ * The declared fields v2 and feat share (feat.h, struct feat_field): the
+ * user object, a change's fields and a deletion's proof, which the
+ * handlers above read through and the routes' schemas name.
+ */
+extern const struct feat_field  feat_profile_out[];
+extern const struct feat_field  feat_profile_update_in[];
+extern const struct feat_field  feat_profile_delete_in[];
+
 #endif /* FEAT_PROFILE_H */

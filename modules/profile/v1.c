@@ -9,6 +9,8 @@
  * user_city the city; user_permission the role; user_message_id the user
  * id.  A PUT validates every field it carries before the one UPDATE runs,
  * so one bad field changes nothing; omitted fields stay and "" clears one.
+ * The fields are declared rows (feat.h, struct feat_field) the handlers
+ * read through and the OpenAPI document shows.
  */
 
 #include "config.h"
@@ -18,6 +20,65 @@
 #include "feat.h"
 #include "accounts/accounts.h"
 #include "profile/profile.h"
+
+
+enum { IN_NAME, IN_AVATAR, IN_BIRTHDAY, IN_CITY, IN_SEX };
+
+/* each optional, "" clears one */
+static const struct feat_field  message_in[] = {
+    [IN_NAME] =
+    { "user_name", FEAT_FT_STR, FEAT_ALLOW_EMPTY, 0, FEAT_NICKNAME_MAX, NULL,
+      "a new nickname", NULL },
+    [IN_AVATAR] =
+    { "user_avatar", FEAT_FT_STR, FEAT_ALLOW_EMPTY, 0, FEAT_AVATAR_MAX, NULL,
+      "a new avatar URL", NULL },
+    [IN_BIRTHDAY] =
+    { "user_birthday", FEAT_FT_STR, FEAT_ALLOW_EMPTY, 0, FEAT_BIRTHDAY_MAX,
+      NULL, "YYYY-MM-DD, a real date", NULL },
+    [IN_CITY] =
+    { "user_city", FEAT_FT_STR, FEAT_ALLOW_EMPTY, 0, FEAT_CITY_MAX, NULL,
+      "a new city", NULL },
+    [IN_SEX] =
+    { "user_sex", FEAT_FT_INT, 0, 0, FEAT_GENDER_MAX, NULL,
+      "0 female, 1 male, 2 unknown", NULL },
+    FEAT_NULL_FIELD
+};
+
+#define V1_CHANGED_OUT                                                        \
+    { "created_at", FEAT_FT_TIME, FEAT_REQUIRED, 0, 0, NULL, "registered",    \
+      NULL },                                                                 \
+    { "updated_at", FEAT_FT_TIME, FEAT_REQUIRED, 0, 0, NULL, "last changed",  \
+      NULL },                                                                 \
+    { "user_id", FEAT_FT_ID, FEAT_REQUIRED, 0, 0, NULL, "the user's id",      \
+      NULL },                                                                 \
+    { "user_avatar", FEAT_FT_STR, FEAT_REQUIRED, 0, FEAT_AVATAR_MAX, NULL,    \
+      "the avatar's URL", NULL },                                             \
+    { "user_sex", FEAT_FT_INT, FEAT_REQUIRED, 0, FEAT_GENDER_MAX, NULL,       \
+      "0 female, 1 male, 2 unknown", NULL },                                  \
+    { "user_birthday", FEAT_FT_STR, FEAT_REQUIRED, 0, FEAT_BIRTHDAY_MAX,      \
+      NULL, "YYYY-MM-DD, or \"\"", NULL },                                    \
+    { "user_city", FEAT_FT_STR, FEAT_REQUIRED, 0, FEAT_CITY_MAX, NULL,        \
+      "the city", NULL },                                                     \
+    { "user_name", FEAT_FT_STR, FEAT_REQUIRED, 0, 0, NULL,                    \
+      "the nickname, else the account", NULL }
+
+static const struct feat_field  changed_out[] = {
+    V1_CHANGED_OUT,
+    FEAT_NULL_FIELD
+};
+
+static const struct feat_field  message_out[] = {
+    V1_CHANGED_OUT,
+    { "user_permission", FEAT_FT_INT, FEAT_REQUIRED, 0, FEAT_ROLE_MAX, NULL,
+      "the role", NULL },
+    { "user_message_id", FEAT_FT_ID, FEAT_REQUIRED, 0, 0, NULL,
+      "the user's id again", NULL },
+    { "user_telephone", FEAT_FT_STR, FEAT_REQUIRED, 0, 0, NULL,
+      "the phone number, or \"\"", NULL },
+    { "user_email", FEAT_FT_STR, FEAT_REQUIRED, 0, 0, NULL,
+      "the email, or \"\"", NULL },
+    FEAT_NULL_FIELD
+};
 
 
 /* The seed's user_name: the nickname, else the account. */
@@ -90,12 +151,11 @@ v1_message_get(struct feat_req *r)
 /* An optional string field: FEAT_OK with *out (NULL when absent), or
  * FEAT_ERROR with r->bad_field set. */
 static int
-in_opt_str(struct feat_req *r, const char *name, const char **out,
-    size_t max)
+in_opt_str(struct feat_req *r, int field, const char **out)
 {
     *out = NULL;
 
-    return feat_in_str(r, name, out, max, FEAT_ALLOW_EMPTY) == FEAT_ERROR
+    return feat_in_field(r, &message_in[field], out) == FEAT_ERROR
            ? FEAT_ERROR : FEAT_OK;
 }
 
@@ -112,16 +172,15 @@ v1_message_put(struct feat_req *r)
     memset(&p, 0, sizeof(p));
     p.gender = -1;
 
-    if (in_opt_str(r, "user_name", &p.nickname, FEAT_NICKNAME_MAX) != FEAT_OK
-        || in_opt_str(r, "user_avatar", &p.avatar, FEAT_AVATAR_MAX) != FEAT_OK
-        || in_opt_str(r, "user_birthday", &p.birthday, FEAT_BIRTHDAY_MAX)
-           != FEAT_OK
-        || in_opt_str(r, "user_city", &p.city, FEAT_CITY_MAX) != FEAT_OK)
+    if (in_opt_str(r, IN_NAME, &p.nickname) != FEAT_OK
+        || in_opt_str(r, IN_AVATAR, &p.avatar) != FEAT_OK
+        || in_opt_str(r, IN_BIRTHDAY, &p.birthday) != FEAT_OK
+        || in_opt_str(r, IN_CITY, &p.city) != FEAT_OK)
     {
         return feat_fail_field(r);
     }
 
-    rc = feat_in_int(r, "user_sex", &sex, 0, FEAT_GENDER_MAX, 0);
+    rc = feat_in_field(r, &message_in[IN_SEX], &sex);
     if (rc == FEAT_ERROR) {
         return feat_fail_field(r);
     }
@@ -145,9 +204,23 @@ v1_message_put(struct feat_req *r)
 }
 
 
+static const struct feat_schema  message_get_schema = {
+    .summary = "The caller's user information, under the seed's v1 names",
+    .answer = message_out, .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  message_put_schema = {
+    .summary = "Change it (omitted: unchanged, \"\" clears; one bad field "
+               "changes nothing)",
+    .request = message_in, .answer = changed_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
 static const struct feat_route  profile_v1_routes[] = {
-    { FEAT_GET, "/api/user/message", FEAT_V1, v1_message_get, FEAT_JWT },
-    { FEAT_PUT, "/api/user/message", FEAT_V1, v1_message_put, FEAT_JWT },
+    { FEAT_GET, "/api/user/message", FEAT_V1, v1_message_get, FEAT_JWT,
+      &message_get_schema },
+    { FEAT_PUT, "/api/user/message", FEAT_V1, v1_message_put, FEAT_JWT,
+      &message_put_schema },
     FEAT_NULL_ROUTE
 };
 

@@ -17,15 +17,33 @@
 #include "profile/profile.h"
 
 
+static const struct feat_schema  info_schema = {
+    .summary = "The caller's user object",
+    .answer = feat_profile_out, .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  update_schema = {
+    .summary = "Change the caller's profile (omitted: unchanged, \"\" "
+               "clears; one bad field changes nothing)",
+    .request = feat_profile_update_in, .answer = feat_profile_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
+static const struct feat_schema  delete_schema = {
+    .summary = "Delete the caller's account, proven by password or code",
+    .request = feat_profile_delete_in, .shape = FEAT_ANSWER_EMPTY,
+};
+
+
 /* The handlers are profile.c's, shared with the feat dialect. */
 static const struct feat_route  profile_routes[] = {
     { FEAT_GET, "/api/personal/info", FEAT_V2, feat_profile_reply,
-      FEAT_USER_SESSION | FEAT_USER_ROW },
+      FEAT_USER_SESSION | FEAT_USER_ROW, &info_schema },
     { FEAT_PUT, "/api/personal/info", FEAT_V2, feat_profile_update,
-      FEAT_USER_SESSION },
+      FEAT_USER_SESSION, &update_schema },
     /* the proof may be a password: hashed in the hashing pool */
     { FEAT_POST, "/api/personal/delete", FEAT_V2, feat_profile_delete,
-      FEAT_USER_SESSION | FEAT_HASH },
+      FEAT_USER_SESSION | FEAT_HASH, &delete_schema },
     FEAT_NULL_ROUTE
 };
 
