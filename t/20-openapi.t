@@ -147,6 +147,18 @@ my $ops = 0;
 $ops += keys %{ $doc->{paths}{$_} } for keys %{ $doc->{paths} };
 is($ops, scalar(@routes), 'no operation the table does not have');
 
+# the modules that declare their schemas: every route of theirs has one
+my %declared = map { $_ => 1 } qw(accounts accounts-v1 accounts-feat oauth2
+    profile profile-v1 profile-feat feedback feedback-v1 openapi);
+for my $path (sort keys %{ $doc->{paths} }) {
+    for my $m (sort keys %{ $doc->{paths}{$path} }) {
+        my $op = $doc->{paths}{$path}{$m};
+        next if !grep { $declared{$_} } @{ $op->{tags} };
+        isnt($op->{summary}, uc($m) . " $path",
+            uc($m) . " $path declares its schema");
+    }
+}
+
 # scopes, by the route's flags
 is_deeply($doc->{paths}{'/api/feedback'}{post}{security},
     [ { token => ['write'] }, { oauth2 => ['write'] } ],
@@ -192,6 +204,21 @@ is_deeply($in->{properties}{feedback_category_id}{type}, ['integer', 'null'],
     '... a category id or null');
 ok($create->{requestBody}{content}{'application/x-www-form-urlencoded'},
     '... a form too');
+
+my $reg = $doc->{paths}{'/api/auth/register'}{post}{requestBody}{content}
+    {'application/json'}{schema}{properties}{password};
+is_deeply([ @$reg{qw(minLength maxLength)} ], [ 6, 128 ],
+    'v2 register: a password of 6 to 128 characters');
+my $tok = $doc->{paths}{'/o/token/'}{post}{requestBody}{content};
+ok($tok->{'application/x-www-form-urlencoded'}, '/o/token/: a form');
+is_deeply($tok->{'application/json'}{schema}{required}, ['grant_type'],
+    '... grant_type required');
+my $pg = $doc->{paths}{'/api/feedback'}{get}{parameters};
+is_deeply([ map { $_->{name} } @$pg ], [ 'page_no', 'page_size' ],
+    'a v2 page: page_no and page_size');
+is_deeply($doc->{paths}{'/api/user/profile/'}{delete}{responses}{204},
+    { description => $doc->{paths}{'/api/user/profile/'}{delete}{summary} },
+    'feat\'s deletion: 204 without a body');
 
 my $u = FeatAdmin::user($t, '13500000001');
 my $j = FeatAdmin::api($t, $u, 'POST', '/api/feedback',
