@@ -200,7 +200,18 @@ oa_query(const char *name, int required, cJSON *schema, const char *doc)
 }
 
 
-/* The data a success carries, by the schema's shapes (several: oneOf). */
+/* data in the dialect's envelope */
+static cJSON *
+oa_enveloped(struct feat_oa *oa, struct feat_oa_dialect *od, cJSON *data)
+{
+    return feat_oa_narrow(oa, feat_arena_sprintf(oa->a, "%s.envelope",
+                                                 od->d->name),
+                          &od->data, data);
+}
+
+
+/* A success's body, by the schema's shapes (several: anyOf): the data in
+ * the envelope, or the dialect's page as answered. */
 static cJSON *
 oa_data(struct feat_oa *oa, struct feat_oa_dialect *od,
     const struct feat_schema *sc)
@@ -213,7 +224,7 @@ oa_data(struct feat_oa *oa, struct feat_oa_dialect *od,
         cJSON_AddStringToObject(one, "description",
                                 "not described yet: the route declares "
                                 "no schema");
-        return one;
+        return oa_enveloped(oa, od, one);
     }
 
     all = cJSON_CreateArray();
@@ -225,7 +236,7 @@ oa_data(struct feat_oa *oa, struct feat_oa_dialect *od,
 
         switch (shape) {
         case FEAT_ANSWER_OBJECT:
-            one = oa_fields(oa, od, sc->answer, 1);
+            one = oa_enveloped(oa, od, oa_fields(oa, od, sc->answer, 1));
             break;
         case FEAT_ANSWER_PAGE:
             items = cJSON_CreateObject();
@@ -241,12 +252,13 @@ oa_data(struct feat_oa *oa, struct feat_oa_dialect *od,
             cJSON_AddStringToObject(one, "type", "array");
             cJSON_AddItemToObject(one, "items",
                                   oa_fields(oa, od, sc->answer, 1));
+            one = oa_enveloped(oa, od, one);
             break;
         case FEAT_ANSWER_VALUE:
-            one = oa_field(oa, od, sc->answer, 1);
+            one = oa_enveloped(oa, od, oa_field(oa, od, sc->answer, 1));
             break;
         default:
-            one = cJSON_Duplicate(od->empty, 1);
+            one = oa_enveloped(oa, od, cJSON_Duplicate(od->empty, 1));
             break;
         }
 
@@ -618,9 +630,7 @@ oa_responses(struct feat_oa *oa, struct feat_oa_dialect *od,
                                 "description", "the handler's own body");
 
     } else if (st != 204) {
-        s = feat_oa_narrow(oa, feat_arena_sprintf(oa->a, "%s.envelope",
-                                             od->d->name),
-                      &od->data, oa_data(oa, od, sc));
+        s = oa_data(oa, od, sc);
         if (feat_dialect_row(od->d, FEAT_E_NOT_FOUND)->status == st
             || feat_dialect_row(od->d, FEAT_E_BAD_FIELD)->status == st)
         {
@@ -915,7 +925,16 @@ static const struct feat_route  feat_openapi_routes[] = {
 };
 
 
+/* The path is feat's by its prefix, so its errors before routing (and
+ * nginx's own) are feat's too, as the route's are. */
+static const struct feat_prefix  feat_openapi_prefixes[] = {
+    { "/api/openapi.json", FEAT_FEAT },
+    FEAT_NULL_PREFIX
+};
+
+
 const struct feat_module  feat_openapi_module = {
     .name = "openapi",
     .routes = feat_openapi_routes,
+    .prefixes = feat_openapi_prefixes,
 };
