@@ -82,14 +82,20 @@ oa_find_code(struct feat_arena *a, const cJSON *v, struct feat_oa_path *p,
 
 
 /* The schema of a value a writer put in a body: constants as such
- * (an envelope's), else their types; mark is described as "any". */
+ * (an envelope's), else their types, as everywhere inside plain (a page's
+ * own numbers); mark is described as "any". */
 static cJSON *
-oa_value(const cJSON *v, const cJSON *mark, int constants)
+oa_value(const cJSON *v, const cJSON *mark, int constants,
+    const cJSON *plain)
 {
     cJSON        *s, *props, *req;
     const cJSON  *c;
 
     s = cJSON_CreateObject();
+
+    if (v == plain) {
+        constants = 0;
+    }
 
     if (v == mark) {
         return s;
@@ -101,7 +107,7 @@ oa_value(const cJSON *v, const cJSON *mark, int constants)
             /* a field error's map: field name -> its reasons */
             cJSON_AddStringToObject(s, "type", "object");
             cJSON_AddItemToObject(s, "additionalProperties",
-                                  oa_value(c, mark, 0));
+                                  oa_value(c, mark, 0, NULL));
             return s;
         }
 
@@ -110,7 +116,7 @@ oa_value(const cJSON *v, const cJSON *mark, int constants)
         req = cJSON_CreateArray();
         cJSON_ArrayForEach(c, v) {
             cJSON_AddItemToObject(props, c->string,
-                                  oa_value(c, mark, constants));
+                                  oa_value(c, mark, constants, plain));
             cJSON_AddItemToArray(req, cJSON_CreateString(c->string));
         }
         if (cJSON_GetArraySize(req) > 0) {
@@ -122,7 +128,8 @@ oa_value(const cJSON *v, const cJSON *mark, int constants)
     } else if (cJSON_IsArray(v)) {
         cJSON_AddStringToObject(s, "type", "array");
         if (v->child != NULL) {
-            cJSON_AddItemToObject(s, "items", oa_value(v->child, mark, 0));
+            cJSON_AddItemToObject(s, "items",
+                                  oa_value(v->child, mark, 0, NULL));
         }
 
     } else if (cJSON_IsString(v)) {
@@ -201,7 +208,7 @@ oa_dialect_envelope(struct feat_oa *oa, struct feat_oa_dialect *od,
     od->data.depth = -1;
     oa_find(oa->a, env, mark, &od->data, 0);
 
-    s = oa_value(env, mark, 1);
+    s = oa_value(env, mark, 1, NULL);
     cJSON_AddStringToObject(s, "description",
         feat_arena_sprintf(oa->a, "The %s dialect's success: the answer's "
                            "data in its envelope.", od->d->name));
@@ -217,7 +224,7 @@ oa_dialect_envelope(struct feat_oa *oa, struct feat_oa_dialect *od,
             mark = cJSON_GetObjectItemCaseSensitive(mark, od->data.names[i]);
         }
         if (mark != NULL) {
-            od->empty = oa_value(mark, NULL, 1);
+            od->empty = oa_value(mark, NULL, 1, NULL);
         }
     }
     cJSON_Delete(env);
@@ -228,14 +235,15 @@ oa_dialect_envelope(struct feat_oa *oa, struct feat_oa_dialect *od,
 }
 
 
-/* The dialect's page object, from its page writer on a request of its
- * own: a first page of none (next and previous null) merged with a middle
- * one (both links). */
+/* The dialect's answer of a page, from its page writer on a request of
+ * its own, in its envelope (which may leave a page as it is: admin's): a
+ * first page of none (next and previous null) merged with a middle one
+ * (both links). */
 static void
 oa_dialect_page(struct feat_oa *oa, struct feat_oa_dialect *od,
     const char *name)
 {
-    cJSON             *items, *page, *s, *s2;
+    cJSON             *items, *obj, *page, *s, *s2;
     struct feat_req    r;
     struct feat_page   pg;
 
@@ -250,23 +258,25 @@ oa_dialect_page(struct feat_oa *oa, struct feat_oa_dialect *od,
     pg.size = 1;
     pg.offset = 1;
     items = cJSON_CreateArray();
-    page = od->d->page(&r, &pg, 3, items);
+    obj = od->d->page(&r, &pg, 3, items);
+    page = od->d->envelope(obj);
     od->items.depth = -1;
     oa_find(oa->a, page, items, &od->items, 0);
-    s = oa_value(page, items, 0);
+    s = oa_value(page, items, 1, obj);
     cJSON_Delete(page);
 
     pg.page = 1;
     pg.offset = 0;
-    page = od->d->page(&r, &pg, 0, cJSON_CreateArray());
-    s2 = oa_value(page, NULL, 0);
+    obj = od->d->page(&r, &pg, 0, cJSON_CreateArray());
+    page = od->d->envelope(obj);
+    s2 = oa_value(page, NULL, 1, obj);
     cJSON_Delete(page);
     oa_merge(s, s2);
     cJSON_Delete(s2);
 
     cJSON_AddStringToObject(s, "description",
-        feat_arena_sprintf(oa->a, "A page of the %s dialect's lists.",
-                           od->d->name));
+        feat_arena_sprintf(oa->a, "A page of the %s dialect's lists, as "
+                           "answered.", od->d->name));
     cJSON_AddItemToObject(oa->schemas, name, s);
 }
 
@@ -436,12 +446,12 @@ oa_dialect_errors(struct feat_oa *oa, struct feat_oa_dialect *od)
     body = od->d->error(oa->a, &mark, OA_MARK_TEXT, NULL, NULL);
     od->code.depth = -1;
     oa_find_code(oa->a, body, &od->code, 0);
-    s = oa_value(body, NULL, 0);
+    s = oa_value(body, NULL, 0, NULL);
     cJSON_Delete(body);
 
     body = od->d->error(oa->a, &mark, OA_MARK_TEXT, OA_MARK_FIELD,
                         OA_MARK_TEXT);
-    s2 = oa_value(body, NULL, 0);
+    s2 = oa_value(body, NULL, 0, NULL);
     cJSON_Delete(body);
     oa_merge(s, s2);
     cJSON_Delete(s2);
