@@ -4,8 +4,9 @@
  * POST /api/auth/send_code, check_code, register, access_token,
  * refresh_token and destroy_token.  Each handler reads its fields through
  * its route's declared rows (feat_in_field), calls the domain
- * (accounts.h) and renders the outcome with feat_reply or feat_fail; the rules live in the domain, so the v1 and
- * feat dialects get the same behaviour.  The file also holds the module's
+ * (accounts.h) and renders the outcome with feat_reply or feat_fail; the
+ * rules live in the domain, so the v1 and feat dialects get the same
+ * behaviour.  The file also holds the module's
  * route table, its authenticate hook (auth.c) and its periodic sweep.
  */
 
