@@ -318,10 +318,16 @@ feat_health_init_master(void)
 }
 
 
+static const struct feat_schema  feat_health_schema = {
+    .summary = "The pool's health for monitors (loopback and "
+               "health.allow_from only), in its own JSON form: 200 or 503",
+    .shape = FEAT_ANSWER_RAW,
+};
+
 static const struct feat_route  feat_health_routes[] = {
     /* a body, which no monitor sends, is not even parsed */
     { FEAT_GET, "/healthz", FEAT_V2, feat_health_get,
-      FEAT_ANY_DIALECT | FEAT_RAW_BODY },
+      FEAT_ANY_DIALECT | FEAT_RAW_BODY, &feat_health_schema },
     FEAT_NULL_ROUTE
 };
 
