@@ -838,19 +838,25 @@ oa_document(struct feat_oa *oa)
 int
 feat_openapi_text(const char **text, size_t *len, const char **etag)
 {
+    char           *s, *p;
     cJSON          *doc;
-    char           *s;
-    struct feat_oa       oa;
+    struct feat_oa  oa;
     unsigned char   md[32];
 
     if (feat_openapi_doc == NULL) {
         memset(&oa, 0, sizeof(oa));
         oa.a = feat_arena_create();
 
+        /* in a worker, cJSON allocates in the request's arena (core/
+         * arena.c's hooks): the text kept for the process's life is a
+         * malloc'ed copy */
         doc = oa_document(&oa);
-        s = cJSON_PrintUnformatted(doc);
+        p = cJSON_PrintUnformatted(doc);
         cJSON_Delete(doc);
         feat_arena_destroy(oa.a);
+
+        s = p != NULL ? strdup(p) : NULL;
+        cJSON_free(p);
 
         if (s == NULL) {
             feat_log(LOG_ALERT, 0, "openapi: the document did not print");
