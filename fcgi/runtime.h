@@ -122,6 +122,9 @@ extern const struct feat_migration feat_migrations[];  /* migrations.c */
 int feat_db_open(void);
 /* Finalizes the statement cache and closes the connection. */
 void feat_db_close(void);
+/* The allocator SQLite is given (store/dbmem.c): free lists for its small
+ * blocks; NULL in sanitizer builds, which keep SQLite's own. */
+const sqlite3_mem_methods *feat_db_mem_methods(void);
 /* Applies pending migrations in one transaction each; *applied counts them. */
 int feat_db_migrate(sqlite3 *db, int *applied);
 /* Highest applied migration version, or -1 on error. */
