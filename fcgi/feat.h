@@ -1484,6 +1484,8 @@ struct feat_conf_option {
     X(TRUSTED_PROXIES, "trusted_proxies", STR, "",                            \
       "proxies (CIDR list) whose X-Forwarded-For or X-Real-IP names the "     \
       "client")                                                               \
+    X(WORKER_CONNECTIONS, "worker_connections", INT, "256",                  \
+      "FastCGI connections a worker holds open at once (nginx keeps them)") \
     X(WORKERS, "workers", INT, "2", "worker processes")
 
 FEAT_FOR_EACH_CONF(FEAT_CONF_DECLARE)

@@ -591,6 +591,7 @@ struct feat_pool_state {
     volatile long long  started;        /* unix seconds */
     volatile long long  jobs_sweep;     /* end of the last sweep, 0 none */
     volatile unsigned long long  served; /* requests answered */
+    volatile unsigned long long  connections; /* FastCGI ones accepted */
     /* the jobs process's scheduled backups (store/backup.c), for /healthz */
     volatile long long  backup_at;      /* start of the last one tried */
     volatile long long  backup_ok_at;   /* start of the last good one */

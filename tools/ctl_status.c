@@ -327,11 +327,13 @@ ctl_status_print(struct feat_ctl *ctl, const cJSON *o, const char *listen_on)
                "status")), listen_on,
            cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o,
                "version")), started > 0 ? now - started : 0);
-    printf("workers:  %.0f of %.0f alive%s, %.0f requests answered\n",
+    printf("workers:  %.0f of %.0f alive%s, %.0f requests answered on "
+           "%.0f connections\n",
            ctl_status_num(o, "pool", "alive"),
            ctl_status_num(o, "pool", "workers"),
            ctl_status_true(o, "pool", "stopping") ? ", stopping" : "",
-           ctl_status_num(o, "pool", "requests"));
+           ctl_status_num(o, "pool", "requests"),
+           ctl_status_num(o, "pool", "connections"));
     printf("database: %s, %s\n",
            ctl_status_true(o, "database", "reachable") ? "reachable"
                                                        : "UNREACHABLE",

@@ -93,6 +93,8 @@ feat_health_pool(cJSON *problems)
     cJSON_AddBoolToObject(o, "stopping", feat_pool->stopping);
     cJSON_AddNumberToObject(o, "started_at", (double) feat_pool->started);
     cJSON_AddNumberToObject(o, "requests", (double) feat_pool->served);
+    cJSON_AddNumberToObject(o, "connections",
+                            (double) feat_pool->connections);
 
     if (feat_pool->alive < feat_pool->workers) {
         feat_health_problem(problems, "workers missing");

@@ -469,6 +469,13 @@ feat_master_worker_count(int *hashing)
         }
     }
 
+    if (feat_conf_int(FEAT_CONF_WORKER_CONNECTIONS) < 1
+        || feat_conf_int(FEAT_CONF_WORKER_CONNECTIONS) > 65536)
+    {
+        feat_log(LOG_ERR, 0, "\"worker_connections\" must be 1..65536");
+        return -1;
+    }
+
     *hashing = (int) h;
 
     return (int) (n + h);

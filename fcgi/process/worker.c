@@ -1,22 +1,22 @@
 /*
  * worker.c: the worker process.  A worker opens its own SQLite
- * connection after fork, runs the modules' init_worker hooks, then accepts
- * FastCGI requests one at a time and dispatches each one: app, route,
- * body limit, body parse, credentials, handler, access log.  Whatever
- * happens, the client gets an answer in the dialect of the path.  SIGQUIT
- * (a reload retiring the worker) ends the loop once the request in hand is
- * answered; SIGTERM (the pool stopping) also takes, without waiting, every
- * connection already queued on the socket, so a stop leaves none accepted
- * by the kernel and unanswered.  Those signals, and SIGUSR1, stay blocked
- * for the worker's whole life and are read from a signalfd that the wait
- * for a connection polls beside the socket.
+ * connection after fork, runs the modules' init_worker hooks, then serves
+ * its FastCGI connections (conns.c), one request at a time, and
+ * dispatches each one: app, route, body limit, body parse, credentials,
+ * handler, access log.  Whatever happens, the client gets an answer in the
+ * dialect of the path.  SIGQUIT (a reload retiring the worker) stops its
+ * accepting and drains its connections; SIGTERM (the pool stopping) also
+ * takes, without waiting, every connection already queued on the socket,
+ * so a stop leaves none accepted by the kernel and unanswered.  Those
+ * signals, and SIGUSR1, stay blocked for the worker's whole life and are
+ * read from a signalfd that the connections' epoll set holds beside the
+ * socket.
  */
 
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,12 +27,8 @@
 #include <fcgiapp.h>
 
 #include "runtime.h"
+#include "process/worker.h"
 
-
-/* What the master asked: nothing yet, retire (SIGQUIT: a reload, the new
- * workers take the queue) or stop (SIGTERM: the pool is going away). */
-#define FEAT_WORKER_RETIRE  1
-#define FEAT_WORKER_STOP    2
 
 static volatile sig_atomic_t  feat_worker_stop;
 static volatile sig_atomic_t  feat_worker_reopen;
@@ -87,6 +83,22 @@ feat_worker_signals_read(int fd)
             feat_worker_signal((int) si[i].ssi_signo);
         }
     }
+}
+
+
+int
+feat_worker_signals_poll(int sigfd)
+{
+    feat_worker_signals_read(sigfd);
+
+    if (feat_worker_reopen) {
+        feat_worker_reopen = 0;
+        if (feat_log_open() == FEAT_OK) {
+            feat_log(LOG_INFO, 0, "logs reopened");
+        }
+    }
+
+    return feat_worker_stop;
 }
 
 
@@ -480,9 +492,6 @@ feat_worker_main(int listen_fd, int worker_no)
     int                 rc, flags, sigfd;
     char                role[32];
     sigset_t            held;
-    FCGX_Request        req;
-    struct pollfd       pfd[2];
-    struct feat_req     r;
     struct feat_arena  *arena;
 
     snprintf(role, sizeof(role), "%sworker %d",
@@ -494,18 +503,17 @@ feat_worker_main(int listen_fd, int worker_no)
      * lands while a request is read or answered would break it.  The stop
      * and reopen signals are therefore blocked for good (threads made
      * later, a password hash's, inherit the mask) and read from a signalfd
-     * that the wait for a connection polls beside the socket: no request
+     * that the connections' epoll set holds beside the socket: no request
      * is cut, none that comes just before the wait is missed, and a busy
-     * worker sees a signal at its next poll, after the request in hand,
-     * even when the socket is always readable (the reason the mask could
+     * worker sees a signal at its next wait, after the request in hand,
+     * even when connections are always readable (the reason the mask could
      * not simply be opened inside ppoll(): Linux restores it without
      * delivering what is pending when the socket is ready).  Before this
      * the mask was opened and closed after each request: two system calls
      * a request.  Ours go in before FCGX_Init(), which installs libfcgi's
      * own SIGPIPE and SIGUSR1 handlers only over default ones.
-     * FCGX_ShutdownPending() is not used: accept() never blocks here
-     * (O_NONBLOCK), and libfcgi refuses to accept at all once it is set,
-     * which a stop's drain needs.
+     * FCGX_ShutdownPending() is not used: the worker accepts for itself
+     * (conns.c), never blocking (O_NONBLOCK).
      */
     feat_worker_signals();
     sigemptyset(&held);
@@ -524,7 +532,7 @@ feat_worker_main(int listen_fd, int worker_no)
     feat_worker_signals_read(sigfd);
 
     /*
-     * The workers poll the shared socket and then accept: the one that
+     * The workers wait on the shared socket and then accept: the one that
      * loses the race gets EAGAIN instead of blocking with signals held.
      */
     flags = fcntl(listen_fd, F_GETFL);
@@ -548,106 +556,17 @@ feat_worker_main(int listen_fd, int worker_no)
         return 1;
     }
 
-    /* Once: with kept-alive connections a request carries the socket. */
-    if (FCGX_InitRequest(&req, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
-        feat_log(LOG_EMERG, 0, "FCGX_InitRequest() failed");
-        feat_db_close();
-        return 1;
-    }
-
     arena = feat_arena_create();
     feat_arena_json_hooks(arena);
 
-    for ( ;; ) {
-
-        if (feat_worker_reopen) {
-            feat_worker_reopen = 0;
-            if (feat_log_open() == FEAT_OK) {
-                feat_log(LOG_INFO, 0, "logs reopened");
-            }
-        }
-
-        if (feat_worker_stop == FEAT_WORKER_RETIRE) {
-            break;
-        }
-
-        if (feat_worker_stop == FEAT_WORKER_STOP) {
-            /*
-             * Stopping: the master has removed the socket's name, so the
-             * queue only shrinks.  Take what it holds without waiting;
-             * EAGAIN means it is empty and this worker is done.  A
-             * kept-alive connection is not waited on.
-             */
-            if (req.ipcFd >= 0) {
-                break;
-            }
-
-        } else {
-            /* A kept-alive connection brings its next request itself. */
-            pfd[0].fd = (req.ipcFd >= 0) ? req.ipcFd : listen_fd;
-            pfd[0].events = POLLIN;
-            pfd[0].revents = 0;
-            pfd[1].fd = sigfd;
-            pfd[1].events = POLLIN;
-            pfd[1].revents = 0;
-
-            rc = poll(pfd, 2, -1);
-
-            if (rc < 0) {
-                if (errno != EINTR) {
-                    feat_log(LOG_ALERT, errno, "poll() failed");
-                    poll(NULL, 0, 100);
-                }
-                continue;
-            }
-
-            /* A signal first, even with a connection waiting too. */
-            if (pfd[1].revents != 0) {
-                feat_worker_signals_read(sigfd);
-                continue;       /* decided at the top */
-            }
-        }
-
-        rc = FCGX_Accept_r(&req);
-
-        if (rc < 0) {
-            if (feat_worker_stop == FEAT_WORKER_STOP && rc != -EINTR) {
-                break;          /* the queue is empty (EAGAIN), or broken */
-            }
-
-            if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR
-                || feat_worker_stop != 0)
-            {
-                continue;       /* lost the race, or a kept one closed */
-            }
-
-            /* EMFILE and friends: do not spin on a failing accept. */
-            feat_log(LOG_ERR, rc > -9999 ? -rc : 0,
-                     "FCGX_Accept_r() failed");
-            poll(NULL, 0, 100);
-            continue;
-        }
-
-        feat_req_init(&r, arena, &req, req.envp);
-        feat_dispatch(&r);
-
-        FCGX_Finish_r(&req);
-
-        if (feat_pool != NULL) {
-            __atomic_add_fetch(&feat_pool->served, 1, __ATOMIC_RELAXED);
-        }
-
-        feat_log_set_request(NULL);
-        feat_arena_reset(arena);
-    }
+    rc = feat_conns_run(listen_fd, sigfd, arena);
 
     feat_worker_exit_modules();
 
-    FCGX_Free(&req, 1);
     feat_arena_json_hooks(NULL);
     feat_arena_destroy(arena);
     feat_db_close();
     (void) close(sigfd);
 
-    return 0;
+    return rc == FEAT_OK ? 0 : 1;
 }

@@ -50,8 +50,17 @@ sub listen_and_serve {
         ReuseAddr => 1,
     ) or die "$0: listen: $@\n";
 
+    # The fake and the children serving its connections are one process
+    # group, ended together: a child serving a kept-alive connection would
+    # otherwise outlive the fake, holding the test's output open (prove
+    # then waits for it).
+    my $leader = $$;
+    setpgrp(0, 0);
     $SIG{CHLD} = 'IGNORE';
-    $SIG{TERM} = $SIG{INT} = $SIG{ALRM} = sub { _exit(0) };
+    $SIG{TERM} = $SIG{INT} = $SIG{ALRM} = sub {
+        kill('TERM', -$leader) if $$ == $leader;
+        _exit(0);
+    };
     alarm $a{ttl};
 
     $| = 1;
