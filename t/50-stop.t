@@ -13,6 +13,7 @@ use strict;
 use warnings;
 
 use lib 't/lib';
+use FeatFcgi qw(fcgi_request);
 use FeatTest qw(load);
 use Test::More;
 use IO::Select;
@@ -33,26 +34,6 @@ my $clients = 6;
 # delivering what is pending).  The child runs until fcgi_load_end, and
 # writes a line per request: the time it was sent and 1 when answered, 0
 # when the connection failed or closed without an answer.
-sub fcgi_record {
-    my ($type, $content) = @_;
-
-    return pack('CCnnCC', 1, $type, 1, length($content), 0, 0) . $content;
-}
-
-sub fcgi_request {
-    my ($token) = @_;
-    my %p = (REQUEST_METHOD => 'GET', DOCUMENT_URI => '/api/personal/info',
-        REQUEST_URI => '/api/personal/info', QUERY_STRING => '',
-        REMOTE_ADDR => '127.0.0.1', SERVER_PROTOCOL => 'HTTP/1.1',
-        HTTP_HOST => 'localhost', FEAT_APP_ID => '',
-        HTTP_AUTHORIZATION => "Token $token");
-    my $params = join('', map { pack('CC', length($_), length($p{$_}))
-        . $_ . $p{$_} } sort keys %p);
-
-    return fcgi_record(1, pack('nCx5', 1, 0)) . fcgi_record(4, $params)
-        . fcgi_record(4, '') . fcgi_record(5, '');
-}
-
 sub fcgi_load {
     my ($t, $token, $n) = @_;
     my $pid = fork();
@@ -60,7 +41,7 @@ sub fcgi_load {
     die "fork: $!" if !defined $pid;
     return $pid if $pid;
 
-    my $req = fcgi_request($token);
+    my $req = fcgi_request(token => $token);
     my $end = "$t->{dir}/fcgi-load.end";
     my (%conn, $sel);
     open(my $out, '>', "$t->{dir}/fcgi-load.out") or POSIX::_exit(1);
