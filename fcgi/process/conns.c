@@ -130,7 +130,9 @@ feat_conns_accept(struct feat_conns *cs)
     struct sockaddr_in  sa;
     socklen_t           len;
 
-    for (taken = 0; cs->nfree > 0; taken++) {
+    taken = 0;
+
+    while (cs->nfree > 0) {
         len = sizeof(sa);
         fd = accept4(cs->listen_fd, (struct sockaddr *) &sa, &len,
                      SOCK_CLOEXEC);
@@ -169,6 +171,7 @@ feat_conns_accept(struct feat_conns *cs)
         /* or FCGX_Accept_r's opening finish would close it */
         cs->conn[i].req.keepConnection = 1;
         cs->open++;
+        taken++;
 
         if (feat_pool != NULL) {
             __atomic_add_fetch(&feat_pool->connections, 1, __ATOMIC_RELAXED);
@@ -195,6 +198,10 @@ feat_conns_listen(struct feat_conns *cs)
                              EPOLLIN | EPOLLEXCLUSIVE, FEAT_CONNS_LISTEN) == 0)
         {
             cs->listening = 1;
+
+        } else {
+            /* tried again at the next round: a request or a signal */
+            feat_log(LOG_ALERT, errno, "epoll_ctl(ADD) of the socket failed");
         }
     }
 }
