@@ -295,7 +295,9 @@ struct feat_schema;
  * schema (struct feat_schema, with the typed input below) declares the
  * request fields the handler reads and the answer it gives; NULL for a
  * route not yet described (the OpenAPI document then shows only what the
- * table says: method, path, auth and the dialect's envelopes).
+ * table says: method, path, auth and the dialect's envelopes).  data is
+ * the handler's own (r->route->data), for a handler that serves several
+ * routes by what each names: the console's (feat_admin_list...).
  */
 struct feat_route {
     unsigned                   method;
@@ -304,9 +306,10 @@ struct feat_route {
     feat_handler_pt            handler;
     unsigned                   flags;
     const struct feat_schema  *schema;
+    const void                *data;
 };
 
-#define FEAT_NULL_ROUTE  { 0, NULL, 0, NULL, 0, NULL }
+#define FEAT_NULL_ROUTE  { 0, NULL, 0, NULL, 0, NULL, NULL }
 
 /*
  * A path prefix and the dialect that answers an unmatched path under it
@@ -1173,6 +1176,150 @@ void feat_audit_origin_get(const char **address, const char **actor);
 /* Deletes events older than audit.retention_days (0 keeps them all):
  * answers how many, or -1 (logged).  The jobs process calls it. */
 long long feat_audit_prune(sqlite3 *db, time_t now);
+
+
+/* ---- the console's handlers (fcgi/protocol/admin.c) --------------------- */
+
+/*
+ * What the admin dialect's handlers share, whichever module serves them
+ * (the console's FAQ is the faq module's, its feedback inbox feedback's):
+ * the routes' path, the answers' conventions, the writes' one shape and
+ * the audit record every write makes.  The admin module itself (sign-in,
+ * managers, users, settings) uses them too; r->manager_id is set by its
+ * authenticate hook for every FEAT_MANAGER route.
+ */
+
+/* The routes of one app: "/admin/api/apps/{app}/faq". */
+#define FEAT_ADMIN_APP_PREFIX  "/admin/api/apps/{app}/"
+/* An answer's member always there (FEAT_REQUIRED in an answer), and a
+ * list's "status" query field (at most 16 characters: the words). */
+#define FEAT_ADMIN_ALWAYS      FEAT_REQUIRED
+#define FEAT_ADMIN_STATUS_MAX  16
+
+/* A value of a list's "status" filter, in a table ending in { NULL, 0 }
+ * whose first row is the default. */
+struct feat_admin_status {
+    const char  *name;      /* "open", "all"... */
+    int          value;     /* the domain's; -1 for "all" */
+};
+
+/*
+ * Records action ("admin.user.disable") about user_id (0: none) of r's app
+ * in the audit log, inside the caller's transaction: actor
+ * "manager:<r->manager_id>", the client's address.  fmt as feat_audit's.
+ * FEAT_OK or FEAT_ERROR (logged): the caller fails its change.
+ */
+int feat_admin_audit(struct feat_req *r, sqlite3_int64 user_id,
+    const char *action, const char *fmt, ...);
+
+/* Adds key: t in r's time form, or null when t is 0 (not yet). */
+void feat_admin_json_time(struct feat_req *r, cJSON *o, const char *key,
+    time_t t);
+/* Answers the domain's refusal e: a field error names field (the API's
+ * name of it), any other e is answered as it is, logged with what, id. */
+int feat_admin_fail(struct feat_req *r, enum feat_error e, const char *field,
+    const char *what, sqlite3_int64 id);
+/* Ends a write's feat_db_hold by its outcome e: FEAT_E_NONE commits
+ * (FEAT_E_INTERNAL when the commit fails), anything else rolls back and
+ * is answered as it is. */
+enum feat_error feat_admin_release(sqlite3 *db, enum feat_error e);
+/* The path's {id}: FEAT_OK with *id, or FEAT_ERROR once 404 has been
+ * answered (not an id). */
+int feat_admin_path_id(struct feat_req *r, const char *what,
+    sqlite3_int64 *id);
+/* The query's "status" (the declared field f) by table: FEAT_OK with
+ * *status (the default when absent), or FEAT_ERROR once 400 "status" has
+ * been answered. */
+int feat_admin_status_arg(struct feat_req *r, const struct feat_field *f,
+    const struct feat_admin_status *table, int *status);
+/* The name of value in table (never "all"), or "". */
+const char *feat_admin_status_name(const struct feat_admin_status *table,
+    int value);
+
+/*
+ * Object id of r's app as the answers show it, into *out (the caller's):
+ * FEAT_E_NONE, or the domain's error (FEAT_E_NOT_FOUND...).  A write
+ * calls it inside its transaction, so that nothing fails after the
+ * commit.
+ */
+typedef enum feat_error (*feat_admin_answer_pt)(struct feat_req *r,
+    sqlite3_int64 id, cJSON **out);
+
+/*
+ * The console's three handlers, one for each shape its endpoints take;
+ * each serves the routes whose data (struct feat_route's) says what:
+ *
+ * feat_admin_show: GET .../{id}, data a struct feat_admin_op of which
+ *   what and answer are read: the path's object by answer, or its error
+ *   (logged with what).
+ * feat_admin_list: a list, data a struct feat_admin_list (below).
+ * feat_admin_write: a change, data a struct feat_admin_op (below).
+ *
+ * Each answers r and returns FEAT_OK.
+ */
+int feat_admin_show(struct feat_req *r);
+int feat_admin_list(struct feat_req *r);
+int feat_admin_write(struct feat_req *r);
+
+/*
+ * A list: the page asked for (and, with status, the "status" filter by
+ * statuses), read by read into *items (n rows of size bytes each, in the
+ * arena) and *total, each row answered by object, in the dialect's page.
+ */
+struct feat_admin_list {
+    const char                      *what;      /* "faq": the log's */
+    const struct feat_field         *status;    /* or NULL: no filter */
+    const struct feat_admin_status  *statuses;
+    enum feat_error                (*read)(struct feat_req *r, int status,
+                                           const struct feat_page *pg,
+                                           long long *total,
+                                           const void **items, size_t *n);
+    size_t                           size;
+    cJSON                         *(*object)(struct feat_req *r,
+                                             const void *item);
+};
+
+/*
+ * A write, one shape for every change the console makes: the path's {id}
+ * (FEAT_ADMIN_BY_ID), the request's fields (input, into the in_size bytes
+ * of w->in, zeroed), then in one held transaction (feat_db_hold: the
+ * domain's own transactions are savepoints of it) the domain's change,
+ * the audit record (action with {what: id}, about w->user_id; with
+ * FEAT_ADMIN_AUDITS change records action itself, with more detail) and
+ * the answer read before the commit (answer, or what change left in
+ * w->out; none: 204).  A refusal rolls back and is answered by
+ * feat_admin_fail with w->bad.
+ */
+#define FEAT_ADMIN_BY_ID   0x01
+#define FEAT_ADMIN_AUDITS  0x02
+
+struct feat_admin_write;
+
+struct feat_admin_op {
+    const char               *what;     /* "faq": logs', the audit's key */
+    const char               *action;   /* "admin.faq.create" */
+    int                       status;   /* a success's: 0 (200) or 201 */
+    unsigned                  flags;    /* FEAT_ADMIN_BY_ID, _AUDITS */
+    const struct feat_field  *fields;   /* the request's, input's */
+    size_t                    in_size;
+    /* FEAT_OK, or FEAT_ERROR with r->bad_field set; NULL: no fields */
+    int                     (*input)(struct feat_req *r,
+                                     struct feat_admin_write *w);
+    enum feat_error         (*change)(struct feat_req *r, sqlite3 *db,
+                                      struct feat_admin_write *w);
+    feat_admin_answer_pt      answer;   /* NULL: w->out */
+    int                       arg;      /* change's own (an operation) */
+};
+
+/* One write's state, which the op's functions fill. */
+struct feat_admin_write {
+    const struct feat_admin_op  *op;
+    void                        *in;       /* input's fields */
+    sqlite3_int64                id;       /* the path's, or the new one */
+    sqlite3_int64                user_id;  /* the audit record's, 0 none */
+    const char                  *bad;      /* a field error's field */
+    cJSON                       *out;      /* the answer */
+};
 
 
 /* ---- crypto (fcgi/crypto/crypto.c) --------------------------------------- */

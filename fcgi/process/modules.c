@@ -30,6 +30,12 @@ extern const struct feat_module  feat_service_module;
 extern const struct feat_module  feat_pay_module;
 extern const struct feat_module  feat_health_module;
 extern const struct feat_module  feat_admin_module;
+extern const struct feat_module  feat_faq_admin_module;
+extern const struct feat_module  feat_feedback_admin_module;
+extern const struct feat_module  feat_notices_admin_module;
+extern const struct feat_module  feat_push_admin_module;
+extern const struct feat_module  feat_service_admin_module;
+extern const struct feat_module  feat_pay_admin_module;
 extern const struct feat_module  feat_openapi_module;
 
 const struct feat_module *const  feat_modules[] = {
@@ -55,6 +61,12 @@ const struct feat_module *const  feat_modules[] = {
     &feat_pay_module,
     &feat_health_module,
     &feat_admin_module,
+    &feat_faq_admin_module,
+    &feat_feedback_admin_module,
+    &feat_notices_admin_module,
+    &feat_push_admin_module,
+    &feat_service_admin_module,
+    &feat_pay_admin_module,
     &feat_openapi_module,
     NULL
 };

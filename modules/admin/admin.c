@@ -34,12 +34,6 @@ static const struct feat_route *const  admin_tables[] = {
     admin_users_routes,
     admin_settings_routes,
     admin_audit_routes,
-    admin_feedback_routes,
-    admin_faq_routes,
-    admin_notice_routes,
-    admin_push_routes,
-    admin_project_routes,
-    admin_order_routes,
     NULL
 };
 

@@ -13,6 +13,13 @@
  * "admin.<object>.<verb>" in the audit log through feat_admin_audit, in
  * the transaction of its change.
  *
+ * The console's content (FAQ, notices, feedback, pushes, projects,
+ * orders) is served by the modules that own it, each with its admin
+ * dialect's routes in its own folder (modules/faq/admin.c, ...); what
+ * those handlers share with this module's is the runtime's
+ * (fcgi/protocol/admin.c, feat.h "the console's handlers").  This header
+ * serves the admin module itself and featctl's manager commands.
+ *
  * Each file of the module keeps its own route table (admin_<x>_routes);
  * admin.c gathers them into the module's one table.
  */
@@ -26,7 +33,6 @@
 #define FEAT_ADMIN_LOGIN_MAX     64
 #define FEAT_ADMIN_TOKEN_LEN     43      /* base62: 256 bits */
 #define FEAT_ADMIN_COOKIE        "feat_admin"
-#define FEAT_ADMIN_APP_PREFIX    "/admin/api/apps/{app}/"
 /* the default app's id is "": paths name it by this segment, which no
  * app id can be (featctl app add takes [a-z0-9_-] only) */
 #define FEAT_ADMIN_DEFAULT_APP   "~"
@@ -133,63 +139,8 @@ const char *feat_admin_app_segment(const char *app);
 /* 1 if the manager of s may see app, else 0. */
 int feat_admin_sees(const struct feat_admin_manager *m, const char *app);
 
-/*
- * Records action ("admin.user.disable") about user_id (0: none) of r's app
- * in the audit log, inside the caller's transaction: actor
- * "manager:<r->manager_id>", the client's address.  fmt as feat_audit's.
- * FEAT_OK or FEAT_ERROR (logged): the caller fails its change.
- */
-int feat_admin_audit(struct feat_req *r, sqlite3_int64 user_id,
-    const char *action, const char *fmt, ...);
-
 /* The manager as the API shows it: {"id","login","name","app_id"|null}. */
 cJSON *feat_admin_manager_json(const struct feat_admin_manager *m);
-
-
-/* ---- the content endpoints (content.c and its users) -------------------- */
-
-/* A value of a list's "status" filter, in a table ending in { NULL, 0 }
- * whose first row is the default. */
-struct feat_admin_status {
-    const char  *name;      /* "open", "all"... */
-    int          value;     /* the domain's; -1 for "all" */
-};
-
-/* Adds key: t in r's time form, or null when t is 0 (not yet). */
-void feat_admin_json_time(struct feat_req *r, cJSON *o, const char *key,
-    time_t t);
-/* Answers the domain's refusal e: a field error names field (the API's
- * name of it), any other e is answered as it is, logged with what, id. */
-int feat_admin_fail(struct feat_req *r, enum feat_error e, const char *field,
-    const char *what, sqlite3_int64 id);
-/* Ends a write's feat_db_hold by its outcome e: FEAT_E_NONE commits
- * (FEAT_E_INTERNAL when the commit fails), anything else rolls back and
- * is answered as it is. */
-enum feat_error feat_admin_release(sqlite3 *db, enum feat_error e);
-/* The path's {id}: FEAT_OK with *id, or FEAT_ERROR once 404 has been
- * answered (not an id). */
-int feat_admin_path_id(struct feat_req *r, const char *what,
-    sqlite3_int64 *id);
-/* The query's "status" (the declared field f) by table: FEAT_OK with
- * *status (the default when absent), or FEAT_ERROR once 400 "status" has
- * been answered. */
-int feat_admin_status_arg(struct feat_req *r, const struct feat_field *f,
-    const struct feat_admin_status *table, int *status);
-
-/* An answer's member always there (FEAT_REQUIRED in an answer), and a
- * list's "status" query field (at most 16 characters: the words). */
-#define FEAT_ADMIN_ALWAYS      FEAT_REQUIRED
-#define FEAT_ADMIN_STATUS_MAX  16
-/* The name of value in table (never "all"), or "". */
-const char *feat_admin_status_name(const struct feat_admin_status *table,
-    int value);
-
-extern const struct feat_route  admin_feedback_routes[];
-extern const struct feat_route  admin_faq_routes[];
-extern const struct feat_route  admin_notice_routes[];
-extern const struct feat_route  admin_push_routes[];
-extern const struct feat_route  admin_project_routes[];
-extern const struct feat_route  admin_order_routes[];
 
 
 /* ---- the route tables, gathered by admin.c ------------------------------- */

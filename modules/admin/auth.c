@@ -227,31 +227,6 @@ feat_admin_authenticate(struct feat_req *r, unsigned flags)
 }
 
 
-int
-feat_admin_audit(struct feat_req *r, sqlite3_int64 user_id,
-    const char *action, const char *fmt, ...)
-{
-    int      rc;
-    char     actor[40];
-    va_list  ap;
-
-    if (r->manager_id != 0) {
-        snprintf(actor, sizeof(actor), "manager:%lld",
-                 (long long) r->manager_id);
-    } else {
-        snprintf(actor, sizeof(actor), "manager");
-    }
-
-    feat_audit_origin(r->remote_addr != NULL ? r->remote_addr : "", actor);
-
-    va_start(ap, fmt);
-    rc = feat_audit_v(feat_db(), r->app->id, user_id, action, fmt, ap);
-    va_end(ap);
-
-    return rc;
-}
-
-
 cJSON *
 feat_admin_manager_json(const struct feat_admin_manager *m)
 {

@@ -1,16 +1,19 @@
 /*
- * orders.c: the console's orders (featcgi-api(7) "ADMIN API"): the app's
- * orders by status as it is now (an UNPAID one past its expires_at is
- * closed), newest first, and one order with its stored payment fields and
- * its transactions, each with the notify (or query answer) as it came.
- * Read only: the console changes no order.
+ * admin.c: orders in the admin dialect, the console's (featcgi-api(7)
+ * "ADMIN API"): the app's orders by status as it is now (an UNPAID one
+ * past its expires_at is closed), newest first, and one order with its
+ * stored payment fields and its transactions, each with the notify (or
+ * query answer) as it came.  Read only: the console changes no order.
+ *
+ * The routes are a module of their own named "admin", as the admin
+ * module's are: the OpenAPI document tags the console's operations by
+ * that one name, whichever folder serves them.
  */
 
 #include "config.h"
 
 #include "feat.h"
 #include "pay/pay.h"
-#include "admin/admin.h"
 
 
 /* The list's status filter: the first row is the default. */
@@ -108,10 +111,12 @@ pay_method_name(int method)
 
 
 static cJSON *
-order_object(struct feat_req *r, const struct feat_pay_order *o)
+order_object(struct feat_req *r, const void *item)
 {
-    cJSON  *j;
+    cJSON                        *j;
+    const struct feat_pay_order  *o;
 
+    o = item;
     j = cJSON_CreateObject();
     cJSON_AddNumberToObject(j, "id", (double) o->id);
     cJSON_AddNumberToObject(j, "user_id", (double) o->user_id);
@@ -151,61 +156,42 @@ order_object(struct feat_req *r, const struct feat_pay_order *o)
 }
 
 
-static int
-order_list(struct feat_req *r)
+static enum feat_error
+order_read(struct feat_req *r, int status, const struct feat_page *pg,
+    long long *total, const void **items, size_t *n)
 {
-    int                     status;
-    cJSON                  *list;
-    size_t                  i, n;
-    long long               total;
-    struct feat_page        pg;
-    struct feat_pay_order  *items;
+    struct feat_pay_order  *list = NULL;
     enum feat_error         e;
 
-    if (feat_in_page(r, &pg) != FEAT_OK) {
-        return feat_fail_field(r);
-    }
-
-    if (feat_admin_status_arg(r, &order_list_in[0], order_statuses,
-                              &status)
-        != FEAT_OK)
-    {
-        return FEAT_OK;
-    }
-
     e = feat_pay_order_all(feat_db(), r->arena, r->app->id, status,
-                           pg.offset, pg.size, &total, &items, &n);
-    if (e != FEAT_E_NONE) {
-        return feat_fail(r, e, "admin: order list");
-    }
+                           pg->offset, pg->size, total, &list, n);
+    *items = list;
 
-    list = cJSON_CreateArray();
-    for (i = 0; i < n; i++) {
-        cJSON_AddItemToArray(list, order_object(r, &items[i]));
-    }
-
-    return feat_reply(r, feat_page_object(r, &pg, total, list));
+    return e;
 }
 
 
-static int
-order_get(struct feat_req *r)
+static const struct feat_admin_list  order_list_op = {
+    .what = "order", .status = &order_list_in[0], .statuses = order_statuses,
+    .read = order_read, .size = sizeof(struct feat_pay_order),
+    .object = order_object,
+};
+
+
+/* Order id with its payment fields and its transactions, into *out. */
+static enum feat_error
+order_detail_object(struct feat_req *r, sqlite3_int64 id, cJSON **out)
 {
     cJSON                         *o, *list, *t;
     size_t                         i, n;
-    sqlite3_int64                  id;
     struct feat_pay_txn           *txns;
     enum feat_error                e;
     struct feat_pay_order_detail   d;
 
-    if (feat_admin_path_id(r, "order", &id) != FEAT_OK) {
-        return FEAT_OK;
-    }
-
     e = feat_pay_order_detail(feat_db(), r->arena, r->app->id, id, &d,
                               &txns, &n);
     if (e != FEAT_E_NONE) {
-        return feat_fail(r, e, "admin: order %lld", (long long) id);
+        return e;
     }
 
     o = order_object(r, &d.order);
@@ -229,8 +215,15 @@ order_get(struct feat_req *r)
         cJSON_AddItemToArray(list, t);
     }
 
-    return feat_reply(r, o);
+    *out = o;
+
+    return FEAT_E_NONE;
 }
+
+
+static const struct feat_admin_op  order_get_op = {
+    .what = "order", .answer = order_detail_object,
+};
 
 
 static const struct feat_schema  order_list_schema = {
@@ -247,10 +240,16 @@ static const struct feat_schema  order_get_schema = {
 };
 
 
-const struct feat_route  admin_order_routes[] = {
-    { FEAT_GET, FEAT_ADMIN_APP_PREFIX "orders", FEAT_ADMIN, order_list,
-      FEAT_MANAGER, &order_list_schema },
-    { FEAT_GET, FEAT_ADMIN_APP_PREFIX "orders/{id}", FEAT_ADMIN, order_get,
-      FEAT_MANAGER, &order_get_schema },
+static const struct feat_route  order_admin_routes[] = {
+    { FEAT_GET, FEAT_ADMIN_APP_PREFIX "orders", FEAT_ADMIN, feat_admin_list,
+      FEAT_MANAGER, &order_list_schema, &order_list_op },
+    { FEAT_GET, FEAT_ADMIN_APP_PREFIX "orders/{id}", FEAT_ADMIN,
+      feat_admin_show, FEAT_MANAGER, &order_get_schema, &order_get_op },
     FEAT_NULL_ROUTE
+};
+
+
+const struct feat_module  feat_pay_admin_module = {
+    .name = "admin",
+    .routes = order_admin_routes,
 };

@@ -1,23 +1,28 @@
 /*
- * projects.c: the console's moderation of service projects (featcgi-api(7)
- * "ADMIN API"): the review queue (status 100 REVIEW, the default of the
- * list) and the app's projects by status, one project, and the
- * moderator's transitions: approve (REVIEW -> OPEN, published now), reject
- * (REVIEW -> DRAFT with a note the owner reads as review_note, as featctl
- * project reject) and take down (OPEN or CLOSED -> CANCELLED, with a note
- * stored the same way, featctl project cancel's step).
+ * admin.c: the moderation of service projects in the admin dialect, the
+ * console's (featcgi-api(7) "ADMIN API"): the review queue (status 100
+ * REVIEW, the default of the list) and the app's projects by status, one
+ * project, and the moderator's transitions: approve (REVIEW -> OPEN,
+ * published now), reject (REVIEW -> DRAFT with a note the owner reads as
+ * review_note, as featctl project reject) and take down (OPEN or CLOSED
+ * -> CANCELLED, with a note stored the same way, featctl project cancel's
+ * step).
  *
  * Each goes through feat_service_transition as FEAT_SERVICE_MODERATOR, so
  * the step table that judges the users' operations judges these, with the
  * same pushes to the bidders; it records admin.project.approve / .reject /
- * .takedown in the audit log in the transition's transaction (content.c).
+ * .takedown in the audit log in the transition's transaction
+ * (feat_admin_write, fcgi/protocol/admin.c).
+ *
+ * The routes are a module of their own named "admin", as the admin
+ * module's are: the OpenAPI document tags the console's operations by
+ * that one name, whichever folder serves them.
  */
 
 #include "config.h"
 
 #include "feat.h"
 #include "service/service.h"
-#include "admin/admin.h"
 
 
 /* The list's status filter: the first row is the default. */
@@ -91,10 +96,12 @@ static const struct feat_field  project_out[] = {
 
 
 static cJSON *
-project_object(struct feat_req *r, const struct feat_service_project *p)
+project_object(struct feat_req *r, const void *item)
 {
-    cJSON  *o, *u;
+    cJSON                              *o, *u;
+    const struct feat_service_project  *p;
 
+    p = item;
     o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "id", (double) p->id);
     feat_json_add_str(o, "title", p->title);
@@ -136,142 +143,111 @@ project_object(struct feat_req *r, const struct feat_service_project *p)
 }
 
 
-static int
-project_list(struct feat_req *r)
+static enum feat_error
+project_read(struct feat_req *r, int status, const struct feat_page *pg,
+    long long *total, const void **items, size_t *n)
 {
-    int                           status;
-    cJSON                        *list;
-    size_t                        i, n;
-    long long                     total;
-    struct feat_page              pg;
-    struct feat_service_project  *items;
+    struct feat_service_project  *list = NULL;
     enum feat_error               e;
 
-    if (feat_in_page(r, &pg) != FEAT_OK) {
-        return feat_fail_field(r);
-    }
-
-    if (feat_admin_status_arg(r, &project_list_in[0], project_statuses,
-                              &status)
-        != FEAT_OK)
-    {
-        return FEAT_OK;
-    }
-
     e = feat_service_list(feat_db(), r->arena, r->app->id,
-                          FEAT_SERVICE_MODERATOR, 0, status, pg.offset,
-                          pg.size, &total, &items, &n);
-    if (e != FEAT_E_NONE) {
-        return feat_fail(r, e, "admin: project list");
-    }
+                          FEAT_SERVICE_MODERATOR, 0, status, pg->offset,
+                          pg->size, total, &list, n);
+    *items = list;
 
-    list = cJSON_CreateArray();
-    for (i = 0; i < n; i++) {
-        cJSON_AddItemToArray(list, project_object(r, &items[i]));
-    }
-
-    return feat_reply(r, feat_page_object(r, &pg, total, list));
+    return e;
 }
 
 
-static int
-project_get(struct feat_req *r)
+static enum feat_error
+project_entry_object(struct feat_req *r, sqlite3_int64 id, cJSON **out)
 {
-    sqlite3_int64                id;
     enum feat_error              e;
     struct feat_service_project  p;
 
-    if (feat_admin_path_id(r, "project", &id) != FEAT_OK) {
-        return FEAT_OK;
-    }
-
     e = feat_service_get(feat_db(), r->arena, r->app->id,
                          FEAT_SERVICE_MODERATOR, id, &p);
-    if (e != FEAT_E_NONE) {
-        return feat_fail(r, e, "admin: project %lld", (long long) id);
+    if (e == FEAT_E_NONE) {
+        *out = project_object(r, &p);
     }
 
-    return feat_reply(r, project_object(r, &p));
+    return e;
 }
 
 
-/* The moderator's op on the path's project, with a note when asked for,
- * recorded as action. */
+/* The note of a reject or a takedown, into w->in. */
 static int
-project_transition(struct feat_req *r, enum feat_service_op op,
-    int with_note, const char *action)
+project_note(struct feat_req *r, struct feat_admin_write *w)
 {
-    sqlite3                      *db;
-    const char                   *note, *bad;
-    sqlite3_int64                 id;
+    return feat_in_field(r, &w->op->fields[0], (const char **) w->in);
+}
+
+
+/* The moderator's operation op->arg on the path's project, with the note
+ * when the op reads one, recorded as op->action with the new status. */
+static enum feat_error
+project_transition(struct feat_req *r, sqlite3 *db,
+    struct feat_admin_write *w)
+{
+    const char                   *note;
     enum feat_error               e;
     struct feat_service_project   p;
 
-    if (feat_admin_path_id(r, "project", &id) != FEAT_OK) {
-        return FEAT_OK;
-    }
+    note = w->in != NULL ? *(const char **) w->in : NULL;
 
-    note = NULL;
-    if (with_note
-        && feat_in_field(r, &project_note_in[0], &note) != FEAT_OK)
-    {
-        return feat_fail_field(r);
-    }
-
-    db = feat_db();
-
-    if (feat_db_hold(db) != FEAT_OK) {
-        return feat_fail(r, FEAT_E_INTERNAL, "admin: begin");
-    }
-
-    bad = NULL;
     e = feat_service_transition(db, r->arena, r->app->id,
-                                FEAT_SERVICE_MODERATOR, id, op, 0, note, &p,
-                                &bad);
+                                FEAT_SERVICE_MODERATOR, w->id,
+                                (enum feat_service_op) w->op->arg, 0, note,
+                                &p, &w->bad);
 
-    if (e == FEAT_E_BAD_FIELD && bad != NULL && bad[0] == 'r') {
-        bad = project_note_in[0].name;      /* the domain's "reason" */
+    if (e == FEAT_E_BAD_FIELD && w->bad != NULL && w->bad[0] == 'r') {
+        w->bad = project_note_in[0].name;   /* the domain's "reason" */
     }
 
-    if (e == FEAT_E_NONE
-        && feat_admin_audit(r, p.owner_id, action, "id", "project", id,
-                            "status", p.status)
-           != FEAT_OK)
-    {
-        e = FEAT_E_INTERNAL;
-    }
-
-    e = feat_admin_release(db, e);
     if (e != FEAT_E_NONE) {
-        return feat_admin_fail(r, e, bad, "project", id);
+        return e;
     }
 
-    return feat_reply(r, project_object(r, &p));
+    if (feat_admin_audit(r, p.owner_id, w->op->action, "id", "project",
+                         w->id, "status", p.status)
+        != FEAT_OK)
+    {
+        return FEAT_E_INTERNAL;
+    }
+
+    w->out = project_object(r, &p);
+
+    return FEAT_E_NONE;
 }
 
 
-static int
-project_approve(struct feat_req *r)
-{
-    return project_transition(r, FEAT_SERVICE_APPROVE, 0,
-                              "admin.project.approve");
-}
+static const struct feat_admin_list  project_list_op = {
+    .what = "project", .status = &project_list_in[0],
+    .statuses = project_statuses, .read = project_read,
+    .size = sizeof(struct feat_service_project), .object = project_object,
+};
+
+/* act is the audit's action, which project_transition records itself
+ * with the new status; op the service's operation */
+#define PROJECT_OP(act, note_in, op)                                         \
+    { .what = "project", .action = act,                                      \
+      .flags = FEAT_ADMIN_BY_ID | FEAT_ADMIN_AUDITS, .fields = note_in,      \
+      .in_size = note_in != NULL ? sizeof(const char *) : 0,                 \
+      .input = note_in != NULL ? project_note : NULL,                        \
+      .change = project_transition, .arg = op }
+
+static const struct feat_admin_op  project_approve_op =
+    PROJECT_OP("admin.project.approve", NULL, FEAT_SERVICE_APPROVE);
+static const struct feat_admin_op  project_reject_op =
+    PROJECT_OP("admin.project.reject", project_note_in, FEAT_SERVICE_REJECT);
+static const struct feat_admin_op  project_takedown_op =
+    PROJECT_OP("admin.project.takedown", project_note_in,
+               FEAT_SERVICE_CANCEL);
 
 
-static int
-project_reject(struct feat_req *r)
-{
-    return project_transition(r, FEAT_SERVICE_REJECT, 1,
-                              "admin.project.reject");
-}
-
-
-static int
-project_takedown(struct feat_req *r)
-{
-    return project_transition(r, FEAT_SERVICE_CANCEL, 1,
-                              "admin.project.takedown");
-}
+static const struct feat_admin_op  project_get_op = {
+    .what = "project", .answer = project_entry_object,
+};
 
 
 static const struct feat_schema  project_list_schema = {
@@ -308,16 +284,25 @@ static const struct feat_schema  project_takedown_schema = {
 };
 
 
-const struct feat_route  admin_project_routes[] = {
-    { FEAT_GET, FEAT_ADMIN_APP_PREFIX "projects", FEAT_ADMIN, project_list,
-      FEAT_MANAGER, &project_list_schema },
+static const struct feat_route  project_admin_routes[] = {
+    { FEAT_GET, FEAT_ADMIN_APP_PREFIX "projects", FEAT_ADMIN, feat_admin_list,
+      FEAT_MANAGER, &project_list_schema, &project_list_op },
     { FEAT_GET, FEAT_ADMIN_APP_PREFIX "projects/{id}", FEAT_ADMIN,
-      project_get, FEAT_MANAGER, &project_get_schema },
+      feat_admin_show, FEAT_MANAGER, &project_get_schema, &project_get_op },
     { FEAT_POST, FEAT_ADMIN_APP_PREFIX "projects/{id}/approve", FEAT_ADMIN,
-      project_approve, FEAT_MANAGER, &project_approve_schema },
+      feat_admin_write, FEAT_MANAGER, &project_approve_schema,
+      &project_approve_op },
     { FEAT_POST, FEAT_ADMIN_APP_PREFIX "projects/{id}/reject", FEAT_ADMIN,
-      project_reject, FEAT_MANAGER, &project_reject_schema },
+      feat_admin_write, FEAT_MANAGER, &project_reject_schema,
+      &project_reject_op },
     { FEAT_POST, FEAT_ADMIN_APP_PREFIX "projects/{id}/takedown", FEAT_ADMIN,
-      project_takedown, FEAT_MANAGER, &project_takedown_schema },
+      feat_admin_write, FEAT_MANAGER, &project_takedown_schema,
+      &project_takedown_op },
     FEAT_NULL_ROUTE
+};
+
+
+const struct feat_module  feat_service_admin_module = {
+    .name = "admin",
+    .routes = project_admin_routes,
 };

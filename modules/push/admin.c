@@ -1,14 +1,19 @@
 /*
- * pushes.c: the console's pushes (featcgi-api(7) "ADMIN API"): the app's
- * pushes newest first with how far each one's delivery has come, one push
- * with its outbox rows (paged), and a new push to every user of the app
- * or to the users listed.
+ * admin.c: pushes in the admin dialect, the console's (featcgi-api(7)
+ * "ADMIN API"): the app's pushes newest first with how far each one's
+ * delivery has come, one push with its outbox rows (paged), and a new
+ * push to every user of the app or to the users listed.
  *
  * A push is feat_push_send's, the one featctl push send makes: queued
  * through feat_push_queue with its outbox rows (or, for all users, the
  * fan-out the jobs process works through), in the transaction that also
- * records admin.push.send.  Delivery is the jobs process's; the counts
- * and rows shown are the outbox's (fcgi/store/outbox.c).
+ * records admin.push.send (feat_admin_write, fcgi/protocol/admin.c).
+ * Delivery is the jobs process's; the counts and rows shown are the
+ * outbox's (fcgi/store/outbox.c).
+ *
+ * The routes are a module of their own named "admin", as the admin
+ * module's are: the OpenAPI document tags the console's operations by
+ * that one name, whichever folder serves them.
  */
 
 #include "config.h"
@@ -17,7 +22,6 @@
 
 #include "feat.h"
 #include "push/push.h"
-#include "admin/admin.h"
 
 
 #define ALWAYS  FEAT_ADMIN_ALWAYS
@@ -140,11 +144,13 @@ outbox_status_name(int status)
 
 
 static cJSON *
-push_object(struct feat_req *r, const struct feat_push_sent *it)
+push_object(struct feat_req *r, const void *item)
 {
-    cJSON                    *o, *m, *d;
-    const struct feat_push   *p;
+    cJSON                        *o, *m, *d;
+    const struct feat_push       *p;
+    const struct feat_push_sent  *it;
 
+    it = item;
     p = &it->push;
     o = cJSON_CreateObject();
 
@@ -198,32 +204,20 @@ target_object(struct feat_req *r, const struct feat_outbox_entry *t)
 }
 
 
-static int
-push_list(struct feat_req *r)
+static enum feat_error
+push_read(struct feat_req *r, int status, const struct feat_page *pg,
+    long long *total, const void **items, size_t *n)
 {
-    cJSON                  *list;
-    size_t                  i, n;
-    long long               total;
-    struct feat_page        pg;
-    struct feat_push_sent  *items;
+    struct feat_push_sent  *list = NULL;
     enum feat_error         e;
 
-    if (feat_in_page(r, &pg) != FEAT_OK) {
-        return feat_fail_field(r);
-    }
+    (void) status;
 
-    e = feat_push_sent_list(feat_db(), r->arena, r->app->id, pg.offset,
-                            pg.size, &total, &items, &n);
-    if (e != FEAT_E_NONE) {
-        return feat_fail(r, e, "admin: push list");
-    }
+    e = feat_push_sent_list(feat_db(), r->arena, r->app->id, pg->offset,
+                            pg->size, total, &list, n);
+    *items = list;
 
-    list = cJSON_CreateArray();
-    for (i = 0; i < n; i++) {
-        cJSON_AddItemToArray(list, push_object(r, &items[i]));
-    }
-
-    return feat_reply(r, feat_page_object(r, &pg, total, list));
+    return e;
 }
 
 
@@ -355,74 +349,96 @@ push_to(struct feat_req *r, sqlite3_int64 **users, size_t *n)
 }
 
 
-static int
-push_send(struct feat_req *r)
-{
-    cJSON             *o;
-    size_t             n;
-    sqlite3           *db;
-    const char        *title, *body, *bad;
-    sqlite3_int64      id, *users;
-    struct feat_page   pg;
-    enum feat_error    e;
+/* What a push reads: its title, its body and whom "to" names. */
+struct push_admin_in {
+    const char     *title;
+    const char     *body;
+    sqlite3_int64  *users;      /* NULL: all */
+    size_t          n;
+};
 
-    if (feat_in_field(r, &push_send_in[PUSH_TITLE], &title) != FEAT_OK
-        || feat_in_field(r, &push_send_in[PUSH_BODY], &body) != FEAT_OK
-        || push_to(r, &users, &n) != FEAT_OK)
+
+static int
+push_input(struct feat_req *r, struct feat_admin_write *w)
+{
+    struct push_admin_in  *in = w->in;
+
+    if (feat_in_field(r, &push_send_in[PUSH_TITLE], &in->title) != FEAT_OK
+        || feat_in_field(r, &push_send_in[PUSH_BODY], &in->body) != FEAT_OK
+        || push_to(r, &in->users, &in->n) != FEAT_OK)
     {
-        return feat_fail_field(r);
+        return FEAT_ERROR;
     }
 
-    /* the answer's first page of targets */
+    return FEAT_OK;
+}
+
+
+static enum feat_error
+push_queue(struct feat_req *r, sqlite3 *db, struct feat_admin_write *w)
+{
+    const char            *bad;
+    enum feat_error        e;
+    struct push_admin_in  *in = w->in;
+
+    bad = NULL;
+    e = feat_push_send(db, r->app->id, r->manager_id, in->title, in->body,
+                       in->users, in->n, &w->id, &bad);
+
+    /* the manager is the caller: a user listed is not of this app */
+    if (e == FEAT_E_NOT_FOUND) {
+        w->bad = "to";
+        return FEAT_E_BAD_FIELD;
+    }
+
+    if (e == FEAT_E_BAD_FIELD) {
+        w->bad = (bad != NULL && strcmp(bad, "push_body") == 0) ? "body"
+                 : (bad != NULL && strcmp(bad, "user_id") == 0) ? "to"
+                 : "title";
+        return e;
+    }
+
+    if (e != FEAT_E_NONE) {
+        return e;
+    }
+
+    if (feat_admin_audit(r, 0, w->op->action, "isi", "push", w->id,
+                         "scope", in->n ? "users" : "all",
+                         "users", (sqlite3_int64) in->n)
+        != FEAT_OK)
+    {
+        return FEAT_E_INTERNAL;
+    }
+
+    return FEAT_E_NONE;
+}
+
+
+/* A push just sent, with the answer's first page of targets. */
+static enum feat_error
+push_sent_object(struct feat_req *r, sqlite3_int64 id, cJSON **out)
+{
+    struct feat_page  pg;
+
     pg.page = 1;
     pg.size = 20;
     pg.offset = 0;
 
-    db = feat_db();
-    o = NULL;
-
-    if (feat_db_hold(db) != FEAT_OK) {
-        return feat_fail(r, FEAT_E_INTERNAL, "admin: begin");
-    }
-
-    bad = NULL;
-    id = 0;
-    e = feat_push_send(db, r->app->id, r->manager_id, title, body, users, n,
-                       &id, &bad);
-
-    /* the manager is the caller: a user listed is not of this app */
-    if (e == FEAT_E_NOT_FOUND) {
-        e = FEAT_E_BAD_FIELD;
-        bad = "to";
-    } else if (e == FEAT_E_BAD_FIELD) {
-        bad = (bad != NULL && strcmp(bad, "push_body") == 0) ? "body"
-              : (bad != NULL && strcmp(bad, "user_id") == 0) ? "to"
-              : "title";
-    }
-
-    if (e == FEAT_E_NONE
-        && feat_admin_audit(r, 0, "admin.push.send", "isi", "push", id,
-                            "scope", n ? "users" : "all",
-                            "users", (sqlite3_int64) n)
-           != FEAT_OK)
-    {
-        e = FEAT_E_INTERNAL;
-    }
-
-    if (e == FEAT_E_NONE) {
-        e = push_page_object(r, id, &pg, &o);
-    }
-
-    e = feat_admin_release(db, e);
-    if (e != FEAT_E_NONE) {
-        cJSON_Delete(o);
-        return feat_admin_fail(r, e, bad, "push", id);
-    }
-
-    r->status = 201;
-
-    return feat_reply(r, o);
+    return push_page_object(r, id, &pg, out);
 }
+
+
+static const struct feat_admin_list  push_list_op = {
+    .what = "push", .read = push_read, .size = sizeof(struct feat_push_sent),
+    .object = push_object,
+};
+
+static const struct feat_admin_op  push_send_op = {
+    .what = "push", .action = "admin.push.send", .status = 201,
+    .flags = FEAT_ADMIN_AUDITS, .fields = push_send_in,
+    .in_size = sizeof(struct push_admin_in), .input = push_input,
+    .change = push_queue, .answer = push_sent_object,
+};
 
 
 static const struct feat_schema  push_list_schema = {
@@ -445,12 +461,18 @@ static const struct feat_schema  push_get_schema = {
 };
 
 
-const struct feat_route  admin_push_routes[] = {
-    { FEAT_GET, FEAT_ADMIN_APP_PREFIX "pushes", FEAT_ADMIN, push_list,
-      FEAT_MANAGER, &push_list_schema },
-    { FEAT_POST, FEAT_ADMIN_APP_PREFIX "pushes", FEAT_ADMIN, push_send,
-      FEAT_MANAGER, &push_send_schema },
+static const struct feat_route  push_admin_routes[] = {
+    { FEAT_GET, FEAT_ADMIN_APP_PREFIX "pushes", FEAT_ADMIN, feat_admin_list,
+      FEAT_MANAGER, &push_list_schema, &push_list_op },
+    { FEAT_POST, FEAT_ADMIN_APP_PREFIX "pushes", FEAT_ADMIN, feat_admin_write,
+      FEAT_MANAGER, &push_send_schema, &push_send_op },
     { FEAT_GET, FEAT_ADMIN_APP_PREFIX "pushes/{id}", FEAT_ADMIN, push_get,
       FEAT_MANAGER, &push_get_schema },
     FEAT_NULL_ROUTE
+};
+
+
+const struct feat_module  feat_push_admin_module = {
+    .name = "admin",
+    .routes = push_admin_routes,
 };

@@ -1,14 +1,19 @@
 /*
- * feedback.c: the console's feedback inbox (featcgi-api(7) "ADMIN API"):
- * the app's feedback as a queue (the new ones first, the longest waiting
- * on top), one feedback with its replies and its user, a manager's reply
- * and the close.
+ * admin.c: the feedback inbox in the admin dialect, the console's
+ * (featcgi-api(7) "ADMIN API"): the app's feedback as a queue (the new
+ * ones first, the longest waiting on top), one feedback with its replies
+ * and its user, a manager's reply and the close.
  *
  * A reply is feat_feedback_reply_add's, the one featctl feedback reply
  * makes: the feedback becomes replied and the reply unread, so the v2
  * and v1 clients of the user who wrote it show it as they show any.  The
  * reply and the close record admin.feedback.reply / .close in the audit
- * log in the transaction of the change (content.c).
+ * log in the transaction of the change (feat_admin_write,
+ * fcgi/protocol/admin.c).
+ *
+ * The routes are a module of their own named "admin", as the admin
+ * module's are: the OpenAPI document tags the console's operations by
+ * that one name, whichever folder serves them.
  */
 
 #include "config.h"
@@ -18,7 +23,7 @@
 #include "feat.h"
 #include "accounts/accounts.h"
 #include "feedback/feedback.h"
-#include "admin/admin.h"
+
 
 /* The replies a feedback's page shows at once (featctl's cap too). */
 #define ADMIN_FEEDBACK_REPLIES  FEAT_FEEDBACK_LIST_MAX
@@ -110,11 +115,13 @@ static const struct feat_field  feedback_page_out[] = {
 
 
 static cJSON *
-feedback_object(struct feat_req *r, const struct feat_feedback_item *it)
+feedback_object(struct feat_req *r, const void *item)
 {
-    cJSON                       *o;
-    const struct feat_feedback  *f;
+    cJSON                            *o;
+    const struct feat_feedback       *f;
+    const struct feat_feedback_item  *it;
 
+    it = item;
     f = &it->feedback;
     o = cJSON_CreateObject();
 
@@ -164,40 +171,18 @@ reply_object(struct feat_req *r, const struct feat_feedback_reply_by *it)
 }
 
 
-static int
-feedback_list(struct feat_req *r)
+static enum feat_error
+feedback_read(struct feat_req *r, int status, const struct feat_page *pg,
+    long long *total, const void **items, size_t *n)
 {
-    int                         status;
-    cJSON                      *list;
-    size_t                      i, n;
-    long long                   total;
+    struct feat_feedback_item  *list = NULL;
     enum feat_error             e;
-    struct feat_page            pg;
-    struct feat_feedback_item  *items;
-
-    if (feat_in_page(r, &pg) != FEAT_OK) {
-        return feat_fail_field(r);
-    }
-
-    if (feat_admin_status_arg(r, &feedback_list_in[0], feedback_statuses,
-                              &status)
-        != FEAT_OK)
-    {
-        return FEAT_OK;
-    }
 
     e = feat_feedback_inbox(feat_db(), r->arena, r->app->id, status,
-                            pg.offset, pg.size, &total, &items, &n);
-    if (e != FEAT_E_NONE) {
-        return feat_fail(r, e, "admin: the feedback inbox");
-    }
+                            pg->offset, pg->size, total, &list, n);
+    *items = list;
 
-    list = cJSON_CreateArray();
-    for (i = 0; i < n; i++) {
-        cJSON_AddItemToArray(list, feedback_object(r, &items[i]));
-    }
-
-    return feat_reply(r, feat_page_object(r, &pg, total, list));
+    return e;
 }
 
 
@@ -262,139 +247,100 @@ feedback_page_object(struct feat_req *r, sqlite3_int64 id, cJSON **out)
 
 
 static int
-feedback_get(struct feat_req *r)
+feedback_content(struct feat_req *r, struct feat_admin_write *w)
 {
-    cJSON            *o;
-    sqlite3_int64     id;
-    enum feat_error   e;
+    /* the one field: a refusal of the reply is about it */
+    w->bad = w->op->fields[0].name;
 
-    if (feat_admin_path_id(r, "feedback", &id) != FEAT_OK) {
-        return FEAT_OK;
-    }
-
-    e = feedback_page_object(r, id, &o);
-    if (e != FEAT_E_NONE) {
-        return feat_fail(r, e, "admin: feedback %lld", (long long) id);
-    }
-
-    return feat_reply(r, o);
+    return feat_in_field(r, &w->op->fields[0], (const char **) w->in);
 }
 
 
-static int
-feedback_reply(struct feat_req *r)
+/* The manager's reply (w->in: its text), answered as stored. */
+static enum feat_error
+feedback_reply_add(struct feat_req *r, sqlite3 *db,
+    struct feat_admin_write *w)
 {
-    cJSON                          *o;
-    sqlite3                        *db;
-    const char                     *content, *bad;
-    sqlite3_int64                   id, reply_id;
+    const char                     *bad;
+    sqlite3_int64                   reply_id;
     enum feat_error                 e;
     struct feat_feedback            f;
     struct feat_feedback_reply_by   reply;
 
-    if (feat_admin_path_id(r, "feedback", &id) != FEAT_OK) {
-        return FEAT_OK;
-    }
-
-    if (feat_in_field(r, &feedback_reply_in[0], &content) != FEAT_OK) {
-        return feat_fail_field(r);
-    }
-
-    db = feat_db();
-    o = NULL;
-
-    if (feat_db_hold(db) != FEAT_OK) {
-        return feat_fail(r, FEAT_E_INTERNAL, "admin: begin");
-    }
-
     /* the user the reply is for, for the audit record */
     e = feat_feedback_get(db, r->arena, r->app->id, FEAT_FEEDBACK_ANY_USER,
-                          id, &f);
-
-    if (e == FEAT_E_NONE) {
-        bad = NULL;
-        e = feat_feedback_reply_add(db, r->app->id, id, r->manager_id,
-                                    content, &reply_id, &bad);
-    }
-
-    if (e == FEAT_E_NONE
-        && feat_admin_audit(r, f.user_id, "admin.feedback.reply", "ii",
-                            "feedback", id, "reply", reply_id)
-           != FEAT_OK)
-    {
-        e = FEAT_E_INTERNAL;
-    }
-
-    /* the answer, as stored, before the commit */
-    if (e == FEAT_E_NONE) {
-        e = feat_feedback_reply_get(db, r->arena, r->app->id, reply_id,
-                                    &reply);
-        if (e == FEAT_E_NONE) {
-            o = reply_object(r, &reply);
-        } else {
-            e = FEAT_E_INTERNAL;
-        }
-    }
-
-    e = feat_admin_release(db, e);
+                          w->id, &f);
     if (e != FEAT_E_NONE) {
-        cJSON_Delete(o);
-        return feat_admin_fail(r, e, "content", "feedback", id);
+        return e;
     }
 
-    r->status = 201;
+    bad = NULL;
+    e = feat_feedback_reply_add(db, r->app->id, w->id, r->manager_id,
+                                *(const char **) w->in, &reply_id, &bad);
+    if (e != FEAT_E_NONE) {
+        return e;
+    }
 
-    return feat_reply(r, o);
+    if (feat_admin_audit(r, f.user_id, w->op->action, "ii",
+                         "feedback", w->id, "reply", reply_id)
+        != FEAT_OK)
+    {
+        return FEAT_E_INTERNAL;
+    }
+
+    if (feat_feedback_reply_get(db, r->arena, r->app->id, reply_id, &reply)
+        != FEAT_E_NONE)
+    {
+        return FEAT_E_INTERNAL;
+    }
+
+    w->out = reply_object(r, &reply);
+
+    return FEAT_E_NONE;
 }
 
 
-static int
-feedback_close(struct feat_req *r)
+static enum feat_error
+feedback_close_one(struct feat_req *r, sqlite3 *db,
+    struct feat_admin_write *w)
 {
-    cJSON                 *o;
-    sqlite3               *db;
-    sqlite3_int64          id;
     enum feat_error        e;
     struct feat_feedback   f;
 
-    if (feat_admin_path_id(r, "feedback", &id) != FEAT_OK) {
-        return FEAT_OK;
-    }
-
-    db = feat_db();
-    o = NULL;
-
-    if (feat_db_hold(db) != FEAT_OK) {
-        return feat_fail(r, FEAT_E_INTERNAL, "admin: begin");
-    }
-
     e = feat_feedback_get(db, r->arena, r->app->id, FEAT_FEEDBACK_ANY_USER,
-                          id, &f);
-
-    if (e == FEAT_E_NONE) {
-        e = feat_feedback_close(db, r->app->id, id);
-    }
-
-    if (e == FEAT_E_NONE
-        && feat_admin_audit(r, f.user_id, "admin.feedback.close", "i",
-                            "feedback", id)
-           != FEAT_OK)
-    {
-        e = FEAT_E_INTERNAL;
-    }
-
-    if (e == FEAT_E_NONE) {
-        e = feedback_page_object(r, id, &o);
-    }
-
-    e = feat_admin_release(db, e);
+                          w->id, &f);
     if (e != FEAT_E_NONE) {
-        cJSON_Delete(o);
-        return feat_admin_fail(r, e, NULL, "feedback", id);
+        return e;
     }
 
-    return feat_reply(r, o);
+    w->user_id = f.user_id;
+
+    return feat_feedback_close(db, r->app->id, w->id);
 }
+
+
+static const struct feat_admin_list  feedback_list_op = {
+    .what = "feedback", .status = &feedback_list_in[0],
+    .statuses = feedback_statuses, .read = feedback_read,
+    .size = sizeof(struct feat_feedback_item), .object = feedback_object,
+};
+
+static const struct feat_admin_op  feedback_reply_op = {
+    .what = "feedback", .action = "admin.feedback.reply", .status = 201,
+    .flags = FEAT_ADMIN_BY_ID | FEAT_ADMIN_AUDITS, .fields = feedback_reply_in,
+    .in_size = sizeof(const char *), .input = feedback_content,
+    .change = feedback_reply_add,
+};
+
+static const struct feat_admin_op  feedback_close_op = {
+    .what = "feedback", .action = "admin.feedback.close",
+    .flags = FEAT_ADMIN_BY_ID, .change = feedback_close_one,
+    .answer = feedback_page_object,
+};
+
+static const struct feat_admin_op  feedback_get_op = {
+    .what = "feedback", .answer = feedback_page_object,
+};
 
 
 static const struct feat_schema  feedback_list_schema = {
@@ -424,14 +370,22 @@ static const struct feat_schema  feedback_close_schema = {
 };
 
 
-const struct feat_route  admin_feedback_routes[] = {
-    { FEAT_GET, FEAT_ADMIN_APP_PREFIX "feedback", FEAT_ADMIN,
-      feedback_list, FEAT_MANAGER, &feedback_list_schema },
+static const struct feat_route  feedback_admin_routes[] = {
+    { FEAT_GET, FEAT_ADMIN_APP_PREFIX "feedback", FEAT_ADMIN, feat_admin_list,
+      FEAT_MANAGER, &feedback_list_schema, &feedback_list_op },
     { FEAT_GET, FEAT_ADMIN_APP_PREFIX "feedback/{id}", FEAT_ADMIN,
-      feedback_get, FEAT_MANAGER, &feedback_get_schema },
+      feat_admin_show, FEAT_MANAGER, &feedback_get_schema, &feedback_get_op },
     { FEAT_POST, FEAT_ADMIN_APP_PREFIX "feedback/{id}/replies", FEAT_ADMIN,
-      feedback_reply, FEAT_MANAGER, &feedback_reply_schema },
+      feat_admin_write, FEAT_MANAGER, &feedback_reply_schema,
+      &feedback_reply_op },
     { FEAT_POST, FEAT_ADMIN_APP_PREFIX "feedback/{id}/close", FEAT_ADMIN,
-      feedback_close, FEAT_MANAGER, &feedback_close_schema },
+      feat_admin_write, FEAT_MANAGER, &feedback_close_schema,
+      &feedback_close_op },
     FEAT_NULL_ROUTE
+};
+
+
+const struct feat_module  feat_feedback_admin_module = {
+    .name = "admin",
+    .routes = feedback_admin_routes,
 };
