@@ -1,11 +1,10 @@
 #!/usr/bin/perl
 
-# 30-admin-content.t: the console's FAQ and notices (modules/admin/faq.c,
-# notices.c, featcgi-api(7) "ADMIN API"): list, create, read, change and
-# remove, each answered and stored, what v2 /api/faq, v1 /faq and v1
-# /api/user/notice then serve, bad input refused with the field and
-# nothing stored, another app's rows not found, and each write's audit
-# row.
+# 30-admin-content.t: the console's FAQ and notices (modules/faq/admin.c,
+# modules/notices/admin.c, featcgi-api(7) "ADMIN API"): list, create, read,
+# change and remove, each answered and stored, what v2 /api/faq, v1 /faq and
+# v1 /api/user/notice then serve, bad input refused with the field and
+# nothing stored, another app's rows not found, and each write's audit row.
 
 use strict;
 use warnings;

@@ -1,7 +1,7 @@
 #!/usr/bin/perl
 
-# 30-admin-feedback.t: the console's feedback inbox (modules/admin/
-# feedback.c, featcgi-api(7) "ADMIN API"): the list (open first, the
+# 30-admin-feedback.t: the console's feedback inbox (modules/
+# feedback/admin.c, featcgi-api(7) "ADMIN API"): the list (open first, the
 # oldest of them on top; status filter; paging), one feedback with its
 # replies and its user, a manager's reply that the user then reads
 # through v2 and v1 as any reply, the close, the refusals (bad input,

@@ -1,6 +1,6 @@
 #!/usr/bin/perl
 
-# 30-admin-orders.t: the console's orders (modules/admin/orders.c,
+# 30-admin-orders.t: the console's orders (modules/pay/admin.c,
 # featcgi-api(7) "ADMIN API").  Orders placed through the pay API, one
 # paid by a WeChat Pay notify (signed as t/10-pay-notify-weixin.t signs
 # it), one left to expire (FEAT_CLOCK_SHIFT), are listed by status as it

@@ -1,7 +1,7 @@
 #!/usr/bin/perl
 
 # 30-admin-projects.t: the console's moderation of service projects
-# (modules/admin/projects.c, featcgi-api(7) "ADMIN API"), with the apps'
+# (modules/service/admin.c, featcgi-api(7) "ADMIN API"), with the apps'
 # service.review on: the review queue (the list's default), the list by
 # status, one project, approve (REVIEW -> OPEN, published, on the
 # square), reject (REVIEW -> DRAFT with the note the owner reads),

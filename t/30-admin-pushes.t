@@ -1,6 +1,6 @@
 #!/usr/bin/perl
 
-# 30-admin-pushes.t: the console's pushes (modules/admin/pushes.c,
+# 30-admin-pushes.t: the console's pushes (modules/push/admin.c,
 # featcgi-api(7) "ADMIN API").  A push composed in the console, to listed
 # users and to all, is queued with its outbox rows in the request, then
 # delivered by the jobs process to the log provider (push.log_path, the
