@@ -18,8 +18,6 @@
 
 #include "config.h"
 
-#include <string.h>
-
 #include "feat.h"
 #include "accounts/accounts.h"
 #include "feedback/feedback.h"
@@ -256,6 +254,23 @@ feedback_content(struct feat_req *r, struct feat_admin_write *w)
 }
 
 
+/* The path's feedback, whose writer the audit record is about. */
+static enum feat_error
+feedback_writer(struct feat_req *r, sqlite3 *db, struct feat_admin_write *w)
+{
+    enum feat_error        e;
+    struct feat_feedback   f;
+
+    e = feat_feedback_get(db, r->arena, r->app->id, FEAT_FEEDBACK_ANY_USER,
+                          w->id, &f);
+    if (e == FEAT_E_NONE) {
+        w->user_id = f.user_id;
+    }
+
+    return e;
+}
+
+
 /* The manager's reply (w->in: its text), answered as stored. */
 static enum feat_error
 feedback_reply_add(struct feat_req *r, sqlite3 *db,
@@ -264,12 +279,9 @@ feedback_reply_add(struct feat_req *r, sqlite3 *db,
     const char                     *bad;
     sqlite3_int64                   reply_id;
     enum feat_error                 e;
-    struct feat_feedback            f;
     struct feat_feedback_reply_by   reply;
 
-    /* the user the reply is for, for the audit record */
-    e = feat_feedback_get(db, r->arena, r->app->id, FEAT_FEEDBACK_ANY_USER,
-                          w->id, &f);
+    e = feedback_writer(r, db, w);
     if (e != FEAT_E_NONE) {
         return e;
     }
@@ -281,7 +293,7 @@ feedback_reply_add(struct feat_req *r, sqlite3 *db,
         return e;
     }
 
-    if (feat_admin_audit(r, f.user_id, w->op->action, "ii",
+    if (feat_admin_audit(r, w->user_id, w->op->action, "ii",
                          "feedback", w->id, "reply", reply_id)
         != FEAT_OK)
     {
@@ -304,18 +316,11 @@ static enum feat_error
 feedback_close_one(struct feat_req *r, sqlite3 *db,
     struct feat_admin_write *w)
 {
-    enum feat_error        e;
-    struct feat_feedback   f;
+    enum feat_error  e;
 
-    e = feat_feedback_get(db, r->arena, r->app->id, FEAT_FEEDBACK_ANY_USER,
-                          w->id, &f);
-    if (e != FEAT_E_NONE) {
-        return e;
-    }
+    e = feedback_writer(r, db, w);
 
-    w->user_id = f.user_id;
-
-    return feat_feedback_close(db, r->app->id, w->id);
+    return e == FEAT_E_NONE ? feat_feedback_close(db, r->app->id, w->id) : e;
 }
 
 
