@@ -28,14 +28,8 @@ my %may = (
     process  => [qw(core crypto store client media protocol modules)],
 );
 
-# The objects of libfeat.a as the build's Makefile lists them (a stale
-# object of a moved file may still lie in the build dir).
-open(my $mk, '<', "$build/Makefile") or die "$build/Makefile: $!";
-my $list = do { local $/; <$mk> };
-close($mk);
-$list =~ /^am_libfeat_a_OBJECTS =((?:[^\n]*\\\n)*[^\n]*)/m
-    or die "no am_libfeat_a_OBJECTS in $build/Makefile";
-my @objs = map { s/\$\(OBJEXT\)/o/r } grep { /\.\$\(OBJEXT\)$/ } split ' ', $1;
+# The objects of libfeat.a as the build's Makefile lists them.
+my @objs = FeatTest::libfeat_objects();
 push @objs, 'fcgi/store/migrations.o';
 
 my (%def, %uses);

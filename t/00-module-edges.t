@@ -59,14 +59,8 @@ is("@bad", '', 'no module includes another module\'s header but accounts\'')
 
 # ---- symbols -----------------------------------------------------------------
 
-# The objects of libfeat.a as the build's Makefile lists them (as
-# t/00-layers.t reads them).
-open(my $mk, '<', "$build/Makefile") or die "$build/Makefile: $!";
-my $list = do { local $/; <$mk> };
-close($mk);
-$list =~ /^am_libfeat_a_OBJECTS =((?:[^\n]*\\\n)*[^\n]*)/m
-    or die "no am_libfeat_a_OBJECTS in $build/Makefile";
-my @objs = map { s/\$\(OBJEXT\)/o/r } grep { /\.\$\(OBJEXT\)$/ } split ' ', $1;
+# The objects of libfeat.a as the build's Makefile lists them.
+my @objs = FeatTest::libfeat_objects();
 
 my (%def, %uses);
 for my $obj (map { "$build/$_" } @objs) {

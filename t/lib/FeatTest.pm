@@ -70,6 +70,19 @@ sub builddir {
     return abs_path($b) // $b;
 }
 
+# The objects of libfeat.a (paths under the build dir) as the build's
+# Makefile lists them: a stale object of a moved file may still lie in
+# the build dir.  t/00-layers.t and t/00-module-edges.t read them with nm.
+sub libfeat_objects {
+    my $mk = builddir() . '/Makefile';
+    open(my $fh, '<', $mk) or die "$mk: $!";
+    my $list = do { local $/; <$fh> };
+    close($fh);
+    $list =~ /^am_libfeat_a_OBJECTS =((?:[^\n]*\\\n)*[^\n]*)/m
+        or die "no am_libfeat_a_OBJECTS in $mk";
+    return map { s/\$\(OBJEXT\)/o/r } grep { /\.\$\(OBJEXT\)$/ } split ' ', $1;
+}
+
 sub _nginx_binary {
     return $ENV{FEAT_NGINX} if $ENV{FEAT_NGINX};
     for my $d (split(/:/, $ENV{PATH} // ''), '/usr/sbin', '/usr/local/sbin',
