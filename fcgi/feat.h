@@ -1302,7 +1302,9 @@ struct feat_admin_op {
     unsigned                  flags;    /* FEAT_ADMIN_BY_ID, _AUDITS */
     const struct feat_field  *fields;   /* the request's, input's */
     size_t                    in_size;
-    /* FEAT_OK, or FEAT_ERROR with r->bad_field set; NULL: no fields */
+    /* FEAT_OK, FEAT_ERROR with r->bad_field set, or FEAT_DECLINED once
+     * it has answered r (the path's object is not there: 404 before a
+     * field's 400); NULL: no fields */
     int                     (*input)(struct feat_req *r,
                                      struct feat_admin_write *w);
     enum feat_error         (*change)(struct feat_req *r, sqlite3 *db,

@@ -223,6 +223,7 @@ feat_admin_list(struct feat_req *r)
 int
 feat_admin_write(struct feat_req *r)
 {
+    int                          rc;
     sqlite3                     *db;
     enum feat_error              e;
     struct feat_admin_write      w;
@@ -243,8 +244,14 @@ feat_admin_write(struct feat_req *r)
         w.in = feat_arena_calloc(r->arena, op->in_size);
     }
 
-    if (op->input != NULL && op->input(r, &w) != FEAT_OK) {
-        return feat_fail_field(r);
+    if (op->input != NULL) {
+        rc = op->input(r, &w);
+        if (rc == FEAT_DECLINED) {
+            return FEAT_OK;         /* input answered r: a refusal */
+        }
+        if (rc != FEAT_OK) {
+            return feat_fail_field(r);
+        }
     }
 
     db = feat_db();

@@ -211,74 +211,86 @@ in_time(struct feat_req *r, const struct feat_field *f, time_t *t)
 }
 
 
-/* GET /admin/api/apps/{app}/audit?user=&action=&from=&to= */
-static int
-admin_audit_list(struct feat_req *r)
+/* GET /admin/api/apps/{app}/audit?user=&action=&from=&to=: a page of
+ * the rows the query's filters leave (a bad one is FEAT_E_BAD_FIELD with
+ * r->bad_field, answered as such). */
+static enum feat_error
+audit_rows(struct feat_req *r, int status, const struct feat_page *pg,
+    long long *total, const void **items, size_t *n)
 {
-    size_t             i;
-    cJSON             *items, *o, *detail;
     time_t             from, to;
     long long          user;
     const char        *action, *hi;
     enum feat_error    e;
-    struct feat_page   pg;
     struct feat_rows   rows;
-    struct audit_row  *a;
 
+    (void) status;
     user = 0;
     action = "";
     from = 0;
     to = (time_t) 1 << 40;
 
-    if (feat_in_page(r, &pg) != FEAT_OK
-        || feat_in_field(r, &audit_in[IN_USER], &user) == FEAT_ERROR
+    if (feat_in_field(r, &audit_in[IN_USER], &user) == FEAT_ERROR
         || feat_in_field(r, &audit_in[IN_ACTION], &action) == FEAT_ERROR
         || in_time(r, &audit_in[IN_FROM], &from) != FEAT_OK
         || in_time(r, &audit_in[IN_TO], &to) != FEAT_OK)
     {
-        return feat_fail_field(r);
+        return FEAT_E_BAD_FIELD;
     }
 
     /* U+10FFFF's UTF-8 sorts after every character's */
     hi = feat_arena_sprintf(r->arena, "%s\xf4\x8f\xbf\xbf", action);
 
-    e = feat_db_rows(feat_db(), r->arena, &audit_list, pg.offset, pg.size, 1,
-                     &rows, "sissii", r->app->id, (sqlite3_int64) user,
+    e = feat_db_rows(feat_db(), r->arena, &audit_list, pg->offset, pg->size,
+                     1, &rows, "sissii", r->app->id, (sqlite3_int64) user,
                      action, hi, (sqlite3_int64) from, (sqlite3_int64) to);
-    if (e != FEAT_E_NONE) {
-        return feat_fail(r, e, "audit of %s", r->app->id);
+    if (e == FEAT_E_NONE) {
+        *total = rows.total;
+        *items = rows.items;
+        *n = rows.n;
     }
 
-    items = cJSON_CreateArray();
-    a = rows.items;
-
-    for (i = 0; i < rows.n; i++) {
-        o = cJSON_CreateObject();
-        cJSON_AddNumberToObject(o, "id", (double) a[i].id);
-        cJSON_AddStringToObject(o, "at", feat_time(r, a[i].at));
-        if (a[i].user_id != 0) {
-            cJSON_AddNumberToObject(o, "user_id", (double) a[i].user_id);
-        } else {
-            cJSON_AddNullToObject(o, "user_id");
-        }
-        cJSON_AddStringToObject(o, "action", a[i].action);
-        /* written by feat_audit, always an object; else shown as text */
-        detail = cJSON_Parse(a[i].detail);
-        if (detail == NULL) {
-            detail = cJSON_CreateString(a[i].detail);
-        }
-        cJSON_AddItemToObject(o, "detail", detail);
-        cJSON_AddStringToObject(o, "address", a[i].address);
-        cJSON_AddStringToObject(o, "actor", a[i].actor);
-        cJSON_AddItemToArray(items, o);
-    }
-
-    return feat_reply(r, feat_page_object(r, &pg, rows.total, items));
+    return e;
 }
 
 
+static cJSON *
+audit_object(struct feat_req *r, const void *item)
+{
+    cJSON                   *o, *detail;
+    const struct audit_row  *a;
+
+    a = item;
+    o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "id", (double) a->id);
+    cJSON_AddStringToObject(o, "at", feat_time(r, a->at));
+    if (a->user_id != 0) {
+        cJSON_AddNumberToObject(o, "user_id", (double) a->user_id);
+    } else {
+        cJSON_AddNullToObject(o, "user_id");
+    }
+    cJSON_AddStringToObject(o, "action", a->action);
+    /* written by feat_audit, always an object; else shown as text */
+    detail = cJSON_Parse(a->detail);
+    if (detail == NULL) {
+        detail = cJSON_CreateString(a->detail);
+    }
+    cJSON_AddItemToObject(o, "detail", detail);
+    cJSON_AddStringToObject(o, "address", a->address);
+    cJSON_AddStringToObject(o, "actor", a->actor);
+
+    return o;
+}
+
+
+static const struct feat_admin_list  audit_list_op = {
+    .what = "audit", .read = audit_rows, .size = sizeof(struct audit_row),
+    .object = audit_object,
+};
+
+
 const struct feat_route  admin_audit_routes[] = {
-    { FEAT_GET, "/admin/api/apps/{app}/audit", FEAT_ADMIN, admin_audit_list,
-      FEAT_MANAGER, &audit_schema },
+    { FEAT_GET, "/admin/api/apps/{app}/audit", FEAT_ADMIN, feat_admin_list,
+      FEAT_MANAGER, &audit_schema, &audit_list_op },
     FEAT_NULL_ROUTE
 };

@@ -8,7 +8,8 @@
  * {"key": value, ...}: each value is checked as featctl checks it
  * (feat_setting_check, the same function), all of them before anything is
  * stored, and stored in one transaction with the audit row, which names
- * the keys and never a value; null removes the app's own value.  The
+ * the keys and never a value (feat_admin_write, fcgi/protocol/admin.c);
+ * null removes the app's own value.  The
  * process's settings cache sees a change within about two seconds (its
  * version is read between requests), so the answer of a PUT is made from
  * what was stored, not read back through the cache.
@@ -106,8 +107,8 @@ setting_value(const struct feat_setting *s, const char *v)
 
 /* The answer of GET and PUT: the list, with changes (n of them) applied
  * over what the cache holds. */
-static int
-reply_settings(struct feat_req *r, const struct setting_change *changes,
+static cJSON *
+settings_json(struct feat_req *r, const struct setting_change *changes,
     size_t n)
 {
     int                         found;
@@ -163,7 +164,7 @@ reply_settings(struct feat_req *r, const struct setting_change *changes,
         cJSON_AddItemToArray(list, o);
     }
 
-    return feat_reply(r, list);
+    return list;
 }
 
 
@@ -171,117 +172,162 @@ reply_settings(struct feat_req *r, const struct setting_change *changes,
 static int
 admin_settings_get(struct feat_req *r)
 {
-    return reply_settings(r, NULL, 0);
+    return feat_reply(r, settings_json(r, NULL, 0));
 }
 
 
-/* PUT /admin/api/apps/{app}/settings {"key": value | null, ...} */
+/* What a PUT reads: its changes, and their keys for the audit row. */
+struct settings_in {
+    struct setting_change  *ch;
+    size_t                  n;
+    char                    keys[SETTINGS_KEYS];
+};
+
+
+/* One member of the body as a setting's value (NULL: null, removed):
+ * FEAT_OK with *value, or FEAT_ERROR when it is of no setting's type. */
 static int
-admin_settings_put(struct feat_req *r)
+setting_arg(struct feat_req *r, const cJSON *it, const char **value)
 {
-    int                     rc;
-    char                    keys[SETTINGS_KEYS], num[32];
-    size_t                  n, k, len;
+    char  num[32];
+
+    if (cJSON_IsNull(it)) {
+        *value = NULL;
+    } else if (cJSON_IsString(it)) {
+        *value = it->valuestring;
+    } else if (cJSON_IsBool(it)) {
+        *value = cJSON_IsTrue(it) ? "on" : "off";
+    } else if (cJSON_IsNumber(it)
+               && it->valuedouble == (double) (long long) it->valuedouble)
+    {
+        snprintf(num, sizeof(num), "%lld", (long long) it->valuedouble);
+        *value = feat_arena_strdup(r->arena, num);
+    } else {
+        return FEAT_ERROR;
+    }
+
+    return FEAT_OK;
+}
+
+
+/* PUT /admin/api/apps/{app}/settings {"key": value | null, ...}: every
+ * value checked before anything is stored, all or none */
+static int
+settings_input(struct feat_req *r, struct feat_admin_write *w)
+{
+    size_t                  k, len;
     cJSON                  *it;
-    sqlite3                *db;
     const char             *value, *reason;
-    enum feat_error         e;
+    struct settings_in     *in;
     struct setting_change  *ch;
 
+    in = w->in;
+
     if (!cJSON_IsObject(r->json)) {
-        return feat_fail_bad(r, "body", "must be an object of settings");
+        r->bad_field = "body";
+        r->bad_reason = "must be an object of settings";
+        return FEAT_ERROR;
     }
 
-    n = (size_t) cJSON_GetArraySize(r->json);
-    if (n == 0 || n > SETTINGS_MAX) {
-        return feat_fail_bad(r, "body", "names no setting, or too many");
+    in->n = (size_t) cJSON_GetArraySize(r->json);
+    if (in->n == 0 || in->n > SETTINGS_MAX) {
+        r->bad_field = "body";
+        r->bad_reason = "names no setting, or too many";
+        return FEAT_ERROR;
     }
 
-    ch = feat_arena_calloc(r->arena, n * sizeof(struct setting_change));
-    keys[0] = '\0';
+    ch = feat_arena_calloc(r->arena, in->n * sizeof(struct setting_change));
+    in->ch = ch;
     len = 0;
     k = 0;
 
-    /* every value checked before anything is stored: all or none */
     cJSON_ArrayForEach(it, r->json) {
         ch[k].s = feat_setting_find(it->string);
         if (ch[k].s == NULL) {
-            return feat_fail_bad(r, feat_arena_strdup(r->arena, it->string),
-                                 "no such setting");
+            r->bad_field = feat_arena_strdup(r->arena, it->string);
+            r->bad_reason = "no such setting";
+            return FEAT_ERROR;
         }
 
-        if (cJSON_IsNull(it)) {
-            value = NULL;
-        } else if (cJSON_IsString(it)) {
-            value = it->valuestring;
-        } else if (cJSON_IsBool(it)) {
-            value = cJSON_IsTrue(it) ? "on" : "off";
-        } else if (cJSON_IsNumber(it)
-                   && it->valuedouble == (double) (long long) it->valuedouble)
-        {
-            snprintf(num, sizeof(num), "%lld", (long long) it->valuedouble);
-            value = feat_arena_strdup(r->arena, num);
-        } else {
-            return feat_fail_bad(r, ch[k].s->key,
-                                 "a string, number, boolean or null");
+        r->bad_field = ch[k].s->key;
+
+        if (setting_arg(r, it, &value) != FEAT_OK) {
+            r->bad_reason = "a string, number, boolean or null";
+            return FEAT_ERROR;
         }
 
         if (value != NULL
             && feat_setting_check(r->arena, ch[k].s, value, &ch[k].value,
                                   &reason) != FEAT_OK)
         {
-            return feat_fail_bad(r, ch[k].s->key, reason);
+            r->bad_reason = reason;
+            return FEAT_ERROR;
         }
 
         /* the keys (never a value) for the audit row, as long as fit */
-        if (len + strlen(ch[k].s->key) + 2 < sizeof(keys)) {
-            len += (size_t) snprintf(keys + len, sizeof(keys) - len, "%s%s",
-                                     len > 0 ? " " : "", ch[k].s->key);
+        if (len + strlen(ch[k].s->key) + 2 < sizeof(in->keys)) {
+            len += (size_t) snprintf(in->keys + len, sizeof(in->keys) - len,
+                                     "%s%s", len > 0 ? " " : "",
+                                     ch[k].s->key);
         }
         k++;
     }
 
-    db = feat_db();
-    if (feat_db_begin(db) != FEAT_OK) {
-        return feat_fail(r, FEAT_E_INTERNAL, "settings of %s", r->app->id);
-    }
+    r->bad_field = NULL;
 
-    e = FEAT_E_NONE;
-    for (k = 0; k < n && e == FEAT_E_NONE; k++) {
-        if (ch[k].value != NULL) {
-            rc = feat_setting_store(db, r->arena, r->app->id, ch[k].s,
-                                    ch[k].value);
+    return FEAT_OK;
+}
+
+
+/* Stores the changes with the audit row (the keys, never a value); the
+ * answer is made from what was stored, not read back through the cache. */
+static enum feat_error
+settings_store(struct feat_req *r, sqlite3 *db, struct feat_admin_write *w)
+{
+    int                  rc;
+    size_t               k;
+    struct settings_in  *in;
+
+    in = w->in;
+
+    for (k = 0; k < in->n; k++) {
+        if (in->ch[k].value != NULL) {
+            rc = feat_setting_store(db, r->arena, r->app->id, in->ch[k].s,
+                                    in->ch[k].value);
         } else {
-            rc = feat_setting_remove(db, r->app->id, ch[k].s);
+            rc = feat_setting_remove(db, r->app->id, in->ch[k].s);
             if (rc == FEAT_DECLINED) {
                 rc = FEAT_OK;       /* it had none: so be it */
             }
         }
         if (rc != FEAT_OK) {
-            e = FEAT_E_INTERNAL;
+            return FEAT_E_INTERNAL;
         }
     }
 
-    if (e == FEAT_E_NONE
-        && feat_admin_audit(r, 0, "admin.settings.update", "s", "keys", keys)
-           != FEAT_OK)
+    if (feat_admin_audit(r, 0, w->op->action, "s", "keys", in->keys)
+        != FEAT_OK)
     {
-        e = FEAT_E_INTERNAL;
+        return FEAT_E_INTERNAL;
     }
 
-    e = feat_db_end(db, e);
-    if (e != FEAT_E_NONE) {
-        return feat_fail(r, e, "settings of %s", r->app->id);
-    }
+    w->out = settings_json(r, in->ch, in->n);
 
-    return reply_settings(r, ch, n);
+    return FEAT_E_NONE;
 }
+
+
+static const struct feat_admin_op  settings_put_op = {
+    .what = "settings", .action = "admin.settings.update",
+    .flags = FEAT_ADMIN_AUDITS, .in_size = sizeof(struct settings_in),
+    .input = settings_input, .change = settings_store,
+};
 
 
 const struct feat_route  admin_settings_routes[] = {
     { FEAT_GET, "/admin/api/apps/{app}/settings", FEAT_ADMIN,
       admin_settings_get, FEAT_MANAGER, &get_schema },
     { FEAT_PUT, "/admin/api/apps/{app}/settings", FEAT_ADMIN,
-      admin_settings_put, FEAT_MANAGER, &put_schema },
+      feat_admin_write, FEAT_MANAGER, &put_schema, &settings_put_op },
     FEAT_NULL_ROUTE
 };

@@ -6,10 +6,14 @@
  * The work is the accounts module's, the same functions featctl's user
  * commands call (feat_user_search, feat_user_set_active,
  * feat_session_revoke_user, feat_user_delete, feat_user_export), so the
- * console and featctl cannot disagree.  Each change runs inside one
+ * console and featctl cannot disagree.  The list, one user and each
+ * change are the console's shapes (feat_admin_list, feat_admin_show and
+ * feat_admin_write, fcgi/protocol/admin.c): a change runs inside one
  * transaction held around the call (feat_db_hold: the domain's own become
- * savepoints) with its audit row, so both commit or neither does.  An
- * erased account (a tombstone) can be looked at, not acted on.
+ * savepoints) with its audit row, so both commit or neither does, and
+ * its answer is read before the commit.  An erased account (a tombstone)
+ * can be looked at, not acted on.  The export is a read recorded after
+ * it, outside any transaction: a handler of its own.
  */
 
 #include "config.h"
@@ -146,24 +150,15 @@ static const struct feat_schema  export_schema = {
 };
 
 
-static void
-add_time(struct feat_req *r, cJSON *o, const char *key, time_t t)
-{
-    if (t > 0) {
-        cJSON_AddStringToObject(o, key, feat_time(r, t));
-    } else {
-        cJSON_AddNullToObject(o, key);
-    }
-}
-
-
 /* {"id","area","phone","email","nickname","disabled","created_at",
- * "last_login_at"} */
+ * "last_login_at"} of a struct feat_user_brief */
 static cJSON *
-user_brief_json(struct feat_req *r, const struct feat_user_brief *u)
+user_brief_json(struct feat_req *r, const void *item)
 {
-    cJSON  *o;
+    cJSON                         *o;
+    const struct feat_user_brief  *u;
 
+    u = item;
     o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "id", (double) u->id);
     cJSON_AddStringToObject(o, "area", u->area);
@@ -171,8 +166,8 @@ user_brief_json(struct feat_req *r, const struct feat_user_brief *u)
     cJSON_AddStringToObject(o, "email", u->email);
     cJSON_AddStringToObject(o, "nickname", u->nickname);
     cJSON_AddBoolToObject(o, "disabled", !u->is_active);
-    add_time(r, o, "created_at", u->created_at);
-    add_time(r, o, "last_login_at", u->last_login_at);
+    feat_admin_json_time(r, o, "created_at", u->created_at);
+    feat_admin_json_time(r, o, "last_login_at", u->last_login_at);
 
     return o;
 }
@@ -230,8 +225,8 @@ user_json(struct feat_req *r, sqlite3_int64 id, cJSON **out)
     cJSON_AddStringToObject(o, "city", u.city);
     cJSON_AddStringToObject(o, "address", u.address);
     cJSON_AddNumberToObject(o, "role", u.role);
-    add_time(r, o, "updated_at", u.updated_at);
-    add_time(r, o, "deleted_at", b.deleted_at);
+    feat_admin_json_time(r, o, "updated_at", u.updated_at);
+    feat_admin_json_time(r, o, "deleted_at", b.deleted_at);
     cJSON_AddNumberToObject(o, "sessions", (double) n);
     cJSON_AddItemToObject(o, "bindings", bindings);
 
@@ -241,215 +236,119 @@ user_json(struct feat_req *r, sqlite3_int64 id, cJSON **out)
 }
 
 
-static int
-reply_user(struct feat_req *r, sqlite3_int64 id)
+/* GET /admin/api/apps/{app}/users?q=: a page of the users q finds (a
+ * bad q is FEAT_E_BAD_FIELD with r->bad_field, answered as such). */
+static enum feat_error
+user_read(struct feat_req *r, int status, const struct feat_page *pg,
+    long long *total, const void **items, size_t *n)
 {
-    cJSON            *o;
-    enum feat_error   e;
+    const char        *q;
+    enum feat_error    e;
+    struct feat_rows   rows;
 
-    e = user_json(r, id, &o);
-    if (e != FEAT_E_NONE) {
-        return feat_fail(r, e, "user %lld", (long long) id);
-    }
-
-    return feat_reply(r, o);
-}
-
-
-/* GET /admin/api/apps/{app}/users?q= */
-static int
-admin_users_list(struct feat_req *r)
-{
-    size_t                   i;
-    cJSON                   *items;
-    const char              *q;
-    enum feat_error          e;
-    struct feat_rows         rows;
-    struct feat_page         pg;
-    struct feat_user_brief  *u;
-
+    (void) status;
     q = NULL;
 
-    if (feat_in_page(r, &pg) != FEAT_OK
-        || feat_in_field(r, &list_in[0], &q) == FEAT_ERROR)
-    {
-        return feat_fail_field(r);
+    if (feat_in_field(r, &list_in[0], &q) == FEAT_ERROR) {
+        return FEAT_E_BAD_FIELD;
     }
 
-    e = feat_user_search(feat_db(), r->arena, r->app->id, q, pg.offset,
-                         pg.size, &rows);
-    if (e != FEAT_E_NONE) {
-        return feat_fail(r, e, "users of %s", r->app->id);
+    e = feat_user_search(feat_db(), r->arena, r->app->id, q, pg->offset,
+                         pg->size, &rows);
+    if (e == FEAT_E_NONE) {
+        *total = rows.total;
+        *items = rows.items;
+        *n = rows.n;
     }
 
-    items = cJSON_CreateArray();
-    u = rows.items;
-    for (i = 0; i < rows.n; i++) {
-        cJSON_AddItemToArray(items, user_brief_json(r, &u[i]));
-    }
-
-    return feat_reply(r, feat_page_object(r, &pg, rows.total, items));
+    return e;
 }
 
 
-/* GET /admin/api/apps/{app}/users/{id} */
+/*
+ * The path's user (w->id), read before the transaction: one erased (a
+ * tombstone) is not there to act on, answered 404 before a delete's
+ * confirmation is looked at.  A delete (its op has fields) also reads
+ * "confirm": the manager typed the id out, so a slip of the mouse
+ * deletes nothing.
+ */
 static int
-admin_user_get(struct feat_req *r)
+user_input(struct feat_req *r, struct feat_admin_write *w)
 {
-    sqlite3_int64  id;
-
-    if (feat_req_param_id(r, "id", &id) != FEAT_OK) {
-        return feat_fail(r, FEAT_E_NOT_FOUND, "user %s",
-                         feat_req_param(r, "id"));
-    }
-
-    return reply_user(r, id);
-}
-
-
-/* Disables (0), enables (1) or revokes the sessions of (2) the path's
- * user, with the audit row, in one transaction; answers the user. */
-static int
-user_act(struct feat_req *r, int what)
-{
-    int                     revoked;
-    cJSON                  *o;
-    sqlite3                *db;
-    const char             *action;
+    char                    id[32];
+    const char             *confirm;
     enum feat_error         e;
     struct feat_user_brief  u;
 
-    static const char *const  actions[] = {
-        "admin.user.disable", "admin.user.enable", "admin.user.revoke"
-    };
-
-    e = user_of_path(r, &u);
+    e = feat_user_brief_get(feat_db(), r->arena, r->app->id, w->id, &u);
     if (e == FEAT_E_NONE && u.deleted_at != 0) {
         e = FEAT_E_NOT_FOUND;       /* erased: nothing left to act on */
     }
     if (e != FEAT_E_NONE) {
-        return feat_fail(r, e, "user %s", feat_req_param(r, "id"));
+        feat_fail(r, e, "admin: user %lld", (long long) w->id);
+        return FEAT_DECLINED;
     }
 
-    db = feat_db();
-    action = actions[what];
+    if (w->op->fields == NULL) {
+        return FEAT_OK;
+    }
+
+    confirm = NULL;
+    if (feat_in_field(r, &w->op->fields[0], &confirm) != FEAT_OK) {
+        return FEAT_ERROR;
+    }
+
+    snprintf(id, sizeof(id), "%lld", (long long) w->id);
+    if (strcmp(confirm, id) != 0) {
+        r->bad_field = "confirm";
+        r->bad_reason = "is not the user's id";
+        return FEAT_ERROR;
+    }
+
+    return FEAT_OK;
+}
+
+
+/* Disables (the op's arg 0), enables (1) or revokes the sessions of (2)
+ * the user, with the audit row saying how many sessions ended. */
+static enum feat_error
+user_act(struct feat_req *r, sqlite3 *db, struct feat_admin_write *w)
+{
+    int              revoked;
+    enum feat_error  e;
+
     revoked = 0;
 
-    if (feat_db_hold(db) != FEAT_OK) {
-        return feat_fail(r, FEAT_E_INTERNAL, "%s", action);
-    }
-
-    if (what == 2) {
-        e = feat_session_revoke_user(db, r->app->id, u.id, 0);
+    if (w->op->arg == 2) {
+        e = feat_session_revoke_user(db, r->app->id, w->id, 0);
         revoked = sqlite3_changes(db);
     } else {
-        e = feat_user_set_active(db, r->app->id, u.id, what, &revoked);
+        e = feat_user_set_active(db, r->app->id, w->id, w->op->arg,
+                                 &revoked);
     }
 
     if (e == FEAT_E_NONE
-        && feat_admin_audit(r, u.id, action, "d", "sessions_revoked",
+        && feat_admin_audit(r, w->id, w->op->action, "d", "sessions_revoked",
                             revoked) != FEAT_OK)
     {
         e = FEAT_E_INTERNAL;
     }
 
-    /* the answer is read before the commit: a failure after it would
-     * answer an error for a change that was made */
-    o = NULL;
-    if (e == FEAT_E_NONE) {
-        e = user_json(r, u.id, &o);
-    }
-
-    if (feat_db_release(db, e == FEAT_E_NONE) != FEAT_OK
-        && e == FEAT_E_NONE)
-    {
-        e = FEAT_E_INTERNAL;
-    }
-
-    if (e != FEAT_E_NONE) {
-        cJSON_Delete(o);
-        return feat_fail(r, e, "%s of user %lld", action, (long long) u.id);
-    }
-
-    return feat_reply(r, o);
+    return e;
 }
 
 
-/* POST /admin/api/apps/{app}/users/{id}/disable */
-static int
-admin_user_disable(struct feat_req *r)
+/* Deletes the user as featctl user delete does. */
+static enum feat_error
+user_remove(struct feat_req *r, sqlite3 *db, struct feat_admin_write *w)
 {
-    return user_act(r, 0);
-}
-
-
-/* POST /admin/api/apps/{app}/users/{id}/enable */
-static int
-admin_user_enable(struct feat_req *r)
-{
-    return user_act(r, 1);
-}
-
-
-/* POST /admin/api/apps/{app}/users/{id}/revoke */
-static int
-admin_user_revoke(struct feat_req *r)
-{
-    return user_act(r, 2);
-}
-
-
-/* DELETE /admin/api/apps/{app}/users/{id} {"confirm": "<id>"} */
-static int
-admin_user_delete(struct feat_req *r)
-{
-    char                    id[32];
-    sqlite3                *db;
-    const char             *confirm;
-    enum feat_error         e;
-    struct feat_user_brief  u;
-
-    e = user_of_path(r, &u);
-    if (e == FEAT_E_NONE && u.deleted_at != 0) {
-        e = FEAT_E_NOT_FOUND;
-    }
-    if (e != FEAT_E_NONE) {
-        return feat_fail(r, e, "user %s", feat_req_param(r, "id"));
-    }
-
-    /* the manager typed the id out: a slip of the mouse deletes nothing */
-    confirm = NULL;
-    if (feat_in_field(r, &delete_in[0], &confirm) != FEAT_OK) {
-        return feat_fail_field(r);
-    }
-    snprintf(id, sizeof(id), "%lld", (long long) u.id);
-    if (strcmp(confirm, id) != 0) {
-        return feat_fail_bad(r, "confirm", "is not the user's id");
-    }
-
-    db = feat_db();
-
-    if (feat_db_hold(db) != FEAT_OK) {
-        return feat_fail(r, FEAT_E_INTERNAL, "deleting user %s", id);
-    }
-
     /* recorded first: the deletion's own record then names the manager */
-    e = feat_admin_audit(r, u.id, "admin.user.delete", NULL) == FEAT_OK
-        ? feat_user_delete(db, r->arena, r->app->id, u.id, NULL, NULL,
-                           r->remote_addr)
-        : FEAT_E_INTERNAL;
-
-    if (feat_db_release(db, e == FEAT_E_NONE) != FEAT_OK
-        && e == FEAT_E_NONE)
-    {
-        e = FEAT_E_INTERNAL;
+    if (feat_admin_audit(r, w->id, w->op->action, NULL) != FEAT_OK) {
+        return FEAT_E_INTERNAL;
     }
 
-    if (e != FEAT_E_NONE) {
-        return feat_fail(r, e, "deleting user %s", id);
-    }
-
-    return feat_reply_empty(r, 204);
+    return feat_user_delete(db, r->arena, r->app->id, w->id, NULL, NULL,
+                            r->remote_addr);
 }
 
 
@@ -480,19 +379,52 @@ admin_user_export(struct feat_req *r)
 }
 
 
+#define USER_ACT(verb, n)                                                     \
+    .what = "user", .action = "admin.user." verb,                             \
+    .flags = FEAT_ADMIN_BY_ID | FEAT_ADMIN_AUDITS, .input = user_input,       \
+    .change = user_act, .answer = user_json, .arg = n
+
+static const struct feat_admin_list  user_list_op = {
+    .what = "user", .read = user_read,
+    .size = sizeof(struct feat_user_brief), .object = user_brief_json,
+};
+
+static const struct feat_admin_op  user_get_op = {
+    .what = "user", .answer = user_json,
+};
+
+static const struct feat_admin_op  user_disable_op = {
+    USER_ACT("disable", 0)
+};
+
+static const struct feat_admin_op  user_enable_op = {
+    USER_ACT("enable", 1)
+};
+
+static const struct feat_admin_op  user_revoke_op = {
+    USER_ACT("revoke", 2)
+};
+
+static const struct feat_admin_op  user_delete_op = {
+    .what = "user", .action = "admin.user.delete",
+    .flags = FEAT_ADMIN_BY_ID | FEAT_ADMIN_AUDITS, .fields = delete_in,
+    .input = user_input, .change = user_remove,
+};
+
+
 const struct feat_route  admin_users_routes[] = {
     { FEAT_GET, "/admin/api/apps/{app}/users", FEAT_ADMIN,
-      admin_users_list, FEAT_MANAGER, &list_schema },
+      feat_admin_list, FEAT_MANAGER, &list_schema, &user_list_op },
     { FEAT_GET, "/admin/api/apps/{app}/users/{id}", FEAT_ADMIN,
-      admin_user_get, FEAT_MANAGER, &user_schema },
+      feat_admin_show, FEAT_MANAGER, &user_schema, &user_get_op },
     { FEAT_DELETE, "/admin/api/apps/{app}/users/{id}", FEAT_ADMIN,
-      admin_user_delete, FEAT_MANAGER, &delete_schema },
+      feat_admin_write, FEAT_MANAGER, &delete_schema, &user_delete_op },
     { FEAT_POST, "/admin/api/apps/{app}/users/{id}/disable", FEAT_ADMIN,
-      admin_user_disable, FEAT_MANAGER, &disable_schema },
+      feat_admin_write, FEAT_MANAGER, &disable_schema, &user_disable_op },
     { FEAT_POST, "/admin/api/apps/{app}/users/{id}/enable", FEAT_ADMIN,
-      admin_user_enable, FEAT_MANAGER, &enable_schema },
+      feat_admin_write, FEAT_MANAGER, &enable_schema, &user_enable_op },
     { FEAT_POST, "/admin/api/apps/{app}/users/{id}/revoke", FEAT_ADMIN,
-      admin_user_revoke, FEAT_MANAGER, &revoke_schema },
+      feat_admin_write, FEAT_MANAGER, &revoke_schema, &user_revoke_op },
     { FEAT_GET, "/admin/api/apps/{app}/users/{id}/export", FEAT_ADMIN,
       admin_user_export, FEAT_MANAGER, &export_schema },
     FEAT_NULL_ROUTE
