@@ -423,60 +423,78 @@ admin_session_delete(struct feat_req *r)
 }
 
 
-/* GET /admin/api/apps: the apps the manager sees, by id */
-static int
-admin_apps(struct feat_req *r)
+/* One app a manager sees. */
+struct admin_app {
+    const char  *id;
+    const char  *name;
+};
+
+#define APP_COLS(X, _)                                                        \
+    X(struct admin_app, TEXT, id, "id") _                                     \
+    X(struct admin_app, TEXT, name, "name")
+
+static const struct feat_db_col  app_cols[] = {
+    APP_COLS(FEAT_COL_MAP, )
+};
+
+FEAT_DB_READER(app_read, app_cols)
+
+/* ?1 every app, ?2 else the manager's own */
+#define APPS_WHERE  " FROM apps WHERE ?1 OR id = ?2"
+
+static const struct feat_db_list  app_list = {
+    "SELECT count(*)" APPS_WHERE,
+    "SELECT " APP_COLS(FEAT_COL_SQL, ", ") APPS_WHERE
+    " ORDER BY id LIMIT ?3 OFFSET ?4",
+    app_read, sizeof(struct admin_app), 0, "apps"
+};
+
+
+/* GET /admin/api/apps: a page of the apps the manager sees, by id */
+static enum feat_error
+apps_read(struct feat_req *r, int status, const struct feat_page *pg,
+    long long *total, const void **items, size_t *n)
 {
-    int                               rc;
-    cJSON                            *items, *o;
-    sqlite3                          *db;
-    long long                         total, k;
-    const char                       *id;
-    sqlite3_stmt                     *st;
-    struct feat_page                  pg;
+    enum feat_error                   e;
+    struct feat_rows                  rows;
     const struct feat_admin_session  *s;
 
+    (void) status;
     s = feat_admin_session(r);
-    db = feat_db();
 
-    if (feat_in_page(r, &pg) != FEAT_OK) {
-        return feat_fail_field(r);
+    e = feat_db_rows(feat_db(), r->arena, &app_list, pg->offset, pg->size,
+                     1, &rows, "ds", s->m.all_apps, s->m.app_id);
+    if (e == FEAT_E_NONE) {
+        *total = rows.total;
+        *items = rows.items;
+        *n = rows.n;
     }
 
-    st = feat_db_query(db, "SELECT id, name FROM apps"
-                       " WHERE ?1 OR id = ?2 ORDER BY id", "ds",
-                       s->m.all_apps, s->m.app_id);
-    if (st == NULL) {
-        return feat_fail(r, FEAT_E_INTERNAL, "apps");
-    }
-
-    items = cJSON_CreateArray();
-    total = 0;
-    k = 0;
-
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        total++;
-        if (k++ < pg.offset || total > pg.offset + pg.size) {
-            continue;
-        }
-        o = cJSON_CreateObject();
-        id = (const char *) sqlite3_column_text(st, 0);
-        cJSON_AddStringToObject(o, "id", id);
-        cJSON_AddStringToObject(o, "path_id", feat_admin_app_segment(id));
-        cJSON_AddStringToObject(o, "name",
-                                (const char *) sqlite3_column_text(st, 1));
-        cJSON_AddItemToArray(items, o);
-    }
-
-    feat_db_done(st);
-
-    if (rc != SQLITE_DONE) {
-        cJSON_Delete(items);
-        return feat_fail(r, FEAT_E_INTERNAL, "apps: %s", sqlite3_errmsg(db));
-    }
-
-    return feat_reply(r, feat_page_object(r, &pg, total, items));
+    return e;
 }
+
+
+static cJSON *
+app_object(struct feat_req *r, const void *item)
+{
+    cJSON                   *o;
+    const struct admin_app  *a;
+
+    (void) r;
+    a = item;
+    o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "id", a->id);
+    cJSON_AddStringToObject(o, "path_id", feat_admin_app_segment(a->id));
+    cJSON_AddStringToObject(o, "name", a->name);
+
+    return o;
+}
+
+
+static const struct feat_admin_list  apps_list_op = {
+    .what = "apps", .read = apps_read, .size = sizeof(struct admin_app),
+    .object = app_object,
+};
 
 
 void
@@ -501,7 +519,7 @@ const struct feat_route  admin_session_routes[] = {
       FEAT_MANAGER, &session_schema },
     { FEAT_DELETE, "/admin/api/session", FEAT_ADMIN, admin_session_delete,
       FEAT_MANAGER, &signout_schema },
-    { FEAT_GET, "/admin/api/apps", FEAT_ADMIN, admin_apps, FEAT_MANAGER,
-      &apps_schema },
+    { FEAT_GET, "/admin/api/apps", FEAT_ADMIN, feat_admin_list, FEAT_MANAGER,
+      &apps_schema, &apps_list_op },
     FEAT_NULL_ROUTE
 };
