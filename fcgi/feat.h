@@ -938,6 +938,15 @@ struct feat_rows {
 enum feat_error feat_db_rows(sqlite3 *db, struct feat_arena *a,
     const struct feat_db_list *l, long long offset, long long limit,
     int count, struct feat_rows *out, const char *fmt, ...);
+/*
+ * feat_db_rows of a counted page, answered in the three parts a domain's
+ * list function hands its callers: *total, *items (items is the address
+ * of the caller's item pointer, a struct x **, set to the arena array or
+ * NULL) and *n.  Answers as feat_db_rows; on failure *total is 0.
+ */
+enum feat_error feat_db_page(sqlite3 *db, struct feat_arena *a,
+    const struct feat_db_list *l, long long offset, long long limit,
+    long long *total, void *items, size_t *n, const char *fmt, ...);
 /* Runs a statement to completion: FEAT_OK, FEAT_BUSY on a constraint
  * violation, FEAT_ERROR otherwise (logged). */
 int feat_db_exec(sqlite3 *db, const char *sql, const char *fmt, ...);

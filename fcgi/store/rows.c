@@ -4,7 +4,8 @@
  * it; FEAT_DB_READER makes a row function from a map.  On top of that:
  * one row (feat_db_row), the first column of the first row (feat_db_int,
  * feat_db_text), and a page of a list with its total (feat_db_rows, the
- * one list loop of every module).  Statements come from db.c's cache and
+ * one list loop of every module; feat_db_page hands it out in the parts a
+ * domain's list function answers).  Statements come from db.c's cache and
  * go back to it reset, whatever happened; a failed step is logged once,
  * under the name of what was read.
  */
@@ -199,15 +200,15 @@ feat_db_text(sqlite3 *db, struct feat_arena *a, const char **out,
  * them cannot make the total disagree with the page), and the database's
  * locks are taken once instead of twice.
  */
-enum feat_error
-feat_db_rows(sqlite3 *db, struct feat_arena *a, const struct feat_db_list *l,
+static enum feat_error
+feat_db_vrows(sqlite3 *db, struct feat_arena *a, const struct feat_db_list *l,
     long long offset, long long limit, int count, struct feat_rows *out,
-    const char *fmt, ...)
+    const char *fmt, va_list ap)
 {
     int              rc, np;
     char            *list, *grown;
     size_t           n, cap;
-    va_list          ap, aq;
+    va_list          aq;
     sqlite3_int64    total;
     sqlite3_stmt    *st, *page;
     enum feat_error  e;
@@ -229,7 +230,6 @@ feat_db_rows(sqlite3 *db, struct feat_arena *a, const struct feat_db_list *l,
 
     e = FEAT_E_NONE;
     n = 0;
-    va_start(ap, fmt);
 
     if (limit < 1 || offset < 0) {
         goto count;
@@ -317,7 +317,43 @@ done:
         feat_db_done(page);
     }
 
+    return e;
+}
+
+
+enum feat_error
+feat_db_rows(sqlite3 *db, struct feat_arena *a, const struct feat_db_list *l,
+    long long offset, long long limit, int count, struct feat_rows *out,
+    const char *fmt, ...)
+{
+    va_list          ap;
+    enum feat_error  e;
+
+    va_start(ap, fmt);
+    e = feat_db_vrows(db, a, l, offset, limit, count, out, fmt, ap);
     va_end(ap);
+
+    return e;
+}
+
+
+enum feat_error
+feat_db_page(sqlite3 *db, struct feat_arena *a, const struct feat_db_list *l,
+    long long offset, long long limit, long long *total, void *items,
+    size_t *n, const char *fmt, ...)
+{
+    va_list           ap;
+    struct feat_rows  rows;
+    enum feat_error   e;
+
+    va_start(ap, fmt);
+    e = feat_db_vrows(db, a, l, offset, limit, 1, &rows, fmt, ap);
+    va_end(ap);
+
+    /* items is a struct x **: the array's address stored through it */
+    *total = (rows.total < 0) ? 0 : rows.total;
+    memcpy(items, &rows.items, sizeof(rows.items));
+    *n = rows.n;
 
     return e;
 }

@@ -96,16 +96,8 @@ feat_faq_list(sqlite3 *db, struct feat_arena *a, const char *app,
     long long offset, long long limit, long long *total,
     struct feat_faq **items, size_t *n)
 {
-    struct feat_rows  rows;
-    enum feat_error   e;
-
-    e = feat_db_rows(db, a, &faq_list, offset, limit, 1, &rows, "s", app);
-
-    *total = (rows.total < 0) ? 0 : rows.total;
-    *items = rows.items;
-    *n = rows.n;
-
-    return e;
+    return feat_db_page(db, a, &faq_list, offset, limit, total, items, n,
+                        "s", app);
 }
 
 

@@ -184,16 +184,8 @@ feat_feedback_category_list(sqlite3 *db, struct feat_arena *a,
     const char *app, long long offset, long long limit, long long *total,
     struct feat_feedback_category **items, size_t *n)
 {
-    void              *p;
-    struct feat_rows   rows;
-    enum feat_error    e;
-
-    e = feat_db_rows(db, a, &category_list, offset, limit, 1, &rows, "s",
-                     app);
-    e = feedback_page(e, &rows, total, &p, n);
-    *items = p;
-
-    return e;
+    return feat_db_page(db, a, &category_list, offset, limit, total, items,
+                        n, "s", app);
 }
 
 
@@ -389,22 +381,13 @@ feat_feedback_list(sqlite3 *db, struct feat_arena *a, const char *app,
     sqlite3_int64 user_id, int status, long long offset, long long limit,
     long long *total, struct feat_feedback **items, size_t *n)
 {
-    void              *p;
-    struct feat_rows   rows;
-    enum feat_error    e;
-
     if (user_id >= 0 && status < 0) {
-        e = feat_db_rows(db, a, &feedback_user_list, offset, limit, 1, &rows,
-                         "si", app, user_id);
-    } else {
-        e = feat_db_rows(db, a, &feedback_admin_list, offset, limit, 1,
-                         &rows, "sid", app, user_id, status);
+        return feat_db_page(db, a, &feedback_user_list, offset, limit, total,
+                            items, n, "si", app, user_id);
     }
 
-    e = feedback_page(e, &rows, total, &p, n);
-    *items = p;
-
-    return e;
+    return feat_db_page(db, a, &feedback_admin_list, offset, limit, total,
+                        items, n, "sid", app, user_id, status);
 }
 
 
@@ -641,9 +624,7 @@ feat_feedback_reply_list(sqlite3 *db, struct feat_arena *a, const char *app,
     long long limit, long long *total, struct feat_feedback_reply **items,
     size_t *n)
 {
-    void              *p;
-    struct feat_rows   rows;
-    enum feat_error    e;
+    enum feat_error  e;
 
     *items = NULL;
     *n = 0;
@@ -654,12 +635,8 @@ feat_feedback_reply_list(sqlite3 *db, struct feat_arena *a, const char *app,
         return e;
     }
 
-    e = feat_db_rows(db, a, &reply_list, offset, limit, 1, &rows, "si", app,
-                     feedback_id);
-    e = feedback_page(e, &rows, total, &p, n);
-    *items = p;
-
-    return e;
+    return feat_db_page(db, a, &reply_list, offset, limit, total, items, n,
+                        "si", app, feedback_id);
 }
 
 
@@ -845,16 +822,8 @@ feat_feedback_inbox(sqlite3 *db, struct feat_arena *a, const char *app,
     int status, long long offset, long long limit, long long *total,
     struct feat_feedback_item **items, size_t *n)
 {
-    void              *p;
-    struct feat_rows   rows;
-    enum feat_error    e;
-
-    e = feat_db_rows(db, a, &feedback_inbox_list, offset, limit, 1, &rows,
-                     "sd", app, status);
-    e = feedback_page(e, &rows, total, &p, n);
-    *items = p;
-
-    return e;
+    return feat_db_page(db, a, &feedback_inbox_list, offset, limit, total,
+                        items, n, "sd", app, status);
 }
 
 
@@ -905,9 +874,7 @@ feat_feedback_thread(sqlite3 *db, struct feat_arena *a, const char *app,
     sqlite3_int64 feedback_id, long long offset, long long limit,
     long long *total, struct feat_feedback_reply_by **items, size_t *n)
 {
-    void              *p;
-    struct feat_rows   rows;
-    enum feat_error    e;
+    enum feat_error  e;
 
     *items = NULL;
     *n = 0;
@@ -918,12 +885,8 @@ feat_feedback_thread(sqlite3 *db, struct feat_arena *a, const char *app,
         return e;
     }
 
-    e = feat_db_rows(db, a, &reply_by_list, offset, limit, 1, &rows, "si",
-                     app, feedback_id);
-    e = feedback_page(e, &rows, total, &p, n);
-    *items = p;
-
-    return e;
+    return feat_db_page(db, a, &reply_by_list, offset, limit, total, items,
+                        n, "si", app, feedback_id);
 }
 
 

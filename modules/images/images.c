@@ -183,17 +183,8 @@ feat_user_image_list(sqlite3 *db, struct feat_arena *a, const char *app,
     sqlite3_int64 user_id, long long offset, long long limit,
     long long *total, struct feat_user_image **items, size_t *n)
 {
-    struct feat_rows  rows;
-    enum feat_error   e;
-
-    e = feat_db_rows(db, a, &image_list, offset, limit, 1, &rows, "is",
-                     user_id, app);
-
-    *total = (rows.total < 0) ? 0 : rows.total;
-    *items = rows.items;
-    *n = rows.n;
-
-    return e;
+    return feat_db_page(db, a, &image_list, offset, limit, total, items, n,
+                        "is", user_id, app);
 }
 
 

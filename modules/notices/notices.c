@@ -190,17 +190,8 @@ feat_notice_list(sqlite3 *db, struct feat_arena *a, const char *app,
     sqlite3_int64 user_id, long long offset, long long limit,
     long long *total, struct feat_notice **items, size_t *n)
 {
-    struct feat_rows  rows;
-    enum feat_error   e;
-
-    e = feat_db_rows(db, a, &notice_list, offset, limit, 1, &rows, "si",
-                     app, user_id);
-
-    *total = (rows.total < 0) ? 0 : rows.total;
-    *items = rows.items;
-    *n = rows.n;
-
-    return e;
+    return feat_db_page(db, a, &notice_list, offset, limit, total, items,
+                        n, "si", app, user_id);
 }
 
 

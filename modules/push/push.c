@@ -299,17 +299,8 @@ feat_push_log_list(sqlite3 *db, struct feat_arena *a, const char *app,
     sqlite3_int64 user_id, long long offset, long long limit,
     long long *total, struct feat_push **items, size_t *n)
 {
-    struct feat_rows  rows;
-    enum feat_error   e;
-
-    e = feat_db_rows(db, a, &push_log_list, offset, limit, 1, &rows, "si",
-                     app, user_id);
-
-    *total = (rows.total < 0) ? 0 : rows.total;
-    *items = rows.items;
-    *n = rows.n;
-
-    return e;
+    return feat_db_page(db, a, &push_log_list, offset, limit, total, items,
+                        n, "si", app, user_id);
 }
 
 
@@ -456,16 +447,10 @@ feat_push_sent_list(sqlite3 *db, struct feat_arena *a, const char *app,
     long long offset, long long limit, long long *total,
     struct feat_push_sent **items, size_t *n)
 {
-    struct feat_rows  rows;
-    enum feat_error   e;
+    enum feat_error  e;
 
-    e = feat_db_rows(db, a, &push_sent_list, offset, limit, 1, &rows, "s",
-                     app);
-
-    *total = (rows.total < 0) ? 0 : rows.total;
-    *items = rows.items;
-    *n = rows.n;
-
+    e = feat_db_page(db, a, &push_sent_list, offset, limit, total, items, n,
+                     "s", app);
     if (e != FEAT_E_NONE) {
         return e;
     }
