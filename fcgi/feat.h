@@ -958,6 +958,13 @@ int feat_db_exec(sqlite3 *db, const char *sql, const char *fmt, ...);
  */
 enum feat_error feat_db_insert(sqlite3 *db, sqlite3_int64 *id,
     const char *sql, const char *fmt, ...);
+/*
+ * Runs an UPDATE or DELETE of the rows its key finds (as feat_db_exec):
+ * FEAT_E_NONE when it changed one or more, FEAT_E_NOT_FOUND when no row
+ * matched, FEAT_E_INTERNAL when it failed (logged).
+ */
+enum feat_error feat_db_change(sqlite3 *db, const char *sql,
+    const char *fmt, ...);
 /* First column of the first row: FEAT_OK, FEAT_DECLINED (no row), or
  * FEAT_ERROR. */
 int feat_db_int(sqlite3 *db, sqlite3_int64 *out, const char *sql,

@@ -400,6 +400,24 @@ feat_db_insert(sqlite3 *db, sqlite3_int64 *id, const char *sql,
 }
 
 
+enum feat_error
+feat_db_change(sqlite3 *db, const char *sql, const char *fmt, ...)
+{
+    va_list        ap;
+    sqlite3_stmt  *st;
+
+    va_start(ap, fmt);
+    st = feat_db_vquery(db, sql, 0, fmt, ap);
+    va_end(ap);
+
+    if (st == NULL || feat_db_run(db, st, sql) != FEAT_OK) {
+        return FEAT_E_INTERNAL;
+    }
+
+    return sqlite3_changes(db) ? FEAT_E_NONE : FEAT_E_NOT_FOUND;
+}
+
+
 /*
  * featctl holds one transaction around a whole command (feat_db_hold), so
  * that the command's changes and the audit record of it commit together.

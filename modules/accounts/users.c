@@ -221,7 +221,7 @@ feat_user_update_profile(sqlite3 *db, const char *app, sqlite3_int64 id,
      * NULL binds NULL, which COALESCE turns into "keep the column"; a
      * negative gender does the same through the CASE.
      */
-    if (feat_db_exec(db,
+    return feat_db_change(db,
             "UPDATE users SET nickname = COALESCE(?1, nickname),"
             " avatar = COALESCE(?2, avatar),"
             " gender = CASE WHEN ?3 < 0 THEN gender ELSE ?3 END,"
@@ -231,13 +231,7 @@ feat_user_update_profile(sqlite3 *db, const char *app, sqlite3_int64 id,
             " updated_at = ?7"
             " WHERE id = ?8 AND app_id = ?9",
             "ssdsssiis", u->nickname, u->avatar, u->gender, u->birthday,
-            u->address, u->city, (sqlite3_int64) feat_now(), id, app)
-        != FEAT_OK)
-    {
-        return FEAT_E_INTERNAL;
-    }
-
-    return sqlite3_changes(db) == 0 ? FEAT_E_NOT_FOUND : FEAT_E_NONE;
+            u->address, u->city, (sqlite3_int64) feat_now(), id, app);
 }
 
 
@@ -363,16 +357,10 @@ feat_user_set_role(sqlite3 *db, const char *app, sqlite3_int64 id, int role)
         return FEAT_E_BAD_FIELD;
     }
 
-    if (feat_db_exec(db,
+    return feat_db_change(db,
             "UPDATE users SET role = ?1, updated_at = ?2"
             " WHERE app_id = ?3 AND id = ?4",
-            "disi", role, (sqlite3_int64) feat_now(), app, id)
-        != FEAT_OK)
-    {
-        return FEAT_E_INTERNAL;
-    }
-
-    return sqlite3_changes(db) ? FEAT_E_NONE : FEAT_E_NOT_FOUND;
+            "disi", role, (sqlite3_int64) feat_now(), app, id);
 }
 
 

@@ -122,16 +122,10 @@ enum feat_error
 feat_apns_remove(sqlite3 *db, const char *app, sqlite3_int64 user_id,
     const char *token)
 {
-    if (feat_db_exec(db,
+    return feat_db_change(db,
             "DELETE FROM apns_device"
             " WHERE app_id = ?1 AND user_id = ?2 AND token = ?3",
-            "sis", app, user_id, token)
-        != FEAT_OK)
-    {
-        return FEAT_E_INTERNAL;
-    }
-
-    return sqlite3_changes(db) > 0 ? FEAT_E_NONE : FEAT_E_NOT_FOUND;
+            "sis", app, user_id, token);
 }
 
 

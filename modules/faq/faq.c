@@ -158,33 +158,21 @@ feat_faq_edit(sqlite3 *db, const char *app, sqlite3_int64 id,
 
     /* NULL binds NULL, and COALESCE keeps the column: one fixed statement
      * serves every combination of fields. */
-    if (feat_db_exec(db,
-                     "UPDATE faq SET title = COALESCE(?, title),"
-                     " content = COALESCE(?, content),"
-                     " category = COALESCE(?, category),"
-                     " external_link = COALESCE(?, external_link),"
-                     " updated_at = ?"
-                     " WHERE app_id = ? AND id = ?",
-                     "ssssisi", title, content, category, external_link,
-                     (sqlite3_int64) feat_now(), app, id)
-        != FEAT_OK)
-    {
-        return FEAT_E_INTERNAL;
-    }
-
-    return sqlite3_changes(db) ? FEAT_E_NONE : FEAT_E_NOT_FOUND;
+    return feat_db_change(db,
+                          "UPDATE faq SET title = COALESCE(?, title),"
+                          " content = COALESCE(?, content),"
+                          " category = COALESCE(?, category),"
+                          " external_link = COALESCE(?, external_link),"
+                          " updated_at = ?"
+                          " WHERE app_id = ? AND id = ?",
+                          "ssssisi", title, content, category, external_link,
+                          (sqlite3_int64) feat_now(), app, id);
 }
 
 
 enum feat_error
 feat_faq_remove(sqlite3 *db, const char *app, sqlite3_int64 id)
 {
-    if (feat_db_exec(db, "DELETE FROM faq WHERE app_id = ? AND id = ?",
-                     "si", app, id)
-        != FEAT_OK)
-    {
-        return FEAT_E_INTERNAL;
-    }
-
-    return sqlite3_changes(db) ? FEAT_E_NONE : FEAT_E_NOT_FOUND;
+    return feat_db_change(db, "DELETE FROM faq WHERE app_id = ? AND id = ?",
+                          "si", app, id);
 }

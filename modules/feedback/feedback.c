@@ -221,16 +221,10 @@ enum feat_error
 feat_feedback_category_remove(sqlite3 *db, const char *app, sqlite3_int64 id)
 {
     /* the feedback rows keep their text; ON DELETE SET NULL drops the link */
-    if (feat_db_exec(db,
-                     "DELETE FROM feedback_category"
-                     " WHERE app_id = ? AND id = ?",
-                     "si", app, id)
-        != FEAT_OK)
-    {
-        return FEAT_E_INTERNAL;
-    }
-
-    return sqlite3_changes(db) ? FEAT_E_NONE : FEAT_E_NOT_FOUND;
+    return feat_db_change(db,
+                          "DELETE FROM feedback_category"
+                          " WHERE app_id = ? AND id = ?",
+                          "si", app, id);
 }
 
 
@@ -413,16 +407,10 @@ feat_feedback_delete(sqlite3 *db, const char *app, sqlite3_int64 user_id,
     sqlite3_int64 id)
 {
     /* the replies go with it: feedback_reply's ON DELETE CASCADE */
-    if (feat_db_exec(db,
-                     "DELETE FROM feedback WHERE app_id = ?1 AND id = ?2"
-                     " AND (?3 < 0 OR user_id = ?3)",
-                     "sii", app, id, user_id)
-        != FEAT_OK)
-    {
-        return FEAT_E_INTERNAL;
-    }
-
-    return sqlite3_changes(db) ? FEAT_E_NONE : FEAT_E_NOT_FOUND;
+    return feat_db_change(db,
+                          "DELETE FROM feedback WHERE app_id = ?1 AND id = ?2"
+                          " AND (?3 < 0 OR user_id = ?3)",
+                          "sii", app, id, user_id);
 }
 
 

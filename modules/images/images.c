@@ -201,18 +201,12 @@ feat_user_image_update(sqlite3 *db, const char *app, sqlite3_int64 user_id,
     }
 
     /* NULL binds NULL: coalesce keeps what is there */
-    if (feat_db_exec(db,
+    return feat_db_change(db,
             "UPDATE images SET title = coalesce(?1, title),"
             " description = coalesce(?2, description), updated_at = ?3"
             " WHERE id = ?4 AND app_id = ?5 AND user_id = ?6",
             "ssiisi", title, description, (sqlite3_int64) feat_now(), id,
-            app, user_id)
-        != FEAT_OK)
-    {
-        return FEAT_E_INTERNAL;
-    }
-
-    return sqlite3_changes(db) > 0 ? FEAT_E_NONE : FEAT_E_NOT_FOUND;
+            app, user_id);
 }
 
 

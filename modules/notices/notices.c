@@ -140,19 +140,14 @@ feat_notice_edit(sqlite3 *db, const char *app, sqlite3_int64 id,
     }
 
     /* NULL binds NULL, and COALESCE keeps the stored value for it */
-    if (feat_db_exec(db,
-                     "UPDATE notices SET title = COALESCE(?3, title),"
-                     " content = COALESCE(?4, content),"
-                     " thumbnail = COALESCE(?5, thumbnail), updated_at = ?6"
-                     " WHERE app_id = ?1 AND id = ?2",
-                     "sisssi", app, id, title, content, thumbnail,
-                     (sqlite3_int64) feat_now())
-        != FEAT_OK)
-    {
-        return FEAT_E_INTERNAL;
-    }
-
-    return sqlite3_changes(db) ? FEAT_E_NONE : FEAT_E_NOT_FOUND;
+    return feat_db_change(db,
+                          "UPDATE notices SET title = COALESCE(?3, title),"
+                          " content = COALESCE(?4, content),"
+                          " thumbnail = COALESCE(?5, thumbnail),"
+                          " updated_at = ?6"
+                          " WHERE app_id = ?1 AND id = ?2",
+                          "sisssi", app, id, title, content, thumbnail,
+                          (sqlite3_int64) feat_now());
 }
 
 
@@ -160,14 +155,9 @@ enum feat_error
 feat_notice_remove(sqlite3 *db, const char *app, sqlite3_int64 id)
 {
     /* the read states go with it: notice_reads' ON DELETE CASCADE */
-    if (feat_db_exec(db, "DELETE FROM notices WHERE app_id = ? AND id = ?",
-                     "si", app, id)
-        != FEAT_OK)
-    {
-        return FEAT_E_INTERNAL;
-    }
-
-    return sqlite3_changes(db) ? FEAT_E_NONE : FEAT_E_NOT_FOUND;
+    return feat_db_change(db,
+                          "DELETE FROM notices WHERE app_id = ? AND id = ?",
+                          "si", app, id);
 }
 
 

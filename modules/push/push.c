@@ -195,17 +195,11 @@ enum feat_error
 feat_push_switch_set(sqlite3 *db, const char *app, sqlite3_int64 user_id,
     const char *client_id, int on)
 {
-    if (feat_db_exec(db,
-                     "UPDATE push_client SET switch = ?, updated_at = ?"
-                     " WHERE app_id = ? AND client_id = ? AND user_id = ?",
-                     "dissi", on ? 1 : 0, (sqlite3_int64) feat_now(), app,
-                     client_id, user_id)
-        != FEAT_OK)
-    {
-        return FEAT_E_INTERNAL;
-    }
-
-    return sqlite3_changes(db) ? FEAT_E_NONE : FEAT_E_NOT_FOUND;
+    return feat_db_change(db,
+                          "UPDATE push_client SET switch = ?, updated_at = ?"
+                          " WHERE app_id = ? AND client_id = ? AND user_id = ?",
+                          "dissi", on ? 1 : 0, (sqlite3_int64) feat_now(), app,
+                          client_id, user_id);
 }
 
 
