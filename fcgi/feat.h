@@ -797,6 +797,15 @@ void feat_reply_header(struct feat_req *r, const char *name,
  * {"count","next","previous","results"}. */
 cJSON *feat_page_object(struct feat_req *r, const struct feat_page *pg,
     long long total, cJSON *items);
+/*
+ * A new object that opens with the members every row of the seed's v2
+ * models has, in its order: "id", "app_id", "created_at", "updated_at"
+ * (times in r's dialect, feat_time).  app_id must live as long as the tree
+ * (a row's arena string): it is not copied.  The caller adds the rest and
+ * owns the tree.  (protocol/json.c)
+ */
+cJSON *feat_json_record(struct feat_req *r, sqlite3_int64 id,
+    const char *app_id, time_t created_at, time_t updated_at);
 
 
 /* ---- database (fcgi/store/db.c) ------------------------------------------ */

@@ -10,7 +10,8 @@
  * below 10^15 (which "%1.15g" prints as plain digits) go through a digit
  * loop, and only other numbers take cJSON's own printf route.  Also here:
  * feat_json_add_str and feat_json_add_num, members added without cJSON's
- * copies of the key (and of a string).
+ * copies of the key (and of a string), and feat_json_record, the members
+ * every v2 row opens with.
  */
 
 #include "config.h"
@@ -436,6 +437,23 @@ feat_json_add_num(cJSON *o, const char *key, double v)
     if (item == NULL || !cJSON_AddItemToObjectCS(o, key, item)) {
         cJSON_Delete(item);
     }
+}
+
+
+cJSON *
+feat_json_record(struct feat_req *r, sqlite3_int64 id, const char *app_id,
+    time_t created_at, time_t updated_at)
+{
+    cJSON  *o;
+
+    /* the times are arena strings, as the row's app_id: no copies */
+    o = cJSON_CreateObject();
+    feat_json_add_num(o, "id", (double) id);
+    feat_json_add_str(o, "app_id", app_id);
+    feat_json_add_str(o, "created_at", feat_time(r, created_at));
+    feat_json_add_str(o, "updated_at", feat_time(r, updated_at));
+
+    return o;
 }
 
 

@@ -37,12 +37,9 @@ v2_faq_object(struct feat_req *r, const struct feat_faq *f)
 {
     cJSON  *o;
 
-    o = cJSON_CreateObject();
-    feat_json_add_num(o, "id", (double) f->id);
     /* the row's strings and the times are the arena's: no copies */
-    feat_json_add_str(o, "app_id", f->app_id);
-    feat_json_add_str(o, "created_at", feat_time(r, f->created_at));
-    feat_json_add_str(o, "updated_at", feat_time(r, f->updated_at));
+    o = feat_json_record(r, f->id, f->app_id, f->created_at,
+                         f->updated_at);
     feat_json_add_str(o, "title", f->title);
     feat_json_add_str(o, "content", f->content);
     feat_json_add_str(o, "category", f->category);

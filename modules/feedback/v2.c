@@ -88,11 +88,8 @@ v2_feedback_object(struct feat_req *r, const struct feat_feedback *f)
 {
     cJSON  *o;
 
-    o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "id", (double) f->id);
-    cJSON_AddStringToObject(o, "app_id", f->app_id);
-    cJSON_AddStringToObject(o, "created_at", feat_time(r, f->created_at));
-    cJSON_AddStringToObject(o, "updated_at", feat_time(r, f->updated_at));
+    o = feat_json_record(r, f->id, f->app_id, f->created_at,
+                         f->updated_at);
     cJSON_AddStringToObject(o, "feedback_content", f->content);
     cJSON_AddNumberToObject(o, "feedback_status", f->status);
 
@@ -115,11 +112,8 @@ v2_reply_object(struct feat_req *r, const struct feat_feedback_reply *p)
 {
     cJSON  *o;
 
-    o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "id", (double) p->id);
-    cJSON_AddStringToObject(o, "app_id", p->app_id);
-    cJSON_AddStringToObject(o, "created_at", feat_time(r, p->created_at));
-    cJSON_AddStringToObject(o, "updated_at", feat_time(r, p->updated_at));
+    o = feat_json_record(r, p->id, p->app_id, p->created_at,
+                         p->updated_at);
     cJSON_AddStringToObject(o, "reply_content", p->content);
     cJSON_AddNumberToObject(o, "manager_id", (double) p->manager_id);
     cJSON_AddNumberToObject(o, "feedback_id", (double) p->feedback_id);
@@ -135,11 +129,8 @@ v2_category_object(struct feat_req *r,
 {
     cJSON  *o;
 
-    o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "id", (double) c->id);
-    cJSON_AddStringToObject(o, "app_id", c->app_id);
-    cJSON_AddStringToObject(o, "created_at", feat_time(r, c->created_at));
-    cJSON_AddStringToObject(o, "updated_at", feat_time(r, c->updated_at));
+    o = feat_json_record(r, c->id, c->app_id, c->created_at,
+                         c->updated_at);
     cJSON_AddStringToObject(o, "name", c->name);
     cJSON_AddStringToObject(o, "description", c->description);
 

@@ -128,11 +128,8 @@ v2_client_object(struct feat_req *r, const struct feat_push_client *c)
 {
     cJSON  *o;
 
-    o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "id", (double) c->id);
-    cJSON_AddStringToObject(o, "app_id", c->app_id);
-    cJSON_AddStringToObject(o, "created_at", feat_time(r, c->created_at));
-    cJSON_AddStringToObject(o, "updated_at", feat_time(r, c->updated_at));
+    o = feat_json_record(r, c->id, c->app_id, c->created_at,
+                         c->updated_at);
     cJSON_AddNumberToObject(o, "user_id", (double) c->user_id);
     cJSON_AddStringToObject(o, "client_id", c->client_id);
     cJSON_AddStringToObject(o, "client_type", c->client_type);
@@ -148,11 +145,8 @@ v2_push_object(struct feat_req *r, const struct feat_push *p, int status)
 {
     cJSON  *o;
 
-    o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "id", (double) p->id);
-    cJSON_AddStringToObject(o, "app_id", p->app_id);
-    cJSON_AddStringToObject(o, "created_at", feat_time(r, p->created_at));
-    cJSON_AddStringToObject(o, "updated_at", feat_time(r, p->updated_at));
+    o = feat_json_record(r, p->id, p->app_id, p->created_at,
+                         p->updated_at);
     cJSON_AddStringToObject(o, "push_title", p->title);
     cJSON_AddStringToObject(o, "push_body", p->body);
     cJSON_AddNumberToObject(o, "push_scope", p->scope);
