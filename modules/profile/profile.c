@@ -46,22 +46,20 @@ const struct feat_field  feat_profile_out[] = {
 };
 
 /* each optional, "" clears one */
-enum { IN_NICKNAME, IN_AVATAR, IN_BIRTHDAY, IN_ADDRESS, IN_GENDER };
-
 const struct feat_field  feat_profile_update_in[] = {
-    [IN_NICKNAME] =
+    [FEAT_PROFILE_IN_NAME] =
     { "nickname", FEAT_FT_STR, FEAT_ALLOW_EMPTY, 0, FEAT_NICKNAME_MAX, NULL,
       "a new nickname", NULL },
-    [IN_AVATAR] =
+    [FEAT_PROFILE_IN_AVATAR] =
     { "avatar", FEAT_FT_STR, FEAT_ALLOW_EMPTY, 0, FEAT_AVATAR_MAX, NULL,
       "a new avatar URL", NULL },
-    [IN_BIRTHDAY] =
+    [FEAT_PROFILE_IN_BIRTHDAY] =
     { "birthday", FEAT_FT_STR, FEAT_ALLOW_EMPTY, 0, FEAT_BIRTHDAY_MAX, NULL,
       "YYYY-MM-DD, a real date", NULL },
-    [IN_ADDRESS] =
+    [FEAT_PROFILE_IN_PLACE] =
     { "address", FEAT_FT_STR, FEAT_ALLOW_EMPTY, 0, FEAT_ADDRESS_MAX, NULL,
       "a new address", NULL },
-    [IN_GENDER] =
+    [FEAT_PROFILE_IN_GENDER] =
     { "gender", FEAT_FT_INT, 0, 0, FEAT_GENDER_MAX, NULL,
       "0 female, 1 male, 2 unknown", NULL },
     FEAT_NULL_FIELD
@@ -126,33 +124,45 @@ feat_profile_reply(struct feat_req *r)
 /* An optional string field: FEAT_OK with *out (NULL when absent), or
  * FEAT_ERROR with r->bad_field set. */
 static int
-profile_in_str(struct feat_req *r, int field, const char **out)
+profile_in_str(struct feat_req *r, const struct feat_field *in, int field,
+    const char **out)
 {
     *out = NULL;
 
-    return feat_in_field(r, &feat_profile_update_in[field], out) == FEAT_ERROR
+    return feat_in_field(r, &in[field], out) == FEAT_ERROR
            ? FEAT_ERROR : FEAT_OK;
 }
 
 
 int
-feat_profile_in_update(struct feat_req *r, struct feat_profile_update *u)
+feat_profile_in_update(struct feat_req *r, const struct feat_field *in,
+    int city, struct feat_profile_update *u)
 {
-    int        rc;
-    long long  gender;
+    int          rc;
+    long long    gender;
+    const char  *place;
 
     memset(u, 0, sizeof(*u));
     u->gender = -1;
 
-    if (profile_in_str(r, IN_NICKNAME, &u->nickname) != FEAT_OK
-        || profile_in_str(r, IN_AVATAR, &u->avatar) != FEAT_OK
-        || profile_in_str(r, IN_BIRTHDAY, &u->birthday) != FEAT_OK
-        || profile_in_str(r, IN_ADDRESS, &u->address) != FEAT_OK)
+    if (profile_in_str(r, in, FEAT_PROFILE_IN_NAME, &u->nickname) != FEAT_OK
+        || profile_in_str(r, in, FEAT_PROFILE_IN_AVATAR, &u->avatar)
+           != FEAT_OK
+        || profile_in_str(r, in, FEAT_PROFILE_IN_BIRTHDAY, &u->birthday)
+           != FEAT_OK
+        || profile_in_str(r, in, FEAT_PROFILE_IN_PLACE, &place) != FEAT_OK)
     {
         return FEAT_ERROR;
     }
 
-    rc = feat_in_field(r, &feat_profile_update_in[IN_GENDER], &gender);
+    if (city) {
+        u->city = place;
+
+    } else {
+        u->address = place;
+    }
+
+    rc = feat_in_field(r, &in[FEAT_PROFILE_IN_GENDER], &gender);
     if (rc == FEAT_ERROR) {
         return FEAT_ERROR;
     }
@@ -163,7 +173,7 @@ feat_profile_in_update(struct feat_req *r, struct feat_profile_update *u)
 
     /* "" clears the birthday; anything else must be a real date. */
     if (u->birthday != NULL && !feat_user_birthday_ok(u->birthday)) {
-        r->bad_field = "birthday";
+        r->bad_field = in[FEAT_PROFILE_IN_BIRTHDAY].name;
         r->bad_reason = "must be a date (YYYY-MM-DD)";
         return FEAT_ERROR;
     }
@@ -211,7 +221,7 @@ feat_profile_update(struct feat_req *r)
     struct feat_user            user;
     struct feat_profile_update  u;
 
-    if (feat_profile_in_update(r, &u) != FEAT_OK) {
+    if (feat_profile_in_update(r, feat_profile_update_in, 0, &u) != FEAT_OK) {
         return feat_fail_field(r);
     }
 

@@ -26,14 +26,29 @@
 cJSON *feat_profile_object(struct feat_req *r, const struct feat_user *u);
 
 /*
- * Reads a profile change from r's body: nickname, avatar, birthday,
- * address (strings, "" clears) and gender (0..2), each optional.  Every
- * field is checked before anything is stored, so one bad field changes
- * nothing.  FEAT_OK with *u filled (absent fields NULL, gender -1), or
- * FEAT_ERROR with r->bad_field and r->bad_reason set.
+ * The rows of a dialect's table of a profile change's fields, whatever
+ * their names: v2's and feat's feat_profile_update_in, v1's its own.
+ * The place is the address (v2, feat) or the city (v1).
  */
-int feat_profile_in_update(struct feat_req *r,
-    struct feat_profile_update *u);
+enum {
+    FEAT_PROFILE_IN_NAME,
+    FEAT_PROFILE_IN_AVATAR,
+    FEAT_PROFILE_IN_BIRTHDAY,
+    FEAT_PROFILE_IN_PLACE,
+    FEAT_PROFILE_IN_GENDER
+};
+
+/*
+ * Reads a profile change from r's body through the table in (rows as
+ * above): nickname, avatar, birthday, the place (strings, "" clears; into
+ * u->city when city is set, else u->address) and gender (0..2), each
+ * optional.  Every field is checked before anything is stored, so one bad
+ * field changes nothing.  FEAT_OK with *u filled (absent fields NULL,
+ * gender -1), or FEAT_ERROR with r->bad_field (the table's name of the
+ * field) and r->bad_reason set.
+ */
+int feat_profile_in_update(struct feat_req *r, const struct feat_field *in,
+    int city, struct feat_profile_update *u);
 
 /* Answers the caller's user object (feat_reply) or the error. */
 int feat_profile_reply(struct feat_req *r);

@@ -15,30 +15,26 @@
 
 #include "config.h"
 
-#include <string.h>
-
 #include "feat.h"
 #include "accounts/accounts.h"
 #include "profile/profile.h"
 
 
-enum { IN_NAME, IN_AVATAR, IN_BIRTHDAY, IN_CITY, IN_SEX };
-
-/* each optional, "" clears one */
+/* each optional, "" clears one; the rows as profile.h's change */
 static const struct feat_field  message_in[] = {
-    [IN_NAME] =
+    [FEAT_PROFILE_IN_NAME] =
     { "user_name", FEAT_FT_STR, FEAT_ALLOW_EMPTY, 0, FEAT_NICKNAME_MAX, NULL,
       "a new nickname", NULL },
-    [IN_AVATAR] =
+    [FEAT_PROFILE_IN_AVATAR] =
     { "user_avatar", FEAT_FT_STR, FEAT_ALLOW_EMPTY, 0, FEAT_AVATAR_MAX, NULL,
       "a new avatar URL", NULL },
-    [IN_BIRTHDAY] =
+    [FEAT_PROFILE_IN_BIRTHDAY] =
     { "user_birthday", FEAT_FT_STR, FEAT_ALLOW_EMPTY, 0, FEAT_BIRTHDAY_MAX,
       NULL, "YYYY-MM-DD, a real date", NULL },
-    [IN_CITY] =
+    [FEAT_PROFILE_IN_PLACE] =
     { "user_city", FEAT_FT_STR, FEAT_ALLOW_EMPTY, 0, FEAT_CITY_MAX, NULL,
       "a new city", NULL },
-    [IN_SEX] =
+    [FEAT_PROFILE_IN_GENDER] =
     { "user_sex", FEAT_FT_INT, 0, 0, FEAT_GENDER_MAX, NULL,
       "0 female, 1 male, 2 unknown", NULL },
     FEAT_NULL_FIELD
@@ -148,50 +144,17 @@ v1_message_get(struct feat_req *r)
 }
 
 
-/* An optional string field: FEAT_OK with *out (NULL when absent), or
- * FEAT_ERROR with r->bad_field set. */
-static int
-in_opt_str(struct feat_req *r, int field, const char **out)
-{
-    *out = NULL;
-
-    return feat_in_field(r, &message_in[field], out) == FEAT_ERROR
-           ? FEAT_ERROR : FEAT_OK;
-}
-
-
 static int
 v1_message_put(struct feat_req *r)
 {
-    int                         rc;
-    long long                   sex;
     enum feat_error             e;
     struct feat_user            u;
     struct feat_profile_update  p;
 
-    memset(&p, 0, sizeof(p));
-    p.gender = -1;
-
-    if (in_opt_str(r, IN_NAME, &p.nickname) != FEAT_OK
-        || in_opt_str(r, IN_AVATAR, &p.avatar) != FEAT_OK
-        || in_opt_str(r, IN_BIRTHDAY, &p.birthday) != FEAT_OK
-        || in_opt_str(r, IN_CITY, &p.city) != FEAT_OK)
-    {
+    /* v2's reading and checks, under v1's names; the city in place of
+     * the address */
+    if (feat_profile_in_update(r, message_in, 1, &p) != FEAT_OK) {
         return feat_fail_field(r);
-    }
-
-    rc = feat_in_field(r, &message_in[IN_SEX], &sex);
-    if (rc == FEAT_ERROR) {
-        return feat_fail_field(r);
-    }
-
-    if (rc == FEAT_OK) {
-        p.gender = (int) sex;
-    }
-
-    /* "" clears the birthday; anything else must be a real date. */
-    if (p.birthday != NULL && !feat_user_birthday_ok(p.birthday)) {
-        return feat_fail_bad(r, "user_birthday", "must be a date (YYYY-MM-DD)");
     }
 
     e = feat_profile_apply(r, &p, &u);
