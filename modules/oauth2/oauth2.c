@@ -306,50 +306,57 @@ failed:
 }
 
 
+/* A client with its secret hash: what client_load reads, by one column
+ * map in SELECT order. */
+struct client_row {
+    struct feat_oauth2_client  c;
+    const char                *hash;
+};
+
+#define CLIENT_COLS(X, _)                                                    \
+    X(struct client_row, INT64, c.id, "id") _                                \
+    X(struct client_row, TEXT, c.app_id, "app_id") _                         \
+    X(struct client_row, TEXT, c.client_id, "client_id") _                   \
+    X(struct client_row, TEXT, c.name, "name") _                             \
+    X(struct client_row, TEXT, c.grants, "grants") _                         \
+    X(struct client_row, TEXT, c.scopes, "scopes") _                         \
+    X(struct client_row, TIME, c.created_at, "created_at") _                 \
+    X(struct client_row, TIME, c.updated_at, "updated_at") _                 \
+    X(struct client_row, TEXT, hash, "secret_hash")
+
+static const struct feat_db_col  client_cols[] = {
+    CLIENT_COLS(FEAT_COL_MAP, )
+};
+
+FEAT_DB_READER(client_row, client_cols)
+
+
 /* Loads one client row by (app, client_id); *hash gets its secret hash
  * when hash is not NULL.  FEAT_E_NONE, FEAT_E_NOT_FOUND, FEAT_E_INTERNAL. */
 static enum feat_error
 client_load(sqlite3 *db, struct feat_arena *a, const char *app,
     const char *client_id, struct feat_oauth2_client *c, const char **hash)
 {
-    int               rc;
-    sqlite3_stmt     *st;
-    enum feat_error   e;
+    sqlite3_stmt       *st;
+    enum feat_error     e;
+    struct client_row   row;
 
     st = feat_db_query(db,
-            "SELECT id, app_id, client_id, name, grants, scopes, created_at,"
-            " updated_at, secret_hash FROM oauth2_client"
+            "SELECT " CLIENT_COLS(FEAT_COL_SQL, ", ") " FROM oauth2_client"
             " WHERE app_id = ?1 AND client_id = ?2", "ss", app, client_id);
-    if (st == NULL) {
-        return FEAT_E_INTERNAL;
+
+    e = feat_db_row(db, a, st, client_row, &row,
+                    "oauth2: client lookup failed");
+    if (e != FEAT_E_NONE) {
+        return e;
     }
 
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        c->id = sqlite3_column_int64(st, 0);
-        c->app_id = feat_db_col_text(a, st, 1);
-        c->client_id = feat_db_col_text(a, st, 2);
-        c->name = feat_db_col_text(a, st, 3);
-        c->grants = feat_db_col_text(a, st, 4);
-        c->scopes = feat_db_col_text(a, st, 5);
-        c->created_at = (time_t) sqlite3_column_int64(st, 6);
-        c->updated_at = (time_t) sqlite3_column_int64(st, 7);
-        if (hash != NULL) {
-            *hash = feat_db_col_text(a, st, 8);
-        }
-        e = FEAT_E_NONE;
-
-    } else if (rc == SQLITE_DONE) {
-        e = FEAT_E_NOT_FOUND;
-
-    } else {
-        feat_log(LOG_ERR, 0, "oauth2: client lookup failed: %s",
-                 sqlite3_errmsg(db));
-        e = FEAT_E_INTERNAL;
+    *c = row.c;
+    if (hash != NULL) {
+        *hash = row.hash;
     }
 
-    feat_db_done(st);
-    return e;
+    return FEAT_E_NONE;
 }
 
 
