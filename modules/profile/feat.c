@@ -15,18 +15,6 @@
 #include "profile/profile.h"
 
 
-static const struct feat_schema  get_schema = {
-    .summary = "The caller's user object",
-    .answer = feat_profile_out, .shape = FEAT_ANSWER_OBJECT,
-};
-
-static const struct feat_schema  patch_schema = {
-    .summary = "Change the caller's profile (omitted: unchanged, \"\" "
-               "clears; one bad field changes nothing)",
-    .request = feat_profile_update_in, .answer = feat_profile_out,
-    .shape = FEAT_ANSWER_OBJECT,
-};
-
 static const struct feat_schema  delete_schema = {
     .summary = "Delete the caller's account, proven by password or code",
     .request = feat_profile_delete_in, .shape = FEAT_ANSWER_EMPTY,
@@ -37,9 +25,10 @@ static const struct feat_schema  delete_schema = {
 /* The handlers are profile.c's, shared with the v2 dialect. */
 static const struct feat_route  profile_feat_routes[] = {
     { FEAT_GET, "/api/user/profile/", FEAT_FEAT,
-      feat_profile_reply, FEAT_USER_SESSION | FEAT_USER_ROW, &get_schema },
+      feat_profile_reply, FEAT_USER_SESSION | FEAT_USER_ROW,
+      &feat_profile_info_schema },
     { FEAT_PATCH, "/api/user/profile/", FEAT_FEAT,
-      feat_profile_update, FEAT_USER_SESSION, &patch_schema },
+      feat_profile_update, FEAT_USER_SESSION, &feat_profile_update_schema },
     /*
      * No FEAT_HASH, though a password proof hashes: nginx picks the pool
      * by path, and the profile's reads share this one.  A deletion is

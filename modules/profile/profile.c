@@ -78,6 +78,18 @@ const struct feat_field  feat_profile_delete_in[] = {
     FEAT_NULL_FIELD
 };
 
+const struct feat_schema  feat_profile_info_schema = {
+    .summary = "The caller's user object",
+    .answer = feat_profile_out, .shape = FEAT_ANSWER_OBJECT,
+};
+
+const struct feat_schema  feat_profile_update_schema = {
+    .summary = "Change the caller's profile (omitted: unchanged, \"\" "
+               "clears; one bad field changes nothing)",
+    .request = feat_profile_update_in, .answer = feat_profile_out,
+    .shape = FEAT_ANSWER_OBJECT,
+};
+
 
 cJSON *
 feat_profile_object(struct feat_req *r, const struct feat_user *u)
@@ -134,8 +146,10 @@ profile_in_str(struct feat_req *r, const struct feat_field *in, int field,
 }
 
 
-int
-feat_profile_in_update(struct feat_req *r, const struct feat_field *in,
+/* feat_profile_change's reading: FEAT_OK with *u filled (absent fields
+ * NULL, gender -1), or FEAT_ERROR with r->bad_field and r->bad_reason. */
+static int
+profile_in_update(struct feat_req *r, const struct feat_field *in,
     int city, struct feat_profile_update *u)
 {
     int          rc;
@@ -182,8 +196,11 @@ feat_profile_in_update(struct feat_req *r, const struct feat_field *in,
 }
 
 
-enum feat_error
-feat_profile_apply(struct feat_req *r, const struct feat_profile_update *u,
+/* Applies u to the caller's row and reads it back into *out (arena
+ * strings), in one transaction, so an answer that fails leaves the row as
+ * it was.  FEAT_E_NONE, FEAT_E_NOT_FOUND or FEAT_E_INTERNAL. */
+static enum feat_error
+profile_apply(struct feat_req *r, const struct feat_profile_update *u,
     struct feat_user *out)
 {
     sqlite3          *db;
@@ -215,23 +232,32 @@ feat_profile_apply(struct feat_req *r, const struct feat_profile_update *u,
 
 
 int
-feat_profile_update(struct feat_req *r)
+feat_profile_change(struct feat_req *r, const struct feat_field *in,
+    int city, feat_profile_object_pt object)
 {
     enum feat_error             e;
     struct feat_user            user;
     struct feat_profile_update  u;
 
-    if (feat_profile_in_update(r, feat_profile_update_in, 0, &u) != FEAT_OK) {
+    if (profile_in_update(r, in, city, &u) != FEAT_OK) {
         return feat_fail_field(r);
     }
 
-    e = feat_profile_apply(r, &u, &user);
+    e = profile_apply(r, &u, &user);
     if (e != FEAT_E_NONE) {
         return feat_fail(r, e, "user %lld not updated",
                          (long long) r->user_id);
     }
 
-    return feat_reply(r, feat_profile_object(r, &user));
+    return feat_reply(r, object(r, &user));
+}
+
+
+int
+feat_profile_update(struct feat_req *r)
+{
+    return feat_profile_change(r, feat_profile_update_in, 0,
+                               feat_profile_object);
 }
 
 

@@ -38,31 +38,28 @@ enum {
     FEAT_PROFILE_IN_GENDER
 };
 
+/* A dialect's object of the user row, a new cJSON tree. */
+typedef cJSON *(*feat_profile_object_pt)(struct feat_req *r,
+    const struct feat_user *u);
+
 /*
- * Reads a profile change from r's body through the table in (rows as
- * above): nickname, avatar, birthday, the place (strings, "" clears; into
- * u->city when city is set, else u->address) and gender (0..2), each
- * optional.  Every field is checked before anything is stored, so one bad
- * field changes nothing.  FEAT_OK with *u filled (absent fields NULL,
- * gender -1), or FEAT_ERROR with r->bad_field (the table's name of the
- * field) and r->bad_reason set.
+ * The handler of a profile change in any dialect: reads it from r's body
+ * through the table in (rows as above): nickname, avatar, birthday, the
+ * place (strings, "" clears; the city when city is set, else the address)
+ * and gender (0..2), each optional.  Every field is checked before
+ * anything is stored, so one bad field changes nothing; a bad one is
+ * named by the table's name.  The change and the read-back are one
+ * transaction, and the answer is object's of the row as it is now, or
+ * the error.
  */
-int feat_profile_in_update(struct feat_req *r, const struct feat_field *in,
-    int city, struct feat_profile_update *u);
+int feat_profile_change(struct feat_req *r, const struct feat_field *in,
+    int city, feat_profile_object_pt object);
 
 /* Answers the caller's user object (feat_reply) or the error. */
 int feat_profile_reply(struct feat_req *r);
 
-/* Applies the change in r's body and answers the user object as it is
- * now; a field error or a failed update answers the error instead. */
+/* v2's and feat's change (feat_profile_change): the user object. */
 int feat_profile_update(struct feat_req *r);
-/*
- * Applies u to the caller's row and reads it back into *out (arena
- * strings), in one transaction, so an answer that fails leaves the row as
- * it was.  FEAT_E_NONE, FEAT_E_NOT_FOUND or FEAT_E_INTERNAL.
- */
-enum feat_error feat_profile_apply(struct feat_req *r,
-    const struct feat_profile_update *u, struct feat_user *out);
 
 /* Deletes the caller's account on the proof in r's body ("password" or
  * "code") and answers: 204 in feat, the empty success in v2, else the
@@ -77,5 +74,10 @@ int feat_profile_delete(struct feat_req *r);
 extern const struct feat_field  feat_profile_out[];
 extern const struct feat_field  feat_profile_update_in[];
 extern const struct feat_field  feat_profile_delete_in[];
+
+/* The schemas of the reading and the change, alike in v2 and feat (a
+ * deletion's differ: feat answers 204). */
+extern const struct feat_schema  feat_profile_info_schema;
+extern const struct feat_schema  feat_profile_update_schema;
 
 #endif /* FEAT_PROFILE_H */

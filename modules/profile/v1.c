@@ -144,26 +144,11 @@ v1_message_get(struct feat_req *r)
 }
 
 
+/* v2's change under v1's names: the city in place of the address */
 static int
 v1_message_put(struct feat_req *r)
 {
-    enum feat_error             e;
-    struct feat_user            u;
-    struct feat_profile_update  p;
-
-    /* v2's reading and checks, under v1's names; the city in place of
-     * the address */
-    if (feat_profile_in_update(r, message_in, 1, &p) != FEAT_OK) {
-        return feat_fail_field(r);
-    }
-
-    e = feat_profile_apply(r, &p, &u);
-    if (e != FEAT_E_NONE) {
-        return feat_fail(r, e, "user %lld not updated",
-                         (long long) r->user_id);
-    }
-
-    return feat_reply(r, changed_object(r, &u));
+    return feat_profile_change(r, message_in, 1, changed_object);
 }
 
 

@@ -17,18 +17,6 @@
 #include "profile/profile.h"
 
 
-static const struct feat_schema  info_schema = {
-    .summary = "The caller's user object",
-    .answer = feat_profile_out, .shape = FEAT_ANSWER_OBJECT,
-};
-
-static const struct feat_schema  update_schema = {
-    .summary = "Change the caller's profile (omitted: unchanged, \"\" "
-               "clears; one bad field changes nothing)",
-    .request = feat_profile_update_in, .answer = feat_profile_out,
-    .shape = FEAT_ANSWER_OBJECT,
-};
-
 static const struct feat_schema  delete_schema = {
     .summary = "Delete the caller's account, proven by password or code",
     .request = feat_profile_delete_in, .shape = FEAT_ANSWER_EMPTY,
@@ -38,9 +26,9 @@ static const struct feat_schema  delete_schema = {
 /* The handlers are profile.c's, shared with the feat dialect. */
 static const struct feat_route  profile_routes[] = {
     { FEAT_GET, "/api/personal/info", FEAT_V2, feat_profile_reply,
-      FEAT_USER_SESSION | FEAT_USER_ROW, &info_schema },
+      FEAT_USER_SESSION | FEAT_USER_ROW, &feat_profile_info_schema },
     { FEAT_PUT, "/api/personal/info", FEAT_V2, feat_profile_update,
-      FEAT_USER_SESSION, &update_schema },
+      FEAT_USER_SESSION, &feat_profile_update_schema },
     /* the proof may be a password: hashed in the hashing pool */
     { FEAT_POST, "/api/personal/delete", FEAT_V2, feat_profile_delete,
       FEAT_USER_SESSION | FEAT_HASH, &delete_schema },
