@@ -190,8 +190,8 @@ feat_notice_get(sqlite3 *db, struct feat_arena *a, const char *app,
     sqlite3_int64 user_id, sqlite3_int64 id, int mark_read,
     struct feat_notice *out)
 {
-    int            rc;
-    sqlite3_stmt  *st;
+    sqlite3_stmt     *st;
+    enum feat_error   e;
 
     st = feat_db_query(db,
                        "SELECT " NOTICE_COLUMNS
@@ -199,25 +199,11 @@ feat_notice_get(sqlite3 *db, struct feat_arena *a, const char *app,
                        " ON r.notice_id = n.id AND r.user_id = ?3"
                        " WHERE n.app_id = ?1 AND n.id = ?2",
                        "sii", app, id, user_id);
-    if (st == NULL) {
-        return FEAT_E_INTERNAL;
-    }
 
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        notice_row(a, st, out);
-    }
-
-    feat_db_done(st);
-
-    if (rc == SQLITE_DONE) {
-        return FEAT_E_NOT_FOUND;
-    }
-
-    if (rc != SQLITE_ROW) {
-        feat_log(LOG_ERR, 0, "notices: reading notice %lld failed: %s",
-                 (long long) id, sqlite3_errmsg(db));
-        return FEAT_E_INTERNAL;
+    e = feat_db_row(db, a, st, notice_row, out,
+                    "notices: reading notice %lld failed", (long long) id);
+    if (e != FEAT_E_NONE) {
+        return e;
     }
 
     if (!mark_read || out->status || user_id <= 0) {
