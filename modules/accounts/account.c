@@ -290,25 +290,15 @@ feat_account_register(sqlite3 *db, const char *app,
     const struct feat_account *acct, const char *code, const char *password,
     const char *scope, struct feat_tokens *t)
 {
-    int              rc;
     char             hash[HASH_MAX];
     sqlite3_int64    id;
     enum feat_error  e;
 
-    /*
-     * A cheap look first, so that registering a known account costs no
-     * scrypt; the transaction below looks again to close the race.
-     */
-    e = feat_user_absent(db, app, acct);
+    /* the transaction feat_account_register_begin opens looks again, to
+     * close the race */
+    e = feat_user_absent_hash(db, app, acct, password, hash, sizeof(hash));
     if (e != FEAT_E_NONE) {
         return e;
-    }
-
-    /* scrypt runs before the write lock is taken: it is the slow part. */
-    /* No hashing slot: refused as throttled, nothing written yet. */
-    rc = feat_password_hash(password, hash, sizeof(hash));
-    if (rc != FEAT_OK) {
-        return rc == FEAT_BUSY ? FEAT_E_BUSY : FEAT_E_INTERNAL;
     }
 
     e = feat_account_register_begin(db, app, acct, code);

@@ -344,6 +344,15 @@ enum feat_error feat_user_lookup_id(sqlite3 *db, const char *app,
  * it, FEAT_E_REGISTERED, or FEAT_E_INTERNAL. */
 enum feat_error feat_user_absent(sqlite3 *db, const char *app,
     const struct feat_account *acct);
+/*
+ * A registration's checks before its transaction: feat_user_absent, then
+ * password's hash into hash[size].  FEAT_E_NONE, FEAT_E_REGISTERED,
+ * FEAT_E_BUSY (no hashing slot) or FEAT_E_INTERNAL.  The caller's
+ * transaction must look again: another may register meanwhile.
+ */
+enum feat_error feat_user_absent_hash(sqlite3 *db, const char *app,
+    const struct feat_account *acct, const char *password, char *hash,
+    size_t size);
 
 /*
  * Inserts a user for acct with a password hash ("" for none) and a fresh

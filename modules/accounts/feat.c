@@ -119,15 +119,9 @@ permit_register(sqlite3 *db, const char *app, const struct feat_account *acct,
         return rc == FEAT_DECLINED ? FEAT_E_PERMIT : FEAT_E_INTERNAL;
     }
 
-    e = feat_user_absent(db, app, acct);
+    e = feat_user_absent_hash(db, app, acct, password, hash, sizeof(hash));
     if (e != FEAT_E_NONE) {
         return e;
-    }
-
-    /* No hashing slot: refused as throttled, nothing written yet. */
-    rc = feat_password_hash(password, hash, sizeof(hash));
-    if (rc != FEAT_OK) {
-        return rc == FEAT_BUSY ? FEAT_E_BUSY : FEAT_E_INTERNAL;
     }
 
     if (feat_db_begin(db) != FEAT_OK) {

@@ -168,6 +168,31 @@ feat_user_absent(sqlite3 *db, const char *app,
 
 
 enum feat_error
+feat_user_absent_hash(sqlite3 *db, const char *app,
+    const struct feat_account *acct, const char *password, char *hash,
+    size_t size)
+{
+    int              rc;
+    enum feat_error  e;
+
+    /* the cheap look first: registering a known account costs no scrypt */
+    e = feat_user_absent(db, app, acct);
+    if (e != FEAT_E_NONE) {
+        return e;
+    }
+
+    /* before the caller takes the write lock: it is the slow part.  No
+     * hashing slot: refused as throttled, nothing written yet. */
+    rc = feat_password_hash(password, hash, size);
+    if (rc != FEAT_OK) {
+        return rc == FEAT_BUSY ? FEAT_E_BUSY : FEAT_E_INTERNAL;
+    }
+
+    return FEAT_E_NONE;
+}
+
+
+enum feat_error
 feat_user_create(sqlite3 *db, const char *app,
     const struct feat_account *acct, const char *password_hash,
     sqlite3_int64 *id)
