@@ -166,7 +166,6 @@ feat_service_bids(sqlite3 *db, struct feat_arena *a, const char *app,
 {
     sqlite3_int64                bidder;
     enum feat_error              e;
-    struct feat_rows             rows;
     struct feat_service_project  p;
 
     *items = NULL;
@@ -187,17 +186,8 @@ feat_service_bids(sqlite3 *db, struct feat_arena *a, const char *app,
         bidder = viewer;
     }
 
-    e = feat_db_rows(db, a, &service_bid_list, offset, limit, 1, &rows,
-                     "ii", id, bidder);
-    if (e != FEAT_E_NONE) {
-        return e;
-    }
-
-    *total = rows.total < 0 ? 0 : rows.total;
-    *items = rows.items;
-    *n = rows.n;
-
-    return FEAT_E_NONE;
+    return feat_db_page(db, a, &service_bid_list, offset, limit, total,
+                        items, n, "ii", id, bidder);
 }
 
 
