@@ -354,16 +354,13 @@ feat_db_run(sqlite3 *db, sqlite3_stmt *st, const char *sql)
 }
 
 
-int
-feat_db_exec(sqlite3 *db, const char *sql, const char *fmt, ...)
+/* feat_db_exec's work, and feat_db_insert's and feat_db_change's. */
+static int
+feat_db_vexec(sqlite3 *db, const char *sql, const char *fmt, va_list ap)
 {
-    va_list        ap;
     sqlite3_stmt  *st;
 
-    va_start(ap, fmt);
     st = feat_db_vquery(db, sql, 0, fmt, ap);
-    va_end(ap);
-
     if (st == NULL) {
         return FEAT_ERROR;
     }
@@ -372,19 +369,30 @@ feat_db_exec(sqlite3 *db, const char *sql, const char *fmt, ...)
 }
 
 
+int
+feat_db_exec(sqlite3 *db, const char *sql, const char *fmt, ...)
+{
+    int      rc;
+    va_list  ap;
+
+    va_start(ap, fmt);
+    rc = feat_db_vexec(db, sql, fmt, ap);
+    va_end(ap);
+
+    return rc;
+}
+
+
 enum feat_error
 feat_db_insert(sqlite3 *db, sqlite3_int64 *id, const char *sql,
     const char *fmt, ...)
 {
-    int            rc;
-    va_list        ap;
-    sqlite3_stmt  *st;
+    int      rc;
+    va_list  ap;
 
     va_start(ap, fmt);
-    st = feat_db_vquery(db, sql, 0, fmt, ap);
+    rc = feat_db_vexec(db, sql, fmt, ap);
     va_end(ap);
-
-    rc = (st == NULL) ? FEAT_ERROR : feat_db_run(db, st, sql);
 
     if (rc == FEAT_BUSY) {
         return FEAT_E_UNKNOWN_APP;
@@ -403,14 +411,14 @@ feat_db_insert(sqlite3 *db, sqlite3_int64 *id, const char *sql,
 enum feat_error
 feat_db_change(sqlite3 *db, const char *sql, const char *fmt, ...)
 {
-    va_list        ap;
-    sqlite3_stmt  *st;
+    int      rc;
+    va_list  ap;
 
     va_start(ap, fmt);
-    st = feat_db_vquery(db, sql, 0, fmt, ap);
+    rc = feat_db_vexec(db, sql, fmt, ap);
     va_end(ap);
 
-    if (st == NULL || feat_db_run(db, st, sql) != FEAT_OK) {
+    if (rc != FEAT_OK) {
         return FEAT_E_INTERNAL;
     }
 
