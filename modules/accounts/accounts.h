@@ -54,6 +54,16 @@ extern const struct feat_setting  feat_accounts_settings[];
 /* app's accounts.default_scopes (feat_setting_str's lifetime). */
 const char *feat_accounts_scopes(const char *app);
 
+/*
+ * Space-separated lists of names: a session's scopes, an OAuth2 client's
+ * scopes and grants (auth.c).  feat_list_next answers the next word of
+ * the list at *p, not NUL-terminated, with its length (at least 1) in *n,
+ * and moves *p past it; NULL at the end.  feat_list_has: 1 if the list
+ * holds name (not empty), else 0.
+ */
+const char *feat_list_next(const char **p, size_t *n);
+int feat_list_has(const char *list, const char *name);
+
 
 /* ---- accounts (account.c) ------------------------------------------------ */
 

@@ -102,22 +102,38 @@ auth_token(struct feat_req *r, const char *h, const char **tok)
 }
 
 
-/* 1 if the space-separated list scope holds name. */
-static int
-scope_has(const char *scope, const char *name)
+const char *
+feat_list_next(const char **p, size_t *n)
+{
+    const char  *w;
+
+    for (w = *p; *w == ' '; w++) {
+        /* void */
+    }
+
+    if (*w == '\0') {
+        *p = w;
+        return NULL;
+    }
+
+    *n = strcspn(w, " ");
+    *p = w + *n;
+
+    return w;
+}
+
+
+int
+feat_list_has(const char *list, const char *name)
 {
     size_t       n, len;
-    const char  *p;
+    const char  *p, *w;
 
     len = strlen(name);
+    p = list;
 
-    for (p = scope; *p != '\0'; p += n) {
-        while (*p == ' ') {
-            p++;
-        }
-
-        n = strcspn(p, " ");
-        if (n == len && strncmp(p, name, len) == 0) {
+    while ((w = feat_list_next(&p, &n)) != NULL) {
+        if (n == len && memcmp(w, name, len) == 0) {
             return 1;
         }
     }
@@ -147,11 +163,11 @@ auth_scope(struct feat_req *r, unsigned flags)
     scope = r->scope != NULL ? r->scope : "";
 
     if (flags & FEAT_SCOPE_PAY) {
-        return scope_has(scope, "pay_trade_order") ? FEAT_E_NONE
+        return feat_list_has(scope, "pay_trade_order") ? FEAT_E_NONE
                                                    : FEAT_E_SCOPE;
     }
 
-    if (!scope_has(scope, r->method == FEAT_GET
+    if (!feat_list_has(scope, r->method == FEAT_GET
                           || (r->method_name != NULL
                               && strcmp(r->method_name, "HEAD") == 0)
                           ? "read" : "write"))

@@ -484,7 +484,7 @@ o_token(struct feat_req *r)
         return FEAT_OK;
     }
 
-    if (!feat_oauth2_list_has(FEAT_OAUTH2_GRANTS, grant)) {
+    if (!feat_list_has(FEAT_OAUTH2_GRANTS, grant)) {
         return oauth_fail(r, FEAT_OAUTH2_UNSUPPORTED_GRANT_TYPE,
                           "grant_type is not supported");
     }
@@ -493,7 +493,7 @@ o_token(struct feat_req *r)
         return FEAT_OK;
     }
 
-    if (!feat_oauth2_list_has(c.grants, grant)) {
+    if (!feat_list_has(c.grants, grant)) {
         return oauth_fail(r, FEAT_OAUTH2_UNAUTHORIZED_CLIENT,
                           "grant_type not allowed for this client");
     }

@@ -45,29 +45,6 @@ feat_oauth2_error(enum feat_oauth2_error e)
 
 /* ---- lists of names ------------------------------------------------------ */
 
-int
-feat_oauth2_list_has(const char *list, const char *name)
-{
-    size_t       n, len;
-    const char  *p;
-
-    len = strlen(name);
-
-    for (p = list; *p != '\0'; p += n) {
-        while (*p == ' ') {
-            p++;
-        }
-
-        n = strcspn(p, " ");
-        if (n == len && n > 0 && strncmp(p, name, len) == 0) {
-            return 1;
-        }
-    }
-
-    return 0;
-}
-
-
 /* RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ) */
 static int
 scope_char(unsigned char c)
@@ -79,28 +56,21 @@ scope_char(unsigned char c)
 int
 feat_oauth2_scope_valid(const char *s, int allow_empty)
 {
-    size_t       n, count;
-    const char  *p;
+    size_t       i, n, count;
+    const char  *p, *w;
 
     if (strlen(s) > FEAT_OAUTH2_SCOPE_MAX) {
         return 0;
     }
 
     count = 0;
+    p = s;
 
-    for (p = s; *p != '\0'; p += n) {
-        while (*p == ' ') {
-            p++;
-        }
-
-        for (n = 0; p[n] != '\0' && p[n] != ' '; n++) {
-            if (!scope_char((unsigned char) p[n])) {
+    while ((w = feat_list_next(&p, &n)) != NULL) {
+        for (i = 0; i < n; i++) {
+            if (!scope_char((unsigned char) w[i])) {
                 return 0;
             }
-        }
-
-        if (n == 0) {
-            continue;
         }
 
         if (n > FEAT_OAUTH2_SCOPE_TOKEN_MAX
@@ -119,28 +89,20 @@ feat_oauth2_grants_valid(const char *s)
 {
     size_t       n, count;
     char         word[32];
-    const char  *p;
+    const char  *p, *w;
 
     count = 0;
+    p = s;
 
-    for (p = s; *p != '\0'; p += n) {
-        while (*p == ' ') {
-            p++;
-        }
-
-        n = strcspn(p, " ");
-        if (n == 0) {
-            continue;
-        }
-
+    while ((w = feat_list_next(&p, &n)) != NULL) {
         if (n >= sizeof(word)) {
             return 0;
         }
 
-        memcpy(word, p, n);
+        memcpy(word, w, n);
         word[n] = '\0';
 
-        if (!feat_oauth2_list_has(FEAT_OAUTH2_GRANTS, word)) {
+        if (!feat_list_has(FEAT_OAUTH2_GRANTS, word)) {
             return 0;
         }
 
@@ -156,31 +118,23 @@ feat_oauth2_list_normalize(struct feat_arena *a, const char *s)
 {
     char        *out, *q;
     size_t       n;
-    const char  *p;
+    const char  *p, *w;
 
     out = feat_arena_alloc(a, strlen(s) + 1);
     q = out;
     *q = '\0';
+    p = s;
 
-    for (p = s; *p != '\0'; p += n) {
-        while (*p == ' ') {
-            p++;
-        }
-
-        n = strcspn(p, " ");
-        if (n == 0) {
-            continue;
-        }
-
+    while ((w = feat_list_next(&p, &n)) != NULL) {
         /* out so far is a list: look the word up in it */
-        if (feat_oauth2_list_has(out, feat_arena_strndup(a, p, n))) {
+        if (feat_list_has(out, feat_arena_strndup(a, w, n))) {
             continue;
         }
 
         if (q != out) {
             *q++ = ' ';
         }
-        memcpy(q, p, n);
+        memcpy(q, w, n);
         q += n;
         *q = '\0';
     }
@@ -446,17 +400,12 @@ static int
 scope_subset(struct feat_arena *a, const char *want, const char *allowed)
 {
     size_t       n;
-    const char  *p;
+    const char  *p, *w;
 
-    for (p = want; *p != '\0'; p += n) {
-        while (*p == ' ') {
-            p++;
-        }
+    p = want;
 
-        n = strcspn(p, " ");
-        if (n > 0
-            && !feat_oauth2_list_has(allowed, feat_arena_strndup(a, p, n)))
-        {
+    while ((w = feat_list_next(&p, &n)) != NULL) {
+        if (!feat_list_has(allowed, feat_arena_strndup(a, w, n))) {
             return 0;
         }
     }

@@ -65,10 +65,8 @@ struct feat_oauth2_client {
 };
 
 
-/* ---- lists of names ------------------------------------------------------ */
+/* ---- lists of names (read with accounts.h's feat_list_next, _has) ----- */
 
-/* 1 if the space-separated list holds name. */
-int feat_oauth2_list_has(const char *list, const char *name);
 /*
  * 1 if s is a scope list: RFC 6749 §3.3 scope tokens separated by spaces,
  * within FEAT_OAUTH2_SCOPE_* limits (may be empty when allow_empty).
