@@ -9,17 +9,18 @@
  * file reads the fields and renders the objects.
  *
  * POST /api/pay/order/pay/ (scope pay_trade_order alone) starts paying
- * an order: WeChat Pay API v2's pay/unifiedorder (wxpay.c), answered in
- * the seed's four forms, the prepay stored on the order and reused by the
- * same call while WeChat keeps it (for JSAPI only for the same payer's
- * openid: another open_id gets a new unifiedorder, since a prepay_id is
- * bound to the openid it was made for); or Alipay (alitrade.c): the
- * signed alipay.trade.app.pay order string, a precreate's QR code
- * (reused while valid) or the signed alipay.trade.wap.pay URL.  The
- * checks come in the order their errors are cheapest and surest: the
- * body (400), the order (404, 409), the app's merchant (503), then the
- * gateway (502); nothing is stored unless the gateway's signed answer is
- * good.
+ * an order: this file reads the body, checks the order and picks its
+ * attempt; feat_wx.c pays with WeChat Pay API v2's pay/unifiedorder
+ * (wxpay.c), answered in the seed's four forms, the prepay stored on the
+ * order and reused by the same call while WeChat keeps it (for JSAPI only
+ * for the same payer's openid: another open_id gets a new unifiedorder,
+ * since a prepay_id is bound to the openid it was made for); feat_ali.c
+ * with Alipay (alitrade.c): the signed alipay.trade.app.pay order string,
+ * a precreate's QR code (reused while valid) or the signed
+ * alipay.trade.wap.pay URL.  The checks come in the order their errors
+ * are cheapest and surest: the body (400), the order (404, 409), the
+ * app's merchant (503), then the gateway (502); nothing is stored unless
+ * the gateway's signed answer is good.
  *
  * GET /api/pay/order/<id>/ of an UNPAID order whose pay was started asks
  * the gateways whether it was paid, at most once a minute (notify.c);
@@ -38,11 +39,6 @@
 #include "pay/pay.h"
 #include "pay/internal.h"
 
-/* A prepay is reused this long: WeChat keeps a prepay_id two hours, an
- * mweb_url five minutes; both a little less, for the payer's time. */
-#define PAY_PREPAY_TTL   6900
-#define PAY_MWEB_TTL     240
-#define PAY_BODY_MAX     127      /* bytes of WeChat's body field */
 #define PAY_OPENID_MAX   128
 
 
@@ -222,8 +218,8 @@ pay_order_object(struct feat_req *r, const struct feat_pay_order *o)
 }
 
 
-static int
-pay_fail(struct feat_req *r, enum feat_error e, sqlite3_int64 id)
+int
+feat_pay_fail(struct feat_req *r, enum feat_error e, sqlite3_int64 id)
 {
     return feat_fail(r, e, "pay order %lld, user %lld", (long long) id,
                      (long long) r->user_id);
@@ -247,7 +243,7 @@ pay_products(struct feat_req *r)
     e = feat_pay_product_list(feat_db(), r->arena, r->app->id, 0, pg.offset,
                               pg.size, &total, &list, &n);
     if (e != FEAT_E_NONE) {
-        return pay_fail(r, e, 0);
+        return feat_pay_fail(r, e, 0);
     }
 
     items = cJSON_CreateArray();
@@ -332,7 +328,7 @@ pay_order_create(struct feat_req *r)
                              : "a COMPLETED service project of yours");
     }
     if (e != FEAT_E_NONE) {
-        return pay_fail(r, e, 0);
+        return feat_pay_fail(r, e, 0);
     }
 
     r->status = 201;
@@ -358,7 +354,7 @@ pay_order_list(struct feat_req *r)
     e = feat_pay_order_list(feat_db(), r->arena, r->app->id, r->user_id,
                             pg.offset, pg.size, &total, &list, &n);
     if (e != FEAT_E_NONE) {
-        return pay_fail(r, e, 0);
+        return feat_pay_fail(r, e, 0);
     }
 
     items = cJSON_CreateArray();
@@ -391,7 +387,7 @@ pay_order_get(struct feat_req *r)
     }
 
     if (e != FEAT_E_NONE) {
-        return pay_fail(r, e, id);
+        return feat_pay_fail(r, e, id);
     }
 
     return feat_reply(r, pay_order_object(r, &o));
@@ -399,15 +395,6 @@ pay_order_get(struct feat_req *r)
 
 
 /* ---- paying -------------------------------------------------------------- */
-
-struct pay_in {
-    sqlite3_int64   order_id;
-    long long       method;
-    long long       end;
-    const char     *wx_app_type;
-    const char     *open_id;      /* NULL: none */
-};
-
 
 static int
 pay_openid_ok(const char *s)
@@ -427,7 +414,7 @@ pay_openid_ok(const char *s)
 /* extra_params: a JSON object (a JSON text in a form body); FEAT_OK or
  * FEAT_ERROR with r->bad_field set. */
 static int
-pay_in_extra(struct feat_req *r, struct pay_in *in)
+pay_in_extra(struct feat_req *r, struct feat_pay_in *in)
 {
     cJSON                    *x, *v;
     const char               *text;
@@ -497,197 +484,13 @@ bad:
 }
 
 
-/* The body field: the subject cut to WeChat's 127 bytes at a character. */
-static const char *
-pay_wx_body(struct feat_arena *a, const char *subject)
-{
-    size_t  n;
-
-    n = strlen(subject);
-    if (n <= PAY_BODY_MAX) {
-        return subject;
-    }
-
-    n = PAY_BODY_MAX;
-    while (n > 0 && ((unsigned char) subject[n] & 0xc0) == 0x80) {
-        n--;
-    }
-
-    return feat_arena_strndup(a, subject, n);
-}
-
-
-/* WeChat's yyyyMMddHHmmss, in China's time whatever the config's zone. */
-static const char *
-pay_wx_time(struct feat_arena *a, time_t t)
-{
-    char       buf[16];
-    struct tm  tm;
-
-    t += 8 * 3600;
-    gmtime_r(&t, &tm);
-    strftime(buf, sizeof(buf), "%Y%m%d%H%M%S", &tm);
-
-    return feat_arena_strdup(a, buf);
-}
-
-
-static const char *
-pay_nonce(struct feat_arena *a)
-{
-    char  *s;
-
-    s = feat_arena_alloc(a, 33);
-    feat_random_base62(s, 32);
-
-    return s;
-}
-
-
-/* The seed's answer of end type in->end for the prepay pp. */
-static int
-pay_wx_answer(struct feat_req *r, const struct pay_in *in,
-    const struct feat_wx_merchant *m, const struct feat_pay_prepay *pp)
-{
-    cJSON                  *o;
-    const char             *ts, *nonce, *pkg;
-    time_t                  now;
-    struct feat_wx_params   p;
-
-    o = cJSON_CreateObject();
-    now = feat_now();
-    ts = feat_arena_sprintf(r->arena, "%lld", (long long) now);
-    nonce = pay_nonce(r->arena);
-    p.n = 0;
-
-    switch (in->end) {
-
-    case FEAT_PAY_END_NATIVE:
-    case FEAT_PAY_END_H5:
-        cJSON_AddStringToObject(o, "trade_type",
-                                in->end == FEAT_PAY_END_NATIVE ? "NATIVE"
-                                                               : "MWEB");
-        cJSON_AddStringToObject(o, in->end == FEAT_PAY_END_NATIVE
-                                   ? "code_url" : "mweb_url", pp->pay_url);
-        cJSON_AddStringToObject(o, "prepay_id", pp->prepay_id);
-        return feat_reply(r, o);
-
-    case FEAT_PAY_END_APP:
-        feat_wx_add(&p, "appid", m->appid);
-        feat_wx_add(&p, "noncestr", nonce);
-        feat_wx_add(&p, "package", "Sign=WXPay");
-        feat_wx_add(&p, "partnerid", m->mch_id);
-        feat_wx_add(&p, "prepayid", pp->prepay_id);
-        feat_wx_add(&p, "timestamp", ts);
-        cJSON_AddStringToObject(o, "package", "Sign=WXPay");
-        cJSON_AddNumberToObject(o, "timestamp", (double) now);
-        cJSON_AddStringToObject(o, "prepayid", pp->prepay_id);
-        cJSON_AddStringToObject(o, "appid", m->appid);
-        cJSON_AddStringToObject(o, "partnerid", m->mch_id);
-        cJSON_AddStringToObject(o, "noncestr", nonce);
-        cJSON_AddStringToObject(o, "sign",
-                                feat_wx_sign(r->arena, &p, m->key, m->hmac));
-        return feat_reply(r, o);
-    }
-
-    /* JSAPI: the seed's one answer at the top level */
-    pkg = feat_arena_sprintf(r->arena, "prepay_id=%s", pp->prepay_id);
-    feat_wx_add(&p, "appId", m->appid);
-    feat_wx_add(&p, "timeStamp", ts);
-    feat_wx_add(&p, "nonceStr", nonce);
-    feat_wx_add(&p, "package", pkg);
-    feat_wx_add(&p, "signType", m->hmac ? "HMAC-SHA256" : "MD5");
-    cJSON_AddStringToObject(o, "appId", m->appid);
-    cJSON_AddNumberToObject(o, "timeStamp", (double) now);
-    cJSON_AddStringToObject(o, "nonceStr", nonce);
-    cJSON_AddStringToObject(o, "package", pkg);
-    cJSON_AddStringToObject(o, "signType", m->hmac ? "HMAC-SHA256" : "MD5");
-    cJSON_AddStringToObject(o, "paySign",
-                            feat_wx_sign(r->arena, &p, m->key, m->hmac));
-
-    return feat_reply_body(r, 200, o);
-}
-
-
-/* pay/unifiedorder for order o under its attempt's number
- * pp->out_trade_no: FEAT_E_NONE with *pp's prepay filled. */
-static enum feat_error
-pay_wx_prepay(struct feat_req *r, const struct pay_in *in,
-    const struct feat_wx_merchant *m, const struct feat_pay_order *o,
-    struct feat_pay_prepay *pp)
-{
-    const char             *v;
-    enum feat_error         e;
-    struct feat_wx_params   p, ans;
-    static const char *const  trade_types[] = {
-        "NATIVE", "APP", "JSAPI", "MWEB"
-    };
-
-    p.n = 0;
-    feat_wx_add(&p, "appid", m->appid);
-    feat_wx_add(&p, "mch_id", m->mch_id);
-    feat_wx_add(&p, "nonce_str", pay_nonce(r->arena));
-    feat_wx_add(&p, "body", pay_wx_body(r->arena, o->subject));
-    feat_wx_add(&p, "out_trade_no", pp->out_trade_no);
-    feat_wx_add(&p, "total_fee",
-                feat_arena_sprintf(r->arena, "%lld",
-                                   (long long) o->amount_fen));
-    feat_wx_add(&p, "spbill_create_ip",
-                r->remote_addr != NULL ? r->remote_addr : "127.0.0.1");
-    feat_wx_add(&p, "time_expire", pay_wx_time(r->arena, o->expires_at));
-    feat_wx_add(&p, "notify_url",
-                feat_arena_sprintf(r->arena, "%s/api/pay/notify/weixin/",
-                                   feat_req_origin(r)));
-    feat_wx_add(&p, "trade_type", trade_types[in->end / 100]);
-
-    if (in->end == FEAT_PAY_END_NATIVE) {
-        feat_wx_add(&p, "product_id",
-                    feat_arena_sprintf(r->arena, "%lld",
-                                       (long long) o->id));
-    }
-    if (in->end == FEAT_PAY_END_JSAPI) {
-        feat_wx_add(&p, "openid", in->open_id);
-    }
-    if (in->end == FEAT_PAY_END_H5) {
-        feat_wx_add(&p, "scene_info",
-                    feat_arena_sprintf(r->arena, "{\"h5_info\":{\"type\":"
-                                       "\"Wap\",\"wap_url\":\"%s\","
-                                       "\"wap_name\":\"%s\"}}",
-                                       feat_req_origin(r),
-                                       r->app->id[0] != '\0' ? r->app->id
-                                                              : "feat"));
-    }
-
-    e = feat_wx_call(r->arena, m, "/pay/unifiedorder", &p, &ans, NULL);
-    if (e != FEAT_E_NONE) {
-        return FEAT_E_PAY_GATEWAY;
-    }
-
-    pp->prepay_id = feat_wx_get(&ans, "prepay_id");
-    v = feat_wx_get(&ans, in->end == FEAT_PAY_END_NATIVE ? "code_url"
-                          : "mweb_url");
-    pp->pay_url = v != NULL ? v : "";
-
-    if (pp->prepay_id == NULL || pp->prepay_id[0] == '\0'
-        || strlen(pp->prepay_id) > 128
-        || ((in->end == FEAT_PAY_END_NATIVE || in->end == FEAT_PAY_END_H5)
-            && pp->pay_url[0] == '\0'))
-    {
-        feat_log(LOG_WARNING, 0, "pay: WeChat pay/unifiedorder: no prepay_id"
-                 " or %s in a successful answer",
-                 in->end == FEAT_PAY_END_NATIVE ? "code_url" : "mweb_url");
-        return FEAT_E_PAY_GATEWAY;
-    }
-
-    return FEAT_E_NONE;
-}
 
 
 /* ---- attempts ------------------------------------------------------------ */
 
 /* 1 when the attempt a is for b's provider, end type and key. */
-static int
-pay_attempt_same(const struct feat_pay_prepay *a,
+int
+feat_pay_attempt_same(const struct feat_pay_prepay *a,
     const struct feat_pay_prepay *b)
 {
     return a->pay_method == b->pay_method && a->end_type == b->end_type
@@ -708,15 +511,15 @@ pay_attempt_same(const struct feat_pay_prepay *a,
  * as for a PAID order), or the gateway did not close it (PAY_GATEWAY:
  * nothing stored), or the order changed meanwhile.
  */
-static int
-pay_attempt(struct feat_req *r, const struct feat_pay_order *o,
+int
+feat_pay_attempt_pick(struct feat_req *r, const struct feat_pay_order *o,
     const struct feat_pay_prepay *stored, struct feat_pay_prepay *pp,
     int *rc)
 {
     int              st;
     enum feat_error  e;
 
-    if (stored->attempt != 0 && pay_attempt_same(stored, pp)) {
+    if (stored->attempt != 0 && feat_pay_attempt_same(stored, pp)) {
         pp->attempt = stored->attempt;
         pp->out_trade_no = stored->out_trade_no;
         return FEAT_OK;
@@ -745,7 +548,7 @@ pay_attempt(struct feat_req *r, const struct feat_pay_order *o,
 
     e = feat_pay_attempt_new(feat_db(), r->arena, o, stored->attempt, pp);
     if (e != FEAT_E_NONE) {
-        *rc = pay_fail(r, e, o->id);
+        *rc = feat_pay_fail(r, e, o->id);
         return FEAT_ERROR;
     }
 
@@ -753,265 +556,6 @@ pay_attempt(struct feat_req *r, const struct feat_pay_order *o,
 }
 
 
-/* ---- Alipay -------------------------------------------------------------- */
-
-/* Alipay's subject: the order's, without the characters its docs forbid
- * there ('/', '=', '&'). */
-static const char *
-pay_ali_subject(struct feat_arena *a, const char *subject)
-{
-    char  *s, *p;
-
-    s = feat_arena_strdup(a, subject);
-    for (p = s; *p != '\0'; p++) {
-        if (*p == '/' || *p == '=' || *p == '&') {
-            *p = ' ';
-        }
-    }
-
-    return s;
-}
-
-
-/* The biz_content of order o's attempt no for method (end type end). */
-static const char *
-pay_ali_biz(struct feat_req *r, long long end, const struct feat_pay_order *o,
-    const char *no)
-{
-    cJSON   *biz;
-    time_t   left;
-
-    biz = feat_arena_json(r->arena, cJSON_CreateObject());
-    cJSON_AddStringToObject(biz, "out_trade_no", no);
-    cJSON_AddStringToObject(biz, "total_amount",
-                            feat_ali_amount(r->arena, o->amount_fen));
-    cJSON_AddStringToObject(biz, "subject",
-                            pay_ali_subject(r->arena, o->subject));
-
-    switch (end) {
-
-    case FEAT_PAY_END_APP:
-        cJSON_AddStringToObject(biz, "product_code", "QUICK_MSECURITY_PAY");
-        cJSON_AddStringToObject(biz, "time_expire",
-                                feat_ali_time(r->arena, o->expires_at));
-        break;
-
-    case FEAT_PAY_END_H5:
-        cJSON_AddStringToObject(biz, "product_code", "QUICK_WAP_WAY");
-        cJSON_AddStringToObject(biz, "time_expire",
-                                feat_ali_time(r->arena, o->expires_at));
-        break;
-
-    default:
-        /* precreate takes a relative timeout, in whole minutes, rounded
-         * down so the trade never outlives the order */
-        left = (o->expires_at - feat_now()) / 60;
-        cJSON_AddStringToObject(biz, "product_code", "FACE_TO_FACE_PAYMENT");
-        cJSON_AddStringToObject(biz, "timeout_express",
-                                feat_arena_sprintf(r->arena, "%lldm",
-                                    (long long) (left > 1 ? left : 1)));
-    }
-
-    return feat_ali_biz(r->arena, biz);
-}
-
-
-/* alipay.trade.precreate of order o's attempt no: FEAT_E_NONE with *qr. */
-static enum feat_error
-pay_ali_precreate(struct feat_req *r, const struct feat_ali_merchant *m,
-    const struct feat_pay_order *o, const char *no, const char *notify,
-    const char **qr)
-{
-    cJSON            *resp, *v;
-    const char       *raw;
-    enum feat_error   e;
-
-    e = feat_ali_call(r->arena, m, "alipay.trade.precreate",
-                      pay_ali_biz(r, FEAT_PAY_END_NATIVE, o, no), notify,
-                      &resp, &raw);
-    if (e == FEAT_E_NOT_FOUND) {
-        e = FEAT_E_PAY_GATEWAY;
-    }
-    if (e != FEAT_E_NONE) {
-        return e;
-    }
-
-    v = cJSON_GetObjectItemCaseSensitive(resp, "out_trade_no");
-    if (!cJSON_IsString(v) || strcmp(v->valuestring, no) != 0)
-    {
-        feat_log(LOG_WARNING, 0, "pay: Alipay alipay.trade.precreate: the"
-                 " answer is for another order");
-        return FEAT_E_PAY_GATEWAY;
-    }
-
-    v = cJSON_GetObjectItemCaseSensitive(resp, "qr_code");
-    if (!cJSON_IsString(v) || v->valuestring[0] == '\0'
-        || strlen(v->valuestring) > 512)
-    {
-        feat_log(LOG_WARNING, 0, "pay: Alipay alipay.trade.precreate: no"
-                 " qr_code in a successful answer");
-        return FEAT_E_PAY_GATEWAY;
-    }
-
-    *qr = v->valuestring;
-
-    return FEAT_E_NONE;
-}
-
-
-static int
-pay_ali(struct feat_req *r, const struct pay_in *in,
-    const struct feat_pay_order *o, const struct feat_pay_prepay *stored)
-{
-    int                        rc;
-    cJSON                     *data;
-    time_t                     now;
-    const char                *notify, *qr, *field, *value, *sep;
-    enum feat_error            e;
-    struct feat_wx_params      p;
-    struct feat_pay_prepay     pp;
-    struct feat_ali_merchant   m;
-
-    e = feat_ali_merchant(r->app->id, &m);
-    if (e != FEAT_E_NONE) {
-        return pay_fail(r, e, o->id);
-    }
-
-    now = feat_now();
-    notify = feat_arena_sprintf(r->arena, "%s/api/pay/notify/alipay/",
-                                feat_req_origin(r));
-
-    memset(&pp, 0, sizeof(pp));
-    pp.pay_method = (int) in->method;
-    pp.end_type = (int) in->end;
-    pp.key = m.app_id;
-    pp.prepay_id = "";
-    pp.pay_url = "";
-    pp.provider_app = m.app_id;
-    pp.at = now;
-
-    if (in->end == FEAT_PAY_END_NATIVE
-        && stored->attempt != 0 && pay_attempt_same(stored, &pp)
-        && stored->pay_url[0] != '\0' && now < stored->at + PAY_PREPAY_TTL)
-    {
-        field = "qr_code";
-        value = stored->pay_url;
-        goto answer;
-    }
-
-    if (pay_attempt(r, o, stored, &pp, &rc) != FEAT_OK) {
-        return rc;
-    }
-
-    if (in->end == FEAT_PAY_END_NATIVE) {
-        field = "qr_code";
-
-        e = pay_ali_precreate(r, &m, o, pp.out_trade_no, notify, &qr);
-        if (e != FEAT_E_NONE) {
-            return feat_fail(r, e, "Alipay alipay.trade.precreate of order"
-                             " %lld (%s)", (long long) o->id,
-                             pp.out_trade_no);
-        }
-
-        pp.pay_url = qr;
-        value = qr;
-
-    } else {
-        /* signed here, opened by the payer's app or browser */
-        e = feat_ali_request(r->arena, &m, in->end == FEAT_PAY_END_APP
-                             ? "alipay.trade.app.pay"
-                             : "alipay.trade.wap.pay",
-                             pay_ali_biz(r, in->end, o, pp.out_trade_no),
-                             notify, &p);
-        if (e != FEAT_E_NONE) {
-            return pay_fail(r, e, o->id);
-        }
-
-        if (in->end == FEAT_PAY_END_APP) {
-            field = "order_string";
-            value = feat_ali_encode(r->arena, &p);
-
-        } else {
-            field = "pay_url";
-            sep = strchr(m.gateway, '?') != NULL ? "&" : "?";
-            value = feat_arena_sprintf(r->arena, "%s%s%s", m.gateway, sep,
-                                       feat_ali_encode(r->arena, &p));
-        }
-    }
-
-    e = feat_pay_order_prepaid(feat_db(), r->app->id, r->user_id, o->id,
-                               &pp);
-    if (e != FEAT_E_NONE) {
-        return pay_fail(r, e, o->id);
-    }
-
-answer:
-
-    data = cJSON_CreateObject();
-    cJSON_AddStringToObject(data, field, value);
-
-    return feat_reply(r, data);
-}
-
-
-/* ---- the route ----------------------------------------------------------- */
-
-static int
-pay_wx(struct feat_req *r, const struct pay_in *in,
-    const struct feat_pay_order *o, const struct feat_pay_prepay *stored)
-{
-    int                       rc;
-    time_t                    now;
-    const char               *key;
-    enum feat_error           e;
-    struct feat_pay_prepay    pp;
-    struct feat_wx_merchant   m;
-
-    e = feat_wx_merchant(r->app->id, in->wx_app_type, &m);
-    if (e != FEAT_E_NONE) {
-        return pay_fail(r, e, o->id);
-    }
-
-    /* a JSAPI prepay_id belongs to the openid it was made for */
-    key = in->end == FEAT_PAY_END_JSAPI
-          ? feat_arena_sprintf(r->arena, "%s/%s", m.appid, in->open_id)
-          : m.appid;
-    now = feat_now();
-
-    memset(&pp, 0, sizeof(pp));
-    pp.pay_method = (int) in->method;
-    pp.end_type = (int) in->end;
-    pp.key = key;
-    pp.provider_app = m.appid;
-
-    if (stored->attempt != 0 && stored->prepay_id[0] != '\0'
-        && pay_attempt_same(stored, &pp)
-        && now < stored->at + (in->end == FEAT_PAY_END_H5 ? PAY_MWEB_TTL
-                                                          : PAY_PREPAY_TTL))
-    {
-        return pay_wx_answer(r, in, &m, stored);
-    }
-
-    if (pay_attempt(r, o, stored, &pp, &rc) != FEAT_OK) {
-        return rc;
-    }
-
-    e = pay_wx_prepay(r, in, &m, o, &pp);
-    if (e != FEAT_E_NONE) {
-        return feat_fail(r, e, "WeChat pay/unifiedorder of order %lld"
-                         " (%s)", (long long) o->id, pp.out_trade_no);
-    }
-
-    pp.at = now;
-
-    e = feat_pay_order_prepaid(feat_db(), r->app->id, r->user_id, o->id,
-                               &pp);
-    if (e != FEAT_E_NONE) {
-        return pay_fail(r, e, o->id);
-    }
-
-    return pay_wx_answer(r, in, &m, &pp);
-}
 
 
 static int
@@ -1020,7 +564,7 @@ pay_order_pay(struct feat_req *r)
     int                       ok;
     long long                 id;
     enum feat_error           e;
-    struct pay_in             in;
+    struct feat_pay_in             in;
     struct feat_pay_order     o;
     struct feat_pay_prepay    stored;
 
@@ -1065,11 +609,11 @@ pay_order_pay(struct feat_req *r)
     e = feat_pay_order_payable(feat_db(), r->arena, r->app->id, r->user_id,
                                in.order_id, &o, &stored);
     if (e != FEAT_E_NONE) {
-        return pay_fail(r, e, in.order_id);
+        return feat_pay_fail(r, e, in.order_id);
     }
 
-    return in.method == FEAT_PAY_WEIXIN ? pay_wx(r, &in, &o, &stored)
-                                        : pay_ali(r, &in, &o, &stored);
+    return in.method == FEAT_PAY_WEIXIN ? feat_pay_wx(r, &in, &o, &stored)
+                                        : feat_pay_ali(r, &in, &o, &stored);
 }
 
 

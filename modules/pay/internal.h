@@ -2,7 +2,8 @@
  * internal.h: what the payments module's files share and nobody else
  * uses: WeChat Pay API v2's parameters, signatures and calls (wxpay.c),
  * Alipay's trade API (alitrade.c), the readers of what both send
- * (parse.c), and the notifies with the orderquery fallback (notify.c).
+ * (parse.c), the notifies with the orderquery fallback (notify.c), and
+ * paying an order (feat.c, feat_wx.c, feat_ali.c).
  */
 
 #ifndef FEAT_PAY_INTERNAL_H
@@ -173,6 +174,49 @@ int feat_pay_query(struct feat_arena *a, const struct feat_pay_order *o);
  * OPEN (a close that leaves it payable is an ERROR). */
 int feat_pay_attempt_close(struct feat_arena *a,
     const struct feat_pay_order *o, const struct feat_pay_prepay *pp);
+
+/*
+ * Paying an order, POST /api/pay/order/pay/ (feat.c reads the body and
+ * picks the attempt; feat_wx.c pays with WeChat, feat_ali.c with Alipay).
+ */
+
+/* A prepay is reused this long: WeChat keeps a prepay_id two hours (an
+ * H5 mweb_url less: feat_wx.c); a little less, for the payer's time. */
+#define FEAT_PAY_PREPAY_TTL  6900
+
+/* What the pay call asked for (the body, read by feat.c). */
+struct feat_pay_in {
+    sqlite3_int64   order_id;
+    long long       method;       /* FEAT_PAY_WEIXIN or FEAT_PAY_ALIPAY */
+    long long       end;          /* FEAT_PAY_END_*, one the method takes */
+    const char     *wx_app_type;  /* "official_account" or "feat_ios_app" */
+    const char     *open_id;      /* NULL: none */
+};
+
+/* feat_fail() of e naming order id and r's user: the handler's result. */
+int feat_pay_fail(struct feat_req *r, enum feat_error e, sqlite3_int64 id);
+/* 1 when the attempt a is for b's provider, end type and key. */
+int feat_pay_attempt_same(const struct feat_pay_prepay *a,
+    const struct feat_pay_prepay *b);
+/*
+ * The attempt of o the pay call wants (pp: provider, end type, key,
+ * provider app): the stored open one when it has the same parameters,
+ * else a new one once the open one is closed at its gateway.  FEAT_OK
+ * with pp->attempt and pp->out_trade_no; FEAT_ERROR when r was answered,
+ * *rc the handler's result.
+ */
+int feat_pay_attempt_pick(struct feat_req *r, const struct feat_pay_order *o,
+    const struct feat_pay_prepay *stored, struct feat_pay_prepay *pp,
+    int *rc);
+/*
+ * Pays o (payable, its open attempt stored) as in asks, with WeChat or
+ * with Alipay, and answers r: the handler's result.  Nothing is stored
+ * unless the gateway's signed answer is good.
+ */
+int feat_pay_wx(struct feat_req *r, const struct feat_pay_in *in,
+    const struct feat_pay_order *o, const struct feat_pay_prepay *stored);
+int feat_pay_ali(struct feat_req *r, const struct feat_pay_in *in,
+    const struct feat_pay_order *o, const struct feat_pay_prepay *stored);
 
 /* The handlers of the notifies (notify.c). */
 int feat_pay_notify_weixin(struct feat_req *r);
