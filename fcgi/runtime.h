@@ -390,6 +390,17 @@ int feat_req_read_body(struct feat_req *r, size_t limit);
 int feat_req_parse(struct feat_req *r);
 
 
+/* ---- protocol/origin.c --------------------------------------------------- */
+
+/*
+ * The client's address: peer (REMOTE_ADDR), or when peer is one of config
+ * trusted_proxies the nearest address X-Forwarded-For (else X-Real-IP)
+ * names that is not one of them.  peer itself or a copy in r's arena.
+ * (feat_req_origin(), the other address, is in feat.h.)
+ */
+const char *feat_req_client(struct feat_req *r, const char *peer);
+
+
 /* ---- protocol/reply.c ---------------------------------------------------- */
 
 /* With r->fcgi NULL (unit tests) the replies write into the arena instead:
