@@ -103,6 +103,21 @@ feat_pay_status_name(int status)
 }
 
 
+/*
+ * A page feat_db_rows read, handed to a list's caller: *total (0 when
+ * nothing was counted) and *n; the answer is the arena array of items,
+ * for the caller to take under its type.
+ */
+static void *
+pay_page(const struct feat_rows *rows, long long *total, size_t *n)
+{
+    *total = rows->total < 0 ? 0 : rows->total;
+    *n = rows->n;
+
+    return rows->items;
+}
+
+
 /* ---- products ------------------------------------------------------------ */
 
 static enum feat_error
@@ -242,9 +257,7 @@ feat_pay_product_list(sqlite3 *db, struct feat_arena *a, const char *app,
     e = feat_db_rows(db, a, &pay_products, offset, limit, 1, &rows, "sd",
                      app, all ? 1 : 0);
 
-    *total = rows.total;
-    *items = rows.items;
-    *n = rows.n;
+    *items = pay_page(&rows, total, n);
 
     return e;
 }
@@ -293,9 +306,7 @@ feat_pay_order_list(sqlite3 *db, struct feat_arena *a, const char *app,
     e = feat_db_rows(db, a, &pay_orders, offset, limit, 1, &rows, "si",
                      app, user);
 
-    *total = rows.total;
-    *items = rows.items;
-    *n = rows.n;
+    *items = pay_page(&rows, total, n);
 
     return e;
 }
@@ -827,9 +838,7 @@ feat_pay_order_all(sqlite3 *db, struct feat_arena *a, const char *app,
     e = feat_db_rows(db, a, &pay_orders_all, offset, limit, 1, &rows, "sdi",
                      app, status, (sqlite3_int64) feat_now());
 
-    *total = rows.total < 0 ? 0 : rows.total;
-    *items = rows.items;
-    *n = rows.n;
+    *items = pay_page(&rows, total, n);
 
     return e;
 }
