@@ -221,6 +221,7 @@ ctl_feedback_show(struct feat_ctl *ctl, int argc, char **argv)
 static int
 ctl_feedback_reply(struct feat_ctl *ctl, int argc, char **argv)
 {
+    int                        rc;
     char                       msg[128];
     cJSON                     *res;
     sqlite3                   *db;
@@ -236,12 +237,9 @@ ctl_feedback_reply(struct feat_ctl *ctl, int argc, char **argv)
     app = "";
     manager_opt = NULL;
 
-    if (feat_ctl_args(ctl, argc, argv, opts, pos, 2) != FEAT_OK) {
-        return FEAT_CTL_USAGE;
-    }
-
-    if (feat_ctl_id(pos[0], &id) != FEAT_OK) {
-        return feat_ctl_fail("bad feedback id \"%s\"", pos[0]);
+    rc = feat_ctl_item_args(ctl, argc, argv, opts, "feedback", pos, 2, &id);
+    if (rc != FEAT_CTL_OK) {
+        return rc;
     }
 
     db = feat_ctl_app_db(ctl, app);

@@ -176,9 +176,27 @@ feat_ctl_domain_fail(enum feat_error e, const char *what)
 
 
 int
+feat_ctl_item_args(struct feat_ctl *ctl, int argc, char **argv,
+    const struct feat_ctl_opt *opts, const char *what, const char **pos,
+    int npos, sqlite3_int64 *id)
+{
+    if (feat_ctl_args(ctl, argc, argv, opts, pos, npos) != FEAT_OK) {
+        return FEAT_CTL_USAGE;
+    }
+
+    if (feat_ctl_id(pos[0], id) != FEAT_OK) {
+        return feat_ctl_fail("bad %s id \"%s\"", what, pos[0]);
+    }
+
+    return FEAT_CTL_OK;
+}
+
+
+int
 feat_ctl_app_item(struct feat_ctl *ctl, int argc, char **argv,
     const char *what, const char **app, sqlite3_int64 *id, sqlite3 **db)
 {
+    int                         rc;
     const char                 *arg;
     const struct feat_ctl_opt   opts[] = {
         { "app", 1, app },
@@ -187,12 +205,9 @@ feat_ctl_app_item(struct feat_ctl *ctl, int argc, char **argv,
 
     *app = "";
 
-    if (feat_ctl_args(ctl, argc, argv, opts, &arg, 1) != FEAT_OK) {
-        return FEAT_CTL_USAGE;
-    }
-
-    if (feat_ctl_id(arg, id) != FEAT_OK) {
-        return feat_ctl_fail("bad %s id \"%s\"", what, arg);
+    rc = feat_ctl_item_args(ctl, argc, argv, opts, what, &arg, 1, id);
+    if (rc != FEAT_CTL_OK) {
+        return rc;
     }
 
     *db = feat_ctl_app_db(ctl, *app);
@@ -464,12 +479,9 @@ ctl_manager_passwd(struct feat_ctl *ctl, int argc, char **argv)
 
     from_stdin = NULL;
 
-    if (feat_ctl_args(ctl, argc, argv, opts, &arg, 1) != FEAT_OK) {
-        return FEAT_CTL_USAGE;
-    }
-
-    if (feat_ctl_id(arg, &id) != FEAT_OK) {
-        return feat_ctl_fail("bad manager id \"%s\"", arg);
+    rc = feat_ctl_item_args(ctl, argc, argv, opts, "manager", &arg, 1, &id);
+    if (rc != FEAT_CTL_OK) {
+        return rc;
     }
 
     if (ctl_read_password("Password: ", pw, sizeof(pw)) != FEAT_OK) {
@@ -525,6 +537,7 @@ ctl_manager_passwd(struct feat_ctl *ctl, int argc, char **argv)
 static int
 ctl_manager_totp(struct feat_ctl *ctl, int argc, char **argv)
 {
+    int                        rc;
     char                       msg[80];
     cJSON                     *res;
     sqlite3                   *db;
@@ -538,12 +551,9 @@ ctl_manager_totp(struct feat_ctl *ctl, int argc, char **argv)
 
     off = NULL;
 
-    if (feat_ctl_args(ctl, argc, argv, opts, &arg, 1) != FEAT_OK) {
-        return FEAT_CTL_USAGE;
-    }
-
-    if (feat_ctl_id(arg, &id) != FEAT_OK) {
-        return feat_ctl_fail("bad manager id \"%s\"", arg);
+    rc = feat_ctl_item_args(ctl, argc, argv, opts, "manager", &arg, 1, &id);
+    if (rc != FEAT_CTL_OK) {
+        return rc;
     }
 
     db = feat_ctl_db(ctl, 1);
@@ -589,6 +599,7 @@ ctl_manager_totp(struct feat_ctl *ctl, int argc, char **argv)
 static int
 ctl_manager_switch(struct feat_ctl *ctl, int argc, char **argv, int disabled)
 {
+    int                        rc;
     char                       msg[80];
     cJSON                     *res;
     sqlite3                   *db;
@@ -599,12 +610,9 @@ ctl_manager_switch(struct feat_ctl *ctl, int argc, char **argv, int disabled)
         { NULL, 0, NULL }
     };
 
-    if (feat_ctl_args(ctl, argc, argv, opts, &arg, 1) != FEAT_OK) {
-        return FEAT_CTL_USAGE;
-    }
-
-    if (feat_ctl_id(arg, &id) != FEAT_OK) {
-        return feat_ctl_fail("bad manager id \"%s\"", arg);
+    rc = feat_ctl_item_args(ctl, argc, argv, opts, "manager", &arg, 1, &id);
+    if (rc != FEAT_CTL_OK) {
+        return rc;
     }
 
     db = feat_ctl_db(ctl, 1);

@@ -190,23 +190,6 @@ ctl_project_print(struct feat_ctl *ctl, sqlite3 *db, const char *app,
 }
 
 
-static int
-ctl_project_show(struct feat_ctl *ctl, int argc, char **argv)
-{
-    int             rc;
-    sqlite3        *db;
-    const char     *app;
-    sqlite3_int64   id;
-
-    rc = feat_ctl_app_item(ctl, argc, argv, "project", &app, &id, &db);
-    if (rc != FEAT_CTL_OK) {
-        return rc;
-    }
-
-    return ctl_project_print(ctl, db, app, id);
-}
-
-
 /* Runs a moderator's transition and prints the project after it. */
 static int
 ctl_project_step(struct feat_ctl *ctl, sqlite3 *db, const char *app,
@@ -246,8 +229,13 @@ ctl_project_step(struct feat_ctl *ctl, sqlite3 *db, const char *app,
 }
 
 
+/*
+ * "project show|approve|cancel ID [--app ID]": runs the moderator's
+ * transition op (FEAT_SERVICE_NOPS: none) and prints the project.
+ */
 static int
-ctl_project_approve(struct feat_ctl *ctl, int argc, char **argv)
+ctl_project_item(struct feat_ctl *ctl, int argc, char **argv,
+    enum feat_service_op op)
 {
     int             rc;
     sqlite3        *db;
@@ -259,30 +247,37 @@ ctl_project_approve(struct feat_ctl *ctl, int argc, char **argv)
         return rc;
     }
 
-    return ctl_project_step(ctl, db, app, id, FEAT_SERVICE_APPROVE, NULL);
+    return op == FEAT_SERVICE_NOPS ? ctl_project_print(ctl, db, app, id)
+                                   : ctl_project_step(ctl, db, app, id, op,
+                                                      NULL);
+}
+
+
+static int
+ctl_project_show(struct feat_ctl *ctl, int argc, char **argv)
+{
+    return ctl_project_item(ctl, argc, argv, FEAT_SERVICE_NOPS);
+}
+
+
+static int
+ctl_project_approve(struct feat_ctl *ctl, int argc, char **argv)
+{
+    return ctl_project_item(ctl, argc, argv, FEAT_SERVICE_APPROVE);
 }
 
 
 static int
 ctl_project_cancel(struct feat_ctl *ctl, int argc, char **argv)
 {
-    int             rc;
-    sqlite3        *db;
-    const char     *app;
-    sqlite3_int64   id;
-
-    rc = feat_ctl_app_item(ctl, argc, argv, "project", &app, &id, &db);
-    if (rc != FEAT_CTL_OK) {
-        return rc;
-    }
-
-    return ctl_project_step(ctl, db, app, id, FEAT_SERVICE_CANCEL, NULL);
+    return ctl_project_item(ctl, argc, argv, FEAT_SERVICE_CANCEL);
 }
 
 
 static int
 ctl_project_reject(struct feat_ctl *ctl, int argc, char **argv)
 {
+    int                         rc;
     sqlite3                    *db;
     const char                 *app, *arg, *reason;
     sqlite3_int64               id;
@@ -295,12 +290,9 @@ ctl_project_reject(struct feat_ctl *ctl, int argc, char **argv)
     app = "";
     reason = NULL;
 
-    if (feat_ctl_args(ctl, argc, argv, opts, &arg, 1) != FEAT_OK) {
-        return FEAT_CTL_USAGE;
-    }
-
-    if (feat_ctl_id(arg, &id) != FEAT_OK) {
-        return feat_ctl_fail("bad project id \"%s\"", arg);
+    rc = feat_ctl_item_args(ctl, argc, argv, opts, "project", &arg, 1, &id);
+    if (rc != FEAT_CTL_OK) {
+        return rc;
     }
 
     if (reason == NULL) {

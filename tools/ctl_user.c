@@ -272,6 +272,7 @@ ctl_user_enable(struct feat_ctl *ctl, int argc, char **argv)
 static int
 ctl_user_role(struct feat_ctl *ctl, int argc, char **argv)
 {
+    int                         rc;
     char                        msg[128];
     cJSON                      *res;
     sqlite3                    *db;
@@ -286,12 +287,9 @@ ctl_user_role(struct feat_ctl *ctl, int argc, char **argv)
 
     app = "";
 
-    if (feat_ctl_args(ctl, argc, argv, opts, pos, 2) != FEAT_OK) {
-        return FEAT_CTL_USAGE;
-    }
-
-    if (feat_ctl_id(pos[0], &id) != FEAT_OK) {
-        return feat_ctl_fail("bad user id \"%s\"", pos[0]);
+    rc = feat_ctl_item_args(ctl, argc, argv, opts, "user", pos, 2, &id);
+    if (rc != FEAT_CTL_OK) {
+        return rc;
     }
 
     /* the range is the domain's (FEAT_ROLE_MAX); this only reads a number */

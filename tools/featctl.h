@@ -158,6 +158,16 @@ struct feat_ctl_opt {
  */
 int feat_ctl_args(struct feat_ctl *ctl, int argc, char **argv,
     const struct feat_ctl_opt *opts, const char **pos, int npos);
+/*
+ * The start every command on one row shares (ctl_manager.c), "GROUP
+ * VERB ID [WORD...] [--OPTION...]": parses the line by opts
+ * (feat_ctl_args) into npos positional words pos[0..npos-1], and pos[0]
+ * as the row's id into *id (else "bad <what> id \"ARG\"").  FEAT_CTL_OK;
+ * else the exit status to answer, after printing why.
+ */
+int feat_ctl_item_args(struct feat_ctl *ctl, int argc, char **argv,
+    const struct feat_ctl_opt *opts, const char *what, const char **pos,
+    int npos, sqlite3_int64 *id);
 
 /* Parses a decimal integer in [min, max] (no sign unless min < 0, no
  * spaces): FEAT_OK or FEAT_ERROR. */
