@@ -21,6 +21,7 @@ use Digest::MD5 qw(md5_hex);
 use Encode qw(encode_utf8);
 use File::Temp qw(tempdir tempfile);
 use FeatFake;
+use FeatPay qw(put lines);
 use FeatTest;
 use JSON::PP qw(decode_json);
 use MIME::Base64 qw(encode_base64);
@@ -28,9 +29,6 @@ use Test::More;
 
 binmode(Test::More->builder->$_, ':encoding(UTF-8)')
     for qw(output failure_output todo_output);
-
-BAIL_OUT('no openssl command (apt-get install openssl)')
-    if system('openssl version >/dev/null 2>&1') != 0;
 
 my $AID = '2021000000000001';
 my $MCH = '1486158932';
@@ -40,28 +38,14 @@ my $IOS = 'wxjifrogd7x8g09t5s';
 my $PAY = '/api/pay/order/pay/';
 
 my $dir = tempdir('featcgi-pay-XXXXXX', TMPDIR => 1, CLEANUP => 1);
-for my $who (qw(app alipay)) {
-    system("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048"
-        . " -out '$dir/$who.pem' 2>/dev/null") == 0
-        or BAIL_OUT('openssl genpkey failed');
-    system('openssl', 'pkey', '-in', "$dir/$who.pem", '-pubout', '-out',
-        "$dir/$who.pub") == 0
-        or BAIL_OUT('openssl pkey -pubout failed');
-}
+FeatPay::rsa_keys($dir, qw(app alipay));
 
-my ($alog, $actl, $wlog, $wctl) = map { "$dir/$_" }
-    qw(alipay.log alipay.ctl weixin.log weixin.ctl);
-my ($ali_pid, $ali_port) = FeatFake::start('alipay.pl', 300,
-    '--key', "$dir/alipay.pem", '--app-key', "$dir/app.pub",
-    '--app-id', $AID, '--control', $actl, '--log', $alog);
-my ($wx_pid, $wx_port) = FeatFake::start('weixin.pl', 300,
-    '--merchant', "$MCH=$KEY", '--appid', $OA, '--appid', $IOS,
-    '--control', $wctl, '--log', $wlog);
+my $f = FeatPay::fakes($dir, $AID, "$MCH=$KEY", $OA, $IOS);
+my ($alog, $actl, $wlog, $wctl) = @$f{qw(alog actl wlog wctl)};
+my ($ali_pid, $ali_port, $wx_pid, $wx_port) =
+    @$f{qw(ali_pid ali_port wx_pid wx_port)};
 
-my $t = FeatTest->new('alipay.trade_timeout' => 2000,
-    'weixin.timeout' => 2000, 'jobs.interval' => 86400,
-    'code.ip_hourly_limit' => 1000, 'code.hourly_limit' => 1000,
-    'code.daily_limit' => 1000);
+my $t = FeatPay::featcgi();
 my ($st, $h, $j, $rc, $out, $err);
 
 ($rc, $out, $err) = $t->featctl('app', 'set', '', "alipay.app_id=$AID",
@@ -87,21 +71,6 @@ my $B = { token => $t->register_v2('18700000002', 'secret-pw')
 sub api {
     my ($method, $path, $body, $u) = @_;
     return $t->request($method, $path, $body, { -token => $u->{token} });
-}
-
-sub put {
-    my ($file, @lines) = @_;
-    open my $fh, '>', $file or die "$file: $!";
-    print {$fh} map { "$_\n" } @lines;
-    close $fh;
-}
-
-sub lines {
-    my ($file) = @_;
-    open my $fh, '<', $file or return ();
-    my @r = map { decode_json($_) } <$fh>;
-    close $fh;
-    return @r;
 }
 
 sub order {
