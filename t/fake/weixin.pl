@@ -170,6 +170,41 @@ sub state_add {
 }
 
 
+# What every call does before its own work: records it (rec, with sig_ok,
+# params_ok and mode added) in --log, then answers FAIL for a bad signature
+# or bad parameters, or fails as the mode says when it is one of the
+# transport's failures (timeout: no answer for 60 s; http500; garbage;
+# fail).  1 when it answered (or never will), 0 when the call goes on.
+sub refused {
+    my ($c, $rec, $sig_ok, $params_ok, $mode) = @_;
+
+    FeatFake::record($opt{log}, { %$rec, sig_ok => $sig_ok,
+        params_ok => $params_ok, mode => $mode });
+
+    if (!$sig_ok || !$params_ok) {
+        answer($c, 200, xml({ return_code => 'FAIL',
+            return_msg => $sig_ok ? 'missing or bad parameter'
+                                  : '签名错误' }));
+        return 1;
+    }
+
+    if ($mode eq 'timeout') {
+        sleep 60;
+    } elsif ($mode eq 'http500') {
+        answer($c, 500, 'internal');
+    } elsif ($mode eq 'garbage') {
+        answer($c, 200, 'this is not xml');
+    } elsif ($mode eq 'fail') {
+        answer($c, 200, xml({ return_code => 'FAIL',
+            return_msg => 'system busy' }));
+    } else {
+        return 0;
+    }
+
+    return 1;
+}
+
+
 sub serve {
     my ($c) = @_;
     my ($method, undef, $body, $path) = FeatFake::read_request($c, sub {
@@ -210,21 +245,8 @@ sub serve {
     my $mode = mode();
     my $prepay = sprintf('wx%d%08x', time, int(rand(0xffffffff)));
 
-    FeatFake::record($opt{log}, { params => $p, sig_ok => $sig_ok,
-        params_ok => $params_ok, mode => $mode, prepay_id => $prepay });
-
-    return answer($c, 200, xml({ return_code => 'FAIL',
-        return_msg => $sig_ok ? 'missing or bad parameter' : '签名错误' }))
-        if !$sig_ok || !$params_ok;
-
-    if ($mode eq 'timeout') {
-        sleep 60;
-        return;
-    }
-    return answer($c, 500, 'internal') if $mode eq 'http500';
-    return answer($c, 200, 'this is not xml') if $mode eq 'garbage';
-    return answer($c, 200, xml({ return_code => 'FAIL',
-        return_msg => 'system busy' })) if $mode eq 'fail';
+    return if refused($c, { params => $p, prepay_id => $prepay }, $sig_ok,
+        $params_ok, $mode);
 
     my %a = (return_code => 'SUCCESS', return_msg => 'OK',
         appid => $p->{appid}, mch_id => $p->{mch_id},
@@ -278,21 +300,8 @@ sub orderquery {
             || defined $p->{transaction_id}) ? 1 : 0;
     my $mode = mode();
 
-    FeatFake::record($opt{log}, { path => '/pay/orderquery', params => $p,
-        sig_ok => $sig_ok, params_ok => $params_ok, mode => $mode });
-
-    return answer($c, 200, xml({ return_code => 'FAIL',
-        return_msg => $sig_ok ? 'missing or bad parameter' : '签名错误' }))
-        if !$sig_ok || !$params_ok;
-
-    if ($mode eq 'timeout') {
-        sleep 60;
-        return;
-    }
-    return answer($c, 500, 'internal') if $mode eq 'http500';
-    return answer($c, 200, 'this is not xml') if $mode eq 'garbage';
-    return answer($c, 200, xml({ return_code => 'FAIL',
-        return_msg => 'system busy' })) if $mode eq 'fail';
+    return if refused($c, { path => '/pay/orderquery', params => $p },
+        $sig_ok, $params_ok, $mode);
 
     my $t = trades()->{ $p->{out_trade_no} // '' };
     my $known = state()->{ $p->{out_trade_no} // '' };
@@ -330,21 +339,8 @@ sub closeorder {
         && ($p->{out_trade_no} // '') =~ /^[0-9A-Za-z_]{1,32}$/ ? 1 : 0;
     my $mode = mode();
 
-    FeatFake::record($opt{log}, { path => '/pay/closeorder', params => $p,
-        sig_ok => $sig_ok, params_ok => $params_ok, mode => $mode });
-
-    return answer($c, 200, xml({ return_code => 'FAIL',
-        return_msg => $sig_ok ? 'missing or bad parameter' : '签名错误' }))
-        if !$sig_ok || !$params_ok;
-
-    if ($mode eq 'timeout') {
-        sleep 60;
-        return;
-    }
-    return answer($c, 500, 'internal') if $mode eq 'http500';
-    return answer($c, 200, 'this is not xml') if $mode eq 'garbage';
-    return answer($c, 200, xml({ return_code => 'FAIL',
-        return_msg => 'system busy' })) if $mode eq 'fail';
+    return if refused($c, { path => '/pay/closeorder', params => $p },
+        $sig_ok, $params_ok, $mode);
 
     my $no = $p->{out_trade_no};
     my $t = trades()->{$no};
