@@ -44,15 +44,7 @@ my $t = FeatTest->new('code.ip_hourly_limit' => 1000,
 
 sub ctl_ok { return FeatAdmin::ctl_ok($t, @_) }
 
-sub lines {
-    my @l;
-
-    open(my $fh, '<', $log) or return ();
-    while (my $line = <$fh>) {
-        push @l, decode_json($line);
-    }
-    return @l;
-}
+sub lines { return FeatTest::json_lines($log) }
 
 sub lines_for {
     my ($tok) = @_;

@@ -32,15 +32,7 @@ my $t = FeatTest->new('code.ip_hourly_limit' => 1000,
 sub api { return FeatAdmin::api($t, @_) }
 sub ctl_ok { return FeatAdmin::ctl_ok($t, @_) }
 
-sub lines {
-    my @l;
-
-    open(my $fh, '<', $log) or return ();
-    while (my $line = <$fh>) {
-        push @l, decode_json($line);
-    }
-    return @l;
-}
+sub lines { return FeatTest::json_lines($log) }
 
 sub lines_of {
     my ($push) = @_;

@@ -61,15 +61,7 @@ my $asan = do {
 
 sub ctl_ok { return FeatAdmin::ctl_ok($t, @_) }
 
-sub lines {
-    my @l;
-
-    open(my $fh, '<', $log) or return ();
-    while (my $line = <$fh>) {
-        push @l, decode_json($line);
-    }
-    return @l;
-}
+sub lines { return FeatTest::json_lines($log) }
 
 sub status_of {
     return $t->db_value('SELECT status FROM push WHERE id = ?', $_[0]);

@@ -19,7 +19,6 @@ use warnings;
 use Exporter qw(import);
 use FeatFake;
 use FeatTest;
-use JSON::PP qw(decode_json);
 use Test::More;
 
 our @EXPORT_OK = qw(put lines);
@@ -82,12 +81,6 @@ sub put {
 
 # A fake's log: one decoded JSON object per request, oldest first (none
 # before the first request).
-sub lines {
-    my ($file) = @_;
-    open my $fh, '<', $file or return ();
-    my @r = map { decode_json($_) } <$fh>;
-    close $fh;
-    return @r;
-}
+sub lines { return FeatTest::json_lines($_[0]) }
 
 1;

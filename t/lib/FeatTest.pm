@@ -433,6 +433,18 @@ sub log_lines {
     return split(/\n/, _slurp("$self->{dir}/log/$name"));
 }
 
+# The objects of a file of JSON lines (a fake's --log, the log push
+# provider's file), in order; none while the file does not exist.  A
+# function: FeatTest::json_lines($file).
+sub json_lines {
+    my ($file) = @_;
+
+    open(my $fh, '<', $file) or return ();
+    my @r = map { JSON::PP::decode_json($_) } <$fh>;
+    close($fh);
+    return @r;
+}
+
 # Lines the test provokes on purpose (a kill -9): exempt from the check.
 sub allow_log {
     my ($self, @re) = @_;
