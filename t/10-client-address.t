@@ -90,41 +90,18 @@ s/^set_real_ip_from \S+;/set_real_ip_from 127.0.0.1;/ for @real;
 my $dir = tempdir('featcgi-realip-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 mkdir("$dir/$_") for qw(log tmp);
 my $port = FeatTest::_free_port({});
-my $user = getpwuid($<) // 'root';
-open(my $fh, '>', "$dir/nginx.conf") or die;
-print $fh <<"CONF";
-daemon off;
-user $user;
-worker_processes 1;
-pid $dir/nginx.pid;
-error_log $dir/log/error.log;
-events { worker_connections 64; }
-http {
-    client_body_temp_path $dir/tmp/body;
-    fastcgi_temp_path $dir/tmp/fastcgi;
-    proxy_temp_path $dir/tmp/proxy;
-    uwsgi_temp_path $dir/tmp/uwsgi;
-    scgi_temp_path $dir/tmp/scgi;
-    access_log off;
+FeatTest::nginx_conf($dir, 'error.log', <<"HTTP");
+access_log off;
     @{[ join("\n    ", @real) ]}
     server {
         listen 127.0.0.1:$port;
         location / { return 200 "\$remote_addr"; }
     }
-}
-CONF
-close($fh);
+HTTP
 $out = `$nginx -t -p $dir -c $dir/nginx.conf 2>&1`;
 is($?, 0, 'nginx -t accepts the real_ip lines uncommented') or diag($out);
 
-my $pid = fork();
-die "fork: $!" if !defined $pid;
-if ($pid == 0) {
-    open(STDOUT, '>', "$dir/log/stdout");
-    open(STDERR, '>&', \*STDOUT);
-    exec($nginx, '-p', $dir, '-c', "$dir/nginx.conf");
-    exit(127);
-}
+my $pid = FeatTest::nginx_spawn($nginx, $dir, 'stdout');
 
 sub remote_addr {
     my ($xff) = @_;

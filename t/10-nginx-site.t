@@ -64,38 +64,13 @@ for my $f (qw(fastcgi-feat.conf featcgi-locations.conf featcgi-maps.conf
     close($fh);
 }
 
-my $user = getpwuid($<) // 'root';
-open(my $fh, '>', "$dir/nginx.conf") or die;
-print $fh <<"CONF";
-daemon off;
-user $user;
-worker_processes 1;
-pid $dir/nginx.pid;
-error_log $dir/log/nginx-error.log;
-events { worker_connections 64; }
-http {
-    include /etc/nginx/mime.types;
-    client_body_temp_path $dir/tmp/body;
-    fastcgi_temp_path $dir/tmp/fastcgi;
-    proxy_temp_path $dir/tmp/proxy;
-    uwsgi_temp_path $dir/tmp/uwsgi;
-    scgi_temp_path $dir/tmp/scgi;
-    $site
-}
-CONF
-close($fh);
+FeatTest::nginx_conf($dir, 'nginx-error.log',
+    "include /etc/nginx/mime.types;\n    $site");
 
 my $out = `$nginx -t -p $dir -c $dir/nginx.conf 2>&1`;
 is($?, 0, 'nginx -t accepts the shipped site') or diag($out);
 
-my $pid = fork();
-die "fork: $!" if !defined $pid;
-if ($pid == 0) {
-    open(STDOUT, '>', "$dir/log/nginx.stdout");
-    open(STDERR, '>&', \*STDOUT);
-    exec($nginx, '-p', $dir, '-c', "$dir/nginx.conf");
-    exit(127);
-}
+my $pid = FeatTest::nginx_spawn($nginx, $dir, 'nginx.stdout');
 
 sub raw_http {
     my ($port, $host) = @_;

@@ -93,6 +93,50 @@ sub _nginx_binary {
     return undef;
 }
 
+# An nginx of a test's own in $dir, for the tests that run the shipped
+# site or its lines by hand (the harness's nginx runs the template):
+# writes $dir/nginx.conf, its errors to $dir/log/$error_log, its
+# temporary files under $dir/tmp, and $http in the http block.
+sub nginx_conf {
+    my ($dir, $error_log, $http) = @_;
+    my $user = getpwuid($<) // 'root';
+
+    open(my $fh, '>', "$dir/nginx.conf") or die;
+    print $fh <<"CONF";
+daemon off;
+user $user;
+worker_processes 1;
+pid $dir/nginx.pid;
+error_log $dir/log/$error_log;
+events { worker_connections 64; }
+http {
+    client_body_temp_path $dir/tmp/body;
+    fastcgi_temp_path $dir/tmp/fastcgi;
+    proxy_temp_path $dir/tmp/proxy;
+    uwsgi_temp_path $dir/tmp/uwsgi;
+    scgi_temp_path $dir/tmp/scgi;
+    $http
+}
+CONF
+    close($fh);
+}
+
+# Runs $nginx in the foreground on nginx_conf's $dir/nginx.conf, its
+# output in $dir/log/$stdout: the pid, for the test to TERM and reap.
+sub nginx_spawn {
+    my ($nginx, $dir, $stdout) = @_;
+    my $pid = fork();
+
+    die "fork: $!" if !defined $pid;
+    if ($pid == 0) {
+        open(STDOUT, '>', "$dir/log/$stdout");
+        open(STDERR, '>&', \*STDOUT);
+        exec($nginx, '-p', $dir, '-c', "$dir/nginx.conf");
+        exit(127);
+    }
+    return $pid;
+}
+
 # A missing binary or nginx is a broken build or install, never a reason
 # to skip: the whole run stops and fails.
 sub _cannot_run {
