@@ -209,6 +209,40 @@ ctl_user_show(struct feat_ctl *ctl, int argc, char **argv)
 
 
 /*
+ * The start of a command that changes user ID, "user VERB ID [--app ID]":
+ * feat_ctl_app_item's, and the audit record names the user.
+ */
+static int
+ctl_user_target(struct feat_ctl *ctl, int argc, char **argv,
+    const char **app, sqlite3_int64 *id, sqlite3 **db)
+{
+    int  rc;
+
+    rc = feat_ctl_app_item(ctl, argc, argv, "user", app, id, db);
+    if (rc == FEAT_CTL_OK) {
+        ctl->audit_user = *id;
+    }
+
+    return rc;
+}
+
+
+/* Prints what a change of user id answers: res (taken) with --json, else
+ * the line "user <id> <done>".  Answers FEAT_CTL_OK. */
+static int
+ctl_user_done(struct feat_ctl *ctl, cJSON *res, sqlite3_int64 id,
+    const char *done)
+{
+    char  msg[128];
+
+    snprintf(msg, sizeof(msg), "user %lld %s", (long long) id, done);
+    feat_ctl_print_result(ctl, res, msg);
+
+    return FEAT_CTL_OK;
+}
+
+
+/*
  * "user disable" and "user enable": the one domain call that sets
  * is_active, which on disable also revokes the user's sessions (their
  * number is part of the answer).
@@ -217,19 +251,17 @@ static int
 ctl_user_set_active(struct feat_ctl *ctl, int argc, char **argv, int active)
 {
     int               rc, revoked;
-    char              msg[128];
     cJSON            *res;
     sqlite3          *db;
     const char       *app;
     sqlite3_int64     id;
     enum feat_error   e;
 
-    rc = feat_ctl_app_item(ctl, argc, argv, "user", &app, &id, &db);
+    rc = ctl_user_target(ctl, argc, argv, &app, &id, &db);
     if (rc != FEAT_CTL_OK) {
         return rc;
     }
 
-    ctl->audit_user = id;
     revoked = 0;
     e = feat_user_set_active(db, app, id, active, active ? NULL : &revoked);
     if (e != FEAT_E_NONE) {
@@ -241,17 +273,15 @@ ctl_user_set_active(struct feat_ctl *ctl, int argc, char **argv, int active)
     cJSON_AddBoolToObject(res, "is_active", active);
 
     if (active) {
-        snprintf(msg, sizeof(msg), "user %lld enabled", (long long) id);
-
-    } else {
-        cJSON_AddNumberToObject(res, "sessions_revoked", revoked);
-        snprintf(msg, sizeof(msg), "user %lld disabled, %d session%s revoked",
-                 (long long) id, revoked, revoked == 1 ? "" : "s");
+        return ctl_user_done(ctl, res, id, "enabled");
     }
 
-    feat_ctl_print_result(ctl, res, msg);
+    cJSON_AddNumberToObject(res, "sessions_revoked", revoked);
 
-    return FEAT_CTL_OK;
+    return ctl_user_done(ctl, res, id,
+                         feat_arena_sprintf(ctl->arena, "disabled, %d"
+                                            " session%s revoked", revoked,
+                                            revoked == 1 ? "" : "s"));
 }
 
 
@@ -273,7 +303,6 @@ static int
 ctl_user_role(struct feat_ctl *ctl, int argc, char **argv)
 {
     int                         rc;
-    char                        msg[128];
     cJSON                      *res;
     sqlite3                    *db;
     long long                   role;
@@ -313,11 +342,9 @@ ctl_user_role(struct feat_ctl *ctl, int argc, char **argv)
     cJSON_AddNumberToObject(res, "id", (double) id);
     cJSON_AddNumberToObject(res, "role", (double) role);
 
-    snprintf(msg, sizeof(msg), "user %lld now has role %lld", (long long) id,
-             role);
-    feat_ctl_print_result(ctl, res, msg);
-
-    return FEAT_CTL_OK;
+    return ctl_user_done(ctl, res, id,
+                         feat_arena_sprintf(ctl->arena, "now has role %lld",
+                                            role));
 }
 
 
@@ -330,19 +357,16 @@ static int
 ctl_user_delete(struct feat_ctl *ctl, int argc, char **argv)
 {
     int               rc;
-    char              msg[128];
     cJSON            *res;
     sqlite3          *db;
     const char       *app;
     sqlite3_int64     id;
     enum feat_error   e;
 
-    rc = feat_ctl_app_item(ctl, argc, argv, "user", &app, &id, &db);
+    rc = ctl_user_target(ctl, argc, argv, &app, &id, &db);
     if (rc != FEAT_CTL_OK) {
         return rc;
     }
-
-    ctl->audit_user = id;
 
     e = feat_user_delete(db, ctl->arena, app, id, NULL, NULL, NULL);
     if (e != FEAT_E_NONE) {
@@ -353,10 +377,7 @@ ctl_user_delete(struct feat_ctl *ctl, int argc, char **argv)
     cJSON_AddNumberToObject(res, "id", (double) id);
     cJSON_AddBoolToObject(res, "deleted", 1);
 
-    snprintf(msg, sizeof(msg), "user %lld deleted", (long long) id);
-    feat_ctl_print_result(ctl, res, msg);
-
-    return FEAT_CTL_OK;
+    return ctl_user_done(ctl, res, id, "deleted");
 }
 
 
