@@ -268,34 +268,8 @@ $s =~ s{listen \[::\]:\d+[^;]*;\n}{}g;
 $s =~ s{listen 80\b}{listen 127.0.0.1:$port{http}}g;
 $s =~ s{listen 443\b}{listen 127.0.0.1:$port{https}}g;
 $s =~ s{ http2;}{;}g;
-my $user = getpwuid($<) // 'root';
-open($fh, '>', "$ndir/nginx.conf") or die;
-print $fh <<"CONF";
-daemon off;
-user $user;
-worker_processes 1;
-pid $ndir/nginx.pid;
-error_log $ndir/log/nginx-error.log;
-events { worker_connections 64; }
-http {
-    client_body_temp_path $ndir/tmp/body;
-    fastcgi_temp_path $ndir/tmp/fastcgi;
-    proxy_temp_path $ndir/tmp/proxy;
-    uwsgi_temp_path $ndir/tmp/uwsgi;
-    scgi_temp_path $ndir/tmp/scgi;
-    $s
-}
-CONF
-close($fh);
-
-$npid = fork();
-die "fork: $!" if !defined $npid;
-if ($npid == 0) {
-    open(STDOUT, '>', "$ndir/log/nginx.stdout");
-    open(STDERR, '>&', \*STDOUT);
-    { no warnings q(exec); exec($nginx, '-p', $ndir, '-c', "$ndir/nginx.conf"); }
-    POSIX::_exit(127);
-}
+FeatTest::nginx_conf($ndir, 'nginx-error.log', $s);
+$npid = FeatTest::nginx_spawn($nginx, $ndir, 'nginx.stdout');
 
 # One HTTPS request to api.example.com: (status, decoded JSON answer).
 sub api {

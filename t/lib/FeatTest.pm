@@ -131,8 +131,9 @@ sub nginx_spawn {
     if ($pid == 0) {
         open(STDOUT, '>', "$dir/log/$stdout");
         open(STDERR, '>&', \*STDOUT);
-        exec($nginx, '-p', $dir, '-c', "$dir/nginx.conf");
-        exit(127);
+        { no warnings q(exec); exec($nginx, '-p', $dir, '-c',
+                                    "$dir/nginx.conf"); }
+        POSIX::_exit(127);      # no END block of the parent's in the child
     }
     return $pid;
 }
