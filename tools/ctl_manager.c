@@ -105,12 +105,19 @@ feat_ctl_id(const char *s, sqlite3_int64 *id)
 
 
 int
-feat_ctl_manager_pick(sqlite3 *db, struct feat_ctl *ctl, const char *app,
-    const char *opt, sqlite3_int64 *id)
+feat_ctl_app_manager(struct feat_ctl *ctl, const char *app, const char *opt,
+    sqlite3 **dbp, sqlite3_int64 *id)
 {
     size_t                n;
+    sqlite3              *db;
     struct feat_manager  *m;
     enum feat_error       e;
+
+    db = feat_ctl_app_db(ctl, app);
+    if (db == NULL) {
+        return FEAT_CTL_FAIL;
+    }
+    *dbp = db;
 
     if (opt != NULL) {
         if (feat_ctl_id(opt, id) != FEAT_OK) {

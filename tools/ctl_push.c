@@ -87,12 +87,7 @@ ctl_push_send(struct feat_ctl *ctl, int argc, char **argv)
                              "not both");
     }
 
-    db = feat_ctl_app_db(ctl, app);
-    if (db == NULL) {
-        return FEAT_CTL_FAIL;
-    }
-
-    if (feat_ctl_manager_pick(db, ctl, app, manager_opt, &manager)
+    if (feat_ctl_app_manager(ctl, app, manager_opt, &db, &manager)
         != FEAT_CTL_OK)
     {
         return FEAT_CTL_FAIL;

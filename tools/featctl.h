@@ -84,11 +84,12 @@ extern const struct feat_ctl_command  feat_ctl_openapi_commands[];
 sqlite3 *feat_ctl_app_db(struct feat_ctl *ctl, const char *app);
 /* A row id: decimal 1..2^53 into *id: FEAT_OK or FEAT_ERROR. */
 int feat_ctl_id(const char *s, sqlite3_int64 *id);
-/* The manager a reply or push is recorded under: --manager's value (opt,
- * checked to be of app), else the app's only manager.  FEAT_CTL_OK with
- * *id, or FEAT_CTL_FAIL after printing why. */
-int feat_ctl_manager_pick(sqlite3 *db, struct feat_ctl *ctl,
-    const char *app, const char *opt, sqlite3_int64 *id);
+/* Opens app's database (feat_ctl_app_db) and picks the manager a reply
+ * or push is recorded under: --manager's value (opt, checked to be of
+ * app), else the app's only manager.  FEAT_CTL_OK with *db and *id, or
+ * FEAT_CTL_FAIL after printing why. */
+int feat_ctl_app_manager(struct feat_ctl *ctl, const char *app,
+    const char *opt, sqlite3 **db, sqlite3_int64 *id);
 /* Prints "featctl: <what>: <e as words>" and answers FEAT_CTL_FAIL. */
 int feat_ctl_domain_fail(enum feat_error e, const char *what);
 /*
