@@ -59,9 +59,11 @@ is_deeply([ map { $_->{name} } @$ml ], ['shop desk'],
 {
     my ($rc, $out, $err) = $t->featctl('manager', 'list');
     is($rc, 0, 'manager list for people: exit 0');
-    like($out, qr/^ID\s+APP\s+NAME\s+CREATED\n/, '... a table with headings');
+    like($out, qr/^ID\s+NAME\s+LOGIN\s+TOTP\s+DISABLED\s+APPS\s+CREATED\n/,
+        '... a table with headings');
     like(decode_utf8($out), qr/客服小王/, '... the name in it');
 }
+
 
 fails(1, 'no app', 'manager', 'add', 'x', '--app', 'nosuch');
 fails(1, 'no app', 'manager', 'list', '--app', 'nosuch');
@@ -281,6 +283,68 @@ is_deeply(FeatAdmin::ids($j), [ $p3->{id} ], '... reaches the shop user');
     my ($rc, $out) = $t->featctl('push', 'send', '--title', 't', '--body',
         'b', '--user', $b->{id}, '--manager', $m1->{id});
     like($out, qr/^push \d+ queued for 1 user$/m, 'push send for people');
+}
+
+
+# ---- manager list: the console's side (last: more managers per app) ----
+
+# What the console lets each manager do: login, TOTP, disabled, apps;
+# never a hash or a secret, in either form
+{
+    my $ops = $t->admin_manager(login => 'ops.shop', app => 'shop',
+        totp => 1);
+    my $root = $t->admin_manager(login => 'root', all_apps => 1);
+    ok_ctl('manager', 'disable', $root->{id});
+
+    my $all = ok_ctl('manager', 'list', '--all');
+    my %by = map { $_->{id} => $_ } @$all;
+    is_deeply([ map { $_->{id} } @$all ],
+        [ map { $_->{id} }
+            @{ $t->db_rows('SELECT id FROM managers ORDER BY id') } ],
+        'manager list --all: every app\'s managers');
+    ok($by{$ms->{id}} && $by{$ops->{id}}, '... shop\'s among them');
+    is_deeply([ @{ $by{$ops->{id}} }{qw(login totp disabled all_apps apps)} ],
+        [ 'ops.shop', JSON::PP::true, JSON::PP::false, JSON::PP::false,
+          'shop' ], '... a login with TOTP, bound to shop');
+    is_deeply([ @{ $by{$root->{id}} }{qw(login totp disabled all_apps apps)} ],
+        [ 'root', JSON::PP::false, JSON::PP::true, JSON::PP::true,
+          'all apps' ], '... disabled, all apps');
+    is_deeply([ @{ $by{$m1->{id}} }{qw(login totp disabled apps)} ],
+        [ undef, JSON::PP::false, JSON::PP::false, '' ],
+        '... no login: a name for replies and pushes');
+    is_deeply([ sort keys %{ $by{$ops->{id}} } ],
+        [ qw(all_apps app_id apps created_at disabled id login name totp) ],
+        '... those keys and no other');
+    # what the list says is what is stored
+    is($t->db_value('SELECT totp_secret != \'\' FROM managers WHERE id = ?',
+        $ops->{id}), 1, '... TOTP as stored');
+    is($t->db_value('SELECT disabled FROM managers WHERE id = ?',
+        $root->{id}), 1, '... disabled as stored');
+
+    is_deeply([ map { $_->{id} } @{ ok_ctl('manager', 'list', '--app',
+        'shop') } ], [ $ms->{id}, $ops->{id} ],
+        'manager list --app shop: the managers recorded in shop');
+
+    my ($rc, $out) = $t->featctl('manager', 'list', '--all');
+    my ($line) = grep { /\bops\.shop\b/ } split /\n/, $out;
+    like($line, qr/^$ops->{id}\s+ops\.shop\s+ops\.shop\s+yes\s+no\s+shop\s/,
+        'manager list for people: login, TOTP yes, disabled no, its app');
+    ($line) = grep { /\broot\b/ } split /\n/, $out;
+    like($line, qr/\sroot\s+no\s+yes\s+all apps\s/,
+        '... all apps for an all-apps manager');
+    ($line) = grep { /客服小王/ } split /\n/, decode_utf8($out);
+    like($line, qr/客服小王\s+-\s+no\s+no\s+""\s/, '... "-" for no login');
+
+    my $hash = $t->db_value('SELECT password FROM managers WHERE id = ?',
+        $ops->{id});
+    my $sealed = $t->db_value('SELECT totp_secret FROM managers WHERE id = ?',
+        $ops->{id});
+    my (undef, $json) = $t->featctl('--json', 'manager', 'list', '--all');
+    for my $o ($out, $json) {
+        ok(index($o, $hash) < 0 && index($o, $sealed) < 0
+            && $o !~ /scrypt|\$/, '... no hash, no sealed secret');
+    }
+    fails(1, 'one or the other', 'manager', 'list', '--all', '--app', 'shop');
 }
 
 

@@ -1,7 +1,8 @@
 /*
- * ctl_manager.c: featctl's "manager" commands (add, list) over the
- * managers of sql/0003_managers.sql, and the helpers that the v2
- * administrators' groups share (ctl_faq.c, ctl_feedback.c, ctl_push.c):
+ * ctl_manager.c: featctl's "manager" commands (add, list, passwd, totp,
+ * disable, enable) over the managers of sql/0003_managers.sql and
+ * sql/0150_admin.sql, and the helpers that the v2 administrators' groups
+ * share (ctl_faq.c, ctl_feedback.c, ctl_push.c):
  * opening the database for the app named by --app, parsing ids, picking
  * the manager a reply or a push is recorded under, and turning a domain
  * error into one line for the administrator.
@@ -43,8 +44,9 @@ const struct feat_ctl_command  feat_ctl_manager_commands[] = {
       "NAME [--login LOGIN] [--app ID | --all-apps]",
       "add a manager (who replies to feedback and sends pushes; with a "
       "login, signs in to the console)" },
-    { "manager", "list", ctl_manager_list, "[--app ID]",
-      "list the app's managers" },
+    { "manager", "list", ctl_manager_list, "[--app ID | --all]",
+      "list the app's managers (--all: every app's) with their login, "
+      "TOTP, disabled switch and the apps they see" },
     { "manager", "passwd", ctl_manager_passwd, "ID [--password-stdin]",
       "set the console password of a manager (read from stdin, or asked)" },
     { "manager", "totp", ctl_manager_totp, "ID [--off]",
@@ -368,52 +370,98 @@ ctl_manager_add(struct feat_ctl *ctl, int argc, char **argv)
 }
 
 
+/*
+ * "manager list [--app ID | --all]": each manager with what the console
+ * lets it do: its login, whether a TOTP secret and the disabled switch
+ * are set, and the apps it sees (its own, or every app).  Read through
+ * feat_admin_manager_get, whose struct holds no hash and no secret, so
+ * none can be printed here.
+ */
 static int
 ctl_manager_list(struct feat_ctl *ctl, int argc, char **argv)
 {
-    size_t                               i, n;
+    int                                  rc;
     cJSON                               *rows, *row;
     sqlite3                             *db;
-    const char                          *app;
-    struct feat_manager                 *m;
+    const char                          *app, *all;
+    sqlite3_stmt                        *st;
     enum feat_error                      e;
+    struct feat_admin_manager            m;
     const struct feat_ctl_opt            opts[] = {
         { "app", 1, &app },
+        { "all", 0, &all },
         { NULL, 0, NULL }
     };
     static const struct feat_ctl_column  cols[] = {
         { "id", "ID", NULL },
-        { "app_id", "APP", FEAT_CTL_EMPTY_APP },
         { "name", "NAME", NULL },
+        { "login", "LOGIN", NULL },
+        { "totp", "TOTP", NULL },
+        { "disabled", "DISABLED", NULL },
+        { "apps", "APPS", FEAT_CTL_EMPTY_APP },
         { "created_at", "CREATED", NULL },
     };
 
-    app = "";
+    app = NULL;
+    all = NULL;
 
     if (feat_ctl_args(ctl, argc, argv, opts, NULL, 0) != FEAT_OK) {
         return FEAT_CTL_USAGE;
     }
 
-    db = feat_ctl_app_db(ctl, app);
+    if (all != NULL && app != NULL) {
+        return feat_ctl_fail("--app and --all: one or the other");
+    }
+
+    db = all != NULL ? feat_ctl_db(ctl, 1)
+                     : feat_ctl_app_db(ctl, app != NULL ? app : "");
     if (db == NULL) {
         return FEAT_CTL_FAIL;
     }
 
-    e = feat_manager_list(db, ctl->arena, app, &m, &n);
-    if (e != FEAT_E_NONE) {
-        return feat_ctl_domain_fail(e, "listing the managers");
+    /* ids only: the row itself is the admin module's to read */
+    st = feat_db_query(db, "SELECT id FROM managers"
+                       " WHERE ?1 IS NULL OR app_id = ?1 ORDER BY id", "s",
+                       all != NULL ? NULL : app != NULL ? app : "");
+    if (st == NULL) {
+        return feat_ctl_fail("listing the managers failed");
     }
 
     rows = cJSON_CreateArray();
+    e = FEAT_E_NONE;
 
-    for (i = 0; i < n; i++) {
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        e = feat_admin_manager_get(db, ctl->arena,
+                                   sqlite3_column_int64(st, 0), &m);
+        if (e != FEAT_E_NONE) {
+            break;
+        }
+
         row = cJSON_CreateObject();
-        cJSON_AddNumberToObject(row, "id", (double) m[i].id);
-        cJSON_AddStringToObject(row, "app_id", m[i].app_id);
-        cJSON_AddStringToObject(row, "name", m[i].name);
+        cJSON_AddNumberToObject(row, "id", (double) m.id);
+        cJSON_AddStringToObject(row, "app_id", m.app_id);
+        cJSON_AddStringToObject(row, "name", m.name);
+        if (m.login[0] != '\0') {
+            cJSON_AddStringToObject(row, "login", m.login);
+        } else {
+            cJSON_AddNullToObject(row, "login");
+        }
+        cJSON_AddBoolToObject(row, "totp", m.totp);
+        cJSON_AddBoolToObject(row, "disabled", m.disabled);
+        cJSON_AddBoolToObject(row, "all_apps", m.all_apps);
+        cJSON_AddStringToObject(row, "apps", m.all_apps ? "all apps"
+                                                        : m.app_id);
         cJSON_AddStringToObject(row, "created_at",
-                                feat_ctl_time(ctl, m[i].created_at));
+                                feat_ctl_time(ctl, m.created_at));
         cJSON_AddItemToArray(rows, row);
+    }
+
+    feat_db_done(st);
+
+    if (e != FEAT_E_NONE || (rc != SQLITE_ROW && rc != SQLITE_DONE)) {
+        cJSON_Delete(rows);
+        return feat_ctl_domain_fail(e != FEAT_E_NONE ? e : FEAT_E_INTERNAL,
+                                    "listing the managers");
     }
 
     feat_ctl_print_rows(ctl, rows, cols, FEAT_NELEMS(cols));
