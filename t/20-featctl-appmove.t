@@ -8,7 +8,11 @@
 # a passphrase and refused with a wrong one, an existing app id is refused
 # unless --as names a free one, an archive of a newer schema, a file that
 # is no archive and an existing output file are refused, and a refused
-# import stores nothing.  t/50-appmove.t moves an app under load.
+# import stores nothing.  Managers: no TOTP secret leaves (its manager
+# comes disabled and is named to re-enrol), a manager of every app leaves
+# as a name only, and a login the target has is refused before anything
+# is written unless --skip-existing-logins.  t/50-appmove.t moves an app
+# under load.
 
 use strict;
 use warnings;
@@ -172,6 +176,154 @@ is($dst->db_value(q{SELECT count(*) FROM managers WHERE app_id = 'shop'}), 0,
     '... the target\'s own shop untouched');
 like(join("\n", ($dst->featctl('app', 'get', 'mall', 'weixin.key'))[1]),
     qr/\(set\)/, 'featctl app get: (set)');
+
+# ---- managers: logins, TOTP, managers of every app ---------------------------
+
+# shop's team: a login with TOTP, a login without, and (in "") a manager of
+# every app; the target has a login "clerk" of its own
+my $ops = $src->admin_manager(login => 'ops', app => 'shop', totp => 1);
+my $clerk = $src->admin_manager(login => 'clerk', app => 'shop');
+my $root = $src->admin_manager(login => 'root', all_apps => 1, totp => 1);
+my $own = $dst->admin_manager(login => 'clerk');
+my $ops_row = $src->db_row('SELECT * FROM managers WHERE id = ?', $ops->{id});
+
+($rc, $out, $err) = $src->featctl('--json', 'app', 'export', 'shop',
+    "$dir/team.app", '--passphrase-file', $good);
+is($rc, 0, 'export of shop\'s team: exit 0') or diag($err);
+$r = FeatTest::json()->decode($out);
+is($r->{managers_totp_left_out}, 1, '... one TOTP secret left out');
+is($r->{managers_name_only}, 0, '... no manager of every app in shop');
+like($err, qr/TOTP secret of 1 manager left out .*re-enrols/,
+    '... and it says so');
+{
+    my $a = DBI->connect("dbi:SQLite:dbname=$dir/team.app", '', '',
+        { RaiseError => 1 });
+    my $m = $a->selectrow_hashref('SELECT * FROM managers WHERE login = ?',
+        undef, 'ops');
+    is_deeply([ @$m{qw(totp_secret totp_step password all_apps)} ],
+        [ '', 0, $ops_row->{password}, 0 ],
+        'the archive: no TOTP secret, the password hash as it was');
+    is($a->selectrow_array(q{SELECT value FROM meta
+        WHERE key = 'managers_reenrol'}), "[$ops->{id}]",
+        '... meta names the manager who re-enrols');
+    $a->disconnect;
+
+    # overwritten, not left in a free page of the file
+    open(my $fh, '<:raw', "$dir/team.app") or die $!;
+    my $bytes = do { local $/; <$fh> };
+    close($fh);
+    ok(index($bytes, $ops_row->{totp_secret}) < 0,
+        '... the sealed secret nowhere in the file');
+}
+
+$counts = dst_counts();
+($rc, $out, $err) = $dst->featctl('app', 'import', "$dir/team.app", '--as',
+    'team', '--passphrase-file', $good);
+is($rc, 1, 'a manager login the target has: exit 1');
+like($err, qr/manager login "clerk" exists in this install: nothing/,
+    '... naming it');
+like($err, qr/nothing imported; give --skip-existing-logins/,
+    '... and the way out');
+is(dst_counts(), $counts, '... nothing stored');
+is($dst->db_value(q{SELECT count(*) FROM apps WHERE id = 'team'}), 0,
+    '... no app');
+
+($rc, $out, $err) = $dst->featctl('--json', 'app', 'import', "$dir/team.app",
+    '--as', 'team', '--passphrase-file', $good, '--skip-existing-logins');
+is($rc, 0, '--skip-existing-logins: exit 0') or diag($err);
+$r = FeatTest::json()->decode($out);
+my %new = map { $_->{name} => $_ } @{ $dst->db_rows(q{SELECT * FROM managers
+    WHERE app_id = 'team'}) };
+is_deeply([ sort keys %new ], [ qw(clerk desk ops) ],
+    '... shop\'s three managers, the one of every app not among them');
+is_deeply($r->{managers_reenrol}, [ { id => $new{ops}{id}, login => 'ops' } ],
+    '... ops re-enrols');
+is_deeply($r->{managers_without_login}, [ { id => $new{clerk}{id},
+    name => 'clerk', login => 'clerk', reason => 'login taken' } ],
+    '... clerk comes without its login');
+my $i = $new{ops}{id};
+like($err, qr/^featctl: manager $i \(ops\) had TOTP.* disabled .*: featctl/m,
+    '... and says who re-enrols');
+like($err, qr/featctl manager totp $i, then featctl manager enable $i$/m,
+    '... with what to run');
+$i = $new{clerk}{id};
+like($err, qr/^featctl: manager $i came without its login "clerk" \(the/m,
+    '... and who has no login');
+like($err, qr/\(the login is taken here\)/, '... and why');
+is_deeply([ @{ $new{ops} }{qw(login password totp_secret totp_step disabled
+    all_apps)} ], [ 'ops', $ops_row->{password}, '', 0, 1, 0 ],
+    'ops stored: its login and hash, no TOTP, disabled');
+is_deeply([ @{ $new{clerk} }{qw(login password disabled)} ], [ undef, '', 0 ],
+    'clerk stored: a name, no login, no hash');
+is_deeply($dst->db_row('SELECT * FROM managers WHERE id = ?', $own->{id}),
+    { %{ $dst->db_row('SELECT * FROM managers WHERE id = ?', $own->{id}) },
+      login => 'clerk', app_id => '' }, 'the target\'s own clerk kept');
+is($dst->db_value(q{SELECT count(*) FROM managers WHERE login = 'clerk'}), 1,
+    '... the one clerk');
+
+# re-enrolled, ops is a manager like any other
+ctl_ok($dst, 'manager', 'totp', $new{ops}{id});
+ctl_ok($dst, 'manager', 'enable', $new{ops}{id});
+is_deeply([ $dst->dbh->selectrow_array('SELECT totp_secret != \'\', disabled'
+    . ' FROM managers WHERE id = ?', undef, $new{ops}{id}) ], [ 1, 0 ],
+    'ops after manager totp and enable: TOTP set, enabled');
+
+# a manager of every app leaves as a name only
+($rc, $out, $err) = $src->featctl('--json', 'app', 'export', '',
+    "$dir/home.app");
+is($rc, 0, 'export of the default app: exit 0') or diag($err);
+is(FeatTest::json()->decode($out)->{managers_name_only}, 1,
+    '... one manager of every app, as a name');
+like($err, qr/1 manager of every app exported as a name only/,
+    '... and it says so');
+{
+    my $a = DBI->connect("dbi:SQLite:dbname=$dir/home.app", '', '',
+        { RaiseError => 1 });
+    is_deeply($a->selectrow_hashref(q{SELECT login, password, totp_secret,
+        totp_step, all_apps FROM managers WHERE name = 'root'}),
+        { login => undef, password => '', totp_secret => '', totp_step => 0,
+          all_apps => 0 }, '... no login, hash, secret or all_apps in it');
+    is($a->selectrow_array(q{SELECT value FROM meta
+        WHERE key = 'managers_reenrol'}), '[]', '... none re-enrols');
+    $a->disconnect;
+}
+is($src->db_value('SELECT all_apps FROM managers WHERE id = ?', $root->{id}),
+    1, '... the source\'s root untouched');
+my $all = $dst->db_value('SELECT count(*) FROM managers WHERE all_apps = 1');
+ctl_ok($dst, 'app', 'import', "$dir/home.app", '--as', 'home');
+is_deeply($dst->db_row(q{SELECT login, password, all_apps FROM managers
+    WHERE app_id = 'home' AND name = 'root'}),
+    { login => undef, password => '', all_apps => 0 },
+    'imported: root is a name in home only');
+is($dst->db_value('SELECT count(*) FROM managers WHERE all_apps = 1'), $all,
+    '... no new manager of every app');
+
+# an archive of an older featctl: a sealed TOTP secret and a manager of
+# every app as they were at the source
+{
+    system('cp', "$dir/team.app", "$dir/old.app") == 0 or die;
+    my $a = DBI->connect("dbi:SQLite:dbname=$dir/old.app", '', '',
+        { RaiseError => 1 });
+    $a->do(q{UPDATE managers SET all_apps = 1, totp_secret = ?
+        WHERE login = 'ops'}, undef, $ops_row->{totp_secret});
+    $a->do(q{UPDATE managers SET login = 'clerk2', totp_secret = ?
+        WHERE login = 'clerk'}, undef, $ops_row->{totp_secret});
+    $a->do(q{DELETE FROM meta WHERE key = 'managers_reenrol'});
+    $a->disconnect;
+}
+$r = ctl_ok($dst, 'app', 'import', "$dir/old.app", '--as', 'old',
+    '--passphrase-file', $good);
+%new = map { $_->{name} => $_ } @{ $dst->db_rows(q{SELECT * FROM managers
+    WHERE app_id = 'old'}) };
+is_deeply([ @{ $new{ops} }{qw(login password totp_secret all_apps)} ],
+    [ undef, '', '', 0 ], 'an older archive: its manager of every app a name');
+is_deeply([ @{ $new{clerk} }{qw(login totp_secret disabled)} ],
+    [ 'clerk2', '', 1 ], '... its sealed TOTP dropped, the manager disabled');
+is_deeply([ map { $_->{login} } @{ $r->{managers_reenrol} } ], [ 'clerk2' ],
+    '... and named to re-enrol');
+is_deeply([ map { "$_->{login}:$_->{reason}" }
+    @{ $r->{managers_without_login} } ], [ 'ops:all apps' ],
+    '... the manager of every app named');
 
 $src->stop;
 $dst->stop;

@@ -8,7 +8,9 @@
 # behind), their images are served, every id is a fresh one of the target
 # and every reference follows it, the secret setting opens under the
 # target's secret, the source's other app and the target's own app are
-# untouched, and a second import of the same app id is refused.
+# untouched, and a second import of the same app id is refused.  Of the
+# console's managers, one signs in there with its old password; one with
+# TOTP is disabled until it re-enrols.
 
 use strict;
 use warnings;
@@ -117,6 +119,9 @@ ok($first, 'feedback in shop');
 ctl_ok($src, 'feedback', 'reply', $first->{id}, 'thanks', '--app', 'shop');
 ctl_ok($src, 'push', 'send', '--title', 'T', '--body', 'B', '--user',
     $sid->{13900000002}, '--app', 'shop');
+# shop's console team: one signs in with a password, one with TOTP too
+$src->admin_manager(login => 'clerk', app => 'shop');
+$src->admin_manager(login => 'ops', app => 'shop', totp => 1);
 
 my %png = (13900000001 => png(4, 3, 0x40), 13900000002 => png(2, 5, 0xc0));
 for my $phone (sort keys %png) {
@@ -307,6 +312,31 @@ for my $phone (sort keys %pw) {
     ok(($res->{content} // '') eq $png{$phone}, '... with the same bytes');
 }
 
+# the console team: the password travels, the TOTP secret does not
+{
+    my $c = $dst->admin_login(login => 'clerk');
+    is($c->{manager}{app_id}, 'shop', 'clerk signs in to the target\'s'
+        . ' console with the old password, in shop');
+    my $ops = $dst->db_row(q{SELECT id, disabled, totp_secret FROM managers
+        WHERE login = 'ops'});
+    is_deeply([ @$ops{qw(disabled totp_secret)} ], [ 1, '' ],
+        'ops: stored disabled, without a TOTP secret');
+    is_deeply($imp->{managers_reenrol}, [ { id => $ops->{id},
+        login => 'ops' } ], '... named to re-enrol');
+    ($st, $h, $j) = $dst->post('/admin/api/session', { login => 'ops',
+        password => 'admin-pw-1', totp => '000000' });
+    isnt($st, 200, '... cannot sign in before it re-enrols');
+    ok(!grep(/TOTP secret/, $dst->log_lines('featcgi-error.log')),
+        '... and no secret was tried');
+
+    my $uri = ctl_ok($dst, 'manager', 'totp', $ops->{id})->{uri};
+    ctl_ok($dst, 'manager', 'enable', $ops->{id});
+    my ($secret) = ($uri // '') =~ /[?&]secret=([A-Z2-7]+)/;
+    $c = $dst->admin_login(login => 'ops',
+        totp => FeatTest::totp_code($secret));
+    is($c->{manager}{login}, 'ops', '... re-enrolled, it signs in');
+}
+
 # the secret opens under the target's secret
 isnt($dst->db_value(q{SELECT hex(sealed) FROM app_settings
     WHERE app_id = 'shop' AND key = 'weixin.key'}),
@@ -330,6 +360,11 @@ like($err, qr/app "shop" exists in this install.*--as/, '... says why');
 is_deeply(snapshot($dst, 'shop'), $dst_shop, '... nothing changed');
 ($rc, $out, $err) = $dst->featctl('app', 'import', $archive, '--as',
     'shop2', '--passphrase-file', $pass);
+is($rc, 1, 'the same managers again --as shop2: exit 1');
+like($err, qr/manager logins "clerk", "ops" exist in this install/,
+    '... the logins refused first');
+($rc, $out, $err) = $dst->featctl('app', 'import', $archive, '--as',
+    'shop2', '--passphrase-file', $pass, '--skip-existing-logins');
 is($rc, 1, 'the same users again --as shop2: exit 1');
 like($err, qr/imported into this install before/, '... says why');
 is($dst->db_value(q{SELECT count(*) FROM apps WHERE id = 'shop2'}), 0,

@@ -2,7 +2,8 @@
  * ctl_appexport.c: "featctl app export APP FILE": the app's rows, its
  * secrets (under a passphrase, or left out) and its media files, copied
  * into a new SQLite archive attached to the live database, all inside one
- * read transaction of the source (see ctl_appmove.c).
+ * read transaction of the source (see ctl_appmove.c).  Managers' TOTP
+ * secrets are left out and managers of every app go as names only.
  */
 
 #include "config.h"
@@ -389,6 +390,7 @@ ctl_move_export_tx(struct feat_ctl *ctl, sqlite3 *db, const char *app,
                                 : key != NULL ? "passphrase" : "left out",
                                 key != NULL ? salt : NULL)
            != FEAT_OK
+        || feat_ctl_move_export_managers(db, res) != FEAT_OK
         || feat_ctl_move_exec(db, "COMMIT", NULL) != FEAT_OK)
     {
         goto failed;
@@ -472,8 +474,11 @@ feat_ctl_move_export(struct feat_ctl *ctl, int argc, char **argv)
 
     rc = FEAT_ERROR;
     if (feat_ctl_move_exec(db, "ATTACH DATABASE ?1 AS arc", tmp) == FEAT_OK) {
+        /* what is left out is overwritten, not left in a free page */
         if (feat_ctl_move_exec(db, "PRAGMA arc.journal_mode = DELETE", NULL)
-            == FEAT_OK)
+            == FEAT_OK
+            && feat_ctl_move_exec(db, "PRAGMA arc.secure_delete = ON", NULL)
+               == FEAT_OK)
         {
             rc = ctl_move_export_tx(ctl, db, app,
                                     pass_opt != NULL ? key : NULL, salt, res);
@@ -501,6 +506,19 @@ feat_ctl_move_export(struct feat_ctl *ctl, int argc, char **argv)
     if (left > 0) {
         fprintf(stderr, "featctl: %d secret setting%s left out: give "
                 "--passphrase-file to carry them\n", left,
+                left == 1 ? "" : "s");
+    }
+
+    left = cJSON_GetObjectItem(res, "managers_totp_left_out")->valueint;
+    if (left > 0) {
+        fprintf(stderr, "featctl: the TOTP secret of %d manager%s left out"
+                " (it opens on this install only): the import says who"
+                " re-enrols\n", left, left == 1 ? "" : "s");
+    }
+    left = cJSON_GetObjectItem(res, "managers_name_only")->valueint;
+    if (left > 0) {
+        fprintf(stderr, "featctl: %d manager%s of every app exported as a"
+                " name only, without console login\n", left,
                 left == 1 ? "" : "s");
     }
 

@@ -39,6 +39,8 @@ struct ctl_move_in {
     const char              **written;   /* media files made, for a failure */
     int                       nwritten;
     int                       media;
+    int                       skip_logins;  /* --skip-existing-logins */
+    int                       managers;     /* temp.move_managers made */
 };
 
 
@@ -471,6 +473,12 @@ ctl_move_expr(struct ctl_move_in *m, const struct feat_ctl_move_table *t,
 
     q = feat_ctl_move_quote(m->ctl, c);
 
+    if (m->managers && strcmp(t->name, "managers") == 0
+        && feat_ctl_move_manager_expr(c) != NULL)
+    {
+        return feat_ctl_move_manager_expr(c);
+    }
+
     if ((t->kind == FEAT_MOVE_APP && strcmp(c, "id") == 0)
         || strcmp(c, "app_id") == 0)
     {
@@ -670,7 +678,14 @@ ctl_move_import_tx(struct ctl_move_in *m, cJSON *res)
     int     i;
     cJSON  *rows;
 
-    if (ctl_move_app_free(m) != FEAT_OK) {
+    /* refused before a file or a row is written */
+    if (ctl_move_app_free(m) != FEAT_OK
+        || feat_ctl_move_managers_plan(m->ctl, m->db, m->skip_logins,
+                                       &m->managers)
+           != FEAT_OK)
+    {
+        (void) sqlite3_exec(m->db, "DROP TABLE IF EXISTS temp.move_managers",
+                            NULL, NULL, NULL);
         return FEAT_ERROR;
     }
 
@@ -687,6 +702,9 @@ ctl_move_import_tx(struct ctl_move_in *m, cJSON *res)
     /* asked again under the lock; service_project and service_bid refer
      * to each other, so references are checked at COMMIT */
     if (ctl_move_app_free(m) != FEAT_OK
+        || feat_ctl_move_managers_plan(m->ctl, m->db, m->skip_logins,
+                                       &m->managers)
+           != FEAT_OK
         || feat_ctl_move_exec(m->db, "PRAGMA defer_foreign_keys = ON", NULL)
            != FEAT_OK
         || ctl_move_import_offsets(m) != FEAT_OK
@@ -698,8 +716,13 @@ ctl_move_import_tx(struct ctl_move_in *m, cJSON *res)
         goto failed;
     }
 
+    feat_ctl_move_managers_report(m->db, m->managers,
+        m->off[feat_ctl_move_find("managers") - feat_ctl_move_tables], res);
+
     (void) sqlite3_exec(m->db, "DROP TABLE temp.move_media", NULL, NULL,
                         NULL);
+    (void) sqlite3_exec(m->db, "DROP TABLE IF EXISTS temp.move_managers",
+                        NULL, NULL, NULL);
     return FEAT_OK;
 
 failed:
@@ -709,6 +732,8 @@ failed:
     }
     (void) sqlite3_exec(m->db, "DROP TABLE IF EXISTS temp.move_media", NULL,
                         NULL, NULL);
+    (void) sqlite3_exec(m->db, "DROP TABLE IF EXISTS temp.move_managers",
+                        NULL, NULL, NULL);
     for (i = 0; i < m->nwritten; i++) {
         unlink(m->written[i]);
     }
@@ -727,14 +752,17 @@ feat_ctl_move_import(struct feat_ctl *ctl, int argc, char **argv)
     const char                *file, *as_opt, *pass_opt, *v, *from;
     unsigned char              head[16];
     struct ctl_move_in     m;
+    const char                *skip_opt;
     const struct feat_ctl_opt  opts[] = {
         { "as", 1, &as_opt },
         { "passphrase-file", 1, &pass_opt },
+        { "skip-existing-logins", 0, &skip_opt },
         { NULL, 0, NULL }
     };
 
     as_opt = NULL;
     pass_opt = NULL;
+    skip_opt = NULL;
     if (feat_ctl_args(ctl, argc, argv, opts, &file, 1) != FEAT_OK) {
         return FEAT_CTL_USAGE;
     }
@@ -760,6 +788,7 @@ feat_ctl_move_import(struct feat_ctl *ctl, int argc, char **argv)
 
     memset(&m, 0, sizeof(m));
     m.ctl = ctl;
+    m.skip_logins = skip_opt != NULL;
     m.db = feat_ctl_db(ctl, 1);
     if (m.db == NULL) {
         return FEAT_CTL_FAIL;
@@ -845,6 +874,9 @@ done:
     snprintf(msg, sizeof(msg), "imported app \"%s\" as \"%s\": %.0f rows,"
              " %d media files, %d secret settings", from, m.app, total,
              m.media, m.nsecrets);
+
+    feat_ctl_move_managers_say(res);
+
     feat_ctl_print_result(ctl, res, msg);
 
     return FEAT_CTL_OK;

@@ -23,7 +23,11 @@
  * outbox.  Secret settings are sealed under the install's secret; export
  * opens them and seals them again under a passphrase (--passphrase-file,
  * scrypt), or leaves them out without one, and import seals them under the
- * target's secret and the new app id.
+ * target's secret and the new app id.  Managers move with their logins
+ * and password hashes but never their TOTP secrets (they re-enrol, and
+ * stay disabled until then), and a manager of every app moves as a name
+ * only (ctl_appexport.c); a login the target has already is refused
+ * before anything is written (ctl_appimport.c).
  */
 
 #include "config.h"
@@ -124,8 +128,10 @@ const struct feat_ctl_command  feat_ctl_appmove_commands[] = {
       "write one app's rows and media files to the archive FILE while it "
       "keeps serving (secret settings only with a passphrase)" },
     { "app", "import", feat_ctl_move_import,
-      "FILE [--as APP] [--passphrase-file F]",
-      "add the app of an archive to this install, with fresh ids" },
+      "FILE [--as APP] [--passphrase-file F] [--skip-existing-logins]",
+      "add the app of an archive to this install, with fresh ids (a "
+      "manager's login taken here is refused, or with "
+      "--skip-existing-logins left out)" },
     FEAT_CTL_NULL_COMMAND
 };
 

@@ -82,6 +82,27 @@ const char *feat_ctl_move_passphrase(struct feat_ctl *ctl, const char *path,
 int feat_ctl_move_kdf(const char *pass, size_t len, const unsigned char *salt,
     size_t slen, unsigned char key[FEAT_AEAD_KEY]);
 
+/*
+ * Managers (ctl_appmanagers.c).  feat_ctl_move_export_managers: arc's
+ * managers without TOTP secrets (named in meta "managers_reenrol") and
+ * its managers of every app as names only, counted into res; FEAT_OK or
+ * FEAT_ERROR (printed).  feat_ctl_move_managers_plan: what each of the
+ * archive's managers keeps here, in temp.move_managers (*made 1; 0 for
+ * an archive from before managers had logins); FEAT_ERROR, after naming
+ * them, for logins this install has unless skip.
+ * feat_ctl_move_manager_expr: the imported value of managers' column c,
+ * or NULL for the archive's.  feat_ctl_move_managers_report: after the
+ * commit, res's "managers_reenrol" and "managers_without_login" (ids
+ * moved by off); feat_ctl_move_managers_say prints them for people.
+ */
+int feat_ctl_move_export_managers(sqlite3 *db, cJSON *res);
+int feat_ctl_move_managers_plan(struct feat_ctl *ctl, sqlite3 *db, int skip,
+    int *made);
+const char *feat_ctl_move_manager_expr(const char *c);
+void feat_ctl_move_managers_report(sqlite3 *db, int made, sqlite3_int64 off,
+    cJSON *res);
+void feat_ctl_move_managers_say(cJSON *res);
+
 /* The commands' handlers. */
 int feat_ctl_move_export(struct feat_ctl *ctl, int argc, char **argv);
 int feat_ctl_move_import(struct feat_ctl *ctl, int argc, char **argv);
