@@ -9,7 +9,8 @@
 # every page at desktop (1280x800) and phone (390x844) size, acting as a
 # manager would.  Each of its steps is a test here, and so are its
 # effects as the APIs show them: the user's v2 client reads the reply, the
-# square shows the approved project, the push, FAQ and notice are stored,
+# square shows the approved project, the project taken down from its row
+# of the list is cancelled with its note, the push, FAQ and notice are stored,
 # the deleted account is gone, each action has its audit row.  No CSP
 # violation and no JavaScript error may reach the browser's console.
 #
@@ -126,7 +127,7 @@ my @g = gmtime(time + 8 * 3600 + 7 * 86400);
 my $close_at = sprintf('%04d-%02d-%02dT%02d:%02d:%02d+08:00', $g[5] + 1900,
     $g[4] + 1, @g[3, 2, 1, 0]);
 my %proj;
-for my $k (qw(approve reject)) {
+for my $k (qw(approve reject takedown)) {
     ($st, $h, $j) = api($A, 'POST', '/api/service/project/',
         { title => "Logo 设计 ($k)", description => "A logo, $k me",
           budget_fen => 88800, close_at => $close_at, category => 'design' });
@@ -136,6 +137,9 @@ for my $k (qw(approve reject)) {
     die "publish: $st $j->{data}{status}" if $st != 200
         || $j->{data}{status} != 100;
 }
+
+# The third opens, to be taken down from its row of the list.
+ctl_ok('project', 'approve', $proj{takedown});
 
 # An order of a product.
 my $product = $JSON->decode(ctl_ok('--json', 'product', 'add', '--name',
@@ -212,6 +216,8 @@ my $r = run_browser('walk',
     delete_user_id => $X->{id} + 0,
     project_title => 'Logo 设计 (approve)', project_id => $proj{approve},
     reject_project_id => $proj{reject}, reject_note => '描述不清楚',
+    takedown_project_id => $proj{takedown},
+    takedown_title => 'Logo 设计 (takedown)', takedown_note => '涉嫌违规',
     order_id => $order,
     secret_keys => [ 'weixin.key' ], secret_values => [ $SECRET ],
     settings_put => { 'weixin.mch_id' => '1900000999',
@@ -235,6 +241,15 @@ ok((grep { $_->{id} == $proj{approve} && $_->{status} == 200 }
 isnt($j->{data}{status}, 100, 'the rejected project left review');
 is($j->{data}{review_note}, '描述不清楚', '... with the note')
     if exists $j->{data}{review_note};
+
+is_deeply($t->db_row('SELECT status, review_note FROM service_project'
+    . ' WHERE id = ?', $proj{takedown}), { status => 500,
+    review_note => '涉嫌违规' }, 'the project taken down from its row:'
+    . ' cancelled, with the note');
+($st, $h, $j) = api($A, 'GET', "/api/service/project/$proj{takedown}/");
+is($j->{data}{status}, 500, '... its owner sees it cancelled');
+is($t->db_value('SELECT status FROM service_project WHERE id = ?',
+    $proj{approve}), 200, '... the other open project left open');
 
 is($t->db_value('SELECT count(*) FROM push WHERE title = ?', '系统维护通知'),
     1, 'the push is stored');
@@ -275,7 +290,8 @@ like($out, qr/\(set\)/, '... and the secret written') or diag($out, $err);
 for my $action (qw(admin.session.create admin.feedback.reply admin.faq.create
     admin.faq.update admin.faq.delete admin.notice.create admin.push.send
     admin.user.disable admin.user.enable admin.user.export admin.user.delete
-    admin.project.approve admin.project.reject admin.settings.update
+    admin.project.approve admin.project.reject admin.project.takedown
+    admin.settings.update
     admin.session.delete))
 {
     ok($t->db_value('SELECT count(*) FROM audit WHERE action = ?'

@@ -3,7 +3,8 @@
  * by status, the review queue first (status=review, the default);
  * #/projects/<id> shows one with what may be done to it now: a project in
  * review is approved (it opens on the square) or rejected with a note; an
- * open one is taken down with a note.
+ * open or closed one is taken down with a note, there or from its row of
+ * the list.
  */
 
 import * as api from '../api.js';
@@ -44,6 +45,30 @@ function owner(p) {
         && x !== null && x !== '').join(' · ');
 }
 
+/* What the API's takedown (the moderator's cancel) accepts. */
+function canTakeDown(p) {
+    const n = statusName(p);
+    return n === 'open' || n === 'closed';
+}
+
+/*
+ * Asks for the takedown's note (the owner reads it) and takes project p
+ * down with button b busy; answers true once done.
+ */
+async function takedown(ctx, p, b) {
+    const label = t('pr_takedown');
+    const note = await confirmDialog(label + ': ' + p.title,
+        { danger: true, okText: label,
+          input: { label: t('pr_note_takedown'), required: true } });
+    if (note === false) {
+        return false;
+    }
+    const path = api.appPath(ctx.app, 'projects/'
+                             + encodeURIComponent(p.id) + '/takedown');
+    return await act(b, () => api.post(path, { note }),
+                     t('pr_takedown_ok')) !== undefined;
+}
+
 export async function render(ctx) {
     if (ctx.parts.length > 0) {
         return renderOne(ctx, ctx.parts[0]);
@@ -73,6 +98,21 @@ export async function render(ctx) {
         { label: t('status'), get: statusBadge },
         { label: t('pr_close_at'), get: (p) => fmtTime(p.close_at) },
         { label: t('created_at'), get: (p) => fmtTime(p.created_at) },
+        { label: t('actions'), class: 'row-actions', get: (p) => {
+            if (!canTakeDown(p)) {
+                return '';
+            }
+            const b = el('button', { type: 'button', class: 'danger small',
+                                     data: { action: 'takedown',
+                                             id: String(p.id) } },
+                         t('pr_takedown'));
+            b.addEventListener('click', async () => {
+                if (await takedown(ctx, p, b)) {
+                    ctx.setQuery({ status, page });
+                }
+            });
+            return b;
+        } },
     ], res.data || [], (p) => ctx.go(ctx.link('projects', [String(p.id)]))));
     slot.appendChild(pager(res, (p) => ctx.setQuery({ status, page: p })));
 }
@@ -121,9 +161,16 @@ async function renderOne(ctx, id) {
         action('reject', t('pr_reject'), 'danger', t('pr_note_reject'),
                t('pr_rejected_ok'));
     }
-    if (state === 'open') {
-        action('takedown', t('pr_takedown'), 'danger',
-               t('pr_note_takedown'), t('pr_takedown_ok'));
+    if (canTakeDown(p)) {
+        const b = el('button', { type: 'button', class: 'danger',
+                                 data: { action: 'takedown' } },
+                     t('pr_takedown'));
+        b.addEventListener('click', async () => {
+            if (await takedown(ctx, p, b)) {
+                reload();
+            }
+        });
+        buttons.push(b);
     }
 
     ctx.view.appendChild(header(t('pr_title') + ' #' + p.id,

@@ -445,6 +445,42 @@ class Walk:
             self.wait(lambda d: not self._visible(
                 'button[data-action=reject]'), 'the rejected project')
 
+        def project_takedown_row():
+            # from its row of the open list: Take down asks for a note;
+            # Cancel leaves the project, OK takes it down, and the row
+            # goes without the project being opened
+            self.go(self.link('projects', 'status=open'), 'table.list')
+            sel = 'button[data-action=takedown][data-id="%s"]' \
+                % p['takedown_project_id']
+            btn = self.one(sel, "the row's Take down")
+            row = btn.find_element(By.XPATH, './ancestor::tr')
+            assert p['takedown_title'] in row.text, row.text
+            btn.click()
+            dlg = self.one('dialog[open]', 'the confirmation dialog')
+            assert p['takedown_title'] in dlg.text, dlg.text
+            dlg.find_element(By.CSS_SELECTOR, 'button.ghost').click()
+            self.wait(lambda d: not self.css('dialog[open]'), 'cancelled')
+            assert p['takedown_title'] in self.view_text(), 'gone on Cancel'
+            self.one(sel).click()
+            self.shot('project-takedown-row-confirm')
+            self.dialog_ok(note=p['takedown_note'])
+            self.toast_ok()
+            self.wait(lambda d: self.css('table.list')
+                      and p['takedown_title'] not in self.view_text(),
+                      'the row gone from the open list')
+            assert '#/projects?' in d.current_url \
+                and 'status=open' in d.current_url, \
+                'the row opened: ' + d.current_url
+            assert p['project_title'] in self.view_text(), \
+                'the other open project went too'
+            self.go(self.link('projects', 'status=cancelled'), 'table.list')
+            row = [r for r in self.css('table.list tbody tr')
+                   if p['takedown_title'] in r.text]
+            assert row, 'not among the cancelled'
+            assert not row[0].find_elements(By.CSS_SELECTOR, 'button'), \
+                'a cancelled project still offers Take down'
+            self.shot('projects-cancelled')
+
         def orders():
             self.go(self.link('orders'), 'table.list')
             self.shot('orders-list')
@@ -609,6 +645,7 @@ class Walk:
             ('user delete with typed id', user_delete),
             ('project approve', projects),
             ('project reject with note', project_reject),
+            ('project take down from its row', project_takedown_row),
             ('orders', orders),
             ('settings (secrets write-only)', settings),
             ('audit log filter', audit),
