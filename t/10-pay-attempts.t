@@ -11,6 +11,10 @@
 # stored; a late notify of a closed attempt after another one paid keeps
 # the order PAID once and records the transaction and an audit row
 # pay.double_payment; another user can neither pay nor read the order.
+# WeChat closes an order only 5 minutes after it was made (the fake keeps
+# that rule): a younger attempt is queried instead and its close owed to
+# the jobs process, which asks it when due, again after a failure, and
+# finds a payment of it that a lost notify hid (pay.double_payment).
 
 use strict;
 use warnings;
@@ -23,6 +27,7 @@ use File::Temp qw(tempdir tempfile);
 use FeatFake;
 use FeatPay qw(put lines);
 use FeatTest;
+use HTTP::Tiny;
 use JSON::PP qw(decode_json);
 use MIME::Base64 qw(encode_base64);
 use Test::More;
@@ -189,7 +194,8 @@ my ($no1, $no2);
     is($st, 200, 'then JSAPI: 200') or diag(explain($j));
     my @r = lines($wlog);
     is(scalar(@r), $n + 2, '... two gateway calls');
-    is($r[-2]{path}, '/pay/closeorder', '... a closeorder first');
+    # younger than the 5 minutes WeChat wants before a closeorder
+    is($r[-2]{path}, '/pay/orderquery', '... an orderquery first');
     is($r[-2]{params}{out_trade_no}, $no1, '... of the first number');
     is($r[-2]{params}{appid}, $IOS, '... with its appid');
     $no2 = $r[-1]{params}{out_trade_no};
@@ -200,7 +206,10 @@ my ($no1, $no2);
     $at = attempts($o->{id});
     is(scalar(@$at), 2, '... two attempts stored');
     ok(defined $at->[0]{closed_at}, '... the first closed');
+    is($at->[0]{close_due}, $at->[0]{created_at} + 330,
+        '... its close at WeChat owed 5.5 minutes after it was made');
     ok(!defined $at->[1]{closed_at}, '... the second open');
+    ok(!defined $at->[1]{close_due}, '... owing no close');
     is($at->[1]{out_trade_no}, $no2, '... under the new number');
     is($at->[1]{prepay_id}, $r[-1]{prepay_id}, '... with its prepay_id');
 
@@ -269,7 +278,8 @@ my ($no1, $no2);
     is($st, 200, 'then NATIVE at Alipay: 200') or diag(explain($j));
     my @w = lines($wlog);
     is(scalar(@w), $wn + 1, '... one WeChat call');
-    is($w[-1]{path}, '/pay/closeorder', '... the closeorder');
+    is($w[-1]{path}, '/pay/orderquery', '... the orderquery (too young to'
+        . ' close)');
     is($w[-1]{params}{out_trade_no}, $x->{out_trade_no},
         '... of the WeChat number');
     my @a = lines($alog);
@@ -290,11 +300,20 @@ my ($no1, $no2);
 
 # ---- a close that finds the attempt paid --------------------------------------
 
+# an attempt made more than 5 minutes ago: its close is asked for at once
+sub age {
+    my ($x, $s) = @_;
+    $t->dbh->do('UPDATE pay_attempt SET created_at = created_at - ?'
+        . ' WHERE order_id = ?', undef, $s, $x->{id});
+}
+
 {
     my $x = order();
     ($st) = wx_pay($x, 0);
     is($st, 200, 'NATIVE at WeChat: 200');
-    put($wctl, 'ok', "trade $x->{out_trade_no} SUCCESS $x->{amount_fen}"
+    age($x, 400);
+    put($wctl, 'ok', 'clock 400',
+        "trade $x->{out_trade_no} SUCCESS $x->{amount_fen}"
         . ' 4200000000000000000099');
     my $an = () = lines($alog);
     ($st, $h, $j) = ali_pay($x, 0);
@@ -336,6 +355,145 @@ my ($no1, $no2);
     ($st) = ali_pay($x, 0);
     is($st, 200, 'the gateway back: 200');
     is(scalar(@{ attempts($x->{id}) }), 2, '... a second attempt');
+}
+
+# ---- WeChat's five minutes: a close owed, asked by the jobs process ------------
+
+# The fake keeps closeorder's documented rule: an order younger than 5
+# minutes is not closed (FAIL SYSTEMERROR, "call again"), and stays payable.
+sub fake_close {
+    my ($no) = @_;
+    my $p = { appid => $OA, mch_id => $MCH, out_trade_no => $no,
+        nonce_str => 'n' . int(rand(1e9)) };
+    $p->{sign} = wx_sign($p);
+    my $res = HTTP::Tiny->new(timeout => 10)->post(
+        "http://127.0.0.1:$wx_port/pay/closeorder",
+        { content => '<xml>' . join('', map { "<$_><![CDATA[$p->{$_}]]></$_>" }
+              sort keys %$p) . '</xml>' });
+    my %a = ($res->{content} // '') =~ m{<(\w+)><!\[CDATA\[(.*?)\]\]></\1>}g;
+    return \%a;
+}
+
+# the jobs process's sweep, once (/healthz says when it ended), and what
+# it asked WeChat
+sub sweep {
+    my $n = () = lines($wlog);
+    my $t0 = time;
+
+    select(undef, undef, undef, 0.05) while time == $t0;
+    $t0 = time;
+    kill('USR1', $t->jobs_pid);
+    $t->wait_for(sub {
+        my (undef, undef, $d) = $t->get('/healthz');
+        return ref($d) eq 'HASH' && ($d->{jobs}{last_sweep} // 0) >= $t0;
+    }) or diag('no sweep seen');
+    my @w = lines($wlog);
+    return @w[$n .. $#w];
+}
+
+{
+    put($wctl, 'ok');
+    my $x = order();
+    ($st) = wx_pay($x, 0);
+    is($st, 200, 'NATIVE at WeChat: 200');
+    my $a = fake_close("$x->{out_trade_no}");
+    is_deeply([ @$a{qw(return_code result_code err_code)} ],
+        [ 'SUCCESS', 'FAIL', 'SYSTEMERROR' ],
+        'the fake: a closeorder within 5 minutes is FAIL SYSTEMERROR');
+
+    my $wn = () = lines($wlog);
+    ($st, $h, $j) = ali_pay($x, 0);
+    is($st, 200, 'then at Alipay within the 5 minutes: 200')
+        or diag(explain($j));
+    my @w = lines($wlog);
+    is_deeply([ map { $_->{path} } @w[$wn .. $#w] ], [ '/pay/orderquery' ],
+        '... WeChat asked whether it was paid, no closeorder');
+    my $at = attempts($x->{id});
+    is_deeply([ map { [ $_->{provider}, defined $_->{closed_at} ? 1 : 0,
+        $_->{close_due} ] } @$at ],
+        [ [ 200, 1, $at->[0]{created_at} + 330 ], [ 100, 0, undef ] ],
+        '... stored: WeChat closed here, its close owed; Alipay open');
+    ok(grep({ /WeChat attempt \Q$x->{out_trade_no}\E is unpaid and too young/ }
+        $t->log_lines('featcgi-error.log')), '... and logged');
+
+    # not due: the sweep asks nothing
+    my @asked = sweep();
+    is(scalar(grep { $_->{path} eq '/pay/closeorder' } @asked), 0,
+        'the sweep before it is due: no closeorder');
+    is(attempts($x->{id})->[0]{close_due}, $at->[0]{close_due},
+        '... still owed');
+
+    # due, the gateway down: asked again later
+    age($x, 400);
+    $t->dbh->do('UPDATE pay_attempt SET close_due = created_at + 330'
+        . ' WHERE order_id = ?', undef, $x->{id});
+    put($wctl, 'http500', 'clock 400');
+    my $due = attempts($x->{id})->[0]{close_due};
+    @asked = sweep();
+    is_deeply([ map { $_->{path} } @asked ], [ '/pay/closeorder' ],
+        'due, WeChat down: the sweep asks closeorder');
+    cmp_ok(attempts($x->{id})->[0]{close_due}, '>', $due,
+        '... and owes it later');
+
+    # due, the gateway up: closed at WeChat for good
+    $t->dbh->do('UPDATE pay_attempt SET close_due = ? WHERE id = ?', undef,
+        $due, $at->[0]{id});
+    put($wctl, 'ok', 'clock 400');
+    @asked = sweep();
+    is_deeply([ map { [ $_->{path}, $_->{params}{out_trade_no} ] } @asked ],
+        [ [ '/pay/closeorder', $x->{out_trade_no} ] ],
+        'due: the sweep closes it at WeChat');
+    ok(!defined attempts($x->{id})->[0]{close_due}, '... nothing owed');
+    is_deeply([ @{ fake_close($x->{out_trade_no}) }{qw(result_code
+        err_code)} ], [ 'FAIL', 'ORDERCLOSED' ], '... the fake has it closed');
+    is(row($x->{id})->{status}, 0, '... the order still UNPAID, payable'
+        . ' at Alipay');
+    @asked = sweep();
+    is(scalar(@asked), 0, 'the next sweep asks nothing');
+}
+
+# both numbers paid within the 5 minutes, the WeChat notify lost: the owed
+# close finds it, the order stays PAID once and the second payment is
+# audited for a refund
+{
+    put($wctl, 'ok');
+    my $x = order();
+    ($st) = wx_pay($x, 0);
+    ($st) = ali_pay($x, 0);
+    is($st, 200, 'WeChat then Alipay within the 5 minutes: 200');
+    my ($s, $body) = ali_notify($x, "$x->{out_trade_no}_2", '2026120722001T9');
+    is($body, 'success', 'Alipay paid');
+    is(row($x->{id})->{status}, 100, '... the order PAID');
+    my $audits = $t->db_value('SELECT count(*) FROM audit WHERE action = ?',
+        'pay.double_payment');
+
+    age($x, 400);
+    $t->dbh->do('UPDATE pay_attempt SET close_due = created_at + 330'
+        . ' WHERE order_id = ? AND provider = 200', undef, $x->{id});
+    put($wctl, 'ok', 'clock 400',
+        "trade $x->{out_trade_no} SUCCESS $x->{amount_fen}"
+        . ' 4200000000000000000077');
+    my @asked = sweep();
+    is_deeply([ map { $_->{path} } @asked ],
+        [ '/pay/closeorder', '/pay/orderquery' ],
+        'the owed close: ORDERPAID, then the orderquery');
+    my $r = row($x->{id});
+    is_deeply([ @$r{qw(status pay_method transaction_id)} ],
+        [ 100, 100, '2026120722001T9' ], '... the order PAID once, by Alipay');
+    is_deeply([ map { $_->{transaction_id} } @{ $t->db_rows('SELECT'
+        . ' transaction_id FROM pay_transaction WHERE order_id = ?'
+        . ' ORDER BY id', $x->{id}) } ],
+        [ '2026120722001T9', '4200000000000000000077' ],
+        '... both payments recorded');
+    is($t->db_value('SELECT count(*) FROM audit WHERE action = ?',
+        'pay.double_payment'), $audits + 1, '... one more pay.double_payment');
+    my $d = decode_json($t->db_value('SELECT detail FROM audit'
+        . ' WHERE action = ? ORDER BY id DESC LIMIT 1', 'pay.double_payment'));
+    is_deeply([ @$d{qw(order_id transaction_id double_transaction_id)} ],
+        [ $x->{id}, '2026120722001T9', '4200000000000000000077' ],
+        '... naming both');
+    ok(!defined attempts($x->{id})->[0]{close_due}, '... nothing owed');
+    put($wctl, 'ok');
 }
 
 # ---- another user --------------------------------------------------------------

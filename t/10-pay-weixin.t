@@ -185,7 +185,9 @@ my $o = order();
     is($st, 200, 'APP: 200') or diag(explain($j));
     # another end type is another attempt: the NATIVE one closed first
     is(scalar(() = requests()), $n + 2, '... another end type: a new prepay');
-    is((requests())[-2]{path}, '/pay/closeorder', '... after a closeorder');
+    # the NATIVE one is younger than WeChat's 5 minutes: asked, not closed
+    is((requests())[-2]{path}, '/pay/orderquery', '... after an orderquery'
+        . ' (too young for closeorder)');
     is(last_request()->{params}{out_trade_no}, $o->{out_trade_no} . '_2',
         '... under a new out_trade_no');
     my $d = $j->{data};
@@ -253,7 +255,7 @@ my $o = order();
         extra_params => { open_id => 'another_payer' } }, $A);
     is($st, 200, 'JSAPI for another payer: 200');
     is(scalar(() = requests()), $n + 2,
-        '... after a closeorder and a new unifiedorder');
+        '... after an orderquery and a new unifiedorder');
     is(last_request()->{params}{openid}, 'another_payer',
         '... for that payer\'s openid');
     isnt($j->{package}, $first, '... not the first payer\'s prepay_id');

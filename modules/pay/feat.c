@@ -535,7 +535,7 @@ feat_pay_attempt_pick(struct feat_req *r, const struct feat_pay_order *o,
             return FEAT_ERROR;
         }
 
-        if (st != FEAT_PAY_AT_CLOSED) {
+        if (st != FEAT_PAY_AT_CLOSED && st != FEAT_PAY_AT_DEFERRED) {
             *rc = feat_fail(r, FEAT_E_PAY_GATEWAY, "the attempt %s of order"
                             " %lld not closed: no new attempt",
                             stored->out_trade_no, (long long) o->id);
@@ -621,6 +621,7 @@ static void
 pay_sweep(sqlite3 *db, time_t now)
 {
     feat_pay_sweep(db, now);
+    feat_pay_close_due(db, now);
 }
 
 

@@ -169,11 +169,39 @@ int feat_pay_query(struct feat_arena *a, const struct feat_pay_order *o);
 #define FEAT_PAY_AT_OPEN     0   /* may still be paid */
 #define FEAT_PAY_AT_CLOSED   1   /* cannot be paid (never made, closed) */
 #define FEAT_PAY_AT_PAID     2   /* paid: o is settled PAID */
+#define FEAT_PAY_AT_DEFERRED 3   /* unpaid; its close is owed (close_due) */
 
-/* Closes attempt pp of o at its gateway: one of FEAT_PAY_AT_*, never
- * OPEN (a close that leaves it payable is an ERROR). */
+/*
+ * WeChat's pay/closeorder takes an order only 5 minutes after it was made
+ * (its docs: "订单生成后不能马上调用关单接口，最短调用时间间隔为5分钟");
+ * counted from the attempt's row, made just before the unifiedorder that
+ * made the order there, with half a minute for that call and the clocks.
+ */
+#define FEAT_PAY_WX_CLOSE_WAIT  330
+
+/*
+ * Closes attempt pp of o at its gateway: one of FEAT_PAY_AT_*, never
+ * OPEN (a close that leaves it payable is an ERROR).  A WeChat attempt
+ * younger than FEAT_PAY_WX_CLOSE_WAIT is asked pay/orderquery instead:
+ * PAID settles o; NOTPAY owes its close (stored close_due) and answers
+ * DEFERRED: the caller may store it closed and make another, and the jobs
+ * process closes it when due (feat_pay_close_due).
+ */
 int feat_pay_attempt_close(struct feat_arena *a,
     const struct feat_pay_order *o, const struct feat_pay_prepay *pp);
+
+/*
+ * The closes owed to a gateway (closedue.c, sql/0200).
+ * feat_pay_attempt_owe stores that attempt's close is due at due (0: no
+ * close owed any more): FEAT_OK or FEAT_ERROR (logged).  The caller
+ * stores the attempt closed (feat_pay_attempt_new); only then is it
+ * asked.  feat_pay_close_due, in the jobs process, asks the due ones
+ * (closeorder, then the query that settles a payment of one, which a
+ * second payment makes a pay.double_payment); a failure is asked again a
+ * minute later, until an hour after the order's expiry.
+ */
+int feat_pay_attempt_owe(sqlite3 *db, sqlite3_int64 attempt, time_t due);
+void feat_pay_close_due(sqlite3 *db, time_t now);
 
 /*
  * Paying an order, POST /api/pay/order/pay/ (feat.c reads the body and

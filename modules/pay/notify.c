@@ -424,9 +424,10 @@ pay_wx_query(struct feat_arena *a, const struct feat_pay_order *o,
         return FEAT_PAY_AT_CLOSED;
     }
     if (strcmp(v, "SUCCESS") != 0) {
-        /* NOTPAY, USERPAYING; REFUND means it was paid: never reopen */
-        return strcmp(v, "REFUND") == 0 ? FEAT_PAY_AT_ERROR
-                                        : FEAT_PAY_AT_OPEN;
+        /* NOTPAY; USERPAYING is being paid, REFUND was paid: never a
+         * state to leave behind for another attempt */
+        return strcmp(v, "NOTPAY") == 0 ? FEAT_PAY_AT_OPEN
+                                        : FEAT_PAY_AT_ERROR;
     }
 
     v = feat_wx_get(&ans, "out_trade_no");
@@ -553,6 +554,30 @@ feat_pay_attempt_close(struct feat_arena *a, const struct feat_pay_order *o,
     struct feat_wx_params      p, ans;
     struct feat_wx_merchant    m;
     struct feat_ali_merchant   am;
+
+    if (pp->pay_method == FEAT_PAY_WEIXIN
+        && feat_now() < pp->made + FEAT_PAY_WX_CLOSE_WAIT)
+    {
+        /* too young for closeorder: whether it was paid decides */
+        st = pay_attempt_query(a, o, pp);
+        if (st != FEAT_PAY_AT_OPEN) {
+            return st;
+        }
+
+        if (feat_pay_attempt_owe(feat_db(), pp->attempt,
+                                 pp->made + FEAT_PAY_WX_CLOSE_WAIT)
+            != FEAT_OK)
+        {
+            return FEAT_PAY_AT_ERROR;
+        }
+
+        feat_log(LOG_INFO, 0, "pay: order %lld: WeChat attempt %s is unpaid"
+                 " and too young to close; its close is due in %lld s",
+                 (long long) o->id, pp->out_trade_no,
+                 (long long) (pp->made + FEAT_PAY_WX_CLOSE_WAIT
+                              - feat_now()));
+        return FEAT_PAY_AT_DEFERRED;
+    }
 
     if (pp->pay_method == FEAT_PAY_WEIXIN) {
         if (pay_wx_merchant_of(o->app_id, pp->provider_app, &m)

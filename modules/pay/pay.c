@@ -321,7 +321,8 @@ feat_pay_order_list(sqlite3 *db, struct feat_arena *a, const char *app,
     X(struct feat_pay_prepay, TEXT, prepay_id, "coalesce(prepay_id, '')") _  \
     X(struct feat_pay_prepay, TEXT, pay_url, "coalesce(pay_url, '')") _      \
     X(struct feat_pay_prepay, TEXT, provider_app, "provider_app") _          \
-    X(struct feat_pay_prepay, TIME, at, "coalesce(prepay_at, 0)")
+    X(struct feat_pay_prepay, TIME, at, "coalesce(prepay_at, 0)") _          \
+    X(struct feat_pay_prepay, TIME, made, "created_at")
 
 static const struct feat_db_col  pay_prepay_cols[] = {
     PREPAY_COLS(FEAT_COL_MAP, )

@@ -93,6 +93,7 @@ struct feat_pay_prepay {
     const char     *pay_url;      /* code_url, mweb_url, qr_code or "" */
     const char     *provider_app; /* the provider's app id */
     time_t          at;
+    time_t          made;         /* the attempt's number was made */
 };
 
 /* The minimum time between two orderqueries of one order. */

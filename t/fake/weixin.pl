@@ -45,7 +45,13 @@
 # ORDERCLOSED; for a paid one (trade line SUCCESS) FAIL ORDERPAID.  It
 # speaks pay/closeorder (appid, mch_id, out_trade_no, nonce_str, sign):
 # SUCCESS, and the number is closed for good; FAIL ORDERPAID for a paid
-# trade, FAIL ORDERCLOSED for one closed already.  The orders and closes
+# trade, FAIL ORDERCLOSED for one closed already.  The docs of closeorder
+# say an order cannot be closed within 5 minutes of being made
+# ("订单生成后不能马上调用关单接口，最短调用时间间隔为5分钟") and list no
+# err_code of its own for it: the fake answers such a close FAIL
+# SYSTEMERROR, the listed code whose remedy is to call again, and the
+# order stays payable.  A control line "clock N" moves the fake's clock N
+# seconds on, so a test need not wait the 5 minutes.  The orders and closes
 # it knows are kept in --state (default: the log's name and ".state"),
 # one line each, since every connection is served by another process.
 # Every request is appended to --log as one JSON line {"path", "params",
@@ -143,20 +149,38 @@ sub trades {
 }
 
 
-# What the gateway knows of its orders: { NO => { digest => D, closed => 1 } }.
+# What the gateway knows of its orders: { NO => { digest => D, made => T,
+# closed => 1 } }.
 sub state {
     my %s;
 
     return {} unless defined $opt{state};
     open my $fh, '<', $opt{state} or return {};
     while (<$fh>) {
-        my ($what, $no, $d) = split;
+        my ($what, $no, $d, $at) = split;
         next unless defined $no;
-        $s{$no}{digest} //= $d if $what eq 'order';
+        if ($what eq 'order') {
+            $s{$no}{digest} //= $d;
+            $s{$no}{made} //= $at // 0;
+        }
         $s{$no}{closed} = 1 if $what eq 'closed';
     }
     close $fh;
     return \%s;
+}
+
+
+# The fake's time: now, moved on by the control file's "clock N" lines.
+sub now {
+    my $t = time;
+
+    return $t unless defined $opt{control};
+    open my $fh, '<', $opt{control} or return $t;
+    while (<$fh>) {
+        $t += $1 if /^clock\s+(-?\d+)\s*$/;
+    }
+    close $fh;
+    return $t;
 }
 
 
@@ -280,7 +304,7 @@ sub serve {
         delete @a{qw(prepay_id code_url mweb_url trade_type)};
         @a{qw(result_code err_code err_code_des)} = ('FAIL', @err);
     } elsif ($mode eq 'ok') {
-        state_add("order $no $digest");
+        state_add("order $no $digest " . now());
     }
     delete @a{qw(code_url mweb_url)} if $mode eq 'nourl';
     $a{mch_id} = '1999999999' if $mode eq 'othermch';
@@ -355,6 +379,10 @@ sub closeorder {
     } elsif ($known && $known->{closed}) {
         @a{qw(result_code err_code err_code_des)}
             = ('FAIL', 'ORDERCLOSED', 'order closed');
+    } elsif ($known && now() - $known->{made} < 300) {
+        # too soon after unifiedorder made it: not closed
+        @a{qw(result_code err_code err_code_des)}
+            = ('FAIL', 'SYSTEMERROR', '系统错误');
     } else {
         state_add("closed $no");
     }
