@@ -74,14 +74,16 @@ feat_ali_amount(struct feat_arena *a, sqlite3_int64 fen)
 
 
 const char *
-feat_ali_time(struct feat_arena *a, time_t t)
+feat_pay_cn_time(struct feat_arena *a, time_t t, int form)
 {
-    char       buf[24];
+    char       buf[32];
     struct tm  tm;
 
     t += 8 * 3600;
     gmtime_r(&t, &tm);
-    strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm);
+
+    strftime(buf, sizeof(buf), form == FEAT_WX_TIME ? "%Y%m%d%H%M%S"
+                                                    : "%Y-%m-%d %H:%M:%S", &tm);
 
     return feat_arena_strdup(a, buf);
 }
@@ -260,7 +262,8 @@ feat_ali_request(struct feat_arena *a, const struct feat_ali_merchant *m,
     feat_wx_add(p, "method", method);
     feat_wx_add(p, "charset", "utf-8");
     feat_wx_add(p, "sign_type", "RSA2");
-    feat_wx_add(p, "timestamp", feat_ali_time(a, feat_now()));
+    feat_wx_add(p, "timestamp",
+                feat_pay_cn_time(a, feat_now(), FEAT_ALI_TIME));
     feat_wx_add(p, "version", "1.0");
     if (notify_url != NULL) {
         feat_wx_add(p, "notify_url", notify_url);

@@ -56,15 +56,13 @@ pay_ali_biz(struct feat_req *r, long long end, const struct feat_pay_order *o,
     switch (end) {
 
     case FEAT_PAY_END_APP:
-        cJSON_AddStringToObject(biz, "product_code", "QUICK_MSECURITY_PAY");
-        cJSON_AddStringToObject(biz, "time_expire",
-                                feat_ali_time(r->arena, o->expires_at));
-        break;
-
     case FEAT_PAY_END_H5:
-        cJSON_AddStringToObject(biz, "product_code", "QUICK_WAP_WAY");
+        cJSON_AddStringToObject(biz, "product_code",
+                                end == FEAT_PAY_END_APP ? "QUICK_MSECURITY_PAY"
+                                                        : "QUICK_WAP_WAY");
         cJSON_AddStringToObject(biz, "time_expire",
-                                feat_ali_time(r->arena, o->expires_at));
+                                feat_pay_cn_time(r->arena, o->expires_at,
+                                                 FEAT_ALI_TIME));
         break;
 
     default:

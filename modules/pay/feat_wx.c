@@ -45,21 +45,6 @@ pay_wx_body(struct feat_arena *a, const char *subject)
 }
 
 
-/* WeChat's yyyyMMddHHmmss, in China's time whatever the config's zone. */
-static const char *
-pay_wx_time(struct feat_arena *a, time_t t)
-{
-    char       buf[16];
-    struct tm  tm;
-
-    t += 8 * 3600;
-    gmtime_r(&t, &tm);
-    strftime(buf, sizeof(buf), "%Y%m%d%H%M%S", &tm);
-
-    return feat_arena_strdup(a, buf);
-}
-
-
 static const char *
 pay_nonce(struct feat_arena *a)
 {
@@ -162,7 +147,8 @@ pay_wx_prepay(struct feat_req *r, const struct feat_pay_in *in,
                                    (long long) o->amount_fen));
     feat_wx_add(&p, "spbill_create_ip",
                 r->remote_addr != NULL ? r->remote_addr : "127.0.0.1");
-    feat_wx_add(&p, "time_expire", pay_wx_time(r->arena, o->expires_at));
+    feat_wx_add(&p, "time_expire", feat_pay_cn_time(r->arena, o->expires_at,
+                                             FEAT_WX_TIME));
     feat_wx_add(&p, "notify_url",
                 feat_arena_sprintf(r->arena, "%s/api/pay/notify/weixin/",
                                    feat_req_origin(r)));

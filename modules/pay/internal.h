@@ -140,8 +140,14 @@ int feat_ali_verify_notify(struct feat_arena *a,
 const char *feat_ali_biz(struct feat_arena *a, cJSON *biz);
 /* fen as yuan with two decimals ("12.05"), in the arena. */
 const char *feat_ali_amount(struct feat_arena *a, sqlite3_int64 fen);
-/* Alipay's "yyyy-MM-dd HH:mm:ss" of t in China's time, in the arena. */
-const char *feat_ali_time(struct feat_arena *a, time_t t);
+/*
+ * t in China's time (UTC+8, whatever the config's zone), in the arena:
+ * both gateways' times are Beijing's.  FEAT_ALI_TIME is Alipay's
+ * "yyyy-MM-dd HH:mm:ss", FEAT_WX_TIME WeChat's yyyyMMddHHmmss.
+ */
+#define FEAT_ALI_TIME  0
+#define FEAT_WX_TIME   1
+const char *feat_pay_cn_time(struct feat_arena *a, time_t t, int form);
 
 /*
  * The notifies' and the orderquery's end (notify.c): records a payment
