@@ -8,6 +8,7 @@
 #ifndef FEAT_RUNTIME_H
 #define FEAT_RUNTIME_H
 
+#include <pthread.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -122,6 +123,20 @@ extern const struct feat_migration feat_migrations[];  /* migrations.c */
 int feat_db_open(void);
 /* Finalizes the statement cache and closes the connection. */
 void feat_db_close(void);
+/*
+ * The write gate (gate.c): feat_db_gate_init makes m (in memory shared
+ * before the fork: feat_pool->write_gate) robust and process-shared and
+ * this process's gate, which the children inherit; FEAT_OK or FEAT_ERROR
+ * (logged).  feat_db_gate_off forgets it (the memory is unmapped).
+ * feat_db_gate takes it, if there is one, before a BEGIN IMMEDIATE (db.c);
+ * feat_db_ungate drops it when this process holds it and db has no
+ * transaction open: at COMMIT and ROLLBACK, and as the worker's safety net
+ * after a request.
+ */
+int feat_db_gate_init(pthread_mutex_t *m);
+void feat_db_gate_off(void);
+void feat_db_gate(void);
+void feat_db_ungate(sqlite3 *db);
 /* The allocator SQLite is given (store/dbmem.c): free lists for its small
  * blocks; NULL in sanitizer builds, which keep SQLite's own. */
 const sqlite3_mem_methods *feat_db_mem_methods(void);
@@ -610,6 +625,8 @@ struct feat_pool_state {
     volatile int        backup_running; /* a copy is under way */
     char                backup_file[64];    /* the last good one's name */
     char                backup_error[256];  /* why the last one failed */
+    /* the write gate (store/db.c): robust and process-shared */
+    pthread_mutex_t     write_gate;
 };
 extern struct feat_pool_state *feat_pool;
 

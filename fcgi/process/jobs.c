@@ -399,6 +399,9 @@ feat_jobs_main(void)
             }
         }
 
+        /* never asleep with the workers' write gate (store/db.c) */
+        feat_db_ungate(db);
+
         /* a slice of a backup, or its start when it is due */
         copying = feat_jobs_backup_run(&backup);
 

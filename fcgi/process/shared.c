@@ -11,7 +11,8 @@
  *     of its last sweep, every worker the requests it answered; /healthz
  *     (health.c) reads it.
  * Words written by one process and read by others, each on its own: no
- * lock.
+ * lock.  The one lock in it is the children's write gate (store/db.c), a
+ * robust process-shared mutex made here.
  */
 
 #include "config.h"
@@ -55,6 +56,11 @@ feat_master_shared_init(int workers)
     feat_pool->started = (long long) time(NULL);
     feat_pool->workers = workers;
 
+    if (feat_db_gate_init(&feat_pool->write_gate) != FEAT_OK) {
+        feat_master_shared_free();
+        return FEAT_ERROR;
+    }
+
     return FEAT_OK;
 }
 
@@ -68,6 +74,7 @@ feat_master_shared_free(void)
     }
 
     if (feat_pool != NULL) {
+        feat_db_gate_off();
         munmap((void *) feat_pool, sizeof(struct feat_pool_state));
         feat_pool = NULL;
     }

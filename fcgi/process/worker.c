@@ -439,6 +439,8 @@ done:
         feat_db_rollback(db);
     }
 
+    feat_db_ungate(db);
+
     clock_gettime(CLOCK_MONOTONIC, &now);
     ms = (double) (now.tv_sec - r->start.tv_sec) * 1000.0
          + (double) (now.tv_nsec - r->start.tv_nsec) / 1e6;

@@ -436,6 +436,21 @@ static int  feat_db_held;       /* an outer transaction is held */
 static int  feat_db_inner;      /* savepoints open inside it */
 
 
+/* BEGIN IMMEDIATE behind the gate. */
+static int
+feat_db_begin_immediate(sqlite3 *db)
+{
+    feat_db_gate();
+
+    if (feat_db_exec(db, "BEGIN IMMEDIATE", NULL) != FEAT_OK) {
+        feat_db_ungate(db);
+        return FEAT_ERROR;
+    }
+
+    return FEAT_OK;
+}
+
+
 int
 feat_db_begin(sqlite3 *db)
 {
@@ -447,8 +462,7 @@ feat_db_begin(sqlite3 *db)
         return FEAT_OK;
     }
 
-    return feat_db_exec(db, "BEGIN IMMEDIATE", NULL) == FEAT_OK
-           ? FEAT_OK : FEAT_ERROR;
+    return feat_db_begin_immediate(db);
 }
 
 
@@ -469,6 +483,7 @@ feat_db_commit(sqlite3 *db)
     }
 
     if (feat_db_exec(db, "COMMIT", NULL) == FEAT_OK) {
+        feat_db_ungate(db);
         return FEAT_OK;
     }
 
@@ -483,6 +498,7 @@ void
 feat_db_rollback(sqlite3 *db)
 {
     if (db == NULL || sqlite3_get_autocommit(db)) {
+        feat_db_ungate(db);
         return;         /* no transaction open: nothing to undo */
     }
 
@@ -511,6 +527,8 @@ feat_db_rollback(sqlite3 *db)
         feat_db_log(LOG_ERR, db, "ROLLBACK", NULL);
     }
 
+    feat_db_ungate(db);
+
 #ifdef FEAT_FAULT_INJECTION
     feat_db_fault_off = 0;
 #endif
@@ -524,7 +542,7 @@ feat_db_hold(sqlite3 *db)
         return FEAT_OK;
     }
 
-    if (feat_db_exec(db, "BEGIN IMMEDIATE", NULL) != FEAT_OK) {
+    if (feat_db_begin_immediate(db) != FEAT_OK) {
         return FEAT_ERROR;
     }
 

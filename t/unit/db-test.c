@@ -7,7 +7,9 @@
  * reader feat_db_rows: pages, totals, the clamp to a list's max, an
  * uncounted list, an unbounded one that outgrows its first array, when the
  * count query runs and when it is spared, and a failing step answered as
- * FEAT_E_INTERNAL with nothing handed back.
+ * FEAT_E_INTERNAL with nothing handed back.  The write gate: held from
+ * BEGIN to COMMIT or ROLLBACK as another process sees it, kept by a
+ * refused nested BEGIN, and handed on by a holder that died holding it.
  */
 
 #include "config.h"
@@ -16,6 +18,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "feat.h"
 #include "runtime.h"
@@ -291,6 +297,85 @@ test_write(void)
 }
 
 
+/* 1 when another process finds the write gate held, 0 when free. */
+static int
+gate_held(void)
+{
+    int    status, rc;
+    pid_t  pid;
+
+    pid = fork();
+    if (pid == 0) {
+        rc = pthread_mutex_trylock(&feat_pool->write_gate);
+        if (rc == 0 || rc == EOWNERDEAD) {
+            (void) pthread_mutex_unlock(&feat_pool->write_gate);
+        }
+        _exit(rc == EBUSY ? 1 : 0);
+    }
+
+    if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) {
+        return -1;
+    }
+
+    return WEXITSTATUS(status);
+}
+
+
+static void
+test_gate(void)
+{
+    int    status;
+    pid_t  pid;
+
+    feat_pool = mmap(NULL, sizeof(struct feat_pool_state),
+                     PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
+                     0);
+    if (feat_pool == MAP_FAILED
+        || feat_db_gate_init(&feat_pool->write_gate) != FEAT_OK)
+    {
+        printf("Bail out! the write gate\n");
+        exit(1);
+    }
+
+    is_int(gate_held(), 0, "gate: free before any transaction");
+
+    ok(feat_db_begin(db) == FEAT_OK, "gate: BEGIN");
+    is_int(gate_held(), 1, "gate: held inside the transaction");
+    ok(feat_db_exec(db, "BEGIN IMMEDIATE", NULL) != FEAT_OK,
+       "gate: a nested BEGIN is refused");
+    is_int(gate_held(), 1, "gate: still held after the refused BEGIN");
+    ok(feat_db_commit(db) == FEAT_OK, "gate: COMMIT");
+    is_int(gate_held(), 0, "gate: dropped by the COMMIT");
+
+    ok(feat_db_begin(db) == FEAT_OK, "gate: BEGIN again");
+    feat_db_rollback(db);
+    is_int(gate_held(), 0, "gate: dropped by the ROLLBACK");
+
+    ok(feat_db_hold(db) == FEAT_OK && feat_db_begin(db) == FEAT_OK
+       && feat_db_commit(db) == FEAT_OK, "gate: a savepoint in a hold");
+    is_int(gate_held(), 1, "gate: held until the hold is released");
+    ok(feat_db_release(db, 1) == FEAT_OK, "gate: the hold released");
+    is_int(gate_held(), 0, "gate: dropped with the hold");
+
+    /* a holder that dies: the next one takes the gate at once (a
+     * busy_timeout of 0 here: a gate not handed on would be skipped) */
+    pid = fork();
+    if (pid == 0) {
+        _exit(feat_db_begin(db) == FEAT_OK && gate_held() == 1 ? 0 : 1);
+    }
+    ok(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status)
+       && WEXITSTATUS(status) == 0, "gate: a child died holding it");
+    ok(feat_db_begin(db) == FEAT_OK, "gate: BEGIN after the dead holder");
+    is_int(gate_held(), 1, "gate: taken from the dead holder");
+    ok(feat_db_commit(db) == FEAT_OK, "gate: COMMIT");
+    is_int(gate_held(), 0, "gate: free again");
+
+    feat_db_gate_off();
+    munmap(feat_pool, sizeof(struct feat_pool_state));
+    feat_pool = NULL;
+}
+
+
 int
 main(void)
 {
@@ -305,6 +390,7 @@ main(void)
 
     test_read(a);
     test_write();
+    test_gate();
 
     /* a full page: the page cannot tell the total, so it is counted */
     ok(page(a, "a", 0, 20, &rows, &ran) == FEAT_E_NONE, "first page");
