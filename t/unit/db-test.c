@@ -321,9 +321,21 @@ gate_held(void)
 }
 
 
+/* gate_probe(): gate_held() as SQL, run inside the statement's step */
+static void
+gate_probe(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void) argc;
+    (void) argv;
+    sqlite3_result_int(ctx, gate_held());
+}
+
+
 static void
 test_gate(void)
 {
+    sqlite3_int64  v;
+
     int    status;
     pid_t  pid;
 
@@ -338,6 +350,22 @@ test_gate(void)
     }
 
     is_int(gate_held(), 0, "gate: free before any transaction");
+
+    /* a write alone is a transaction: it queues as BEGIN does; a read not */
+    if (sqlite3_create_function(db, "gate_probe", 0, SQLITE_UTF8, NULL,
+                                gate_probe, NULL, NULL) != SQLITE_OK)
+    {
+        printf("Bail out! %s\n", sqlite3_errmsg(db));
+        exit(1);
+    }
+    ok(feat_db_exec(db, "INSERT INTO w (k) VALUES ('gate' || gate_probe())",
+                    NULL) == FEAT_OK
+       && feat_db_int(db, &v, "SELECT count(*) FROM w WHERE k = 'gate1'",
+                      NULL) == FEAT_OK && v == 1,
+       "gate: held while a write outside a transaction runs");
+    is_int(gate_held(), 0, "gate: dropped after it");
+    ok(feat_db_int(db, &v, "SELECT gate_probe()", NULL) == FEAT_OK && v == 0,
+       "gate: not taken by a read");
 
     ok(feat_db_begin(db) == FEAT_OK, "gate: BEGIN");
     is_int(gate_held(), 1, "gate: held inside the transaction");
