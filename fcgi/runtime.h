@@ -136,6 +136,15 @@ void feat_db_close(void);
 int feat_db_gate_init(pthread_mutex_t *m);
 void feat_db_gate_off(void);
 void feat_db_gate(void);
+/*
+ * With a gate, feat_db_gate_wal (feat_db_open) turns SQLite's
+ * autocheckpoint into a note of the WAL's size, and feat_db_checkpoint_due
+ * runs a PASSIVE checkpoint when that passed 1000 pages and db is outside
+ * a transaction: a worker after sending an answer, the jobs process each
+ * tick.
+ */
+void feat_db_gate_wal(sqlite3 *db);
+void feat_db_checkpoint_due(sqlite3 *db);
 void feat_db_ungate(sqlite3 *db);
 /* The allocator SQLite is given (store/dbmem.c): free lists for its small
  * blocks; NULL in sanitizer builds, which keep SQLite's own. */

@@ -374,6 +374,9 @@ feat_conns_serve_one(struct feat_conns *cs, int i)
         __atomic_add_fetch(&feat_pool->served, 1, __ATOMIC_RELAXED);
     }
 
+    /* the answer is out and the write gate free (store/gate.c) */
+    feat_db_checkpoint_due(feat_db());
+
     feat_log_set_request(NULL);
     feat_arena_reset(cs->arena);
 }

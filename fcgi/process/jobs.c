@@ -399,8 +399,9 @@ feat_jobs_main(void)
             }
         }
 
-        /* never asleep with the workers' write gate (store/db.c) */
+        /* never asleep with the workers' write gate (store/gate.c) */
         feat_db_ungate(db);
+        feat_db_checkpoint_due(db);
 
         /* a slice of a backup, or its start when it is due */
         copying = feat_jobs_backup_run(&backup);

@@ -760,6 +760,7 @@ feat_db_open(void)
     }
 
     feat_db_private_wal(path);
+    feat_db_gate_wal(db);
 
     feat_db_conn = db;
 
