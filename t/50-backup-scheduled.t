@@ -129,7 +129,9 @@ like($status_out // '', qr/^backup:\s+featcgi-\d{8}T\d{6}Z\.db at .*, ok/m,
 my ($cut, $cut_pid, $tries) = (0, 0, 0);
 for my $try (1 .. 25) {
     $tries = $try;
-    my $jobs = $t->jobs_pid;
+    # jobs_pid tells the jobs process from retiring workers by its log
+    # lines or its sockets: right after a reload neither may tell yet
+    my $jobs = $t->wait_for(sub { $t->jobs_pid }, 30) or last;
     my $tmp = $t->wait_for(sub {
         (grep { /\.tmp-$jobs$/ } files($bdir))[0] }, 10) or next;
     my $nlog = () = $t->log_lines('featcgi-error.log');
@@ -154,7 +156,8 @@ is_deeply([ grep { /\.tmp-$cut_pid(-|$)/ } files($bdir) ], [],
 
 # ---- a reload with backups off: the directory as the last one left it --------
 
-my $old_jobs = $t->jobs_pid;
+my $old_jobs = $t->wait_for(sub { $t->jobs_pid }, 30);
+ok($old_jobs, 'the jobs process found after the reloads');
 $t->write_conf('backup.dir' => undef);
 $t->signal('HUP');
 ok($t->wait_for(sub {
