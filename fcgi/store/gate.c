@@ -9,22 +9,23 @@
  * sleeping one wakes: one waiter was seen to lose for half a second (the
  * refresh benchmark's p99, 502 ms), and with kept-alive connections every
  * request queued on that worker waits behind it.  On the gate a waiter
- * sleeps in the kernel and the unlock wakes it.  The gate only orders
+ * sleeps in the kernel and the unlock wakes it.  A write outside a
+ * transaction takes it too (db.c's feat_db_vexec).  The gate only orders
  * featcgi's own children: SQLite's lock stays the one that counts, and
- * featctl, the master and a write outside a transaction wait in the busy
- * handler as before.  A holder that dies hands the gate to the next
- * (EOWNERDEAD); a wait past busy_timeout goes on to SQLite's lock
- * without it, where busy_timeout is waited once more at most.
+ * featctl and the master wait in the busy handler as before.  A holder
+ * that dies hands the gate to the next (EOWNERDEAD); a wait past
+ * busy_timeout goes on to SQLite's lock without it, where busy_timeout is
+ * waited once more at most.
  *
- * Checkpoints move out of the gate.  SQLite's autocheckpoint runs inside
- * the COMMIT that grows the WAL past 1000 pages, its fsyncs included:
- * behind the gate every other writer waited for the disk (POST
- * /api/feedback's p99 went to 518 ms).  A child with a gate notes the
- * WAL's size in a WAL hook instead (which turns the autocheckpoint off)
- * and checkpoints once its answer is sent, the gate dropped
- * (feat_db_checkpoint_due); other writers go on meanwhile, as a PASSIVE
- * checkpoint holds no write lock.  Processes without a gate (featctl)
- * keep SQLite's autocheckpoint.
+ * Checkpoints.  SQLite's autocheckpoint runs inside the COMMIT that grows
+ * the WAL past 1000 pages, and so inside the gate: the request that
+ * crossed the mark waited for the copy and its fsyncs.  A child with a
+ * gate notes the WAL's size in a WAL hook instead (which turns the
+ * autocheckpoint off) and checkpoints once its answer is sent
+ * (feat_db_checkpoint_due), taking the gate for it: a PASSIVE checkpoint
+ * racing the writers never reached the WAL's end, so the WAL never
+ * restarted and every commit checkpointed again (twice the CPU a refresh).
+ * Processes without a gate (featctl) keep SQLite's autocheckpoint.
  */
 
 #include "config.h"
