@@ -16,8 +16,6 @@
 
 #include "config.h"
 
-#include <string.h>
-
 #include "feat.h"
 #include "pay/pay.h"
 #include "pay/internal.h"
@@ -48,72 +46,24 @@ feat_pay_attempt_owe(sqlite3 *db, sqlite3_int64 attempt, time_t due)
 }
 
 
-/*
- * The attempts stored closed whose close is due at now, oldest due first,
- * at most CLOSE_DUE_BATCH, into due (what feat_pay_attempt_close reads of
- * one): their number.  FEAT_OK, or FEAT_ERROR (logged).
- */
-static int
-close_due_read(sqlite3 *db, struct feat_arena *a, time_t now,
-    struct feat_pay_prepay *due, size_t *n)
-{
-    int            rc;
-    sqlite3_stmt  *st;
-
-    *n = 0;
-
-    st = feat_db_query(db, "SELECT id, out_trade_no, provider, end_type,"
-                       " provider_app, created_at FROM pay_attempt"
-                       " WHERE close_due <= ?1 AND closed_at IS NOT NULL"
-                       " ORDER BY close_due, id LIMIT ?2",
-                       "ii", (sqlite3_int64) now,
-                       (sqlite3_int64) CLOSE_DUE_BATCH);
-    if (st == NULL) {
-        return FEAT_ERROR;
-    }
-
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < CLOSE_DUE_BATCH) {
-        memset(&due[*n], 0, sizeof(due[*n]));
-        due[*n].attempt = sqlite3_column_int64(st, 0);
-        due[*n].out_trade_no = feat_db_col_text(a, st, 1);
-        due[*n].pay_method = sqlite3_column_int(st, 2);
-        due[*n].end_type = sqlite3_column_int(st, 3);
-        due[*n].provider_app = feat_db_col_text(a, st, 4);
-        due[*n].made = (time_t) sqlite3_column_int64(st, 5);
-        due[*n].key = "";
-        due[*n].prepay_id = "";
-        due[*n].pay_url = "";
-        (*n)++;
-    }
-
-    feat_db_done(st);
-
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        feat_log(LOG_ERR, 0, "pay: the closes due not read");
-        return FEAT_ERROR;
-    }
-
-    return FEAT_OK;
-}
-
-
 void
 feat_pay_close_due(sqlite3 *db, time_t now)
 {
-    int                     st;
-    size_t                  i, n;
-    time_t                  next;
-    struct feat_arena      *a;
-    struct feat_pay_order   o;
-    struct feat_pay_prepay  due[CLOSE_DUE_BATCH];
+    int                      st;
+    size_t                   i;
+    time_t                   next;
+    struct feat_rows         rows;
+    struct feat_arena       *a;
+    struct feat_pay_order    o;
+    struct feat_pay_prepay  *due;
 
     a = feat_arena_create();
 
-    if (close_due_read(db, a, now, due, &n) != FEAT_OK) {
-        n = 0;
-    }
+    /* a failure is logged and reads no row */
+    (void) feat_pay_attempts_due(db, a, now, CLOSE_DUE_BATCH, &rows);
+    due = rows.items;
 
-    for (i = 0; i < n; i++) {
+    for (i = 0; i < rows.n; i++) {
         if (feat_pay_order_by_no(db, a, due[i].out_trade_no, &o)
             != FEAT_E_NONE)
         {

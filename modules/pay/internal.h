@@ -207,6 +207,10 @@ int feat_pay_attempt_close(struct feat_arena *a,
  * minute later, until an hour after the order's expiry.
  */
 int feat_pay_attempt_owe(sqlite3 *db, sqlite3_int64 attempt, time_t due);
+/* Up to max attempts stored closed whose close is due at now, oldest due
+ * first, as struct feat_pay_prepay rows (pay.c's attempt reader). */
+enum feat_error feat_pay_attempts_due(sqlite3 *db, struct feat_arena *a,
+    time_t now, long long max, struct feat_rows *due);
 void feat_pay_close_due(sqlite3 *db, time_t now);
 
 /*

@@ -334,6 +334,25 @@ FEAT_DB_READER(pay_prepay_row, pay_prepay_cols)
                      " FROM pay_attempt WHERE order_id = ?1"                 \
                      " AND closed_at IS NULL"
 
+/* ?1 now; LIMIT ?2 OFFSET ?3: feat_pay_attempts_due. */
+static const struct feat_db_list  pay_close_due = {
+    NULL,
+    "SELECT " PREPAY_COLS(FEAT_COL_SQL, ", ") " FROM pay_attempt"
+    " WHERE close_due <= ?1 AND closed_at IS NOT NULL"
+    " ORDER BY close_due, id LIMIT ?2 OFFSET ?3",
+    pay_prepay_row, sizeof(struct feat_pay_prepay), 0,
+    "pay: the closes due"
+};
+
+
+enum feat_error
+feat_pay_attempts_due(sqlite3 *db, struct feat_arena *a, time_t now,
+    long long max, struct feat_rows *due)
+{
+    return feat_db_rows(db, a, &pay_close_due, 0, max, 0, due, "i",
+                        (sqlite3_int64) now);
+}
+
 
 /* The open attempt of order id into pp; none: attempt 0, "" strings. */
 static enum feat_error
