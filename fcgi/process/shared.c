@@ -11,7 +11,7 @@
  *     of its last sweep, every worker the requests it answered; /healthz
  *     (health.c) reads it.
  * Words written by one process and read by others, each on its own: no
- * lock.  The one lock in it is the children's write gate (store/db.c), a
+ * lock.  The one lock in it is the children's write gate (store/gate.c), a
  * robust process-shared mutex made here.
  */
 
